@@ -1,0 +1,326 @@
+import { formatIPv4, formatIPv6 } from '../address';
+import type { AddressFamily, Connection, StateCounts, TcpStateName } from '../model';
+import { STATE_BY_CODE } from '../states';
+
+/*
+ * Parser for /proc/net/tcp and /proc/net/tcp6. It works on raw bytes, one complete line at a
+ * time, so a 100,000-socket table is parsed without a string per line or a regex; callers feed
+ * it chunks as they are read so the event loop is never held for the whole file.
+ *
+ * Line format (net/ipv4/tcp_ipv4.c get_tcp4_sock, net/ipv6/tcp_ipv6.c get_tcp6_sock):
+ *   "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu ..."
+ *    sl   local      remote     st tx_queue rx_queue tr tm->when retrnsmt uid timeout inode
+ */
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const COLON = 0x3a;
+const MAX_WARNINGS = 5;
+
+const HEX = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i++) HEX[0x30 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEX[0x41 + i] = 10 + i;
+  HEX[0x61 + i] = 10 + i;
+}
+
+export interface ParseOptions {
+  family: AddressFamily;
+  /** Byte order of the machine that produced the text; addresses are printed in host order. */
+  littleEndian: boolean;
+}
+
+/** Collects the problems of one parse without letting thousands of bad lines flood the UI. */
+export class ParseWarnings {
+  skipped = 0;
+  readonly examples: string[] = [];
+
+  add(line: string, reason: string): void {
+    this.skipped++;
+    if (this.examples.length < MAX_WARNINGS) this.examples.push(`${reason}: "${line.slice(0, 120)}"`);
+  }
+
+  toMessages(source: string): string[] {
+    if (this.skipped === 0) return [];
+    const more = this.skipped > this.examples.length ? ` (first ${this.examples.length} shown)` : '';
+    return [`${source}: skipped ${this.skipped} malformed line(s)${more}`, ...this.examples.map((e) => `  ${e}`)];
+  }
+}
+
+class LineCursor {
+  pos = 0;
+  constructor(
+    readonly buf: Uint8Array,
+    readonly end: number,
+  ) {}
+
+  skipSpaces(): void {
+    const { buf, end } = this;
+    while (this.pos < end && (buf[this.pos] === SPACE || buf[this.pos] === TAB)) this.pos++;
+  }
+
+  /** Reads a hex number up to `stop` or white space; -1 when there are no digits or a bad one. */
+  hex(stop = -1): number {
+    const { buf, end } = this;
+    let value = 0;
+    let digits = 0;
+    while (this.pos < end) {
+      const ch = buf[this.pos];
+      if (ch === stop || ch === SPACE || ch === TAB) break;
+      const d = HEX[ch];
+      if (d < 0 || digits >= 13) return -1;
+      value = value * 16 + d;
+      digits++;
+      this.pos++;
+    }
+    return digits === 0 ? -1 : value;
+  }
+
+  decimal(): number {
+    const { buf, end } = this;
+    let value = 0;
+    let digits = 0;
+    while (this.pos < end) {
+      const ch = buf[this.pos];
+      if (ch === SPACE || ch === TAB) break;
+      if (ch < 0x30 || ch > 0x39 || digits >= 16) return -1;
+      value = value * 10 + (ch - 0x30);
+      digits++;
+      this.pos++;
+    }
+    return digits === 0 ? -1 : value;
+  }
+
+  expect(ch: number): boolean {
+    if (this.pos < this.end && this.buf[this.pos] === ch) {
+      this.pos++;
+      return true;
+    }
+    return false;
+  }
+
+  skipToken(): boolean {
+    const start = this.pos;
+    const { buf, end } = this;
+    while (this.pos < end && buf[this.pos] !== SPACE && buf[this.pos] !== TAB) this.pos++;
+    return this.pos > start;
+  }
+}
+
+function swap32(v: number): number {
+  return (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
+}
+
+/** Memoises address text: a table of 100k sockets has a handful of distinct local addresses. */
+export class AddressCache {
+  private readonly v4 = new Map<number, string>();
+  private readonly v6 = new Map<string, string>();
+  private readonly groups = new Uint16Array(8);
+
+  ipv4(raw: number, littleEndian: boolean): string {
+    let text = this.v4.get(raw);
+    if (text === undefined) {
+      text = formatIPv4(littleEndian ? swap32(raw) : raw);
+      if (this.v4.size > 100_000) this.v4.clear();
+      this.v4.set(raw, text);
+    }
+    return text;
+  }
+
+  ipv6(words: readonly number[], littleEndian: boolean): string {
+    const key = `${words[0]},${words[1]},${words[2]},${words[3]}`;
+    let text = this.v6.get(key);
+    if (text === undefined) {
+      for (let w = 0; w < 4; w++) {
+        const v = littleEndian ? swap32(words[w]) : words[w];
+        this.groups[w * 2] = v >>> 16;
+        this.groups[w * 2 + 1] = v & 0xffff;
+      }
+      text = formatIPv6(this.groups);
+      if (this.v6.size > 100_000) this.v6.clear();
+      this.v6.set(key, text);
+    }
+    return text;
+  }
+}
+
+const IPV6_WORDS = [0, 0, 0, 0];
+
+function readAddress(cur: LineCursor, family: AddressFamily, littleEndian: boolean, cache: AddressCache): string | undefined {
+  if (family === 'IPv4') {
+    const start = cur.pos;
+    const raw = cur.hex(COLON);
+    if (raw < 0 || cur.pos - start !== 8) return undefined;
+    return cache.ipv4(raw, littleEndian);
+  }
+  for (let w = 0; w < 4; w++) {
+    const start = cur.pos;
+    let value = 0;
+    for (let i = 0; i < 8; i++) {
+      if (cur.pos >= cur.end) return undefined;
+      const d = HEX[cur.buf[cur.pos]];
+      if (d < 0) return undefined;
+      value = value * 16 + d;
+      cur.pos++;
+    }
+    if (cur.pos - start !== 8) return undefined;
+    IPV6_WORDS[w] = value;
+  }
+  return cache.ipv6(IPV6_WORDS, littleEndian);
+}
+
+function isHeader(buf: Uint8Array, start: number, end: number): boolean {
+  // The header is "  sl  local_address ..."; data lines start with digits.
+  let i = start;
+  while (i < end && buf[i] === SPACE) i++;
+  return i + 1 < end && buf[i] === 0x73 /* s */ && buf[i + 1] === 0x6c; /* l */
+}
+
+function lineText(buf: Uint8Array, start: number, end: number): string {
+  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1').trim();
+}
+
+/** Parses one data line; undefined (with a warning) when it is malformed. */
+function parseLine(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  opts: ParseOptions,
+  cache: AddressCache,
+  warnings: ParseWarnings,
+): Connection | undefined {
+  const cur = new LineCursor(buf, end);
+  cur.pos = start;
+  const fail = (reason: string): undefined => {
+    warnings.add(lineText(buf, start, end), reason);
+    return undefined;
+  };
+  cur.skipSpaces();
+  if (cur.decimal() < 0 || !cur.expect(COLON)) return fail('bad slot number');
+  cur.skipSpaces();
+  const localAddress = readAddress(cur, opts.family, opts.littleEndian, cache);
+  if (localAddress === undefined || !cur.expect(COLON)) return fail('bad local address');
+  const localPort = cur.hex();
+  if (localPort < 0 || localPort > 0xffff) return fail('bad local port');
+  cur.skipSpaces();
+  const remoteAddress = readAddress(cur, opts.family, opts.littleEndian, cache);
+  if (remoteAddress === undefined || !cur.expect(COLON)) return fail('bad remote address');
+  const remotePort = cur.hex();
+  if (remotePort < 0 || remotePort > 0xffff) return fail('bad remote port');
+  cur.skipSpaces();
+  const code = cur.hex();
+  const state: TcpStateName | undefined = code >= 0 && code < STATE_BY_CODE.length ? STATE_BY_CODE[code] : undefined;
+  if (state === undefined) return fail('unknown state code');
+  cur.skipSpaces();
+  const sendQueue = cur.hex(COLON);
+  if (sendQueue < 0 || !cur.expect(COLON)) return fail('bad queue field');
+  const receiveQueue = cur.hex();
+  if (receiveQueue < 0) return fail('bad queue field');
+  cur.skipSpaces();
+  if (!cur.skipToken()) return fail('missing timer field'); // tr:tm->when
+  cur.skipSpaces();
+  if (!cur.skipToken()) return fail('missing retransmit field');
+  cur.skipSpaces();
+  const uid = cur.decimal();
+  if (uid < 0) return fail('bad uid');
+  cur.skipSpaces();
+  if (!cur.skipToken()) return fail('missing timeout field');
+  cur.skipSpaces();
+  const inode = cur.decimal();
+  if (inode < 0) return fail('bad inode');
+  return {
+    family: opts.family,
+    localAddress,
+    localPort,
+    remoteAddress,
+    remotePort,
+    state,
+    sendQueue,
+    receiveQueue,
+    uid,
+    inode,
+    owner: inode === 0 ? 'kernel' : 'unresolved',
+  };
+}
+
+/**
+ * Parses the complete lines in `buf[0, end)` and returns the offset after the last newline, so
+ * the caller can keep an unfinished line for the next chunk.
+ */
+export function parseConnections(
+  buf: Uint8Array,
+  end: number,
+  opts: ParseOptions,
+  out: Connection[],
+  cache: AddressCache,
+  warnings: ParseWarnings,
+  final: boolean,
+): number {
+  let start = 0;
+  while (start < end) {
+    let nl = buf.indexOf(NEWLINE, start);
+    if (nl < 0 || nl >= end) {
+      if (!final) return start;
+      nl = end;
+    }
+    if (nl > start && !isHeader(buf, start, nl)) {
+      if (!isBlank(buf, start, nl)) {
+        const c = parseLine(buf, start, nl, opts, cache, warnings);
+        if (c) out.push(c);
+      }
+    }
+    start = nl + 1;
+  }
+  return end;
+}
+
+function isBlank(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] !== SPACE && buf[i] !== TAB && buf[i] !== 0x0d) return false;
+  return true;
+}
+
+/**
+ * Counts states in the complete lines of `buf[0, end)` without building connections; the cheap
+ * path for the status bar and the history. Returns the offset after the last newline.
+ */
+export function countConnections(
+  buf: Uint8Array,
+  end: number,
+  counts: StateCounts,
+  warnings: ParseWarnings,
+  final: boolean,
+): number {
+  let start = 0;
+  while (start < end) {
+    let nl = buf.indexOf(NEWLINE, start);
+    if (nl < 0 || nl >= end) {
+      if (!final) return start;
+      nl = end;
+    }
+    if (nl > start && !isHeader(buf, start, nl) && !isBlank(buf, start, nl)) {
+      const state = stateOfLine(buf, start, nl);
+      if (state === undefined) warnings.add(lineText(buf, start, nl), 'no valid state field');
+      else counts[state]++;
+    }
+    start = nl + 1;
+  }
+  return end;
+}
+
+/** The 4th white-space separated field is `st`. */
+function stateOfLine(buf: Uint8Array, start: number, end: number): TcpStateName | undefined {
+  let i = start;
+  for (let field = 0; field < 3; field++) {
+    while (i < end && buf[i] === SPACE) i++;
+    const tokenStart = i;
+    while (i < end && buf[i] !== SPACE && buf[i] !== TAB) i++;
+    if (i === tokenStart) return undefined;
+  }
+  while (i < end && buf[i] === SPACE) i++;
+  if (i + 2 > end) return undefined;
+  const hi = HEX[buf[i]];
+  const lo = HEX[buf[i + 1]];
+  if (hi < 0 || lo < 0 || (i + 2 < end && buf[i + 2] !== SPACE)) return undefined;
+  return STATE_BY_CODE[hi * 16 + lo];
+}

@@ -1,0 +1,132 @@
+/** The eleven TCP states, in the kernel's spelling (include/net/tcp_states.h). */
+export const TCP_STATE_NAMES = [
+  'ESTABLISHED',
+  'SYN_SENT',
+  'SYN_RECV',
+  'FIN_WAIT1',
+  'FIN_WAIT2',
+  'TIME_WAIT',
+  'CLOSE',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'LISTEN',
+  'CLOSING',
+] as const;
+
+export type TcpStateName = (typeof TCP_STATE_NAMES)[number];
+
+export type AddressFamily = 'IPv4' | 'IPv6';
+
+/** Why a connection has no owning process. */
+export type OwnerStatus =
+  /** `pid`/`process` are set. */
+  | 'known'
+  /** TIME_WAIT and SYN_RECV sockets belong to the kernel alone (inode 0). */
+  | 'kernel'
+  /** The socket has an inode but the process holding it is not readable by us. */
+  | 'hidden'
+  /** Attribution was not asked for (counts or a snapshot without processes). */
+  | 'unresolved';
+
+/** One row of the kernel's TCP table. */
+export interface Connection {
+  family: AddressFamily;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  state: TcpStateName;
+  /** Bytes queued for sending (tx_queue). */
+  sendQueue: number;
+  /** Bytes queued for reading (rx_queue). */
+  receiveQueue: number;
+  uid: number;
+  /** Socket inode; 0 when no file descriptor refers to the socket any more. */
+  inode: number;
+  pid?: number;
+  process?: string;
+  commandLine?: string;
+  owner: OwnerStatus;
+}
+
+export type StateCounts = Record<TcpStateName, number>;
+
+export interface HostInfo {
+  /** What the user chose: `local` or an SSH destination. */
+  id: string;
+  /** Human label, e.g. the machine's host name. */
+  label: string;
+  platform: string;
+}
+
+export interface Snapshot {
+  host: HostInfo;
+  takenAt: Date;
+  connections: Connection[];
+  /** Problems that did not stop the snapshot (skipped lines, unreadable processes). */
+  warnings: string[];
+}
+
+export interface CountsSample {
+  host: HostInfo;
+  takenAt: Date;
+  counts: StateCounts;
+  warnings: string[];
+}
+
+export interface SnapshotOptions {
+  /** Map sockets to processes (costs a walk of /proc/PID/fd). */
+  processes?: boolean;
+}
+
+/**
+ * A source of TCP tables: the local /proc, or a remote host over SSH.
+ * Implementations reject with {@link CollectorError} for failures the user must see.
+ */
+export interface Collector {
+  readonly host: HostInfo;
+  snapshot(signal?: AbortSignal, options?: SnapshotOptions): Promise<Snapshot>;
+  /** Counts per state only; cheap enough for every refresh and for the history. */
+  counts(signal?: AbortSignal): Promise<CountsSample>;
+  dispose(): void;
+}
+
+export type CollectorErrorKind =
+  | 'unsupported-platform'
+  | 'permission-denied'
+  | 'unreadable'
+  | 'host-unknown'
+  | 'connection-refused'
+  | 'timeout'
+  | 'auth-failed'
+  | 'disconnected'
+  | 'protocol'
+  | 'cancelled';
+
+/** A failure with a message meant for the user, and a kind the UI can act on. */
+export class CollectorError extends Error {
+  constructor(
+    readonly kind: CollectorErrorKind,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'CollectorError';
+  }
+}
+
+export function emptyCounts(): StateCounts {
+  const counts = {} as StateCounts;
+  for (const name of TCP_STATE_NAMES) counts[name] = 0;
+  return counts;
+}
+
+export function countStates(connections: readonly Connection[]): StateCounts {
+  const counts = emptyCounts();
+  for (const c of connections) counts[c.state]++;
+  return counts;
+}
+
+export function isTcpStateName(value: string): value is TcpStateName {
+  return (TCP_STATE_NAMES as readonly string[]).includes(value);
+}
