@@ -44,7 +44,8 @@ export function formatIPv6(groups: ArrayLike<number>): string {
   return out;
 }
 
-/** `127.0.0.1:80`, `[::1]:80`. */
+/** `127.0.0.1:80`, `[::1]:80`; port 0 (a listener's remote side) is written `*` as `ss` does. */
 export function formatEndpoint(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+  const p = port === 0 ? '*' : String(port);
+  return address.includes(':') ? `[${address}]:${p}` : `${address}:${p}`;
 }

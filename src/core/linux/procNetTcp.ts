@@ -77,13 +77,13 @@ class LineCursor {
     return digits === 0 ? -1 : value;
   }
 
-  decimal(): number {
+  decimal(stop = -1): number {
     const { buf, end } = this;
     let value = 0;
     let digits = 0;
     while (this.pos < end) {
       const ch = buf[this.pos];
-      if (ch === SPACE || ch === TAB) break;
+      if (ch === stop || ch === SPACE || ch === TAB) break;
       if (ch < 0x30 || ch > 0x39 || digits >= 16) return -1;
       value = value * 10 + (ch - 0x30);
       digits++;
@@ -197,7 +197,7 @@ function parseLine(
     return undefined;
   };
   cur.skipSpaces();
-  if (cur.decimal() < 0 || !cur.expect(COLON)) return fail('bad slot number');
+  if (cur.decimal(COLON) < 0 || !cur.expect(COLON)) return fail('bad slot number');
   cur.skipSpaces();
   const localAddress = readAddress(cur, opts.family, opts.littleEndian, cache);
   if (localAddress === undefined || !cur.expect(COLON)) return fail('bad local address');
