@@ -5,6 +5,8 @@ import { promisify } from 'node:util';
 import path from 'node:path';
 import { LocalCollector } from '../../src/core/linux/localCollector';
 import type { Connection } from '../../src/core/model';
+import { TCP_STATE_NAMES } from '../../src/core/model';
+import { canCreateNamespaces, createNamespace, type TestNamespace } from '../helpers/netns';
 import { REPO_ROOT, startStatesChild, type StatesChild } from '../helpers/child';
 import type { ExpectedSocket } from '../helpers/tcpStates';
 
@@ -125,4 +127,51 @@ describe('CLI errors', () => {
       assert.match(stderr, /^tcp-lens: /);
     });
   }
+});
+
+describe('owners that an unprivileged user cannot see', { skip: (process.getuid?.() !== 0 || process.platform !== 'linux') && 'needs root to drop to nobody' }, () => {
+  let child: StatesChild;
+  before(async () => {
+    child = await startStatesChild(['127.0.0.1']);
+  });
+  after(() => child?.stop());
+
+  it('says "owner not visible" instead of pretending the socket has no process', async () => {
+    // The child runs as root; `nobody` may read /proc/net/tcp but not root's /proc/PID/fd.
+    const { stdout, stderr } = await run('runuser', ['-u', 'nobody', '--', process.execPath, CLI, 'list', '--state', 'CLOSE_WAIT']);
+    const cw = child.expected.find((e) => e.state === 'CLOSE_WAIT')!;
+    const line = stdout.split('\n').find((l) => l.includes(`127.0.0.1:${cw.localPort} `));
+    assert.ok(line, stdout);
+    assert.match(line, /\? \(not visible\)$/);
+    assert.match(stderr, /owner not visible, run with more privileges/);
+  });
+});
+
+describe('exact counts in a namespace of our own', { skip: !canCreateNamespaces() && 'needs root and ip netns' }, () => {
+  let ns: TestNamespace;
+  let child: StatesChild;
+  before(async () => {
+    ns = createNamespace('counts');
+    child = await startStatesChild(['127.0.0.1', '::1'], ns.exec);
+  });
+  after(async () => {
+    await child?.stop();
+    ns?.remove();
+  });
+
+  it('CLI counts --json equals the sockets the test opened, state by state', async () => {
+    const { stdout } = await run(ns.exec[0], [...ns.exec.slice(1), process.execPath, CLI, 'counts', '--json']);
+    const result = JSON.parse(stdout) as { host: string; takenAt: string; counts: Record<string, number> };
+    const wanted = Object.fromEntries(TCP_STATE_NAMES.map((s) => [s, child.expected.filter((e) => e.state === s).length]));
+    assert.deepEqual(result.counts, wanted);
+    assert.ok(Math.abs(Date.parse(result.takenAt) - Date.now()) < 60_000);
+    assert.equal(typeof result.host, 'string');
+  });
+
+  it('CLI counts prints all eleven states as a table', async () => {
+    const { stdout } = await run(ns.exec[0], [...ns.exec.slice(1), process.execPath, CLI, 'counts']);
+    const lines = stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 12);
+    assert.match(lines.find((l) => l.startsWith('CLOSE_WAIT'))!, /^CLOSE_WAIT\s+2$/);
+  });
 });

@@ -137,7 +137,7 @@ export class ProcessResolver {
     }
     this.unreadablePids.delete(pid);
     for (const fd of fds) {
-      let inode = 0;
+      let inode: number;
       try {
         inode = parseSocketInode(readlinkSync(`${dir}/${fd}`));
       } catch {

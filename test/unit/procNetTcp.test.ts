@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatIPv6 } from '../../src/core/address';
+import type { Connection } from '../../src/core/model';
+import { emptyCounts, TCP_STATE_NAMES } from '../../src/core/model';
+import { AddressCache, countConnections, parseConnections, ParseWarnings, type ParseOptions } from '../../src/core/linux/procNetTcp';
+import { stateInfo } from '../../src/core/states';
+
+const HEADER4 = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
+const HEADER6 =
+  '  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
+
+function line4(sl: number, local: string, remote: string, st: string, inode = 1234, uid = 1000, queues = '00000000:00000000'): string {
+  return `${String(sl).padStart(4)}: ${local} ${remote} ${st} ${queues} 00:00000000 00000000 ${String(uid).padStart(5)}        0 ${inode} 1 0000000000000000 100 0 0 10 0\n`;
+}
+
+function parse(text: string, opts: ParseOptions = { family: 'IPv4', littleEndian: true }) {
+  const buf = Buffer.from(text, 'latin1');
+  const out: Connection[] = [];
+  const warnings = new ParseWarnings();
+  parseConnections(buf, buf.length, opts, out, new AddressCache(), warnings, true);
+  return { out, warnings };
+}
+
+describe('/proc/net/tcp parser', () => {
+  it('maps every kernel state code, including NEW_SYN_RECV printed as 0C', () => {
+    let text = HEADER4;
+    for (const name of TCP_STATE_NAMES) {
+      text += line4(1, '0100007F:1F90', '0100007F:C350', stateInfo(name).code.toString(16).toUpperCase().padStart(2, '0'));
+    }
+    text += line4(2, '0100007F:1F90', '0100007F:C351', '0C');
+    const { out, warnings } = parse(text);
+    assert.deepEqual(out.map((c) => c.state), [...TCP_STATE_NAMES, 'SYN_RECV']);
+    assert.equal(warnings.skipped, 0);
+  });
+
+  it('reads host byte order addresses and big-endian ports', () => {
+    const { out } = parse(HEADER4 + line4(0, '0100007F:1F90', '0A01A8C0:01BB', '01', 42, 33, '0000001A:00000B0C'));
+    assert.deepEqual(
+      { ...out[0] },
+      {
+        family: 'IPv4', localAddress: '127.0.0.1', localPort: 8080, remoteAddress: '192.168.1.10', remotePort: 443,
+        state: 'ESTABLISHED', sendQueue: 0x1a, receiveQueue: 0xb0c, uid: 33, inode: 42, owner: 'unresolved',
+      },
+    );
+  });
+
+  it('reads big-endian machines\' text when told so', () => {
+    const { out } = parse(HEADER4 + line4(0, '7F000001:0050', '00000000:0000', '0A'), { family: 'IPv4', littleEndian: false });
+    assert.equal(out[0].localAddress, '127.0.0.1');
+  });
+
+  it('marks inode 0 (TIME_WAIT) as owned by the kernel', () => {
+    const { out } = parse(HEADER4 + line4(0, '0100007F:1F90', '0100007F:C350', '06', 0));
+    assert.equal(out[0].owner, 'kernel');
+  });
+
+  it('decodes IPv6 words byte-swapped per 32-bit word', () => {
+    const rows = [
+      ['00000000000000000000000001000000', '::1'],
+      ['00000000000000000000000000000000', '::'],
+      ['0000000000000000FFFF00000100007F', '::ffff:127.0.0.1'],
+      ['B80D0120000000000000000001000000', '2001:db8::1'],
+      ['B80D0120000000000000000000FEFF00', '2001:db8::ff:fe00'],
+      ['000080FE00000000FF5A6B02FEDCBA98', 'fe80::26b:5aff:98ba:dcfe'],
+    ];
+    let text = HEADER6;
+    for (const [hex] of rows) text += line4(0, `${hex}:0050`, `${'0'.repeat(32)}:0000`, '0A');
+    const { out, warnings } = parse(text, { family: 'IPv6', littleEndian: true });
+    assert.equal(warnings.skipped, 0, warnings.examples.join('\n'));
+    assert.deepEqual(out.map((c) => c.localAddress), rows.map((r) => r[1]));
+    assert.ok(out.every((c) => c.family === 'IPv6' && c.localPort === 80 && c.remoteAddress === '::'));
+  });
+
+  it('formats IPv6 per RFC 5952: longest zero run, first on a tie, no single-group ::', () => {
+    assert.equal(formatIPv6([0x2001, 0xdb8, 0, 0, 1, 0, 0, 1]), '2001:db8::1:0:0:1');
+    assert.equal(formatIPv6([0x2001, 0xdb8, 0, 1, 1, 1, 1, 1]), '2001:db8:0:1:1:1:1:1');
+    assert.equal(formatIPv6([0x2001, 0, 0, 1, 0, 0, 0, 1]), '2001:0:0:1::1');
+    assert.equal(formatIPv6([1, 0, 0, 0, 0, 0, 0, 0]), '1::');
+    assert.equal(formatIPv6([0xfe80, 0, 0, 0, 0xabcd, 0, 0, 0]), 'fe80::abcd:0:0:0');
+  });
+
+  it('skips malformed lines with a warning and keeps the good ones', () => {
+    const text =
+      HEADER4 +
+      line4(0, '0100007F:1F90', '00000000:0000', '0A') +
+      '   1: 0100007F:1F90 garbage\n' +
+      line4(2, '0100007G:1F90', '00000000:0000', '0A') +
+      line4(3, '0100007F:1F90', '00000000:0000', 'FF') +
+      line4(4, '0100007F:FFFFF', '00000000:0000', '0A') +
+      '\u00ff\u00fe binary junk \u0000\n' +
+      '\n' +
+      line4(7, '0100007F:0016', '00000000:0000', '0A');
+    const { out, warnings } = parse(text);
+    assert.deepEqual(out.map((c) => c.localPort), [8080, 22]);
+    assert.equal(warnings.skipped, 5);
+    const messages = warnings.toMessages('/proc/net/tcp');
+    assert.match(messages[0], /skipped 5 malformed line\(s\) \(first 5 shown\)|skipped 5 malformed line\(s\)$/);
+    assert.match(messages.join('\n'), /bad remote address/);
+    assert.match(messages.join('\n'), /unknown state code/);
+  });
+
+  it('keeps at most five examples however many lines are bad', () => {
+    const { warnings } = parse(HEADER4 + 'x\n'.repeat(1000));
+    assert.equal(warnings.skipped, 1000);
+    assert.equal(warnings.toMessages('f').length, 6);
+  });
+
+  it('returns the offset of an unfinished line so chunks can be stitched', () => {
+    const text = HEADER4 + line4(0, '0100007F:1F90', '00000000:0000', '0A') + line4(1, '0100007F:0016', '00000000:0000', '0A');
+    const buf = Buffer.from(text, 'latin1');
+    const out: Connection[] = [];
+    const warnings = new ParseWarnings();
+    const cache = new AddressCache();
+    const opts: ParseOptions = { family: 'IPv4', littleEndian: true };
+    for (let cut = 1; cut < buf.length; cut += 7) {
+      out.length = 0;
+      const used = parseConnections(buf, cut, opts, out, cache, warnings, false);
+      const rest = Buffer.concat([buf.subarray(used, cut), buf.subarray(cut)]);
+      parseConnections(rest, rest.length, opts, out, cache, warnings, true);
+      assert.deepEqual(out.map((c) => c.localPort), [8080, 22], `cut at ${cut}`);
+    }
+    assert.equal(warnings.skipped, 0);
+  });
+
+  it('counts states without building connections, and flags bad state fields', () => {
+    const text =
+      HEADER4 +
+      line4(0, '0100007F:1F90', '00000000:0000', '0A') +
+      line4(1, '0100007F:1F90', '0100007F:C350', '08') +
+      line4(2, '0100007F:1F90', '0100007F:C351', '08') +
+      line4(3, '0100007F:C352', '0100007F:1F90', '06', 0) +
+      '   4: 0100007F:1F90 0100007F:C351 ZZ 0\n' +
+      '   5: 0100007F:1F90\n';
+    const buf = Buffer.from(text, 'latin1');
+    const counts = emptyCounts();
+    const warnings = new ParseWarnings();
+    countConnections(buf, buf.length, counts, warnings, true);
+    assert.deepEqual(counts, { ...emptyCounts(), LISTEN: 1, CLOSE_WAIT: 2, TIME_WAIT: 1 });
+    assert.equal(warnings.skipped, 2);
+  });
+});
