@@ -1,11 +1,12 @@
 import { CollectorError } from '../core/model';
 import { countsCommand } from './counts';
 import { listCommand } from './list';
+import { watchCommand } from './watch';
 import type { CliCommand, CliIO } from './usage';
 import { UsageError } from './usage';
 
 /** Every subcommand; other modules add theirs here. */
-export const COMMANDS: readonly CliCommand[] = [countsCommand, listCommand];
+export const COMMANDS: readonly CliCommand[] = [countsCommand, listCommand, watchCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));

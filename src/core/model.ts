@@ -47,6 +47,15 @@ export interface Connection {
   process?: string;
   commandLine?: string;
   owner: OwnerStatus;
+  /** For sockets no process holds (TIME_WAIT): who most likely caused them. Never a certainty. */
+  inferredOwner?: InferredOwner;
+}
+
+export interface InferredOwner {
+  pid?: number;
+  process?: string;
+  /** Shown to the user, e.g. "from :8080 — server closed first". */
+  reason: string;
 }
 
 export type StateCounts = Record<TcpStateName, number>;

@@ -1,0 +1,69 @@
+import type { TcpStateName } from '../model';
+
+export interface ThresholdLimit {
+  /** Alert when the state's count reaches this. */
+  count?: number;
+  /** Alert when the count grows by this much per minute. */
+  growthPerMinute?: number;
+}
+
+export interface AlertSettings {
+  thresholds: Partial<Record<TcpStateName, ThresholdLimit>>;
+  /** A process's CLOSE_WAIT count must rise by at least this much across the window. */
+  closeWaitMinRise: number;
+  /** Samples a rise must span before it counts as a trend and not noise. */
+  closeWaitMinSamples: number;
+  /** Share of the soft descriptor limit at which a process is warned about (0–1). */
+  fdLimitRatio: number;
+}
+
+export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
+  thresholds: {
+    CLOSE_WAIT: { count: 100, growthPerMinute: 30 },
+    TIME_WAIT: { count: 5000, growthPerMinute: 2000 },
+  },
+  closeWaitMinRise: 5,
+  closeWaitMinSamples: 3,
+  fdLimitRatio: 0.8,
+};
+
+interface AlertBase {
+  at: Date;
+  /** One sentence for a notification or a log line. */
+  message: string;
+}
+
+export interface ThresholdAlert extends AlertBase {
+  kind: 'threshold';
+  state: TcpStateName;
+  count: number;
+  growthPerMinute: number;
+  crossed: 'count' | 'growth';
+  limit: number;
+}
+
+export interface CloseWaitGrowthAlert extends AlertBase {
+  kind: 'close-wait-growth';
+  state: 'CLOSE_WAIT';
+  pid: number;
+  process: string;
+  commandLine: string;
+  count: number;
+  growthPerMinute: number;
+  /** Local ports of the process's CLOSE_WAIT sockets (which server leaks). */
+  localPorts: number[];
+}
+
+export interface FdLimitAlert extends AlertBase {
+  kind: 'fd-limit';
+  pid: number;
+  process: string;
+  commandLine: string;
+  openFds: number;
+  fdLimit: number;
+  /** CLOSE_WAIT sockets the process holds. */
+  count: number;
+  state: 'CLOSE_WAIT';
+}
+
+export type Alert = ThresholdAlert | CloseWaitGrowthAlert | FdLimitAlert;

@@ -1,0 +1,35 @@
+import { readdir, readFile, readlink } from 'node:fs/promises';
+
+export interface FdUsage {
+  open: number;
+  /** Soft "Max open files" limit; undefined when unlimited or unreadable. */
+  softLimit?: number;
+}
+
+/** Open descriptors of a process against its soft limit (/proc/PID/limits). */
+export async function readFdUsage(pid: number, procRoot = '/proc'): Promise<FdUsage | undefined> {
+  try {
+    const [fds, limits] = await Promise.all([readdir(`${procRoot}/${pid}/fd`), readFile(`${procRoot}/${pid}/limits`, 'utf8')]);
+    return { open: fds.length, softLimit: parseSoftFdLimit(limits) };
+  } catch {
+    return undefined; // exited, or not ours to read
+  }
+}
+
+/** Parses the "Max open files  SOFT  HARD  files" row of /proc/PID/limits. */
+export function parseSoftFdLimit(limits: string): number | undefined {
+  const row = limits.split('\n').find((l) => l.startsWith('Max open files'));
+  const soft = row?.slice('Max open files'.length).trim().split(/\s+/)[0];
+  if (soft === undefined || soft === 'unlimited') return undefined;
+  const n = Number(soft);
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
+/** The process's working directory, to tell whether it runs from a workspace folder. */
+export async function readCwd(pid: number, procRoot = '/proc'): Promise<string | undefined> {
+  try {
+    return await readlink(`${procRoot}/${pid}/cwd`);
+  } catch {
+    return undefined;
+  }
+}
