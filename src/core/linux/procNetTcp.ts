@@ -24,6 +24,8 @@ for (let i = 0; i < 6; i++) {
   HEX[0x41 + i] = 10 + i;
   HEX[0x61 + i] = 10 + i;
 }
+const DEC = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i++) DEC[0x30 + i] = i;
 
 export interface ParseOptions {
   family: AddressFamily;
@@ -62,30 +64,23 @@ class LineCursor {
 
   /** Reads a hex number up to `stop` or white space; -1 when there are no digits or a bad one. */
   hex(stop = -1): number {
-    const { buf, end } = this;
-    let value = 0;
-    let digits = 0;
-    while (this.pos < end) {
-      const ch = buf[this.pos];
-      if (ch === stop || ch === SPACE || ch === TAB) break;
-      const d = HEX[ch];
-      if (d < 0 || digits >= 13) return -1;
-      value = value * 16 + d;
-      digits++;
-      this.pos++;
-    }
-    return digits === 0 ? -1 : value;
+    return this.number(HEX, 16, 13, stop);
   }
 
   decimal(stop = -1): number {
+    return this.number(DEC, 10, 16, stop);
+  }
+
+  private number(digitsOf: Int8Array, base: number, maxDigits: number, stop: number): number {
     const { buf, end } = this;
     let value = 0;
     let digits = 0;
     while (this.pos < end) {
       const ch = buf[this.pos];
       if (ch === stop || ch === SPACE || ch === TAB) break;
-      if (ch < 0x30 || ch > 0x39 || digits >= 16) return -1;
-      value = value * 10 + (ch - 0x30);
+      const d = digitsOf[ch];
+      if (d < 0 || digits >= maxDigits) return -1;
+      value = value * base + d;
       digits++;
       this.pos++;
     }
@@ -245,18 +240,11 @@ function parseLine(
 }
 
 /**
- * Parses the complete lines in `buf[0, end)` and returns the offset after the last newline, so
- * the caller can keep an unfinished line for the next chunk.
+ * Calls `visit` for every complete data line of `buf[0, end)` (header and blank lines skipped)
+ * and returns the offset after the last newline, so the caller can keep an unfinished line for
+ * the next chunk. With `final`, a last line without a newline counts too.
  */
-export function parseConnections(
-  buf: Uint8Array,
-  end: number,
-  opts: ParseOptions,
-  out: Connection[],
-  cache: AddressCache,
-  warnings: ParseWarnings,
-  final: boolean,
-): number {
+function forEachDataLine(buf: Uint8Array, end: number, final: boolean, visit: (start: number, end: number) => void): number {
   let start = 0;
   while (start < end) {
     let nl = buf.indexOf(NEWLINE, start);
@@ -264,12 +252,7 @@ export function parseConnections(
       if (!final) return start;
       nl = end;
     }
-    if (nl > start && !isHeader(buf, start, nl)) {
-      if (!isBlank(buf, start, nl)) {
-        const c = parseLine(buf, start, nl, opts, cache, warnings);
-        if (c) out.push(c);
-      }
-    }
+    if (nl > start && !isHeader(buf, start, nl) && !isBlank(buf, start, nl)) visit(start, nl);
     start = nl + 1;
   }
   return end;
@@ -280,9 +263,25 @@ function isBlank(buf: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
+/** Parses the complete lines of a chunk into `out`; see {@link forEachDataLine} for the return value. */
+export function parseConnections(
+  buf: Uint8Array,
+  end: number,
+  opts: ParseOptions,
+  out: Connection[],
+  cache: AddressCache,
+  warnings: ParseWarnings,
+  final: boolean,
+): number {
+  return forEachDataLine(buf, end, final, (start, nl) => {
+    const c = parseLine(buf, start, nl, opts, cache, warnings);
+    if (c) out.push(c);
+  });
+}
+
 /**
- * Counts states in the complete lines of `buf[0, end)` without building connections; the cheap
- * path for the status bar and the history. Returns the offset after the last newline.
+ * Counts states in the complete lines of a chunk without building connections: the cheap path
+ * for the status bar and the history.
  */
 export function countConnections(
   buf: Uint8Array,
@@ -291,21 +290,11 @@ export function countConnections(
   warnings: ParseWarnings,
   final: boolean,
 ): number {
-  let start = 0;
-  while (start < end) {
-    let nl = buf.indexOf(NEWLINE, start);
-    if (nl < 0 || nl >= end) {
-      if (!final) return start;
-      nl = end;
-    }
-    if (nl > start && !isHeader(buf, start, nl) && !isBlank(buf, start, nl)) {
-      const state = stateOfLine(buf, start, nl);
-      if (state === undefined) warnings.add(lineText(buf, start, nl), 'no valid state field');
-      else counts[state]++;
-    }
-    start = nl + 1;
-  }
-  return end;
+  return forEachDataLine(buf, end, final, (start, nl) => {
+    const state = stateOfLine(buf, start, nl);
+    if (state === undefined) warnings.add(lineText(buf, start, nl), 'no valid state field');
+    else counts[state]++;
+  });
 }
 
 /** The 4th white-space separated field is `st`. */
