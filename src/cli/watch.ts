@@ -1,6 +1,6 @@
 import { AlertDetector } from '../core/alerts/detector';
 import { DEFAULT_ALERT_SETTINGS, type Alert } from '../core/alerts/types';
-import { readFdUsage, type FdUsage } from '../core/linux/processLimits';
+import { readFdUsageOf } from '../core/linux/processLimits';
 import type { Collector, Snapshot } from '../core/model';
 import { countStates, TCP_STATE_NAMES } from '../core/model';
 import { formatTable } from './table';
@@ -13,20 +13,6 @@ function parseSeconds(name: string, value: string | undefined, fallback: number,
   const n = Number(value);
   if (!/^\d+(\.\d+)?$/.test(value) || n < min || n > max) throw new UsageError(`--${name} must be a number of seconds from ${min} to ${max}, got "${value}"`);
   return n;
-}
-
-async function fdUsageOf(snapshot: Snapshot, local: boolean): Promise<Map<number, FdUsage>> {
-  const usage = new Map<number, FdUsage>();
-  if (!local) return usage; // descriptor limits are read from the local /proc only
-  const pids = new Set<number>();
-  for (const c of snapshot.connections) if (c.pid !== undefined) pids.add(c.pid);
-  await Promise.all(
-    [...pids].map(async (pid) => {
-      const u = await readFdUsage(pid);
-      if (u) usage.set(pid, u);
-    }),
-  );
-  return usage;
 }
 
 function alertRecord(alert: Alert) {
@@ -68,7 +54,7 @@ export const watchCommand: CliCommand = {
         const counts = countStates(snapshot.connections);
         const alerts: Alert[] = [
           ...detector.onCounts(counts, snapshot.takenAt),
-          ...detector.onSnapshot(snapshot.connections, snapshot.takenAt, await fdUsageOf(snapshot, local)),
+          ...detector.onSnapshot(snapshot.connections, snapshot.takenAt, local ? await readFdUsageOf(snapshot.connections) : new Map()),
         ];
         if (values.json) {
           io.out(JSON.stringify({ type: 'sample', host: snapshot.host.label, takenAt: snapshot.takenAt.toISOString(), counts }));

@@ -67,3 +67,20 @@ describe('AlertDetector', () => {
     assert.equal(parseSoftFdLimit('garbage'), undefined);
   });
 });
+
+describe('alert settings', () => {
+  it('keeps good fields and names each bad one', async () => {
+    const { readAlertSettings } = await import('../../src/core/alerts/settings');
+    const { settings, problems } = readAlertSettings({
+      thresholds: { TIME_WAIT: { count: 10 }, BOGUS: { count: 1 }, CLOSE_WAIT: { count: -5 } },
+      closeWaitMinRise: 'many',
+      fdLimitRatio: 0.5,
+    });
+    assert.deepEqual(settings.thresholds.TIME_WAIT, { count: 10, growthPerMinute: undefined });
+    assert.deepEqual(settings.thresholds.CLOSE_WAIT, DEFAULT_ALERT_SETTINGS.thresholds.CLOSE_WAIT);
+    assert.equal(settings.closeWaitMinRise, DEFAULT_ALERT_SETTINGS.closeWaitMinRise);
+    assert.equal(settings.fdLimitRatio, 0.5);
+    assert.equal(problems.length, 3);
+    assert.match(problems.join('\n'), /unknown state "BOGUS"/);
+  });
+});

@@ -48,6 +48,18 @@ export class AlertDetector {
     this.settings = settings;
   }
 
+  /** States whose threshold is crossed right now (for coloring the status bar). */
+  crossedStates(): ReadonlySet<TcpStateName> {
+    return this.activeThresholds;
+  }
+
+  /** Forgets all history, e.g. when the user switches to another host. */
+  reset(): void {
+    this.stateHistory.clear();
+    this.activeThresholds.clear();
+    this.processes.clear();
+  }
+
   /** Threshold alerts from per-state counts; cheap enough for every sample. */
   onCounts(counts: StateCounts, at: Date): ThresholdAlert[] {
     const alerts: ThresholdAlert[] = [];

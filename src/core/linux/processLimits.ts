@@ -33,3 +33,17 @@ export async function readCwd(pid: number, procRoot = '/proc'): Promise<string |
     return undefined;
   }
 }
+
+/** Descriptor usage of every process that owns one of the connections (local host only). */
+export async function readFdUsageOf(connections: readonly { pid?: number }[], procRoot = '/proc'): Promise<Map<number, FdUsage>> {
+  const pids = new Set<number>();
+  for (const c of connections) if (c.pid !== undefined) pids.add(c.pid);
+  const usage = new Map<number, FdUsage>();
+  await Promise.all(
+    [...pids].map(async (pid) => {
+      const u = await readFdUsage(pid, procRoot);
+      if (u) usage.set(pid, u);
+    }),
+  );
+  return usage;
+}

@@ -1,0 +1,101 @@
+import * as vscode from 'vscode';
+import { AlertDetector } from '../core/alerts/detector';
+import { readAlertSettings } from '../core/alerts/settings';
+import type { Alert } from '../core/alerts/types';
+import { readFdUsageOf, type FdUsage } from '../core/linux/processLimits';
+import type { CountsSample, Snapshot } from '../core/model';
+import { countStates } from '../core/model';
+import { CountsStatusBar } from './statusBar';
+
+const MAX_KEPT = 200;
+
+/**
+ * Turns the live samples into the status bar and into one notification per alert episode, with
+ * the actions "Show Process" and "Find in Code". Other parts (the chart's markers, the tests)
+ * listen to {@link onDidAlert}.
+ */
+export class AlertsController implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly detector: AlertDetector;
+  private readonly statusBar = new CountsStatusBar();
+  private readonly alertEmitter = new vscode.EventEmitter<Alert>();
+  readonly onDidAlert = this.alertEmitter.event;
+  /** The latest alerts, newest last. */
+  readonly recent: Alert[] = [];
+
+  constructor() {
+    this.detector = new AlertDetector(this.readSettings());
+    this.disposables.push(this.statusBar, this.alertEmitter);
+    vscode.workspace.onDidChangeConfiguration(
+      (e) => {
+        if (e.affectsConfiguration('tcpLens.alerts')) this.detector.updateSettings(this.readSettings());
+      },
+      this,
+      this.disposables,
+    );
+  }
+
+  get statusText(): string {
+    return this.statusBar.text;
+  }
+
+  /** Every sample, counts only: thresholds and the status bar. */
+  onSample(sample: CountsSample): void {
+    const alerts = this.detector.onCounts(sample.counts, sample.takenAt);
+    this.statusBar.update(sample, this.detector.crossedStates());
+    this.raise(alerts);
+  }
+
+  /** Snapshots with processes: CLOSE_WAIT trends per process and descriptor limits. */
+  async onSnapshot(snapshot: Snapshot): Promise<void> {
+    const fdUsage = snapshot.host.id === 'local' ? await readFdUsageOf(snapshot.connections) : new Map<number, FdUsage>();
+    this.raise(this.detector.onSnapshot(snapshot.connections, snapshot.takenAt, fdUsage));
+  }
+
+  /** A snapshot is also a sample: callers that only have snapshots use this. */
+  async onSnapshotAndCounts(snapshot: Snapshot): Promise<void> {
+    this.onSample({ host: snapshot.host, takenAt: snapshot.takenAt, counts: countStates(snapshot.connections), warnings: [] });
+    await this.onSnapshot(snapshot);
+  }
+
+  onHostChanged(): void {
+    this.detector.reset();
+  }
+
+  onError(message: string): void {
+    this.statusBar.showError(message);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  private raise(alerts: Alert[]): void {
+    for (const alert of alerts) {
+      this.recent.push(alert);
+      if (this.recent.length > MAX_KEPT) this.recent.shift();
+      this.alertEmitter.fire(alert);
+      if (vscode.workspace.getConfiguration('tcpLens.alerts').get<boolean>('notify', true)) void this.notify(alert);
+    }
+  }
+
+  private async notify(alert: Alert): Promise<void> {
+    const actions = alert.kind === 'threshold' ? ['Show Connections'] : ['Show Process', 'Find in Code'];
+    const choice = await vscode.window.showWarningMessage(`TCP Lens: ${alert.message}`, ...actions);
+    if (choice === 'Show Connections') await vscode.commands.executeCommand('tcpLens.connections.focus');
+    if (alert.kind === 'threshold') return;
+    if (choice === 'Show Process') await vscode.commands.executeCommand('tcpLens.showProcess', alert.pid);
+    if (choice === 'Find in Code') await vscode.commands.executeCommand('tcpLens.findLeakInCode', alert.pid);
+  }
+
+  private readSettings() {
+    const config = vscode.workspace.getConfiguration('tcpLens.alerts');
+    const { settings, problems } = readAlertSettings({
+      thresholds: config.get('thresholds'),
+      closeWaitMinRise: config.get('closeWaitMinRise'),
+      fdLimitRatio: config.get('fdLimitRatio'),
+    });
+    if (problems.length > 0) void vscode.window.showWarningMessage(`TCP Lens settings: ${problems.join('; ')}. Using the defaults for those.`);
+    return settings;
+  }
+}
