@@ -1,0 +1,16 @@
+import type * as vscode from 'vscode';
+import type { AlertsController } from './alerts/alertsController';
+import type { LiveData } from './live/liveData';
+import type { ConnectionsTreeProvider } from './views/connectionsTree';
+import type { TreeNode } from './views/nodes';
+
+/**
+ * What `activate()` returns. The end-to-end tests drive and inspect the extension through it;
+ * it is not a stable API for other extensions.
+ */
+export interface TcpLensApi {
+  live: LiveData;
+  connections: ConnectionsTreeProvider;
+  treeView: vscode.TreeView<TreeNode>;
+  alerts: AlertsController;
+}

@@ -1,0 +1,62 @@
+import type { Connection, TcpStateName } from './model';
+import { STATE_DISPLAY_ORDER } from './states';
+
+export type GroupBy = 'state' | 'process' | 'localPort' | 'remoteHost';
+
+export const GROUP_BY_LABELS: Record<GroupBy, string> = {
+  state: 'State',
+  process: 'Process',
+  localPort: 'Local port',
+  remoteHost: 'Remote host',
+};
+
+export interface ConnectionGroup {
+  /** Stable key, e.g. `CLOSE_WAIT`, `pid:4242`, `port:8080`, `host:10.0.0.2`. */
+  key: string;
+  label: string;
+  connections: Connection[];
+  state?: TcpStateName;
+  pid?: number;
+  /** Set for process groups: a sample connection's command line. */
+  commandLine?: string;
+}
+
+function keyOf(c: Connection, by: GroupBy): [string, string] {
+  switch (by) {
+    case 'state':
+      return [c.state, c.state];
+    case 'process':
+      if (c.pid !== undefined) return [`pid:${c.pid}`, `${c.process ?? '?'} (${c.pid})`];
+      return c.owner === 'kernel' ? ['kernel', 'No process (kernel: TIME_WAIT, SYN_RECV)'] : ['unknown', 'Owner not visible'];
+    case 'localPort':
+      return [`port:${c.localPort}`, `:${c.localPort}`];
+    case 'remoteHost':
+      return [`host:${c.remoteAddress}`, c.remoteAddress];
+  }
+}
+
+/**
+ * Groups connections in one pass. State groups come in {@link STATE_DISPLAY_ORDER} and always
+ * include every state (empty ones are for the caller to hide); other groupings are sorted by
+ * size, largest first, as that is where a problem shows.
+ */
+export function groupConnections(connections: readonly Connection[], by: GroupBy): ConnectionGroup[] {
+  const groups = new Map<string, ConnectionGroup>();
+  if (by === 'state') for (const s of STATE_DISPLAY_ORDER) groups.set(s, { key: s, label: s, connections: [], state: s });
+  for (const c of connections) {
+    const [key, label] = keyOf(c, by);
+    let g = groups.get(key);
+    if (!g) {
+      g = { key, label, connections: [] };
+      if (by === 'process' && c.pid !== undefined) {
+        g.pid = c.pid;
+        g.commandLine = c.commandLine;
+      }
+      groups.set(key, g);
+    }
+    g.connections.push(c);
+  }
+  const list = [...groups.values()];
+  if (by !== 'state') list.sort((a, b) => b.connections.length - a.connections.length || a.label.localeCompare(b.label));
+  return list;
+}

@@ -1,0 +1,189 @@
+import * as vscode from 'vscode';
+import { diffSnapshots, type SnapshotDiff } from '../core/diff';
+import type { Collector, CountsSample, Snapshot } from '../core/model';
+import { CollectorError, countStates } from '../core/model';
+import { TimeWaitAttributor } from '../core/timeWaitOwners';
+import { refreshIntervalMs } from './settings';
+
+export interface SnapshotEvent {
+  snapshot: Snapshot;
+  diff: SnapshotDiff;
+}
+
+/** An unfocused window samples this many times less often. */
+const UNFOCUSED_SLOWDOWN = 5;
+/** While the view is hidden, every Nth refresh still attributes processes, so leak alerts work. */
+const HIDDEN_PROCESS_EVERY = 5;
+
+function asCollectorError(err: unknown): CollectorError {
+  return err instanceof CollectorError ? err : new CollectorError('unreadable', err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * Owns the current collector and the refresh loop. While the Connections view is visible it
+ * takes full snapshots with processes; while hidden mostly per-state counts (one read of
+ * /proc/net/tcp*, no process walk) for the status bar and the history, and every few refreshes
+ * a snapshot so that leak alerts still see processes. Refreshes never
+ * overlap; a manual one cancels the one in flight; a slow host stretches the interval.
+ */
+export class LiveData implements vscode.Disposable {
+  private readonly snapshotEmitter = new vscode.EventEmitter<SnapshotEvent>();
+  private readonly sampleEmitter = new vscode.EventEmitter<CountsSample>();
+  private readonly errorEmitter = new vscode.EventEmitter<CollectorError | undefined>();
+  private readonly stateEmitter = new vscode.EventEmitter<void>();
+  private readonly hostEmitter = new vscode.EventEmitter<Collector>();
+  /** Full snapshots (while the view is visible). */
+  readonly onDidSnapshot = this.snapshotEmitter.event;
+  /** Every refresh's counts, snapshots included. */
+  readonly onDidSample = this.sampleEmitter.event;
+  /** A failed refresh (undefined: the error cleared). */
+  readonly onDidError = this.errorEmitter.event;
+  /** Paused, resumed, or host switched. */
+  readonly onDidChangeState = this.stateEmitter.event;
+  /** Another host was selected. */
+  readonly onDidChangeHost = this.hostEmitter.event;
+
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly warned = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: AbortController | undefined;
+  private running: Promise<void> | undefined;
+  private timeWait = new TimeWaitAttributor();
+  private viewVisible = false;
+  private disposed = false;
+  private lastCostMs = 0;
+  private hiddenTicks = 0;
+  paused = false;
+  lastSnapshot: Snapshot | undefined;
+  lastDiff: SnapshotDiff | undefined;
+  lastSample: CountsSample | undefined;
+  lastError: CollectorError | undefined;
+
+  constructor(private collectorValue: Collector) {
+    this.disposables.push(this.snapshotEmitter, this.sampleEmitter, this.errorEmitter, this.stateEmitter, this.hostEmitter);
+    vscode.workspace.onDidChangeConfiguration(
+      (e) => {
+        if (e.affectsConfiguration('tcpLens.refreshInterval')) this.schedule();
+      },
+      this,
+      this.disposables,
+    );
+    vscode.window.onDidChangeWindowState(() => this.schedule(), this, this.disposables);
+    this.schedule(0);
+  }
+
+  get collector(): Collector {
+    return this.collectorValue;
+  }
+
+  /** Switches host: the old collector is disposed and its snapshot is not diffed against the new one. */
+  setCollector(collector: Collector): void {
+    this.inFlight?.abort();
+    this.collectorValue.dispose();
+    this.collectorValue = collector;
+    this.lastSnapshot = undefined;
+    this.lastDiff = undefined;
+    this.lastError = undefined;
+    this.timeWait = new TimeWaitAttributor();
+    this.hostEmitter.fire(collector);
+    this.stateEmitter.fire();
+    void this.refreshNow();
+  }
+
+  setViewVisible(visible: boolean): void {
+    const becameVisible = visible && !this.viewVisible;
+    this.viewVisible = visible;
+    if (becameVisible) void this.refreshNow();
+  }
+
+  pause(): void {
+    this.paused = true;
+    clearTimeout(this.timer);
+    this.stateEmitter.fire();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.stateEmitter.fire();
+    void this.refreshNow();
+  }
+
+  /** Refreshes at once (also while paused: the user asked), cancelling a refresh in flight. */
+  async refreshNow(): Promise<void> {
+    this.inFlight?.abort();
+    await this.running?.catch(() => undefined);
+    await this.tick();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.timer);
+    this.inFlight?.abort();
+    this.collectorValue.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  private schedule(delayMs?: number): void {
+    clearTimeout(this.timer);
+    if (this.disposed || this.paused) return;
+    let wait = delayMs ?? refreshIntervalMs(this.warned);
+    if (delayMs === undefined) {
+      if (!vscode.window.state.focused) wait *= UNFOCUSED_SLOWDOWN;
+      // A refresh that costs more than a quarter of the interval stretches the interval.
+      wait = Math.max(wait, this.lastCostMs * 4);
+    }
+    this.timer = setTimeout(() => void this.tick(), wait);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.disposed) return;
+    clearTimeout(this.timer);
+    const controller = new AbortController();
+    this.inFlight = controller;
+    const started = performance.now();
+    const watchHidden = vscode.workspace.getConfiguration('tcpLens.alerts').get<boolean>('watchProcessesWhileHidden', true);
+    const full = this.viewVisible || (watchHidden && ++this.hiddenTicks % HIDDEN_PROCESS_EVERY === 0);
+    const run = full ? this.takeSnapshot(controller.signal) : this.takeSample(controller.signal);
+    this.running = run;
+    try {
+      await run;
+      if (this.lastError) {
+        this.lastError = undefined;
+        this.errorEmitter.fire(undefined);
+      }
+    } catch (err) {
+      const error = asCollectorError(err);
+      if (error.kind !== 'cancelled') {
+        this.lastError = error;
+        this.errorEmitter.fire(error);
+      }
+    } finally {
+      this.lastCostMs = performance.now() - started;
+      if (this.inFlight === controller) {
+        this.inFlight = undefined;
+        this.running = undefined;
+        this.schedule();
+      }
+    }
+  }
+
+  private async takeSnapshot(signal: AbortSignal): Promise<void> {
+    const snapshot = await this.collectorValue.snapshot(signal, { processes: true });
+    if (signal.aborted) return;
+    this.timeWait.annotate(snapshot.connections);
+    const diff = diffSnapshots(this.lastSnapshot?.connections, snapshot.connections);
+    this.lastSnapshot = snapshot;
+    this.lastDiff = diff;
+    const sample: CountsSample = { host: snapshot.host, takenAt: snapshot.takenAt, counts: countStates(snapshot.connections), warnings: snapshot.warnings };
+    this.lastSample = sample;
+    this.snapshotEmitter.fire({ snapshot, diff });
+    this.sampleEmitter.fire(sample);
+  }
+
+  private async takeSample(signal: AbortSignal): Promise<void> {
+    const sample = await this.collectorValue.counts(signal);
+    if (signal.aborted) return;
+    this.lastSample = sample;
+    this.sampleEmitter.fire(sample);
+  }
+}

@@ -1,0 +1,43 @@
+import * as vscode from 'vscode';
+import { registerConnectionActions } from './actions/connectionActions';
+import { AlertsController } from './alerts/alertsController';
+import type { TcpLensApi } from './api';
+import { LocalCollector } from './core/linux/localCollector';
+import { LiveData } from './live/liveData';
+import { registerViewCommands } from './views/commands';
+import { ConnectionsTreeProvider } from './views/connectionsTree';
+import { ConnectionsView } from './views/connectionsView';
+import { ConnectionDecorations } from './views/decorations';
+
+/** The root object: it creates every part and owns every disposable. */
+export class TcpLens implements vscode.Disposable {
+  readonly disposables: vscode.Disposable[] = [];
+  readonly live: LiveData;
+  readonly tree: ConnectionsTreeProvider;
+  readonly view: ConnectionsView;
+  readonly alerts: AlertsController;
+
+  constructor(readonly context: vscode.ExtensionContext) {
+    this.live = new LiveData(new LocalCollector());
+    this.tree = new ConnectionsTreeProvider(this.live);
+    this.view = new ConnectionsView(this.live, this.tree);
+    this.alerts = new AlertsController();
+    this.disposables.push(this.live, this.tree, this.view, this.alerts, vscode.window.registerFileDecorationProvider(new ConnectionDecorations()));
+
+    this.live.onDidSample((s) => this.alerts.onSample(s), this, this.disposables);
+    this.live.onDidSnapshot((e) => void this.alerts.onSnapshot(e.snapshot), this, this.disposables);
+    this.live.onDidError((e) => e && this.alerts.onError(e.message), this, this.disposables);
+    this.live.onDidChangeHost(() => this.alerts.onHostChanged(), this, this.disposables);
+
+    registerViewCommands(this.disposables, this.live, this.tree, this.view);
+    registerConnectionActions(this.disposables, () => this.live.collector.host.id);
+  }
+
+  api(): TcpLensApi {
+    return { live: this.live, connections: this.tree, treeView: this.view.treeView, alerts: this.alerts };
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0).reverse()) d.dispose();
+  }
+}

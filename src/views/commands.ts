@@ -1,0 +1,111 @@
+import * as vscode from 'vscode';
+import { formatEndpoint } from '../core/address';
+import { snapshotToCsv, snapshotToJson } from '../core/export';
+import { FilterSyntaxError, parseFilter } from '../core/filter';
+import { GROUP_BY_LABELS, type GroupBy } from '../core/grouping';
+import type { LiveData } from '../live/liveData';
+import { connectionOf } from '../actions/connectionActions';
+import type { ConnectionsTreeProvider } from './connectionsTree';
+import type { ConnectionsView } from './connectionsView';
+
+function tryParseFilter(text: string) {
+  try {
+    return { filter: parseFilter(text) };
+  } catch (err) {
+    if (err instanceof FilterSyntaxError) return { error: err.message };
+    throw err;
+  }
+}
+
+async function askFilter(current: string): Promise<string | undefined> {
+  return vscode.window.showInputBox({
+    title: 'Filter TCP connections',
+    value: current,
+    prompt: 'state:CLOSE_WAIT port:8080 pid:4242 proc:node addr:10.0.0.1, or any text; commas give alternatives',
+    placeHolder: 'state:CLOSE_WAIT,TIME_WAIT port:8080',
+    validateInput: (text) => tryParseFilter(text).error,
+  });
+}
+
+/** Where and how to export; tests pass `{ uri, format }` to skip the dialog. */
+interface ExportTarget {
+  uri: vscode.Uri;
+  format: 'json' | 'csv';
+}
+
+async function askExportTarget(): Promise<ExportTarget | undefined> {
+  const uri = await vscode.window.showSaveDialog({
+    title: 'Export TCP connections',
+    saveLabel: 'Export',
+    filters: { JSON: ['json'], CSV: ['csv'] },
+    defaultUri: vscode.Uri.file(`tcp-connections-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
+  });
+  if (!uri) return undefined;
+  return { uri, format: uri.path.toLowerCase().endsWith('.csv') ? 'csv' : 'json' };
+}
+
+/** Registers the Connections view's own commands. */
+export function registerViewCommands(disposables: vscode.Disposable[], live: LiveData, tree: ConnectionsTreeProvider, view: ConnectionsView): void {
+  const applyFilterText = (text: string) => {
+    const { filter, error } = tryParseFilter(text);
+    if (error) {
+      void vscode.window.showErrorMessage(`TCP Lens filter: ${error}`);
+      return;
+    }
+    tree.setFilter(filter);
+    view.update();
+  };
+  disposables.push(
+    vscode.commands.registerCommand('tcpLens.refresh', () => live.refreshNow()),
+    vscode.commands.registerCommand('tcpLens.pause', () => live.pause()),
+    vscode.commands.registerCommand('tcpLens.resume', () => live.resume()),
+    vscode.commands.registerCommand('tcpLens.filter', async (text?: unknown) => {
+      const value = typeof text === 'string' ? text : await askFilter(tree.filter?.text ?? '');
+      if (value !== undefined) applyFilterText(value);
+    }),
+    vscode.commands.registerCommand('tcpLens.clearFilter', () => applyFilterText('')),
+    vscode.commands.registerCommand('tcpLens.groupBy', async (by?: unknown) => {
+      let choice = typeof by === 'string' && by in GROUP_BY_LABELS ? (by as GroupBy) : undefined;
+      if (!choice) {
+        const items = (Object.keys(GROUP_BY_LABELS) as GroupBy[]).map((key) => ({
+          label: GROUP_BY_LABELS[key],
+          key,
+          description: key === tree.groupBy ? 'current' : undefined,
+        }));
+        choice = (await vscode.window.showQuickPick(items, { title: 'Group TCP connections by' }))?.key;
+      }
+      if (choice) {
+        tree.setGroupBy(choice);
+        view.update();
+      }
+    }),
+    vscode.commands.registerCommand('tcpLens.toggleHideEmpty', async () => {
+      const config = vscode.workspace.getConfiguration('tcpLens');
+      await config.update('hideEmptyStates', !config.get<boolean>('hideEmptyStates', false), vscode.ConfigurationTarget.Global);
+    }),
+    vscode.commands.registerCommand('tcpLens.showMore', (groupKey: string) => tree.showMore(groupKey)),
+    vscode.commands.registerCommand('tcpLens.showProcess', async (pid?: unknown) => {
+      if (typeof pid === 'number') applyFilterText(`pid:${pid}`);
+      await vscode.commands.executeCommand('tcpLens.connections.focus');
+    }),
+    vscode.commands.registerCommand('tcpLens.copyConnection', async (arg: unknown) => {
+      const c = connectionOf(arg);
+      if (!c) return;
+      const owner = c.pid !== undefined ? ` ${c.process} (pid ${c.pid})` : '';
+      await vscode.env.clipboard.writeText(`${c.state} ${formatEndpoint(c.localAddress, c.localPort)} -> ${formatEndpoint(c.remoteAddress, c.remotePort)}${owner}`);
+    }),
+    vscode.commands.registerCommand('tcpLens.export', async (target?: ExportTarget) => {
+      const snapshot = live.lastSnapshot;
+      if (!snapshot) {
+        void vscode.window.showErrorMessage('TCP Lens: nothing to export yet; open the Connections view first.');
+        return;
+      }
+      const dest = target?.uri ? target : await askExportTarget();
+      if (!dest) return;
+      const connections = tree.visibleConnections();
+      const text = dest.format === 'csv' ? snapshotToCsv(connections) : snapshotToJson(snapshot, connections);
+      await vscode.workspace.fs.writeFile(dest.uri, Buffer.from(text, 'utf8'));
+      if (!target) void vscode.window.showInformationMessage(`TCP Lens: exported ${connections.length} connections to ${dest.uri.fsPath}`);
+    }),
+  );
+}

@@ -1,0 +1,174 @@
+import * as vscode from 'vscode';
+import { connectionKey } from '../core/diff';
+import { applyFilter, type ConnectionFilter } from '../core/filter';
+import { groupConnections, type ConnectionGroup, type GroupBy } from '../core/grouping';
+import { readFdUsage } from '../core/linux/processLimits';
+import type { Connection } from '../core/model';
+import { firstItems } from '../core/paging';
+import type { LiveData } from '../live/liveData';
+import { numberSetting } from '../live/settings';
+import type { ConnectionNode, GroupNode, MessageNode, TreeNode } from './nodes';
+import { connectionItem, groupItem, messageItem, moreItem } from './treeItems';
+
+const FD_GROUPS_MAX = 50;
+
+/**
+ * The Connections tree: groups (by state, process, port or remote host) of the live snapshot,
+ * each paged so VS Code never receives thousands of items at once.
+ */
+export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changeEmitter.event;
+  private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
+  private readonly shown = new Map<string, number>();
+  private readonly warned = new Set<string>();
+  private groupsCache: GroupNode[] | undefined;
+  private closedKeys = new Set<string>();
+  groupBy: GroupBy = 'state';
+  filter: ConnectionFilter | undefined;
+
+  constructor(private readonly live: LiveData) {
+    live.onDidSnapshot(() => this.refresh(), this, this.disposables);
+    live.onDidError(() => this.refresh(), this, this.disposables);
+    live.onDidChangeState(() => this.refresh(), this, this.disposables);
+    vscode.workspace.onDidChangeConfiguration(
+      (e) => {
+        if (e.affectsConfiguration('tcpLens.hideEmptyStates') || e.affectsConfiguration('tcpLens.pageSize')) this.refresh();
+      },
+      this,
+      this.disposables,
+    );
+  }
+
+  refresh(): void {
+    this.groupsCache = undefined;
+    this.changeEmitter.fire(undefined);
+  }
+
+  setGroupBy(by: GroupBy): void {
+    this.groupBy = by;
+    this.shown.clear();
+    this.refresh();
+  }
+
+  setFilter(filter: ConnectionFilter | undefined): void {
+    this.filter = filter;
+    this.shown.clear();
+    this.refresh();
+  }
+
+  showMore(groupKey: string): void {
+    this.shown.set(groupKey, (this.shown.get(groupKey) ?? this.pageSize()) + this.pageSize());
+    this.refresh();
+  }
+
+  /** Connections after the filter, as the tree shows them (for export and tests). */
+  visibleConnections(): readonly Connection[] {
+    return applyFilter(this.live.lastSnapshot?.connections ?? [], this.filter);
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'group':
+        return groupItem(node, this.groupBy !== 'state' || node.group.connections.length > 500);
+      case 'connection':
+        return connectionItem(node);
+      case 'more':
+        return moreItem(node);
+      case 'message':
+        return messageItem(node);
+    }
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    return node.kind === 'connection' || node.kind === 'more' ? node.parent : undefined;
+  }
+
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    if (!node) return this.rootNodes();
+    if (node.kind !== 'group') return [];
+    const { items, remaining } = firstItems(node.group.connections, this.shown.get(node.group.key) ?? this.pageSize());
+    const added = this.live.lastDiff?.added;
+    const children: TreeNode[] = items.map((c): ConnectionNode => {
+      const key = connectionKey(c);
+      return { kind: 'connection', connection: c, key, parent: node, isNew: added?.has(key) ?? false, closed: this.closedKeys.has(key) };
+    });
+    if (remaining > 0) children.push({ kind: 'more', parent: node, remaining, step: this.pageSize() });
+    return children;
+  }
+
+  private async rootNodes(): Promise<TreeNode[]> {
+    const error = this.live.lastError;
+    const snapshot = this.live.lastSnapshot;
+    const messages: MessageNode[] = [];
+    if (error) {
+      if (error.kind === 'unsupported-platform') return [{ kind: 'message', label: error.message, detail: error.hint, severity: 'info' }];
+      messages.push({
+        kind: 'message',
+        label: error.message,
+        detail: error.hint ?? 'Retry',
+        severity: 'error',
+        command: { command: 'tcpLens.refresh', title: 'Retry' },
+      });
+    }
+    if (!snapshot) return messages.length ? messages : [{ kind: 'message', label: 'Reading connections…', severity: 'info' }];
+    const groups = await this.groups();
+    if (groups.length === 0) {
+      messages.push({
+        kind: 'message',
+        label: this.filter ? `No connection matches "${this.filter.text}"` : 'No TCP connections',
+        severity: 'info',
+        command: this.filter ? { command: 'tcpLens.clearFilter', title: 'Clear Filter' } : undefined,
+      });
+    }
+    return [...messages, ...groups];
+  }
+
+  private async groups(): Promise<GroupNode[]> {
+    if (this.groupsCache) return this.groupsCache;
+    const snapshot = this.live.lastSnapshot!;
+    const current = applyFilter(snapshot.connections, this.filter);
+    // Connections gone since the last refresh stay one cycle, marked closed.
+    const closed = applyFilter(this.live.lastDiff?.removed ?? [], this.filter);
+    const hideEmpty = vscode.workspace.getConfiguration('tcpLens').get<boolean>('hideEmptyStates', false) || this.filter !== undefined;
+    const groups = groupConnections(current, this.groupBy).filter((g) => !hideEmpty || g.connections.length > 0);
+    const nodes: GroupNode[] = groups.map((group) => ({ kind: 'group', group }));
+    this.closedKeys = new Set(closed.map(connectionKey));
+    if (closed.length > 0) this.attachClosed(nodes, closed);
+    if (this.groupBy === 'process' && snapshot.host.id === 'local') await this.addFdUsage(nodes);
+    this.groupsCache = nodes;
+    return nodes;
+  }
+
+  private attachClosed(nodes: GroupNode[], closed: readonly Connection[]): void {
+    const byKey = new Map(nodes.map((n) => [n.group.key, n]));
+    for (const g of groupConnections(closed, this.groupBy)) {
+      if (g.connections.length === 0) continue;
+      const node = byKey.get(g.key);
+      const target: ConnectionGroup = node ? node.group : { ...g, connections: [] };
+      if (!node) nodes.push({ kind: 'group', group: target });
+      target.connections = [...target.connections, ...g.connections];
+    }
+  }
+
+  private async addFdUsage(nodes: GroupNode[]): Promise<void> {
+    await Promise.all(
+      nodes.slice(0, FD_GROUPS_MAX).map(async (node) => {
+        if (node.group.pid === undefined) return;
+        const usage = await readFdUsage(node.group.pid);
+        if (!usage?.softLimit) return;
+        const ratio = usage.open / usage.softLimit;
+        node.fdWarning = ratio >= 0.8;
+        node.fdText = `${usage.open} / ${usage.softLimit} fds${node.fdWarning ? ' — Too many open files soon' : ''}`;
+      }),
+    );
+  }
+
+  private pageSize(): number {
+    return numberSetting('tcpLens', 'pageSize', 200, 10, 5000, this.warned);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
