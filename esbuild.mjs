@@ -1,7 +1,7 @@
 // Bundles each entry point on its own: the extension host, the CLI and the language server
 // must load without node_modules (the .vsix ships only dist/).
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -22,6 +22,15 @@ const common = {
   minify: production,
   logLevel: 'warning',
 };
+
+// The language server parses with tree-sitter: its runtime and grammars ship beside the bundle.
+function copyTreeSitterWasm() {
+  const from = 'node_modules/@vscode/tree-sitter-wasm/wasm';
+  mkdirSync('dist/wasm', { recursive: true });
+  const wanted = /^tree-sitter(-(javascript|typescript|tsx|python|go|java|cpp|c-sharp|rust))?\.wasm$/;
+  for (const f of readdirSync(from)) if (wanted.test(f)) cpSync(`${from}/${f}`, `dist/wasm/${f}`);
+}
+copyTreeSitterWasm();
 
 const contexts = await Promise.all(entries.map((e) => esbuild.context({ ...common, ...e })));
 if (watch) {

@@ -1,0 +1,76 @@
+import * as path from 'node:path';
+import { LANGUAGE_RULES } from './languages/index';
+import { GrammarLoader } from './parser';
+import type { AnalysisResult, LanguageRules, LeakFinding, LeakLanguage } from './types';
+
+/** Files larger than this are skipped with a note: generated or vendored code, not a server's own. */
+export const MAX_ANALYZED_BYTES = 2 * 1024 * 1024;
+
+const EXTENSIONS: Record<string, LeakLanguage> = {
+  '.js': 'javascript', '.mjs': 'javascript', '.cjs': 'javascript', '.jsx': 'javascript',
+  '.ts': 'typescript', '.mts': 'typescript', '.cts': 'typescript', '.tsx': 'tsx',
+  '.py': 'python', '.go': 'go', '.java': 'java',
+  '.c': 'c', '.h': 'c', '.cc': 'cpp', '.cpp': 'cpp', '.cxx': 'cpp', '.hpp': 'cpp', '.hh': 'cpp',
+  '.cs': 'csharp', '.rs': 'rust',
+};
+
+const LANGUAGE_IDS: Record<string, LeakLanguage> = {
+  javascript: 'javascript', javascriptreact: 'javascript', typescript: 'typescript', typescriptreact: 'tsx',
+  python: 'python', go: 'go', java: 'java', c: 'c', cpp: 'cpp', csharp: 'csharp', rust: 'rust',
+};
+
+export function languageOfPath(file: string): LeakLanguage | undefined {
+  return EXTENSIONS[path.extname(file).toLowerCase()];
+}
+
+/** Maps a VS Code / LSP language id to the analyzer's language. */
+export function languageOfLanguageId(languageId: string): LeakLanguage | undefined {
+  return LANGUAGE_IDS[languageId];
+}
+
+/** The comment that silences a finding on its own line or on the line below. */
+export const SUPPRESSION_MARKER = 'tcp-lens-ignore';
+
+export class LeakAnalyzer {
+  private readonly rules = new Map<LeakLanguage, LanguageRules>();
+
+  constructor(
+    private readonly grammars = new GrammarLoader(),
+    rules: readonly LanguageRules[] = LANGUAGE_RULES,
+  ) {
+    for (const r of rules) for (const l of r.languages) this.rules.set(l, r);
+  }
+
+  /** Analyses one file's text. Never throws for bad input: problems become notes. */
+  async analyze(source: string, language: LeakLanguage): Promise<AnalysisResult> {
+    const notes: string[] = [];
+    if (Buffer.byteLength(source) > MAX_ANALYZED_BYTES) {
+      return { findings: [], notes: [`skipped: larger than ${MAX_ANALYZED_BYTES / 1024 / 1024} MB`] };
+    }
+    if (source.includes('\u0000')) return { findings: [], notes: ['skipped: binary content'] };
+    const rules = this.rules.get(language);
+    if (!rules) return { findings: [], notes };
+    const parser = await this.grammars.parserFor(language);
+    try {
+      const tree = parser.parse(source);
+      if (!tree) return { findings: [], notes: ['skipped: the parser gave up'] };
+      try {
+        if (tree.rootNode.hasError) notes.push('syntax errors: only the parts that parse were analysed');
+        const findings = rules.analyze(tree.rootNode, language, source);
+        return { findings: withoutSuppressed(findings, source), notes };
+      } finally {
+        tree.delete();
+      }
+    } finally {
+      parser.delete();
+    }
+  }
+}
+
+function withoutSuppressed(findings: LeakFinding[], source: string): LeakFinding[] {
+  if (!source.includes(SUPPRESSION_MARKER)) return findings;
+  const lines = source.split('\n');
+  const suppressed = (line: number) =>
+    lines[line]?.includes(SUPPRESSION_MARKER) || (line > 0 && lines[line - 1]?.includes(SUPPRESSION_MARKER));
+  return findings.filter((f) => !suppressed(f.range.start.line));
+}

@@ -1,0 +1,7 @@
+import type { LanguageRules } from '../types';
+
+/**
+ * Every language module. Add a module here when it lands; a language without one is parsed but
+ * reports nothing.
+ */
+export const LANGUAGE_RULES: readonly LanguageRules[] = [];

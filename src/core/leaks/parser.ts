@@ -1,0 +1,50 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Language, Parser } from '@vscode/tree-sitter-wasm';
+import type { LeakLanguage } from './types';
+
+/** The grammar file each language parses with (C is parsed by the C++ grammar: none ships for C alone). */
+export const GRAMMAR_FILES: Record<LeakLanguage, string> = {
+  javascript: 'tree-sitter-javascript.wasm',
+  typescript: 'tree-sitter-typescript.wasm',
+  tsx: 'tree-sitter-tsx.wasm',
+  python: 'tree-sitter-python.wasm',
+  go: 'tree-sitter-go.wasm',
+  java: 'tree-sitter-java.wasm',
+  c: 'tree-sitter-cpp.wasm',
+  cpp: 'tree-sitter-cpp.wasm',
+  csharp: 'tree-sitter-c-sharp.wasm',
+  rust: 'tree-sitter-rust.wasm',
+};
+
+/**
+ * Where the runtime and grammars live: `dist/wasm` beside the bundle (what ships in the .vsix),
+ * else the package in node_modules (tests run from source).
+ */
+export function defaultWasmDir(): string {
+  const bundled = path.join(__dirname, 'wasm');
+  if (fs.existsSync(path.join(bundled, 'tree-sitter.wasm'))) return bundled;
+  return path.dirname(require.resolve('@vscode/tree-sitter-wasm/wasm/tree-sitter.wasm'));
+}
+
+/** Loads the tree-sitter runtime once and each grammar on first use. */
+export class GrammarLoader {
+  private init: Promise<void> | undefined;
+  private readonly languages = new Map<string, Promise<Language>>();
+
+  constructor(private readonly wasmDir = defaultWasmDir()) {}
+
+  async parserFor(language: LeakLanguage): Promise<Parser> {
+    this.init ??= Parser.init({ locateFile: (file: string) => path.join(this.wasmDir, file) });
+    await this.init;
+    const file = GRAMMAR_FILES[language];
+    let grammar = this.languages.get(file);
+    if (!grammar) {
+      grammar = Language.load(fs.readFileSync(path.join(this.wasmDir, file)));
+      this.languages.set(file, grammar);
+    }
+    const parser = new Parser();
+    parser.setLanguage(await grammar);
+    return parser;
+  }
+}

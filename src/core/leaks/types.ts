@@ -1,0 +1,59 @@
+import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
+
+/** Languages the leak analyzer understands, by VS Code language id. */
+export type LeakLanguage = 'javascript' | 'typescript' | 'tsx' | 'python' | 'go' | 'java' | 'c' | 'cpp' | 'csharp' | 'rust';
+
+/**
+ * `unclosed-socket`: a socket acquired into a local binding is neither closed nor handed on in its scope.
+ * `close-wait-risk`: a server keeps the accepted socket after the peer's end/EOF (the classic CLOSE_WAIT bug).
+ */
+export type LeakRule = 'unclosed-socket' | 'close-wait-risk';
+
+/** A 0-based position, as LSP and tree-sitter count. */
+export interface SourcePosition {
+  line: number;
+  column: number;
+}
+
+export interface SourceRange {
+  start: SourcePosition;
+  end: SourcePosition;
+}
+
+export interface TextEdit {
+  range: SourceRange;
+  newText: string;
+}
+
+/** A mechanical, safe rewrite offered as a quick fix (Python `with`, Go `defer`, Java try-with-resources, C# `using`). */
+export interface LeakFix {
+  title: string;
+  edits: TextEdit[];
+}
+
+export interface LeakFinding {
+  rule: LeakRule;
+  language: LeakLanguage;
+  /** Where the socket is acquired: the lens and the diagnostic go here. */
+  range: SourceRange;
+  /** Shown to the user, e.g. "Socket opened here is never closed — CLOSE_WAIT risk". */
+  message: string;
+  /** The variable holding the socket, when there is one. */
+  binding?: string;
+  /** The place to fix (for example the end of the handler that should close), when it differs from `range`. */
+  fixAt?: SourceRange;
+  fix?: LeakFix;
+}
+
+export interface AnalysisResult {
+  findings: LeakFinding[];
+  /** Why a file was skipped or analysed only in part (too large, binary, syntax errors). */
+  notes: string[];
+}
+
+/** One language's rules over its tree-sitter syntax tree. */
+export interface LanguageRules {
+  readonly languages: readonly LeakLanguage[];
+  /** Findings in a parsed file; suppression comments are applied by the caller. */
+  analyze(root: SyntaxNode, language: LeakLanguage, source: string): LeakFinding[];
+}
