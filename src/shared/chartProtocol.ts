@@ -1,0 +1,152 @@
+/**
+ * Messages between the extension host and the State History webview. Both sides check every
+ * message they receive with the guards here: the UI must not trust the host blindly, nor the host
+ * a webview.
+ */
+import type { HistoryMarker, SeriesBlock } from '../core/history/types';
+import type { TcpStateName } from '../core/model';
+import { TCP_STATE_NAMES, isTcpStateName } from '../core/model';
+
+export type { HistoryMarker, SeriesBlock };
+
+/** Window choices offered by the UI; `null` shows everything retained. */
+export const WINDOW_CHOICES_MS = [5 * 60_000, 3_600_000, 24 * 3_600_000, null] as const;
+export type WindowMs = (typeof WINDOW_CHOICES_MS)[number];
+
+/** Largest PNG data URL the host accepts (a 4K chart is about 1 MB). */
+export const MAX_PNG_DATA_URL = 20 * 1024 * 1024;
+export const PNG_PREFIX = 'data:image/png;base64,';
+
+/** Host → UI: replaces what the UI shows with this window of one host's history. */
+export interface HistoryMessage {
+  type: 'history';
+  hostId: string;
+  label: string;
+  windowMs: WindowMs;
+  retentionMs: number;
+  series: SeriesBlock;
+  markers: HistoryMarker[];
+}
+
+/** Host → UI: samples and markers newer than the UI's last one. */
+export interface AppendMessage {
+  type: 'append';
+  hostId: string;
+  series: SeriesBlock;
+  markers: HistoryMarker[];
+}
+
+export type HostToUiMessage = HistoryMessage | AppendMessage;
+
+/**
+ * UI → host: the UI (re)started. With `since` and the same `hostId` it already shows data up to
+ * `since` (restored from its state) and wants only what is newer.
+ */
+export interface ReadyMessage {
+  type: 'ready';
+  windowMs: WindowMs;
+  /** About how many points fit across the chart; the host downsamples to this. */
+  maxBuckets: number;
+  hostId?: string;
+  since?: number;
+}
+
+/** UI → host: another window was chosen (or the UI's data grew too long and needs compacting). */
+export interface SetWindowMessage {
+  type: 'setWindow';
+  windowMs: WindowMs;
+  maxBuckets: number;
+}
+
+/** UI → host: save the visible states in `[from, to]` as CSV at full resolution. */
+export interface ExportCsvMessage {
+  type: 'exportCsv';
+  states: TcpStateName[];
+  from: number;
+  to: number;
+}
+
+/** UI → host: save the chart image the UI rendered. */
+export interface ExportPngMessage {
+  type: 'exportPng';
+  dataUrl: string;
+}
+
+export type UiToHostMessage = ReadyMessage | SetWindowMessage | ExportCsvMessage | ExportPngMessage;
+
+type Fields = Record<string, unknown>;
+
+function isObject(value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+function isWindowMs(value: unknown): value is WindowMs {
+  return (WINDOW_CHOICES_MS as readonly unknown[]).includes(value);
+}
+
+function isMaxBuckets(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 10 && (value as number) <= 20_000;
+}
+
+function isCountColumn(column: unknown, length: number): boolean {
+  if (!Array.isArray(column) || column.length !== length) return false;
+  for (const v of column) if (!Number.isInteger(v) || v < 0) return false;
+  return true;
+}
+
+/** Columns of equal length, times ascending, counts non-negative integers, one column per state. */
+export function isSeriesBlock(value: unknown): value is SeriesBlock {
+  if (!isObject(value) || !Array.isArray(value.t) || !Array.isArray(value.values)) return false;
+  const { t, values } = value;
+  if (values.length !== TCP_STATE_NAMES.length) return false;
+  for (let i = 0; i < t.length; i++) if (!isTime(t[i]) || (i > 0 && (t[i] as number) < (t[i - 1] as number))) return false;
+  return values.every((column) => isCountColumn(column, t.length));
+}
+
+export function isHistoryMarker(value: unknown): value is HistoryMarker {
+  return (
+    isObject(value) &&
+    isTime(value.t) &&
+    (value.kind === 'threshold' || value.kind === 'leak') &&
+    typeof value.state === 'string' &&
+    isTcpStateName(value.state) &&
+    typeof value.label === 'string' &&
+    value.label.length <= 500
+  );
+}
+
+function isMarkerList(value: unknown): value is HistoryMarker[] {
+  return Array.isArray(value) && value.every(isHistoryMarker);
+}
+
+/** Checks a message the UI received from the host. */
+export function isHostToUiMessage(value: unknown): value is HostToUiMessage {
+  if (!isObject(value) || typeof value.hostId !== 'string' || !isSeriesBlock(value.series) || !isMarkerList(value.markers)) return false;
+  if (value.type === 'append') return true;
+  return value.type === 'history' && typeof value.label === 'string' && isWindowMs(value.windowMs) && isTime(value.retentionMs);
+}
+
+function isStateList(value: unknown): value is TcpStateName[] {
+  return Array.isArray(value) && value.every((s) => typeof s === 'string' && isTcpStateName(s)) && new Set(value).size === value.length;
+}
+
+/** Checks a message the host received from a webview. */
+export function isUiToHostMessage(value: unknown): value is UiToHostMessage {
+  if (!isObject(value)) return false;
+  switch (value.type) {
+    case 'ready':
+      return isWindowMs(value.windowMs) && isMaxBuckets(value.maxBuckets) && (value.hostId === undefined || typeof value.hostId === 'string') && (value.since === undefined || isTime(value.since));
+    case 'setWindow':
+      return isWindowMs(value.windowMs) && isMaxBuckets(value.maxBuckets);
+    case 'exportCsv':
+      return isStateList(value.states) && value.states.length > 0 && isTime(value.from) && isTime(value.to) && value.from <= value.to;
+    case 'exportPng':
+      return typeof value.dataUrl === 'string' && value.dataUrl.startsWith(PNG_PREFIX) && value.dataUrl.length <= MAX_PNG_DATA_URL && /^[A-Za-z0-9+/]*={0,2}$/.test(value.dataUrl.slice(PNG_PREFIX.length));
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { TCP_STATE_NAMES } from '../../src/core/model';
+import { isHostToUiMessage, isSeriesBlock, isUiToHostMessage } from '../../src/shared/chartProtocol';
+
+const series = (t: number[]) => ({ t, values: TCP_STATE_NAMES.map(() => t.map(() => 1)) });
+const history = { type: 'history', hostId: 'local', label: 'box', windowMs: 300_000, retentionMs: 86_400_000, series: series([1, 2]), markers: [] };
+const marker = { t: 1, kind: 'threshold', state: 'CLOSE_WAIT', label: 'CLOSE_WAIT ≥ 100' };
+
+describe('chart protocol guards', () => {
+  it('accepts well-formed host messages', () => {
+    assert.ok(isHostToUiMessage(history));
+    assert.ok(isHostToUiMessage({ ...history, windowMs: null, markers: [marker] }));
+    assert.ok(isHostToUiMessage({ type: 'append', hostId: 'local', series: series([3]), markers: [] }));
+  });
+
+  it('rejects malformed host messages', () => {
+    const bad: unknown[] = [
+      null,
+      'history',
+      [],
+      { ...history, type: 'histories' },
+      { ...history, hostId: 7 },
+      { ...history, windowMs: 123 },
+      { ...history, retentionMs: -1 },
+      { ...history, series: { t: [1, 2], values: TCP_STATE_NAMES.slice(1).map(() => [1, 1]) } },
+      { ...history, series: { t: [2, 1], values: TCP_STATE_NAMES.map(() => [1, 1]) } },
+      { ...history, series: { t: [1, 2], values: TCP_STATE_NAMES.map(() => [1]) } },
+      { ...history, series: { t: [1, 2], values: TCP_STATE_NAMES.map(() => [1, -3]) } },
+      { ...history, series: { t: [1, 2], values: TCP_STATE_NAMES.map(() => [1, 0.5]) } },
+      { ...history, series: { t: [1, Number.NaN], values: TCP_STATE_NAMES.map(() => [1, 1]) } },
+      { ...history, series: { t: [1, 2], values: TCP_STATE_NAMES.map(() => ['1', 1]) } },
+      { ...history, markers: [{ ...marker, state: 'OPEN' }] },
+      { ...history, markers: [{ ...marker, kind: 'info' }] },
+      { ...history, markers: [{ ...marker, label: 'x'.repeat(501) }] },
+      { ...history, markers: {} },
+      { type: 'append', hostId: 'local', series: series([3]) },
+    ];
+    for (const message of bad) assert.equal(isHostToUiMessage(message), false, JSON.stringify(message)?.slice(0, 200));
+  });
+
+  it('accepts well-formed UI messages', () => {
+    const good: unknown[] = [
+      { type: 'ready', windowMs: null, maxBuckets: 800 },
+      { type: 'ready', windowMs: 3_600_000, maxBuckets: 800, hostId: 'local', since: 1_700_000_000_000 },
+      { type: 'setWindow', windowMs: 86_400_000, maxBuckets: 10 },
+      { type: 'exportCsv', states: ['CLOSE_WAIT', 'TIME_WAIT'], from: 1, to: 2 },
+      { type: 'exportPng', dataUrl: 'data:image/png;base64,iVBORw0KGgo=' },
+    ];
+    for (const message of good) assert.ok(isUiToHostMessage(message), JSON.stringify(message));
+  });
+
+  it('rejects malformed UI messages', () => {
+    const bad: unknown[] = [
+      undefined,
+      { type: 'ready', windowMs: 1, maxBuckets: 800 },
+      { type: 'ready', windowMs: null, maxBuckets: 5 },
+      { type: 'ready', windowMs: null, maxBuckets: 1e9 },
+      { type: 'ready', windowMs: null, maxBuckets: 800, since: 'yesterday' },
+      { type: 'ready', windowMs: null, maxBuckets: 800, hostId: {} },
+      { type: 'setWindow', windowMs: '5m', maxBuckets: 800 },
+      { type: 'exportCsv', states: [], from: 1, to: 2 },
+      { type: 'exportCsv', states: ['CLOSE_WAIT', 'CLOSE_WAIT'], from: 1, to: 2 },
+      { type: 'exportCsv', states: ['close_wait'], from: 1, to: 2 },
+      { type: 'exportCsv', states: ['CLOSE_WAIT'], from: 3, to: 2 },
+      { type: 'exportPng', dataUrl: 'data:text/html;base64,PGgxPg==' },
+      { type: 'exportPng', dataUrl: 'data:image/png;base64,<script>' },
+      { type: 'exportPng', dataUrl: `data:image/png;base64,${'A'.repeat(21 * 1024 * 1024)}` },
+      { type: 'runCommand', command: 'rm' },
+    ];
+    for (const message of bad) assert.equal(isUiToHostMessage(message), false, JSON.stringify(message)?.slice(0, 120));
+  });
+
+  it('checks a full day of samples quickly enough for every message', () => {
+    const t = Array.from({ length: 86_400 }, (_, i) => i * 1000);
+    const started = performance.now();
+    assert.ok(isSeriesBlock({ t, values: TCP_STATE_NAMES.map(() => t.map((x) => x % 97)) }));
+    assert.ok(performance.now() - started < 1000);
+  });
+});
