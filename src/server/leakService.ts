@@ -1,0 +1,140 @@
+import type { Connection, TextDocuments } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { LeakAnalyzer, languageOfLanguageId, languageOfPath } from '../core/leaks/analyzer';
+import type { LeakFinding, LeakLanguage } from '../core/leaks/types';
+import type { KnownFinding, LeakSettings, ScanFilesResult } from '../shared/lspProtocol';
+import { matchesAnyGlob } from './glob';
+import { toDiagnostic, toKnownFinding, uriToPath } from './lspFindings';
+import { isLanguageEnabled, type SettingsCache } from './settings';
+import { readSourceFile } from './sourceFile';
+
+/** Typing pauses shorter than this do not start an analysis. */
+export const TYPING_DEBOUNCE_MS = 300;
+
+interface FileResult {
+  findings: LeakFinding[];
+  severity: LeakSettings['severity'];
+}
+
+export type Cancelled = () => boolean;
+
+/** Analyses open documents (debounced) and scanned files, and keeps their findings for lenses and fixes. */
+export class LeakService {
+  private readonly results = new Map<string, FileResult>();
+  /** Files a workspace scan analysed from disk; closing their editor re-reads them instead of clearing. */
+  private readonly scanned = new Set<string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly documents: TextDocuments<TextDocument>,
+    private readonly settings: SettingsCache,
+    private readonly analyzer = new LeakAnalyzer(),
+  ) {}
+
+  findings(uri: string): FileResult | undefined {
+    return this.results.get(uri);
+  }
+
+  allFindings(): KnownFinding[] {
+    return [...this.results].flatMap(([uri, r]) => r.findings.map((f) => toKnownFinding(uri, f)));
+  }
+
+  /** Analyses after the user stops typing; an open or a save analyses at once. */
+  schedule(document: TextDocument, delayMs = TYPING_DEBOUNCE_MS): void {
+    clearTimeout(this.timers.get(document.uri));
+    this.timers.set(
+      document.uri,
+      setTimeout(() => {
+        this.timers.delete(document.uri);
+        void this.analyzeOpen(document.uri);
+      }, delayMs),
+    );
+  }
+
+  async closed(uri: string): Promise<void> {
+    clearTimeout(this.timers.get(uri));
+    this.timers.delete(uri);
+    if (this.scanned.has(uri)) await this.analyzeFromDisk(uri);
+    else this.forget(uri);
+  }
+
+  /** After a settings change: every open document and scanned file again. */
+  async reanalyzeAll(): Promise<void> {
+    this.settings.clear();
+    for (const d of this.documents.all()) await this.analyzeOpen(d.uri);
+    for (const uri of this.scanned) if (!this.documents.get(uri)) await this.analyzeFromDisk(uri);
+  }
+
+  async scan(uris: readonly string[], cancelled: Cancelled): Promise<ScanFilesResult> {
+    const result: ScanFilesResult = { scanned: 0, findings: 0, skipped: [] };
+    for (const uri of uris) {
+      if (cancelled()) break;
+      this.scanned.add(uri);
+      const skipped = this.documents.get(uri) ? await this.analyzeOpen(uri) : await this.analyzeFromDisk(uri);
+      if (skipped) result.skipped.push({ uri, reason: skipped });
+      else result.scanned++;
+      result.findings += this.results.get(uri)?.findings.length ?? 0;
+    }
+    return result;
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** Resolves to why the document was not analysed, if it was not. */
+  private async analyzeOpen(uri: string): Promise<string | undefined> {
+    const document = this.documents.get(uri);
+    if (!document) return 'closed';
+    const version = document.version;
+    const language = languageOfLanguageId(document.languageId) ?? languageOfPath(uriToPath(uri));
+    return this.analyze(uri, language, () => document.getText(), () => this.documents.get(uri)?.version === version);
+  }
+
+  private async analyzeFromDisk(uri: string): Promise<string | undefined> {
+    const file = uriToPath(uri);
+    return this.analyze(uri, languageOfPath(file), async () => {
+      const read = await readSourceFile(file);
+      if ('skipped' in read) throw new SkipFile(read.skipped);
+      return read.text;
+    }, () => !this.documents.get(uri));
+  }
+
+  /**
+   * The one path every analysis takes: settings, then the text, then the analyzer; results are
+   * kept only while `stillCurrent` (the user may have typed or opened the file meanwhile).
+   * Never throws: a file the analyzer cannot handle is logged and left without diagnostics.
+   */
+  private async analyze(uri: string, language: LeakLanguage | undefined, text: () => string | Promise<string>, stillCurrent: () => boolean): Promise<string | undefined> {
+    try {
+      if (!language) return this.skip(uri, 'not a language TCP Lens analyses');
+      const settings = await this.settings.get(uri);
+      if (!isLanguageEnabled(settings, language)) return this.skip(uri, `disabled for ${language} in tcpLens.leaks.enable`);
+      if (matchesAnyGlob(uriToPath(uri), settings.ignore)) return this.skip(uri, 'matches tcpLens.leaks.ignore');
+      const { findings, notes } = await this.analyzer.analyze(await text(), language);
+      if (!stillCurrent()) return undefined;
+      for (const note of notes) this.connection.console.info(`${uriToPath(uri)}: ${note}`);
+      this.results.set(uri, { findings, severity: settings.severity });
+      void this.connection.sendDiagnostics({ uri, diagnostics: findings.map((f) => toDiagnostic(f, settings.severity)) });
+      return notes.find((n) => n.startsWith('skipped'));
+    } catch (err) {
+      if (err instanceof SkipFile) return this.skip(uri, err.message);
+      this.connection.console.error(`TCP Lens could not analyse ${uriToPath(uri)}: ${err instanceof Error ? err.stack : String(err)}`);
+      return this.skip(uri, 'analysis failed (see the TCP Lens output)');
+    }
+  }
+
+  private skip(uri: string, reason: string): string {
+    this.forget(uri);
+    return reason;
+  }
+
+  private forget(uri: string): void {
+    if (!this.results.delete(uri)) return;
+    void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+}
+
+class SkipFile extends Error {}

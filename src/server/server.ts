@@ -1,0 +1,60 @@
+import { CodeActionKind, CodeLensRefreshRequest, createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { KnownFindingsRequest, LiveLeaksNotification, ScanFilesRequest } from '../shared/lspProtocol';
+import { LeakService } from './leakService';
+import { toCodeActions, toCodeLenses, type LiveContext } from './lspFindings';
+import { SettingsCache } from './settings';
+
+// The transport (--node-ipc, --stdio, --socket) comes from the command line the client chose.
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const settings = new SettingsCache(connection);
+const service = new LeakService(connection, documents, settings);
+let live: LiveContext = { folders: [], processes: [] };
+let canRefreshLenses = false;
+
+// A bug in one analysis must not take the lenses of every other file down with it.
+process.on('uncaughtException', (err) => connection.console.error(`TCP Lens server: ${err.stack ?? err.message}`));
+process.on('unhandledRejection', (err) => connection.console.error(`TCP Lens server: ${err instanceof Error ? err.stack : String(err)}`));
+
+connection.onInitialize((params) => {
+  settings.supportsPull = !!params.capabilities.workspace?.configuration;
+  canRefreshLenses = !!params.capabilities.workspace?.codeLens?.refreshSupport;
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      codeLensProvider: { resolveProvider: false },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+    },
+    serverInfo: { name: 'TCP Lens leak analyzer' },
+  };
+});
+
+documents.onDidOpen((e) => service.schedule(e.document, 0));
+documents.onDidChangeContent((e) => service.schedule(e.document));
+documents.onDidSave((e) => service.schedule(e.document, 0));
+documents.onDidClose((e) => void service.closed(e.document.uri));
+connection.onDidChangeConfiguration(() => void service.reanalyzeAll());
+
+connection.onCodeLens((params) => {
+  const result = service.findings(params.textDocument.uri);
+  return result ? toCodeLenses(params.textDocument.uri, result.findings, live) : [];
+});
+
+connection.onCodeAction((params) => {
+  const result = service.findings(params.textDocument.uri);
+  return result ? toCodeActions(params.textDocument.uri, result.findings, params.range, result.severity) : [];
+});
+
+connection.onRequest(ScanFilesRequest, (params, token) => service.scan(params.uris, () => token.isCancellationRequested));
+connection.onRequest(KnownFindingsRequest, () => service.allFindings());
+
+connection.onNotification(LiveLeaksNotification, (params) => {
+  live = { folders: params.folders, processes: params.processes };
+  if (canRefreshLenses) void connection.sendRequest(CodeLensRefreshRequest.type);
+});
+
+connection.onShutdown(() => service.dispose());
+
+documents.listen(connection);
+connection.listen();

@@ -1,0 +1,287 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { CancellationTokenSource, createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { CodeAction, CodeLens, Diagnostic, PublishDiagnosticsParams, TextEdit } from 'vscode-languageserver-protocol';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { REPO_ROOT } from '../helpers/child';
+import { KnownFindingsRequest, LiveLeaksNotification, ScanFilesRequest, type ExplainLeakArgs } from '../../src/shared/lspProtocol';
+
+const SERVER = path.join(REPO_ROOT, 'dist/server.js');
+const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/lsp/workspace');
+const WAIT_MS = 15_000;
+
+/** A real LSP client over stdio to dist/server.js: what VS Code's language client does, minus VS Code. */
+class LspTestClient {
+  readonly published: PublishDiagnosticsParams[] = [];
+  lensRefreshes = 0;
+  settings: Record<string, unknown> = {};
+  private versions = new Map<string, number>();
+
+  private constructor(private readonly child: ChildProcess, readonly rpc: MessageConnection) {
+    rpc.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => this.published.push(p));
+    rpc.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => this.settings));
+    rpc.onRequest('workspace/codeLens/refresh', () => {
+      this.lensRefreshes++;
+      return null;
+    });
+    rpc.onRequest('client/registerCapability', () => null);
+    rpc.onNotification('window/logMessage', () => undefined);
+  }
+
+  static async start(): Promise<LspTestClient> {
+    const child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const rpc = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    const client = new LspTestClient(child, rpc);
+    rpc.listen();
+    await rpc.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri: pathToFileURL(FIXTURES).href,
+      capabilities: { workspace: { configuration: true, codeLens: { refreshSupport: true } } },
+    });
+    await rpc.sendNotification('initialized', {});
+    return client;
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async open(uri: string, languageId: string, text: string): Promise<void> {
+    this.versions.set(uri, 1);
+    await this.rpc.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } });
+  }
+
+  async change(uri: string, text: string): Promise<void> {
+    const version = (this.versions.get(uri) ?? 1) + 1;
+    this.versions.set(uri, version);
+    await this.rpc.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] });
+  }
+
+  async close(uri: string): Promise<void> {
+    await this.rpc.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  }
+
+  /** Waits for the next diagnostics of `uri` published after `since` (an index into `published`). */
+  async diagnostics(uri: string, since = 0): Promise<Diagnostic[]> {
+    const deadline = Date.now() + WAIT_MS;
+    while (Date.now() < deadline) {
+      const hit = this.published.slice(since).reverse().find((p) => p.uri === uri);
+      if (hit) return hit.diagnostics;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`no diagnostics for ${uri} within ${WAIT_MS} ms`);
+  }
+
+  /** Opens a document and resolves to its first diagnostics. */
+  async openAndWait(uri: string, languageId: string, text: string): Promise<Diagnostic[]> {
+    const since = this.published.length;
+    await this.open(uri, languageId, text);
+    return this.diagnostics(uri, since);
+  }
+
+  codeLenses(uri: string): Promise<CodeLens[]> {
+    return this.rpc.sendRequest('textDocument/codeLens', { textDocument: { uri } });
+  }
+
+  codeActions(uri: string, diagnostic: Diagnostic): Promise<CodeAction[]> {
+    return this.rpc.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } });
+  }
+
+  async stop(): Promise<void> {
+    if (this.alive) {
+      await Promise.race([this.rpc.sendRequest('shutdown').then(() => this.rpc.sendNotification('exit')), new Promise((r) => setTimeout(r, 2000))]);
+    }
+    this.rpc.dispose();
+    if (this.alive) this.child.kill('SIGKILL');
+  }
+}
+
+const fixture = (rel: string) => {
+  const file = path.join(FIXTURES, rel);
+  return { file, uri: pathToFileURL(file).href, text: readFileSync(file, 'utf8') };
+};
+
+function applyEdits(text: string, edits: TextEdit[]): string {
+  return TextDocument.applyEdits(TextDocument.create('file:///x', 'x', 1, text), edits);
+}
+
+describe('language server over stdio (dist/server.js)', () => {
+  let client: LspTestClient;
+  before(async () => {
+    client = await LspTestClient.start();
+  });
+  after(async () => {
+    await client?.stop();
+  });
+
+  it('reports a Python socket that is never closed as a warning on its acquiring line', async () => {
+    const f = fixture('py/banner_client.py');
+    const diagnostics = await client.openAndWait(f.uri, 'python', f.text);
+    assert.equal(diagnostics.length, 1, JSON.stringify(diagnostics));
+    const [d] = diagnostics;
+    assert.equal(d.source, 'TCP Lens');
+    assert.equal(d.code, 'unclosed-socket');
+    assert.equal(d.severity, 2);
+    assert.equal(d.range.start.line, 4);
+  });
+
+  it('stays silent on closed sockets and on lines marked tcp-lens-ignore', async () => {
+    for (const rel of ['py/closed_client.py', 'py/suppressed.py']) {
+      const f = fixture(rel);
+      assert.deepEqual(await client.openAndWait(f.uri, 'python', f.text), [], rel);
+    }
+  });
+
+  it('reports the JavaScript and Go leaks too', async () => {
+    const js = fixture('js/ping.js');
+    const jsDiagnostics = await client.openAndWait(js.uri, 'javascript', js.text);
+    assert.deepEqual(jsDiagnostics.map((d) => [d.code, d.range.start.line]), [['unclosed-socket', 3]]);
+    const go = fixture('go/ping.go');
+    const goDiagnostics = await client.openAndWait(go.uri, 'go', go.text);
+    assert.deepEqual(goDiagnostics.map((d) => [d.code, d.range.start.line]), [['unclosed-socket', 8]]);
+  });
+
+  it('puts a code lens on the acquiring line that explains CLOSE_WAIT and says where to fix', async () => {
+    const f = fixture('py/banner_client.py');
+    const lenses = await client.codeLenses(f.uri);
+    assert.equal(lenses.length, 1);
+    assert.equal(lenses[0].range.start.line, 4);
+    assert.match(lenses[0].command!.title, /^Socket opened here is never closed/);
+    assert.equal(lenses[0].command!.command, 'tcpLens.explainLeak');
+    const args = lenses[0].command!.arguments![0] as ExplainLeakArgs;
+    assert.equal(args.uri, f.uri);
+    assert.equal(args.line, 4);
+  });
+
+  it('offers quick fixes that really remove the finding (Python with, Go defer)', async () => {
+    for (const [rel, languageId, fixTitle] of [['py/banner_client.py', 'python', /with/], ['go/ping.go', 'go', /defer/]] as const) {
+      const f = fixture(rel);
+      const [diagnostic] = await client.diagnostics(f.uri);
+      const actions = await client.codeActions(f.uri, diagnostic);
+      assert.equal(actions.length, 1, rel);
+      assert.equal(actions[0].kind, 'quickfix');
+      assert.match(actions[0].title, fixTitle);
+      const fixed = applyEdits(f.text, actions[0].edit!.changes![f.uri]);
+      const fixedUri = f.uri.replace(/(\.\w+)$/, '_fixed$1');
+      assert.deepEqual(await client.openAndWait(fixedUri, languageId, fixed), [], `after the fix:\n${fixed}`);
+    }
+  });
+
+  it('gives the lens live context from a leaking process of this workspace, and refreshes lenses', async () => {
+    const f = fixture('py/banner_client.py');
+    const refreshes = client.lensRefreshes;
+    const python = { pid: 4242, process: 'python3', commandLine: 'python3 banner_client.py', cwd: path.join(FIXTURES, 'py'), closeWait: 37, ports: [8080] };
+    const elsewhere = { ...python, pid: 99, cwd: '/srv/other', commandLine: 'python3 /srv/other/app.py' };
+    await client.rpc.sendNotification(LiveLeaksNotification, { folders: [FIXTURES], processes: [elsewhere, python] });
+    const deadline = Date.now() + WAIT_MS;
+    while (client.lensRefreshes === refreshes && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(client.lensRefreshes > refreshes, 'the server asks the editor to refresh code lenses');
+    const [lens] = await client.codeLenses(f.uri);
+    assert.equal(lens.command!.title, 'Socket opened here is never closed — 37 live CLOSE_WAIT sockets in `python3 banner_client.py` (pid 4242) on :8080');
+    const js = fixture('js/ping.js');
+    const [jsLens] = await client.codeLenses(js.uri);
+    assert.doesNotMatch(jsLens.command!.title, /live/, 'a Python process says nothing about JavaScript code');
+    await client.rpc.sendNotification(LiveLeaksNotification, { folders: [FIXTURES], processes: [] });
+  });
+
+  it('analyses once after a burst of typing, and the result matches the last text', async () => {
+    const uri = pathToFileURL(path.join(FIXTURES, 'py/typing.py')).href;
+    const leak = fixture('py/banner_client.py').text;
+    await client.openAndWait(uri, 'python', 'import socket\n');
+    const since = client.published.length;
+    for (let i = 1; i <= leak.length; i += 8) await client.change(uri, leak.slice(0, i));
+    await client.change(uri, leak);
+    const diagnostics = await client.diagnostics(uri, since);
+    await new Promise((r) => setTimeout(r, 500));
+    const publishes = client.published.slice(since).filter((p) => p.uri === uri).length;
+    assert.ok(publishes <= 2, `${publishes} analyses for one burst of ${Math.ceil(leak.length / 8)} edits`);
+    assert.equal(client.published.slice(since).filter((p) => p.uri === uri).at(-1)!.diagnostics.length, 1);
+    assert.equal(diagnostics.at(-1)?.range.start.line ?? 4, 4);
+  });
+
+  it('survives odd files: binary, over 2 MB, syntax errors, and keeps answering', async () => {
+    const broken = fixture('py/broken_syntax.py');
+    const brokenDiagnostics = await client.openAndWait(broken.uri, 'python', broken.text);
+    assert.deepEqual(brokenDiagnostics.map((d) => d.range.start.line), [4], 'the part that parses is still analysed');
+    const binaryUri = pathToFileURL(path.join(FIXTURES, 'py/blob.py')).href;
+    await client.open(binaryUri, 'python', 'import socket\n\u0000\u0001\u0002s = socket.socket()\n'.repeat(50));
+    const hugeUri = pathToFileURL(path.join(FIXTURES, 'js/huge.js')).href;
+    await client.open(hugeUri, 'javascript', "const c = require('net').connect(80);\n".repeat(60_000));
+    const weirdUri = pathToFileURL(path.join(FIXTURES, 'py/weird.py')).href;
+    await client.open(weirdUri, 'python', '\uFEFF\uD800 lone surrogate ' + '('.repeat(5000) + '\n\r\r\n\t'.repeat(100));
+    // Requests on a good file still work afterwards, and the process is alive.
+    const lenses = await client.codeLenses(fixture('py/banner_client.py').uri);
+    assert.equal(lenses.length, 1);
+    assert.deepEqual(await client.codeLenses(hugeUri), [], 'files over 2 MB are skipped');
+    assert.deepEqual(await client.codeLenses(binaryUri), [], 'binary content is skipped');
+    assert.ok(client.alive);
+  });
+
+  it('honours the settings pulled through workspace/configuration', async () => {
+    const f = fixture('py/banner_client.py');
+    const js = fixture('js/ping.js');
+    const since = client.published.length;
+    client.settings = { severity: 'error', enable: { python: true, javascript: false }, ignore: ['**/go/**'] };
+    await client.rpc.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    try {
+      const py = await client.diagnostics(f.uri, since);
+      assert.equal(py[0]?.severity, 1, 'severity error');
+      assert.deepEqual(await client.diagnostics(js.uri, since), [], 'javascript disabled');
+      assert.deepEqual(await client.diagnostics(fixture('go/ping.go').uri, since), [], 'ignored by glob');
+    } finally {
+      client.settings = {};
+      await client.rpc.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    }
+  });
+
+  describe('workspace scan (tcpLens/scanFiles)', () => {
+    let workspace: string;
+    before(() => {
+      workspace = mkdtempSync(path.join(tmpdir(), 'tcp-lens-scan-'));
+      cpSync(FIXTURES, workspace, { recursive: true });
+      mkdirSync(path.join(workspace, 'node_modules/dep'), { recursive: true });
+      cpSync(path.join(FIXTURES, 'js/ping.js'), path.join(workspace, 'node_modules/dep/index.js'));
+      writeFileSync(path.join(workspace, 'py/huge.py'), 'import socket\ns = socket.socket()\n'.repeat(80_000));
+      writeFileSync(path.join(workspace, 'py/blob.py'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 2, 3]));
+    });
+    after(() => rmSync(workspace, { recursive: true, force: true }));
+
+    const uriOf = (rel: string) => pathToFileURL(path.join(workspace, rel)).href;
+
+    it('publishes diagnostics for files on disk, skips what it should, and lists the findings', async () => {
+      const files = ['py/banner_client.py', 'py/closed_client.py', 'py/latin1_comment.py', 'py/huge.py', 'py/blob.py', 'js/ping.js', 'go/ping.go', 'node_modules/dep/index.js', 'py/missing.py'];
+      const since = client.published.length;
+      const result = await client.rpc.sendRequest(ScanFilesRequest, { uris: files.map(uriOf) });
+      const reasons = Object.fromEntries(result.skipped.map((s) => [path.relative(workspace, new URL(s.uri).pathname), s.reason]));
+      assert.match(reasons['py/huge.py'], /larger than 2 MB/);
+      assert.match(reasons['py/blob.py'], /binary/);
+      assert.match(reasons['node_modules/dep/index.js'], /ignore/);
+      assert.match(reasons['py/missing.py'], /unreadable: ENOENT/);
+      assert.equal(result.scanned, 5);
+      assert.equal(result.findings, 4);
+      assert.equal((await client.diagnostics(uriOf('py/latin1_comment.py'), since))[0]?.range.start.line, 5, 'non-UTF-8 text is still analysed');
+      assert.equal((await client.diagnostics(uriOf('go/ping.go'), since)).length, 1);
+      const known = await client.rpc.sendRequest(KnownFindingsRequest);
+      const mine = known.filter((k) => k.file.startsWith(workspace)).map((k) => `${path.relative(workspace, k.file)}:${k.line}:${k.column}:${k.rule}`);
+      assert.deepEqual(mine.sort(), ['go/ping.go:9:2:unclosed-socket', 'js/ping.js:4:9:unclosed-socket', 'py/banner_client.py:5:5:unclosed-socket', 'py/latin1_comment.py:6:5:unclosed-socket']);
+    });
+
+    it('stops between files when the client cancels', async () => {
+      const uris = Array.from({ length: 400 }, (_, i) => `${uriOf('py/banner_client.py')}?copy=${i}`);
+      const source = new CancellationTokenSource();
+      const pending = client.rpc.sendRequest(ScanFilesRequest, { uris }, source.token);
+      setTimeout(() => source.cancel(), 30);
+      const since = client.published.length;
+      await pending.catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 300));
+      const analysed = client.published.slice(since).filter((p) => p.uri.includes('?copy=')).length;
+      assert.ok(analysed < uris.length, `analysed ${analysed} of ${uris.length} after cancelling`);
+      assert.ok(client.alive);
+    });
+  });
+});
