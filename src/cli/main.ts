@@ -1,12 +1,13 @@
 import { CollectorError } from '../core/model';
 import { countsCommand } from './counts';
+import { leaksCommand } from './leaks';
 import { listCommand } from './list';
 import { watchCommand } from './watch';
 import type { CliCommand, CliIO } from './usage';
 import { UsageError } from './usage';
 
 /** Every subcommand; other modules add theirs here. */
-export const COMMANDS: readonly CliCommand[] = [countsCommand, listCommand, watchCommand];
+export const COMMANDS: readonly CliCommand[] = [countsCommand, listCommand, watchCommand, leaksCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));
