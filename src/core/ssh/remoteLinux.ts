@@ -1,0 +1,95 @@
+import type { AddressFamily, Connection, StateCounts } from '../model';
+import { emptyCounts } from '../model';
+import type { AddressCache } from '../linux/procNetTcp';
+import { countConnections, parseConnections, ParseWarnings } from '../linux/procNetTcp';
+import { STATE_BY_CODE } from '../states';
+import type { RemoteHello } from './remoteScript';
+import type { Sections } from './sshSession';
+
+const TABLES: readonly { section: string; family: AddressFamily; file: string }[] = [
+  { section: 'T4', family: 'IPv4', file: '/proc/net/tcp' },
+  { section: 'T6', family: 'IPv6', file: '/proc/net/tcp6' },
+];
+
+/** Per-state counts from a counts answer: awk's "code count" lines, or the raw tables. */
+export function remoteLinuxCounts(sections: Sections, host: string): { counts: StateCounts; warnings: string[] } {
+  const counts = emptyCounts();
+  const warnings: string[] = [];
+  const summary = sections.get('COUNTS');
+  if (summary) {
+    for (const line of summary.toString('utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      const [code, n] = line.trim().split(' ');
+      const state = STATE_BY_CODE[parseInt(code, 16)];
+      if (state && /^[0-9A-Fa-f]{2}$/.test(code) && /^\d+$/.test(n)) counts[state] += Number(n);
+      else warnings.push(`${host}: unexpected count line "${line.slice(0, 80)}"`);
+    }
+    return { counts, warnings };
+  }
+  for (const t of TABLES) {
+    const body = sections.get(t.section);
+    if (!body) continue;
+    const problems = new ParseWarnings();
+    countConnections(body, body.length, counts, problems, true);
+    warnings.push(...problems.toMessages(`${host}:${t.file}`));
+  }
+  return { counts, warnings };
+}
+
+/** Connections from a full answer, parsed by the same code as the local /proc tables. */
+export function remoteLinuxConnections(sections: Sections, hello: RemoteHello, host: string, cache: AddressCache): { connections: Connection[]; warnings: string[] } {
+  const connections: Connection[] = [];
+  const warnings: string[] = [];
+  for (const t of TABLES) {
+    const body = sections.get(t.section);
+    if (!body) continue;
+    const problems = new ParseWarnings();
+    parseConnections(body, body.length, { family: t.family, littleEndian: hello.littleEndian }, connections, cache, problems, true);
+    warnings.push(...problems.toMessages(`${host}:${t.file}`));
+  }
+  warnings.push(...attribute(connections, sections, host));
+  return { connections, warnings };
+}
+
+/**
+ * Applies the remote fd walk: `P pid` starts a process, the lines after it are its socket
+ * inodes, `D pid` is a process whose descriptors we may not read.
+ */
+function attribute(connections: Connection[], sections: Sections, host: string): string[] {
+  const fdText = sections.get('FD')?.toString('utf8');
+  if (fdText === undefined) return [];
+  const ownerOfInode = new Map<number, number>();
+  const unreadable = new Set<string>();
+  let pid = 0;
+  for (const line of fdText.split('\n')) {
+    if (line.startsWith('P ')) pid = Number(line.slice(2));
+    else if (line.startsWith('D ')) unreadable.add(line);
+    else if (/^\d+$/.test(line) && pid > 0) ownerOfInode.set(Number(line), pid);
+  }
+  const names = new Map<number, string>();
+  for (const line of sections.get('COMM')?.toString('utf8').split('\n') ?? []) {
+    // "/proc/PID name": the script leaves the prefix on, sh has no cheap way to cut it.
+    const space = line.indexOf(' ');
+    if (space > 6 && line.startsWith('/proc/')) names.set(Number(line.slice(6, space)), line.slice(space + 1));
+  }
+  let hidden = 0;
+  for (const c of connections) {
+    if (c.inode === 0) {
+      c.owner = 'kernel';
+      continue;
+    }
+    const owner = ownerOfInode.get(c.inode);
+    if (owner !== undefined) {
+      c.pid = owner;
+      c.process = names.get(owner) ?? `pid ${owner}`;
+      c.owner = 'known';
+    } else if (unreadable.size > 0) {
+      c.owner = 'hidden';
+      hidden++;
+    }
+  }
+  if (hidden === 0) return [];
+  return [
+    `${host}: ${hidden} socket(s) belong to processes the SSH user cannot inspect (${unreadable.size} process(es) unreadable): owner not visible, log in as a user with more privileges to see them.`,
+  ];
+}

@@ -1,0 +1,77 @@
+/*
+ * The only program TCP Lens runs on a remote host: a POSIX sh loop fed over ssh's stdin, so
+ * nothing is installed there and no text from the user ever reaches the remote shell.
+ * Shells such as dash read a script from a pipe in blocks, so the script is one function that
+ * runs only after it was read whole, and says READY before anything more is sent. Then comes a
+ * random token that makes the frame markers unforgeable by socket or process data, and one
+ * request per line ("c" counts, "t" tables, "f" tables and process owners, "q" quit), answered
+ * with marker lines:  @@TCPLENS <token> BEGIN|SEC <name>|END <status>.
+ * Every command inside the loop reads /dev/null, never the request stream.
+ */
+export const REMOTE_SCRIPT = String.raw`tcplens_main() {
+printf '\n@@TCPLENS-READY\n'
+IFS= read -r t || exit 1
+m() { printf '\n@@TCPLENS %s %s\n' "$t" "$*"; }
+os=$(uname -s 2>/dev/null </dev/null)
+e=-
+if [ "$os" = Linux ]; then
+  if [ "$(printf '\001\000' | od -An -tx2 2>/dev/null | tr -d ' ')" = 0001 ]; then e=le; else e=be; fi
+fi
+a=0; command -v awk >/dev/null 2>&1 && a=1
+f=/proc/net/tcp; [ -r /proc/net/tcp6 ] && f="$f /proc/net/tcp6"
+m HELLO "$os" "$e" "$a" "$(uname -n 2>/dev/null </dev/null)"
+while IFS= read -r q; do
+  [ "$q" = q ] && exit 0
+  m BEGIN "$q"
+  case $os:$q in
+  Linux:c)
+    if [ $a = 1 ]; then
+      m SEC COUNTS; awk 'FNR>1{n[$4]++}END{for(k in n)print k,n[k]}' $f </dev/null
+    else
+      m SEC T4; cat /proc/net/tcp </dev/null; m SEC T6; cat /proc/net/tcp6 2>/dev/null </dev/null
+    fi ;;
+  Linux:[ft])
+    m SEC T4; cat /proc/net/tcp </dev/null; m SEC T6; cat /proc/net/tcp6 2>/dev/null </dev/null
+    if [ "$q" = f ]; then
+      m SEC FD
+      ls -l /proc/[0-9]*/fd 2>&1 </dev/null | sed -n -e 's|^/proc/\([0-9]*\)/fd:$|P \1|p' -e 's|.*socket:\[\([0-9]*\)\]$|\1|p' -e 's|.*/proc/\([0-9]*\)/fd.*ermission denied.*|D \1|p'
+      m SEC COMM
+      for d in /proc/[0-9]*; do IFS= read -r c 2>/dev/null <"$d/comm" && printf '%s %s\n' "$d" "$c"; done
+    fi ;;
+  Darwin:[ct]) m SEC NETSTAT; netstat -an -p tcp </dev/null ;;
+  Darwin:f) m SEC NETSTAT_V; netstat -anv -p tcp </dev/null ;;
+  FreeBSD:[cft]) m SEC NETSTAT; netstat -an -p tcp </dev/null ;;
+  *) m SEC ERROR; echo "request not supported on $os" ;;
+  esac
+  m END "$?"
+done
+exit 0
+}
+tcplens_main
+`;
+
+/** Printed once the shell has read the whole script and waits for the token. */
+export const READY_LINE = '\n@@TCPLENS-READY\n';
+
+/** Operating systems the script answers for (`uname -s`). */
+export const SUPPORTED_REMOTE_OS = ['Linux', 'Darwin', 'FreeBSD'] as const;
+export type RemoteOs = (typeof SUPPORTED_REMOTE_OS)[number];
+
+/** What the remote script says first, once per session. */
+export interface RemoteHello {
+  os: string;
+  /** Byte order for /proc/net/tcp addresses (Linux only). */
+  littleEndian: boolean;
+  /** awk counts states remotely, so a counts refresh sends a few bytes instead of the table. */
+  hasAwk: boolean;
+  nodeName: string;
+}
+
+export function parseHello(args: string): RemoteHello {
+  const [os = '', endian = '-', awk = '0', ...name] = args.split(' ');
+  return { os, littleEndian: endian !== 'be', hasAwk: awk === '1', nodeName: name.join(' ') };
+}
+
+export function isSupportedOs(os: string): os is RemoteOs {
+  return (SUPPORTED_REMOTE_OS as readonly string[]).includes(os);
+}

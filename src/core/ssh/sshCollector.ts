@@ -1,0 +1,168 @@
+import type { Collector, Connection, CountsSample, HostInfo, Snapshot, SnapshotOptions } from '../model';
+import { CollectorError, countStates } from '../model';
+import { AddressCache } from '../linux/procNetTcp';
+import { parseBsdNetstat } from '../platforms/bsdNetstat';
+import type { SshTarget } from './hostString';
+import { remoteLinuxConnections, remoteLinuxCounts } from './remoteLinux';
+import { isSupportedOs } from './remoteScript';
+import type { SshOptions } from './sshCommand';
+import { unsupportedOs } from './sshErrors';
+import { SshSession, type RequestKind, type Sections } from './sshSession';
+
+const BACKOFF_FIRST_MS = 1000;
+const BACKOFF_MAX_MS = 30_000;
+
+/** Figures the benchmark and the UI read: what the last refresh cost. */
+export interface RefreshCost {
+  /** From writing the request to parsing the answer, in ms. */
+  latencyMs: number;
+  /** Bytes the remote side sent for it. */
+  bytes: number;
+}
+
+/**
+ * Reads a remote host's TCP table over one persistent ssh session. A dropped session is
+ * reopened on the next refresh, with a growing pause between failed attempts (1 s to 30 s), so
+ * a host that is down costs one ssh start per pause, not one per refresh.
+ */
+export class SshCollector implements Collector {
+  readonly host: HostInfo;
+  /** Every byte read from the remote side over all sessions. */
+  bytesReceived = 0;
+  lastRefresh: RefreshCost | undefined;
+  /** How many sessions were opened (1 + reconnects). */
+  sessionsOpened = 0;
+  private session: SshSession | undefined;
+  private opening: Promise<SshSession> | undefined;
+  private retryAt = 0;
+  private backoffMs = 0;
+  private lastFailure: CollectorError | undefined;
+  private readonly addresses = new AddressCache();
+  private disposed = false;
+
+  constructor(
+    readonly target: SshTarget,
+    private readonly options: SshOptions = {},
+  ) {
+    this.host = { id: target.id, label: target.id, platform: 'unknown' };
+  }
+
+  /** Opens the session now (the first refresh would otherwise); rejects like a refresh would. */
+  async connect(signal?: AbortSignal): Promise<void> {
+    await this.ensureSession(signal);
+  }
+
+  async counts(signal?: AbortSignal): Promise<CountsSample> {
+    const { sections, session } = await this.request('c', signal);
+    const hello = session.hello!;
+    const takenAt = new Date();
+    if (hello.os === 'Linux') {
+      const { counts, warnings } = remoteLinuxCounts(sections, this.target.id);
+      return { host: this.host, takenAt, counts, warnings };
+    }
+    const { connections, warnings } = this.parseNetstat(sections);
+    return { host: this.host, takenAt, counts: countStates(connections), warnings };
+  }
+
+  async snapshot(signal?: AbortSignal, options: SnapshotOptions = {}): Promise<Snapshot> {
+    const { sections, session } = await this.request(options.processes ? 'f' : 't', signal);
+    const hello = session.hello!;
+    const takenAt = new Date();
+    const parsed =
+      hello.os === 'Linux' ? remoteLinuxConnections(sections, hello, this.target.id, this.addresses) : this.parseNetstat(sections);
+    if (!options.processes) for (const c of parsed.connections) if (c.owner === 'known') unsetOwner(c);
+    return { host: this.host, takenAt, connections: parsed.connections, warnings: parsed.warnings };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.session?.close();
+    this.session = undefined;
+  }
+
+  private parseNetstat(sections: Sections): { connections: Connection[]; warnings: string[] } {
+    const text = (sections.get('NETSTAT_V') ?? sections.get('NETSTAT'))?.toString('utf8');
+    if (text === undefined) throw new CollectorError('protocol', `"${this.target.id}" sent no netstat output.`);
+    const parsed = parseBsdNetstat(text);
+    if (!sections.has('NETSTAT_V')) parsed.warnings.push(`${this.target.id}: process owners are not available on this OS over SSH.`);
+    return parsed;
+  }
+
+  private async request(kind: RequestKind, signal?: AbortSignal): Promise<{ sections: Sections; session: SshSession }> {
+    const session = await this.ensureSession(signal);
+    const before = session.bytesReceived;
+    const started = performance.now();
+    const sections = await session.request(kind, signal);
+    this.lastRefresh = { latencyMs: performance.now() - started, bytes: session.bytesReceived - before };
+    this.bytesReceived += this.lastRefresh.bytes;
+    const error = sections.get('ERROR');
+    if (error) throw new CollectorError('protocol', `"${this.target.id}": ${error.toString('utf8').trim()}`);
+    return { sections, session };
+  }
+
+  private async ensureSession(signal?: AbortSignal): Promise<SshSession> {
+    if (this.disposed) throw new CollectorError('cancelled', 'The host was closed.');
+    if (this.session?.alive) return this.session;
+    if (this.opening) return this.opening;
+    if (Date.now() < this.retryAt && this.lastFailure) {
+      const seconds = Math.ceil((this.retryAt - Date.now()) / 1000);
+      throw new CollectorError(this.lastFailure.kind, `${this.lastFailure.message} Retrying in ${seconds} s.`, this.lastFailure.hint);
+    }
+    this.opening = this.open(signal);
+    try {
+      return await this.opening;
+    } finally {
+      this.opening = undefined;
+    }
+  }
+
+  private async open(signal?: AbortSignal): Promise<SshSession> {
+    let session: SshSession;
+    try {
+      session = await SshSession.open(this.target, this.options, signal);
+    } catch (err) {
+      const failure = err instanceof CollectorError ? err : new CollectorError('disconnected', String(err));
+      if (failure.kind !== 'cancelled') this.noteFailure(failure);
+      throw failure;
+    }
+    this.sessionsOpened++;
+    // Bytes of the hello count too: they are part of what the session cost.
+    this.bytesReceived += session.bytesReceived;
+    const os = session.hello!.os;
+    if (!isSupportedOs(os)) {
+      session.close();
+      const failure = unsupportedOs(this.target.id, os ? `uname -s says "${os}"` : 'uname -s printed nothing');
+      this.noteFailure(failure);
+      throw failure;
+    }
+    if (this.disposed) {
+      session.close();
+      throw new CollectorError('cancelled', 'The host was closed.');
+    }
+    this.host.platform = os.toLowerCase();
+    this.backoffMs = 0;
+    this.lastFailure = undefined;
+    this.session = session;
+    session.onClose((err) => {
+      if (err.kind !== 'cancelled') this.noteFailure(err, true);
+    });
+    return session;
+  }
+
+  /** After a drop the first reconnect is immediate; failed attempts back off. */
+  private noteFailure(failure: CollectorError, dropped = false): void {
+    this.lastFailure = failure;
+    if (dropped) {
+      this.retryAt = 0;
+      return;
+    }
+    this.backoffMs = Math.min(BACKOFF_MAX_MS, this.backoffMs ? this.backoffMs * 2 : BACKOFF_FIRST_MS);
+    this.retryAt = Date.now() + this.backoffMs;
+  }
+}
+
+function unsetOwner(c: Connection): void {
+  c.pid = undefined;
+  c.process = undefined;
+  c.owner = c.inode === 0 ? 'kernel' : 'unresolved';
+}
