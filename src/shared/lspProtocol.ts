@@ -1,4 +1,4 @@
-import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { LeakingProcess } from '../core/liveLink';
 
 /** The settings under `tcpLens.leaks`, as the server reads them through workspace/configuration. */
@@ -58,7 +58,7 @@ export interface KnownFinding {
 }
 
 /** Every finding the server knows: open documents and scanned files. */
-export const KnownFindingsRequest = new RequestType<void, KnownFinding[], void>('tcpLens/knownFindings');
+export const KnownFindingsRequest = new RequestType0<KnownFinding[], void>('tcpLens/knownFindings');
 
 export interface LiveLeaksParams {
   /** Workspace folders as file system paths. */

@@ -1,0 +1,39 @@
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import type { LiveData } from '../live/liveData';
+import { explainLeak } from './explainLeak';
+import { findLeakInCode } from './findLeakInCode';
+import { startLeakClient, stopLeakClient } from './leakClient';
+import { LiveLeakForwarder } from './liveLeaks';
+import { scanWorkspace } from './scanWorkspace';
+
+export { stopLeakClient } from './leakClient';
+
+/**
+ * The leak analysis in the editor: starts the language server, registers the scan, explain and
+ * find-in-code commands, and forwards live CLOSE_WAIT processes to the lenses. Everything it
+ * creates goes into `disposables`; the returned promise resolves to the running client.
+ */
+export function registerLeakLens(disposables: vscode.Disposable[], context: vscode.ExtensionContext, live: LiveData): Promise<LanguageClient | undefined> {
+  const started = startLeakClient(context).then(
+    (client) => {
+      disposables.push(new LiveLeakForwarder(client, live));
+      return client;
+    },
+    (err: unknown) => {
+      void vscode.window.showErrorMessage(`TCP Lens: the leak analyzer did not start: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    },
+  );
+  const withClient = <T>(run: (client: LanguageClient) => Promise<T>) => async () => {
+    const client = await started;
+    return client ? run(client) : undefined;
+  };
+  disposables.push(
+    { dispose: () => void stopLeakClient() },
+    vscode.commands.registerCommand('tcpLens.explainLeak', explainLeak),
+    vscode.commands.registerCommand('tcpLens.scanWorkspace', withClient((client) => scanWorkspace(client))),
+    vscode.commands.registerCommand('tcpLens.findLeakInCode', (pid?: unknown) => withClient((client) => findLeakInCode(client, live, pid))()),
+  );
+  return started;
+}
