@@ -1,0 +1,36 @@
+import { execFileSync } from 'node:child_process';
+import { analyzerFileCase, analyzerWorkspaceCase } from './analyzer';
+import { chartCase } from './chart';
+import { sshCase } from './ssh';
+import type { FeatureCase, FeatureResult } from './types';
+
+/** Rows for other features. Add one here (a FeatureCase in its own file) as a feature lands. */
+export const FEATURE_CASES: readonly FeatureCase[] = [chartCase, analyzerFileCase, analyzerWorkspaceCase, sshCase];
+
+function isCommitted(root: string, file: string): boolean {
+  try {
+    execFileSync('git', ['-C', root, 'cat-file', '-e', `HEAD:${file}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Measures every feature whose code is committed; the others get a "not measured yet" line. */
+export async function measureFeatures(root: string, runs: number): Promise<FeatureResult[]> {
+  const results: FeatureResult[] = [];
+  for (const c of FEATURE_CASES) {
+    if (!isCommitted(root, c.landedWith)) {
+      results.push({ case: c, status: 'not-landed', reason: `${c.feature} has not landed (${c.landedWith} is not committed)` });
+    } else if (!c.measure) {
+      results.push({ case: c, status: 'no-measurement', reason: `${c.feature} has landed, its bench case is still to write` });
+    } else {
+      try {
+        results.push({ case: c, status: 'measured', figure: await c.measure(runs) });
+      } catch (err) {
+        results.push({ case: c, status: 'failed', reason: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  }
+  return results;
+}

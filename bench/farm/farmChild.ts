@@ -1,0 +1,121 @@
+// One process of the socket farm. It opens its share of the mix (see mix.ts), prints one JSON
+// line when done, keeps TIME_WAIT topped up by churn, and exits when its stdin closes (the
+// parent is gone or asked it to stop) or when its hard lifetime ends, so it can never linger.
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChildPlan } from './mix';
+
+const plan = JSON.parse(process.argv[2] ?? '{}') as ChildPlan;
+const lifetime = setTimeout(() => process.exit(3), plan.lifetimeMs);
+const CONNECTIONS_PER_SOURCE = 200;
+const CHURN_SOURCE_BASE = 2000;
+const CHURN_SOURCES = 5000;
+/** Connects in flight at once: well under the listen backlog, so no SYN is dropped. */
+const PARALLEL = 256;
+
+/** Loopback source addresses spread over 127.x.y.z: each holds few ports, none runs out. */
+function sourceAddress(index: number): string {
+  return `127.${16 + plan.index}.${1 + Math.floor(index / 254)}.${1 + (index % 254)}`;
+}
+
+const held: net.Socket[] = [];
+
+async function listen(server: net.Server, host: string): Promise<number> {
+  server.listen({ host, port: 0, backlog: 4096 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  return (server.address() as net.AddressInfo).port;
+}
+
+function connect(host: string, port: number, localAddress?: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port, localAddress });
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Runs `count` tasks with at most PARALLEL in flight. */
+async function inParallel(count: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, count) }, worker));
+}
+
+/** A server that holds every accepted socket and never closes one (CLOSE_WAIT stays). */
+function holdingServer(): net.Server {
+  return net.createServer({ allowHalfOpen: true }, (s) => {
+    s.on('error', () => undefined);
+    held.push(s);
+  });
+}
+
+async function openHeld(host: string, port: number, count: number, firstIndex: number, closeClient: boolean, sourced: boolean): Promise<void> {
+  await inParallel(count, async (i) => {
+    const k = firstIndex + i;
+    const client = await connect(host, port, sourced ? sourceAddress(Math.floor(k / CONNECTIONS_PER_SOURCE)) : undefined);
+    client.on('error', () => undefined);
+    // Closing our end sends FIN: the server side, which never closes, sits in CLOSE_WAIT; our
+    // orphaned end leaves after the namespace's short tcp_fin_timeout.
+    if (closeClient) client.destroy();
+    else held.push(client);
+  });
+}
+
+let churned = 0;
+/** The churn server closes first, so its side of each connection goes to TIME_WAIT. */
+async function churnOnce(port: number): Promise<void> {
+  const source = sourceAddress(CHURN_SOURCE_BASE + (churned++ % CHURN_SOURCES));
+  const client = await connect(`127.${16 + plan.index}.0.1`, port, source);
+  await new Promise<void>((resolve) => {
+    client.once('close', () => resolve());
+    client.once('error', () => resolve());
+  });
+}
+
+async function main(): Promise<void> {
+  const host = `127.${16 + plan.index}.0.1`;
+  const holding = holdingServer();
+  const port = await listen(holding, host);
+  const churnServer = net.createServer((s) => {
+    s.on('error', () => undefined);
+    s.destroy();
+  });
+  const churnPort = await listen(churnServer, host);
+  let port6 = 0;
+  if (plan.establishedPairs6 > 0) port6 = await listen(holdingServer(), '::1');
+
+  await openHeld(host, port, plan.establishedPairs, 0, false, true);
+  await openHeld('::1', port6, plan.establishedPairs6, 0, false, false);
+  await openHeld(host, port, plan.closeWait, plan.establishedPairs, true, true);
+  await inParallel(plan.timeWaitBurst, () => churnOnce(churnPort).catch(() => undefined));
+
+  process.stdout.write(`${JSON.stringify({ pid: process.pid, index: plan.index, port, churnPort, port6 })}\n`);
+
+  // Steady churn in 100 ms ticks; a tick still running skips the next rather than piling up.
+  const perTick = Math.max(1, Math.round(plan.churnPerSecond / 10));
+  let busy = false;
+  const churnTimer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void inParallel(perTick, () => churnOnce(churnPort).catch(() => undefined)).finally(() => (busy = false));
+  }, 100);
+
+  process.stdin.resume();
+  process.stdin.on('end', () => {
+    clearInterval(churnTimer);
+    for (const s of held) s.destroy();
+    clearTimeout(lifetime);
+    process.exit(0);
+  });
+  await sleep(0);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,72 @@
+// The measuring process. bench/run.ts starts it under `ip netns exec` so that it, and every
+// command it spawns, sees only the farm's TCP table. Prints one JSON line: a NamespaceResult.
+import { LocalCollector } from '../../src/core/linux/localCollector';
+import type { StateCounts } from '../../src/core/model';
+import { LENS_CASES, type LensCaseId } from './lensCases';
+import { probeLoop, type LoopCost } from './loopProbe';
+import { runTimed } from './processTiming';
+import { summarize, type Timing } from './stats';
+import { toolCases, type ToolCaseId } from './tools';
+
+export interface MeasureRequest {
+  runs: number;
+  cliPath?: string;
+  /** Per-command limit; a hung tool fails its run instead of the benchmark. */
+  timeoutMs: number;
+}
+
+export interface NamespaceResult {
+  counts: StateCounts;
+  tools: Partial<Record<ToolCaseId, Timing & { bytes: number; failures: number }>>;
+  lens: Partial<Record<LensCaseId, Timing & LoopCost>>;
+}
+
+const request = JSON.parse(process.argv[2] ?? '{}') as MeasureRequest;
+const hardStop = setTimeout(() => process.exit(3), 10 * 60_000);
+
+async function main(): Promise<NamespaceResult> {
+  const tools = toolCases(request.cliPath);
+  const lens = await Promise.all(LENS_CASES.map(async (c) => ({ c, op: await c.prepare() })));
+  const toolTimes = new Map<ToolCaseId, number[]>(tools.map((t) => [t.id, []]));
+  const toolBytes = new Map<ToolCaseId, number>();
+  const toolFailures = new Map<ToolCaseId, number>();
+  const lensTimes = new Map<LensCaseId, number[]>(lens.map(({ c }) => [c.id, []]));
+
+  // Round-robin over every case, so a burst of load from elsewhere hits all of them alike;
+  // round 0 warms page and dentry caches and is not counted.
+  for (let round = 0; round <= request.runs; round++) {
+    for (const tool of tools) {
+      const run = await runTimed(tool.argv, request.timeoutMs);
+      if (run.code !== 0) toolFailures.set(tool.id, (toolFailures.get(tool.id) ?? 0) + 1);
+      else if (round > 0) toolTimes.get(tool.id)!.push(run.ms);
+      toolBytes.set(tool.id, run.bytes);
+    }
+    for (const { c, op } of lens) {
+      // A cold case needs a fresh cache every time.
+      const timed = c.id === 'processesCold' ? await c.prepare() : op;
+      const started = performance.now();
+      await timed();
+      if (round > 0) lensTimes.get(c.id)!.push(performance.now() - started);
+    }
+  }
+
+  const result: NamespaceResult = { counts: (await new LocalCollector().counts()).counts, tools: {}, lens: {} };
+  for (const tool of tools) {
+    result.tools[tool.id] = { ...summarize(toolTimes.get(tool.id)!), bytes: toolBytes.get(tool.id) ?? 0, failures: toolFailures.get(tool.id) ?? 0 };
+  }
+  for (const c of LENS_CASES) {
+    const { cost } = await probeLoop(await c.prepare());
+    result.lens[c.id] = { ...summarize(lensTimes.get(c.id)!), ...cost };
+  }
+  return result;
+}
+
+main()
+  .then((result) => {
+    clearTimeout(hardStop);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  })
+  .catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(2);
+  });

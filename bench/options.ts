@@ -1,0 +1,38 @@
+export interface BenchOptions {
+  sizes: number[];
+  runs: number;
+  /** Where the markdown goes; undefined prints only. */
+  out?: string;
+}
+
+export const USAGE = `usage: npm run bench -- [--quick] [--sizes 10000,50000,100000] [--runs N] [--out FILE | --no-write]
+  --quick     10k sockets, 3 runs, nothing written (a smoke check, under 2 minutes)
+  (default)   10k, 50k and 100k sockets, 5 runs each, written to docs/benchmarks.md`;
+
+/** Parses the bench's arguments; throws with a one-line message on a bad one. */
+export function parseOptions(args: readonly string[]): BenchOptions {
+  const quick = args.includes('--quick');
+  const options: BenchOptions = quick ? { sizes: [10_000], runs: 3 } : { sizes: [10_000, 50_000, 100_000], runs: 5, out: 'docs/benchmarks.md' };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--quick') continue;
+    else if (arg === '--sizes') options.sizes = value().split(',').map(positive);
+    else if (arg === '--runs') options.runs = positive(value());
+    else if (arg === '--out') options.out = value();
+    else if (arg === '--no-write') options.out = undefined;
+    else throw new Error(`unknown argument ${arg}`);
+  }
+  if (options.sizes.some((s) => s > 200_000) || options.runs > 20) throw new Error('at most 200,000 sockets and 20 runs');
+  return options;
+}
+
+function positive(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`not a positive integer: ${text}`);
+  return n;
+}

@@ -1,0 +1,57 @@
+// `npm run bench`: socket farms of 10k, 50k and 100k sockets in namespaces of their own, TCP Lens
+// against cat, ss and netstat on each, and a markdown report (see bench/README.md).
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { canCreateNamespaces } from '../test/helpers/netns';
+import { measureFeatures } from './cases/index';
+import { describeMachine, loadAverage } from './machine';
+import { parseOptions, USAGE } from './options';
+import { renderReport } from './report/render';
+import { measureSize, type SizeResult } from './sizeRun';
+
+const ROOT = path.resolve(__dirname, '..');
+
+async function main(): Promise<void> {
+  let options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (!canCreateNamespaces()) {
+    process.stderr.write('The benchmark needs Linux, root and iproute2: it builds its sockets in a network namespace of its own.\n');
+    process.exit(1);
+  }
+  const machine = describeMachine();
+  const cli = path.join(ROOT, 'dist/cli.js');
+  const cliPath = existsSync(cli) ? cli : undefined;
+  if (!cliPath) process.stderr.write('dist/cli.js not found: run `npm run build` to time the CLI too.\n');
+
+  const started = Date.now();
+  const sizes: SizeResult[] = [];
+  for (const size of options.sizes) {
+    process.stderr.write(`${size} sockets: building the farm… (load ${loadAverage()})\n`);
+    const result = await measureSize(size, options.runs, cliPath);
+    process.stderr.write(`${size} sockets: farm ready in ${(result.setupMs / 1000).toFixed(1)} s, measured.\n`);
+    sizes.push(result);
+  }
+  process.stderr.write('other features…\n');
+  const features = await measureFeatures(ROOT, options.runs);
+  const markdown = renderReport({ machine, sizes, features, runs: options.runs, quick: options.sizes.length === 1, elapsedMs: Date.now() - started });
+  process.stdout.write(markdown);
+  if (options.out) {
+    const out = path.resolve(ROOT, options.out);
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(out, markdown);
+    process.stderr.write(`written to ${path.relative(ROOT, out)}\n`);
+  }
+}
+
+// Namespaces are removed in `finally` blocks and on exit; a signal must end through them too.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
