@@ -1,0 +1,284 @@
+import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
+import type { LanguageRules, LeakFinding, LeakFix, LeakLanguage } from '../types';
+import { contains, copyTree, rangeOfNode } from './cFamilyTree';
+import type { LightNode } from './cFamilyTree';
+
+/**
+ * The shared model of the brace-language rules (Go, Java, C, C++, C#): acquisition sites bound to
+ * a local name, the uses of that name (close-equivalent, escape, call, alias), and a per-file
+ * summary of which parameters each function closes or hands on, so that `handle(conn)` is judged
+ * by what `handle` does when it is defined in the same file and counts as handing on otherwise.
+ * One walk copies the tree, one pass collects, one pass classifies the uses: linear in file size.
+ */
+
+export const UNCLOSED_MESSAGE = 'Socket opened here is never closed — CLOSE_WAIT risk';
+export const CLOSE_WAIT_MESSAGE = 'Socket accepted here is never closed after the peer hangs up (read until EOF) — CLOSE_WAIT risk';
+
+/** How one occurrence of a tracked name uses the socket. */
+export type Use =
+  | { kind: 'close' }
+  | { kind: 'escape' }
+  | { kind: 'neutral' }
+  /** Passed as argument `index` to a function known only by name: decided by the file's summaries. */
+  | { kind: 'call'; callee: string; index: number }
+  /** A second name for the same socket (`t := c.(*net.TCPConn)`, a stream over the socket). */
+  | { kind: 'alias'; binding: LightNode; scope: LightNode; closedHere: boolean };
+
+export interface Binding {
+  /** The identifier node that names the socket. */
+  node: LightNode;
+  /** Where uses of the name count. */
+  scope: LightNode;
+  /** Assigned to an existing name rather than declared: only a local name is tracked. */
+  assigned: boolean;
+}
+
+export interface Acquisition {
+  /** The acquiring expression: the finding's range. */
+  site: LightNode;
+  /** An accepted connection: may be the server side of the CLOSE_WAIT bug. */
+  isAccept: boolean;
+  /**
+   * `closed`: try-with-resources, `using`, RAII on the spot; `handed-on`: returned, stored,
+   * passed straight to a call; `discarded`: the socket is thrown away (`_`, an expression statement).
+   */
+  verdict?: 'closed' | 'handed-on' | 'discarded';
+  binding?: Binding;
+}
+
+export interface FunctionShape {
+  /** Name used by calls (last identifier), undefined for closures and lambdas. */
+  name: string | undefined;
+  /** Parameter identifiers in positional order. */
+  params: LightNode[];
+}
+
+/** What a language contributes to the shared model. */
+export interface Dialect {
+  readonly languages: readonly LeakLanguage[];
+  /** Node types that are names (identifiers) and may refer to a tracked socket. */
+  readonly nameTypes: ReadonlySet<string>;
+  /** Offer CLOSE_WAIT-risk findings for accepted sockets read until EOF. */
+  readonly closeWaitRule: boolean;
+  functionShape(node: LightNode, source: string): FunctionShape | undefined;
+  acquisition(node: LightNode, source: string): Acquisition | undefined;
+  /** Local names a node declares (variable declarators), so assignments to them can be tracked. */
+  declaredNames(node: LightNode, source: string): readonly LightNode[];
+  use(name: LightNode, source: string): Use;
+  /** True when this node shows the code reads until the peer's EOF. */
+  readsToEof(node: LightNode, source: string): boolean;
+  fix?(acquisition: Acquisition, source: string): LeakFix | undefined;
+}
+
+interface Frame {
+  readonly node: LightNode;
+  readonly parent: Frame | undefined;
+  readonly params: Tracked[];
+  readonly locals: Set<string>;
+  readsToEof: boolean;
+}
+
+interface Tracked {
+  readonly name: string;
+  readonly binding: LightNode;
+  readonly scope: LightNode;
+  /** Undefined for a package-level or global declaration. */
+  readonly frame: Frame | undefined;
+  /** The socket this name refers to (itself unless an alias). */
+  readonly owner: Tracked;
+  closed: boolean;
+  escaped: boolean;
+  readonly calls: { callee: string; index: number }[];
+  readonly acquisition?: Acquisition;
+}
+
+/** Builds LanguageRules over a dialect. */
+export function dialectRules(dialect: Dialect): LanguageRules {
+  return {
+    languages: dialect.languages,
+    analyze: (root: SyntaxNode, language: LeakLanguage, source: string) =>
+      analyzeTree(copyTree(root), dialect, language, source),
+  };
+}
+
+/** Findings for one copied tree. Exposed for tests and benchmarks that reuse a copied tree. */
+export function analyzeTree(root: LightNode, dialect: Dialect, language: LeakLanguage, source: string): LeakFinding[] {
+  const collected = collect(root, dialect, source);
+  const tracked = new Map<string, Tracked[]>();
+  const add = (t: Tracked) => {
+    const list = tracked.get(t.name);
+    if (list) list.push(t);
+    else tracked.set(t.name, [t]);
+  };
+  for (const frame of collected.frames) for (const p of frame.params) add(p);
+  const findings: LeakFinding[] = [];
+  const sockets: Tracked[] = [];
+  for (const { acquisition, frame } of collected.acquisitions) {
+    if (acquisition.verdict === 'discarded') {
+      findings.push(finding(dialect, acquisition, language, 'unclosed-socket', source));
+      continue;
+    }
+    const b = acquisition.binding;
+    if (acquisition.verdict || !b) continue;
+    const name = source.slice(b.node.start, b.node.end);
+    // An assignment to a field or a package-level variable stores the socket: not this scope's leak.
+    if (b.assigned && !isLocal(frame, name)) continue;
+    const t = newTracked(name, b.node, b.scope, frame, undefined, acquisition);
+    add(t);
+    sockets.push(t);
+  }
+  classifyUses(collected.names, tracked, dialect, source, add);
+  const summaries = new Summaries(collected.functions);
+  for (const s of sockets) {
+    if (summaries.consumed(s)) continue;
+    const a = s.acquisition!;
+    const rule = dialect.closeWaitRule && a.isAccept && summaries.readsToEof(s) ? 'close-wait-risk' : 'unclosed-socket';
+    findings.push(finding(dialect, a, language, rule, source, source.slice(s.binding.start, s.binding.end)));
+  }
+  return findings;
+}
+
+function newTracked(name: string, binding: LightNode, scope: LightNode, frame: Frame | undefined, owner: Tracked | undefined, acquisition?: Acquisition): Tracked {
+  const t: Tracked = { name, binding, scope, frame, owner: owner as Tracked, closed: false, escaped: false, calls: [], acquisition };
+  (t as { owner: Tracked }).owner = owner ?? t;
+  return t;
+}
+
+function finding(dialect: Dialect, a: Acquisition, language: LeakLanguage, rule: LeakFinding['rule'], source: string, binding?: string): LeakFinding {
+  const f: LeakFinding = {
+    rule,
+    language,
+    range: rangeOfNode(a.site),
+    message: rule === 'close-wait-risk' ? CLOSE_WAIT_MESSAGE : UNCLOSED_MESSAGE,
+  };
+  if (binding) f.binding = binding;
+  const fix = binding ? dialect.fix?.(a, source) : undefined;
+  if (fix) f.fix = fix;
+  return f;
+}
+
+function isLocal(frame: Frame | undefined, name: string): boolean {
+  for (let f = frame; f; f = f.parent) if (f.locals.has(name)) return true;
+  return false;
+}
+
+interface Collected {
+  frames: Frame[];
+  functions: Map<string, Frame[]>;
+  acquisitions: { acquisition: Acquisition; frame: Frame | undefined }[];
+  names: LightNode[];
+}
+
+function collect(root: LightNode, dialect: Dialect, source: string): Collected {
+  const out: Collected = { frames: [], functions: new Map(), acquisitions: [], names: [] };
+  const visit = (node: LightNode, frame: Frame | undefined): void => {
+    let inner = frame;
+    const shape = dialect.functionShape(node, source);
+    if (shape) {
+      inner = { node, parent: frame, params: [], locals: new Set(), readsToEof: false };
+      for (const p of shape.params) {
+        const name = source.slice(p.start, p.end);
+        inner.params.push(newTracked(name, p, node, inner, undefined));
+        inner.locals.add(name);
+      }
+      out.frames.push(inner);
+      if (shape.name) {
+        const list = out.functions.get(shape.name);
+        if (list) list.push(inner);
+        else out.functions.set(shape.name, [inner]);
+      }
+    }
+    if (dialect.nameTypes.has(node.type)) out.names.push(node);
+    else {
+      const acquisition = dialect.acquisition(node, source);
+      if (acquisition) out.acquisitions.push({ acquisition, frame: inner });
+      if (inner) {
+        for (const d of dialect.declaredNames(node, source)) inner.locals.add(source.slice(d.start, d.end));
+        if (!inner.readsToEof && dialect.readsToEof(node, source)) inner.readsToEof = true;
+      }
+    }
+    for (const c of node.children) visit(c, inner);
+    // A closure's reads happen on behalf of the function that created it (goroutine, lambda, callback).
+    if (inner !== frame && frame && inner?.readsToEof) frame.readsToEof = true;
+  };
+  visit(root, undefined);
+  return out;
+}
+
+function classifyUses(names: LightNode[], tracked: Map<string, Tracked[]>, dialect: Dialect, source: string, add: (t: Tracked) => void): void {
+  for (const n of names) {
+    const candidates = tracked.get(source.slice(n.start, n.end));
+    if (!candidates) continue;
+    let best: Tracked | undefined;
+    for (const c of candidates) {
+      if (c.binding === n || c.binding.start > n.start || !contains(c.scope, n)) continue;
+      if (!best || c.binding.start >= best.binding.start) best = c;
+    }
+    if (!best) continue;
+    const use = dialect.use(n, source);
+    const owner = best.owner;
+    switch (use.kind) {
+      case 'close':
+        owner.closed = true;
+        break;
+      case 'escape':
+        owner.escaped = true;
+        break;
+      case 'call':
+        owner.calls.push({ callee: use.callee, index: use.index });
+        break;
+      case 'alias':
+        if (use.closedHere) owner.closed = true;
+        add(newTracked(source.slice(use.binding.start, use.binding.end), use.binding, use.scope, best.frame, owner));
+        break;
+      case 'neutral':
+        break;
+    }
+  }
+}
+
+/** Which parameters each function of the file closes or hands on, and whether it reads to EOF. */
+class Summaries {
+  private readonly consumedMemo = new Map<Tracked, boolean>();
+  private readonly eofMemo = new Map<Tracked, boolean>();
+
+  constructor(private readonly functions: Map<string, Frame[]>) {}
+
+  consumed(t: Tracked): boolean {
+    const known = this.consumedMemo.get(t);
+    if (known !== undefined) return known;
+    // Recursion (a function passing its parameter to itself) adds nothing: assume not consumed meanwhile.
+    this.consumedMemo.set(t, false);
+    const result = t.closed || t.escaped || t.calls.some((c) => this.callConsumes(c.callee, c.index));
+    this.consumedMemo.set(t, result);
+    return result;
+  }
+
+  readsToEof(t: Tracked): boolean {
+    const known = this.eofMemo.get(t);
+    if (known !== undefined) return known;
+    this.eofMemo.set(t, false);
+    let result = t.frame?.readsToEof ?? false;
+    for (const c of t.calls) {
+      for (const param of this.parametersAt(c.callee, c.index) ?? []) {
+        if (!this.consumed(param) && (param.frame?.readsToEof || this.readsToEof(param))) result = true;
+      }
+    }
+    this.eofMemo.set(t, result);
+    return result;
+  }
+
+  private callConsumes(callee: string, index: number): boolean {
+    const params = this.parametersAt(callee, index);
+    // A function defined elsewhere is assumed to take ownership: a false alarm costs more than a miss.
+    if (!params) return true;
+    return params.some((p) => this.consumed(p));
+  }
+
+  private parametersAt(callee: string, index: number): Tracked[] | undefined {
+    const frames = this.functions.get(callee);
+    if (!frames) return undefined;
+    const params = frames.map((f) => f.params[index]).filter((p): p is Tracked => p !== undefined);
+    return params.length > 0 ? params : undefined;
+  }
+}

@@ -1,0 +1,222 @@
+import type { LeakFix } from '../types';
+import { dialectRules } from './cFamilyEngine';
+import type { Acquisition, Binding, Dialect, FunctionShape, Use } from './cFamilyEngine';
+import { climb, fieldOf, indentOfLine, textOf } from './cFamilyTree';
+import type { LightNode } from './cFamilyTree';
+
+/**
+ * Go: `net.Dial*`, `Dialer.Dial*`, `net.Listen*`, `tls.Dial`, `Listener.Accept`, and HTTP
+ * response bodies from `http.Get/Post/Head/PostForm` and a client's `Do/Get/Post`.
+ * Closed: `x.Close()` (also deferred, also inside a deferred or goroutine closure), `resp.Body.Close()`.
+ * Handed on: returned, sent on a channel, stored in a struct/map/slice, passed to a function.
+ */
+
+const PACKAGE_ACQUIRERS: Record<string, ReadonlySet<string>> = {
+  net: new Set(['Dial', 'DialTimeout', 'DialTCP', 'DialUDP', 'DialUnix', 'DialIP', 'Listen', 'ListenTCP', 'ListenUnix', 'ListenPacket', 'ListenUDP', 'FileConn', 'FileListener']),
+  tls: new Set(['Dial', 'DialWithDialer', 'Listen']),
+};
+const HTTP_FUNCTIONS = new Set(['Get', 'Post', 'PostForm', 'Head']);
+const CLIENT_METHODS = new Set(['Do', 'Get', 'Post', 'PostForm', 'Head']);
+const DIALER_METHODS = new Set(['Dial', 'DialContext', 'DialTimeout', 'DialTLS', 'DialTLSContext']);
+const ACCEPT_METHODS = new Set(['Accept', 'AcceptTCP', 'AcceptUnix']);
+
+/** Calls that read or wrap a connection without taking ownership of it. */
+const NON_OWNING = new Set([
+  'io.Copy', 'io.CopyN', 'io.CopyBuffer', 'io.ReadAll', 'ioutil.ReadAll', 'io.ReadFull', 'io.ReadAtLeast', 'io.WriteString',
+  'bufio.NewReader', 'bufio.NewReaderSize', 'bufio.NewWriter', 'bufio.NewWriterSize', 'bufio.NewScanner', 'bufio.NewReadWriter',
+  'json.NewDecoder', 'json.NewEncoder', 'gob.NewDecoder', 'gob.NewEncoder', 'xml.NewDecoder', 'xml.NewEncoder',
+  'binary.Read', 'binary.Write', 'textproto.NewReader', 'textproto.NewConn', 'http.ReadRequest', 'http.ReadResponse',
+  'io.LimitReader', 'io.TeeReader', 'io.MultiReader', 'io.MultiWriter',
+]);
+const NON_OWNING_PACKAGES = new Set(['fmt', 'log', 'slog', 'errors', 'strings', 'bytes', 'strconv']);
+const BUILTINS_NEUTRAL = new Set(['len', 'cap', 'delete', 'print', 'println', 'panic']);
+const WRAPPERS = new Set(['parenthesized_expression', 'unary_expression', 'type_assertion_expression']);
+const FUNCTIONS = new Set(['function_declaration', 'method_declaration', 'func_literal']);
+const DECLARING = new Set(['short_var_declaration', 'assignment_statement', 'var_spec']);
+
+/** Closures are called by position, not name: `go func(c net.Conn) {…}(conn)`. */
+function literalName(node: LightNode): string {
+  return `#func@${node.start}`;
+}
+
+function functionShape(node: LightNode, source: string): FunctionShape | undefined {
+  if (!FUNCTIONS.has(node.type)) return undefined;
+  const params: LightNode[] = [];
+  const list = fieldOf(node, 'parameters');
+  for (const decl of list?.children ?? []) {
+    const names = decl.children.filter((c) => c.field === 'name');
+    // An unnamed parameter still takes a position.
+    if (names.length === 0) params.push({ ...decl, type: '#unnamed', children: [] });
+    else params.push(...names);
+  }
+  if (node.type === 'func_literal') return { name: literalName(node), params };
+  const name = fieldOf(node, 'name');
+  return { name: name ? textOf(name, source) : undefined, params };
+}
+
+type Kind = 'socket' | 'accept' | 'response';
+
+function acquisitionKind(call: LightNode, source: string): Kind | undefined {
+  if (call.type !== 'call_expression') return undefined;
+  const fn = fieldOf(call, 'function');
+  if (fn?.type !== 'selector_expression') return undefined;
+  const operand = fieldOf(fn, 'operand');
+  const field = fieldOf(fn, 'field');
+  if (!operand || !field) return undefined;
+  const method = textOf(field, source);
+  const receiver = textOf(operand, source);
+  const packageSet = PACKAGE_ACQUIRERS[receiver];
+  if (packageSet) return packageSet.has(method) ? 'socket' : undefined;
+  if (receiver === 'http') return HTTP_FUNCTIONS.has(method) ? 'response' : undefined;
+  if (ACCEPT_METHODS.has(method) && (fieldOf(call, 'arguments')?.children.length ?? 0) === 0) return 'accept';
+  if (DIALER_METHODS.has(method)) return 'socket';
+  // Without types, an HTTP client is recognised by its name: `client.Do`, `http.DefaultClient.Get`, `s.httpClient.Post`.
+  if (CLIENT_METHODS.has(method) && /client/i.test(receiver.slice(receiver.lastIndexOf('.') + 1))) return 'response';
+  return undefined;
+}
+
+function acquisition(node: LightNode, source: string): Acquisition | undefined {
+  const kind = acquisitionKind(node, source);
+  if (!kind) return undefined;
+  const a: Acquisition = { site: node, isAccept: kind === 'accept' };
+  const expr = climb(node, new Set(['parenthesized_expression']));
+  const list = expr.parent;
+  const statement = list?.parent;
+  if (list?.type === 'expression_list' && statement && DECLARING.has(statement.type) && list.field !== 'left') {
+    const index = list.children.length > 1 ? list.children.indexOf(expr) : 0;
+    const target = leftSide(statement)[index];
+    if (!target) return { ...a, verdict: 'handed-on' };
+    if (target.type !== 'identifier') return { ...a, verdict: 'handed-on' };
+    if (textOf(target, source) === '_') return { ...a, verdict: 'discarded' };
+    const binding: Binding = { node: target, scope: scopeOf(statement), assigned: statement.type === 'assignment_statement' };
+    return { ...a, binding };
+  }
+  if (expr.parent?.type === 'expression_statement') return { ...a, verdict: 'discarded' };
+  return { ...a, verdict: 'handed-on' };
+}
+
+function leftSide(statement: LightNode): LightNode[] {
+  if (statement.type === 'var_spec') return statement.children.filter((c) => c.field === 'name');
+  return fieldOf(statement, 'left')?.children ?? [];
+}
+
+function scopeOf(statement: LightNode): LightNode {
+  const s = statement.type === 'var_spec' ? (statement.parent?.parent ?? statement) : statement;
+  return s.parent ?? s;
+}
+
+function declaredNames(node: LightNode): readonly LightNode[] {
+  if (node.type === 'short_var_declaration') return fieldOf(node, 'left')?.children ?? [];
+  if (node.type === 'var_spec') return node.children.filter((c) => c.field === 'name');
+  return [];
+}
+
+function use(name: LightNode, source: string): Use {
+  const n = climb(name, WRAPPERS);
+  const p = n.parent;
+  if (!p) return { kind: 'neutral' };
+  if (p.type === 'selector_expression' && n.field === 'operand') return memberUse(p, source);
+  if (p.type === 'argument_list') return argumentUse(n, p, source);
+  if (p.type === 'expression_list') {
+    const statement = p.parent;
+    if (statement?.type === 'return_statement') return { kind: 'escape' };
+    if (statement && DECLARING.has(statement.type) && p.field !== 'left') {
+      const target = leftSide(statement)[p.children.length > 1 ? p.children.indexOf(n) : 0];
+      if (!target || textOf(target, source) === '_') return { kind: 'neutral' };
+      if (target.type === 'identifier') return { kind: 'alias', binding: target, scope: scopeOf(statement), closedHere: false };
+      return { kind: 'escape' };
+    }
+    if (statement && DECLARING.has(statement.type)) return { kind: 'neutral' };
+  }
+  if (p.type === 'return_statement' || p.type === 'send_statement') return { kind: 'escape' };
+  if (p.type === 'literal_element' || p.type === 'keyed_element' || p.type === 'literal_value') return { kind: 'escape' };
+  if (p.type === 'index_expression' && n.field === 'index' && p.parent?.field === 'left') return { kind: 'escape' };
+  return { kind: 'neutral' };
+}
+
+/** `c.Close()`, `resp.Body.Close()`, or a field chain passed on (`handle(resp.Body)`). */
+function memberUse(selector: LightNode, source: string): Use {
+  let top = selector;
+  while (top.parent?.type === 'selector_expression' && top.field === 'operand') top = top.parent;
+  const parent = top.parent;
+  if (parent?.type === 'call_expression' && top.field === 'function') {
+    const field = fieldOf(top, 'field');
+    return field && textOf(field, source) === 'Close' ? { kind: 'close' } : { kind: 'neutral' };
+  }
+  if (parent?.type === 'argument_list') return argumentUse(top, parent, source);
+  return { kind: 'neutral' };
+}
+
+function argumentUse(arg: LightNode, args: LightNode, source: string): Use {
+  const call = args.parent;
+  const fn = call && fieldOf(call, 'function');
+  if (!fn) return { kind: 'neutral' };
+  const index = args.children.filter((c) => c.type !== 'comment').indexOf(arg);
+  if (fn.type === 'func_literal') return { kind: 'call', callee: literalName(fn), index };
+  if (fn.type === 'identifier') {
+    const name = textOf(fn, source);
+    if (name === 'append') return { kind: 'escape' };
+    if (BUILTINS_NEUTRAL.has(name)) return { kind: 'neutral' };
+    return { kind: 'call', callee: name, index };
+  }
+  if (fn.type === 'selector_expression') {
+    const full = textOf(fn, source);
+    const operand = fieldOf(fn, 'operand');
+    if (NON_OWNING.has(full) || (operand && NON_OWNING_PACKAGES.has(textOf(operand, source)))) return { kind: 'neutral' };
+    const field = fieldOf(fn, 'field');
+    if (field) return { kind: 'call', callee: textOf(field, source), index };
+  }
+  return { kind: 'escape' };
+}
+
+function readsToEof(node: LightNode, source: string): boolean {
+  if (node.type === 'selector_expression') return node.end - node.start === 6 && textOf(node, source) === 'io.EOF';
+  if (node.type !== 'call_expression') return false;
+  const fn = fieldOf(node, 'function');
+  if (fn?.type !== 'selector_expression') return false;
+  const text = textOf(fn, source);
+  if (text === 'io.Copy' || text === 'io.ReadAll' || text === 'ioutil.ReadAll') return true;
+  // `for scanner.Scan() {…}` stops at EOF.
+  const field = fieldOf(fn, 'field');
+  return !!field && textOf(field, source) === 'Scan' && (fieldOf(node, 'arguments')?.children.length ?? 0) === 0;
+}
+
+/** `defer c.Close()` right after the `if err != nil {…}` that follows the acquisition. */
+function fix(a: Acquisition, source: string): LeakFix | undefined {
+  const b = a.binding;
+  if (!b || b.assigned) return undefined;
+  const statement = b.node.parent?.parent;
+  if (statement?.type !== 'short_var_declaration' || statement.parent?.type !== 'statement_list') return undefined;
+  const siblings = statement.parent.children.filter((c) => c.type !== 'comment');
+  const check = siblings[siblings.indexOf(statement) + 1];
+  const errName = fieldOf(statement, 'left')?.children[1];
+  if (check?.type !== 'if_statement' || !errName) return undefined;
+  const condition = fieldOf(check, 'condition');
+  if (!condition || textOf(condition, source).replace(/\s+/g, '') !== `${textOf(errName, source)}!=nil`) return undefined;
+  if (fieldOf(check, 'alternative')) return undefined;
+  // A defer inside a loop runs only when the function returns: the sockets would pile up meanwhile.
+  for (let p: LightNode | null = statement.parent; p && !FUNCTIONS.has(p.type); p = p.parent) {
+    if (p.type === 'for_statement') return undefined;
+  }
+  const name = textOf(b.node, source);
+  const closer = acquisitionKind(a.site, source) === 'response' ? `${name}.Body.Close()` : `${name}.Close()`;
+  const position = { line: check.endRow, column: check.endColumn };
+  return {
+    title: `Close ${name} with defer ${closer}`,
+    edits: [{ range: { start: position, end: position }, newText: `\n${indentOfLine(statement, source)}defer ${closer}` }],
+  };
+}
+
+const goDialect: Dialect = {
+  languages: ['go'],
+  nameTypes: new Set(['identifier']),
+  closeWaitRule: true,
+  functionShape,
+  acquisition,
+  declaredNames,
+  use,
+  readsToEof,
+  fix,
+};
+
+export const goRules = dialectRules(goDialect);
