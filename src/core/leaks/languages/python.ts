@@ -1,0 +1,305 @@
+import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
+import type { LanguageRules, LeakFinding, LeakFix, LeakLanguage, TextEdit } from '../types';
+import type { ReferenceMeaning, SocketUse, TreeIndex } from './scope';
+import { climbThrough, indentationOf, indexTree, lineStartsOf, nearestAncestor, rangeOf, referencesWithin, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
+
+const FUNCTION_TYPES = new Set(['function_definition', 'lambda']);
+const INDEXED_TYPES = new Set(['call', 'function_definition', 'import_from_statement']);
+const IDENTIFIER_TYPES = new Set(['identifier']);
+const COLLECTIONS = new Set(['tuple', 'list', 'set', 'dictionary', 'pair', 'expression_list', 'list_splat']);
+/** Nodes a value flows through unchanged (or into), so the meaning comes from above them. */
+const CONTAINERS = new Set([...COLLECTIONS, 'parenthesized_expression', 'keyword_argument', 'await', 'conditional_expression', 'as_pattern']);
+const CLOSE_METHODS = new Set(['close', 'detach', '__exit__', 'aclose']);
+const READ_METHODS = new Set(['recv', 'recv_into', 'recvfrom', 'read', 'readline', 'readexactly', 'readuntil']);
+const CLOSING_CALLS = new Set(['closing', 'enter_context', 'enter_async_context']);
+const STORE_METHODS = new Set(['append', 'appendleft', 'add', 'insert', 'extend', 'put', 'put_nowait', 'register', 'setdefault']);
+/** Calls that look at a socket without taking it over. */
+const NON_OWNING_CALLS = new Set([
+  'print', 'len', 'repr', 'str', 'id', 'isinstance', 'type', 'select', 'format', 'getattr', 'hasattr',
+  'debug', 'info', 'warning', 'warn', 'error', 'exception', 'critical', 'log',
+]);
+const ERROR_PATH = new Set(['except_clause', 'except_group_clause']);
+const SOCKET_FACTORIES = new Set(['socket', 'create_connection', 'fromfd', 'create_server']);
+const STREAM_OPENERS = new Set(['open_connection', 'open_unix_connection']);
+const STREAM_SERVERS = new Set(['start_server', 'start_unix_server']);
+
+type AcquisitionKind = 'client' | 'accepted' | 'stream-client' | 'stream-accepted';
+
+interface Acquisition {
+  kind: AcquisitionKind;
+  binding: SyntaxNode;
+  scope: SyntaxNode;
+  /** Where the lens goes: the acquiring call, or the handler parameter. */
+  site: SyntaxNode;
+  /** The statement that binds it, when a `with` rewrite may be offered. */
+  statement?: SyntaxNode;
+  /** For asyncio streams, the reader whose EOF means the peer closed. */
+  reader?: string;
+}
+
+/** Rules for Python: `socket`, `asyncio` streams, and accept loops. */
+export const pythonRules: LanguageRules = {
+  languages: ['python'],
+  analyze(root: SyntaxNode, language: LeakLanguage, source: string): LeakFinding[] {
+    const index = indexTree(root, INDEXED_TYPES, IDENTIFIER_TYPES);
+    const findings: LeakFinding[] = [];
+    for (const a of findAcquisitions(root, index)) {
+      const finding = judge(a, index, language, source);
+      if (finding) findings.push(finding);
+    }
+    return findings;
+  },
+};
+
+/** `socket.socket` → ['socket', 'socket']; `ctx.wrap_socket` → ['ctx', 'wrap_socket']; `socket` → [undefined, 'socket']. */
+function calleeParts(call: SyntaxNode): [string | undefined, string] {
+  const fn = call.childForFieldName('function');
+  if (fn?.type === 'attribute') return [fn.childForFieldName('object')?.text, fn.childForFieldName('attribute')?.text ?? ''];
+  return [undefined, fn?.text ?? ''];
+}
+
+function importedFromSocket(index: TreeIndex): Set<string> {
+  const names = new Set<string>();
+  for (const imp of index.byType.get('import_from_statement') ?? []) {
+    if (imp.childForFieldName('module_name')?.text !== 'socket') continue;
+    for (const n of imp.childrenForFieldName('name')) {
+      const local = n?.type === 'aliased_import' ? n.childForFieldName('alias') : n;
+      if (local) names.add(local.text);
+    }
+  }
+  return names;
+}
+
+function scopeOf(node: SyntaxNode, root: SyntaxNode): SyntaxNode {
+  return nearestAncestor(node, FUNCTION_TYPES) ?? root;
+}
+
+/** The targets a call's result is assigned to, and the statement, unless it goes straight into `with`. */
+function assignmentTargets(call: SyntaxNode): { targets: SyntaxNode[]; statement: SyntaxNode } | undefined {
+  const value = climbThrough(call, new Set(['await', 'parenthesized_expression']));
+  const holder = value.parent;
+  if (holder?.type === 'named_expression') {
+    const name = holder.childForFieldName('name');
+    return name ? { targets: [name], statement: holder } : undefined;
+  }
+  if (holder?.type !== 'assignment' || holder.childForFieldName('right')?.id !== value.id) return undefined;
+  const left = holder.childForFieldName('left');
+  if (!left) return undefined;
+  const targets = left.type === 'identifier' ? [left] : left.type === 'pattern_list' || left.type === 'tuple_pattern' ? left.namedChildren.filter((n): n is SyntaxNode => !!n) : [];
+  return { targets, statement: holder };
+}
+
+function findAcquisitions(root: SyntaxNode, index: TreeIndex): Acquisition[] {
+  const fromSocket = importedFromSocket(index);
+  const functions = new Map<string, SyntaxNode>();
+  for (const f of index.byType.get('function_definition') ?? []) {
+    const name = f.childForFieldName('name');
+    if (name) functions.set(name.text, f);
+  }
+  const out: Acquisition[] = [];
+  for (const call of index.byType.get('call') ?? []) {
+    const [object, name] = calleeParts(call);
+    const argCount = call.childForFieldName('arguments')?.namedChildCount ?? 0;
+    const isFactory = SOCKET_FACTORIES.has(name) && (object === 'socket' || (object === undefined && fromSocket.has(name)));
+    if (isFactory || name === 'wrap_socket' || (name === 'accept' && object !== undefined && argCount === 0)) {
+      const bound = assignmentTargets(call);
+      const binding = bound?.targets[0];
+      if (binding?.type !== 'identifier') continue;
+      const kind = name === 'accept' ? 'accepted' : 'client';
+      const single = bound!.targets.length === 1 || name === 'accept';
+      out.push({ kind, binding, scope: scopeOf(call, root), site: call, ...(single && bound!.statement.type === 'assignment' ? { statement: bound!.statement } : {}) });
+    } else if (STREAM_OPENERS.has(name) && object === 'asyncio') {
+      const targets = assignmentTargets(call)?.targets ?? [];
+      const [reader, writer] = targets;
+      if (writer?.type === 'identifier') out.push({ kind: 'stream-client', binding: writer, scope: scopeOf(call, root), site: call, ...(reader ? { reader: reader.text } : {}) });
+    } else if (STREAM_SERVERS.has(name) && object === 'asyncio') {
+      const handlerArg = call.childForFieldName('arguments')?.namedChildren[0];
+      const handlerName = handlerArg?.type === 'attribute' ? handlerArg.childForFieldName('attribute')?.text : handlerArg?.text;
+      const handler = handlerName ? functions.get(handlerName) : undefined;
+      const params = (handler?.childForFieldName('parameters')?.namedChildren ?? []).filter((p): p is SyntaxNode => p?.type === 'identifier' || p?.type === 'typed_parameter');
+      const streams = params[0]?.text === 'self' ? params.slice(1) : params;
+      const writer = paramName(streams[1]);
+      if (handler && writer) out.push({ kind: 'stream-accepted', binding: writer, scope: handler, site: writer, ...(streams[0] ? { reader: paramName(streams[0])?.text ?? '' } : {}) });
+    }
+  }
+  return out;
+}
+
+function paramName(p: SyntaxNode | undefined): SyntaxNode | undefined {
+  if (p?.type === 'identifier') return p;
+  return p?.namedChildren.find((c) => c?.type === 'identifier') ?? undefined;
+}
+
+interface UseTally {
+  uses: SocketUse[];
+  /** A read whose empty result is checked: the code sees the peer's FIN. */
+  eofCheck?: SyntaxNode;
+}
+
+function tallyUses(a: Acquisition, index: TreeIndex): UseTally {
+  const tally: UseTally = { uses: [] };
+  tally.uses = usesOfBinding(index, a.binding, a.scope, (ref) => classify(ref, a.scope, index, tally));
+  if (a.reader) {
+    for (const ref of referencesWithin(index, a.reader, a.scope)) {
+      const parent = ref.parent;
+      if (parent?.type === 'attribute' && parent.childForFieldName('object')?.id === ref.id) noteEof(parent, a.scope, index, tally);
+    }
+  }
+  return tally;
+}
+
+function isNameOnly(ref: SyntaxNode): boolean {
+  const parent = ref.parent;
+  if (!parent) return true;
+  if (parent.type === 'attribute') return parent.childForFieldName('attribute')?.id === ref.id;
+  if (parent.type === 'keyword_argument') return parent.childForFieldName('name')?.id === ref.id;
+  return parent.type === 'parameters' || parent.type === 'default_parameter' || parent.type === 'typed_parameter' || parent.type === 'dotted_name';
+}
+
+function classify(ref: SyntaxNode, scope: SyntaxNode, index: TreeIndex, tally: UseTally): ReferenceMeaning {
+  if (isNameOnly(ref)) return 'other';
+  const parent = ref.parent!;
+  if (parent.type === 'attribute') {
+    const method = parent.childForFieldName('attribute')?.text ?? '';
+    if (CLOSE_METHODS.has(method)) return nearestAncestor(ref, ERROR_PATH, scope) ? 'close-on-error-path' : 'close';
+    if (READ_METHODS.has(method)) noteEof(parent, scope, index, tally);
+    return 'other';
+  }
+  const value = climbThrough(ref, CONTAINERS);
+  const holder = value.parent;
+  if (!holder) return 'other';
+  switch (holder.type) {
+    case 'return_statement':
+    case 'yield':
+      return 'hand-on';
+    case 'with_item':
+      return 'close';
+    case 'argument_list':
+      return classifyArgument(holder.parent);
+    case 'assignment':
+    case 'augmented_assignment': {
+      if (holder.childForFieldName('right')?.id !== value.id) return 'other';
+      const left = holder.childForFieldName('left');
+      if (left?.type === 'identifier' && value.id === ref.id) return { alias: left };
+      return left?.type === 'pattern_list' ? 'other' : 'store';
+    }
+    default:
+      return 'other';
+  }
+}
+
+function classifyArgument(call: SyntaxNode | null): SocketUse {
+  if (!call) return 'other';
+  const [object, name] = calleeParts(call);
+  if (CLOSING_CALLS.has(name)) return 'close';
+  if (NON_OWNING_CALLS.has(name) || object === 'logging' || object === 'logger' || object === 'log') return 'other';
+  if (object !== undefined && STORE_METHODS.has(name)) return 'store';
+  return 'hand-on';
+}
+
+/** Records `attr` (a read on the socket or reader) when its empty result ends the loop or the handler. */
+function noteEof(attr: SyntaxNode, scope: SyntaxNode, index: TreeIndex, tally: UseTally): void {
+  if (tally.eofCheck) return;
+  if (attr.childForFieldName('attribute')?.text === 'at_eof') {
+    tally.eofCheck = attr;
+    return;
+  }
+  if (!READ_METHODS.has(attr.childForFieldName('attribute')?.text ?? '')) return;
+  const call = attr.parent;
+  if (call?.type !== 'call') return;
+  const value = climbThrough(call, new Set(['await', 'parenthesized_expression']));
+  const holder = value.parent;
+  if ((holder?.type === 'while_statement' || holder?.type === 'if_statement') && holder.childForFieldName('condition')?.id === value.id) {
+    tally.eofCheck = call;
+    return;
+  }
+  let target: SyntaxNode | null = null;
+  if (holder?.type === 'named_expression') {
+    const cond = climbThrough(holder, new Set(['parenthesized_expression']));
+    if (cond.parent?.type === 'while_statement' || cond.parent?.type === 'if_statement') {
+      tally.eofCheck = call;
+      return;
+    }
+    target = holder.childForFieldName('name');
+  } else if (holder?.type === 'assignment' && holder.childForFieldName('right')?.id === value.id) {
+    target = holder.childForFieldName('left');
+  }
+  if (target?.type !== 'identifier') return;
+  for (const r of referencesWithin(index, target.text, scope)) {
+    if (testsForEmpty(r)) {
+      tally.eofCheck = call;
+      return;
+    }
+  }
+}
+
+/** `not data`, `data == b''`, `if data:` / `while data:`, `len(data) == 0`. */
+function testsForEmpty(ref: SyntaxNode): boolean {
+  const parent = ref.parent;
+  if (!parent) return false;
+  if (parent.type === 'not_operator') return true;
+  if ((parent.type === 'if_statement' || parent.type === 'while_statement' || parent.type === 'elif_clause') && parent.childForFieldName('condition')?.id === ref.id) return true;
+  if (parent.type === 'comparison_operator') return parent.namedChildren.some((c) => c?.type === 'string' && /^[bB]?(''|"")$/.test(c.text));
+  if (parent.type === 'argument_list' && parent.parent?.childForFieldName('function')?.text === 'len') {
+    return /==\s*0$|<\s*1$/.test(parent.parent.parent?.text ?? '');
+  }
+  return false;
+}
+
+function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage, source: string): LeakFinding | undefined {
+  const tally = tallyUses(a, index);
+  const summary = summarizeUses(tally.uses);
+  if (summary.closed) return undefined;
+  const base = { language, range: rangeOf(a.site), binding: a.binding.text };
+  const fix = a.statement && !summary.stored && !summary.handedOn && !summary.closedOnErrorPathOnly
+    ? withStatementFix(a, index, source)
+    : undefined;
+  const accepted = a.kind === 'accepted' || a.kind === 'stream-accepted';
+  if (accepted && tally.eofCheck && !summary.handedOn) {
+    return {
+      ...base, rule: 'close-wait-risk', fixAt: rangeOf(tally.eofCheck), ...(fix ? { fix } : {}),
+      message: 'Connection accepted here is never closed after the peer\'s EOF (empty read) — CLOSE_WAIT risk',
+    };
+  }
+  if (summary.stored || summary.handedOn) return undefined;
+  return { ...base, rule: 'unclosed-socket', message: unclosedMessage(summary), ...(fix ? { fix } : {}) };
+}
+
+/**
+ * Rewrites `s = socket.socket(…)` into `with socket.socket(…) as s:` (or adds `with conn:` after
+ * `conn, addr = srv.accept()`) and indents the rest of the block under it. Offered only when that
+ * is mechanical: a one-line statement directly in a block, every use of the binding after it in
+ * the same block, and no multi-line string whose text indenting would change.
+ */
+function withStatementFix(a: Acquisition, index: TreeIndex, source: string): LeakFix | undefined {
+  const statement = a.statement?.parent;
+  const block = statement?.parent;
+  if (statement?.type !== 'expression_statement' || !block || (block.type !== 'block' && block.type !== 'module')) return undefined;
+  if (statement.startPosition.row !== statement.endPosition.row) return undefined;
+  const rest = block.namedChildren.filter((n): n is SyntaxNode => !!n && n.startIndex >= statement.endIndex && n.type !== 'comment');
+  const last = rest.at(-1);
+  if (!last) return undefined;
+  const refs = referencesWithin(index, a.binding.text, a.scope);
+  if (refs.some((r) => r.startIndex < statement.startIndex || r.startIndex >= last.endIndex)) return undefined;
+  const tail = source.slice(statement.endIndex, last.endIndex);
+  if (tail.includes('"""') || tail.includes("'''")) return undefined;
+  const lineStarts = lineStartsOf(source);
+  const indent = indentationOf(source, statement.startPosition.row, lineStarts);
+  const unit = indent.includes('\t') ? '\t' : '    ';
+  const edits: TextEdit[] = [];
+  const at = { line: statement.startPosition.row, column: statement.startPosition.column };
+  const end = { line: statement.endPosition.row, column: statement.endPosition.column };
+  if (a.kind === 'accepted') {
+    edits.push({ range: { start: end, end }, newText: `\n${indent}with ${a.binding.text}:` });
+  } else {
+    const call = a.site.text;
+    edits.push({ range: { start: at, end }, newText: `with ${call} as ${a.binding.text}:` });
+  }
+  for (let row = statement.endPosition.row + 1; row <= last.endPosition.row; row++) {
+    const lineStart = lineStarts[row] ?? source.length;
+    const lineEnd = lineStarts[row + 1] ?? source.length;
+    if (source.slice(lineStart, lineEnd).trim() === '') continue;
+    edits.push({ range: { start: { line: row, column: 0 }, end: { line: row, column: 0 } }, newText: unit });
+  }
+  return { title: `Close '${a.binding.text}' with a \`with\` block`, edits };
+}

@@ -1,0 +1,163 @@
+import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
+import type { SourceRange } from '../types';
+
+/**
+ * Grammar-neutral helpers shared by the language rules: one indexing walk per file, identifier
+ * references by name within a scope, and the verdict over how a socket binding is used.
+ */
+
+/** The nodes of interest of one file, gathered in a single cursor walk (document order). */
+export interface TreeIndex {
+  /** Nodes of the requested types, by type. */
+  readonly byType: ReadonlyMap<string, readonly SyntaxNode[]>;
+  /** Identifier nodes by their text, in document order. */
+  readonly identifiers: ReadonlyMap<string, readonly SyntaxNode[]>;
+}
+
+/**
+ * Walks the tree once with a cursor and materialises only the nodes whose type is in `types` or
+ * `identifierTypes`: creating a Node object for every node costs more than the walk itself.
+ */
+export function indexTree(root: SyntaxNode, types: ReadonlySet<string>, identifierTypes: ReadonlySet<string>): TreeIndex {
+  const byType = new Map<string, SyntaxNode[]>();
+  const identifiers = new Map<string, SyntaxNode[]>();
+  const cursor = root.walk();
+  try {
+    for (;;) {
+      const type = cursor.nodeType;
+      if (identifierTypes.has(type)) {
+        const text = cursor.nodeText;
+        const list = identifiers.get(text);
+        if (list) list.push(cursor.currentNode);
+        else identifiers.set(text, [cursor.currentNode]);
+      } else if (types.has(type)) {
+        const list = byType.get(type);
+        if (list) list.push(cursor.currentNode);
+        else byType.set(type, [cursor.currentNode]);
+      }
+      if (cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) {
+        if (!cursor.gotoParent()) return { byType, identifiers };
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
+/** References to `name` inside `scope`, found by binary search over the document-ordered index. */
+export function referencesWithin(index: TreeIndex, name: string, scope: SyntaxNode): SyntaxNode[] {
+  const all = index.identifiers.get(name);
+  if (!all) return [];
+  let lo = 0;
+  let hi = all.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (all[mid]!.startIndex < scope.startIndex) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: SyntaxNode[] = [];
+  for (let i = lo; i < all.length && all[i]!.startIndex < scope.endIndex; i++) out.push(all[i]!);
+  return out;
+}
+
+/** True when `node` lies inside `ancestor` (or is it). */
+export function isWithin(node: SyntaxNode, ancestor: SyntaxNode): boolean {
+  return node.startIndex >= ancestor.startIndex && node.endIndex <= ancestor.endIndex;
+}
+
+/** The nearest ancestor (not the node itself) whose type is in `types`, or null. */
+export function nearestAncestor(node: SyntaxNode, types: ReadonlySet<string>, stopAt?: SyntaxNode): SyntaxNode | null {
+  for (let p = node.parent; p; p = p.parent) {
+    if (types.has(p.type)) return p;
+    if (stopAt && p.id === stopAt.id) return null;
+  }
+  return null;
+}
+
+/** Climbs through wrapper nodes (parentheses, type assertions, tuples…) to the node whose parent gives the meaning. */
+export function climbThrough(node: SyntaxNode, wrappers: ReadonlySet<string>): SyntaxNode {
+  let n = node;
+  while (n.parent && wrappers.has(n.parent.type)) n = n.parent;
+  return n;
+}
+
+export function rangeOf(node: SyntaxNode): SourceRange {
+  return {
+    start: { line: node.startPosition.row, column: node.startPosition.column },
+    end: { line: node.endPosition.row, column: node.endPosition.column },
+  };
+}
+
+/** How one reference to a socket binding uses it. */
+export type SocketUse =
+  | 'close' // close()/destroy()/end(), with, closing(), pipeline, enter_context
+  | 'close-on-error-path' // a close that runs only in a catch/except block
+  | 'consume' // the readable side is drained (data listener, resume, pipe, read loop)
+  | 'store' // kept in a field, map or collection
+  | 'hand-on' // returned, yielded, resolved, passed to a function or constructor
+  | 'other';
+
+/** A reference's meaning: a use, or a local alias (`const other = sock`) whose references count too. */
+export type ReferenceMeaning = SocketUse | { alias: SyntaxNode };
+
+/** Classifies every reference to `binding` inside `scope`, following local aliases a few levels deep. */
+export function usesOfBinding(index: TreeIndex, binding: SyntaxNode, scope: SyntaxNode, classify: (ref: SyntaxNode) => ReferenceMeaning): SocketUse[] {
+  const uses: SocketUse[] = [];
+  const pending = [binding];
+  const seen = new Set<string>();
+  while (pending.length > 0 && seen.size < 8) {
+    const next = pending.pop()!;
+    if (seen.has(next.text)) continue;
+    seen.add(next.text);
+    for (const ref of referencesWithin(index, next.text, scope)) {
+      if (ref.id === next.id) continue;
+      const meaning = classify(ref);
+      if (typeof meaning === 'string') uses.push(meaning);
+      else pending.push(meaning.alias);
+    }
+  }
+  return uses;
+}
+
+/** What the uses of one binding add up to. */
+export interface UseSummary {
+  closed: boolean;
+  closedOnErrorPathOnly: boolean;
+  consumed: boolean;
+  stored: boolean;
+  handedOn: boolean;
+}
+
+export function summarizeUses(uses: Iterable<SocketUse>): UseSummary {
+  const seen = new Set(uses);
+  return {
+    closed: seen.has('close'),
+    closedOnErrorPathOnly: !seen.has('close') && seen.has('close-on-error-path'),
+    consumed: seen.has('consume'),
+    stored: seen.has('store'),
+    handedOn: seen.has('hand-on'),
+  };
+}
+
+/** The message for a binding that is neither closed nor handed on. */
+export function unclosedMessage(summary: UseSummary): string {
+  return summary.closedOnErrorPathOnly
+    ? 'Socket opened here is closed only on the error path — CLOSE_WAIT risk when it succeeds'
+    : 'Socket opened here is never closed — CLOSE_WAIT risk';
+}
+
+/** First line's leading whitespace of the line holding `row`. */
+export function indentationOf(source: string, row: number, lineStarts: readonly number[]): string {
+  const start = lineStarts[row] ?? 0;
+  let end = start;
+  while (end < source.length && (source[end] === ' ' || source[end] === '\t')) end++;
+  return source.slice(start, end);
+}
+
+/** Offsets at which each line starts. */
+export function lineStartsOf(source: string): number[] {
+  const starts = [0];
+  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
