@@ -1,0 +1,121 @@
+import type * as vscode from 'vscode';
+import type { HistoryStore } from '../core/history/historyStore';
+import type { HistoryMarker } from '../core/history/types';
+import { TCP_STATE_NAMES } from '../core/model';
+import type { HostToUiMessage, UiToHostMessage, WindowMs } from '../shared/chartProtocol';
+import { isUiToHostMessage } from '../shared/chartProtocol';
+
+export interface ChartClientHost {
+  readonly store: HistoryStore;
+  currentHost(): { id: string; label: string };
+  exportCsv(message: Extract<UiToHostMessage, { type: 'exportCsv' }>): Promise<void>;
+  exportPng(message: Extract<UiToHostMessage, { type: 'exportPng' }>): Promise<void>;
+}
+
+/**
+ * One open chart (the sidebar view or an editor panel). Its page is destroyed while hidden
+ * (no retainContextWhenHidden), so samples arriving then are not posted; they stay in the ring,
+ * and the page's `ready` after it is shown again asks for everything since its last sample.
+ */
+export class ChartClient {
+  private ready = false;
+  private windowMs: WindowMs = 3_600_000;
+  private maxBuckets = 600;
+  private hostId: string | undefined;
+  /** Time of the newest sample the page has. */
+  private sentUpTo: number | undefined;
+
+  constructor(
+    private readonly webview: vscode.Webview,
+    private readonly host: ChartClientHost,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  /** Listener for `webview.onDidReceiveMessage`. */
+  onMessage(message: unknown): void {
+    if (!isUiToHostMessage(message)) {
+      this.log(`ignored a malformed message from the chart: ${JSON.stringify(message)?.slice(0, 200)}`);
+      return;
+    }
+    switch (message.type) {
+      case 'ready': {
+        this.ready = true;
+        this.windowMs = message.windowMs;
+        this.maxBuckets = message.maxBuckets;
+        const host = this.host.currentHost();
+        const oldest = this.host.store.host(host.id, host.label).ring;
+        const canDelta = message.hostId === host.id && message.since !== undefined && oldest.length > 0 && message.since >= oldest.timeAt(0);
+        if (canDelta) {
+          this.hostId = host.id;
+          this.sentUpTo = message.since;
+          this.sendDelta();
+        } else this.sendHistory();
+        break;
+      }
+      case 'setWindow':
+        this.windowMs = message.windowMs;
+        this.maxBuckets = message.maxBuckets;
+        this.sendHistory();
+        break;
+      case 'exportCsv':
+        void this.host.exportCsv(message);
+        break;
+      case 'exportPng':
+        void this.host.exportPng(message);
+        break;
+    }
+  }
+
+  /** The page was hidden: it is gone until it says `ready` again. */
+  onHidden(): void {
+    this.ready = false;
+  }
+
+  /** A sample was recorded for the current host. */
+  onSample(): void {
+    if (!this.ready) return;
+    if (this.hostId !== this.host.currentHost().id) this.sendHistory();
+    else this.sendDelta();
+  }
+
+  /** Another host was selected: show its history. */
+  onHostChanged(): void {
+    if (this.ready) this.sendHistory();
+  }
+
+  /**
+   * A marker newer than what the page has rides along with the next delta; an older one (a leak
+   * found in a snapshot after its sample was sent) goes on its own.
+   */
+  onMarker(hostId: string, marker: HistoryMarker): void {
+    if (!this.ready || hostId !== this.hostId || this.sentUpTo === undefined || marker.t > this.sentUpTo) return;
+    this.post({ type: 'append', hostId, series: { t: [], values: TCP_STATE_NAMES.map(() => []) }, markers: [marker] });
+  }
+
+  private sendHistory(): void {
+    const host = this.host.currentHost();
+    const { ring } = this.host.store.host(host.id, host.label);
+    const newest = ring.length > 0 ? ring.timeAt(ring.length - 1) : Date.now();
+    const from = this.windowMs === null ? 0 : newest - this.windowMs;
+    const w = this.host.store.window(host.id, from, this.maxBuckets);
+    this.hostId = host.id;
+    this.sentUpTo = w.series.t.at(-1);
+    this.post({ type: 'history', hostId: host.id, label: w.label, windowMs: this.windowMs, retentionMs: this.host.store.retentionMs, series: w.series, markers: w.markers });
+  }
+
+  private sendDelta(): void {
+    const host = this.host.currentHost();
+    const from = this.sentUpTo === undefined ? 0 : this.sentUpTo + 1;
+    const w = this.host.store.window(host.id, from, this.maxBuckets);
+    if (w.series.t.length === 0 && w.markers.length === 0) return;
+    this.sentUpTo = w.series.t.at(-1) ?? this.sentUpTo;
+    this.post({ type: 'append', hostId: host.id, series: w.series, markers: w.markers });
+  }
+
+  private post(message: HostToUiMessage): void {
+    // postMessage to a page that is gone resolves false; the next `ready` catches up.
+    void this.webview.postMessage(message).then((delivered) => {
+      if (!delivered) this.ready = false;
+    });
+  }
+}

@@ -1,0 +1,179 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { AlertsController } from '../alerts/alertsController';
+import { DEFAULT_HISTORY_LIMITS, HOUR_MS, HistoryStore } from '../core/history/historyStore';
+import { HistoryFiles } from '../core/history/persistence';
+import { countsRow } from '../core/history/sampleRing';
+import { TCP_STATE_NAMES, type CountsSample } from '../core/model';
+import type { LiveData } from '../live/liveData';
+import { numberSetting } from '../live/settings';
+import { PNG_PREFIX, type ExportCsvMessage, type ExportPngMessage } from '../shared/chartProtocol';
+import { markerOfAlert } from './alertMarkers';
+import { ChartClient, type ChartClientHost } from './chartClient';
+import { chartHtml, makeNonce } from './chartHtml';
+
+export const HISTORY_VIEW_ID = 'tcpLens.history';
+export const HISTORY_PANEL_TYPE = 'tcpLens.historyPanel';
+const SAVE_EVERY_MS = 60_000;
+
+/**
+ * The State History: records every live sample into the per-host history (also while no chart
+ * is open), saves it to global storage, and serves it to the sidebar view and editor panels.
+ */
+export class HistoryController implements vscode.Disposable, vscode.WebviewViewProvider, ChartClientHost {
+  readonly store: HistoryStore;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly clients = new Set<ChartClient>();
+  private readonly warned = new Set<string>();
+  private readonly output = vscode.window.createOutputChannel('TCP Lens History', { log: true });
+  private readonly webviewRoot: vscode.Uri;
+  private panel: vscode.WebviewPanel | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly live: LiveData,
+    alerts: AlertsController,
+  ) {
+    this.webviewRoot = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
+    const files = new HistoryFiles(path.join(context.globalStorageUri.fsPath, 'history'), DEFAULT_HISTORY_LIMITS.maxSamplesPerHost, DEFAULT_HISTORY_LIMITS.maxMarkersPerHost);
+    this.store = new HistoryStore({ ...DEFAULT_HISTORY_LIMITS, retentionMs: this.retentionMs() }, files);
+    this.disposables.push(this.output);
+
+    live.onDidSample((s) => this.onSample(s), this, this.disposables);
+    live.onDidChangeHost(() => this.clients.forEach((c) => c.onHostChanged()), this, this.disposables);
+    alerts.onDidAlert(
+      (alert) => {
+        const { id } = this.currentHost();
+        const marker = markerOfAlert(alert);
+        this.store.addMarker(id, marker);
+        this.clients.forEach((c) => c.onMarker(id, marker));
+      },
+      this,
+      this.disposables,
+    );
+    vscode.workspace.onDidChangeConfiguration(
+      (e) => {
+        if (e.affectsConfiguration('tcpLens.history.retentionHours')) this.store.setRetention(this.retentionMs());
+      },
+      this,
+      this.disposables,
+    );
+    this.disposables.push(
+      vscode.window.registerWebviewViewProvider(HISTORY_VIEW_ID, this),
+      vscode.commands.registerCommand('tcpLens.openHistory', () => this.openPanel()),
+      vscode.window.registerWebviewPanelSerializer(HISTORY_PANEL_TYPE, { deserializeWebviewPanel: async (panel) => this.attachPanel(panel) }),
+    );
+    const saver = setInterval(() => void this.save(), SAVE_EVERY_MS);
+    this.disposables.push({ dispose: () => clearInterval(saver) });
+    // Restore the current host's saved history now, so a chart opened right after a reload shows it.
+    this.store.host(live.collector.host.id, live.collector.host.label);
+    for (const problem of this.store.loadErrors) this.output.warn(`Could not restore the saved history (starting empty): ${problem}`);
+  }
+
+  currentHost(): { id: string; label: string } {
+    return this.live.collector.host;
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.connect(view.webview, view.onDidDispose, view.onDidChangeVisibility, () => view.visible);
+  }
+
+  /** Opens (or reveals) the chart in an editor panel. */
+  openPanel(): void {
+    if (this.panel) {
+      this.panel.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(HISTORY_PANEL_TYPE, 'State History', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [this.webviewRoot] });
+    this.attachPanel(panel);
+  }
+
+  async exportCsv(message: ExportCsvMessage): Promise<void> {
+    const host = this.currentHost();
+    const uri = await this.askWhere(`tcp-states-${host.label}-${stamp(message.to)}.csv`, { CSV: ['csv'] });
+    if (!uri) return;
+    const columns = message.states.map((s) => TCP_STATE_NAMES.indexOf(s));
+    const csv = this.store.csv(host.id, columns, message.states, message.from, message.to);
+    await this.write(uri, Buffer.from(csv, 'utf8'));
+  }
+
+  async exportPng(message: ExportPngMessage): Promise<void> {
+    const uri = await this.askWhere(`tcp-states-${this.currentHost().label}-${stamp(Date.now())}.png`, { 'PNG image': ['png'] });
+    if (uri) await this.write(uri, Buffer.from(message.dataUrl.slice(PNG_PREFIX.length), 'base64'));
+  }
+
+  dispose(): void {
+    try {
+      this.store.flushSync();
+    } catch (err) {
+      this.output.error(`Could not save the history: ${String(err)}`);
+    }
+    // Open panels stay open: the serializer brings them back after a reload.
+    for (const d of this.disposables.splice(0).reverse()) d.dispose();
+  }
+
+  private onSample(sample: CountsSample): void {
+    this.store.add(sample.host.id, sample.host.label, sample.takenAt.getTime(), countsRow(sample.counts));
+    if (sample.host.id === this.currentHost().id) this.clients.forEach((c) => c.onSample());
+  }
+
+  private attachPanel(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'tcp-lens.svg');
+    this.connect(panel.webview, panel.onDidDispose, panel.onDidChangeViewState, () => panel.visible);
+    panel.onDidDispose(() => {
+      if (this.panel === panel) this.panel = undefined;
+    });
+  }
+
+  private connect(webview: vscode.Webview, onDidDispose: vscode.Event<void>, onDidChangeVisibility: vscode.Event<unknown>, isVisible: () => boolean): void {
+    webview.options = { enableScripts: true, localResourceRoots: [this.webviewRoot] };
+    webview.html = chartHtml({
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.webviewRoot, 'chart.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.webviewRoot, 'chart.css')).toString(),
+      cspSource: webview.cspSource,
+      nonce: makeNonce(),
+    });
+    const client = new ChartClient(webview, this, (m) => this.output.warn(m));
+    const subscriptions = [
+      webview.onDidReceiveMessage((m: unknown) => client.onMessage(m)),
+      onDidChangeVisibility(() => isVisible() || client.onHidden()),
+    ];
+    this.clients.add(client);
+    onDidDispose(() => {
+      for (const d of subscriptions) d.dispose();
+      this.clients.delete(client);
+    });
+  }
+
+  private retentionMs(): number {
+    return numberSetting('tcpLens.history', 'retentionHours', 24, 1, 168, this.warned) * HOUR_MS;
+  }
+
+  private async save(): Promise<void> {
+    try {
+      await this.store.flush();
+    } catch (err) {
+      this.output.error(`Could not save the history: ${String(err)}`);
+    }
+  }
+
+  private async askWhere(fileName: string, filters: Record<string, string[]>): Promise<vscode.Uri | undefined> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const defaultUri = folder ? vscode.Uri.joinPath(folder, fileName.replace(/[^\w.@-]+/g, '_')) : undefined;
+    return vscode.window.showSaveDialog({ defaultUri, filters, title: 'Export State History' });
+  }
+
+  private async write(uri: vscode.Uri, bytes: Uint8Array): Promise<void> {
+    try {
+      await vscode.workspace.fs.writeFile(uri, bytes);
+      void vscode.window.showInformationMessage(`TCP Lens: saved ${uri.fsPath}`);
+    } catch (err) {
+      void vscode.window.showErrorMessage(`TCP Lens: could not save ${uri.fsPath}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+function stamp(t: number): string {
+  return new Date(t).toISOString().slice(0, 19).replace(/[:T]/g, '-');
+}

@@ -1,0 +1,149 @@
+import './chart.css';
+import { isHostToUiMessage, type HostToUiMessage, type WindowMs } from '../../src/shared/chartProtocol';
+import { TCP_STATE_NAMES, type TcpStateName } from '../../src/core/model';
+import { Controls } from './controls';
+import { HistoryChart, type ChartMode } from './historyChart';
+import { SeriesData } from './seriesData';
+import { onThemeChange } from './themeColors';
+import { restoreUiState, type UiState } from './uiState';
+import { connectToHost } from './vscodeApi';
+
+/** Appended rows beyond this many times the bucket budget ask the host for a compacted window. */
+const COMPACT_FACTOR = 4;
+const SAVE_DELAY_MS = 2000;
+
+const vscode = connectToHost<UiState>();
+const state = restoreUiState(vscode.getState());
+const hidden = new Set<TcpStateName>(state.hidden);
+const data = new SeriesData();
+if (state.series) data.replace(state.series, state.markers ?? []);
+
+const controls = new Controls({
+  onWindow: (windowMs) => {
+    state.windowMs = windowMs;
+    vscode.postMessage({ type: 'setWindow', windowMs, maxBuckets: maxBuckets() });
+    render();
+  },
+  onMode: (mode: ChartMode) => {
+    state.mode = mode;
+    chart.setMode(mode);
+    render();
+  },
+  onFollow: (follow) => {
+    state.follow = follow;
+    render();
+  },
+  onToggleState: (s) => {
+    if (hidden.has(s)) hidden.delete(s);
+    else hidden.add(s);
+    state.hidden = [...hidden];
+    chart.setHidden(s, hidden.has(s));
+    render();
+  },
+  onExportCsv: () => {
+    const { min, max } = chart.chart.scales.x;
+    const states = TCP_STATE_NAMES.filter((s) => !hidden.has(s));
+    if (states.length > 0 && Number.isFinite(min) && max >= min) vscode.postMessage({ type: 'exportCsv', states, from: Math.max(0, Math.floor(min)), to: Math.ceil(max) });
+  },
+  onExportPng: () => vscode.postMessage({ type: 'exportPng', dataUrl: chart.toPng() }),
+});
+
+const main = document.createElement('main');
+const canvasBox = document.createElement('div');
+canvasBox.className = 'canvas-box';
+const canvas = document.createElement('canvas');
+canvas.setAttribute('role', 'img');
+canvas.setAttribute('aria-label', 'TCP connections per state over time');
+canvasBox.append(canvas);
+main.append(controls.element, canvasBox, controls.legend);
+document.body.append(main);
+
+const chart = new HistoryChart(canvas, data, hidden, state.mode);
+onThemeChange(() => {
+  chart.applyTheme();
+  controls.applyTheme();
+});
+
+function maxBuckets(): number {
+  return Math.min(20_000, Math.max(10, Math.round(canvas.clientWidth || 600)));
+}
+
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+function saveSoon(): void {
+  // The series can be a few hundred kB of JSON: save it once in a while, not on every sample.
+  saveTimer ??= setTimeout(saveNow, SAVE_DELAY_MS);
+}
+function saveNow(): void {
+  clearTimeout(saveTimer);
+  saveTimer = undefined;
+  vscode.setState({ ...state, series: data.toBlock(), markers: data.markers });
+}
+window.addEventListener('pagehide', saveNow);
+document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && saveNow());
+
+function clock(t: number): string {
+  return new Date(t).toLocaleTimeString('en-GB', { hour12: false });
+}
+
+function render(): void {
+  controls.show(state.windowMs, state.mode, state.follow, hidden);
+  const last = data.lastTime;
+  const first = data.firstTime;
+  if (state.follow && last !== undefined && first !== undefined) {
+    chart.setRange(state.windowMs === null ? first : last - state.windowMs, last);
+    controls.showCounts((s) => data.latest(TCP_STATE_NAMES.indexOf(s)));
+  }
+  const where = state.label ?? 'waiting for the first sample…';
+  controls.setStatus(last === undefined ? where : `${where} · ${state.follow ? `last ${clock(last)}` : 'paused'} · ${data.markers.length} markers`);
+  if (state.follow) chart.update();
+  saveSoon();
+}
+
+function onHostMessage(message: HostToUiMessage): void {
+  if (message.type === 'history') {
+    // An answer for a window the user already left is stale.
+    if (message.windowMs !== state.windowMs) return;
+    state.hostId = message.hostId;
+    state.label = message.label;
+    data.replace(message.series, message.markers);
+  } else {
+    if (message.hostId !== state.hostId) return;
+    data.append(message.series, message.markers);
+    const windowMs: WindowMs = state.windowMs;
+    if (windowMs !== null && state.follow && data.lastTime !== undefined) data.dropBefore(data.lastTime - windowMs);
+    if (data.length > COMPACT_FACTOR * 2 * maxBuckets()) vscode.postMessage({ type: 'setWindow', windowMs, maxBuckets: maxBuckets() });
+  }
+  render();
+}
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  if (isHostToUiMessage(event.data)) onHostMessage(event.data);
+  else console.warn('TCP Lens chart: ignored a malformed message from the host');
+});
+
+// Exposed for the tests and for a look in the webview's developer tools.
+Object.assign(window, {
+  tcpLensChart: {
+    describe: () => ({
+      mode: state.mode,
+      windowMs: state.windowMs,
+      follow: state.follow,
+      hostId: state.hostId,
+      xMin: chart.chart.scales.x.min,
+      xMax: chart.chart.scales.x.max,
+      markers: data.markers.map((m) => ({ ...m })),
+      datasets: chart.chart.data.datasets.map((d) => ({
+        label: d.label,
+        hidden: Boolean(d.hidden),
+        fill: d.fill,
+        points: d.data.length,
+        last: d.data[d.data.length - 1]?.y,
+        max: d.data.reduce((m, p) => Math.max(m, p.y), 0),
+        color: d.borderColor,
+      })),
+    }),
+  },
+});
+
+render();
+vscode.postMessage({ type: 'ready', windowMs: state.windowMs, maxBuckets: maxBuckets(), hostId: state.hostId, since: data.lastTime });

@@ -1,0 +1,48 @@
+import type { Chart, Plugin } from 'chart.js';
+import type { HistoryMarker } from '../../src/shared/chartProtocol';
+
+export interface MarkerStyle {
+  threshold: string;
+  leak: string;
+  font: string;
+}
+
+/**
+ * Vertical lines where a threshold was crossed (dashed, warning color) or a leak episode started
+ * (solid, error color), with a short label at the top. Markers come from the host's alerts.
+ */
+export function markersPlugin(markers: () => readonly HistoryMarker[], style: () => MarkerStyle): Plugin<'line'> {
+  return {
+    id: 'tcpLensMarkers',
+    afterDatasetsDraw(chart: Chart<'line'>) {
+      const x = chart.scales.x;
+      const { top, bottom, left, right } = chart.chartArea;
+      const { ctx } = chart;
+      const colors = style();
+      ctx.save();
+      ctx.font = colors.font;
+      ctx.textBaseline = 'top';
+      let labelRow = 0;
+      for (const m of markers()) {
+        const px = x.getPixelForValue(m.t);
+        if (px < left || px > right) continue;
+        const color = m.kind === 'leak' ? colors.leak : colors.threshold;
+        ctx.strokeStyle = color;
+        ctx.fillStyle = color;
+        ctx.lineWidth = 1.5;
+        ctx.setLineDash(m.kind === 'leak' ? [] : [4, 3]);
+        ctx.beginPath();
+        ctx.moveTo(px, top);
+        ctx.lineTo(px, bottom);
+        ctx.stroke();
+        // Staggered rows keep labels of close markers from overprinting each other.
+        const text = m.label.length > 40 ? `${m.label.slice(0, 39)}…` : m.label;
+        const width = ctx.measureText(text).width;
+        const tx = px + 3 + width > right ? px - 3 - width : px + 3;
+        ctx.fillText(text, tx, top + 2 + (labelRow % 3) * 13);
+        labelRow++;
+      }
+      ctx.restore();
+    },
+  };
+}
