@@ -1,0 +1,59 @@
+// `npm run demo`: the packaged extension in a real VS Code in the browser, on this machine.
+// Builds and installs the .vsix into code-server, starts the sample workspace's leaky server
+// so CLOSE_WAIT has something to show, and serves the workbench on 127.0.0.1 only.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { REPO_ROOT, SAMPLE_WORKSPACE, installVsix, startCodeServer } from './codeServer';
+
+const { values } = parseArgs({ options: { port: { type: 'string', default: process.env.TCP_LENS_DEMO_PORT ?? '8080' } } });
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  console.error(`demo: --port must be a TCP port (1-65535), not "${values.port}"`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  if (spawnSync('npm', ['run', '--silent', 'package'], { cwd: REPO_ROOT, stdio: 'inherit' }).status !== 0) throw new Error('npm run package failed');
+  const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+  const demoDir = path.join(REPO_ROOT, '.e2e-cache', 'demo');
+  const extensionsDir = path.join(demoDir, 'extensions');
+  fs.rmSync(extensionsDir, { recursive: true, force: true });
+  installVsix(path.join(REPO_ROOT, `tcp-lens-${version}.vsix`), extensionsDir);
+
+  // A few half-closed connections to the sample server: CLOSE_WAIT on its side, FIN_WAIT2 on ours.
+  const leakyPort = port + 1;
+  const leaky = spawn(process.execPath, [path.join(SAMPLE_WORKSPACE, 'server.js'), String(leakyPort)], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 500));
+  const clients: net.Socket[] = [];
+  for (let i = 0; i < 5; i++) {
+    const c = net.connect({ host: '127.0.0.1', port: leakyPort, allowHalfOpen: true }, () => c.end());
+    c.on('error', () => undefined);
+    clients.push(c);
+  }
+
+  const server = await startCodeServer({
+    port,
+    userDataDir: path.join(demoDir, 'user-data'),
+    extensionsDir,
+    folder: SAMPLE_WORKSPACE,
+    settings: { 'workbench.startupEditor': 'readme' },
+  });
+  console.log(`\nTCP Lens demo: open ${server.url}/?folder=${encodeURIComponent(SAMPLE_WORKSPACE)}`);
+  console.log('Click the TCP Lens icon in the activity bar. Ctrl-C stops the demo.\n');
+  const stop = async () => {
+    for (const c of clients) c.destroy();
+    leaky.kill();
+    await server.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

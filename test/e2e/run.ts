@@ -1,0 +1,189 @@
+// The end-to-end run: builds the extension and the suite, then in a real VS Code (code-server
+// 1.100.3 + headless Chromium) (1) runs the mocha suite inside the extension host of the
+// extension under development, serving its screenshot requests, and (2) installs the packaged
+// .vsix and checks, through the UI, that the shipped artifact activates and shows the tree.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, openTcpLensSidebar, openWorkbench, widenSidebar } from './browser';
+import { REPO_ROOT, SAMPLE_WORKSPACE as WORKSPACE, ensureCodeServer, freePort, installVsix, startCodeServer, type RunningCodeServer } from './codeServer';
+import type { SuiteResults } from './suite/index';
+import { SUITE_OUT, bundleSuite } from './suiteBundle';
+
+const SHOTS = path.join(REPO_ROOT, 'test', 'e2e', 'screenshots');
+const SUITE_TIMEOUT_MS = Number(process.env.TCP_LENS_E2E_TIMEOUT_MS ?? 8 * 60_000);
+
+function step(text: string): void {
+  console.log(`\n[e2e] ${text}`);
+}
+
+function run(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { cwd: REPO_ROOT, stdio: 'inherit', timeout: 5 * 60_000 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal})`);
+}
+
+function packageVsix(): string {
+  run('npm', ['run', '--silent', 'package']);
+  const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+  const vsix = path.join(REPO_ROOT, `tcp-lens-${version}.vsix`);
+  if (!fs.existsSync(vsix)) throw new Error(`npm run package did not produce ${vsix}`);
+  return vsix;
+}
+
+function throwaway(tag: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `tcp-lens-e2e-${tag}-`));
+}
+
+/** Takes the screenshots the suite asks for (a `<name>.request` file) until stopped. */
+function serveScreenshots(page: Page): { stop(): Promise<void> } {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      for (const f of fs.readdirSync(SHOTS).filter((x) => x.endsWith('.request'))) {
+        const name = f.slice(0, -'.request'.length);
+        await widenSidebar(page);
+        await page.waitForTimeout(600); // let the tree finish painting
+        await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+        fs.rmSync(path.join(SHOTS, f), { force: true });
+        console.log(`[e2e] screenshot ${path.relative(REPO_ROOT, path.join(SHOTS, `${name}.png`))}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop.catch(() => undefined);
+    },
+  };
+}
+
+async function waitForResults(file: string, server: RunningCodeServer): Promise<SuiteResults> {
+  const deadline = Date.now() + SUITE_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (fs.existsSync(file)) {
+      try {
+        return JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteResults;
+      } catch {
+        // still being written
+      }
+    }
+    if (server.process.exitCode !== null) throw new Error(`code-server exited early:\n${server.output()}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`no suite results after ${SUITE_TIMEOUT_MS / 1000} s; code-server said:\n${server.output().slice(-4000)}`);
+}
+
+async function runSuiteInDevelopmentHost(browser: Browser): Promise<SuiteResults> {
+  const port = await freePort();
+  const resultsFile = path.join(throwaway('results'), 'results.json');
+  const server = await startCodeServer({
+    port,
+    userDataDir: throwaway('user'),
+    extensionsDir: throwaway('ext'),
+    folder: WORKSPACE,
+    env: { TCP_LENS_E2E_RESULTS: resultsFile, TCP_LENS_E2E_SHOTS: SHOTS },
+  });
+  let shots: { stop(): Promise<void> } | undefined;
+  try {
+    const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;
+    const payload = [
+      ['extensionDevelopmentPath', remote(REPO_ROOT)],
+      ['extensionTestsPath', remote(path.join(SUITE_OUT, 'index'))],
+    ];
+    const url = `${server.url}/?folder=${encodeURIComponent(WORKSPACE)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const page = await openWorkbench(browser, url);
+    shots = serveScreenshots(page);
+    return await waitForResults(resultsFile, server);
+  } finally {
+    await shots?.stop();
+    await server.stop();
+  }
+}
+
+/** The shipped .vsix, installed as a user would, must activate and show the state groups. */
+async function checkInstalledVsix(browser: Browser, vsix: string): Promise<SuiteResults> {
+  const extensionsDir = throwaway('vsix-ext');
+  installVsix(vsix, extensionsDir);
+  const installed = fs.readdirSync(extensionsDir).filter((d) => d.startsWith('tcp-lens.tcp-lens-'));
+  const results: SuiteResults = { passed: 0, failed: 0, failures: [] };
+  const check = async (title: string, body: () => Promise<void>) => {
+    try {
+      await body();
+      results.passed++;
+      console.log(`  ✓ ${title}`);
+    } catch (err) {
+      results.failed++;
+      results.failures.push({ title, error: String(err) });
+      console.log(`  ✗ ${title}: ${String(err)}`);
+    }
+  };
+  await check('the .vsix installs into code-server', async () => {
+    if (installed.length !== 1) throw new Error(`expected one installed tcp-lens, found: ${fs.readdirSync(extensionsDir).join(', ')}`);
+    // vsce renames README.md to readme.md and LICENSE to LICENSE.txt inside the package.
+    const files = fs.readdirSync(path.join(extensionsDir, installed[0])).map((f) => f.toLowerCase());
+    for (const f of ['dist', 'media', 'package.json', 'readme.md', 'license.txt', 'changelog.md']) if (!files.includes(f)) throw new Error(`${f} missing from the package: ${files.join(', ')}`);
+    for (const f of ['src', 'node_modules', 'test']) if (files.includes(f)) throw new Error(`${f} must not ship`);
+  });
+  const port = await freePort();
+  const server = await startCodeServer({ port, userDataDir: throwaway('vsix-user'), extensionsDir, folder: WORKSPACE });
+  try {
+    const page = await openWorkbench(browser, `${server.url}/?folder=${encodeURIComponent(WORKSPACE)}`);
+    await check('the installed extension activates from the activity bar and lists connections by state', async () => {
+      await openTcpLensSidebar(page);
+      await widenSidebar(page);
+      const tree = page.locator('.pane:has(.pane-header[aria-label*="Connections"]) .monaco-list-row');
+      await tree.filter({ hasText: 'LISTEN' }).first().waitFor({ timeout: 60_000 });
+      await tree.filter({ hasText: 'ESTABLISHED' }).first().waitFor({ timeout: 10_000 });
+      await page.waitForTimeout(800);
+      await page.screenshot({ path: path.join(SHOTS, 'vsix-sidebar.png') });
+    });
+  } finally {
+    await server.stop();
+  }
+  return results;
+}
+
+async function main(): Promise<number> {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  for (const f of fs.readdirSync(SHOTS)) if (f.endsWith('.request')) fs.rmSync(path.join(SHOTS, f));
+  step('building the extension, the suite and the .vsix');
+  run('npm', ['run', '--silent', 'build']);
+  await bundleSuite();
+  const vsix = packageVsix();
+  step('making sure code-server is installed');
+  ensureCodeServer();
+  const browser = await launchBrowser();
+  const all: SuiteResults = { passed: 0, failed: 0, failures: [] };
+  const add = (r: SuiteResults) => {
+    all.passed += r.passed;
+    all.failed += r.failed;
+    all.failures.push(...r.failures);
+  };
+  try {
+    step('mocha suite inside the extension host (extension under development)');
+    add(await runSuiteInDevelopmentHost(browser));
+    if (!process.env.TCP_LENS_E2E_GREP) {
+      step(`installed package ${path.basename(vsix)}`);
+      add(await checkInstalledVsix(browser, vsix));
+    }
+  } catch (err) {
+    all.failed++;
+    all.failures.push({ title: 'e2e harness', error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  } finally {
+    await browser.close();
+  }
+  for (const f of all.failures) console.log(`\nFAILED: ${f.title}\n${f.error}`);
+  console.log(`\n[e2e] ${all.passed} passed, ${all.failed} failed`);
+  return all.failed === 0 && all.passed > 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

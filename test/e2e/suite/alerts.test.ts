@@ -1,0 +1,49 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { TcpLensApi } from '../../../src/api';
+import { openSocketStates, type SocketStates } from '../../helpers/tcpStates';
+import { activateTcpLens, screenshot, waitFor } from './harnessLink';
+
+describe('Status bar and threshold alerts in a real VS Code', () => {
+  let api: TcpLensApi;
+  const opened: SocketStates[] = [];
+  const config = () => vscode.workspace.getConfiguration('tcpLens.alerts');
+
+  before(async () => {
+    api = await activateTcpLens();
+  });
+
+  after(async () => {
+    for (const s of opened) s.close();
+    await config().update('thresholds', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('shows TIME_WAIT and CLOSE_WAIT counts in the status bar, following the live counts', async () => {
+    await vscode.commands.executeCommand('tcpLens.refresh');
+    const initial = await waitFor('status bar counts', () => /CLOSE_WAIT (\d+)/.exec(api.alerts.statusText) ?? undefined);
+    const start = Number(initial[1]);
+    opened.push(await openSocketStates('127.0.0.1'), await openSocketStates('127.0.0.1'));
+    await waitFor('CLOSE_WAIT to rise by our two sockets', async () => {
+      await vscode.commands.executeCommand('tcpLens.refresh');
+      const now = /CLOSE_WAIT (\d+)/.exec(api.alerts.statusText);
+      return now && Number(now[1]) >= start + 2;
+    });
+    assert.match(api.alerts.statusText, /TIME_WAIT \d+ · CLOSE_WAIT \d+/);
+  });
+
+  it('raises one threshold alert per episode when CLOSE_WAIT crosses its threshold', async () => {
+    const alerts: { kind: string; state?: string }[] = [];
+    const sub = api.alerts.onDidAlert((a) => alerts.push(a));
+    try {
+      await config().update('thresholds', { CLOSE_WAIT: { count: 1, growthPerMinute: 100000 } }, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('tcpLens.refresh');
+      await waitFor('a CLOSE_WAIT threshold alert', () => alerts.some((a) => a.kind === 'threshold' && a.state === 'CLOSE_WAIT'));
+      await vscode.commands.executeCommand('tcpLens.refresh');
+      await vscode.commands.executeCommand('tcpLens.refresh');
+      assert.equal(alerts.filter((a) => a.kind === 'threshold' && a.state === 'CLOSE_WAIT').length, 1, 'no repeat while the episode lasts');
+      await screenshot('status-bar-alert');
+    } finally {
+      sub.dispose();
+    }
+  });
+});

@@ -1,0 +1,124 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { TcpLensApi } from '../../../src/api';
+import type { GroupNode } from '../../../src/views/nodes';
+import { openSocketStates, type SocketStates } from '../../helpers/tcpStates';
+import { activateTcpLens, childRows, rootRows, screenshot, waitFor } from './harnessLink';
+
+describe('Connections view in a real VS Code', () => {
+  let api: TcpLensApi;
+  let sockets: SocketStates;
+  let port: number;
+
+  before(async () => {
+    api = await activateTcpLens();
+    sockets = await openSocketStates('127.0.0.1');
+    port = sockets.expected.find((s) => s.state === 'LISTEN')!.localPort;
+    await vscode.commands.executeCommand('tcpLens.connections.focus');
+    await waitFor('the view to become visible', () => api.treeView.visible);
+  });
+
+  after(async () => {
+    sockets?.close();
+    await vscode.commands.executeCommand('tcpLens.clearFilter');
+    await vscode.commands.executeCommand('tcpLens.groupBy', 'state');
+    await vscode.commands.executeCommand('tcpLens.resume');
+  });
+
+  async function groupOf(state: string): Promise<GroupNode> {
+    const rows = await rootRows(api);
+    const row = rows.find((r) => r.node.kind === 'group' && r.label === state);
+    assert.ok(row, `no ${state} group among ${rows.map((r) => r.label).join(', ')}`);
+    return row.node as GroupNode;
+  }
+
+  it('groups the live connections by state, with counts, and lists our sockets with their process', async () => {
+    await vscode.commands.executeCommand('tcpLens.refresh');
+    const rows = await waitFor('our CLOSE_WAIT socket in the tree', async () => {
+      const r = await rootRows(api);
+      const group = r.find((x) => x.label === 'CLOSE_WAIT');
+      if (!group) return undefined;
+      const children = await childRows(api, group.node);
+      return children.some((c) => c.label.startsWith(`127.0.0.1:${port} →`)) ? r : undefined;
+    });
+    for (const state of ['ESTABLISHED', 'LISTEN', 'CLOSE_WAIT', 'FIN_WAIT2', 'TIME_WAIT']) {
+      const row = rows.find((r) => r.label === state);
+      assert.ok(row, `${state} group missing`);
+      assert.match(row.description, /^\d+/, `${state} group shows a count`);
+      assert.ok(Number.parseInt(row.description, 10) >= 1, `${state} count is at least our socket`);
+    }
+    const closeWait = await childRows(api, await groupOf('CLOSE_WAIT'));
+    const ours = closeWait.find((c) => c.label.startsWith(`127.0.0.1:${port} →`));
+    assert.ok(ours);
+    assert.match(ours.description, new RegExp(`\\(${process.pid}\\)$`), 'owned by the extension host process');
+    const timeWait = await childRows(api, await groupOf('TIME_WAIT'));
+    const tw = timeWait.find((c) => c.label.includes(`:${port}`));
+    assert.ok(tw, 'our TIME_WAIT socket is listed');
+    assert.doesNotMatch(tw.description, /\(\d+\)$/, 'TIME_WAIT has no owning process');
+  });
+
+  it('filters to one port and says so in the view', async () => {
+    await vscode.commands.executeCommand('tcpLens.filter', `port:${port}`);
+    const rows = await rootRows(api);
+    const groups = rows.filter((r) => r.node.kind === 'group');
+    assert.deepEqual(groups.map((g) => g.label).sort(), ['CLOSE_WAIT', 'ESTABLISHED', 'FIN_WAIT2', 'LISTEN', 'TIME_WAIT']);
+    for (const g of groups) {
+      for (const c of await childRows(api, g.node)) assert.ok(c.label.includes(`:${port}`), `${c.label} matches port ${port}`);
+    }
+    assert.match(api.treeView.message ?? api.treeView.description ?? '', new RegExp(`port:${port}`));
+    for (const g of groups) await api.treeView.reveal(g.node, { expand: true });
+    await screenshot('sidebar-by-state');
+    await vscode.commands.executeCommand('tcpLens.filter', 'state:NO_SUCH_STATE');
+    assert.ok(api.connections.filter === undefined || api.connections.filter.text === `port:${port}`, 'a bad filter is refused and the old one kept');
+  });
+
+  it('groups by process: our extension host owns its sockets', async () => {
+    await vscode.commands.executeCommand('tcpLens.groupBy', 'process');
+    const rows = await rootRows(api);
+    const ours = rows.find((r) => r.node.kind === 'group' && (r.node as GroupNode).group.pid === process.pid);
+    assert.ok(ours, `a group for pid ${process.pid} among ${rows.map((r) => r.label).join(', ')}`);
+    assert.match(ours.description, /fds/, 'process groups show fd usage against the limit');
+    await vscode.commands.executeCommand('tcpLens.groupBy', 'state');
+  });
+
+  it('pauses: a new connection appears only after resume', async () => {
+    await vscode.commands.executeCommand('tcpLens.pause');
+    const more = await openSocketStates('127.0.0.1');
+    try {
+      const newPort = more.expected.find((s) => s.state === 'LISTEN')!.localPort;
+      await vscode.commands.executeCommand('tcpLens.filter', `port:${newPort}`);
+      await new Promise((r) => setTimeout(r, 2500));
+      const whilePaused = (await rootRows(api)).filter((r) => r.node.kind === 'group');
+      assert.equal(whilePaused.length, 0, 'nothing new while paused');
+      await vscode.commands.executeCommand('tcpLens.resume');
+      await waitFor('the new listener after resume', async () => (await rootRows(api)).some((r) => r.label === 'LISTEN'));
+    } finally {
+      more.close();
+      await vscode.commands.executeCommand('tcpLens.filter', `port:${port}`);
+    }
+  });
+
+  it('exports what the view shows as JSON and CSV', async () => {
+    await vscode.commands.executeCommand('tcpLens.refresh');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-lens-export-'));
+    try {
+      const json = vscode.Uri.file(path.join(dir, 'out.json'));
+      const csv = vscode.Uri.file(path.join(dir, 'out.csv'));
+      await vscode.commands.executeCommand('tcpLens.export', { uri: json, format: 'json' });
+      await vscode.commands.executeCommand('tcpLens.export', { uri: csv, format: 'csv' });
+      const data = JSON.parse(fs.readFileSync(json.fsPath, 'utf8')) as { connections: { state: string; localPort: number; remotePort: number; pid?: number }[] };
+      const states = new Set(data.connections.map((c) => c.state));
+      for (const s of ['LISTEN', 'ESTABLISHED', 'CLOSE_WAIT', 'FIN_WAIT2', 'TIME_WAIT']) assert.ok(states.has(s), `export has ${s}`);
+      assert.ok(data.connections.every((c) => c.localPort === port || c.remotePort === port), 'only the filtered connections');
+      assert.ok(data.connections.some((c) => c.state === 'CLOSE_WAIT' && c.pid === process.pid));
+      const lines = fs.readFileSync(csv.fsPath, 'utf8').trim().split('\n');
+      assert.match(lines[0], /state/i);
+      assert.equal(lines.length - 1, data.connections.length, 'CSV has one row per exported connection');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

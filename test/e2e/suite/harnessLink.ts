@@ -1,0 +1,64 @@
+// What the suite (inside the extension host) shares with the harness (outside, driving the
+// browser): the extension's API, waiting, and screenshots taken by the harness on request.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { TcpLensApi } from '../../../src/api';
+import type { TreeNode } from '../../../src/views/nodes';
+
+export const EXTENSION_ID = 'tcp-lens.tcp-lens';
+
+export async function activateTcpLens(): Promise<TcpLensApi> {
+  const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'tcp-lens');
+  if (!ext) throw new Error('TCP Lens is not loaded in this extension host');
+  return (await ext.activate()) as TcpLensApi;
+}
+
+/** Polls until `check` returns a value (not undefined/false), or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The tree's root rows and their labels as VS Code shows them. */
+export async function rootRows(api: TcpLensApi): Promise<{ node: TreeNode; label: string; description: string }[]> {
+  const nodes = await api.connections.getChildren();
+  return nodes.map((node) => {
+    const item = api.connections.getTreeItem(node);
+    const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+    return { node, label, description: typeof item.description === 'string' ? item.description : '' };
+  });
+}
+
+export async function childRows(api: TcpLensApi, parent: TreeNode): Promise<{ node: TreeNode; label: string; description: string; tooltip: string }[]> {
+  const nodes = await api.connections.getChildren(parent);
+  return nodes.map((node) => {
+    const item = api.connections.getTreeItem(node);
+    const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+    const tooltip = typeof item.tooltip === 'string' ? item.tooltip : (item.tooltip?.value ?? '');
+    return { node, label, description: typeof item.description === 'string' ? item.description : '', tooltip };
+  });
+}
+
+/**
+ * Asks the harness for a screenshot of the whole workbench and waits until it is written.
+ * Without a harness (test-electron) it does nothing.
+ */
+export async function screenshot(name: string): Promise<void> {
+  const dir = process.env.TCP_LENS_E2E_SHOTS;
+  if (!dir) return;
+  const png = path.join(dir, `${name}.png`);
+  fs.rmSync(png, { force: true });
+  fs.writeFileSync(path.join(dir, `${name}.request`), '');
+  await waitFor(`screenshot ${name}`, () => fs.existsSync(png), 30_000);
+}
