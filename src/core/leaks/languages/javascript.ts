@@ -21,7 +21,7 @@ const STORE_METHODS = new Set(['push', 'unshift', 'add', 'set', 'splice', 'enque
 /** Calls that look at a socket without taking it over. */
 const NON_OWNING_CALLS = new Set([
   'log', 'debug', 'info', 'warn', 'error', 'trace', 'assert', 'ok', 'equal', 'strictEqual',
-  'once', 'inspect', 'format', 'String', 'stringify', 'isIP', 'clearTimeout',
+  'once', 'inspect', 'format', 'String', 'stringify', 'isIP', 'clearTimeout', 'delete', 'indexOf', 'includes', 'has',
 ]);
 const SOCKET_MODULES = new Set(['net', 'tls', 'dgram', 'http', 'https']);
 

@@ -15,7 +15,7 @@ const CLOSING_CALLS = new Set(['closing', 'enter_context', 'enter_async_context'
 const STORE_METHODS = new Set(['append', 'appendleft', 'add', 'insert', 'extend', 'put', 'put_nowait', 'register', 'setdefault']);
 /** Calls that look at a socket without taking it over. */
 const NON_OWNING_CALLS = new Set([
-  'print', 'len', 'repr', 'str', 'id', 'isinstance', 'type', 'select', 'format', 'getattr', 'hasattr',
+  'print', 'len', 'repr', 'str', 'id', 'isinstance', 'type', 'select', 'format', 'getattr', 'hasattr', 'discard', 'remove',
   'debug', 'info', 'warning', 'warn', 'error', 'exception', 'critical', 'log',
 ]);
 const ERROR_PATH = new Set(['except_clause', 'except_group_clause']);
