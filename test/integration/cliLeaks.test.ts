@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from '../helpers/child';
+import { acquiredAt, LSP_FIXTURES as FIXTURES } from './leakFixtures';
 
 const CLI = path.join(REPO_ROOT, 'dist/cli.js');
-const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/lsp/workspace');
 
 function leaks(...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, 'leaks', ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -35,11 +35,11 @@ describe('tcp-lens leaks (dist/cli.js)', () => {
     const findings = JSON.parse(r.stdout) as { file: string; line: number; column: number; language: string; rule: string; message: string }[];
     const short = findings.map((f) => `${path.relative(workspace, f.file)}:${f.line}:${f.column}:${f.language}:${f.rule}`);
     assert.deepEqual(short, [
-      'go/ping.go:9:2:go:unclosed-socket',
-      'js/ping.js:4:9:javascript:unclosed-socket',
-      'py/banner_client.py:5:5:python:unclosed-socket',
-      'py/broken_syntax.py:5:5:python:unclosed-socket',
-      'py/latin1_comment.py:6:5:python:unclosed-socket',
+      `${acquiredAt('go/ping.go', 'net.Dial(')}:go:unclosed-socket`,
+      `${acquiredAt('js/ping.js', 'net.connect(')}:javascript:unclosed-socket`,
+      `${acquiredAt('py/banner_client.py', 'socket.socket(')}:python:unclosed-socket`,
+      `${acquiredAt('py/broken_syntax.py', 'socket.socket(')}:python:unclosed-socket`,
+      `${acquiredAt('py/latin1_comment.py', 'socket.socket(')}:python:unclosed-socket`,
     ]);
     assert.ok(findings.every((f) => /never closed/.test(f.message)));
     assert.match(r.stderr, /huge\.py: skipped: larger than 2 MB/);
@@ -58,7 +58,7 @@ describe('tcp-lens leaks (dist/cli.js)', () => {
     assert.equal(r.code, 1);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 1);
-    assert.ok(lines[0].startsWith(`${path.join(workspace, 'js/ping.js')}:4:9: unclosed-socket: `), lines[0]);
+    assert.ok(lines[0].startsWith(`${path.join(workspace, acquiredAt('js/ping.js', 'net.connect('))}: unclosed-socket: `), lines[0]);
   });
 
   it('exits 2 with one line on bad arguments', () => {
