@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Connection, CollectorErrorKind } from '../../src/core/model';
 import { CollectorError, countStates } from '../../src/core/model';
-import { parseHostString } from '../../src/core/ssh/hostString';
+import { InvalidHostError, parseHostString } from '../../src/core/ssh/hostString';
 import { SshCollector } from '../../src/core/ssh/sshCollector';
 import { REPO_ROOT, startStatesChild, type StatesChild } from '../helpers/child';
 import { canCreateNamespaces } from '../helpers/netns';
@@ -128,7 +128,7 @@ describe('SSH collector against a real sshd in a network namespace', { skip, tim
       chmodSync(fakeSsh, 0o755);
       process.env.TCP_LENS_SSH = fakeSsh;
       for (const host of ['-oProxyCommand=touch /tmp/x', 'host;reboot', 'a b', 'user@-x', '$(id)', 'h:99999', '*']) {
-        assert.throws(() => parseHostString(host), undefined, host);
+        assert.throws(() => parseHostString(host), InvalidHostError, host);
         const r = await runToEnd(['node', CLI, 'counts', `--host=${host}`], 10_000);
         assert.equal(r.code, 2, `${host}: ${r.stderr}`);
       }
