@@ -96,14 +96,15 @@ async function main(): Promise<void> {
 
   process.stdout.write(`${JSON.stringify({ pid: process.pid, index: plan.index, port, churnPort, port6 })}\n`);
 
-  // Steady churn in 100 ms ticks; a tick still running skips the next rather than piling up.
-  const perTick = Math.max(1, Math.round(plan.churnPerSecond / 10));
+  // Steady churn in up to 10 ticks a second; a tick still running skips the next rather than piling up.
+  const ticksPerSecond = Math.max(1, Math.min(10, plan.churnPerSecond));
+  const perTick = Math.ceil(plan.churnPerSecond / ticksPerSecond);
   let busy = false;
   const churnTimer = setInterval(() => {
     if (busy) return;
     busy = true;
     void inParallel(perTick, () => churnOnce(churnPort).catch(() => undefined)).finally(() => (busy = false));
-  }, 100);
+  }, 1000 / ticksPerSecond);
 
   process.stdin.resume();
   process.stdin.on('end', () => {
