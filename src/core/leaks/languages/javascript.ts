@@ -1,13 +1,14 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { LanguageRules, LeakFinding, LeakLanguage } from '../types';
-import type { ReferenceMeaning, SocketUse, TreeIndex, UseSummary } from './scope';
-import { climbThrough, indexTree, nearestAncestor, rangeOf, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
+import type { BindingUse, ExitSyntax, ReferenceMeaning, SocketUse, TreeIndex, UseSummary } from './scope';
+import { climbThrough, closingNodes, earlyReturn, earlyReturnMessage, indexTree, nearestAncestor, rangeOf, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
 
 const FUNCTION_TYPES = new Set([
   'function_declaration', 'function_expression', 'arrow_function', 'method_definition',
   'generator_function_declaration', 'generator_function', 'function',
 ]);
-const INDEXED_TYPES = new Set(['call_expression', 'new_expression', 'variable_declarator', 'import_statement', ...FUNCTION_TYPES]);
+const INDEXED_TYPES = new Set(['call_expression', 'new_expression', 'variable_declarator', 'import_statement', 'return_statement', ...FUNCTION_TYPES]);
+const EXITS: ExitSyntax = { functionTypes: FUNCTION_TYPES, tryType: 'try_statement', finallyType: 'finally_clause' };
 const IDENTIFIER_TYPES = new Set(['identifier', 'shorthand_property_identifier']);
 /** Nodes that pass a value through unchanged, so the meaning comes from above them. */
 const TRANSPARENT = new Set(['parenthesized_expression', 'as_expression', 'non_null_expression', 'satisfies_expression', 'type_assertion', 'ternary_expression', 'await_expression']);
@@ -256,7 +257,7 @@ function findAcquisitions(root: SyntaxNode, index: TreeIndex, names: ModuleNames
 }
 
 interface UseTally {
-  uses: SocketUse[];
+  uses: BindingUse[];
   /** 'end' listeners attached to the socket, for the half-open rule. */
   endListeners: SyntaxNode[];
 }
@@ -351,16 +352,24 @@ function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage): LeakFi
   const tally = tallyUses(a, index);
   const summary = summarizeUses(tally.uses);
   const base = { language, range: rangeOf(a.site), binding: a.name };
+  const leakingReturn = (what: string, alsoConsume: boolean): LeakFinding | undefined => {
+    if (summary.stored || summary.handedOn) return undefined;
+    const ret = earlyReturn(index, a.scope, a.site, a.name, closingNodes(tally.uses, alsoConsume), EXITS);
+    return ret && { ...base, rule: 'unclosed-socket', fixAt: rangeOf(ret), message: earlyReturnMessage(what, ret) };
+  };
   switch (a.kind) {
     case 'client':
-      if (summary.closed || summary.stored || summary.handedOn) return undefined;
+      if (summary.closed) return leakingReturn('Socket opened here', false);
+      if (summary.stored || summary.handedOn) return undefined;
       return { ...base, rule: 'unclosed-socket', message: unclosedMessage(summary) };
     case 'response':
-      if (isSettled(summary) || summary.consumed) return undefined;
+      if (summary.closed || summary.consumed) return leakingReturn('Response received here', true);
+      if (isSettled(summary)) return undefined;
       return { ...base, rule: 'unclosed-socket', message: 'Response received here is never consumed or destroyed — its socket is never released (CLOSE_WAIT risk)' };
     case 'accepted':
       // Node ends the socket itself after the peer's 'end', but only once the data is read.
-      if (isSettled(summary) || summary.consumed) return undefined;
+      if (summary.closed || summary.consumed) return leakingReturn('Socket accepted here', true);
+      if (isSettled(summary)) return undefined;
       return {
         ...base, rule: 'unclosed-socket', fixAt: rangeOf(a.scope),
         message: 'Socket accepted here is never read nor closed — the peer\'s FIN is never seen, CLOSE_WAIT risk',

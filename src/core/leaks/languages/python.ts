@@ -1,10 +1,11 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { LanguageRules, LeakFinding, LeakFix, LeakLanguage, TextEdit } from '../types';
-import type { ReferenceMeaning, SocketUse, TreeIndex } from './scope';
-import { climbThrough, indentationOf, indexTree, lineStartsOf, nearestAncestor, rangeOf, referencesWithin, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
+import type { BindingUse, ExitSyntax, ReferenceMeaning, SocketUse, TreeIndex } from './scope';
+import { climbThrough, closingNodes, earlyReturn, earlyReturnMessage, indentationOf, indexTree, lineStartsOf, nearestAncestor, rangeOf, referencesWithin, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
 
 const FUNCTION_TYPES = new Set(['function_definition', 'lambda']);
-const INDEXED_TYPES = new Set(['call', 'function_definition', 'import_from_statement']);
+const INDEXED_TYPES = new Set(['call', 'function_definition', 'import_from_statement', 'return_statement']);
+const EXITS: ExitSyntax = { functionTypes: FUNCTION_TYPES, tryType: 'try_statement', finallyType: 'finally_clause' };
 const IDENTIFIER_TYPES = new Set(['identifier']);
 const COLLECTIONS = new Set(['tuple', 'list', 'set', 'dictionary', 'pair', 'expression_list', 'list_splat']);
 /** Nodes a value flows through unchanged (or into), so the meaning comes from above them. */
@@ -131,7 +132,7 @@ function paramName(p: SyntaxNode | undefined): SyntaxNode | undefined {
 }
 
 interface UseTally {
-  uses: SocketUse[];
+  uses: BindingUse[];
   /** A read whose empty result is checked: the code sees the peer's FIN. */
   eofCheck?: SyntaxNode;
 }
@@ -249,8 +250,11 @@ function testsForEmpty(ref: SyntaxNode): boolean {
 function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage, source: string): LeakFinding | undefined {
   const tally = tallyUses(a, index);
   const summary = summarizeUses(tally.uses);
-  if (summary.closed) return undefined;
   const base = { language, range: rangeOf(a.site), binding: a.binding.text };
+  if (summary.closed) {
+    const ret = !summary.stored && !summary.handedOn && earlyReturn(index, a.scope, a.site, a.binding.text, closingNodes(tally.uses, false), EXITS);
+    return ret ? { ...base, rule: 'unclosed-socket', fixAt: rangeOf(ret), message: earlyReturnMessage('Socket opened here', ret) } : undefined;
+  }
   const fix = a.statement && !summary.stored && !summary.handedOn && !summary.closedOnErrorPathOnly
     ? withStatementFix(a, index, source)
     : undefined;

@@ -101,9 +101,15 @@ export type SocketUse =
 /** A reference's meaning: a use, or a local alias (`const other = sock`) whose references count too. */
 export type ReferenceMeaning = SocketUse | { alias: SyntaxNode };
 
+/** One classified reference. */
+export interface BindingUse {
+  use: SocketUse;
+  node: SyntaxNode;
+}
+
 /** Classifies every reference to `binding` inside `scope`, following local aliases a few levels deep. */
-export function usesOfBinding(index: TreeIndex, binding: SyntaxNode, scope: SyntaxNode, classify: (ref: SyntaxNode) => ReferenceMeaning): SocketUse[] {
-  const uses: SocketUse[] = [];
+export function usesOfBinding(index: TreeIndex, binding: SyntaxNode, scope: SyntaxNode, classify: (ref: SyntaxNode) => ReferenceMeaning): BindingUse[] {
+  const uses: BindingUse[] = [];
   const pending = [binding];
   const seen = new Set<string>();
   while (pending.length > 0 && seen.size < 8) {
@@ -113,11 +119,45 @@ export function usesOfBinding(index: TreeIndex, binding: SyntaxNode, scope: Synt
     for (const ref of referencesWithin(index, next.text, scope)) {
       if (ref.id === next.id) continue;
       const meaning = classify(ref);
-      if (typeof meaning === 'string') uses.push(meaning);
+      if (typeof meaning === 'string') uses.push({ use: meaning, node: ref });
       else pending.push(meaning.alias);
     }
   }
   return uses;
+}
+
+/** Grammar node types the early-return check needs. */
+export interface ExitSyntax {
+  functionTypes: ReadonlySet<string>;
+  tryType: string;
+  finallyType: string;
+}
+
+/**
+ * A `return` in `scope` after `acquired` and before every close, not covered by a `finally` that
+ * closes, and not returning the socket: the path the socket leaks on.
+ */
+export function earlyReturn(
+  index: TreeIndex, scope: SyntaxNode, acquired: SyntaxNode, binding: string, closes: readonly SyntaxNode[], syntax: ExitSyntax,
+): SyntaxNode | undefined {
+  if (closes.length === 0) return undefined;
+  const firstClose = Math.min(...closes.map((c) => c.startIndex));
+  for (const ret of index.byType.get('return_statement') ?? []) {
+    if (ret.startIndex < acquired.endIndex || ret.endIndex > firstClose || !isWithin(ret, scope)) continue;
+    if ((nearestAncestor(ret, syntax.functionTypes) ?? scope).id !== scope.id) continue;
+    if (referencesWithin(index, binding, ret).length > 0) continue;
+    if (closedByFinally(ret, scope, closes, syntax)) continue;
+    return ret;
+  }
+  return undefined;
+}
+
+function closedByFinally(node: SyntaxNode, scope: SyntaxNode, closes: readonly SyntaxNode[], syntax: ExitSyntax): boolean {
+  for (let t = nearestAncestor(node, new Set([syntax.tryType]), scope); t; t = nearestAncestor(t, new Set([syntax.tryType]), scope)) {
+    const fin = t.namedChildren.find((c) => c?.type === syntax.finallyType);
+    if (fin && closes.some((c) => isWithin(c, fin))) return true;
+  }
+  return false;
 }
 
 /** What the uses of one binding add up to. */
@@ -129,8 +169,8 @@ export interface UseSummary {
   handedOn: boolean;
 }
 
-export function summarizeUses(uses: Iterable<SocketUse>): UseSummary {
-  const seen = new Set(uses);
+export function summarizeUses(uses: readonly BindingUse[]): UseSummary {
+  const seen = new Set(uses.map((u) => u.use));
   return {
     closed: seen.has('close'),
     closedOnErrorPathOnly: !seen.has('close') && seen.has('close-on-error-path'),
@@ -145,6 +185,16 @@ export function unclosedMessage(summary: UseSummary): string {
   return summary.closedOnErrorPathOnly
     ? 'Socket opened here is closed only on the error path — CLOSE_WAIT risk when it succeeds'
     : 'Socket opened here is never closed — CLOSE_WAIT risk';
+}
+
+/** The nodes of the uses that count as closing (or, for streams Node ends itself, draining). */
+export function closingNodes(uses: readonly BindingUse[], alsoConsume: boolean): SyntaxNode[] {
+  return uses.filter((u) => u.use === 'close' || (alsoConsume && u.use === 'consume')).map((u) => u.node);
+}
+
+/** The message for a socket closed on most paths but not on an early return. */
+export function earlyReturnMessage(what: string, ret: SyntaxNode): string {
+  return `${what} is not closed on the return at line ${ret.startPosition.row + 1} — CLOSE_WAIT risk`;
 }
 
 /** First line's leading whitespace of the line holding `row`. */
