@@ -12,11 +12,14 @@ import type { LightNode } from './cFamilyTree';
  */
 
 export const UNCLOSED_MESSAGE = 'Socket opened here is never closed — CLOSE_WAIT risk';
+export const ERROR_PATH_MESSAGE = 'Socket opened here is closed only on the error path — CLOSE_WAIT risk when it succeeds';
 export const CLOSE_WAIT_MESSAGE = 'Socket accepted here is never closed after the peer hangs up (read until EOF) — CLOSE_WAIT risk';
 
 /** How one occurrence of a tracked name uses the socket. */
 export type Use =
   | { kind: 'close' }
+  /** A close that runs only when something failed (catch block, `if err != nil`, `if (n < 0)`). */
+  | { kind: 'close-on-error-path' }
   | { kind: 'escape' }
   | { kind: 'neutral' }
   /** Passed as argument `index` to a function known only by name: decided by the file's summaries. */
@@ -87,6 +90,7 @@ interface Tracked {
   /** The socket this name refers to (itself unless an alias). */
   readonly owner: Tracked;
   closed: boolean;
+  closedOnErrorPath: boolean;
   escaped: boolean;
   readonly calls: { callee: string; index: number }[];
   readonly acquisition?: Acquisition;
@@ -133,13 +137,15 @@ export function analyzeTree(root: LightNode, dialect: Dialect, language: LeakLan
     if (summaries.consumed(s)) continue;
     const a = s.acquisition!;
     const rule = dialect.closeWaitRule && a.isAccept && summaries.readsToEof(s) ? 'close-wait-risk' : 'unclosed-socket';
-    findings.push(finding(dialect, a, language, rule, source, source.slice(s.binding.start, s.binding.end)));
+    const f = finding(dialect, a, language, rule, source, source.slice(s.binding.start, s.binding.end));
+    if (rule === 'unclosed-socket' && s.closedOnErrorPath) f.message = ERROR_PATH_MESSAGE;
+    findings.push(f);
   }
   return findings;
 }
 
 function newTracked(name: string, binding: LightNode, scope: LightNode, frame: Frame | undefined, owner: Tracked | undefined, acquisition?: Acquisition): Tracked {
-  const t: Tracked = { name, binding, scope, frame, owner: owner as Tracked, closed: false, escaped: false, calls: [], acquisition };
+  const t: Tracked = { name, binding, scope, frame, owner: owner as Tracked, closed: false, closedOnErrorPath: false, escaped: false, calls: [], acquisition };
   (t as { owner: Tracked }).owner = owner ?? t;
   return t;
 }
@@ -220,6 +226,9 @@ function classifyUses(names: LightNode[], tracked: Map<string, Tracked[]>, diale
     switch (use.kind) {
       case 'close':
         owner.closed = true;
+        break;
+      case 'close-on-error-path':
+        owner.closedOnErrorPath = true;
         break;
       case 'escape':
         owner.escaped = true;

@@ -128,3 +128,14 @@ export function indentOfLine(node: LightNode, source: string): string {
   while (source[i] === ' ' || source[i] === '\t') i++;
   return source.slice(lineStart, i);
 }
+
+/**
+ * True when `node` runs only on a failure branch (as `isErrorBranch` recognises one) of the
+ * function it belongs to: a close there leaves the success path open.
+ */
+export function onErrorBranch(node: LightNode, functionTypes: ReadonlySet<string>, isErrorBranch: (n: LightNode) => boolean): boolean {
+  for (let p = node.parent; p && !functionTypes.has(p.type); p = p.parent) {
+    if (isErrorBranch(p)) return true;
+  }
+  return false;
+}

@@ -1,7 +1,7 @@
 import type { LeakFix } from '../types';
 import { dialectRules } from './cFamilyEngine';
 import type { Acquisition, Binding, Dialect, FunctionShape, Use } from './cFamilyEngine';
-import { climb, fieldOf, indentOfLine, textOf } from './cFamilyTree';
+import { climb, fieldOf, indentOfLine, onErrorBranch, textOf } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
 
 /**
@@ -141,10 +141,18 @@ function memberUse(selector: LightNode, source: string): Use {
   const parent = top.parent;
   if (parent?.type === 'call_expression' && top.field === 'function') {
     const field = fieldOf(top, 'field');
-    return field && textOf(field, source) === 'Close' ? { kind: 'close' } : { kind: 'neutral' };
+    if (!field || textOf(field, source) !== 'Close') return { kind: 'neutral' };
+    return onErrorBranch(top, FUNCTIONS, (n) => isErrorBranch(n, source)) ? { kind: 'close-on-error-path' } : { kind: 'close' };
   }
   if (parent?.type === 'argument_list') return argumentUse(top, parent, source);
   return { kind: 'neutral' };
+}
+
+/** The body of `if err != nil {…}`. */
+function isErrorBranch(n: LightNode, source: string): boolean {
+  if (n.field !== 'consequence' || n.parent?.type !== 'if_statement') return false;
+  const condition = fieldOf(n.parent, 'condition');
+  return !!condition && /\berr\w*\s*!=\s*nil/i.test(textOf(condition, source));
 }
 
 function argumentUse(arg: LightNode, args: LightNode, source: string): Use {

@@ -1,0 +1,169 @@
+import { dialectRules } from './cFamilyEngine';
+import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
+import { ancestorOfType, climb, fieldOf, onErrorBranch, textOf } from './cFamilyTree';
+import type { LightNode } from './cFamilyTree';
+
+/**
+ * C and C++ (both parsed by the C++ grammar): `socket()`, `accept()`, `accept4()` into a local
+ * descriptor. Closed: `close()`/`closesocket()`. The error path (`fd < 0`, `fd == -1`) holds no
+ * descriptor, so only uses count. Handed on: returned, stored in a struct, array or member,
+ * given to an owning object (RAII wrapper, smart pointer deleter, scope guard) or to a function
+ * that closes or keeps it.
+ */
+
+const ACQUIRERS: Record<string, number> = { socket: 3, accept: 3, accept4: 4 };
+const CLOSERS = new Set(['close', 'closesocket']);
+
+/** The sockets API and friends: they use a descriptor without taking it over. */
+const NON_OWNING = new Set([
+  'read', 'write', 'recv', 'send', 'recvfrom', 'sendto', 'recvmsg', 'sendmsg', 'readv', 'writev', 'pread', 'pwrite',
+  'bind', 'listen', 'connect', 'accept', 'accept4', 'setsockopt', 'getsockopt', 'getsockname', 'getpeername',
+  'fcntl', 'ioctl', 'ioctlsocket', 'shutdown', 'FD_SET', 'FD_ISSET', 'FD_CLR', 'epoll_ctl', 'sendfile', 'splice',
+  'printf', 'fprintf', 'dprintf', 'syslog', 'perror', 'fstat', 'fsync', 'select', 'poll', 'SSL_set_fd', 'WSAGetLastError',
+  'inet_ntop', 'inet_pton', 'htons', 'ntohs', 'memset', 'sizeof',
+]);
+const WRAPPERS = new Set(['parenthesized_expression', 'cast_expression', 'pointer_expression']);
+const FUNCTIONS = new Set(['function_definition', 'lambda_expression']);
+const DECLARATOR_WRAPPERS = new Set(['pointer_declarator', 'reference_declarator', 'init_declarator', 'array_declarator']);
+
+function declaredIdentifier(declarator: LightNode | undefined): LightNode | undefined {
+  let d = declarator;
+  while (d && DECLARATOR_WRAPPERS.has(d.type)) d = fieldOf(d, 'declarator');
+  return d?.type === 'identifier' ? d : undefined;
+}
+
+function functionShape(node: LightNode, source: string): FunctionShape | undefined {
+  if (!FUNCTIONS.has(node.type)) return undefined;
+  let declarator = fieldOf(node, 'declarator');
+  while (declarator && declarator.type !== 'function_declarator' && declarator.type !== 'abstract_function_declarator') {
+    declarator = fieldOf(declarator, 'declarator');
+  }
+  const params: LightNode[] = [];
+  for (const p of fieldOf(declarator ?? node, 'parameters')?.children ?? []) {
+    if (p.type !== 'parameter_declaration' && p.type !== 'optional_parameter_declaration') continue;
+    // An unnamed parameter still takes a position: its type node stands in for it.
+    params.push(declaredIdentifier(fieldOf(p, 'declarator')) ?? fieldOf(p, 'type') ?? p);
+  }
+  if (node.type === 'lambda_expression') return { name: undefined, params };
+  const nameNode = declarator && fieldOf(declarator, 'declarator');
+  const name = nameNode && (fieldOf(nameNode, 'name') ?? nameNode);
+  return { name: name ? textOf(name, source) : undefined, params };
+}
+
+function calleeName(call: LightNode, source: string): string | undefined {
+  const fn = fieldOf(call, 'function');
+  if (fn?.type === 'identifier') return textOf(fn, source);
+  // `::socket(…)` and `std::…`; not `obj.accept(…)`, a method of some class.
+  if (fn?.type === 'qualified_identifier') {
+    const name = fieldOf(fn, 'name');
+    return name?.type === 'identifier' ? textOf(name, source) : undefined;
+  }
+  return undefined;
+}
+
+function acquisition(node: LightNode, source: string): Acquisition | undefined {
+  if (node.type !== 'call_expression') return undefined;
+  const name = calleeName(node, source);
+  const arity = name === undefined ? undefined : ACQUIRERS[name];
+  if (arity === undefined || (fieldOf(node, 'arguments')?.children.length ?? 0) < arity) return undefined;
+  const a: Acquisition = { site: node, isAccept: name !== 'socket' };
+  const expr = climb(node, new Set(['parenthesized_expression', 'cast_expression']));
+  const p = expr.parent;
+  if (!p) return undefined;
+  if (p.type === 'init_declarator' && expr.field === 'value') {
+    const id = declaredIdentifier(fieldOf(p, 'declarator'));
+    const declaration = p.parent;
+    if (!id || declaration?.type !== 'declaration' || !ancestorOfType(declaration, FUNCTIONS)) return { ...a, verdict: 'handed-on' };
+    return { ...a, binding: { node: id, scope: declaration.parent ?? declaration, assigned: false } };
+  }
+  if (p.type === 'assignment_expression' && expr.field === 'right') {
+    const left = fieldOf(p, 'left');
+    const fn = ancestorOfType(p, FUNCTIONS);
+    if (left?.type !== 'identifier' || !fn) return { ...a, verdict: 'handed-on' };
+    return { ...a, binding: { node: left, scope: fn, assigned: true } };
+  }
+  if (p.type === 'expression_statement') return { ...a, verdict: 'discarded' };
+  return { ...a, verdict: 'handed-on' };
+}
+
+function declaredNames(node: LightNode): readonly LightNode[] {
+  if (node.type !== 'declaration') return [];
+  const out: LightNode[] = [];
+  for (const c of node.children) {
+    if (c.field !== 'declarator') continue;
+    const id = declaredIdentifier(c);
+    if (id) out.push(id);
+  }
+  return out;
+}
+
+/** The body of `if (x < 0)` / `if (x == -1)`: a failure branch. */
+function isErrorBranch(n: LightNode, source: string): boolean {
+  if (n.field !== 'consequence' || n.parent?.type !== 'if_statement') return false;
+  const condition = fieldOf(n.parent, 'condition');
+  return !!condition && /<\s*0\b|==\s*-1\b|-1\s*==|==\s*INVALID_SOCKET|==\s*SOCKET_ERROR/.test(textOf(condition, source));
+}
+
+function closeUse(at: LightNode, source: string): Use {
+  return onErrorBranch(at, FUNCTIONS, (n) => isErrorBranch(n, source)) ? { kind: 'close-on-error-path' } : { kind: 'close' };
+}
+
+function use(name: LightNode, source: string): Use {
+  // `Guard g(fd);` parses as a function declaration whose parameter type is `fd`: an owning object.
+  if (name.type === 'type_identifier') {
+    const parameter = name.parent;
+    const declarator = parameter?.parent?.parent;
+    return parameter?.type === 'parameter_declaration' && declarator?.type === 'function_declarator' && declarator.parent?.type === 'declaration'
+      ? { kind: 'escape' }
+      : { kind: 'neutral' };
+  }
+  const n = climb(name, WRAPPERS);
+  const p = n.parent;
+  if (!p) return { kind: 'neutral' };
+  if (p.type === 'argument_list') return argumentUse(n, p, source);
+  if (p.type === 'field_expression' && n.field === 'argument') {
+    const call = p.parent;
+    const field = fieldOf(p, 'field');
+    if (call?.type === 'call_expression' && p.field === 'function' && field && CLOSERS.has(textOf(field, source))) return closeUse(call, source);
+    return { kind: 'neutral' };
+  }
+  if (p.type === 'init_declarator' && n.field === 'value') {
+    const alias = declaredIdentifier(fieldOf(p, 'declarator'));
+    if (!alias || p.parent?.type !== 'declaration') return { kind: 'escape' };
+    return { kind: 'alias', binding: alias, scope: p.parent.parent ?? p.parent, closedHere: false };
+  }
+  if (p.type === 'assignment_expression') return n.field === 'right' ? { kind: 'escape' } : { kind: 'neutral' };
+  if (p.type === 'return_statement' || p.type === 'initializer_list' || p.type === 'initializer_pair') return { kind: 'escape' };
+  if (p.type === 'field_initializer' || p.type === 'new_expression') return { kind: 'escape' };
+  return { kind: 'neutral' };
+}
+
+function argumentUse(arg: LightNode, args: LightNode, source: string): Use {
+  const call = args.parent;
+  // Constructor arguments: `Socket s(fd)`, `new Conn(fd)`, `std::thread t(handle, fd)`.
+  if (call?.type !== 'call_expression') return { kind: 'escape' };
+  const index = args.children.filter((c) => c.type !== 'comment').indexOf(arg);
+  const fn = fieldOf(call, 'function');
+  let name = calleeName(call, source);
+  if (fn?.type === 'field_expression') {
+    const field = fieldOf(fn, 'field');
+    name = field ? textOf(field, source) : undefined;
+  }
+  if (name === undefined) return { kind: 'escape' };
+  if (CLOSERS.has(name)) return closeUse(call, source);
+  if (NON_OWNING.has(name)) return { kind: 'neutral' };
+  return { kind: 'call', callee: name, index };
+}
+
+const cDialect: Dialect = {
+  languages: ['c', 'cpp'],
+  nameTypes: new Set(['identifier', 'type_identifier']),
+  closeWaitRule: false,
+  functionShape,
+  acquisition,
+  declaredNames,
+  use,
+  readsToEof: () => false,
+};
+
+export const cRules = dialectRules(cDialect);

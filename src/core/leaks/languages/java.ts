@@ -1,0 +1,233 @@
+import type { LeakFix } from '../types';
+import { dialectRules } from './cFamilyEngine';
+import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
+import { ancestorOfType, climb, fieldOf, indentOfLine, onErrorBranch, textOf } from './cFamilyTree';
+import type { LightNode } from './cFamilyTree';
+
+/**
+ * Java: `new Socket`, `new ServerSocket`, `serverSocket.accept()`, `SocketChannel.open()` and their
+ * NIO and factory relatives. Closed: `close()`, try-with-resources (also over a stream of the
+ * socket: closing a socket's stream closes the socket), `closeQuietly`. Handed on: returned, stored
+ * in a field or collection, passed to a constructor or a method that keeps it.
+ */
+
+const SOCKET_TYPES = new Set(['Socket', 'ServerSocket', 'SSLSocket', 'SSLServerSocket', 'DatagramSocket', 'MulticastSocket']);
+const CHANNEL_FACTORIES = new Set(['SocketChannel', 'ServerSocketChannel', 'AsynchronousSocketChannel', 'AsynchronousServerSocketChannel', 'DatagramChannel']);
+const FACTORY_METHODS = new Set(['createSocket', 'createServerSocket']);
+const CLOSE_METHODS = new Set(['close']);
+const CLOSE_HELPERS = new Set(['closeQuietly', 'closeSilently', 'closeQuietlyIgnoringErrors']);
+/** Methods on the socket itself that give it to another owner (a selector closes its channels). */
+const HANDING_METHODS = new Set(['register']);
+const STREAM_METHODS = new Set(['getInputStream', 'getOutputStream']);
+const LOGGERS = /^(log|logger|LOG|LOGGER|System\.out|System\.err)$/;
+const WRAPPERS = new Set(['parenthesized_expression', 'cast_expression']);
+const FUNCTIONS = new Set(['method_declaration', 'constructor_declaration', 'lambda_expression']);
+const NAME_OWNERS = new Set(['method_invocation', 'field_access', 'method_reference']);
+
+function simpleName(node: LightNode, source: string): string {
+  const text = textOf(node, source);
+  return text.slice(text.lastIndexOf('.') + 1).replace(/<.*$/s, '');
+}
+
+function functionShape(node: LightNode, source: string): FunctionShape | undefined {
+  if (!FUNCTIONS.has(node.type)) return undefined;
+  const params: LightNode[] = [];
+  const list = fieldOf(node, 'parameters');
+  if (list?.type === 'identifier') params.push(list);
+  for (const p of list?.children ?? []) {
+    if (p.type === 'identifier') params.push(p);
+    const name = fieldOf(p, 'name') ?? p.children.find((c) => c.type === 'variable_declarator');
+    if (name?.type === 'identifier') params.push(name);
+    else if (name) params.push(fieldOf(name, 'name') ?? name);
+  }
+  if (node.type === 'lambda_expression') return { name: undefined, params };
+  const name = fieldOf(node, 'name');
+  return { name: name ? textOf(name, source) : undefined, params };
+}
+
+function acquisitionKind(node: LightNode, source: string): 'socket' | 'accept' | undefined {
+  if (node.type === 'object_creation_expression') {
+    const type = fieldOf(node, 'type');
+    return type && SOCKET_TYPES.has(simpleName(type, source)) && !firstClassBody(node) ? 'socket' : undefined;
+  }
+  if (node.type !== 'method_invocation') return undefined;
+  const name = textOf(fieldOf(node, 'name') ?? node, source);
+  const object = fieldOf(node, 'object');
+  const argCount = fieldOf(node, 'arguments')?.children.length ?? 0;
+  if (name === 'accept' && object && argCount === 0) return 'accept';
+  if (name === 'open' && object && CHANNEL_FACTORIES.has(simpleName(object, source))) return 'socket';
+  if (FACTORY_METHODS.has(name) && object) return 'socket';
+  return undefined;
+}
+
+function firstClassBody(node: LightNode): LightNode | undefined {
+  return node.children.find((c) => c.type === 'class_body');
+}
+
+function acquisition(node: LightNode, source: string): Acquisition | undefined {
+  const kind = acquisitionKind(node, source);
+  if (!kind) return undefined;
+  const a: Acquisition = { site: node, isAccept: kind === 'accept' };
+  const expr = climb(node, WRAPPERS);
+  const p = expr.parent;
+  if (!p) return undefined;
+  if (p.type === 'variable_declarator' && expr.field === 'value') {
+    const name = fieldOf(p, 'name');
+    const declaration = p.parent;
+    if (!name || declaration?.type !== 'local_variable_declaration') return { ...a, verdict: 'handed-on' };
+    return { ...a, binding: { node: name, scope: declaration.parent ?? declaration, assigned: false } };
+  }
+  if (p.type === 'resource') return { ...a, verdict: 'closed' };
+  if (p.type === 'assignment_expression' && expr.field === 'right') {
+    const left = fieldOf(p, 'left');
+    if (left?.type !== 'identifier') return { ...a, verdict: 'handed-on' };
+    return { ...a, binding: { node: left, scope: enclosingFunction(p) ?? p, assigned: true } };
+  }
+  // `new Socket(host, port).close()` probes a port; `new Socket(host, port);` alone leaks it.
+  if (p.type === 'method_invocation' && expr.field === 'object') {
+    let top = p;
+    while (top.parent?.type === 'method_invocation' && top.field === 'object') top = top.parent;
+    if (CLOSE_METHODS.has(textOf(fieldOf(p, 'name') ?? p, source))) return { ...a, verdict: 'closed' };
+    return top.parent?.type === 'expression_statement' ? { ...a, verdict: 'discarded' } : { ...a, verdict: 'handed-on' };
+  }
+  if (p.type === 'expression_statement') return { ...a, verdict: 'discarded' };
+  return { ...a, verdict: 'handed-on' };
+}
+
+function enclosingFunction(node: LightNode): LightNode | undefined {
+  return ancestorOfType(node, FUNCTIONS);
+}
+
+function declaredNames(node: LightNode): readonly LightNode[] {
+  if (node.type !== 'local_variable_declaration') return [];
+  const out: LightNode[] = [];
+  for (const d of node.children) {
+    const name = d.type === 'variable_declarator' ? fieldOf(d, 'name') : undefined;
+    if (name) out.push(name);
+  }
+  return out;
+}
+
+function isCatchBlock(n: LightNode): boolean {
+  return n.type === 'catch_clause';
+}
+
+function closeUse(at: LightNode): Use {
+  return onErrorBranch(at, FUNCTIONS, isCatchBlock) ? { kind: 'close-on-error-path' } : { kind: 'close' };
+}
+
+function use(name: LightNode, source: string): Use {
+  if (name.field === 'name' && name.parent && NAME_OWNERS.has(name.parent.type)) return { kind: 'neutral' };
+  const n = climb(name, WRAPPERS);
+  const p = n.parent;
+  if (!p) return { kind: 'neutral' };
+  if (p.type === 'method_invocation' && n.field === 'object') return receiverUse(p, source);
+  if (p.type === 'argument_list') return argumentUse(n, p, source);
+  if (p.type === 'resource') return { kind: 'close' };
+  if (p.type === 'variable_declarator' && n.field === 'value') {
+    const alias = fieldOf(p, 'name');
+    if (p.parent?.type !== 'local_variable_declaration' || !alias) return { kind: 'escape' };
+    return { kind: 'alias', binding: alias, scope: p.parent.parent ?? p.parent, closedHere: false };
+  }
+  if (p.type === 'assignment_expression') return n.field === 'right' ? { kind: 'escape' } : { kind: 'neutral' };
+  if (p.type === 'return_statement' || p.type === 'array_initializer' || p.type === 'yield_statement') return { kind: 'escape' };
+  if (p.type === 'lambda_expression' && n.field === 'body') return { kind: 'escape' };
+  return { kind: 'neutral' };
+}
+
+/** `s.close()`; `s.getInputStream()` kept in a local (closing that stream closes the socket). */
+function receiverUse(call: LightNode, source: string): Use {
+  const method = textOf(fieldOf(call, 'name') ?? call, source);
+  if (CLOSE_METHODS.has(method)) return closeUse(call);
+  if (HANDING_METHODS.has(method)) return { kind: 'escape' };
+  if (!STREAM_METHODS.has(method)) return { kind: 'neutral' };
+  // Climb through the decorators (`new BufferedReader(new InputStreamReader(s.getInputStream()))`).
+  let top = call;
+  while (top.parent?.type === 'argument_list' && top.parent.parent?.type === 'object_creation_expression') top = top.parent.parent;
+  top = climb(top, WRAPPERS);
+  const holder = top.parent;
+  if (holder?.type === 'resource') return { kind: 'close' };
+  if (holder?.type === 'variable_declarator' && top.field === 'value' && holder.parent?.type === 'local_variable_declaration') {
+    const alias = fieldOf(holder, 'name');
+    if (alias) return { kind: 'alias', binding: alias, scope: holder.parent.parent ?? holder.parent, closedHere: false };
+  }
+  return { kind: 'neutral' };
+}
+
+function argumentUse(arg: LightNode, args: LightNode, source: string): Use {
+  const call = args.parent;
+  if (!call) return { kind: 'neutral' };
+  if (call.type !== 'method_invocation') return { kind: 'escape' }; // constructors, this(…), super(…)
+  const method = textOf(fieldOf(call, 'name') ?? call, source);
+  if (CLOSE_HELPERS.has(method)) return closeUse(call);
+  const object = fieldOf(call, 'object');
+  if (object && LOGGERS.test(textOf(object, source))) return { kind: 'neutral' };
+  return { kind: 'call', callee: method, index: args.children.filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment').indexOf(arg) };
+}
+
+/** A comparison of a read's result with -1 or null, `hasNextLine()`, or a catch of EOFException. */
+function readsToEof(node: LightNode, source: string): boolean {
+  if (node.type === 'binary_expression') {
+    const left = fieldOf(node, 'left');
+    const right = fieldOf(node, 'right');
+    if (!left || !right) return false;
+    const l = textOf(left, source);
+    const r = textOf(right, source);
+    const isEnd = (t: string) => t === 'null' || t === '-1';
+    return (isEnd(r) && /read/i.test(l)) || (isEnd(l) && /read/i.test(r));
+  }
+  if (node.type === 'method_invocation') {
+    const name = fieldOf(node, 'name');
+    return !!name && /^hasNext(Line)?$/.test(textOf(name, source));
+  }
+  if (node.type === 'catch_type') return /EOFException/.test(textOf(node, source));
+  return false;
+}
+
+/** Wraps the declaration and the rest of its block in try-with-resources. */
+function fix(a: Acquisition, source: string): LeakFix | undefined {
+  const b = a.binding;
+  if (!b || b.assigned) return undefined;
+  const declarator = b.node.parent;
+  const declaration = declarator?.parent;
+  const block = declaration?.parent;
+  if (!declaration || declaration.type !== 'local_variable_declaration' || block?.type !== 'block') return undefined;
+  if (declaration.children.filter((c) => c.type === 'variable_declarator').length !== 1) return undefined;
+  const last = block.children[block.children.length - 1]!;
+  const indent = indentOfLine(declaration, source);
+  const unit = indent.includes('\t') ? '\t' : '    ';
+  const resource = textOf(declaration, source).replace(/;\s*$/, '');
+  const name = textOf(b.node, source);
+  const title = `Close ${name} with try-with-resources`;
+  const from = { line: declaration.startRow, column: declaration.startColumn };
+  if (last === declaration) {
+    const to = { line: declaration.endRow, column: declaration.endColumn };
+    return { title, edits: [{ range: { start: from, end: to }, newText: `try (${resource}) {\n${indent}}` }] };
+  }
+  // What follows on the declaration's line (a comment) stays on the `try` line; the rest moves in one level.
+  const lineEnd = source.indexOf('\n', declaration.end);
+  const tail = source.slice(declaration.end, lineEnd);
+  const body = source
+    .slice(lineEnd + 1, last.end)
+    .split('\n')
+    .map((line) => (line.trim() === '' ? line : unit + line))
+    .join('\n');
+  return {
+    title,
+    edits: [{ range: { start: from, end: { line: last.endRow, column: last.endColumn } }, newText: `try (${resource}) {${tail}\n${body}\n${indent}}` }],
+  };
+}
+
+const javaDialect: Dialect = {
+  languages: ['java'],
+  nameTypes: new Set(['identifier']),
+  closeWaitRule: true,
+  functionShape,
+  acquisition,
+  declaredNames,
+  use,
+  readsToEof,
+  fix,
+};
+
+export const javaRules = dialectRules(javaDialect);
