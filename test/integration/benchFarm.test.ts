@@ -25,7 +25,9 @@ describe('benchmark socket farm', { skip: !canCreateNamespaces() && 'needs root,
     for (let i = 0; i < 2; i++) {
       const counts = await farm.counts();
       assert.equal(counts.LISTEN, farm.expected.LISTEN);
-      assert.equal(counts.TIME_WAIT, mix.timeWait);
+      // The namespace's tcp_max_tw_buckets caps TIME_WAIT at the wanted count; a churn socket
+      // still in FIN_WAIT2 holds one of those buckets for a moment.
+      assert.ok(counts.TIME_WAIT >= mix.timeWait - 2 && counts.TIME_WAIT + counts.FIN_WAIT2 <= mix.timeWait, `TIME_WAIT ${counts.TIME_WAIT}`);
       // A churn connection (two a second here) passes through ESTABLISHED and CLOSE_WAIT for a
       // moment: a sample may catch one or two, never more.
       const established = 2 * (mix.establishedPairs + mix.establishedPairs6);
