@@ -99,6 +99,7 @@ const QUIET_SETTINGS = {
 
 /** Installs a .vsix into an extensions dir with code-server's own CLI. */
 export function installVsix(vsix: string, extensionsDir: string): void {
+  fs.mkdirSync(extensionsDir, { recursive: true });
   const r = spawnSync(ensureCodeServer(), ['--extensions-dir', extensionsDir, '--install-extension', vsix, '--force'], {
     encoding: 'utf8',
     timeout: 120_000,

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { Language, Parser } from '@vscode/tree-sitter-wasm';
 import type { LeakLanguage } from './types';
@@ -24,7 +25,8 @@ export const GRAMMAR_FILES: Record<LeakLanguage, string> = {
 export function defaultWasmDir(): string {
   const bundled = path.join(__dirname, 'wasm');
   if (fs.existsSync(path.join(bundled, 'tree-sitter.wasm'))) return bundled;
-  return path.dirname(require.resolve('@vscode/tree-sitter-wasm/wasm/tree-sitter.wasm'));
+  // Resolved at run time on purpose: the bundle must not try to inline the package.
+  return path.dirname(createRequire(__filename).resolve('@vscode/tree-sitter-wasm/wasm/tree-sitter.wasm'));
 }
 
 /** Loads the tree-sitter runtime once and each grammar on first use. */
