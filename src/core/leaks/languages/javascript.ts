@@ -47,8 +47,8 @@ interface ModuleNames {
 /** Rules for JavaScript, TypeScript and TSX (one grammar family, same Node APIs). */
 export const javascriptRules: LanguageRules = {
   languages: ['javascript', 'typescript', 'tsx'],
-  analyze(root: SyntaxNode, language: LeakLanguage): LeakFinding[] {
-    const index = indexTree(root, INDEXED_TYPES, IDENTIFIER_TYPES);
+  analyze(root: SyntaxNode, language: LeakLanguage, source: string): LeakFinding[] {
+    const index = indexTree(root, source, { types: INDEXED_TYPES, identifierTypes: IDENTIFIER_TYPES, keep: mayMatter });
     const names = moduleNames(index);
     const functions = namedFunctions(index);
     const acquisitions = findAcquisitions(root, index, names, functions);
@@ -60,6 +60,15 @@ export const javascriptRules: LanguageRules = {
     return findings;
   },
 };
+
+/** Callee names any rule looks at, checked on the call's text before a node is made. */
+const INTERESTING_CALLEE = /(?:^|[.\s])(?:connect|createConnection|Socket|TLSSocket|createSocket|createServer|Server|get|request|require|on|once|addListener|prependListener|prependOnceListener)\s*(?:<[^(]*>)?\s*\($/;
+
+function mayMatter(type: string, head: string): boolean {
+  if (type !== 'call_expression' && type !== 'new_expression') return true;
+  const paren = head.indexOf('(');
+  return paren > 0 && INTERESTING_CALLEE.test(head.slice(0, paren + 1));
+}
 
 function moduleNames(index: TreeIndex): ModuleNames {
   const modules = new Map<string, string>([...SOCKET_MODULES].map((m) => [m, m]));

@@ -42,7 +42,7 @@ interface Acquisition {
 export const pythonRules: LanguageRules = {
   languages: ['python'],
   analyze(root: SyntaxNode, language: LeakLanguage, source: string): LeakFinding[] {
-    const index = indexTree(root, INDEXED_TYPES, IDENTIFIER_TYPES);
+    const index = indexTree(root, source, { types: INDEXED_TYPES, identifierTypes: IDENTIFIER_TYPES, keep: mayMatter });
     const findings: LeakFinding[] = [];
     for (const a of findAcquisitions(root, index)) {
       const finding = judge(a, index, language, source);
@@ -51,6 +51,15 @@ export const pythonRules: LanguageRules = {
     return findings;
   },
 };
+
+/** Callee names any rule looks at, checked on the call's text before a node is made. */
+const INTERESTING_CALLEE = /(?:^|[.\s])(?:socket|create_connection|fromfd|create_server|wrap_socket|accept|open_connection|open_unix_connection|start_server|start_unix_server)\s*\($/;
+
+function mayMatter(type: string, head: string): boolean {
+  if (type !== 'call') return true;
+  const paren = head.indexOf('(');
+  return paren > 0 && INTERESTING_CALLEE.test(head.slice(0, paren + 1));
+}
 
 /** `socket.socket` → ['socket', 'socket']; `ctx.wrap_socket` → ['ctx', 'wrap_socket']; `socket` → [undefined, 'socket']. */
 function calleeParts(call: SyntaxNode): [string | undefined, string] {

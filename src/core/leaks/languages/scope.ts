@@ -8,36 +8,48 @@ import type { SourceRange } from '../types';
 
 /** The nodes of interest of one file, gathered in a single cursor walk (document order). */
 export interface TreeIndex {
+  readonly root: SyntaxNode;
   /** Nodes of the requested types, by type. */
   readonly byType: ReadonlyMap<string, readonly SyntaxNode[]>;
   /** Identifier nodes by their text, in document order. */
   readonly identifiers: ReadonlyMap<string, readonly SyntaxNode[]>;
 }
 
+/** What one language wants from the walk. */
+export interface IndexSpec {
+  types: ReadonlySet<string>;
+  identifierTypes: ReadonlySet<string>;
+  /** Cheap filter on a node's first characters, so uninteresting calls never become Node objects. */
+  keep?: (type: string, head: string) => boolean;
+}
+
 /**
- * Walks the tree once with a cursor and materialises only the nodes whose type is in `types` or
- * `identifierTypes`: creating a Node object for every node costs more than the walk itself.
+ * Walks the tree once with a cursor. Creating a Node object costs more than the walk itself, so
+ * only identifiers and the kept nodes of the requested types are materialised.
  */
-export function indexTree(root: SyntaxNode, types: ReadonlySet<string>, identifierTypes: ReadonlySet<string>): TreeIndex {
+export function indexTree(root: SyntaxNode, source: string, spec: IndexSpec): TreeIndex {
   const byType = new Map<string, SyntaxNode[]>();
   const identifiers = new Map<string, SyntaxNode[]>();
   const cursor = root.walk();
   try {
     for (;;) {
       const type = cursor.nodeType;
-      if (identifierTypes.has(type)) {
-        const text = cursor.nodeText;
+      if (spec.identifierTypes.has(type)) {
+        const text = source.slice(cursor.startIndex, cursor.endIndex);
         const list = identifiers.get(text);
         if (list) list.push(cursor.currentNode);
         else identifiers.set(text, [cursor.currentNode]);
-      } else if (types.has(type)) {
-        const list = byType.get(type);
-        if (list) list.push(cursor.currentNode);
-        else byType.set(type, [cursor.currentNode]);
+      } else if (spec.types.has(type)) {
+        const start = cursor.startIndex;
+        if (!spec.keep || spec.keep(type, source.slice(start, Math.min(cursor.endIndex, start + 160)))) {
+          const list = byType.get(type);
+          if (list) list.push(cursor.currentNode);
+          else byType.set(type, [cursor.currentNode]);
+        }
       }
       if (cursor.gotoFirstChild()) continue;
       while (!cursor.gotoNextSibling()) {
-        if (!cursor.gotoParent()) return { byType, identifiers };
+        if (!cursor.gotoParent()) return { root, byType, identifiers };
       }
     }
   } finally {
@@ -49,16 +61,21 @@ export function indexTree(root: SyntaxNode, types: ReadonlySet<string>, identifi
 export function referencesWithin(index: TreeIndex, name: string, scope: SyntaxNode): SyntaxNode[] {
   const all = index.identifiers.get(name);
   if (!all) return [];
+  const out: SyntaxNode[] = [];
+  for (let i = firstAtOrAfter(all, scope.startIndex); i < all.length && all[i]!.startIndex < scope.endIndex; i++) out.push(all[i]!);
+  return out;
+}
+
+/** Index of the first node (in document order) starting at or after `offset`: a binary search. */
+function firstAtOrAfter(nodes: readonly SyntaxNode[], offset: number): number {
   let lo = 0;
-  let hi = all.length;
+  let hi = nodes.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (all[mid]!.startIndex < scope.startIndex) lo = mid + 1;
+    if (nodes[mid]!.startIndex < offset) lo = mid + 1;
     else hi = mid;
   }
-  const out: SyntaxNode[] = [];
-  for (let i = lo; i < all.length && all[i]!.startIndex < scope.endIndex; i++) out.push(all[i]!);
-  return out;
+  return lo;
 }
 
 /** True when `node` lies inside `ancestor` (or is it). */
@@ -142,8 +159,11 @@ export function earlyReturn(
 ): SyntaxNode | undefined {
   if (closes.length === 0) return undefined;
   const firstClose = Math.min(...closes.map((c) => c.startIndex));
-  for (const ret of index.byType.get('return_statement') ?? []) {
-    if (ret.startIndex < acquired.endIndex || ret.endIndex > firstClose || !isWithin(ret, scope)) continue;
+  const returns = index.byType.get('return_statement') ?? [];
+  // Only the returns between the acquisition and the first close, so a big file stays linear.
+  for (let i = firstAtOrAfter(returns, acquired.endIndex); i < returns.length && returns[i]!.startIndex < firstClose; i++) {
+    const ret = returns[i]!;
+    if (ret.endIndex > firstClose || !isWithin(ret, scope)) continue;
     if ((nearestAncestor(ret, syntax.functionTypes) ?? scope).id !== scope.id) continue;
     if (referencesWithin(index, binding, ret).length > 0) continue;
     if (closedByFinally(ret, scope, closes, syntax)) continue;

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GRAMMAR_FILES, GrammarLoader } from '../../src/core/leaks/parser';
+import type { LeakLanguage } from '../../src/core/leaks/types';
+
+/** A small valid program per language and a node type its tree must contain. */
+const SNIPPETS: Record<LeakLanguage, [string, string]> = {
+  javascript: ["const s = require('net').connect(80);\ns.end();\n", 'call_expression'],
+  typescript: ['const n: number = 1;\nexport function f(x: string): void {}\n', 'type_annotation'],
+  tsx: ['const el = <div className="x">{1}</div>;\n', 'jsx_element'],
+  python: ['import socket\nwith socket.socket() as s:\n    s.close()\n', 'with_statement'],
+  go: ['package main\n\nfunc main() {\n\tdefer c.Close()\n}\n', 'defer_statement'],
+  java: ['class A { void f() throws Exception { try (var s = new java.net.Socket()) {} } }\n', 'try_with_resources_statement'],
+  c: ['int main(void) { int fd = socket(2, 1, 0); close(fd); return 0; }\n', 'function_definition'],
+  cpp: ['#include <memory>\nint main() { auto p = std::make_unique<int>(1); return *p; }\n', 'function_definition'],
+  csharp: ['class A { void F() { using (var s = new System.Net.Sockets.TcpClient()) { } } }\n', 'using_statement'],
+  rust: ['fn main() { let s = std::net::TcpStream::connect("x"); drop(s); }\n', 'function_item'],
+};
+
+describe('shipped tree-sitter grammars', () => {
+  const loader = new GrammarLoader();
+  for (const language of Object.keys(GRAMMAR_FILES) as LeakLanguage[]) {
+    it(`${language} (${GRAMMAR_FILES[language]}) loads and parses a snippet without errors`, async () => {
+      const [source, nodeType] = SNIPPETS[language];
+      const parser = await loader.parserFor(language);
+      const tree = parser.parse(source);
+      try {
+        assert.ok(tree, 'parser returned a tree');
+        assert.equal(tree.rootNode.hasError, false, tree.rootNode.toString());
+        assert.ok(tree.rootNode.descendantsOfType(nodeType).length > 0, `expected a ${nodeType} in ${tree.rootNode.toString()}`);
+      } finally {
+        tree?.delete();
+        parser.delete();
+      }
+    });
+  }
+});
