@@ -133,9 +133,17 @@ function use(name: LightNode, source: string): Use {
     return { kind: 'alias', binding: alias, scope: p.parent.parent ?? p.parent, closedHere: false };
   }
   if (p.type === 'assignment_expression') return n.field === 'right' ? { kind: 'escape' } : { kind: 'neutral' };
-  if (p.type === 'return_statement' || p.type === 'initializer_list' || p.type === 'initializer_pair') return { kind: 'escape' };
+  if (p.type === 'initializer_list' || p.type === 'initializer_pair') return initializerUse(p, source);
+  if (p.type === 'return_statement') return { kind: 'escape' };
   if (p.type === 'field_initializer' || p.type === 'new_expression') return { kind: 'escape' };
   return { kind: 'neutral' };
+}
+
+/** In a struct initializer the descriptor is stored, except in a `pollfd` that only asks poll() about it. */
+function initializerUse(list: LightNode, source: string): Use {
+  const declaration = ancestorOfType(list, new Set(['declaration', 'compound_statement']));
+  const type = declaration?.type === 'declaration' ? fieldOf(declaration, 'type') : undefined;
+  return type && /\bpollfd\b/.test(textOf(type, source)) ? { kind: 'neutral' } : { kind: 'escape' };
 }
 
 function argumentUse(arg: LightNode, args: LightNode, source: string): Use {

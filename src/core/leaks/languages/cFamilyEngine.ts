@@ -1,6 +1,6 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { LanguageRules, LeakFinding, LeakFix, LeakLanguage } from '../types';
-import { contains, copyTree, rangeOfNode } from './cFamilyTree';
+import { contains, copyTree, onErrorBranch, rangeOfNode } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
 
 /**
@@ -92,6 +92,8 @@ interface Tracked {
   closed: boolean;
   closedOnErrorPath: boolean;
   escaped: boolean;
+  /** Used inside a closure or lambda: it may outlive the scope, so no close-at-scope-end fix. */
+  usedInClosure: boolean;
   readonly calls: { callee: string; index: number }[];
   readonly acquisition?: Acquisition;
 }
@@ -137,7 +139,9 @@ export function analyzeTree(root: LightNode, dialect: Dialect, language: LeakLan
     if (summaries.consumed(s)) continue;
     const a = s.acquisition!;
     const rule = dialect.closeWaitRule && a.isAccept && summaries.readsToEof(s) ? 'close-wait-risk' : 'unclosed-socket';
-    const f = finding(dialect, a, language, rule, source, source.slice(s.binding.start, s.binding.end));
+    // Closing at the end of the scope is safe only when nothing else may still be using the socket then.
+    const fixable = s.calls.length === 0 && !s.usedInClosure;
+    const f = finding(dialect, a, language, rule, source, source.slice(s.binding.start, s.binding.end), fixable);
     if (rule === 'unclosed-socket' && s.closedOnErrorPath) f.message = ERROR_PATH_MESSAGE;
     findings.push(f);
   }
@@ -145,12 +149,20 @@ export function analyzeTree(root: LightNode, dialect: Dialect, language: LeakLan
 }
 
 function newTracked(name: string, binding: LightNode, scope: LightNode, frame: Frame | undefined, owner: Tracked | undefined, acquisition?: Acquisition): Tracked {
-  const t: Tracked = { name, binding, scope, frame, owner: owner as Tracked, closed: false, closedOnErrorPath: false, escaped: false, calls: [], acquisition };
+  const t: Tracked = { name, binding, scope, frame, owner: owner as Tracked, closed: false, closedOnErrorPath: false, escaped: false, usedInClosure: false, calls: [], acquisition };
   (t as { owner: Tracked }).owner = owner ?? t;
   return t;
 }
 
-function finding(dialect: Dialect, a: Acquisition, language: LeakLanguage, rule: LeakFinding['rule'], source: string, binding?: string): LeakFinding {
+function finding(
+  dialect: Dialect,
+  a: Acquisition,
+  language: LeakLanguage,
+  rule: LeakFinding['rule'],
+  source: string,
+  binding?: string,
+  fixable = false,
+): LeakFinding {
   const f: LeakFinding = {
     rule,
     language,
@@ -158,7 +170,7 @@ function finding(dialect: Dialect, a: Acquisition, language: LeakLanguage, rule:
     message: rule === 'close-wait-risk' ? CLOSE_WAIT_MESSAGE : UNCLOSED_MESSAGE,
   };
   if (binding) f.binding = binding;
-  const fix = binding ? dialect.fix?.(a, source) : undefined;
+  const fix = binding && fixable ? dialect.fix?.(a, source) : undefined;
   if (fix) f.fix = fix;
   return f;
 }
@@ -172,7 +184,7 @@ interface Collected {
   frames: Frame[];
   functions: Map<string, Frame[]>;
   acquisitions: { acquisition: Acquisition; frame: Frame | undefined }[];
-  names: LightNode[];
+  names: { node: LightNode; frame: Frame | undefined }[];
 }
 
 function collect(root: LightNode, dialect: Dialect, source: string): Collected {
@@ -194,7 +206,7 @@ function collect(root: LightNode, dialect: Dialect, source: string): Collected {
         else out.functions.set(shape.name, [inner]);
       }
     }
-    if (dialect.nameTypes.has(node.type)) out.names.push(node);
+    if (dialect.nameTypes.has(node.type)) out.names.push({ node, frame: inner });
     else {
       const acquisition = dialect.acquisition(node, source);
       if (acquisition) out.acquisitions.push({ acquisition, frame: inner });
@@ -211,8 +223,8 @@ function collect(root: LightNode, dialect: Dialect, source: string): Collected {
   return out;
 }
 
-function classifyUses(names: LightNode[], tracked: Map<string, Tracked[]>, dialect: Dialect, source: string, add: (t: Tracked) => void): void {
-  for (const n of names) {
+function classifyUses(names: Collected['names'], tracked: Map<string, Tracked[]>, dialect: Dialect, source: string, add: (t: Tracked) => void): void {
+  for (const { node: n, frame } of names) {
     const candidates = tracked.get(source.slice(n.start, n.end));
     if (!candidates) continue;
     let best: Tracked | undefined;
@@ -223,6 +235,7 @@ function classifyUses(names: LightNode[], tracked: Map<string, Tracked[]>, diale
     if (!best) continue;
     const use = dialect.use(n, source);
     const owner = best.owner;
+    if (frame !== best.frame) owner.usedInClosure = true;
     switch (use.kind) {
       case 'close':
         owner.closed = true;
@@ -290,4 +303,9 @@ class Summaries {
     const params = frames.map((f) => f.params[index]).filter((p): p is Tracked => p !== undefined);
     return params.length > 0 ? params : undefined;
   }
+}
+
+/** A close; one inside a `catch` block only runs when something failed (Java, C#). */
+export function closeUnlessInCatch(at: LightNode, functionTypes: ReadonlySet<string>): Use {
+  return onErrorBranch(at, functionTypes, (n) => n.type === 'catch_clause') ? { kind: 'close-on-error-path' } : { kind: 'close' };
 }

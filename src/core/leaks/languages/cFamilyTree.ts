@@ -139,3 +139,13 @@ export function onErrorBranch(node: LightNode, functionTypes: ReadonlySet<string
   }
   return false;
 }
+
+/** The `name` of each `variable_declarator` child (Java and C# local declarations). */
+export function variableDeclaratorNames(declaration: LightNode): LightNode[] {
+  const out: LightNode[] = [];
+  for (const d of declaration.children) {
+    const name = d.type === 'variable_declarator' ? fieldOf(d, 'name') : undefined;
+    if (name) out.push(name);
+  }
+  return out;
+}

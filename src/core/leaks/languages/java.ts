@@ -1,7 +1,7 @@
 import type { LeakFix } from '../types';
-import { dialectRules } from './cFamilyEngine';
+import { closeUnlessInCatch, dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
-import { ancestorOfType, climb, fieldOf, indentOfLine, onErrorBranch, textOf } from './cFamilyTree';
+import { ancestorOfType, climb, fieldOf, indentOfLine, textOf, variableDeclaratorNames } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
 
 /**
@@ -99,21 +99,11 @@ function enclosingFunction(node: LightNode): LightNode | undefined {
 }
 
 function declaredNames(node: LightNode): readonly LightNode[] {
-  if (node.type !== 'local_variable_declaration') return [];
-  const out: LightNode[] = [];
-  for (const d of node.children) {
-    const name = d.type === 'variable_declarator' ? fieldOf(d, 'name') : undefined;
-    if (name) out.push(name);
-  }
-  return out;
-}
-
-function isCatchBlock(n: LightNode): boolean {
-  return n.type === 'catch_clause';
+  return node.type === 'local_variable_declaration' ? variableDeclaratorNames(node) : [];
 }
 
 function closeUse(at: LightNode): Use {
-  return onErrorBranch(at, FUNCTIONS, isCatchBlock) ? { kind: 'close-on-error-path' } : { kind: 'close' };
+  return closeUnlessInCatch(at, FUNCTIONS);
 }
 
 function use(name: LightNode, source: string): Use {

@@ -1,0 +1,195 @@
+import type { LeakFix } from '../types';
+import { closeUnlessInCatch, dialectRules } from './cFamilyEngine';
+import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
+import { ancestorOfType, climb, fieldOf, textOf, variableDeclaratorNames } from './cFamilyTree';
+import type { LightNode } from './cFamilyTree';
+
+/**
+ * C#: `new Socket`, `new TcpClient`, `new TcpListener`, `new UdpClient`, and accepted
+ * connections (`AcceptSocket`, `AcceptTcpClient`, `Accept`, with their `Async` forms).
+ * Closed: `Close()`, `Dispose()`, `DisposeAsync()`, `Stop()` (a listener), `using` (statement and
+ * declaration), also over the client's stream (`GetStream()` owns the socket). Handed on: returned,
+ * stored in a field or collection, passed to a constructor or to a method that keeps it.
+ */
+
+const SOCKET_TYPES = new Set(['Socket', 'TcpClient', 'TcpListener', 'UdpClient']);
+const ACCEPT_METHODS = new Set(['AcceptSocket', 'AcceptTcpClient', 'AcceptSocketAsync', 'AcceptTcpClientAsync', 'Accept', 'AcceptAsync']);
+const CLOSE_METHODS = new Set(['Close', 'Dispose', 'DisposeAsync', 'Stop']);
+const STREAM_METHODS = new Set(['GetStream']);
+const LOGGERS = /^(Console|Debug|Trace|_?logger|_?log|Logger|Log)$/;
+const WRAPPERS = new Set(['parenthesized_expression', 'await_expression', 'cast_expression', 'postfix_unary_expression']);
+const FUNCTIONS = new Set(['method_declaration', 'constructor_declaration', 'local_function_statement', 'lambda_expression', 'anonymous_method_expression']);
+const NAME_OWNERS = new Set(['member_access_expression', 'member_binding_expression']);
+
+function functionShape(node: LightNode, source: string): FunctionShape | undefined {
+  if (!FUNCTIONS.has(node.type)) return undefined;
+  const params: LightNode[] = [];
+  const list = fieldOf(node, 'parameters');
+  if (list?.type === 'implicit_parameter' || list?.type === 'identifier') params.push(list);
+  for (const p of list?.children ?? []) {
+    const name = p.type === 'parameter' ? fieldOf(p, 'name') : undefined;
+    params.push(name ?? p);
+  }
+  if (node.type === 'lambda_expression' || node.type === 'anonymous_method_expression') return { name: undefined, params };
+  const name = fieldOf(node, 'name');
+  return { name: name ? textOf(name, source) : undefined, params };
+}
+
+function simpleName(node: LightNode, source: string): string {
+  const text = textOf(node, source);
+  return text.slice(text.lastIndexOf('.') + 1);
+}
+
+function methodName(invocation: LightNode, source: string): string | undefined {
+  const fn = fieldOf(invocation, 'function');
+  if (fn?.type === 'identifier') return textOf(fn, source);
+  const name = fn && (fieldOf(fn, 'name') ?? fn.children.find((c) => c.type === 'member_binding_expression'));
+  if (!name) return undefined;
+  return name.type === 'member_binding_expression' ? textOf(fieldOf(name, 'name') ?? name, source) : textOf(name, source);
+}
+
+function acquisitionKind(node: LightNode, source: string): 'socket' | 'accept' | undefined {
+  if (node.type === 'object_creation_expression') {
+    const type = fieldOf(node, 'type');
+    return type && SOCKET_TYPES.has(simpleName(type, source)) ? 'socket' : undefined;
+  }
+  if (node.type !== 'invocation_expression') return undefined;
+  const fn = fieldOf(node, 'function');
+  if (fn?.type !== 'member_access_expression') return undefined;
+  const name = methodName(node, source);
+  const args = fieldOf(node, 'arguments')?.children.length ?? 0;
+  // `Accept()` on anything else (visitors) takes arguments; a listener's takes none or a token.
+  return name && ACCEPT_METHODS.has(name) && args <= 1 ? 'accept' : undefined;
+}
+
+/** Climbs through `await`, parentheses and `.ConfigureAwait(false)` to the expression that holds the value. */
+function holderOf(node: LightNode, source: string): LightNode {
+  let n = climb(node, WRAPPERS);
+  for (;;) {
+    const member = n.parent;
+    const call = member?.parent;
+    if (member?.type !== 'member_access_expression' || n.field !== 'expression' || call?.type !== 'invocation_expression') return n;
+    if (methodName(call, source) !== 'ConfigureAwait') return n;
+    n = climb(call, WRAPPERS);
+  }
+}
+
+function isUsingDeclaration(statement: LightNode, source: string): boolean {
+  return /^(await\s+)?using\b/.test(textOf(statement, source));
+}
+
+function acquisition(node: LightNode, source: string): Acquisition | undefined {
+  const kind = acquisitionKind(node, source);
+  if (!kind) return undefined;
+  const a: Acquisition = { site: node, isAccept: kind === 'accept' };
+  const expr = holderOf(node, source);
+  const p = expr.parent;
+  if (!p) return undefined;
+  if (p.type === 'variable_declarator') {
+    const name = fieldOf(p, 'name');
+    const statement = p.parent?.parent;
+    if (statement?.type === 'using_statement') return { ...a, verdict: 'closed' };
+    if (!name || statement?.type !== 'local_declaration_statement') return { ...a, verdict: 'handed-on' };
+    if (isUsingDeclaration(statement, source)) return { ...a, verdict: 'closed' };
+    return { ...a, binding: { node: name, scope: statement.parent ?? statement, assigned: false } };
+  }
+  if (p.type === 'assignment_expression' && expr.field === 'right') {
+    const left = fieldOf(p, 'left');
+    if (left?.type !== 'identifier') return { ...a, verdict: 'handed-on' };
+    if (textOf(left, source) === '_') return { ...a, verdict: 'discarded' };
+    return { ...a, binding: { node: left, scope: ancestorOfType(p, FUNCTIONS) ?? p, assigned: true } };
+  }
+  if (p.type === 'using_statement') return { ...a, verdict: 'closed' };
+  if (p.type === 'expression_statement') return { ...a, verdict: 'discarded' };
+  return { ...a, verdict: 'handed-on' };
+}
+
+function declaredNames(node: LightNode): readonly LightNode[] {
+  return node.type === 'variable_declaration' ? variableDeclaratorNames(node) : [];
+}
+
+function closeUse(at: LightNode): Use {
+  return closeUnlessInCatch(at, FUNCTIONS);
+}
+
+function use(name: LightNode, source: string): Use {
+  if (name.field === 'name' && name.parent && NAME_OWNERS.has(name.parent.type)) return { kind: 'neutral' };
+  if (name.field === 'type') return { kind: 'neutral' };
+  const n = climb(name, WRAPPERS);
+  const p = n.parent;
+  if (!p) return { kind: 'neutral' };
+  if (p.type === 'member_access_expression' && n.field === 'expression') return receiverUse(p, source);
+  if (p.type === 'conditional_access_expression' && n.field === 'condition') {
+    const binding = p.children.find((c) => c.type === 'member_binding_expression');
+    const method = binding && fieldOf(binding, 'name');
+    return method && CLOSE_METHODS.has(textOf(method, source)) ? closeUse(p) : { kind: 'neutral' };
+  }
+  if (p.type === 'argument') return argumentUse(p, source);
+  if (p.type === 'using_statement') return { kind: 'close' };
+  if (p.type === 'variable_declarator') return declaredFrom(p, source, false);
+  if (p.type === 'assignment_expression') return n.field === 'right' ? { kind: 'escape' } : { kind: 'neutral' };
+  if (p.type === 'return_statement' || p.type === 'arrow_expression_clause' || p.type === 'initializer_expression' || p.type === 'yield_statement') {
+    return { kind: 'escape' };
+  }
+  if (p.type === 'lambda_expression' && n.field === 'body') return { kind: 'escape' };
+  return { kind: 'neutral' };
+}
+
+/** A local initialised from the socket (or its stream): a second name; `using` on it closes the socket. */
+function declaredFrom(declarator: LightNode, source: string, viaStream: boolean): Use {
+  const alias = fieldOf(declarator, 'name');
+  const statement = declarator.parent?.parent;
+  if (statement?.type === 'using_statement') return { kind: 'close' };
+  if (!alias || statement?.type !== 'local_declaration_statement') return viaStream ? { kind: 'neutral' } : { kind: 'escape' };
+  return { kind: 'alias', binding: alias, scope: statement.parent ?? statement, closedHere: isUsingDeclaration(statement, source) };
+}
+
+function receiverUse(member: LightNode, source: string): Use {
+  const call = member.parent;
+  if (call?.type !== 'invocation_expression' || member.field !== 'function') return { kind: 'neutral' };
+  const method = methodName(call, source);
+  if (!method) return { kind: 'neutral' };
+  if (CLOSE_METHODS.has(method)) return closeUse(call);
+  if (!STREAM_METHODS.has(method)) return { kind: 'neutral' };
+  const holder = climb(call, WRAPPERS).parent;
+  if (holder?.type === 'variable_declarator') return declaredFrom(holder, source, true);
+  return { kind: 'neutral' };
+}
+
+function argumentUse(argument: LightNode, source: string): Use {
+  const args = argument.parent;
+  const call = args?.parent;
+  if (!args || !call) return { kind: 'neutral' };
+  if (call.type !== 'invocation_expression') return { kind: 'escape' }; // constructors take ownership
+  const method = methodName(call, source);
+  const fn = fieldOf(call, 'function');
+  const receiver = fn?.type === 'member_access_expression' ? fieldOf(fn, 'expression') : undefined;
+  if (receiver && LOGGERS.test(textOf(receiver, source))) return { kind: 'neutral' };
+  if (!method) return { kind: 'escape' };
+  return { kind: 'call', callee: method, index: args.children.filter((c) => c.type === 'argument').indexOf(argument) };
+}
+
+/** A `using` declaration: disposed at the end of the enclosing block. */
+function fix(a: Acquisition, source: string): LeakFix | undefined {
+  const b = a.binding;
+  if (!b || b.assigned) return undefined;
+  const statement = b.node.parent?.parent?.parent;
+  if (statement?.type !== 'local_declaration_statement' || statement.parent?.type !== 'block') return undefined;
+  if ((b.node.parent?.parent?.children.filter((c) => c.type === 'variable_declarator').length ?? 0) !== 1) return undefined;
+  const at = { line: statement.startRow, column: statement.startColumn };
+  return { title: `Dispose ${textOf(b.node, source)} with a using declaration`, edits: [{ range: { start: at, end: at }, newText: 'using ' }] };
+}
+
+const csharpDialect: Dialect = {
+  languages: ['csharp'],
+  nameTypes: new Set(['identifier']),
+  closeWaitRule: false,
+  functionShape,
+  acquisition,
+  declaredNames,
+  use,
+  readsToEof: () => false,
+  fix,
+};
+
+export const csharpRules = dialectRules(csharpDialect);
