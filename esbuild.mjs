@@ -11,6 +11,7 @@ const entries = [
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/server/server.ts'], outfile: 'dist/server.js' },
+  { entryPoints: ['src/hosts/askpassMain.ts'], outfile: 'dist/askpass.js' },
 ].filter((e) => existsSync(e.entryPoints[0]));
 
 const common = {

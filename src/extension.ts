@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import type { TcpLensApi } from './api';
 import { TcpLens } from './tcpLens';
+import { stopLeakClient } from './lsp/index';
 
 let root: TcpLens | undefined;
 
@@ -10,6 +11,7 @@ export function activate(context: vscode.ExtensionContext): TcpLensApi {
   return root.api();
 }
 
-export function deactivate(): void {
+export function deactivate(): Promise<void> {
   root = undefined;
+  return stopLeakClient();
 }

@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
 import { registerConnectionActions } from './actions/connectionActions';
 import { AlertsController } from './alerts/alertsController';
+import { HostSelection } from './hosts/hostSelection';
 import type { TcpLensApi } from './api';
 import { LocalCollector } from './core/linux/localCollector';
 import { LiveData } from './live/liveData';
+import { registerLeakLens } from './lsp/index';
 import { registerViewCommands } from './views/commands';
 import { ConnectionsTreeProvider } from './views/connectionsTree';
 import { ConnectionsView } from './views/connectionsView';
@@ -16,6 +18,7 @@ export class TcpLens implements vscode.Disposable {
   readonly tree: ConnectionsTreeProvider;
   readonly view: ConnectionsView;
   readonly alerts: AlertsController;
+  readonly hosts: HostSelection;
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.live = new LiveData(new LocalCollector());
@@ -30,7 +33,10 @@ export class TcpLens implements vscode.Disposable {
     this.live.onDidChangeHost(() => this.alerts.onHostChanged(), this, this.disposables);
 
     registerViewCommands(this.disposables, this.live, this.tree, this.view);
+    this.hosts = new HostSelection(context, this.live);
+    this.disposables.push(this.hosts);
     registerConnectionActions(this.disposables, () => this.live.collector.host.id);
+    void registerLeakLens(this.disposables, context, this.live);
   }
 
   api(): TcpLensApi {

@@ -16,7 +16,7 @@ export function ownerDescription(c: Connection): string {
     case 'hidden':
       return 'owner not visible: run with more privileges';
     default:
-      return 'owner unknown';
+      return 'no process found (another PID namespace, or just closed)';
   }
 }
 

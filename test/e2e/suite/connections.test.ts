@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TcpLensApi } from '../../../src/api';
+import { LocalCollector } from '../../../src/core/linux/localCollector';
 import type { GroupNode } from '../../../src/views/nodes';
 import { openSocketStates, type SocketStates } from '../../helpers/tcpStates';
 import { activateTcpLens, childRows, rootRows, screenshot, waitFor } from './harnessLink';
@@ -119,6 +120,37 @@ describe('Connections view in a real VS Code', () => {
       assert.equal(lines.length - 1, data.connections.length, 'CSV has one row per exported connection');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('marks a connection that went away as closed for one refresh', async () => {
+    const extra = await openSocketStates('127.0.0.1');
+    const extraPort = extra.expected.find((x) => x.state === 'LISTEN')!.localPort;
+    await vscode.commands.executeCommand('tcpLens.filter', `port:${extraPort} state:LISTEN`);
+    await vscode.commands.executeCommand('tcpLens.refresh');
+    await waitFor('the extra listener', async () => (await rootRows(api)).some((r) => r.label === 'LISTEN'));
+    extra.close();
+    await vscode.commands.executeCommand('tcpLens.refresh');
+    const rows = await childRows(api, await groupOf('LISTEN'));
+    assert.equal(rows.length, 1);
+    assert.match(rows[0].description, /^closed · /);
+    await vscode.commands.executeCommand('tcpLens.refresh');
+    assert.equal((await rootRows(api)).filter((r) => r.node.kind === 'group').length, 0, 'gone after one more refresh');
+    await vscode.commands.executeCommand('tcpLens.filter', `port:${port}`);
+  });
+
+  it('shows an unreadable connection table as an error row with Retry', async () => {
+    const original = api.live.collector;
+    api.live.setCollector(new LocalCollector({ procRoot: '/nonexistent-proc' }));
+    try {
+      const row = await waitFor('an error row', async () => (await rootRows(api)).find((r) => r.node.kind === 'message' && r.node.severity === 'error'));
+      assert.match(row.label, /nonexistent-proc|cannot|could not|unreadable/i);
+      const item = api.connections.getTreeItem(row.node);
+      assert.equal(item.command?.command, 'tcpLens.refresh', 'the row retries');
+      await screenshot('error-row');
+    } finally {
+      api.live.setCollector(new LocalCollector({ platform: original.host.platform as NodeJS.Platform }));
+      await waitFor('connections again', async () => (await rootRows(api)).some((r) => r.node.kind === 'group'));
     }
   });
 });
