@@ -89,9 +89,16 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     if (node.kind !== 'group') return [];
     const { items, remaining } = firstItems(node.group.connections, this.shown.get(node.group.key) ?? this.pageSize());
     const added = this.live.lastDiff?.added;
+    const seen = new Map<string, number>();
     const children: TreeNode[] = items.map((c): ConnectionNode => {
       const key = connectionKey(c);
-      return { kind: 'connection', connection: c, key, parent: node, isNew: added?.has(key) ?? false, closed: this.closedKeys.has(key) };
+      // /proc/net/tcp is read in chunks while the kernel changes it, so a row can be listed
+      // twice; tree item ids must stay unique or VS Code rejects the whole refresh.
+      const n = (seen.get(key) ?? 0) + 1;
+      seen.set(key, n);
+      const child: ConnectionNode = { kind: 'connection', connection: c, key, parent: node, isNew: added?.has(key) ?? false, closed: this.closedKeys.has(key) };
+      if (n > 1) child.duplicate = n;
+      return child;
     });
     if (remaining > 0) children.push({ kind: 'more', parent: node, remaining, step: this.pageSize() });
     return children;

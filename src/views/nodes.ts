@@ -20,6 +20,8 @@ export interface ConnectionNode {
   isNew: boolean;
   /** Gone since the last refresh; shown once, struck through in red. */
   closed: boolean;
+  /** The same row listed again by the kernel within one read (n-th occurrence). */
+  duplicate?: number;
 }
 
 export interface MoreNode {

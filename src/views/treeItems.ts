@@ -68,7 +68,7 @@ export function groupItem(node: GroupNode, collapsed: boolean): vscode.TreeItem 
 export function connectionItem(node: ConnectionNode): vscode.TreeItem {
   const c = node.connection;
   const item = new vscode.TreeItem(`${formatEndpoint(c.localAddress, c.localPort)} → ${formatEndpoint(c.remoteAddress, c.remotePort)}`);
-  item.id = `${node.closed ? 'closed' : 'conn'}:${node.parent.group.key}:${node.key}`;
+  item.id = `${node.closed ? 'closed' : 'conn'}:${node.parent.group.key}:${node.key}${node.duplicate ? `#${node.duplicate}` : ''}`;
   item.description = node.closed ? `closed · ${ownerDescription(c)}` : ownerDescription(c);
   item.tooltip = connectionTooltip(c);
   item.iconPath = new vscode.ThemeIcon(STATE_ICONS[c.state], new vscode.ThemeColor(node.closed ? 'disabledForeground' : STATE_COLOR_IDS[c.state]));
