@@ -56,8 +56,7 @@ export class ProcessResolver {
         for (const pid of stage) {
           if (walked.has(pid)) continue;
           walked.add(pid);
-          this.scanPid(pid);
-          await slicer.maybeYield();
+          await this.scanPid(pid, slicer);
         }
         missing = this.missing(wanted, livePids);
         if (missing.size === 0) break;
@@ -124,7 +123,8 @@ export class ProcessResolver {
     return missing;
   }
 
-  private scanPid(pid: number): void {
+  /** Yields inside the walk too: one process may hold tens of thousands of sockets. */
+  private async scanPid(pid: number, slicer: TimeSlicer): Promise<void> {
     this.scannedPids.add(pid);
     const dir = `${this.procRoot}/${pid}/fd`;
     let fds: string[];
@@ -144,6 +144,7 @@ export class ProcessResolver {
         continue; // the fd was closed while we looked
       }
       if (inode !== 0) this.ownerOfInode.set(inode, pid);
+      await slicer.maybeYield();
     }
   }
 
