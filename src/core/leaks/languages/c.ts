@@ -165,6 +165,7 @@ function argumentUse(arg: LightNode, args: LightNode, source: string): Use {
 
 const cDialect: Dialect = {
   languages: ['c', 'cpp'],
+  mentions: /\b(socket|accept4?)\s*\(/,
   nameTypes: new Set(['identifier', 'type_identifier']),
   closeWaitRule: false,
   functionShape,

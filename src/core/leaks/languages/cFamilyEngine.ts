@@ -1,6 +1,6 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { LanguageRules, LeakFinding, LeakFix, LeakLanguage } from '../types';
-import { contains, copyTree, onErrorBranch, rangeOfNode } from './cFamilyTree';
+import { copyTree, onErrorBranch, rangeOfNode } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
 
 /**
@@ -61,6 +61,8 @@ export interface Dialect {
   readonly languages: readonly LeakLanguage[];
   /** Node types that are names (identifiers) and may refer to a tracked socket. */
   readonly nameTypes: ReadonlySet<string>;
+  /** Text every file with an acquisition contains: files without it skip the tree walk (most of a workspace). */
+  readonly mentions: RegExp;
   /** Offer CLOSE_WAIT-risk findings for accepted sockets read until EOF. */
   readonly closeWaitRule: boolean;
   functionShape(node: LightNode, source: string): FunctionShape | undefined;
@@ -103,18 +105,18 @@ export function dialectRules(dialect: Dialect): LanguageRules {
   return {
     languages: dialect.languages,
     analyze: (root: SyntaxNode, language: LeakLanguage, source: string) =>
-      analyzeTree(copyTree(root), dialect, language, source),
+      dialect.mentions.test(source) ? analyzeTree(copyTree(root, source), dialect, language, source) : [],
   };
 }
 
 /** Findings for one copied tree. Exposed for tests and benchmarks that reuse a copied tree. */
 export function analyzeTree(root: LightNode, dialect: Dialect, language: LeakLanguage, source: string): LeakFinding[] {
   const collected = collect(root, dialect, source);
-  const tracked = new Map<string, Tracked[]>();
+  const tracked = new Map<string, NameScopes>();
   const add = (t: Tracked) => {
-    const list = tracked.get(t.name);
-    if (list) list.push(t);
-    else tracked.set(t.name, [t]);
+    let scopes = tracked.get(t.name);
+    if (!scopes) tracked.set(t.name, (scopes = new NameScopes()));
+    scopes.add(t);
   };
   for (const frame of collected.frames) for (const p of frame.params) add(p);
   const findings: LeakFinding[] = [];
@@ -215,7 +217,8 @@ function collect(root: LightNode, dialect: Dialect, source: string): Collected {
         if (!inner.readsToEof && dialect.readsToEof(node, source)) inner.readsToEof = true;
       }
     }
-    for (const c of node.children) visit(c, inner);
+    const children = node.children;
+    for (let i = 0; i < children.length; i++) visit(children[i]!, inner);
     // A closure's reads happen on behalf of the function that created it (goroutine, lambda, callback).
     if (inner !== frame && frame && inner?.readsToEof) frame.readsToEof = true;
   };
@@ -223,16 +226,52 @@ function collect(root: LightNode, dialect: Dialect, source: string): Collected {
   return out;
 }
 
-function classifyUses(names: Collected['names'], tracked: Map<string, Tracked[]>, dialect: Dialect, source: string, add: (t: Tracked) => void): void {
-  for (const { node: n, frame } of names) {
-    const candidates = tracked.get(source.slice(n.start, n.end));
-    if (!candidates) continue;
-    let best: Tracked | undefined;
-    for (const c of candidates) {
-      if (c.binding === n || c.binding.start > n.start || !contains(c.scope, n)) continue;
-      if (!best || c.binding.start >= best.binding.start) best = c;
+/**
+ * The bindings of one name, met in document order. Scopes are syntax nodes, so they nest or are
+ * disjoint: the bindings alive at a position form a stack, and each binding is pushed and popped
+ * once. This keeps the lookup linear even when hundreds of functions each bind `conn`.
+ */
+class NameScopes {
+  private readonly pending: Tracked[] = [];
+  private sorted = true;
+  private next = 0;
+  private readonly alive: Tracked[] = [];
+
+  add(t: Tracked): void {
+    const last = this.pending[this.pending.length - 1];
+    if (last && last.binding.start > t.binding.start) this.sorted = false;
+    this.pending.push(t);
+  }
+
+  /** The innermost, latest binding whose scope holds `position`, once every earlier binding is known. */
+  at(position: number): Tracked | undefined {
+    if (!this.sorted) {
+      const rest = this.pending.splice(this.next).sort((a, b) => a.binding.start - b.binding.start);
+      this.pending.push(...rest);
+      this.sorted = true;
     }
-    if (!best) continue;
+    while (this.next < this.pending.length && this.pending[this.next]!.binding.start <= position) {
+      const t = this.pending[this.next++]!;
+      this.dropEndedBefore(t.binding.start);
+      this.alive.push(t);
+    }
+    this.dropEndedBefore(position);
+    for (let i = this.alive.length - 1; i >= 0; i--) {
+      const t = this.alive[i]!;
+      if (t.scope.start <= position) return t;
+    }
+    return undefined;
+  }
+
+  private dropEndedBefore(position: number): void {
+    while (this.alive.length > 0 && this.alive[this.alive.length - 1]!.scope.end <= position) this.alive.pop();
+  }
+}
+
+function classifyUses(names: Collected['names'], tracked: Map<string, NameScopes>, dialect: Dialect, source: string, add: (t: Tracked) => void): void {
+  for (const { node: n, frame } of names) {
+    const best = tracked.get(source.slice(n.start, n.end))?.at(n.start);
+    if (!best || best.binding === n) continue;
     const use = dialect.use(n, source);
     const owner = best.owner;
     if (frame !== best.frame) owner.usedInClosure = true;

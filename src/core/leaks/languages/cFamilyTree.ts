@@ -7,46 +7,71 @@ import type { SourceRange } from '../types';
  * questions of each node (parent, field, text), so one cursor walk copies what they need and
  * everything after it is ordinary object access.
  */
-export interface LightNode {
-  readonly type: string;
-  /** The field this node fills in its parent (`function`, `arguments`, `left`…), or null. */
-  readonly field: string | null;
-  readonly start: number;
-  readonly end: number;
-  readonly startRow: number;
-  readonly startColumn: number;
-  readonly endRow: number;
-  readonly endColumn: number;
-  readonly parent: LightNode | null;
-  readonly children: LightNode[];
+export class LightNode {
+  readonly children: LightNode[] = [];
+
+  constructor(
+    readonly type: string,
+    /** The field this node fills in its parent (`function`, `arguments`, `left`…), or null. */
+    readonly field: string | null,
+    readonly start: number,
+    readonly end: number,
+    readonly parent: LightNode | null,
+    private readonly lines: LineIndex,
+  ) {}
+
+  // Rows and columns are asked for only where a finding or a fix is made: computed then, not per node.
+  get startRow(): number {
+    return this.lines.row(this.start);
+  }
+  get startColumn(): number {
+    return this.lines.column(this.start);
+  }
+  get endRow(): number {
+    return this.lines.row(this.end);
+  }
+  get endColumn(): number {
+    return this.lines.column(this.end);
+  }
 }
 
 /**
- * Copies named nodes and the anonymous tokens that fill a field (operators), in document order.
- * Indexes are UTF-16 offsets into the source string, as tree-sitter reports them to JavaScript.
+ * Copies the named nodes, in document order. Only numbers cross from WebAssembly per node (type
+ * id, field id, offsets); names come from the language's tables and line/column from the source,
+ * which keeps the copy of a 10,000-line file within a few tens of milliseconds.
+ * Offsets and columns are UTF-16 code units, as tree-sitter reports them to JavaScript and LSP counts.
  */
-export function copyTree(root: SyntaxNode): LightNode {
+export function copyTree(root: SyntaxNode, source: string): LightNode {
+  const language = root.tree.language;
+  const types = language.types;
+  const fields = language.fields;
+  const named: boolean[] = [];
+  const lines = new LineIndex(source);
   const cursor = root.walk();
   try {
-    const top = nodeAt(cursor, null);
-    let parent: LightNode = top;
+    const top = nodeAt(cursor, null, types[cursor.nodeTypeId] ?? 'ERROR', null, lines);
     if (!cursor.gotoFirstChild()) return top;
+    // copied[d] tells whether the cursor's ancestor at depth d has a copy (anonymous tokens do not).
+    const copied: boolean[] = [true];
+    let parent: LightNode = top;
     for (;;) {
-      let current: LightNode = parent;
-      if (cursor.nodeIsNamed || cursor.currentFieldName) {
-        current = nodeAt(cursor, parent);
+      const typeId = cursor.nodeTypeId;
+      let isNamed = named[typeId];
+      if (isNamed === undefined) isNamed = named[typeId] = language.nodeTypeIsNamed(typeId);
+      let current = parent;
+      if (isNamed) {
+        current = nodeAt(cursor, parent, types[typeId] ?? 'ERROR', fields[cursor.currentFieldId] ?? null, lines);
         parent.children.push(current);
       }
       if (cursor.gotoFirstChild()) {
+        copied.push(isNamed);
         parent = current;
         continue;
       }
-      // Unnamed tokens were not copied, so the parent to return to is found by walking up the copy.
       while (!cursor.gotoNextSibling()) {
         if (!cursor.gotoParent()) return top;
-        if (cursor.nodeIsNamed || cursor.currentFieldName || cursor.currentDepth === 0) {
-          parent = parent.parent ?? top;
-        }
+        if (copied.pop()) parent = parent.parent ?? top;
+        if (copied.length === 0) return top;
       }
     }
   } finally {
@@ -54,21 +79,29 @@ export function copyTree(root: SyntaxNode): LightNode {
   }
 }
 
-function nodeAt(cursor: ReturnType<SyntaxNode['walk']>, parent: LightNode | null): LightNode {
-  const start = cursor.startPosition;
-  const end = cursor.endPosition;
-  return {
-    type: cursor.nodeType,
-    field: cursor.currentFieldName,
-    start: cursor.startIndex,
-    end: cursor.endIndex,
-    startRow: start.row,
-    startColumn: start.column,
-    endRow: end.row,
-    endColumn: end.column,
-    parent,
-    children: [],
-  };
+/** Line starts of a source text, for turning offsets into rows and columns. */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(source: string) {
+    for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
+  row(offset: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+  column(offset: number): number {
+    return offset - this.starts[this.row(offset)]!;
+  }
+}
+
+function nodeAt(cursor: ReturnType<SyntaxNode['walk']>, parent: LightNode | null, type: string, field: string | null, lines: LineIndex): LightNode {
+  return new LightNode(type, field, cursor.startIndex, cursor.endIndex, parent, lines);
 }
 
 export function textOf(node: LightNode, source: string): string {

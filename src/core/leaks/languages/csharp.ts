@@ -182,6 +182,7 @@ function fix(a: Acquisition, source: string): LeakFix | undefined {
 
 const csharpDialect: Dialect = {
   languages: ['csharp'],
+  mentions: /\b(Socket|TcpClient|TcpListener|UdpClient|Accept\w*)\b/,
   nameTypes: new Set(['identifier']),
   closeWaitRule: false,
   functionShape,

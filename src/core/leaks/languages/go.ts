@@ -45,8 +45,8 @@ function functionShape(node: LightNode, source: string): FunctionShape | undefin
   const list = fieldOf(node, 'parameters');
   for (const decl of list?.children ?? []) {
     const names = decl.children.filter((c) => c.field === 'name');
-    // An unnamed parameter still takes a position.
-    if (names.length === 0) params.push({ ...decl, type: '#unnamed', children: [] });
+    // An unnamed parameter still takes a position: its declaration stands in for it.
+    if (names.length === 0) params.push(decl);
     else params.push(...names);
   }
   if (node.type === 'func_literal') return { name: literalName(node), params };
@@ -217,6 +217,7 @@ function fix(a: Acquisition, source: string): LeakFix | undefined {
 
 const goDialect: Dialect = {
   languages: ['go'],
+  mentions: /\b(Dial\w*|Listen\w*|Accept\w*|Get|Post|PostForm|Head|Do)\(/,
   nameTypes: new Set(['identifier']),
   closeWaitRule: true,
   functionShape,

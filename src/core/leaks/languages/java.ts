@@ -210,6 +210,7 @@ function fix(a: Acquisition, source: string): LeakFix | undefined {
 
 const javaDialect: Dialect = {
   languages: ['java'],
+  mentions: /\b(Socket|ServerSocket|SSLSocket|SSLServerSocket|DatagramSocket|MulticastSocket|accept|open|createSocket|createServerSocket)\b/,
   nameTypes: new Set(['identifier']),
   closeWaitRule: true,
   functionShape,
