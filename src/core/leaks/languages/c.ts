@@ -166,6 +166,7 @@ function argumentUse(arg: LightNode, args: LightNode, source: string): Use {
 const cDialect: Dialect = {
   languages: ['c', 'cpp'],
   mentions: /\b(socket|accept4?)\s*\(/,
+  opaque: new Set(['comment', 'string_literal', 'raw_string_literal', 'char_literal', 'concatenated_string', 'preproc_include', 'template_argument_list', 'enum_specifier']),
   nameTypes: new Set(['identifier', 'type_identifier']),
   closeWaitRule: false,
   functionShape,

@@ -63,6 +63,8 @@ export interface Dialect {
   readonly nameTypes: ReadonlySet<string>;
   /** Text every file with an acquisition contains: files without it skip the tree walk (most of a workspace). */
   readonly mentions: RegExp;
+  /** Node types whose inside the rules never look at: copied as leaves. */
+  readonly opaque: ReadonlySet<string>;
   /** Offer CLOSE_WAIT-risk findings for accepted sockets read until EOF. */
   readonly closeWaitRule: boolean;
   functionShape(node: LightNode, source: string): FunctionShape | undefined;
@@ -105,7 +107,7 @@ export function dialectRules(dialect: Dialect): LanguageRules {
   return {
     languages: dialect.languages,
     analyze: (root: SyntaxNode, language: LeakLanguage, source: string) =>
-      dialect.mentions.test(source) ? analyzeTree(copyTree(root, source), dialect, language, source) : [],
+      dialect.mentions.test(source) ? analyzeTree(copyTree(root, source, dialect.opaque), dialect, language, source) : [],
   };
 }
 

@@ -36,12 +36,13 @@ export class LightNode {
 }
 
 /**
- * Copies the named nodes, in document order. Only numbers cross from WebAssembly per node (type
+ * Copies the named nodes, in document order, without the inside of `opaque` nodes (strings,
+ * comments, types: the rules read their text at most). Only numbers cross from WebAssembly per node (type
  * id, field id, offsets); names come from the language's tables and line/column from the source,
  * which keeps the copy of a 10,000-line file within a few tens of milliseconds.
  * Offsets and columns are UTF-16 code units, as tree-sitter reports them to JavaScript and LSP counts.
  */
-export function copyTree(root: SyntaxNode, source: string): LightNode {
+export function copyTree(root: SyntaxNode, source: string, opaque: ReadonlySet<string> = NO_TYPES): LightNode {
   const language = root.tree.language;
   const types = language.types;
   const fields = language.fields;
@@ -59,11 +60,15 @@ export function copyTree(root: SyntaxNode, source: string): LightNode {
       let isNamed = named[typeId];
       if (isNamed === undefined) isNamed = named[typeId] = language.nodeTypeIsNamed(typeId);
       let current = parent;
+      let descend = true;
       if (isNamed) {
-        current = nodeAt(cursor, parent, types[typeId] ?? 'ERROR', fields[cursor.currentFieldId] ?? null, lines);
+        const type = types[typeId] ?? 'ERROR';
+        const field = FIELDLESS.has(parent.type) ? null : (fields[cursor.currentFieldId] ?? null);
+        current = nodeAt(cursor, parent, type, field, lines);
         parent.children.push(current);
+        descend = !opaque.has(type);
       }
-      if (cursor.gotoFirstChild()) {
+      if (descend && cursor.gotoFirstChild()) {
         copied.push(isNamed);
         parent = current;
         continue;
@@ -78,6 +83,14 @@ export function copyTree(root: SyntaxNode, source: string): LightNode {
     cursor.delete();
   }
 }
+
+const NO_TYPES: ReadonlySet<string> = new Set();
+
+/** Lists whose items fill no field in any of the grammars: asking for the field would be a wasted call. */
+const FIELDLESS: ReadonlySet<string> = new Set([
+  'block', 'statement_list', 'compound_statement', 'argument_list', 'expression_statement', 'class_body',
+  'declaration_list', 'field_declaration_list', 'translation_unit', 'source_file', 'program', 'compilation_unit',
+]);
 
 /** Line starts of a source text, for turning offsets into rows and columns. */
 export class LineIndex {

@@ -183,6 +183,7 @@ function fix(a: Acquisition, source: string): LeakFix | undefined {
 const csharpDialect: Dialect = {
   languages: ['csharp'],
   mentions: /\b(Socket|TcpClient|TcpListener|UdpClient|Accept\w*)\b/,
+  opaque: new Set(['comment', 'string_literal', 'verbatim_string_literal', 'raw_string_literal', 'using_directive', 'qualified_name', 'generic_name', 'attribute_list', 'array_type', 'nullable_type']),
   nameTypes: new Set(['identifier']),
   closeWaitRule: false,
   functionShape,

@@ -218,6 +218,7 @@ function fix(a: Acquisition, source: string): LeakFix | undefined {
 const goDialect: Dialect = {
   languages: ['go'],
   mentions: /\b(Dial\w*|Listen\w*|Accept\w*|Get|Post|PostForm|Head|Do)\(/,
+  opaque: new Set(['comment', 'interpreted_string_literal', 'raw_string_literal', 'import_declaration', 'package_clause', 'qualified_type', 'pointer_type', 'slice_type', 'map_type', 'channel_type', 'array_type', 'function_type', 'type_declaration']),
   nameTypes: new Set(['identifier']),
   closeWaitRule: true,
   functionShape,

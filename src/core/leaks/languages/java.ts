@@ -211,6 +211,7 @@ function fix(a: Acquisition, source: string): LeakFix | undefined {
 const javaDialect: Dialect = {
   languages: ['java'],
   mentions: /\b(Socket|ServerSocket|SSLSocket|SSLServerSocket|DatagramSocket|MulticastSocket|accept|open|createSocket|createServerSocket)\b/,
+  opaque: new Set(['line_comment', 'block_comment', 'string_literal', 'text_block', 'import_declaration', 'package_declaration', 'generic_type', 'scoped_type_identifier', 'array_type', 'type_arguments', 'annotation', 'marker_annotation']),
   nameTypes: new Set(['identifier']),
   closeWaitRule: true,
   functionShape,
