@@ -115,6 +115,13 @@ describe('Go rules', () => {
     assert.deepEqual(await findings(closed, 'go'), []);
     assert.deepEqual(await findings(sent, 'go'), []);
   });
+
+  it('tells an HTTP client call from a cache Get by its arguments, and analyses around a syntax error', async () => {
+    const source = 'package p\nfunc f(rdb *redis.Client) {\n\tv := rdb.Get(ctx, "k")\n\tresp, _ := httpClient.Get(u)\n\tprintln(v, resp.Status\n}\n';
+    const result = await analyzer.analyze(source, 'go');
+    assert.deepEqual(result.findings.map((f) => [f.range.start.line, f.binding]), [[3, 'resp']]);
+    assert.equal(result.notes.length, 1);
+  });
 });
 
 describe('Java rules', () => {

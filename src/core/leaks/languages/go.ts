@@ -16,7 +16,8 @@ const PACKAGE_ACQUIRERS: Record<string, ReadonlySet<string>> = {
   tls: new Set(['Dial', 'DialWithDialer', 'Listen']),
 };
 const HTTP_FUNCTIONS = new Set(['Get', 'Post', 'PostForm', 'Head']);
-const CLIENT_METHODS = new Set(['Do', 'Get', 'Post', 'PostForm', 'Head']);
+/** An http.Client's request methods and their argument counts (a cache's `Get(ctx, key)` is not one). */
+const CLIENT_METHODS: Record<string, number> = { Do: 1, Get: 1, Head: 1, PostForm: 2, Post: 3 };
 const DIALER_METHODS = new Set(['Dial', 'DialContext', 'DialTimeout', 'DialTLS', 'DialTLSContext']);
 const ACCEPT_METHODS = new Set(['Accept', 'AcceptTCP', 'AcceptUnix']);
 
@@ -71,7 +72,8 @@ function acquisitionKind(call: LightNode, source: string): Kind | undefined {
   if (ACCEPT_METHODS.has(method) && (fieldOf(call, 'arguments')?.children.length ?? 0) === 0) return 'accept';
   if (DIALER_METHODS.has(method)) return 'socket';
   // Without types, an HTTP client is recognised by its name: `client.Do`, `http.DefaultClient.Get`, `s.httpClient.Post`.
-  if (CLIENT_METHODS.has(method) && /client/i.test(receiver.slice(receiver.lastIndexOf('.') + 1))) return 'response';
+  const args = fieldOf(call, 'arguments')?.children.filter((c) => c.type !== 'comment').length;
+  if (CLIENT_METHODS[method] === args && /client/i.test(receiver.slice(receiver.lastIndexOf('.') + 1))) return 'response';
   return undefined;
 }
 

@@ -75,6 +75,8 @@ function acquisition(node: LightNode, source: string): Acquisition | undefined {
     const name = fieldOf(p, 'name');
     const declaration = p.parent;
     if (!name || declaration?.type !== 'local_variable_declaration') return { ...a, verdict: 'handed-on' };
+    // Lombok's @Cleanup closes the variable at the end of its scope.
+    if (textOf(declaration, source).startsWith('@Cleanup')) return { ...a, verdict: 'closed' };
     return { ...a, binding: { node: name, scope: declaration.parent ?? declaration, assigned: false } };
   }
   if (p.type === 'resource') return { ...a, verdict: 'closed' };
