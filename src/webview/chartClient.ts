@@ -26,7 +26,7 @@ export class ChartClient {
   private sentUpTo: number | undefined;
 
   constructor(
-    private readonly webview: vscode.Webview,
+    private readonly webview: Pick<vscode.Webview, 'postMessage'>,
     private readonly host: ChartClientHost,
     private readonly log: (message: string) => void,
   ) {}

@@ -44,6 +44,7 @@ function findRow(column: readonly Point[], x: number): number {
 /** The chart.js chart of the state history: one dataset per state, time on x. */
 export class HistoryChart {
   readonly chart: Chart<'line', Point[]>;
+  private readonly bound: Point[][];
 
   constructor(
     canvas: HTMLCanvasElement,
@@ -61,6 +62,7 @@ export class HistoryChart {
       pointHitRadius: 4,
       tension: 0,
     }));
+    this.bound = datasets.map((d) => d.data);
     this.chart = new Chart<'line', Point[]>(canvas, {
       type: 'line',
       data: { datasets },
@@ -72,7 +74,7 @@ export class HistoryChart {
         maintainAspectRatio: false,
         interaction: { mode: 'index', intersect: false },
         scales: {
-          x: { type: 'time', time: { tooltipFormat: 'yyyy-MM-dd HH:mm:ss' }, ticks: { maxRotation: 0, autoSkipPadding: 12 } },
+          x: { type: 'time', time: { tooltipFormat: 'yyyy-MM-dd HH:mm:ss', displayFormats: { second: 'HH:mm:ss', minute: 'HH:mm', hour: 'HH:mm', day: 'MMM d' } }, ticks: { maxRotation: 0, autoSkipPadding: 12 } },
           y: { type: 'linear', beginAtZero: true, ticks: { precision: 0 } },
         },
         plugins: {
@@ -104,13 +106,13 @@ export class HistoryChart {
   setMode(mode: ChartMode): void {
     this.mode = mode;
     this.applyMode();
-    this.chart.update('none');
+    this.update();
   }
 
   setHidden(state: TcpStateName, hidden: boolean): void {
     const dataset = this.chart.data.datasets.find((d) => d.label === state);
     if (dataset) dataset.hidden = hidden;
-    this.chart.update('none');
+    this.update();
   }
 
   /** Shows `[min, max]` on the time axis. */
@@ -133,10 +135,16 @@ export class HistoryChart {
       Object.assign(axis, { grid: { color: grid }, border: { color: grid } });
       Object.assign(axis.ticks ?? {}, { color: foreground });
     }
-    this.chart.update('none');
+    this.update();
   }
 
   update(): void {
+    // SeriesData swaps in new arrays for big batches; point the datasets at them.
+    // Compared with what was bound, not d.data: decimation makes d.data return its thinned copy.
+    this.chart.data.datasets.forEach((d, i) => {
+      const column = this.data.points[TCP_STATE_NAMES.indexOf(d.label as TcpStateName)];
+      if (this.bound[i] !== column) d.data = this.bound[i] = column;
+    });
     this.chart.update('none');
   }
 

@@ -146,4 +146,5 @@ Object.assign(window, {
 });
 
 render();
-vscode.postMessage({ type: 'ready', windowMs: state.windowMs, maxBuckets: maxBuckets(), hostId: state.hostId, since: data.lastTime });
+const since = data.lastTime;
+vscode.postMessage({ type: 'ready', windowMs: state.windowMs, maxBuckets: maxBuckets(), ...(state.hostId !== undefined && since !== undefined ? { hostId: state.hostId, since } : {}) });

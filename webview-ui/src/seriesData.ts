@@ -8,12 +8,17 @@ export interface Point {
 
 const MAX_MARKERS = 500;
 
+/** Rows beyond this are appended by building new arrays rather than by push (see below). */
+const PUSH_LIMIT = 64;
+
 /**
  * What the chart shows: the host's samples as chart.js points, one array per state in
- * TCP_STATE_NAMES order, shared by reference with the datasets so an append is O(new rows).
+ * TCP_STATE_NAMES order, shared by reference with the datasets so a small append is O(new rows).
+ * chart.js patches push/splice of its data arrays and inserts an element per pushed point, which
+ * is quadratic for big batches: those get fresh arrays, which the chart picks up on update.
  */
 export class SeriesData {
-  readonly points: Point[][] = TCP_STATE_NAMES.map(() => []);
+  points: Point[][] = TCP_STATE_NAMES.map(() => []);
   markers: HistoryMarker[] = [];
 
   get length(): number {
@@ -30,7 +35,7 @@ export class SeriesData {
   }
 
   replace(series: SeriesBlock, markers: HistoryMarker[]): void {
-    for (const column of this.points) column.length = 0;
+    this.points = TCP_STATE_NAMES.map(() => []);
     this.markers = [];
     this.append(series, markers);
   }
@@ -38,12 +43,15 @@ export class SeriesData {
   /** Adds rows newer than the last one; older rows (a repeated delta) are skipped. */
   append(series: SeriesBlock, markers: HistoryMarker[]): number {
     const last = this.lastTime ?? Number.NEGATIVE_INFINITY;
-    let added = 0;
-    for (let i = 0; i < series.t.length; i++) {
-      const x = series.t[i];
-      if (x <= last) continue;
-      for (let s = 0; s < this.points.length; s++) this.points[s].push({ x, y: series.values[s][i] });
-      added++;
+    let first = 0;
+    while (first < series.t.length && series.t[first] <= last) first++;
+    const added = series.t.length - first;
+    const fresh = added > PUSH_LIMIT || this.length === 0;
+    for (let s = 0; s < this.points.length; s++) {
+      const column = fresh ? this.points[s].slice() : this.points[s];
+      const values = series.values[s];
+      for (let i = first; i < series.t.length; i++) column.push({ x: series.t[i], y: values[i] });
+      this.points[s] = column;
     }
     const seen = new Set(this.markers.map((m) => `${m.t}|${m.label}`));
     for (const m of markers) if (!seen.has(`${m.t}|${m.label}`)) this.markers.push(m);

@@ -1,0 +1,307 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { DEFAULT_HISTORY_LIMITS, HistoryStore } from '../../src/core/history/historyStore';
+import { STATE_COUNT } from '../../src/core/history/sampleRing';
+import type { HistoryMarker } from '../../src/core/history/types';
+import { TCP_STATE_NAMES } from '../../src/core/model';
+import { STATE_DISPLAY_ORDER } from '../../src/core/states';
+import type { HostToUiMessage, UiToHostMessage } from '../../src/shared/chartProtocol';
+import { ChartClient } from '../../src/webview/chartClient';
+import { chartHtml, makeNonce } from '../../src/webview/chartHtml';
+import { REPO_ROOT } from '../helpers/child';
+
+const BUNDLE = path.join(REPO_ROOT, 'dist/webview');
+const SCREENSHOT = path.join(REPO_ROOT, 'test/e2e/screenshots/chart-ui.png');
+const CW = TCP_STATE_NAMES.indexOf('CLOSE_WAIT');
+const TW = TCP_STATE_NAMES.indexOf('TIME_WAIT');
+const EST = TCP_STATE_NAMES.indexOf('ESTABLISHED');
+const LISTEN = TCP_STATE_NAMES.indexOf('LISTEN');
+
+/** A dark theme's variables, as VS Code puts them on the webview's <html>. */
+const DARK_THEME = [
+  '--vscode-foreground:#cccccc',
+  '--vscode-descriptionForeground:#9d9d9d',
+  '--vscode-font-family:system-ui, sans-serif',
+  '--vscode-font-size:13px',
+  '--vscode-editor-background:#1e1e1e',
+  '--vscode-panel-border:#80808059',
+  '--vscode-focusBorder:#007fd4',
+  '--vscode-button-background:#0e639c',
+  '--vscode-button-foreground:#ffffff',
+  '--vscode-button-secondaryBackground:#3a3d41',
+  '--vscode-button-secondaryForeground:#cccccc',
+  '--vscode-button-secondaryHoverBackground:#45494e',
+  '--vscode-charts-red:#f14c4c',
+  '--vscode-charts-blue:#3794ff',
+  '--vscode-charts-yellow:#cca700',
+  '--vscode-charts-orange:#d18616',
+  '--vscode-charts-green:#89d185',
+  '--vscode-charts-purple:#b180d7',
+  '--vscode-editorWarning-foreground:#cca700',
+  '--vscode-editorError-foreground:#f14c4c',
+  'background-color:#1e1e1e',
+].join(';');
+
+interface ChartDescription {
+  mode: string;
+  windowMs: number | null;
+  follow: boolean;
+  hostId?: string;
+  xMin: number;
+  xMax: number;
+  markers: HistoryMarker[];
+  datasets: { label: string; hidden: boolean; fill: unknown; points: number; last?: number; max: number; color: string }[];
+}
+
+/** Serves the built bundle and the host's real HTML (same CSP, same nonce rule) on loopback. */
+async function serveChart(): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    if (req.url === '/') {
+      const html = chartHtml({ scriptUri: `${origin}/chart.js`, styleUri: `${origin}/chart.css`, cspSource: origin, nonce: makeNonce() })
+        .replace('<html lang="en">', `<html lang="en" style="${DARK_THEME}">`)
+        .replace('<body>', '<body class="vscode-dark">');
+      res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+    } else if (req.url === '/chart.js' || req.url === '/chart.css') {
+      const type = req.url.endsWith('.js') ? 'text/javascript' : 'text/css';
+      res.writeHead(200, { 'content-type': type }).end(readFileSync(path.join(BUNDLE, req.url.slice(1))));
+    } else if (req.url === '/favicon.ico') {
+      res.writeHead(204).end(); // browsers ask for it; webviews do not
+    } else res.writeHead(404).end();
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+}
+
+/**
+ * Stands in for VS Code's `acquireVsCodeApi`: records what the UI posts, keeps its state. A
+ * string, not a function: tsx would wrap a function's inner closures in helpers the page lacks.
+ */
+function stubVsCodeApi(savedState: unknown): string {
+  return `(() => {
+    window.__posted = [];
+    window.__state = ${JSON.stringify(savedState ?? null)};
+    window.acquireVsCodeApi = () => ({
+      postMessage: (m) => window.__posted.push(m),
+      getState: () => window.__state,
+      setState: (s) => { window.__state = s; },
+    });
+  })();`;
+}
+
+/** Script errors, CSP violations and the UI's warnings, per page. */
+const pageErrors = new WeakMap<Page, string[]>();
+
+async function openChart(browser: Browser, url: string, savedState?: unknown, width = 900, height = 420): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height } });
+  const errors: string[] = [];
+  pageErrors.set(page, errors);
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && errors.push(m.text()));
+  await page.addInitScript({ content: stubVsCodeApi(savedState) });
+  await page.goto(url);
+  await page.waitForFunction('window.__posted.length > 0', undefined, { timeout: 10_000 }).catch((err: Error) => {
+    throw new Error(`${err.message}; page errors: ${errors.join(' | ')}`);
+  });
+  assert.deepEqual(errors, [], 'no script errors and no CSP violations');
+  return page;
+}
+
+async function posted(page: Page): Promise<UiToHostMessage[]> {
+  return page.evaluate('window.__posted.splice(0)') as Promise<UiToHostMessage[]>;
+}
+
+/** Delivers a host message as VS Code does and returns how long the UI took to handle and draw it. */
+async function deliver(page: Page, message: HostToUiMessage | unknown): Promise<number> {
+  return page.evaluate((data) => {
+    const started = performance.now();
+    (globalThis as unknown as EventTarget).dispatchEvent(new MessageEvent('message', { data }));
+    return performance.now() - started;
+  }, message);
+}
+
+async function describeChart(page: Page): Promise<ChartDescription> {
+  return page.evaluate('window.tcpLensChart.describe()') as Promise<ChartDescription>;
+}
+
+function series(rows: number, start: number, stepMs: number, closeWait: (i: number) => number) {
+  const t = Array.from({ length: rows }, (_, i) => start + i * stepMs);
+  const values = TCP_STATE_NAMES.map((_, s) => t.map((_, i) => (s === CW ? closeWait(i) : s === LISTEN ? 4 : s === EST ? 40 + (i % 5) : 0)));
+  return { t, values };
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+describe('State History chart UI in headless Chromium (built bundle)', () => {
+  let browser: Browser;
+  let server: Server;
+  let url: string;
+
+  before(async () => {
+    if (!existsSync(path.join(BUNDLE, 'chart.js'))) {
+      const built = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'webview-ui/vite.config.mts'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+      assert.equal(built.status, 0, built.stderr);
+    }
+    ({ server, url } = await serveChart());
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  it('asks for history, draws one dataset per state with the legend, and toggles, switches and exports', async () => {
+    const page = await openChart(browser, url);
+    const [ready] = await posted(page);
+    assert.deepEqual(ready, { type: 'ready', windowMs: 3_600_000, maxBuckets: 884 });
+
+    const start = Date.UTC(2026, 0, 1, 12);
+    const marker: HistoryMarker = { t: start + 90_000, kind: 'threshold', state: 'CLOSE_WAIT', label: 'CLOSE_WAIT ≥ 100' };
+    await deliver(page, { type: 'history', hostId: 'local', label: 'test-box', windowMs: 3_600_000, retentionMs: 86_400_000, series: series(120, start, 1000, (i) => i * 2), markers: [marker] });
+    let chart = await describeChart(page);
+    assert.deepEqual(chart.datasets.map((d) => d.label), STATE_DISPLAY_ORDER);
+    const closeWait = chart.datasets.find((d) => d.label === 'CLOSE_WAIT');
+    assert.equal(closeWait?.points, 120);
+    assert.equal(closeWait?.last, 238);
+    assert.equal(closeWait?.color, '#f14c4c', 'CLOSE_WAIT uses --vscode-charts-red, as the tree does');
+    assert.deepEqual(chart.datasets.filter((d) => d.hidden).map((d) => d.label), ['CLOSING', 'CLOSE']);
+    assert.equal(chart.xMax, start + 119_000);
+    assert.equal(chart.xMin, start + 119_000 - 3_600_000);
+    assert.deepEqual(chart.markers, [marker]);
+
+    const legend = await page.$$eval('.legend-item', (items) => items.map((i) => ({ text: i.textContent, pressed: i.getAttribute('aria-pressed') })));
+    assert.equal(legend.length, 11);
+    assert.deepEqual(legend[2], { text: 'CLOSE_WAIT238', pressed: 'true' });
+    assert.match(await page.textContent('.status') ?? '', /test-box · last \d\d:\d\d:\d\d · 1 markers/);
+
+    await page.click('.legend-item[data-state="TIME_WAIT"]');
+    chart = await describeChart(page);
+    assert.equal(chart.datasets.find((d) => d.label === 'TIME_WAIT')?.hidden, true);
+
+    await page.click('button:text-is("Stacked")');
+    chart = await describeChart(page);
+    assert.equal(chart.mode, 'stacked');
+    assert.ok(chart.datasets.every((d) => d.fill === 'stack'));
+
+    // A malformed message (a count that is not a number) changes nothing.
+    const bad = series(1, start + 200_000, 1000, () => 5);
+    bad.values[CW] = ['lots' as unknown as number];
+    assert.ok((await deliver(page, { type: 'append', hostId: 'local', series: bad, markers: [] })) >= 0);
+    assert.equal((await describeChart(page)).datasets.find((d) => d.label === 'CLOSE_WAIT')?.points, 120);
+
+    await page.click('button:text-is("CSV")');
+    await page.click('button:text-is("PNG")');
+    await page.click('button:text-is("5 min")');
+    const [csv, png, setWindow] = await posted(page);
+    assert.deepEqual(csv, { type: 'exportCsv', states: TCP_STATE_NAMES.filter((s) => !['TIME_WAIT', 'CLOSE', 'CLOSING'].includes(s)), from: start + 119_000 - 3_600_000, to: start + 119_000 });
+    assert.equal(png.type, 'exportPng');
+    const pngBytes = Buffer.from(png.type === 'exportPng' ? png.dataUrl.split(',')[1] : '', 'base64');
+    assert.equal(pngBytes.subarray(1, 4).toString(), 'PNG');
+    assert.ok(pngBytes.readUInt32BE(16) >= 800, 'the PNG is the chart at its real width');
+    assert.deepEqual(setWindow, { type: 'setWindow', windowMs: 300_000, maxBuckets: 884 });
+    await page.close();
+  });
+
+  it('repaints from its saved state before the host answers, and asks only for newer samples', async () => {
+    const start = Date.UTC(2026, 0, 1, 12);
+    const saved = { windowMs: 300_000, mode: 'line', hidden: [], follow: true, hostId: 'user@db-1', label: 'db-1', series: series(60, start, 1000, (i) => i), markers: [] };
+    const page = await openChart(browser, url, saved);
+    const [ready] = await posted(page);
+    assert.deepEqual(ready, { type: 'ready', windowMs: 300_000, maxBuckets: 884, hostId: 'user@db-1', since: start + 59_000 });
+    const chart = await describeChart(page);
+    assert.equal(chart.datasets.find((d) => d.label === 'CLOSE_WAIT')?.last, 59);
+    // Samples that arrived while the page was hidden come as one delta.
+    await deliver(page, { type: 'append', hostId: 'user@db-1', series: series(5, start + 60_000, 1000, (i) => 60 + i), markers: [] });
+    assert.equal((await describeChart(page)).datasets.find((d) => d.label === 'CLOSE_WAIT')?.last, 64, pageErrors.get(page)?.join(' | '));
+    // Pause: the axis stays where it was while samples keep arriving.
+    await page.click('button:text-is("Pause")');
+    const before = await describeChart(page);
+    await deliver(page, { type: 'append', hostId: 'user@db-1', series: series(5, start + 65_000, 1000, () => 99), markers: [] });
+    assert.equal((await describeChart(page)).xMax, before.xMax);
+    await page.click('button:text-is("Follow")');
+    assert.equal((await describeChart(page)).xMax, start + 69_000);
+    await page.close();
+  });
+
+  it('stays fast with 24 h of 1 s samples × 11 states, and keeps the spike (benchmark)', { timeout: 120_000 }, async () => {
+    const now = Date.now();
+    const day = 86_400;
+    const store = new HistoryStore(DEFAULT_HISTORY_LIMITS);
+    const row = new Array<number>(STATE_COUNT).fill(0);
+    const spikeAt = 50_000;
+    for (let i = 0; i < day; i++) {
+      for (let s = 0; s < STATE_COUNT; s++) row[s] = Math.round(20 + 15 * Math.sin((i + s * 977) / 3000) + (s * 7 + i) % 5);
+      row[LISTEN] = 4;
+      row[TW] = Math.round(300 + 250 * Math.sin(i / 900) + (i % 37));
+      row[CW] = Math.floor(i / 400) + (i === spikeAt ? 2000 : 0);
+      store.add('local', 'bench-box', now - (day - i) * 1000, row);
+    }
+    store.addMarker('local', { t: now - (day - 30_000) * 1000, kind: 'threshold', state: 'CLOSE_WAIT', label: 'CLOSE_WAIT ≥ 100' });
+    store.addMarker('local', { t: now - (day - 61_000) * 1000, kind: 'leak', state: 'CLOSE_WAIT', label: 'leak: node (4242)' });
+
+    const outbox: HostToUiMessage[] = [];
+    const client = new ChartClient(
+      { postMessage: async (m: HostToUiMessage) => outbox.push(m) > 0 },
+      { store, currentHost: () => ({ id: 'local', label: 'bench-box' }), exportCsv: async () => undefined, exportPng: async () => undefined },
+      (m) => assert.fail(m),
+    );
+
+    const page = await openChart(browser, url, { windowMs: 86_400_000, mode: 'line', hidden: ['CLOSE', 'CLOSING'], follow: true }, 1000, 460);
+    for (const m of await posted(page)) client.onMessage(m);
+    const history = outbox.splice(0);
+    assert.equal(history.length, 1);
+    assert.equal(history[0].type, 'history');
+    const rows = history[0].series.t.length;
+    const firstPaintMs = await deliver(page, history[0]);
+    let chart = await describeChart(page);
+    assert.equal(chart.datasets.find((d) => d.label === 'CLOSE_WAIT')?.max, 2000 + Math.floor(spikeAt / 400), 'the one-second spike survives downsampling');
+    assert.equal(chart.markers.length, 2);
+
+    const updates: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      row[CW] = 216 + i;
+      store.add('local', 'bench-box', now + i * 1000, row);
+      client.onSample();
+      const [append] = outbox.splice(0);
+      updates.push(await deliver(page, append));
+    }
+    chart = await describeChart(page);
+    assert.equal(chart.datasets.find((d) => d.label === 'CLOSE_WAIT')?.last, 275);
+    mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+
+    // Worst case: the UI handed all 86,400 rows at once, its own decimation doing the thinning.
+    const raw = store.window('local', 0, 50_000);
+    const rawPaintMs = await deliver(page, { type: 'history', hostId: 'local', label: 'bench-box', windowMs: 86_400_000, retentionMs: 86_400_000, series: raw.series, markers: [] });
+    const rawUpdates: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t = now + (60 + i) * 1000;
+      rawUpdates.push(await deliver(page, { type: 'append', hostId: 'local', series: series(1, t, 1000, () => 300), markers: [] }));
+    }
+    console.log(
+      `chart benchmark (Chromium, 86,400 samples × 11 states): host-downsampled window of ${rows} rows: first paint ${firstPaintMs.toFixed(1)} ms, ` +
+        `per update median ${median(updates).toFixed(1)} ms, max ${Math.max(...updates).toFixed(1)} ms; ` +
+        `all ${raw.series.t.length} raw rows: first paint ${rawPaintMs.toFixed(1)} ms, per update median ${median(rawUpdates).toFixed(1)} ms, max ${Math.max(...rawUpdates).toFixed(1)} ms`,
+    );
+    assert.ok(median(updates) < 100, `per update ${median(updates)} ms`);
+    assert.ok(firstPaintMs < 1000, `first paint ${firstPaintMs} ms`);
+    assert.ok(median(rawUpdates) < 100, `per update with all raw rows ${median(rawUpdates)} ms`);
+    assert.deepEqual(pageErrors.get(page), []);
+    await page.close();
+  });
+});
