@@ -1,5 +1,5 @@
 // `npm run bench`: socket farms of 10k, 50k and 100k sockets in namespaces of their own, TCP Lens
-// against cat, ss and netstat on each, and a markdown report (see bench/README.md).
+// against cat, ss and netstat on each, and a markdown report; layout in bench/README.md.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { canCreateNamespaces } from '../test/helpers/netns';

@@ -16,7 +16,7 @@ export interface SizeResult extends NamespaceResult {
 
 const MEASURER = path.join(__dirname, 'measure/inNamespace.ts');
 /** Every child of a size exits by itself after this, even if this process is killed. */
-const FARM_LIFETIME_MS = 8 * 60_000;
+const FARM_LIFETIME_MS = 14 * 60_000;
 const MEASURE_TIMEOUT_MS = 8 * 60_000;
 
 /** Builds a farm of `size` sockets in a namespace of its own, measures in it, and tears both down. */
@@ -27,7 +27,7 @@ export async function measureSize(size: number, runs: number, cliPath: string | 
   try {
     const mix = defaultMix(size);
     const started = performance.now();
-    const farm = await startFarm(ns, mix, { lifetimeMs: FARM_LIFETIME_MS });
+    const farm = await startFarm(ns, mix, { lifetimeMs: FARM_LIFETIME_MS, readyTimeoutMs: 300_000 });
     const setupMs = performance.now() - started;
     try {
       const loadBefore = loadAverage();

@@ -96,14 +96,22 @@ async function main(): Promise<void> {
 
   process.stdout.write(`${JSON.stringify({ pid: process.pid, index: plan.index, port, churnPort, port6 })}\n`);
 
-  // Steady churn in up to 10 ticks a second; a tick still running skips the next rather than piling up.
+  // Steady churn in up to 10 ticks a second. Each tick makes up for what earlier ones missed
+  // (a busy machine delays timers) but keeps at most PARALLEL connects in flight.
   const ticksPerSecond = Math.max(1, Math.min(10, plan.churnPerSecond));
-  const perTick = Math.ceil(plan.churnPerSecond / ticksPerSecond);
-  let busy = false;
+  const churnStart = performance.now();
+  let started = 0;
+  let inFlight = 0;
   const churnTimer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    void inParallel(perTick, () => churnOnce(churnPort).catch(() => undefined)).finally(() => (busy = false));
+    const due = Math.floor(((performance.now() - churnStart) / 1000) * plan.churnPerSecond) - started;
+    const now = Math.max(0, Math.min(due, PARALLEL - inFlight));
+    for (let i = 0; i < now; i++) {
+      started++;
+      inFlight++;
+      void churnOnce(churnPort)
+        .catch(() => undefined)
+        .finally(() => inFlight--);
+    }
   }, 1000 / ticksPerSecond);
 
   process.stdin.resume();

@@ -68,9 +68,9 @@ function share(total: number, parts: number, index: number): number {
   return Math.floor(total / parts) + (index < total % parts ? 1 : 0);
 }
 
-/** Splits a mix over its children; churn runs 50 % above the expiry rate so the cap stays full. */
+/** Splits a mix over its children; churn runs at twice the expiry rate so the cap stays full. */
 export function planChildren(mix: FarmMix, lifetimeMs: number): ChildPlan[] {
-  const churn = Math.ceil((mix.timeWait / TIME_WAIT_SECONDS) * 1.5);
+  const churn = Math.ceil((mix.timeWait / TIME_WAIT_SECONDS) * 2);
   return Array.from({ length: mix.children }, (_, index) => ({
     index,
     establishedPairs: share(mix.establishedPairs, mix.children, index),

@@ -6,8 +6,9 @@ import { closeSync, openSync, readSync } from 'node:fs';
  * this clock counts only the time it ran, i.e. its own work.
  */
 export class ThreadClock {
-  private readonly fd: number | undefined;
+  private fd: number | undefined;
   private readonly buf = Buffer.alloc(128);
+  readonly available: boolean;
 
   constructor() {
     try {
@@ -15,10 +16,7 @@ export class ThreadClock {
     } catch {
       this.fd = undefined;
     }
-  }
-
-  get available(): boolean {
-    return this.fd !== undefined;
+    this.available = this.fd !== undefined;
   }
 
   /** Milliseconds on CPU so far; NaN where the kernel does not say. */
@@ -31,5 +29,6 @@ export class ThreadClock {
 
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 }

@@ -80,10 +80,12 @@ function loopTable(sizes: readonly SizeResult[]): string {
       const l = s.lens[c.id];
       if (!l) continue;
       const perSocket = Number.isFinite(l.retainedHeapBytes) ? `${Math.round(l.retainedHeapBytes / n)} B` : 'n/a';
-      rows.push([thousands(n), c.label, `${l.longestBlockMs.toFixed(1)} ms`, mib(l.peakHeapBytes), mib(l.retainedHeapBytes), perSocket]);
+      rows.push([thousands(n), c.label, `${l.longestBlockMs.toFixed(1)} ms`, `${l.longestGapMs.toFixed(1)} ms (worst ${l.worstGapMs.toFixed(1)})`, mib(l.peakHeapBytes), mib(l.retainedHeapBytes), perSocket]);
     }
   }
-  return table(['sockets', 'operation', 'longest event-loop block', 'peak heap above baseline', 'heap held by the result', 'held per socket'], rows);
+  const note =
+    'Longest block: CPU time the main thread spent in the longest-running stretch between two event-loop turns (from /proc/thread-self/schedstat), the median of the probes. Wall gap: the same stretch by the clock, which also counts time the thread waited for a CPU on a busy machine.';
+  return `${note}\n\n${table(['sockets', 'operation', 'longest event-loop block', 'wall gap (worst)', 'peak heap above baseline', 'heap held by the result', 'held per socket'], rows)}`;
 }
 
 function featureLines(features: readonly FeatureResult[]): string {
@@ -138,8 +140,8 @@ $ npm run bench -- --sizes 20000,200000 --runs 7 --out /tmp/bench.md
 \`\`\`
 
 For each size the bench creates a network namespace, sets in it \`tcp_max_tw_buckets\` to the wanted
-TIME_WAIT count (churn at 1.5× the expiry rate keeps it full), \`tcp_fin_timeout=1\` (the closed
+TIME_WAIT count (churn at twice the expiry rate keeps it full), \`tcp_fin_timeout=1\` (the closed
 peers of CLOSE_WAIT sockets leave the table) and a wide \`ip_local_port_range\`, and starts farm
 processes (\`bench/farm/farmChild.ts\`, ≤ 15,000 descriptors each, sources spread over 127.x.y.z).
-Farm processes exit when the bench's pipe closes or after 8 minutes; the namespace is deleted
+Farm processes exit when the bench's pipe closes or after 14 minutes; the namespace is deleted
 after each size. Quiet machines give steadier figures: compare ratios from the same run.`;
