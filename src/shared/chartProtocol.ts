@@ -72,7 +72,13 @@ export interface ExportPngMessage {
   dataUrl: string;
 }
 
-export type UiToHostMessage = ReadyMessage | SetWindowMessage | ExportCsvMessage | ExportPngMessage;
+/** UI → host: the chart now shows samples up to `upTo` (lets tests and the host know it drew them). */
+export interface RenderedMessage {
+  type: 'rendered';
+  upTo: number;
+}
+
+export type UiToHostMessage = ReadyMessage | SetWindowMessage | ExportCsvMessage | ExportPngMessage | RenderedMessage;
 
 type Fields = Record<string, unknown>;
 
@@ -144,6 +150,8 @@ export function isUiToHostMessage(value: unknown): value is UiToHostMessage {
       return isWindowMs(value.windowMs) && isMaxBuckets(value.maxBuckets);
     case 'exportCsv':
       return isStateList(value.states) && value.states.length > 0 && isTime(value.from) && isTime(value.to) && value.from <= value.to;
+    case 'rendered':
+      return isTime(value.upTo);
     case 'exportPng':
       return typeof value.dataUrl === 'string' && value.dataUrl.startsWith(PNG_PREFIX) && value.dataUrl.length <= MAX_PNG_DATA_URL && /^[A-Za-z0-9+/]*={0,2}$/.test(value.dataUrl.slice(PNG_PREFIX.length));
     default:

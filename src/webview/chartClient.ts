@@ -10,6 +10,7 @@ export interface ChartClientHost {
   currentHost(): { id: string; label: string };
   exportCsv(message: Extract<UiToHostMessage, { type: 'exportCsv' }>): Promise<void>;
   exportPng(message: Extract<UiToHostMessage, { type: 'exportPng' }>): Promise<void>;
+  rendered(client: ChartClient, upTo: number): void;
 }
 
 /**
@@ -26,6 +27,8 @@ export class ChartClient {
   private sentUpTo: number | undefined;
 
   constructor(
+    /** Where the chart is shown. */
+    readonly kind: 'view' | 'panel',
     private readonly webview: Pick<vscode.Webview, 'postMessage'>,
     private readonly host: ChartClientHost,
     private readonly log: (message: string) => void,
@@ -62,6 +65,9 @@ export class ChartClient {
         break;
       case 'exportPng':
         void this.host.exportPng(message);
+        break;
+      case 'rendered':
+        this.host.rendered(this, message.upTo);
         break;
     }
   }

@@ -28,6 +28,9 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
   private readonly output = vscode.window.createOutputChannel('TCP Lens History', { log: true });
   private readonly webviewRoot: vscode.Uri;
   private panel: vscode.WebviewPanel | undefined;
+  private readonly renderedEmitter = new vscode.EventEmitter<{ kind: 'view' | 'panel'; upTo: number }>();
+  /** A chart drew samples up to `upTo` (the end-to-end tests wait for it). */
+  readonly onDidRender = this.renderedEmitter.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -37,7 +40,7 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
     this.webviewRoot = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
     const files = new HistoryFiles(path.join(context.globalStorageUri.fsPath, 'history'), DEFAULT_HISTORY_LIMITS.maxSamplesPerHost, DEFAULT_HISTORY_LIMITS.maxMarkersPerHost);
     this.store = new HistoryStore({ ...DEFAULT_HISTORY_LIMITS, retentionMs: this.retentionMs() }, files);
-    this.disposables.push(this.output);
+    this.disposables.push(this.output, this.renderedEmitter);
 
     live.onDidSample((s) => this.onSample(s), this, this.disposables);
     live.onDidChangeHost(() => this.clients.forEach((c) => c.onHostChanged()), this, this.disposables);
@@ -75,7 +78,7 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
-    this.connect(view.webview, view.onDidDispose, view.onDidChangeVisibility, () => view.visible);
+    this.connect('view', view.webview, view.onDidDispose, view.onDidChangeVisibility, () => view.visible);
   }
 
   /** Opens (or reveals) the chart in an editor panel. */
@@ -102,6 +105,10 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
     if (uri) await this.write(uri, Buffer.from(message.dataUrl.slice(PNG_PREFIX.length), 'base64'));
   }
 
+  rendered(client: ChartClient, upTo: number): void {
+    this.renderedEmitter.fire({ kind: client.kind, upTo });
+  }
+
   dispose(): void {
     try {
       this.store.flushSync();
@@ -120,13 +127,13 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
   private attachPanel(panel: vscode.WebviewPanel): void {
     this.panel = panel;
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'tcp-lens.svg');
-    this.connect(panel.webview, panel.onDidDispose, panel.onDidChangeViewState, () => panel.visible);
+    this.connect('panel', panel.webview, panel.onDidDispose, panel.onDidChangeViewState, () => panel.visible);
     panel.onDidDispose(() => {
       if (this.panel === panel) this.panel = undefined;
     });
   }
 
-  private connect(webview: vscode.Webview, onDidDispose: vscode.Event<void>, onDidChangeVisibility: vscode.Event<unknown>, isVisible: () => boolean): void {
+  private connect(kind: 'view' | 'panel', webview: vscode.Webview, onDidDispose: vscode.Event<void>, onDidChangeVisibility: vscode.Event<unknown>, isVisible: () => boolean): void {
     webview.options = { enableScripts: true, localResourceRoots: [this.webviewRoot] };
     webview.html = chartHtml({
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.webviewRoot, 'chart.js')).toString(),
@@ -134,7 +141,7 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
       cspSource: webview.cspSource,
       nonce: makeNonce(),
     });
-    const client = new ChartClient(webview, this, (m) => this.output.warn(m));
+    const client = new ChartClient(kind, webview, this, (m) => this.output.warn(m));
     const subscriptions = [
       webview.onDidReceiveMessage((m: unknown) => client.onMessage(m)),
       onDidChangeVisibility(() => isVisible() || client.onHidden()),

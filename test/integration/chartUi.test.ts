@@ -114,8 +114,10 @@ async function openChart(browser: Browser, url: string, savedState?: unknown, wi
   return page;
 }
 
-async function posted(page: Page): Promise<UiToHostMessage[]> {
-  return page.evaluate('window.__posted.splice(0)') as Promise<UiToHostMessage[]>;
+/** What the UI posted since the last call; `rendered` acknowledgements only when asked for. */
+async function posted(page: Page, withRendered = false): Promise<UiToHostMessage[]> {
+  const all = (await page.evaluate('window.__posted.splice(0)')) as UiToHostMessage[];
+  return withRendered ? all : all.filter((m) => m.type !== 'rendered');
 }
 
 /** Delivers a host message as VS Code does and returns how long the UI took to handle and draw it. */
@@ -173,6 +175,7 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
     const start = Date.UTC(2026, 0, 1, 12);
     const marker: HistoryMarker = { t: start + 90_000, kind: 'threshold', state: 'CLOSE_WAIT', label: 'CLOSE_WAIT ≥ 100' };
     await deliver(page, { type: 'history', hostId: 'local', label: 'test-box', windowMs: 3_600_000, retentionMs: 86_400_000, series: series(120, start, 1000, (i) => i * 2), markers: [marker] });
+    assert.deepEqual(await posted(page, true), [{ type: 'rendered', upTo: start + 119_000 }]);
     let chart = await describeChart(page);
     assert.deepEqual(chart.datasets.map((d) => d.label), STATE_DISPLAY_ORDER);
     const closeWait = chart.datasets.find((d) => d.label === 'CLOSE_WAIT');
@@ -256,8 +259,9 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
 
     const outbox: HostToUiMessage[] = [];
     const client = new ChartClient(
+      'panel',
       { postMessage: async (m: HostToUiMessage) => outbox.push(m) > 0 },
-      { store, currentHost: () => ({ id: 'local', label: 'bench-box' }), exportCsv: async () => undefined, exportPng: async () => undefined },
+      { store, currentHost: () => ({ id: 'local', label: 'bench-box' }), exportCsv: async () => undefined, exportPng: async () => undefined, rendered: () => undefined },
       (m) => assert.fail(m),
     );
 

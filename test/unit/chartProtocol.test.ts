@@ -46,6 +46,7 @@ describe('chart protocol guards', () => {
       { type: 'setWindow', windowMs: 86_400_000, maxBuckets: 10 },
       { type: 'exportCsv', states: ['CLOSE_WAIT', 'TIME_WAIT'], from: 1, to: 2 },
       { type: 'exportPng', dataUrl: 'data:image/png;base64,iVBORw0KGgo=' },
+      { type: 'rendered', upTo: 1_700_000_000_000 },
     ];
     for (const message of good) assert.ok(isUiToHostMessage(message), JSON.stringify(message));
   });
@@ -66,6 +67,7 @@ describe('chart protocol guards', () => {
       { type: 'exportPng', dataUrl: 'data:text/html;base64,PGgxPg==' },
       { type: 'exportPng', dataUrl: 'data:image/png;base64,<script>' },
       { type: 'exportPng', dataUrl: `data:image/png;base64,${'A'.repeat(21 * 1024 * 1024)}` },
+      { type: 'rendered', upTo: -1 },
       { type: 'runCommand', command: 'rm' },
     ];
     for (const message of bad) assert.equal(isUiToHostMessage(message), false, JSON.stringify(message)?.slice(0, 120));

@@ -85,6 +85,7 @@ function clock(t: number): string {
   return new Date(t).toLocaleTimeString('en-GB', { hour12: false });
 }
 
+let renderedUpTo: number | undefined;
 function render(): void {
   controls.show(state.windowMs, state.mode, state.follow, hidden);
   const last = data.lastTime;
@@ -96,6 +97,10 @@ function render(): void {
   const where = state.label ?? 'waiting for the first sample…';
   controls.setStatus(last === undefined ? where : `${where} · ${state.follow ? `last ${clock(last)}` : 'paused'} · ${data.markers.length} markers`);
   if (state.follow) chart.update();
+  if (state.follow && last !== undefined && last !== renderedUpTo) {
+    renderedUpTo = last;
+    vscode.postMessage({ type: 'rendered', upTo: last });
+  }
   saveSoon();
 }
 
