@@ -11,6 +11,7 @@ import { connectToHost } from './vscodeApi';
 /** Appended rows beyond this many times the bucket budget ask the host for a compacted window. */
 const COMPACT_FACTOR = 4;
 const SAVE_DELAY_MS = 2000;
+const MIN_SPAN_MS = 60_000;
 
 const vscode = connectToHost<UiState>();
 const state = restoreUiState(vscode.getState());
@@ -91,7 +92,9 @@ function render(): void {
   const last = data.lastTime;
   const first = data.firstTime;
   if (state.follow && last !== undefined && first !== undefined) {
-    chart.setRange(state.windowMs === null ? first : last - state.windowMs, last);
+    // A history shorter than the window fills the chart instead of hugging its right edge.
+    const span = state.windowMs === null ? last - first : Math.min(state.windowMs, last - first);
+    chart.setRange(last - Math.max(span, MIN_SPAN_MS), last);
     controls.showCounts((s) => data.latest(TCP_STATE_NAMES.indexOf(s)));
   }
   const where = state.label ?? 'waiting for the first sample…';
