@@ -14,11 +14,14 @@ import type { LightNode } from './cFamilyTree';
 const ACQUIRERS: Record<string, number> = { socket: 3, accept: 3, accept4: 4 };
 const CLOSERS = new Set(['close', 'closesocket']);
 
-/** The sockets API and friends: they use a descriptor without taking it over. */
+/**
+ * The sockets API and friends: they use a descriptor without taking it over. `FD_SET` is not among
+ * them: a select() server keeps its clients in the master set and closes them from there.
+ */
 const NON_OWNING = new Set([
   'read', 'write', 'recv', 'send', 'recvfrom', 'sendto', 'recvmsg', 'sendmsg', 'readv', 'writev', 'pread', 'pwrite',
   'bind', 'listen', 'connect', 'accept', 'accept4', 'setsockopt', 'getsockopt', 'getsockname', 'getpeername',
-  'fcntl', 'ioctl', 'ioctlsocket', 'shutdown', 'FD_SET', 'FD_ISSET', 'FD_CLR', 'epoll_ctl', 'sendfile', 'splice',
+  'fcntl', 'ioctl', 'ioctlsocket', 'shutdown', 'FD_ISSET', 'FD_CLR', 'epoll_ctl', 'sendfile', 'splice',
   'printf', 'fprintf', 'dprintf', 'syslog', 'perror', 'fstat', 'fsync', 'select', 'poll', 'SSL_set_fd', 'WSAGetLastError',
   'inet_ntop', 'inet_pton', 'htons', 'ntohs', 'memset', 'sizeof',
 ]);
