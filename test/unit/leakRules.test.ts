@@ -116,6 +116,30 @@ describe('Go rules', () => {
     assert.deepEqual(await findings(sent, 'go'), []);
   });
 
+  it('points the CLOSE_WAIT risk of an accept loop at the end of the handler that reads to EOF', async () => {
+    const source = [
+      'package p',
+      'func serve(ln net.Listener) {',
+      '\tfor {',
+      '\t\tc, err := ln.Accept()',
+      '\t\tif err != nil {',
+      '\t\t\treturn',
+      '\t\t}',
+      '\t\tgo echo(c)',
+      '\t}',
+      '}',
+      'func echo(c net.Conn) {',
+      '\tio.Copy(c, c)',
+      '}',
+    ].join('\n');
+    const [f] = await findings(source, 'go');
+    assert.equal(f?.rule, 'close-wait-risk');
+    assert.equal(f.range.start.line, 3);
+    assert.deepEqual(f.fixAt?.start, { line: 12, column: 1 });
+    const closing = source.replace('\tio.Copy(c, c)', '\tdefer c.Close()\n\tio.Copy(c, c)');
+    assert.deepEqual(await findings(closing, 'go'), []);
+  });
+
   it('tells an HTTP client call from a cache Get by its arguments, and analyses around a syntax error', async () => {
     const source = 'package p\nfunc f(rdb *redis.Client) {\n\tv := rdb.Get(ctx, "k")\n\tresp, _ := httpClient.Get(u)\n\tprintln(v, resp.Status\n}\n';
     const result = await analyzer.analyze(source, 'go');

@@ -142,11 +142,14 @@ export function analyzeTree(root: LightNode, dialect: Dialect, language: LeakLan
   for (const s of sockets) {
     if (summaries.consumed(s)) continue;
     const a = s.acquisition!;
-    const rule = dialect.closeWaitRule && a.isAccept && summaries.readsToEof(s) ? 'close-wait-risk' : 'unclosed-socket';
+    const reader = dialect.closeWaitRule && a.isAccept ? summaries.eofReader(s) : undefined;
+    const rule = reader ? 'close-wait-risk' : 'unclosed-socket';
     // Closing at the end of the scope is safe only when nothing else may still be using the socket then.
     const fixable = s.calls.length === 0 && !s.usedInClosure;
     const f = finding(dialect, a, language, rule, source, source.slice(s.binding.start, s.binding.end), fixable);
     if (rule === 'unclosed-socket' && s.closedOnErrorPath) f.message = ERROR_PATH_MESSAGE;
+    // The close belongs at the end of the handler that reads to EOF, when that is another function.
+    if (reader && reader !== s.frame) f.fixAt = { start: endOf(reader.node), end: endOf(reader.node) };
     findings.push(f);
   }
   return findings;
@@ -177,6 +180,10 @@ function finding(
   const fix = binding && fixable ? dialect.fix?.(a, source) : undefined;
   if (fix) f.fix = fix;
   return f;
+}
+
+function endOf(node: LightNode): { line: number; column: number } {
+  return { line: node.endRow, column: node.endColumn };
 }
 
 function isLocal(frame: Frame | undefined, name: string): boolean {
@@ -303,7 +310,7 @@ function classifyUses(names: Collected['names'], tracked: Map<string, NameScopes
 /** Which parameters each function of the file closes or hands on, and whether it reads to EOF. */
 class Summaries {
   private readonly consumedMemo = new Map<Tracked, boolean>();
-  private readonly eofMemo = new Map<Tracked, boolean>();
+  private readonly eofMemo = new Map<Tracked, Frame | undefined>();
 
   constructor(private readonly functions: Map<string, Frame[]>) {}
 
@@ -317,16 +324,21 @@ class Summaries {
     return result;
   }
 
-  readsToEof(t: Tracked): boolean {
-    const known = this.eofMemo.get(t);
-    if (known !== undefined) return known;
-    this.eofMemo.set(t, false);
-    let result = t.frame?.readsToEof ?? false;
+  /**
+   * The function that reads the socket until the peer's EOF and keeps it (the place to add the
+   * close): a handler of the file it is given to, or the function holding it.
+   */
+  eofReader(t: Tracked): Frame | undefined {
+    if (this.eofMemo.has(t)) return this.eofMemo.get(t);
+    this.eofMemo.set(t, undefined);
+    let result: Frame | undefined;
     for (const c of t.calls) {
       for (const param of this.parametersAt(c.callee, c.index) ?? []) {
-        if (!this.consumed(param) && (param.frame?.readsToEof || this.readsToEof(param))) result = true;
+        if (this.consumed(param)) continue;
+        result ??= this.eofReader(param);
       }
     }
+    if (!result && t.frame?.readsToEof) result = t.frame;
     this.eofMemo.set(t, result);
     return result;
   }
