@@ -7,7 +7,7 @@ import type { LightNode } from './cFamilyTree';
 /**
  * Go: `net.Dial*`, `Dialer.Dial*`, `net.Listen*`, `tls.Dial`, `Listener.Accept`, and HTTP
  * response bodies from `http.Get/Post/Head/PostForm` and a client's `Do/Get/Post`.
- * Closed: `x.Close()` (also deferred, also inside a deferred or goroutine closure), `resp.Body.Close()`.
+ * Closed: `x.Close()` or `x.Quit()` (also deferred, also inside a deferred or goroutine closure), `resp.Body.Close()`.
  * Handed on: returned, sent on a channel, stored in a struct/map/slice, passed to a function.
  */
 
@@ -19,6 +19,8 @@ const HTTP_FUNCTIONS = new Set(['Get', 'Post', 'PostForm', 'Head']);
 /** An http.Client's request methods and their argument counts (a cache's `Get(ctx, key)` is not one). */
 const CLIENT_METHODS: Record<string, number> = { Do: 1, Get: 1, Head: 1, PostForm: 2, Post: 3 };
 const DIALER_METHODS = new Set(['Dial', 'DialContext', 'DialTimeout', 'DialTLS', 'DialTLSContext']);
+/** `Quit` ends an SMTP (and FTP) client session by closing its connection. */
+const CLOSE_METHODS = new Set(['Close', 'Quit']);
 const ACCEPT_METHODS = new Set(['Accept', 'AcceptTCP', 'AcceptUnix']);
 
 /** Calls that read or wrap a connection without taking ownership of it. */
@@ -143,7 +145,7 @@ function memberUse(selector: LightNode, source: string): Use {
   const parent = top.parent;
   if (parent?.type === 'call_expression' && top.field === 'function') {
     const field = fieldOf(top, 'field');
-    if (!field || textOf(field, source) !== 'Close') return { kind: 'neutral' };
+    if (!field || !CLOSE_METHODS.has(textOf(field, source))) return { kind: 'neutral' };
     return onErrorBranch(top, FUNCTIONS, (n) => isErrorBranch(n, source)) ? { kind: 'close-on-error-path' } : { kind: 'close' };
   }
   if (parent?.type === 'argument_list') return argumentUse(top, parent, source);
