@@ -7,7 +7,8 @@ import { measureFeatures } from './cases/index';
 import { describeMachine, loadAverage } from './machine';
 import { parseOptions, USAGE } from './options';
 import { renderReport } from './report/render';
-import { measureSize, type SizeResult } from './sizeRun';
+import { bundleForNode } from './measure/bundle';
+import { MEASURER_ENTRY, measureSize, type SizeResult } from './sizeRun';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -29,10 +30,11 @@ async function main(): Promise<void> {
   if (!cliPath) process.stderr.write('dist/cli.js not found: run `npm run build` to time the CLI too.\n');
 
   const started = Date.now();
+  const measurer = await bundleForNode(MEASURER_ENTRY);
   const sizes: SizeResult[] = [];
   for (const size of options.sizes) {
     process.stderr.write(`${size} sockets: building the farm… (load ${loadAverage()})\n`);
-    const result = await measureSize(size, options.runs, cliPath);
+    const result = await measureSize(size, options.runs, cliPath, measurer);
     process.stderr.write(`${size} sockets: farm ready in ${(result.setupMs / 1000).toFixed(1)} s, measured.\n`);
     sizes.push(result);
   }

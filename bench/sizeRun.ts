@@ -14,13 +14,14 @@ export interface SizeResult extends NamespaceResult {
   loadAfter: string;
 }
 
-const MEASURER = path.join(__dirname, 'measure/inNamespace.ts');
+/** The measuring process's entry; run.ts bundles it like the extension (bundleForNode). */
+export const MEASURER_ENTRY = path.join(__dirname, 'measure/inNamespace.ts');
 /** Every child of a size exits by itself after this, even if this process is killed. */
 const FARM_LIFETIME_MS = 14 * 60_000;
 const MEASURE_TIMEOUT_MS = 8 * 60_000;
 
 /** Builds a farm of `size` sockets in a namespace of its own, measures in it, and tears both down. */
-export async function measureSize(size: number, runs: number, cliPath: string | undefined): Promise<SizeResult> {
+export async function measureSize(size: number, runs: number, cliPath: string | undefined, measurer: string): Promise<SizeResult> {
   const ns = createNamespace(`bench${size}`);
   const removeOnExit = (): void => ns.remove();
   process.once('exit', removeOnExit);
@@ -32,7 +33,7 @@ export async function measureSize(size: number, runs: number, cliPath: string | 
     try {
       const loadBefore = loadAverage();
       const request = JSON.stringify({ runs, cliPath, timeoutMs: 60_000 });
-      const argv = [...ns.exec, process.execPath, '--expose-gc', '--import', 'tsx', MEASURER, request];
+      const argv = [...ns.exec, process.execPath, '--expose-gc', measurer, request];
       const { code, stdout, stderr } = await runToEnd(argv, MEASURE_TIMEOUT_MS);
       if (code !== 0) throw new Error(`measuring at ${size} sockets failed (exit ${code}): ${stderr.trim()}`);
       const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as NamespaceResult;

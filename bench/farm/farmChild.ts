@@ -92,7 +92,6 @@ async function main(): Promise<void> {
   await openHeld(host, port, plan.establishedPairs, 0, false, true);
   await openHeld('::1', port6, plan.establishedPairs6, 0, false, false);
   await openHeld(host, port, plan.closeWait, plan.establishedPairs, true, true);
-  await inParallel(plan.timeWaitBurst, () => churnOnce(churnPort).catch(() => undefined));
 
   process.stdout.write(`${JSON.stringify({ pid: process.pid, index: plan.index, port, churnPort, port6 })}\n`);
 

@@ -18,9 +18,7 @@ export interface ChildPlan {
   establishedPairs: number;
   establishedPairs6: number;
   closeWait: number;
-  /** TIME_WAIT to create at start, before steady churn takes over. */
-  timeWaitBurst: number;
-  /** Churn connections per second that keep TIME_WAIT topped up as old ones expire (60 s). */
+  /** Churn connections per second: they fill TIME_WAIT up to its cap and replace what expires (60 s). */
   churnPerSecond: number;
   /** Hard limit after which the child exits whatever happens. */
   lifetimeMs: number;
@@ -68,16 +66,19 @@ function share(total: number, parts: number, index: number): number {
   return Math.floor(total / parts) + (index < total % parts ? 1 : 0);
 }
 
-/** Splits a mix over its children; churn runs at twice the expiry rate so the cap stays full. */
+/**
+ * Splits a mix over its children. TIME_WAIT is filled by steady churn, never by a burst: sockets
+ * made in one burst would expire in one burst 60 s later, and the count would collapse until
+ * churn refilled it. Churn runs at twice the expiry rate (the cap is full after 30 s) and at
+ * least fills the cap in 10 s for small farms.
+ */
 export function planChildren(mix: FarmMix, lifetimeMs: number): ChildPlan[] {
-  const churn = Math.ceil((mix.timeWait / TIME_WAIT_SECONDS) * 2);
+  const churn = Math.ceil(Math.max((mix.timeWait / TIME_WAIT_SECONDS) * 2, Math.min(mix.timeWait / 10, 200)));
   return Array.from({ length: mix.children }, (_, index) => ({
     index,
     establishedPairs: share(mix.establishedPairs, mix.children, index),
     establishedPairs6: share(mix.establishedPairs6, mix.children, index),
     closeWait: share(mix.closeWait, mix.children, index),
-    // A little over the share: sockets still in FIN_WAIT2 take buckets from the same cap.
-    timeWaitBurst: Math.ceil(share(mix.timeWait, mix.children, index) * 1.05),
     churnPerSecond: Math.ceil(churn / mix.children),
     lifetimeMs,
   }));

@@ -1,0 +1,15 @@
+import { build } from 'esbuild';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Bundles a measuring entry the way esbuild.mjs bundles the extension (cjs, node20, no
+ * keepNames), so in-process figures are those of the shipped code, not of tsx's transform
+ * (which wraps every function in a naming helper and costs several per cent on the parser).
+ */
+export async function bundleForNode(entry: string): Promise<string> {
+  const outfile = path.join(mkdtempSync(path.join(os.tmpdir(), 'tcp-lens-bench-')), `${path.basename(entry, '.ts')}.js`);
+  await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+  return outfile;
+}

@@ -1,0 +1,19 @@
+// Runs one TCP Lens case over and over, for `node --cpu-prof` (see bench/profile.ts).
+import { LENS_CASES } from './lensCases';
+
+const [id, runsText = '20'] = process.argv.slice(2);
+const hardStop = setTimeout(() => process.exit(3), 5 * 60_000);
+
+(async () => {
+  const c = LENS_CASES.find((x) => x.id === id);
+  if (!c) throw new Error(`unknown case ${id}; one of ${LENS_CASES.map((x) => x.id).join(', ')}`);
+  let op = await c.prepare();
+  for (let i = 0; i < Number(runsText); i++) {
+    if (c.id === 'processesCold') op = await c.prepare();
+    await op();
+  }
+  clearTimeout(hardStop);
+})().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(2);
+});
