@@ -250,3 +250,39 @@ describe('C# rules', () => {
     for (const source of sources) assert.deepEqual(await findings(source, 'csharp'), [], source);
   });
 });
+
+describe('early exits before the close', () => {
+  it('names the early return that skips the close and points at it', async () => {
+    const source = [
+      'package p',
+      'func hello(addr string, msg []byte) error {',
+      '\tconn, err := net.Dial("tcp", addr)',
+      '\tif err != nil {',
+      '\t\treturn err',
+      '\t}',
+      '\tif _, err := conn.Write(msg); err != nil {',
+      '\t\treturn err',
+      '\t}',
+      '\treturn conn.Close()',
+      '}',
+    ].join('\n');
+    const [f] = await findings(source, 'go');
+    assert.equal(f?.range.start.line, 2);
+    assert.equal(f.message, 'Socket opened here is not closed on the early return at line 8 — CLOSE_WAIT risk');
+    assert.deepEqual(f.fixAt?.start, { line: 7, column: 2 });
+    const fixed = source.replace('\t\treturn err\n\t}\n\treturn conn.Close()', '\t\tconn.Close()\n\t\treturn err\n\t}\n\treturn conn.Close()');
+    assert.deepEqual(await findings(fixed, 'go'), []);
+  });
+
+  it('leaves alone the acquisition check, loop-local breaks, closes in finally, and branches that close first', async () => {
+    const clean: [string, LeakLanguage][] = [
+      ['int f(void) { int fd = socket(AF_INET, SOCK_STREAM, 0); int one = 1; if (fd < 0) return -1; write(fd, "x", 1); close(fd); return 0; }', 'c'],
+      ['int f(int n) { int fd = socket(AF_INET, SOCK_STREAM, 0); for (int i = 0; i < n; i++) { if (write(fd, "x", 1) < 0) break; } close(fd); return 0; }', 'c'],
+      ['class C { void f(boolean x) throws Exception { Socket s = new Socket("h", 1); try { if (x) return; s.getOutputStream().write(1); } finally { s.close(); } } }', 'java'],
+      ['class C { void F(bool x) { var c = new TcpClient("h", 1); if (x) { c.Close(); return; } c.Close(); } }', 'csharp'],
+    ];
+    for (const [source, language] of clean) assert.deepEqual(await findings(source, language), [], source);
+    const [leak] = await findings('class C { void f(boolean x) throws Exception { Socket s = new Socket("h", 1); if (x) return; s.close(); } }', 'java');
+    assert.match(leak?.message ?? '', /early return at line 1/);
+  });
+});

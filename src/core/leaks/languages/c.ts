@@ -1,5 +1,6 @@
 import { dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
+import type { PathShape } from './cFamilyPaths';
 import { ancestorOfType, climb, fieldOf, onErrorBranch, textOf } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
 
@@ -166,6 +167,19 @@ function argumentUse(arg: LightNode, args: LightNode, source: string): Use {
   return { kind: 'call', callee: name, index };
 }
 
+const paths: PathShape = {
+  statementLists: new Set(['compound_statement', 'case_statement']),
+  exits: new Set(['return_statement', 'continue_statement', 'break_statement', 'goto_statement', 'throw_statement']),
+  loops: new Set(['for_statement', 'for_range_loop', 'while_statement', 'do_statement', 'switch_statement']),
+  functions: FUNCTIONS,
+  deferred: new Set(),
+  isAcquisitionCheck(statement, binding, source) {
+    const condition = fieldOf(statement, 'condition');
+    const text = condition ? textOf(condition, source) : '';
+    return new RegExp(`\\b${binding}\\b`).test(text) && /<\s*0\b|==\s*-1\b|-1\s*==|INVALID_SOCKET|!\s*\w/.test(text);
+  },
+};
+
 const cDialect: Dialect = {
   languages: ['c', 'cpp'],
   mentions: /\b(socket|accept4?)\s*\(/,
@@ -177,6 +191,7 @@ const cDialect: Dialect = {
   declaredNames,
   use,
   readsToEof: () => false,
+  paths,
 };
 
 export const cRules = dialectRules(cDialect);

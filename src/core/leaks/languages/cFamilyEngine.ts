@@ -1,5 +1,7 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { LanguageRules, LeakFinding, LeakFix, LeakLanguage } from '../types';
+import { leakingExit } from './cFamilyPaths';
+import type { PathShape } from './cFamilyPaths';
 import { copyTree, onErrorBranch, rangeOfNode } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
 
@@ -75,6 +77,8 @@ export interface Dialect {
   /** True when this node shows the code reads until the peer's EOF. */
   readsToEof(node: LightNode, source: string): boolean;
   fix?(acquisition: Acquisition, source: string): LeakFix | undefined;
+  /** The statement shapes for the early-exit rule; without it a close anywhere counts for every path. */
+  readonly paths?: PathShape;
 }
 
 interface Frame {
@@ -95,6 +99,8 @@ interface Tracked {
   readonly owner: Tracked;
   closed: boolean;
   closedOnErrorPath: boolean;
+  /** Where it is closed (`plain`: not only on an error branch), for the early-exit rule. */
+  readonly closeSites: { node: LightNode; plain: boolean }[];
   escaped: boolean;
   /** Used inside a closure or lambda: it may outlive the scope, so no close-at-scope-end fix. */
   usedInClosure: boolean;
@@ -140,8 +146,12 @@ export function analyzeTree(root: LightNode, dialect: Dialect, language: LeakLan
   classifyUses(collected.names, tracked, dialect, source, add);
   const summaries = new Summaries(collected.functions);
   for (const s of sockets) {
-    if (summaries.consumed(s)) continue;
     const a = s.acquisition!;
+    if (summaries.consumed(s)) {
+      const early = earlyExit(s, dialect, source);
+      if (early) findings.push(early.finding(finding(dialect, a, language, 'unclosed-socket', source, s.name)));
+      continue;
+    }
     const reader = dialect.closeWaitRule && a.isAccept ? summaries.eofReader(s) : undefined;
     const rule = reader ? 'close-wait-risk' : 'unclosed-socket';
     // Closing at the end of the scope is safe only when nothing else may still be using the socket then.
@@ -155,8 +165,23 @@ export function analyzeTree(root: LightNode, dialect: Dialect, language: LeakLan
   return findings;
 }
 
+/** A socket closed later in its block, but not on an early exit in between. */
+function earlyExit(s: Tracked, dialect: Dialect, source: string): { finding(f: LeakFinding): LeakFinding } | undefined {
+  // Handed on anywhere (returned, stored, given to a call) may be what happens on the other paths.
+  if (!dialect.paths || !s.closed || s.escaped || s.calls.length > 0 || !s.acquisition) return undefined;
+  const path = leakingExit(s.acquisition.site, s.name, s.closeSites, source, dialect.paths);
+  if (!path) return undefined;
+  return {
+    finding: (f) => ({
+      ...f,
+      message: `Socket opened here is not closed on the early ${path.kind} at line ${path.exit.startRow + 1} — CLOSE_WAIT risk`,
+      fixAt: rangeOfNode(path.exit),
+    }),
+  };
+}
+
 function newTracked(name: string, binding: LightNode, scope: LightNode, frame: Frame | undefined, owner: Tracked | undefined, acquisition?: Acquisition): Tracked {
-  const t: Tracked = { name, binding, scope, frame, owner: owner as Tracked, closed: false, closedOnErrorPath: false, escaped: false, usedInClosure: false, calls: [], acquisition };
+  const t: Tracked = { name, binding, scope, frame, owner: owner as Tracked, closed: false, closedOnErrorPath: false, closeSites: [], escaped: false, usedInClosure: false, calls: [], acquisition };
   (t as { owner: Tracked }).owner = owner ?? t;
   return t;
 }
@@ -287,9 +312,11 @@ function classifyUses(names: Collected['names'], tracked: Map<string, NameScopes
     switch (use.kind) {
       case 'close':
         owner.closed = true;
+        owner.closeSites.push({ node: n, plain: true });
         break;
       case 'close-on-error-path':
         owner.closedOnErrorPath = true;
+        owner.closeSites.push({ node: n, plain: false });
         break;
       case 'escape':
         owner.escaped = true;

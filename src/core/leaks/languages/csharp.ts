@@ -1,6 +1,7 @@
 import type { LeakFix } from '../types';
 import { closeUnlessInCatch, dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
+import type { PathShape } from './cFamilyPaths';
 import { ancestorOfType, climb, fieldOf, textOf, variableDeclaratorNames } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
 
@@ -180,6 +181,15 @@ function fix(a: Acquisition, source: string): LeakFix | undefined {
   return { title: `Dispose ${textOf(b.node, source)} with a using declaration`, edits: [{ range: { start: at, end: at }, newText: 'using ' }] };
 }
 
+const paths: PathShape = {
+  statementLists: new Set(['block', 'switch_section']),
+  exits: new Set(['return_statement', 'continue_statement', 'break_statement', 'throw_statement', 'goto_statement', 'yield_statement']),
+  loops: new Set(['for_statement', 'foreach_statement', 'while_statement', 'do_statement', 'switch_statement']),
+  functions: FUNCTIONS,
+  deferred: new Set(['finally_clause']),
+  isAcquisitionCheck: (statement, binding, source) => new RegExp(`\\b${binding}\\s*==\\s*null`).test(textOf(fieldOf(statement, 'condition') ?? statement, source)),
+};
+
 const csharpDialect: Dialect = {
   languages: ['csharp'],
   mentions: /\b(Socket|TcpClient|TcpListener|UdpClient|Accept\w*)\b/,
@@ -192,6 +202,7 @@ const csharpDialect: Dialect = {
   use,
   readsToEof: () => false,
   fix,
+  paths,
 };
 
 export const csharpRules = dialectRules(csharpDialect);

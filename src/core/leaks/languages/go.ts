@@ -1,6 +1,7 @@
 import type { LeakFix } from '../types';
 import { dialectRules } from './cFamilyEngine';
 import type { Acquisition, Binding, Dialect, FunctionShape, Use } from './cFamilyEngine';
+import type { PathShape } from './cFamilyPaths';
 import { climb, fieldOf, indentOfLine, onErrorBranch, textOf } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
 
@@ -219,6 +220,20 @@ function fix(a: Acquisition, source: string): LeakFix | undefined {
   };
 }
 
+const paths: PathShape = {
+  statementLists: new Set(['statement_list', 'expression_case', 'default_case', 'type_case', 'communication_case']),
+  exits: new Set(['return_statement', 'continue_statement', 'break_statement', 'goto_statement']),
+  loops: new Set(['for_statement', 'expression_switch_statement', 'type_switch_statement', 'select_statement']),
+  functions: FUNCTIONS,
+  deferred: new Set(['defer_statement']),
+  isAcquisitionCheck(statement, binding, source, nextToAcquisition) {
+    const condition = fieldOf(statement, 'condition');
+    const text = condition ? textOf(condition, source) : '';
+    // Only the `err` of the acquisition itself: a later `err != nil` belongs to a later call.
+    return (nextToAcquisition && /\berr\w*\s*!=\s*nil/.test(text)) || new RegExp(`\\b${binding}\\s*==\\s*nil`).test(text);
+  },
+};
+
 const goDialect: Dialect = {
   languages: ['go'],
   mentions: /\b(Dial\w*|Listen\w*|Accept\w*|Get|Post|PostForm|Head|Do)\(/,
@@ -231,6 +246,7 @@ const goDialect: Dialect = {
   use,
   readsToEof,
   fix,
+  paths,
 };
 
 export const goRules = dialectRules(goDialect);

@@ -1,6 +1,7 @@
 import type { LeakFix } from '../types';
 import { closeUnlessInCatch, dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
+import type { PathShape } from './cFamilyPaths';
 import { ancestorOfType, climb, fieldOf, indentOfLine, textOf, variableDeclaratorNames } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
 
@@ -210,6 +211,15 @@ function fix(a: Acquisition, source: string): LeakFix | undefined {
   };
 }
 
+const paths: PathShape = {
+  statementLists: new Set(['block', 'switch_block_statement_group', 'constructor_body']),
+  exits: new Set(['return_statement', 'continue_statement', 'break_statement', 'throw_statement', 'yield_statement']),
+  loops: new Set(['for_statement', 'enhanced_for_statement', 'while_statement', 'do_statement', 'switch_expression']),
+  functions: FUNCTIONS,
+  deferred: new Set(['finally_clause']),
+  isAcquisitionCheck: (statement, binding, source) => new RegExp(`\\b${binding}\\s*==\\s*null`).test(textOf(fieldOf(statement, 'condition') ?? statement, source)),
+};
+
 const javaDialect: Dialect = {
   languages: ['java'],
   mentions: /\b(Socket|ServerSocket|SSLSocket|SSLServerSocket|DatagramSocket|MulticastSocket|accept|open|createSocket|createServerSocket)\b/,
@@ -222,6 +232,7 @@ const javaDialect: Dialect = {
   use,
   readsToEof,
   fix,
+  paths,
 };
 
 export const javaRules = dialectRules(javaDialect);
