@@ -58,6 +58,8 @@ export function leakingExit(
   if (!acquiring || !list || plain.length === 0) return undefined;
   const all = closes.map((c) => c.node);
   if (closes.some((c) => insideAny(c.node, shape.deferred, list) || insideAny(c.node, shape.functions, list))) return undefined;
+  // A close after the block (the `break` of a getaddrinfo loop keeps the winner for later): beyond this rule.
+  if (closes.some((c) => c.node.start < list.start || c.node.end > list.end)) return undefined;
   // The first close that every path through the block reaches; closes inside branches only help their branch.
   let firstClose: LightNode | undefined;
   for (const c of plain) {
