@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import type { AlertsController } from './alerts/alertsController';
 import type { LiveData } from './live/liveData';
+import type { HistoryController } from './webview/historyController';
 import type { ConnectionsTreeProvider } from './views/connectionsTree';
 import type { TreeNode } from './views/nodes';
 
@@ -13,4 +14,5 @@ export interface TcpLensApi {
   connections: ConnectionsTreeProvider;
   treeView: vscode.TreeView<TreeNode>;
   alerts: AlertsController;
+  history: HistoryController;
 }

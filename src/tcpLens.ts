@@ -7,6 +7,7 @@ import { LocalCollector } from './core/linux/localCollector';
 import { LiveData } from './live/liveData';
 import { registerLeakLens } from './lsp/index';
 import { registerViewCommands } from './views/commands';
+import { HistoryController } from './webview/historyController';
 import { ConnectionsTreeProvider } from './views/connectionsTree';
 import { ConnectionsView } from './views/connectionsView';
 import { ConnectionDecorations } from './views/decorations';
@@ -19,6 +20,7 @@ export class TcpLens implements vscode.Disposable {
   readonly view: ConnectionsView;
   readonly alerts: AlertsController;
   readonly hosts: HostSelection;
+  readonly history: HistoryController;
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.live = new LiveData(new LocalCollector());
@@ -33,6 +35,8 @@ export class TcpLens implements vscode.Disposable {
     this.live.onDidChangeHost(() => this.alerts.onHostChanged(), this, this.disposables);
 
     registerViewCommands(this.disposables, this.live, this.tree, this.view);
+    this.history = new HistoryController(context, this.live, this.alerts);
+    this.disposables.push(this.history);
     this.hosts = new HostSelection(context, this.live);
     this.disposables.push(this.hosts);
     registerConnectionActions(this.disposables, () => this.live.collector.host.id);
@@ -40,7 +44,7 @@ export class TcpLens implements vscode.Disposable {
   }
 
   api(): TcpLensApi {
-    return { live: this.live, connections: this.tree, treeView: this.view.treeView, alerts: this.alerts };
+    return { live: this.live, connections: this.tree, treeView: this.view.treeView, alerts: this.alerts, history: this.history };
   }
 
   dispose(): void {

@@ -36,12 +36,15 @@ describe('State History chart in a real VS Code', () => {
       await vscode.commands.executeCommand('tcpLens.refresh');
       await waitFor('the view and the panel to draw', () => drawn.some((d) => d.kind === 'view') && drawn.some((d) => d.kind === 'panel'), 30_000);
 
-      const start = newest().closeWait;
+      // Other processes (the browser among them) open and close CLOSE_WAIT sockets meanwhile, so
+      // the check is that the history holds the sample the collector took after ours opened.
+      const openedAt = Date.now();
       for (let i = 0; i < 3; i++) opened.push(await openSocketStates('127.0.0.1'));
       const rise = await waitFor('the history to record our three CLOSE_WAIT sockets', async () => {
         await vscode.commands.executeCommand('tcpLens.refresh');
         const n = newest();
-        return n.closeWait >= start + 3 && n;
+        const measured = api.live.lastSample;
+        return n.t >= openedAt && measured !== undefined && n.t === measured.takenAt.getTime() && n.closeWait === measured.counts.CLOSE_WAIT && n.closeWait >= 3 && n;
       });
       for (const kind of ['view', 'panel'] as const) {
         await waitFor(`the ${kind} to draw the sample with the rise`, () => drawn.some((d) => d.kind === kind && d.upTo >= rise.t), 30_000);
