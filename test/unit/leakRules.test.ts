@@ -140,6 +140,36 @@ describe('Go rules', () => {
     assert.deepEqual(await findings(closing, 'go'), []);
   });
 
+  it('copies a handler body on demand, also after non-ASCII text', async () => {
+    const source = [
+      'package p',
+      '// Grüße 😀: the handler below mentions no acquisition, so its body is copied only when asked for.',
+      'func serve(ln net.Listener) {',
+      '\tfor {',
+      '\t\tc, err := ln.Accept()',
+      '\t\tif err != nil {',
+      '\t\t\treturn',
+      '\t\t}',
+      '\t\tgo handle(c)',
+      '\t}',
+      '}',
+      '// Ünïcödé 😀 again.',
+      'func handle(c net.Conn) {',
+      '\tbuf := make([]byte, 512)',
+      '\tfor {',
+      '\t\tif _, err := c.Read(buf); err == io.EOF {',
+      '\t\t\treturn',
+      '\t\t}',
+      '\t}',
+      '}',
+    ].join('\n');
+    const [f] = await findings(source, 'go');
+    assert.equal(f?.rule, 'close-wait-risk');
+    assert.deepEqual(f.fixAt?.start, { line: 19, column: 1 });
+    const closing = source.replace('\tbuf := make', '\tdefer c.Close()\n\tbuf := make');
+    assert.deepEqual(await findings(closing, 'go'), []);
+  });
+
   it('tells an HTTP client call from a cache Get by its arguments, and analyses around a syntax error', async () => {
     const source = 'package p\nfunc f(rdb *redis.Client) {\n\tv := rdb.Get(ctx, "k")\n\tresp, _ := httpClient.Get(u)\n\tprintln(v, resp.Status\n}\n';
     const result = await analyzer.analyze(source, 'go');

@@ -183,6 +183,8 @@ const paths: PathShape = {
 const cDialect: Dialect = {
   languages: ['c', 'cpp'],
   mentions: /\b(socket|accept4?)\s*\(/,
+  functions: FUNCTIONS,
+  deferrable: new Set(['function_definition']),
   opaque: new Set(['comment', 'string_literal', 'raw_string_literal', 'char_literal', 'concatenated_string', 'preproc_include', 'template_argument_list', 'enum_specifier']),
   nameTypes: new Set(['identifier', 'type_identifier']),
   closeWaitRule: false,

@@ -2,8 +2,8 @@ import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { LanguageRules, LeakFinding, LeakFix, LeakLanguage } from '../types';
 import { leakingExit } from './cFamilyPaths';
 import type { PathShape } from './cFamilyPaths';
-import { copyTree, onErrorBranch, rangeOfNode } from './cFamilyTree';
-import type { LightNode } from './cFamilyTree';
+import { copyTree, LineIndex, onErrorBranch, rangeOfNode } from './cFamilyTree';
+import type { CopyOptions, LightNode } from './cFamilyTree';
 
 /**
  * The shared model of the brace-language rules (Go, Java, C, C++, C#): acquisition sites bound to
@@ -67,6 +67,13 @@ export interface Dialect {
   readonly mentions: RegExp;
   /** Node types whose inside the rules never look at: copied as leaves. */
   readonly opaque: ReadonlySet<string>;
+  /** Every function-like node type (closures and lambdas included). */
+  readonly functions: ReadonlySet<string>;
+  /**
+   * Named, top-level function types whose body is copied only when a call hands them a socket
+   * (a body that mentions no acquisition): most of a file is never copied.
+   */
+  readonly deferrable: ReadonlySet<string>;
   /** Offer CLOSE_WAIT-risk findings for accepted sockets read until EOF. */
   readonly closeWaitRule: boolean;
   functionShape(node: LightNode, source: string): FunctionShape | undefined;
@@ -83,6 +90,8 @@ export interface Dialect {
 
 interface Frame {
   readonly node: LightNode;
+  /** Its body, not copied yet. */
+  deferredBody: LightNode | undefined;
   readonly parent: Frame | undefined;
   readonly params: Tracked[];
   readonly locals: Set<string>;
@@ -112,20 +121,59 @@ interface Tracked {
 export function dialectRules(dialect: Dialect): LanguageRules {
   return {
     languages: dialect.languages,
-    analyze: (root: SyntaxNode, language: LeakLanguage, source: string) =>
-      dialect.mentions.test(source) ? analyzeTree(copyTree(root, source, dialect.opaque), dialect, language, source) : [],
+    analyze: (root: SyntaxNode, language: LeakLanguage, source: string) => {
+      if (!dialect.mentions.test(source)) return [];
+      const mentions = mentionOffsets(source, dialect.mentions);
+      const options: CopyOptions = {
+        source,
+        lines: new LineIndex(source),
+        opaque: dialect.opaque,
+        deferBody: (fn, body) => dialect.deferrable.has(fn.type) && !insideFunction(fn, dialect) && !mentionsWithin(mentions, body.start, body.end),
+      };
+      const materialize = (body: LightNode): LightNode | undefined => {
+        const syntax = root.descendantForIndex(body.start, body.end);
+        if (!syntax || syntax.type !== body.type || syntax.startIndex !== body.start || syntax.endIndex !== body.end) return undefined;
+        return copyTree(syntax, { ...options, deferBody: undefined, at: { parent: body.parent!, field: body.field } });
+      };
+      return analyzeTree(copyTree(root, options), dialect, language, source, materialize);
+    },
   };
 }
 
+function mentionOffsets(source: string, mentions: RegExp): number[] {
+  const all = new RegExp(mentions.source, 'g');
+  const out: number[] = [];
+  for (let m = all.exec(source); m; m = all.exec(source)) out.push(m.index);
+  return out;
+}
+
+function mentionsWithin(offsets: readonly number[], start: number, end: number): boolean {
+  let lo = 0;
+  let hi = offsets.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (offsets[mid]! < start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < offsets.length && offsets[lo]! < end;
+}
+
+function insideFunction(node: LightNode, dialect: Dialect): boolean {
+  for (let p = node.parent; p; p = p.parent) if (dialect.functions.has(p.type)) return true;
+  return false;
+}
+
 /** Findings for one copied tree. Exposed for tests and benchmarks that reuse a copied tree. */
-export function analyzeTree(root: LightNode, dialect: Dialect, language: LeakLanguage, source: string): LeakFinding[] {
-  const collected = collect(root, dialect, source);
+export function analyzeTree(
+  root: LightNode,
+  dialect: Dialect,
+  language: LeakLanguage,
+  source: string,
+  materialize: (body: LightNode) => LightNode | undefined = () => undefined,
+): LeakFinding[] {
+  const collected = collect(root, dialect, source, undefined);
   const tracked = new Map<string, NameScopes>();
-  const add = (t: Tracked) => {
-    let scopes = tracked.get(t.name);
-    if (!scopes) tracked.set(t.name, (scopes = new NameScopes()));
-    scopes.add(t);
-  };
+  const add = trackerOf(tracked);
   for (const frame of collected.frames) for (const p of frame.params) add(p);
   const findings: LeakFinding[] = [];
   const sockets: Tracked[] = [];
@@ -144,7 +192,7 @@ export function analyzeTree(root: LightNode, dialect: Dialect, language: LeakLan
     sockets.push(t);
   }
   classifyUses(collected.names, tracked, dialect, source, add);
-  const summaries = new Summaries(collected.functions);
+  const summaries = new Summaries(collected.functions, (frame) => expandBody(frame, collected.functions, dialect, source, materialize));
   for (const s of sockets) {
     const a = s.acquisition!;
     if (summaries.consumed(s)) {
@@ -178,6 +226,36 @@ function earlyExit(s: Tracked, dialect: Dialect, source: string): { finding(f: L
       fixAt: rangeOfNode(path.exit),
     }),
   };
+}
+
+function trackerOf(tracked: Map<string, NameScopes>): (t: Tracked) => void {
+  return (t) => {
+    let scopes = tracked.get(t.name);
+    if (!scopes) tracked.set(t.name, (scopes = new NameScopes()));
+    scopes.add(t);
+  };
+}
+
+/** Copies and classifies a deferred body once a call hands its function a socket. */
+function expandBody(frame: Frame, functions: Map<string, Frame[]>, dialect: Dialect, source: string, materialize: (body: LightNode) => LightNode | undefined): void {
+  const body = frame.deferredBody;
+  if (!body) return;
+  frame.deferredBody = undefined;
+  const copy = materialize(body);
+  if (!copy) {
+    // Not found again in the syntax tree: count the parameters as handed on rather than guess.
+    for (const p of frame.params) p.escaped = true;
+    return;
+  }
+  const siblings = frame.node.children;
+  siblings[siblings.indexOf(body)] = copy;
+  const inner = collect(copy, dialect, source, frame);
+  for (const [name, frames] of inner.functions) functions.set(name, [...(functions.get(name) ?? []), ...frames]);
+  const tracked = new Map<string, NameScopes>();
+  const add = trackerOf(tracked);
+  for (const p of frame.params) add(p);
+  for (const f of inner.frames) for (const p of f.params) add(p);
+  classifyUses(inner.names, tracked, dialect, source, add);
 }
 
 function newTracked(name: string, binding: LightNode, scope: LightNode, frame: Frame | undefined, owner: Tracked | undefined, acquisition?: Acquisition): Tracked {
@@ -223,13 +301,13 @@ interface Collected {
   names: { node: LightNode; frame: Frame | undefined }[];
 }
 
-function collect(root: LightNode, dialect: Dialect, source: string): Collected {
+function collect(root: LightNode, dialect: Dialect, source: string, outer: Frame | undefined): Collected {
   const out: Collected = { frames: [], functions: new Map(), acquisitions: [], names: [] };
   const visit = (node: LightNode, frame: Frame | undefined): void => {
     let inner = frame;
     const shape = dialect.functionShape(node, source);
     if (shape) {
-      inner = { node, parent: frame, params: [], locals: new Set(), readsToEof: false };
+      inner = { node, deferredBody: node.children.find((c) => c.deferred), parent: frame, params: [], locals: new Set(), readsToEof: false };
       for (const p of shape.params) {
         const name = source.slice(p.start, p.end);
         inner.params.push(newTracked(name, p, node, inner, undefined));
@@ -256,7 +334,7 @@ function collect(root: LightNode, dialect: Dialect, source: string): Collected {
     // A closure's reads happen on behalf of the function that created it (goroutine, lambda, callback).
     if (inner !== frame && frame && inner?.readsToEof) frame.readsToEof = true;
   };
-  visit(root, undefined);
+  visit(root, outer);
   return out;
 }
 
@@ -339,11 +417,15 @@ class Summaries {
   private readonly consumedMemo = new Map<Tracked, boolean>();
   private readonly eofMemo = new Map<Tracked, Frame | undefined>();
 
-  constructor(private readonly functions: Map<string, Frame[]>) {}
+  constructor(
+    private readonly functions: Map<string, Frame[]>,
+    private readonly expand: (frame: Frame) => void,
+  ) {}
 
   consumed(t: Tracked): boolean {
     const known = this.consumedMemo.get(t);
     if (known !== undefined) return known;
+    if (t.frame?.deferredBody) this.expand(t.frame);
     // Recursion (a function passing its parameter to itself) adds nothing: assume not consumed meanwhile.
     this.consumedMemo.set(t, false);
     const result = t.closed || t.escaped || t.calls.some((c) => this.callConsumes(c.callee, c.index));
@@ -357,6 +439,7 @@ class Summaries {
    */
   eofReader(t: Tracked): Frame | undefined {
     if (this.eofMemo.has(t)) return this.eofMemo.get(t);
+    if (t.frame?.deferredBody) this.expand(t.frame);
     this.eofMemo.set(t, undefined);
     let result: Frame | undefined;
     for (const c of t.calls) {

@@ -9,6 +9,8 @@ import type { SourceRange } from '../types';
  */
 export class LightNode {
   readonly children: LightNode[] = [];
+  /** A function body left uncopied (it mentions no acquisition); copied on demand by `copyTree(…, { at })`. */
+  deferred = false;
 
   constructor(
     readonly type: string,
@@ -35,22 +37,33 @@ export class LightNode {
   }
 }
 
+/** What one analysis shares between copies of its tree (the whole file, then bodies on demand). */
+export interface CopyOptions {
+  readonly source: string;
+  readonly lines: LineIndex;
+  /** Node types copied as leaves: the rules read their text at most (strings, comments, types). */
+  readonly opaque: ReadonlySet<string>;
+  /** Whether to leave a function's `body` uncopied for now. */
+  readonly deferBody?: (functionNode: LightNode, body: LightNode) => boolean;
+  /** Where the copy goes: the parent and field of its top node (copying a deferred body). */
+  readonly at?: { parent: LightNode; field: string | null };
+}
+
 /**
- * Copies the named nodes, in document order, without the inside of `opaque` nodes (strings,
- * comments, types: the rules read their text at most). Only numbers cross from WebAssembly per node (type
+ * Copies the named nodes, in document order. Only numbers cross from WebAssembly per node (type
  * id, field id, offsets); names come from the language's tables and line/column from the source,
  * which keeps the copy of a 10,000-line file within a few tens of milliseconds.
  * Offsets and columns are UTF-16 code units, as tree-sitter reports them to JavaScript and LSP counts.
  */
-export function copyTree(root: SyntaxNode, source: string, opaque: ReadonlySet<string> = NO_TYPES): LightNode {
+export function copyTree(root: SyntaxNode, options: CopyOptions): LightNode {
+  const { source, lines, opaque, deferBody } = options;
   const language = root.tree.language;
   const types = language.types;
   const fields = language.fields;
   const named: boolean[] = [];
-  const lines = new LineIndex(source);
   const cursor = root.walk();
   try {
-    const top = nodeAt(cursor, null, types[cursor.nodeTypeId] ?? 'ERROR', null, lines, source);
+    const top = nodeAt(cursor, options.at?.parent ?? null, types[cursor.nodeTypeId] ?? 'ERROR', options.at?.field ?? null, lines, source);
     if (!cursor.gotoFirstChild()) return top;
     // copied[d] tells whether the cursor's ancestor at depth d has a copy (anonymous tokens do not).
     const copied: boolean[] = [true];
@@ -67,6 +80,10 @@ export function copyTree(root: SyntaxNode, source: string, opaque: ReadonlySet<s
         current = nodeAt(cursor, parent, type, field, lines, source);
         parent.children.push(current);
         descend = !opaque.has(type);
+        if (descend && field === 'body' && deferBody?.(parent, current)) {
+          current.deferred = true;
+          descend = false;
+        }
       }
       if (descend && cursor.gotoFirstChild()) {
         copied.push(isNamed);
@@ -83,8 +100,6 @@ export function copyTree(root: SyntaxNode, source: string, opaque: ReadonlySet<s
     cursor.delete();
   }
 }
-
-const NO_TYPES: ReadonlySet<string> = new Set();
 
 /** Lists whose items fill no field in any of the grammars: asking for the field would be a wasted call. */
 const FIELDLESS: ReadonlySet<string> = new Set([

@@ -193,6 +193,8 @@ const paths: PathShape = {
 const csharpDialect: Dialect = {
   languages: ['csharp'],
   mentions: /\b(Socket|TcpClient|TcpListener|UdpClient|Accept\w*)\b/,
+  functions: FUNCTIONS,
+  deferrable: new Set(['method_declaration', 'constructor_declaration']),
   opaque: new Set(['comment', 'string_literal', 'verbatim_string_literal', 'raw_string_literal', 'using_directive', 'qualified_name', 'generic_name', 'attribute_list', 'array_type', 'nullable_type']),
   nameTypes: new Set(['identifier']),
   closeWaitRule: false,

@@ -237,6 +237,8 @@ const paths: PathShape = {
 const goDialect: Dialect = {
   languages: ['go'],
   mentions: /\b(Dial\w*|Listen\w*|Accept\w*|Get|Post|PostForm|Head|Do)\(/,
+  functions: FUNCTIONS,
+  deferrable: new Set(['function_declaration', 'method_declaration']),
   opaque: new Set(['comment', 'interpreted_string_literal', 'raw_string_literal', 'import_declaration', 'package_clause', 'qualified_type', 'pointer_type', 'slice_type', 'map_type', 'channel_type', 'array_type', 'function_type', 'type_declaration']),
   nameTypes: new Set(['identifier']),
   closeWaitRule: true,

@@ -223,6 +223,8 @@ const paths: PathShape = {
 const javaDialect: Dialect = {
   languages: ['java'],
   mentions: /\b(Socket|ServerSocket|SSLSocket|SSLServerSocket|DatagramSocket|MulticastSocket|accept|open|createSocket|createServerSocket)\b/,
+  functions: FUNCTIONS,
+  deferrable: new Set(['method_declaration', 'constructor_declaration']),
   opaque: new Set(['line_comment', 'block_comment', 'string_literal', 'text_block', 'import_declaration', 'package_declaration', 'generic_type', 'scoped_type_identifier', 'array_type', 'type_arguments', 'annotation', 'marker_annotation']),
   nameTypes: new Set(['identifier']),
   closeWaitRule: true,
