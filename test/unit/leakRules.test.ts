@@ -73,6 +73,11 @@ describe('labelled corpora of the brace languages', () => {
   }
 });
 
+/** A Go accept loop that gives each connection to `handler` on a goroutine (lines 1-9 after the package line). */
+function acceptLoopHandingTo(handler: string): string[] {
+  return ['func serve(ln net.Listener) {', '\tfor {', '\t\tc, err := ln.Accept()', '\t\tif err != nil {', '\t\t\treturn', '\t\t}', `\t\tgo ${handler}(c)`, '\t}', '}'];
+}
+
 describe('Go rules', () => {
   it('offers defer c.Close() right after the error check, and the result has no finding', async () => {
     const source = [
@@ -119,15 +124,7 @@ describe('Go rules', () => {
   it('points the CLOSE_WAIT risk of an accept loop at the end of the handler that reads to EOF', async () => {
     const source = [
       'package p',
-      'func serve(ln net.Listener) {',
-      '\tfor {',
-      '\t\tc, err := ln.Accept()',
-      '\t\tif err != nil {',
-      '\t\t\treturn',
-      '\t\t}',
-      '\t\tgo echo(c)',
-      '\t}',
-      '}',
+      ...acceptLoopHandingTo('echo'),
       'func echo(c net.Conn) {',
       '\tio.Copy(c, c)',
       '}',
@@ -144,15 +141,7 @@ describe('Go rules', () => {
     const source = [
       'package p',
       '// Grüße 😀: the handler below mentions no acquisition, so its body is copied only when asked for.',
-      'func serve(ln net.Listener) {',
-      '\tfor {',
-      '\t\tc, err := ln.Accept()',
-      '\t\tif err != nil {',
-      '\t\t\treturn',
-      '\t\t}',
-      '\t\tgo handle(c)',
-      '\t}',
-      '}',
+      ...acceptLoopHandingTo('handle'),
       '// Ünïcödé 😀 again.',
       'func handle(c net.Conn) {',
       '\tbuf := make([]byte, 512)',
