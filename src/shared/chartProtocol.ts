@@ -3,11 +3,11 @@
  * message they receive with the guards here: the UI must not trust the host blindly, nor the host
  * a webview.
  */
-import type { HistoryMarker, SeriesBlock } from '../core/history/types';
+import type { HistoryGap, HistoryMarker, SeriesBlock } from '../core/history/types';
 import type { TcpStateName } from '../core/model';
 import { TCP_STATE_NAMES, isTcpStateName } from '../core/model';
 
-export type { HistoryMarker, SeriesBlock };
+export type { HistoryGap, HistoryMarker, SeriesBlock };
 
 /** Window choices offered by the UI; `null` shows everything retained. */
 export const WINDOW_CHOICES_MS = [5 * 60_000, 3_600_000, 24 * 3_600_000, null] as const;
@@ -26,14 +26,17 @@ export interface HistoryMessage {
   retentionMs: number;
   series: SeriesBlock;
   markers: HistoryMarker[];
+  /** Outages in the window: the chart breaks its lines there. */
+  gaps: HistoryGap[];
 }
 
-/** Host → UI: samples and markers newer than the UI's last one. */
+/** Host → UI: samples and markers newer than the UI's last one, and outages begun or ended since. */
 export interface AppendMessage {
   type: 'append';
   hostId: string;
   series: SeriesBlock;
   markers: HistoryMarker[];
+  gaps: HistoryGap[];
 }
 
 export type HostToUiMessage = HistoryMessage | AppendMessage;
@@ -129,9 +132,17 @@ function isMarkerList(value: unknown): value is HistoryMarker[] {
   return Array.isArray(value) && value.every(isHistoryMarker);
 }
 
+export function isHistoryGap(value: unknown): value is HistoryGap {
+  return isObject(value) && isTime(value.from) && (value.to === undefined || (isTime(value.to) && value.to >= value.from)) && typeof value.message === 'string' && value.message.length <= 2000;
+}
+
+function isGapList(value: unknown): value is HistoryGap[] {
+  return Array.isArray(value) && value.length <= 1000 && value.every(isHistoryGap);
+}
+
 /** Checks a message the UI received from the host. */
 export function isHostToUiMessage(value: unknown): value is HostToUiMessage {
-  if (!isObject(value) || typeof value.hostId !== 'string' || !isSeriesBlock(value.series) || !isMarkerList(value.markers)) return false;
+  if (!isObject(value) || typeof value.hostId !== 'string' || !isSeriesBlock(value.series) || !isMarkerList(value.markers) || !isGapList(value.gaps)) return false;
   if (value.type === 'append') return true;
   return value.type === 'history' && typeof value.label === 'string' && isWindowMs(value.windowMs) && isTime(value.retentionMs);
 }

@@ -1,6 +1,6 @@
 import type * as vscode from 'vscode';
 import type { HistoryStore } from '../core/history/historyStore';
-import type { HistoryMarker } from '../core/history/types';
+import type { HistoryGap, HistoryMarker } from '../core/history/types';
 import { TCP_STATE_NAMES } from '../core/model';
 import type { HostToUiMessage, UiToHostMessage, WindowMs } from '../shared/chartProtocol';
 import { isUiToHostMessage } from '../shared/chartProtocol';
@@ -95,7 +95,12 @@ export class ChartClient {
    */
   onMarker(hostId: string, marker: HistoryMarker): void {
     if (!this.ready || hostId !== this.hostId || this.sentUpTo === undefined || marker.t > this.sentUpTo) return;
-    this.post({ type: 'append', hostId, series: { t: [], values: TCP_STATE_NAMES.map(() => []) }, markers: [marker] });
+    this.post({ type: 'append', hostId, series: emptySeries(), markers: [marker], gaps: [] });
+  }
+
+  /** An outage began: the page shows it before any sample says so (none will come until it ends). */
+  onGap(hostId: string, gap: HistoryGap): void {
+    if (this.ready && hostId === this.hostId) this.post({ type: 'append', hostId, series: emptySeries(), markers: [], gaps: [gap] });
   }
 
   private sendHistory(): void {
@@ -106,7 +111,7 @@ export class ChartClient {
     const w = this.host.store.window(host.id, from, this.maxBuckets);
     this.hostId = host.id;
     this.sentUpTo = w.series.t.at(-1);
-    this.post({ type: 'history', hostId: host.id, label: w.label, windowMs: this.windowMs, retentionMs: this.host.store.retentionMs, series: w.series, markers: w.markers });
+    this.post({ type: 'history', hostId: host.id, label: w.label, windowMs: this.windowMs, retentionMs: this.host.store.retentionMs, series: w.series, markers: w.markers, gaps: w.gaps });
   }
 
   private sendDelta(): void {
@@ -115,7 +120,7 @@ export class ChartClient {
     const w = this.host.store.window(host.id, from, this.maxBuckets);
     if (w.series.t.length === 0 && w.markers.length === 0) return;
     this.sentUpTo = w.series.t.at(-1) ?? this.sentUpTo;
-    this.post({ type: 'append', hostId: host.id, series: w.series, markers: w.markers });
+    this.post({ type: 'append', hostId: host.id, series: w.series, markers: w.markers, gaps: w.gaps });
   }
 
   private post(message: HostToUiMessage): void {
@@ -124,4 +129,8 @@ export class ChartClient {
       if (!delivered) this.ready = false;
     });
   }
+}
+
+function emptySeries(): { t: number[]; values: number[][] } {
+  return { t: [], values: TCP_STATE_NAMES.map(() => []) };
 }

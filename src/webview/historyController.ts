@@ -43,7 +43,18 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
     this.disposables.push(this.output, this.renderedEmitter);
 
     live.onDidSample((s) => this.onSample(s), this, this.disposables);
-    live.onDidChangeHost(() => this.clients.forEach((c) => c.onHostChanged()), this, this.disposables);
+    let sampledHost = live.collector.host.id;
+    live.onDidChangeHost(
+      (collector) => {
+        // The old host is no longer read: its outage ends here rather than run on while unseen.
+        this.store.endGap(sampledHost, Date.now());
+        sampledHost = collector.host.id;
+        this.clients.forEach((c) => c.onHostChanged());
+      },
+      this,
+      this.disposables,
+    );
+    live.onDidError((error) => error && this.onOutage(error.message), this, this.disposables);
     alerts.onDidAlert(
       (alert) => {
         const { id } = this.currentHost();
@@ -122,6 +133,13 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
   private onSample(sample: CountsSample): void {
     this.store.add(sample.host.id, sample.host.label, sample.takenAt.getTime(), countsRow(sample.counts));
     if (sample.host.id === this.currentHost().id) this.clients.forEach((c) => c.onSample());
+  }
+
+  /** A refresh failed: the history records a gap until samples come back, and the charts show it at once. */
+  private onOutage(message: string): void {
+    const { id } = this.currentHost();
+    const gap = this.store.startGap(id, Date.now(), message);
+    this.clients.forEach((c) => c.onGap(id, gap));
   }
 
   private attachPanel(panel: vscode.WebviewPanel): void {

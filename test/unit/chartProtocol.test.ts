@@ -4,14 +4,16 @@ import { TCP_STATE_NAMES } from '../../src/core/model';
 import { isHostToUiMessage, isSeriesBlock, isUiToHostMessage } from '../../src/shared/chartProtocol';
 
 const series = (t: number[]) => ({ t, values: TCP_STATE_NAMES.map(() => t.map(() => 1)) });
-const history = { type: 'history', hostId: 'local', label: 'box', windowMs: 300_000, retentionMs: 86_400_000, series: series([1, 2]), markers: [] };
+const history = { type: 'history', hostId: 'local', label: 'box', windowMs: 300_000, retentionMs: 86_400_000, series: series([1, 2]), markers: [], gaps: [] };
+const gap = { from: 1, to: 2, message: 'ssh: connect to host db-1 port 22: Connection refused' };
 const marker = { t: 1, kind: 'threshold', state: 'CLOSE_WAIT', label: 'CLOSE_WAIT ≥ 100' };
 
 describe('chart protocol guards', () => {
   it('accepts well-formed host messages', () => {
     assert.ok(isHostToUiMessage(history));
     assert.ok(isHostToUiMessage({ ...history, windowMs: null, markers: [marker] }));
-    assert.ok(isHostToUiMessage({ type: 'append', hostId: 'local', series: series([3]), markers: [] }));
+    assert.ok(isHostToUiMessage({ type: 'append', hostId: 'local', series: series([3]), markers: [], gaps: [] }));
+    assert.ok(isHostToUiMessage({ ...history, gaps: [gap, { from: 5, message: 'timed out' }] }));
   });
 
   it('rejects malformed host messages', () => {
@@ -34,7 +36,11 @@ describe('chart protocol guards', () => {
       { ...history, markers: [{ ...marker, kind: 'info' }] },
       { ...history, markers: [{ ...marker, label: 'x'.repeat(501) }] },
       { ...history, markers: {} },
-      { type: 'append', hostId: 'local', series: series([3]) },
+      { type: 'append', hostId: 'local', series: series([3]), markers: [] },
+      { ...history, gaps: [{ ...gap, to: 0 }] },
+      { ...history, gaps: [{ ...gap, message: 42 }] },
+      { ...history, gaps: [{ from: 'then', message: 'x' }] },
+      { ...history, gaps: {} },
     ];
     for (const message of bad) assert.equal(isHostToUiMessage(message), false, JSON.stringify(message)?.slice(0, 200));
   });

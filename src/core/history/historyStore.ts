@@ -2,7 +2,7 @@ import { downsampleMinMax } from './downsample';
 import { HostHistory } from './hostHistory';
 import type { HistoryFiles } from './persistence';
 import { BYTES_PER_SAMPLE, STATE_COUNT } from './sampleRing';
-import type { HistoryMarker, SeriesBlock } from './types';
+import type { HistoryGap, HistoryMarker, SeriesBlock } from './types';
 
 export interface HistoryLimits {
   retentionMs: number;
@@ -33,6 +33,8 @@ export interface HistoryWindow {
   to: number;
   series: SeriesBlock;
   markers: HistoryMarker[];
+  /** Outages overlapping the window, the one in progress included. */
+  gaps: HistoryGap[];
 }
 
 /**
@@ -88,12 +90,24 @@ export class HistoryStore {
     this.host(hostId).addMarker(marker);
   }
 
+  /** The host could not be read at `t`: its samples stop here until the next one (the chart breaks its lines). */
+  startGap(hostId: string, t: number, message: string): HistoryGap {
+    const history = this.host(hostId);
+    history.startGap(t, message);
+    return history.openGap ?? { from: t, message };
+  }
+
+  /** Ends an outage without a sample (another host was selected, so nothing will come). */
+  endGap(hostId: string, t: number): void {
+    this.hosts.get(hostId)?.endGap(t);
+  }
+
   /** Samples in `[from, to]` (to defaults to the newest), downsampled to about `2 * maxBuckets` rows. */
   window(hostId: string, from: number, maxBuckets: number, to = Number.POSITIVE_INFINITY): HistoryWindow {
     const history = this.host(hostId);
     const newest = history.ring.length > 0 ? history.ring.timeAt(history.ring.length - 1) : from;
     const end = Math.min(to, newest);
-    return { hostId, label: history.label, from, to: end, series: downsampleMinMax(history.ring, from, end, maxBuckets), markers: history.markersIn(from, end) };
+    return { hostId, label: history.label, from, to: end, series: downsampleMinMax(history.ring, from, end, maxBuckets), markers: history.markersIn(from, end), gaps: history.gapsIn(from, to) };
   }
 
   /** CSV of the chosen states between `from` and `to`, every sample at full resolution. */

@@ -1,80 +1,22 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isTcpStateName } from '../model';
-import { HostHistory } from './hostHistory';
-import { STATE_COUNT } from './sampleRing';
-import type { HistoryMarker } from './types';
+import { decodeLog, encodeLog, encodeUnsaved, markSaved } from './historyLog';
+import type { HostHistory } from './hostHistory';
 
-const MAGIC = 'TCPLHIS1';
-const VERSION = 1;
-
-interface FileHeader {
-  version: number;
-  hostId: string;
-  label: string;
-  count: number;
-  stateCount: number;
-  markers: HistoryMarker[];
-}
-
-function isMarker(value: unknown): value is HistoryMarker {
-  if (typeof value !== 'object' || value === null) return false;
-  const m = value as Record<string, unknown>;
-  return typeof m.t === 'number' && Number.isFinite(m.t) && (m.kind === 'threshold' || m.kind === 'leak') && typeof m.state === 'string' && isTcpStateName(m.state) && typeof m.label === 'string';
-}
+/** Rows trimmed from the ring but still in the file, beyond which a save compacts the file. */
+const MIN_WASTE_ROWS = 3600;
 
 /**
- * Binary form of a host's history: magic, a length-prefixed JSON header (host, markers), then
- * each sample's Float64 time and Uint32 counts, little-endian. 24 h at 1 s is 4.5 MB; the same
- * in JSON would be about three times that and much slower to parse.
+ * One append-only log per host in a directory (the extension's global storage). A save appends
+ * what is new (about 3 kB a minute at 1 s); the file is rewritten (temp file + rename, so a
+ * crash keeps the old one) only when the retention has trimmed a quarter of it, or when it is
+ * missing or has a torn tail.
  */
-export function encodeHistory(history: HostHistory): Buffer {
-  const { ring } = history;
-  const header: FileHeader = { version: VERSION, hostId: history.hostId, label: history.label, count: ring.length, stateCount: STATE_COUNT, markers: history.markers };
-  const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
-  const bodyStart = MAGIC.length + 4 + headerBytes.length;
-  const out = Buffer.alloc(bodyStart + ring.length * (8 + 4 * STATE_COUNT));
-  out.write(MAGIC, 0, 'latin1');
-  out.writeUInt32LE(headerBytes.length, MAGIC.length);
-  headerBytes.copy(out, MAGIC.length + 4);
-  let offset = bodyStart;
-  for (let i = 0; i < ring.length; i++) {
-    out.writeDoubleLE(ring.timeAt(i), offset);
-    offset += 8;
-    for (let s = 0; s < STATE_COUNT; s++, offset += 4) out.writeUInt32LE(ring.countAt(i, s), offset);
-  }
-  return out;
-}
-
-/** Reads {@link encodeHistory}'s output; throws on anything malformed or truncated. */
-export function decodeHistory(data: Buffer, maxSamples: number, maxMarkers: number): HostHistory {
-  if (data.length < MAGIC.length + 4 || data.toString('latin1', 0, MAGIC.length) !== MAGIC) throw new Error('not a TCP Lens history file');
-  const headerLength = data.readUInt32LE(MAGIC.length);
-  const bodyStart = MAGIC.length + 4 + headerLength;
-  if (bodyStart > data.length) throw new Error('truncated header');
-  const header = JSON.parse(data.toString('utf8', MAGIC.length + 4, bodyStart)) as Partial<FileHeader>;
-  if (header.version !== VERSION || header.stateCount !== STATE_COUNT) throw new Error(`unsupported history version ${String(header.version)}`);
-  if (typeof header.hostId !== 'string' || typeof header.label !== 'string' || !Number.isInteger(header.count) || !Array.isArray(header.markers)) throw new Error('malformed header');
-  const count = header.count as number;
-  if (data.length !== bodyStart + count * (8 + 4 * STATE_COUNT)) throw new Error('truncated samples');
-  const history = new HostHistory(header.hostId, header.label, maxSamples, maxMarkers);
-  const row = new Array<number>(STATE_COUNT);
-  let offset = bodyStart;
-  for (let i = 0; i < count; i++) {
-    const t = data.readDoubleLE(offset);
-    offset += 8;
-    for (let s = 0; s < STATE_COUNT; s++, offset += 4) row[s] = data.readUInt32LE(offset);
-    history.ring.push(t, row);
-  }
-  for (const m of header.markers) if (isMarker(m)) history.addMarker(m);
-  history.dirty = false;
-  return history;
-}
-
-/** One file per host in a directory (the extension's global storage). */
 export class HistoryFiles {
+  private readonly writing = new Set<string>();
+
   constructor(
     readonly directory: string,
     private readonly maxSamples: number,
@@ -83,10 +25,10 @@ export class HistoryFiles {
 
   /** File name from a hash: host ids are SSH destinations and may hold any character. */
   pathOf(hostId: string): string {
-    return join(this.directory, `history-${createHash('sha256').update(hostId).digest('hex').slice(0, 16)}.bin`);
+    return join(this.directory, `history-${createHash('sha256').update(hostId).digest('hex').slice(0, 16)}.log`);
   }
 
-  /** The saved history, or undefined when there is none; a damaged file throws. */
+  /** The saved history, or undefined when there is none; a damaged file throws (a torn tail does not). */
   load(hostId: string): HostHistory | undefined {
     let data: Buffer;
     try {
@@ -95,25 +37,61 @@ export class HistoryFiles {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    const history = decodeHistory(data, this.maxSamples, this.maxMarkers);
+    const { history } = decodeLog(data, this.maxSamples, this.maxMarkers);
     return history.hostId === hostId ? history : undefined;
   }
 
-  /** Writes to a temporary file and renames it, so a crash mid-write keeps the previous file. */
+  /** Appends what is new, or compacts; a second save of a host still being written waits for the next one. */
   async save(history: HostHistory): Promise<void> {
+    if (this.writing.has(history.hostId)) return;
     const path = this.pathOf(history.hostId);
-    await mkdir(this.directory, { recursive: true });
-    history.dirty = false;
-    await writeFile(`${path}.tmp`, encodeHistory(history));
-    await rename(`${path}.tmp`, path);
+    const plan = this.plan(history);
+    this.writing.add(history.hostId);
+    try {
+      await mkdir(this.directory, { recursive: true });
+      if (plan.rewrite) {
+        await writeFile(`${path}.tmp`, plan.bytes);
+        await rename(`${path}.tmp`, path);
+      } else {
+        await appendFile(path, plan.bytes);
+      }
+    } catch (err) {
+      history.unsaved.rewrite = true;
+      throw err;
+    } finally {
+      this.writing.delete(history.hostId);
+    }
   }
 
-  /** For shutdown, when there is no later turn of the event loop to finish an async write. */
+  /** For shutdown and eviction, when there is no later turn of the event loop to finish an async write. */
   saveSync(history: HostHistory): void {
     const path = this.pathOf(history.hostId);
+    // An async compaction in flight would rename its file over our append: write whole, elsewhere.
+    const busy = this.writing.has(history.hostId);
+    if (busy) history.unsaved.rewrite = true;
+    const plan = this.plan(history);
     mkdirSync(this.directory, { recursive: true });
-    history.dirty = false;
-    writeFileSync(`${path}.tmp`, encodeHistory(history));
-    renameSync(`${path}.tmp`, path);
+    try {
+      if (plan.rewrite) {
+        const temp = `${path}.${busy ? 'sync' : ''}tmp`;
+        writeFileSync(temp, plan.bytes);
+        renameSync(temp, path);
+      } else {
+        appendFileSync(path, plan.bytes);
+      }
+    } catch (err) {
+      history.unsaved.rewrite = true;
+      throw err;
+    }
+  }
+
+  /** Encodes the save and marks the history saved now, so samples added meanwhile wait for the next save. */
+  private plan(history: HostHistory): { rewrite: boolean; bytes: Buffer } {
+    const { unsaved, ring } = history;
+    const waste = unsaved.rowsInFile + unsaved.samples - ring.length;
+    const rewrite = unsaved.rewrite || waste >= Math.max(MIN_WASTE_ROWS, ring.length / 4);
+    const bytes = rewrite ? encodeLog(history) : encodeUnsaved(history);
+    markSaved(history, rewrite ? ring.length : Math.min(unsaved.samples, ring.length), rewrite);
+    return { rewrite, bytes };
   }
 }

@@ -43,10 +43,13 @@ export class SampleRing {
 
   /**
    * Appends a sample (`row` from {@link countsRow}). A time earlier than the newest sample means the clock went back: the
-   * samples after it are dropped so the ring stays ordered for binary search.
+   * samples after it are dropped so the ring stays ordered for binary search. Returns how many
+   * were dropped that way.
    */
-  push(t: number, row: ArrayLike<number>): void {
+  push(t: number, row: ArrayLike<number>): number {
+    const before = this.size;
     while (this.size > 0 && this.timeAt(this.size - 1) > t) this.size--;
+    const clockBack = before - this.size;
     if (this.size === this.times.length) {
       if (this.size < this.maxCapacity) this.grow();
       else this.dropFirst(1);
@@ -56,6 +59,7 @@ export class SampleRing {
     const base = slot * STATE_COUNT;
     for (let s = 0; s < STATE_COUNT; s++) this.counts[base + s] = Math.max(0, Math.round(row[s] ?? 0));
     this.size++;
+    return clockBack;
   }
 
   /** Time (ms since epoch) of the i-th oldest sample. */

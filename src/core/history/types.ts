@@ -18,3 +18,13 @@ export interface HistoryMarker {
   /** Short text shown at the line. */
   label: string;
 }
+
+/** A stretch without samples because the host could not be read (an SSH host dropped, sshd stopped). */
+export interface HistoryGap {
+  /** When the failure was seen. */
+  from: number;
+  /** When samples came back; absent while the outage lasts. */
+  to?: number;
+  /** The collector's error, shown as "no data: <message>". */
+  message: string;
+}
