@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import net from 'node:net';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -166,5 +166,44 @@ describe('SSH collector against a real sshd in a network namespace', { skip, tim
     }
     assert.deepEqual(after, before);
     assert.equal(collector.sessionsOpened, 2);
+  });
+
+  // Last: the extra process below leaves sockets in the namespace that other tests would count.
+  it('shows command lines and walks fds only for processes that can hold a new socket', async () => {
+    const collector = open(SSH_HOSTS.good);
+    const first = await collector.snapshot(undefined, { processes: true });
+    // The first refresh of a session walks every process once.
+    assert.deepEqual(collector.lastAttribution, { pidsWalked: 0, fullWalks: 1, infosFetched: collector.lastAttribution!.infosFetched });
+    const firstBytes = collector.lastRefresh!.bytes;
+    const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
+    const owned = first.connections.filter((c) => c.pid === child.pid);
+    assert.ok(owned.length > 0);
+    for (const c of owned) assert.equal(c.commandLine, cmdline(child.pid));
+
+    // Nothing new: no fd listing, no process info, only the tables and the pid list.
+    const second = await collector.snapshot(undefined, { processes: true });
+    assert.deepEqual(collector.lastAttribution, { pidsWalked: 0, fullWalks: 0, infosFetched: 0 });
+    assert.ok(collector.lastRefresh!.bytes < firstBytes, `${collector.lastRefresh!.bytes} >= ${firstBytes} bytes`);
+    assert.deepEqual(
+      second.connections.filter((c) => c.pid === child.pid).map((c) => [key(c), c.commandLine]),
+      owned.map((c) => [key(c), c.commandLine]),
+    );
+
+    // A new process with new sockets: only the processes started since are walked.
+    const other = await startStatesChild(['127.0.0.1'], sshd.ns.exec);
+    try {
+      const third = await collector.snapshot(undefined, { processes: true });
+      const cost = collector.lastAttribution!;
+      assert.equal(cost.fullWalks, 0);
+      assert.ok(cost.pidsWalked > 0 && cost.pidsWalked < 10, `walked ${cost.pidsWalked} processes`);
+      assert.equal(cost.infosFetched, 1);
+      const byKey = new Map(third.connections.map((c) => [key(c), c]));
+      for (const e of other.expected.filter((x) => x.owned)) {
+        const c = byKey.get(key(e));
+        assert.deepEqual([c?.pid, c?.process, c?.commandLine], [other.pid, 'node', cmdline(other.pid)], key(e));
+      }
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -8,7 +8,7 @@ import { classifySshFailure } from '../../src/core/ssh/sshErrors';
 const TOKEN = 'abc123';
 const stream = [
   'motd noise\n',
-  `\n@@TCPLENS ${TOKEN} HELLO Linux le 1 web 1\n`,
+  `\n@@TCPLENS ${TOKEN} HELLO Linux le 1 4242 web 1\n`,
   `\n@@TCPLENS ${TOKEN} BEGIN f\n`,
   `\n@@TCPLENS ${TOKEN} SEC T4\n`,
   '  sl  local_address\n   0: 0100007F:1F90 00000000:0000 0A\n',
@@ -29,12 +29,12 @@ function frames(chunkSize: number): Frame[] {
 describe('frames from the remote script', () => {
   it('splits at marker lines whatever the chunking, and ignores markers with another token', () => {
     const whole = frames(1 << 20);
-    assert.deepEqual(whole.map((f) => f.line), ['HELLO Linux le 1 web 1', 'BEGIN f', 'SEC T4', 'SEC T6', 'END 0']);
+    assert.deepEqual(whole.map((f) => f.line), ['HELLO Linux le 1 4242 web 1', 'BEGIN f', 'SEC T4', 'SEC T6', 'END 0']);
     assert.equal(whole[3].body.toString(), '  sl  local_address\n   0: 0100007F:1F90 00000000:0000 0A\n\n@@TCPLENS wrong END 0\n');
     for (const size of [1, 2, 7, 13]) {
       assert.deepEqual(frames(size).map((f) => [f.line, f.body.toString()]), whole.map((f) => [f.line, f.body.toString()]), `chunks of ${size}`);
     }
-    assert.deepEqual(parseHello('Linux le 1 web 1'), { os: 'Linux', littleEndian: true, hasAwk: true, nodeName: 'web 1' });
+    assert.deepEqual(parseHello('Linux le 1 4242 web 1'), { os: 'Linux', littleEndian: true, hasAwk: true, shellPid: 4242, nodeName: 'web 1' });
   });
 
   it('reads awk counts by kernel state code', () => {

@@ -47,49 +47,5 @@ export function remoteLinuxConnections(sections: Sections, hello: RemoteHello, h
     parseConnections(body, body.length, { family: t.family, littleEndian: hello.littleEndian }, connections, cache, problems, true);
     warnings.push(...problems.toMessages(`${host}:${t.file}`));
   }
-  warnings.push(...attribute(connections, sections, host));
   return { connections, warnings };
-}
-
-/**
- * Applies the remote fd walk: `P pid` starts a process, the lines after it are its socket
- * inodes, `D pid` is a process whose descriptors we may not read.
- */
-function attribute(connections: Connection[], sections: Sections, host: string): string[] {
-  const fdText = sections.get('FD')?.toString('utf8');
-  if (fdText === undefined) return [];
-  const ownerOfInode = new Map<number, number>();
-  const unreadable = new Set<string>();
-  let pid = 0;
-  for (const line of fdText.split('\n')) {
-    if (line.startsWith('P ')) pid = Number(line.slice(2));
-    else if (line.startsWith('D ')) unreadable.add(line);
-    else if (/^\d+$/.test(line) && pid > 0) ownerOfInode.set(Number(line), pid);
-  }
-  const names = new Map<number, string>();
-  for (const line of sections.get('COMM')?.toString('utf8').split('\n') ?? []) {
-    // "/proc/PID name": the script leaves the prefix on, sh has no cheap way to cut it.
-    const space = line.indexOf(' ');
-    if (space > 6 && line.startsWith('/proc/')) names.set(Number(line.slice(6, space)), line.slice(space + 1));
-  }
-  let hidden = 0;
-  for (const c of connections) {
-    if (c.inode === 0) {
-      c.owner = 'kernel';
-      continue;
-    }
-    const owner = ownerOfInode.get(c.inode);
-    if (owner !== undefined) {
-      c.pid = owner;
-      c.process = names.get(owner) ?? `pid ${owner}`;
-      c.owner = 'known';
-    } else if (unreadable.size > 0) {
-      c.owner = 'hidden';
-      hidden++;
-    }
-  }
-  if (hidden === 0) return [];
-  return [
-    `${host}: ${hidden} socket(s) belong to processes the SSH user cannot inspect (${unreadable.size} process(es) unreadable): owner not visible, log in as a user with more privileges to see them.`,
-  ];
 }

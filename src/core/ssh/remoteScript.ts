@@ -4,8 +4,17 @@
  * Shells such as dash read a script from a pipe in blocks, so the script is one function that
  * runs only after it was read whole, and says READY before anything more is sent. Then comes a
  * random token that makes the frame markers unforgeable by socket or process data, and one
- * request per line ("c" counts, "t" tables, "f" tables and process owners, "q" quit), answered
- * with marker lines:  @@TCPLENS <token> BEGIN|SEC <name>|END <status>.
+ * request per line, answered with marker lines:  @@TCPLENS <token> BEGIN|SEC <name>|END <status>.
+ *   c            counts per state (awk on the remote side when there is one)
+ *   t            the tables
+ *   f            the tables and the live pids (Linux), netstat with pids (macOS)
+ *   s PID...     the socket inodes of these processes' fds (Linux)
+ *   F            the socket inodes of every process's fds (Linux)
+ *   i PID...     name and command line of these processes (Linux)
+ *   q            quit
+ * The client keeps the inode-to-pid map, so the fd walk (the expensive part) covers only the
+ * processes that can hold a socket it has not seen (see remoteProcesses.ts). PID arguments are
+ * numbers the client read from this host; the script still drops anything that is not digits.
  * Every command inside the loop reads /dev/null, never the request stream.
  */
 export const REMOTE_SCRIPT = String.raw`tcplens_main() {
@@ -19,11 +28,16 @@ if [ "$os" = Linux ]; then
 fi
 a=0; command -v awk >/dev/null 2>&1 && a=1
 f=/proc/net/tcp; [ -r /proc/net/tcp6 ] && f="$f /proc/net/tcp6"
-m HELLO "$os" "$e" "$a" "$(uname -n 2>/dev/null </dev/null)"
+m HELLO "$os" "$e" "$a" "$$" "$(uname -n 2>/dev/null </dev/null)"
+# ls prints "DIR:" before each listing only when given several operands; /proc/0 never exists.
+w() { ls -l /proc/0/fd "$@" 2>&1 </dev/null | sed -n -e 's|^/proc/\([0-9]*\)/fd:$|P \1|p' -e 's|.*socket:\[\([0-9]*\)\]$|\1|p' -e 's|.*/proc/\([0-9]*\)/fd.*ermission denied.*|D \1|p'; }
 while IFS= read -r q; do
   [ "$q" = q ] && exit 0
-  m BEGIN "$q"
-  case $os:$q in
+  set -f; set -- $q; set +f; k=$1; shift
+  m BEGIN "$k"
+  d=; g=
+  for p; do case $p in ''|*[!0-9]*) ;; *) d="$d $p"; g="$g /proc/$p/fd" ;; esac; done
+  case $os:$k in
   Linux:c)
     if [ $a = 1 ]; then
       m SEC COUNTS; awk 'FNR>1{n[$4]++}END{for(k in n)print k,n[k]}' $f </dev/null
@@ -32,12 +46,18 @@ while IFS= read -r q; do
     fi ;;
   Linux:[ft])
     m SEC T4; cat /proc/net/tcp </dev/null; m SEC T6; cat /proc/net/tcp6 2>/dev/null </dev/null
-    if [ "$q" = f ]; then
-      m SEC FD
-      ls -l /proc/[0-9]*/fd 2>&1 </dev/null | sed -n -e 's|^/proc/\([0-9]*\)/fd:$|P \1|p' -e 's|.*socket:\[\([0-9]*\)\]$|\1|p' -e 's|.*/proc/\([0-9]*\)/fd.*ermission denied.*|D \1|p'
-      m SEC COMM
-      for d in /proc/[0-9]*; do IFS= read -r c 2>/dev/null <"$d/comm" && printf '%s %s\n' "$d" "$c"; done
-    fi ;;
+    if [ "$k" = f ]; then m SEC PIDS; echo /proc/[0-9]*; fi ;;
+  Linux:s)
+    m SEC FD; if [ -n "$g" ]; then w $g; fi ;;
+  Linux:F)
+    m SEC FD; w /proc/[0-9]*/fd ;;
+  Linux:i)
+    m SEC INFO
+    for p in $d; do
+      IFS= read -r c 2>/dev/null <"/proc/$p/comm" || continue
+      printf 'C %s %s\nA %s ' "$p" "$c" "$p"
+      tr '\000\n' '  ' <"/proc/$p/cmdline" 2>/dev/null | cut -b 1-1000; echo
+    done ;;
   Darwin:[ct]) m SEC NETSTAT; netstat -an -p tcp </dev/null ;;
   Darwin:f) m SEC NETSTAT_V; netstat -anv -p tcp </dev/null ;;
   FreeBSD:[cft]) m SEC NETSTAT; netstat -an -p tcp </dev/null ;;
@@ -64,12 +84,14 @@ export interface RemoteHello {
   littleEndian: boolean;
   /** awk counts states remotely, so a counts refresh sends a few bytes instead of the table. */
   hasAwk: boolean;
+  /** The remote shell's pid: its /proc/PID/stat tells what the loop has cost the host. */
+  shellPid: number;
   nodeName: string;
 }
 
 export function parseHello(args: string): RemoteHello {
-  const [os = '', endian = '-', awk = '0', ...name] = args.split(' ');
-  return { os, littleEndian: endian !== 'be', hasAwk: awk === '1', nodeName: name.join(' ') };
+  const [os = '', endian = '-', awk = '0', pid = '0', ...name] = args.split(' ');
+  return { os, littleEndian: endian !== 'be', hasAwk: awk === '1', shellPid: Number(pid) || 0, nodeName: name.join(' ') };
 }
 
 export function isSupportedOs(os: string): os is RemoteOs {

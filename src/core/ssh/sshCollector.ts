@@ -4,6 +4,7 @@ import { AddressCache } from '../linux/procNetTcp';
 import { parseBsdNetstat } from '../platforms/bsdNetstat';
 import type { SshTarget } from './hostString';
 import { remoteLinuxConnections, remoteLinuxCounts } from './remoteLinux';
+import { parseLivePids, RemoteProcessCache, type AttributionCost } from './remoteProcesses';
 import { isSupportedOs } from './remoteScript';
 import type { SshOptions } from './sshCommand';
 import { unsupportedOs } from './sshErrors';
@@ -30,6 +31,7 @@ export class SshCollector implements Collector {
   /** Every byte read from the remote side over all sessions. */
   bytesReceived = 0;
   lastRefresh: RefreshCost | undefined;
+  private bytesBefore = 0;
   /** How many sessions were opened (1 + reconnects). */
   sessionsOpened = 0;
   private session: SshSession | undefined;
@@ -38,6 +40,8 @@ export class SshCollector implements Collector {
   private backoffMs = 0;
   private lastFailure: CollectorError | undefined;
   private readonly addresses = new AddressCache();
+  /** Process attribution remembered for the current session only. */
+  private processCache: { session: SshSession; cache: RemoteProcessCache } | undefined;
   private disposed = false;
 
   constructor(
@@ -68,10 +72,31 @@ export class SshCollector implements Collector {
     const { sections, session } = await this.request(options.processes ? 'f' : 't', signal);
     const hello = session.hello!;
     const takenAt = new Date();
-    const parsed =
-      hello.os === 'Linux' ? remoteLinuxConnections(sections, hello, this.target.id, this.addresses) : this.parseNetstat(sections);
-    if (!options.processes) for (const c of parsed.connections) if (c.owner === 'known') unsetOwner(c);
-    return { host: this.host, takenAt, connections: parsed.connections, warnings: parsed.warnings };
+    if (hello.os !== 'Linux') {
+      const parsed = this.parseNetstat(sections);
+      if (!options.processes) for (const c of parsed.connections) if (c.owner === 'known') unsetOwner(c);
+      return { host: this.host, takenAt, connections: parsed.connections, warnings: parsed.warnings };
+    }
+    const { connections, warnings } = remoteLinuxConnections(sections, hello, this.target.id, this.addresses);
+    if (options.processes) {
+      const started = performance.now();
+      const cost = this.lastRefresh!;
+      const more = (line: RequestKind) => this.sessionRequest(session, line, signal);
+      warnings.push(...(await this.cacheFor(session).attribute(connections, parseLivePids(sections), more, this.target.id)));
+      // The refresh includes the fd walks and info requests it needed.
+      this.lastRefresh = { latencyMs: cost.latencyMs + performance.now() - started, bytes: this.bytesReceived - this.bytesBefore };
+    }
+    return { host: this.host, takenAt, connections, warnings };
+  }
+
+  /** What the last snapshot's process attribution asked the host for (Linux hosts). */
+  get lastAttribution(): AttributionCost | undefined {
+    return this.processCache?.cache.lastCost;
+  }
+
+  /** The remote shell loop's pid on its host, for measuring what it costs there. */
+  get remoteShellPid(): number | undefined {
+    return this.session?.hello?.shellPid || undefined;
   }
 
   dispose(): void {
@@ -90,14 +115,28 @@ export class SshCollector implements Collector {
 
   private async request(kind: RequestKind, signal?: AbortSignal): Promise<{ sections: Sections; session: SshSession }> {
     const session = await this.ensureSession(signal);
-    const before = session.bytesReceived;
+    this.bytesBefore = this.bytesReceived;
     const started = performance.now();
-    const sections = await session.request(kind, signal);
-    this.lastRefresh = { latencyMs: performance.now() - started, bytes: session.bytesReceived - before };
-    this.bytesReceived += this.lastRefresh.bytes;
-    const error = sections.get('ERROR');
-    if (error) throw new CollectorError('protocol', `"${this.target.id}": ${error.toString('utf8').trim()}`);
+    const sections = await this.sessionRequest(session, kind, signal);
+    this.lastRefresh = { latencyMs: performance.now() - started, bytes: this.bytesReceived - this.bytesBefore };
     return { sections, session };
+  }
+
+  private async sessionRequest(session: SshSession, kind: RequestKind, signal?: AbortSignal): Promise<Sections> {
+    const before = session.bytesReceived;
+    try {
+      const sections = await session.request(kind, signal);
+      const error = sections.get('ERROR');
+      if (error) throw new CollectorError('protocol', `"${this.target.id}": ${error.toString('utf8').trim()}`);
+      return sections;
+    } finally {
+      this.bytesReceived += session.bytesReceived - before;
+    }
+  }
+
+  private cacheFor(session: SshSession): RemoteProcessCache {
+    if (this.processCache?.session !== session) this.processCache = { session, cache: new RemoteProcessCache() };
+    return this.processCache.cache;
   }
 
   private async ensureSession(signal?: AbortSignal): Promise<SshSession> {

@@ -10,8 +10,8 @@ import { classifySshFailure } from './sshErrors';
 /** What the remote script sent for one request: its `SEC` sections by name. */
 export type Sections = Map<string, Buffer>;
 
-/** Request codes the remote script knows. */
-export type RequestKind = 'c' | 't' | 'f';
+/** Request codes the remote script knows (see remoteScript.ts); `s` and `i` take pids. */
+export type RequestKind = 'c' | 't' | 'f' | 'F' | `s ${string}` | `i ${string}`;
 
 interface Pending {
   kind: RequestKind;
@@ -75,6 +75,7 @@ export class SshSession {
   /** Sends one request; resolves with its sections, in the order requests were made. */
   request(kind: RequestKind, signal?: AbortSignal): Promise<Sections> {
     if (this.failure) return Promise.reject(this.failure);
+    if (!/^[a-zA-Z]( \d+)*$/.test(kind)) return Promise.reject(new CollectorError('protocol', `Not a request line: "${kind.slice(0, 40)}"`));
     return new Promise<Sections>((resolve, reject) => {
       const entry: Pending = { kind, resolve, reject, abandoned: false };
       const onAbort = () => {

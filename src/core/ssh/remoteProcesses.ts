@@ -1,0 +1,197 @@
+import type { Connection } from '../model';
+import type { ProcessInfo } from '../linux/processes';
+import type { RequestKind, Sections } from './sshSession';
+
+/** Sends one request line to the remote script and returns its sections. */
+export type RemoteRequest = (line: RequestKind) => Promise<Sections>;
+
+const MAX_COMMAND_LINE = 1000;
+/** Keeps one request line (and the remote `ls` argument list) far below any ARG_MAX. */
+const PIDS_PER_REQUEST = 2000;
+
+/** What attributing one snapshot cost: how many fd walks of each kind went over the wire. */
+export interface AttributionCost {
+  /** Processes whose fds were listed one by one (`s` requests). */
+  pidsWalked: number;
+  /** Whole-host fd walks (`F` requests). */
+  fullWalks: number;
+  /** Processes whose name and command line were fetched (`i` requests). */
+  infosFetched: number;
+}
+
+/** "/proc/1 /proc/42 ..." from the `f` request's PIDS section. */
+export function parseLivePids(sections: Sections): Set<number> {
+  const pids = new Set<number>();
+  for (const word of sections.get('PIDS')?.toString('utf8').split(/\s+/) ?? []) {
+    if (/^\/proc\/\d+$/.test(word)) pids.add(Number(word.slice(6)));
+  }
+  return pids;
+}
+
+/** Control characters in a command line would break rows and terminals; spaces keep its words apart. */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]/g, ' ').trimEnd();
+}
+
+/**
+ * The remote twin of ProcessResolver: maps socket inodes to the host's processes, remembering
+ * what earlier walks found, so a refresh in which no socket is new sends no fd listing at all.
+ * New sockets are searched for in processes started since the last walk, then in the processes
+ * already known to own sockets, and only then in every process. Names and command lines are
+ * fetched once per process. One instance belongs to one session: pids mean nothing after a
+ * reconnect (the host may have rebooted).
+ */
+export class RemoteProcessCache {
+  private readonly ownerOfInode = new Map<number, number>();
+  private readonly processes = new Map<number, ProcessInfo>();
+  private readonly scannedPids = new Set<number>();
+  /** Inodes a full walk could not find; not searched again while they live. */
+  private notFound = new Set<number>();
+  private readonly unreadablePids = new Set<number>();
+  lastCost: AttributionCost = { pidsWalked: 0, fullWalks: 0, infosFetched: 0 };
+
+  /** Fills pid/process/commandLine/owner of every connection; returns warnings for the user. */
+  async attribute(connections: Connection[], livePids: Set<number>, request: RemoteRequest, host: string): Promise<string[]> {
+    const cost: AttributionCost = { pidsWalked: 0, fullWalks: 0, infosFetched: 0 };
+    this.lastCost = cost;
+    const wanted = new Set<number>();
+    for (const c of connections) if (c.inode !== 0) wanted.add(c.inode);
+    this.forgetDead(livePids);
+
+    let missing = this.missing(wanted, livePids);
+    if (missing.size > 0) {
+      if (this.scannedPids.size === 0) {
+        await this.fullWalk(request, livePids, cost);
+      } else {
+        const owners = new Set([...this.ownerOfInode.values()].filter((pid) => livePids.has(pid)));
+        const stages = [[...livePids].filter((pid) => !this.scannedPids.has(pid)), [...owners]];
+        for (const pids of stages) {
+          if (pids.length === 0) continue;
+          await this.walk(request, pids, cost);
+          missing = this.missing(wanted, livePids);
+          if (missing.size === 0) break;
+        }
+        if (missing.size > 0) await this.fullWalk(request, livePids, cost);
+      }
+      this.notFound = this.missing(wanted, livePids);
+    } else {
+      for (const inode of this.notFound) if (!wanted.has(inode)) this.notFound.delete(inode);
+    }
+    this.pruneTo(wanted);
+    await this.fetchInfo(connections, request, cost);
+    return this.apply(connections, livePids, host);
+  }
+
+  private forgetDead(livePids: Set<number>): void {
+    for (const pid of this.scannedPids) {
+      if (livePids.has(pid)) continue;
+      this.scannedPids.delete(pid);
+      this.processes.delete(pid);
+      this.unreadablePids.delete(pid);
+    }
+  }
+
+  private missing(wanted: Set<number>, livePids: Set<number>): Set<number> {
+    const missing = new Set<number>();
+    for (const inode of wanted) {
+      if (this.notFound.has(inode)) continue;
+      const pid = this.ownerOfInode.get(inode);
+      if (pid === undefined || !livePids.has(pid)) missing.add(inode);
+    }
+    return missing;
+  }
+
+  private async walk(request: RemoteRequest, pids: number[], cost: AttributionCost): Promise<void> {
+    for (let i = 0; i < pids.length; i += PIDS_PER_REQUEST) {
+      const batch = pids.slice(i, i + PIDS_PER_REQUEST);
+      for (const pid of batch) this.scannedPids.add(pid);
+      this.readFdWalk(await request(`s ${batch.join(' ')}`));
+      cost.pidsWalked += batch.length;
+    }
+  }
+
+  private async fullWalk(request: RemoteRequest, livePids: Set<number>, cost: AttributionCost): Promise<void> {
+    for (const pid of livePids) this.scannedPids.add(pid);
+    this.readFdWalk(await request('F'));
+    cost.fullWalks++;
+  }
+
+  /** `P pid` starts a process, the lines after it are its socket inodes, `D pid` is unreadable. */
+  private readFdWalk(sections: Sections): void {
+    let pid = 0;
+    for (const line of sections.get('FD')?.toString('utf8').split('\n') ?? []) {
+      if (line.startsWith('P ')) {
+        pid = Number(line.slice(2));
+        this.unreadablePids.delete(pid);
+      } else if (line.startsWith('D ')) {
+        this.unreadablePids.add(Number(line.slice(2)));
+      } else if (/^\d+$/.test(line) && pid > 0) {
+        this.ownerOfInode.set(Number(line), pid);
+      }
+    }
+  }
+
+  /** Name and command line, once per owning process: they cost two forks each on the host. */
+  private async fetchInfo(connections: Connection[], request: RemoteRequest, cost: AttributionCost): Promise<void> {
+    const need = new Set<number>();
+    for (const c of connections) {
+      const pid = c.inode === 0 ? undefined : this.ownerOfInode.get(c.inode);
+      if (pid !== undefined && !this.processes.has(pid)) need.add(pid);
+    }
+    const pids = [...need];
+    for (let i = 0; i < pids.length; i += PIDS_PER_REQUEST) {
+      const batch = pids.slice(i, i + PIDS_PER_REQUEST);
+      const names = new Map<number, string>();
+      for (const line of (await request(`i ${batch.join(' ')}`)).get('INFO')?.toString('utf8').split('\n') ?? []) {
+        const match = /^([CA]) (\d+) ?(.*)$/.exec(line);
+        if (!match) continue;
+        const pid = Number(match[2]);
+        if (match[1] === 'C') {
+          names.set(pid, printable(match[3]));
+          continue;
+        }
+        const name = names.get(pid);
+        if (name === undefined) continue;
+        let commandLine = printable(match[3]);
+        if (commandLine.length >= MAX_COMMAND_LINE) commandLine = `${commandLine.slice(0, MAX_COMMAND_LINE)}…`;
+        this.processes.set(pid, { pid, name, commandLine: commandLine || `[${name}]` });
+      }
+      cost.infosFetched += batch.length;
+    }
+  }
+
+  private pruneTo(wanted: Set<number>): void {
+    if (this.ownerOfInode.size <= wanted.size * 2 + 1024) return;
+    for (const inode of this.ownerOfInode.keys()) if (!wanted.has(inode)) this.ownerOfInode.delete(inode);
+  }
+
+  private apply(connections: Connection[], livePids: Set<number>, host: string): string[] {
+    let hidden = 0;
+    for (const c of connections) {
+      if (c.inode === 0) {
+        c.owner = 'kernel';
+        continue;
+      }
+      const owner = this.ownerOfInode.get(c.inode);
+      const pid = owner !== undefined && livePids.has(owner) ? owner : undefined;
+      const info = pid === undefined ? undefined : this.processes.get(pid);
+      if (pid !== undefined) {
+        c.pid = pid;
+        // A process that exited between the walk and the info request keeps its pid.
+        c.process = info?.name ?? `pid ${pid}`;
+        if (info) c.commandLine = info.commandLine;
+        c.owner = 'known';
+      } else if (this.unreadablePids.size > 0) {
+        c.owner = 'hidden';
+        hidden++;
+      } else {
+        c.owner = 'unresolved';
+      }
+    }
+    if (hidden === 0) return [];
+    return [
+      `${host}: ${hidden} socket(s) belong to processes the SSH user cannot inspect (${this.unreadablePids.size} process(es) unreadable): owner not visible, log in as a user with more privileges to see them.`,
+    ];
+  }
+}
