@@ -1,7 +1,9 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
+import { fieldOf, textOf } from './cFamilyTree';
+import type { LightNode } from './cFamilyTree';
 import type { LanguageRules, LeakFinding, LeakLanguage } from '../types';
-import type { BindingUse, ExitSyntax, ReferenceMeaning, SocketUse, TreeIndex, UseSummary } from './scope';
-import { climbThrough, closingNodes, earlyReturn, earlyReturnMessage, indexTree, nearestAncestor, rangeOf, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
+import type { BindingUse, ExitSyntax, IndexSpec, ReferenceMeaning, SocketUse, TreeIndex, UseSummary } from './scope';
+import { climbThrough, closingNodes, descendantsOfType, earlyReturn, earlyReturnMessage, indexTree, nearestAncestor, optText, rangeOf, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
 
 const FUNCTION_TYPES = new Set([
   'function_declaration', 'function_expression', 'arrow_function', 'method_definition',
@@ -24,6 +26,7 @@ const NON_OWNING_CALLS = new Set([
   'log', 'debug', 'info', 'warn', 'error', 'trace', 'assert', 'ok', 'equal', 'strictEqual',
   'once', 'inspect', 'format', 'String', 'stringify', 'isIP', 'clearTimeout', 'delete', 'indexOf', 'includes', 'has',
 ]);
+const IMPORT_CLAUSES = new Set(['namespace_import', 'import_clause', 'import_specifier']);
 const SOCKET_MODULES = new Set(['net', 'tls', 'dgram', 'http', 'https']);
 
 type AcquisitionKind = 'client' | 'response' | 'accepted' | 'accepted-half-open';
@@ -32,10 +35,10 @@ interface Acquisition {
   kind: AcquisitionKind;
   name: string;
   /** The node that declares the binding (excluded from its own references). */
-  declaration: SyntaxNode;
-  scope: SyntaxNode;
+  declaration: LightNode;
+  scope: LightNode;
   /** Where the lens goes. */
-  site: SyntaxNode;
+  site: LightNode;
 }
 
 /** Which module a local name stands for, and the module member a bare imported name stands for. */
@@ -47,8 +50,10 @@ interface ModuleNames {
 /** Rules for JavaScript, TypeScript and TSX (one grammar family, same Node APIs). */
 export const javascriptRules: LanguageRules = {
   languages: ['javascript', 'typescript', 'tsx'],
-  analyze(root: SyntaxNode, language: LeakLanguage, source: string): LeakFinding[] {
-    const index = indexTree(root, source, { types: INDEXED_TYPES, identifierTypes: IDENTIFIER_TYPES, keep: mayMatter });
+  analyze(tree: SyntaxNode, language: LeakLanguage, source: string): LeakFinding[] {
+    if (!MENTIONS_SOCKET_MODULE.test(source)) return [];
+    const index = indexTree(tree, source, INDEX_SPEC);
+    const root = index.root;
     const names = moduleNames(index);
     const functions = namedFunctions(index);
     const acquisitions = findAcquisitions(root, index, names, functions);
@@ -61,6 +66,9 @@ export const javascriptRules: LanguageRules = {
   },
 };
 
+/** Every acquisition goes through one of these modules: a file that never names one has nothing to report. */
+const MENTIONS_SOCKET_MODULE = /\b(?:net|tls|dgram|https?)\b/;
+
 /** Callee names any rule looks at, checked on the call's text before a node is made. */
 const INTERESTING_CALLEE = /(?:^|[.\s])(?:connect|createConnection|Socket|TLSSocket|createSocket|createServer|Server|get|request|require|on|once|addListener|prependListener|prependOnceListener)\s*(?:<[^(]*>)?\s*\($/;
 
@@ -70,41 +78,49 @@ function mayMatter(type: string, head: string): boolean {
   return paren > 0 && INTERESTING_CALLEE.test(head.slice(0, paren + 1));
 }
 
+const INDEX_SPEC: IndexSpec = {
+  types: INDEXED_TYPES,
+  identifierTypes: IDENTIFIER_TYPES,
+  opaque: new Set(['comment', 'string', 'regex']),
+  fieldless: new Set(['program', 'statement_block', 'arguments', 'expression_statement', 'formal_parameters', 'array']),
+  keep: mayMatter,
+};
+
 function moduleNames(index: TreeIndex): ModuleNames {
+  const src = index.source;
   const modules = new Map<string, string>([...SOCKET_MODULES].map((m) => [m, m]));
   const members = new Map<string, { module: string; member: string }>();
   for (const decl of index.byType.get('variable_declarator') ?? []) {
-    const value = decl.childForFieldName('value');
-    const target = decl.childForFieldName('name');
-    const module = value && requiredModule(value);
+    const value = fieldOf(decl, 'value');
+    const target = fieldOf(decl, 'name');
+    const module = value && requiredModule(value, src);
     if (!module || !target) continue;
-    if (target.type === 'identifier') modules.set(target.text, module);
+    if (target.type === 'identifier') modules.set(textOf(target, src), module);
     else if (target.type === 'object_pattern') {
-      for (const p of target.namedChildren) {
-        if (p?.type === 'shorthand_property_identifier_pattern') members.set(p.text, { module, member: p.text });
+      for (const p of target.children) {
+        if (p?.type === 'shorthand_property_identifier_pattern') members.set(textOf(p, src), { module, member: textOf(p, src) });
         if (p?.type === 'pair_pattern') {
-          const key = p.childForFieldName('key');
-          const local = p.childForFieldName('value');
-          if (key && local?.type === 'identifier') members.set(local.text, { module, member: key.text });
+          const key = fieldOf(p, 'key');
+          const local = fieldOf(p, 'value');
+          if (key && local?.type === 'identifier') members.set(textOf(local, src), { module, member: textOf(key, src) });
         }
       }
     }
   }
   for (const imp of index.byType.get('import_statement') ?? []) {
-    const module = moduleId(imp.childForFieldName('source')?.text ?? '');
+    const module = moduleId(optText(fieldOf(imp, 'source'), src) ?? '');
     if (!SOCKET_MODULES.has(module)) continue;
-    for (const n of imp.descendantsOfType(['namespace_import', 'import_clause', 'import_specifier'])) {
-      if (!n) continue;
+    for (const n of descendantsOfType(imp, IMPORT_CLAUSES)) {
       if (n.type === 'namespace_import') {
-        const id = n.namedChildren.find((c) => c?.type === 'identifier');
-        if (id) modules.set(id.text, module);
+        const id = n.children.find((c) => c?.type === 'identifier');
+        if (id) modules.set(textOf(id, src), module);
       } else if (n.type === 'import_clause') {
-        const def = n.namedChildren.find((c) => c?.type === 'identifier');
-        if (def) modules.set(def.text, module);
+        const def = n.children.find((c) => c?.type === 'identifier');
+        if (def) modules.set(textOf(def, src), module);
       } else {
-        const name = n.childForFieldName('name')?.text;
-        const alias = n.childForFieldName('alias')?.text;
-        if (name) members.set(alias ?? name, { module, member: name });
+        const name = optText(fieldOf(n, 'name'), src);
+        const alias = optText(fieldOf(n, 'alias'), src);
+        if (name) members.set(alias || name, { module, member: name });
       }
     }
   }
@@ -116,46 +132,47 @@ function moduleId(quoted: string): string {
 }
 
 /** `require('net')` (possibly `.default`-less, awaited import) → 'net'. */
-function requiredModule(value: SyntaxNode): string | undefined {
-  if (value.type !== 'call_expression' || value.childForFieldName('function')?.text !== 'require') return undefined;
-  const arg = value.childForFieldName('arguments')?.namedChildren[0];
+function requiredModule(value: LightNode, src: string): string | undefined {
+  if (value.type !== 'call_expression' || optText(fieldOf(value, 'function'), src) !== 'require') return undefined;
+  const arg = fieldOf(value, 'arguments')?.children[0];
   if (arg?.type !== 'string') return undefined;
-  const module = moduleId(arg.text);
+  const module = moduleId(textOf(arg, src));
   return SOCKET_MODULES.has(module) ? module : undefined;
 }
 
 /** Named functions, so a handler passed by name (`net.createServer(onConnection)`) is found. */
-function namedFunctions(index: TreeIndex): Map<string, SyntaxNode> {
-  const out = new Map<string, SyntaxNode>();
+function namedFunctions(index: TreeIndex): Map<string, LightNode> {
+  const src = index.source;
+  const out = new Map<string, LightNode>();
   for (const type of ['function_declaration', 'generator_function_declaration']) {
     for (const f of index.byType.get(type) ?? []) {
-      const name = f.childForFieldName('name');
-      if (name) out.set(name.text, f);
+      const name = fieldOf(f, 'name');
+      if (name) out.set(textOf(name, src), f);
     }
   }
   for (const decl of index.byType.get('variable_declarator') ?? []) {
-    const value = decl.childForFieldName('value');
-    const name = decl.childForFieldName('name');
-    if (name?.type === 'identifier' && value && FUNCTION_TYPES.has(value.type)) out.set(name.text, value);
+    const value = fieldOf(decl, 'value');
+    const name = fieldOf(decl, 'name');
+    if (name?.type === 'identifier' && value && FUNCTION_TYPES.has(value.type)) out.set(textOf(name, src), value);
   }
   return out;
 }
 
 /** The module member a call or `new` targets: `net.connect`, `connect` imported from net, `new net.Socket`. */
-function calleeOf(call: SyntaxNode, names: ModuleNames): { module: string; member: string } | undefined {
-  const fn = call.childForFieldName(call.type === 'new_expression' ? 'constructor' : 'function');
+function calleeOf(call: LightNode, names: ModuleNames, src: string): { module: string; member: string } | undefined {
+  const fn = fieldOf(call, call.type === 'new_expression' ? 'constructor' : 'function');
   if (!fn) return undefined;
-  if (fn.type === 'identifier') return names.members.get(fn.text);
+  if (fn.type === 'identifier') return names.members.get(textOf(fn, src));
   if (fn.type !== 'member_expression') return undefined;
-  const object = fn.childForFieldName('object');
-  const property = fn.childForFieldName('property');
+  const object = fieldOf(fn, 'object');
+  const property = fieldOf(fn, 'property');
   if (object?.type !== 'identifier' || !property) return undefined;
-  const module = names.modules.get(object.text);
-  return module ? { module, member: property.text } : undefined;
+  const module = names.modules.get(textOf(object, src));
+  return module ? { module, member: textOf(property, src) } : undefined;
 }
 
-function isClientAcquisition(call: SyntaxNode, names: ModuleNames): boolean {
-  const c = calleeOf(call, names);
+function isClientAcquisition(call: LightNode, names: ModuleNames, src: string): boolean {
+  const c = calleeOf(call, names, src);
   if (!c) return false;
   if (call.type === 'new_expression') {
     return (c.module === 'net' && c.member === 'Socket') || (c.module === 'tls' && c.member === 'TLSSocket');
@@ -164,101 +181,102 @@ function isClientAcquisition(call: SyntaxNode, names: ModuleNames): boolean {
   return c.module === 'dgram' && c.member === 'createSocket';
 }
 
-function isHttpRequest(call: SyntaxNode, names: ModuleNames): boolean {
-  const c = calleeOf(call, names);
+function isHttpRequest(call: LightNode, names: ModuleNames, src: string): boolean {
+  const c = calleeOf(call, names, src);
   return !!c && (c.module === 'http' || c.module === 'https') && (c.member === 'get' || c.member === 'request');
 }
 
-function isServerCreation(call: SyntaxNode, names: ModuleNames): boolean {
-  const c = calleeOf(call, names);
+function isServerCreation(call: LightNode, names: ModuleNames, src: string): boolean {
+  const c = calleeOf(call, names, src);
   if (!c || (c.module !== 'net' && c.module !== 'tls')) return false;
   return call.type === 'new_expression' ? c.member === 'Server' : c.member === 'createServer';
 }
 
-function argumentsOf(call: SyntaxNode): SyntaxNode[] {
-  return (call.childForFieldName('arguments')?.namedChildren ?? []).filter((n): n is SyntaxNode => !!n);
+function argumentsOf(call: LightNode): LightNode[] {
+  return (fieldOf(call, 'arguments')?.children ?? []).filter((n): n is LightNode => !!n);
 }
 
-function hasTrueOption(call: SyntaxNode, option: string): boolean {
+function hasTrueOption(call: LightNode, option: string, src: string): boolean {
   return argumentsOf(call).some((arg) =>
     arg.type === 'object' &&
-    arg.namedChildren.some((p) => p?.type === 'pair' && p.childForFieldName('key')?.text === option && p.childForFieldName('value')?.text === 'true'));
+    arg.children.some((p) => p?.type === 'pair' && optText(fieldOf(p, 'key'), src) === option && optText(fieldOf(p, 'value'), src) === 'true'));
 }
 
 /** The function a callback argument denotes: inline, or a named function in this file. */
-function callbackFunction(arg: SyntaxNode | undefined, functions: Map<string, SyntaxNode>): SyntaxNode | undefined {
+function callbackFunction(arg: LightNode | undefined, functions: Map<string, LightNode>, src: string): LightNode | undefined {
   if (!arg) return undefined;
   if (FUNCTION_TYPES.has(arg.type)) return arg;
-  if (arg.type === 'identifier') return functions.get(arg.text);
+  if (arg.type === 'identifier') return functions.get(textOf(arg, src));
   return undefined;
 }
 
-function firstParameter(fn: SyntaxNode): SyntaxNode | undefined {
-  const params = fn.childForFieldName('parameters') ?? fn.childForFieldName('parameter');
+function firstParameter(fn: LightNode): LightNode | undefined {
+  const params = fieldOf(fn, 'parameters') ?? fieldOf(fn, 'parameter');
   if (!params) return undefined;
   if (params.type === 'identifier') return params;
-  let first = params.namedChildren.find((n) => n && n.type !== 'comment');
-  if (first && (first.type === 'required_parameter' || first.type === 'optional_parameter')) first = first.childForFieldName('pattern') ?? undefined;
+  let first = params.children.find((n) => n && n.type !== 'comment');
+  if (first && (first.type === 'required_parameter' || first.type === 'optional_parameter')) first = fieldOf(first, 'pattern') ?? undefined;
   return first?.type === 'identifier' ? first : undefined;
 }
 
 /** The local name a call's result is bound to, if it is bound to a plain local variable. */
-function boundName(call: SyntaxNode): SyntaxNode | undefined {
+function boundName(call: LightNode): LightNode | undefined {
   const value = climbThrough(call, TRANSPARENT);
   const parent = value.parent;
-  if (parent?.type === 'variable_declarator' && parent.childForFieldName('value')?.id === value.id) {
-    const name = parent.childForFieldName('name');
+  if (parent?.type === 'variable_declarator' && fieldOf(parent, 'value') === value) {
+    const name = fieldOf(parent, 'name');
     return name?.type === 'identifier' ? name : undefined;
   }
-  if (parent?.type === 'assignment_expression' && parent.childForFieldName('right')?.id === value.id) {
-    const left = parent.childForFieldName('left');
+  if (parent?.type === 'assignment_expression' && fieldOf(parent, 'right') === value) {
+    const left = fieldOf(parent, 'left');
     return left?.type === 'identifier' ? left : undefined;
   }
   return undefined;
 }
 
-function scopeOf(node: SyntaxNode, root: SyntaxNode): SyntaxNode {
+function scopeOf(node: LightNode, root: LightNode): LightNode {
   return nearestAncestor(node, FUNCTION_TYPES) ?? root;
 }
 
-function findAcquisitions(root: SyntaxNode, index: TreeIndex, names: ModuleNames, functions: Map<string, SyntaxNode>): Acquisition[] {
+function findAcquisitions(root: LightNode, index: TreeIndex, names: ModuleNames, functions: Map<string, LightNode>): Acquisition[] {
+  const src = index.source;
   const out: Acquisition[] = [];
   const halfOpenServers = new Map<string, boolean>();
   const requests = new Set<string>();
   const calls = [...(index.byType.get('call_expression') ?? []), ...(index.byType.get('new_expression') ?? [])];
-  const addHandler = (fnArg: SyntaxNode | undefined, kind: AcquisitionKind) => {
-    const fn = callbackFunction(fnArg, functions);
+  const addHandler = (fnArg: LightNode | undefined, kind: AcquisitionKind) => {
+    const fn = callbackFunction(fnArg, functions, src);
     const param = fn && firstParameter(fn);
-    if (fn && param) out.push({ kind, name: param.text, declaration: param, scope: fn, site: param });
+    if (fn && param) out.push({ kind, name: textOf(param, src), declaration: param, scope: fn, site: param });
   };
   for (const call of calls) {
-    if (isClientAcquisition(call, names)) {
+    if (isClientAcquisition(call, names, src)) {
       const name = boundName(call);
-      if (name) out.push({ kind: 'client', name: name.text, declaration: name, scope: scopeOf(call, root), site: call });
-    } else if (isServerCreation(call, names)) {
-      const halfOpen = hasTrueOption(call, 'allowHalfOpen');
+      if (name) out.push({ kind: 'client', name: textOf(name, src), declaration: name, scope: scopeOf(call, root), site: call });
+    } else if (isServerCreation(call, names, src)) {
+      const halfOpen = hasTrueOption(call, 'allowHalfOpen', src);
       const name = boundName(call);
-      if (name) halfOpenServers.set(name.text, halfOpen);
+      if (name) halfOpenServers.set(textOf(name, src), halfOpen);
       addHandler(argumentsOf(call).at(-1), halfOpen ? 'accepted-half-open' : 'accepted');
-    } else if (isHttpRequest(call, names)) {
+    } else if (isHttpRequest(call, names, src)) {
       const name = boundName(call);
-      if (name) requests.add(name.text);
+      if (name) requests.add(textOf(name, src));
       addHandler(argumentsOf(call).at(-1), 'response');
     }
   }
   // Listeners attached after creation: server.on('connection', …), req.on('response', …).
   for (const call of index.byType.get('call_expression') ?? []) {
-    const fn = call.childForFieldName('function');
-    if (fn?.type !== 'member_expression' || !LISTEN_METHODS.has(fn.childForFieldName('property')?.text ?? '')) continue;
+    const fn = fieldOf(call, 'function');
+    if (fn?.type !== 'member_expression' || !LISTEN_METHODS.has(optText(fieldOf(fn, 'property'), src) ?? '')) continue;
     const [event, handler] = argumentsOf(call);
-    const eventName = event?.type === 'string' ? moduleId(event.text) : '';
-    const receiver = fn.childForFieldName('object');
+    const eventName = event?.type === 'string' ? moduleId(textOf(event, src)) : '';
+    const receiver = fieldOf(fn, 'object');
     if (!receiver) continue;
     if (eventName === 'connection' || eventName === 'secureConnection') {
-      const halfOpen = receiver.type === 'identifier' ? halfOpenServers.get(receiver.text) : receiver.type === 'call_expression' && isServerCreation(receiver, names) ? hasTrueOption(receiver, 'allowHalfOpen') : undefined;
+      const halfOpen = receiver.type === 'identifier' ? halfOpenServers.get(textOf(receiver, src)) : receiver.type === 'call_expression' && isServerCreation(receiver, names, src) ? hasTrueOption(receiver, 'allowHalfOpen', src) : undefined;
       if (halfOpen !== undefined) addHandler(handler, halfOpen ? 'accepted-half-open' : 'accepted');
     } else if (eventName === 'response') {
-      const isRequest = receiver.type === 'identifier' ? requests.has(receiver.text) : receiver.type === 'call_expression' && isHttpRequest(receiver, names);
+      const isRequest = receiver.type === 'identifier' ? requests.has(textOf(receiver, src)) : receiver.type === 'call_expression' && isHttpRequest(receiver, names, src);
       if (isRequest) addHandler(handler, 'response');
     }
   }
@@ -268,20 +286,20 @@ function findAcquisitions(root: SyntaxNode, index: TreeIndex, names: ModuleNames
 interface UseTally {
   uses: BindingUse[];
   /** 'end' listeners attached to the socket, for the half-open rule. */
-  endListeners: SyntaxNode[];
+  endListeners: LightNode[];
 }
 
 function tallyUses(a: Acquisition, index: TreeIndex): UseTally {
   const tally: UseTally = { uses: [], endListeners: [] };
-  tally.uses = usesOfBinding(index, a.declaration, a.scope, (ref) => classify(ref, a.scope, tally));
+  tally.uses = usesOfBinding(index, a.declaration, a.scope, (ref) => classify(ref, a.scope, tally, index.source));
   return tally;
 }
 
-function classify(ref: SyntaxNode, scope: SyntaxNode, tally: UseTally): ReferenceMeaning {
+function classify(ref: LightNode, scope: LightNode, tally: UseTally, src: string): ReferenceMeaning {
   const parent = ref.parent;
   if (!parent) return 'other';
-  if (parent.type === 'member_expression' && parent.childForFieldName('object')?.id === ref.id) {
-    return classifyMember(ref, parent, scope, tally);
+  if (parent.type === 'member_expression' && fieldOf(parent, 'object') === ref) {
+    return classifyMember(ref, parent, scope, tally, src);
   }
   const value = climbThrough(ref, CONTAINERS);
   const wrapped = ref.type === 'shorthand_property_identifier' || insideCollection(ref, value);
@@ -294,67 +312,67 @@ function classify(ref: SyntaxNode, scope: SyntaxNode, tally: UseTally): Referenc
     case 'throw_statement':
       return 'hand-on';
     case 'arrow_function':
-      return holder.childForFieldName('body')?.id === value.id ? 'hand-on' : 'other';
+      return fieldOf(holder, 'body') === value ? 'hand-on' : 'other';
     case 'arguments':
-      return classifyArgument(holder.parent);
+      return classifyArgument(holder.parent, src);
     case 'assignment_expression':
     case 'augmented_assignment_expression': {
-      if (holder.childForFieldName('right')?.id !== value.id) return 'other';
-      const left = holder.childForFieldName('left');
+      if (fieldOf(holder, 'right') !== value) return 'other';
+      const left = fieldOf(holder, 'left');
       return left?.type === 'identifier' && !wrapped ? { alias: left } : 'store';
     }
     case 'variable_declarator': {
-      const name = holder.childForFieldName('name');
-      if (holder.childForFieldName('value')?.id !== value.id) return 'other';
+      const name = fieldOf(holder, 'name');
+      if (fieldOf(holder, 'value') !== value) return 'other';
       if (wrapped) return 'store';
       return name?.type === 'identifier' ? { alias: name } : 'other';
     }
     case 'for_in_statement':
-      return holder.childForFieldName('right')?.id === value.id ? 'consume' : 'other';
+      return fieldOf(holder, 'right') === value ? 'consume' : 'other';
     default:
       return wrapped ? 'store' : 'other';
   }
 }
 
 /** True when a collection literal lies between `ref` and `top`: the socket is stored in it. */
-function insideCollection(ref: SyntaxNode, top: SyntaxNode): boolean {
-  for (let n: SyntaxNode | null = ref.parent; n && n.startIndex >= top.startIndex && n.endIndex <= top.endIndex; n = n.parent) {
+function insideCollection(ref: LightNode, top: LightNode): boolean {
+  for (let n: LightNode | null = ref.parent; n && n.start >= top.start && n.end <= top.end; n = n.parent) {
     if (COLLECTIONS.has(n.type)) return true;
   }
   return false;
 }
 
-function classifyMember(ref: SyntaxNode, member: SyntaxNode, scope: SyntaxNode, tally: UseTally): SocketUse {
-  const property = member.childForFieldName('property')?.text ?? '';
+function classifyMember(ref: LightNode, member: LightNode, scope: LightNode, tally: UseTally, src: string): SocketUse {
+  const property = optText(fieldOf(member, 'property'), src) ?? '';
   if (CLOSE_METHODS.has(property)) return nearestAncestor(ref, CATCH, scope) ? 'close-on-error-path' : 'close';
   if (CONSUME_METHODS.has(property)) return 'consume';
   const call = member.parent;
   if (LISTEN_METHODS.has(property) && call?.type === 'call_expression') {
     const [event, listener] = argumentsOf(call);
-    const eventName = event?.type === 'string' ? moduleId(event.text) : '';
+    const eventName = event?.type === 'string' ? moduleId(textOf(event, src)) : '';
     if (eventName === 'data' || eventName === 'readable') return 'consume';
     if (eventName === 'end' && listener) tally.endListeners.push(listener);
   }
   return 'other';
 }
 
-function classifyArgument(call: SyntaxNode | null): SocketUse {
+function classifyArgument(call: LightNode | null, src: string): SocketUse {
   if (!call) return 'other';
-  const fn = call.childForFieldName(call.type === 'new_expression' ? 'constructor' : 'function');
+  const fn = fieldOf(call, call.type === 'new_expression' ? 'constructor' : 'function');
   if (call.type === 'new_expression') return 'hand-on';
-  const calleeName = fn?.type === 'member_expression' ? fn.childForFieldName('property')?.text ?? '' : fn?.text ?? '';
+  const calleeName = fn?.type === 'member_expression' ? optText(fieldOf(fn, 'property'), src) ?? '' : optText(fn, src) ?? '';
   // `src.pipe(sock)` and `pipeline(…, sock)` end the destination when the source ends.
-  if (calleeName === 'pipe') return hasFalseEnd(call) ? 'other' : 'close';
+  if (calleeName === 'pipe') return hasFalseEnd(call, src) ? 'other' : 'close';
   if (calleeName === 'pipeline') return 'close';
   if (NON_OWNING_CALLS.has(calleeName)) return 'other';
   if (fn?.type === 'member_expression' && STORE_METHODS.has(calleeName)) return 'store';
   return 'hand-on';
 }
 
-function hasFalseEnd(call: SyntaxNode): boolean {
+function hasFalseEnd(call: LightNode, src: string): boolean {
   return argumentsOf(call).some((arg) =>
     arg.type === 'object' &&
-    arg.namedChildren.some((p) => p?.type === 'pair' && p.childForFieldName('key')?.text === 'end' && p.childForFieldName('value')?.text === 'false'));
+    arg.children.some((p) => p?.type === 'pair' && optText(fieldOf(p, 'key'), src) === 'end' && optText(fieldOf(p, 'value'), src) === 'false'));
 }
 
 function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage): LeakFinding | undefined {

@@ -1,7 +1,9 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
+import { fieldOf, textOf } from './cFamilyTree';
+import type { LightNode } from './cFamilyTree';
 import type { LanguageRules, LeakFinding, LeakFix, LeakLanguage, TextEdit } from '../types';
-import type { BindingUse, ExitSyntax, ReferenceMeaning, SocketUse, TreeIndex } from './scope';
-import { climbThrough, closingNodes, earlyReturn, earlyReturnMessage, indentationOf, indexTree, lineStartsOf, nearestAncestor, rangeOf, referencesWithin, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
+import type { BindingUse, ExitSyntax, IndexSpec, ReferenceMeaning, SocketUse, TreeIndex } from './scope';
+import { climbThrough, closingNodes, earlyReturn, earlyReturnMessage, indentationOf, indexTree, lineStartsOf, nearestAncestor, optText, rangeOf, referencesWithin, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
 
 const FUNCTION_TYPES = new Set(['function_definition', 'lambda']);
 const INDEXED_TYPES = new Set(['call', 'function_definition', 'import_from_statement', 'return_statement']);
@@ -28,12 +30,12 @@ type AcquisitionKind = 'client' | 'accepted' | 'stream-client' | 'stream-accepte
 
 interface Acquisition {
   kind: AcquisitionKind;
-  binding: SyntaxNode;
-  scope: SyntaxNode;
+  binding: LightNode;
+  scope: LightNode;
   /** Where the lens goes: the acquiring call, or the handler parameter. */
-  site: SyntaxNode;
+  site: LightNode;
   /** The statement that binds it, when a `with` rewrite may be offered. */
-  statement?: SyntaxNode;
+  statement?: LightNode;
   /** For asyncio streams, the reader whose EOF means the peer closed. */
   reader?: string;
 }
@@ -41,16 +43,20 @@ interface Acquisition {
 /** Rules for Python: `socket`, `asyncio` streams, and accept loops. */
 export const pythonRules: LanguageRules = {
   languages: ['python'],
-  analyze(root: SyntaxNode, language: LeakLanguage, source: string): LeakFinding[] {
-    const index = indexTree(root, source, { types: INDEXED_TYPES, identifierTypes: IDENTIFIER_TYPES, keep: mayMatter });
+  analyze(tree: SyntaxNode, language: LeakLanguage, source: string): LeakFinding[] {
+    if (!MENTIONS_ACQUISITION.test(source)) return [];
+    const index = indexTree(tree, source, INDEX_SPEC);
     const findings: LeakFinding[] = [];
-    for (const a of findAcquisitions(root, index)) {
+    for (const a of findAcquisitions(index.root, index)) {
       const finding = judge(a, index, language, source);
       if (finding) findings.push(finding);
     }
     return findings;
   },
 };
+
+/** Every acquisition names one of these: a file without them has nothing to report. */
+const MENTIONS_ACQUISITION = /socket|accept|asyncio/;
 
 /** Callee names any rule looks at, checked on the call's text before a node is made. */
 const INTERESTING_CALLEE = /(?:^|[.\s])(?:socket|create_connection|fromfd|create_server|wrap_socket|accept|open_connection|open_unix_connection|start_server|start_unix_server)\s*\($/;
@@ -61,55 +67,66 @@ function mayMatter(type: string, head: string): boolean {
   return paren > 0 && INTERESTING_CALLEE.test(head.slice(0, paren + 1));
 }
 
+const INDEX_SPEC: IndexSpec = {
+  types: INDEXED_TYPES,
+  identifierTypes: IDENTIFIER_TYPES,
+  opaque: new Set(['comment']),
+  fieldless: new Set(['module', 'block', 'argument_list', 'expression_statement', 'parameters', 'expression_list']),
+  keep: mayMatter,
+};
+
 /** `socket.socket` → ['socket', 'socket']; `ctx.wrap_socket` → ['ctx', 'wrap_socket']; `socket` → [undefined, 'socket']. */
-function calleeParts(call: SyntaxNode): [string | undefined, string] {
-  const fn = call.childForFieldName('function');
-  if (fn?.type === 'attribute') return [fn.childForFieldName('object')?.text, fn.childForFieldName('attribute')?.text ?? ''];
-  return [undefined, fn?.text ?? ''];
+function calleeParts(call: LightNode, src: string): [string | undefined, string] {
+  const fn = fieldOf(call, 'function');
+  if (fn?.type === 'attribute') return [optText(fieldOf(fn, 'object'), src), optText(fieldOf(fn, 'attribute'), src)];
+  return [undefined, optText(fn, src)];
 }
 
 function importedFromSocket(index: TreeIndex): Set<string> {
+  const src = index.source;
   const names = new Set<string>();
   for (const imp of index.byType.get('import_from_statement') ?? []) {
-    if (imp.childForFieldName('module_name')?.text !== 'socket') continue;
-    for (const n of imp.childrenForFieldName('name')) {
-      const local = n?.type === 'aliased_import' ? n.childForFieldName('alias') : n;
-      if (local) names.add(local.text);
+    if (optText(fieldOf(imp, 'module_name'), src) !== 'socket') continue;
+    for (const n of imp.children) {
+      if (n.field !== 'name') continue;
+      const local = n.type === 'aliased_import' ? fieldOf(n, 'alias') : n;
+      if (local) names.add(textOf(local, src));
     }
   }
   return names;
 }
 
-function scopeOf(node: SyntaxNode, root: SyntaxNode): SyntaxNode {
+function scopeOf(node: LightNode, root: LightNode): LightNode {
   return nearestAncestor(node, FUNCTION_TYPES) ?? root;
 }
 
 /** The targets a call's result is assigned to, and the statement, unless it goes straight into `with`. */
-function assignmentTargets(call: SyntaxNode): { targets: SyntaxNode[]; statement: SyntaxNode } | undefined {
+function assignmentTargets(call: LightNode): { targets: LightNode[]; statement: LightNode } | undefined {
   const value = climbThrough(call, new Set(['await', 'parenthesized_expression']));
   const holder = value.parent;
   if (holder?.type === 'named_expression') {
-    const name = holder.childForFieldName('name');
+    const name = fieldOf(holder, 'name');
     return name ? { targets: [name], statement: holder } : undefined;
   }
-  if (holder?.type !== 'assignment' || holder.childForFieldName('right')?.id !== value.id) return undefined;
-  const left = holder.childForFieldName('left');
+  if (holder?.type !== 'assignment' || fieldOf(holder, 'right') !== value) return undefined;
+  const left = fieldOf(holder, 'left');
   if (!left) return undefined;
-  const targets = left.type === 'identifier' ? [left] : left.type === 'pattern_list' || left.type === 'tuple_pattern' ? left.namedChildren.filter((n): n is SyntaxNode => !!n) : [];
+  const targets = left.type === 'identifier' ? [left] : left.type === 'pattern_list' || left.type === 'tuple_pattern' ? left.children.filter((n): n is LightNode => !!n) : [];
   return { targets, statement: holder };
 }
 
-function findAcquisitions(root: SyntaxNode, index: TreeIndex): Acquisition[] {
+function findAcquisitions(root: LightNode, index: TreeIndex): Acquisition[] {
+  const src = index.source;
   const fromSocket = importedFromSocket(index);
-  const functions = new Map<string, SyntaxNode>();
+  const functions = new Map<string, LightNode>();
   for (const f of index.byType.get('function_definition') ?? []) {
-    const name = f.childForFieldName('name');
-    if (name) functions.set(name.text, f);
+    const name = fieldOf(f, 'name');
+    if (name) functions.set(textOf(name, src), f);
   }
   const out: Acquisition[] = [];
   for (const call of index.byType.get('call') ?? []) {
-    const [object, name] = calleeParts(call);
-    const argCount = call.childForFieldName('arguments')?.namedChildCount ?? 0;
+    const [object, name] = calleeParts(call, src);
+    const argCount = fieldOf(call, 'arguments')?.children.length ?? 0;
     const isFactory = SOCKET_FACTORIES.has(name) && (object === 'socket' || (object === undefined && fromSocket.has(name)));
     if (isFactory || name === 'wrap_socket' || (name === 'accept' && object !== undefined && argCount === 0)) {
       const bound = assignmentTargets(call);
@@ -121,29 +138,29 @@ function findAcquisitions(root: SyntaxNode, index: TreeIndex): Acquisition[] {
     } else if (STREAM_OPENERS.has(name) && object === 'asyncio') {
       const targets = assignmentTargets(call)?.targets ?? [];
       const [reader, writer] = targets;
-      if (writer?.type === 'identifier') out.push({ kind: 'stream-client', binding: writer, scope: scopeOf(call, root), site: call, ...(reader ? { reader: reader.text } : {}) });
+      if (writer?.type === 'identifier') out.push({ kind: 'stream-client', binding: writer, scope: scopeOf(call, root), site: call, ...(reader ? { reader: textOf(reader, src) } : {}) });
     } else if (STREAM_SERVERS.has(name) && object === 'asyncio') {
-      const handlerArg = call.childForFieldName('arguments')?.namedChildren[0];
-      const handlerName = handlerArg?.type === 'attribute' ? handlerArg.childForFieldName('attribute')?.text : handlerArg?.text;
+      const handlerArg = fieldOf(call, 'arguments')?.children[0];
+      const handlerName = handlerArg?.type === 'attribute' ? optText(fieldOf(handlerArg, 'attribute'), src) : optText(handlerArg, src);
       const handler = handlerName ? functions.get(handlerName) : undefined;
-      const params = (handler?.childForFieldName('parameters')?.namedChildren ?? []).filter((p): p is SyntaxNode => p?.type === 'identifier' || p?.type === 'typed_parameter');
-      const streams = params[0]?.text === 'self' ? params.slice(1) : params;
+      const params = ((handler && fieldOf(handler, 'parameters'))?.children ?? []).filter((p): p is LightNode => p?.type === 'identifier' || p?.type === 'typed_parameter');
+      const streams = optText(params[0], src) === 'self' ? params.slice(1) : params;
       const writer = paramName(streams[1]);
-      if (handler && writer) out.push({ kind: 'stream-accepted', binding: writer, scope: handler, site: writer, ...(streams[0] ? { reader: paramName(streams[0])?.text ?? '' } : {}) });
+      if (handler && writer) out.push({ kind: 'stream-accepted', binding: writer, scope: handler, site: writer, ...(streams[0] ? { reader: optText(paramName(streams[0]), src) } : {}) });
     }
   }
   return out;
 }
 
-function paramName(p: SyntaxNode | undefined): SyntaxNode | undefined {
+function paramName(p: LightNode | undefined): LightNode | undefined {
   if (p?.type === 'identifier') return p;
-  return p?.namedChildren.find((c) => c?.type === 'identifier') ?? undefined;
+  return p?.children.find((c) => c?.type === 'identifier') ?? undefined;
 }
 
 interface UseTally {
   uses: BindingUse[];
   /** A read whose empty result is checked: the code sees the peer's FIN. */
-  eofCheck?: SyntaxNode;
+  eofCheck?: LightNode;
 }
 
 function tallyUses(a: Acquisition, index: TreeIndex): UseTally {
@@ -152,25 +169,26 @@ function tallyUses(a: Acquisition, index: TreeIndex): UseTally {
   if (a.reader) {
     for (const ref of referencesWithin(index, a.reader, a.scope)) {
       const parent = ref.parent;
-      if (parent?.type === 'attribute' && parent.childForFieldName('object')?.id === ref.id) noteEof(parent, a.scope, index, tally);
+      if (parent?.type === 'attribute' && fieldOf(parent, 'object') === ref) noteEof(parent, a.scope, index, tally);
     }
   }
   return tally;
 }
 
-function isNameOnly(ref: SyntaxNode): boolean {
+function isNameOnly(ref: LightNode): boolean {
   const parent = ref.parent;
   if (!parent) return true;
-  if (parent.type === 'attribute') return parent.childForFieldName('attribute')?.id === ref.id;
-  if (parent.type === 'keyword_argument') return parent.childForFieldName('name')?.id === ref.id;
+  if (parent.type === 'attribute') return fieldOf(parent, 'attribute') === ref;
+  if (parent.type === 'keyword_argument') return fieldOf(parent, 'name') === ref;
   return parent.type === 'parameters' || parent.type === 'default_parameter' || parent.type === 'typed_parameter' || parent.type === 'dotted_name';
 }
 
-function classify(ref: SyntaxNode, scope: SyntaxNode, index: TreeIndex, tally: UseTally): ReferenceMeaning {
+function classify(ref: LightNode, scope: LightNode, index: TreeIndex, tally: UseTally): ReferenceMeaning {
   if (isNameOnly(ref)) return 'other';
+  const src = index.source;
   const parent = ref.parent!;
   if (parent.type === 'attribute') {
-    const method = parent.childForFieldName('attribute')?.text ?? '';
+    const method = optText(fieldOf(parent, 'attribute'), src);
     if (CLOSE_METHODS.has(method)) return nearestAncestor(ref, ERROR_PATH, scope) ? 'close-on-error-path' : 'close';
     if (READ_METHODS.has(method)) noteEof(parent, scope, index, tally);
     return 'other';
@@ -185,12 +203,12 @@ function classify(ref: SyntaxNode, scope: SyntaxNode, index: TreeIndex, tally: U
     case 'with_item':
       return 'close';
     case 'argument_list':
-      return classifyArgument(holder.parent);
+      return classifyArgument(holder.parent, src);
     case 'assignment':
     case 'augmented_assignment': {
-      if (holder.childForFieldName('right')?.id !== value.id) return 'other';
-      const left = holder.childForFieldName('left');
-      if (left?.type === 'identifier' && value.id === ref.id) return { alias: left };
+      if (fieldOf(holder, 'right') !== value) return 'other';
+      const left = fieldOf(holder, 'left');
+      if (left?.type === 'identifier' && value === ref) return { alias: left };
       return left?.type === 'pattern_list' ? 'other' : 'store';
     }
     default:
@@ -198,9 +216,9 @@ function classify(ref: SyntaxNode, scope: SyntaxNode, index: TreeIndex, tally: U
   }
 }
 
-function classifyArgument(call: SyntaxNode | null): SocketUse {
+function classifyArgument(call: LightNode | null, src: string): SocketUse {
   if (!call) return 'other';
-  const [object, name] = calleeParts(call);
+  const [object, name] = calleeParts(call, src);
   if (CLOSING_CALLS.has(name)) return 'close';
   if (NON_OWNING_CALLS.has(name) || object === 'logging' || object === 'logger' || object === 'log') return 'other';
   if (object !== undefined && STORE_METHODS.has(name)) return 'store';
@@ -208,35 +226,37 @@ function classifyArgument(call: SyntaxNode | null): SocketUse {
 }
 
 /** Records `attr` (a read on the socket or reader) when its empty result ends the loop or the handler. */
-function noteEof(attr: SyntaxNode, scope: SyntaxNode, index: TreeIndex, tally: UseTally): void {
+function noteEof(attr: LightNode, scope: LightNode, index: TreeIndex, tally: UseTally): void {
   if (tally.eofCheck) return;
-  if (attr.childForFieldName('attribute')?.text === 'at_eof') {
+  const src = index.source;
+  const method = optText(fieldOf(attr, 'attribute'), src);
+  if (method === 'at_eof') {
     tally.eofCheck = attr;
     return;
   }
-  if (!READ_METHODS.has(attr.childForFieldName('attribute')?.text ?? '')) return;
+  if (!READ_METHODS.has(method)) return;
   const call = attr.parent;
   if (call?.type !== 'call') return;
   const value = climbThrough(call, new Set(['await', 'parenthesized_expression']));
   const holder = value.parent;
-  if ((holder?.type === 'while_statement' || holder?.type === 'if_statement') && holder.childForFieldName('condition')?.id === value.id) {
+  if ((holder?.type === 'while_statement' || holder?.type === 'if_statement') && fieldOf(holder, 'condition') === value) {
     tally.eofCheck = call;
     return;
   }
-  let target: SyntaxNode | null = null;
+  let target: LightNode | undefined;
   if (holder?.type === 'named_expression') {
     const cond = climbThrough(holder, new Set(['parenthesized_expression']));
     if (cond.parent?.type === 'while_statement' || cond.parent?.type === 'if_statement') {
       tally.eofCheck = call;
       return;
     }
-    target = holder.childForFieldName('name');
-  } else if (holder?.type === 'assignment' && holder.childForFieldName('right')?.id === value.id) {
-    target = holder.childForFieldName('left');
+    target = fieldOf(holder, 'name');
+  } else if (holder?.type === 'assignment' && fieldOf(holder, 'right') === value) {
+    target = fieldOf(holder, 'left');
   }
   if (target?.type !== 'identifier') return;
-  for (const r of referencesWithin(index, target.text, scope)) {
-    if (testsForEmpty(r)) {
+  for (const r of referencesWithin(index, textOf(target, src), scope)) {
+    if (testsForEmpty(r, src)) {
       tally.eofCheck = call;
       return;
     }
@@ -244,14 +264,15 @@ function noteEof(attr: SyntaxNode, scope: SyntaxNode, index: TreeIndex, tally: U
 }
 
 /** `not data`, `data == b''`, `if data:` / `while data:`, `len(data) == 0`. */
-function testsForEmpty(ref: SyntaxNode): boolean {
+function testsForEmpty(ref: LightNode, src: string): boolean {
   const parent = ref.parent;
   if (!parent) return false;
   if (parent.type === 'not_operator') return true;
-  if ((parent.type === 'if_statement' || parent.type === 'while_statement' || parent.type === 'elif_clause') && parent.childForFieldName('condition')?.id === ref.id) return true;
-  if (parent.type === 'comparison_operator') return parent.namedChildren.some((c) => c?.type === 'string' && /^[bB]?(''|"")$/.test(c.text));
-  if (parent.type === 'argument_list' && parent.parent?.childForFieldName('function')?.text === 'len') {
-    return /==\s*0$|<\s*1$/.test(parent.parent.parent?.text ?? '');
+  if ((parent.type === 'if_statement' || parent.type === 'while_statement' || parent.type === 'elif_clause') && fieldOf(parent, 'condition') === ref) return true;
+  if (parent.type === 'comparison_operator') return parent.children.some((c) => c?.type === 'string' && /^[bB]?(''|"")$/.test(textOf(c, src)));
+  const call = parent.parent;
+  if (parent.type === 'argument_list' && call && optText(fieldOf(call, 'function'), src) === 'len') {
+    return /==\s*0$|<\s*1$/.test(optText(call.parent, src));
   }
   return false;
 }
@@ -259,9 +280,10 @@ function testsForEmpty(ref: SyntaxNode): boolean {
 function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage, source: string): LeakFinding | undefined {
   const tally = tallyUses(a, index);
   const summary = summarizeUses(tally.uses);
-  const base = { language, range: rangeOf(a.site), binding: a.binding.text };
+  const name = textOf(a.binding, source);
+  const base = { language, range: rangeOf(a.site), binding: name };
   if (summary.closed) {
-    const ret = !summary.stored && !summary.handedOn && earlyReturn(index, a.scope, a.site, a.binding.text, closingNodes(tally.uses, false), EXITS);
+    const ret = !summary.stored && !summary.handedOn && earlyReturn(index, a.scope, a.site, name, closingNodes(tally.uses, false), EXITS);
     return ret ? { ...base, rule: 'unclosed-socket', fixAt: rangeOf(ret), message: earlyReturnMessage('Socket opened here', ret) } : undefined;
   }
   const fix = a.statement && !summary.stored && !summary.handedOn && !summary.closedOnErrorPathOnly
@@ -286,33 +308,34 @@ function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage, source:
  */
 function withStatementFix(a: Acquisition, index: TreeIndex, source: string): LeakFix | undefined {
   const statement = a.statement?.parent;
+  const name = textOf(a.binding, source);
   const block = statement?.parent;
   if (statement?.type !== 'expression_statement' || !block || (block.type !== 'block' && block.type !== 'module')) return undefined;
-  if (statement.startPosition.row !== statement.endPosition.row) return undefined;
-  const rest = block.namedChildren.filter((n): n is SyntaxNode => !!n && n.startIndex >= statement.endIndex && n.type !== 'comment');
+  if (statement.startRow !== statement.endRow) return undefined;
+  const rest = block.children.filter((n): n is LightNode => !!n && n.start >= statement.end && n.type !== 'comment');
   const last = rest.at(-1);
   if (!last) return undefined;
-  const refs = referencesWithin(index, a.binding.text, a.scope);
-  if (refs.some((r) => r.startIndex < statement.startIndex || r.startIndex >= last.endIndex)) return undefined;
-  const tail = source.slice(statement.endIndex, last.endIndex);
+  const refs = referencesWithin(index, name, a.scope);
+  if (refs.some((r) => r.start < statement.start || r.start >= last.end)) return undefined;
+  const tail = source.slice(statement.end, last.end);
   if (tail.includes('"""') || tail.includes("'''")) return undefined;
   const lineStarts = lineStartsOf(source);
-  const indent = indentationOf(source, statement.startPosition.row, lineStarts);
+  const indent = indentationOf(source, statement.startRow, lineStarts);
   const unit = indent.includes('\t') ? '\t' : '    ';
   const edits: TextEdit[] = [];
-  const at = { line: statement.startPosition.row, column: statement.startPosition.column };
-  const end = { line: statement.endPosition.row, column: statement.endPosition.column };
+  const at = { line: statement.startRow, column: statement.startColumn };
+  const end = { line: statement.endRow, column: statement.endColumn };
   if (a.kind === 'accepted') {
-    edits.push({ range: { start: end, end }, newText: `\n${indent}with ${a.binding.text}:` });
+    edits.push({ range: { start: end, end }, newText: `\n${indent}with ${name}:` });
   } else {
-    const call = a.site.text;
-    edits.push({ range: { start: at, end }, newText: `with ${call} as ${a.binding.text}:` });
+    const call = textOf(a.site, source);
+    edits.push({ range: { start: at, end }, newText: `with ${call} as ${name}:` });
   }
-  for (let row = statement.endPosition.row + 1; row <= last.endPosition.row; row++) {
+  for (let row = statement.endRow + 1; row <= last.endRow; row++) {
     const lineStart = lineStarts[row] ?? source.length;
     const lineEnd = lineStarts[row + 1] ?? source.length;
     if (source.slice(lineStart, lineEnd).trim() === '') continue;
     edits.push({ range: { start: { line: row, column: 0 }, end: { line: row, column: 0 } }, newText: unit });
   }
-  return { title: `Close '${a.binding.text}' with a \`with\` block`, edits };
+  return { title: `Close '${name}' with a \`with\` block`, edits };
 }

@@ -1,55 +1,88 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { SourceRange } from '../types';
+import { LightNode, LineIndex, rangeOfNode, textOf } from './cFamilyTree';
 
 /**
- * Grammar-neutral helpers shared by the language rules: one indexing walk per file, identifier
- * references by name within a scope, and the verdict over how a socket binding is used.
+ * Grammar-neutral helpers shared by the JavaScript and Python rules: one walk per file that copies
+ * the tree into plain objects and indexes it, identifier references by name within a scope, and
+ * the verdict over how a socket binding is used.
  */
 
-/** The nodes of interest of one file, gathered in a single cursor walk (document order). */
+/** The copied tree of one file and its nodes of interest (document order). */
 export interface TreeIndex {
-  readonly root: SyntaxNode;
+  readonly root: LightNode;
+  readonly source: string;
   /** Nodes of the requested types, by type. */
-  readonly byType: ReadonlyMap<string, readonly SyntaxNode[]>;
+  readonly byType: ReadonlyMap<string, readonly LightNode[]>;
   /** Identifier nodes by their text, in document order. */
-  readonly identifiers: ReadonlyMap<string, readonly SyntaxNode[]>;
+  readonly identifiers: ReadonlyMap<string, readonly LightNode[]>;
 }
 
 /** What one language wants from the walk. */
 export interface IndexSpec {
   types: ReadonlySet<string>;
   identifierTypes: ReadonlySet<string>;
-  /** Cheap filter on a node's first characters, so uninteresting calls never become Node objects. */
+  /** Copied as leaves: the rules read their text at most (comments, plain strings). */
+  opaque: ReadonlySet<string>;
+  /** Parents whose children fill no field: asking the runtime for it would be a wasted call. */
+  fieldless: ReadonlySet<string>;
+  /** Cheap filter on a node's first characters, so uninteresting calls never reach the rules. */
   keep?: (type: string, head: string) => boolean;
 }
 
 /**
- * Walks the tree once with a cursor. Creating a Node object costs more than the walk itself, so
- * only identifiers and the kept nodes of the requested types are materialised.
+ * Walks the tree once with a cursor, copying the named nodes into `LightNode`s. Every property
+ * read on a tree-sitter node crosses into WebAssembly (and `parent` searches down from the root),
+ * so only numbers are read per node (type id, field id, offsets) and the rules then ask their many
+ * questions of plain objects: on a 10,000-line file this is what keeps the rules below the parse time.
  */
 export function indexTree(root: SyntaxNode, source: string, spec: IndexSpec): TreeIndex {
-  const byType = new Map<string, SyntaxNode[]>();
-  const identifiers = new Map<string, SyntaxNode[]>();
+  const language = root.tree.language;
+  const types = language.types;
+  const fields = language.fields;
+  const named: boolean[] = [];
+  const lines = new LineIndex(source);
+  const byType = new Map<string, LightNode[]>();
+  const identifiers = new Map<string, LightNode[]>();
   const cursor = root.walk();
   try {
+    const top = new LightNode(types[cursor.nodeTypeId] ?? 'ERROR', null, cursor.startIndex, cursor.endIndex, null, lines);
+    const index: TreeIndex = { root: top, source, byType, identifiers };
+    if (!cursor.gotoFirstChild()) return index;
+    // copied[d] tells whether the cursor's ancestor at depth d has a copy (anonymous tokens do not).
+    const copied: boolean[] = [true];
+    let parent = top;
     for (;;) {
-      const type = cursor.nodeType;
-      if (spec.identifierTypes.has(type)) {
-        const text = source.slice(cursor.startIndex, cursor.endIndex);
-        const list = identifiers.get(text);
-        if (list) list.push(cursor.currentNode);
-        else identifiers.set(text, [cursor.currentNode]);
-      } else if (spec.types.has(type)) {
+      const typeId = cursor.nodeTypeId;
+      let isNamed = named[typeId];
+      if (isNamed === undefined) isNamed = named[typeId] = language.nodeTypeIsNamed(typeId);
+      let current = parent;
+      let descend = true;
+      if (isNamed) {
+        const type = types[typeId] ?? 'ERROR';
+        const field = spec.fieldless.has(parent.type) ? null : (fields[cursor.currentFieldId] ?? null);
         const start = cursor.startIndex;
-        if (!spec.keep || spec.keep(type, source.slice(start, Math.min(cursor.endIndex, start + 160)))) {
-          const list = byType.get(type);
-          if (list) list.push(cursor.currentNode);
-          else byType.set(type, [cursor.currentNode]);
+        if (spec.identifierTypes.has(type)) {
+          const end = nameEnd(source, start) ?? cursor.endIndex;
+          current = new LightNode(type, field, start, end, parent, lines);
+          addTo(identifiers, source.slice(start, end), current);
+          descend = false;
+        } else {
+          current = new LightNode(type, field, start, cursor.endIndex, parent, lines);
+          if (spec.types.has(type) && (!spec.keep || spec.keep(type, source.slice(start, Math.min(current.end, start + 160))))) addTo(byType, type, current);
+          descend = !spec.opaque.has(type);
         }
+        parent.children.push(current);
       }
-      if (cursor.gotoFirstChild()) continue;
+      if (descend && cursor.gotoFirstChild()) {
+        copied.push(isNamed);
+        parent = current;
+        continue;
+      }
       while (!cursor.gotoNextSibling()) {
-        if (!cursor.gotoParent()) return { root, byType, identifiers };
+        if (!cursor.gotoParent()) return index;
+        if (copied.pop()) parent = parent.parent ?? top;
+        if (copied.length === 0) return index;
       }
     }
   } finally {
@@ -57,53 +90,83 @@ export function indexTree(root: SyntaxNode, source: string, spec: IndexSpec): Tr
   }
 }
 
+function addTo(map: Map<string, LightNode[]>, key: string, node: LightNode): void {
+  const list = map.get(key);
+  if (list) list.push(node);
+  else map.set(key, [node]);
+}
+
+const NAME_CHARACTERS = /[\p{L}\p{N}_$]+/uy;
+
+/** Where a name starting at `start` ends, read from the text (one call into WebAssembly fewer per identifier). */
+function nameEnd(source: string, start: number): number | undefined {
+  NAME_CHARACTERS.lastIndex = start;
+  const m = NAME_CHARACTERS.exec(source);
+  const end = m ? start + m[0].length : start;
+  // A JavaScript name may hold `\u0041` escapes or characters the pattern does not know: ask the tree then.
+  return m && !/[\\\u200c\u200d\p{M}]/u.test(source[end] ?? '') ? end : undefined;
+}
+
+/** The text of `node`, or '' when there is no node. */
+export function optText(node: LightNode | null | undefined, source: string): string {
+  return node ? textOf(node, source) : '';
+}
+
+/** The nodes of `types` under `node` (not itself), in document order. */
+export function descendantsOfType(node: LightNode, types: ReadonlySet<string>): LightNode[] {
+  const out: LightNode[] = [];
+  const pending = [...node.children].reverse();
+  for (let n = pending.pop(); n; n = pending.pop()) {
+    if (types.has(n.type)) out.push(n);
+    for (let i = n.children.length - 1; i >= 0; i--) pending.push(n.children[i]!);
+  }
+  return out;
+}
+
 /** References to `name` inside `scope`, found by binary search over the document-ordered index. */
-export function referencesWithin(index: TreeIndex, name: string, scope: SyntaxNode): SyntaxNode[] {
+export function referencesWithin(index: TreeIndex, name: string, scope: LightNode): LightNode[] {
   const all = index.identifiers.get(name);
   if (!all) return [];
-  const out: SyntaxNode[] = [];
-  for (let i = firstAtOrAfter(all, scope.startIndex); i < all.length && all[i]!.startIndex < scope.endIndex; i++) out.push(all[i]!);
+  const out: LightNode[] = [];
+  for (let i = firstAtOrAfter(all, scope.start); i < all.length && all[i]!.start < scope.end; i++) out.push(all[i]!);
   return out;
 }
 
 /** Index of the first node (in document order) starting at or after `offset`: a binary search. */
-function firstAtOrAfter(nodes: readonly SyntaxNode[], offset: number): number {
+function firstAtOrAfter(nodes: readonly LightNode[], offset: number): number {
   let lo = 0;
   let hi = nodes.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (nodes[mid]!.startIndex < offset) lo = mid + 1;
+    if (nodes[mid]!.start < offset) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
 /** True when `node` lies inside `ancestor` (or is it). */
-export function isWithin(node: SyntaxNode, ancestor: SyntaxNode): boolean {
-  return node.startIndex >= ancestor.startIndex && node.endIndex <= ancestor.endIndex;
+export function isWithin(node: LightNode, ancestor: LightNode): boolean {
+  return node.start >= ancestor.start && node.end <= ancestor.end;
 }
 
 /** The nearest ancestor (not the node itself) whose type is in `types`, or null. */
-export function nearestAncestor(node: SyntaxNode, types: ReadonlySet<string>, stopAt?: SyntaxNode): SyntaxNode | null {
+export function nearestAncestor(node: LightNode, types: ReadonlySet<string>, stopAt?: LightNode): LightNode | null {
   for (let p = node.parent; p; p = p.parent) {
     if (types.has(p.type)) return p;
-    if (stopAt && p.id === stopAt.id) return null;
+    if (p === stopAt) return null;
   }
   return null;
 }
 
 /** Climbs through wrapper nodes (parentheses, type assertions, tuples…) to the node whose parent gives the meaning. */
-export function climbThrough(node: SyntaxNode, wrappers: ReadonlySet<string>): SyntaxNode {
+export function climbThrough(node: LightNode, wrappers: ReadonlySet<string>): LightNode {
   let n = node;
   while (n.parent && wrappers.has(n.parent.type)) n = n.parent;
   return n;
 }
 
-export function rangeOf(node: SyntaxNode): SourceRange {
-  return {
-    start: { line: node.startPosition.row, column: node.startPosition.column },
-    end: { line: node.endPosition.row, column: node.endPosition.column },
-  };
+export function rangeOf(node: LightNode): SourceRange {
+  return rangeOfNode(node);
 }
 
 /** How one reference to a socket binding uses it. */
@@ -116,25 +179,26 @@ export type SocketUse =
   | 'other';
 
 /** A reference's meaning: a use, or a local alias (`const other = sock`) whose references count too. */
-export type ReferenceMeaning = SocketUse | { alias: SyntaxNode };
+export type ReferenceMeaning = SocketUse | { alias: LightNode };
 
 /** One classified reference. */
 export interface BindingUse {
   use: SocketUse;
-  node: SyntaxNode;
+  node: LightNode;
 }
 
 /** Classifies every reference to `binding` inside `scope`, following local aliases a few levels deep. */
-export function usesOfBinding(index: TreeIndex, binding: SyntaxNode, scope: SyntaxNode, classify: (ref: SyntaxNode) => ReferenceMeaning): BindingUse[] {
+export function usesOfBinding(index: TreeIndex, binding: LightNode, scope: LightNode, classify: (ref: LightNode) => ReferenceMeaning): BindingUse[] {
   const uses: BindingUse[] = [];
   const pending = [binding];
   const seen = new Set<string>();
   while (pending.length > 0 && seen.size < 8) {
     const next = pending.pop()!;
-    if (seen.has(next.text)) continue;
-    seen.add(next.text);
-    for (const ref of referencesWithin(index, next.text, scope)) {
-      if (ref.id === next.id) continue;
+    const name = textOf(next, index.source);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    for (const ref of referencesWithin(index, name, scope)) {
+      if (ref === next) continue;
       const meaning = classify(ref);
       if (typeof meaning === 'string') uses.push({ use: meaning, node: ref });
       else pending.push(meaning.alias);
@@ -155,16 +219,16 @@ export interface ExitSyntax {
  * closes, and not returning the socket: the path the socket leaks on.
  */
 export function earlyReturn(
-  index: TreeIndex, scope: SyntaxNode, acquired: SyntaxNode, binding: string, closes: readonly SyntaxNode[], syntax: ExitSyntax,
-): SyntaxNode | undefined {
+  index: TreeIndex, scope: LightNode, acquired: LightNode, binding: string, closes: readonly LightNode[], syntax: ExitSyntax,
+): LightNode | undefined {
   if (closes.length === 0) return undefined;
-  const firstClose = Math.min(...closes.map((c) => c.startIndex));
+  const firstClose = Math.min(...closes.map((c) => c.start));
   const returns = index.byType.get('return_statement') ?? [];
   // Only the returns between the acquisition and the first close, so a big file stays linear.
-  for (let i = firstAtOrAfter(returns, acquired.endIndex); i < returns.length && returns[i]!.startIndex < firstClose; i++) {
+  for (let i = firstAtOrAfter(returns, acquired.end); i < returns.length && returns[i]!.start < firstClose; i++) {
     const ret = returns[i]!;
-    if (ret.endIndex > firstClose || !isWithin(ret, scope)) continue;
-    if ((nearestAncestor(ret, syntax.functionTypes) ?? scope).id !== scope.id) continue;
+    if (ret.end > firstClose || !isWithin(ret, scope)) continue;
+    if ((nearestAncestor(ret, syntax.functionTypes) ?? scope) !== scope) continue;
     if (referencesWithin(index, binding, ret).length > 0) continue;
     if (closedByFinally(ret, scope, closes, syntax)) continue;
     return ret;
@@ -172,9 +236,10 @@ export function earlyReturn(
   return undefined;
 }
 
-function closedByFinally(node: SyntaxNode, scope: SyntaxNode, closes: readonly SyntaxNode[], syntax: ExitSyntax): boolean {
-  for (let t = nearestAncestor(node, new Set([syntax.tryType]), scope); t; t = nearestAncestor(t, new Set([syntax.tryType]), scope)) {
-    const fin = t.namedChildren.find((c) => c?.type === syntax.finallyType);
+function closedByFinally(node: LightNode, scope: LightNode, closes: readonly LightNode[], syntax: ExitSyntax): boolean {
+  const tries = new Set([syntax.tryType]);
+  for (let t = nearestAncestor(node, tries, scope); t; t = nearestAncestor(t, tries, scope)) {
+    const fin = t.children.find((c) => c.type === syntax.finallyType);
     if (fin && closes.some((c) => isWithin(c, fin))) return true;
   }
   return false;
@@ -208,13 +273,13 @@ export function unclosedMessage(summary: UseSummary): string {
 }
 
 /** The nodes of the uses that count as closing (or, for streams Node ends itself, draining). */
-export function closingNodes(uses: readonly BindingUse[], alsoConsume: boolean): SyntaxNode[] {
+export function closingNodes(uses: readonly BindingUse[], alsoConsume: boolean): LightNode[] {
   return uses.filter((u) => u.use === 'close' || (alsoConsume && u.use === 'consume')).map((u) => u.node);
 }
 
 /** The message for a socket closed on most paths but not on an early return. */
-export function earlyReturnMessage(what: string, ret: SyntaxNode): string {
-  return `${what} is not closed on the return at line ${ret.startPosition.row + 1} — CLOSE_WAIT risk`;
+export function earlyReturnMessage(what: string, ret: LightNode): string {
+  return `${what} is not closed on the return at line ${ret.startRow + 1} — CLOSE_WAIT risk`;
 }
 
 /** First line's leading whitespace of the line holding `row`. */
