@@ -6,7 +6,8 @@ import { canCreateNamespaces } from '../test/helpers/netns';
 import { measureFeatures } from './cases/index';
 import { describeMachine, loadAverage } from './machine';
 import { parseOptions, USAGE } from './options';
-import { renderReport } from './report/render';
+import { renderReport, type ParserFigures } from './report/render';
+import { runToEnd } from '../test/helpers/processes';
 import { bundleForNode } from './measure/bundle';
 import { MEASURER_ENTRY, measureSize, type SizeResult } from './sizeRun';
 
@@ -38,9 +39,10 @@ async function main(): Promise<void> {
     process.stderr.write(`${size} sockets: farm ready in ${(result.setupMs / 1000).toFixed(1)} s, measured.\n`);
     sizes.push(result);
   }
+  const parser = await measureParser();
   process.stderr.write('other features…\n');
   const features = await measureFeatures(ROOT, options.runs);
-  const markdown = renderReport({ machine, sizes, features, runs: options.runs, quick: options.sizes.length === 1, elapsedMs: Date.now() - started });
+  const markdown = renderReport({ machine, sizes, features, parser, runs: options.runs, quick: options.sizes.length === 1, elapsedMs: Date.now() - started });
   process.stdout.write(markdown);
   if (options.out) {
     const out = path.resolve(ROOT, options.out);
@@ -48,6 +50,13 @@ async function main(): Promise<void> {
     writeFileSync(out, markdown);
     process.stderr.write(`written to ${path.relative(ROOT, out)}\n`);
   }
+}
+
+/** The parser alone, bundled like the extension, in CPU time: what the kernel's text costs us beyond reading it. */
+async function measureParser(): Promise<ParserFigures | undefined> {
+  const entry = await bundleForNode(path.join(__dirname, 'micro/parser.ts'));
+  const { code, stdout } = await runToEnd([process.execPath, entry, '--json'], 120_000);
+  return code === 0 ? (JSON.parse(stdout.trim()) as ParserFigures) : undefined;
 }
 
 // Namespaces are removed in `finally` blocks and on exit; a signal must end through them too.

@@ -20,6 +20,7 @@ export const sshCase: FeatureCase = {
     const { startTestSshd, SSH_HOSTS } = await import('../../test/helpers/sshd');
     const { SshCollector } = await import('../../src/core/ssh/sshCollector');
     const { parseHostString } = await import('../../src/core/ssh/hostString');
+    const { processCpuMs, ssTanCpuMs } = await import('../../test/helpers/remoteCpu');
     const sshd = await startTestSshd('benchssh');
     try {
       const farm = await startFarm(sshd.ns, defaultMix(REMOTE_SOCKETS), { lifetimeMs: 5 * 60_000, readyTimeoutMs: 120_000 });
@@ -35,15 +36,24 @@ export const sshCase: FeatureCase = {
         for (const [name, refresh] of kinds) {
           const latencies: number[] = [];
           let bytes = 0;
+          let cpuBefore = 0;
           for (let i = 0; i <= runs; i++) {
             await refresh();
+            // The remote shell's own CPU and its children's (cat, ls, awk): what the host pays.
+            if (i === 0) cpuBefore = processCpuMs(collector.remoteShellPid!);
             if (i === 0 || !collector.lastRefresh) continue; // the first warms the remote side
             latencies.push(collector.lastRefresh.latencyMs);
             bytes = collector.lastRefresh.bytes;
           }
-          parts.push(`${name}: ${formatMs(summarize(latencies))}, ${(bytes / 1024).toFixed(1)} KiB`);
+          const cpu = (processCpuMs(collector.remoteShellPid!) - cpuBefore) / Math.max(1, runs);
+          parts.push(`${name}: ${formatMs(summarize(latencies))}, ${(bytes / 1024).toFixed(1)} KiB, remote CPU ${cpu.toFixed(1)} ms`);
         }
-        return { value: parts.join('; '), pass: true, note: 'latency from request to parsed answer, over a veth pair to the namespace; bytes as received' };
+        parts.push(`\`ss -tan\` there: ${ssTanCpuMs(sshd.ns, Math.max(5, runs)).toFixed(1)} ms CPU`);
+        return {
+          value: parts.join('; '),
+          pass: true,
+          note: 'latency from request to parsed answer, over a veth pair to the namespace; bytes as received; remote CPU per refresh from the shell loop\'s /proc stat (10 ms ticks); owners are cached per session, the farm\'s churn makes new sockets in old processes each refresh',
+        };
       } finally {
         collector.dispose();
         await farm.stop();
