@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DEFAULT_HISTORY_LIMITS, HistoryStore } from '../../src/core/history/historyStore';
 import { STATE_COUNT } from '../../src/core/history/sampleRing';
-import type { HistoryMarker } from '../../src/core/history/types';
+import type { HistoryGap, HistoryMarker } from '../../src/core/history/types';
 import { TCP_STATE_NAMES } from '../../src/core/model';
 import { STATE_DISPLAY_ORDER } from '../../src/core/states';
 import type { HostToUiMessage, UiToHostMessage } from '../../src/shared/chartProtocol';
@@ -23,30 +23,46 @@ const TW = TCP_STATE_NAMES.indexOf('TIME_WAIT');
 const EST = TCP_STATE_NAMES.indexOf('ESTABLISHED');
 const LISTEN = TCP_STATE_NAMES.indexOf('LISTEN');
 
-/** A dark theme's variables, as VS Code puts them on the webview's <html>. */
-const DARK_THEME = [
-  '--vscode-foreground:#cccccc',
-  '--vscode-descriptionForeground:#9d9d9d',
-  '--vscode-font-family:system-ui, sans-serif',
-  '--vscode-font-size:13px',
-  '--vscode-editor-background:#1e1e1e',
-  '--vscode-panel-border:#80808059',
-  '--vscode-focusBorder:#007fd4',
-  '--vscode-button-background:#0e639c',
-  '--vscode-button-foreground:#ffffff',
-  '--vscode-button-secondaryBackground:#3a3d41',
-  '--vscode-button-secondaryForeground:#cccccc',
-  '--vscode-button-secondaryHoverBackground:#45494e',
-  '--vscode-charts-red:#f14c4c',
-  '--vscode-charts-blue:#3794ff',
-  '--vscode-charts-yellow:#cca700',
-  '--vscode-charts-orange:#d18616',
-  '--vscode-charts-green:#89d185',
-  '--vscode-charts-purple:#b180d7',
-  '--vscode-editorWarning-foreground:#cca700',
-  '--vscode-editorError-foreground:#f14c4c',
-  'background-color:#1e1e1e',
-].join(';');
+/**
+ * Theme variables as VS Code puts them on a webview's <html>, with the body class it sets. Values
+ * copied from VS Code's Dark Modern, Light Modern and Dark High Contrast themes (the subset the
+ * chart reads); not every variable a real theme defines.
+ */
+const THEMES = {
+  dark: {
+    bodyClass: 'vscode-dark',
+    vars: {
+      foreground: '#cccccc', descriptionForeground: '#9d9d9d', 'editor-background': '#1e1e1e', 'panel-border': '#80808059', focusBorder: '#007fd4',
+      'button-background': '#0e639c', 'button-foreground': '#ffffff', 'button-secondaryBackground': '#3a3d41', 'button-secondaryForeground': '#cccccc', 'button-secondaryHoverBackground': '#45494e',
+      'charts-red': '#f14c4c', 'charts-blue': '#3794ff', 'charts-yellow': '#cca700', 'charts-orange': '#d18616', 'charts-green': '#89d185', 'charts-purple': '#b180d7',
+      'editorWarning-foreground': '#cca700', 'editorError-foreground': '#f14c4c',
+    },
+  },
+  light: {
+    bodyClass: 'vscode-light',
+    vars: {
+      foreground: '#3b3b3b', descriptionForeground: '#717171', 'editor-background': '#ffffff', 'panel-border': '#e5e5e5', focusBorder: '#005fb8',
+      'button-background': '#005fb8', 'button-foreground': '#ffffff', 'button-secondaryBackground': '#e5e5e5', 'button-secondaryForeground': '#3b3b3b', 'button-secondaryHoverBackground': '#cccccc',
+      'charts-red': '#e51400', 'charts-blue': '#1a85ff', 'charts-yellow': '#bf8803', 'charts-orange': '#d18616', 'charts-green': '#388a34', 'charts-purple': '#652d90',
+      'editorWarning-foreground': '#bf8803', 'editorError-foreground': '#e51400',
+    },
+  },
+  hc: {
+    bodyClass: 'vscode-high-contrast',
+    vars: {
+      foreground: '#ffffff', descriptionForeground: '#ffffff', 'editor-background': '#000000', 'panel-border': '#6fc3df', focusBorder: '#f38518', contrastBorder: '#6fc3df', contrastActiveBorder: '#f38518',
+      'button-background': '#000000', 'button-foreground': '#ffffff', 'button-border': '#6fc3df', 'button-secondaryForeground': '#ffffff',
+      'charts-red': '#f14c4c', 'charts-blue': '#3794ff', 'charts-yellow': '#ffd700', 'charts-orange': '#d18616', 'charts-green': '#89d185', 'charts-purple': '#b180d7',
+      'editorWarning-foreground': '#fff500', 'editorError-foreground': '#f48771',
+    },
+  },
+} as const;
+type ThemeName = keyof typeof THEMES;
+
+function themeStyle(theme: ThemeName): string {
+  const vars = Object.entries(THEMES[theme].vars).map(([k, v]) => `--vscode-${k}:${v}`);
+  return [...vars, '--vscode-font-family:system-ui, sans-serif', '--vscode-font-size:13px', `background-color:${THEMES[theme].vars['editor-background']}`].join(';');
+}
 
 interface ChartDescription {
   mode: string;
@@ -56,17 +72,20 @@ interface ChartDescription {
   xMin: number;
   xMax: number;
   markers: HistoryMarker[];
-  datasets: { label: string; hidden: boolean; fill: unknown; points: number; last?: number; max: number; color: string }[];
+  gaps: HistoryGap[];
+  tooltipFooter: string[];
+  datasets: { label: string; hidden: boolean; fill: unknown; points: number; last?: number; max: number; color: string; breaks: number[] }[];
 }
 
 /** Serves the built bundle and the host's real HTML (same CSP, same nonce rule) on loopback. */
 async function serveChart(): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    if (req.url === '/') {
+    const theme = /^\/(?:\?theme=(\w+))?$/.exec(req.url ?? '')?.[1] ?? 'dark';
+    if (req.url === '/' || (req.url?.startsWith('/?theme=') && theme in THEMES)) {
       const html = chartHtml({ scriptUri: `${origin}/chart.js`, styleUri: `${origin}/chart.css`, cspSource: origin, nonce: makeNonce() })
-        .replace('<html lang="en">', `<html lang="en" style="${DARK_THEME}">`)
-        .replace('<body>', '<body class="vscode-dark">');
+        .replace('<html lang="en">', `<html lang="en" style="${themeStyle(theme as ThemeName)}">`)
+        .replace('<body>', `<body class="${THEMES[theme as ThemeName].bodyClass}">`);
       res.writeHead(200, { 'content-type': 'text/html' }).end(html);
     } else if (req.url === '/chart.js' || req.url === '/chart.css') {
       const type = req.url.endsWith('.js') ? 'text/javascript' : 'text/css';
@@ -139,6 +158,38 @@ function series(rows: number, start: number, stepMs: number, closeWait: (i: numb
   return { t, values };
 }
 
+const OUTAGE = 'ssh: connect to host 10.0.0.5 port 22: Connection refused';
+
+/**
+ * Through the real store and ChartClient: 100 samples, an outage (the collector's error), then
+ * 50 samples after it. Returns the messages for the page before, during and after the outage.
+ */
+function outageScenario(start: number, first: UiToHostMessage[]) {
+  const store = new HistoryStore(DEFAULT_HISTORY_LIMITS);
+  const outbox: HostToUiMessage[] = [];
+  const client = new ChartClient(
+    'panel',
+    { postMessage: async (m: HostToUiMessage) => outbox.push(m) > 0 },
+    { store, currentHost: () => ({ id: 'user@db-1', label: 'db-1' }), exportCsv: async () => undefined, exportPng: async () => undefined, rendered: () => undefined },
+    (m) => assert.fail(m),
+  );
+  const add = (i: number, closeWait: number) => {
+    const row = new Array<number>(STATE_COUNT).fill(0);
+    Object.assign(row, { [CW]: closeWait, [TW]: 30 + (i % 7), [EST]: 40 + (i % 5), [LISTEN]: 4 });
+    store.add('user@db-1', 'db-1', start + i * 1000, row);
+    client.onSample();
+  };
+  for (let i = 0; i < 100; i++) add(i, 10 + Math.floor(i / 4));
+  for (const m of first) client.onMessage(m);
+  const before = outbox.splice(0);
+  const gap = store.startGap('user@db-1', start + 100_500, OUTAGE);
+  client.onGap('user@db-1', gap);
+  const during = outbox.splice(0);
+  for (let i = 160; i < 210; i++) add(i, 60 + Math.floor((i - 160) / 2));
+  const after = outbox.splice(0);
+  return { store, client, outbox, gapFrom: gap.from, before, during, after };
+}
+
 function median(xs: number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
@@ -174,7 +225,7 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
 
     const start = Date.UTC(2026, 0, 1, 12);
     const marker: HistoryMarker = { t: start + 90_000, kind: 'threshold', state: 'CLOSE_WAIT', label: 'CLOSE_WAIT ≥ 100' };
-    await deliver(page, { type: 'history', hostId: 'local', label: 'test-box', windowMs: 3_600_000, retentionMs: 86_400_000, series: series(120, start, 1000, (i) => i * 2), markers: [marker] });
+    await deliver(page, { type: 'history', hostId: 'local', label: 'test-box', windowMs: 3_600_000, retentionMs: 86_400_000, series: series(120, start, 1000, (i) => i * 2), markers: [marker], gaps: [] });
     assert.deepEqual(await posted(page, true), [{ type: 'rendered', upTo: start + 119_000 }]);
     let chart = await describeChart(page);
     assert.deepEqual(chart.datasets.map((d) => d.label), STATE_DISPLAY_ORDER);
@@ -204,7 +255,7 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
     // A malformed message (a count that is not a number) changes nothing.
     const bad = series(1, start + 200_000, 1000, () => 5);
     bad.values[CW] = ['lots' as unknown as number];
-    assert.ok((await deliver(page, { type: 'append', hostId: 'local', series: bad, markers: [] })) >= 0);
+    assert.ok((await deliver(page, { type: 'append', hostId: 'local', series: bad, markers: [], gaps: [] })) >= 0);
     assert.equal((await describeChart(page)).datasets.find((d) => d.label === 'CLOSE_WAIT')?.points, 120);
 
     await page.click('button:text-is("CSV")');
@@ -229,12 +280,12 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
     const chart = await describeChart(page);
     assert.equal(chart.datasets.find((d) => d.label === 'CLOSE_WAIT')?.last, 59);
     // Samples that arrived while the page was hidden come as one delta.
-    await deliver(page, { type: 'append', hostId: 'user@db-1', series: series(5, start + 60_000, 1000, (i) => 60 + i), markers: [] });
+    await deliver(page, { type: 'append', hostId: 'user@db-1', series: series(5, start + 60_000, 1000, (i) => 60 + i), markers: [], gaps: [] });
     assert.equal((await describeChart(page)).datasets.find((d) => d.label === 'CLOSE_WAIT')?.last, 64, pageErrors.get(page)?.join(' | '));
     // Pause: the axis stays where it was while samples keep arriving.
     await page.click('button:text-is("Pause")');
     const before = await describeChart(page);
-    await deliver(page, { type: 'append', hostId: 'user@db-1', series: series(5, start + 65_000, 1000, () => 99), markers: [] });
+    await deliver(page, { type: 'append', hostId: 'user@db-1', series: series(5, start + 65_000, 1000, () => 99), markers: [], gaps: [] });
     assert.equal((await describeChart(page)).xMax, before.xMax);
     await page.click('button:text-is("Follow")');
     assert.equal((await describeChart(page)).xMax, start + 69_000);
@@ -291,11 +342,11 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
 
     // Worst case: the UI handed all 86,400 rows at once, its own decimation doing the thinning.
     const raw = store.window('local', 0, 50_000);
-    const rawPaintMs = await deliver(page, { type: 'history', hostId: 'local', label: 'bench-box', windowMs: 86_400_000, retentionMs: 86_400_000, series: raw.series, markers: [] });
+    const rawPaintMs = await deliver(page, { type: 'history', hostId: 'local', label: 'bench-box', windowMs: 86_400_000, retentionMs: 86_400_000, series: raw.series, markers: [], gaps: [] });
     const rawUpdates: number[] = [];
     for (let i = 0; i < 20; i++) {
       const t = now + (60 + i) * 1000;
-      rawUpdates.push(await deliver(page, { type: 'append', hostId: 'local', series: series(1, t, 1000, () => 300), markers: [] }));
+      rawUpdates.push(await deliver(page, { type: 'append', hostId: 'local', series: series(1, t, 1000, () => 300), markers: [], gaps: [] }));
     }
     console.log(
       `chart benchmark (Chromium, 86,400 samples × 11 states): host-downsampled window of ${rows} rows: first paint ${firstPaintMs.toFixed(1)} ms, ` +
@@ -308,4 +359,73 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
     assert.deepEqual(pageErrors.get(page), []);
     await page.close();
   });
+
+  it('breaks every line where the host could not be read, and says "no data: <error>" there', async () => {
+    const start = Date.now() - 400_000;
+    const page = await openChart(browser, url, { windowMs: 300_000, mode: 'line', hidden: [], follow: true });
+    const scenario = outageScenario(start, await posted(page));
+    for (const m of scenario.before) await deliver(page, m);
+    assert.equal((await describeChart(page)).datasets.find((d) => d.label === 'CLOSE_WAIT')?.points, 100);
+
+    for (const m of scenario.during) await deliver(page, m);
+    let chart = await describeChart(page);
+    assert.deepEqual(chart.gaps, [{ from: scenario.gapFrom, message: OUTAGE }]);
+    assert.ok(chart.xMax >= scenario.gapFrom, 'the axis runs on into the outage');
+    assert.match((await page.textContent('.status')) ?? '', /db-1 · last \d\d:\d\d:\d\d · no data since \d\d:\d\d:\d\d/);
+
+    for (const m of scenario.after) await deliver(page, m);
+    chart = await describeChart(page);
+    const gapTo = start + 160_000;
+    assert.deepEqual(chart.gaps, [{ from: scenario.gapFrom, to: gapTo, message: OUTAGE }]);
+    for (const d of chart.datasets) {
+      assert.deepEqual(d.breaks, [scenario.gapFrom], `${d.label} is broken at the outage, not drawn across it`);
+      assert.equal(d.points, 151, `${d.label}: 150 samples and one break`);
+    }
+    assert.equal(chart.datasets.find((d) => d.label === 'CLOSE_WAIT')?.last, 84);
+    assert.doesNotMatch((await page.textContent('.status')) ?? '', /no data since/);
+
+    // Hovering the band tells why there is no line there.
+    const box = await page.locator('canvas').boundingBox();
+    assert.ok(box);
+    const px = (await page.evaluate(`window.tcpLensChart.pixelOf(${(scenario.gapFrom + gapTo) / 2})`)) as number;
+    await page.mouse.move(box.x + px, box.y + box.height / 2);
+    assert.equal(await page.getAttribute('canvas', 'title'), `no data: ${OUTAGE}`);
+    assert.deepEqual((await describeChart(page)).tooltipFooter, [`no data: ${OUTAGE}`]);
+    await page.mouse.move(box.x + box.width - 5, box.y + box.height / 2);
+    assert.equal(await page.getAttribute('canvas', 'title'), '');
+
+    // A fresh window from the host (what a reopened chart gets) has the same break.
+    await page.click('button:text-is("1 h")');
+    for (const m of await posted(page)) scenario.client.onMessage(m);
+    const [history] = scenario.outbox.splice(0);
+    assert.equal(history.type, 'history');
+    await deliver(page, history);
+    assert.ok((await describeChart(page)).datasets.every((d) => d.breaks.length === 1 && d.breaks[0] === scenario.gapFrom));
+    assert.deepEqual(pageErrors.get(page), []);
+    await page.close();
+  });
+
+  for (const theme of Object.keys(THEMES) as ThemeName[]) {
+    it(`is readable in the ${theme} theme (screenshot test/e2e/screenshots/chart-${theme}.png)`, async () => {
+      const start = Date.now() - 400_000;
+      const page = await openChart(browser, `${url}?theme=${theme}`, { windowMs: 300_000, mode: 'line', hidden: ['CLOSE', 'CLOSING'], follow: true }, 900, 420);
+      const scenario = outageScenario(start, await posted(page));
+      for (const m of [...scenario.before, ...scenario.during, ...scenario.after]) await deliver(page, m);
+      const marker: HistoryMarker = { t: start + 60_000, kind: 'threshold', state: 'CLOSE_WAIT', label: 'CLOSE_WAIT ≥ 25' };
+      await deliver(page, { type: 'append', hostId: 'user@db-1', series: { t: [], values: TCP_STATE_NAMES.map(() => []) }, markers: [marker], gaps: [] });
+      const chart = await describeChart(page);
+      assert.equal(chart.datasets.find((d) => d.label === 'CLOSE_WAIT')?.color, THEMES[theme].vars['charts-red']);
+      const colors = await page.evaluate(() => {
+        const legend = document.querySelector('.legend-item');
+        const status = document.querySelector('.status');
+        return { legend: legend ? getComputedStyle(legend).color : '', status: status ? getComputedStyle(status).color : '' };
+      });
+      const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+      assert.equal(colors.legend, rgb(THEMES[theme].vars.foreground), 'legend text in the theme foreground');
+      assert.equal(colors.status, rgb(THEMES[theme].vars.descriptionForeground));
+      await page.screenshot({ path: path.join(REPO_ROOT, `test/e2e/screenshots/chart-${theme}.png`) });
+      assert.deepEqual(pageErrors.get(page), []);
+      await page.close();
+    });
+  }
 });

@@ -14,9 +14,10 @@ import {
 import 'chartjs-adapter-date-fns';
 import { STATE_DISPLAY_ORDER } from '../../src/core/states';
 import { TCP_STATE_NAMES, type TcpStateName } from '../../src/core/model';
+import { gapText, gapsPlugin } from './gapsPlugin';
 import { markersPlugin } from './markersPlugin';
 import type { Point, SeriesData } from './seriesData';
-import { stateColor, themeColor, withAlpha } from './themeColors';
+import { isHighContrast, stateColor, themeColor, withAlpha } from './themeColors';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, TimeScale, Tooltip, Filler, Decimation);
 
@@ -86,13 +87,27 @@ export class HistoryChart {
               label: (item: TooltipItem<'line'>) => {
                 const column = this.data.points[TCP_STATE_NAMES.indexOf(item.dataset.label as TcpStateName)];
                 const row = column[findRow(column, item.parsed.x ?? 0)];
-                return ` ${item.dataset.label}: ${row ? row.y.toLocaleString('en-US') : '–'}`;
+                return ` ${item.dataset.label}: ${typeof row?.y === 'number' ? row.y.toLocaleString('en-US') : 'no data'}`;
+              },
+              footer: (items: TooltipItem<'line'>[]) => {
+                const gap = items.length > 0 ? this.data.gapAt(items[0].parsed.x ?? Number.NaN) : undefined;
+                return gap ? gapText(gap) : '';
               },
             },
           },
         },
       },
       plugins: [
+        gapsPlugin(
+          () => this.data.gaps,
+          (x) => this.data.gapAt(x),
+          () => ({
+            fill: withAlpha(themeColor('editorError.foreground'), isHighContrast() ? 0.22 : 0.12),
+            edge: themeColor('editorError.foreground'),
+            text: themeColor('foreground'),
+            font: `11px ${getComputedStyle(document.body).fontFamily}`,
+          }),
+        ),
         markersPlugin(
           () => this.data.markers,
           () => ({ threshold: themeColor('editorWarning.foreground'), leak: themeColor('editorError.foreground'), font: `11px ${getComputedStyle(document.body).fontFamily}` }),
@@ -124,7 +139,9 @@ export class HistoryChart {
   /** Colors follow the theme: re-read the --vscode-* variables. */
   applyTheme(): void {
     const foreground = themeColor('foreground');
-    const grid = themeColor('panel.border');
+    const border = themeColor('panel.border');
+    // High-contrast borders are full-strength; as a grid they would compete with the data lines.
+    const grid = isHighContrast() ? withAlpha(border, 0.35) : border;
     for (const d of this.chart.data.datasets) {
       const color = stateColor(d.label as TcpStateName);
       d.borderColor = color;
@@ -132,7 +149,7 @@ export class HistoryChart {
     }
     for (const axis of [this.chart.options.scales?.x, this.chart.options.scales?.y]) {
       if (!axis) continue;
-      Object.assign(axis, { grid: { color: grid }, border: { color: grid } });
+      Object.assign(axis, { grid: { color: grid }, border: { color: border } });
       Object.assign(axis.ticks ?? {}, { color: foreground });
     }
     this.update();

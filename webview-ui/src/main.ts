@@ -17,7 +17,7 @@ const vscode = connectToHost<UiState>();
 const state = restoreUiState(vscode.getState());
 const hidden = new Set<TcpStateName>(state.hidden);
 const data = new SeriesData();
-if (state.series) data.replace(state.series, state.markers ?? []);
+if (state.series) data.replace(state.series, state.markers ?? [], state.gaps ?? []);
 
 const controls = new Controls({
   onWindow: (windowMs) => {
@@ -77,7 +77,7 @@ function saveSoon(): void {
 function saveNow(): void {
   clearTimeout(saveTimer);
   saveTimer = undefined;
-  vscode.setState({ ...state, series: data.toBlock(), markers: data.markers });
+  vscode.setState({ ...state, series: data.toBlock(), markers: data.markers, gaps: data.gaps });
 }
 window.addEventListener('pagehide', saveNow);
 document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && saveNow());
@@ -91,14 +91,18 @@ function render(): void {
   controls.show(state.windowMs, state.mode, state.follow, hidden);
   const last = data.lastTime;
   const first = data.firstTime;
+  const outage = data.gaps.at(-1)?.to === undefined ? data.gaps.at(-1) : undefined;
   if (state.follow && last !== undefined && first !== undefined) {
+    // While the host cannot be read the axis runs on to now, so the outage band grows in view.
+    const end = outage ? Math.max(last, Date.now()) : last;
     // A history shorter than the window fills the chart instead of hugging its right edge.
-    const span = state.windowMs === null ? last - first : Math.min(state.windowMs, last - first);
-    chart.setRange(last - Math.max(span, MIN_SPAN_MS), last);
+    const span = state.windowMs === null ? end - first : Math.min(state.windowMs, end - first);
+    chart.setRange(end - Math.max(span, MIN_SPAN_MS), end);
     controls.showCounts((s) => data.latest(TCP_STATE_NAMES.indexOf(s)));
   }
   const where = state.label ?? 'waiting for the first sample…';
-  controls.setStatus(last === undefined ? where : `${where} · ${state.follow ? `last ${clock(last)}` : 'paused'} · ${data.markers.length} markers`);
+  const since = outage ? ` · no data since ${clock(outage.from)}` : '';
+  controls.setStatus(last === undefined ? where : `${where} · ${state.follow ? `last ${clock(last)}` : 'paused'}${since} · ${data.markers.length} markers`);
   if (state.follow) chart.update();
   if (state.follow && last !== undefined && last !== renderedUpTo) {
     renderedUpTo = last;
@@ -113,10 +117,10 @@ function onHostMessage(message: HostToUiMessage): void {
     if (message.windowMs !== state.windowMs) return;
     state.hostId = message.hostId;
     state.label = message.label;
-    data.replace(message.series, message.markers);
+    data.replace(message.series, message.markers, message.gaps);
   } else {
     if (message.hostId !== state.hostId) return;
-    data.append(message.series, message.markers);
+    data.append(message.series, message.markers, message.gaps);
     const windowMs: WindowMs = state.windowMs;
     if (windowMs !== null && state.follow && data.lastTime !== undefined) data.dropBefore(data.lastTime - windowMs);
     if (data.length > COMPACT_FACTOR * 2 * maxBuckets()) vscode.postMessage({ type: 'setWindow', windowMs, maxBuckets: maxBuckets() });
@@ -132,7 +136,10 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 // Exposed for the tests and for a look in the webview's developer tools.
 Object.assign(window, {
   tcpLensChart: {
+    /** Where time `t` is drawn, in CSS pixels from the canvas's left edge. */
+    pixelOf: (t: number) => chart.chart.scales.x.getPixelForValue(t),
     describe: () => ({
+      tooltipFooter: chart.chart.tooltip?.footer ?? [],
       mode: state.mode,
       windowMs: state.windowMs,
       follow: state.follow,
@@ -140,13 +147,16 @@ Object.assign(window, {
       xMin: chart.chart.scales.x.min,
       xMax: chart.chart.scales.x.max,
       markers: data.markers.map((m) => ({ ...m })),
+      gaps: data.gaps.map((g) => ({ ...g })),
       datasets: chart.chart.data.datasets.map((d) => ({
         label: d.label,
         hidden: Boolean(d.hidden),
         fill: d.fill,
         points: d.data.length,
         last: d.data[d.data.length - 1]?.y,
-        max: d.data.reduce((m, p) => Math.max(m, p.y), 0),
+        max: d.data.reduce((m, p) => Math.max(m, p.y ?? 0), 0),
+        /** Where the line is broken (an outage starts): the x of each null point. */
+        breaks: d.data.filter((p) => p.y === null).map((p) => p.x),
         color: d.borderColor,
       })),
     }),

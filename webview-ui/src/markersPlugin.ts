@@ -15,15 +15,9 @@ export function markersPlugin(markers: () => readonly HistoryMarker[], style: ()
   return {
     id: 'tcpLensMarkers',
     afterDatasetsDraw(chart: Chart<'line'>) {
-      const x = chart.scales.x;
-      const { top, bottom, left, right } = chart.chartArea;
-      const { ctx } = chart;
-      const colors = style();
-      ctx.save();
-      ctx.font = colors.font;
-      ctx.textBaseline = 'top';
-      let labelRow = 0;
-      for (const m of markers()) {
+      drawOverlay(chart, style, 'top', (ctx, x, { top, bottom, left, right }, colors) => {
+        let labelRow = 0;
+        for (const m of markers()) {
         const px = x.getPixelForValue(m.t);
         if (px < left || px > right) continue;
         const color = m.kind === 'leak' ? colors.leak : colors.threshold;
@@ -42,7 +36,23 @@ export function markersPlugin(markers: () => readonly HistoryMarker[], style: ()
         ctx.fillText(text, tx, top + 2 + (labelRow % 3) * 13);
         labelRow++;
       }
-      ctx.restore();
+      });
     },
   };
+}
+
+/** Runs `draw` on the chart's canvas with the style's font, restoring the canvas state after. */
+export function drawOverlay<S extends { font: string }>(
+  chart: Chart<'line'>,
+  style: () => S,
+  baseline: CanvasTextBaseline,
+  draw: (ctx: CanvasRenderingContext2D, x: Chart<'line'>['scales'][string], area: Chart<'line'>['chartArea'], colors: S) => void,
+): void {
+  const { ctx } = chart;
+  const colors = style();
+  ctx.save();
+  ctx.font = colors.font;
+  ctx.textBaseline = baseline;
+  draw(ctx, chart.scales.x, chart.chartArea, colors);
+  ctx.restore();
 }

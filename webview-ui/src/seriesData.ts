@@ -1,9 +1,10 @@
-import type { HistoryMarker, SeriesBlock } from '../../src/shared/chartProtocol';
+import type { HistoryGap, HistoryMarker, SeriesBlock } from '../../src/shared/chartProtocol';
 import { TCP_STATE_NAMES } from '../../src/core/model';
 
+/** `y: null` marks an outage: chart.js (spanGaps off) breaks the line there instead of bridging it. */
 export interface Point {
   x: number;
-  y: number;
+  y: number | null;
 }
 
 const MAX_MARKERS = 500;
@@ -20,6 +21,8 @@ const PUSH_LIMIT = 64;
 export class SeriesData {
   points: Point[][] = TCP_STATE_NAMES.map(() => []);
   markers: HistoryMarker[] = [];
+  /** Outages in start order; a break is drawn at each one's start. */
+  gaps: HistoryGap[] = [];
 
   get length(): number {
     return this.points[0].length;
@@ -34,29 +37,64 @@ export class SeriesData {
     return this.points[0][0]?.x;
   }
 
-  replace(series: SeriesBlock, markers: HistoryMarker[]): void {
+  replace(series: SeriesBlock, markers: HistoryMarker[], gaps: HistoryGap[]): void {
     this.points = TCP_STATE_NAMES.map(() => []);
     this.markers = [];
-    this.append(series, markers);
+    this.gaps = [];
+    this.append(series, markers, gaps);
   }
 
-  /** Adds rows newer than the last one; older rows (a repeated delta) are skipped. */
-  append(series: SeriesBlock, markers: HistoryMarker[]): number {
+  /** Adds rows newer than the last one (older rows, from a repeated delta, are skipped), with a break at each outage between rows. */
+  append(series: SeriesBlock, markers: HistoryMarker[], gaps: HistoryGap[]): number {
+    this.mergeGaps(gaps);
     const last = this.lastTime ?? Number.NEGATIVE_INFINITY;
     let first = 0;
     while (first < series.t.length && series.t[first] <= last) first++;
     const added = series.t.length - first;
+    const breaks = this.breaksBetween(last, series.t, first);
     const fresh = added > PUSH_LIMIT || this.length === 0;
     for (let s = 0; s < this.points.length; s++) {
       const column = fresh ? this.points[s].slice() : this.points[s];
       const values = series.values[s];
-      for (let i = first; i < series.t.length; i++) column.push({ x: series.t[i], y: values[i] });
+      for (let i = first; i < series.t.length; i++) {
+        const at = breaks.get(i);
+        if (at !== undefined) column.push({ x: at, y: null });
+        column.push({ x: series.t[i], y: values[i] });
+      }
       this.points[s] = column;
     }
     const seen = new Set(this.markers.map((m) => `${m.t}|${m.label}`));
     for (const m of markers) if (!seen.has(`${m.t}|${m.label}`)) this.markers.push(m);
     if (this.markers.length > MAX_MARKERS) this.markers.splice(0, this.markers.length - MAX_MARKERS);
     return added;
+  }
+
+  /** Outages by start; a gap seen again (open before, closed now) replaces its earlier copy. */
+  private mergeGaps(gaps: readonly HistoryGap[]): void {
+    if (gaps.length === 0) return;
+    const byStart = new Map(this.gaps.map((g) => [g.from, g]));
+    for (const g of gaps) byStart.set(g.from, g);
+    this.gaps = [...byStart.values()].sort((a, b) => a.from - b.from).slice(-MAX_MARKERS);
+  }
+
+  /** Row index → where to break the line before it: the start of an outage after the previous row. */
+  private breaksBetween(last: number, t: readonly number[], first: number): Map<number, number> {
+    const breaks = new Map<number, number>();
+    let g = this.gaps.findIndex((gap) => gap.from >= last);
+    if (g === -1) return breaks;
+    let previous = last;
+    for (let i = first; i < t.length && g < this.gaps.length; i++) {
+      while (g < this.gaps.length && this.gaps[g].from < previous) g++;
+      // A break needs a row on both sides: none before the first row shown.
+      if (g < this.gaps.length && this.gaps[g].from < t[i] && Number.isFinite(previous)) breaks.set(i, this.gaps[g].from);
+      previous = t[i];
+    }
+    return breaks;
+  }
+
+  /** The outage covering time `x`, if any (an open one runs to now). */
+  gapAt(x: number): HistoryGap | undefined {
+    return this.gaps.find((g) => g.from <= x && (g.to === undefined || x <= g.to));
   }
 
   /** Drops rows before `t` (keeping one so the line enters the window from its left edge). */
@@ -66,15 +104,18 @@ export class SeriesData {
     while (n + 1 < column.length && column[n + 1].x < t) n++;
     if (n > 0) for (const c of this.points) c.splice(0, n);
     this.markers = this.markers.filter((m) => m.t >= t);
+    this.gaps = this.gaps.filter((g) => g.to === undefined || g.to >= t);
   }
 
+  /** The rows without the breaks (those are rebuilt from the gaps). */
   toBlock(): SeriesBlock {
-    return { t: this.points[0].map((p) => p.x), values: this.points.map((c) => c.map((p) => p.y)) };
+    const rows = this.points[0].flatMap((p, i) => (p.y === null ? [] : [i]));
+    return { t: rows.map((i) => this.points[0][i].x), values: this.points.map((c) => rows.map((i) => c[i].y ?? 0)) };
   }
 
   /** Counts at the newest row, per state. */
   latest(s: number): number | undefined {
     const column = this.points[s];
-    return column[column.length - 1]?.y;
+    return column[column.length - 1]?.y ?? undefined;
   }
 }

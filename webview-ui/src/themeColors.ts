@@ -27,6 +27,11 @@ export function stateColor(state: TcpStateName): string {
   return themeColor(STATE_COLOR_IDS[state]);
 }
 
+/** VS Code's high-contrast themes (dark and light) put one of these classes on the body. */
+export function isHighContrast(): boolean {
+  return document.body.classList.contains('vscode-high-contrast') || document.body.classList.contains('vscode-high-contrast-light');
+}
+
 /** Calls `onChange` when VS Code switches theme (it rewrites body's class and html's style). */
 export function onThemeChange(onChange: () => void): void {
   const observer = new MutationObserver(onChange);

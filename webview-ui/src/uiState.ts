@@ -1,4 +1,4 @@
-import { WINDOW_CHOICES_MS, isHistoryMarker, isSeriesBlock, type HistoryMarker, type SeriesBlock, type WindowMs } from '../../src/shared/chartProtocol';
+import { WINDOW_CHOICES_MS, isHistoryGap, isHistoryMarker, isSeriesBlock, type HistoryGap, type HistoryMarker, type SeriesBlock, type WindowMs } from '../../src/shared/chartProtocol';
 import { isTcpStateName, type TcpStateName } from '../../src/core/model';
 import type { ChartMode } from './historyChart';
 
@@ -12,6 +12,7 @@ export interface UiState {
   label?: string;
   series?: SeriesBlock;
   markers?: HistoryMarker[];
+  gaps?: HistoryGap[];
 }
 
 export const DEFAULT_UI_STATE: UiState = { windowMs: 3_600_000, mode: 'line', hidden: ['CLOSE', 'CLOSING'], follow: true };
@@ -30,6 +31,7 @@ export function restoreUiState(saved: unknown): UiState {
     state.label = s.label;
     state.series = s.series;
     state.markers = Array.isArray(s.markers) ? s.markers.filter(isHistoryMarker) : [];
+    state.gaps = Array.isArray(s.gaps) ? s.gaps.filter(isHistoryGap) : [];
   }
   return state;
 }
