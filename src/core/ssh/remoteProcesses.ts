@@ -39,7 +39,8 @@ function printable(text: string): string {
  * what earlier walks found, so a refresh in which no socket is new sends no fd listing at all.
  * New sockets are searched for in processes started since the last walk, then in the processes
  * already known to own sockets, and only then in every process. Names and command lines are
- * fetched once per process. One instance belongs to one session: pids mean nothing after a
+ * fetched once per process. A socket found in none of those waits one refresh before every
+ * process is walked for it (see `deferred`). One instance belongs to one session: pids mean nothing after a
  * reconnect (the host may have rebooted).
  */
 export class RemoteProcessCache {
@@ -49,6 +50,13 @@ export class RemoteProcessCache {
   /** Inodes a full walk could not find; not searched again while they live. */
   private notFound = new Set<number>();
   private readonly unreadablePids = new Set<number>();
+  /**
+   * Inodes neither new nor owning processes hold. Most are short-lived connections already
+   * closed when the fds were listed; only those still there one refresh later are worth a walk
+   * of every process (an old process that opened its first socket), so churn does not cost a
+   * full walk per refresh. Until then such a row says its owner is unresolved.
+   */
+  private deferred = new Set<number>();
   lastCost: AttributionCost = { pidsWalked: 0, fullWalks: 0, infosFetched: 0 };
 
   /** Fills pid/process/commandLine/owner of every connection; returns warnings for the user. */
@@ -72,10 +80,17 @@ export class RemoteProcessCache {
           missing = this.missing(wanted, livePids);
           if (missing.size === 0) break;
         }
-        if (missing.size > 0) await this.fullWalk(request, livePids, cost);
+        if ([...missing].some((inode) => this.deferred.has(inode))) await this.fullWalk(request, livePids, cost);
       }
-      this.notFound = this.missing(wanted, livePids);
+      missing = this.missing(wanted, livePids);
+      if (cost.fullWalks > 0) {
+        this.notFound = missing;
+        this.deferred = new Set();
+      } else {
+        this.deferred = missing;
+      }
     } else {
+      this.deferred.clear();
       for (const inode of this.notFound) if (!wanted.has(inode)) this.notFound.delete(inode);
     }
     this.pruneTo(wanted);
