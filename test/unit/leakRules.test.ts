@@ -305,3 +305,27 @@ describe('early exits before the close', () => {
     assert.match(leak?.message ?? '', /early return at line 1/);
   });
 });
+
+describe('cleanups, keys and stream wrappers', () => {
+  it('C: a failing later call is an early exit, a goto to the cleanup label is not', async () => {
+    const leaky = 'int f(void) {\n  int fd = socket(AF_INET, SOCK_STREAM, 0);\n  if (fd < 0) return -1;\n  if (connect(fd, 0, 0) < 0) {\n    perror("connect");\n    return -1;\n  }\n  close(fd);\n  return 0;\n}\n';
+    const [f] = await findings(leaky, 'c');
+    assert.equal(f?.message, 'Socket opened here is not closed on the early return at line 6 — CLOSE_WAIT risk');
+    const cleanup = 'int f(void) {\n  int rc = -1;\n  int fd = socket(AF_INET, SOCK_STREAM, 0);\n  if (fd < 0) return -1;\n  if (connect(fd, 0, 0) < 0) goto out;\n  rc = 0;\nout:\n  close(fd);\n  return rc;\n}\n';
+    assert.deepEqual(await findings(cleanup, 'c'), []);
+  });
+
+  it('C++: a descriptor used as the key of a table it is stored in is handed on', async () => {
+    const source = 'void S::on_accept(int lfd) { int fd = ::accept(lfd, nullptr, nullptr); if (fd < 0) return; buffers_[fd] = std::string(); }';
+    assert.deepEqual(await findings(source, 'cpp'), []);
+  });
+
+  it('C# and Java: a reader or writer over the socket stream is the socket under another name', async () => {
+    const cs = (using: string) => `class C { static void F(string h) { var client = new TcpClient(h, 43); var stream = client.GetStream(); ${using}var w = new StreamWriter(stream); w.Write("x"); } }`;
+    assert.equal((await findings(cs(''), 'csharp')).length, 1);
+    assert.deepEqual(await findings(cs('using '), 'csharp'), []);
+    const java = (close: string) => `class C { void f(String h) throws Exception { Socket s = new Socket(h, 1); OutputStream out = s.getOutputStream(); PrintWriter w = new PrintWriter(out); w.print(1); ${close} } }`;
+    assert.equal((await findings(java(''), 'java')).length, 1);
+    assert.deepEqual(await findings(java('w.close();'), 'java'), []);
+  });
+});

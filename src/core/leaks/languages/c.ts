@@ -137,6 +137,9 @@ function use(name: LightNode, source: string): Use {
     return { kind: 'alias', binding: alias, scope: p.parent.parent ?? p.parent, closedHere: false };
   }
   if (p.type === 'assignment_expression') return n.field === 'right' ? { kind: 'escape' } : { kind: 'neutral' };
+  // `sessions[fd] = …`: the descriptor is the key of a table that owns it.
+  const subscript = p.type === 'subscript_argument_list' ? p.parent : p.type === 'subscript_expression' && n.field === 'index' ? p : undefined;
+  if (subscript?.type === 'subscript_expression' && subscript.field === 'left' && subscript.parent?.type === 'assignment_expression') return { kind: 'escape' };
   if (p.type === 'initializer_list' || p.type === 'initializer_pair') return initializerUse(p, source);
   if (p.type === 'return_statement') return { kind: 'escape' };
   if (p.type === 'field_initializer' || p.type === 'new_expression') return { kind: 'escape' };
@@ -175,8 +178,17 @@ const paths: PathShape = {
   deferred: new Set(),
   isAcquisitionCheck(statement, binding, source) {
     const condition = fieldOf(statement, 'condition');
-    const text = condition ? textOf(condition, source) : '';
-    return new RegExp(`\\b${binding}\\b`).test(text) && /<\s*0\b|==\s*-1\b|-1\s*==|INVALID_SOCKET|!\s*\w/.test(text);
+    // The descriptor itself tested for failure; `connect(fd, …) < 0` is a later call failing.
+    const failed = new RegExp(`\\b${binding}\\s*(<\\s*0|<=\\s*-1|==\\s*-1|==\\s*INVALID_SOCKET)|(-1|INVALID_SOCKET)\\s*==\\s*${binding}\\b`);
+    return !!condition && failed.test(textOf(condition, source));
+  },
+  labelOf: (statement, source) => {
+    const label = statement.type === 'labeled_statement' ? fieldOf(statement, 'label') : undefined;
+    return label && textOf(label, source);
+  },
+  gotoTarget: (exit, source) => {
+    const label = exit.type === 'goto_statement' ? fieldOf(exit, 'label') : undefined;
+    return label && textOf(label, source);
   },
 };
 

@@ -303,7 +303,16 @@ interface Collected {
 
 function collect(root: LightNode, dialect: Dialect, source: string, outer: Frame | undefined): Collected {
   const out: Collected = { frames: [], functions: new Map(), acquisitions: [], names: [] };
-  const visit = (node: LightNode, frame: Frame | undefined): void => {
+  // An explicit stack: generated or minified code nests deeper than the JavaScript call stack allows.
+  const stack: ({ node: LightNode; frame: Frame | undefined } | { closed: Frame; outer: Frame | undefined })[] = [{ node: root, frame: outer }];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if ('closed' in item) {
+      // A closure's reads happen on behalf of the function that created it (goroutine, lambda, callback).
+      if (item.outer && item.closed.readsToEof) item.outer.readsToEof = true;
+      continue;
+    }
+    const { node, frame } = item;
     let inner = frame;
     const shape = dialect.functionShape(node, source);
     if (shape) {
@@ -319,6 +328,7 @@ function collect(root: LightNode, dialect: Dialect, source: string, outer: Frame
         if (list) list.push(inner);
         else out.functions.set(shape.name, [inner]);
       }
+      stack.push({ closed: inner, outer: frame });
     }
     if (dialect.nameTypes.has(node.type)) out.names.push({ node, frame: inner });
     else {
@@ -330,11 +340,8 @@ function collect(root: LightNode, dialect: Dialect, source: string, outer: Frame
       }
     }
     const children = node.children;
-    for (let i = 0; i < children.length; i++) visit(children[i]!, inner);
-    // A closure's reads happen on behalf of the function that created it (goroutine, lambda, callback).
-    if (inner !== frame && frame && inner?.readsToEof) frame.readsToEof = true;
-  };
-  visit(root, outer);
+    for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i]!, frame: inner });
+  }
   return out;
 }
 
@@ -412,10 +419,14 @@ function classifyUses(names: Collected['names'], tracked: Map<string, NameScopes
   }
 }
 
+const MAX_CALL_DEPTH = 200;
+
 /** Which parameters each function of the file closes or hands on, and whether it reads to EOF. */
 class Summaries {
   private readonly consumedMemo = new Map<Tracked, boolean>();
   private readonly eofMemo = new Map<Tracked, Frame | undefined>();
+  /** Calls followed so far: a chain of handlers deeper than any real one is cut off as handing on. */
+  private depth = 0;
 
   constructor(
     private readonly functions: Map<string, Frame[]>,
@@ -426,9 +437,12 @@ class Summaries {
     const known = this.consumedMemo.get(t);
     if (known !== undefined) return known;
     if (t.frame?.deferredBody) this.expand(t.frame);
+    if (this.depth > MAX_CALL_DEPTH) return true;
     // Recursion (a function passing its parameter to itself) adds nothing: assume not consumed meanwhile.
     this.consumedMemo.set(t, false);
+    this.depth++;
     const result = t.closed || t.escaped || t.calls.some((c) => this.callConsumes(c.callee, c.index));
+    this.depth--;
     this.consumedMemo.set(t, result);
     return result;
   }
@@ -439,8 +453,10 @@ class Summaries {
    */
   eofReader(t: Tracked): Frame | undefined {
     if (this.eofMemo.has(t)) return this.eofMemo.get(t);
+    if (this.depth > MAX_CALL_DEPTH) return undefined;
     if (t.frame?.deferredBody) this.expand(t.frame);
     this.eofMemo.set(t, undefined);
+    this.depth++;
     let result: Frame | undefined;
     for (const c of t.calls) {
       for (const param of this.parametersAt(c.callee, c.index) ?? []) {
@@ -448,6 +464,7 @@ class Summaries {
         result ??= this.eofReader(param);
       }
     }
+    this.depth--;
     if (!result && t.frame?.readsToEof) result = t.frame;
     this.eofMemo.set(t, result);
     return result;

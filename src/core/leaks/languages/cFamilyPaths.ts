@@ -16,6 +16,9 @@ export interface PathShape {
   readonly functions: ReadonlySet<string>;
   /** Closes that run on every path out of the scope (`defer_statement`, `finally_clause`). */
   readonly deferred: ReadonlySet<string>;
+  /** The label a statement carries (`out:`), and the label a `goto` jumps to: a jump to the cleanup is no exit. */
+  labelOf?(statement: LightNode, source: string): string | undefined;
+  gotoTarget?(exit: LightNode, source: string): string | undefined;
   /** True for the `if` that checks the acquisition itself (`err != nil` right after it, `fd < 0`). */
   isAcquisitionCheck(statement: LightNode, binding: string, source: string, nextToAcquisition: boolean): boolean;
 }
@@ -71,17 +74,33 @@ export function leakingExit(
   const statements = list.children.filter((s) => s.type !== 'comment' && s.type !== 'line_comment' && s.type !== 'block_comment');
   const from = statements.indexOf(acquiring);
   const to = statements.indexOf(firstClose);
+  // Labels from here to the close: a `goto` to one of them still reaches the close.
+  const cleanupLabels = new Set<string>();
+  for (let i = from + 1; i <= to; i++) {
+    const label = shape.labelOf?.(statements[i]!, source);
+    if (label) cleanupLabels.add(label);
+  }
+  const reachesClose = (exit: LightNode) => {
+    const target = shape.gotoTarget?.(exit, source);
+    return target !== undefined && cleanupLabels.has(target);
+  };
   for (let i = from; i < to; i++) {
     const statement = statements[i]!;
     if (statement.type === 'if_statement' && shape.isAcquisitionCheck(statement, binding, source, i === from + 1)) continue;
-    const exit = findExit(statement, i === from ? acquisitionSite : undefined, all, shape);
+    const exit = findExit(statement, i === from ? acquisitionSite : undefined, all, shape, reachesClose);
     if (exit) return { exit, kind: exitKind(exit) };
   }
   return undefined;
 }
 
 /** An exit inside `statement` (after `after`, when given) with no close before it in its own branch. */
-function findExit(statement: LightNode, after: LightNode | undefined, closes: readonly LightNode[], shape: PathShape): LightNode | undefined {
+function findExit(
+  statement: LightNode,
+  after: LightNode | undefined,
+  closes: readonly LightNode[],
+  shape: PathShape,
+  reachesClose: (exit: LightNode) => boolean,
+): LightNode | undefined {
   // The acquiring statement itself: `if ((fd = socket(…)) < 0) return -1;` is its own check.
   if (after) return undefined;
   const stack: LightNode[] = [statement];
@@ -90,7 +109,7 @@ function findExit(statement: LightNode, after: LightNode | undefined, closes: re
     if (n !== statement && shape.functions.has(n.type)) continue;
     if (shape.exits.has(n.type)) {
       const loopLocal = (n.type.startsWith('break') || n.type.startsWith('continue')) && insideAny(n, shape.loops, statement.parent!) && loopWithin(n, statement, shape);
-      if (!loopLocal && !closedBefore(n, closes, shape)) return n;
+      if (!loopLocal && !reachesClose(n) && !closedBefore(n, closes, shape)) return n;
       continue;
     }
     for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);

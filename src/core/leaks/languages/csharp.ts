@@ -157,10 +157,28 @@ function receiverUse(member: LightNode, source: string): Use {
   return { kind: 'neutral' };
 }
 
+/** Readers and writers over a stream: disposing one disposes the stream, and the socket under it. */
+const DECORATORS = new Set(['StreamReader', 'StreamWriter', 'BinaryReader', 'BinaryWriter', 'BufferedStream', 'SslStream']);
+
+function isDecorator(creation: LightNode, source: string): boolean {
+  const type = fieldOf(creation, 'type');
+  return !!type && DECORATORS.has(simpleName(type, source));
+}
+
+/** `new StreamWriter(stream)`: another name for the socket when kept in a local, a passing use when called on at once. */
+function decoratorUse(creation: LightNode, source: string): Use {
+  const holder = climb(creation, WRAPPERS);
+  const parent = holder.parent;
+  if (parent?.type === 'variable_declarator') return declaredFrom(parent, source, true);
+  if (parent?.type === 'member_access_expression' && holder.field === 'expression') return { kind: 'neutral' };
+  return { kind: 'escape' };
+}
+
 function argumentUse(argument: LightNode, source: string): Use {
   const args = argument.parent;
   const call = args?.parent;
   if (!args || !call) return { kind: 'neutral' };
+  if (call.type === 'object_creation_expression' && isDecorator(call, source)) return decoratorUse(call, source);
   if (call.type !== 'invocation_expression') return { kind: 'escape' }; // constructors take ownership
   const method = methodName(call, source);
   const fn = fieldOf(call, 'function');

@@ -134,8 +134,19 @@ function receiverUse(call: LightNode, source: string): Use {
   if (CLOSE_METHODS.has(method)) return closeUse(call);
   if (HANDING_METHODS.has(method)) return { kind: 'escape' };
   if (!STREAM_METHODS.has(method)) return { kind: 'neutral' };
+  return streamHolderUse(call);
+}
+
+/** java.io readers, writers and streams over another stream: closing one closes what it wraps. */
+const DECORATORS = new Set([
+  'BufferedReader', 'InputStreamReader', 'PrintWriter', 'BufferedWriter', 'OutputStreamWriter', 'DataInputStream', 'DataOutputStream',
+  'BufferedInputStream', 'BufferedOutputStream', 'ObjectInputStream', 'ObjectOutputStream', 'PrintStream', 'Scanner',
+]);
+
+/** Where a stream of the socket ends up: a resource closes it, a local is another name for the socket. */
+function streamHolderUse(stream: LightNode): Use {
   // Climb through the decorators (`new BufferedReader(new InputStreamReader(s.getInputStream()))`).
-  let top = call;
+  let top = stream;
   while (top.parent?.type === 'argument_list' && top.parent.parent?.type === 'object_creation_expression') top = top.parent.parent;
   top = climb(top, WRAPPERS);
   const holder = top.parent;
@@ -150,6 +161,11 @@ function receiverUse(call: LightNode, source: string): Use {
 function argumentUse(arg: LightNode, args: LightNode, source: string): Use {
   const call = args.parent;
   if (!call) return { kind: 'neutral' };
+  if (call.type === 'object_creation_expression') {
+    const type = fieldOf(call, 'type');
+    // A stream of the socket wrapped again (`new PrintWriter(out)`): still the socket, under a new name.
+    if (type && DECORATORS.has(simpleName(type, source))) return streamHolderUse(arg);
+  }
   if (call.type !== 'method_invocation') return { kind: 'escape' }; // constructors, this(…), super(…)
   const method = textOf(fieldOf(call, 'name') ?? call, source);
   if (CLOSE_HELPERS.has(method)) return closeUse(call);
