@@ -13,6 +13,8 @@ export const SSH_HOSTS = {
   wrongPort: 'tcplens-wrong-port',
   unknown: 'tcplens-unknown',
   silent: 'tcplens-silent',
+  /** Answers like a Windows OpenSSH server once startFakeWindows() ran (port 2223). */
+  windows: 'tcplens-windows',
 } as const;
 
 export interface TestSshd {
@@ -26,11 +28,19 @@ export interface TestSshd {
   /** Kills sshd and every session it forked, as a crash or reboot would. */
   stop(): Promise<void>;
   start(): Promise<void>;
+  /**
+   * Starts a second sshd (same keys, port 2223) whose ForceCommand acts as a Windows host's
+   * cmd.exe: `netstat -ano` prints `netstatFile` with CRLF line ends, anything else (the `sh`
+   * the collector asks for first) is "not recognized". A real ssh transport with canned output:
+   * no Windows machine can run here.
+   */
+  startFakeWindows(netstatFile: string): Promise<void>;
   remove(): Promise<void>;
 }
 
 const SSHD = '/usr/sbin/sshd';
 const PORT = 2222;
+const WINDOWS_PORT = 2223;
 
 function keygen(file: string): void {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tcp-lens-test', '-f', file]);
@@ -101,7 +111,7 @@ export async function startTestSshd(tag: string): Promise<TestSshd> {
     for (const k of [hostKey, clientKey, otherKey]) keygen(k);
     writeFileSync(path.join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`));
     const [keyType, keyData] = readFileSync(`${hostKey}.pub`, 'utf8').split(' ');
-    writeFileSync(path.join(dir, 'known_hosts'), `[${address}]:${PORT} ${keyType} ${keyData}\n`);
+    writeFileSync(path.join(dir, 'known_hosts'), `[${address}]:${PORT} ${keyType} ${keyData}\n[${address}]:${WINDOWS_PORT} ${keyType} ${keyData}\n`);
     writeFileSync(
       path.join(dir, 'sshd_config'),
       [
@@ -135,6 +145,7 @@ export async function startTestSshd(tag: string): Promise<TestSshd> {
         ...block(SSH_HOSTS.wrongPort, [`HostName ${address}`, `Port ${PORT + 1}`, 'User root', `IdentityFile ${clientKey}`]),
         ...block(SSH_HOSTS.unknown, ['HostName no-such-host.invalid', 'User root', `IdentityFile ${clientKey}`]),
         ...block(SSH_HOSTS.silent, [`HostName ${hostAddress}`, `Port ${silentPort}`, 'User root', `IdentityFile ${clientKey}`]),
+        ...block(SSH_HOSTS.windows, [`HostName ${address}`, `Port ${WINDOWS_PORT}`, 'User root', `IdentityFile ${clientKey}`]),
         // Only the test's keys and known_hosts: never the machine's agent or ~/.ssh.
         ...block('*', [
           'IdentitiesOnly yes',
@@ -148,19 +159,48 @@ export async function startTestSshd(tag: string): Promise<TestSshd> {
     );
 
     mkdirSync('/run/sshd', { recursive: true });
-    const start = async () => {
-      const child = spawn('ip', [...ns.exec.slice(1), SSHD, '-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const launch = async (config: string, port: number): Promise<ChildProcess> => {
+      const child = spawn('ip', [...ns.exec.slice(1), SSHD, '-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
       let log = '';
       child.stderr!.on('data', (d) => (log += d));
-      sshd = child;
       try {
-        await waitForPort(address, PORT, 10_000);
+        await waitForPort(address, port, 10_000);
       } catch (err) {
         throw new Error(`${(err as Error).message}: ${log}`, { cause: err });
       }
+      return child;
+    };
+    const start = async () => {
+      sshd = await launch(path.join(dir, 'sshd_config'), PORT);
+    };
+    const startFakeWindows = async (netstatFile: string) => {
+      const canned = path.join(dir, 'netstat-ano.txt');
+      writeFileSync(canned, readFileSync(netstatFile, 'utf8').replace(/\r?\n/g, '\r\n'));
+      const command = path.join(dir, 'fake-cmd.sh');
+      writeFileSync(
+        command,
+        [
+          '#!/bin/sh',
+          '# cmd.exe as far as TCP Lens can tell: only netstat -ano is a known command.',
+          'case "$SSH_ORIGINAL_COMMAND" in',
+          `'netstat -ano') cat '${canned}' ;;`,
+          `*) printf "'%s' is not recognized as an internal or external command,\\r\\noperable program or batch file.\\r\\n" "\${SSH_ORIGINAL_COMMAND%% *}" >&2; exit 1 ;;`,
+          'esac',
+          '',
+        ].join('\n'),
+        { mode: 0o755 },
+      );
+      const config = path.join(dir, 'sshd_config_windows');
+      writeFileSync(
+        config,
+        readFileSync(path.join(dir, 'sshd_config'), 'utf8')
+          .replace(`ListenAddress ${address}:${PORT}`, `ListenAddress ${address}:${WINDOWS_PORT}`)
+          .replace(`PidFile ${path.join(dir, 'sshd.pid')}`, `PidFile ${path.join(dir, 'sshd-windows.pid')}`) + `ForceCommand ${command}\n`,
+      );
+      await launch(config, WINDOWS_PORT);
     };
     await start();
-    return { ns, address, port: PORT, configFile: path.join(dir, 'ssh_config'), dir, stop, start, remove };
+    return { ns, address, port: PORT, configFile: path.join(dir, 'ssh_config'), dir, stop, start, startFakeWindows, remove };
   } catch (err) {
     await remove();
     throw err;

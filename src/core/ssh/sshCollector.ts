@@ -1,14 +1,16 @@
 import type { Collector, Connection, CountsSample, HostInfo, Snapshot, SnapshotOptions } from '../model';
 import { CollectorError, countStates } from '../model';
 import { AddressCache } from '../linux/procNetTcp';
-import { parseBsdNetstat } from '../platforms/bsdNetstat';
+import { parseBsdNetstat, type NetstatParse } from '../platforms/bsdNetstat';
+import { parseWindowsNetstat } from '../platforms/windowsNetstat';
 import type { SshTarget } from './hostString';
 import { remoteLinuxConnections, remoteLinuxCounts } from './remoteLinux';
 import { parseLivePids, RemoteProcessCache, type AttributionCost } from './remoteProcesses';
 import { isSupportedOs } from './remoteScript';
 import type { SshOptions } from './sshCommand';
-import { unsupportedOs } from './sshErrors';
+import { lacksPosixShell, unsupportedOs } from './sshErrors';
 import { SshSession, type RequestKind, type Sections } from './sshSession';
+import { WindowsExec } from './windowsExec';
 
 const BACKOFF_FIRST_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
@@ -43,6 +45,8 @@ export class SshCollector implements Collector {
   /** Process attribution remembered for the current session only. */
   private processCache: { session: SshSession; cache: RemoteProcessCache } | undefined;
   private disposed = false;
+  /** Set once the host turned out to have no sh but answers `netstat -ano`: per-refresh exec mode. */
+  private windows: WindowsExec | undefined;
 
   constructor(
     readonly target: SshTarget,
@@ -53,10 +57,15 @@ export class SshCollector implements Collector {
 
   /** Opens the session now (the first refresh would otherwise); rejects like a refresh would. */
   async connect(signal?: AbortSignal): Promise<void> {
-    await this.ensureSession(signal);
+    await this.transport(signal);
   }
 
   async counts(signal?: AbortSignal): Promise<CountsSample> {
+    const windows = await this.transport(signal);
+    if (windows instanceof WindowsExec) {
+      const { connections, warnings } = await this.windowsNetstat(windows, signal);
+      return { host: this.host, takenAt: new Date(), counts: countStates(connections), warnings };
+    }
     const { sections, session } = await this.request('c', signal);
     const hello = session.hello!;
     const takenAt = new Date();
@@ -69,6 +78,12 @@ export class SshCollector implements Collector {
   }
 
   async snapshot(signal?: AbortSignal, options: SnapshotOptions = {}): Promise<Snapshot> {
+    const windows = await this.transport(signal);
+    if (windows instanceof WindowsExec) {
+      const { connections, warnings } = await this.windowsNetstat(windows, signal);
+      if (!options.processes) for (const c of connections) if (c.owner === 'known') unsetOwner(c);
+      return { host: this.host, takenAt: new Date(), connections, warnings };
+    }
     const { sections, session } = await this.request(options.processes ? 'f' : 't', signal);
     const hello = session.hello!;
     const takenAt = new Date();
@@ -103,6 +118,40 @@ export class SshCollector implements Collector {
     this.disposed = true;
     this.session?.close();
     this.session = undefined;
+    this.windows?.dispose();
+  }
+
+  /** The sh session, or for a host without sh that answers netstat -ano, the exec mode. */
+  private async transport(signal?: AbortSignal): Promise<SshSession | WindowsExec> {
+    if (this.windows) return this.windows;
+    try {
+      return await this.ensureSession(signal);
+    } catch (err) {
+      if (!(err instanceof CollectorError) || !lacksPosixShell(err)) throw err;
+      const windows = new WindowsExec(this.target, this.options);
+      try {
+        const { connections } = await this.windowsNetstat(windows, signal);
+        if (connections.length === 0) throw err; // no TCP row at all: not netstat -ano's output
+      } catch (probeErr) {
+        windows.dispose();
+        throw probeErr === err || !(probeErr instanceof CollectorError) ? err : probeErr;
+      }
+      this.windows = windows;
+      this.sessionsOpened++;
+      this.host.platform = 'windows';
+      this.lastFailure = undefined;
+      this.retryAt = 0;
+      return windows;
+    }
+  }
+
+  private async windowsNetstat(windows: WindowsExec, signal?: AbortSignal): Promise<NetstatParse> {
+    const result = await windows.netstat(signal);
+    this.lastRefresh = { latencyMs: result.latencyMs, bytes: result.bytes };
+    this.bytesReceived += result.bytes;
+    const parsed = parseWindowsNetstat(result.stdout);
+    parsed.warnings.push(`${this.target.id}: Windows host, read with one netstat -ano per refresh (slower than the session other hosts keep); processes are shown by pid only.`);
+    return parsed;
   }
 
   private parseNetstat(sections: Sections): { connections: Connection[]; warnings: string[] } {

@@ -34,12 +34,16 @@ export interface SshInvocation {
   env: NodeJS.ProcessEnv;
 }
 
+/** Fixed remote commands TCP Lens runs: never text from the user. */
+export type RemoteCommand = 'sh' | 'netstat -ano';
+
 /**
  * The ssh command line for one session: an argument array (no shell), the destination after
- * `--`, and the fixed remote command `sh`, which then reads the script from stdin. Host key
- * checking is left as the user configured it: never disabled here.
+ * `--`, and a fixed remote command: `sh`, which then reads the script from stdin, or (hosts
+ * without a POSIX sh) `netstat -ano`. `extra` are further `-o` options of TCP Lens's own, such
+ * as connection sharing. Host key checking is left as the user configured it: never disabled.
  */
-export function sshInvocation(target: SshTarget, options: SshOptions): SshInvocation {
+export function sshInvocation(target: SshTarget, options: SshOptions, command: RemoteCommand = 'sh', extra: readonly string[] = []): SshInvocation {
   const args = [
     '-T',
     '-o', `ConnectTimeout=${clampConnectTimeout(options.connectTimeoutSec)}`,
@@ -49,7 +53,7 @@ export function sshInvocation(target: SshTarget, options: SshOptions): SshInvoca
   ];
   if (!options.askpass) args.push('-o', 'BatchMode=yes');
   if (options.configFile) args.push('-F', path.resolve(options.configFile));
-  args.push(...targetArgs(target), '--', target.destination, 'sh');
+  args.push(...extra, ...targetArgs(target), '--', target.destination, command);
   const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env) };
   if (options.askpass) {
     Object.assign(env, options.askpass.env, { SSH_ASKPASS: options.askpass.program, SSH_ASKPASS_REQUIRE: 'force' });

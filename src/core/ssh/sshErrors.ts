@@ -1,5 +1,6 @@
 import { CollectorError } from '../model';
 
+const NO_POSIX_SH = 'it has no POSIX sh (Windows?)';
 const KEYS_HINT = 'Set up key-based login (ssh-copy-id) or load your key into ssh-agent, then select the host again.';
 
 /** The lines of ssh's stderr that say something, without OpenSSH's warnings about known_hosts. */
@@ -37,15 +38,20 @@ export function classifySshFailure(host: string, stderr: string, timeoutSec: num
     return new CollectorError('host-unknown', `Host "${host}" is not reachable: ${detail}.`, 'Check the network (VPN, routes) and the host name.');
   }
   if (has(/is not recognized as an internal or external command|The term 'sh' is not recognized|sh: (command )?not found/i)) {
-    return unsupportedOs(host, 'it has no POSIX sh (Windows?)');
+    return unsupportedOs(host, NO_POSIX_SH);
   }
   return new CollectorError('disconnected', `The SSH connection to "${host}" ended${detail ? `: ${detail}` : '.'}`, 'TCP Lens reconnects by itself; check the host if this persists.');
+}
+
+/** The session could not start because the host has no `sh`: a Windows host may still answer netstat. */
+export function lacksPosixShell(err: CollectorError): boolean {
+  return err.kind === 'unsupported-platform' && err.message.includes(NO_POSIX_SH);
 }
 
 export function unsupportedOs(host: string, what: string): CollectorError {
   return new CollectorError(
     'unsupported-platform',
     `The remote OS of "${host}" is not supported: ${what}.`,
-    'Linux hosts are read from /proc; macOS and FreeBSD with netstat. Windows hosts are not supported over SSH yet.',
+    'Linux hosts are read from /proc; macOS and FreeBSD with netstat; Windows (OpenSSH server) with netstat -ano.',
   );
 }
