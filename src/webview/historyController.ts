@@ -22,6 +22,8 @@ const SAVE_EVERY_MS = 60_000;
  */
 export class HistoryController implements vscode.Disposable, vscode.WebviewViewProvider, ChartClientHost {
   readonly store: HistoryStore;
+  /** Where the history is saved (global storage); a new store on it is what a reload restores. */
+  readonly files: HistoryFiles;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly clients = new Set<ChartClient>();
   private readonly warned = new Set<string>();
@@ -38,8 +40,8 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
     alerts: AlertsController,
   ) {
     this.webviewRoot = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
-    const files = new HistoryFiles(path.join(context.globalStorageUri.fsPath, 'history'), DEFAULT_HISTORY_LIMITS.maxSamplesPerHost, DEFAULT_HISTORY_LIMITS.maxMarkersPerHost);
-    this.store = new HistoryStore({ ...DEFAULT_HISTORY_LIMITS, retentionMs: this.retentionMs() }, files);
+    this.files = new HistoryFiles(path.join(context.globalStorageUri.fsPath, 'history'), DEFAULT_HISTORY_LIMITS.maxSamplesPerHost, DEFAULT_HISTORY_LIMITS.maxMarkersPerHost);
+    this.store = new HistoryStore({ ...DEFAULT_HISTORY_LIMITS, retentionMs: this.retentionMs() }, this.files);
     this.disposables.push(this.output, this.renderedEmitter);
 
     live.onDidSample((s) => this.onSample(s), this, this.disposables);

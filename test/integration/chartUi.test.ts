@@ -415,11 +415,10 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
       await deliver(page, { type: 'append', hostId: 'user@db-1', series: { t: [], values: TCP_STATE_NAMES.map(() => []) }, markers: [marker], gaps: [] });
       const chart = await describeChart(page);
       assert.equal(chart.datasets.find((d) => d.label === 'CLOSE_WAIT')?.color, THEMES[theme].vars['charts-red']);
-      const colors = await page.evaluate(() => {
-        const legend = document.querySelector('.legend-item');
-        const status = document.querySelector('.status');
-        return { legend: legend ? getComputedStyle(legend).color : '', status: status ? getComputedStyle(status).color : '' };
-      });
+      const colors = (await page.evaluate(`({
+        legend: getComputedStyle(document.querySelector('.legend-item')).color,
+        status: getComputedStyle(document.querySelector('.status')).color,
+      })`)) as { legend: string; status: string };
       const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
       assert.equal(colors.legend, rgb(THEMES[theme].vars.foreground), 'legend text in the theme foreground');
       assert.equal(colors.status, rgb(THEMES[theme].vars.descriptionForeground));

@@ -2,8 +2,12 @@ import type { Chart, Plugin } from 'chart.js';
 import type { HistoryGap } from '../../src/shared/chartProtocol';
 import { drawOverlay } from './markersPlugin';
 
+/** A narrow outage's label may spill out of its band this far, so its cause stays readable. */
+const LABEL_MIN_ROOM = 280;
+
 export interface GapStyle {
   fill: string;
+  background: string;
   edge: string;
   text: string;
   font: string;
@@ -14,35 +18,50 @@ export function gapText(gap: HistoryGap): string {
   return `no data: ${gap.message}`;
 }
 
+function bandOf(g: HistoryGap, x: Chart<'line'>['scales'][string], area: Chart<'line'>['chartArea']): { from: number; width: number } | undefined {
+  const from = Math.max(area.left, x.getPixelForValue(g.from));
+  const to = Math.min(area.right, g.to === undefined ? area.right : x.getPixelForValue(g.to));
+  if (to < area.left || from > area.right) return undefined;
+  return { from, width: Math.max(2, to - from) };
+}
+
 /**
  * A shaded band over each outage (an open one runs to the right edge), behind the lines, with
- * "no data: <error>" at its top; hovering the band puts the full text in the canvas's title.
+ * "no data: <error>" at its bottom; hovering the band puts the full text in the canvas's title.
  */
 export function gapsPlugin(gaps: () => readonly HistoryGap[], gapAt: (x: number) => HistoryGap | undefined, style: () => GapStyle): Plugin<'line'> {
   return {
     id: 'tcpLensGaps',
     beforeDatasetsDraw(chart: Chart<'line'>) {
-      drawOverlay(chart, style, 'bottom', (ctx, x, { top, bottom, left, right }, colors) => {
+      drawOverlay(chart, style, 'bottom', (ctx, x, area, colors) => {
         for (const g of gaps()) {
-        const from = Math.max(left, x.getPixelForValue(g.from));
-        const to = Math.min(right, g.to === undefined ? right : x.getPixelForValue(g.to));
-        if (to < left || from > right) continue;
-        const width = Math.max(2, to - from);
-        ctx.fillStyle = colors.fill;
-        ctx.fillRect(from, top, width, bottom - top);
-        ctx.strokeStyle = colors.edge;
-        ctx.lineWidth = 1;
-        ctx.setLineDash([2, 2]);
-        ctx.strokeRect(from, top, width, bottom - top);
-        // The label sits at the bottom so it never collides with the marker labels at the top.
-        const text = gapText(g);
-        const room = Math.max(width - 6, 120);
-        let shown = text;
-        while (shown.length > 8 && ctx.measureText(shown).width > room) shown = `${shown.slice(0, -2)}…`;
-        ctx.fillStyle = colors.text;
-        const tx = from + 3 + ctx.measureText(shown).width > right ? right - 3 - ctx.measureText(shown).width : from + 3;
-        ctx.fillText(shown, tx, bottom - 3);
-      }
+          const band = bandOf(g, x, area);
+          if (!band) continue;
+          ctx.fillStyle = colors.fill;
+          ctx.fillRect(band.from, area.top, band.width, area.bottom - area.top);
+          ctx.strokeStyle = colors.edge;
+          ctx.lineWidth = 1;
+          ctx.setLineDash([2, 2]);
+          ctx.strokeRect(band.from, area.top, band.width, area.bottom - area.top);
+        }
+      });
+    },
+    // Labels go over the lines, on the theme's background, so a label wider than its band stays readable.
+    afterDatasetsDraw(chart: Chart<'line'>) {
+      drawOverlay(chart, style, 'bottom', (ctx, x, area, colors) => {
+        for (const g of gaps()) {
+          const band = bandOf(g, x, area);
+          if (!band) continue;
+          let shown = gapText(g);
+          const room = Math.min(area.right - area.left - 6, Math.max(band.width - 6, LABEL_MIN_ROOM));
+          while (shown.length > 8 && ctx.measureText(shown).width > room) shown = `${shown.slice(0, -2)}…`;
+          const width = ctx.measureText(shown).width;
+          const tx = Math.max(area.left + 3, band.from + 3 + width > area.right ? area.right - 3 - width : band.from + 3);
+          ctx.fillStyle = colors.background;
+          ctx.fillRect(tx - 2, area.bottom - 17, width + 4, 15);
+          ctx.fillStyle = colors.text;
+          ctx.fillText(shown, tx, area.bottom - 4);
+        }
       });
     },
     afterEvent(chart: Chart<'line'>, args) {

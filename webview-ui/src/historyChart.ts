@@ -103,6 +103,7 @@ export class HistoryChart {
           (x) => this.data.gapAt(x),
           () => ({
             fill: withAlpha(themeColor('editorError.foreground'), isHighContrast() ? 0.22 : 0.12),
+            background: withAlpha(themeColor('editor.background'), 0.85),
             edge: themeColor('editorError.foreground'),
             text: themeColor('foreground'),
             font: `11px ${getComputedStyle(document.body).fontFamily}`,

@@ -18,24 +18,24 @@ export function markersPlugin(markers: () => readonly HistoryMarker[], style: ()
       drawOverlay(chart, style, 'top', (ctx, x, { top, bottom, left, right }, colors) => {
         let labelRow = 0;
         for (const m of markers()) {
-        const px = x.getPixelForValue(m.t);
-        if (px < left || px > right) continue;
-        const color = m.kind === 'leak' ? colors.leak : colors.threshold;
-        ctx.strokeStyle = color;
-        ctx.fillStyle = color;
-        ctx.lineWidth = 1.5;
-        ctx.setLineDash(m.kind === 'leak' ? [] : [4, 3]);
-        ctx.beginPath();
-        ctx.moveTo(px, top);
-        ctx.lineTo(px, bottom);
-        ctx.stroke();
-        // Staggered rows keep labels of close markers from overprinting each other.
-        const text = m.label.length > 40 ? `${m.label.slice(0, 39)}…` : m.label;
-        const width = ctx.measureText(text).width;
-        const tx = px + 3 + width > right ? px - 3 - width : px + 3;
-        ctx.fillText(text, tx, top + 2 + (labelRow % 3) * 13);
-        labelRow++;
-      }
+          const px = x.getPixelForValue(m.t);
+          if (px < left || px > right) continue;
+          const color = m.kind === 'leak' ? colors.leak : colors.threshold;
+          ctx.strokeStyle = color;
+          ctx.fillStyle = color;
+          ctx.lineWidth = 1.5;
+          ctx.setLineDash(m.kind === 'leak' ? [] : [4, 3]);
+          ctx.beginPath();
+          ctx.moveTo(px, top);
+          ctx.lineTo(px, bottom);
+          ctx.stroke();
+          // Staggered rows keep labels of close markers from overprinting each other.
+          const text = m.label.length > 40 ? `${m.label.slice(0, 39)}…` : m.label;
+          const width = ctx.measureText(text).width;
+          const tx = px + 3 + width > right ? px - 3 - width : px + 3;
+          ctx.fillText(text, tx, top + 2 + (labelRow % 3) * 13);
+          labelRow++;
+        }
       });
     },
   };
