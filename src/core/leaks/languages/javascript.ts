@@ -1,9 +1,7 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
-import { fieldOf, textOf } from './cFamilyTree';
-import type { LightNode } from './cFamilyTree';
 import type { LanguageRules, LeakFinding, LeakLanguage } from '../types';
-import type { BindingUse, ExitSyntax, IndexSpec, ReferenceMeaning, SocketUse, TreeIndex, UseSummary } from './scope';
-import { climbThrough, closingNodes, descendantsOfType, earlyReturn, earlyReturnMessage, indexTree, nearestAncestor, optText, rangeOf, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
+import type { BindingUse, TreeNode, ExitSyntax, IndexSpec, ReferenceMeaning, SocketUse, TreeIndex, UseSummary } from './scope';
+import { climbThrough, closingNodes, fieldOf, textOf, descendantsOfType, earlyReturn, earlyReturnMessage, indexTree, nearestAncestor, optText, rangeOf, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
 
 const FUNCTION_TYPES = new Set([
   'function_declaration', 'function_expression', 'arrow_function', 'method_definition',
@@ -35,10 +33,10 @@ interface Acquisition {
   kind: AcquisitionKind;
   name: string;
   /** The node that declares the binding (excluded from its own references). */
-  declaration: LightNode;
-  scope: LightNode;
+  declaration: TreeNode;
+  scope: TreeNode;
   /** Where the lens goes. */
-  site: LightNode;
+  site: TreeNode;
 }
 
 /** Which module a local name stands for, and the module member a bare imported name stands for. */
@@ -82,7 +80,13 @@ const INDEX_SPEC: IndexSpec = {
   types: INDEXED_TYPES,
   identifierTypes: IDENTIFIER_TYPES,
   opaque: new Set(['comment', 'string', 'regex']),
-  fieldless: new Set(['program', 'statement_block', 'arguments', 'expression_statement', 'formal_parameters', 'array']),
+  // Every parent type whose children a rule reads by field (fieldOf).
+  fielded: new Set([
+    'call_expression', 'new_expression', 'member_expression', 'variable_declarator', 'assignment_expression', 'augmented_assignment_expression',
+    'pair', 'pair_pattern', 'import_statement', 'import_specifier', 'required_parameter', 'optional_parameter', 'for_in_statement', ...FUNCTION_TYPES,
+  ]),
+  tokens: new Set(['string_fragment', 'escape_sequence', 'number', 'this', 'super', 'true', 'false', 'null', 'undefined', 'regex_pattern', 'regex_flags', 'private_property_identifier', 'predefined_type', 'hash_bang_line']),
+  nameTokens: new Set(['property_identifier', 'shorthand_property_identifier_pattern', 'type_identifier', 'statement_identifier']),
   keep: mayMatter,
 };
 
@@ -132,7 +136,7 @@ function moduleId(quoted: string): string {
 }
 
 /** `require('net')` (possibly `.default`-less, awaited import) → 'net'. */
-function requiredModule(value: LightNode, src: string): string | undefined {
+function requiredModule(value: TreeNode, src: string): string | undefined {
   if (value.type !== 'call_expression' || optText(fieldOf(value, 'function'), src) !== 'require') return undefined;
   const arg = fieldOf(value, 'arguments')?.children[0];
   if (arg?.type !== 'string') return undefined;
@@ -141,9 +145,9 @@ function requiredModule(value: LightNode, src: string): string | undefined {
 }
 
 /** Named functions, so a handler passed by name (`net.createServer(onConnection)`) is found. */
-function namedFunctions(index: TreeIndex): Map<string, LightNode> {
+function namedFunctions(index: TreeIndex): Map<string, TreeNode> {
   const src = index.source;
-  const out = new Map<string, LightNode>();
+  const out = new Map<string, TreeNode>();
   for (const type of ['function_declaration', 'generator_function_declaration']) {
     for (const f of index.byType.get(type) ?? []) {
       const name = fieldOf(f, 'name');
@@ -159,7 +163,7 @@ function namedFunctions(index: TreeIndex): Map<string, LightNode> {
 }
 
 /** The module member a call or `new` targets: `net.connect`, `connect` imported from net, `new net.Socket`. */
-function calleeOf(call: LightNode, names: ModuleNames, src: string): { module: string; member: string } | undefined {
+function calleeOf(call: TreeNode, names: ModuleNames, src: string): { module: string; member: string } | undefined {
   const fn = fieldOf(call, call.type === 'new_expression' ? 'constructor' : 'function');
   if (!fn) return undefined;
   if (fn.type === 'identifier') return names.members.get(textOf(fn, src));
@@ -171,7 +175,7 @@ function calleeOf(call: LightNode, names: ModuleNames, src: string): { module: s
   return module ? { module, member: textOf(property, src) } : undefined;
 }
 
-function isClientAcquisition(call: LightNode, names: ModuleNames, src: string): boolean {
+function isClientAcquisition(call: TreeNode, names: ModuleNames, src: string): boolean {
   const c = calleeOf(call, names, src);
   if (!c) return false;
   if (call.type === 'new_expression') {
@@ -181,36 +185,36 @@ function isClientAcquisition(call: LightNode, names: ModuleNames, src: string): 
   return c.module === 'dgram' && c.member === 'createSocket';
 }
 
-function isHttpRequest(call: LightNode, names: ModuleNames, src: string): boolean {
+function isHttpRequest(call: TreeNode, names: ModuleNames, src: string): boolean {
   const c = calleeOf(call, names, src);
   return !!c && (c.module === 'http' || c.module === 'https') && (c.member === 'get' || c.member === 'request');
 }
 
-function isServerCreation(call: LightNode, names: ModuleNames, src: string): boolean {
+function isServerCreation(call: TreeNode, names: ModuleNames, src: string): boolean {
   const c = calleeOf(call, names, src);
   if (!c || (c.module !== 'net' && c.module !== 'tls')) return false;
   return call.type === 'new_expression' ? c.member === 'Server' : c.member === 'createServer';
 }
 
-function argumentsOf(call: LightNode): LightNode[] {
-  return (fieldOf(call, 'arguments')?.children ?? []).filter((n): n is LightNode => !!n);
+function argumentsOf(call: TreeNode): TreeNode[] {
+  return (fieldOf(call, 'arguments')?.children ?? []).filter((n): n is TreeNode => !!n);
 }
 
-function hasTrueOption(call: LightNode, option: string, src: string): boolean {
+function hasTrueOption(call: TreeNode, option: string, src: string): boolean {
   return argumentsOf(call).some((arg) =>
     arg.type === 'object' &&
     arg.children.some((p) => p?.type === 'pair' && optText(fieldOf(p, 'key'), src) === option && optText(fieldOf(p, 'value'), src) === 'true'));
 }
 
 /** The function a callback argument denotes: inline, or a named function in this file. */
-function callbackFunction(arg: LightNode | undefined, functions: Map<string, LightNode>, src: string): LightNode | undefined {
+function callbackFunction(arg: TreeNode | undefined, functions: Map<string, TreeNode>, src: string): TreeNode | undefined {
   if (!arg) return undefined;
   if (FUNCTION_TYPES.has(arg.type)) return arg;
   if (arg.type === 'identifier') return functions.get(textOf(arg, src));
   return undefined;
 }
 
-function firstParameter(fn: LightNode): LightNode | undefined {
+function firstParameter(fn: TreeNode): TreeNode | undefined {
   const params = fieldOf(fn, 'parameters') ?? fieldOf(fn, 'parameter');
   if (!params) return undefined;
   if (params.type === 'identifier') return params;
@@ -220,7 +224,7 @@ function firstParameter(fn: LightNode): LightNode | undefined {
 }
 
 /** The local name a call's result is bound to, if it is bound to a plain local variable. */
-function boundName(call: LightNode): LightNode | undefined {
+function boundName(call: TreeNode): TreeNode | undefined {
   const value = climbThrough(call, TRANSPARENT);
   const parent = value.parent;
   if (parent?.type === 'variable_declarator' && fieldOf(parent, 'value') === value) {
@@ -234,17 +238,17 @@ function boundName(call: LightNode): LightNode | undefined {
   return undefined;
 }
 
-function scopeOf(node: LightNode, root: LightNode): LightNode {
+function scopeOf(node: TreeNode, root: TreeNode): TreeNode {
   return nearestAncestor(node, FUNCTION_TYPES) ?? root;
 }
 
-function findAcquisitions(root: LightNode, index: TreeIndex, names: ModuleNames, functions: Map<string, LightNode>): Acquisition[] {
+function findAcquisitions(root: TreeNode, index: TreeIndex, names: ModuleNames, functions: Map<string, TreeNode>): Acquisition[] {
   const src = index.source;
   const out: Acquisition[] = [];
   const halfOpenServers = new Map<string, boolean>();
   const requests = new Set<string>();
   const calls = [...(index.byType.get('call_expression') ?? []), ...(index.byType.get('new_expression') ?? [])];
-  const addHandler = (fnArg: LightNode | undefined, kind: AcquisitionKind) => {
+  const addHandler = (fnArg: TreeNode | undefined, kind: AcquisitionKind) => {
     const fn = callbackFunction(fnArg, functions, src);
     const param = fn && firstParameter(fn);
     if (fn && param) out.push({ kind, name: textOf(param, src), declaration: param, scope: fn, site: param });
@@ -286,7 +290,7 @@ function findAcquisitions(root: LightNode, index: TreeIndex, names: ModuleNames,
 interface UseTally {
   uses: BindingUse[];
   /** 'end' listeners attached to the socket, for the half-open rule. */
-  endListeners: LightNode[];
+  endListeners: TreeNode[];
 }
 
 function tallyUses(a: Acquisition, index: TreeIndex): UseTally {
@@ -295,7 +299,7 @@ function tallyUses(a: Acquisition, index: TreeIndex): UseTally {
   return tally;
 }
 
-function classify(ref: LightNode, scope: LightNode, tally: UseTally, src: string): ReferenceMeaning {
+function classify(ref: TreeNode, scope: TreeNode, tally: UseTally, src: string): ReferenceMeaning {
   const parent = ref.parent;
   if (!parent) return 'other';
   if (parent.type === 'member_expression' && fieldOf(parent, 'object') === ref) {
@@ -335,14 +339,14 @@ function classify(ref: LightNode, scope: LightNode, tally: UseTally, src: string
 }
 
 /** True when a collection literal lies between `ref` and `top`: the socket is stored in it. */
-function insideCollection(ref: LightNode, top: LightNode): boolean {
-  for (let n: LightNode | null = ref.parent; n && n.start >= top.start && n.end <= top.end; n = n.parent) {
+function insideCollection(ref: TreeNode, top: TreeNode): boolean {
+  for (let n: TreeNode | null = ref.parent; n && n.start >= top.start && n.end <= top.end; n = n.parent) {
     if (COLLECTIONS.has(n.type)) return true;
   }
   return false;
 }
 
-function classifyMember(ref: LightNode, member: LightNode, scope: LightNode, tally: UseTally, src: string): SocketUse {
+function classifyMember(ref: TreeNode, member: TreeNode, scope: TreeNode, tally: UseTally, src: string): SocketUse {
   const property = optText(fieldOf(member, 'property'), src) ?? '';
   if (CLOSE_METHODS.has(property)) return nearestAncestor(ref, CATCH, scope) ? 'close-on-error-path' : 'close';
   if (CONSUME_METHODS.has(property)) return 'consume';
@@ -356,7 +360,7 @@ function classifyMember(ref: LightNode, member: LightNode, scope: LightNode, tal
   return 'other';
 }
 
-function classifyArgument(call: LightNode | null, src: string): SocketUse {
+function classifyArgument(call: TreeNode | null, src: string): SocketUse {
   if (!call) return 'other';
   const fn = fieldOf(call, call.type === 'new_expression' ? 'constructor' : 'function');
   if (call.type === 'new_expression') return 'hand-on';
@@ -369,7 +373,7 @@ function classifyArgument(call: LightNode | null, src: string): SocketUse {
   return 'hand-on';
 }
 
-function hasFalseEnd(call: LightNode, src: string): boolean {
+function hasFalseEnd(call: TreeNode, src: string): boolean {
   return argumentsOf(call).some((arg) =>
     arg.type === 'object' &&
     arg.children.some((p) => p?.type === 'pair' && optText(fieldOf(p, 'key'), src) === 'end' && optText(fieldOf(p, 'value'), src) === 'false'));

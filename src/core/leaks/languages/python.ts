@@ -1,9 +1,7 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
-import { fieldOf, textOf } from './cFamilyTree';
-import type { LightNode } from './cFamilyTree';
 import type { LanguageRules, LeakFinding, LeakFix, LeakLanguage, TextEdit } from '../types';
-import type { BindingUse, ExitSyntax, IndexSpec, ReferenceMeaning, SocketUse, TreeIndex } from './scope';
-import { climbThrough, closingNodes, earlyReturn, earlyReturnMessage, indentationOf, indexTree, lineStartsOf, nearestAncestor, optText, rangeOf, referencesWithin, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
+import type { BindingUse, TreeNode, ExitSyntax, IndexSpec, ReferenceMeaning, SocketUse, TreeIndex } from './scope';
+import { climbThrough, closingNodes, fieldOf, textOf, indentOfLine, earlyReturn, earlyReturnMessage, indexTree, nearestAncestor, optText, rangeOf, referencesWithin, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
 
 const FUNCTION_TYPES = new Set(['function_definition', 'lambda']);
 const INDEXED_TYPES = new Set(['call', 'function_definition', 'import_from_statement', 'return_statement']);
@@ -30,12 +28,12 @@ type AcquisitionKind = 'client' | 'accepted' | 'stream-client' | 'stream-accepte
 
 interface Acquisition {
   kind: AcquisitionKind;
-  binding: LightNode;
-  scope: LightNode;
+  binding: TreeNode;
+  scope: TreeNode;
   /** Where the lens goes: the acquiring call, or the handler parameter. */
-  site: LightNode;
+  site: TreeNode;
   /** The statement that binds it, when a `with` rewrite may be offered. */
-  statement?: LightNode;
+  statement?: TreeNode;
   /** For asyncio streams, the reader whose EOF means the peer closed. */
   reader?: string;
 }
@@ -71,12 +69,18 @@ const INDEX_SPEC: IndexSpec = {
   types: INDEXED_TYPES,
   identifierTypes: IDENTIFIER_TYPES,
   opaque: new Set(['comment']),
-  fieldless: new Set(['module', 'block', 'argument_list', 'expression_statement', 'parameters', 'expression_list']),
+  // Every parent type whose children a rule reads by field (fieldOf, .field).
+  fielded: new Set([
+    'call', 'attribute', 'function_definition', 'named_expression', 'assignment', 'augmented_assignment', 'keyword_argument',
+    'while_statement', 'if_statement', 'elif_clause', 'import_from_statement', 'aliased_import',
+  ]),
+  tokens: new Set(['integer', 'float', 'true', 'false', 'none', 'escape_sequence', 'string_start', 'string_end', 'line_continuation', 'ellipsis', 'type_conversion']),
+  nameTokens: new Set(),
   keep: mayMatter,
 };
 
 /** `socket.socket` → ['socket', 'socket']; `ctx.wrap_socket` → ['ctx', 'wrap_socket']; `socket` → [undefined, 'socket']. */
-function calleeParts(call: LightNode, src: string): [string | undefined, string] {
+function calleeParts(call: TreeNode, src: string): [string | undefined, string] {
   const fn = fieldOf(call, 'function');
   if (fn?.type === 'attribute') return [optText(fieldOf(fn, 'object'), src), optText(fieldOf(fn, 'attribute'), src)];
   return [undefined, optText(fn, src)];
@@ -96,12 +100,12 @@ function importedFromSocket(index: TreeIndex): Set<string> {
   return names;
 }
 
-function scopeOf(node: LightNode, root: LightNode): LightNode {
+function scopeOf(node: TreeNode, root: TreeNode): TreeNode {
   return nearestAncestor(node, FUNCTION_TYPES) ?? root;
 }
 
 /** The targets a call's result is assigned to, and the statement, unless it goes straight into `with`. */
-function assignmentTargets(call: LightNode): { targets: LightNode[]; statement: LightNode } | undefined {
+function assignmentTargets(call: TreeNode): { targets: TreeNode[]; statement: TreeNode } | undefined {
   const value = climbThrough(call, new Set(['await', 'parenthesized_expression']));
   const holder = value.parent;
   if (holder?.type === 'named_expression') {
@@ -111,14 +115,14 @@ function assignmentTargets(call: LightNode): { targets: LightNode[]; statement: 
   if (holder?.type !== 'assignment' || fieldOf(holder, 'right') !== value) return undefined;
   const left = fieldOf(holder, 'left');
   if (!left) return undefined;
-  const targets = left.type === 'identifier' ? [left] : left.type === 'pattern_list' || left.type === 'tuple_pattern' ? left.children.filter((n): n is LightNode => !!n) : [];
+  const targets = left.type === 'identifier' ? [left] : left.type === 'pattern_list' || left.type === 'tuple_pattern' ? left.children.filter((n): n is TreeNode => !!n) : [];
   return { targets, statement: holder };
 }
 
-function findAcquisitions(root: LightNode, index: TreeIndex): Acquisition[] {
+function findAcquisitions(root: TreeNode, index: TreeIndex): Acquisition[] {
   const src = index.source;
   const fromSocket = importedFromSocket(index);
-  const functions = new Map<string, LightNode>();
+  const functions = new Map<string, TreeNode>();
   for (const f of index.byType.get('function_definition') ?? []) {
     const name = fieldOf(f, 'name');
     if (name) functions.set(textOf(name, src), f);
@@ -143,7 +147,7 @@ function findAcquisitions(root: LightNode, index: TreeIndex): Acquisition[] {
       const handlerArg = fieldOf(call, 'arguments')?.children[0];
       const handlerName = handlerArg?.type === 'attribute' ? optText(fieldOf(handlerArg, 'attribute'), src) : optText(handlerArg, src);
       const handler = handlerName ? functions.get(handlerName) : undefined;
-      const params = ((handler && fieldOf(handler, 'parameters'))?.children ?? []).filter((p): p is LightNode => p?.type === 'identifier' || p?.type === 'typed_parameter');
+      const params = ((handler && fieldOf(handler, 'parameters'))?.children ?? []).filter((p): p is TreeNode => p?.type === 'identifier' || p?.type === 'typed_parameter');
       const streams = optText(params[0], src) === 'self' ? params.slice(1) : params;
       const writer = paramName(streams[1]);
       if (handler && writer) out.push({ kind: 'stream-accepted', binding: writer, scope: handler, site: writer, ...(streams[0] ? { reader: optText(paramName(streams[0]), src) } : {}) });
@@ -152,7 +156,7 @@ function findAcquisitions(root: LightNode, index: TreeIndex): Acquisition[] {
   return out;
 }
 
-function paramName(p: LightNode | undefined): LightNode | undefined {
+function paramName(p: TreeNode | undefined): TreeNode | undefined {
   if (p?.type === 'identifier') return p;
   return p?.children.find((c) => c?.type === 'identifier') ?? undefined;
 }
@@ -160,7 +164,7 @@ function paramName(p: LightNode | undefined): LightNode | undefined {
 interface UseTally {
   uses: BindingUse[];
   /** A read whose empty result is checked: the code sees the peer's FIN. */
-  eofCheck?: LightNode;
+  eofCheck?: TreeNode;
 }
 
 function tallyUses(a: Acquisition, index: TreeIndex): UseTally {
@@ -175,7 +179,7 @@ function tallyUses(a: Acquisition, index: TreeIndex): UseTally {
   return tally;
 }
 
-function isNameOnly(ref: LightNode): boolean {
+function isNameOnly(ref: TreeNode): boolean {
   const parent = ref.parent;
   if (!parent) return true;
   if (parent.type === 'attribute') return fieldOf(parent, 'attribute') === ref;
@@ -183,7 +187,7 @@ function isNameOnly(ref: LightNode): boolean {
   return parent.type === 'parameters' || parent.type === 'default_parameter' || parent.type === 'typed_parameter' || parent.type === 'dotted_name';
 }
 
-function classify(ref: LightNode, scope: LightNode, index: TreeIndex, tally: UseTally): ReferenceMeaning {
+function classify(ref: TreeNode, scope: TreeNode, index: TreeIndex, tally: UseTally): ReferenceMeaning {
   if (isNameOnly(ref)) return 'other';
   const src = index.source;
   const parent = ref.parent!;
@@ -216,7 +220,7 @@ function classify(ref: LightNode, scope: LightNode, index: TreeIndex, tally: Use
   }
 }
 
-function classifyArgument(call: LightNode | null, src: string): SocketUse {
+function classifyArgument(call: TreeNode | null, src: string): SocketUse {
   if (!call) return 'other';
   const [object, name] = calleeParts(call, src);
   if (CLOSING_CALLS.has(name)) return 'close';
@@ -226,7 +230,7 @@ function classifyArgument(call: LightNode | null, src: string): SocketUse {
 }
 
 /** Records `attr` (a read on the socket or reader) when its empty result ends the loop or the handler. */
-function noteEof(attr: LightNode, scope: LightNode, index: TreeIndex, tally: UseTally): void {
+function noteEof(attr: TreeNode, scope: TreeNode, index: TreeIndex, tally: UseTally): void {
   if (tally.eofCheck) return;
   const src = index.source;
   const method = optText(fieldOf(attr, 'attribute'), src);
@@ -243,7 +247,7 @@ function noteEof(attr: LightNode, scope: LightNode, index: TreeIndex, tally: Use
     tally.eofCheck = call;
     return;
   }
-  let target: LightNode | undefined;
+  let target: TreeNode | undefined;
   if (holder?.type === 'named_expression') {
     const cond = climbThrough(holder, new Set(['parenthesized_expression']));
     if (cond.parent?.type === 'while_statement' || cond.parent?.type === 'if_statement') {
@@ -264,7 +268,7 @@ function noteEof(attr: LightNode, scope: LightNode, index: TreeIndex, tally: Use
 }
 
 /** `not data`, `data == b''`, `if data:` / `while data:`, `len(data) == 0`. */
-function testsForEmpty(ref: LightNode, src: string): boolean {
+function testsForEmpty(ref: TreeNode, src: string): boolean {
   const parent = ref.parent;
   if (!parent) return false;
   if (parent.type === 'not_operator') return true;
@@ -312,15 +316,14 @@ function withStatementFix(a: Acquisition, index: TreeIndex, source: string): Lea
   const block = statement?.parent;
   if (statement?.type !== 'expression_statement' || !block || (block.type !== 'block' && block.type !== 'module')) return undefined;
   if (statement.startRow !== statement.endRow) return undefined;
-  const rest = block.children.filter((n): n is LightNode => !!n && n.start >= statement.end && n.type !== 'comment');
+  const rest = block.children.filter((n): n is TreeNode => !!n && n.start >= statement.end && n.type !== 'comment');
   const last = rest.at(-1);
   if (!last) return undefined;
   const refs = referencesWithin(index, name, a.scope);
   if (refs.some((r) => r.start < statement.start || r.start >= last.end)) return undefined;
   const tail = source.slice(statement.end, last.end);
   if (tail.includes('"""') || tail.includes("'''")) return undefined;
-  const lineStarts = lineStartsOf(source);
-  const indent = indentationOf(source, statement.startRow, lineStarts);
+  const indent = indentOfLine(statement, source);
   const unit = indent.includes('\t') ? '\t' : '    ';
   const edits: TextEdit[] = [];
   const at = { line: statement.startRow, column: statement.startColumn };
@@ -331,11 +334,13 @@ function withStatementFix(a: Acquisition, index: TreeIndex, source: string): Lea
     const call = textOf(a.site, source);
     edits.push({ range: { start: at, end }, newText: `with ${call} as ${name}:` });
   }
-  for (let row = statement.endRow + 1; row <= last.endRow; row++) {
-    const lineStart = lineStarts[row] ?? source.length;
-    const lineEnd = lineStarts[row + 1] ?? source.length;
-    if (source.slice(lineStart, lineEnd).trim() === '') continue;
-    edits.push({ range: { start: { line: row, column: 0 }, end: { line: row, column: 0 } }, newText: unit });
+  // Walks only the lines of the block, so a file with many findings stays linear.
+  let row = statement.endRow;
+  for (let lineStart = source.indexOf('\n', statement.end) + 1; lineStart > 0 && lineStart < last.end; row++) {
+    const next = source.indexOf('\n', lineStart);
+    const lineEnd = next === -1 ? source.length : next;
+    if (source.slice(lineStart, lineEnd).trim() !== '') edits.push({ range: { start: { line: row + 1, column: 0 }, end: { line: row + 1, column: 0 } }, newText: unit });
+    lineStart = next + 1;
   }
   return { title: `Close '${name}' with a \`with\` block`, edits };
 }

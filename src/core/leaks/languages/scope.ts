@@ -1,21 +1,134 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { SourceRange } from '../types';
-import { LightNode, LineIndex, rangeOfNode, textOf } from './cFamilyTree';
+import { LineIndex } from './cFamilyTree';
 
 /**
  * Grammar-neutral helpers shared by the JavaScript and Python rules: one walk per file that copies
- * the tree into plain objects and indexes it, identifier references by name within a scope, and
- * the verdict over how a socket binding is used.
+ * the tree into flat arrays and indexes it, identifier references by name within a scope, and the
+ * verdict over how a socket binding is used.
  */
+
+/** The columns of a copied tree: one slot per named node, in document order. */
+interface FlatTree {
+  count: number;
+  typeIds: Uint16Array;
+  fieldIds: Uint16Array;
+  starts: Int32Array;
+  ends: Int32Array;
+  parents: Int32Array;
+  firstChild: Int32Array;
+  lastChild: Int32Array;
+  nextSibling: Int32Array;
+}
+
+function flatTree(capacity: number): FlatTree {
+  return {
+    count: 0,
+    typeIds: new Uint16Array(capacity), fieldIds: new Uint16Array(capacity),
+    starts: new Int32Array(capacity), ends: new Int32Array(capacity), parents: new Int32Array(capacity),
+    firstChild: new Int32Array(capacity), lastChild: new Int32Array(capacity), nextSibling: new Int32Array(capacity),
+  };
+}
+
+function grown(t: FlatTree): FlatTree {
+  const bigger = flatTree(t.typeIds.length * 2);
+  bigger.count = t.count;
+  for (const key of ['typeIds', 'fieldIds', 'starts', 'ends', 'parents', 'firstChild', 'lastChild', 'nextSibling'] as const) bigger[key].set(t[key]);
+  return bigger;
+}
+
+/** Appends a named node under `parent` (-1 for the root) and returns its slot. */
+function append(t: FlatTree, typeId: number, fieldId: number, start: number, end: number, parent: number): number {
+  const i = t.count++;
+  t.typeIds[i] = typeId;
+  t.fieldIds[i] = fieldId;
+  t.starts[i] = start;
+  t.ends[i] = end;
+  t.parents[i] = parent;
+  t.firstChild[i] = -1;
+  t.lastChild[i] = -1;
+  t.nextSibling[i] = -1;
+  if (parent >= 0) {
+    const last = t.lastChild[parent]!;
+    if (last < 0) t.firstChild[parent] = i;
+    else t.nextSibling[last] = i;
+    t.lastChild[parent] = i;
+  }
+  return i;
+}
+
+/**
+ * A named node of the copied tree. Made only when a rule asks for it (most nodes never are, so a
+ * 10,000-line file costs a few arrays rather than a hundred thousand objects), and made once, so
+ * nodes compare with `===`.
+ */
+export class TreeNode {
+  private kids: TreeNode[] | undefined;
+
+  constructor(private readonly file: CopiedFile, readonly slot: number) {}
+
+  get type(): string {
+    return this.file.types[this.file.tree.typeIds[this.slot]!] ?? 'ERROR';
+  }
+  /** The field this node fills in its parent (`function`, `arguments`, `left`…), or null. */
+  get field(): string | null {
+    return this.file.fields[this.file.tree.fieldIds[this.slot]!] ?? null;
+  }
+  get start(): number {
+    return this.file.tree.starts[this.slot]!;
+  }
+  get end(): number {
+    return this.file.tree.ends[this.slot]!;
+  }
+  get parent(): TreeNode | null {
+    const p = this.file.tree.parents[this.slot]!;
+    return p < 0 ? null : this.file.node(p);
+  }
+  get children(): readonly TreeNode[] {
+    if (!this.kids) {
+      this.kids = [];
+      for (let c = this.file.tree.firstChild[this.slot]!; c >= 0; c = this.file.tree.nextSibling[c]!) this.kids.push(this.file.node(c));
+    }
+    return this.kids;
+  }
+  // Rows and columns are asked for only where a finding or a fix is made.
+  get startRow(): number {
+    return this.file.lines.row(this.start);
+  }
+  get startColumn(): number {
+    return this.file.lines.column(this.start);
+  }
+  get endRow(): number {
+    return this.file.lines.row(this.end);
+  }
+  get endColumn(): number {
+    return this.file.lines.column(this.end);
+  }
+}
+
+/** One file's copied tree and the grammar's names for its numbers. */
+class CopiedFile {
+  private readonly nodes: (TreeNode | undefined)[] = [];
+  constructor(
+    readonly tree: FlatTree,
+    readonly types: readonly string[],
+    readonly fields: readonly (string | null)[],
+    readonly lines: LineIndex,
+  ) {}
+  node(slot: number): TreeNode {
+    return (this.nodes[slot] ??= new TreeNode(this, slot));
+  }
+}
 
 /** The copied tree of one file and its nodes of interest (document order). */
 export interface TreeIndex {
-  readonly root: LightNode;
+  readonly root: TreeNode;
   readonly source: string;
   /** Nodes of the requested types, by type. */
-  readonly byType: ReadonlyMap<string, readonly LightNode[]>;
-  /** Identifier nodes by their text, in document order. */
-  readonly identifiers: ReadonlyMap<string, readonly LightNode[]>;
+  readonly byType: ReadonlyMap<string, readonly TreeNode[]>;
+  /** Identifier slots by their text, in document order. */
+  readonly identifiers: ReadonlyMap<string, readonly number[]>;
+  node(slot: number): TreeNode;
 }
 
 /** What one language wants from the walk. */
@@ -24,97 +137,176 @@ export interface IndexSpec {
   identifierTypes: ReadonlySet<string>;
   /** Copied as leaves: the rules read their text at most (comments, plain strings). */
   opaque: ReadonlySet<string>;
-  /** Parents whose children fill no field: asking the runtime for it would be a wasted call. */
-  fieldless: ReadonlySet<string>;
+  /**
+   * Parents whose children's fields the rules read (`fieldOf`): for every other node the walk
+   * does not ask which field it fills, a call into WebAssembly fewer per node.
+   */
+  fielded: ReadonlySet<string>;
+  /**
+   * Named tokens of the grammar (they never have children), so the walk does not ask for any;
+   * those in `nameTokens` also end where their name characters end, read from the text.
+   */
+  tokens: ReadonlySet<string>;
+  nameTokens: ReadonlySet<string>;
   /** Cheap filter on a node's first characters, so uninteresting calls never reach the rules. */
   keep?: (type: string, head: string) => boolean;
 }
 
+// What the walk knows of a node type id, as bit flags (one byte per type id of a grammar).
+const KNOWN = 1;
+const NAMED = 2;
+const LEAF = 4;
+const IDENTIFIER = 8;
+const NAME_END = 16;
+const OPAQUE = 32;
+const INDEXED = 64;
+const FIELDED = 128;
+
+type Language = SyntaxNode['tree']['language'];
+
+/** Flags per type id, per grammar and spec; anonymous tokens found childless are learned as leaves. */
+const typeTables = new WeakMap<Language, Map<IndexSpec, Uint8Array>>();
+
+function typeTableOf(language: Language, spec: IndexSpec): Uint8Array {
+  let bySpec = typeTables.get(language);
+  if (!bySpec) typeTables.set(language, (bySpec = new Map()));
+  let table = bySpec.get(spec);
+  if (!table) bySpec.set(spec, (table = new Uint8Array(Math.max(language.nodeTypeCount, language.types.length) + 1)));
+  return table;
+}
+
+function flagsOf(language: Language, spec: IndexSpec, table: Uint8Array, typeId: number): number {
+  const type = language.types[typeId] ?? 'ERROR';
+  let flags = KNOWN;
+  if (language.nodeTypeIsNamed(typeId)) flags |= NAMED;
+  if (spec.tokens.has(type)) flags |= LEAF;
+  if (spec.identifierTypes.has(type)) flags |= IDENTIFIER | LEAF | NAME_END;
+  if (spec.nameTokens.has(type)) flags |= NAME_END | LEAF;
+  if (spec.opaque.has(type)) flags |= OPAQUE;
+  if (spec.types.has(type)) flags |= INDEXED;
+  if (spec.fielded.has(type)) flags |= FIELDED;
+  if (typeId < table.length) table[typeId] = flags;
+  return flags;
+}
+
 /**
- * Walks the tree once with a cursor, copying the named nodes into `LightNode`s. Every property
+ * Walks the tree once with a cursor, copying the named nodes into flat arrays. Every property
  * read on a tree-sitter node crosses into WebAssembly (and `parent` searches down from the root),
- * so only numbers are read per node (type id, field id, offsets) and the rules then ask their many
- * questions of plain objects: on a 10,000-line file this is what keeps the rules below the parse time.
+ * and each cursor call copies the cursor in and out of WebAssembly memory: so the walk reads only
+ * numbers (type id, field id, offsets), never asks a token for children, a name for its end or a
+ * node for a field no rule reads; the rules then ask their many questions of plain arrays.
  */
 export function indexTree(root: SyntaxNode, source: string, spec: IndexSpec): TreeIndex {
   const language = root.tree.language;
   const types = language.types;
-  const fields = language.fields;
-  const named: boolean[] = [];
-  const lines = new LineIndex(source);
-  const byType = new Map<string, LightNode[]>();
-  const identifiers = new Map<string, LightNode[]>();
+  const table = typeTableOf(language, spec);
+  const byType = new Map<string, number[]>();
+  const identifiers = new Map<string, number[]>();
+  let tree = flatTree(Math.max(1024, source.length >> 3));
   const cursor = root.walk();
   try {
-    const top = new LightNode(types[cursor.nodeTypeId] ?? 'ERROR', null, cursor.startIndex, cursor.endIndex, null, lines);
-    const index: TreeIndex = { root: top, source, byType, identifiers };
-    if (!cursor.gotoFirstChild()) return index;
-    // copied[d] tells whether the cursor's ancestor at depth d has a copy (anonymous tokens do not).
-    const copied: boolean[] = [true];
-    let parent = top;
-    for (;;) {
-      const typeId = cursor.nodeTypeId;
-      let isNamed = named[typeId];
-      if (isNamed === undefined) isNamed = named[typeId] = language.nodeTypeIsNamed(typeId);
-      let current = parent;
-      let descend = true;
-      if (isNamed) {
-        const type = types[typeId] ?? 'ERROR';
-        const field = spec.fieldless.has(parent.type) ? null : (fields[cursor.currentFieldId] ?? null);
-        const start = cursor.startIndex;
-        if (spec.identifierTypes.has(type)) {
-          const end = nameEnd(source, start) ?? cursor.endIndex;
-          current = new LightNode(type, field, start, end, parent, lines);
-          addTo(identifiers, source.slice(start, end), current);
-          descend = false;
-        } else {
-          current = new LightNode(type, field, start, cursor.endIndex, parent, lines);
-          if (spec.types.has(type) && (!spec.keep || spec.keep(type, source.slice(start, Math.min(current.end, start + 160))))) addTo(byType, type, current);
-          descend = !spec.opaque.has(type);
+    const rootTypeId = cursor.nodeTypeId;
+    append(tree, rootTypeId, 0, cursor.startIndex, cursor.endIndex, -1);
+    if (cursor.gotoFirstChild()) {
+      // copied[d] tells whether the cursor's ancestor at depth d has a copy (anonymous tokens do not).
+      const copied: boolean[] = [true];
+      let parent = 0;
+      // The flags of `parent`, saved per cursor depth: whether its children's fields are read.
+      let parentFlags = flagsOf(language, spec, table, rootTypeId);
+      const parentFlagStack: number[] = [];
+      for (;;) {
+        const typeId = cursor.nodeTypeId;
+        let flags = table[typeId] ?? 0;
+        if (!(flags & KNOWN)) flags = flagsOf(language, spec, table, typeId);
+        let current = parent;
+        if (flags & NAMED) {
+          const fieldId = parentFlags & FIELDED ? cursor.currentFieldId : 0;
+          const start = cursor.startIndex;
+          const end = (flags & NAME_END && nameEnd(source, start)) || cursor.endIndex;
+          if (tree.count === tree.typeIds.length) tree = grown(tree);
+          current = append(tree, typeId, fieldId, start, end, parent);
+          if (flags & IDENTIFIER) addTo(identifiers, source.slice(start, end), current);
+          else if (flags & INDEXED && (!spec.keep || spec.keep(types[typeId] ?? 'ERROR', source.slice(start, Math.min(end, start + 160))))) addTo(byType, types[typeId] ?? 'ERROR', current);
         }
-        parent.children.push(current);
-      }
-      if (descend && cursor.gotoFirstChild()) {
-        copied.push(isNamed);
-        parent = current;
-        continue;
-      }
-      while (!cursor.gotoNextSibling()) {
-        if (!cursor.gotoParent()) return index;
-        if (copied.pop()) parent = parent.parent ?? top;
-        if (copied.length === 0) return index;
+        if (!(flags & (LEAF | OPAQUE))) {
+          if (cursor.gotoFirstChild()) {
+            copied.push(!!(flags & NAMED));
+            parentFlagStack.push(parentFlags);
+            if (flags & NAMED) {
+              parent = current;
+              parentFlags = flags;
+            }
+            continue;
+          }
+          // An anonymous token without children is a token of the grammar: never ask again.
+          if (!(flags & NAMED) && typeId < table.length) table[typeId] = flags | LEAF;
+        }
+        let done = false;
+        while (!cursor.gotoNextSibling()) {
+          if (!cursor.gotoParent()) {
+            done = true;
+            break;
+          }
+          if (copied.pop()) parent = tree.parents[parent]!;
+          parentFlags = parentFlagStack.pop() ?? 0;
+          if (copied.length === 0) {
+            done = true;
+            break;
+          }
+        }
+        if (done) break;
       }
     }
   } finally {
     cursor.delete();
   }
+  const file = new CopiedFile(tree, types, language.fields, new LineIndex(source));
+  const nodesByType = new Map<string, TreeNode[]>();
+  for (const [type, slots] of byType) nodesByType.set(type, slots.map((slot) => file.node(slot)));
+  return { root: file.node(0), source, byType: nodesByType, identifiers, node: (slot) => file.node(slot) };
 }
 
-function addTo(map: Map<string, LightNode[]>, key: string, node: LightNode): void {
+function addTo(map: Map<string, number[]>, key: string, slot: number): void {
   const list = map.get(key);
-  if (list) list.push(node);
-  else map.set(key, [node]);
+  if (list) list.push(slot);
+  else map.set(key, [slot]);
 }
 
 const NAME_CHARACTERS = /[\p{L}\p{N}_$]+/uy;
 
-/** Where a name starting at `start` ends, read from the text (one call into WebAssembly fewer per identifier). */
-function nameEnd(source: string, start: number): number | undefined {
+/** Where a name starting at `start` ends, read from the text (one call into WebAssembly fewer per name); 0 when unsure. */
+function nameEnd(source: string, start: number): number {
   NAME_CHARACTERS.lastIndex = start;
   const m = NAME_CHARACTERS.exec(source);
   const end = m ? start + m[0].length : start;
   // A JavaScript name may hold `\u0041` escapes or characters the pattern does not know: ask the tree then.
-  return m && !/[\\\u200c\u200d\p{M}]/u.test(source[end] ?? '') ? end : undefined;
+  return m && !/[\\\u200c\u200d\p{M}]/u.test(source[end] ?? '') ? end : 0;
+}
+
+export function textOf(node: TreeNode, source: string): string {
+  return source.slice(node.start, node.end);
+}
+
+/** The first child filling `field`, or undefined (the parent's type must be in the spec's `fielded`). */
+export function fieldOf(node: TreeNode, field: string): TreeNode | undefined {
+  for (const c of node.children) if (c.field === field) return c;
+  return undefined;
+}
+
+/** Leading whitespace of the line where `node` starts. */
+export function indentOfLine(node: TreeNode, source: string): string {
+  const lineStart = source.lastIndexOf('\n', node.start - 1) + 1;
+  return /^[ \t]*/.exec(source.slice(lineStart, node.start))![0];
 }
 
 /** The text of `node`, or '' when there is no node. */
-export function optText(node: LightNode | null | undefined, source: string): string {
+export function optText(node: TreeNode | null | undefined, source: string): string {
   return node ? textOf(node, source) : '';
 }
 
 /** The nodes of `types` under `node` (not itself), in document order. */
-export function descendantsOfType(node: LightNode, types: ReadonlySet<string>): LightNode[] {
-  const out: LightNode[] = [];
+export function descendantsOfType(node: TreeNode, types: ReadonlySet<string>): TreeNode[] {
+  const out: TreeNode[] = [];
   const pending = [...node.children].reverse();
   for (let n = pending.pop(); n; n = pending.pop()) {
     if (types.has(n.type)) out.push(n);
@@ -124,33 +316,37 @@ export function descendantsOfType(node: LightNode, types: ReadonlySet<string>): 
 }
 
 /** References to `name` inside `scope`, found by binary search over the document-ordered index. */
-export function referencesWithin(index: TreeIndex, name: string, scope: LightNode): LightNode[] {
+export function referencesWithin(index: TreeIndex, name: string, scope: TreeNode): TreeNode[] {
   const all = index.identifiers.get(name);
   if (!all) return [];
-  const out: LightNode[] = [];
-  for (let i = firstAtOrAfter(all, scope.start); i < all.length && all[i]!.start < scope.end; i++) out.push(all[i]!);
+  const out: TreeNode[] = [];
+  for (let i = firstAtOrAfter(all, scope.start, (slot) => index.node(slot).start); i < all.length; i++) {
+    const ref = index.node(all[i]!);
+    if (ref.start >= scope.end) break;
+    out.push(ref);
+  }
   return out;
 }
 
-/** Index of the first node (in document order) starting at or after `offset`: a binary search. */
-function firstAtOrAfter(nodes: readonly LightNode[], offset: number): number {
+/** Index of the first item (in document order) starting at or after `offset`: a binary search. */
+function firstAtOrAfter<T>(items: readonly T[], offset: number, startOf: (item: T) => number): number {
   let lo = 0;
-  let hi = nodes.length;
+  let hi = items.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (nodes[mid]!.start < offset) lo = mid + 1;
+    if (startOf(items[mid]!) < offset) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
 /** True when `node` lies inside `ancestor` (or is it). */
-export function isWithin(node: LightNode, ancestor: LightNode): boolean {
+export function isWithin(node: TreeNode, ancestor: TreeNode): boolean {
   return node.start >= ancestor.start && node.end <= ancestor.end;
 }
 
 /** The nearest ancestor (not the node itself) whose type is in `types`, or null. */
-export function nearestAncestor(node: LightNode, types: ReadonlySet<string>, stopAt?: LightNode): LightNode | null {
+export function nearestAncestor(node: TreeNode, types: ReadonlySet<string>, stopAt?: TreeNode): TreeNode | null {
   for (let p = node.parent; p; p = p.parent) {
     if (types.has(p.type)) return p;
     if (p === stopAt) return null;
@@ -159,14 +355,17 @@ export function nearestAncestor(node: LightNode, types: ReadonlySet<string>, sto
 }
 
 /** Climbs through wrapper nodes (parentheses, type assertions, tuples…) to the node whose parent gives the meaning. */
-export function climbThrough(node: LightNode, wrappers: ReadonlySet<string>): LightNode {
+export function climbThrough(node: TreeNode, wrappers: ReadonlySet<string>): TreeNode {
   let n = node;
   while (n.parent && wrappers.has(n.parent.type)) n = n.parent;
   return n;
 }
 
-export function rangeOf(node: LightNode): SourceRange {
-  return rangeOfNode(node);
+export function rangeOf(node: TreeNode): SourceRange {
+  return {
+    start: { line: node.startRow, column: node.startColumn },
+    end: { line: node.endRow, column: node.endColumn },
+  };
 }
 
 /** How one reference to a socket binding uses it. */
@@ -179,16 +378,16 @@ export type SocketUse =
   | 'other';
 
 /** A reference's meaning: a use, or a local alias (`const other = sock`) whose references count too. */
-export type ReferenceMeaning = SocketUse | { alias: LightNode };
+export type ReferenceMeaning = SocketUse | { alias: TreeNode };
 
 /** One classified reference. */
 export interface BindingUse {
   use: SocketUse;
-  node: LightNode;
+  node: TreeNode;
 }
 
 /** Classifies every reference to `binding` inside `scope`, following local aliases a few levels deep. */
-export function usesOfBinding(index: TreeIndex, binding: LightNode, scope: LightNode, classify: (ref: LightNode) => ReferenceMeaning): BindingUse[] {
+export function usesOfBinding(index: TreeIndex, binding: TreeNode, scope: TreeNode, classify: (ref: TreeNode) => ReferenceMeaning): BindingUse[] {
   const uses: BindingUse[] = [];
   const pending = [binding];
   const seen = new Set<string>();
@@ -219,13 +418,13 @@ export interface ExitSyntax {
  * closes, and not returning the socket: the path the socket leaks on.
  */
 export function earlyReturn(
-  index: TreeIndex, scope: LightNode, acquired: LightNode, binding: string, closes: readonly LightNode[], syntax: ExitSyntax,
-): LightNode | undefined {
+  index: TreeIndex, scope: TreeNode, acquired: TreeNode, binding: string, closes: readonly TreeNode[], syntax: ExitSyntax,
+): TreeNode | undefined {
   if (closes.length === 0) return undefined;
   const firstClose = Math.min(...closes.map((c) => c.start));
   const returns = index.byType.get('return_statement') ?? [];
   // Only the returns between the acquisition and the first close, so a big file stays linear.
-  for (let i = firstAtOrAfter(returns, acquired.end); i < returns.length && returns[i]!.start < firstClose; i++) {
+  for (let i = firstAtOrAfter(returns, acquired.end, (r) => r.start); i < returns.length && returns[i]!.start < firstClose; i++) {
     const ret = returns[i]!;
     if (ret.end > firstClose || !isWithin(ret, scope)) continue;
     if ((nearestAncestor(ret, syntax.functionTypes) ?? scope) !== scope) continue;
@@ -236,7 +435,7 @@ export function earlyReturn(
   return undefined;
 }
 
-function closedByFinally(node: LightNode, scope: LightNode, closes: readonly LightNode[], syntax: ExitSyntax): boolean {
+function closedByFinally(node: TreeNode, scope: TreeNode, closes: readonly TreeNode[], syntax: ExitSyntax): boolean {
   const tries = new Set([syntax.tryType]);
   for (let t = nearestAncestor(node, tries, scope); t; t = nearestAncestor(t, tries, scope)) {
     const fin = t.children.find((c) => c.type === syntax.finallyType);
@@ -273,26 +472,11 @@ export function unclosedMessage(summary: UseSummary): string {
 }
 
 /** The nodes of the uses that count as closing (or, for streams Node ends itself, draining). */
-export function closingNodes(uses: readonly BindingUse[], alsoConsume: boolean): LightNode[] {
+export function closingNodes(uses: readonly BindingUse[], alsoConsume: boolean): TreeNode[] {
   return uses.filter((u) => u.use === 'close' || (alsoConsume && u.use === 'consume')).map((u) => u.node);
 }
 
 /** The message for a socket closed on most paths but not on an early return. */
-export function earlyReturnMessage(what: string, ret: LightNode): string {
+export function earlyReturnMessage(what: string, ret: TreeNode): string {
   return `${what} is not closed on the return at line ${ret.startRow + 1} — CLOSE_WAIT risk`;
-}
-
-/** First line's leading whitespace of the line holding `row`. */
-export function indentationOf(source: string, row: number, lineStarts: readonly number[]): string {
-  const start = lineStarts[row] ?? 0;
-  let end = start;
-  while (end < source.length && (source[end] === ' ' || source[end] === '\t')) end++;
-  return source.slice(start, end);
-}
-
-/** Offsets at which each line starts. */
-export function lineStartsOf(source: string): number[] {
-  const starts = [0];
-  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
 }
