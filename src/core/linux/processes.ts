@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { TimeSlicer } from '../async';
 import type { Connection } from '../model';
+import { InodeOwners } from './inodeOwners';
 
 export interface ProcessInfo {
   pid: number;
@@ -26,15 +27,10 @@ function parseSocketInode(link: string): number {
  * one with new sockets walks new processes first, then the processes already known to own
  * sockets, and only then everything else.
  */
-export class ProcessResolver {
-  private readonly ownerOfInode = new Map<number, number>();
-  private readonly processes = new Map<number, ProcessInfo>();
-  private readonly scannedPids = new Set<number>();
-  /** Inodes a full walk could not find; not searched again while they live. */
-  private notFound = new Set<number>();
-  private unreadablePids = new Set<number>();
-
-  constructor(private readonly procRoot = '/proc') {}
+export class ProcessResolver extends InodeOwners {
+  constructor(private readonly procRoot = '/proc') {
+    super();
+  }
 
   /** Fills pid/process/owner of every connection; returns warnings for the user. */
   async attribute(connections: Connection[], signal?: AbortSignal): Promise<string[]> {
@@ -48,7 +44,7 @@ export class ProcessResolver {
     if (missing.size > 0) {
       const stages = [
         [...livePids].filter((pid) => !this.scannedPids.has(pid)),
-        [...new Set(this.ownerOfInode.values())].filter((pid) => livePids.has(pid)),
+        this.owners(livePids),
         [...livePids],
       ];
       const walked = new Set<number>();
@@ -104,25 +100,6 @@ export class ProcessResolver {
     return pids;
   }
 
-  private forgetDead(livePids: Set<number>): void {
-    for (const pid of this.scannedPids) {
-      if (livePids.has(pid)) continue;
-      this.scannedPids.delete(pid);
-      this.processes.delete(pid);
-      this.unreadablePids.delete(pid);
-    }
-  }
-
-  private missing(wanted: Set<number>, livePids: Set<number>): Set<number> {
-    const missing = new Set<number>();
-    for (const inode of wanted) {
-      if (this.notFound.has(inode)) continue;
-      const pid = this.ownerOfInode.get(inode);
-      if (pid === undefined || !livePids.has(pid)) missing.add(inode);
-    }
-    return missing;
-  }
-
   /** Yields inside the walk too: one process may hold tens of thousands of sockets. */
   private async scanPid(pid: number, slicer: TimeSlicer): Promise<void> {
     this.scannedPids.add(pid);
@@ -146,12 +123,6 @@ export class ProcessResolver {
       if (inode !== 0) this.ownerOfInode.set(inode, pid);
       await slicer.maybeYield();
     }
-  }
-
-  /** Drops inodes no longer in the table so the cache stays the size of the table. */
-  private pruneTo(wanted: Set<number>): void {
-    if (this.ownerOfInode.size <= wanted.size * 2 + 1024) return;
-    for (const inode of this.ownerOfInode.keys()) if (!wanted.has(inode)) this.ownerOfInode.delete(inode);
   }
 
   private info(pid: number): ProcessInfo | undefined {

@@ -1,5 +1,5 @@
 import type { Connection } from '../model';
-import type { ProcessInfo } from '../linux/processes';
+import { InodeOwners } from '../linux/inodeOwners';
 import type { RequestKind, Sections } from './sshSession';
 
 /** Sends one request line to the remote script and returns its sections. */
@@ -43,14 +43,7 @@ function printable(text: string): string {
  * process is walked for it (see `deferred`). One instance belongs to one session: pids mean nothing after a
  * reconnect (the host may have rebooted).
  */
-export class RemoteProcessCache {
-  private readonly ownerOfInode = new Map<number, number>();
-  private readonly processes = new Map<number, ProcessInfo>();
-  private readonly scannedPids = new Set<number>();
-  /** Inodes a full walk could not find; not searched again while they live. */
-  private notFound = new Set<number>();
-  private readonly unreadablePids = new Set<number>();
-  /**
+export class RemoteProcessCache extends InodeOwners {  /**
    * Inodes neither new nor owning processes hold. Most are short-lived connections already
    * closed when the fds were listed; only those still there one refresh later are worth a walk
    * of every process (an old process that opened its first socket), so churn does not cost a
@@ -72,8 +65,7 @@ export class RemoteProcessCache {
       if (this.scannedPids.size === 0) {
         await this.fullWalk(request, livePids, cost);
       } else {
-        const owners = new Set([...this.ownerOfInode.values()].filter((pid) => livePids.has(pid)));
-        const stages = [[...livePids].filter((pid) => !this.scannedPids.has(pid)), [...owners]];
+        const stages = [[...livePids].filter((pid) => !this.scannedPids.has(pid)), this.owners(livePids)];
         for (const pids of stages) {
           if (pids.length === 0) continue;
           await this.walk(request, pids, cost);
@@ -96,25 +88,6 @@ export class RemoteProcessCache {
     this.pruneTo(wanted);
     await this.fetchInfo(connections, request, cost);
     return this.apply(connections, livePids, host);
-  }
-
-  private forgetDead(livePids: Set<number>): void {
-    for (const pid of this.scannedPids) {
-      if (livePids.has(pid)) continue;
-      this.scannedPids.delete(pid);
-      this.processes.delete(pid);
-      this.unreadablePids.delete(pid);
-    }
-  }
-
-  private missing(wanted: Set<number>, livePids: Set<number>): Set<number> {
-    const missing = new Set<number>();
-    for (const inode of wanted) {
-      if (this.notFound.has(inode)) continue;
-      const pid = this.ownerOfInode.get(inode);
-      if (pid === undefined || !livePids.has(pid)) missing.add(inode);
-    }
-    return missing;
   }
 
   private async walk(request: RemoteRequest, pids: number[], cost: AttributionCost): Promise<void> {
@@ -174,11 +147,6 @@ export class RemoteProcessCache {
       }
       cost.infosFetched += batch.length;
     }
-  }
-
-  private pruneTo(wanted: Set<number>): void {
-    if (this.ownerOfInode.size <= wanted.size * 2 + 1024) return;
-    for (const inode of this.ownerOfInode.keys()) if (!wanted.has(inode)) this.ownerOfInode.delete(inode);
   }
 
   private apply(connections: Connection[], livePids: Set<number>, host: string): string[] {

@@ -1,0 +1,47 @@
+import type { ProcessInfo } from './processes';
+
+/**
+ * What fd walks found out about which process holds which socket inode, kept between
+ * refreshes. The local resolver (this host's /proc) and the remote one (a Linux host over SSH)
+ * decide the same way from it which sockets still need a walk; they differ only in how they walk.
+ */
+export class InodeOwners {
+  protected readonly ownerOfInode = new Map<number, number>();
+  protected readonly processes = new Map<number, ProcessInfo>();
+  protected readonly scannedPids = new Set<number>();
+  /** Inodes a full walk could not find; not searched again while they live. */
+  protected notFound = new Set<number>();
+  protected readonly unreadablePids = new Set<number>();
+
+  /** Forgets processes that exited: their pids may come back as other programs. */
+  protected forgetDead(livePids: Set<number>): void {
+    for (const pid of this.scannedPids) {
+      if (livePids.has(pid)) continue;
+      this.scannedPids.delete(pid);
+      this.processes.delete(pid);
+      this.unreadablePids.delete(pid);
+    }
+  }
+
+  /** Socket inodes of the table with no live owner known and not given up on. */
+  protected missing(wanted: Set<number>, livePids: Set<number>): Set<number> {
+    const missing = new Set<number>();
+    for (const inode of wanted) {
+      if (this.notFound.has(inode)) continue;
+      const pid = this.ownerOfInode.get(inode);
+      if (pid === undefined || !livePids.has(pid)) missing.add(inode);
+    }
+    return missing;
+  }
+
+  /** Live processes known to hold sockets: where a new socket most likely is. */
+  protected owners(livePids: Set<number>): number[] {
+    return [...new Set(this.ownerOfInode.values())].filter((pid) => livePids.has(pid));
+  }
+
+  /** Drops inodes no longer in the table so the cache stays the size of the table. */
+  protected pruneTo(wanted: Set<number>): void {
+    if (this.ownerOfInode.size <= wanted.size * 2 + 1024) return;
+    for (const inode of this.ownerOfInode.keys()) if (!wanted.has(inode)) this.ownerOfInode.delete(inode);
+  }
+}
