@@ -17,8 +17,9 @@ export interface MeasureRequest {
 
 export interface NamespaceResult {
   counts: StateCounts;
-  tools: Partial<Record<ToolCaseId, Timing & { bytes: number; failures: number }>>;
-  lens: Partial<Record<LensCaseId, Timing & LoopCost & { worstGapMs: number }>>;
+  tools: Partial<Record<ToolCaseId, Timing & { cpuMs: number; bytes: number; failures: number }>>;
+  /** cpuMs: CPU of the whole measuring process (main thread, thread pool, GC) per operation. */
+  lens: Partial<Record<LensCaseId, Timing & LoopCost & { cpuMs: number; worstGapMs: number }>>;
 }
 
 const request = JSON.parse(process.argv[2] ?? '{}') as MeasureRequest;
@@ -31,6 +32,8 @@ async function main(): Promise<NamespaceResult> {
   const toolBytes = new Map<ToolCaseId, number>();
   const toolFailures = new Map<ToolCaseId, number>();
   const lensTimes = new Map<LensCaseId, number[]>(lens.map(({ c }) => [c.id, []]));
+  const toolCpu = new Map<ToolCaseId, number[]>(tools.map((t) => [t.id, []]));
+  const lensCpu = new Map<LensCaseId, number[]>(lens.map(({ c }) => [c.id, []]));
 
   // Round-robin over every case, so a burst of load from elsewhere hits all of them alike;
   // round 0 warms page and dentry caches and is not counted.
@@ -38,21 +41,30 @@ async function main(): Promise<NamespaceResult> {
     for (const tool of tools) {
       const run = await runTimed(tool.argv, request.timeoutMs);
       if (run.code !== 0) toolFailures.set(tool.id, (toolFailures.get(tool.id) ?? 0) + 1);
-      else if (round > 0) toolTimes.get(tool.id)!.push(run.ms);
+      else if (round > 0) {
+        toolTimes.get(tool.id)!.push(run.ms);
+        toolCpu.get(tool.id)!.push(run.cpuMs);
+      }
       toolBytes.set(tool.id, run.bytes);
     }
     for (const { c, op } of lens) {
       // A cold case needs a fresh cache every time.
       const timed = c.id === 'processesCold' ? await c.prepare() : op;
+      const cpuBefore = process.cpuUsage();
       const started = performance.now();
       await timed();
-      if (round > 0) lensTimes.get(c.id)!.push(performance.now() - started);
+      const ms = performance.now() - started;
+      const cpu = process.cpuUsage(cpuBefore);
+      if (round > 0) {
+        lensTimes.get(c.id)!.push(ms);
+        lensCpu.get(c.id)!.push((cpu.user + cpu.system) / 1000);
+      }
     }
   }
 
   const result: NamespaceResult = { counts: (await new LocalCollector().counts()).counts, tools: {}, lens: {} };
   for (const tool of tools) {
-    result.tools[tool.id] = { ...summarize(toolTimes.get(tool.id)!), bytes: toolBytes.get(tool.id) ?? 0, failures: toolFailures.get(tool.id) ?? 0 };
+    result.tools[tool.id] = { ...summarize(toolTimes.get(tool.id)!), cpuMs: summarize(toolCpu.get(tool.id)!).median, bytes: toolBytes.get(tool.id) ?? 0, failures: toolFailures.get(tool.id) ?? 0 };
   }
   // Probed apart from the timed runs (the ticker costs time); the median probe is reported and
   // the worst gap beside it, as a burst of load from elsewhere can lengthen any single one.
@@ -62,7 +74,7 @@ async function main(): Promise<NamespaceResult> {
     costs.sort((a, b) => a.longestBlockMs - b.longestBlockMs);
     const median = costs[costs.length >> 1];
     const worstGapMs = Math.max(...costs.map((x) => x.longestGapMs));
-    result.lens[c.id] = { ...summarize(lensTimes.get(c.id)!), ...median, worstGapMs };
+    result.lens[c.id] = { ...summarize(lensTimes.get(c.id)!), ...median, worstGapMs, cpuMs: summarize(lensCpu.get(c.id)!).median };
   }
   return result;
 }

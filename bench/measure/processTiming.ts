@@ -1,7 +1,27 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** Kernel clock ticks per second for /proc/PID/stat times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (user + system) of every child this process has waited for, in ms, from the
+ * cutime/cstime fields of /proc/self/stat. The bench runs one command at a time, so the
+ * difference around a run is that command's CPU, at 10 ms resolution.
+ */
+export function reapedChildrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'latin1');
+  // Fields after the command name, which may hold spaces, start at field 3 (state).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cutime = Number(fields[16 - 3]);
+  const cstime = Number(fields[17 - 3]);
+  return ((cutime + cstime) * 1000) / TICKS_PER_SECOND;
+}
 
 export interface ProcessRun {
   ms: number;
+  /** CPU time (user + system) the command used, in ms; 10 ms resolution. */
+  cpuMs: number;
   /** Bytes the command wrote: a sanity check that it really listed the table. */
   bytes: number;
   code: number | null;
@@ -13,6 +33,7 @@ export interface ProcessRun {
  */
 export function runTimed(argv: readonly string[], timeoutMs: number): Promise<ProcessRun> {
   return new Promise((resolve, reject) => {
+    const cpuBefore = reapedChildrenCpuMs();
     const started = performance.now();
     const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
     let bytes = 0;
@@ -24,7 +45,8 @@ export function runTimed(argv: readonly string[], timeoutMs: number): Promise<Pr
     });
     child.once('close', (code) => {
       clearTimeout(timer);
-      resolve({ ms: performance.now() - started, bytes, code });
+      const ms = performance.now() - started;
+      resolve({ ms, cpuMs: reapedChildrenCpuMs() - cpuBefore, bytes, code });
     });
   });
 }
