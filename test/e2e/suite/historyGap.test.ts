@@ -35,7 +35,7 @@ describe('State History gap when an SSH host drops, in a real VS Code', function
     await vscode.commands.executeCommand('tcpLens.openHistory');
     await waitFor('samples from the SSH host', async () => {
       await refresh();
-      return history().ring.length >= 2;
+      return history().ring.length >= 8;
     }, 60_000);
 
     await sshd!.stop();
@@ -44,6 +44,8 @@ describe('State History gap when an SSH host drops, in a real VS Code', function
       return history().openGap;
     }, 60_000);
     assert.ok(gap.message.length > 0, 'the gap says why');
+    // Held down a few seconds more, so the screenshot shows an outage a user would notice.
+    await new Promise((resolve) => setTimeout(resolve, 8000));
     const before = history().ring;
     assert.ok(before.timeAt(before.length - 1) <= gap.from, 'samples stop where the gap starts');
 
@@ -61,7 +63,12 @@ describe('State History gap when an SSH host drops, in a real VS Code', function
       assert.ok(beforeGap >= 2, `${beforeGap} samples before the outage kept`);
       assert.ok(ring.length > beforeGap, 'samples after the outage');
       assert.ok(ring.timeAt(beforeGap) >= closed.to!, 'no sample inside the outage');
-      await waitFor('the panel to draw a sample after the outage', () => drawn.some((t) => t >= closed.to!), 30_000);
+      const newest = await waitFor('a few samples after the outage', async () => {
+        await refresh();
+        const r = history().ring;
+        return r.length - beforeGap >= 5 && r.timeAt(r.length - 1);
+      }, 30_000);
+      await waitFor('the panel to draw them', () => drawn.some((t) => t >= newest), 30_000);
       await screenshot('history-gap');
     } finally {
       subscription.dispose();
