@@ -84,6 +84,13 @@ export class TreeNode {
     const p = this.file.tree.parents[this.slot]!;
     return p < 0 ? null : this.file.node(p);
   }
+  /** The first child filling `field`, without making nodes of the others. */
+  childInField(field: string): TreeNode | undefined {
+    const id = this.file.fieldId(field);
+    const t = this.file.tree;
+    if (id > 0) for (let c = t.firstChild[this.slot]!; c >= 0; c = t.nextSibling[c]!) if (t.fieldIds[c] === id) return this.file.node(c);
+    return undefined;
+  }
   get children(): readonly TreeNode[] {
     if (!this.kids) {
       this.kids = [];
@@ -115,8 +122,15 @@ class CopiedFile {
     readonly fields: readonly (string | null)[],
     readonly lines: LineIndex,
   ) {}
+  private readonly fieldIds = new Map<string, number>();
   node(slot: number): TreeNode {
     return (this.nodes[slot] ??= new TreeNode(this, slot));
+  }
+  /** The grammar's id of a field name, 0 when it has none. */
+  fieldId(field: string): number {
+    let id = this.fieldIds.get(field);
+    if (id === undefined) this.fieldIds.set(field, (id = Math.max(0, this.fields.indexOf(field))));
+    return id;
   }
 }
 
@@ -202,7 +216,8 @@ export function indexTree(root: SyntaxNode, source: string, spec: IndexSpec): Tr
   const table = typeTableOf(language, spec);
   const byType = new Map<string, number[]>();
   const identifiers = new Map<string, number[]>();
-  let tree = flatTree(Math.max(1024, source.length >> 3));
+  // About one named node per five characters of code: sized so that a typical file never grows the arrays.
+  let tree = flatTree(Math.max(1024, source.length >> 2));
   const cursor = root.walk();
   try {
     const rootTypeId = cursor.nodeTypeId;
@@ -272,15 +287,16 @@ function addTo(map: Map<string, number[]>, key: string, slot: number): void {
   else map.set(key, [slot]);
 }
 
-const NAME_CHARACTERS = /[\p{L}\p{N}_$]+/uy;
-
 /** Where a name starting at `start` ends, read from the text (one call into WebAssembly fewer per name); 0 when unsure. */
 function nameEnd(source: string, start: number): number {
-  NAME_CHARACTERS.lastIndex = start;
-  const m = NAME_CHARACTERS.exec(source);
-  const end = m ? start + m[0].length : start;
-  // A JavaScript name may hold `\u0041` escapes or characters the pattern does not know: ask the tree then.
-  return m && !/[\\\u200c\u200d\p{M}]/u.test(source[end] ?? '') ? end : 0;
+  let end = start;
+  for (;;) {
+    const c = source.charCodeAt(end);
+    // ASCII letters, digits, `_` and `$`; anything else ends an ASCII name.
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36) end++;
+    // Beyond ASCII (or a `\u0041` escape) the grammar's idea of a name is subtler: ask the tree.
+    else return c >= 128 || c === 92 || end === start ? 0 : end;
+  }
 }
 
 export function textOf(node: TreeNode, source: string): string {
@@ -289,8 +305,7 @@ export function textOf(node: TreeNode, source: string): string {
 
 /** The first child filling `field`, or undefined (the parent's type must be in the spec's `fielded`). */
 export function fieldOf(node: TreeNode, field: string): TreeNode | undefined {
-  for (const c of node.children) if (c.field === field) return c;
-  return undefined;
+  return node.childInField(field);
 }
 
 /** Leading whitespace of the line where `node` starts. */
