@@ -47,6 +47,10 @@ describe('Select Host in a real VS Code', function () {
     }, 30_000);
     const localPort = (localOnly.address() as net.AddressInfo).port;
     assert.ok(!listen.some((r) => r.label.startsWith(`127.0.0.1:${localPort}`)), 'a listener of this machine shows under the remote host');
+    // The remote owner's command line, read from its /proc/PID/cmdline over the session
+    // (Markdown-escaped); sshd rewrites its own to say which process is the listener.
+    const sshdRow = listen.find((r) => r.label.startsWith(`${address}:${port}`))!;
+    assert.match(sshdRow.tooltip, /\*\*Command line:\*\* sshd: \/usr\/sbin\/sshd \\-D \\-e \\-f .*\\\[listener\\\]/, sshdRow.tooltip);
     await screenshot('hosts-remote');
   });
 
