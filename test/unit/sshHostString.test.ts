@@ -45,6 +45,13 @@ describe('ssh command line', () => {
     assert.ok(!args.some((a) => /StrictHostKeyChecking|UserKnownHostsFile/.test(a)));
   });
 
+  it('Windows exec mode: the fixed netstat command last, connection sharing options before the destination', () => {
+    const shared = ['-o', 'ControlMaster=auto', '-o', 'ControlPath=/tmp/d/%C'];
+    const { args } = sshInvocation(parseHostString('win1'), {}, 'netstat -ano', shared);
+    assert.deepEqual(args.slice(-3), ['--', 'win1', 'netstat -ano']);
+    assert.ok(args.indexOf('ControlPath=/tmp/d/%C') < args.indexOf('--'));
+  });
+
   it('with an askpass helper: no BatchMode, SSH_ASKPASS forced', () => {
     const { args, env } = sshInvocation(parseHostString('web1'), { askpass: { program: '/x/askpass.sh', env: { TCPLENS_ASKPASS_TOKEN: 't' } }, env: {} });
     assert.ok(!args.includes('BatchMode=yes'));
