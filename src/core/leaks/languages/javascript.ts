@@ -7,8 +7,10 @@ const FUNCTION_TYPES = new Set([
   'function_declaration', 'function_expression', 'arrow_function', 'method_definition',
   'generator_function_declaration', 'generator_function', 'function',
 ]);
-const INDEXED_TYPES = new Set(['call_expression', 'new_expression', 'variable_declarator', 'import_statement', 'return_statement', ...FUNCTION_TYPES]);
-const EXITS: ExitSyntax = { functionTypes: FUNCTION_TYPES, tryType: 'try_statement', finallyType: 'finally_clause' };
+const INDEXED_TYPES = new Set(['call_expression', 'new_expression', 'variable_declarator', 'import_statement', 'return_statement', 'throw_statement', ...FUNCTION_TYPES]);
+const EXITS = { functionTypes: FUNCTION_TYPES, tryType: 'try_statement', finallyType: 'finally_clause', exitTypes: ['return_statement', 'throw_statement'] };
+/** Socket events that fire once: a listener returning early for them never gets a second chance to close. */
+const ONE_SHOT_EVENTS = new Set(['connect', 'secureConnect', 'ready', 'lookup']);
 const IDENTIFIER_TYPES = new Set(['identifier', 'shorthand_property_identifier']);
 /** Nodes that pass a value through unchanged, so the meaning comes from above them. */
 const TRANSPARENT = new Set(['parenthesized_expression', 'as_expression', 'non_null_expression', 'satisfies_expression', 'type_assertion', 'ternary_expression', 'await_expression']);
@@ -55,9 +57,10 @@ export const javascriptRules: LanguageRules = {
     const names = moduleNames(index);
     const functions = namedFunctions(index);
     const acquisitions = findAcquisitions(root, index, names, functions);
+    const exits: ExitSyntax = { ...EXITS, runsOnce: (fn) => runsOnce(fn, names, source) };
     const findings: LeakFinding[] = [];
     for (const a of acquisitions) {
-      const finding = judge(a, index, language);
+      const finding = judge(a, index, language, exits);
       if (finding) findings.push(finding);
     }
     return findings;
@@ -379,13 +382,13 @@ function hasFalseEnd(call: TreeNode, src: string): boolean {
     arg.children.some((p) => p?.type === 'pair' && optText(fieldOf(p, 'key'), src) === 'end' && optText(fieldOf(p, 'value'), src) === 'false'));
 }
 
-function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage): LeakFinding | undefined {
+function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage, exits: ExitSyntax): LeakFinding | undefined {
   const tally = tallyUses(a, index);
   const summary = summarizeUses(tally.uses);
   const base = { language, range: rangeOf(a.site), binding: a.name };
   const leakingReturn = (what: string, alsoConsume: boolean): LeakFinding | undefined => {
     if (summary.stored || summary.handedOn) return undefined;
-    const ret = earlyReturn(index, a.scope, a.site, a.name, closingNodes(tally.uses, alsoConsume), EXITS);
+    const ret = earlyReturn(index, a.scope, a.site, a.name, closingNodes(tally.uses, alsoConsume), exits);
     return ret && { ...base, rule: 'unclosed-socket', fixAt: rangeOf(ret), message: earlyReturnMessage(what, ret) };
   };
   switch (a.kind) {
@@ -415,6 +418,19 @@ function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage): LeakFi
       };
     }
   }
+}
+
+/** A callback that runs once: the connect callback of the acquiring call, a `once` listener, a one-shot socket event's listener. */
+function runsOnce(fn: TreeNode, names: ModuleNames, src: string): boolean {
+  const call = fn.parent?.type === 'arguments' ? fn.parent.parent : null;
+  if (call?.type !== 'call_expression') return false;
+  if (isClientAcquisition(call, names, src)) return true;
+  const callee = fieldOf(call, 'function');
+  if (callee?.type !== 'member_expression') return false;
+  const method = optText(fieldOf(callee, 'property'), src);
+  if (method === 'once') return true;
+  const [event] = argumentsOf(call);
+  return LISTEN_METHODS.has(method) && event?.type === 'string' && ONE_SHOT_EVENTS.has(moduleId(textOf(event, src)));
 }
 
 function isSettled(summary: UseSummary): boolean {

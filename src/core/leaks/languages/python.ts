@@ -4,8 +4,8 @@ import type { BindingUse, TreeNode, ExitSyntax, IndexSpec, ReferenceMeaning, Soc
 import { climbThrough, closingNodes, fieldOf, textOf, indentOfLine, earlyReturn, earlyReturnMessage, indexTree, nearestAncestor, optText, rangeOf, referencesWithin, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
 
 const FUNCTION_TYPES = new Set(['function_definition', 'lambda']);
-const INDEXED_TYPES = new Set(['call', 'function_definition', 'import_from_statement', 'return_statement']);
-const EXITS: ExitSyntax = { functionTypes: FUNCTION_TYPES, tryType: 'try_statement', finallyType: 'finally_clause' };
+const INDEXED_TYPES = new Set(['call', 'function_definition', 'import_from_statement', 'return_statement', 'raise_statement']);
+const EXITS: ExitSyntax = { functionTypes: FUNCTION_TYPES, tryType: 'try_statement', finallyType: 'finally_clause', exitTypes: ['return_statement', 'raise_statement'] };
 const IDENTIFIER_TYPES = new Set(['identifier']);
 const COLLECTIONS = new Set(['tuple', 'list', 'set', 'dictionary', 'pair', 'expression_list', 'list_splat']);
 /** Nodes a value flows through unchanged (or into), so the meaning comes from above them. */

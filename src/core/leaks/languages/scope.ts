@@ -426,34 +426,51 @@ export interface ExitSyntax {
   functionTypes: ReadonlySet<string>;
   tryType: string;
   finallyType: string;
+  /** Statements that leave a function early: `return_statement`, then `throw_statement` or `raise_statement`. */
+  exitTypes: readonly string[];
+  /**
+   * Whether a function nested in the socket's scope runs once (a connect callback, a `once`
+   * listener): a return there before it arranges the close skips the close for good, whereas a
+   * `data` listener that returns early runs again.
+   */
+  runsOnce?: (fn: TreeNode) => boolean;
 }
 
 /**
- * A `return` in `scope` after `acquired` and before every close, not covered by a `finally` that
- * closes, and not returning the socket: the path the socket leaks on.
+ * A `return` (or a `throw`/`raise` no `try` around it catches) after `acquired` and before every
+ * close, not covered by a `finally` that closes, and not handing the socket on: the path the
+ * socket leaks on. The exit is in `scope` itself, or in a callback of it that runs once and holds
+ * every close after the exit.
  */
 export function earlyReturn(
   index: TreeIndex, scope: TreeNode, acquired: TreeNode, binding: string, closes: readonly TreeNode[], syntax: ExitSyntax,
 ): TreeNode | undefined {
   if (closes.length === 0) return undefined;
   const firstClose = Math.min(...closes.map((c) => c.start));
-  const returns = index.byType.get('return_statement') ?? [];
-  // Only the returns between the acquisition and the first close, so a big file stays linear.
-  for (let i = firstAtOrAfter(returns, acquired.end, (r) => r.start); i < returns.length && returns[i]!.start < firstClose; i++) {
-    const ret = returns[i]!;
-    if (ret.end > firstClose || !isWithin(ret, scope)) continue;
-    if ((nearestAncestor(ret, syntax.functionTypes) ?? scope) !== scope) continue;
-    if (referencesWithin(index, binding, ret).length > 0) continue;
-    if (closedByFinally(ret, scope, closes, syntax)) continue;
-    return ret;
+  const tries = new Set([syntax.tryType]);
+  let earliest: TreeNode | undefined;
+  for (const exitType of syntax.exitTypes) {
+    const exits = index.byType.get(exitType) ?? [];
+    // Only the exits between the acquisition (its callbacks included) and the first close, so a big file stays linear.
+    for (let i = firstAtOrAfter(exits, acquired.start, (r) => r.start); i < exits.length && exits[i]!.start < firstClose; i++) {
+      const exit = exits[i]!;
+      if (earliest && exit.start > earliest.start) break;
+      if (exit.end > firstClose || !isWithin(exit, scope)) continue;
+      const fn = nearestAncestor(exit, syntax.functionTypes) ?? scope;
+      if (fn !== scope && !(isWithin(fn, scope) && syntax.runsOnce?.(fn) && closes.every((c) => isWithin(c, fn)))) continue;
+      if (exitType !== syntax.exitTypes[0] && nearestAncestor(exit, tries, fn)) continue;
+      if (referencesWithin(index, binding, exit).length > 0) continue;
+      if (closedByFinally(exit, fn, closes, tries, syntax.finallyType)) continue;
+      earliest = exit;
+      break;
+    }
   }
-  return undefined;
+  return earliest;
 }
 
-function closedByFinally(node: TreeNode, scope: TreeNode, closes: readonly TreeNode[], syntax: ExitSyntax): boolean {
-  const tries = new Set([syntax.tryType]);
-  for (let t = nearestAncestor(node, tries, scope); t; t = nearestAncestor(t, tries, scope)) {
-    const fin = t.children.find((c) => c.type === syntax.finallyType);
+function closedByFinally(node: TreeNode, fn: TreeNode, closes: readonly TreeNode[], tries: ReadonlySet<string>, finallyType: string): boolean {
+  for (let t = nearestAncestor(node, tries, fn); t; t = nearestAncestor(t, tries, fn)) {
+    const fin = t.children.find((c) => c.type === finallyType);
     if (fin && closes.some((c) => isWithin(c, fin))) return true;
   }
   return false;
@@ -492,6 +509,7 @@ export function closingNodes(uses: readonly BindingUse[], alsoConsume: boolean):
 }
 
 /** The message for a socket closed on most paths but not on an early return. */
-export function earlyReturnMessage(what: string, ret: TreeNode): string {
-  return `${what} is not closed on the return at line ${ret.startRow + 1} — CLOSE_WAIT risk`;
+export function earlyReturnMessage(what: string, exit: TreeNode): string {
+  const word = exit.type.replace(/_statement$/, '');
+  return `${what} is not closed on the ${word} at line ${exit.startRow + 1} — CLOSE_WAIT risk`;
 }
