@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { countStates } from '../../src/core/model';
+import type { StateCounts } from '../../src/core/model';
+import { CollectorError, countStates } from '../../src/core/model';
 import { parseBsdNetstat } from '../../src/core/platforms/bsdNetstat';
 import { parseWindowsNetstat } from '../../src/core/platforms/windowsNetstat';
 import { parseHostString } from '../../src/core/ssh/hostString';
@@ -126,6 +127,23 @@ describe('Windows host: per-refresh netstat -ano over a shared ssh connection', 
       // Connection sharing: the refreshes went over one TCP connection that is still open.
       assert.equal(established(), 1);
       assert.equal(collector.sessionsOpened, 1);
+
+      // The host goes away: the refresh says why, the next one within the pause does not dial.
+      await sshd.stop();
+      const down = await collector.counts().then(() => assert.fail('answered while down'), (e: unknown) => e as CollectorError);
+      assert.ok(down instanceof CollectorError && ['connection-refused', 'disconnected'].includes(down.kind), String(down));
+      const paused = await collector.counts().then(() => assert.fail('answered while down'), (e: unknown) => e as CollectorError);
+      assert.match(paused.message, /Retrying in \d+ s/);
+      await sshd.startFakeWindows(fixture('windows-netstat-ano.txt'));
+      const deadline = Date.now() + 10_000;
+      let back: StateCounts | undefined;
+      while (!back && Date.now() < deadline) {
+        back = await collector.counts().then(
+          (s) => s.counts,
+          () => new Promise<undefined>((r) => setTimeout(() => r(undefined), 250)),
+        );
+      }
+      assert.deepEqual(back, countStates(expected));
     } finally {
       collector.dispose();
     }

@@ -10,7 +10,7 @@ import { isSupportedOs } from './remoteScript';
 import type { SshOptions } from './sshCommand';
 import { lacksPosixShell, unsupportedOs } from './sshErrors';
 import { SshSession, type RequestKind, type Sections } from './sshSession';
-import { WindowsExec } from './windowsExec';
+import { WindowsExec, type ExecResult } from './windowsExec';
 
 const BACKOFF_FIRST_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
@@ -146,7 +146,17 @@ export class SshCollector implements Collector {
   }
 
   private async windowsNetstat(windows: WindowsExec, signal?: AbortSignal): Promise<NetstatParse> {
-    const result = await windows.netstat(signal);
+    // Each refresh dials anew (over the shared connection while it lasts): back off like a session.
+    if (this.windows) this.throwWhileBackingOff();
+    let result: ExecResult;
+    try {
+      result = await windows.netstat(signal);
+    } catch (err) {
+      if (this.windows && err instanceof CollectorError && err.kind !== 'cancelled') this.noteFailure(err);
+      throw err;
+    }
+    this.backoffMs = 0;
+    this.lastFailure = undefined;
     this.lastRefresh = { latencyMs: result.latencyMs, bytes: result.bytes };
     this.bytesReceived += result.bytes;
     const parsed = parseWindowsNetstat(result.stdout);
@@ -192,16 +202,20 @@ export class SshCollector implements Collector {
     if (this.disposed) throw new CollectorError('cancelled', 'The host was closed.');
     if (this.session?.alive) return this.session;
     if (this.opening) return this.opening;
-    if (Date.now() < this.retryAt && this.lastFailure) {
-      const seconds = Math.ceil((this.retryAt - Date.now()) / 1000);
-      throw new CollectorError(this.lastFailure.kind, `${this.lastFailure.message} Retrying in ${seconds} s.`, this.lastFailure.hint);
-    }
+    this.throwWhileBackingOff();
     this.opening = this.open(signal);
     try {
       return await this.opening;
     } finally {
       this.opening = undefined;
     }
+  }
+
+  /** Between failed attempts, a refresh fails at once with the last cause instead of dialling again. */
+  private throwWhileBackingOff(): void {
+    if (Date.now() >= this.retryAt || !this.lastFailure) return;
+    const seconds = Math.ceil((this.retryAt - Date.now()) / 1000);
+    throw new CollectorError(this.lastFailure.kind, `${this.lastFailure.message} Retrying in ${seconds} s.`, this.lastFailure.hint);
   }
 
   private async open(signal?: AbortSignal): Promise<SshSession> {
