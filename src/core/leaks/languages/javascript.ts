@@ -393,8 +393,9 @@ function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage, exits: 
   };
   switch (a.kind) {
     case 'client':
+      if (summary.handedOn && !summary.stored) return rejectedWithoutClose(a, tally.uses, index, base);
       if (summary.closed) return leakingReturn('Socket opened here', false);
-      if (summary.stored || summary.handedOn) return undefined;
+      if (summary.stored) return undefined;
       return { ...base, rule: 'unclosed-socket', message: unclosedMessage(summary) };
     case 'response':
       if (summary.closed || summary.consumed) return leakingReturn('Response received here', true);
@@ -431,6 +432,61 @@ function runsOnce(fn: TreeNode, names: ModuleNames, src: string): boolean {
   if (method === 'once') return true;
   const [event] = argumentsOf(call);
   return LISTEN_METHODS.has(method) && event?.type === 'string' && ONE_SHOT_EVENTS.has(moduleId(textOf(event, src)));
+}
+
+const TIMER_CALLS = new Set(['setTimeout', 'clearTimeout', 'clearInterval']);
+const CALL_TYPES = new Set(['call_expression']);
+
+/**
+ * The connect-with-a-deadline bug: a promise executor hands the socket on only through `resolve`,
+ * and its timeout path rejects without destroying it, so a socket that connects late (or never)
+ * stays open with nobody holding it.
+ */
+function rejectedWithoutClose(a: Acquisition, uses: readonly BindingUse[], index: TreeIndex, base: Omit<LeakFinding, 'rule' | 'message'>): LeakFinding | undefined {
+  const src = index.source;
+  const executor = a.scope;
+  const promise = executor.parent?.type === 'arguments' ? executor.parent.parent : null;
+  if (promise?.type !== 'new_expression' || optText(fieldOf(promise, 'constructor'), src) !== 'Promise') return undefined;
+  const params = fieldOf(executor, 'parameters')?.children.filter((p) => p.type !== 'comment') ?? [];
+  const [resolveName, rejectName] = params.map((p) => textOf(p.type === 'required_parameter' ? fieldOf(p, 'pattern') ?? p : p, src));
+  if (!resolveName || !rejectName) return undefined;
+  const resolvedOnly = uses.every((u) => u.use !== 'hand-on' || optText(fieldOf(climbThrough(u.node, TRANSPARENT).parent?.parent ?? u.node, 'function'), src) === resolveName);
+  if (!resolvedOnly) return undefined;
+  for (const call of descendantsOfType(executor, CALL_TYPES)) {
+    const timeoutPath = timeoutCallback(call, a.name, src);
+    const rejects = timeoutPath && onlyRejects(timeoutPath, a.name, rejectName, src);
+    if (rejects) {
+      return {
+        ...base, rule: 'unclosed-socket', fixAt: rangeOf(rejects),
+        message: `Socket opened here is not closed when the timeout at line ${rejects.startRow + 1} rejects — CLOSE_WAIT risk`,
+      };
+    }
+  }
+  return undefined;
+}
+
+/** The callback of `setTimeout(fn, …)`, `sock.setTimeout(ms, fn)` or `sock.on('timeout', fn)`. */
+function timeoutCallback(call: TreeNode, socket: string, src: string): TreeNode | undefined {
+  const callee = fieldOf(call, 'function');
+  const args = argumentsOf(call);
+  if (callee?.type === 'identifier' && textOf(callee, src) === 'setTimeout') return FUNCTION_TYPES.has(args[0]?.type ?? '') ? args[0] : undefined;
+  if (callee?.type !== 'member_expression' || optText(fieldOf(callee, 'object'), src) !== socket) return undefined;
+  const method = optText(fieldOf(callee, 'property'), src);
+  const last = args.at(-1);
+  const onTimeout = method === 'setTimeout' || (LISTEN_METHODS.has(method) && args[0]?.type === 'string' && moduleId(textOf(args[0], src)) === 'timeout');
+  return onTimeout && last && FUNCTION_TYPES.has(last.type) ? last : undefined;
+}
+
+/** The `reject(…)` call of a callback that does nothing else to the socket (calls nothing that could close it). */
+function onlyRejects(fn: TreeNode, socket: string, rejectName: string, src: string): TreeNode | undefined {
+  let reject: TreeNode | undefined;
+  for (const call of descendantsOfType(fn, CALL_TYPES)) {
+    const callee = fieldOf(call, 'function');
+    const name = callee?.type === 'identifier' ? textOf(callee, src) : '';
+    if (name === rejectName) reject ??= call;
+    else if (!TIMER_CALLS.has(name) && !(callee?.type === 'member_expression' && optText(fieldOf(callee, 'object'), src) === 'console')) return undefined;
+  }
+  return reject && !new RegExp(`\\b${socket.replace(/\$/g, '\\$')}\\b`).test(textOf(fn, src)) ? reject : undefined;
 }
 
 function isSettled(summary: UseSummary): boolean {
