@@ -92,19 +92,31 @@ describe(`SSH refresh cost at ${SOCKETS} remote sockets (real sshd, socket farm 
         await collector.counts();
         return collector.lastRefresh!;
       }));
+      // The machine is shared: CPU time per run drifts with load, so the comparison with
+      // `ss -tan` alternates blocks of both rather than measuring them minutes apart.
+      let cachedCpu = 0;
+      let ssCpu = 0;
+      for (let block = 0; block < 4; block++) {
+        const before = processCpuMs(shellPid);
+        for (let i = 0; i < RUNS / 4; i++) await collector.snapshot(undefined, { processes: true });
+        cachedCpu += processCpuMs(shellPid) - before;
+        ssCpu += ssTanCpuMs(sshd.ns, RUNS / 4) * (RUNS / 4);
+      }
+      results.set('`ss -tan` in the same namespace', { latencyMs: NaN, bytes: NaN, remoteCpuMs: ssCpu / RUNS });
+      results.set('cached snapshot, alternating with ss -tan', { latencyMs: NaN, bytes: NaN, remoteCpuMs: cachedCpu / RUNS });
     } finally {
       collector.dispose();
     }
-    const ss = ssTanCpuMs(sshd.ns, RUNS);
-    results.set('`ss -tan` in the same namespace', { latencyMs: NaN, bytes: NaN, remoteCpuMs: ss });
 
     const old = results.get('before: tables + full fd walk')!;
     const cached = results.get('after: snapshot with owners (cached)')!;
     // The fd walk sends only socket inodes, so bytes drop little; the tables are most of the answer.
     assert.ok(cached.bytes < old.bytes, `cached ${cached.bytes} B vs ${old.bytes} B`);
     assert.ok(cached.remoteCpuMs < old.remoteCpuMs, `cached ${cached.remoteCpuMs} ms vs ${old.remoteCpuMs} ms CPU`);
-    console.log(`remote CPU per cached refresh / ss -tan: ${(cached.remoteCpuMs / ss).toFixed(2)}`);
+    const ss = results.get('`ss -tan` in the same namespace')!.remoteCpuMs;
+    const alternating = results.get('cached snapshot, alternating with ss -tan')!.remoteCpuMs;
+    console.log(`remote CPU per cached refresh / ss -tan: ${(alternating / ss).toFixed(2)}`);
     // "Comparable to ss -tan": the same order, with room for the 10 ms clock tick.
-    assert.ok(cached.remoteCpuMs <= 3 * ss + CPU_TICK_MS, `cached refresh ${cached.remoteCpuMs} ms CPU vs ss -tan ${ss} ms`);
+    assert.ok(alternating <= 3 * ss + CPU_TICK_MS, `cached refresh ${alternating} ms CPU vs ss -tan ${ss} ms`);
   });
 });
