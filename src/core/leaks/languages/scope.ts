@@ -115,14 +115,17 @@ export class TreeNode {
 
 /** One file's copied tree and the grammar's names for its numbers. */
 class CopiedFile {
-  private readonly nodes: (TreeNode | undefined)[] = [];
+  private readonly nodes: (TreeNode | undefined)[];
+  private readonly fieldIds = new Map<string, number>();
   constructor(
     readonly tree: FlatTree,
     readonly types: readonly string[],
     readonly fields: readonly (string | null)[],
     readonly lines: LineIndex,
-  ) {}
-  private readonly fieldIds = new Map<string, number>();
+  ) {
+    // Sized up front: filled at scattered slots, a growing array would fall back to a slow dictionary.
+    this.nodes = new Array<TreeNode | undefined>(tree.count);
+  }
   node(slot: number): TreeNode {
     return (this.nodes[slot] ??= new TreeNode(this, slot));
   }
