@@ -82,7 +82,8 @@ function mayMatter(type: string, head: string): boolean {
 const INDEX_SPEC: IndexSpec = {
   types: INDEXED_TYPES,
   identifierTypes: IDENTIFIER_TYPES,
-  opaque: new Set(['comment', 'string', 'regex']),
+  // Types (TypeScript) name no sockets the rules track: copied as leaves.
+  opaque: new Set(['comment', 'string', 'regex', 'type_annotation', 'type_arguments', 'type_parameters', 'interface_declaration', 'type_alias_declaration']),
   // Every parent type whose children a rule reads by field (fieldOf).
   fielded: new Set([
     'call_expression', 'new_expression', 'member_expression', 'variable_declarator', 'assignment_expression', 'augmented_assignment_expression',
