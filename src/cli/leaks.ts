@@ -1,21 +1,15 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LeakAnalyzer, languageOfPath } from '../core/leaks/analyzer';
-import { readSourceFile } from '../server/sourceFile';
+import { readSourceFile } from '../core/leaks/sourceFile';
+import type { LeakReport } from '../core/leaks/types';
 import type { CliCommand, CliIO } from './usage';
 import { parseOptions, UsageError } from './usage';
 
 /** Directories that hold other people's code or build output, never the project's own sockets. */
 const SKIPPED_DIRS = new Set(['node_modules', '.git', '.hg', '.svn']);
 
-export interface CliFinding {
-  file: string;
-  line: number;
-  column: number;
-  language: string;
-  rule: string;
-  message: string;
-}
+export type CliFinding = LeakReport;
 
 /** Source files under the given paths, in a stable order; a path given explicitly is analysed even if its extension is unknown to the walk. */
 async function* sourceFiles(roots: readonly string[], signal: AbortSignal): AsyncGenerator<string> {

@@ -6,7 +6,7 @@ import type { KnownFinding, LeakSettings, ScanFilesResult } from '../shared/lspP
 import { matchesAnyGlob } from './glob';
 import { toDiagnostic, toKnownFinding, uriToPath } from './lspFindings';
 import { isLanguageEnabled, type SettingsCache } from './settings';
-import { readSourceFile } from './sourceFile';
+import { readSourceFile } from '../core/leaks/sourceFile';
 
 /** Typing pauses shorter than this do not start an analysis. */
 export const TYPING_DEBOUNCE_MS = 300;

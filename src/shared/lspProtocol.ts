@@ -1,4 +1,5 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
+import type { LeakReport } from '../core/leaks/types';
 import type { LeakingProcess } from '../core/liveLink';
 
 /** The settings under `tcpLens.leaks`, as the server reads them through workspace/configuration. */
@@ -47,14 +48,8 @@ export interface ScanFilesResult {
 export const ScanFilesRequest = new RequestType<ScanFilesParams, ScanFilesResult, void>('tcpLens/scanFiles');
 
 /** One finding as the live link ranks it (the `tcp-lens leaks --json` shape, 1-based, with the URI). */
-export interface KnownFinding {
+export interface KnownFinding extends LeakReport {
   uri: string;
-  file: string;
-  line: number;
-  column: number;
-  language: string;
-  rule: string;
-  message: string;
 }
 
 /** Every finding the server knows: open documents and scanned files. */

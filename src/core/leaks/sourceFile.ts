@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { MAX_ANALYZED_BYTES } from '../core/leaks/analyzer';
+import { MAX_ANALYZED_BYTES } from './analyzer';
 
 export type SourceRead = { text: string; notes: string[] } | { skipped: string };
 

@@ -57,3 +57,13 @@ export interface LanguageRules {
   /** Findings in a parsed file; suppression comments are applied by the caller. */
   analyze(root: SyntaxNode, language: LeakLanguage, source: string): LeakFinding[];
 }
+
+/** A finding as reports print it (`tcp-lens leaks --json`): 1-based line and column. */
+export interface LeakReport {
+  file: string;
+  line: number;
+  column: number;
+  language: string;
+  rule: string;
+  message: string;
+}
