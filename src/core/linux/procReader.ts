@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { throwIfAborted } from '../async';
 
 const CHUNK = 256 * 1024;
@@ -11,54 +12,43 @@ export type ChunkConsumer = (buf: Buffer, end: number, final: boolean) => number
 
 /**
  * Streams a /proc text file in fixed chunks. /proc files report size 0, so the whole file is
- * never sized up front; awaiting each read gives the event loop back between chunks. The next
- * chunk is read (on libuv's thread pool, where the kernel formats the text) while this one is
- * parsed, so the two overlap instead of adding up.
+ * never sized up front. Each chunk is read synchronously and the event loop gets a turn between
+ * chunks: on libuv's thread pool the same reads of /proc/net/tcp cost about 75 % more CPU
+ * (measured with 50,000 sockets: 131 ms against 74 ms, `cat` 80 ms), while one 256 KB read
+ * plus its parse holds the loop for a few milliseconds only.
  * Resolves false when the file does not exist (e.g. /proc/net/tcp6 with IPv6 disabled).
  */
 export async function streamProcFile(path: string, consume: ChunkConsumer, signal?: AbortSignal): Promise<boolean> {
-  let handle;
+  let fd: number;
   try {
-    handle = await open(path, 'r');
+    fd = openSync(path, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
   }
-  const chunks = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
-  let current = 0;
-  let pending: Promise<{ bytesRead: number }> | undefined = handle.read(chunks[current], 0, CHUNK, null);
-  // The unfinished line of the previous chunk, followed by the new chunk.
-  let work = Buffer.allocUnsafe(CHUNK * 2);
-  let filled = 0;
   try {
+    let buf = Buffer.allocUnsafe(CHUNK);
+    let filled = 0;
     for (;;) {
       throwIfAborted(signal);
-      const { bytesRead } = await pending!;
-      pending = undefined;
-      const chunk = chunks[current];
+      if (filled === buf.length) {
+        // A line longer than the buffer: grow instead of failing.
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, filled);
+        buf = bigger;
+      }
+      const bytesRead = readSync(fd, buf, filled, buf.length - filled, null);
       const final = bytesRead === 0;
-      if (!final) {
-        current ^= 1;
-        pending = handle.read(chunks[current], 0, CHUNK, null);
-      }
-      if (filled + bytesRead > work.length) {
-        // A line longer than a chunk: grow instead of failing.
-        const bigger = Buffer.allocUnsafe((filled + bytesRead) * 2);
-        work.copy(bigger, 0, 0, filled);
-        work = bigger;
-      }
-      chunk.copy(work, filled, 0, bytesRead);
       filled += bytesRead;
-      const used = consume(work, filled, final);
+      const used = consume(buf, filled, final);
       if (final) return true;
       if (used > 0) {
-        work.copy(work, 0, used, filled);
+        buf.copy(buf, 0, used, filled);
         filled -= used;
       }
+      await yieldToEventLoop();
     }
   } finally {
-    // A read still in flight (cancelled, or the consumer threw) must end before the close.
-    await pending?.catch(() => undefined);
-    await handle.close();
+    closeSync(fd);
   }
 }
