@@ -81,4 +81,33 @@ describe('leak rules: exits that skip the close (JavaScript, Python)', () => {
     assert.deepEqual(await reported('javascript', connectWithin("socket.destroy(); reject(new Error('timeout'));")), []);
     assert.deepEqual(await reported('javascript', connectWithin("fail(new Error('timeout'));")), []);
   });
+
+  it('stays silent where real Python code keeps or never got the socket (seen in CPython\'s tests)', async () => {
+    assert.deepEqual(await reported('python', [
+      'import socket',
+      'def have_can():',
+      '    try:',
+      '        s = socket.socket(socket.PF_CAN, socket.SOCK_RAW)',
+      '    except OSError:',
+      '        return False',
+      '    s.close()',
+      '    return True',
+      'injected = None',
+      'def inject(addr):',
+      '    global injected',
+      '    injected = socket.socket()',
+      '    injected.connect(addr)',
+      'class Client:',
+      '    def open(self, addr):',
+      '        self.cli = sock = socket.create_connection(addr)',
+      '        sock.sendall(b"hi")',
+      'def connect_checked(addr):',
+      '    try:',
+      '        s = socket.socket()',
+      '        s.connect(addr)',
+      '    except OSError:',
+      '        return None',
+      '    s.close()',
+    ]), ['20: Socket opened here is not closed on the return at line 23 — CLOSE_WAIT risk']);
+  });
 });

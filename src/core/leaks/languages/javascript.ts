@@ -8,7 +8,7 @@ const FUNCTION_TYPES = new Set([
   'generator_function_declaration', 'generator_function', 'function',
 ]);
 const INDEXED_TYPES = new Set(['call_expression', 'new_expression', 'variable_declarator', 'import_statement', 'return_statement', 'throw_statement', ...FUNCTION_TYPES]);
-const EXITS = { functionTypes: FUNCTION_TYPES, tryType: 'try_statement', finallyType: 'finally_clause', exitTypes: ['return_statement', 'throw_statement'] };
+const EXITS = { functionTypes: FUNCTION_TYPES, tryType: 'try_statement', finallyType: 'finally_clause', exitTypes: ['return_statement', 'throw_statement'], handlerTypes: new Set(['catch_clause']) };
 /** Socket events that fire once: a listener returning early for them never gets a second chance to close. */
 const ONE_SHOT_EVENTS = new Set(['connect', 'secureConnect', 'ready', 'lookup']);
 const IDENTIFIER_TYPES = new Set(['identifier', 'shorthand_property_identifier']);

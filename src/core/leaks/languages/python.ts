@@ -1,11 +1,11 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { LanguageRules, LeakFinding, LeakFix, LeakLanguage, TextEdit } from '../types';
 import type { BindingUse, TreeNode, ExitSyntax, IndexSpec, ReferenceMeaning, SocketUse, TreeIndex } from './scope';
-import { climbThrough, closingNodes, fieldOf, textOf, indentOfLine, earlyReturn, earlyReturnMessage, indexTree, nearestAncestor, optText, rangeOf, referencesWithin, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
+import { climbThrough, closingNodes, descendantsOfType, fieldOf, textOf, indentOfLine, earlyReturn, earlyReturnMessage, indexTree, nearestAncestor, optText, rangeOf, referencesWithin, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
 
 const FUNCTION_TYPES = new Set(['function_definition', 'lambda']);
 const INDEXED_TYPES = new Set(['call', 'function_definition', 'import_from_statement', 'return_statement', 'raise_statement']);
-const EXITS: ExitSyntax = { functionTypes: FUNCTION_TYPES, tryType: 'try_statement', finallyType: 'finally_clause', exitTypes: ['return_statement', 'raise_statement'] };
+const EXITS: ExitSyntax = { functionTypes: FUNCTION_TYPES, tryType: 'try_statement', finallyType: 'finally_clause', exitTypes: ['return_statement', 'raise_statement'], handlerTypes: new Set(['except_clause', 'except_group_clause']) };
 const IDENTIFIER_TYPES = new Set(['identifier']);
 const COLLECTIONS = new Set(['tuple', 'list', 'set', 'dictionary', 'pair', 'expression_list', 'list_splat']);
 /** Nodes a value flows through unchanged (or into), so the meaning comes from above them. */
@@ -135,7 +135,7 @@ function findAcquisitions(root: TreeNode, index: TreeIndex): Acquisition[] {
     if (isFactory || name === 'wrap_socket' || (name === 'accept' && object !== undefined && argCount === 0)) {
       const bound = assignmentTargets(call);
       const binding = bound?.targets[0];
-      if (binding?.type !== 'identifier') continue;
+      if (binding?.type !== 'identifier' || storedByChain(bound!.statement)) continue;
       const kind = name === 'accept' ? 'accepted' : 'client';
       const single = bound!.targets.length === 1 || name === 'accept';
       out.push({ kind, binding, scope: scopeOf(call, root), site: call, ...(single && bound!.statement.type === 'assignment' ? { statement: bound!.statement } : {}) });
@@ -154,6 +154,22 @@ function findAcquisitions(root: TreeNode, index: TreeIndex): Acquisition[] {
     }
   }
   return out;
+}
+
+/** `self.cli = sock = socket.create_connection(…)`: the outer target keeps the socket. */
+function storedByChain(statement: TreeNode): boolean {
+  for (let outer = statement.parent; outer?.type === 'assignment' && fieldOf(outer, 'right') === statement; outer = outer.parent) {
+    if (fieldOf(outer, 'left')?.type !== 'identifier') return true;
+    statement = outer;
+  }
+  return false;
+}
+
+const OUTER_NAME_STATEMENTS = new Set(['global_statement', 'nonlocal_statement']);
+
+function declaredOutside(scope: TreeNode, name: string, source: string): boolean {
+  if (scope.type !== 'function_definition') return false;
+  return descendantsOfType(scope, OUTER_NAME_STATEMENTS).some((d) => d.children.some((n) => n.type === 'identifier' && textOf(n, source) === name));
 }
 
 function paramName(p: TreeNode | undefined): TreeNode | undefined {
@@ -282,9 +298,11 @@ function testsForEmpty(ref: TreeNode, src: string): boolean {
 }
 
 function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage, source: string): LeakFinding | undefined {
+  const name = textOf(a.binding, source);
+  // `global s` / `nonlocal s`: the name outlives this function, so the socket is kept, not dropped.
+  if (declaredOutside(a.scope, name, source)) return undefined;
   const tally = tallyUses(a, index);
   const summary = summarizeUses(tally.uses);
-  const name = textOf(a.binding, source);
   const base = { language, range: rangeOf(a.site), binding: name };
   if (summary.closed) {
     const ret = !summary.stored && !summary.handedOn && earlyReturn(index, a.scope, a.site, name, closingNodes(tally.uses, false), EXITS);

@@ -431,6 +431,8 @@ export interface ExitSyntax {
   finallyType: string;
   /** Statements that leave a function early: `return_statement`, then `throw_statement` or `raise_statement`. */
   exitTypes: readonly string[];
+  /** The handler clauses of a try (`catch_clause`, `except_clause`). */
+  handlerTypes: ReadonlySet<string>;
   /**
    * Whether a function nested in the socket's scope runs once (a connect callback, a `once`
    * listener): a return there before it arranges the close skips the close for good, whereas a
@@ -464,11 +466,26 @@ export function earlyReturn(
       if (exitType !== syntax.exitTypes[0] && nearestAncestor(exit, tries, fn)) continue;
       if (referencesWithin(index, binding, exit).length > 0) continue;
       if (closedByFinally(exit, fn, closes, tries, syntax.finallyType)) continue;
+      if (onFailedAcquisition(exit, acquired, fn, tries, syntax.handlerTypes)) continue;
       earliest = exit;
       break;
     }
   }
   return earliest;
+}
+
+/**
+ * An exit in the handler of a try whose body ends with the acquisition: it runs only when
+ * acquiring failed, so there is no socket to close (`try: s = socket.socket(…) except OSError: return`).
+ */
+function onFailedAcquisition(exit: TreeNode, acquired: TreeNode, fn: TreeNode, tries: ReadonlySet<string>, handlerTypes: ReadonlySet<string>): boolean {
+  for (let t = nearestAncestor(exit, tries, fn); t; t = nearestAncestor(t, tries, fn)) {
+    if (!t.children.some((c) => handlerTypes.has(c.type) && isWithin(exit, c))) continue;
+    const body = t.children.find((c) => c.type !== 'comment');
+    const last = body?.children.filter((c) => c.type !== 'comment').at(-1);
+    return !!body && !!last && isWithin(acquired, body) && isWithin(acquired, last);
+  }
+  return false;
 }
 
 function closedByFinally(node: TreeNode, fn: TreeNode, closes: readonly TreeNode[], tries: ReadonlySet<string>, finallyType: string): boolean {
