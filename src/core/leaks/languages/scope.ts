@@ -62,8 +62,11 @@ function append(t: FlatTree, typeId: number, fieldId: number, start: number, end
  * 10,000-line file costs a few arrays rather than a hundred thousand objects), and made once, so
  * nodes compare with `===`.
  */
+const NOT_LISTED: TreeNode[] = [];
+
 export class TreeNode {
-  private kids: TreeNode[] | undefined;
+  // Starts as the shared empty list, so the field always holds an array (a field that changes kind costs optimised code).
+  private kids: TreeNode[] = NOT_LISTED;
 
   constructor(private readonly file: CopiedFile, readonly slot: number) {}
 
@@ -92,9 +95,10 @@ export class TreeNode {
     return undefined;
   }
   get children(): readonly TreeNode[] {
-    if (!this.kids) {
-      this.kids = [];
-      for (let c = this.file.tree.firstChild[this.slot]!; c >= 0; c = this.file.tree.nextSibling[c]!) this.kids.push(this.file.node(c));
+    if (this.kids === NOT_LISTED) {
+      const kids: TreeNode[] = [];
+      for (let c = this.file.tree.firstChild[this.slot]!; c >= 0; c = this.file.tree.nextSibling[c]!) kids.push(this.file.node(c));
+      this.kids = kids;
     }
     return this.kids;
   }
