@@ -59,7 +59,9 @@ function targetsTable(sizes: readonly SizeResult[]): string {
     const cells = judged.map((s) => {
       const r = target.check(s);
       if (!r || !Number.isFinite(r.value)) return 'n/a';
-      const shown = r.unit === '×' ? `${r.value.toFixed(2)}×` : `${r.value.toFixed(1)} ms`;
+      // One more digit where rounding would print the limit itself beside a FAIL.
+      const digits = r.value > r.limit && r.value.toFixed(2) === r.limit.toFixed(2) ? 3 : 2;
+      const shown = r.unit === '×' ? `${r.value.toFixed(digits)}×` : `${r.value.toFixed(1)} ms`;
       return `${shown} ${r.value <= r.limit ? 'PASS' : 'FAIL'}`;
     });
     return [target.label, ...cells];
