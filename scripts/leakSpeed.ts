@@ -14,7 +14,8 @@ import type { LeakLanguage } from '../src/core/leaks/types';
  *   node --import tsx scripts/leakSpeed.ts [--runs 5] [--lines 10000] [javascript python …]
  */
 
-const CORPUS_DIR = path.join(__dirname, '..', 'test', 'fixtures', 'leaks');
+/** Beside this script in the repository; from the working directory when it runs bundled elsewhere. */
+const CORPUS_DIR = [path.join(__dirname, '..', 'test', 'fixtures', 'leaks'), path.resolve('test', 'fixtures', 'leaks')].find((d) => fs.existsSync(d)) ?? '';
 
 /** Which corpus folder and file endings feed each measured language. */
 const SOURCES: Partial<Record<LeakLanguage, { folder: string; endings: readonly string[] }>> = {
