@@ -9,7 +9,7 @@ import { createNamespace } from '../test/helpers/netns';
 import { runToEnd } from '../test/helpers/processes';
 import { startFarm } from './farm/farm';
 import { defaultMix } from './farm/mix';
-import { bundleForNode } from './measure/bundle';
+import { bundleForNode, removeBundle } from './measure/bundle';
 import { table } from './report/format';
 import { topSelfTime } from './report/cpuProfile';
 
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
       const entry = await bundleForNode(path.join(__dirname, 'measure/profileCase.ts'));
       const argv = [...ns.exec, process.execPath, '--cpu-prof', '--cpu-prof-dir', dir, entry, values.case!, values.runs!];
       const { code, stderr } = await runToEnd(argv, 5 * 60_000);
+      removeBundle(entry);
       if (code !== 0) throw new Error(`profiling failed (exit ${code}): ${stderr}`);
       const file = path.join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!);
       process.stdout.write(`${values.case} × ${values.runs} at ${size} sockets; profile: ${file}\n\n`);

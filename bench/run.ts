@@ -8,7 +8,7 @@ import { describeMachine, loadAverage } from './machine';
 import { parseOptions, USAGE } from './options';
 import { renderReport, type ParserFigures } from './report/render';
 import { runToEnd } from '../test/helpers/processes';
-import { bundleForNode } from './measure/bundle';
+import { bundleForNode, removeBundle } from './measure/bundle';
 import { MEASURER_ENTRY, measureSize, type SizeResult } from './sizeRun';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -33,11 +33,15 @@ async function main(): Promise<void> {
   const started = Date.now();
   const measurer = await bundleForNode(MEASURER_ENTRY);
   const sizes: SizeResult[] = [];
-  for (const size of options.sizes) {
-    process.stderr.write(`${size} sockets: building the farm… (load ${loadAverage()})\n`);
-    const result = await measureSize(size, options.runs, cliPath, measurer);
-    process.stderr.write(`${size} sockets: farm ready in ${(result.setupMs / 1000).toFixed(1)} s, measured.\n`);
-    sizes.push(result);
+  try {
+    for (const size of options.sizes) {
+      process.stderr.write(`${size} sockets: building the farm… (load ${loadAverage()})\n`);
+      const result = await measureSize(size, options.runs, cliPath, measurer);
+      process.stderr.write(`${size} sockets: farm ready in ${(result.setupMs / 1000).toFixed(1)} s, measured.\n`);
+      sizes.push(result);
+    }
+  } finally {
+    removeBundle(measurer);
   }
   const parser = await measureParser();
   process.stderr.write('other features…\n');
@@ -56,6 +60,7 @@ async function main(): Promise<void> {
 async function measureParser(): Promise<ParserFigures | undefined> {
   const entry = await bundleForNode(path.join(__dirname, 'micro/parser.ts'));
   const { code, stdout } = await runToEnd([process.execPath, entry, '--json'], 120_000);
+  removeBundle(entry);
   return code === 0 ? (JSON.parse(stdout.trim()) as ParserFigures) : undefined;
 }
 

@@ -1,5 +1,5 @@
 import { build } from 'esbuild';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -12,4 +12,9 @@ export async function bundleForNode(entry: string): Promise<string> {
   const outfile = path.join(mkdtempSync(path.join(os.tmpdir(), 'tcp-lens-bench-')), `${path.basename(entry, '.ts')}.js`);
   await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
   return outfile;
+}
+
+/** Deletes what {@link bundleForNode} wrote. */
+export function removeBundle(outfile: string): void {
+  rmSync(path.dirname(outfile), { recursive: true, force: true });
 }
