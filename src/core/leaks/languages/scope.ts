@@ -219,10 +219,23 @@ function flagsOf(language: Language, spec: IndexSpec, table: Uint8Array, typeId:
  */
 export function indexTree(root: SyntaxNode, source: string, spec: IndexSpec): TreeIndex {
   const language = root.tree.language;
-  const types = language.types;
-  const table = typeTableOf(language, spec);
   const byType = new Map<string, number[]>();
   const identifiers = new Map<string, number[]>();
+  const tree = copyFlat(root, source, spec, byType, identifiers);
+  const file = new CopiedFile(tree, language.types, language.fields, new LineIndex(source));
+  const nodesByType = new Map<string, TreeNode[]>();
+  for (const [type, slots] of byType) nodesByType.set(type, slots.map((slot) => file.node(slot)));
+  return { root: file.node(0), source, byType: nodesByType, identifiers, node: (slot) => file.node(slot) };
+}
+
+/**
+ * The walk itself, kept apart from the indexing after it: the loop is optimised while it runs (on
+ * the first file), and code after it that has not run yet would discard that optimisation.
+ */
+function copyFlat(root: SyntaxNode, source: string, spec: IndexSpec, byType: Map<string, number[]>, identifiers: Map<string, number[]>): FlatTree {
+  const language = root.tree.language;
+  const types = language.types;
+  const table = typeTableOf(language, spec);
   // About one named node per five characters of code: sized so that a typical file never grows the arrays.
   let tree = flatTree(Math.max(1024, source.length >> 2));
   const cursor = root.walk();
@@ -282,10 +295,7 @@ export function indexTree(root: SyntaxNode, source: string, spec: IndexSpec): Tr
   } finally {
     cursor.delete();
   }
-  const file = new CopiedFile(tree, types, language.fields, new LineIndex(source));
-  const nodesByType = new Map<string, TreeNode[]>();
-  for (const [type, slots] of byType) nodesByType.set(type, slots.map((slot) => file.node(slot)));
-  return { root: file.node(0), source, byType: nodesByType, identifiers, node: (slot) => file.node(slot) };
+  return tree;
 }
 
 function addTo(map: Map<string, number[]>, key: string, slot: number): void {
