@@ -1,7 +1,9 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { LanguageRules, LeakFinding, LeakLanguage } from '../types';
-import type { BindingUse, TreeNode, ExitSyntax, IndexSpec, ReferenceMeaning, SocketUse, TreeIndex, UseSummary } from './scope';
-import { climbThrough, closingNodes, fieldOf, textOf, descendantsOfType, earlyReturn, earlyReturnMessage, indexTree, nearestAncestor, optText, rangeOf, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
+import type { BindingUse, ExitSyntax, ReferenceMeaning, SocketUse, UseSummary } from './scope';
+import { climbThrough, closingNodes, descendantsOfType, earlyReturn, earlyReturnMessage, nearestAncestor, optText, rangeOf, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
+import type { IndexSpec, TreeIndex, TreeNode } from './treeCopy';
+import { fieldOf, indexTree, textOf } from './treeCopy';
 
 const FUNCTION_TYPES = new Set([
   'function_declaration', 'function_expression', 'arrow_function', 'method_definition',

@@ -1,7 +1,9 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { LanguageRules, LeakFinding, LeakFix, LeakLanguage, TextEdit } from '../types';
-import type { BindingUse, TreeNode, ExitSyntax, IndexSpec, ReferenceMeaning, SocketUse, TreeIndex } from './scope';
-import { climbThrough, closingNodes, descendantsOfType, fieldOf, textOf, indentOfLine, earlyReturn, earlyReturnMessage, indexTree, nearestAncestor, optText, rangeOf, referencesWithin, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
+import type { BindingUse, ExitSyntax, ReferenceMeaning, SocketUse } from './scope';
+import { climbThrough, closingNodes, descendantsOfType, earlyReturn, earlyReturnMessage, nearestAncestor, optText, rangeOf, referencesWithin, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
+import type { IndexSpec, TreeIndex, TreeNode } from './treeCopy';
+import { fieldOf, indentOfLine, indexTree, textOf } from './treeCopy';
 
 const FUNCTION_TYPES = new Set(['function_definition', 'lambda']);
 const INDEXED_TYPES = new Set(['call', 'function_definition', 'import_from_statement', 'return_statement', 'raise_statement']);
