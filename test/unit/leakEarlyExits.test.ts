@@ -48,7 +48,7 @@ describe('leak rules: exits that skip the close (JavaScript, Python)', () => {
     ]), ['3: Socket opened here is not closed on the raise at line 6 — CLOSE_WAIT risk']);
   });
 
-  it('reports a return in the connect callback before the close is arranged, not one in a data listener', async () => {
+  it('reports a return in the connect callback before the close is arranged, not one in a data or end listener', async () => {
     assert.deepEqual(await reported('javascript', [
       "const tls = require('tls');",
       'function greet(host, ok) {',
@@ -60,6 +60,10 @@ describe('leak rules: exits that skip the close (JavaScript, Python)', () => {
       'function drain(port) {',
       '  const s = tls.connect(port);',
       "  s.on('data', (d) => { if (!d.length) return; s.end(); });",
+      '}',
+      'function afterEnd(port, quiet) {',
+      '  const s = tls.connect(port);',
+      "  s.once('end', () => { if (quiet) return; s.destroy(); });",
       '}',
     ]), ['3: Socket opened here is not closed on the return at line 4 — CLOSE_WAIT risk']);
   });

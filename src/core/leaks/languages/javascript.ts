@@ -13,6 +13,8 @@ const INDEXED_TYPES = new Set(['call_expression', 'new_expression', 'variable_de
 const EXITS = { functionTypes: FUNCTION_TYPES, tryType: 'try_statement', finallyType: 'finally_clause', exitTypes: ['return_statement', 'throw_statement'], handlerTypes: new Set(['catch_clause']) };
 /** Socket events that fire once: a listener returning early for them never gets a second chance to close. */
 const ONE_SHOT_EVENTS = new Set(['connect', 'secureConnect', 'ready', 'lookup']);
+/** Events after which Node closes the socket itself (autoDestroy, allowHalfOpen false): a listener returning early loses nothing. */
+const SELF_CLOSING_EVENTS = new Set(['error', 'close', 'end', 'finish']);
 const IDENTIFIER_TYPES = new Set(['identifier', 'shorthand_property_identifier']);
 /** Nodes that pass a value through unchanged, so the meaning comes from above them. */
 const TRANSPARENT = new Set(['parenthesized_expression', 'as_expression', 'non_null_expression', 'satisfies_expression', 'type_assertion', 'ternary_expression', 'await_expression']);
@@ -432,9 +434,10 @@ function runsOnce(fn: TreeNode, names: ModuleNames, src: string): boolean {
   const callee = fieldOf(call, 'function');
   if (callee?.type !== 'member_expression') return false;
   const method = optText(fieldOf(callee, 'property'), src);
-  if (method === 'once') return true;
   const [event] = argumentsOf(call);
-  return LISTEN_METHODS.has(method) && event?.type === 'string' && ONE_SHOT_EVENTS.has(moduleId(textOf(event, src)));
+  const eventName = event?.type === 'string' ? moduleId(textOf(event, src)) : '';
+  if (method === 'once') return !SELF_CLOSING_EVENTS.has(eventName);
+  return LISTEN_METHODS.has(method) && ONE_SHOT_EVENTS.has(eventName);
 }
 
 const TIMER_CALLS = new Set(['setTimeout', 'clearTimeout', 'clearInterval']);
