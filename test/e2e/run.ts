@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, openTcpLensSidebar, openWorkbench, widenSidebar } from './browser';
 import { REPO_ROOT, SAMPLE_WORKSPACE as WORKSPACE, ensureCodeServer, freePort, installVsix, startCodeServer, type RunningCodeServer } from './codeServer';
+import type { ScreenshotRequest } from './suite/harnessLink';
 import type { SuiteResults } from './suite/index';
 import { SUITE_OUT, bundleSuite } from './suiteBundle';
 
@@ -36,6 +37,14 @@ function throwaway(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `tcp-lens-e2e-${tag}-`));
 }
 
+function readRequest(file: string): ScreenshotRequest {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8') || '{}') as ScreenshotRequest;
+  } catch {
+    return {};
+  }
+}
+
 /** Takes the screenshots the suite asks for (a `<name>.request` file) until stopped. */
 function serveScreenshots(page: Page): { stop(): Promise<void> } {
   let stopped = false;
@@ -43,6 +52,10 @@ function serveScreenshots(page: Page): { stop(): Promise<void> } {
     while (!stopped) {
       for (const f of fs.readdirSync(SHOTS).filter((x) => x.endsWith('.request'))) {
         const name = f.slice(0, -'.request'.length);
+        const request = readRequest(path.join(SHOTS, f));
+        if (request.waitForText) {
+          await page.getByText(request.waitForText).first().waitFor({ timeout: 15_000 }).catch(() => console.log(`[e2e] ${name}: "${request.waitForText}" not on screen after 15 s`));
+        }
         await widenSidebar(page);
         await page.waitForTimeout(600); // let the tree finish painting
         await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });

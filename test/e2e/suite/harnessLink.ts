@@ -50,15 +50,20 @@ export async function childRows(api: TcpLensApi, parent: TreeNode): Promise<{ no
   });
 }
 
+export interface ScreenshotRequest {
+  /** Text the page must show first (the workbench renders after the API has answered). */
+  waitForText?: string;
+}
+
 /**
  * Asks the harness for a screenshot of the whole workbench and waits until it is written.
  * Without a harness (test-electron) it does nothing.
  */
-export async function screenshot(name: string): Promise<void> {
+export async function screenshot(name: string, options: ScreenshotRequest = {}): Promise<void> {
   const dir = process.env.TCP_LENS_E2E_SHOTS;
   if (!dir) return;
   const png = path.join(dir, `${name}.png`);
   fs.rmSync(png, { force: true });
-  fs.writeFileSync(path.join(dir, `${name}.request`), '');
+  fs.writeFileSync(path.join(dir, `${name}.request`), JSON.stringify(options));
   await waitFor(`screenshot ${name}`, () => fs.existsSync(png), 30_000);
 }

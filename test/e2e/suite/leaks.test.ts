@@ -101,7 +101,7 @@ describe('Unclosed-socket lenses in a real VS Code', () => {
     await vscode.window.showTextDocument(serverJs());
     // The whole lens fits only without the sidebar.
     await vscode.commands.executeCommand('workbench.action.closeSidebar');
-    await screenshot('code-lens-live');
+    await screenshot('code-lens-live', { waitForText: 'live CLOSE_WAIT sockets in' });
 
     const ranked = await vscode.commands.executeCommand<{ finding: { file: string } }[]>('tcpLens.findLeakInCode', pid);
     assert.equal(ranked?.[0]?.finding.file, serverJs().fsPath, 'Find in Code opens server.js first');
