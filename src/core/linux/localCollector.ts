@@ -1,9 +1,10 @@
 import { hostname, endianness } from 'node:os';
-import type { AddressFamily, Collector, Connection, CountsSample, HostInfo, Snapshot, SnapshotOptions } from '../model';
+import type { AddressFamily, Collector, Connection, CountsSample, HostInfo, Snapshot, SnapshotOptions, StateCounts } from '../model';
 import { CollectorError, emptyCounts } from '../model';
 import { AddressCache, countConnections, parseConnections, ParseWarnings } from './procNetTcp';
 import { streamProcFile } from './procReader';
 import { ProcessResolver } from './processes';
+import { countSockDiagStates, loadSockDiag, readSockDiagConnections, type SockDiagAddon } from './sockDiag';
 
 const TABLES: readonly { family: AddressFamily; file: string }[] = [
   { family: 'IPv4', file: 'net/tcp' },
@@ -14,31 +15,45 @@ export interface LocalCollectorOptions {
   /** Where procfs is mounted; tests point it at a fixture tree. */
   procRoot?: string;
   platform?: NodeJS.Platform;
+  /**
+   * The netlink sock_diag reader. Left out: dist/sockdiag.node is loaded when reading the host's
+   * own /proc (a fixture procRoot is never bypassed); `false`: always parse /proc text.
+   */
+  sockDiag?: SockDiagAddon | false;
 }
 
-/** Reads the local machine's TCP table from /proc, without starting a process per refresh. */
+/**
+ * Reads the local machine's TCP table over netlink sock_diag when the addon is built, else from
+ * /proc, without starting a process per refresh.
+ */
 export class LocalCollector implements Collector {
   readonly host: HostInfo;
   private readonly procRoot: string;
   private readonly resolver: ProcessResolver;
   private readonly addresses = new AddressCache();
   private readonly littleEndian = endianness() === 'LE';
+  private sockDiag: SockDiagAddon | undefined | 'not loaded yet';
+  /** Why sock_diag was given up, told once in the next sample's warnings. */
+  private sockDiagProblem: string | undefined;
 
   constructor(options: LocalCollectorOptions = {}) {
     const platform = options.platform ?? process.platform;
     this.procRoot = options.procRoot ?? '/proc';
     this.host = { id: 'local', label: hostname(), platform };
     this.resolver = new ProcessResolver(this.procRoot);
+    const ownProc = this.procRoot === '/proc' && platform === 'linux';
+    this.sockDiag = options.sockDiag === false ? undefined : (options.sockDiag ?? (ownProc ? 'not loaded yet' : undefined));
   }
 
   async counts(signal?: AbortSignal): Promise<CountsSample> {
     this.checkPlatform();
     const counts = emptyCounts();
     const warnings: string[] = [];
-    for (const table of TABLES) {
-      const problems = new ParseWarnings();
-      await this.read(table.file, (buf, end, final) => countConnections(buf, end, counts, problems, final), signal);
-      warnings.push(...problems.toMessages(`${this.procRoot}/${table.file}`));
+    const viaDiag = await this.withSockDiag((addon) => countSockDiagStates(addon, counts, signal));
+    this.takeSockDiagProblem(warnings);
+    if (!viaDiag) {
+      Object.assign(counts, emptyCounts());
+      await this.countProcTables(counts, warnings, signal);
     }
     return { host: this.host, takenAt: new Date(), counts, warnings };
   }
@@ -47,6 +62,25 @@ export class LocalCollector implements Collector {
     this.checkPlatform();
     const connections: Connection[] = [];
     const warnings: string[] = [];
+    const viaDiag = await this.withSockDiag((addon) => readSockDiagConnections(addon, this.addresses, connections, signal));
+    this.takeSockDiagProblem(warnings);
+    if (!viaDiag) {
+      connections.length = 0;
+      await this.parseProcTables(connections, warnings, signal);
+    }
+    if (options.processes) warnings.push(...(await this.resolver.attribute(connections, signal)));
+    return { host: this.host, takenAt: new Date(), connections, warnings };
+  }
+
+  private async countProcTables(counts: StateCounts, warnings: string[], signal?: AbortSignal): Promise<void> {
+    for (const table of TABLES) {
+      const problems = new ParseWarnings();
+      await this.read(table.file, (buf, end, final) => countConnections(buf, end, counts, problems, final), signal);
+      warnings.push(...problems.toMessages(`${this.procRoot}/${table.file}`));
+    }
+  }
+
+  private async parseProcTables(connections: Connection[], warnings: string[], signal?: AbortSignal): Promise<void> {
     for (const table of TABLES) {
       const problems = new ParseWarnings();
       const opts = { family: table.family, littleEndian: this.littleEndian };
@@ -57,12 +91,37 @@ export class LocalCollector implements Collector {
       );
       warnings.push(...problems.toMessages(`${this.procRoot}/${table.file}`));
     }
-    if (options.processes) warnings.push(...(await this.resolver.attribute(connections, signal)));
-    return { host: this.host, takenAt: new Date(), connections, warnings };
   }
 
   dispose(): void {
     // Nothing is held open between refreshes.
+  }
+
+  /**
+   * Runs a sock_diag read; false when there is no reader or it failed, and then the caller
+   * parses /proc. A failure is remembered: later samples go straight to /proc.
+   */
+  private async withSockDiag(read: (addon: SockDiagAddon) => Promise<void>): Promise<boolean> {
+    if (this.sockDiag === 'not loaded yet') {
+      this.sockDiag = loadSockDiag(undefined, (why) => (this.sockDiagProblem = why));
+    }
+    const addon = this.sockDiag;
+    if (addon === undefined) return false;
+    try {
+      await read(addon);
+      return true;
+    } catch (err) {
+      if (err instanceof CollectorError) throw err; // cancelled: not the reader's fault
+      this.sockDiag = undefined;
+      this.sockDiagProblem = `netlink sock_diag failed (${(err as Error).message})`;
+      return false;
+    }
+  }
+
+  private takeSockDiagProblem(warnings: string[]): void {
+    if (this.sockDiagProblem === undefined) return;
+    warnings.push(`${this.sockDiagProblem}; reading ${this.procRoot}/net/tcp instead from now on.`);
+    this.sockDiagProblem = undefined;
   }
 
   private checkPlatform(): void {

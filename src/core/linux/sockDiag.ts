@@ -1,0 +1,174 @@
+import path from 'node:path';
+import type { AddressFamily, Connection, StateCounts, TcpStateName } from '../model';
+import { TimeSlicer, throwIfAborted } from '../async';
+import { STATE_BY_CODE } from '../states';
+import type { AddressCache } from './procNetTcp';
+
+/*
+ * The TCP table over netlink sock_diag (native/sockdiag, built into dist/sockdiag.node), the
+ * binary interface `ss` uses: no kernel text to format and no text to parse, which is what
+ * brings a full snapshot under `ss -tan`. The addon hands over fixed-size records in batches;
+ * the connections are built here with the same address formatting as the /proc parser.
+ */
+
+/** Opaque dump handle owned by the addon. */
+export type SockDiagHandle = object;
+
+/** What dist/sockdiag.node exports (see native/sockdiag/sockdiag.c for the record layout). */
+export interface SockDiagAddon {
+  readonly recordSize: number;
+  open(family: 4 | 6): SockDiagHandle;
+  /** Up to `maxRecords` records, or null when the dump has ended. */
+  read(handle: SockDiagHandle, maxRecords: number): ArrayBuffer | null;
+  close(handle: SockDiagHandle): void;
+}
+
+const RECORD_SIZE = 56;
+const BATCH = 2048;
+/** Kernel state numbers (include/net/tcp_states.h) are the /proc `st` codes. */
+const LISTEN_CODE = 0x0a;
+
+/** The addon's default place: beside the bundle (dist/), where `npm run build` puts it. */
+export const DEFAULT_SOCKDIAG_PATH = path.join(__dirname, 'sockdiag.node');
+
+/**
+ * Loads the sock_diag addon, or returns undefined when it was not built (no compiler) or cannot
+ * be loaded here; `onProblem` hears why in the second case.
+ */
+export function loadSockDiag(file = DEFAULT_SOCKDIAG_PATH, onProblem?: (why: string) => void): SockDiagAddon | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const holder = { exports: {} as Partial<SockDiagAddon> };
+  try {
+    process.dlopen(holder, file);
+  } catch (err) {
+    const message = (err as Error).message;
+    // Not built is the normal fallback case; anything else is worth telling.
+    if (!/cannot open shared object file|no such file/i.test(message)) onProblem?.(`cannot load ${file}: ${message}`);
+    return undefined;
+  }
+  const addon = holder.exports;
+  if (typeof addon.open !== 'function' || typeof addon.read !== 'function' || addon.recordSize !== RECORD_SIZE) {
+    onProblem?.(`${file} is not a compatible sock_diag reader`);
+    return undefined;
+  }
+  return addon as SockDiagAddon;
+}
+
+type BatchVisitor = (bytes: Uint8Array, words: Uint32Array, halves: Uint16Array, count: number) => void;
+
+/**
+ * Dumps one address family's TCP table in batches, with an event-loop turn whenever a slice of
+ * work has taken long enough. Missing IPv6 support (ENOENT/EAFNOSUPPORT) is an empty table, as
+ * a missing /proc/net/tcp6 is.
+ */
+async function dumpFamily(addon: SockDiagAddon, family: 4 | 6, visit: BatchVisitor, signal?: AbortSignal): Promise<void> {
+  let handle: SockDiagHandle;
+  try {
+    handle = addon.open(family);
+  } catch (err) {
+    if (family === 6 && isNoFamily(err)) return;
+    throw err;
+  }
+  const slicer = new TimeSlicer(8, signal);
+  try {
+    for (;;) {
+      throwIfAborted(signal);
+      let buffer: ArrayBuffer | null;
+      try {
+        buffer = addon.read(handle, BATCH);
+      } catch (err) {
+        if (family === 6 && isNoFamily(err)) return;
+        throw err;
+      }
+      if (buffer === null) return;
+      const count = buffer.byteLength / RECORD_SIZE;
+      visit(new Uint8Array(buffer), new Uint32Array(buffer), new Uint16Array(buffer), count);
+      await slicer.maybeYield();
+    }
+  } finally {
+    addon.close(handle);
+  }
+}
+
+function isNoFamily(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'ENOENT' || code === 'EAFNOSUPPORT';
+}
+
+function stateOf(code: number): TcpStateName | undefined {
+  return code < STATE_BY_CODE.length ? STATE_BY_CODE[code] : undefined;
+}
+
+const IPV6_WORDS = [0, 0, 0, 0];
+
+function address(bytes: Uint8Array, at: number, family: AddressFamily, cache: AddressCache): string {
+  if (family === 'IPv4') {
+    return cache.ipv4(((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0, false);
+  }
+  for (let w = 0; w < 4; w++) {
+    const i = at + w * 4;
+    IPV6_WORDS[w] = ((bytes[i] << 24) | (bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3]) >>> 0;
+  }
+  return cache.ipv6(IPV6_WORDS, false);
+}
+
+/**
+ * Appends every TCP socket (IPv4, then IPv6) to `out` as the /proc parser would have built it.
+ * Throws the addon's error (with `code`) when the dump fails; `out` may then hold a part.
+ */
+export async function readSockDiagConnections(
+  addon: SockDiagAddon,
+  cache: AddressCache,
+  out: Connection[],
+  signal?: AbortSignal,
+): Promise<void> {
+  for (const family of [4, 6] as const) {
+    const familyName: AddressFamily = family === 4 ? 'IPv4' : 'IPv6';
+    await dumpFamily(
+      addon,
+      family,
+      (bytes, words, halves, count) => {
+        for (let r = 0; r < count; r++) {
+          const at = r * RECORD_SIZE;
+          const code = bytes[at];
+          const state = stateOf(code);
+          if (state === undefined) continue;
+          const w = r * (RECORD_SIZE / 4);
+          const inode = words[w + 5];
+          out.push({
+            family: familyName,
+            localAddress: address(bytes, at + 24, familyName, cache),
+            localPort: halves[r * (RECORD_SIZE / 2) + 1],
+            remoteAddress: address(bytes, at + 40, familyName, cache),
+            remotePort: halves[r * (RECORD_SIZE / 2) + 2],
+            state,
+            // For listeners sock_diag puts the backlog limit in wqueue; /proc prints 0 there.
+            sendQueue: code === LISTEN_CODE ? 0 : words[w + 3],
+            receiveQueue: words[w + 2],
+            uid: words[w + 4],
+            inode,
+            owner: inode === 0 ? 'kernel' : 'unresolved',
+          });
+        }
+      },
+      signal,
+    );
+  }
+}
+
+/** Adds the per-state counts of both families to `counts`. */
+export async function countSockDiagStates(addon: SockDiagAddon, counts: StateCounts, signal?: AbortSignal): Promise<void> {
+  for (const family of [4, 6] as const) {
+    await dumpFamily(
+      addon,
+      family,
+      (bytes, _words, _halves, count) => {
+        for (let r = 0; r < count; r++) {
+          const state = stateOf(bytes[r * RECORD_SIZE]);
+          if (state !== undefined) counts[state]++;
+        }
+      },
+      signal,
+    );
+  }
+}
