@@ -1,5 +1,5 @@
 import { build } from 'esbuild';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -11,6 +11,9 @@ import path from 'node:path';
 export async function bundleForNode(entry: string): Promise<string> {
   const outfile = path.join(mkdtempSync(path.join(os.tmpdir(), 'tcp-lens-bench-')), `${path.basename(entry, '.ts')}.js`);
   await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+  // The collector loads the sock_diag addon from beside its bundle, as dist/ ships it.
+  const addon = path.resolve(__dirname, '../../dist/sockdiag.node');
+  if (existsSync(addon)) copyFileSync(addon, path.join(path.dirname(outfile), 'sockdiag.node'));
   return outfile;
 }
 

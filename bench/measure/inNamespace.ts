@@ -2,7 +2,7 @@
 // command it spawns, sees only the farm's TCP table. Prints one JSON line: a NamespaceResult.
 import { LocalCollector } from '../../src/core/linux/localCollector';
 import type { StateCounts } from '../../src/core/model';
-import { LENS_CASES, type LensCaseId } from './lensCases';
+import { availableLensCases, type LensCaseId } from './lensCases';
 import { probeLoop, type LoopCost } from './loopProbe';
 import { runTimed } from './processTiming';
 import { summarize, type Timing } from './stats';
@@ -27,7 +27,8 @@ const hardStop = setTimeout(() => process.exit(3), 10 * 60_000);
 
 async function main(): Promise<NamespaceResult> {
   const tools = toolCases(request.cliPath);
-  const lens = await Promise.all(LENS_CASES.map(async (c) => ({ c, op: await c.prepare() })));
+  const cases = availableLensCases();
+  const lens = await Promise.all(cases.map(async (c) => ({ c, op: await c.prepare() })));
   const toolTimes = new Map<ToolCaseId, number[]>(tools.map((t) => [t.id, []]));
   const toolBytes = new Map<ToolCaseId, number>();
   const toolFailures = new Map<ToolCaseId, number>();
@@ -68,7 +69,7 @@ async function main(): Promise<NamespaceResult> {
   }
   // Probed apart from the timed runs (the ticker costs time); the median probe is reported and
   // the worst gap beside it, as a burst of load from elsewhere can lengthen any single one.
-  for (const c of LENS_CASES) {
+  for (const c of cases) {
     const costs: LoopCost[] = [];
     for (let i = 0; i < request.runs; i++) costs.push((await probeLoop(await c.prepare())).cost);
     costs.sort((a, b) => a.longestBlockMs - b.longestBlockMs);

@@ -1,19 +1,33 @@
 import { LocalCollector } from '../../src/core/linux/localCollector';
+import { loadSockDiag } from '../../src/core/linux/sockDiag';
 
 /** One way TCP Lens reads the table, timed in-process: what a refresh costs the extension host. */
 export interface LensCase {
   id: LensCaseId;
   label: string;
+  /** Only measured where dist/sockdiag.node was built (bundleForNode puts it beside the bundle). */
+  needsSockDiag?: true;
   /** Prepares state that must not be timed (a warm cache) and returns the timed operation. */
   prepare(): Promise<() => Promise<unknown>>;
 }
 
-export type LensCaseId = 'counts' | 'snapshot' | 'processesCold' | 'processesWarm';
+export type LensCaseId = 'counts' | 'countsDiag' | 'snapshot' | 'snapshotDiag' | 'processesCold' | 'processesWarm';
 
+// The collector's default reads over sock_diag when the addon loads; `sockDiag: false` keeps the
+// /proc text path measured beside it.
 export const LENS_CASES: readonly LensCase[] = [
   {
     id: 'counts',
-    label: 'TCP Lens counts-only sample',
+    label: 'TCP Lens counts-only sample, /proc',
+    async prepare() {
+      const collector = new LocalCollector({ sockDiag: false });
+      return () => collector.counts();
+    },
+  },
+  {
+    id: 'countsDiag',
+    label: 'TCP Lens counts-only sample, sock_diag',
+    needsSockDiag: true,
     async prepare() {
       const collector = new LocalCollector();
       return () => collector.counts();
@@ -21,7 +35,16 @@ export const LENS_CASES: readonly LensCase[] = [
   },
   {
     id: 'snapshot',
-    label: 'TCP Lens full snapshot (no processes)',
+    label: 'TCP Lens full snapshot (no processes), /proc',
+    async prepare() {
+      const collector = new LocalCollector({ sockDiag: false });
+      return () => collector.snapshot();
+    },
+  },
+  {
+    id: 'snapshotDiag',
+    label: 'TCP Lens full snapshot (no processes), sock_diag',
+    needsSockDiag: true,
     async prepare() {
       const collector = new LocalCollector();
       return () => collector.snapshot();
@@ -46,3 +69,9 @@ export const LENS_CASES: readonly LensCase[] = [
     },
   },
 ];
+
+/** The cases this process can run: the sock_diag ones only when the addon loads here. */
+export function availableLensCases(): LensCase[] {
+  const diag = loadSockDiag() !== undefined;
+  return LENS_CASES.filter((c) => !c.needsSockDiag || diag);
+}
