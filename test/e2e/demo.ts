@@ -16,6 +16,10 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
 }
 
 async function main(): Promise<void> {
+  // code-server compiles native modules at install: on a fresh machine its Debian deps come first.
+  if (spawnSync('bash', [path.join(REPO_ROOT, 'scripts', 'debianDeps.sh'), 'demo'], { stdio: 'inherit' }).status !== 0) {
+    throw new Error('the Debian packages code-server needs are missing (see above)');
+  }
   if (spawnSync('npm', ['run', '--silent', 'package'], { cwd: REPO_ROOT, stdio: 'inherit' }).status !== 0) throw new Error('npm run package failed');
   const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
   const demoDir = path.join(REPO_ROOT, '.e2e-cache', 'demo');
