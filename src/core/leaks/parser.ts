@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { Language, Parser } from '@vscode/tree-sitter-wasm';
 import type { LeakLanguage } from './types';
+import { rememberRuntime } from './wasmCursor';
 
 /** The grammar file each language parses with (C is parsed by the C++ grammar: none ships for C alone). */
 export const GRAMMAR_FILES: Record<LeakLanguage, string> = {
@@ -37,7 +38,10 @@ export class GrammarLoader {
   constructor(private readonly wasmDir = defaultWasmDir()) {}
 
   async parserFor(language: LeakLanguage): Promise<Parser> {
-    this.init ??= Parser.init({ locateFile: (file: string) => path.join(this.wasmDir, file) });
+    if (!this.init) {
+      const options = { locateFile: (file: string) => path.join(this.wasmDir, file) };
+      this.init = Parser.init(options).then(() => rememberRuntime(options));
+    }
     await this.init;
     const file = GRAMMAR_FILES[language];
     let grammar = this.languages.get(file);

@@ -1,5 +1,6 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { SourceRange } from '../types';
+import { openWalk, type WalkCursor } from '../wasmCursor';
 
 /**
  * A plain-JavaScript copy of the syntax tree for the brace languages (Go, Java, C, C++, C#).
@@ -61,7 +62,7 @@ export function copyTree(root: SyntaxNode, options: CopyOptions): LightNode {
   const types = language.types;
   const fields = language.fields;
   const named: boolean[] = [];
-  const cursor = root.walk();
+  const cursor = openWalk(root);
   try {
     const top = nodeAt(cursor, options.at?.parent ?? null, types[cursor.nodeTypeId] ?? 'ERROR', options.at?.field ?? null, lines, source);
     if (!cursor.gotoFirstChild()) return top;
@@ -131,7 +132,7 @@ export class LineIndex {
 const NAME_TYPES: ReadonlySet<string> = new Set(['identifier', 'field_identifier', 'type_identifier', 'package_identifier', 'namespace_identifier']);
 const NAME_CHARACTERS = /[\p{L}\p{N}_$]+/uy;
 
-function nodeAt(cursor: ReturnType<SyntaxNode['walk']>, parent: LightNode | null, type: string, field: string | null, lines: LineIndex, source: string): LightNode {
+function nodeAt(cursor: WalkCursor, parent: LightNode | null, type: string, field: string | null, lines: LineIndex, source: string): LightNode {
   const start = cursor.startIndex;
   // Names are a third of the nodes: their end is read from the text, saving a call into WebAssembly.
   if (NAME_TYPES.has(type)) {

@@ -1,5 +1,6 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import { LineIndex } from './cFamilyTree';
+import { openWalk } from '../wasmCursor';
 
 /**
  * The JavaScript and Python rules' copy of a syntax tree: one cursor walk per file that reads only
@@ -236,7 +237,7 @@ function copyFlat(root: SyntaxNode, source: string, spec: IndexSpec, byType: Map
   const table = typeTableOf(language, spec);
   // About one named node per five characters of code: sized so that a typical file never grows the arrays.
   let tree = flatTree(Math.max(1024, source.length >> 2));
-  const cursor = root.walk();
+  const cursor = openWalk(root);
   try {
     const rootTypeId = cursor.nodeTypeId;
     append(tree, rootTypeId, 0, cursor.startIndex, cursor.endIndex, -1);
