@@ -27,6 +27,7 @@ const RECORD_SIZE = 56;
 const BATCH = 2048;
 /** Kernel state numbers (include/net/tcp_states.h) are the /proc `st` codes. */
 const LISTEN_CODE = 0x0a;
+const SYN_RECV_CODE = 0x03;
 
 /** The addon's default place: beside the bundle (dist/), where `npm run build` puts it. */
 export const DEFAULT_SOCKDIAG_PATH = path.join(__dirname, 'sockdiag.node');
@@ -122,6 +123,8 @@ export async function readSockDiagConnections(
   out: Connection[],
   signal?: AbortSignal,
 ): Promise<void> {
+  const first = out.length;
+  let halfOpen = false;
   for (const family of [4, 6] as const) {
     const familyName: AddressFamily = family === 4 ? 'IPv4' : 'IPv6';
     await dumpFamily(
@@ -135,6 +138,7 @@ export async function readSockDiagConnections(
           if (state === undefined) continue;
           const w = r * (RECORD_SIZE / 4);
           const inode = words[w + 5];
+          if (code === SYN_RECV_CODE) halfOpen = true;
           out.push({
             family: familyName,
             localAddress: address(bytes, at + 24, familyName, cache),
@@ -153,6 +157,20 @@ export async function readSockDiagConnections(
       },
       signal,
     );
+  }
+  if (halfOpen) uidsOfListeners(out, first);
+}
+
+/**
+ * sock_diag reports uid 0 for half-open (SYN_RECV) request sockets, where /proc prints the uid of
+ * the listener they arrived on; take it from the listener on the same local port.
+ */
+function uidsOfListeners(rows: Connection[], first: number): void {
+  const listenerUid = new Map<number, number>();
+  for (let i = first; i < rows.length; i++) if (rows[i].state === 'LISTEN') listenerUid.set(rows[i].localPort, rows[i].uid);
+  for (let i = first; i < rows.length; i++) {
+    const row = rows[i];
+    if (row.state === 'SYN_RECV') row.uid = listenerUid.get(row.localPort) ?? row.uid;
   }
 }
 
