@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
+import { LeakAnalyzer } from '../../src/core/leaks/analyzer';
 import { GrammarLoader } from '../../src/core/leaks/parser';
 import type { LeakLanguage } from '../../src/core/leaks/types';
 import { openWalk, type WalkCursor } from '../../src/core/leaks/wasmCursor';
+
+test('two analyzers started at the same time share one runtime and both find the leak', async () => {
+  // First in this file, so the runtime is not started yet. Fresh loaders racing through their first grammar load, as two language-server sessions or a
+  // CLI run beside a scan would: before the init was shared this could crash inside WebAssembly.
+  const source = `const net = require('net');\nfunction f() {\n  const s = net.connect(80);\n  s.write('x');\n}\n`;
+  const analyses = [new LeakAnalyzer(new GrammarLoader()), new LeakAnalyzer(new GrammarLoader())].map((a) => a.analyze(source, 'javascript'));
+  const results = await Promise.all(analyses);
+  for (const r of results) assert.deepEqual(r.findings.map((f) => f.range.start.line), [2]);
+});
 
 /** Every step of a full walk: type, field, offsets, depth. */
 function steps(cursor: WalkCursor): string[] {

@@ -30,6 +30,27 @@ export function defaultWasmDir(): string {
   return path.dirname(createRequire(__filename).resolve('@vscode/tree-sitter-wasm/wasm/tree-sitter.wasm'));
 }
 
+let runtimeReady: Promise<void> | undefined;
+
+/**
+ * Starts the tree-sitter runtime once per process. web-tree-sitter keeps one runtime, but two
+ * inits racing before it is set build two, and trees of one then meet the other's parser; the
+ * walk's direct cursor also needs to know which module object is the runtime.
+ */
+function initRuntime(wasmDir: string): Promise<void> {
+  if (!runtimeReady) {
+    const options = { locateFile: (file: string) => path.join(wasmDir, file) };
+    runtimeReady = Parser.init(options).then(
+      () => rememberRuntime(options),
+      (err: unknown) => {
+        runtimeReady = undefined; // a later loader (another wasm folder) may try again
+        throw err;
+      },
+    );
+  }
+  return runtimeReady;
+}
+
 /** Loads the tree-sitter runtime once and each grammar on first use. */
 export class GrammarLoader {
   private init: Promise<void> | undefined;
@@ -38,10 +59,7 @@ export class GrammarLoader {
   constructor(private readonly wasmDir = defaultWasmDir()) {}
 
   async parserFor(language: LeakLanguage): Promise<Parser> {
-    if (!this.init) {
-      const options = { locateFile: (file: string) => path.join(this.wasmDir, file) };
-      this.init = Parser.init(options).then(() => rememberRuntime(options));
-    }
+    this.init ??= initRuntime(this.wasmDir);
     await this.init;
     const file = GRAMMAR_FILES[language];
     let grammar = this.languages.get(file);
