@@ -21,14 +21,24 @@ export const analyzerFileCase: FeatureCase = {
     const source = serverSource(10_000);
     const times: number[] = [];
     let findings = 0;
-    // Run 0 loads the grammar (once per session) and is not counted.
-    for (let i = 0; i <= runs; i++) {
+    let cold = 0;
+    // The language server stays up and analyses file after file, so the figure is a warm one: the
+    // first runs load the grammar and let V8 finish compiling the WebAssembly parser (a cold
+    // parse takes about twice a warm one); the first run is reported beside the median.
+    const warmUp = 3;
+    for (let i = 0; i < warmUp + runs; i++) {
       const began = performance.now();
       findings = (await analyzer.analyze(source, 'javascript')).findings.length;
-      if (i > 0) times.push(performance.now() - began);
+      const ms = performance.now() - began;
+      if (i === 0) cold = ms;
+      if (i >= warmUp) times.push(ms);
     }
     const timing = summarize(times);
-    return { value: formatMs(timing), pass: timing.median < 150, note: `${findings} finding(s) in the generated file` };
+    return {
+      value: formatMs(timing),
+      pass: timing.median < 150,
+      note: `${findings} finding(s) in the generated file; first analysis in a fresh process (grammar load, cold WebAssembly): ${cold.toFixed(0)} ms`,
+    };
   },
 };
 
