@@ -1,3 +1,4 @@
+import type { Connection } from '../model';
 import type { ProcessInfo } from './processes';
 
 /**
@@ -44,4 +45,40 @@ export class InodeOwners {
     if (this.ownerOfInode.size <= wanted.size * 2 + 1024) return;
     for (const inode of this.ownerOfInode.keys()) if (!wanted.has(inode)) this.ownerOfInode.delete(inode);
   }
+
+  /**
+   * Sets owner, pid, process and command line of every row from `ownerOf`; a socket with no
+   * owner found is `hidden` while some process could not be read, else `unresolved` (closed
+   * meanwhile). Returns how many rows are hidden.
+   */
+  protected async markOwners(
+    connections: Connection[],
+    ownerOf: (inode: number) => OwnerLabel | undefined,
+    maybeYield?: () => Promise<void>,
+  ): Promise<number> {
+    let hidden = 0;
+    for (const c of connections) {
+      if (c.inode === 0) {
+        c.owner = 'kernel';
+        continue;
+      }
+      const owner = ownerOf(c.inode);
+      if (owner) {
+        c.pid = owner.pid;
+        c.process = owner.name;
+        if (owner.commandLine !== undefined) c.commandLine = owner.commandLine;
+        c.owner = 'known';
+      } else if (this.unreadablePids.size > 0) {
+        c.owner = 'hidden';
+        hidden++;
+      } else {
+        c.owner = 'unresolved';
+      }
+      if (maybeYield) await maybeYield();
+    }
+    return hidden;
+  }
 }
+
+/** Who holds a socket, as far as it is known (a remote process may exit before its name is read). */
+export type OwnerLabel = Pick<ProcessInfo, 'pid' | 'name'> & { commandLine?: string };

@@ -63,28 +63,14 @@ export class ProcessResolver extends InodeOwners {
     }
     this.pruneTo(wanted);
 
-    let hidden = 0;
-    for (const c of connections) {
-      if (c.inode === 0) {
-        c.owner = 'kernel';
-        continue;
-      }
-      const pid = this.ownerOfInode.get(c.inode);
-      const info = pid === undefined ? undefined : this.info(pid);
-      if (info) {
-        c.pid = info.pid;
-        c.process = info.name;
-        c.commandLine = info.commandLine;
-        c.owner = 'known';
-      } else if (this.unreadablePids.size > 0) {
-        c.owner = 'hidden';
-        hidden++;
-      } else {
-        // Closed between reading the table and walking the processes.
-        c.owner = 'unresolved';
-      }
-      await slicer.maybeYield();
-    }
+    const hidden = await this.markOwners(
+      connections,
+      (inode) => {
+        const pid = this.ownerOfInode.get(inode);
+        return pid === undefined ? undefined : this.info(pid);
+      },
+      () => slicer.maybeYield(),
+    );
     if (hidden === 0) return [];
     return [
       `${hidden} socket(s) belong to processes this user cannot inspect (${this.unreadablePids.size} process(es) unreadable): owner not visible, run with more privileges (e.g. sudo) to see them.`,

@@ -149,29 +149,13 @@ export class RemoteProcessCache extends InodeOwners {  /**
     }
   }
 
-  private apply(connections: Connection[], livePids: Set<number>, host: string): string[] {
-    let hidden = 0;
-    for (const c of connections) {
-      if (c.inode === 0) {
-        c.owner = 'kernel';
-        continue;
-      }
-      const owner = this.ownerOfInode.get(c.inode);
-      const pid = owner !== undefined && livePids.has(owner) ? owner : undefined;
-      const info = pid === undefined ? undefined : this.processes.get(pid);
-      if (pid !== undefined) {
-        c.pid = pid;
-        // A process that exited between the walk and the info request keeps its pid.
-        c.process = info?.name ?? `pid ${pid}`;
-        if (info) c.commandLine = info.commandLine;
-        c.owner = 'known';
-      } else if (this.unreadablePids.size > 0) {
-        c.owner = 'hidden';
-        hidden++;
-      } else {
-        c.owner = 'unresolved';
-      }
-    }
+  private async apply(connections: Connection[], livePids: Set<number>, host: string): Promise<string[]> {
+    const hidden = await this.markOwners(connections, (inode) => {
+      const pid = this.ownerOfInode.get(inode);
+      if (pid === undefined || !livePids.has(pid)) return undefined;
+      // A process that exited between the walk and the info request keeps its pid.
+      return this.processes.get(pid) ?? { pid, name: `pid ${pid}` };
+    });
     if (hidden === 0) return [];
     return [
       `${host}: ${hidden} socket(s) belong to processes the SSH user cannot inspect (${this.unreadablePids.size} process(es) unreadable): owner not visible, log in as a user with more privileges to see them.`,
