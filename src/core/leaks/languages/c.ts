@@ -1,8 +1,9 @@
 import { dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
-import { ancestorOfType, climb, fieldOf, onErrorBranch, textOf } from './cFamilyTree';
+import { fieldOf, onErrorBranch } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
+import { climb, nearestAncestor, textOf } from './nodeSpan';
 
 /**
  * C and C++ (both parsed by the C++ grammar): `socket()`, `accept()`, `accept4()` into a local
@@ -77,12 +78,12 @@ function acquisition(node: LightNode, source: string): Acquisition | undefined {
   if (p.type === 'init_declarator' && expr.field === 'value') {
     const id = declaredIdentifier(fieldOf(p, 'declarator'));
     const declaration = p.parent;
-    if (!id || declaration?.type !== 'declaration' || !ancestorOfType(declaration, FUNCTIONS)) return { ...a, verdict: 'handed-on' };
+    if (!id || declaration?.type !== 'declaration' || !nearestAncestor(declaration, FUNCTIONS)) return { ...a, verdict: 'handed-on' };
     return { ...a, binding: { node: id, scope: declaration.parent ?? declaration, assigned: false } };
   }
   if (p.type === 'assignment_expression' && expr.field === 'right') {
     const left = fieldOf(p, 'left');
-    const fn = ancestorOfType(p, FUNCTIONS);
+    const fn = nearestAncestor(p, FUNCTIONS);
     if (left?.type !== 'identifier' || !fn) return { ...a, verdict: 'handed-on' };
     return { ...a, binding: { node: left, scope: fn, assigned: true } };
   }
@@ -148,7 +149,7 @@ function use(name: LightNode, source: string): Use {
 
 /** In a struct initializer the descriptor is stored, except in a `pollfd` that only asks poll() about it. */
 function initializerUse(list: LightNode, source: string): Use {
-  const declaration = ancestorOfType(list, new Set(['declaration', 'compound_statement']));
+  const declaration = nearestAncestor(list, new Set(['declaration', 'compound_statement']));
   const type = declaration?.type === 'declaration' ? fieldOf(declaration, 'type') : undefined;
   return type && /\bpollfd\b/.test(textOf(type, source)) ? { kind: 'neutral' } : { kind: 'escape' };
 }

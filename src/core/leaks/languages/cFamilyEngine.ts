@@ -2,8 +2,9 @@ import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { LanguageRules, LeakFinding, LeakFix, LeakLanguage } from '../types';
 import { leakingExit } from './cFamilyPaths';
 import type { PathShape } from './cFamilyPaths';
-import { copyTree, LineIndex, onErrorBranch, rangeOfNode } from './cFamilyTree';
+import { copyTree, LineIndex, onErrorBranch } from './cFamilyTree';
 import type { CopyOptions, LightNode } from './cFamilyTree';
+import { rangeOf } from './nodeSpan';
 
 /**
  * The shared model of the brace-language rules (Go, Java, C, C++, C#): acquisition sites bound to
@@ -223,7 +224,7 @@ function earlyExit(s: Tracked, dialect: Dialect, source: string): { finding(f: L
     finding: (f) => ({
       ...f,
       message: `Socket opened here is not closed on the early ${path.kind} at line ${path.exit.startRow + 1} — CLOSE_WAIT risk`,
-      fixAt: rangeOfNode(path.exit),
+      fixAt: rangeOf(path.exit),
     }),
   };
 }
@@ -276,7 +277,7 @@ function finding(
   const f: LeakFinding = {
     rule,
     language,
-    range: rangeOfNode(a.site),
+    range: rangeOf(a.site),
     message: rule === 'close-wait-risk' ? CLOSE_WAIT_MESSAGE : UNCLOSED_MESSAGE,
   };
   if (binding) f.binding = binding;

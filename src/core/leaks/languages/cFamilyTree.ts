@@ -1,5 +1,4 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
-import type { SourceRange } from '../types';
 import { openWalk, type WalkCursor } from '../wasmCursor';
 
 /**
@@ -143,10 +142,6 @@ function nodeAt(cursor: WalkCursor, parent: LightNode | null, type: string, fiel
   return new LightNode(type, field, start, cursor.endIndex, parent, lines);
 }
 
-export function textOf(node: LightNode, source: string): string {
-  return source.slice(node.start, node.end);
-}
-
 /** The first child filling `field`, or undefined. */
 export function fieldOf(node: LightNode, field: string): LightNode | undefined {
   for (const c of node.children) if (c.field === field) return c;
@@ -158,47 +153,11 @@ export function firstOfType(node: LightNode, type: string): LightNode | undefine
   return undefined;
 }
 
-export function rangeOfNode(node: LightNode): SourceRange {
-  return {
-    start: { line: node.startRow, column: node.startColumn },
-    end: { line: node.endRow, column: node.endColumn },
-  };
-}
-
-/** Climbs from `node` while the parent's type is in `wrappers`; returns the outermost wrapper reached. */
-export function climb(node: LightNode, wrappers: ReadonlySet<string>): LightNode {
-  let n = node;
-  while (n.parent && wrappers.has(n.parent.type)) n = n.parent;
-  return n;
-}
-
 /** Strips wrapper nodes around an expression (parentheses, awaits, casts). */
 export function unwrap(node: LightNode, wrappers: ReadonlySet<string>): LightNode {
   let n = node;
   while (wrappers.has(n.type) && n.children.length > 0) n = n.children[n.children.length - 1]!;
   return n;
-}
-
-/** True when `inner` lies inside `outer` (or is it). */
-export function contains(outer: LightNode, inner: LightNode): boolean {
-  return inner.start >= outer.start && inner.end <= outer.end;
-}
-
-/** The nearest proper ancestor whose type is in `types`, not climbing past `stopAt`. */
-export function ancestorOfType(node: LightNode, types: ReadonlySet<string>, stopAt?: LightNode): LightNode | undefined {
-  for (let p = node.parent; p; p = p.parent) {
-    if (types.has(p.type)) return p;
-    if (p === stopAt) return undefined;
-  }
-  return undefined;
-}
-
-/** Leading whitespace of the line where `node` starts. */
-export function indentOfLine(node: LightNode, source: string): string {
-  const lineStart = source.lastIndexOf('\n', node.start - 1) + 1;
-  let i = lineStart;
-  while (source[i] === ' ' || source[i] === '\t') i++;
-  return source.slice(lineStart, i);
 }
 
 /**

@@ -2,8 +2,9 @@ import type { LeakFix } from '../types';
 import { closeUnlessInCatch, dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
-import { ancestorOfType, climb, fieldOf, textOf, variableDeclaratorNames } from './cFamilyTree';
+import { fieldOf, variableDeclaratorNames } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
+import { climb, nearestAncestor, textOf } from './nodeSpan';
 
 /**
  * C#: `new Socket`, `new TcpClient`, `new TcpListener`, `new UdpClient`, and accepted
@@ -98,7 +99,7 @@ function acquisition(node: LightNode, source: string): Acquisition | undefined {
     const left = fieldOf(p, 'left');
     if (left?.type !== 'identifier') return { ...a, verdict: 'handed-on' };
     if (textOf(left, source) === '_') return { ...a, verdict: 'discarded' };
-    return { ...a, binding: { node: left, scope: ancestorOfType(p, FUNCTIONS) ?? p, assigned: true } };
+    return { ...a, binding: { node: left, scope: nearestAncestor(p, FUNCTIONS) ?? p, assigned: true } };
   }
   if (p.type === 'using_statement') return { ...a, verdict: 'closed' };
   if (p.type === 'expression_statement') return { ...a, verdict: 'discarded' };

@@ -2,8 +2,9 @@ import type { LeakFix } from '../types';
 import { dialectRules } from './cFamilyEngine';
 import type { Acquisition, Binding, Dialect, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
-import { climb, fieldOf, indentOfLine, onErrorBranch, textOf } from './cFamilyTree';
+import { fieldOf, onErrorBranch } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
+import { climb, indentOfLine, textOf } from './nodeSpan';
 
 /**
  * Go: `net.Dial*`, `Dialer.Dial*`, `net.Listen*`, `tls.Dial`, `Listener.Accept`, and HTTP

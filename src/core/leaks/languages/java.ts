@@ -2,8 +2,9 @@ import type { LeakFix } from '../types';
 import { closeUnlessInCatch, dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
-import { ancestorOfType, climb, fieldOf, indentOfLine, textOf, variableDeclaratorNames } from './cFamilyTree';
+import { fieldOf, variableDeclaratorNames } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
+import { climb, indentOfLine, nearestAncestor, textOf } from './nodeSpan';
 
 /**
  * Java: `new Socket`, `new ServerSocket`, `serverSocket.accept()`, `SocketChannel.open()` and their
@@ -98,7 +99,7 @@ function acquisition(node: LightNode, source: string): Acquisition | undefined {
 }
 
 function enclosingFunction(node: LightNode): LightNode | undefined {
-  return ancestorOfType(node, FUNCTIONS);
+  return nearestAncestor(node, FUNCTIONS);
 }
 
 function declaredNames(node: LightNode): readonly LightNode[] {

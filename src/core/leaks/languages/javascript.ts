@@ -1,9 +1,10 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { LanguageRules, LeakFinding, LeakLanguage } from '../types';
 import type { BindingUse, ExitSyntax, ReferenceMeaning, SocketUse, UseSummary } from './scope';
-import { climbThrough, closingNodes, descendantsOfType, earlyReturn, earlyReturnMessage, nearestAncestor, optText, rangeOf, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
+import { closingNodes, descendantsOfType, earlyReturn, earlyReturnMessage, optText, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
 import type { IndexSpec, TreeIndex, TreeNode } from './treeCopy';
-import { fieldOf, indexTree, textOf } from './treeCopy';
+import { fieldOf, indexTree } from './treeCopy';
+import { climb, nearestAncestor, rangeOf, textOf } from './nodeSpan';
 
 const FUNCTION_TYPES = new Set([
   'function_declaration', 'function_expression', 'arrow_function', 'method_definition',
@@ -233,7 +234,7 @@ function firstParameter(fn: TreeNode): TreeNode | undefined {
 
 /** The local name a call's result is bound to, if it is bound to a plain local variable. */
 function boundName(call: TreeNode): TreeNode | undefined {
-  const value = climbThrough(call, TRANSPARENT);
+  const value = climb(call, TRANSPARENT);
   const parent = value.parent;
   if (parent?.type === 'variable_declarator' && fieldOf(parent, 'value') === value) {
     const name = fieldOf(parent, 'name');
@@ -313,7 +314,7 @@ function classify(ref: TreeNode, scope: TreeNode, tally: UseTally, src: string):
   if (parent.type === 'member_expression' && fieldOf(parent, 'object') === ref) {
     return classifyMember(ref, parent, scope, tally, src);
   }
-  const value = climbThrough(ref, CONTAINERS);
+  const value = climb(ref, CONTAINERS);
   const wrapped = ref.type === 'shorthand_property_identifier' || insideCollection(ref, value);
   const holder = value.parent;
   if (!holder) return 'other';
@@ -456,7 +457,7 @@ function rejectedWithoutClose(a: Acquisition, uses: readonly BindingUse[], index
   const params = fieldOf(executor, 'parameters')?.children.filter((p) => p.type !== 'comment') ?? [];
   const [resolveName, rejectName] = params.map((p) => textOf(p.type === 'required_parameter' ? fieldOf(p, 'pattern') ?? p : p, src));
   if (!resolveName || !rejectName) return undefined;
-  const resolvedOnly = uses.every((u) => u.use !== 'hand-on' || optText(fieldOf(climbThrough(u.node, TRANSPARENT).parent?.parent ?? u.node, 'function'), src) === resolveName);
+  const resolvedOnly = uses.every((u) => u.use !== 'hand-on' || optText(fieldOf(climb(u.node, TRANSPARENT).parent?.parent ?? u.node, 'function'), src) === resolveName);
   if (!resolvedOnly) return undefined;
   for (const call of descendantsOfType(executor, CALL_TYPES)) {
     const timeoutPath = timeoutCallback(call, a.name, src);

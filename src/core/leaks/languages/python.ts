@@ -1,9 +1,10 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { LanguageRules, LeakFinding, LeakFix, LeakLanguage, TextEdit } from '../types';
 import type { BindingUse, ExitSyntax, ReferenceMeaning, SocketUse } from './scope';
-import { climbThrough, closingNodes, descendantsOfType, earlyReturn, earlyReturnMessage, nearestAncestor, optText, rangeOf, referencesWithin, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
+import { closingNodes, descendantsOfType, earlyReturn, earlyReturnMessage, optText, referencesWithin, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
 import type { IndexSpec, TreeIndex, TreeNode } from './treeCopy';
-import { fieldOf, indentOfLine, indexTree, textOf } from './treeCopy';
+import { fieldOf, indexTree } from './treeCopy';
+import { climb, indentOfLine, nearestAncestor, rangeOf, textOf } from './nodeSpan';
 
 const FUNCTION_TYPES = new Set(['function_definition', 'lambda']);
 const INDEXED_TYPES = new Set(['call', 'function_definition', 'import_from_statement', 'return_statement', 'raise_statement']);
@@ -108,7 +109,7 @@ function scopeOf(node: TreeNode, root: TreeNode): TreeNode {
 
 /** The targets a call's result is assigned to, and the statement, unless it goes straight into `with`. */
 function assignmentTargets(call: TreeNode): { targets: TreeNode[]; statement: TreeNode } | undefined {
-  const value = climbThrough(call, new Set(['await', 'parenthesized_expression']));
+  const value = climb(call, new Set(['await', 'parenthesized_expression']));
   const holder = value.parent;
   if (holder?.type === 'named_expression') {
     const name = fieldOf(holder, 'name');
@@ -215,7 +216,7 @@ function classify(ref: TreeNode, scope: TreeNode, index: TreeIndex, tally: UseTa
     if (READ_METHODS.has(method)) noteEof(parent, scope, index, tally);
     return 'other';
   }
-  const value = climbThrough(ref, CONTAINERS);
+  const value = climb(ref, CONTAINERS);
   const holder = value.parent;
   if (!holder) return 'other';
   switch (holder.type) {
@@ -259,7 +260,7 @@ function noteEof(attr: TreeNode, scope: TreeNode, index: TreeIndex, tally: UseTa
   if (!READ_METHODS.has(method)) return;
   const call = attr.parent;
   if (call?.type !== 'call') return;
-  const value = climbThrough(call, new Set(['await', 'parenthesized_expression']));
+  const value = climb(call, new Set(['await', 'parenthesized_expression']));
   const holder = value.parent;
   if ((holder?.type === 'while_statement' || holder?.type === 'if_statement') && fieldOf(holder, 'condition') === value) {
     tally.eofCheck = call;
@@ -267,7 +268,7 @@ function noteEof(attr: TreeNode, scope: TreeNode, index: TreeIndex, tally: UseTa
   }
   let target: TreeNode | undefined;
   if (holder?.type === 'named_expression') {
-    const cond = climbThrough(holder, new Set(['parenthesized_expression']));
+    const cond = climb(holder, new Set(['parenthesized_expression']));
     if (cond.parent?.type === 'while_statement' || cond.parent?.type === 'if_statement') {
       tally.eofCheck = call;
       return;

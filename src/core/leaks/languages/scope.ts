@@ -1,6 +1,5 @@
-import type { SourceRange } from '../types';
-import { textOf } from './treeCopy';
 import type { TreeIndex, TreeNode } from './treeCopy';
+import { isWithin, nearestAncestor, textOf } from './nodeSpan';
 
 /**
  * Grammar-neutral helpers shared by the JavaScript and Python rules over the copied tree
@@ -47,34 +46,6 @@ function firstAtOrAfter<T>(items: readonly T[], offset: number, startOf: (item: 
     else hi = mid;
   }
   return lo;
-}
-
-/** True when `node` lies inside `ancestor` (or is it). */
-export function isWithin(node: TreeNode, ancestor: TreeNode): boolean {
-  return node.start >= ancestor.start && node.end <= ancestor.end;
-}
-
-/** The nearest ancestor (not the node itself) whose type is in `types`, or null. */
-export function nearestAncestor(node: TreeNode, types: ReadonlySet<string>, stopAt?: TreeNode): TreeNode | null {
-  for (let p = node.parent; p; p = p.parent) {
-    if (types.has(p.type)) return p;
-    if (p === stopAt) return null;
-  }
-  return null;
-}
-
-/** Climbs through wrapper nodes (parentheses, type assertions, tuples…) to the node whose parent gives the meaning. */
-export function climbThrough(node: TreeNode, wrappers: ReadonlySet<string>): TreeNode {
-  let n = node;
-  while (n.parent && wrappers.has(n.parent.type)) n = n.parent;
-  return n;
-}
-
-export function rangeOf(node: TreeNode): SourceRange {
-  return {
-    start: { line: node.startRow, column: node.startColumn },
-    end: { line: node.endRow, column: node.endColumn },
-  };
 }
 
 /** How one reference to a socket binding uses it. */

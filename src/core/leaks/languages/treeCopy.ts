@@ -315,17 +315,8 @@ function nameEnd(source: string, start: number): number {
   }
 }
 
-export function textOf(node: TreeNode, source: string): string {
-  return source.slice(node.start, node.end);
-}
-
 /** The first child filling `field`, or undefined (the parent's type must be in the spec's `fielded`). */
 export function fieldOf(node: TreeNode, field: string): TreeNode | undefined {
   return node.childInField(field);
 }
 
-/** Leading whitespace of the line where `node` starts. */
-export function indentOfLine(node: TreeNode, source: string): string {
-  const lineStart = source.lastIndexOf('\n', node.start - 1) + 1;
-  return /^[ \t]*/.exec(source.slice(lineStart, node.start))![0];
-}
