@@ -2,9 +2,8 @@ import * as vscode from 'vscode';
 import { AlertDetector } from '../core/alerts/detector';
 import { readAlertSettings } from '../core/alerts/settings';
 import type { Alert } from '../core/alerts/types';
-import { readFdUsageOf, type FdUsage } from '../core/linux/processLimits';
+import type { FdUsage } from '../core/linux/processLimits';
 import type { CountsSample, Snapshot } from '../core/model';
-import { countStates } from '../core/model';
 import { CountsStatusBar } from './statusBar';
 
 const MAX_KEPT = 200;
@@ -47,15 +46,8 @@ export class AlertsController implements vscode.Disposable {
   }
 
   /** Snapshots with processes: CLOSE_WAIT trends per process and descriptor limits. */
-  async onSnapshot(snapshot: Snapshot): Promise<void> {
-    const fdUsage = snapshot.host.id === 'local' ? await readFdUsageOf(snapshot.connections) : new Map<number, FdUsage>();
+  onSnapshot(snapshot: Snapshot, fdUsage: ReadonlyMap<number, FdUsage>): void {
     this.raise(this.detector.onSnapshot(snapshot.connections, snapshot.takenAt, fdUsage));
-  }
-
-  /** A snapshot is also a sample: callers that only have snapshots use this. */
-  async onSnapshotAndCounts(snapshot: Snapshot): Promise<void> {
-    this.onSample({ host: snapshot.host, takenAt: snapshot.takenAt, counts: countStates(snapshot.connections), warnings: [] });
-    await this.onSnapshot(snapshot);
   }
 
   onHostChanged(): void {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { diffSnapshots, type SnapshotDiff } from '../core/diff';
+import { readFdUsageOf, type FdUsage } from '../core/linux/processLimits';
 import type { Collector, CountsSample, Snapshot } from '../core/model';
 import { CollectorError, countStates } from '../core/model';
 import { TimeWaitAttributor } from '../core/timeWaitOwners';
@@ -8,7 +9,11 @@ import { refreshIntervalMs } from './settings';
 export interface SnapshotEvent {
   snapshot: Snapshot;
   diff: SnapshotDiff;
+  /** Open descriptors against the soft limit of each process holding sockets (local host only). */
+  fdUsage: ReadonlyMap<number, FdUsage>;
 }
+
+const NO_FD_USAGE: ReadonlyMap<number, FdUsage> = new Map();
 
 /** An unfocused window samples this many times less often. */
 const UNFOCUSED_SLOWDOWN = 5;
@@ -55,6 +60,7 @@ export class LiveData implements vscode.Disposable {
   private hiddenTicks = 0;
   paused = false;
   lastSnapshot: Snapshot | undefined;
+  lastFdUsage: ReadonlyMap<number, FdUsage> = NO_FD_USAGE;
   lastDiff: SnapshotDiff | undefined;
   lastSample: CountsSample | undefined;
   lastError: CollectorError | undefined;
@@ -171,12 +177,16 @@ export class LiveData implements vscode.Disposable {
     const snapshot = await this.collectorValue.snapshot(signal, { processes: true });
     if (signal.aborted) return;
     this.timeWait.annotate(snapshot.connections);
+    // Read once per snapshot for everyone who shows or judges it (the tree's process groups, the alerts).
+    const fdUsage = snapshot.host.id === 'local' ? await readFdUsageOf(snapshot.connections) : NO_FD_USAGE;
+    if (signal.aborted) return;
     const diff = diffSnapshots(this.lastSnapshot?.connections, snapshot.connections);
     this.lastSnapshot = snapshot;
     this.lastDiff = diff;
+    this.lastFdUsage = fdUsage;
     const sample: CountsSample = { host: snapshot.host, takenAt: snapshot.takenAt, counts: countStates(snapshot.connections), warnings: snapshot.warnings };
     this.lastSample = sample;
-    this.snapshotEmitter.fire({ snapshot, diff });
+    this.snapshotEmitter.fire({ snapshot, diff, fdUsage });
     this.sampleEmitter.fire(sample);
   }
 

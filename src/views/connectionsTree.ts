@@ -2,15 +2,12 @@ import * as vscode from 'vscode';
 import { connectionKey } from '../core/diff';
 import { applyFilter, type ConnectionFilter } from '../core/filter';
 import { groupConnections, type ConnectionGroup, type GroupBy } from '../core/grouping';
-import { readFdUsage } from '../core/linux/processLimits';
 import type { Connection } from '../core/model';
 import { firstItems } from '../core/paging';
 import type { LiveData } from '../live/liveData';
 import { numberSetting } from '../live/settings';
 import type { ConnectionNode, GroupNode, MessageNode, TreeNode } from './nodes';
 import { connectionItem, groupItem, messageItem, moreItem } from './treeItems';
-
-const FD_GROUPS_MAX = 50;
 
 /**
  * The Connections tree: groups (by state, process, port or remote host) of the live snapshot,
@@ -104,7 +101,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     return children;
   }
 
-  private async rootNodes(): Promise<TreeNode[]> {
+  private rootNodes(): TreeNode[] {
     const error = this.live.lastError;
     const snapshot = this.live.lastSnapshot;
     const messages: MessageNode[] = [];
@@ -119,7 +116,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
       });
     }
     if (!snapshot) return messages.length ? messages : [{ kind: 'message', label: 'Reading connections…', severity: 'info' }];
-    const groups = await this.groups();
+    const groups = this.groups();
     if (groups.length === 0) {
       messages.push({
         kind: 'message',
@@ -131,7 +128,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     return [...messages, ...groups];
   }
 
-  private async groups(): Promise<GroupNode[]> {
+  private groups(): GroupNode[] {
     if (this.groupsCache) return this.groupsCache;
     const snapshot = this.live.lastSnapshot!;
     const current = applyFilter(snapshot.connections, this.filter);
@@ -142,7 +139,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     const nodes: GroupNode[] = groups.map((group) => ({ kind: 'group', group }));
     this.closedKeys = new Set(closed.map(connectionKey));
     if (closed.length > 0) this.attachClosed(nodes, closed);
-    if (this.groupBy === 'process' && snapshot.host.id === 'local') await this.addFdUsage(nodes);
+    if (this.groupBy === 'process') this.addFdUsage(nodes);
     this.groupsCache = nodes;
     return nodes;
   }
@@ -158,17 +155,13 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     }
   }
 
-  private async addFdUsage(nodes: GroupNode[]): Promise<void> {
-    await Promise.all(
-      nodes.slice(0, FD_GROUPS_MAX).map(async (node) => {
-        if (node.group.pid === undefined) return;
-        const usage = await readFdUsage(node.group.pid);
-        if (!usage?.softLimit) return;
-        const ratio = usage.open / usage.softLimit;
-        node.fdWarning = ratio >= 0.8;
-        node.fdText = `${usage.open} / ${usage.softLimit} fds${node.fdWarning ? ' — Too many open files soon' : ''}`;
-      }),
-    );
+  private addFdUsage(nodes: GroupNode[]): void {
+    for (const node of nodes) {
+      const usage = node.group.pid === undefined ? undefined : this.live.lastFdUsage.get(node.group.pid);
+      if (!usage?.softLimit) continue;
+      node.fdWarning = usage.open / usage.softLimit >= 0.8;
+      node.fdText = `${usage.open} / ${usage.softLimit} fds${node.fdWarning ? ' — Too many open files soon' : ''}`;
+    }
   }
 
   private pageSize(): number {
