@@ -9,7 +9,7 @@ import type { TreeNode } from '../../../src/views/nodes';
 export const EXTENSION_ID = 'tcp-lens.tcp-lens';
 
 export async function activateTcpLens(): Promise<TcpLensApi> {
-  const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'tcp-lens');
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
   if (!ext) throw new Error('TCP Lens is not loaded in this extension host');
   return (await ext.activate()) as TcpLensApi;
 }
