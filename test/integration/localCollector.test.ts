@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import path from 'node:path';
@@ -131,14 +133,25 @@ describe('CLI errors', () => {
 
 describe('owners that an unprivileged user cannot see', { skip: (process.getuid?.() !== 0 || process.platform !== 'linux') && 'needs root to drop to nobody' }, () => {
   let child: StatesChild;
+  // The checkout may sit where `nobody` cannot enter (a root-owned 0700 temp dir): run a copy of the bundle.
+  let bundleDir: string;
   before(async () => {
     child = await startStatesChild(['127.0.0.1']);
+    bundleDir = mkdtempSync(path.join(tmpdir(), 'tcp-lens-cli-'));
+    chmodSync(bundleDir, 0o755);
+    for (const file of ['cli.js', 'sockdiag.node']) {
+      if (existsSync(path.join(REPO_ROOT, 'dist', file))) copyFileSync(path.join(REPO_ROOT, 'dist', file), path.join(bundleDir, file));
+    }
   });
-  after(() => child?.stop());
+  after(() => {
+    child?.stop();
+    rmSync(bundleDir, { recursive: true, force: true });
+  });
 
   it('says "owner not visible" instead of pretending the socket has no process', async () => {
     // The child runs as root; `nobody` may read /proc/net/tcp but not root's /proc/PID/fd.
-    const { stdout, stderr } = await run('runuser', ['-u', 'nobody', '--', process.execPath, CLI, 'list', '--state', 'CLOSE_WAIT']);
+    const cli = path.join(bundleDir, 'cli.js');
+    const { stdout, stderr } = await run('runuser', ['-u', 'nobody', '--', process.execPath, cli, 'list', '--state', 'CLOSE_WAIT']);
     const cw = child.expected.find((e) => e.state === 'CLOSE_WAIT')!;
     const line = stdout.split('\n').find((l) => l.includes(`127.0.0.1:${cw.localPort} `));
     assert.ok(line, stdout);
