@@ -49,7 +49,18 @@ export interface Connection {
   owner: OwnerStatus;
   /** For sockets no process holds (TIME_WAIT): who most likely caused them. Never a certainty. */
   inferredOwner?: InferredOwner;
+  /** Seconds the socket has been in its current state, where known (see `ageSource`). */
+  ageSeconds?: number;
+  /**
+   * `kernel`: from tcp_info (time since the peer's last segment) or the TIME_WAIT timer.
+   * `observed`: since TCP Lens first saw the socket in this state, across refreshes.
+   */
+  ageSource?: AgeSource;
+  /** An observed age of a socket that was already in its state at the first look: "≥ 4 min". */
+  ageIsLowerBound?: boolean;
 }
+
+export type AgeSource = 'kernel' | 'observed';
 
 export interface InferredOwner {
   pid?: number;

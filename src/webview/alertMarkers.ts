@@ -12,6 +12,8 @@ export function markerOfAlert(alert: Alert): HistoryMarker {
         state: alert.state,
         label: alert.crossed === 'count' ? `${alert.state} ≥ ${alert.limit}` : `${alert.state} +${Math.round(alert.growthPerMinute)}/min`,
       };
+    case 'close-wait-stuck':
+      return { t, kind: 'leak', state: 'CLOSE_WAIT', label: `leak: ${alert.process} (${alert.pid}) ${alert.stuck} stuck` };
     case 'close-wait-growth':
       return { t, kind: 'leak', state: 'CLOSE_WAIT', label: `leak: ${alert.process} (${alert.pid})` };
     case 'fd-limit':

@@ -54,6 +54,21 @@ export interface CloseWaitGrowthAlert extends AlertBase {
   localPorts: number[];
 }
 
+/** A process holds CLOSE_WAIT sockets older than the stuck threshold: the leak verdict. */
+export interface CloseWaitStuckAlert extends AlertBase {
+  kind: 'close-wait-stuck';
+  state: 'CLOSE_WAIT';
+  pid: number;
+  process: string;
+  commandLine: string;
+  /** Sockets of the process in CLOSE_WAIT for longer than the threshold. */
+  stuck: number;
+  /** Age of its oldest CLOSE_WAIT socket, in seconds. */
+  oldestSeconds: number;
+  /** Local ports of the stuck sockets (which server leaks). */
+  localPorts: number[];
+}
+
 export interface FdLimitAlert extends AlertBase {
   kind: 'fd-limit';
   pid: number;
@@ -66,4 +81,4 @@ export interface FdLimitAlert extends AlertBase {
   state: 'CLOSE_WAIT';
 }
 
-export type Alert = ThresholdAlert | CloseWaitGrowthAlert | FdLimitAlert;
+export type Alert = ThresholdAlert | CloseWaitGrowthAlert | CloseWaitStuckAlert | FdLimitAlert;

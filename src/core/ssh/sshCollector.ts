@@ -41,6 +41,8 @@ export class SshCollector implements Collector {
   private retryAt = 0;
   private backoffMs = 0;
   private lastFailure: CollectorError | undefined;
+  /** Why the last live session ended, until a new one opens: reconnect failures are reported as that drop. */
+  private dropped: CollectorError | undefined;
   private readonly addresses = new AddressCache();
   /** Process attribution remembered for the current session only. */
   private processCache: { session: SshSession; cache: RemoteProcessCache } | undefined;
@@ -223,7 +225,7 @@ export class SshCollector implements Collector {
     try {
       session = await SshSession.open(this.target, this.options, signal);
     } catch (err) {
-      const failure = err instanceof CollectorError ? err : new CollectorError('disconnected', String(err));
+      const failure = this.asReconnectFailure(err instanceof CollectorError ? err : new CollectorError('disconnected', String(err)));
       if (failure.kind !== 'cancelled') this.noteFailure(failure);
       throw failure;
     }
@@ -244,11 +246,27 @@ export class SshCollector implements Collector {
     this.host.platform = os.toLowerCase();
     this.backoffMs = 0;
     this.lastFailure = undefined;
+    this.dropped = undefined;
     this.session = session;
     session.onClose((err) => {
-      if (err.kind !== 'cancelled') this.noteFailure(err, true);
+      if (err.kind === 'cancelled') return;
+      this.dropped = err;
+      this.noteFailure(err, true);
     });
     return session;
+  }
+
+  /**
+   * Whether the drop or the first reconnect attempt is seen first is a race (sshd going down
+   * closes the session and refuses the next dial within milliseconds): either way the user is
+   * told the same thing, "lost, reconnecting", with the dial's own cause beside it. Failures that
+   * need the user (keys, host name) keep their kind.
+   */
+  private asReconnectFailure(failure: CollectorError): CollectorError {
+    const transient = failure.kind === 'connection-refused' || failure.kind === 'timeout' || failure.kind === 'disconnected';
+    if (!this.dropped || !transient || failure === this.dropped) return failure;
+    const lost = this.dropped.message.replace(/\.$/, '');
+    return new CollectorError('disconnected', `${lost}; reconnecting: ${failure.message}`, 'TCP Lens reconnects by itself when the host is back.');
   }
 
   /** After a drop the first reconnect is immediate; failed attempts back off. */
