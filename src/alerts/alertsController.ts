@@ -86,6 +86,7 @@ export class AlertsController implements vscode.Disposable {
       thresholds: config.get('thresholds'),
       closeWaitMinRise: config.get('closeWaitMinRise'),
       fdLimitRatio: config.get('fdLimitRatio'),
+      closeWaitStuckSeconds: config.get('closeWaitStuckSeconds'),
     });
     if (problems.length > 0) void vscode.window.showWarningMessage(`TCP Lens settings: ${problems.join('; ')}. Using the defaults for those.`);
     return settings;

@@ -8,6 +8,7 @@ export interface RawAlertSettings {
   thresholds?: unknown;
   closeWaitMinRise?: unknown;
   fdLimitRatio?: unknown;
+  closeWaitStuckSeconds?: unknown;
 }
 
 function wholeNumber(value: unknown, min: number, max: number): number | undefined {
@@ -54,5 +55,11 @@ export function readAlertSettings(raw: RawAlertSettings): { settings: AlertSetti
     if (typeof v !== 'number' || !(v >= 0.1 && v <= 1)) problems.push('tcpLens.alerts.fdLimitRatio must be a number from 0.1 to 1');
     else fdLimitRatio = v;
   }
-  return { settings: { ...DEFAULT_ALERT_SETTINGS, thresholds, closeWaitMinRise, fdLimitRatio }, problems };
+  let closeWaitStuckSeconds = DEFAULT_ALERT_SETTINGS.closeWaitStuckSeconds;
+  if (raw.closeWaitStuckSeconds !== undefined) {
+    const v = wholeNumber(raw.closeWaitStuckSeconds, 1, 86_400);
+    if (v === undefined) problems.push('tcpLens.alerts.closeWaitStuckSeconds must be a whole number from 1 to 86400');
+    else closeWaitStuckSeconds = v;
+  }
+  return { settings: { ...DEFAULT_ALERT_SETTINGS, thresholds, closeWaitMinRise, fdLimitRatio, closeWaitStuckSeconds }, problems };
 }

@@ -15,6 +15,8 @@ export interface AlertSettings {
   closeWaitMinSamples: number;
   /** Share of the soft descriptor limit at which a process is warned about (0–1). */
   fdLimitRatio: number;
+  /** Seconds in CLOSE_WAIT after which a socket is stuck: the leak verdict. */
+  closeWaitStuckSeconds: number;
 }
 
 export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
@@ -25,6 +27,7 @@ export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
   closeWaitMinRise: 5,
   closeWaitMinSamples: 3,
   fdLimitRatio: 0.8,
+  closeWaitStuckSeconds: 60,
 };
 
 interface AlertBase {
