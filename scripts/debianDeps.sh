@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages TCP Lens needs that are missing: `demo` (code-server's native
-# build deps and ripgrep) or `test` (also Chromium, sshd, iproute2 and the socket tools).
+# build deps and ripgrep) or `test` (also Chromium, sshd, iproute2, the socket tools and the
+# aarch64 cross compiler for the linux-arm64 package).
 # Used by .ci/run and by `npm run demo`, so both work on a fresh machine when run as root.
 set -euo pipefail
 
 DEMO=(libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep)
-TEST=("${DEMO[@]}" chromium openssh-server openssh-client iproute2 net-tools procps lsof util-linux python3)
+TEST=("${DEMO[@]}" chromium openssh-server openssh-client iproute2 net-tools procps lsof util-linux python3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 
 case "${1:-test}" in
   demo) wanted=("${DEMO[@]}") ;;

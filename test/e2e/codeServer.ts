@@ -35,6 +35,20 @@ function seedRipgrepCache(): void {
   if (tar.status !== 0) fail('could not pack rg for the ripgrep cache');
 }
 
+/**
+ * `npm run package` for this machine's target only (the full run builds six .vsix files);
+ * returns the package's path.
+ */
+export function packageHostVsix(): string {
+  const target = `${process.platform}-${process.arch}`;
+  const r = spawnSync('npm', ['run', '--silent', 'package', '--', '--target', target], { cwd: REPO_ROOT, stdio: 'inherit', timeout: 5 * 60_000 });
+  if (r.status !== 0) fail(`npm run package -- --target ${target} failed (${r.status ?? r.signal})`);
+  const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+  const vsix = path.join(REPO_ROOT, 'out', 'vsix', `tcp-lens-${target}-${version}.vsix`);
+  if (!fs.existsSync(vsix)) fail(`npm run package did not produce ${vsix}`);
+  return vsix;
+}
+
 /** Installs code-server once into .e2e-cache (about 75 s); later runs reuse it. */
 export function ensureCodeServer(): string {
   if (fs.existsSync(CODE_SERVER_BIN)) return CODE_SERVER_BIN;

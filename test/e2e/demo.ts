@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { REPO_ROOT, SAMPLE_WORKSPACE, installVsix, startCodeServer } from './codeServer';
+import { REPO_ROOT, SAMPLE_WORKSPACE, installVsix, packageHostVsix, startCodeServer } from './codeServer';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: process.env.TCP_LENS_DEMO_PORT ?? '8080' } } });
 const port = Number(values.port);
@@ -20,12 +20,11 @@ async function main(): Promise<void> {
   if (spawnSync('bash', [path.join(REPO_ROOT, 'scripts', 'debianDeps.sh'), 'demo'], { stdio: 'inherit' }).status !== 0) {
     throw new Error('the Debian packages code-server needs are missing (see above)');
   }
-  if (spawnSync('npm', ['run', '--silent', 'package'], { cwd: REPO_ROOT, stdio: 'inherit' }).status !== 0) throw new Error('npm run package failed');
-  const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+  const vsix = packageHostVsix();
   const demoDir = path.join(REPO_ROOT, '.e2e-cache', 'demo');
   const extensionsDir = path.join(demoDir, 'extensions');
   fs.rmSync(extensionsDir, { recursive: true, force: true });
-  installVsix(path.join(REPO_ROOT, `tcp-lens-${version}.vsix`), extensionsDir);
+  installVsix(vsix, extensionsDir);
 
   // A few half-closed connections to the sample server: CLOSE_WAIT on its side, FIN_WAIT2 on ours.
   const leakyPort = port + 1;

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, openTcpLensSidebar, openWorkbench, widenSidebar } from './browser';
-import { REPO_ROOT, SAMPLE_WORKSPACE as WORKSPACE, ensureCodeServer, freePort, installVsix, startCodeServer, type RunningCodeServer } from './codeServer';
+import { REPO_ROOT, SAMPLE_WORKSPACE as WORKSPACE, ensureCodeServer, freePort, installVsix, packageHostVsix, startCodeServer, type RunningCodeServer } from './codeServer';
 import type { ScreenshotRequest } from './suite/harnessLink';
 import type { SuiteResults } from './suite/index';
 import { SUITE_OUT, bundleSuite } from './suiteBundle';
@@ -23,14 +23,6 @@ function step(text: string): void {
 function run(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { cwd: REPO_ROOT, stdio: 'inherit', timeout: 5 * 60_000 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal})`);
-}
-
-function packageVsix(): string {
-  run('npm', ['run', '--silent', 'package']);
-  const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
-  const vsix = path.join(REPO_ROOT, `tcp-lens-${version}.vsix`);
-  if (!fs.existsSync(vsix)) throw new Error(`npm run package did not produce ${vsix}`);
-  return vsix;
 }
 
 function throwaway(tag: string): string {
@@ -165,7 +157,7 @@ async function main(): Promise<number> {
   step('building the extension, the suite and the .vsix');
   run('npm', ['run', '--silent', 'build']);
   await bundleSuite();
-  const vsix = packageVsix();
+  const vsix = packageHostVsix();
   step('making sure code-server is installed');
   ensureCodeServer();
   const browser = await launchBrowser();
