@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages TCP Lens needs that are missing: `demo` (code-server's native
 # build deps and ripgrep) or `test` (also Chromium, sshd, iproute2, the socket tools and the
-# aarch64 cross compiler for the linux-arm64 package).
+# aarch64 cross compiler for the linux-arm64 package, Prometheus and node_exporter).
 # Used by .ci/run and by `npm run demo`, so both work on a fresh machine when run as root.
 set -euo pipefail
 
 DEMO=(libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep)
-TEST=("${DEMO[@]}" chromium openssh-server openssh-client iproute2 net-tools procps lsof util-linux python3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+TEST=("${DEMO[@]}" chromium openssh-server openssh-client iproute2 net-tools procps lsof util-linux python3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross prometheus prometheus-node-exporter)
 
 case "${1:-test}" in
   demo) wanted=("${DEMO[@]}") ;;

@@ -1,5 +1,6 @@
 import { CollectorError } from '../core/model';
 import { countsCommand } from './counts';
+import { fleetCommand } from './fleet';
 import { hostsCommand } from './hosts';
 import { leaksCommand } from './leaks';
 import { listCommand } from './list';
@@ -8,7 +9,7 @@ import type { CliCommand, CliIO } from './usage';
 import { UsageError } from './usage';
 
 /** Every subcommand; other modules add theirs here. */
-export const COMMANDS: readonly CliCommand[] = [countsCommand, listCommand, watchCommand, leaksCommand, hostsCommand];
+export const COMMANDS: readonly CliCommand[] = [countsCommand, listCommand, watchCommand, leaksCommand, hostsCommand, fleetCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));

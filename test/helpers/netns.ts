@@ -42,3 +42,31 @@ export function createNamespace(tag: string): TestNamespace {
     },
   };
 }
+
+export interface NamespaceLink {
+  /** This machine's end of the veth pair. */
+  hostAddress: string;
+  /** The namespace's end: where its servers listen for the host. */
+  address: string;
+}
+
+/**
+ * Joins a test namespace to this machine over a veth pair with a /30 of its own (10.214.0.0/16,
+ * picked by test pid and `index`), so a server on this machine (Prometheus) can reach one in it.
+ * The pair goes away with the namespace.
+ */
+export function linkNamespace(ns: TestNamespace, index: number): NamespaceLink {
+  const third = process.pid % 250;
+  const base = (index % 64) * 4;
+  const hostAddress = `10.214.${third}.${base + 1}`;
+  const address = `10.214.${third}.${base + 2}`;
+  const tag = `${process.pid % 10000}x${index}`;
+  const [vethHost, vethNs] = [`tph${tag}`, `tpn${tag}`];
+  execFileSync('ip', ['link', 'add', vethHost, 'type', 'veth', 'peer', 'name', vethNs]);
+  execFileSync('ip', ['link', 'set', vethNs, 'netns', ns.name]);
+  execFileSync('ip', ['addr', 'add', `${hostAddress}/30`, 'dev', vethHost]);
+  execFileSync('ip', ['link', 'set', vethHost, 'up']);
+  execFileSync('ip', [...ns.exec.slice(1), 'ip', 'addr', 'add', `${address}/30`, 'dev', vethNs]);
+  execFileSync('ip', [...ns.exec.slice(1), 'ip', 'link', 'set', vethNs, 'up']);
+  return { hostAddress, address };
+}

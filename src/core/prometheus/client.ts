@@ -73,6 +73,12 @@ export class PrometheusClient {
     return vectorOf(data);
   }
 
+  /** An instant query of a range selector (`up{…}[1h]`): the raw samples with their own timestamps. */
+  async querySamples(promql: string, signal?: AbortSignal): Promise<RangeSeries[]> {
+    const data = await this.call('query', { query: promql }, signal);
+    return matrixOf(data);
+  }
+
   async queryRange(promql: string, startSec: number, endSec: number, stepSec: number, signal?: AbortSignal): Promise<RangeSeries[]> {
     const data = await this.call('query_range', { query: promql, start: String(startSec), end: String(endSec), step: String(stepSec) }, signal);
     return matrixOf(data);

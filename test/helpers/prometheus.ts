@@ -1,0 +1,120 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const PROMETHEUS = '/usr/bin/prometheus';
+export const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
+
+export function hasPrometheus(): boolean {
+  return existsSync(PROMETHEUS) && existsSync(NODE_EXPORTER);
+}
+
+export interface ScrapeJob {
+  job: string;
+  targets: string[];
+}
+
+export interface RunningPrometheus {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as net.AddressInfo).port;
+  s.close();
+  await once(s, 'close');
+  return port;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Waits until `url` answers 200 (bounded). */
+async function waitReady(url: string, timeoutMs: number, log: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${url} not ready within ${timeoutMs} ms: ${log().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Debian's Prometheus on a loopback port with a throwaway config and data directory, scraping
+ * `jobs` every `intervalSec`. stop() ends it and deletes the directory.
+ */
+export async function startPrometheus(jobs: ScrapeJob[], intervalSec = 1, extraArgs: string[] = []): Promise<RunningPrometheus & { dir: string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tcplens-prom-'));
+  const config = [
+    'global:',
+    `  scrape_interval: ${intervalSec}s`,
+    `  scrape_timeout: ${intervalSec}s`,
+    'scrape_configs:',
+    ...jobs.flatMap((j) => [`  - job_name: ${j.job}`, '    static_configs:', `      - targets: [${j.targets.map((t) => `'${t}'`).join(', ')}]`]),
+    '',
+  ].join('\n');
+  writeFileSync(path.join(dir, 'prometheus.yml'), config);
+  const port = await freePort();
+  const child = spawn(
+    PROMETHEUS,
+    [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, ...extraArgs],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  child.stderr!.on('data', (d) => (log = (log + d).slice(-20_000)));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitReady(`${url}/-/ready`, 30_000, () => log);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, dir, stop };
+}
+
+/** node_exporter with only the tcpstat collector, under `prefix` (e.g. `ip netns exec NS`). */
+export async function startNodeExporter(prefix: string[], listen: string): Promise<{ stop(): Promise<void> }> {
+  const argv = [...prefix, NODE_EXPORTER, '--collector.disable-defaults', '--collector.tcpstat', `--web.listen-address=${listen}`];
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (d) => (log = (log + d).slice(-20_000)));
+  await waitReady(`http://${listen}/metrics`, 15_000, () => log).catch(async (err: unknown) => {
+    await stopChild(child);
+    throw err;
+  });
+  return { stop: () => stopChild(child) };
+}
+
+/** `ss -Htan` inside a namespace, counted per state in the kernel's spelling. */
+export function ssCounts(prefix: string[]): Record<string, number> {
+  const names: Record<string, string> = {
+    ESTAB: 'ESTABLISHED', 'SYN-SENT': 'SYN_SENT', 'SYN-RECV': 'SYN_RECV', 'FIN-WAIT-1': 'FIN_WAIT1', 'FIN-WAIT-2': 'FIN_WAIT2',
+    'TIME-WAIT': 'TIME_WAIT', UNCONN: 'CLOSE', 'CLOSE-WAIT': 'CLOSE_WAIT', 'LAST-ACK': 'LAST_ACK', LISTEN: 'LISTEN', CLOSING: 'CLOSING',
+  };
+  const out: Record<string, number> = {};
+  const text = execFileSync(prefix[0], [...prefix.slice(1), 'ss', '-Htan'], { encoding: 'utf8' });
+  for (const line of text.split('\n')) {
+    const state = names[line.split(/\s+/)[0]];
+    if (state) out[state] = (out[state] ?? 0) + 1;
+  }
+  return out;
+}
