@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LeakAnalyzer, languageOfPath } from '../core/leaks/analyzer';
-import { readSourceFile } from '../core/leaks/sourceFile';
+import { fileKind, readSourceFile } from '../core/leaks/sourceFile';
 import type { LeakReport } from '../core/leaks/types';
 import type { CliCommand, CliIO } from './usage';
 import { parseOptions, UsageError } from './usage';
@@ -13,10 +13,18 @@ export type CliFinding = LeakReport;
 
 /** Source files under the given paths, in a stable order; a path given explicitly is analysed even if its extension is unknown to the walk. */
 async function* sourceFiles(roots: readonly string[], signal: AbortSignal): AsyncGenerator<string> {
+  const directories = new Set<string>();
+  // Every path is checked before any is read: a bad one is a usage error (exit 2), reported at once.
   for (const root of roots) {
     const info = await stat(root).catch(() => undefined);
     if (!info) throw new UsageError(`no such file or directory: ${root}`);
-    if (!info.isDirectory()) {
+    const kind = fileKind(info);
+    if (kind === 'directory') directories.add(root);
+    // A FIFO, socket or device is never opened: reading a FIFO would wait for a writer for ever.
+    else if (kind !== 'file') throw new UsageError(`not a regular file or directory: ${root} is ${kind}`);
+  }
+  for (const root of roots) {
+    if (!directories.has(root)) {
       yield root;
       continue;
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,8 +10,12 @@ import { acquiredAt, LSP_FIXTURES as FIXTURES } from './leakFixtures';
 const CLI = path.join(REPO_ROOT, 'dist/cli.js');
 
 function leaks(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, 'leaks', ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return leaksWithin(60_000, ...args);
+}
+
+function leaksWithin(timeout: number, ...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, 'leaks', ...args], { encoding: 'utf8', timeout });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('tcp-lens leaks (dist/cli.js)', () => {
@@ -66,6 +70,30 @@ describe('tcp-lens leaks (dist/cli.js)', () => {
       const r = leaks(...args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}`);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+  });
+
+  it('refuses a FIFO named on the command line at once instead of waiting for a writer, and skips one found in a folder', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tcp-lens-cli-fifo-'));
+    try {
+      const fifo = path.join(dir, 'pipe.py');
+      const made = spawnSync('mkfifo', [fifo]);
+      assert.equal(made.status, 0, String(made.stderr));
+      cpSync(path.join(FIXTURES, 'py/banner_client.py'), path.join(dir, 'client.py'));
+      const named = leaksWithin(15_000, fifo, '--json');
+      assert.equal(named.signal, null, 'the CLI hung on the FIFO and was killed');
+      assert.equal(named.code, 2, named.stderr);
+      assert.equal(named.stderr.trim().split('\n').length, 1, named.stderr);
+      assert.match(named.stderr, /pipe\.py.*FIFO/);
+      // A symlink to it is the same FIFO.
+      symlinkSync(fifo, path.join(dir, 'link.py'));
+      assert.equal(leaksWithin(15_000, path.join(dir, 'link.py')).code, 2);
+      // In a walked folder it is not source: the regular file beside it is still analysed.
+      const walked = leaksWithin(15_000, dir, '--json');
+      assert.equal(walked.code, 1, walked.stderr);
+      assert.deepEqual((JSON.parse(walked.stdout) as { file: string }[]).map((f) => path.basename(f.file)), ['client.py']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

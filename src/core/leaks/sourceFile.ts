@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { MAX_ANALYZED_BYTES } from './analyzer';
 
 export type SourceRead = { text: string; notes: string[] } | { skipped: string };
@@ -15,7 +16,11 @@ const latin1 = new TextDecoder('latin1');
 export async function readSourceFile(file: string): Promise<SourceRead> {
   let handle;
   try {
-    handle = await open(file, 'r');
+    // The type is checked before opening: opening a FIFO for reading waits for a writer for ever.
+    const kind = fileKind(await stat(file));
+    if (kind !== 'file') return { skipped: `not a regular file (${kind})` };
+    // Non-blocking, and checked again on the handle: the path may have been swapped meanwhile.
+    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     const { size, isFile } = await handle.stat().then((s) => ({ size: s.size, isFile: s.isFile() }));
     if (!isFile) return { skipped: 'not a regular file' };
     if (size > MAX_ANALYZED_BYTES) return { skipped: `larger than ${MAX_ANALYZED_BYTES / 1024 / 1024} MB` };
@@ -31,4 +36,15 @@ export async function readSourceFile(file: string): Promise<SourceRead> {
   } finally {
     await handle?.close();
   }
+}
+
+/** What a path is, in the words an error message uses. */
+export function fileKind(info: { isFile(): boolean; isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+  if (info.isFile()) return 'file';
+  if (info.isDirectory()) return 'directory';
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  return 'not a file';
 }
