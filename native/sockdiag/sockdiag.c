@@ -3,12 +3,20 @@
  * binary loads in Node and in VS Code's Electron extension host alike.
  *
  * JS drives the dump in batches so the event loop gets a turn between them:
- *   open(family)       -> handle (family 4 or 6); sends one inet_diag_req_v2 dump request
+ *   open(family, states, info) -> handle (family 4 or 6); sends one inet_diag_req_v2 dump request
+ *                      for the states in the bit mask (1 << kernel state number), with tcp_info
+ *                      (INET_DIAG_INFO) when `info` is true
  *   read(handle, max)  -> ArrayBuffer of up to `max` fixed records, or null when the dump ended
  *   close(handle)      -> closes the socket (also done by the finalizer)
  * Record layout (RECORD_SIZE bytes, little fields in host order, addresses as raw bytes):
  *   0 u8 state, 1 u8 family (4|6), 2 u16 local port, 4 u16 remote port, 6 u16 pad,
- *   8 u32 rqueue, 12 u32 wqueue, 16 u32 uid, 20 u32 inode, 24 src[16], 40 dst[16]
+ *   8 u32 rqueue, 12 u32 wqueue, 16 u32 uid, 20 u32 inode, 24 src[16], 40 dst[16],
+ *   56 u32 tcpi_last_ack_recv in ms (NO_INFO when the socket carried no tcp_info),
+ *   60 u32 idiag_expires in ms (the pending timer; for TIME_WAIT what remains of its 60 s),
+ *   64 u32 idiag_cookie[0], 68 u32 idiag_cookie[1] (the kernel's id of the socket)
+ * tcp_info costs the kernel a socket lock and ~250 bytes per socket, so JS asks for it only for
+ * the states whose age it gives (a second dump with a kernel-side state filter) and joins the
+ * two by cookie.
  * Errors are thrown as JS errors carrying the errno text.
  */
 #define NAPI_VERSION 8
@@ -17,8 +25,12 @@
 #include <errno.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/tcp.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +38,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define RECORD_SIZE 56
+#define RECORD_SIZE 72
+#define NO_INFO 0xffffffffu
 #define RECV_BUFFER (64 * 1024)
 
 typedef struct {
@@ -64,7 +77,7 @@ static void finalize_dump(napi_env env, void *data, void *hint) {
   free(d);
 }
 
-static int send_request(int fd, int family) {
+static int send_request(int fd, int family, uint32_t states, int info) {
   struct {
     struct nlmsghdr nlh;
     struct inet_diag_req_v2 req;
@@ -76,8 +89,9 @@ static int send_request(int fd, int family) {
   msg.nlh.nlmsg_seq = 1;
   msg.req.sdiag_family = (uint8_t)family;
   msg.req.sdiag_protocol = IPPROTO_TCP;
-  msg.req.idiag_states = 0xffffffffu; /* every state, NEW_SYN_RECV included */
-  msg.req.idiag_ext = 0;              /* no INET_DIAG_INFO: queues come in the base message */
+  msg.req.idiag_states = states; /* a bit per kernel state; NEW_SYN_RECV is bit 12 */
+  /* Queues come in the base message; tcp_info only when asked (it is what `ss -i` costs). */
+  msg.req.idiag_ext = info ? (uint8_t)(1u << (INET_DIAG_INFO - 1)) : 0;
   struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
   struct iovec iov = {&msg, sizeof msg};
   struct msghdr mh = {.msg_name = &kernel, .msg_namelen = sizeof kernel, .msg_iov = &iov, .msg_iovlen = 1};
@@ -85,17 +99,20 @@ static int send_request(int fd, int family) {
 }
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 3;
+  napi_value argv[3];
   int32_t version = 0;
+  uint32_t states = 0;
+  bool with_info = false;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &version) != napi_ok || (version != 4 && version != 6)) {
-    napi_throw_type_error(env, NULL, "open(family): family must be 4 or 6");
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &version) != napi_ok || (version != 4 && version != 6) ||
+      napi_get_value_uint32(env, argv[1], &states) != napi_ok || napi_get_value_bool(env, argv[2], &with_info) != napi_ok) {
+    napi_throw_type_error(env, NULL, "open(family, states, info): family 4 or 6, a state bit mask, a boolean");
     return NULL;
   }
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) return throw_errno(env, "socket(NETLINK_SOCK_DIAG)", errno);
-  if (send_request(fd, version == 4 ? AF_INET : AF_INET6) < 0) {
+  if (send_request(fd, version == 4 ? AF_INET : AF_INET6, states, with_info) < 0) {
     int err = errno;
     close(fd);
     return throw_errno(env, "sendmsg(inet_diag_req_v2)", err);
@@ -131,7 +148,22 @@ static dump_t *get_dump(napi_env env, napi_value value) {
   return data;
 }
 
-static void put_record(uint8_t *out, const struct inet_diag_msg *m) {
+/* tcpi_last_ack_recv from the INET_DIAG_INFO attribute after the message, or NO_INFO. */
+static uint32_t last_ack_recv(const struct nlmsghdr *h) {
+  const struct inet_diag_msg *m = NLMSG_DATA(h);
+  int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof *m);
+  const size_t need = offsetof(struct tcp_info, tcpi_last_ack_recv) + sizeof(uint32_t);
+  for (const struct rtattr *a = (const struct rtattr *)(m + 1); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+    if (a->rta_type != INET_DIAG_INFO || RTA_PAYLOAD(a) < need) continue;
+    uint32_t v;
+    memcpy(&v, (const char *)RTA_DATA(a) + offsetof(struct tcp_info, tcpi_last_ack_recv), sizeof v);
+    return v;
+  }
+  return NO_INFO;
+}
+
+static void put_record(uint8_t *out, const struct nlmsghdr *h) {
+  const struct inet_diag_msg *m = NLMSG_DATA(h);
   uint16_t sport = ntohs(m->id.idiag_sport), dport = ntohs(m->id.idiag_dport);
   uint32_t fields[4] = {m->idiag_rqueue, m->idiag_wqueue, m->idiag_uid, m->idiag_inode};
   out[0] = m->idiag_state;
@@ -143,6 +175,8 @@ static void put_record(uint8_t *out, const struct inet_diag_msg *m) {
   /* idiag_src/dst are __be32[4]: the bytes are already in network order. */
   memcpy(out + 24, m->id.idiag_src, 16);
   memcpy(out + 40, m->id.idiag_dst, 16);
+  uint32_t more[4] = {last_ack_recv(h), m->idiag_expires, m->id.idiag_cookie[0], m->id.idiag_cookie[1]};
+  memcpy(out + 56, more, 16);
 }
 
 /* Returns 1 when the dump is finished, 0 when more may come, -1 with errno on failure. */
@@ -217,7 +251,7 @@ static napi_value js_read(napi_env env, napi_callback_info info) {
       return throw_errno(env, "sock_diag dump", err ? err : EPROTO);
     }
     if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) continue;
-    put_record(out + count * RECORD_SIZE, NLMSG_DATA(h));
+    put_record(out + count * RECORD_SIZE, h);
     count++;
   }
   if (count == 0 && d->done) {

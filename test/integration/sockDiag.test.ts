@@ -137,7 +137,7 @@ describe('sock_diag fallback to /proc', { skip: process.platform !== 'linux' && 
     // Fake: a netlink error after the first batch cannot be provoked on purpose in a test.
     const failing: SockDiagAddon = {
       recordSize: real.recordSize,
-      open: (family) => real.open(family),
+      open: (family, states, info) => real.open(family, states, info),
       read: (handle, max) => {
         if (++reads > 1) throw Object.assign(new Error('recv(sock_diag): No buffer space available'), { code: 'ESOCKDIAG' });
         return real.read(handle, Math.min(max, 2));

@@ -10,8 +10,8 @@ const HEADER4 = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->w
 const HEADER6 =
   '  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
 
-function line4(sl: number, local: string, remote: string, st: string, inode = 1234, uid = 1000, queues = '00000000:00000000'): string {
-  return `${String(sl).padStart(4)}: ${local} ${remote} ${st} ${queues} 00:00000000 00000000 ${String(uid).padStart(5)}        0 ${inode} 1 0000000000000000 100 0 0 10 0\n`;
+function line4(sl: number, local: string, remote: string, st: string, inode = 1234, uid = 1000, queues = '00000000:00000000', timer = '00:00000000'): string {
+  return `${String(sl).padStart(4)}: ${local} ${remote} ${st} ${queues} ${timer} 00000000 ${String(uid).padStart(5)}        0 ${inode} 1 0000000000000000 100 0 0 10 0\n`;
 }
 
 function parse(text: string, opts: ParseOptions = { family: 'IPv4', littleEndian: true }) {
@@ -41,6 +41,7 @@ describe('/proc/net/tcp parser', () => {
       {
         family: 'IPv4', localAddress: '127.0.0.1', localPort: 8080, remoteAddress: '192.168.1.10', remotePort: 443,
         state: 'ESTABLISHED', sendQueue: 0x1a, receiveQueue: 0xb0c, uid: 33, inode: 42, owner: 'unresolved',
+        ageSeconds: undefined, ageSource: undefined, ageIsLowerBound: false,
       },
     );
   });
@@ -48,6 +49,28 @@ describe('/proc/net/tcp parser', () => {
   it('reads big-endian machines\' text when told so', () => {
     const { out } = parse(HEADER4 + line4(0, '7F000001:0050', '00000000:0000', '0A'), { family: 'IPv4', littleEndian: false });
     assert.equal(out[0].localAddress, '127.0.0.1');
+  });
+
+  it('dates TIME_WAIT rows from what remains of their 60 s timer (tm->when in 1/100 s); other states get no kernel age', () => {
+    // A TIME_WAIT row as get_timewait4_sock prints it: timer 3, 4,250 (0x109A) ticks left = 42.5 s.
+    const { out, warnings } = parse(
+      HEADER4 +
+        line4(0, '0100007F:1F90', '0100007F:C350', '06', 0, 0, '00000000:00000000', '03:0000109A') +
+        line4(1, '0100007F:1F90', '0100007F:C351', '08', 77, 0, '00000000:00000000', '00:00000000') +
+        line4(2, '0100007F:1F90', '0100007F:C352', '06', 0, 0, '00000000:00000000', '03:00000000'),
+    );
+    assert.equal(warnings.skipped, 0);
+    assert.equal(out[0].ageSeconds, 17.5);
+    assert.equal(out[0].ageSource, 'kernel');
+    assert.equal(out[1].ageSeconds, undefined, 'CLOSE_WAIT: /proc text has no age for it');
+    assert.equal(out[1].ageSource, undefined);
+    assert.equal(out[2].ageSeconds, 60, 'an expired timer: the full 60 s');
+  });
+
+  it('skips a line whose timer field is not tr:when', () => {
+    const { out, warnings } = parse(HEADER4 + line4(0, '0100007F:1F90', '0100007F:C350', '06', 0, 0, '00000000:00000000', '03-0000ZZ'));
+    assert.equal(out.length, 0);
+    assert.equal(warnings.skipped, 1);
   });
 
   it('marks inode 0 (TIME_WAIT) as owned by the kernel', () => {

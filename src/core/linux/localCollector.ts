@@ -1,6 +1,7 @@
 import { hostname, endianness } from 'node:os';
 import type { AddressFamily, Collector, Connection, CountsSample, HostInfo, Snapshot, SnapshotOptions, StateCounts } from '../model';
 import { CollectorError, emptyCounts } from '../model';
+import { ObservedAges } from '../observedAges';
 import { AddressCache, countConnections, parseConnections, ParseWarnings } from './procNetTcp';
 import { streamProcFile } from './procReader';
 import { ProcessResolver } from './processes';
@@ -24,7 +25,8 @@ export interface LocalCollectorOptions {
 
 /**
  * Reads the local machine's TCP table over netlink sock_diag when the addon is built, else from
- * /proc, without starting a process per refresh.
+ * /proc, without starting a process per refresh. Every socket of a snapshot has an age: the
+ * kernel's where it gives one, else observed across this collector's snapshots.
  */
 export class LocalCollector implements Collector {
   readonly host: HostInfo;
@@ -32,6 +34,8 @@ export class LocalCollector implements Collector {
   private readonly resolver: ProcessResolver;
   private readonly addresses = new AddressCache();
   private readonly littleEndian = endianness() === 'LE';
+  /** Ages of the sockets the kernel does not date, across this collector's snapshots. */
+  private readonly ages = new ObservedAges();
   private sockDiag: SockDiagAddon | undefined | 'not loaded yet';
   /** Why sock_diag was given up, told once in the next sample's warnings. */
   private sockDiagProblem: string | undefined;
@@ -68,8 +72,10 @@ export class LocalCollector implements Collector {
       connections.length = 0;
       await this.parseProcTables(connections, warnings, signal);
     }
+    const takenAt = new Date();
+    this.ages.annotate(connections, takenAt);
     if (options.processes) warnings.push(...(await this.resolver.attribute(connections, signal)));
-    return { host: this.host, takenAt: new Date(), connections, warnings };
+    return { host: this.host, takenAt, connections, warnings };
   }
 
   private async countProcTables(counts: StateCounts, warnings: string[], signal?: AbortSignal): Promise<void> {

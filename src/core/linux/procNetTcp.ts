@@ -17,6 +17,11 @@ const TAB = 0x09;
 const NEWLINE = 0x0a;
 const COLON = 0x3a;
 const MAX_WARNINGS = 5;
+const TIME_WAIT_CODE = 0x06;
+/** tm->when is printed in clock_t ticks: USER_HZ, 100 on every Linux port TCP Lens runs on. */
+const USER_HZ = 100;
+/** TCP_TIMEWAIT_LEN in ticks: the TIME_WAIT timer starts at 60 s, so what remains gives the age. */
+const TIME_WAIT_TICKS = 60 * USER_HZ;
 
 const HEX = new Int8Array(256).fill(-1);
 for (let i = 0; i < 10; i++) HEX[0x30 + i] = i;
@@ -213,7 +218,11 @@ function parseLine(
   const receiveQueue = cur.hex();
   if (receiveQueue < 0) return fail('bad queue field');
   cur.skipSpaces();
-  if (!cur.skipToken()) return fail('missing timer field'); // tr:tm->when
+  // tr:tm->when; for TIME_WAIT rows (tr 3) `when` is what remains of the 60 s timer.
+  const timer = cur.hex(COLON);
+  if (timer < 0 || !cur.expect(COLON)) return fail('missing timer field');
+  const when = cur.hex();
+  if (when < 0) return fail('bad timer field');
   cur.skipSpaces();
   if (!cur.skipToken()) return fail('missing retransmit field');
   cur.skipSpaces();
@@ -224,6 +233,7 @@ function parseLine(
   cur.skipSpaces();
   const inode = cur.decimal();
   if (inode < 0) return fail('bad inode');
+  const timeWait = code === TIME_WAIT_CODE;
   return {
     family: opts.family,
     localAddress,
@@ -236,6 +246,10 @@ function parseLine(
     uid,
     inode,
     owner: inode === 0 ? 'kernel' : 'unresolved',
+    // Always the same properties, so every row has one shape for V8.
+    ageSeconds: timeWait ? (TIME_WAIT_TICKS - Math.min(when, TIME_WAIT_TICKS)) / USER_HZ : undefined,
+    ageSource: timeWait ? 'kernel' : undefined,
+    ageIsLowerBound: false,
   };
 }
 

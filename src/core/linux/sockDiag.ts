@@ -17,17 +17,35 @@ export type SockDiagHandle = object;
 /** What dist/sockdiag.node exports (see native/sockdiag/sockdiag.c for the record layout). */
 export interface SockDiagAddon {
   readonly recordSize: number;
-  open(family: 4 | 6): SockDiagHandle;
+  /** One dump of the states in `states` (bit 1 << kernel state number), with tcp_info when `info`. */
+  open(family: 4 | 6, states: number, info: boolean): SockDiagHandle;
   /** Up to `maxRecords` records, or null when the dump has ended. */
   read(handle: SockDiagHandle, maxRecords: number): ArrayBuffer | null;
   close(handle: SockDiagHandle): void;
 }
 
-const RECORD_SIZE = 56;
+const RECORD_SIZE = 72;
+const WORDS = RECORD_SIZE / 4;
+const HALVES = RECORD_SIZE / 2;
 const BATCH = 2048;
 /** Kernel state numbers (include/net/tcp_states.h) are the /proc `st` codes. */
 const LISTEN_CODE = 0x0a;
 const SYN_RECV_CODE = 0x03;
+const TIME_WAIT_CODE = 0x06;
+/** The record's tcpi_last_ack_recv when the socket carried no tcp_info. */
+const NO_INFO = 0xffffffff;
+/** TCP_TIMEWAIT_LEN: a TIME_WAIT socket's timer starts at 60 s. */
+export const TIME_WAIT_MS = 60_000;
+/**
+ * States whose age tcp_info gives: the time since the peer's last segment (`lastack` in
+ * `ss -ti`). In CLOSE_WAIT that is its FIN; in FIN_WAIT2 the ACK of ours (or data it sent
+ * since, which makes the age a little short); in CLOSING its FIN crossing ours. FIN_WAIT1 and
+ * LAST_ACK wait for an ACK that has not come: tcp_info dates neither, so those are observed.
+ */
+const INFO_STATES = (1 << 0x08) | (1 << 0x05) | (1 << 0x0b);
+const ALL_STATES = 0xffffffff;
+/** idiag_cookie as one number: a 64-bit counter far below 2^53. */
+const cookieOf = (words: Uint32Array, w: number) => words[w + 17] * 0x1_0000_0000 + words[w + 16];
 
 /** The addon's default place: beside the bundle (dist/), where `npm run build` puts it. */
 export const DEFAULT_SOCKDIAG_PATH = path.join(__dirname, 'sockdiag.node');
@@ -62,10 +80,17 @@ type BatchVisitor = (bytes: Uint8Array, words: Uint32Array, halves: Uint16Array,
  * work has taken long enough. Missing IPv6 support (ENOENT/EAFNOSUPPORT) is an empty table, as
  * a missing /proc/net/tcp6 is.
  */
-async function dumpFamily(addon: SockDiagAddon, family: 4 | 6, visit: BatchVisitor, signal?: AbortSignal): Promise<void> {
+async function dumpFamily(
+  addon: SockDiagAddon,
+  family: 4 | 6,
+  visit: BatchVisitor,
+  signal?: AbortSignal,
+  states = ALL_STATES,
+  info = false,
+): Promise<void> {
   let handle: SockDiagHandle;
   try {
-    handle = addon.open(family);
+    handle = addon.open(family, states >>> 0, info);
   } catch (err) {
     if (family === 6 && isNoFamily(err)) return;
     throw err;
@@ -114,7 +139,11 @@ function address(bytes: Uint8Array, at: number, family: AddressFamily, cache: Ad
 }
 
 /**
- * Appends every TCP socket (IPv4, then IPv6) to `out` as the /proc parser would have built it.
+ * Appends every TCP socket (IPv4, then IPv6) to `out` as the /proc parser would have built it,
+ * with the kernel's age where it has one: TIME_WAIT from its timer, CLOSE_WAIT, FIN_WAIT2 and
+ * CLOSING from tcp_info. tcp_info comes from a first dump filtered in the kernel to those states
+ * (so the other sockets cost what they did without ages), joined by socket cookie to the rows of
+ * the one full dump: a socket that changed state in between simply has no kernel age.
  * Throws the addon's error (with `code`) when the dump fails; `out` may then hold a part.
  */
 export async function readSockDiagConnections(
@@ -125,38 +154,57 @@ export async function readSockDiagConnections(
 ): Promise<void> {
   const first = out.length;
   let halfOpen = false;
+  const lastAckByCookie = new Map<number, number>();
   for (const family of [4, 6] as const) {
-    const familyName: AddressFamily = family === 4 ? 'IPv4' : 'IPv6';
     await dumpFamily(
       addon,
       family,
-      (bytes, words, halves, count) => {
+      (_bytes, words, _halves, count) => {
         for (let r = 0; r < count; r++) {
-          const at = r * RECORD_SIZE;
-          const code = bytes[at];
-          const state = stateOf(code);
-          if (state === undefined) continue;
-          const w = r * (RECORD_SIZE / 4);
-          const inode = words[w + 5];
-          if (code === SYN_RECV_CODE) halfOpen = true;
-          out.push({
-            family: familyName,
-            localAddress: address(bytes, at + 24, familyName, cache),
-            localPort: halves[r * (RECORD_SIZE / 2) + 1],
-            remoteAddress: address(bytes, at + 40, familyName, cache),
-            remotePort: halves[r * (RECORD_SIZE / 2) + 2],
-            state,
-            // For listeners sock_diag puts the backlog limit in wqueue; /proc prints 0 there.
-            sendQueue: code === LISTEN_CODE ? 0 : words[w + 3],
-            receiveQueue: words[w + 2],
-            uid: words[w + 4],
-            inode,
-            owner: inode === 0 ? 'kernel' : 'unresolved',
-          });
+          const w = r * WORDS;
+          if (words[w + 14] !== NO_INFO) lastAckByCookie.set(cookieOf(words, w), words[w + 14]);
         }
       },
       signal,
+      INFO_STATES,
+      true,
     );
+  }
+  for (const family of [4, 6] as const) {
+    const familyName: AddressFamily = family === 4 ? 'IPv4' : 'IPv6';
+    const visit: BatchVisitor = (bytes, words, halves, count) => {
+      for (let r = 0; r < count; r++) {
+        const at = r * RECORD_SIZE;
+        const code = bytes[at];
+        const state = stateOf(code);
+        if (state === undefined) continue;
+        const w = r * WORDS;
+        const inode = words[w + 5];
+        if (code === SYN_RECV_CODE) halfOpen = true;
+        let ageMs = -1;
+        if (code === TIME_WAIT_CODE) ageMs = TIME_WAIT_MS - Math.min(words[w + 15], TIME_WAIT_MS);
+        else if (INFO_STATES & (1 << code)) ageMs = lastAckByCookie.get(cookieOf(words, w)) ?? -1;
+        out.push({
+          family: familyName,
+          localAddress: address(bytes, at + 24, familyName, cache),
+          localPort: halves[r * HALVES + 1],
+          remoteAddress: address(bytes, at + 40, familyName, cache),
+          remotePort: halves[r * HALVES + 2],
+          state,
+          // For listeners sock_diag puts the backlog limit in wqueue; /proc prints 0 there.
+          sendQueue: code === LISTEN_CODE ? 0 : words[w + 3],
+          receiveQueue: words[w + 2],
+          uid: words[w + 4],
+          inode,
+          owner: inode === 0 ? 'kernel' : 'unresolved',
+          // Always the same properties, so every row has one shape for V8.
+          ageSeconds: ageMs < 0 ? undefined : ageMs / 1000,
+          ageSource: ageMs < 0 ? undefined : 'kernel',
+          ageIsLowerBound: false,
+        });
+      }
+    };
+    await dumpFamily(addon, family, visit, signal);
   }
   if (halfOpen) uidsOfListeners(out, first);
 }

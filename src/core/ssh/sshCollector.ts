@@ -1,6 +1,7 @@
 import type { Collector, Connection, CountsSample, HostInfo, Snapshot, SnapshotOptions } from '../model';
 import { CollectorError, countStates } from '../model';
 import { AddressCache } from '../linux/procNetTcp';
+import { ObservedAges } from '../observedAges';
 import { parseBsdNetstat, type NetstatParse } from '../platforms/bsdNetstat';
 import { parseWindowsNetstat } from '../platforms/windowsNetstat';
 import type { SshTarget } from './hostString';
@@ -44,6 +45,8 @@ export class SshCollector implements Collector {
   /** Why the last live session ended, until a new one opens: reconnect failures are reported as that drop. */
   private dropped: CollectorError | undefined;
   private readonly addresses = new AddressCache();
+  /** Ages across this host's snapshots (TIME_WAIT on Linux hosts carries the kernel's). */
+  private readonly ages = new ObservedAges();
   /** Process attribution remembered for the current session only. */
   private processCache: { session: SshSession; cache: RemoteProcessCache } | undefined;
   private disposed = false;
@@ -80,6 +83,12 @@ export class SshCollector implements Collector {
   }
 
   async snapshot(signal?: AbortSignal, options: SnapshotOptions = {}): Promise<Snapshot> {
+    const snapshot = await this.readSnapshot(signal, options);
+    this.ages.annotate(snapshot.connections, snapshot.takenAt);
+    return snapshot;
+  }
+
+  private async readSnapshot(signal: AbortSignal | undefined, options: SnapshotOptions): Promise<Snapshot> {
     const windows = await this.transport(signal);
     if (windows instanceof WindowsExec) {
       const { connections, warnings } = await this.windowsNetstat(windows, signal);
