@@ -1,5 +1,8 @@
 import path from 'node:path';
+import { formatDuration } from './ageText';
+import { displayText } from './displayText';
 import type { Connection } from './model';
+import { isStuckCloseWait } from './stuck';
 
 /** The part of an analyzer finding the live link needs (same shape as `tcp-lens leaks --json`). */
 export interface FindingRef {
@@ -16,14 +19,18 @@ export interface LeakingProcess {
   commandLine: string;
   cwd?: string;
   closeWait: number;
+  /** How many of them are stuck (see {@link isStuckCloseWait}); absent when no socket's age is known. */
+  stuck?: number;
+  /** Age of its oldest CLOSE_WAIT socket, in seconds, when known. */
+  oldestSeconds?: number;
   /** Local ports of its CLOSE_WAIT sockets. */
   ports: number[];
   /** Set when a VS Code debug session (the extension host's descendants) started it. */
   launchedByEditor?: boolean;
 }
 
-/** Groups CLOSE_WAIT sockets by owning process. */
-export function leakingProcesses(connections: readonly Connection[]): Map<number, LeakingProcess> {
+/** Groups CLOSE_WAIT sockets by owning process, counting the stuck ones when ages are known. */
+export function leakingProcesses(connections: readonly Connection[], stuckAfterSeconds = 60): Map<number, LeakingProcess> {
   const byPid = new Map<number, LeakingProcess>();
   for (const c of connections) {
     if (c.state !== 'CLOSE_WAIT' || c.pid === undefined) continue;
@@ -33,6 +40,10 @@ export function leakingProcesses(connections: readonly Connection[]): Map<number
       byPid.set(c.pid, p);
     }
     p.closeWait++;
+    if (c.ageSeconds !== undefined) {
+      p.stuck = (p.stuck ?? 0) + (isStuckCloseWait(c, stuckAfterSeconds) ? 1 : 0);
+      p.oldestSeconds = Math.max(p.oldestSeconds ?? 0, c.ageSeconds);
+    }
     if (!p.ports.includes(c.localPort)) p.ports.push(c.localPort);
   }
   for (const p of byPid.values()) p.ports.sort((a, b) => a - b);
@@ -101,9 +112,42 @@ export function rankLeakSites<F extends FindingRef>(
   return ranked.sort((a, b) => b.score - a.score || a.finding.file.localeCompare(b.finding.file) || a.finding.line - b.finding.line);
 }
 
-/** The code lens title with live context, e.g. "… — 37 live CLOSE_WAIT sockets in `node server.js` (pid 4242) on :8080". */
-export function liveLensTitle(base: string, p: LeakingProcess): string {
-  const cmd = p.commandLine.length > 60 ? `${p.commandLine.slice(0, 57)}…` : p.commandLine || p.process;
-  const ports = p.ports.length ? ` on :${p.ports.slice(0, 3).join(', :')}` : '';
-  return `${base} — ${p.closeWait} live CLOSE_WAIT socket${p.closeWait === 1 ? '' : 's'} in \`${cmd}\` (pid ${p.pid})${ports}`;
+/** Longest code lens title: wider lenses are cut off by the editor. */
+export const MAX_LENS_TITLE = 120;
+
+/**
+ * The program and its script, as a user names a process: `node /ws/app/server.js --port 8081`
+ * is "node server.js", `/usr/bin/python3 -u worker.py` is "python3 worker.py".
+ */
+export function shortCommand(p: Pick<LeakingProcess, 'process' | 'commandLine'>): string {
+  const args = p.commandLine.split(/\s+/).filter(Boolean);
+  if (args.length === 0) return displayText(p.process);
+  const program = path.posix.basename(args[0]);
+  const script = args.slice(1).find((a) => !a.startsWith('-'));
+  return displayText(script ? `${program} ${path.posix.basename(script)}` : program);
+}
+
+/** `text` in at most `max` characters, cut at a word boundary where there is one, with an ellipsis. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = text.slice(0, Math.max(0, max - 1));
+  const space = head.lastIndexOf(' ');
+  return `${space > max / 2 ? head.slice(0, space) : head}…`;
+}
+
+/**
+ * The code lens title with live context, at most {@link MAX_LENS_TITLE} characters: "… — 5
+ * sockets stuck in CLOSE_WAIT for up to 14 min in node server.js (pid 4242) on :8081". Without
+ * ages (a collector that has none) it gives the CLOSE_WAIT count. `undefined` when the process
+ * has CLOSE_WAIT sockets of known age but none stuck: sockets that close in time are no leak.
+ */
+export function liveLensTitle(base: string, p: LeakingProcess): string | undefined {
+  if (p.stuck === 0) return undefined;
+  const n = p.stuck ?? p.closeWait;
+  const what = p.stuck === undefined ? `${n} socket${n === 1 ? '' : 's'} in CLOSE_WAIT` : `${n} socket${n === 1 ? '' : 's'} stuck in CLOSE_WAIT for up to ${formatDuration(p.oldestSeconds ?? 0)}`;
+  const ports = p.ports.length ? ` on :${p.ports.slice(0, 3).join(', :')}${p.ports.length > 3 ? ' …' : ''}` : '';
+  const tail = ` (pid ${p.pid})${ports}`;
+  const command = cut(shortCommand(p), 40);
+  const live = `${what} in ${command}${tail}`;
+  return `${cut(base, Math.max(12, MAX_LENS_TITLE - live.length - 3))} — ${live}`.slice(0, MAX_LENS_TITLE);
 }

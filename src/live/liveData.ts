@@ -58,6 +58,7 @@ export class LiveData implements vscode.Disposable {
   private disposed = false;
   private lastCostMs = 0;
   private hiddenTicks = 0;
+  private processesWanted = false;
   paused = false;
   lastSnapshot: Snapshot | undefined;
   lastFdUsage: ReadonlyMap<number, FdUsage> = NO_FD_USAGE;
@@ -100,6 +101,11 @@ export class LiveData implements vscode.Disposable {
     const becameVisible = visible && !this.viewVisible;
     this.viewVisible = visible;
     if (becameVisible) void this.refreshNow();
+  }
+
+  /** The next refresh takes a snapshot with processes even while the view is hidden (for the lenses). */
+  requestProcesses(): void {
+    this.processesWanted = true;
   }
 
   pause(): void {
@@ -148,7 +154,9 @@ export class LiveData implements vscode.Disposable {
     this.inFlight = controller;
     const started = performance.now();
     const watchHidden = vscode.workspace.getConfiguration('tcpLens.alerts').get<boolean>('watchProcessesWhileHidden', true);
-    const full = this.viewVisible || (watchHidden && ++this.hiddenTicks % HIDDEN_PROCESS_EVERY === 0);
+    // The first hidden refresh is a full one, so lenses and alerts have processes from the start.
+    const full = this.viewVisible || this.processesWanted || (watchHidden && this.hiddenTicks++ % HIDDEN_PROCESS_EVERY === 0);
+    if (full) this.processesWanted = false;
     const run = full ? this.takeSnapshot(controller.signal) : this.takeSample(controller.signal);
     this.running = run;
     try {

@@ -1,41 +1,86 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { leakingProcesses, type LeakingProcess } from '../core/liveLink';
-import type { Snapshot } from '../core/model';
+import type { CountsSample, Snapshot } from '../core/model';
 import type { LiveData } from '../live/liveData';
+import { LEAK_LANGUAGE_IDS } from './leakClient';
 import { LiveLeaksNotification, type LiveLeaksParams } from '../shared/lspProtocol';
 import { withLocalContext } from './processContext';
 
 export const workspaceFolderPaths = (): string[] => (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
 
-/** Local processes holding CLOSE_WAIT sockets in a snapshot, with their cwd and editor origin. */
+const stuckAfterSeconds = (): number => {
+  const v = vscode.workspace.getConfiguration('tcpLens.alerts').get<unknown>('closeWaitStuckSeconds', 60);
+  return typeof v === 'number' && v >= 1 && v <= 86_400 ? v : 60;
+};
+
+/** Local processes holding CLOSE_WAIT sockets in a snapshot, with their stuck count, cwd and editor origin. */
 export async function localLeakingProcesses(snapshot: Snapshot | undefined): Promise<LeakingProcess[]> {
   // Paths of a remote host's processes mean nothing next to this workspace's files.
   if (!snapshot || snapshot.host.id !== 'local') return [];
-  return Promise.all([...leakingProcesses(snapshot.connections).values()].map(withLocalContext));
+  return Promise.all([...leakingProcesses(snapshot.connections, stuckAfterSeconds()).values()].map(withLocalContext));
 }
+
+/** A source file of this workspace is on screen: its lenses may show live context. */
+const lensesOnScreen = (): boolean =>
+  vscode.window.visibleTextEditors.some((e) => e.document.uri.scheme === 'file' && LEAK_LANGUAGE_IDS.includes(e.document.languageId));
 
 /**
  * Sends the live CLOSE_WAIT picture to the language server after each snapshot, so lenses in this
  * workspace can say how many sockets a running process really leaks. Only changes are sent:
  * the server refreshes every visible lens on each notification.
+ *
+ * While the Connections view is hidden most refreshes only count states. When a count shows
+ * CLOSE_WAIT changed, or a socket of the last snapshot has now been in CLOSE_WAIT long enough to
+ * be stuck, and a source file is on screen, the next refresh takes processes: the live part of a
+ * lens is at most two refreshes behind.
  */
 export class LiveLeakForwarder implements vscode.Disposable {
   private lastSent = '';
   private readonly disposables: vscode.Disposable[] = [];
+  /** CLOSE_WAIT count of the last snapshot, and when its youngest unstuck socket becomes stuck. */
+  private closeWaitSeen: number | undefined;
+  private nextStuckAt = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly client: LanguageClient,
-    live: LiveData,
+    private readonly live: LiveData,
   ) {
-    live.onDidSnapshot((e) => void this.forward(e.snapshot), this, this.disposables);
+    live.onDidSnapshot((e) => this.onSnapshot(e.snapshot), this, this.disposables);
+    live.onDidSample((s) => this.onSample(s), this, this.disposables);
     live.onDidChangeHost(() => void this.send([]), this, this.disposables);
+    vscode.workspace.onDidChangeConfiguration(
+      (e) => e.affectsConfiguration('tcpLens.alerts.closeWaitStuckSeconds') && void this.forward(live.lastSnapshot),
+      this,
+      this.disposables,
+    );
     vscode.workspace.onDidChangeWorkspaceFolders(() => void this.forward(live.lastSnapshot), this, this.disposables);
     if (live.lastSnapshot) void this.forward(live.lastSnapshot);
   }
 
+  private onSnapshot(snapshot: Snapshot): void {
+    const threshold = stuckAfterSeconds();
+    let closeWait = 0;
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const c of snapshot.connections) {
+      if (c.state !== 'CLOSE_WAIT') continue;
+      closeWait++;
+      if (c.ageSeconds !== undefined && c.ageSeconds < threshold) soonest = Math.min(soonest, threshold - c.ageSeconds);
+    }
+    this.closeWaitSeen = closeWait;
+    this.nextStuckAt = snapshot.takenAt.getTime() + soonest * 1000;
+    void this.forward(snapshot);
+  }
+
+  private onSample(sample: CountsSample): void {
+    if (sample.host.id !== 'local' || !lensesOnScreen()) return;
+    const changed = this.closeWaitSeen !== undefined && sample.counts.CLOSE_WAIT !== this.closeWaitSeen;
+    if (changed || sample.takenAt.getTime() >= this.nextStuckAt) this.live.requestProcesses();
+  }
+
   private async forward(snapshot: Snapshot | undefined): Promise<void> {
-    await this.send(await localLeakingProcesses(snapshot));
+    // A process whose CLOSE_WAIT sockets all close in time is no leak: the lenses leave it out.
+    await this.send((await localLeakingProcesses(snapshot)).filter((p) => p.stuck !== 0));
   }
 
   private async send(processes: LeakingProcess[]): Promise<void> {

@@ -24,6 +24,8 @@ export class LeakService {
   /** Files a workspace scan analysed from disk; closing their editor re-reads them instead of clearing. */
   private readonly scanned = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Called when a file's findings changed: the editor must ask for its lenses again. */
+  onDidAnalyse: (() => void) | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -118,6 +120,7 @@ export class LeakService {
       for (const note of notes) this.connection.console.info(`${uriToPath(uri)}: ${note}`);
       this.results.set(uri, { findings, severity: settings.severity });
       void this.connection.sendDiagnostics({ uri, diagnostics: findings.map((f) => toDiagnostic(f, settings.severity)) });
+      this.onDidAnalyse?.();
       return notes.find((n) => n.startsWith('skipped'));
     } catch (err) {
       if (err instanceof SkipFile) return this.skip(uri, err.message);

@@ -63,7 +63,7 @@ export function toCodeLenses(uri: string, findings: readonly LeakFinding[], live
     const start = { line: f.range.start.line, character: f.range.start.column };
     return {
       range: { start, end: start },
-      command: { title: best ? liveLensTitle(f.message.replace(STATIC_SUFFIX, ''), best.process) : f.message, command: EXPLAIN_COMMAND, arguments: [args] },
+      command: { title: (best && liveLensTitle(f.message.replace(STATIC_SUFFIX, ''), best.process)) ?? f.message, command: EXPLAIN_COMMAND, arguments: [args] },
     };
   });
 }

@@ -49,9 +49,20 @@ connection.onCodeAction((params) => {
 connection.onRequest(ScanFilesRequest, (params, token) => service.scan(params.uris, () => token.isCancellationRequested));
 connection.onRequest(KnownFindingsRequest, () => service.allFindings());
 
+let lensRefresh: NodeJS.Timeout | undefined;
+/** Asks the editor to fetch lenses again (once for a burst of analyses), so no file keeps stale or missing lenses. */
+function refreshLenses(): void {
+  if (!canRefreshLenses || lensRefresh) return;
+  lensRefresh = setTimeout(() => {
+    lensRefresh = undefined;
+    void connection.sendRequest(CodeLensRefreshRequest.type);
+  }, 50);
+}
+service.onDidAnalyse = refreshLenses;
+
 connection.onNotification(LiveLeaksNotification, (params) => {
   live = { folders: params.folders, processes: params.processes };
-  if (canRefreshLenses) void connection.sendRequest(CodeLensRefreshRequest.type);
+  refreshLenses();
 });
 
 connection.onShutdown(() => service.dispose());

@@ -3,6 +3,7 @@
  * message they receive with the guards here: the UI must not trust the host blindly, nor the host
  * a webview.
  */
+import { displayText } from '../core/displayText';
 import type { HistoryGap, HistoryMarker, SeriesBlock } from '../core/history/types';
 import type { TcpStateName } from '../core/model';
 import { TCP_STATE_NAMES, isTcpStateName } from '../core/model';
@@ -16,6 +17,43 @@ export type WindowMs = (typeof WINDOW_CHOICES_MS)[number];
 /** Largest PNG data URL the host accepts (a 4K chart is about 1 MB). */
 export const MAX_PNG_DATA_URL = 20 * 1024 * 1024;
 export const PNG_PREFIX = 'data:image/png;base64,';
+
+/** Longest marker label the UI accepts; the host shortens longer ones ({@link fitMarker}). */
+export const MAX_MARKER_LABEL = 500;
+/** Longest outage message the UI accepts; the host shortens longer ones ({@link fitGap}). */
+export const MAX_GAP_MESSAGE = 2000;
+/** Most outages one message may carry; the host sends the newest. */
+export const MAX_GAPS = 1000;
+
+/** `text` on one line (system text made visible by displayText), cut to `max` characters with an ellipsis. */
+export function shortenText(text: string, max: number): string {
+  const line = displayText(text);
+  if (line.length <= max) return line;
+  // Never split a surrogate pair: the cut must stay valid UTF-16.
+  let cut = max - 1;
+  if (/[\ud800-\udbff]/.test(line.charAt(cut - 1))) cut--;
+  return `${line.slice(0, cut)}…`;
+}
+
+/** A marker as the UI accepts it: its label on one line, at most {@link MAX_MARKER_LABEL} characters. */
+export function fitMarker(m: HistoryMarker): HistoryMarker {
+  const label = shortenText(m.label, MAX_MARKER_LABEL);
+  return label === m.label ? m : { ...m, label };
+}
+
+/** An outage as the UI accepts it: its message on one line, at most {@link MAX_GAP_MESSAGE} characters. */
+export function fitGap(g: HistoryGap): HistoryGap {
+  const message = shortenText(g.message, MAX_GAP_MESSAGE);
+  return message === g.message ? g : { ...g, message };
+}
+
+/**
+ * What the host posts: every marker and outage fitted to what the UI's guards accept, so one
+ * long remote error can never make the UI drop a whole window of history.
+ */
+export function fitForUi<M extends HostToUiMessage>(message: M): M {
+  return { ...message, markers: message.markers.map(fitMarker), gaps: message.gaps.slice(-MAX_GAPS).map(fitGap) };
+}
 
 /** Host → UI: replaces what the UI shows with this window of one host's history. */
 export interface HistoryMessage {
@@ -124,7 +162,7 @@ export function isHistoryMarker(value: unknown): value is HistoryMarker {
     typeof value.state === 'string' &&
     isTcpStateName(value.state) &&
     typeof value.label === 'string' &&
-    value.label.length <= 500
+    value.label.length <= MAX_MARKER_LABEL
   );
 }
 
@@ -133,11 +171,11 @@ function isMarkerList(value: unknown): value is HistoryMarker[] {
 }
 
 export function isHistoryGap(value: unknown): value is HistoryGap {
-  return isObject(value) && isTime(value.from) && (value.to === undefined || (isTime(value.to) && value.to >= value.from)) && typeof value.message === 'string' && value.message.length <= 2000;
+  return isObject(value) && isTime(value.from) && (value.to === undefined || (isTime(value.to) && value.to >= value.from)) && typeof value.message === 'string' && value.message.length <= MAX_GAP_MESSAGE;
 }
 
 function isGapList(value: unknown): value is HistoryGap[] {
-  return Array.isArray(value) && value.length <= 1000 && value.every(isHistoryGap);
+  return Array.isArray(value) && value.length <= MAX_GAPS && value.every(isHistoryGap);
 }
 
 /** Checks a message the UI received from the host. */

@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { formatEndpoint } from '../core/address';
 import { snapshotToCsv, snapshotToJson } from '../core/export';
@@ -33,15 +34,29 @@ interface ExportTarget {
   format: 'json' | 'csv';
 }
 
+const EXPORT_FORMATS = [
+  { label: 'JSON', description: 'the snapshot: host, time and every connection shown, with its process', format: 'json' as const },
+  { label: 'CSV', description: 'one row per connection shown, for a spreadsheet', format: 'csv' as const },
+];
+
+/** Where exports start: the first workspace folder, else the home folder (never `/`). */
+function exportFolder(): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  return folder ?? vscode.Uri.file(os.homedir());
+}
+
+/** Asks for the format first, then where to save, starting in the workspace folder. */
 async function askExportTarget(): Promise<ExportTarget | undefined> {
+  const choice = await vscode.window.showQuickPick(EXPORT_FORMATS, { title: 'Export TCP connections as', placeHolder: 'Format' });
+  if (!choice) return undefined;
+  const name = `tcp-connections-${new Date().toISOString().replace(/[:.]/g, '-')}.${choice.format}`;
   const uri = await vscode.window.showSaveDialog({
-    title: 'Export TCP connections',
+    title: `Export TCP connections as ${choice.label}`,
     saveLabel: 'Export',
-    filters: { JSON: ['json'], CSV: ['csv'] },
-    defaultUri: vscode.Uri.file(`tcp-connections-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
+    filters: { [choice.label]: [choice.format] },
+    defaultUri: vscode.Uri.joinPath(exportFolder(), name),
   });
-  if (!uri) return undefined;
-  return { uri, format: uri.path.toLowerCase().endsWith('.csv') ? 'csv' : 'json' };
+  return uri ? { uri, format: choice.format } : undefined;
 }
 
 /** Registers the Connections view's own commands. */

@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
-import { connectionKey } from '../core/diff';
 import { applyFilter, type ConnectionFilter } from '../core/filter';
-import { groupConnections, type ConnectionGroup, type GroupBy } from '../core/grouping';
+import type { GroupBy } from '../core/grouping';
 import type { Connection } from '../core/model';
 import { firstItems } from '../core/paging';
+import { isStuckCloseWait } from '../core/stuck';
 import type { LiveData } from '../live/liveData';
 import { numberSetting } from '../live/settings';
+import { groupRows } from './groupRows';
+import { StableOrder } from './stableOrder';
 import type { ConnectionNode, GroupNode, MessageNode, TreeNode } from './nodes';
 import { connectionItem, groupItem, messageItem, moreItem } from './treeItems';
 
@@ -20,7 +22,8 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   private readonly shown = new Map<string, number>();
   private readonly warned = new Set<string>();
   private groupsCache: GroupNode[] | undefined;
-  private closedKeys = new Set<string>();
+  /** Rows keep their place across refreshes, so hovers and menus stay on the row pointed at. */
+  private readonly order = new StableOrder();
   groupBy: GroupBy = 'state';
   filter: ConnectionFilter | undefined;
 
@@ -28,9 +31,10 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     live.onDidSnapshot(() => this.refresh(), this, this.disposables);
     live.onDidError(() => this.refresh(), this, this.disposables);
     live.onDidChangeState(() => this.refresh(), this, this.disposables);
+    live.onDidChangeHost(() => this.order.clear(), this, this.disposables);
     vscode.workspace.onDidChangeConfiguration(
       (e) => {
-        if (e.affectsConfiguration('tcpLens.hideEmptyStates') || e.affectsConfiguration('tcpLens.pageSize')) this.refresh();
+        if (e.affectsConfiguration('tcpLens.hideEmptyStates') || e.affectsConfiguration('tcpLens.pageSize') || e.affectsConfiguration('tcpLens.alerts.closeWaitStuckSeconds')) this.refresh();
       },
       this,
       this.disposables,
@@ -51,6 +55,8 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   setFilter(filter: ConnectionFilter | undefined): void {
     this.filter = filter;
     this.shown.clear();
+    // Another filter is another list: order it afresh, oldest first.
+    this.order.clear();
     this.refresh();
   }
 
@@ -67,7 +73,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   getTreeItem(node: TreeNode): vscode.TreeItem {
     switch (node.kind) {
       case 'group':
-        return groupItem(node, this.groupBy !== 'state' || node.group.connections.length > 500);
+        return groupItem(node, this.groupBy !== 'state' || node.rows.length > 500);
       case 'connection':
         return connectionItem(node);
       case 'more':
@@ -84,19 +90,20 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
     if (!node) return this.rootNodes();
     if (node.kind !== 'group') return [];
-    const { items, remaining } = firstItems(node.group.connections, this.shown.get(node.group.key) ?? this.pageSize());
+    const { items, remaining } = firstItems(node.rows, this.shown.get(node.group.key) ?? this.pageSize());
     const added = this.live.lastDiff?.added;
-    const seen = new Map<string, number>();
-    const children: TreeNode[] = items.map((c): ConnectionNode => {
-      const key = connectionKey(c);
-      // /proc/net/tcp is read in chunks while the kernel changes it, so a row can be listed
-      // twice; tree item ids must stay unique or VS Code rejects the whole refresh.
-      const n = (seen.get(key) ?? 0) + 1;
-      seen.set(key, n);
-      const child: ConnectionNode = { kind: 'connection', connection: c, key, parent: node, isNew: added?.has(key) ?? false, closed: this.closedKeys.has(key) };
-      if (n > 1) child.duplicate = n;
-      return child;
-    });
+    const children: TreeNode[] = items.map(
+      (row): ConnectionNode => ({
+        kind: 'connection',
+        connection: row.connection,
+        key: row.key,
+        id: row.id,
+        parent: node,
+        isNew: !row.closed && (added?.has(row.key) ?? false),
+        closed: row.closed,
+        stuck: !row.closed && isStuckCloseWait(row.connection, node.stuckAfterSeconds),
+      }),
+    );
     if (remaining > 0) children.push({ kind: 'more', parent: node, remaining, step: this.pageSize() });
     return children;
   }
@@ -135,24 +142,12 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     // Connections gone since the last refresh stay one cycle, marked closed.
     const closed = applyFilter(this.live.lastDiff?.removed ?? [], this.filter);
     const hideEmpty = vscode.workspace.getConfiguration('tcpLens').get<boolean>('hideEmptyStates', false) || this.filter !== undefined;
-    const groups = groupConnections(current, this.groupBy).filter((g) => !hideEmpty || g.connections.length > 0);
-    const nodes: GroupNode[] = groups.map((group) => ({ kind: 'group', group }));
-    this.closedKeys = new Set(closed.map(connectionKey));
-    if (closed.length > 0) this.attachClosed(nodes, closed);
+    const stuckAfterSeconds = this.stuckAfterSeconds();
+    const groups = groupRows(current, closed, { groupBy: this.groupBy, stuckAfterSeconds, hideEmpty }, this.order);
+    const nodes: GroupNode[] = groups.map((g) => ({ kind: 'group', ...g, stuckAfterSeconds }));
     if (this.groupBy === 'process') this.addFdUsage(nodes);
     this.groupsCache = nodes;
     return nodes;
-  }
-
-  private attachClosed(nodes: GroupNode[], closed: readonly Connection[]): void {
-    const byKey = new Map(nodes.map((n) => [n.group.key, n]));
-    for (const g of groupConnections(closed, this.groupBy)) {
-      if (g.connections.length === 0) continue;
-      const node = byKey.get(g.key);
-      const target: ConnectionGroup = node ? node.group : { ...g, connections: [] };
-      if (!node) nodes.push({ kind: 'group', group: target });
-      target.connections = [...target.connections, ...g.connections];
-    }
   }
 
   private addFdUsage(nodes: GroupNode[]): void {
@@ -162,6 +157,10 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
       node.fdWarning = usage.open / usage.softLimit >= 0.8;
       node.fdText = `${usage.open} / ${usage.softLimit} fds${node.fdWarning ? ' — Too many open files soon' : ''}`;
     }
+  }
+
+  private stuckAfterSeconds(): number {
+    return numberSetting('tcpLens.alerts', 'closeWaitStuckSeconds', 60, 1, 86_400, this.warned);
   }
 
   private pageSize(): number {

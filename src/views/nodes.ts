@@ -1,5 +1,6 @@
 import type { ConnectionGroup } from '../core/grouping';
 import type { Connection } from '../core/model';
+import type { RowEntry } from './groupRows';
 
 /** The kinds of rows in the Connections tree. */
 export type TreeNode = GroupNode | ConnectionNode | MoreNode | MessageNode;
@@ -7,6 +8,14 @@ export type TreeNode = GroupNode | ConnectionNode | MoreNode | MessageNode;
 export interface GroupNode {
   kind: 'group';
   group: ConnectionGroup;
+  /** Its rows in their stable order, closed ones included where they were. */
+  rows: RowEntry[];
+  /** Live connections (closed rows are shown but not counted). */
+  count: number;
+  /** Live connections stuck in CLOSE_WAIT. */
+  stuck: number;
+  /** Seconds after which CLOSE_WAIT counts as stuck, for the tooltip. */
+  stuckAfterSeconds: number;
   /** "812 / 1024 fds" for process groups, when readable. */
   fdText?: string;
   fdWarning?: boolean;
@@ -16,12 +25,14 @@ export interface ConnectionNode {
   kind: 'connection';
   connection: Connection;
   key: string;
+  /** Unique within the parent (the key, `#n` for a row listed twice). */
+  id: string;
   parent: GroupNode;
   isNew: boolean;
   /** Gone since the last refresh; shown once, struck through in red. */
   closed: boolean;
-  /** The same row listed again by the kernel within one read (n-th occurrence). */
-  duplicate?: number;
+  /** In CLOSE_WAIT for longer than `tcpLens.alerts.closeWaitStuckSeconds`. */
+  stuck: boolean;
 }
 
 export interface MoreNode {

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { formatEndpoint } from '../core/address';
+import { ageSentence, ageText, formatDuration } from '../core/ageText';
+import { displayText } from '../core/displayText';
 import type { Connection } from '../core/model';
 import { stateInfo } from '../core/states';
 import { STATE_COLOR_IDS, STATE_ICONS } from '../shared/stateColors';
@@ -10,9 +12,9 @@ import type { ConnectionNode, GroupNode, MessageNode, MoreNode } from './nodes';
 export function ownerDescription(c: Connection): string {
   switch (c.owner) {
     case 'known':
-      return `${c.process} (${c.pid})`;
+      return `${displayText(c.process ?? '?')} (${c.pid})`;
     case 'kernel':
-      return c.inferredOwner ? `${c.inferredOwner.reason} (inferred)` : 'no process: held by the kernel';
+      return c.inferredOwner ? `${displayText(c.inferredOwner.reason)} (inferred)` : 'no process: held by the kernel';
     case 'hidden':
       return 'owner not visible: run with more privileges';
     default:
@@ -20,14 +22,29 @@ export function ownerDescription(c: Connection): string {
   }
 }
 
-function connectionTooltip(c: Connection): vscode.MarkdownString {
+/** What the row says after its endpoints: "CLOSE_WAIT · 12 min · node (4242)". */
+export function connectionDescription(c: Connection, closed: boolean, stuck: boolean): string {
+  const age = ageText(c);
+  const state = `${c.state}${age ? ` · ${age}` : ''}${stuck ? ' stuck' : ''}`;
+  return `${closed ? 'closed · ' : ''}${state} · ${ownerDescription(c)}`;
+}
+
+/** U+0336 after each character: the label reads struck through, which TreeItem cannot style. */
+function struckThrough(text: string): string {
+  return [...text].map((ch) => `${ch}\u0336`).join('');
+}
+
+function connectionTooltip(c: Connection, stuckAfterSeconds: number, stuck: boolean, closed: boolean): vscode.MarkdownString {
+  const sentence = ageSentence(c);
   const rows: [string, string][] = [
-    ['State', c.state],
+    ['State', closed ? `${c.state} (closed since the last refresh)` : c.state],
+    ['Age', sentence ?? ''],
+    ['Stuck', stuck ? `yes: in CLOSE_WAIT for longer than ${formatDuration(stuckAfterSeconds)} (tcpLens.alerts.closeWaitStuckSeconds)` : ''],
     ['Local', formatEndpoint(c.localAddress, c.localPort)],
     ['Remote', formatEndpoint(c.remoteAddress, c.remotePort)],
     ['Family', c.family],
-    ['Process', c.owner === 'known' ? `${c.process} (pid ${c.pid})` : ownerDescription(c)],
-    ['Command line', c.commandLine ?? ''],
+    ['Process', c.owner === 'known' ? `${displayText(c.process ?? '?')} (pid ${c.pid})` : ownerDescription(c)],
+    ['Command line', displayText(c.commandLine ?? '')],
     ['Send-Q / Recv-Q', `${c.sendQueue} / ${c.receiveQueue}`],
     ['UID', String(c.uid)],
     ['Inode', String(c.inode)],
@@ -43,20 +60,21 @@ function escapeMd(text: string): string {
 }
 
 export function groupItem(node: GroupNode, collapsed: boolean): vscode.TreeItem {
-  const { group } = node;
-  const item = new vscode.TreeItem(group.label, collapsed ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+  const { group, count, stuck } = node;
+  const item = new vscode.TreeItem(displayText(group.label), collapsed ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
   item.id = `group:${group.key}`;
-  const count = group.connections.length;
-  item.description = node.fdText ? `${count} · ${node.fdText}` : String(count);
-  if (group.connections.length === 0) item.collapsibleState = vscode.TreeItemCollapsibleState.None;
+  const stuckText = stuck > 0 ? ` · ${stuck} stuck` : '';
+  item.description = `${count}${stuckText}${node.fdText ? ` · ${node.fdText}` : ''}`;
+  if (node.rows.length === 0) item.collapsibleState = vscode.TreeItemCollapsibleState.None;
+  const stuckLine = stuck > 0 ? `\n\n${stuck} stuck: in CLOSE_WAIT for longer than ${formatDuration(node.stuckAfterSeconds)}, the peer closed and the process has not called close().` : '';
   if (group.state) {
     const info = stateInfo(group.state);
     item.iconPath = new vscode.ThemeIcon(STATE_ICONS[group.state], new vscode.ThemeColor(STATE_COLOR_IDS[group.state]));
-    item.tooltip = new vscode.MarkdownString(`**${group.state}** — ${count} socket${count === 1 ? '' : 's'}\n\n${info.explanation}`);
+    item.tooltip = new vscode.MarkdownString(`**${group.state}** — ${count} socket${count === 1 ? '' : 's'}${stuckLine}\n\n${info.explanation}`);
     item.contextValue = `state:${group.state}`;
   } else if (group.pid !== undefined) {
-    item.iconPath = new vscode.ThemeIcon(node.fdWarning ? 'flame' : 'server-process', node.fdWarning ? new vscode.ThemeColor('charts.red') : undefined);
-    item.tooltip = `${group.commandLine ?? group.label}${node.fdText ? `\n${node.fdText}` : ''}`;
+    item.iconPath = new vscode.ThemeIcon(node.fdWarning || stuck > 0 ? 'flame' : 'server-process', node.fdWarning || stuck > 0 ? new vscode.ThemeColor('charts.red') : undefined);
+    item.tooltip = `${displayText(group.commandLine ?? group.label)}${node.fdText ? `\n${node.fdText}` : ''}${stuckLine.replace(/\n\n/, '\n')}`;
     item.contextValue = 'process';
   } else {
     item.iconPath = new vscode.ThemeIcon('symbol-namespace');
@@ -67,12 +85,15 @@ export function groupItem(node: GroupNode, collapsed: boolean): vscode.TreeItem 
 
 export function connectionItem(node: ConnectionNode): vscode.TreeItem {
   const c = node.connection;
-  const item = new vscode.TreeItem(`${formatEndpoint(c.localAddress, c.localPort)} → ${formatEndpoint(c.remoteAddress, c.remotePort)}`);
-  item.id = `${node.closed ? 'closed' : 'conn'}:${node.parent.group.key}:${node.key}${node.duplicate ? `#${node.duplicate}` : ''}`;
-  item.description = node.closed ? `closed · ${ownerDescription(c)}` : ownerDescription(c);
-  item.tooltip = connectionTooltip(c);
-  item.iconPath = new vscode.ThemeIcon(STATE_ICONS[c.state], new vscode.ThemeColor(node.closed ? 'disabledForeground' : STATE_COLOR_IDS[c.state]));
-  // The decoration provider colors new rows green and closed ones red, as TCPView does.
+  const endpoints = `${formatEndpoint(c.localAddress, c.localPort)} → ${formatEndpoint(c.remoteAddress, c.remotePort)}`;
+  const item = new vscode.TreeItem(node.closed ? struckThrough(endpoints) : endpoints);
+  // The same id while the row exists, closed or not: VS Code keeps its hover and selection.
+  item.id = `conn:${node.parent.group.key}:${node.id}`;
+  item.description = connectionDescription(c, node.closed, node.stuck);
+  item.tooltip = connectionTooltip(c, node.parent.stuckAfterSeconds, node.stuck, node.closed);
+  const color = node.closed ? 'disabledForeground' : node.stuck ? 'charts.red' : STATE_COLOR_IDS[c.state];
+  item.iconPath = new vscode.ThemeIcon(STATE_ICONS[c.state], new vscode.ThemeColor(color));
+  // The decoration provider colors new rows green and greys closed ones, as TCPView does.
   const mark = node.closed ? 'closed' : node.isNew ? 'new' : 'same';
   item.resourceUri = vscode.Uri.from({ scheme: DECORATION_SCHEME, path: `/${encodeURIComponent(node.key)}`, query: mark });
   item.contextValue = `connection:${c.state}${c.pid !== undefined ? ':owned' : ''}${node.closed ? ':closed' : ''}`;

@@ -3,7 +3,7 @@ import type { HistoryStore } from '../core/history/historyStore';
 import type { HistoryGap, HistoryMarker } from '../core/history/types';
 import { TCP_STATE_NAMES } from '../core/model';
 import type { HostToUiMessage, UiToHostMessage, WindowMs } from '../shared/chartProtocol';
-import { isUiToHostMessage } from '../shared/chartProtocol';
+import { fitForUi, isUiToHostMessage } from '../shared/chartProtocol';
 
 export interface ChartClientHost {
   readonly store: HistoryStore;
@@ -125,7 +125,7 @@ export class ChartClient {
 
   private post(message: HostToUiMessage): void {
     // postMessage to a page that is gone resolves false; the next `ready` catches up.
-    void this.webview.postMessage(message).then((delivered) => {
+    void this.webview.postMessage(fitForUi(message)).then((delivered) => {
       if (!delivered) this.ready = false;
     });
   }

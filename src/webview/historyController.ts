@@ -15,6 +15,8 @@ import { chartHtml, makeNonce } from './chartHtml';
 export const HISTORY_VIEW_ID = 'tcpLens.history';
 export const HISTORY_PANEL_TYPE = 'tcpLens.historyPanel';
 const SAVE_EVERY_MS = 60_000;
+/** Why a host's history has no samples while another one was shown. */
+export const ANOTHER_HOST = 'not read while another host was selected';
 
 /**
  * The State History: records every live sample into the per-host history (also while no chart
@@ -48,8 +50,11 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
     let sampledHost = live.collector.host.id;
     live.onDidChangeHost(
       (collector) => {
-        // The old host is no longer read: its outage ends here rather than run on while unseen.
-        this.store.endGap(sampledHost, Date.now());
+        // The old host is no longer read: its outage ends here, and a gap says why its lines
+        // break until it is selected again (its next sample ends it).
+        const now = Date.now();
+        this.store.endGap(sampledHost, now);
+        if (sampledHost !== collector.host.id) this.store.startGap(sampledHost, now + 1, ANOTHER_HOST);
         sampledHost = collector.host.id;
         this.clients.forEach((c) => c.onHostChanged());
       },

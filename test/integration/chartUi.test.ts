@@ -74,6 +74,8 @@ interface ChartDescription {
   markers: HistoryMarker[];
   gaps: HistoryGap[];
   tooltipFooter: string[];
+  markerLines: { label: string; count: number; px: number; row?: number }[];
+  ticks: { value: number; label: string }[];
   datasets: { label: string; hidden: boolean; fill: unknown; points: number; last?: number; max: number; color: string; breaks: number[] }[];
 }
 
@@ -158,6 +160,16 @@ function series(rows: number, start: number, stepMs: number, closeWait: (i: numb
   return { t, values };
 }
 
+/** The real ChartClient over `store`, its posts collected in `outbox`. */
+function recordingClient(store: HistoryStore, host: { id: string; label: string }, outbox: HostToUiMessage[], kind: 'view' | 'panel' = 'panel'): ChartClient {
+  return new ChartClient(
+    kind,
+    { postMessage: async (m: HostToUiMessage) => outbox.push(m) > 0 },
+    { store, currentHost: () => host, exportCsv: async () => undefined, exportPng: async () => undefined, rendered: () => undefined },
+    (m) => assert.fail(m),
+  );
+}
+
 const OUTAGE = 'ssh: connect to host 10.0.0.5 port 22: Connection refused';
 
 /**
@@ -167,12 +179,7 @@ const OUTAGE = 'ssh: connect to host 10.0.0.5 port 22: Connection refused';
 function outageScenario(start: number, first: UiToHostMessage[]) {
   const store = new HistoryStore(DEFAULT_HISTORY_LIMITS);
   const outbox: HostToUiMessage[] = [];
-  const client = new ChartClient(
-    'panel',
-    { postMessage: async (m: HostToUiMessage) => outbox.push(m) > 0 },
-    { store, currentHost: () => ({ id: 'user@db-1', label: 'db-1' }), exportCsv: async () => undefined, exportPng: async () => undefined, rendered: () => undefined },
-    (m) => assert.fail(m),
-  );
+  const client = recordingClient(store, { id: 'user@db-1', label: 'db-1' }, outbox, 'panel');
   const add = (i: number, closeWait: number) => {
     const row = new Array<number>(STATE_COUNT).fill(0);
     Object.assign(row, { [CW]: closeWait, [TW]: 30 + (i % 7), [EST]: 40 + (i % 5), [LISTEN]: 4 });
@@ -309,12 +316,7 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
     store.addMarker('local', { t: now - (day - 61_000) * 1000, kind: 'leak', state: 'CLOSE_WAIT', label: 'leak: node (4242)' });
 
     const outbox: HostToUiMessage[] = [];
-    const client = new ChartClient(
-      'panel',
-      { postMessage: async (m: HostToUiMessage) => outbox.push(m) > 0 },
-      { store, currentHost: () => ({ id: 'local', label: 'bench-box' }), exportCsv: async () => undefined, exportPng: async () => undefined, rendered: () => undefined },
-      (m) => assert.fail(m),
-    );
+    const client = recordingClient(store, { id: 'local', label: 'bench-box' }, outbox, 'panel');
 
     const page = await openChart(browser, url, { windowMs: 86_400_000, mode: 'line', hidden: ['CLOSE', 'CLOSING'], follow: true }, 1000, 460);
     for (const m of await posted(page)) client.onMessage(m);
@@ -401,6 +403,56 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
     assert.equal(history.type, 'history');
     await deliver(page, history);
     assert.ok((await describeChart(page)).datasets.every((d) => d.breaks.length === 1 && d.breaks[0] === scenario.gapFrom));
+    assert.deepEqual(pageErrors.get(page), []);
+    await page.close();
+  });
+
+  it('draws one line per alert episode (repeats merged with a count), ticks on round times, and breaks instead of diagonals', async () => {
+    const start = Date.now() - 30 * 60_000;
+    const page = await openChart(browser, url, { windowMs: 3_600_000, mode: 'line', hidden: ['CLOSE', 'CLOSING'], follow: true }, 900, 420);
+    await posted(page);
+    // 10 min of samples, 15 min where VS Code was closed (nothing recorded), 5 min more.
+    const a = series(300, start, 2000, (i) => (i < 150 ? 0 : 5));
+    const b = series(150, start + 25 * 60_000, 2000, () => 5);
+    const both = { t: [...a.t, ...b.t], values: a.values.map((col, s) => [...col, ...b.values[s]]) };
+    // What the browser's idle pool used to raise: the same label again and again within seconds.
+    const burst = Array.from({ length: 6 }, (_, i): HistoryMarker => ({ t: start + 60_000 + i * 1500, kind: 'leak', state: 'CLOSE_WAIT', label: 'leak: chromium (812)' }));
+    const stuck: HistoryMarker = { t: start + 26 * 60_000, kind: 'leak', state: 'CLOSE_WAIT', label: 'leak: node server.js (4242) 5 stuck' };
+    await deliver(page, { type: 'history', hostId: 'local', label: 'demo-box', windowMs: 3_600_000, retentionMs: 86_400_000, series: both, markers: [...burst, stuck], gaps: [] });
+    const chart = await describeChart(page);
+    assert.deepEqual(chart.markerLines.map((l) => [l.label, l.count]), [['leak: chromium (812) ×6', 6], ['leak: node server.js (4242) 5 stuck', 1]]);
+    assert.equal(new Set(chart.markerLines.map((l) => l.label)).size, chart.markerLines.length, 'no label printed twice');
+    const closeWait = chart.datasets.find((d) => d.label === 'CLOSE_WAIT');
+    assert.deepEqual(closeWait?.breaks, [a.t.at(-1)! + 1], 'the hole is a break, not a diagonal');
+    assert.equal(chart.xMin, start, '35 minutes of data fill the 1 h window');
+    const steps = chart.ticks.slice(1).map((t, i) => t.value - chart.ticks[i].value);
+    assert.ok(chart.ticks.length >= 3, chart.ticks.map((t) => t.label).join(' '));
+    assert.equal(new Set(steps).size, 1, 'evenly spaced');
+    assert.ok([60_000, 120_000, 300_000, 600_000].includes(steps[0]), `a round step, got ${steps[0]}`);
+    assert.ok(chart.ticks.every((t) => t.value % steps[0] === 0 && /^\d\d:\d\d$/.test(t.label)), chart.ticks.map((t) => t.label).join(' '));
+    await page.screenshot({ path: path.join(REPO_ROOT, 'test/e2e/screenshots/chart-markers.png') });
+    assert.deepEqual(pageErrors.get(page), []);
+    await page.close();
+  });
+
+  it('shows a "no data: <reason>" band for a host that never answered', async () => {
+    const page = await openChart(browser, url, { windowMs: 300_000, mode: 'line', hidden: [], follow: true });
+    const store = new HistoryStore(DEFAULT_HISTORY_LIMITS);
+    const outbox: HostToUiMessage[] = [];
+    const client = recordingClient(store, { id: 'user@db-9', label: 'db-9' }, outbox, 'view');
+    const failedAt = Date.now() - 20_000;
+    store.startGap('user@db-9', failedAt, 'ssh: Could not resolve hostname db-9: Name or service not known');
+    for (const m of await posted(page)) client.onMessage(m);
+    for (const m of outbox.splice(0)) await deliver(page, m);
+    const chart = await describeChart(page);
+    assert.equal(chart.gaps.length, 1);
+    assert.ok(chart.xMin <= failedAt && chart.xMax >= failedAt + 19_000, `the band is in view: ${chart.xMin}..${chart.xMax}`);
+    assert.match((await page.textContent('.status')) ?? '', /db-9 · no data: ssh: Could not resolve hostname db-9/);
+    const box = await page.locator('canvas').boundingBox();
+    assert.ok(box);
+    const px = (await page.evaluate(`window.tcpLensChart.pixelOf(${failedAt + 10_000})`)) as number;
+    await page.mouse.move(box.x + px, box.y + box.height / 2);
+    assert.equal(await page.getAttribute('canvas', 'title'), 'no data: ssh: Could not resolve hostname db-9: Name or service not known');
     assert.deepEqual(pageErrors.get(page), []);
     await page.close();
   });

@@ -172,17 +172,30 @@ describe('language server over stdio (dist/server.js)', () => {
     }
   });
 
+  it('asks the editor to refresh lenses when an analysis finishes, so a file opened early gets its lens', async () => {
+    const f = fixture('py/banner_client.py');
+    const uri = f.uri.replace(/\.py$/, '_early.py');
+    // Let refreshes asked for by earlier tests' analyses go out first.
+    await new Promise((r) => setTimeout(r, 300));
+    const refreshes = client.lensRefreshes;
+    await client.open(uri, 'python', f.text);
+    const deadline = Date.now() + WAIT_MS;
+    while (client.lensRefreshes === refreshes && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(client.lensRefreshes > refreshes, 'the server asks for a refresh once the findings are there');
+    assert.equal((await client.codeLenses(uri)).length, 1, 'and the refreshed request gets the lens');
+  });
+
   it('gives the lens live context from a leaking process of this workspace, and refreshes lenses', async () => {
     const f = fixture('py/banner_client.py');
     const refreshes = client.lensRefreshes;
-    const python = { pid: 4242, process: 'python3', commandLine: 'python3 banner_client.py', cwd: path.join(FIXTURES, 'py'), closeWait: 37, ports: [8080] };
+    const python = { pid: 4242, process: 'python3', commandLine: '/usr/bin/python3 -u banner_client.py', cwd: path.join(FIXTURES, 'py'), closeWait: 37, stuck: 36, oldestSeconds: 840, ports: [8080] };
     const elsewhere = { ...python, pid: 99, cwd: '/srv/other', commandLine: 'python3 /srv/other/app.py' };
     await client.rpc.sendNotification(LiveLeaksNotification, { folders: [FIXTURES], processes: [elsewhere, python] });
     const deadline = Date.now() + WAIT_MS;
     while (client.lensRefreshes === refreshes && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.ok(client.lensRefreshes > refreshes, 'the server asks the editor to refresh code lenses');
     const [lens] = await client.codeLenses(f.uri);
-    assert.equal(lens.command!.title, 'Socket opened here is never closed — 37 live CLOSE_WAIT sockets in `python3 banner_client.py` (pid 4242) on :8080');
+    assert.equal(lens.command!.title, 'Socket opened here… — 36 sockets stuck in CLOSE_WAIT for up to 14 min in python3 banner_client.py (pid 4242) on :8080');
     const js = fixture('js/ping.js');
     const [jsLens] = await client.codeLenses(js.uri);
     assert.doesNotMatch(jsLens.command!.title, /live/, 'a Python process says nothing about JavaScript code');

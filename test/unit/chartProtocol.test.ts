@@ -86,3 +86,29 @@ describe('chart protocol guards', () => {
     assert.ok(performance.now() - started < 1000);
   });
 });
+
+describe('what the host posts to the chart (issue 13, Low 10)', () => {
+  it('a window with an over-long outage message and marker label still arrives whole, shortened', async () => {
+    const { HistoryStore, DEFAULT_HISTORY_LIMITS } = await import('../../src/core/history/historyStore');
+    const { ChartClient } = await import('../../src/webview/chartClient');
+    const store = new HistoryStore(DEFAULT_HISTORY_LIMITS);
+    const row = TCP_STATE_NAMES.map(() => 3);
+    for (let i = 0; i < 10; i++) store.add('db-1', 'db-1', 1_000_000 + i * 1000, row);
+    const remoteError = `ssh: \u001b[2J${'x'.repeat(5000)}`;
+    store.startGap('db-1', 1_010_500, remoteError);
+    store.addMarker('db-1', { t: 1_005_000, kind: 'leak', state: 'CLOSE_WAIT', label: `leak: ${'p'.repeat(800)} (4242)` });
+    const posted: unknown[] = [];
+    const client = new ChartClient('view', { postMessage: async (m: unknown) => posted.push(m) > 0 }, {
+      store, currentHost: () => ({ id: 'db-1', label: 'db-1' }), exportCsv: async () => undefined, exportPng: async () => undefined, rendered: () => undefined,
+    }, (m) => assert.fail(m));
+    client.onMessage({ type: 'ready', windowMs: 300_000, maxBuckets: 600 });
+    assert.equal(posted.length, 1);
+    const message = posted[0] as { series: { t: number[] }; gaps: { message: string }[]; markers: { label: string }[] };
+    assert.ok(isHostToUiMessage(message), 'the UI accepts it instead of dropping the whole history');
+    assert.equal(message.series.t.length, 10);
+    assert.equal(message.gaps[0].message.length, 2000);
+    assert.ok(message.gaps[0].message.startsWith('ssh: \\x1b[2J') && message.gaps[0].message.endsWith('…'), 'control characters made visible, the end cut with an ellipsis');
+    assert.equal(message.markers[0].label.length, 500);
+    assert.ok(message.markers[0].label.endsWith('…'));
+  });
+});

@@ -18,6 +18,7 @@ import { gapText, gapsPlugin } from './gapsPlugin';
 import { markersPlugin } from './markersPlugin';
 import type { Point, SeriesData } from './seriesData';
 import { isHighContrast, stateColor, themeColor, withAlpha } from './themeColors';
+import { roundTicks, tickLabel } from './timeTicks';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, TimeScale, Tooltip, Filler, Decimation);
 
@@ -42,10 +43,15 @@ function findRow(column: readonly Point[], x: number): number {
   return lo;
 }
 
+/** Room a time label needs on the x axis, in CSS pixels. */
+const TICK_LABEL_PX = 80;
+
 /** The chart.js chart of the state history: one dataset per state, time on x. */
 export class HistoryChart {
   readonly chart: Chart<'line', Point[]>;
   private readonly bound: Point[][];
+  /** Spacing of the x ticks now shown; labels show seconds only when it is under a minute. */
+  private tickStep = 60_000;
 
   constructor(
     canvas: HTMLCanvasElement,
@@ -75,7 +81,18 @@ export class HistoryChart {
         maintainAspectRatio: false,
         interaction: { mode: 'index', intersect: false },
         scales: {
-          x: { type: 'time', time: { tooltipFormat: 'yyyy-MM-dd HH:mm:ss', displayFormats: { second: 'HH:mm:ss', minute: 'HH:mm', hour: 'HH:mm', day: 'MMM d' } }, ticks: { maxRotation: 0, autoSkipPadding: 12 } },
+          x: {
+            type: 'time',
+            time: { tooltipFormat: 'yyyy-MM-dd HH:mm:ss' },
+            ticks: { maxRotation: 0, autoSkip: false, callback: (value) => tickLabel(Number(value), this.tickStep) },
+            // chart.js steps from the first second of the range (12:00:03, 12:00:13 …); ticks on
+            // round local times (every 10 s, 1 min, 5 min, 1 h …) read better.
+            afterBuildTicks: (axis) => {
+              const { step, ticks } = roundTicks(axis.min, axis.max, Math.max(2, Math.floor(axis.width / TICK_LABEL_PX)), new Date(axis.min).getTimezoneOffset());
+              this.tickStep = step;
+              axis.ticks = ticks.map((value) => ({ value }));
+            },
+          },
           y: { type: 'linear', beginAtZero: true, ticks: { precision: 0 } },
         },
         plugins: {
@@ -111,7 +128,12 @@ export class HistoryChart {
         ),
         markersPlugin(
           () => this.data.markers,
-          () => ({ threshold: themeColor('editorWarning.foreground'), leak: themeColor('editorError.foreground'), font: `11px ${getComputedStyle(document.body).fontFamily}` }),
+          () => ({
+            threshold: themeColor('editorWarning.foreground'),
+            leak: themeColor('editorError.foreground'),
+            background: withAlpha(themeColor('editor.background'), 0.85),
+            font: `11px ${getComputedStyle(document.body).fontFamily}`,
+          }),
         ),
       ],
     });

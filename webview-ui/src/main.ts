@@ -2,7 +2,9 @@ import './chart.css';
 import { isHostToUiMessage, type HostToUiMessage, type WindowMs } from '../../src/shared/chartProtocol';
 import { TCP_STATE_NAMES, type TcpStateName } from '../../src/core/model';
 import { Controls } from './controls';
+import { gapText } from './gapsPlugin';
 import { HistoryChart, type ChartMode } from './historyChart';
+import { clusterMarkers } from './markerClusters';
 import { SeriesData } from './seriesData';
 import { onThemeChange } from './themeColors';
 import { restoreUiState, type UiState } from './uiState';
@@ -11,7 +13,8 @@ import { connectToHost } from './vscodeApi';
 /** Appended rows beyond this many times the bucket budget ask the host for a compacted window. */
 const COMPACT_FACTOR = 4;
 const SAVE_DELAY_MS = 2000;
-const MIN_SPAN_MS = 60_000;
+/** The narrowest time axis: a few samples fill the chart rather than sit in one corner of it. */
+const MIN_SPAN_MS = 10_000;
 
 const vscode = connectToHost<UiState>();
 const state = restoreUiState(vscode.getState());
@@ -99,10 +102,15 @@ function render(): void {
     const span = state.windowMs === null ? end - first : Math.min(state.windowMs, end - first);
     chart.setRange(end - Math.max(span, MIN_SPAN_MS), end);
     controls.showCounts((s) => data.latest(TCP_STATE_NAMES.indexOf(s)));
+  } else if (state.follow && outage) {
+    // A host that never answered: no line at all, only the band saying why.
+    const end = Math.max(Date.now(), outage.from + MIN_SPAN_MS);
+    chart.setRange(Math.min(outage.from, end - MIN_SPAN_MS) - MIN_SPAN_MS / 10, end);
   }
-  const where = state.label ?? 'waiting for the first sample…';
+  const where = state.label ?? (outage ? 'no sample yet' : 'waiting for the first sample…');
   const since = outage ? ` · no data since ${clock(outage.from)}` : '';
-  controls.setStatus(last === undefined ? where : `${where} · ${state.follow ? `last ${clock(last)}` : 'paused'}${since} · ${data.markers.length} markers`);
+  const status = last === undefined ? (outage ? `${where} · ${gapText(outage)}` : where) : `${where} · ${state.follow ? `last ${clock(last)}` : 'paused'}${since} · ${data.markers.length} markers`;
+  controls.setStatus(status);
   if (state.follow) chart.update();
   if (state.follow && last !== undefined && last !== renderedUpTo) {
     renderedUpTo = last;
@@ -147,6 +155,10 @@ Object.assign(window, {
       xMin: chart.chart.scales.x.min,
       xMax: chart.chart.scales.x.max,
       markers: data.markers.map((m) => ({ ...m })),
+      /** The marker lines drawn (close ones merged) and their labels. */
+      markerLines: clusterMarkers(data.markers, (t) => chart.chart.scales.x.getPixelForValue(t), chart.chart.chartArea, (text) => chart.chart.ctx.measureText(text).width).map((c) => ({ label: c.label, count: c.count, px: Math.round(c.px), row: c.row })),
+      /** The x axis's tick labels. */
+      ticks: chart.chart.scales.x.ticks.map((t) => ({ value: t.value, label: t.label })),
       gaps: data.gaps.map((g) => ({ ...g })),
       datasets: chart.chart.data.datasets.map((d) => ({
         label: d.label,

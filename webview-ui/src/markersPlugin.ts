@@ -1,9 +1,12 @@
 import type { Chart, Plugin } from 'chart.js';
 import type { HistoryMarker } from '../../src/shared/chartProtocol';
+import { clusterMarkers } from './markerClusters';
 
 export interface MarkerStyle {
   threshold: string;
   leak: string;
+  /** Behind labels, so they stay readable over the lines. */
+  background: string;
   font: string;
 }
 
@@ -15,26 +18,24 @@ export function markersPlugin(markers: () => readonly HistoryMarker[], style: ()
   return {
     id: 'tcpLensMarkers',
     afterDatasetsDraw(chart: Chart<'line'>) {
-      drawOverlay(chart, style, 'top', (ctx, x, { top, bottom, left, right }, colors) => {
-        let labelRow = 0;
-        for (const m of markers()) {
-          const px = x.getPixelForValue(m.t);
-          if (px < left || px > right) continue;
-          const color = m.kind === 'leak' ? colors.leak : colors.threshold;
+      drawOverlay(chart, style, 'top', (ctx, x, area, colors) => {
+        // Close markers (one episode's alert re-sent, a burst of them) are one line with a count.
+        for (const c of clusterMarkers(markers(), (t) => x.getPixelForValue(t), area, (text) => ctx.measureText(text).width)) {
+          const color = c.kind === 'leak' ? colors.leak : colors.threshold;
           ctx.strokeStyle = color;
           ctx.fillStyle = color;
-          ctx.lineWidth = 1.5;
-          ctx.setLineDash(m.kind === 'leak' ? [] : [4, 3]);
+          ctx.lineWidth = c.count > 1 ? 2.5 : 1.5;
+          ctx.setLineDash(c.kind === 'leak' ? [] : [4, 3]);
           ctx.beginPath();
-          ctx.moveTo(px, top);
-          ctx.lineTo(px, bottom);
+          ctx.moveTo(c.px, area.top);
+          ctx.lineTo(c.px, area.bottom);
           ctx.stroke();
-          // Staggered rows keep labels of close markers from overprinting each other.
-          const text = m.label.length > 40 ? `${m.label.slice(0, 39)}…` : m.label;
-          const width = ctx.measureText(text).width;
-          const tx = px + 3 + width > right ? px - 3 - width : px + 3;
-          ctx.fillText(text, tx, top + 2 + (labelRow % 3) * 13);
-          labelRow++;
+          if (c.row === undefined) continue;
+          const y = area.top + 2 + c.row * 14;
+          ctx.fillStyle = colors.background;
+          ctx.fillRect(c.labelX - 2, y - 1, ctx.measureText(c.label).width + 4, 14);
+          ctx.fillStyle = color;
+          ctx.fillText(c.label, c.labelX, y);
         }
       });
     },

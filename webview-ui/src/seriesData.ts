@@ -13,6 +13,22 @@ const MAX_MARKERS = 500;
 const PUSH_LIMIT = 64;
 
 /**
+ * Two rows further apart than this many typical spacings (and {@link MIN_BREAK_MS}) have no data
+ * between them (VS Code was closed, another host was shown): the line breaks instead of drawing a
+ * diagonal across the hole.
+ */
+const BREAK_SPACINGS = 10;
+const MIN_BREAK_MS = 30_000;
+
+function medianSpacing(t: readonly number[], from: number): number | undefined {
+  const deltas: number[] = [];
+  for (let i = Math.max(from, 1); i < t.length; i++) if (t[i] > t[i - 1]) deltas.push(t[i] - t[i - 1]);
+  if (deltas.length < 4) return undefined;
+  deltas.sort((a, b) => a - b);
+  return deltas[deltas.length >> 1];
+}
+
+/**
  * What the chart shows: the host's samples as chart.js points, one array per state in
  * TCP_STATE_NAMES order, shared by reference with the datasets so a small append is O(new rows).
  * chart.js patches push/splice of its data arrays and inserts an element per pushed point, which
@@ -23,6 +39,8 @@ export class SeriesData {
   markers: HistoryMarker[] = [];
   /** Outages in start order; a break is drawn at each one's start. */
   gaps: HistoryGap[] = [];
+  /** Typical time between rows, learnt from the history (the refresh interval, or a bucket). */
+  private spacing = 2000;
 
   get length(): number {
     return this.points[0].length;
@@ -51,6 +69,7 @@ export class SeriesData {
     let first = 0;
     while (first < series.t.length && series.t[first] <= last) first++;
     const added = series.t.length - first;
+    this.spacing = medianSpacing(series.t, first) ?? this.spacing;
     const breaks = this.breaksBetween(last, series.t, first);
     const fresh = added > PUSH_LIMIT || this.length === 0;
     for (let s = 0; s < this.points.length; s++) {
@@ -77,16 +96,23 @@ export class SeriesData {
     this.gaps = [...byStart.values()].sort((a, b) => a.from - b.from).slice(-MAX_MARKERS);
   }
 
-  /** Row index → where to break the line before it: the start of an outage after the previous row. */
+  /**
+   * Row index → where to break the line before it: the start of an outage after the previous
+   * row, or just after the previous row when nothing was recorded for much longer than usual.
+   */
   private breaksBetween(last: number, t: readonly number[], first: number): Map<number, number> {
     const breaks = new Map<number, number>();
+    const hole = Math.max(MIN_BREAK_MS, BREAK_SPACINGS * this.spacing);
     let g = this.gaps.findIndex((gap) => gap.from >= last);
-    if (g === -1) return breaks;
+    if (g === -1) g = this.gaps.length;
     let previous = last;
-    for (let i = first; i < t.length && g < this.gaps.length; i++) {
+    for (let i = first; i < t.length; i++) {
       while (g < this.gaps.length && this.gaps[g].from < previous) g++;
       // A break needs a row on both sides: none before the first row shown.
-      if (g < this.gaps.length && this.gaps[g].from < t[i] && Number.isFinite(previous)) breaks.set(i, this.gaps[g].from);
+      if (Number.isFinite(previous)) {
+        if (g < this.gaps.length && this.gaps[g].from < t[i]) breaks.set(i, this.gaps[g].from);
+        else if (t[i] - previous > hole) breaks.set(i, previous + 1);
+      }
       previous = t[i];
     }
     return breaks;

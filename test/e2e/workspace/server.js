@@ -10,4 +10,8 @@ const server = net.createServer({ allowHalfOpen: true }, (socket) => {
   socket.on('end', () => console.log('client hung up')); // …and the socket stays open
 });
 
-server.listen(port, '127.0.0.1', () => console.log(`listening on 127.0.0.1:${port}`));
+server.on('error', (err) => {
+  console.error(`server.js: ${err.message}`);
+  process.exit(1);
+});
+server.listen(port, '127.0.0.1', () => console.log(`listening on 127.0.0.1:${server.address().port}`));

@@ -1,0 +1,46 @@
+import type { Connection } from './model';
+
+/** A duration as people read it in a tree row: "45 s", "12 min", "2 h 5 min", "3 d 4 h". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86_400) {
+    const m = Math.floor((s % 3600) / 60);
+    return `${Math.floor(s / 3600)} h${m ? ` ${m} min` : ''}`;
+  }
+  const h = Math.floor((s % 86_400) / 3600);
+  return `${Math.floor(s / 86_400)} d${h ? ` ${h} h` : ''}`;
+}
+
+/** How long the socket has been in its state ("12 min", "≥ 4 min"), or undefined when unknown. */
+export function ageText(c: Pick<Connection, 'ageSeconds' | 'ageIsLowerBound'>): string | undefined {
+  if (c.ageSeconds === undefined || !Number.isFinite(c.ageSeconds)) return undefined;
+  return `${c.ageIsLowerBound ? '≥ ' : ''}${formatDuration(c.ageSeconds)}`;
+}
+
+/**
+ * One sentence on what the age means for this state, for a tooltip: what the kernel's clock
+ * measures (the peer's last segment, the TIME_WAIT timer) or that TCP Lens only saw it that long.
+ */
+export function ageSentence(c: Pick<Connection, 'state' | 'ageSeconds' | 'ageSource' | 'ageIsLowerBound'>): string | undefined {
+  const age = ageText(c);
+  if (age === undefined) return undefined;
+  if (c.ageSource !== 'kernel') {
+    const seen = `seen in ${c.state} for ${c.ageIsLowerBound ? 'at least ' : ''}${formatDuration(c.ageSeconds ?? 0)}`;
+    const why = c.ageIsLowerBound ? ' (it was already there when TCP Lens first looked)' : ' (since TCP Lens first saw it there)';
+    return c.state === 'CLOSE_WAIT' ? `${seen}${why}: the peer closed its side; this process has not called close()` : `${seen}${why}`;
+  }
+  switch (c.state) {
+    case 'CLOSE_WAIT':
+      return `no segment from the peer for ${age}: it closed its side; this process has not called close()`;
+    case 'TIME_WAIT':
+      return `closed ${age} ago; the kernel frees it after 60 s`;
+    case 'LAST_ACK':
+    case 'FIN_WAIT2':
+    case 'CLOSING':
+      return `no segment from the peer for ${age}`;
+    default:
+      return `in ${c.state} for ${age}`;
+  }
+}

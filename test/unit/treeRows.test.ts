@@ -1,0 +1,102 @@
+// What the Connections tree shows: ages, stuck counts, counts of the kernel's table only, and
+// rows that stay where they are across refreshes.
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ageSentence, ageText, formatDuration } from '../../src/core/ageText';
+import { diffSnapshots } from '../../src/core/diff';
+import type { Connection } from '../../src/core/model';
+import { groupRows, type GroupRows } from '../../src/views/groupRows';
+import { StableOrder } from '../../src/views/stableOrder';
+
+function conn(over: Partial<Connection>): Connection {
+  return {
+    family: 'IPv4', localAddress: '127.0.0.1', localPort: 8081, remoteAddress: '127.0.0.1', remotePort: 50000,
+    state: 'ESTABLISHED', sendQueue: 0, receiveQueue: 0, uid: 0, inode: 1, owner: 'known', pid: 4242, process: 'node', commandLine: 'node server.js', ...over,
+  };
+}
+
+const cw = (remotePort: number, ageSeconds?: number, over: Partial<Connection> = {}) => conn({ state: 'CLOSE_WAIT', remotePort, ageSeconds, ageSource: ageSeconds === undefined ? undefined : 'kernel', ...over });
+
+const opts = { groupBy: 'state' as const, stuckAfterSeconds: 60, hideEmpty: true };
+const group = (groups: GroupRows[], key: string) => groups.find((g) => g.group.key === key);
+const ports = (g: GroupRows | undefined) => g?.rows.map((r) => `${r.connection.remotePort}${r.closed ? 'x' : ''}`);
+
+describe('ages as the tree words them', () => {
+  it('rounds to what a person reads, and marks lower bounds', () => {
+    assert.deepEqual([5, 59, 60, 754, 3600, 7500, 86_400, 97_200].map(formatDuration), ['5 s', '59 s', '1 min', '12 min', '1 h', '2 h 5 min', '1 d', '1 d 3 h']);
+    assert.equal(ageText({ ageSeconds: 240, ageIsLowerBound: true }), '≥ 4 min');
+    assert.equal(ageText({}), undefined, 'no age before the engine fills it in: nothing shown');
+  });
+
+  it('says what a CLOSE_WAIT age means, and when it was only observed', () => {
+    assert.equal(
+      ageSentence({ state: 'CLOSE_WAIT', ageSeconds: 720, ageSource: 'kernel' }),
+      'no segment from the peer for 12 min: it closed its side; this process has not called close()',
+    );
+    assert.match(ageSentence({ state: 'CLOSE_WAIT', ageSeconds: 240, ageSource: 'observed', ageIsLowerBound: true }) ?? '', /^seen in CLOSE_WAIT for at least 4 min \(it was already there/);
+    assert.equal(ageSentence({ state: 'TIME_WAIT', ageSeconds: 40, ageSource: 'kernel' }), 'closed 40 s ago; the kernel frees it after 60 s');
+  });
+});
+
+describe('tree groups', () => {
+  it('count the kernel table only: rows closed since the last refresh are listed but not counted', () => {
+    const before = [cw(1, 600), cw(2, 500), conn({ remotePort: 3 }), conn({ state: 'TIME_WAIT', remotePort: 4, owner: 'kernel' })];
+    const now = [cw(1, 602), conn({ remotePort: 3 })];
+    const diff = diffSnapshots(before, now);
+    const groups = groupRows(now, diff.removed, opts, new StableOrder());
+    assert.equal(group(groups, 'CLOSE_WAIT')?.count, 1);
+    assert.deepEqual(ports(group(groups, 'CLOSE_WAIT')), ['1', '2x']);
+    assert.equal(group(groups, 'TIME_WAIT')?.count, 0, 'a group with only a closed row counts 0');
+    assert.deepEqual(ports(group(groups, 'TIME_WAIT')), ['4x']);
+    assert.equal(group(groups, 'ESTABLISHED')?.count, 1);
+    assert.equal(group(groups, 'LISTEN'), undefined, 'empty groups hidden when asked');
+  });
+
+  it('count stuck CLOSE_WAIT sockets per state and per process, with the one definition of stuck', () => {
+    const now = [cw(1, 600), cw(2, 61), cw(3, 59), cw(4), cw(5, 300, { pid: 77, process: 'python3' }), cw(6, 240, { ageSource: 'observed', ageIsLowerBound: true })];
+    const byState = groupRows(now, [], opts, new StableOrder());
+    assert.equal(group(byState, 'CLOSE_WAIT')?.count, 6);
+    assert.equal(group(byState, 'CLOSE_WAIT')?.stuck, 4, 'at or over 60 s, lower bounds included; unknown ages never');
+    const byProcess = groupRows(now, [], { ...opts, groupBy: 'process' }, new StableOrder());
+    assert.deepEqual(byProcess.map((g) => [g.group.key, g.count, g.stuck]), [['pid:4242', 5, 3], ['pid:77', 1, 1]]);
+  });
+
+  it('list the oldest first, then keep every row in place across refreshes: new rows go after', () => {
+    const order = new StableOrder();
+    let previous = [cw(1, 30), cw(2, 900), cw(3, 300)];
+    let groups = groupRows(previous, [], opts, order);
+    assert.deepEqual(ports(group(groups, 'CLOSE_WAIT')), ['2', '3', '1'], 'oldest first');
+    // Three refreshes: ages grow, one closes, new ones come (one of them older than everything).
+    const refreshes = [
+      [cw(1, 32), cw(2, 902), cw(3, 302), cw(4, 1)],
+      [cw(1, 34), cw(2, 904), cw(4, 3), cw(5, 5000, { ageSource: 'observed', ageIsLowerBound: true }), cw(6, 0)],
+      [cw(1, 36), cw(2, 906), cw(4, 5), cw(5, 5002), cw(6, 2)],
+    ];
+    const seen: string[][] = [];
+    for (const now of refreshes) {
+      groups = groupRows(now, diffSnapshots(previous, now).removed, opts, order);
+      seen.push(ports(group(groups, 'CLOSE_WAIT')) ?? []);
+      previous = now;
+    }
+    assert.deepEqual(seen, [
+      ['2', '3', '1', '4'],
+      ['2', '3x', '1', '4', '5', '6'],
+      ['2', '1', '4', '5', '6'],
+    ]);
+  });
+
+  it('keep process groups in place when their sizes change', () => {
+    const order = new StableOrder();
+    const a = (n: number) => Array.from({ length: n }, (_, i) => conn({ remotePort: 1000 + i, pid: 1, process: 'a' }));
+    const b = (n: number) => Array.from({ length: n }, (_, i) => conn({ remotePort: 2000 + i, pid: 2, process: 'b' }));
+    const first = groupRows([...a(1), ...b(3)], [], { ...opts, groupBy: 'process' }, order);
+    assert.deepEqual(first.map((g) => g.group.key), ['pid:2', 'pid:1'], 'largest first at first sight');
+    const later = groupRows([...a(5), ...b(3)], [], { ...opts, groupBy: 'process' }, order);
+    assert.deepEqual(later.map((g) => g.group.key), ['pid:2', 'pid:1'], 'then where they were');
+  });
+
+  it('give a row the kernel listed twice its own id', () => {
+    const groups = groupRows([cw(1, 10), cw(1, 10)], [], opts, new StableOrder());
+    assert.deepEqual(group(groups, 'CLOSE_WAIT')?.rows.map((r) => r.id.endsWith('#2')), [false, true]);
+  });
+});
