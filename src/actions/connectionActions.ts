@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { formatEndpoint } from '../core/address';
+import { displayLines, displayText } from '../core/displayText';
 import { closeConnection, ssFilterCommand } from '../core/linux/closeConnection';
-import { LocalCollector } from '../core/linux/localCollector';
+import { identifySocketOwner, signalProcess, waitForExit } from '../core/linux/processIdentity';
 import { readCwd } from '../core/linux/processLimits';
 import type { Connection } from '../core/model';
 
@@ -13,9 +14,9 @@ export function connectionOf(arg: unknown): Connection | undefined {
   return c && typeof c.localPort === 'number' && typeof c.state === 'string' ? (c as Connection) : undefined;
 }
 
-const describe = (c: Connection) => `${formatEndpoint(c.localAddress, c.localPort)} → ${formatEndpoint(c.remoteAddress, c.remotePort)} (${c.state})`;
-const sameTuple = (a: Connection, b: Connection) =>
-  a.localAddress === b.localAddress && a.localPort === b.localPort && a.remoteAddress === b.remoteAddress && a.remotePort === b.remotePort;
+const describe = (c: Connection) => displayText(`${formatEndpoint(c.localAddress, c.localPort)} → ${formatEndpoint(c.remoteAddress, c.remotePort)} (${c.state})`);
+/** A process name for a message: any user can rename their process to escape sequences. */
+const processName = (c: Connection) => `${displayText(c.process ?? 'process')} (pid ${c.pid})`;
 
 async function pick(arg: unknown): Promise<Connection | undefined> {
   const c = connectionOf(arg);
@@ -38,22 +39,19 @@ async function close(arg: unknown, hostId: () => string): Promise<void> {
     'Close Connection',
   );
   if (ok !== 'Close Connection') return;
-  const collector = new LocalCollector();
-  const result = await closeConnection(c, async () => (await collector.snapshot()).connections.some((x) => sameTuple(x, c)));
+  // The row may be stale by now: closeConnection checks the socket's inode right before ss -K.
+  const result = await closeConnection(c);
   if (result.closed) void vscode.window.showInformationMessage(`TCP Lens: closed ${describe(c)}.`);
-  else void vscode.window.showErrorMessage(`TCP Lens: ${result.reason}`);
+  else void vscode.window.showErrorMessage(`TCP Lens: ${displayLines(result.reason)}`);
   await vscode.commands.executeCommand('tcpLens.refresh');
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
+/**
+ * Terminate, with the checks that keep it on the process the row showed: the pid must still hold
+ * the row's socket (and keep its start time) when the dialog opens and again when SIGTERM goes
+ * out; the SIGKILL follow-up is a modal of its own and checks again that the pid is the same
+ * process, so a pid handed to another program meanwhile is never signalled.
+ */
 async function kill(arg: unknown, hostId: () => string): Promise<void> {
   const c = await pick(arg);
   if (!c || !isLocal(hostId)) return;
@@ -61,20 +59,27 @@ async function kill(arg: unknown, hostId: () => string): Promise<void> {
     void vscode.window.showErrorMessage(`TCP Lens: no process is known to own ${describe(c)}.`);
     return;
   }
-  const pid = c.pid;
-  const name = `${c.process ?? 'process'} (pid ${pid})`;
-  const ok = await vscode.window.showWarningMessage(`Terminate ${name}?`, { modal: true, detail: c.commandLine }, 'Send SIGTERM');
+  const name = processName(c);
+  const stale = (reason: string) => {
+    void vscode.window.showErrorMessage(`TCP Lens: ${name} was not signalled: ${reason}. The list was out of date; it is refreshed now.`);
+    return vscode.commands.executeCommand('tcpLens.refresh');
+  };
+  const owner = await identifySocketOwner(c.pid, c.inode);
+  if (!owner.ok) return void (await stale(owner.reason));
+  const ok = await vscode.window.showWarningMessage(`Terminate ${name}?`, { modal: true, detail: c.commandLine === undefined ? undefined : displayText(c.commandLine) }, 'Send SIGTERM');
   if (ok !== 'Send SIGTERM') return;
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch (err) {
-    void vscode.window.showErrorMessage(`TCP Lens: could not signal ${name}: ${(err as Error).message}`);
-    return;
-  }
-  for (let i = 0; i < 30 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-  if (alive(pid)) {
-    const force = await vscode.window.showWarningMessage(`${name} is still running after SIGTERM.`, 'Send SIGKILL');
-    if (force === 'Send SIGKILL' && alive(pid)) process.kill(pid, 'SIGKILL');
+  const term = await signalProcess(owner.identity, 'SIGTERM', c.inode);
+  if (!term.sent) return void (await stale(term.reason));
+  if (!(await waitForExit(owner.identity, 3000))) {
+    const force = await vscode.window.showWarningMessage(
+      `${name} is still running after SIGTERM.`,
+      { modal: true, detail: 'SIGKILL ends it at once, without letting it clean up.' },
+      'Send SIGKILL',
+    );
+    if (force === 'Send SIGKILL') {
+      const killed = await signalProcess(owner.identity, 'SIGKILL');
+      if (!killed.sent) void vscode.window.showInformationMessage(`TCP Lens: SIGKILL not sent: ${killed.reason}.`);
+    }
   }
   await vscode.commands.executeCommand('tcpLens.refresh');
 }
@@ -99,7 +104,7 @@ async function revealCwd(arg: unknown, hostId: () => string): Promise<void> {
     await vscode.commands.executeCommand('revealInExplorer', uri);
     return;
   }
-  const choice = await vscode.window.showInformationMessage(`${c.process} (pid ${c.pid}) runs in ${cwd}`, 'Copy Path', 'Open Folder');
+  const choice = await vscode.window.showInformationMessage(`${processName(c)} runs in ${displayText(cwd)}`, 'Copy Path', 'Open Folder');
   if (choice === 'Copy Path') await vscode.env.clipboard.writeText(cwd);
   if (choice === 'Open Folder') await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
 }

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { AlertDetector } from '../core/alerts/detector';
 import { readAlertSettings } from '../core/alerts/settings';
 import type { Alert } from '../core/alerts/types';
+import { displayLines, displayText } from '../core/displayText';
 import type { FdUsage } from '../core/linux/processLimits';
 import type { CountsSample, Snapshot } from '../core/model';
 import { CountsStatusBar } from './statusBar';
@@ -55,7 +56,7 @@ export class AlertsController implements vscode.Disposable {
   }
 
   onError(message: string): void {
-    this.statusBar.showError(message);
+    this.statusBar.showError(displayLines(message));
   }
 
   dispose(): void {
@@ -73,7 +74,8 @@ export class AlertsController implements vscode.Disposable {
 
   private async notify(alert: Alert): Promise<void> {
     const actions = alert.kind === 'threshold' ? ['Show Connections'] : ['Show Process', 'Find in Code'];
-    const choice = await vscode.window.showWarningMessage(`TCP Lens: ${alert.message}`, ...actions);
+    // The message names processes (any user can rename theirs) and remote hosts' text.
+    const choice = await vscode.window.showWarningMessage(`TCP Lens: ${displayText(alert.message)}`, ...actions);
     if (choice === 'Show Connections') await vscode.commands.executeCommand('tcpLens.connections.focus');
     if (alert.kind === 'threshold') return;
     if (choice === 'Show Process') await vscode.commands.executeCommand('tcpLens.showProcess', alert.pid);
@@ -88,7 +90,7 @@ export class AlertsController implements vscode.Disposable {
       fdLimitRatio: config.get('fdLimitRatio'),
       closeWaitStuckSeconds: config.get('closeWaitStuckSeconds'),
     });
-    if (problems.length > 0) void vscode.window.showWarningMessage(`TCP Lens settings: ${problems.join('; ')}. Using the defaults for those.`);
+    if (problems.length > 0) void vscode.window.showWarningMessage(`TCP Lens settings: ${displayText(problems.join('; '))}. Using the defaults for those.`);
     return settings;
   }
 }

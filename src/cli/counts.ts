@@ -1,5 +1,5 @@
 import { TCP_STATE_NAMES } from '../core/model';
-import { formatTable } from './table';
+import { formatTable, jsonOutput, messageText } from './table';
 import { openCollector, TARGET_OPTIONS } from './target';
 import type { CliCommand } from './usage';
 import { parseOptions } from './usage';
@@ -13,9 +13,9 @@ export const countsCommand: CliCommand = {
     const collector = await openCollector(values);
     try {
       const sample = await collector.counts(signal);
-      for (const w of sample.warnings) io.err(`warning: ${w}`);
+      for (const w of sample.warnings) io.err(`warning: ${messageText(w)}`);
       if (values.json) {
-        io.out(JSON.stringify({ host: sample.host.label, takenAt: sample.takenAt.toISOString(), counts: sample.counts }));
+        io.out(jsonOutput({ host: sample.host.label, takenAt: sample.takenAt.toISOString(), counts: sample.counts }));
       } else {
         const rows = TCP_STATE_NAMES.map((s) => [s, String(sample.counts[s])]);
         io.out(formatTable(['STATE', 'COUNT'], rows, new Set([1])));

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { listConfigHosts } from '../core/ssh/sshConfig';
-import { formatTable } from './table';
+import { formatTable, jsonOutput, messageText } from './table';
 import type { CliCommand } from './usage';
 import { parseOptions } from './usage';
 
@@ -12,7 +12,7 @@ export const hostsCommand: CliCommand = {
   async run(args, io) {
     const { values } = parseOptions(args, { json: { type: 'boolean' }, 'ssh-config': { type: 'string' } });
     const { hosts, warnings } = listConfigHosts(values['ssh-config']);
-    for (const w of warnings) io.err(`warning: ${w}`);
+    for (const w of warnings) io.err(`warning: ${messageText(w)}`);
     const rows = [
       { host: 'local', label: hostname(), source: 'this machine' },
       ...hosts.map((h) => ({
@@ -21,7 +21,7 @@ export const hostsCommand: CliCommand = {
         source: h.file,
       })),
     ];
-    if (values.json) io.out(JSON.stringify(rows));
+    if (values.json) io.out(jsonOutput(rows));
     else io.out(formatTable(['HOST', 'CONNECTS TO', 'FROM'], rows.map((r) => [r.host, r.label, r.source])));
     return 0;
   },

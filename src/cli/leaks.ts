@@ -1,8 +1,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { displayText } from '../core/displayText';
 import { LeakAnalyzer, languageOfPath } from '../core/leaks/analyzer';
 import { fileKind, readSourceFile } from '../core/leaks/sourceFile';
 import type { LeakReport } from '../core/leaks/types';
+import { jsonOutput, messageText } from './table';
 import type { CliCommand, CliIO } from './usage';
 import { parseOptions, UsageError } from './usage';
 
@@ -53,22 +55,22 @@ export const leaksCommand: CliCommand = {
     for await (const file of sourceFiles(positionals, signal)) {
       const language = languageOfPath(file);
       if (!language) {
-        io.err(`tcp-lens: ${file}: skipped: not a language TCP Lens analyses`);
+        io.err(messageText(`tcp-lens: ${file}: skipped: not a language TCP Lens analyses`));
         continue;
       }
       const read = await readSourceFile(file);
       if ('skipped' in read) {
-        io.err(`tcp-lens: ${file}: skipped: ${read.skipped}`);
+        io.err(messageText(`tcp-lens: ${file}: skipped: ${read.skipped}`));
         continue;
       }
       const result = await analyzer.analyze(read.text, language);
-      for (const note of [...read.notes, ...result.notes]) io.err(`tcp-lens: ${file}: ${note}`);
+      for (const note of [...read.notes, ...result.notes]) io.err(messageText(`tcp-lens: ${file}: ${note}`));
       for (const f of result.findings) {
         findings.push({ file, line: f.range.start.line + 1, column: f.range.start.column + 1, language, rule: f.rule, message: f.message });
       }
     }
-    if (values.json) io.out(JSON.stringify(findings, null, 2));
-    else for (const f of findings) io.out(`${f.file}:${f.line}:${f.column}: ${f.rule}: ${f.message}`);
+    if (values.json) io.out(jsonOutput(findings, 2));
+    else for (const f of findings) io.out(displayText(`${f.file}:${f.line}:${f.column}: ${f.rule}: ${f.message}`));
     return findings.length > 0 ? 1 : 0;
   },
 };

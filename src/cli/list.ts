@@ -1,7 +1,7 @@
 import { formatEndpoint } from '../core/address';
 import type { Connection } from '../core/model';
 import { isTcpStateName } from '../core/model';
-import { formatTable } from './table';
+import { formatTable, jsonOutput, messageText } from './table';
 import { openCollector, TARGET_OPTIONS } from './target';
 import type { CliCommand } from './usage';
 import { parseIntegerOption, parseOptions, UsageError } from './usage';
@@ -55,7 +55,7 @@ export const listCommand: CliCommand = {
     const collector = await openCollector(values);
     try {
       const snapshot = await collector.snapshot(signal, { processes: true });
-      for (const w of snapshot.warnings) io.err(`warning: ${w}`);
+      for (const w of snapshot.warnings) io.err(`warning: ${messageText(w)}`);
       const selected = snapshot.connections.filter(
         (c) =>
           (state === undefined || c.state === state) &&
@@ -63,7 +63,7 @@ export const listCommand: CliCommand = {
           (pid === undefined || c.pid === pid),
       );
       if (values.json) {
-        io.out(JSON.stringify(selected.map(connectionRecord)));
+        io.out(jsonOutput(selected.map(connectionRecord)));
       } else {
         const rows = selected.map((c) => [
           c.state,

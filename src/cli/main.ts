@@ -6,6 +6,7 @@ import { leaksCommand } from './leaks';
 import { listCommand } from './list';
 import { watchCommand } from './watch';
 import type { CliCommand, CliIO } from './usage';
+import { messageText } from './table';
 import { UsageError } from './usage';
 
 /** Every subcommand; other modules add theirs here. */
@@ -39,11 +40,11 @@ export async function runCli(argv: string[], io: CliIO, signal: AbortSignal): Pr
     return await command.run(rest, io, signal);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.err(`tcp-lens: ${err.message}`);
+      io.err(messageText(`tcp-lens: ${err.message}`));
       return 2;
     }
     if (err instanceof CollectorError) {
-      io.err(`tcp-lens: ${err.message}${err.hint ? ` ${err.hint}` : ''}`);
+      io.err(messageText(`tcp-lens: ${err.message}${err.hint ? ` ${err.hint}` : ''}`));
       return 1;
     }
     throw err;

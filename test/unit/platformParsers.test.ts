@@ -54,9 +54,50 @@ describe('BSD netstat parser (macOS, FreeBSD)', () => {
   });
 
   it('skips malformed rows with a warning instead of inventing values', () => {
-    const { connections, warnings } = parseBsdNetstat('tcp4 0 0 127.0.0.1.x *.* LISTEN\ntcp4 0 0 127.0.0.1.80 *.* BOGUS\n');
+    const { connections, warnings, skipped } = parseBsdNetstat('tcp4 0 0 127.0.0.1.x *.* LISTEN\ntcp4 0 0 127.0.0.1.80 *.* BOGUS\n');
     assert.equal(connections.length, 0);
-    assert.equal(warnings.length, 2);
+    assert.equal(skipped, 2);
+    assert.match(warnings[0], /skipped 2 malformed line/);
+  });
+
+  it('refuses non-addresses, the other family, queues and pids that are not whole numbers in range', () => {
+    const header = 'Proto Recv-Q Send-Q  Local Address          Foreign Address        (state)     rhiwat shiwat    pid   epid  state    options\n';
+    const good = 'tcp4       0      0  10.0.0.5.22            10.0.0.1.50123         ESTABLISHED 131072 131744    311      0 0x0102 0x00000004\n';
+    const bad = [
+      'tcp4       0      0  evil.22                10.0.0.1.50123         ESTABLISHED 131072 131744    311      0 0x0102 0x00000004',
+      'tcp4       0      0  10.0.0.5.22            \x1b[2J.50123          ESTABLISHED 131072 131744    311      0 0x0102 0x00000004',
+      'tcp4       0      0  999.0.0.5.22           10.0.0.1.50123         ESTABLISHED 131072 131744    311      0 0x0102 0x00000004',
+      'tcp4       0      0  ::1.22                 10.0.0.1.50123         ESTABLISHED 131072 131744    311      0 0x0102 0x00000004',
+      'tcp6       0      0  10.0.0.5.22            10.0.0.1.50123         ESTABLISHED 131072 131744    311      0 0x0102 0x00000004',
+      'tcp46      0      0  10.0.0.5.22            ::1.50123              ESTABLISHED 131072 131744    311      0 0x0102 0x00000004',
+      'tcp4      -1      0  10.0.0.5.22            10.0.0.1.50123         ESTABLISHED 131072 131744    311      0 0x0102 0x00000004',
+      'tcp4     1.5      0  10.0.0.5.22            10.0.0.1.50123         ESTABLISHED 131072 131744    311      0 0x0102 0x00000004',
+      'tcp4       0    1e3  10.0.0.5.22            10.0.0.1.50123         ESTABLISHED 131072 131744    311      0 0x0102 0x00000004',
+      'tcp4       0   0x10  10.0.0.5.22            10.0.0.1.50123         ESTABLISHED 131072 131744    311      0 0x0102 0x00000004',
+      'tcp4       0      0  10.0.0.5.22            10.0.0.1.50123         ESTABLISHED 131072 131744 100000000000000000000000 0 0x0102 0x00000004',
+      'tcp4       0      0  10.0.0.5.22            10.0.0.1.50123         ESTABLISHED 131072 131744    -5      0 0x0102 0x00000004',
+    ];
+    const { connections, warnings, skipped } = parseBsdNetstat(header + good + bad.join('\n') + '\n' + good);
+    assert.equal(connections.length, 2);
+    assert.ok(connections.every((c) => c.pid === 311 && c.localAddress === '10.0.0.5'));
+    assert.equal(skipped, bad.length);
+    assert.match(warnings[0], new RegExp(`skipped ${bad.length} malformed line`));
+  });
+
+  it('keeps an IPv6 address netstat -an cut to 16 characters (the row is real), and dual-stack rows', () => {
+    const { connections, skipped } = parseBsdNetstat(
+      [
+        'tcp6       0      0  2001:db8:85a3:0:.443   2001:db8:1234::1.50000 ESTABLISHED',
+        'tcp46      0      0  *.5000                 *.*                    LISTEN',
+        'tcp46      0      0  ::ffff:10.0.0.5.80     ::ffff:10.0.0.9.5000   ESTABLISHED',
+      ].join('\n'),
+    );
+    assert.equal(skipped, 0);
+    assert.deepEqual(connections.map(row), [
+      'IPv6 ESTABLISHED 2001:db8:85a3:0::443 > 2001:db8:1234::1:50000',
+      'IPv4 LISTEN 0.0.0.0:5000 > 0.0.0.0:0',
+      'IPv6 ESTABLISHED ::ffff:10.0.0.5:80 > ::ffff:10.0.0.9:5000',
+    ]);
   });
 });
 
@@ -76,5 +117,24 @@ describe('Windows netstat -ano parser', () => {
     assert.deepEqual([connections[1].pid, connections[1].owner], [4242, 'known']);
     // PID 0 in TIME_WAIT is Windows' placeholder, not a process.
     assert.deepEqual([connections[2].pid, connections[2].owner], [undefined, 'kernel']);
+  });
+
+  it('refuses non-addresses, IPv6 without brackets, mixed families and pids out of range', () => {
+    const good = '  TCP    127.0.0.1:8080         127.0.0.1:52100        CLOSE_WAIT      4242';
+    const bad = [
+      '  TCP    evil:8080              127.0.0.1:52100        CLOSE_WAIT      4242',
+      '  TCP    127.0.0.1:8080         [not-v6]:52100         CLOSE_WAIT      4242',
+      '  TCP    ::1:8080               [::1]:52100            CLOSE_WAIT      4242',
+      '  TCP    127.0.0.1:8080         [::1]:52100            CLOSE_WAIT      4242',
+      '  TCP    [127.0.0.1]:8080       [::1]:52100            CLOSE_WAIT      4242',
+      '  TCP    127.0.0.1:8080         127.0.0.1:52100        CLOSE_WAIT      100000000000000000000000',
+      '  TCP    127.0.0.1:8080         127.0.0.1:52100        CLOSE_WAIT      4294967296',
+      '  TCP    127.0.0.1:8080         127.0.0.1:52100        CLOSE_WAIT      -1',
+      '  TCP    127.0.0.1:8080         127.0.0.1:52100        CLOSE_WAIT      1.5',
+    ];
+    const { connections, warnings, skipped } = parseWindowsNetstat([good, ...bad, good].join('\r\n'));
+    assert.deepEqual(connections.map((c) => c.pid), [4242, 4242]);
+    assert.equal(skipped, bad.length);
+    assert.match(warnings[0], new RegExp(`skipped ${bad.length} malformed line`));
   });
 });

@@ -10,7 +10,7 @@ const HEADER4 = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->w
 const HEADER6 =
   '  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
 
-function line4(sl: number, local: string, remote: string, st: string, inode = 1234, uid = 1000, queues = '00000000:00000000', timer = '00:00000000'): string {
+function line4(sl: number, local: string, remote: string, st: string, inode: number | string = 1234, uid: number | string = 1000, queues = '00000000:00000000', timer = '00:00000000'): string {
   return `${String(sl).padStart(4)}: ${local} ${remote} ${st} ${queues} ${timer} 00000000 ${String(uid).padStart(5)}        0 ${inode} 1 0000000000000000 100 0 0 10 0\n`;
 }
 
@@ -161,5 +161,55 @@ describe('/proc/net/tcp parser', () => {
     countConnections(buf, buf.length, counts, warnings, true);
     assert.deepEqual(counts, { ...emptyCounts(), LISTEN: 1, CLOSE_WAIT: 2, TIME_WAIT: 1 });
     assert.equal(warnings.skipped, 2);
+  });
+
+  it('counts exactly the lines the full parser accepts: both refuse the same malformed rows', () => {
+    const ok = line4(0, '0100007F:1F90', '0100007F:C350', '01');
+    const lines = [
+      ok,
+      'a b c 01\n',
+      '   1: x y 01 00000000:00000000 00:00000000 00000000  1000 0 1234\n',
+      line4(2, '0100007F:1F90', '0100007F:C350', '001'),
+      line4(3, '0100007F:1F90', '0100007F:C350', '1'),
+      line4(4, '0100007F:1F90', '0100007F:C350', '01', '12345678901234567'),
+      line4(5, '0100007F:1F90', '0100007F:C350', '01', '9007199254740993'),
+      line4(6, '0100007F:1F90', '0100007F:C350', '01', 1234, 4294967296),
+      line4(7, '0100007F:1F90', '0100007F:C350', '01', 1234, 1000, '100000000:00000000'),
+      line4(8, '00000000000000000000000001000000:1F90', '00000000000000000000000001000000:C350', '01'),
+      line4(9, '0100007F0:1F90', '0100007F:C350', '01'),
+      '  10: 0100007F:1F90 0100007F:C350 01 00000000:00000000 00:00000000 00000000  1000\n',
+      line4(11, '0100007F:1F90', '0100007F:C350', '0A', 4294967295, 4294967295, 'FFFFFFFF:FFFFFFFF'),
+    ];
+    for (const line of lines) {
+      const parsed = parse(HEADER4 + line);
+      const buf = Buffer.from(HEADER4 + line, 'latin1');
+      const counts = emptyCounts();
+      const warnings = new ParseWarnings();
+      countConnections(buf, buf.length, counts, warnings, true, 'IPv4');
+      const inferred = new ParseWarnings();
+      const inferredCounts = emptyCounts();
+      countConnections(buf, buf.length, inferredCounts, inferred, true);
+      const counted = Object.values(counts).reduce((a, b) => a + b, 0);
+      assert.equal(counted, parsed.out.length, `${JSON.stringify(line)}: counted ${counted}, parsed ${parsed.out.length}`);
+      assert.equal(warnings.skipped, parsed.warnings.skipped, JSON.stringify(line));
+      assert.deepEqual(warnings.examples, parsed.warnings.examples, JSON.stringify(line));
+      // Without the family only the width tells: a well-formed IPv6 row is counted (the kernel never mixes them).
+      if (!line.includes('01000000:1F90')) assert.deepEqual(inferredCounts, counts, `${JSON.stringify(line)} without the family`);
+    }
+    const all = parse(HEADER4 + lines.join(''));
+    assert.equal(all.out.length, 2);
+    assert.equal(all.warnings.skipped, lines.length - 2);
+    assert.deepEqual(all.out.map((c) => [c.inode, c.uid, c.sendQueue]), [[1234, 1000, 0], [4294967295, 4294967295, 0xffffffff]]);
+  });
+
+  it('refuses an IPv4 row in the IPv6 table and the reverse, in both paths', () => {
+    const v4 = line4(0, '0100007F:1F90', '0100007F:C350', '01');
+    const v6 = parse(HEADER6 + v4, { family: 'IPv6', littleEndian: true });
+    assert.deepEqual([v6.out.length, v6.warnings.skipped], [0, 1]);
+    const buf = Buffer.from(HEADER6 + v4, 'latin1');
+    const counts = emptyCounts();
+    const warnings = new ParseWarnings();
+    countConnections(buf, buf.length, counts, warnings, true, 'IPv6');
+    assert.deepEqual([counts.ESTABLISHED, warnings.skipped], [0, 1]);
   });
 });

@@ -17,7 +17,6 @@ const TAB = 0x09;
 const NEWLINE = 0x0a;
 const COLON = 0x3a;
 const MAX_WARNINGS = 5;
-const TIME_WAIT_CODE = 0x06;
 /** tm->when is printed in clock_t ticks: USER_HZ, 100 on every Linux port TCP Lens runs on. */
 const USER_HZ = 100;
 /** TCP_TIMEWAIT_LEN in ticks: the TIME_WAIT timer starts at 60 s, so what remains gives the age. */
@@ -57,10 +56,16 @@ export class ParseWarnings {
 
 class LineCursor {
   pos = 0;
-  constructor(
-    readonly buf: Uint8Array,
-    readonly end: number,
-  ) {}
+  buf: Uint8Array = new Uint8Array(0);
+  end = 0;
+
+  /** Points the cursor at a line: one cursor serves every line, nothing is allocated per line. */
+  reset(buf: Uint8Array, start: number, end: number): this {
+    this.buf = buf;
+    this.pos = start;
+    this.end = end;
+    return this;
+  }
 
   skipSpaces(): void {
     const { buf, end } = this;
@@ -89,7 +94,8 @@ class LineCursor {
       digits++;
       this.pos++;
     }
-    return digits === 0 ? -1 : value;
+    // 16 decimal digits can exceed 2^53: a value that would be rounded is refused, never guessed.
+    return digits === 0 || value > Number.MAX_SAFE_INTEGER ? -1 : value;
   }
 
   expect(ch: number): boolean {
@@ -145,29 +151,29 @@ export class AddressCache {
   }
 }
 
-const IPV6_WORDS = [0, 0, 0, 0];
-
-function readAddress(cur: LineCursor, family: AddressFamily, littleEndian: boolean, cache: AddressCache): string | undefined {
-  if (family === 'IPv4') {
-    const start = cur.pos;
-    const raw = cur.hex(COLON);
-    if (raw < 0 || cur.pos - start !== 8) return undefined;
-    return cache.ipv4(raw, littleEndian);
-  }
-  for (let w = 0; w < 4; w++) {
-    const start = cur.pos;
+/**
+ * Reads an address of the family's width (8 hex digits, or 32 for IPv6) into `raw` (one word,
+ * or four); false when the field is not exactly that.
+ */
+function readRawAddress(cur: LineCursor, family: AddressFamily, raw: number[]): boolean {
+  const words = family === 'IPv4' ? 1 : 4;
+  for (let w = 0; w < words; w++) {
     let value = 0;
     for (let i = 0; i < 8; i++) {
-      if (cur.pos >= cur.end) return undefined;
+      if (cur.pos >= cur.end) return false;
       const d = HEX[cur.buf[cur.pos]];
-      if (d < 0) return undefined;
+      if (d < 0) return false;
       value = value * 16 + d;
       cur.pos++;
     }
-    if (cur.pos - start !== 8) return undefined;
-    IPV6_WORDS[w] = value;
+    raw[w] = value;
   }
-  return cache.ipv6(IPV6_WORDS, littleEndian);
+  // One more hex digit means a wider field than the family's.
+  return cur.pos >= cur.end || HEX[cur.buf[cur.pos]] < 0;
+}
+
+function formatAddress(family: AddressFamily, raw: readonly number[], littleEndian: boolean, cache: AddressCache): string {
+  return family === 'IPv4' ? cache.ipv4(raw[0], littleEndian) : cache.ipv6(raw, littleEndian);
 }
 
 function isHeader(buf: Uint8Array, start: number, end: number): boolean {
@@ -181,6 +187,95 @@ function lineText(buf: Uint8Array, start: number, end: number): string {
   return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1').trim();
 }
 
+/** The fields of one data line, reused from line to line (no allocation per line). */
+interface LineFields {
+  family: AddressFamily;
+  local: number[];
+  localPort: number;
+  remote: number[];
+  remotePort: number;
+  state: TcpStateName;
+  sendQueue: number;
+  receiveQueue: number;
+  uid: number;
+  inode: number;
+  /** tm->when: for TIME_WAIT rows, the ticks left of the 60 s timer. */
+  when: number;
+}
+
+const FIELDS: LineFields = {
+  family: 'IPv4',
+  local: [0, 0, 0, 0],
+  localPort: 0,
+  remote: [0, 0, 0, 0],
+  remotePort: 0,
+  state: 'CLOSE',
+  sendQueue: 0,
+  receiveQueue: 0,
+  uid: 0,
+  inode: 0,
+  when: 0,
+};
+
+const UINT32_MAX = 0xffff_ffff;
+const CURSOR = new LineCursor();
+
+/**
+ * Checks one data line and reads its fields into {@link FIELDS}; returns why it is malformed, or
+ * undefined when it is well formed. The one definition of a valid row, for the full parser and
+ * for the counts: a line one of them refuses, the other refuses too. `family` undefined (a
+ * caller that does not say which table this is) takes it from the local address's width.
+ */
+function scanLine(buf: Uint8Array, start: number, end: number, family: AddressFamily | undefined): string | undefined {
+  const cur = CURSOR.reset(buf, start, end);
+  const f = FIELDS;
+  cur.skipSpaces();
+  if (cur.decimal(COLON) < 0 || !cur.expect(COLON)) return 'bad slot number';
+  cur.skipSpaces();
+  f.family = family ?? familyOfWidth(buf, cur.pos, end);
+  if (!readRawAddress(cur, f.family, f.local) || !cur.expect(COLON)) return 'bad local address';
+  f.localPort = cur.hex();
+  if (f.localPort < 0 || f.localPort > 0xffff) return 'bad local port';
+  cur.skipSpaces();
+  if (!readRawAddress(cur, f.family, f.remote) || !cur.expect(COLON)) return 'bad remote address';
+  f.remotePort = cur.hex();
+  if (f.remotePort < 0 || f.remotePort > 0xffff) return 'bad remote port';
+  cur.skipSpaces();
+  const stateStart = cur.pos;
+  const code = cur.hex();
+  const state: TcpStateName | undefined = code >= 0 && code < STATE_BY_CODE.length && cur.pos - stateStart === 2 ? STATE_BY_CODE[code] : undefined;
+  if (state === undefined) return 'unknown state code';
+  f.state = state;
+  cur.skipSpaces();
+  f.sendQueue = cur.hex(COLON);
+  if (f.sendQueue < 0 || f.sendQueue > UINT32_MAX || !cur.expect(COLON)) return 'bad queue field';
+  f.receiveQueue = cur.hex();
+  if (f.receiveQueue < 0 || f.receiveQueue > UINT32_MAX) return 'bad queue field';
+  cur.skipSpaces();
+  // tr:tm->when; for TIME_WAIT rows (tr 3) `when` is what remains of the 60 s timer.
+  if (cur.hex(COLON) < 0 || !cur.expect(COLON)) return 'missing timer field';
+  f.when = cur.hex();
+  if (f.when < 0) return 'bad timer field';
+  cur.skipSpaces();
+  if (!cur.skipToken()) return 'missing retransmit field';
+  cur.skipSpaces();
+  f.uid = cur.decimal();
+  if (f.uid < 0 || f.uid > UINT32_MAX) return 'bad uid';
+  cur.skipSpaces();
+  if (!cur.skipToken()) return 'missing timeout field';
+  cur.skipSpaces();
+  f.inode = cur.decimal();
+  if (f.inode < 0) return 'bad inode';
+  return undefined;
+}
+
+/** IPv6 tables print 32 hex digits per address, IPv4 ones 8. */
+function familyOfWidth(buf: Uint8Array, pos: number, end: number): AddressFamily {
+  let i = pos;
+  while (i < end && HEX[buf[i]] >= 0) i++;
+  return i - pos === 32 ? 'IPv6' : 'IPv4';
+}
+
 /** Parses one data line; undefined (with a warning) when it is malformed. */
 function parseLine(
   buf: Uint8Array,
@@ -190,64 +285,27 @@ function parseLine(
   cache: AddressCache,
   warnings: ParseWarnings,
 ): Connection | undefined {
-  const cur = new LineCursor(buf, end);
-  cur.pos = start;
-  const fail = (reason: string): undefined => {
-    warnings.add(lineText(buf, start, end), reason);
+  const problem = scanLine(buf, start, end, opts.family);
+  if (problem !== undefined) {
+    warnings.add(lineText(buf, start, end), problem);
     return undefined;
-  };
-  cur.skipSpaces();
-  if (cur.decimal(COLON) < 0 || !cur.expect(COLON)) return fail('bad slot number');
-  cur.skipSpaces();
-  const localAddress = readAddress(cur, opts.family, opts.littleEndian, cache);
-  if (localAddress === undefined || !cur.expect(COLON)) return fail('bad local address');
-  const localPort = cur.hex();
-  if (localPort < 0 || localPort > 0xffff) return fail('bad local port');
-  cur.skipSpaces();
-  const remoteAddress = readAddress(cur, opts.family, opts.littleEndian, cache);
-  if (remoteAddress === undefined || !cur.expect(COLON)) return fail('bad remote address');
-  const remotePort = cur.hex();
-  if (remotePort < 0 || remotePort > 0xffff) return fail('bad remote port');
-  cur.skipSpaces();
-  const code = cur.hex();
-  const state: TcpStateName | undefined = code >= 0 && code < STATE_BY_CODE.length ? STATE_BY_CODE[code] : undefined;
-  if (state === undefined) return fail('unknown state code');
-  cur.skipSpaces();
-  const sendQueue = cur.hex(COLON);
-  if (sendQueue < 0 || !cur.expect(COLON)) return fail('bad queue field');
-  const receiveQueue = cur.hex();
-  if (receiveQueue < 0) return fail('bad queue field');
-  cur.skipSpaces();
-  // tr:tm->when; for TIME_WAIT rows (tr 3) `when` is what remains of the 60 s timer.
-  const timer = cur.hex(COLON);
-  if (timer < 0 || !cur.expect(COLON)) return fail('missing timer field');
-  const when = cur.hex();
-  if (when < 0) return fail('bad timer field');
-  cur.skipSpaces();
-  if (!cur.skipToken()) return fail('missing retransmit field');
-  cur.skipSpaces();
-  const uid = cur.decimal();
-  if (uid < 0) return fail('bad uid');
-  cur.skipSpaces();
-  if (!cur.skipToken()) return fail('missing timeout field');
-  cur.skipSpaces();
-  const inode = cur.decimal();
-  if (inode < 0) return fail('bad inode');
-  const timeWait = code === TIME_WAIT_CODE;
+  }
+  const f = FIELDS;
+  const timeWait = f.state === 'TIME_WAIT';
   return {
     family: opts.family,
-    localAddress,
-    localPort,
-    remoteAddress,
-    remotePort,
-    state,
-    sendQueue,
-    receiveQueue,
-    uid,
-    inode,
-    owner: inode === 0 ? 'kernel' : 'unresolved',
+    localAddress: formatAddress(opts.family, f.local, opts.littleEndian, cache),
+    localPort: f.localPort,
+    remoteAddress: formatAddress(opts.family, f.remote, opts.littleEndian, cache),
+    remotePort: f.remotePort,
+    state: f.state,
+    sendQueue: f.sendQueue,
+    receiveQueue: f.receiveQueue,
+    uid: f.uid,
+    inode: f.inode,
+    owner: f.inode === 0 ? 'kernel' : 'unresolved',
     // Always the same properties, so every row has one shape for V8.
-    ageSeconds: timeWait ? (TIME_WAIT_TICKS - Math.min(when, TIME_WAIT_TICKS)) / USER_HZ : undefined,
+    ageSeconds: timeWait ? (TIME_WAIT_TICKS - Math.min(f.when, TIME_WAIT_TICKS)) / USER_HZ : undefined,
     ageSource: timeWait ? 'kernel' : undefined,
     ageIsLowerBound: false,
   };
@@ -295,7 +353,9 @@ export function parseConnections(
 
 /**
  * Counts states in the complete lines of a chunk without building connections: the cheap path
- * for the status bar and the history.
+ * for the status bar and the history. A line is counted exactly when {@link parseConnections}
+ * would return it, and skipped with the same warning otherwise. `family` says which table this
+ * is (`tcp` or `tcp6`); without it the width of the first address decides.
  */
 export function countConnections(
   buf: Uint8Array,
@@ -303,27 +363,11 @@ export function countConnections(
   counts: StateCounts,
   warnings: ParseWarnings,
   final: boolean,
+  family?: AddressFamily,
 ): number {
   return forEachDataLine(buf, end, final, (start, nl) => {
-    const state = stateOfLine(buf, start, nl);
-    if (state === undefined) warnings.add(lineText(buf, start, nl), 'no valid state field');
-    else counts[state]++;
+    const problem = scanLine(buf, start, nl, family);
+    if (problem !== undefined) warnings.add(lineText(buf, start, nl), problem);
+    else counts[FIELDS.state]++;
   });
-}
-
-/** The 4th white-space separated field is `st`. */
-function stateOfLine(buf: Uint8Array, start: number, end: number): TcpStateName | undefined {
-  let i = start;
-  for (let field = 0; field < 3; field++) {
-    while (i < end && buf[i] === SPACE) i++;
-    const tokenStart = i;
-    while (i < end && buf[i] !== SPACE && buf[i] !== TAB) i++;
-    if (i === tokenStart) return undefined;
-  }
-  while (i < end && buf[i] === SPACE) i++;
-  if (i + 2 > end) return undefined;
-  const hi = HEX[buf[i]];
-  const lo = HEX[buf[i + 1]];
-  if (hi < 0 || lo < 0 || (i + 2 < end && buf[i + 2] !== SPACE)) return undefined;
-  return STATE_BY_CODE[hi * 16 + lo];
 }
