@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { StateCounts } from '../../src/core/model';
+import type { Connection, StateCounts } from '../../src/core/model';
 import { CollectorError, countStates } from '../../src/core/model';
 import { parseBsdNetstat } from '../../src/core/platforms/bsdNetstat';
 import { parseWindowsNetstat } from '../../src/core/platforms/windowsNetstat';
@@ -15,6 +15,20 @@ import { canCreateNamespaces } from '../helpers/netns';
 import { SSH_HOSTS, startTestSshd, type TestSshd } from '../helpers/sshd';
 
 const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/platforms');
+
+/**
+ * netstat prints no age: every row is dated by TCP Lens across refreshes ("observed", a lower
+ * bound for what was there at the first look). Checks that, then returns the rows without the
+ * age fields to compare with the parser's.
+ */
+function observedRows(connections: readonly Connection[], firstLook = true): Connection[] {
+  for (const c of connections) {
+    assert.equal(c.ageSource, 'observed', `${c.localAddress}:${c.localPort} ${c.state}`);
+    if (firstLook) assert.equal(c.ageIsLowerBound, true);
+    assert.ok(c.ageSeconds !== undefined && c.ageSeconds >= 0);
+  }
+  return connections.map(({ ageSeconds: _a, ageSource: _s, ageIsLowerBound: _l, ...rest }) => rest);
+}
 const fixture = (name: string) => path.join(FIXTURES, name);
 const sshdSkip = !canCreateNamespaces() ? 'needs root and ip netns' : !existsSync('/usr/sbin/sshd') ? 'needs openssh-server' : false;
 
@@ -49,12 +63,12 @@ describe('macOS and FreeBSD through the sh loop (stub uname/netstat, written fix
       const full = await collector.snapshot(undefined, { processes: true });
       assert.equal(full.host.platform, 'darwin');
       const withPids = parseBsdNetstat(readFileSync(fixture('macos-netstat-anv.txt'), 'utf8')).connections;
-      assert.deepEqual(full.connections, withPids);
+      assert.deepEqual(observedRows(full.connections), withPids);
       assert.ok(full.connections.some((c) => c.pid === 4242 && c.process === 'node'));
 
       const plain = parseBsdNetstat(readFileSync(fixture('macos-netstat-an.txt'), 'utf8')).connections;
       const tables = await collector.snapshot();
-      assert.deepEqual(tables.connections, plain);
+      assert.deepEqual(observedRows(tables.connections, false), plain);
       assert.deepEqual((await collector.counts()).counts, countStates(plain));
       assert.equal(collector.sessionsOpened, 1);
     } finally {
@@ -70,7 +84,7 @@ describe('macOS and FreeBSD through the sh loop (stub uname/netstat, written fix
       const snapshot = await collector.snapshot(undefined, { processes: true });
       assert.equal(snapshot.host.platform, 'freebsd');
       const expected = parseBsdNetstat(readFileSync(fixture('freebsd-netstat-an.txt'), 'utf8')).connections;
-      assert.deepEqual(snapshot.connections, expected);
+      assert.deepEqual(observedRows(snapshot.connections), expected);
       assert.ok(snapshot.warnings.some((w) => /process owners are not available/.test(w)));
       assert.deepEqual((await collector.counts()).counts, countStates(expected));
     } finally {
@@ -116,7 +130,7 @@ describe('Windows host: per-refresh netstat -ano over a shared ssh connection', 
     try {
       const snapshot = await collector.snapshot(undefined, { processes: true });
       assert.equal(snapshot.host.platform, 'windows');
-      assert.deepEqual(snapshot.connections, expected);
+      assert.deepEqual(observedRows(snapshot.connections), expected);
       assert.ok(snapshot.warnings.some((w) => /one netstat -ano per refresh/.test(w)));
       const latencies: number[] = [];
       for (let i = 0; i < 5; i++) {
