@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { AlertsController } from './alerts/alertsController';
+import type { FleetView } from './fleet/fleetView';
 import type { LiveData } from './live/liveData';
 import type { HistoryController } from './webview/historyController';
 import type { ConnectionsTreeProvider } from './views/connectionsTree';
@@ -15,4 +16,5 @@ export interface TcpLensApi {
   treeView: vscode.TreeView<TreeNode>;
   alerts: AlertsController;
   history: HistoryController;
+  fleet: FleetView;
 }

@@ -8,6 +8,7 @@ import { LiveData } from './live/liveData';
 import { registerLeakLens } from './lsp/index';
 import { registerViewCommands } from './views/commands';
 import { HistoryController } from './webview/historyController';
+import { FleetView } from './fleet/fleetView';
 import { ConnectionsTreeProvider } from './views/connectionsTree';
 import { ConnectionsView } from './views/connectionsView';
 import { ConnectionDecorations } from './views/decorations';
@@ -21,6 +22,7 @@ export class TcpLens implements vscode.Disposable {
   readonly alerts: AlertsController;
   readonly hosts: HostSelection;
   readonly history: HistoryController;
+  readonly fleet: FleetView;
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.live = new LiveData(new LocalCollector());
@@ -39,12 +41,14 @@ export class TcpLens implements vscode.Disposable {
     this.disposables.push(this.history);
     this.hosts = new HostSelection(context, this.live);
     this.disposables.push(this.hosts);
+    this.fleet = new FleetView(context.secrets, (hostId) => this.hosts.selectHost(hostId));
+    this.disposables.push(this.fleet);
     registerConnectionActions(this.disposables, () => this.live.collector.host.id);
     void registerLeakLens(this.disposables, context, this.live);
   }
 
   api(): TcpLensApi {
-    return { live: this.live, connections: this.tree, treeView: this.view.treeView, alerts: this.alerts, history: this.history };
+    return { live: this.live, connections: this.tree, treeView: this.view.treeView, alerts: this.alerts, history: this.history, fleet: this.fleet };
   }
 
   dispose(): void {

@@ -1,0 +1,94 @@
+import * as vscode from 'vscode';
+import { PrometheusClient, PrometheusError } from '../core/prometheus/client';
+import { noTcpMetricsError, readFleet, type FleetInstance } from '../core/prometheus/fleet';
+import { affectsFleetSettings, askForSecret, readAuth, readFleetSettings } from './fleetSettings';
+import { FleetTreeProvider, type FleetNode } from './fleetTree';
+
+/**
+ * The Fleet view: hosts Prometheus scrapes TCP metrics from, refreshed while the view is
+ * visible. "Open Live" switches the Connections view to the instance's SSH host.
+ */
+export class FleetView implements vscode.Disposable {
+  readonly provider = new FleetTreeProvider();
+  readonly treeView: vscode.TreeView<FleetNode>;
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: AbortController | undefined;
+  /** The last refresh's outcome, for tests and the e2e harness. */
+  last: { instances: FleetInstance[]; error?: string } = { instances: [] };
+
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly openLive: (hostId: string) => Promise<unknown>,
+  ) {
+    this.treeView = vscode.window.createTreeView('tcpLens.fleet', { treeDataProvider: this.provider });
+    this.disposables.push(
+      this.provider,
+      this.treeView,
+      vscode.commands.registerCommand('tcpLens.fleet.refresh', () => this.refresh()),
+      vscode.commands.registerCommand('tcpLens.fleet.setCredentials', async () => (await askForSecret(secrets)) && this.refresh()),
+      vscode.commands.registerCommand('tcpLens.fleet.openLive', (node?: FleetNode) => this.openInstance(node)),
+    );
+    this.treeView.onDidChangeVisibility(() => this.schedule(true), this, this.disposables);
+    vscode.workspace.onDidChangeConfiguration((e) => affectsFleetSettings(e) && this.schedule(true), this, this.disposables);
+    this.schedule(true);
+  }
+
+  /** Reads Prometheus now; resolves when the view shows the result. */
+  async refresh(): Promise<void> {
+    this.inFlight?.abort();
+    const abort = new AbortController();
+    this.inFlight = abort;
+    const settings = readFleetSettings();
+    if (!settings.url) {
+      // An empty view shows its welcome text (package.json viewsWelcome) with the settings link.
+      this.last = { instances: [] };
+      return this.provider.show([]);
+    }
+    try {
+      const client = new PrometheusClient(settings.url, { auth: await readAuth(this.secrets, settings) });
+      const instances = await readFleet(client, abort.signal);
+      if (abort.signal.aborted) return;
+      if (instances.length === 0) throw noTcpMetricsError(client.base.origin);
+      this.last = { instances };
+      this.treeView.message = undefined;
+      this.provider.show(instances.map((instance) => ({ kind: 'instance', instance })));
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      if (!(err instanceof PrometheusError)) throw err;
+      const [first, ...rest] = err.message.split('\n');
+      this.showMessage(first, rest.length ? `${first}\n${rest.join('\n')}` : undefined);
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.inFlight?.abort();
+    for (const d of this.disposables.splice(0).reverse()) d.dispose();
+  }
+
+  private showMessage(text: string, detail: string | undefined): void {
+    this.last = { instances: [], error: text };
+    this.provider.show([{ kind: 'message', text, detail, severity: 'error' }]);
+  }
+
+  /** Polls only while the view is visible, at tcpLens.prometheus.refreshInterval. */
+  private schedule(now: boolean): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.treeView.visible) return;
+    const run = () => void this.refresh().finally(() => this.schedule(false));
+    if (now) run();
+    else this.timer = setTimeout(run, readFleetSettings().refreshSeconds * 1000);
+  }
+
+  private async openInstance(node?: FleetNode): Promise<void> {
+    if (node?.kind !== 'instance') return;
+    const { sshHosts } = readFleetSettings();
+    const instance = node.instance.instance;
+    const hostPart = instance.replace(/^\[(.*)\](:\d+)?$/, '$1').replace(/^([^:]+):\d+$/, '$1');
+    const host = sshHosts[instance] ?? sshHosts[hostPart] ?? hostPart;
+    await this.openLive(host);
+    await vscode.commands.executeCommand('tcpLens.connections.focus');
+  }
+}
