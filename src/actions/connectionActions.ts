@@ -60,16 +60,17 @@ async function kill(arg: unknown, hostId: () => string): Promise<void> {
     return;
   }
   const name = processName(c);
-  const stale = (reason: string) => {
-    void vscode.window.showErrorMessage(`TCP Lens: ${name} was not signalled: ${reason}. The list was out of date; it is refreshed now.`);
+  // The reasons say why (exited, socket closed, pid reused, no permission); the list is refreshed.
+  const notSignalled = (reason: string) => {
+    void vscode.window.showErrorMessage(`TCP Lens: ${name} was not signalled: ${displayText(reason)}.`);
     return vscode.commands.executeCommand('tcpLens.refresh');
   };
   const owner = await identifySocketOwner(c.pid, c.inode);
-  if (!owner.ok) return void (await stale(owner.reason));
+  if (!owner.ok) return void (await notSignalled(owner.reason));
   const ok = await vscode.window.showWarningMessage(`Terminate ${name}?`, { modal: true, detail: c.commandLine === undefined ? undefined : displayText(c.commandLine) }, 'Send SIGTERM');
   if (ok !== 'Send SIGTERM') return;
   const term = await signalProcess(owner.identity, 'SIGTERM', c.inode);
-  if (!term.sent) return void (await stale(term.reason));
+  if (!term.sent) return void (await notSignalled(term.reason));
   if (!(await waitForExit(owner.identity, 3000))) {
     const force = await vscode.window.showWarningMessage(
       `${name} is still running after SIGTERM.`,

@@ -65,15 +65,23 @@ describe('history persistence', () => {
     assert.equal(store.host('evicted').ring.length, 5);
   });
 
-  it('reports a damaged file and starts empty instead of failing', () => {
+  it('reports a file that is not a history, starts empty, and copies the file aside before rewriting it', async () => {
     const f = files();
-    // An intact record, but the log does not start with the header that names its host.
     const store = new HistoryStore(limits, f);
-    writeFileSync(f.pathOf('broken'), Buffer.concat([Buffer.from('TCPLHIS2'), Buffer.from([0x47, 2, 0, 0, 0]), Buffer.from('[]'), checksumOf('G', '[]')]));
+    const garbage = Buffer.from('PNG....garbage');
+    writeFileSync(f.pathOf('broken'), garbage);
     assert.equal(store.host('broken').ring.length, 0);
     assert.equal(store.loadErrors.length, 1);
-    assert.match(store.loadErrors[0], /no header/);
-    assert.throws(() => decodeLog(Buffer.from('PNG....garbage'), 10, 10), /not a TCP Lens history file/);
+    assert.match(store.loadErrors[0], /not a TCP Lens history file; the file is copied to .*\.corrupt before it is rewritten/);
+    assert.throws(() => decodeLog(garbage, 10, 10), /not a TCP Lens history file/);
+    fill(store, 'broken', 3, Date.now() - 3000);
+    await store.flush();
+    assert.ok(readFileSync(f.corruptPathOf('broken')).equals(garbage), 'the replaced file was kept');
+    assert.equal(new HistoryStore(limits, files()).host('broken').ring.length, 3);
+    // Intact records without the header that names the host: read for the host the file is opened for.
+    writeFileSync(f.pathOf('headless'), Buffer.concat([Buffer.from('TCPLHIS2'), Buffer.from([0x47, 2, 0, 0, 0]), Buffer.from('[]'), checksumOf('G', '[]')]));
+    assert.equal(new HistoryStore(limits, files()).host('headless').label, 'headless');
+    assert.throws(() => decodeLog(readFileSync(f.pathOf('headless')), 10, 10), /no header/);
   });
 
   it('a save appends only the new samples, leaving the saved bytes as they were', async () => {
@@ -112,19 +120,21 @@ describe('history persistence', () => {
     // A zero-filled tail (the size grew, the data never landed) is torn too.
     truncateSync(path, saved);
     appendFileSync(path, Buffer.alloc(4096));
-    const again = new HistoryStore(limits, files());
+    const againFiles = files();
+    const again = new HistoryStore(limits, againFiles);
     assert.equal(again.host('torn').ring.length, 100);
     fill(again, 'torn', 5, Date.now() - 5_000);
     await again.flush();
     const bytes = readFileSync(path);
-    assert.ok(bytes.equals(encodeLog(again.host('torn'))), 'the save after a torn tail rewrites the file whole');
+    assert.ok(bytes.equals(encodeLog(again.host('torn'), againFiles.writerId)), 'the save after a torn tail rewrites the file whole');
     assert.equal(decodeLog(bytes, 1000, 10).tornBytes, 0);
     assert.equal(new HistoryStore(limits, files()).host('torn').ring.length, 105);
   });
 
   it('compacts the file once the retention has trimmed a quarter of it', async () => {
     const small = { ...limits, retentionMs: 5_000_000 };
-    const store = new HistoryStore(small, files());
+    const storeFiles = files();
+    const store = new HistoryStore(small, storeFiles);
     const start = Date.now() - 20_000_000;
     fill(store, 'trimmed', 5000, start);
     await store.flush();
@@ -137,7 +147,7 @@ describe('history persistence', () => {
     await store.flush();
     const history = store.host('trimmed');
     assert.equal(history.ring.length, 5001);
-    assert.ok(readFileSync(path).equals(encodeLog(history)), 'rewritten with only the retained rows');
+    assert.ok(readFileSync(path).equals(encodeLog(history, storeFiles.writerId)), 'rewritten with only the retained rows');
     assert.equal(history.unsaved.rowsInFile, 5001);
   });
 
@@ -173,5 +183,119 @@ describe('history persistence', () => {
     await store.flush();
     const size = readFileSync(files().pathOf('day')).length;
     assert.ok(size < 5 * 1024 * 1024, `${size} bytes`);
+  });
+
+  /** 600 samples saved as one rewrite and nine appends of 60, as a window saving every minute at 1 s would. */
+  async function sixHundred(hostId: string, f = files()): Promise<{ path: string; start: number; store: HistoryStore }> {
+    const store = new HistoryStore(limits, f);
+    const start = Date.now() - 700_000;
+    for (let k = 0; k < 10; k++) {
+      const r = new Array<number>(STATE_COUNT);
+      for (let i = k * 60; i < (k + 1) * 60; i++) {
+        for (let s = 0; s < STATE_COUNT; s++) r[s] = (i * (s + 1)) % 1000;
+        store.add(hostId, `label of ${hostId}`, start + i * 1000, r);
+      }
+      await store.flush();
+    }
+    return { path: f.pathOf(hostId), start, store };
+  }
+
+  it('skips a damaged record and reads on from the next intact one; the rewrite keeps a .corrupt copy', async () => {
+    const f = files();
+    const { path, start } = await sixHundred('flip', f);
+    const bytes = readFileSync(path);
+    // One flipped byte in the first sample record (the rewrite: magic, header, then rows).
+    const damaged = Buffer.from(bytes);
+    const firstRows = 8 + 5 + damaged.readUInt32LE(9) + 4;
+    assert.equal(String.fromCharCode(damaged[firstRows]), 'R');
+    damaged[firstRows + 5 + 8 + 100] ^= 0x40;
+    writeFileSync(path, damaged);
+
+    const store = new HistoryStore(limits, files());
+    const restored = store.host('flip');
+    assert.equal(restored.ring.length, 540, 'only the 60 rows of the damaged record are lost');
+    assert.equal(restored.ring.timeAt(0), start + 60_000);
+    assert.equal(restored.label, 'label of flip');
+    assert.equal(store.loadErrors.length, 1);
+    assert.match(store.loadErrors[0], /damaged byte\(s\) in 1 place\(s\) were skipped\. Restored what was intact \(540 samples\)/);
+
+    store.add('flip', 'label of flip', start + 600_000, new Array<number>(STATE_COUNT).fill(7));
+    await store.flush();
+    assert.ok(readFileSync(f.corruptPathOf('flip')).equals(damaged), 'the damaged file was copied aside before the rewrite');
+    const again = new HistoryStore(limits, files());
+    assert.equal(again.host('flip').ring.length, 541);
+    assert.deepEqual(again.loadErrors, []);
+  });
+
+  it('reads a file whose magic or header record is damaged', async () => {
+    const { path } = await sixHundred('magic');
+    const bytes = readFileSync(path);
+    const badMagic = Buffer.from(bytes);
+    badMagic[0] = 0x58;
+    writeFileSync(path, badMagic);
+    const store = new HistoryStore(limits, files());
+    assert.equal(store.host('magic').ring.length, 600);
+    assert.match(store.loadErrors[0], /does not start like a TCP Lens history file/);
+
+    const badHeader = Buffer.from(bytes);
+    badHeader[8 + 5 + 3] ^= 0x01; // inside the header's JSON
+    writeFileSync(path, badHeader);
+    const second = new HistoryStore(limits, files());
+    const history = second.host('magic');
+    assert.equal(history.ring.length, 600);
+    assert.equal(history.label, 'magic', 'the label went with the header');
+    assert.match(second.loadErrors[0], /damaged byte/);
+  });
+
+  it('merges two windows appending to the same host file, by time, and keeps the other window\'s rows when one rewrites', async () => {
+    const a = new HistoryStore(limits, files());
+    const b = new HistoryStore(limits, files());
+    const start = Date.now() - 400_000;
+    const row = (v: number) => new Array<number>(STATE_COUNT).fill(v);
+    for (let k = 0; k < 5; k++) {
+      for (let i = 0; i < 30; i++) a.add('shared', 'shared', start + (k * 60 + i * 2) * 1000, row(1));
+      await a.flush();
+      for (let i = 0; i < 30; i++) b.add('shared', 'shared', start + (k * 60 + i * 2 + 1) * 1000, row(2));
+      await b.flush();
+    }
+    const merged = new HistoryStore(limits, files()).host('shared').ring;
+    assert.equal(merged.length, 300, 'no sample of either window lost');
+    for (let i = 0; i < 300; i++) {
+      assert.equal(merged.timeAt(i), start + i * 1000);
+      assert.equal(merged.countAt(i, 0), i % 2 === 0 ? 1 : 2);
+    }
+    // A rewrite by one window (as after a failed save) keeps what the other appended.
+    a.host('shared').unsaved.rewrite = true;
+    a.add('shared', 'shared', start + 300_000, row(1));
+    await a.flush();
+    b.add('shared', 'shared', start + 301_000, row(2));
+    await b.flush();
+    const after = new HistoryStore(limits, files()).host('shared').ring;
+    assert.equal(after.length, 302);
+    assert.equal(after.timeAt(301), start + 301_000);
+  });
+
+  it('keeps a failed save unsaved, reports it, and retries it whole on the next save', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'tcp-lens-history-fail-'));
+    try {
+      const target = join(parent, 'history');
+      writeFileSync(target, 'a file where the folder should be');
+      const f = new HistoryFiles(target, limits.maxSamplesPerHost, limits.maxMarkersPerHost);
+      const store = new HistoryStore(limits, f);
+      fill(store, 'failing', 30, Date.now() - 60_000);
+      await assert.rejects(store.flush(), /Could not save the TCP Lens history of label of failing to .*: .*It is kept in memory and saved again at the next save/);
+      assert.ok(store.host('failing').dirty, 'still unsaved');
+      assert.ok(store.saveErrors.has('failing'));
+      assert.throws(() => store.flushSync(), /Could not save/);
+
+      rmSync(target);
+      await store.flush();
+      assert.equal(store.saveErrors.size, 0);
+      assert.ok(!store.host('failing').dirty);
+      const restored = new HistoryStore(limits, new HistoryFiles(target, limits.maxSamplesPerHost, limits.maxMarkersPerHost)).host('failing');
+      assert.equal(restored.ring.length, 30);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 });

@@ -43,8 +43,10 @@ export interface HistoryWindow {
  */
 export class HistoryStore {
   private readonly hosts = new Map<string, HostHistory>();
-  /** Problems restoring saved files, for the caller to log. */
+  /** Problems restoring saved files (damage skipped, files set aside), for the caller to log. */
   readonly loadErrors: string[] = [];
+  /** Why the last save of each host failed, while it has not succeeded since; for the caller to show. */
+  readonly saveErrors = new Map<string, string>();
 
   constructor(
     private limits: HistoryLimits = DEFAULT_HISTORY_LIMITS,
@@ -121,21 +123,56 @@ export class HistoryStore {
     return `${lines.join('\r\n')}\r\n`;
   }
 
-  /** Saves every changed host. */
+  /**
+   * Saves every changed host. A host whose save fails stays changed (the next flush retries it)
+   * and does not keep the others from being saved; the flush then rejects with what failed.
+   */
   async flush(): Promise<void> {
     if (!this.files) return;
-    for (const h of [...this.hosts.values()]) if (h.dirty) await this.files.save(h);
+    const files = this.files;
+    await this.saveEach([...this.hosts.values()], (h) => files.save(h));
   }
 
   flushSync(): void {
     if (!this.files) return;
-    for (const h of this.hosts.values()) if (h.dirty) this.files.saveSync(h);
+    const files = this.files;
+    const failures: string[] = [];
+    for (const h of this.hosts.values()) {
+      if (!h.dirty) continue;
+      try {
+        files.saveSync(h);
+        this.saveErrors.delete(h.hostId);
+      } catch (err) {
+        failures.push(this.noteSaveError(h, err));
+      }
+    }
+    if (failures.length > 0) throw new Error(failures.join('\n'));
+  }
+
+  private async saveEach(hosts: HostHistory[], save: (h: HostHistory) => Promise<void>): Promise<void> {
+    const failures: string[] = [];
+    for (const h of hosts) {
+      if (!h.dirty) continue;
+      try {
+        await save(h);
+        this.saveErrors.delete(h.hostId);
+      } catch (err) {
+        failures.push(this.noteSaveError(h, err));
+      }
+    }
+    if (failures.length > 0) throw new Error(failures.join('\n'));
+  }
+
+  private noteSaveError(h: HostHistory, err: unknown): string {
+    const message = err instanceof Error ? err.message : String(err);
+    this.saveErrors.set(h.hostId, message);
+    return message;
   }
 
   private restore(hostId: string): HostHistory | undefined {
     if (!this.files) return undefined;
     try {
-      const history = this.files.load(hostId);
+      const history = this.files.load(hostId, (problem) => this.loadErrors.push(problem));
       if (history && history.ring.length > 0) history.dropBefore(Date.now() - this.limits.retentionMs);
       return history;
     } catch (err) {
@@ -144,11 +181,25 @@ export class HistoryStore {
     }
   }
 
+  /**
+   * Drops the least recently used hosts, saved first. A host whose save fails stays in memory
+   * (over the bound, for as long as its file cannot be written) rather than losing its samples.
+   */
   private evictFor(incoming: number): void {
+    let over = this.hosts.size + incoming - this.limits.maxHosts;
     for (const [id, h] of this.hosts) {
-      if (this.hosts.size + incoming <= this.limits.maxHosts) break;
-      if (h.dirty) this.files?.saveSync(h);
+      if (over <= 0) break;
+      if (h.dirty && this.files) {
+        try {
+          this.files.saveSync(h);
+          this.saveErrors.delete(id);
+        } catch (err) {
+          this.noteSaveError(h, err);
+          continue;
+        }
+      }
       this.hosts.delete(id);
+      over--;
     }
   }
 }

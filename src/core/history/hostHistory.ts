@@ -13,6 +13,8 @@ export interface UnsavedChanges {
   rowsInFile: number;
   /** The file is missing, torn or from another format: the next save writes it whole. */
   rewrite: boolean;
+  /** Why the last save failed; the history stays dirty (the next save retries, whole) until one succeeds. */
+  saveError?: string;
 }
 
 /** One host's samples, markers and outages. */
@@ -35,7 +37,7 @@ export class HostHistory {
   /** Changed since it was last saved. */
   get dirty(): boolean {
     const u = this.unsaved;
-    return u.samples > 0 || u.markers.length > 0 || u.gaps.length > 0 || u.savedLabel !== this.label;
+    return u.samples > 0 || u.markers.length > 0 || u.gaps.length > 0 || u.savedLabel !== this.label || u.saveError !== undefined;
   }
 
   /** Records a sample; it ends an open outage. */
