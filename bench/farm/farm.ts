@@ -92,9 +92,9 @@ export async function startFarm(ns: TestNamespace, mix: FarmMix, options: FarmOp
 
 function countsIn(ns: TestNamespace): StateCounts {
   const counts = emptyCounts();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+  for (const [table, family] of [['/proc/net/tcp', 'IPv4'], ['/proc/net/tcp6', 'IPv6']] as const) {
     const text = execFileSync(ns.exec[0], [...ns.exec.slice(1), 'cat', table]);
-    countConnections(text, text.length, counts, new ParseWarnings(), true);
+    countConnections(text, text.length, counts, new ParseWarnings(), true, family);
   }
   return counts;
 }

@@ -46,7 +46,7 @@ const results: Record<string, number[]> = { counts: [], snapshot: [] };
 for (let run = 0; run < 12; run++) {
   let t = clock.nowMs();
   const counts = emptyCounts();
-  feed(text, (buf, end, final) => countConnections(buf, end, counts, new ParseWarnings(), final));
+  feed(text, (buf, end, final) => countConnections(buf, end, counts, new ParseWarnings(), final, 'IPv4'));
   if (run > 1) results.counts.push(clock.nowMs() - t);
   t = clock.nowMs();
   const out: Connection[] = [];

@@ -1,3 +1,4 @@
+import { displayText } from '../core/displayText';
 import * as vscode from 'vscode';
 import type { CountsSample, TcpStateName } from '../core/model';
 import { STATE_DISPLAY_ORDER } from '../core/states';
@@ -27,9 +28,10 @@ export class CountsStatusBar implements vscode.Disposable {
         ? new vscode.ThemeColor('statusBarItem.warningBackground')
         : undefined;
     const rows = STATE_DISPLAY_ORDER.filter((s) => counts[s] > 0).map((s) => `| ${s} | ${counts[s]}${crossed.has(s) ? ' ⚠' : ''} |`);
-    const tooltip = new vscode.MarkdownString(
-      `**TCP Lens — ${sample.host.label}**\n\n| State | Sockets |\n|---|---:|\n${rows.join('\n') || '| (none) | 0 |'}\n\nClick to open the Connections view.`,
-    );
+    // The host label can come from a remote `uname -n`: shown as text, never as Markdown.
+    const tooltip = new vscode.MarkdownString('**TCP Lens — ');
+    tooltip.appendText(displayText(sample.host.label));
+    tooltip.appendMarkdown(`**\n\n| State | Sockets |\n|---|---:|\n${rows.join('\n') || '| (none) | 0 |'}\n\nClick to open the Connections view.`);
     this.item.tooltip = tooltip;
   }
 

@@ -81,7 +81,7 @@ export class LocalCollector implements Collector {
   private async countProcTables(counts: StateCounts, warnings: string[], signal?: AbortSignal): Promise<void> {
     for (const table of TABLES) {
       const problems = new ParseWarnings();
-      await this.read(table.file, (buf, end, final) => countConnections(buf, end, counts, problems, final), signal);
+      await this.read(table.file, (buf, end, final) => countConnections(buf, end, counts, problems, final, table.family), signal);
       warnings.push(...problems.toMessages(`${this.procRoot}/${table.file}`));
     }
   }

@@ -223,16 +223,15 @@ const CURSOR = new LineCursor();
 /**
  * Checks one data line and reads its fields into {@link FIELDS}; returns why it is malformed, or
  * undefined when it is well formed. The one definition of a valid row, for the full parser and
- * for the counts: a line one of them refuses, the other refuses too. `family` undefined (a
- * caller that does not say which table this is) takes it from the local address's width.
+ * for the counts: a line one of them refuses, the other refuses too.
  */
-function scanLine(buf: Uint8Array, start: number, end: number, family: AddressFamily | undefined): string | undefined {
+function scanLine(buf: Uint8Array, start: number, end: number, family: AddressFamily): string | undefined {
   const cur = CURSOR.reset(buf, start, end);
   const f = FIELDS;
   cur.skipSpaces();
   if (cur.decimal(COLON) < 0 || !cur.expect(COLON)) return 'bad slot number';
   cur.skipSpaces();
-  f.family = family ?? familyOfWidth(buf, cur.pos, end);
+  f.family = family;
   if (!readRawAddress(cur, f.family, f.local) || !cur.expect(COLON)) return 'bad local address';
   f.localPort = cur.hex();
   if (f.localPort < 0 || f.localPort > 0xffff) return 'bad local port';
@@ -267,13 +266,6 @@ function scanLine(buf: Uint8Array, start: number, end: number, family: AddressFa
   f.inode = cur.decimal();
   if (f.inode < 0) return 'bad inode';
   return undefined;
-}
-
-/** IPv6 tables print 32 hex digits per address, IPv4 ones 8. */
-function familyOfWidth(buf: Uint8Array, pos: number, end: number): AddressFamily {
-  let i = pos;
-  while (i < end && HEX[buf[i]] >= 0) i++;
-  return i - pos === 32 ? 'IPv6' : 'IPv4';
 }
 
 /** Parses one data line; undefined (with a warning) when it is malformed. */
@@ -355,7 +347,7 @@ export function parseConnections(
  * Counts states in the complete lines of a chunk without building connections: the cheap path
  * for the status bar and the history. A line is counted exactly when {@link parseConnections}
  * would return it, and skipped with the same warning otherwise. `family` says which table this
- * is (`tcp` or `tcp6`); without it the width of the first address decides.
+ * is (`tcp` or `tcp6`).
  */
 export function countConnections(
   buf: Uint8Array,
@@ -363,7 +355,7 @@ export function countConnections(
   counts: StateCounts,
   warnings: ParseWarnings,
   final: boolean,
-  family?: AddressFamily,
+  family: AddressFamily,
 ): number {
   return forEachDataLine(buf, end, final, (start, nl) => {
     const problem = scanLine(buf, start, nl, family);

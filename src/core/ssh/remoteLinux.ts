@@ -30,7 +30,7 @@ export function remoteLinuxCounts(sections: Sections, host: string): { counts: S
     const body = sections.get(t.section);
     if (!body) continue;
     const problems = new ParseWarnings();
-    countConnections(body, body.length, counts, problems, true);
+    countConnections(body, body.length, counts, problems, true, t.family);
     warnings.push(...problems.toMessages(`${host}:${t.file}`));
   }
   return { counts, warnings };
