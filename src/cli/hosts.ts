@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { listConfigHosts } from '../core/ssh/sshConfig';
+import { readConfigHosts } from '../core/ssh/sshConfig';
 import { formatTable, jsonOutput, messageText } from './table';
 import type { CliCommand } from './usage';
 import { parseOptions } from './usage';
@@ -11,7 +11,7 @@ export const hostsCommand: CliCommand = {
   usage: 'hosts [--json] [--ssh-config FILE]',
   async run(args, io) {
     const { values } = parseOptions(args, { json: { type: 'boolean' }, 'ssh-config': { type: 'string' } });
-    const { hosts, warnings } = listConfigHosts(values['ssh-config']);
+    const { hosts, warnings } = await readConfigHosts(values['ssh-config']);
     for (const w of warnings) io.err(`warning: ${messageText(w)}`);
     const rows = [
       { host: 'local', label: hostname(), source: 'this machine' },

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import * as vscode from 'vscode';
 import { InvalidHostError, parseHostString } from '../core/ssh/hostString';
-import { listConfigHosts } from '../core/ssh/sshConfig';
+import { readConfigHosts } from '../core/ssh/sshConfig';
 
 export const LOCAL_HOST_ID = 'local';
 
@@ -21,28 +21,32 @@ export function localHostLabel(): string {
  */
 export async function pickHost(currentId: string, recent: readonly string[], configFile: string | undefined): Promise<string | undefined> {
   const current = (id: string) => (id === currentId ? ' $(check)' : '');
-  const { hosts, warnings } = listConfigHosts(configFile);
-  const items: HostItem[] = [
-    { label: `$(vm) ${localHostLabel()}${current(LOCAL_HOST_ID)}`, description: 'local machine', hostId: LOCAL_HOST_ID },
-  ];
-  const remoteRecent = recent.filter((id) => id !== LOCAL_HOST_ID);
-  if (remoteRecent.length) {
-    items.push({ label: 'Recently used', kind: vscode.QuickPickItemKind.Separator });
-    for (const id of remoteRecent) items.push({ label: `$(history) ${id}${current(id)}`, hostId: id });
-  }
-  const fromConfig = hosts.filter((h) => !remoteRecent.includes(h.alias));
-  if (fromConfig.length) {
-    items.push({ label: 'SSH config', kind: vscode.QuickPickItemKind.Separator });
+  // The config (and its Includes) is read off the UI's path: the picker opens at once and shows
+  // its busy bar until the list is complete.
+  const items = readConfigHosts(configFile).then(({ hosts, warnings }) => {
+    const items: HostItem[] = [
+      { label: `$(vm) ${localHostLabel()}${current(LOCAL_HOST_ID)}`, description: 'local machine', hostId: LOCAL_HOST_ID },
+    ];
+    const remoteRecent = recent.filter((id) => id !== LOCAL_HOST_ID);
+    if (remoteRecent.length) {
+      items.push({ label: 'Recently used', kind: vscode.QuickPickItemKind.Separator });
+      for (const id of remoteRecent) items.push({ label: `$(history) ${id}${current(id)}`, hostId: id });
+    }
+    const fromConfig = hosts.filter((h) => !remoteRecent.includes(h.alias));
+    if (fromConfig.length || warnings.length) items.push({ label: 'SSH config', kind: vscode.QuickPickItemKind.Separator });
     for (const h of fromConfig) {
       const target = `${h.user ? `${h.user}@` : ''}${h.hostName ?? h.alias}${h.port ? `:${h.port}` : ''}`;
       items.push({ label: `$(remote) ${h.alias}${current(h.alias)}`, description: target, detail: undefined, hostId: h.alias });
     }
-  }
-  items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
-  items.push({ label: '$(edit) Enter user@host[:port]…', enter: true });
+    // Shown, never fatal: the first problem, as an entry that picks nothing.
+    if (warnings.length) items.push({ label: `$(warning) ${warnings[0]}`, description: warnings.length > 1 ? `and ${warnings.length - 1} more` : undefined });
+    items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
+    items.push({ label: '$(edit) Enter user@host[:port]…', enter: true });
+    return items;
+  });
   const picked = await vscode.window.showQuickPick(items, {
     title: 'TCP Lens: Select Host',
-    placeHolder: warnings.length ? `SSH config: ${warnings[0]}` : 'Which machine\'s TCP connections to show',
+    placeHolder: "Which machine's TCP connections to show",
     matchOnDescription: true,
   });
   if (!picked) return undefined;
