@@ -4,10 +4,11 @@ import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 export type LeakLanguage = 'javascript' | 'typescript' | 'tsx' | 'python' | 'go' | 'java' | 'c' | 'cpp' | 'csharp' | 'rust';
 
 /**
- * `unclosed-socket`: a socket acquired into a local binding is neither closed nor handed on in its scope.
+ * `unclosed-socket`: some path without an exception leaves the function with the socket neither closed nor handed on.
+ * `unclosed-on-exception`: closed or handed on on every normal path, but an exception from a call in between skips that.
  * `close-wait-risk`: a server keeps the accepted socket after the peer's end/EOF (the classic CLOSE_WAIT bug).
  */
-export type LeakRule = 'unclosed-socket' | 'close-wait-risk';
+export type LeakRule = 'unclosed-socket' | 'unclosed-on-exception' | 'close-wait-risk';
 
 /** A 0-based position, as LSP and tree-sitter count. */
 export interface SourcePosition {

@@ -4,6 +4,9 @@ import type { BindingUse, ExitSyntax, ReferenceMeaning, SocketUse } from './scop
 import { closingNodes, descendantsOfType, earlyReturn, earlyReturnMessage, optText, referencesWithin, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
 import type { IndexSpec, TreeIndex, TreeNode } from './treeCopy';
 import { fieldOf, indexTree } from './treeCopy';
+import { LineIndex } from './cFamilyTree';
+import { analyzeObligations, type ObligationVerdict } from '../cfg/dataflow';
+import { PythonCfgBuilder } from '../cfg/python';
 import { climb, indentOfLine, nearestAncestor, rangeOf, textOf } from './nodeSpan';
 
 const FUNCTION_TYPES = new Set(['function_definition', 'lambda']);
@@ -49,8 +52,10 @@ export const pythonRules: LanguageRules = {
     const index = indexTree(tree, source, INDEX_SPEC);
     const findings: LeakFinding[] = [];
     const blocks = new BlockFacts(source);
-    for (const a of findAcquisitions(index.root, index)) {
-      const finding = judge(a, index, language, source, blocks);
+    const acquisitions = findAcquisitions(index.root, index);
+    const verdicts = engineVerdicts(acquisitions, index);
+    for (const a of acquisitions) {
+      const finding = judge(a, index, language, source, blocks, verdicts.get(a));
       if (finding) findings.push(finding);
     }
     return findings;
@@ -77,6 +82,8 @@ const INDEX_SPEC: IndexSpec = {
   fielded: new Set([
     'call', 'attribute', 'function_definition', 'named_expression', 'assignment', 'augmented_assignment', 'keyword_argument',
     'while_statement', 'if_statement', 'elif_clause', 'import_from_statement', 'aliased_import',
+    // Read by the control-flow graph (src/core/leaks/cfg/python.ts).
+    'for_statement', 'with_item', 'as_pattern', 'match_statement', 'pair', 'augmented_assignment',
   ]),
   tokens: new Set(['integer', 'float', 'true', 'false', 'none', 'escape_sequence', 'string_start', 'string_end', 'line_continuation', 'ellipsis', 'type_conversion']),
   nameTokens: new Set(),
@@ -310,13 +317,116 @@ function testsForEmpty(ref: TreeNode, src: string): boolean {
   return false;
 }
 
-function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage, source: string, blocks: BlockFacts): LeakFinding | undefined {
+/**
+ * The engine's verdict (src/core/leaks/cfg) for each socket bound to a local name: one graph per
+ * function, one dataflow over it for all of that function's sockets. Sockets captured by a nested
+ * function or lambda (a cleanup closure may close them), declared global/nonlocal, and asyncio
+ * streams get none and stay with the statement rules below, as does a function whose graph or
+ * dataflow outgrew its budget.
+ */
+function engineVerdicts(acquisitions: readonly Acquisition[], index: TreeIndex): Map<Acquisition, ObligationVerdict> {
+  const src = index.source;
+  const byScope = new Map<TreeNode, Acquisition[]>();
+  for (const a of acquisitions) {
+    if (a.kind !== 'client' && a.kind !== 'accepted') continue;
+    const list = byScope.get(a.scope);
+    if (list) list.push(a);
+    else byScope.set(a.scope, [a]);
+  }
+  for (const [scope, list] of byScope) {
+    // Generated code with hundreds of sockets in one function: the statement rules stay linear.
+    if (list.length > MAX_ENGINE_SOCKETS) byScope.delete(scope);
+    else byScope.set(scope, list.filter((a) => {
+      const name = textOf(a.binding, src);
+      return !declaredOutside(a.scope, name, src) && !capturedByNestedScope(a.scope, name, index);
+    }));
+  }
+  const out = new Map<Acquisition, ObligationVerdict>();
+  let lines: LineIndex | undefined;
+  for (const [scope, list] of byScope) {
+    if (list.length === 0) continue;
+    lines ??= new LineIndex(src);
+    const rowOf = (offset: number) => ({ line: lines!.row(offset), column: lines!.column(offset) });
+    const obligations = list.map((a, i) => ({ obligation: i, call: a.site, target: textOf(a.binding, src) }));
+    const body = scope.type === 'function_definition' ? fieldOf(scope, 'body') : scope;
+    const cfg = body && new PythonCfgBuilder(src, rowOf, obligations).build(body);
+    if (!cfg) continue;
+    const result = analyzeObligations(cfg, obligations.map((o) => o.obligation));
+    if (!result.complete) continue;
+    list.forEach((a, i) => out.set(a, result.verdicts.get(i)!));
+  }
+  return out;
+}
+
+/** More sockets than this in one function go to the statement rules (a bound on the dataflow's work). */
+const MAX_ENGINE_SOCKETS = 64;
+
+/** Whether `name` is used inside a function, lambda or class nested in `scope` (anywhere in it). */
+function capturedByNestedScope(scope: TreeNode, name: string, index: TreeIndex): boolean {
+  for (const ref of referencesWithin(index, name, scope)) {
+    for (let p = ref.parent; p && p !== scope; p = p.parent) {
+      if (p.type === 'function_definition' || p.type === 'lambda' || p.type === 'class_definition') return true;
+    }
+  }
+  return false;
+}
+
+const EXCEPTION_ADVICE = 'use `with` or `try`/`finally`';
+
+function engineFinding(
+  a: Acquisition, verdict: ObligationVerdict, tally: UseTally, base: Omit<LeakFinding, 'rule' | 'message'>, fix: PendingFix | undefined,
+): LeakFinding | undefined {
+  const withFix = fix ? { pendingFix: fix } : {};
+  switch (verdict.kind) {
+    case 'released':
+      return undefined;
+    case 'leak-on-exception': {
+      const { call, site } = verdict.via;
+      return {
+        ...base, rule: 'unclosed-on-exception', fixAt: { start: site, end: site }, ...withFix,
+        message: `Socket opened here is not closed when \`${call}\` raises at line ${site.line + 1} — ${EXCEPTION_ADVICE}`,
+      };
+    }
+    case 'leak': {
+      if (a.kind === 'accepted' && tally.eofCheck) {
+        return {
+          ...base, rule: 'close-wait-risk', fixAt: rangeOf(tally.eofCheck), ...withFix,
+          message: 'Connection accepted here is never closed after the peer\'s EOF (empty read) — CLOSE_WAIT risk',
+        };
+      }
+      if (verdict.exit && verdict.releasedSomewhere) {
+        const at = verdict.exit.site;
+        return { ...base, rule: 'unclosed-socket', fixAt: { start: at, end: at }, message: `Socket opened here is not closed on the ${verdict.exit.word} at line ${at.line + 1} — CLOSE_WAIT risk` };
+      }
+      const summary = summarizeUses(tally.uses);
+      const message = !verdict.releasedSomewhere
+        ? 'Socket opened here is never closed — CLOSE_WAIT risk'
+        : summary.closedOnErrorPathOnly ? unclosedMessage(summary) : 'Socket opened here is not closed on every path — CLOSE_WAIT risk';
+      return { ...base, rule: 'unclosed-socket', message, ...(verdict.releasedSomewhere ? {} : withFix) };
+    }
+  }
+}
+
+function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage, source: string, blocks: BlockFacts, verdict?: ObligationVerdict): LeakFinding | undefined {
   const name = textOf(a.binding, source);
   // `global s` / `nonlocal s`: the name outlives this function, so the socket is kept, not dropped.
   if (declaredOutside(a.scope, name, source)) return undefined;
   const tally = tallyUses(a, index);
   const summary = summarizeUses(tally.uses);
   const base = { language, range: rangeOf(a.site), binding: name };
+  if (verdict) {
+    const fix = verdict.kind !== 'released' && a.statement && !summary.stored && !summary.handedOn ? withStatementFix(a, index, source, blocks) : undefined;
+    // close-wait-risk is unchanged: an accepted connection read to EOF and never closed anywhere (kept in a list counts).
+    if (a.kind === 'accepted' && tally.eofCheck && !summary.closed && !summary.handedOn) {
+      return {
+        ...base, rule: 'close-wait-risk', fixAt: rangeOf(tally.eofCheck), ...(fix ? { pendingFix: fix } : {}),
+        message: 'Connection accepted here is never closed after the peer\'s EOF (empty read) — CLOSE_WAIT risk',
+      };
+    }
+    // At module level an exception nobody catches ends the program, and the descriptors with it.
+    if (verdict.kind === 'leak-on-exception' && a.scope.type !== 'function_definition') return undefined;
+    return engineFinding(a, verdict, tally, base, fix);
+  }
   if (summary.closed) {
     const ret = !summary.stored && !summary.handedOn && earlyReturn(index, a.scope, a.site, name, closingNodes(tally.uses, false), EXITS);
     return ret ? { ...base, rule: 'unclosed-socket', fixAt: rangeOf(ret), message: earlyReturnMessage('Socket opened here', ret) } : undefined;
