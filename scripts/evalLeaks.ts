@@ -8,7 +8,7 @@ export const MIN_RECALL = 0.9;
 
 export const CORPUS_DIR = path.join(__dirname, '..', 'test', 'fixtures', 'leaks');
 
-const EXPECT_MARK = /expect:\s*(unclosed-socket|close-wait-risk)/g;
+const EXPECT_MARK = /expect:\s*(unclosed-socket|unclosed-on-exception|close-wait-risk)/g;
 
 export interface Tally {
   files: number;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { summarize } from '../measure/stats';
@@ -68,3 +68,162 @@ export const analyzerWorkspaceCase: FeatureCase = {
     }
   },
 };
+
+/**
+ * Hostile inputs for the language server (issue 13): one function that acquires thousands of
+ * sockets and uses them later, so every finding's quick fix would span most of the file. Each
+ * file goes through the real server (dist/server.js over stdio, a fresh process per file): the
+ * time from didOpen to the diagnostics, the time to resolve the quick fix of the middle finding,
+ * and the server's peak resident memory (VmHWM). `HOSTILE_NODE_FLAGS` passes V8 flags to the
+ * server (to try heap settings).
+ */
+export type HostileLanguage = 'python' | 'java' | 'go' | 'javascript' | 'c' | 'csharp';
+
+const HOSTILE_SHAPES: Record<HostileLanguage, { ext: string; head: string[]; acquire: (i: number) => string[]; use: (i: number) => string; tail: string[] }> = {
+  python: { ext: 'py', head: ['import socket', '', 'def many(addr):'], acquire: (i) => [`    s${i} = socket.socket()`], use: (i) => `    s${i}.connect(addr)`, tail: [] },
+  java: {
+    ext: 'java', head: ['import java.net.Socket;', 'class Many {', '  void many(String h, int p) throws Exception {'],
+    acquire: (i) => [`    Socket s${i} = new Socket(h, p);`], use: (i) => `    s${i}.getOutputStream().write(1);`, tail: ['  }', '}'],
+  },
+  go: {
+    ext: 'go', head: ['package main', '', 'import "net"', '', 'func many(addr string) {'],
+    acquire: (i) => [`\tc${i}, err${i} := net.Dial("tcp", addr)`, `\tif err${i} != nil {`, '\t\treturn', '\t}'], use: (i) => `\tc${i}.Write(nil)`, tail: ['}'],
+  },
+  javascript: { ext: 'js', head: ["const net = require('net');", 'function many(port) {'], acquire: (i) => [`  const s${i} = net.connect(port);`], use: (i) => `  s${i}.write('x');`, tail: ['}'] },
+  c: { ext: 'c', head: ['#include <sys/socket.h>', 'void many(void) {'], acquire: (i) => [`  int s${i} = socket(AF_INET, SOCK_STREAM, 0);`], use: (i) => `  send(s${i}, "x", 1, 0);`, tail: ['}'] },
+  csharp: {
+    ext: 'cs', head: ['using System.Net.Sockets;', 'class Many {', '  void M(string h) {'],
+    acquire: (i) => [`    var s${i} = new TcpClient(h, 80);`], use: (i) => `    s${i}.GetStream().WriteByte(1);`, tail: ['  }', '}'],
+  },
+};
+
+/** A file of about `bytes` bytes: one function acquiring N sockets, then using each. */
+export function hostileSource(language: HostileLanguage, bytes: number, sockets = socketsFor(language, bytes)): { text: string; ext: string; sockets: number } {
+  const shape = HOSTILE_SHAPES[language];
+  const lines = [...shape.head];
+  for (let i = 0; i < sockets; i++) lines.push(...shape.acquire(i));
+  for (let i = 0; i < sockets; i++) lines.push(shape.use(i));
+  lines.push(...shape.tail);
+  return { text: `${lines.join('\n')}\n`, ext: shape.ext, sockets };
+}
+
+function socketsFor(language: HostileLanguage, bytes: number): number {
+  const shape = HOSTILE_SHAPES[language];
+  return Math.max(1, Math.floor(bytes / ([...shape.acquire(99_999), shape.use(99_999)].join('\n').length + 2)));
+}
+
+/** The issue's cases (Python 240 KB with 5,000 sockets, Java 300 KB, Go 900 KB), then 2 MB in each language. */
+export const HOSTILE_FILES: readonly { language: HostileLanguage; bytes: number; sockets?: number }[] = [
+  { language: 'python', bytes: 240_000, sockets: 5000 },
+  { language: 'java', bytes: 300_000 },
+  { language: 'go', bytes: 900_000 },
+  ...(['python', 'java', 'go', 'javascript', 'c', 'csharp'] as const).map((language) => ({ language, bytes: 2_000_000 })),
+];
+
+export interface HostileFigure {
+  language: HostileLanguage;
+  bytes: number;
+  findings: number;
+  /** didOpen to publishDiagnostics. */
+  analysisMs: number;
+  /** The server's CPU time (user + system, all threads) meanwhile: less sensitive to a loaded machine. */
+  analysisCpuMs: number;
+  /** codeAction + codeAction/resolve of the middle finding's fix (undefined: no fix offered). */
+  resolveMs?: number;
+  edits?: number;
+  peakRssMb: number;
+}
+
+/** User + system CPU time of a process, from /proc/PID/stat (clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** One hostile file through a fresh dist/server.js. */
+export async function measureHostileFile(language: HostileLanguage, bytes: number, sockets?: number): Promise<HostileFigure> {
+  const { spawn } = await import('node:child_process');
+  const { createMessageConnection, StreamMessageReader, StreamMessageWriter } = await import('vscode-jsonrpc/node');
+  const server = path.join(__dirname, '..', '..', 'dist', 'server.js');
+  if (!existsSync(server)) throw new Error('dist/server.js not found: run `npm run build` first');
+  const { text, ext } = hostileSource(language, bytes, sockets);
+  const child = spawn(process.execPath, [...(process.env.HOSTILE_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), server, '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const rpc = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  try {
+    let published: ((d: { uri: string; diagnostics: { range: { start: { line: number; character: number } } }[] }) => void) | undefined;
+    rpc.onNotification('textDocument/publishDiagnostics', (p) => published?.(p));
+    rpc.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => ({})));
+    rpc.onNotification('window/logMessage', () => undefined);
+    rpc.listen();
+    await rpc.sendRequest('initialize', {
+      processId: process.pid, rootUri: null,
+      capabilities: { workspace: { configuration: true }, textDocument: { codeAction: { resolveSupport: { properties: ['edit'] } } } },
+    });
+    await rpc.sendNotification('initialized', {});
+    const open = async (uri: string, content: string) => {
+      const diagnostics = new Promise<{ range: { start: { line: number; character: number } } }[]>((resolve) => {
+        published = (p) => p.uri === uri && resolve(p.diagnostics);
+      });
+      await rpc.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: language, version: 1, text: content } });
+      return diagnostics;
+    };
+    // The server stays up file after file: a small file of the language first loads the grammar
+    // and warms the JIT, as the editor's first files do.
+    await open(`file:///tmp/tcp-lens-hostile/warm.${ext}`, hostileSource(language, 50_000).text);
+    const uri = `file:///tmp/tcp-lens-hostile/many.${ext}`;
+    const cpuBefore = cpuMsOf(child.pid!);
+    const began = performance.now();
+    const found = await open(uri, text);
+    const analysisMs = performance.now() - began;
+    const analysisCpuMs = cpuMsOf(child.pid!) - cpuBefore;
+    const middle = found[Math.floor(found.length / 2)];
+    let resolveMs: number | undefined;
+    let edits: number | undefined;
+    if (middle) {
+      const resolving = performance.now();
+      const actions = await rpc.sendRequest<{ title: string }[]>('textDocument/codeAction', { textDocument: { uri }, range: middle.range, context: { diagnostics: [] } });
+      if (actions[0]) {
+        const resolved = await rpc.sendRequest<{ edit?: { changes: Record<string, unknown[]> } }>('codeAction/resolve', actions[0]);
+        resolveMs = performance.now() - resolving;
+        edits = resolved.edit?.changes[uri]?.length;
+      }
+    }
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const peakRssMb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+    return { language, bytes: Buffer.byteLength(text), findings: found.length, analysisMs, analysisCpuMs, ...(resolveMs !== undefined ? { resolveMs } : {}), ...(edits !== undefined ? { edits } : {}), peakRssMb };
+  } finally {
+    rpc.dispose();
+    child.kill('SIGKILL');
+  }
+}
+
+export const analyzerHostileCase: FeatureCase = {
+  id: 'analyzer-hostile',
+  label: 'language server on hostile files (thousands of sockets in one function, up to 2 MB): worst analysis time, peak RSS',
+  feature: FEATURE,
+  landedWith: 'src/server/server.ts',
+  target: '< 2 s, < 500 MB',
+  async measure() {
+    const figures: HostileFigure[] = [];
+    for (const f of HOSTILE_FILES) figures.push(await measureHostileFile(f.language, f.bytes, f.sockets));
+    const worstMs = Math.max(...figures.map((f) => f.analysisMs));
+    const worstMb = Math.max(...figures.map((f) => f.peakRssMb));
+    return {
+      value: `${(worstMs / 1000).toFixed(2)} s, ${worstMb.toFixed(0)} MB`,
+      pass: worstMs < 2000 && worstMb < 500,
+      note: figures.map(describeHostile).join('; '),
+    };
+  },
+};
+
+export function describeHostile(f: HostileFigure): string {
+  const fix = f.resolveMs === undefined ? 'no fix' : `fix resolved in ${f.resolveMs.toFixed(0)} ms (${f.edits ?? 0} edits)`;
+  return `${f.language} ${(f.bytes / 1024).toFixed(0)} KB: ${f.findings} findings in ${f.analysisMs.toFixed(0)} ms (CPU ${f.analysisCpuMs} ms), ${fix}, peak ${f.peakRssMb.toFixed(0)} MB`;
+}
+
+// `node --import tsx bench/cases/analyzer.ts`: the hostile files alone, one line each.
+if (require.main === module) {
+  void (async () => {
+    for (const f of HOSTILE_FILES) process.stdout.write(`${describeHostile(await measureHostileFile(f.language, f.bytes, f.sockets))}\n`);
+  })();
+}

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { analyzerFileCase, analyzerWorkspaceCase } from './analyzer';
+import { analyzerFileCase, analyzerHostileCase, analyzerWorkspaceCase } from './analyzer';
 import { chartCase } from './chart';
 import { sshCase } from './ssh';
 import type { FeatureCase, FeatureResult } from './types';
 
 /** Rows for other features. Add one here (a FeatureCase in its own file) as a feature lands. */
-export const FEATURE_CASES: readonly FeatureCase[] = [chartCase, analyzerFileCase, analyzerWorkspaceCase, sshCase];
+export const FEATURE_CASES: readonly FeatureCase[] = [chartCase, analyzerFileCase, analyzerWorkspaceCase, analyzerHostileCase, sshCase];
 
 function isCommitted(root: string, file: string): boolean {
   try {

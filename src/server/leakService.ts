@@ -1,7 +1,7 @@
 import type { Connection, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { LeakAnalyzer, languageOfLanguageId, languageOfPath } from '../core/leaks/analyzer';
-import type { LeakFinding, LeakLanguage } from '../core/leaks/types';
+import type { LeakFinding, LeakFix, LeakLanguage } from '../core/leaks/types';
 import type { KnownFinding, LeakSettings, ScanFilesResult } from '../shared/lspProtocol';
 import { matchesAnyGlob } from './glob';
 import { toDiagnostic, toKnownFinding, uriToPath } from './lspFindings';
@@ -36,6 +36,32 @@ export class LeakService {
 
   findings(uri: string): FileResult | undefined {
     return this.results.get(uri);
+  }
+
+  /**
+   * The edits of one quick fix, computed now that the user picked it: the file is analysed again
+   * (its current text, open or on disk) with the edits of that one finding only. Undefined when the
+   * finding is no longer there.
+   */
+  async fixFor(uri: string, at: { line: number; column: number }, rule: string): Promise<LeakFix | undefined> {
+    try {
+      const document = this.documents.get(uri);
+      const file = uriToPath(uri);
+      const language = (document && languageOfLanguageId(document.languageId)) ?? languageOfPath(file);
+      if (!language) return undefined;
+      let text: string;
+      if (document) text = document.getText();
+      else {
+        const read = await readSourceFile(file);
+        if ('skipped' in read) return undefined;
+        text = read.text;
+      }
+      const { findings } = await this.analyzer.analyze(text, language, at);
+      return findings.find((f) => f.rule === rule && f.range.start.line === at.line && f.range.start.column === at.column)?.fix;
+    } catch (err) {
+      this.connection.console.error(`TCP Lens could not compute a fix in ${uriToPath(uri)}: ${err instanceof Error ? err.stack : String(err)}`);
+      return undefined;
+    }
   }
 
   allFindings(): KnownFinding[] {

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { CodeActionKind, DiagnosticSeverity } from 'vscode-languageserver/node';
 import type { CodeAction, CodeLens, Diagnostic, Range } from 'vscode-languageserver/node';
-import type { LeakFinding, SourceRange } from '../core/leaks/types';
+import type { LeakFinding, LeakFix, SourceRange } from '../core/leaks/types';
 import { liveLensTitle, rankLeakSites, type LeakingProcess } from '../core/liveLink';
 import type { ExplainLeakArgs, KnownFinding, LeakSettings } from '../shared/lspProtocol';
 
@@ -72,18 +72,41 @@ const overlaps = (a: Range, b: Range) =>
   !(a.end.line < b.start.line || (a.end.line === b.start.line && a.end.character < b.start.character) ||
     b.end.line < a.start.line || (b.end.line === a.start.line && b.end.character < a.start.character));
 
-/** Quick fixes of the findings whose range touches the requested range. */
+/** What a quick fix carries until it is resolved: enough to find its finding again. */
+export interface LeakFixData {
+  uri: string;
+  line: number;
+  character: number;
+  rule: string;
+}
+
+export function isLeakFixData(data: unknown): data is LeakFixData {
+  const d = data as Partial<LeakFixData> | undefined;
+  return typeof d?.uri === 'string' && typeof d.line === 'number' && typeof d.character === 'number' && typeof d.rule === 'string';
+}
+
+/**
+ * Quick fixes of the findings whose range touches the requested range, without their edits: the
+ * edit is computed when the client resolves the action (`codeAction/resolve`), for that one fix.
+ */
 export function toCodeActions(uri: string, findings: readonly LeakFinding[], requested: Range, severity: LeakSettings['severity']): CodeAction[] {
   const actions: CodeAction[] = [];
   for (const f of findings) {
-    if (!f.fix || !overlaps(toRange(f.range), requested)) continue;
+    if (!f.fixTitle || !overlaps(toRange(f.range), requested)) continue;
+    const data: LeakFixData = { uri, line: f.range.start.line, character: f.range.start.column, rule: f.rule };
     actions.push({
-      title: f.fix.title,
+      title: f.fixTitle,
       kind: CodeActionKind.QuickFix,
       diagnostics: [toDiagnostic(f, severity)],
       isPreferred: true,
-      edit: { changes: { [uri]: f.fix.edits.map((e) => ({ range: toRange(e.range), newText: e.newText })) } },
+      data,
     });
   }
   return actions;
+}
+
+/** The action with its edit, or unchanged (no edit) when its finding is gone since. */
+export function withFixEdit(action: CodeAction, uri: string, fix: LeakFix | undefined): CodeAction {
+  if (!fix) return action;
+  return { ...action, edit: { changes: { [uri]: fix.edits.map((e) => ({ range: toRange(e.range), newText: e.newText })) } } };
 }

@@ -1,8 +1,8 @@
-import { CodeActionKind, CodeLensRefreshRequest, createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import { type CodeAction, CodeActionKind, CodeLensRefreshRequest, createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { KnownFindingsRequest, LiveLeaksNotification, ScanFilesRequest } from '../shared/lspProtocol';
 import { LeakService } from './leakService';
-import { toCodeActions, toCodeLenses, type LiveContext } from './lspFindings';
+import { isLeakFixData, toCodeActions, toCodeLenses, withFixEdit, type LiveContext } from './lspFindings';
 import { SettingsCache } from './settings';
 
 // The transport (--node-ipc, --stdio, --socket) comes from the command line the client chose.
@@ -12,6 +12,8 @@ const settings = new SettingsCache(connection);
 const service = new LeakService(connection, documents, settings);
 let live: LiveContext = { folders: [], processes: [] };
 let canRefreshLenses = false;
+/** Whether the client asks for a code action's edit later (codeAction/resolve) rather than with the list. */
+let clientResolvesEdits = false;
 
 // A bug in one analysis must not take the lenses of every other file down with it.
 process.on('uncaughtException', (err) => connection.console.error(`TCP Lens server: ${err.stack ?? err.message}`));
@@ -20,11 +22,13 @@ process.on('unhandledRejection', (err) => connection.console.error(`TCP Lens ser
 connection.onInitialize((params) => {
   settings.supportsPull = !!params.capabilities.workspace?.configuration;
   canRefreshLenses = !!params.capabilities.workspace?.codeLens?.refreshSupport;
+  clientResolvesEdits = !!params.capabilities.textDocument?.codeAction?.resolveSupport?.properties.includes('edit');
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
       codeLensProvider: { resolveProvider: false },
-      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      // Edits are computed when a fix is picked: a file with thousands of findings lists titles only.
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: true },
     },
     serverInfo: { name: 'TCP Lens leak analyzer' },
   };
@@ -41,10 +45,20 @@ connection.onCodeLens((params) => {
   return result ? toCodeLenses(params.textDocument.uri, result.findings, live) : [];
 });
 
-connection.onCodeAction((params) => {
+connection.onCodeAction(async (params) => {
   const result = service.findings(params.textDocument.uri);
-  return result ? toCodeActions(params.textDocument.uri, result.findings, params.range, result.severity) : [];
+  const actions = result ? toCodeActions(params.textDocument.uri, result.findings, params.range, result.severity) : [];
+  // A client without codeAction/resolve gets the edits now, of the fixes under the cursor only.
+  return clientResolvesEdits ? actions : Promise.all(actions.map(resolveAction));
 });
+
+connection.onCodeActionResolve(resolveAction);
+
+async function resolveAction(action: CodeAction): Promise<CodeAction> {
+  if (action.edit || !isLeakFixData(action.data)) return action;
+  const { uri, line, character, rule } = action.data;
+  return withFixEdit(action, uri, await service.fixFor(uri, { line, column: character }, rule));
+}
 
 connection.onRequest(ScanFilesRequest, (params, token) => service.scan(params.uris, () => token.isCancellationRequested));
 connection.onRequest(KnownFindingsRequest, () => service.allFindings());

@@ -33,7 +33,8 @@ class LspTestClient {
     rpc.onNotification('window/logMessage', () => undefined);
   }
 
-  static async start(): Promise<LspTestClient> {
+  /** `resolveEdits`: the client asks for a code action's edit with codeAction/resolve, as VS Code does. */
+  static async start(options: { resolveEdits?: boolean } = {}): Promise<LspTestClient> {
     const child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
     const rpc = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const client = new LspTestClient(child, rpc);
@@ -41,7 +42,10 @@ class LspTestClient {
     await rpc.sendRequest('initialize', {
       processId: process.pid,
       rootUri: pathToFileURL(FIXTURES).href,
-      capabilities: { workspace: { configuration: true, codeLens: { refreshSupport: true } } },
+      capabilities: {
+        workspace: { configuration: true, codeLens: { refreshSupport: true } },
+        textDocument: options.resolveEdits === false ? {} : { codeAction: { resolveSupport: { properties: ['edit'] } } },
+      },
     });
     await rpc.sendNotification('initialized', {});
     return client;
@@ -90,6 +94,10 @@ class LspTestClient {
 
   codeActions(uri: string, diagnostic: Diagnostic): Promise<CodeAction[]> {
     return this.rpc.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } });
+  }
+
+  resolve(action: CodeAction): Promise<CodeAction> {
+    return this.rpc.sendRequest('codeAction/resolve', action);
   }
 
   async stop(): Promise<void> {
@@ -158,7 +166,7 @@ describe('language server over stdio (dist/server.js)', () => {
     assert.equal(args.line, 4);
   });
 
-  it('offers quick fixes that really remove the finding (Python with, Go defer)', async () => {
+  it('offers quick fixes that really remove the finding (Python with, Go defer), their edits computed on resolve', async () => {
     for (const [rel, languageId, fixTitle] of [['py/banner_client.py', 'python', /with/], ['go/ping.go', 'go', /defer/]] as const) {
       const f = fixture(rel);
       const [diagnostic] = await client.diagnostics(f.uri);
@@ -166,7 +174,9 @@ describe('language server over stdio (dist/server.js)', () => {
       assert.equal(actions.length, 1, rel);
       assert.equal(actions[0].kind, 'quickfix');
       assert.match(actions[0].title, fixTitle);
-      const fixed = applyEdits(f.text, actions[0].edit!.changes![f.uri]);
+      assert.equal(actions[0].edit, undefined, 'the list carries no edits');
+      const resolved = await client.resolve(actions[0]);
+      const fixed = applyEdits(f.text, resolved.edit!.changes![f.uri]);
       const fixedUri = f.uri.replace(/(\.\w+)$/, '_fixed$1');
       assert.deepEqual(await client.openAndWait(fixedUri, languageId, fixed), [], `after the fix:\n${fixed}`);
     }
@@ -183,6 +193,48 @@ describe('language server over stdio (dist/server.js)', () => {
     while (client.lensRefreshes === refreshes && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.ok(client.lensRefreshes > refreshes, 'the server asks for a refresh once the findings are there');
     assert.equal((await client.codeLenses(uri)).length, 1, 'and the refreshed request gets the lens');
+  });
+
+  it('gives a client without codeAction/resolve the edits with the list, for the fixes asked about only', async () => {
+    const plain = await LspTestClient.start({ resolveEdits: false });
+    try {
+      const f = fixture('py/banner_client.py');
+      const [diagnostic] = await plain.openAndWait(f.uri, 'python', f.text);
+      const [action] = await plain.codeActions(f.uri, diagnostic);
+      assert.match(applyEdits(f.text, action.edit!.changes![f.uri]), /with socket\.socket\(/);
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  it('analyses a 240 KB Python function that opens 5,000 sockets, and its quick fix still resolves to a correct edit', async () => {
+    const sockets = 5000;
+    const lines = ['import socket', '', 'def many(addr):'];
+    for (let i = 0; i < sockets; i++) lines.push(`    s${i} = socket.socket()`);
+    for (let i = 0; i < sockets; i++) lines.push(`    s${i}.connect(addr)`);
+    const text = `${lines.join('\n')}\n`;
+    assert.ok(text.length > 240_000, `${text.length} bytes`);
+    const uri = pathToFileURL(path.join(FIXTURES, 'py/many_sockets.py')).href;
+    const diagnostics = await client.openAndWait(uri, 'python', text);
+    assert.equal(diagnostics.length, sockets);
+    // One in the middle: its `with` takes in the rest of the function (about 7,500 lines).
+    const diagnostic = diagnostics.find((d) => d.range.start.line === 3 + 2500)!;
+    const [action] = await client.codeActions(uri, diagnostic);
+    assert.equal(action.title, "Close 's2500' with a `with` block");
+    const fixed = applyEdits(text, (await client.resolve(action)).edit!.changes![uri]);
+    const fixedLines = fixed.split('\n');
+    assert.equal(fixedLines[3 + 2499], '    s2499 = socket.socket()', 'the lines before stay');
+    assert.equal(fixedLines[3 + 2500], '    with socket.socket() as s2500:');
+    assert.equal(fixedLines[3 + 2501], '        s2501 = socket.socket()', 'the rest of the block moves in');
+    assert.equal(fixedLines.at(-2), `        s${sockets - 1}.connect(addr)`);
+    assert.equal(fixedLines.length, lines.length + 1);
+    const fixedUri = pathToFileURL(path.join(FIXTURES, 'py/many_sockets_fixed.py')).href;
+    const after = await client.openAndWait(fixedUri, 'python', fixed);
+    assert.equal(after.length, sockets - 1, 'the fixed socket is no longer reported, the others still are');
+    assert.ok(!after.some((d) => d.range.start.line === 3 + 2500));
+    await client.close(uri);
+    await client.close(fixedUri);
+    assert.ok(client.alive);
   });
 
   it('gives the lens live context from a leaking process of this workspace, and refreshes lenses', async () => {

@@ -88,7 +88,7 @@ describe('LeakAnalyzer', () => {
       '    return True',
       '',
     ].join('\n');
-    const { findings } = await analyzer.analyze(source, 'python');
+    const { findings } = await analyzer.analyze(source, 'python', 'all');
     assert.equal(findings.length, 1);
     const fix = findings[0]!.fix;
     assert.ok(fix, 'a fix is offered');
@@ -119,7 +119,7 @@ describe('LeakAnalyzer', () => {
       '            conn.sendall(data)',
       '',
     ].join('\n');
-    const { findings } = await analyzer.analyze(source, 'python');
+    const { findings } = await analyzer.analyze(source, 'python', 'all');
     assert.equal(findings[0]?.rule, 'close-wait-risk');
     const fixed = applyEdits(source, findings[0]!.fix!.edits);
     assert.match(fixed, /conn, addr = srv\.accept\(\)\n {8}with conn:\n {12}while True:\n {16}data = conn\.recv\(1024\)/);
@@ -136,9 +136,10 @@ describe('LeakAnalyzer', () => {
       '    print(s.getsockname())',
       '',
     ].join('\n');
-    const { findings } = await analyzer.analyze(source, 'python');
+    const { findings } = await analyzer.analyze(source, 'python', 'all');
     assert.equal(findings.length, 1);
     assert.equal(findings[0]!.fix, undefined);
+    assert.equal(findings[0]!.fixTitle, undefined);
   });
 
   it('names the early return a socket leaks on', async () => {

@@ -112,6 +112,7 @@ describe('leak rules: exits that skip the close (JavaScript, Python)', () => {
       '    except OSError:',
       '        return None',
       '    s.close()',
-    ]), ['20: Socket opened here is not closed on the return at line 23 — CLOSE_WAIT risk']);
+      // The engine names the cause: the exception from connect, caught, then the return.
+    ]), ['20: Socket opened here is not closed when `connect` raises at line 21 — use `with` or `try`/`finally`']);
   });
 });

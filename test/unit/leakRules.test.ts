@@ -13,7 +13,7 @@ const analyzer = new LeakAnalyzer(undefined, [goRules, javaRules, cRules, csharp
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'leaks');
 
 async function findings(source: string, language: LeakLanguage): Promise<LeakFinding[]> {
-  return (await analyzer.analyze(source, language)).findings;
+  return (await analyzer.analyze(source, language, 'all')).findings;
 }
 
 /** Applies edits (given in 0-based positions) to a text, last first so earlier positions stay valid. */

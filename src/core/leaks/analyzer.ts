@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { LANGUAGE_RULES } from './languages/index';
 import { GrammarLoader } from './parser';
-import type { AnalysisResult, LanguageRules, LeakFinding, LeakLanguage } from './types';
+import type { AnalysisResult, FixRequest, LanguageRules, LeakFinding, LeakLanguage, RuleFinding } from './types';
 
 /** Files larger than this are skipped with a note: generated or vendored code, not a server's own. */
 export const MAX_ANALYZED_BYTES = 2 * 1024 * 1024;
@@ -41,8 +41,12 @@ export class LeakAnalyzer {
     for (const r of rules) for (const l of r.languages) this.rules.set(l, r);
   }
 
-  /** Analyses one file's text. Never throws for bad input: problems become notes. */
-  async analyze(source: string, language: LeakLanguage): Promise<AnalysisResult> {
+  /**
+   * Analyses one file's text. Never throws for bad input: problems become notes. Findings carry
+   * the title of their quick fix; its edits are computed only for the findings `fixes` asks for
+   * (the language server asks for one, when the user picks the fix).
+   */
+  async analyze(source: string, language: LeakLanguage, fixes: FixRequest = 'none'): Promise<AnalysisResult> {
     const notes: string[] = [];
     if (Buffer.byteLength(source) > MAX_ANALYZED_BYTES) {
       return { findings: [], notes: [`skipped: larger than ${MAX_ANALYZED_BYTES / 1024 / 1024} MB`] };
@@ -56,8 +60,8 @@ export class LeakAnalyzer {
       if (!tree) return { findings: [], notes: ['skipped: the parser gave up'] };
       try {
         if (tree.rootNode.hasError) notes.push('syntax errors: only the parts that parse were analysed');
-        const findings = rules.analyze(tree.rootNode, language, source);
-        return { findings: withoutSuppressed(findings, source), notes };
+        const findings = withoutSuppressed(rules.analyze(tree.rootNode, language, source), source);
+        return { findings: findings.map((f) => settled(f, fixes)), notes };
       } finally {
         tree.delete();
       }
@@ -67,7 +71,18 @@ export class LeakAnalyzer {
   }
 }
 
-function withoutSuppressed(findings: LeakFinding[], source: string): LeakFinding[] {
+/**
+ * The finding as callers keep it: the pending fix becomes its title, plus its edits when asked
+ * for. Nothing of the syntax tree stays reachable from a kept finding.
+ */
+function settled(f: RuleFinding, fixes: FixRequest): LeakFinding {
+  const { pendingFix, ...finding } = f;
+  if (!pendingFix) return finding;
+  const wanted = fixes === 'all' || (fixes !== 'none' && fixes.line === f.range.start.line && fixes.column === f.range.start.column);
+  return { ...finding, fixTitle: pendingFix.title, ...(wanted ? { fix: { title: pendingFix.title, edits: pendingFix.edits() } } : {}) };
+}
+
+function withoutSuppressed(findings: RuleFinding[], source: string): RuleFinding[] {
   if (!source.includes(SUPPRESSION_MARKER)) return findings;
   const lines = source.split('\n');
   const suppressed = (line: number) =>

@@ -4,10 +4,11 @@ import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 export type LeakLanguage = 'javascript' | 'typescript' | 'tsx' | 'python' | 'go' | 'java' | 'c' | 'cpp' | 'csharp' | 'rust';
 
 /**
- * `unclosed-socket`: a socket acquired into a local binding is neither closed nor handed on in its scope.
+ * `unclosed-socket`: some path without an exception leaves the function with the socket neither closed nor handed on.
+ * `unclosed-on-exception`: closed or handed on on every normal path, but an exception from a call in between skips that.
  * `close-wait-risk`: a server keeps the accepted socket after the peer's end/EOF (the classic CLOSE_WAIT bug).
  */
-export type LeakRule = 'unclosed-socket' | 'close-wait-risk';
+export type LeakRule = 'unclosed-socket' | 'unclosed-on-exception' | 'close-wait-risk';
 
 /** A 0-based position, as LSP and tree-sitter count. */
 export interface SourcePosition {
@@ -31,6 +32,20 @@ export interface LeakFix {
   edits: TextEdit[];
 }
 
+/**
+ * A fix as the rules find it: whether it applies is decided during the analysis (cheaply: no
+ * scan of the block per finding), its edits only when asked for. A file with thousands of
+ * findings in one long block would otherwise build findings × lines edits nobody requested.
+ */
+export interface PendingFix {
+  title: string;
+  /** Linear in the text the fix changes. */
+  edits(): TextEdit[];
+}
+
+/** Which findings get their fix's edits: none (the default: titles only), all, or the one acquired at a position. */
+export type FixRequest = 'none' | 'all' | SourcePosition;
+
 export interface LeakFinding {
   rule: LeakRule;
   language: LeakLanguage;
@@ -42,7 +57,14 @@ export interface LeakFinding {
   binding?: string;
   /** The place to fix (for example the end of the handler that should close), when it differs from `range`. */
   fixAt?: SourceRange;
+  /** The title of the quick fix when one applies; its edits are in `fix` only when they were requested. */
+  fixTitle?: string;
   fix?: LeakFix;
+}
+
+/** What a language's rules return: the fix still pending (the analyzer keeps only its title unless asked). */
+export interface RuleFinding extends Omit<LeakFinding, 'fix' | 'fixTitle'> {
+  pendingFix?: PendingFix;
 }
 
 export interface AnalysisResult {
@@ -55,7 +77,7 @@ export interface AnalysisResult {
 export interface LanguageRules {
   readonly languages: readonly LeakLanguage[];
   /** Findings in a parsed file; suppression comments are applied by the caller. */
-  analyze(root: SyntaxNode, language: LeakLanguage, source: string): LeakFinding[];
+  analyze(root: SyntaxNode, language: LeakLanguage, source: string): RuleFinding[];
 }
 
 /** A finding as reports print it (`tcp-lens leaks --json`): 1-based line and column. */

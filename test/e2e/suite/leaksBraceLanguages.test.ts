@@ -62,7 +62,8 @@ describe('Unclosed-socket lenses for Go, Java, C and C# in a real VS Code', () =
       assert.equal(typeof code === 'object' ? code.value : code, 'unclosed-socket');
       if (!sample.fix) return;
 
-      const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostics[0]!.range)) ?? [];
+      // The server computes a fix's edit on codeAction/resolve: ask VS Code to resolve the listed actions.
+      const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostics[0]!.range, undefined, 10)) ?? [];
       const fix = actions.find((a) => sample.fix!.test(a.title));
       assert.ok(fix?.edit, `a quick fix matching ${sample.fix} among: ${actions.map((a) => a.title).join(', ')}`);
       assert.ok(await vscode.workspace.applyEdit(fix.edit));

@@ -1,5 +1,5 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
-import type { LanguageRules, LeakFinding, LeakFix, LeakLanguage } from '../types';
+import type { LanguageRules, LeakLanguage, PendingFix, RuleFinding as LeakFinding } from '../types';
 import { leakingExit } from './cFamilyPaths';
 import type { PathShape } from './cFamilyPaths';
 import { copyTree, LineIndex, onErrorBranch } from './cFamilyTree';
@@ -84,7 +84,8 @@ export interface Dialect {
   use(name: LightNode, source: string): Use;
   /** True when this node shows the code reads until the peer's EOF. */
   readsToEof(node: LightNode, source: string): boolean;
-  fix?(acquisition: Acquisition, source: string): LeakFix | undefined;
+  /** Decides cheaply whether a fix applies (no scan of the block per finding); the edits are built only when asked for. */
+  fix?(acquisition: Acquisition, source: string): PendingFix | undefined;
   /** The statement shapes for the early-exit rule; without it a close anywhere counts for every path. */
   readonly paths?: PathShape;
 }
@@ -282,7 +283,7 @@ function finding(
   };
   if (binding) f.binding = binding;
   const fix = binding && fixable ? dialect.fix?.(a, source) : undefined;
-  if (fix) f.fix = fix;
+  if (fix) f.pendingFix = fix;
   return f;
 }
 

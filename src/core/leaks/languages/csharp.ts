@@ -1,4 +1,4 @@
-import type { LeakFix } from '../types';
+import type { PendingFix } from '../types';
 import { closeUnlessInCatch, dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
@@ -190,14 +190,19 @@ function argumentUse(argument: LightNode, source: string): Use {
 }
 
 /** A `using` declaration: disposed at the end of the enclosing block. */
-function fix(a: Acquisition, source: string): LeakFix | undefined {
+function fix(a: Acquisition, source: string): PendingFix | undefined {
   const b = a.binding;
   if (!b || b.assigned) return undefined;
   const statement = b.node.parent?.parent?.parent;
   if (statement?.type !== 'local_declaration_statement' || statement.parent?.type !== 'block') return undefined;
   if ((b.node.parent?.parent?.children.filter((c) => c.type === 'variable_declarator').length ?? 0) !== 1) return undefined;
-  const at = { line: statement.startRow, column: statement.startColumn };
-  return { title: `Dispose ${textOf(b.node, source)} with a using declaration`, edits: [{ range: { start: at, end: at }, newText: 'using ' }] };
+  return {
+    title: `Dispose ${textOf(b.node, source)} with a using declaration`,
+    edits() {
+      const at = { line: statement.startRow, column: statement.startColumn };
+      return [{ range: { start: at, end: at }, newText: 'using ' }];
+    },
+  };
 }
 
 const paths: PathShape = {

@@ -1,10 +1,10 @@
-import type { LeakFix } from '../types';
+import type { PendingFix } from '../types';
 import { dialectRules } from './cFamilyEngine';
 import type { Acquisition, Binding, Dialect, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
 import { fieldOf, onErrorBranch } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
-import { climb, indentOfLine, textOf } from './nodeSpan';
+import { climb, indentOfLine, indexAmong, textOf } from './nodeSpan';
 
 /**
  * Go: `net.Dial*`, `Dialer.Dial*`, `net.Listen*`, `tls.Dial`, `Listener.Accept`, and HTTP
@@ -196,13 +196,15 @@ function readsToEof(node: LightNode, source: string): boolean {
 }
 
 /** `defer c.Close()` right after the `if err != nil {…}` that follows the acquisition. */
-function fix(a: Acquisition, source: string): LeakFix | undefined {
+function fix(a: Acquisition, source: string): PendingFix | undefined {
   const b = a.binding;
   if (!b || b.assigned) return undefined;
   const statement = b.node.parent?.parent;
   if (statement?.type !== 'short_var_declaration' || statement.parent?.type !== 'statement_list') return undefined;
-  const siblings = statement.parent.children.filter((c) => c.type !== 'comment');
-  const check = siblings[siblings.indexOf(statement) + 1];
+  const siblings = statement.parent.children;
+  let next = indexAmong(siblings, statement) + 1;
+  while (siblings[next]?.type === 'comment') next++;
+  const check = siblings[next];
   const errName = fieldOf(statement, 'left')?.children[1];
   if (check?.type !== 'if_statement' || !errName) return undefined;
   const condition = fieldOf(check, 'condition');
@@ -214,10 +216,12 @@ function fix(a: Acquisition, source: string): LeakFix | undefined {
   }
   const name = textOf(b.node, source);
   const closer = acquisitionKind(a.site, source) === 'response' ? `${name}.Body.Close()` : `${name}.Close()`;
-  const position = { line: check.endRow, column: check.endColumn };
   return {
     title: `Close ${name} with defer ${closer}`,
-    edits: [{ range: { start: position, end: position }, newText: `\n${indentOfLine(statement, source)}defer ${closer}` }],
+    edits() {
+      const position = { line: check.endRow, column: check.endColumn };
+      return [{ range: { start: position, end: position }, newText: `\n${indentOfLine(statement, source)}defer ${closer}` }];
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import type { LeakFix } from '../types';
+import type { PendingFix, TextEdit } from '../types';
 import { closeUnlessInCatch, dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
@@ -195,7 +195,7 @@ function readsToEof(node: LightNode, source: string): boolean {
 }
 
 /** Wraps the declaration and the rest of its block in try-with-resources. */
-function fix(a: Acquisition, source: string): LeakFix | undefined {
+function fix(a: Acquisition, source: string): PendingFix | undefined {
   const b = a.binding;
   if (!b || b.assigned) return undefined;
   const declarator = b.node.parent;
@@ -203,16 +203,20 @@ function fix(a: Acquisition, source: string): LeakFix | undefined {
   const block = declaration?.parent;
   if (!declaration || declaration.type !== 'local_variable_declaration' || block?.type !== 'block') return undefined;
   if (declaration.children.filter((c) => c.type === 'variable_declarator').length !== 1) return undefined;
+  const name = textOf(b.node, source);
+  return { title: `Close ${name} with try-with-resources`, edits: () => tryWithResources(declaration, block, source) };
+}
+
+/** The one edit: the declaration becomes the resource, the rest of the block moves in one level. */
+function tryWithResources(declaration: LightNode, block: LightNode, source: string): TextEdit[] {
   const last = block.children[block.children.length - 1]!;
   const indent = indentOfLine(declaration, source);
   const unit = indent.includes('\t') ? '\t' : '    ';
   const resource = textOf(declaration, source).replace(/;\s*$/, '');
-  const name = textOf(b.node, source);
-  const title = `Close ${name} with try-with-resources`;
   const from = { line: declaration.startRow, column: declaration.startColumn };
   if (last === declaration) {
     const to = { line: declaration.endRow, column: declaration.endColumn };
-    return { title, edits: [{ range: { start: from, end: to }, newText: `try (${resource}) {\n${indent}}` }] };
+    return [{ range: { start: from, end: to }, newText: `try (${resource}) {\n${indent}}` }];
   }
   // What follows on the declaration's line (a comment) stays on the `try` line; the rest moves in one level.
   const lineEnd = source.indexOf('\n', declaration.end);
@@ -222,10 +226,7 @@ function fix(a: Acquisition, source: string): LeakFix | undefined {
     .split('\n')
     .map((line) => (line.trim() === '' ? line : unit + line))
     .join('\n');
-  return {
-    title,
-    edits: [{ range: { start: from, end: { line: last.endRow, column: last.endColumn } }, newText: `try (${resource}) {${tail}\n${body}\n${indent}}` }],
-  };
+  return [{ range: { start: from, end: { line: last.endRow, column: last.endColumn } }, newText: `try (${resource}) {${tail}\n${body}\n${indent}}` }];
 }
 
 const paths: PathShape = {

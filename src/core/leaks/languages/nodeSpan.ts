@@ -58,3 +58,19 @@ export function nearestAncestor<N extends SpanNode<N>>(node: N, types: ReadonlyS
   }
   return undefined;
 }
+
+const positions = new WeakMap<readonly unknown[], Map<unknown, number>>();
+
+/**
+ * Where `node` sits among `siblings`, in constant time after the first question about that list:
+ * a rule that asks it for each of thousands of statements in one block must stay linear. A list
+ * changed since (a deferred body copied in) is indexed again.
+ */
+export function indexAmong<N>(siblings: readonly N[], node: N): number {
+  let index = positions.get(siblings);
+  const at = index?.get(node);
+  if (at !== undefined && siblings[at] === node) return at;
+  index = new Map(siblings.map((n, i) => [n, i]));
+  positions.set(siblings, index);
+  return index.get(node) ?? -1;
+}

@@ -1,9 +1,12 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
-import type { LanguageRules, LeakFinding, LeakFix, LeakLanguage, TextEdit } from '../types';
+import type { LanguageRules, LeakLanguage, PendingFix, RuleFinding as LeakFinding, TextEdit } from '../types';
 import type { BindingUse, ExitSyntax, ReferenceMeaning, SocketUse } from './scope';
 import { closingNodes, descendantsOfType, earlyReturn, earlyReturnMessage, optText, referencesWithin, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
 import type { IndexSpec, TreeIndex, TreeNode } from './treeCopy';
 import { fieldOf, indexTree } from './treeCopy';
+import { LineIndex } from './cFamilyTree';
+import { analyzeObligations, type ObligationVerdict } from '../cfg/dataflow';
+import { PythonCfgBuilder } from '../cfg/python';
 import { climb, indentOfLine, nearestAncestor, rangeOf, textOf } from './nodeSpan';
 
 const FUNCTION_TYPES = new Set(['function_definition', 'lambda']);
@@ -48,8 +51,11 @@ export const pythonRules: LanguageRules = {
     if (!MENTIONS_ACQUISITION.test(source)) return [];
     const index = indexTree(tree, source, INDEX_SPEC);
     const findings: LeakFinding[] = [];
-    for (const a of findAcquisitions(index.root, index)) {
-      const finding = judge(a, index, language, source);
+    const blocks = new BlockFacts(source);
+    const acquisitions = findAcquisitions(index.root, index);
+    const verdicts = engineVerdicts(acquisitions, index);
+    for (const a of acquisitions) {
+      const finding = judge(a, index, language, source, blocks, verdicts.get(a));
       if (finding) findings.push(finding);
     }
     return findings;
@@ -76,6 +82,8 @@ const INDEX_SPEC: IndexSpec = {
   fielded: new Set([
     'call', 'attribute', 'function_definition', 'named_expression', 'assignment', 'augmented_assignment', 'keyword_argument',
     'while_statement', 'if_statement', 'elif_clause', 'import_from_statement', 'aliased_import',
+    // Read by the control-flow graph (src/core/leaks/cfg/python.ts).
+    'for_statement', 'with_item', 'as_pattern', 'match_statement', 'pair', 'augmented_assignment',
   ]),
   tokens: new Set(['integer', 'float', 'true', 'false', 'none', 'escape_sequence', 'string_start', 'string_end', 'line_continuation', 'ellipsis', 'type_conversion']),
   nameTokens: new Set(),
@@ -170,9 +178,18 @@ function storedByChain(statement: TreeNode): boolean {
 
 const OUTER_NAME_STATEMENTS = new Set(['global_statement', 'nonlocal_statement']);
 
+/** Names each function declares `global`/`nonlocal`: gathered once per function, not once per socket in it. */
+const outerNames = new WeakMap<TreeNode, Set<string>>();
+
 function declaredOutside(scope: TreeNode, name: string, source: string): boolean {
   if (scope.type !== 'function_definition') return false;
-  return descendantsOfType(scope, OUTER_NAME_STATEMENTS).some((d) => d.children.some((n) => n.type === 'identifier' && textOf(n, source) === name));
+  let names = outerNames.get(scope);
+  if (!names) {
+    names = new Set();
+    for (const d of descendantsOfType(scope, OUTER_NAME_STATEMENTS)) for (const n of d.children) if (n?.type === 'identifier') names.add(textOf(n, source));
+    outerNames.set(scope, names);
+  }
+  return names.has(name);
 }
 
 function paramName(p: TreeNode | undefined): TreeNode | undefined {
@@ -300,50 +317,197 @@ function testsForEmpty(ref: TreeNode, src: string): boolean {
   return false;
 }
 
-function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage, source: string): LeakFinding | undefined {
+/**
+ * The engine's verdict (src/core/leaks/cfg) for each socket bound to a local name: one graph per
+ * function, one dataflow over it for all of that function's sockets. Sockets captured by a nested
+ * function or lambda (a cleanup closure may close them), declared global/nonlocal, and asyncio
+ * streams get none and stay with the statement rules below, as does a function whose graph or
+ * dataflow outgrew its budget.
+ */
+function engineVerdicts(acquisitions: readonly Acquisition[], index: TreeIndex): Map<Acquisition, ObligationVerdict> {
+  const src = index.source;
+  const byScope = new Map<TreeNode, Acquisition[]>();
+  for (const a of acquisitions) {
+    if (a.kind !== 'client' && a.kind !== 'accepted') continue;
+    const list = byScope.get(a.scope);
+    if (list) list.push(a);
+    else byScope.set(a.scope, [a]);
+  }
+  for (const [scope, list] of byScope) {
+    // Generated code with hundreds of sockets in one function: the statement rules stay linear.
+    if (list.length > MAX_ENGINE_SOCKETS) byScope.delete(scope);
+    else byScope.set(scope, list.filter((a) => {
+      const name = textOf(a.binding, src);
+      return !declaredOutside(a.scope, name, src) && !capturedByNestedScope(a.scope, name, index);
+    }));
+  }
+  const out = new Map<Acquisition, ObligationVerdict>();
+  let lines: LineIndex | undefined;
+  for (const [scope, list] of byScope) {
+    if (list.length === 0) continue;
+    lines ??= new LineIndex(src);
+    const rowOf = (offset: number) => ({ line: lines!.row(offset), column: lines!.column(offset) });
+    const obligations = list.map((a, i) => ({ obligation: i, call: a.site, target: textOf(a.binding, src) }));
+    const body = scope.type === 'function_definition' ? fieldOf(scope, 'body') : scope;
+    const cfg = body && new PythonCfgBuilder(src, rowOf, obligations).build(body);
+    if (!cfg) continue;
+    const result = analyzeObligations(cfg, obligations.map((o) => o.obligation));
+    if (!result.complete) continue;
+    list.forEach((a, i) => out.set(a, result.verdicts.get(i)!));
+  }
+  return out;
+}
+
+/** More sockets than this in one function go to the statement rules (a bound on the dataflow's work). */
+const MAX_ENGINE_SOCKETS = 64;
+
+/** Whether `name` is used inside a function, lambda or class nested in `scope` (anywhere in it). */
+function capturedByNestedScope(scope: TreeNode, name: string, index: TreeIndex): boolean {
+  for (const ref of referencesWithin(index, name, scope)) {
+    for (let p = ref.parent; p && p !== scope; p = p.parent) {
+      if (p.type === 'function_definition' || p.type === 'lambda' || p.type === 'class_definition') return true;
+    }
+  }
+  return false;
+}
+
+const EXCEPTION_ADVICE = 'use `with` or `try`/`finally`';
+
+function engineFinding(
+  a: Acquisition, verdict: ObligationVerdict, tally: UseTally, base: Omit<LeakFinding, 'rule' | 'message'>, fix: PendingFix | undefined,
+): LeakFinding | undefined {
+  const withFix = fix ? { pendingFix: fix } : {};
+  switch (verdict.kind) {
+    case 'released':
+      return undefined;
+    case 'leak-on-exception': {
+      const { call, site } = verdict.via;
+      return {
+        ...base, rule: 'unclosed-on-exception', fixAt: { start: site, end: site }, ...withFix,
+        message: `Socket opened here is not closed when \`${call}\` raises at line ${site.line + 1} — ${EXCEPTION_ADVICE}`,
+      };
+    }
+    case 'leak': {
+      if (a.kind === 'accepted' && tally.eofCheck) {
+        return {
+          ...base, rule: 'close-wait-risk', fixAt: rangeOf(tally.eofCheck), ...withFix,
+          message: 'Connection accepted here is never closed after the peer\'s EOF (empty read) — CLOSE_WAIT risk',
+        };
+      }
+      if (verdict.exit && verdict.releasedSomewhere) {
+        const at = verdict.exit.site;
+        return { ...base, rule: 'unclosed-socket', fixAt: { start: at, end: at }, message: `Socket opened here is not closed on the ${verdict.exit.word} at line ${at.line + 1} — CLOSE_WAIT risk` };
+      }
+      const summary = summarizeUses(tally.uses);
+      const message = !verdict.releasedSomewhere
+        ? 'Socket opened here is never closed — CLOSE_WAIT risk'
+        : summary.closedOnErrorPathOnly ? unclosedMessage(summary) : 'Socket opened here is not closed on every path — CLOSE_WAIT risk';
+      return { ...base, rule: 'unclosed-socket', message, ...(verdict.releasedSomewhere ? {} : withFix) };
+    }
+  }
+}
+
+function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage, source: string, blocks: BlockFacts, verdict?: ObligationVerdict): LeakFinding | undefined {
   const name = textOf(a.binding, source);
   // `global s` / `nonlocal s`: the name outlives this function, so the socket is kept, not dropped.
   if (declaredOutside(a.scope, name, source)) return undefined;
   const tally = tallyUses(a, index);
   const summary = summarizeUses(tally.uses);
   const base = { language, range: rangeOf(a.site), binding: name };
+  if (verdict) {
+    const fix = verdict.kind !== 'released' && a.statement && !summary.stored && !summary.handedOn ? withStatementFix(a, index, source, blocks) : undefined;
+    // close-wait-risk is unchanged: an accepted connection read to EOF and never closed anywhere (kept in a list counts).
+    if (a.kind === 'accepted' && tally.eofCheck && !summary.closed && !summary.handedOn) {
+      return {
+        ...base, rule: 'close-wait-risk', fixAt: rangeOf(tally.eofCheck), ...(fix ? { pendingFix: fix } : {}),
+        message: 'Connection accepted here is never closed after the peer\'s EOF (empty read) — CLOSE_WAIT risk',
+      };
+    }
+    // At module level an exception nobody catches ends the program, and the descriptors with it.
+    if (verdict.kind === 'leak-on-exception' && a.scope.type !== 'function_definition') return undefined;
+    return engineFinding(a, verdict, tally, base, fix);
+  }
   if (summary.closed) {
     const ret = !summary.stored && !summary.handedOn && earlyReturn(index, a.scope, a.site, name, closingNodes(tally.uses, false), EXITS);
     return ret ? { ...base, rule: 'unclosed-socket', fixAt: rangeOf(ret), message: earlyReturnMessage('Socket opened here', ret) } : undefined;
   }
   const fix = a.statement && !summary.stored && !summary.handedOn && !summary.closedOnErrorPathOnly
-    ? withStatementFix(a, index, source)
+    ? withStatementFix(a, index, source, blocks)
     : undefined;
   const accepted = a.kind === 'accepted' || a.kind === 'stream-accepted';
   if (accepted && tally.eofCheck && !summary.handedOn) {
     return {
-      ...base, rule: 'close-wait-risk', fixAt: rangeOf(tally.eofCheck), ...(fix ? { fix } : {}),
+      ...base, rule: 'close-wait-risk', fixAt: rangeOf(tally.eofCheck), ...(fix ? { pendingFix: fix } : {}),
       message: 'Connection accepted here is never closed after the peer\'s EOF (empty read) — CLOSE_WAIT risk',
     };
   }
   if (summary.stored || summary.handedOn) return undefined;
-  return { ...base, rule: 'unclosed-socket', message: unclosedMessage(summary), ...(fix ? { fix } : {}) };
+  return { ...base, rule: 'unclosed-socket', message: unclosedMessage(summary), ...(fix ? { pendingFix: fix } : {}) };
+}
+
+/**
+ * What the `with` fix asks of a block, answered once per file or per block rather than per
+ * finding: thousands of sockets opened in one function must not each scan the rest of it.
+ */
+class BlockFacts {
+  private readonly lastStatement = new Map<TreeNode, TreeNode | undefined>();
+  private tripleQuotes: number[] | undefined;
+
+  constructor(private readonly source: string) {}
+
+  /** The block's last statement that is not a comment. */
+  last(block: TreeNode): TreeNode | undefined {
+    if (!this.lastStatement.has(block)) {
+      let last: TreeNode | undefined;
+      for (let i = block.children.length - 1; i >= 0 && !last; i--) {
+        const n = block.children[i];
+        if (n && n.type !== 'comment') last = n;
+      }
+      this.lastStatement.set(block, last);
+    }
+    return this.lastStatement.get(block);
+  }
+
+  /** Whether a `"""` or `'''` starts in [from, to): a binary search in the file's list of them. */
+  hasTripleQuote(from: number, to: number): boolean {
+    if (!this.tripleQuotes) {
+      this.tripleQuotes = [];
+      for (const m of this.source.matchAll(/"{3}|'{3}/g)) this.tripleQuotes.push(m.index);
+    }
+    const quotes = this.tripleQuotes;
+    let lo = 0;
+    let hi = quotes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (quotes[mid]! < from) lo = mid + 1;
+      else hi = mid;
+    }
+    // A quote starting just before `from` may still reach into the range.
+    return (lo < quotes.length && quotes[lo]! < to) || (lo > 0 && quotes[lo - 1]! + 3 > from);
+  }
 }
 
 /**
  * Rewrites `s = socket.socket(…)` into `with socket.socket(…) as s:` (or adds `with conn:` after
  * `conn, addr = srv.accept()`) and indents the rest of the block under it. Offered only when that
  * is mechanical: a one-line statement directly in a block, every use of the binding after it in
- * the same block, and no multi-line string whose text indenting would change.
+ * the same block, and no multi-line string whose text indenting would change. Whether it applies
+ * is decided here in logarithmic time; the edits, one per line of the block, only when asked for.
  */
-function withStatementFix(a: Acquisition, index: TreeIndex, source: string): LeakFix | undefined {
+function withStatementFix(a: Acquisition, index: TreeIndex, source: string, blocks: BlockFacts): PendingFix | undefined {
   const statement = a.statement?.parent;
   const name = textOf(a.binding, source);
   const block = statement?.parent;
   if (statement?.type !== 'expression_statement' || !block || (block.type !== 'block' && block.type !== 'module')) return undefined;
   if (statement.startRow !== statement.endRow) return undefined;
-  const rest = block.children.filter((n): n is TreeNode => !!n && n.start >= statement.end && n.type !== 'comment');
-  const last = rest.at(-1);
-  if (!last) return undefined;
-  const refs = referencesWithin(index, name, a.scope);
-  if (refs.some((r) => r.start < statement.start || r.start >= last.end)) return undefined;
-  const tail = source.slice(statement.end, last.end);
-  if (tail.includes('"""') || tail.includes("'''")) return undefined;
+  const last = blocks.last(block);
+  if (!last || last.start < statement.end) return undefined;
+  if (!referencesWithin(index, name, a.scope).every((r) => r.start >= statement.start && r.start < last.end)) return undefined;
+  if (blocks.hasTripleQuote(statement.end, last.end)) return undefined;
+  return { title: `Close '${name}' with a \`with\` block`, edits: () => withStatementEdits(a, statement, last, name, source) };
+}
+
+function withStatementEdits(a: Acquisition, statement: TreeNode, last: TreeNode, name: string, source: string): TextEdit[] {
   const indent = indentOfLine(statement, source);
   const unit = indent.includes('\t') ? '\t' : '    ';
   const edits: TextEdit[] = [];
@@ -355,7 +519,7 @@ function withStatementFix(a: Acquisition, index: TreeIndex, source: string): Lea
     const call = textOf(a.site, source);
     edits.push({ range: { start: at, end }, newText: `with ${call} as ${name}:` });
   }
-  // Walks only the lines of the block, so a file with many findings stays linear.
+  // Walks only the lines of the block: linear in the text the fix changes.
   let row = statement.endRow;
   for (let lineStart = source.indexOf('\n', statement.end) + 1; lineStart > 0 && lineStart < last.end; row++) {
     const next = source.indexOf('\n', lineStart);
@@ -363,5 +527,5 @@ function withStatementFix(a: Acquisition, index: TreeIndex, source: string): Lea
     if (source.slice(lineStart, lineEnd).trim() !== '') edits.push({ range: { start: { line: row + 1, column: 0 }, end: { line: row + 1, column: 0 } }, newText: unit });
     lineStart = next + 1;
   }
-  return { title: `Close '${name}' with a \`with\` block`, edits };
+  return edits;
 }

@@ -1,0 +1,194 @@
+import type { Cfg, Effect, StepSite, ThrowingCall } from './graph';
+
+/**
+ * Forward must-release dataflow over a function's graph. The state at a point is the set of
+ * obligations that are still open on some path reaching it, each with the variables that may hold
+ * it (aliases) and, when the only paths that keep it open went through a raising call, that call.
+ * Joins take the union (a variable assigned in several branches carries every branch's
+ * obligation); an obligation open at the normal exit, at an explicit exit, or lost (its last
+ * holder overwritten) is a leak.
+ */
+
+interface Fact {
+  /** Variables that may hold the obligation. */
+  readonly holders: ReadonlySet<string>;
+  /** The last raising call on the paths that keep it open here; undefined if some path without an exception does. */
+  readonly via?: ThrowingCall;
+  /** The explicit exit (return, raise) the path went through, for the message. */
+  readonly exit?: { word: string; site: StepSite };
+}
+
+type State = ReadonlyMap<number, Fact>;
+
+export type ObligationVerdict =
+  /** Some path without an exception leaves the function (or drops the socket) with it open. */
+  | { kind: 'leak'; exit?: { word: string; site: StepSite }; lost?: StepSite; releasedSomewhere: boolean }
+  /** Released on every normal path; an exception from `via` skips the release. */
+  | { kind: 'leak-on-exception'; via: ThrowingCall; releasedSomewhere: boolean }
+  | { kind: 'released' };
+
+export interface DataflowResult {
+  verdicts: Map<number, ObligationVerdict>;
+  /** False when the work budget ran out: the verdicts are not to be trusted, callers fall back. */
+  complete: boolean;
+}
+
+/** Fact operations one function may cost; a generated function with thousands of sockets falls back. */
+export const DEFAULT_BUDGET = 500_000;
+
+const EMPTY: State = new Map();
+
+export function analyzeObligations(cfg: Cfg, obligations: readonly number[], budget = DEFAULT_BUDGET): DataflowResult {
+  const inStates = new Map<number, State>();
+  const normalLeaks = new Map<number, { exit?: Fact['exit']; lost?: StepSite }>();
+  const exceptionLeaks = new Map<number, ThrowingCall>();
+  const released = new Set<number>();
+  let work = 0;
+
+  const recordLeak = (id: number, fact: Fact, lost?: StepSite) => {
+    if (fact.via) {
+      if (!exceptionLeaks.has(id)) exceptionLeaks.set(id, fact.via);
+    } else if (!normalLeaks.has(id)) normalLeaks.set(id, { ...(fact.exit ? { exit: fact.exit } : {}), ...(lost ? { lost } : {}) });
+  };
+
+  const apply = (state: State, effects: readonly Effect[], site: StepSite | undefined): State => {
+    if (effects.length === 0) return state;
+    const next = new Map(state);
+    for (const e of effects) {
+      work += next.size + 1;
+      switch (e.kind) {
+        case 'acquire':
+          dropHolder(next, e.target, site, recordLeak);
+          next.set(e.obligation, { holders: new Set([e.target]) });
+          break;
+        case 'release':
+        case 'transfer':
+          for (const [id, f] of next) {
+            if (!f.holders.has(e.name)) continue;
+            next.delete(id);
+            released.add(id);
+          }
+          break;
+        case 'alias': {
+          if (e.target === e.source) break;
+          dropHolder(next, e.target, site, recordLeak);
+          for (const [id, f] of next) if (f.holders.has(e.source)) next.set(id, { ...f, holders: new Set([...f.holders, e.target]) });
+          break;
+        }
+        case 'kill':
+          dropHolder(next, e.name, site, recordLeak);
+          break;
+      }
+    }
+    return next;
+  };
+
+  // Worklist in node order: front ends number nodes roughly in source order, which converges fast.
+  const pending = new Set<number>([cfg.entry]);
+  inStates.set(cfg.entry, EMPTY);
+  while (pending.size > 0) {
+    if (work > budget) return { verdicts: new Map(), complete: false };
+    let id = Infinity;
+    for (const p of pending) if (p < id) id = p;
+    pending.delete(id);
+    const node = cfg.nodes[id]!;
+    const before = inStates.get(id) ?? EMPTY;
+    if (node.kind === 'exit' || node.kind === 'exceptional-exit') {
+      for (const [oid, f] of before) recordLeak(oid, f);
+      continue;
+    }
+    const site = node.throws?.site ?? node.exitSite?.site;
+    let after = apply(before, node.effects, site);
+    if (node.exitSite) {
+      after = withExit(after, node.exitSite);
+      work += after.size;
+    }
+    const propagate = (to: number, state: State) => {
+      const old = inStates.get(to);
+      const merged = old ? join(old, state) : state;
+      work += merged.size + state.size + 1;
+      if (!old || !sameState(old, merged)) {
+        inStates.set(to, merged);
+        pending.add(to);
+      }
+    };
+    for (const to of node.next) propagate(to, after);
+    if (node.throws && node.onThrow.length > 0) {
+      const thrown = markVia(node.throws.effectsFirst ? after : before, node.throws);
+      work += thrown.size;
+      for (const to of node.onThrow) propagate(to, thrown);
+    }
+  }
+
+  const verdicts = new Map<number, ObligationVerdict>();
+  for (const id of obligations) {
+    const normal = normalLeaks.get(id);
+    const via = exceptionLeaks.get(id);
+    const releasedSomewhere = released.has(id);
+    if (normal) verdicts.set(id, { kind: 'leak', ...normal, releasedSomewhere });
+    else if (via) verdicts.set(id, { kind: 'leak-on-exception', via, releasedSomewhere });
+    else verdicts.set(id, { kind: 'released' });
+  }
+  return { verdicts, complete: true };
+}
+
+/** `name` stops holding anything; an obligation it was the last holder of is lost there. */
+function dropHolder(state: Map<number, Fact>, name: string, site: StepSite | undefined, recordLeak: (id: number, f: Fact, lost?: StepSite) => void): void {
+  for (const [id, f] of state) {
+    if (!f.holders.has(name)) continue;
+    if (f.holders.size === 1) {
+      state.delete(id);
+      recordLeak(id, f, site);
+    } else {
+      const holders = new Set(f.holders);
+      holders.delete(name);
+      state.set(id, { ...f, holders });
+    }
+  }
+}
+
+function markVia(state: State, call: ThrowingCall): State {
+  if (state.size === 0) return state;
+  const out = new Map<number, Fact>();
+  // The latest raising call on the path is the one that skipped the release.
+  for (const [id, f] of state) out.set(id, f.via === call ? f : { ...f, via: call });
+  return out;
+}
+
+function withExit(state: State, exit: NonNullable<Fact['exit']>): State {
+  if (state.size === 0) return state;
+  const out = new Map<number, Fact>();
+  for (const [id, f] of state) out.set(id, f.exit ? f : { ...f, exit });
+  return out;
+}
+
+/** Union of obligations; holders merge; a normal path wins over an exceptional one. */
+function join(a: State, b: State): State {
+  if (a === b || b.size === 0) return a;
+  if (a.size === 0) return b;
+  const out = new Map(a);
+  for (const [id, fb] of b) {
+    const fa = out.get(id);
+    if (!fa) {
+      out.set(id, fb);
+      continue;
+    }
+    const holders = fa.holders === fb.holders || [...fb.holders].every((h) => fa.holders.has(h)) ? fa.holders : new Set([...fa.holders, ...fb.holders]);
+    const via = fa.via && fb.via ? fa.via : undefined;
+    const exit = fa.exit ?? fb.exit;
+    if (holders === fa.holders && via === fa.via && exit === fa.exit) continue;
+    out.set(id, { holders, ...(via ? { via } : {}), ...(exit ? { exit } : {}) });
+  }
+  return out;
+}
+
+function sameState(a: State, b: State): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const [id, fa] of a) {
+    const fb = b.get(id);
+    if (!fb || fa.via !== fb.via || fa.exit !== fb.exit || fa.holders.size !== fb.holders.size) return false;
+    for (const h of fa.holders) if (!fb.holders.has(h)) return false;
+  }
+  return true;
+}

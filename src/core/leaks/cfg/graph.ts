@@ -1,0 +1,111 @@
+/**
+ * A language-independent control-flow graph of one function, as the leak engine sees it: each
+ * node is one step (usually one call) with the effects it has on socket obligations, a normal
+ * successor list and, when the step may raise, an exceptional successor list. Front ends
+ * (per language, over tree-sitter trees) build it with CfgBuilder; dataflow.ts runs over it.
+ */
+
+/** Where in the source a step is, for messages: 0-based line, as the rest of the analyzer counts. */
+export interface StepSite {
+  line: number;
+  column: number;
+}
+
+/** What a step does to the obligations that variables hold. */
+export type Effect =
+  /** A new obligation (one per acquisition site) now held by `target` alone. */
+  | { kind: 'acquire'; obligation: number; target: string }
+  /** The obligations `name` holds are discharged by a close or close-equivalent. */
+  | { kind: 'release'; name: string }
+  /** Ownership leaves the function (returned, stored, handed to a taker): discharged too. */
+  | { kind: 'transfer'; name: string }
+  /** `target = source`: target now holds what source holds (and no longer what it held before). */
+  | { kind: 'alias'; target: string; source: string }
+  /** `name` is assigned something else: it no longer holds what it held. */
+  | { kind: 'kill'; name: string };
+
+/** A call that may raise, named for the message ("leaks when `sendall` raises at line 14"). */
+export interface ThrowingCall {
+  call: string;
+  site: StepSite;
+  /**
+   * Whether the step's effects happen before it may raise: a close that raises has still released;
+   * an acquisition that raises has acquired nothing.
+   */
+  effectsFirst?: boolean;
+}
+
+export type NodeKind = 'entry' | 'step' | 'join' | 'exit' | 'exceptional-exit';
+
+export interface CfgNode {
+  readonly id: number;
+  readonly kind: NodeKind;
+  readonly effects: Effect[];
+  readonly throws?: ThrowingCall;
+  /** An explicit exit of the function's code (return, raise/throw, end of body): named in messages. */
+  readonly exitSite?: { word: string; site: StepSite };
+  readonly next: number[];
+  /** Taken when `throws` raises. */
+  readonly onThrow: number[];
+}
+
+export interface Cfg {
+  readonly nodes: readonly CfgNode[];
+  readonly entry: number;
+  /** Normal return from the function. */
+  readonly exit: number;
+  /** An exception leaves the function. */
+  readonly exceptionalExit: number;
+}
+
+/** Builds a graph node by node; the front end wires the edges with its knowledge of the syntax. */
+export class CfgBuilder {
+  private readonly nodes: CfgNode[] = [];
+  readonly entry: number;
+  readonly exit: number;
+  readonly exceptionalExit: number;
+
+  constructor() {
+    this.entry = this.add('entry');
+    this.exit = this.add('exit');
+    this.exceptionalExit = this.add('exceptional-exit');
+  }
+
+  add(kind: NodeKind, effects: Effect[] = [], throws?: ThrowingCall, exitSite?: CfgNode['exitSite']): number {
+    const id = this.nodes.length;
+    this.nodes.push({ id, kind, effects, ...(throws ? { throws } : {}), ...(exitSite ? { exitSite } : {}), next: [], onThrow: [] });
+    return id;
+  }
+
+  edge(from: number, to: number): void {
+    const next = this.nodes[from]!.next;
+    if (!next.includes(to)) next.push(to);
+  }
+
+  throwEdge(from: number, to: number): void {
+    const onThrow = this.nodes[from]!.onThrow;
+    if (!onThrow.includes(to)) onThrow.push(to);
+  }
+
+  node(id: number): CfgNode {
+    return this.nodes[id]!;
+  }
+
+  get size(): number {
+    return this.nodes.length;
+  }
+
+  build(): Cfg {
+    return { nodes: this.nodes, entry: this.entry, exit: this.exit, exceptionalExit: this.exceptionalExit };
+  }
+}
+
+/** The edges of a graph as `from->to` (normal) and `from~>to` (exceptional) strings: what tests compare. */
+export function edgeList(cfg: Cfg, label: (n: CfgNode) => string = (n) => String(n.id)): string[] {
+  const out: string[] = [];
+  for (const n of cfg.nodes) {
+    for (const to of n.next) out.push(`${label(n)}->${label(cfg.nodes[to]!)}`);
+    for (const to of n.onThrow) out.push(`${label(n)}~>${label(cfg.nodes[to]!)}`);
+  }
+  return out;
+}
