@@ -4,6 +4,7 @@ import { hostsCommand } from './hosts';
 import { leaksCommand } from './leaks';
 import { listCommand } from './list';
 import { watchCommand } from './watch';
+import { cliVersion } from './version';
 import type { CliCommand, CliIO } from './usage';
 import { UsageError } from './usage';
 
@@ -15,7 +16,7 @@ function help(): string {
   return [
     'tcp-lens: TCP connection states of this machine or an SSH host',
     '',
-    'Usage: tcp-lens <command> [options]',
+    'Usage: tcp-lens <command> [options]     tcp-lens --version',
     '',
     ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
   ].join('\n');
@@ -27,6 +28,10 @@ export async function runCli(argv: string[], io: CliIO, signal: AbortSignal): Pr
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(help());
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.out(`tcp-lens ${cliVersion()}`);
+    return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
   try {

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { StateCounts } from '../../src/core/model';
+import type { Connection, StateCounts } from '../../src/core/model';
 import { CollectorError, countStates } from '../../src/core/model';
 import { parseBsdNetstat } from '../../src/core/platforms/bsdNetstat';
 import { parseWindowsNetstat } from '../../src/core/platforms/windowsNetstat';
@@ -41,6 +41,19 @@ function fakeBsdHost(os: 'Darwin' | 'FreeBSD', an: string, anv?: string): { sshP
   return { sshPath, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * The rows as the parser built them, once their ages are checked and set aside: netstat dates
+ * nothing, so every age is observed, and a lower bound for what was there at the first look.
+ */
+function observedRows(rows: readonly Connection[], firstLook = true): Connection[] {
+  return rows.map(({ ageSeconds, ageSource, ageIsLowerBound, ...row }) => {
+    assert.equal(ageSource, 'observed', JSON.stringify(row));
+    if (firstLook) assert.equal(ageIsLowerBound, true, JSON.stringify(row));
+    assert.ok(ageSeconds! >= 0 && ageSeconds! < 60, String(ageSeconds));
+    return row;
+  });
+}
+
 describe('macOS and FreeBSD through the sh loop (stub uname/netstat, written fixtures)', () => {
   it('macOS: the full snapshot uses netstat -anv (pids), tables and counts netstat -an', async () => {
     const host = fakeBsdHost('Darwin', fixture('macos-netstat-an.txt'), fixture('macos-netstat-anv.txt'));
@@ -49,12 +62,12 @@ describe('macOS and FreeBSD through the sh loop (stub uname/netstat, written fix
       const full = await collector.snapshot(undefined, { processes: true });
       assert.equal(full.host.platform, 'darwin');
       const withPids = parseBsdNetstat(readFileSync(fixture('macos-netstat-anv.txt'), 'utf8')).connections;
-      assert.deepEqual(full.connections, withPids);
+      assert.deepEqual(observedRows(full.connections), withPids);
       assert.ok(full.connections.some((c) => c.pid === 4242 && c.process === 'node'));
 
       const plain = parseBsdNetstat(readFileSync(fixture('macos-netstat-an.txt'), 'utf8')).connections;
       const tables = await collector.snapshot();
-      assert.deepEqual(tables.connections, plain);
+      assert.deepEqual(observedRows(tables.connections, false), plain);
       assert.deepEqual((await collector.counts()).counts, countStates(plain));
       assert.equal(collector.sessionsOpened, 1);
     } finally {
@@ -70,7 +83,7 @@ describe('macOS and FreeBSD through the sh loop (stub uname/netstat, written fix
       const snapshot = await collector.snapshot(undefined, { processes: true });
       assert.equal(snapshot.host.platform, 'freebsd');
       const expected = parseBsdNetstat(readFileSync(fixture('freebsd-netstat-an.txt'), 'utf8')).connections;
-      assert.deepEqual(snapshot.connections, expected);
+      assert.deepEqual(observedRows(snapshot.connections), expected);
       assert.ok(snapshot.warnings.some((w) => /process owners are not available/.test(w)));
       assert.deepEqual((await collector.counts()).counts, countStates(expected));
     } finally {
@@ -116,7 +129,7 @@ describe('Windows host: per-refresh netstat -ano over a shared ssh connection', 
     try {
       const snapshot = await collector.snapshot(undefined, { processes: true });
       assert.equal(snapshot.host.platform, 'windows');
-      assert.deepEqual(snapshot.connections, expected);
+      assert.deepEqual(observedRows(snapshot.connections), expected);
       assert.ok(snapshot.warnings.some((w) => /one netstat -ano per refresh/.test(w)));
       const latencies: number[] = [];
       for (let i = 0; i < 5; i++) {
