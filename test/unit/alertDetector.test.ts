@@ -70,6 +70,15 @@ describe('AlertDetector', () => {
     assert.match(a.message, /2 sockets stuck in CLOSE_WAIT for at least 2 min on :8081/);
   });
 
+  it('escapes control characters of a process name in the message, keeps the name itself', () => {
+    const d = new AlertDetector(DEFAULT_ALERT_SETTINGS);
+    const evil = sockets(9, 'CLOSE_WAIT', 1, 8081, 90).map((c) => ({ ...c, process: 'x\x1b]0;pwned\x07' }));
+    const [a] = d.onSnapshot(evil, at(0));
+    assert.ok(a.kind === 'close-wait-stuck');
+    assert.equal(a.process, 'x\x1b]0;pwned\x07');
+    assert.match(a.message, /^x\\x1b\]0;pwned\\x07 \(pid 9\) leaks sockets/);
+  });
+
   it('warns when descriptors reach the share of the soft limit, once until they drop', () => {
     const d = new AlertDetector(DEFAULT_ALERT_SETTINGS);
     const conns = sockets(9, 'CLOSE_WAIT', 3);

@@ -1,4 +1,5 @@
 import { formatSeconds } from '../ageText';
+import { displayText } from '../displayText';
 import type { FdUsage } from '../linux/processLimits';
 import type { Connection, StateCounts, TcpStateName } from '../model';
 import { TCP_STATE_NAMES } from '../model';
@@ -189,7 +190,7 @@ export class AlertDetector {
       stuck: p.stuck,
       oldestSeconds: Math.round(p.oldestSeconds),
       localPorts: ports,
-      message: `${p.process} (pid ${pid}) leaks sockets: ${sockets} stuck in CLOSE_WAIT for ${age}${ports.length ? ` on :${ports.join(', :')}` : ''}. The peer closed; the code never calls close().`,
+      message: `${displayText(p.process)} (pid ${pid}) leaks sockets: ${sockets} stuck in CLOSE_WAIT for ${age}${ports.length ? ` on :${ports.join(', :')}` : ''}. The peer closed; the code never calls close().`,
     };
   }
 
@@ -212,7 +213,7 @@ export class AlertDetector {
       fdLimit: usage.softLimit,
       count: p.closeWait,
       state: 'CLOSE_WAIT',
-      message: `${p.process} (pid ${pid}) uses ${usage.open} of ${usage.softLimit} file descriptors: "Too many open files" soon${p.closeWait ? ` (${p.closeWait} held by CLOSE_WAIT sockets)` : ''}.`,
+      message: `${displayText(p.process)} (pid ${pid}) uses ${usage.open} of ${usage.softLimit} file descriptors: "Too many open files" soon${p.closeWait ? ` (${p.closeWait} held by CLOSE_WAIT sockets)` : ''}.`,
     };
   }
 }
