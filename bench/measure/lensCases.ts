@@ -14,7 +14,8 @@ export interface LensCase {
 export type LensCaseId = 'counts' | 'countsDiag' | 'snapshot' | 'snapshotDiag' | 'processesCold' | 'processesWarm';
 
 // The collector's default reads over sock_diag when the addon loads; `sockDiag: false` keeps the
-// /proc text path measured beside it.
+// /proc text path measured beside it. Every snapshot carries ages (tcp_info, the TIME_WAIT timer,
+// observed ages from the collector's earlier snapshots), as every refresh of the extension does.
 export const LENS_CASES: readonly LensCase[] = [
   {
     id: 'counts',
@@ -35,7 +36,7 @@ export const LENS_CASES: readonly LensCase[] = [
   },
   {
     id: 'snapshot',
-    label: 'TCP Lens full snapshot (no processes), /proc',
+    label: 'TCP Lens full snapshot with ages (no processes), /proc',
     async prepare() {
       const collector = new LocalCollector({ sockDiag: false });
       return () => collector.snapshot();
@@ -43,7 +44,7 @@ export const LENS_CASES: readonly LensCase[] = [
   },
   {
     id: 'snapshotDiag',
-    label: 'TCP Lens full snapshot (no processes), sock_diag',
+    label: 'TCP Lens full snapshot with ages (no processes), sock_diag',
     needsSockDiag: true,
     async prepare() {
       const collector = new LocalCollector();

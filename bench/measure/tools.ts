@@ -5,12 +5,14 @@ export interface ToolCase {
   argv: string[];
 }
 
-export type ToolCaseId = 'cat' | 'ssTan' | 'netstatTan' | 'ssTanp' | 'netstatTanp' | 'cliCounts';
+export type ToolCaseId = 'cat' | 'ssTan' | 'ssTani' | 'netstatTan' | 'ssTanp' | 'netstatTanp' | 'cliCounts';
 
 export function toolCases(cliPath: string | undefined): ToolCase[] {
   const tools: ToolCase[] = [
     { id: 'cat', label: '`cat /proc/net/tcp /proc/net/tcp6`', argv: ['cat', '/proc/net/tcp', '/proc/net/tcp6'] },
     { id: 'ssTan', label: '`ss -tan`', argv: ['ss', '-tan'] },
+    // tcp_info for every socket: how ss dates sockets (lastack, the timers), the yardstick for a snapshot with ages.
+    { id: 'ssTani', label: '`ss -tani`', argv: ['ss', '-tani'] },
     { id: 'netstatTan', label: '`netstat -tan`', argv: ['netstat', '-tan'] },
     { id: 'ssTanp', label: '`ss -tanp`', argv: ['ss', '-tanp'] },
     { id: 'netstatTanp', label: '`netstat -tanp`', argv: ['netstat', '-tanp'] },

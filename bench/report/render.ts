@@ -22,6 +22,7 @@ export interface Report {
 const TOOL_LABELS: Record<string, string> = {
   cat: '`cat /proc/net/tcp /proc/net/tcp6`',
   ssTan: '`ss -tan`',
+  ssTani: '`ss -tani`',
   netstatTan: '`netstat -tan`',
   ssTanp: '`ss -tanp`',
   netstatTanp: '`netstat -tanp`',

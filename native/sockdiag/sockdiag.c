@@ -3,9 +3,9 @@
  * binary loads in Node and in VS Code's Electron extension host alike.
  *
  * JS drives the dump in batches so the event loop gets a turn between them:
- *   open(family, states, info) -> handle (family 4 or 6); sends one inet_diag_req_v2 dump request
- *                      for the states in the bit mask (1 << kernel state number), with tcp_info
- *                      (INET_DIAG_INFO) when `info` is true
+ *   open(family, states, info) -> handle; sends one dump request for family 4, 6 or 0 (both in
+ *                      one walk, see send_request) and the states in the bit mask (1 << kernel
+ *                      state number), with tcp_info (INET_DIAG_INFO) when `info` is true
  *   read(handle, max)  -> ArrayBuffer of up to `max` fixed records, or null when the dump ended
  *   close(handle)      -> closes the socket (also done by the finalizer)
  * Record layout (RECORD_SIZE bytes, little fields in host order, addresses as raw bytes):
@@ -49,6 +49,9 @@ typedef struct {
   char *buf;
   size_t len;
   size_t pos;
+  /* Records of the batch being built, kept across reads: no allocation per batch. */
+  uint8_t *out;
+  size_t out_cap;
 } dump_t;
 
 static napi_value throw_errno(napi_env env, const char *what, int err) {
@@ -74,26 +77,43 @@ static void finalize_dump(napi_env env, void *data, void *hint) {
   dump_t *d = data;
   close_dump(d);
   free(d->buf);
+  free(d->out);
   free(d);
 }
 
+/*
+ * family AF_INET or AF_INET6: one inet_diag_req_v2 dump of that family. family 0: the older
+ * TCPDIAG_GETSOCK request, which the kernel answers for both families in one walk of its socket
+ * hash (it dumps with AF_UNSPEC): half the walks, and the walk is most of a dump's kernel time.
+ */
 static int send_request(int fd, int family, uint32_t states, int info) {
+  /* Queues come in the base message; tcp_info only when asked (it is what `ss -i` costs). */
+  uint8_t ext = info ? (uint8_t)(1u << (INET_DIAG_INFO - 1)) : 0;
   struct {
     struct nlmsghdr nlh;
-    struct inet_diag_req_v2 req;
+    union {
+      struct inet_diag_req_v2 v2;
+      struct inet_diag_req both;
+    } req;
   } msg;
   memset(&msg, 0, sizeof msg);
-  msg.nlh.nlmsg_len = sizeof msg;
-  msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
   msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
   msg.nlh.nlmsg_seq = 1;
-  msg.req.sdiag_family = (uint8_t)family;
-  msg.req.sdiag_protocol = IPPROTO_TCP;
-  msg.req.idiag_states = states; /* a bit per kernel state; NEW_SYN_RECV is bit 12 */
-  /* Queues come in the base message; tcp_info only when asked (it is what `ss -i` costs). */
-  msg.req.idiag_ext = info ? (uint8_t)(1u << (INET_DIAG_INFO - 1)) : 0;
+  if (family == 0) {
+    msg.nlh.nlmsg_len = NLMSG_LENGTH(sizeof msg.req.both);
+    msg.nlh.nlmsg_type = TCPDIAG_GETSOCK;
+    msg.req.both.idiag_states = states; /* a bit per kernel state; NEW_SYN_RECV is bit 12 */
+    msg.req.both.idiag_ext = ext;
+  } else {
+    msg.nlh.nlmsg_len = NLMSG_LENGTH(sizeof msg.req.v2);
+    msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    msg.req.v2.sdiag_family = (uint8_t)family;
+    msg.req.v2.sdiag_protocol = IPPROTO_TCP;
+    msg.req.v2.idiag_states = states;
+    msg.req.v2.idiag_ext = ext;
+  }
   struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-  struct iovec iov = {&msg, sizeof msg};
+  struct iovec iov = {&msg, msg.nlh.nlmsg_len};
   struct msghdr mh = {.msg_name = &kernel, .msg_namelen = sizeof kernel, .msg_iov = &iov, .msg_iovlen = 1};
   return sendmsg(fd, &mh, 0) < 0 ? -1 : 0;
 }
@@ -105,14 +125,14 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   uint32_t states = 0;
   bool with_info = false;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 3 || napi_get_value_int32(env, argv[0], &version) != napi_ok || (version != 4 && version != 6) ||
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &version) != napi_ok || (version != 4 && version != 6 && version != 0) ||
       napi_get_value_uint32(env, argv[1], &states) != napi_ok || napi_get_value_bool(env, argv[2], &with_info) != napi_ok) {
-    napi_throw_type_error(env, NULL, "open(family, states, info): family 4 or 6, a state bit mask, a boolean");
+    napi_throw_type_error(env, NULL, "open(family, states, info): family 4, 6 or 0 (both), a state bit mask, a boolean");
     return NULL;
   }
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) return throw_errno(env, "socket(NETLINK_SOCK_DIAG)", errno);
-  if (send_request(fd, version == 4 ? AF_INET : AF_INET6, states, with_info) < 0) {
+  if (send_request(fd, version == 4 ? AF_INET : version == 6 ? AF_INET6 : 0, states, with_info) < 0) {
     int err = errno;
     close(fd);
     return throw_errno(env, "sendmsg(inet_diag_req_v2)", err);
@@ -212,18 +232,22 @@ static napi_value js_read(napi_env env, napi_callback_info info) {
     napi_get_null(env, &result);
     return result;
   }
-  uint8_t *out = malloc((size_t)max * RECORD_SIZE);
-  if (!out) {
-    napi_throw_error(env, "ENOMEM", "out of memory");
-    return NULL;
+  if (d->out_cap < (size_t)max) {
+    uint8_t *grown = realloc(d->out, (size_t)max * RECORD_SIZE);
+    if (!grown) {
+      napi_throw_error(env, "ENOMEM", "out of memory");
+      return NULL;
+    }
+    d->out = grown;
+    d->out_cap = (size_t)max;
   }
+  uint8_t *out = d->out;
   size_t count = 0;
   while (count < (size_t)max && !d->done) {
     if (d->pos >= d->len) {
       int r = fill_buffer(d);
       if (r < 0) {
         int err = errno;
-        free(out);
         close_dump(d);
         return throw_errno(env, "recv(sock_diag)", err);
       }
@@ -246,27 +270,23 @@ static napi_value js_read(napi_env env, napi_callback_info info) {
     if (h->nlmsg_type == NLMSG_ERROR) {
       const struct nlmsgerr *e = NLMSG_DATA(h);
       int err = h->nlmsg_len >= NLMSG_LENGTH(sizeof *e) ? -e->error : EPROTO;
-      free(out);
       close_dump(d);
       return throw_errno(env, "sock_diag dump", err ? err : EPROTO);
     }
-    if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) continue;
+    if ((h->nlmsg_type != SOCK_DIAG_BY_FAMILY && h->nlmsg_type != TCPDIAG_GETSOCK) || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) continue;
     put_record(out + count * RECORD_SIZE, h);
     count++;
   }
   if (count == 0 && d->done) {
-    free(out);
     napi_get_null(env, &result);
     return result;
   }
   void *data = NULL;
   if (napi_create_arraybuffer(env, count * RECORD_SIZE, &data, &result) != napi_ok) {
-    free(out);
     napi_throw_error(env, "ENOMEM", "cannot allocate the result");
     return NULL;
   }
   memcpy(data, out, count * RECORD_SIZE);
-  free(out);
   return result;
 }
 

@@ -86,7 +86,6 @@ export class AlertsController implements vscode.Disposable {
     const config = vscode.workspace.getConfiguration('tcpLens.alerts');
     const { settings, problems } = readAlertSettings({
       thresholds: config.get('thresholds'),
-      closeWaitMinRise: config.get('closeWaitMinRise'),
       fdLimitRatio: config.get('fdLimitRatio'),
       closeWaitStuckSeconds: config.get('closeWaitStuckSeconds'),
     });

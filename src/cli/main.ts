@@ -5,6 +5,7 @@ import { hostsCommand } from './hosts';
 import { leaksCommand } from './leaks';
 import { listCommand } from './list';
 import { watchCommand } from './watch';
+import { cliVersion } from './version';
 import type { CliCommand, CliIO } from './usage';
 import { messageText } from './table';
 import { UsageError } from './usage';
@@ -17,7 +18,7 @@ function help(): string {
   return [
     'tcp-lens: TCP connection states of this machine or an SSH host',
     '',
-    'Usage: tcp-lens <command> [options]',
+    'Usage: tcp-lens <command> [options]     tcp-lens --version',
     '',
     ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
   ].join('\n');
@@ -29,6 +30,10 @@ export async function runCli(argv: string[], io: CliIO, signal: AbortSignal): Pr
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(help());
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.out(`tcp-lens ${cliVersion()}`);
+    return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
   try {

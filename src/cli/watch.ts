@@ -6,7 +6,7 @@ import { countStates, TCP_STATE_NAMES } from '../core/model';
 import { formatTable } from './table';
 import { openCollector, TARGET_OPTIONS } from './target';
 import type { CliCommand, CliIO } from './usage';
-import { parseOptions, UsageError } from './usage';
+import { parseIntegerOption, parseOptions, UsageError } from './usage';
 
 function parseSeconds(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
@@ -17,6 +17,11 @@ function parseSeconds(name: string, value: string | undefined, fallback: number,
 
 function alertRecord(alert: Alert) {
   const { at, ...rest } = alert;
+  if (rest.kind === 'close-wait-stuck') {
+    // Scripts read the stuck sockets' local ports as `ports`.
+    const { localPorts, ...stuck } = rest;
+    return { type: 'alert', ...stuck, ports: localPorts, at: at.toISOString() };
+  }
   return { type: 'alert', ...rest, at: at.toISOString() };
 }
 
@@ -31,18 +36,20 @@ function printTable(io: CliIO, snapshot: Snapshot, alerts: readonly string[], tt
 export const watchCommand: CliCommand = {
   name: 'watch',
   summary: 'Sample every interval; report thresholds, CLOSE_WAIT leaks and descriptor limits',
-  usage: 'watch [--interval S] [--duration S] [--json] [--host HOST] [--ssh-config FILE]',
+  usage: 'watch [--interval S] [--duration S] [--stuck-after S] [--json] [--host HOST] [--ssh-config FILE]',
   async run(args, io, signal) {
     const { values } = parseOptions(args, {
       json: { type: 'boolean' },
       interval: { type: 'string' },
       duration: { type: 'string' },
+      'stuck-after': { type: 'string' },
       ...TARGET_OPTIONS,
     });
+    const stuckAfter = parseIntegerOption('stuck-after', values['stuck-after'], 1, 86_400) ?? DEFAULT_ALERT_SETTINGS.closeWaitStuckSeconds;
     const intervalMs = parseSeconds('interval', values.interval, 2, 0.2, 3600) * 1000;
     const durationMs = parseSeconds('duration', values.duration, Infinity, 0, 30 * 24 * 3600) * 1000;
     const collector: Collector = await openCollector(values);
-    const detector = new AlertDetector(DEFAULT_ALERT_SETTINGS);
+    const detector = new AlertDetector({ ...DEFAULT_ALERT_SETTINGS, closeWaitStuckSeconds: stuckAfter });
     const local = collector.host.id === 'local';
     const tty = !values.json && Boolean(process.stdout.isTTY);
     const recent: string[] = [];

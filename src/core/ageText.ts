@@ -44,3 +44,14 @@ export function ageSentence(c: Pick<Connection, 'state' | 'ageSeconds' | 'ageSou
       return `in ${c.state} for ${age}`;
   }
 }
+
+/**
+ * A table cell: "45s", "12m", "3h", "2d", and "≥ 4m" for an observed lower bound. A lower bound
+ * under a second says nothing (a socket seen once) and is "-", as is an unknown age.
+ */
+export function formatAgeCell(seconds: number | undefined, lowerBound = false): string {
+  if (seconds === undefined || (lowerBound && seconds < 1)) return '-';
+  const s = Math.floor(seconds);
+  const text = s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : s < 86_400 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86_400)}d`;
+  return lowerBound ? `≥ ${text}` : text;
+}

@@ -30,7 +30,7 @@ interface Line {
 async function watchLeak(ns: TestNamespace, server: string[], clients: number, limitPrefix: string[] = []) {
   const leaky = await startJsonProcess([...ns.exec, ...limitPrefix, ...server]);
   try {
-    const watch = runToEnd([...ns.exec, process.execPath, CLI, 'watch', '--json', '--interval', '0.4', '--duration', '9'], 30_000);
+    const watch = runToEnd([...ns.exec, process.execPath, CLI, 'watch', '--json', '--interval', '0.4', '--duration', '9', '--stuck-after', '3'], 30_000);
     await runToEnd([...ns.exec, ...tsNode('churnClient.ts', String(leaky.hello.port), String(clients), '120')], 30_000);
     const { code, stdout, stderr } = await watch;
     assert.equal(code, 0, stderr);
@@ -52,16 +52,18 @@ describe('leak alerts on real leaky servers', { skip: !canCreateNamespaces() && 
     ['Node', [process.execPath, path.join(LEAKY, 'leaky-server.js')], 'node'],
     ['Python', ['python3', path.join(LEAKY, 'leaky_server.py')], 'python3'],
   ] as const) {
-    it(`${language}: one close-wait-growth alert naming the leaking process`, async () => {
+    it(`${language}: one close-wait-stuck alert naming the leaking process`, async () => {
       const { lines, pid } = await watchLeak(ns, [...server], 30);
       const samples = lines.filter((l) => l.type === 'sample');
       assert.ok(samples.length >= 5, `only ${samples.length} samples`);
       assert.ok(samples.at(-1)!.counts!.CLOSE_WAIT >= 25, JSON.stringify(samples.at(-1)));
-      const growth = lines.filter((l) => l.type === 'alert' && l.kind === 'close-wait-growth');
-      assert.equal(growth.length, 1, JSON.stringify(growth));
-      assert.equal(growth[0].pid, pid);
-      assert.equal(growth[0].process, name);
-      assert.equal(growth[0].state, 'CLOSE_WAIT');
+      const alerts = lines.filter((l) => l.type === 'alert');
+      const stuck = alerts.filter((l) => l.kind === 'close-wait-stuck');
+      assert.equal(stuck.length, 1, JSON.stringify(alerts));
+      assert.equal(stuck[0].pid, pid);
+      assert.equal(stuck[0].process, name);
+      assert.equal(stuck[0].state, 'CLOSE_WAIT');
+      assert.ok(!alerts.some((l) => l.kind === 'close-wait-growth'), 'stuck sockets are the one leak verdict');
     });
   }
 

@@ -101,7 +101,7 @@ describe('local collector on real sockets', { skip: process.platform !== 'linux'
   it('CLI list --state filters by state and prints an aligned table', async () => {
     const { stdout } = await run(process.execPath, [CLI, 'list', '--state', 'close_wait']);
     const lines = stdout.trimEnd().split('\n');
-    assert.match(lines[0], /^STATE\s+LOCAL\s+REMOTE\s+PROCESS$/);
+    assert.match(lines[0], /^STATE\s+AGE\s+LOCAL\s+REMOTE\s+PROCESS$/);
     const cw = child.expected.filter((e) => e.state === 'CLOSE_WAIT');
     for (const e of cw) {
       const local = e.localAddress.includes(':') ? `[${e.localAddress}]:${e.localPort}` : `${e.localAddress}:${e.localPort}`;

@@ -16,19 +16,6 @@ import { SSH_HOSTS, startTestSshd, type TestSshd } from '../helpers/sshd';
 
 const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/platforms');
 
-/**
- * netstat prints no age: every row is dated by TCP Lens across refreshes ("observed", a lower
- * bound for what was there at the first look). Checks that, then returns the rows without the
- * age fields to compare with the parser's.
- */
-function observedRows(connections: readonly Connection[], firstLook = true): Connection[] {
-  for (const c of connections) {
-    assert.equal(c.ageSource, 'observed', `${c.localAddress}:${c.localPort} ${c.state}`);
-    if (firstLook) assert.equal(c.ageIsLowerBound, true);
-    assert.ok(c.ageSeconds !== undefined && c.ageSeconds >= 0);
-  }
-  return connections.map(({ ageSeconds: _a, ageSource: _s, ageIsLowerBound: _l, ...rest }) => rest);
-}
 const fixture = (name: string) => path.join(FIXTURES, name);
 const sshdSkip = !canCreateNamespaces() ? 'needs root and ip netns' : !existsSync('/usr/sbin/sshd') ? 'needs openssh-server' : false;
 
@@ -53,6 +40,19 @@ function fakeBsdHost(os: 'Darwin' | 'FreeBSD', an: string, anv?: string): { sshP
   const sshPath = path.join(dir, 'ssh');
   script(sshPath, [`PATH='${bin}':"$PATH" exec sh`]);
   return { sshPath, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The rows as the parser built them, once their ages are checked and set aside: netstat dates
+ * nothing, so every age is observed, and a lower bound for what was there at the first look.
+ */
+function observedRows(rows: readonly Connection[], firstLook = true): Connection[] {
+  return rows.map(({ ageSeconds, ageSource, ageIsLowerBound, ...row }) => {
+    assert.equal(ageSource, 'observed', JSON.stringify(row));
+    if (firstLook) assert.equal(ageIsLowerBound, true, JSON.stringify(row));
+    assert.ok(ageSeconds! >= 0 && ageSeconds! < 60, String(ageSeconds));
+    return row;
+  });
 }
 
 describe('macOS and FreeBSD through the sh loop (stub uname/netstat, written fixtures)', () => {

@@ -1,11 +1,14 @@
+import { formatDuration } from '../ageText';
+import { displayText } from '../displayText';
 import type { FdUsage } from '../linux/processLimits';
 import type { Connection, StateCounts, TcpStateName } from '../model';
 import { TCP_STATE_NAMES } from '../model';
-import type { Alert, AlertSettings, CloseWaitGrowthAlert, FdLimitAlert, ThresholdAlert } from './types';
+import { isStuckCloseWait } from '../stuck';
+import type { Alert, AlertSettings, CloseWaitStuckAlert, FdLimitAlert, ThresholdAlert } from './types';
 
 const GROWTH_WINDOW_MS = 60_000;
-const TREND_WINDOW_MS = 5 * 60_000;
-const MAX_TREND_SAMPLES = 12;
+/** A leak episode ends when the process has had no stuck socket for this long. */
+export const STUCK_EPISODE_QUIET_MS = 5 * 60_000;
 
 interface Point {
   t: number;
@@ -25,22 +28,35 @@ function trimBefore(points: Point[], t: number): void {
   while (points.length > 0 && points[0].t < t) points.shift();
 }
 
-interface ProcessTrend {
-  points: Point[];
-  /** Count when the current episode was reported; undefined when none is active. */
-  episodeStart?: number;
+/** What one snapshot says about one process. */
+interface ProcessView {
+  process: string;
+  commandLine: string;
+  closeWait: number;
+  stuck: number;
+  oldestSeconds: number;
+  oldestIsLowerBound: boolean;
+  stuckPorts: Set<number>;
+}
+
+interface ProcessEpisodes {
+  /** Tells a reused pid from the process the episode belongs to. */
+  commandLine: string;
+  /** When the current leak episode last saw a stuck socket; undefined when none is active. */
+  lastStuckAt?: number;
   fdEpisode: boolean;
 }
 
 /**
- * Turns samples into alerts, one per episode: a threshold crossing, a process whose CLOSE_WAIT
- * count keeps rising (a trend across samples, not one noisy sample), or a process near its
- * descriptor limit. An episode ends when the condition clears (with some hysteresis).
+ * Turns samples into alerts, one per episode: a state over its threshold, a process holding
+ * CLOSE_WAIT sockets longer than `closeWaitStuckSeconds` (the leak verdict), or a process near its
+ * descriptor limit. CLOSE_WAIT is judged on stuck sockets only, so a process that churns many
+ * short-lived CLOSE_WAIT sockets (a browser's idle pool) never raises anything.
  */
 export class AlertDetector {
   private readonly stateHistory = new Map<TcpStateName, Point[]>();
   private readonly activeThresholds = new Set<TcpStateName>();
-  private readonly processes = new Map<number, ProcessTrend>();
+  private readonly processes = new Map<number, ProcessEpisodes>();
 
   constructor(private settings: AlertSettings) {}
 
@@ -60,127 +76,133 @@ export class AlertDetector {
     this.processes.clear();
   }
 
-  /** Threshold alerts from per-state counts; cheap enough for every sample. */
+  /**
+   * Threshold alerts from per-state counts; cheap enough for every sample. CLOSE_WAIT is left to
+   * {@link onSnapshot}: a count cannot tell stuck sockets from ones about to close.
+   */
   onCounts(counts: StateCounts, at: Date): ThresholdAlert[] {
     const alerts: ThresholdAlert[] = [];
-    const t = at.getTime();
     for (const state of TCP_STATE_NAMES) {
-      const history = this.stateHistory.get(state) ?? [];
-      history.push({ t, count: counts[state] });
-      trimBefore(history, t - GROWTH_WINDOW_MS);
-      this.stateHistory.set(state, history);
-      const limit = this.settings.thresholds[state];
-      if (!limit) continue;
-      const growth = perMinute(history);
-      const count = counts[state];
-      const overCount = limit.count !== undefined && count >= limit.count;
-      const overGrowth = limit.growthPerMinute !== undefined && growth >= limit.growthPerMinute;
-      if (overCount || overGrowth) {
-        if (this.activeThresholds.has(state)) continue;
-        this.activeThresholds.add(state);
-        const crossed = overCount ? 'count' : 'growth';
-        const limitValue = (overCount ? limit.count : limit.growthPerMinute) as number;
-        const what = overCount ? `${count} sockets (threshold ${limitValue})` : `growing ${Math.round(growth)}/min (threshold ${limitValue}/min)`;
-        alerts.push({ kind: 'threshold', at, state, count, growthPerMinute: growth, crossed, limit: limitValue, message: `${state}: ${what}.` });
-      } else if (this.activeThresholds.has(state)) {
-        const belowCount = limit.count === undefined || count < limit.count * 0.9;
-        const belowGrowth = limit.growthPerMinute === undefined || growth < limit.growthPerMinute * 0.9;
-        if (belowCount && belowGrowth) this.activeThresholds.delete(state);
-      }
+      if (state === 'CLOSE_WAIT') continue;
+      const alert = this.judgeThreshold(state, counts[state], at);
+      if (alert) alerts.push(alert);
     }
     return alerts;
   }
 
   /**
-   * Per-process alerts from a snapshot with process attribution. `fdUsage` holds what could be
-   * read of the processes' descriptors (local hosts only).
+   * Per-process alerts from a snapshot with process attribution, and the CLOSE_WAIT threshold
+   * on the number of stuck sockets. `fdUsage` holds what could be read of the processes'
+   * descriptors (local hosts only).
    */
   onSnapshot(connections: readonly Connection[], at: Date, fdUsage: ReadonlyMap<number, FdUsage> = new Map()): Alert[] {
     const t = at.getTime();
-    const perProcess = new Map<number, { count: number; process: string; commandLine: string; ports: Set<number> }>();
+    const stuckAfter = this.settings.closeWaitStuckSeconds;
+    const perProcess = new Map<number, ProcessView>();
+    let stuckTotal = 0;
     for (const c of connections) {
+      const stuck = isStuckCloseWait(c, stuckAfter);
+      if (stuck) stuckTotal++;
       if (c.pid === undefined) continue;
       let p = perProcess.get(c.pid);
       if (!p) {
-        p = { count: 0, process: c.process ?? '?', commandLine: c.commandLine ?? '', ports: new Set() };
+        p = { process: c.process ?? '?', commandLine: c.commandLine ?? '', closeWait: 0, stuck: 0, oldestSeconds: 0, oldestIsLowerBound: false, stuckPorts: new Set() };
         perProcess.set(c.pid, p);
       }
-      if (c.state === 'CLOSE_WAIT') {
-        p.count++;
-        p.ports.add(c.localPort);
+      if (c.state !== 'CLOSE_WAIT') continue;
+      p.closeWait++;
+      if (!stuck) continue;
+      p.stuck++;
+      p.stuckPorts.add(c.localPort);
+      if (c.ageSeconds! > p.oldestSeconds) {
+        p.oldestSeconds = c.ageSeconds!;
+        p.oldestIsLowerBound = c.ageIsLowerBound === true;
       }
     }
     const alerts: Alert[] = [];
+    const threshold = this.judgeThreshold('CLOSE_WAIT', stuckTotal, at);
+    if (threshold) alerts.push(threshold);
+    // A process with no socket left has exited (or closed everything): its episodes are over.
     for (const pid of this.processes.keys()) if (!perProcess.has(pid)) this.processes.delete(pid);
     for (const [pid, p] of perProcess) {
-      const trend = this.processes.get(pid) ?? { points: [], fdEpisode: false };
-      this.processes.set(pid, trend);
-      trend.points.push({ t, count: p.count });
-      trimBefore(trend.points, t - TREND_WINDOW_MS);
-      if (trend.points.length > MAX_TREND_SAMPLES) trend.points.shift();
-      const growth = this.closeWaitGrowth(pid, p, trend, at);
-      if (growth) alerts.push(growth);
-      const fd = this.fdLimit(pid, p, trend, fdUsage.get(pid), at);
+      let episodes = this.processes.get(pid);
+      if (!episodes || episodes.commandLine !== p.commandLine) {
+        episodes = { commandLine: p.commandLine, fdEpisode: false };
+        this.processes.set(pid, episodes);
+      }
+      const stuck = this.stuckAlert(pid, p, episodes, t, at);
+      if (stuck) alerts.push(stuck);
+      const fd = this.fdLimit(pid, p, episodes, fdUsage.get(pid), at);
       if (fd) alerts.push(fd);
     }
     return alerts;
   }
 
-  private closeWaitGrowth(
-    pid: number,
-    p: { count: number; process: string; commandLine: string; ports: Set<number> },
-    trend: ProcessTrend,
-    at: Date,
-  ): CloseWaitGrowthAlert | undefined {
-    const { points } = trend;
-    if (trend.episodeStart !== undefined) {
-      // The episode ends when the process closed at least half of what it had leaked.
-      const peak = Math.max(...points.map((x) => x.count));
-      if (p.count === 0 || p.count <= trend.episodeStart / 2 || p.count <= peak / 2) trend.episodeStart = undefined;
+  private judgeThreshold(state: TcpStateName, count: number, at: Date): ThresholdAlert | undefined {
+    const t = at.getTime();
+    const history = this.stateHistory.get(state) ?? [];
+    history.push({ t, count });
+    trimBefore(history, t - GROWTH_WINDOW_MS);
+    this.stateHistory.set(state, history);
+    const limit = this.settings.thresholds[state];
+    if (!limit) return undefined;
+    // Stuck CLOSE_WAIT sockets that arrived together pass the threshold together: a step from
+    // zero is not a trend, so growth counts only once some were stuck a minute ago.
+    const growth = state === 'CLOSE_WAIT' && history[0].count === 0 ? 0 : perMinute(history);
+    const overCount = limit.count !== undefined && count >= limit.count;
+    const overGrowth = limit.growthPerMinute !== undefined && growth >= limit.growthPerMinute;
+    if (!overCount && !overGrowth) {
+      if (this.activeThresholds.has(state)) {
+        const belowCount = limit.count === undefined || count < limit.count * 0.9;
+        const belowGrowth = limit.growthPerMinute === undefined || growth < limit.growthPerMinute * 0.9;
+        if (belowCount && belowGrowth) this.activeThresholds.delete(state);
+      }
       return undefined;
     }
-    if (points.length < this.settings.closeWaitMinSamples) return undefined;
-    let rises = 0;
-    let falls = 0;
-    for (let i = 1; i < points.length; i++) {
-      if (points[i].count > points[i - 1].count) rises++;
-      else if (points[i].count < points[i - 1].count) falls++;
+    if (this.activeThresholds.has(state)) return undefined;
+    this.activeThresholds.add(state);
+    const crossed = overCount ? 'count' : 'growth';
+    const limitValue = (overCount ? limit.count : limit.growthPerMinute) as number;
+    const what = state === 'CLOSE_WAIT' ? `sockets stuck for over ${formatDuration(this.settings.closeWaitStuckSeconds)}` : 'sockets';
+    const text = overCount ? `${count} ${what} (threshold ${limitValue})` : `${what}: growing ${Math.round(growth)}/min (threshold ${limitValue}/min)`;
+    return { kind: 'threshold', at, state, count, growthPerMinute: growth, crossed, limit: limitValue, message: `${state}: ${text}.` };
+  }
+
+  /** Once per episode: the process holds CLOSE_WAIT sockets older than the stuck threshold. */
+  private stuckAlert(pid: number, p: ProcessView, episodes: ProcessEpisodes, t: number, at: Date): CloseWaitStuckAlert | undefined {
+    if (p.stuck === 0) {
+      if (episodes.lastStuckAt !== undefined && t - episodes.lastStuckAt >= STUCK_EPISODE_QUIET_MS) episodes.lastStuckAt = undefined;
+      return undefined;
     }
-    const low = Math.min(...points.map((x) => x.count));
-    const rising = p.count - low >= this.settings.closeWaitMinRise && rises >= 2 && falls * 3 <= rises;
-    if (!rising) return undefined;
-    trend.episodeStart = p.count;
-    const growthPerMinute = perMinute(points.filter((x) => x.t >= at.getTime() - GROWTH_WINDOW_MS));
-    const ports = [...p.ports].sort((a, b) => a - b);
+    const ongoing = episodes.lastStuckAt !== undefined;
+    episodes.lastStuckAt = t;
+    if (ongoing) return undefined;
+    const ports = [...p.stuckPorts].sort((a, b) => a - b);
+    const age = `${p.oldestIsLowerBound ? 'at least' : 'up to'} ${formatDuration(p.oldestSeconds)}`;
+    const sockets = p.stuck === 1 ? '1 socket' : `${p.stuck} sockets`;
     return {
-      kind: 'close-wait-growth',
+      kind: 'close-wait-stuck',
       at,
       state: 'CLOSE_WAIT',
       pid,
       process: p.process,
       commandLine: p.commandLine,
-      count: p.count,
-      growthPerMinute,
+      stuck: p.stuck,
+      oldestSeconds: Math.round(p.oldestSeconds),
       localPorts: ports,
-      message: `${p.process} (pid ${pid}) keeps leaking sockets: ${p.count} in CLOSE_WAIT and rising${ports.length ? ` on :${ports.join(', :')}` : ''}. The peer closed; the code never calls close().`,
+      message: `${displayText(p.process)} (pid ${pid}) leaks sockets: ${sockets} stuck in CLOSE_WAIT for ${age}${ports.length ? ` on :${ports.join(', :')}` : ''}. The peer closed; the code never calls close().`,
     };
   }
 
-  private fdLimit(
-    pid: number,
-    p: { count: number; process: string; commandLine: string },
-    trend: ProcessTrend,
-    usage: FdUsage | undefined,
-    at: Date,
-  ): FdLimitAlert | undefined {
+  private fdLimit(pid: number, p: ProcessView, episodes: ProcessEpisodes, usage: FdUsage | undefined, at: Date): FdLimitAlert | undefined {
     if (!usage?.softLimit) return undefined;
     const ratio = usage.open / usage.softLimit;
-    if (trend.fdEpisode) {
-      if (ratio < this.settings.fdLimitRatio - 0.1) trend.fdEpisode = false;
+    if (episodes.fdEpisode) {
+      if (ratio < this.settings.fdLimitRatio - 0.1) episodes.fdEpisode = false;
       return undefined;
     }
     if (ratio < this.settings.fdLimitRatio) return undefined;
-    trend.fdEpisode = true;
+    episodes.fdEpisode = true;
     return {
       kind: 'fd-limit',
       at,
@@ -189,9 +211,9 @@ export class AlertDetector {
       commandLine: p.commandLine,
       openFds: usage.open,
       fdLimit: usage.softLimit,
-      count: p.count,
+      count: p.closeWait,
       state: 'CLOSE_WAIT',
-      message: `${p.process} (pid ${pid}) uses ${usage.open} of ${usage.softLimit} file descriptors: "Too many open files" soon${p.count ? ` (${p.count} held by CLOSE_WAIT sockets)` : ''}.`,
+      message: `${displayText(p.process)} (pid ${pid}) uses ${usage.open} of ${usage.softLimit} file descriptors: "Too many open files" soon${p.closeWait ? ` (${p.closeWait} held by CLOSE_WAIT sockets)` : ''}.`,
     };
   }
 }

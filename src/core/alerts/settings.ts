@@ -6,7 +6,6 @@ import { DEFAULT_ALERT_SETTINGS } from './types';
 /** Raw values as a user may have typed them in settings.json. */
 export interface RawAlertSettings {
   thresholds?: unknown;
-  closeWaitMinRise?: unknown;
   fdLimitRatio?: unknown;
   closeWaitStuckSeconds?: unknown;
 }
@@ -43,12 +42,6 @@ export function readAlertSettings(raw: RawAlertSettings): { settings: AlertSetti
       }
     }
   }
-  let closeWaitMinRise = DEFAULT_ALERT_SETTINGS.closeWaitMinRise;
-  if (raw.closeWaitMinRise !== undefined) {
-    const v = wholeNumber(raw.closeWaitMinRise, 1, 100_000);
-    if (v === undefined) problems.push('tcpLens.alerts.closeWaitMinRise must be a whole number from 1 to 100000');
-    else closeWaitMinRise = v;
-  }
   let fdLimitRatio = DEFAULT_ALERT_SETTINGS.fdLimitRatio;
   if (raw.fdLimitRatio !== undefined) {
     const v = raw.fdLimitRatio;
@@ -61,5 +54,5 @@ export function readAlertSettings(raw: RawAlertSettings): { settings: AlertSetti
     if (v === undefined) problems.push('tcpLens.alerts.closeWaitStuckSeconds must be a whole number from 1 to 86400');
     else closeWaitStuckSeconds = v;
   }
-  return { settings: { ...DEFAULT_ALERT_SETTINGS, thresholds, closeWaitMinRise, fdLimitRatio, closeWaitStuckSeconds }, problems };
+  return { settings: { ...DEFAULT_ALERT_SETTINGS, thresholds, fdLimitRatio, closeWaitStuckSeconds }, problems };
 }

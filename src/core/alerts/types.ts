@@ -9,10 +9,6 @@ export interface ThresholdLimit {
 
 export interface AlertSettings {
   thresholds: Partial<Record<TcpStateName, ThresholdLimit>>;
-  /** A process's CLOSE_WAIT count must rise by at least this much across the window. */
-  closeWaitMinRise: number;
-  /** Samples a rise must span before it counts as a trend and not noise. */
-  closeWaitMinSamples: number;
   /** Share of the soft descriptor limit at which a process is warned about (0–1). */
   fdLimitRatio: number;
   /** Seconds in CLOSE_WAIT after which a socket is stuck: the leak verdict. */
@@ -24,8 +20,6 @@ export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
     CLOSE_WAIT: { count: 100, growthPerMinute: 30 },
     TIME_WAIT: { count: 5000, growthPerMinute: 2000 },
   },
-  closeWaitMinRise: 5,
-  closeWaitMinSamples: 3,
   fdLimitRatio: 0.8,
   closeWaitStuckSeconds: 60,
 };
@@ -45,6 +39,10 @@ export interface ThresholdAlert extends AlertBase {
   limit: number;
 }
 
+/**
+ * No longer raised: a process whose CLOSE_WAIT count rose. Stuck sockets are the verdict now
+ * (close-wait-stuck); the type stays so alert markers saved by earlier versions still read.
+ */
 export interface CloseWaitGrowthAlert extends AlertBase {
   kind: 'close-wait-growth';
   state: 'CLOSE_WAIT';

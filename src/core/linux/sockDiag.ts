@@ -17,8 +17,11 @@ export type SockDiagHandle = object;
 /** What dist/sockdiag.node exports (see native/sockdiag/sockdiag.c for the record layout). */
 export interface SockDiagAddon {
   readonly recordSize: number;
-  /** One dump of the states in `states` (bit 1 << kernel state number), with tcp_info when `info`. */
-  open(family: 4 | 6, states: number, info: boolean): SockDiagHandle;
+  /**
+   * One dump of the states in `states` (bit 1 << kernel state number), with tcp_info when `info`;
+   * family 0 dumps both families in one walk of the kernel's socket hash.
+   */
+  open(family: 0 | 4 | 6, states: number, info: boolean): SockDiagHandle;
   /** Up to `maxRecords` records, or null when the dump has ended. */
   read(handle: SockDiagHandle, maxRecords: number): ArrayBuffer | null;
   close(handle: SockDiagHandle): void;
@@ -27,7 +30,8 @@ export interface SockDiagAddon {
 const RECORD_SIZE = 72;
 const WORDS = RECORD_SIZE / 4;
 const HALVES = RECORD_SIZE / 2;
-const BATCH = 2048;
+/** Records per batch: 110 KB, under malloc's mmap threshold (a fresh mapping per batch is slow). */
+const BATCH = 1536;
 /** Kernel state numbers (include/net/tcp_states.h) are the /proc `st` codes. */
 const LISTEN_CODE = 0x0a;
 const SYN_RECV_CODE = 0x03;
@@ -76,36 +80,16 @@ export function loadSockDiag(file = DEFAULT_SOCKDIAG_PATH, onProblem?: (why: str
 type BatchVisitor = (bytes: Uint8Array, words: Uint32Array, halves: Uint16Array, count: number) => void;
 
 /**
- * Dumps one address family's TCP table in batches, with an event-loop turn whenever a slice of
- * work has taken long enough. Missing IPv6 support (ENOENT/EAFNOSUPPORT) is an empty table, as
- * a missing /proc/net/tcp6 is.
+ * Dumps the TCP table of both families in batches, with an event-loop turn whenever a slice of
+ * work has taken long enough. A kernel without IPv6 simply sends no IPv6 rows.
  */
-async function dumpFamily(
-  addon: SockDiagAddon,
-  family: 4 | 6,
-  visit: BatchVisitor,
-  signal?: AbortSignal,
-  states = ALL_STATES,
-  info = false,
-): Promise<void> {
-  let handle: SockDiagHandle;
-  try {
-    handle = addon.open(family, states >>> 0, info);
-  } catch (err) {
-    if (family === 6 && isNoFamily(err)) return;
-    throw err;
-  }
+async function dump(addon: SockDiagAddon, visit: BatchVisitor, signal?: AbortSignal, states = ALL_STATES, info = false): Promise<void> {
+  const handle = addon.open(0, states >>> 0, info);
   const slicer = new TimeSlicer(8, signal);
   try {
     for (;;) {
       throwIfAborted(signal);
-      let buffer: ArrayBuffer | null;
-      try {
-        buffer = addon.read(handle, BATCH);
-      } catch (err) {
-        if (family === 6 && isNoFamily(err)) return;
-        throw err;
-      }
+      const buffer = addon.read(handle, BATCH);
       if (buffer === null) return;
       const count = buffer.byteLength / RECORD_SIZE;
       visit(new Uint8Array(buffer), new Uint32Array(buffer), new Uint16Array(buffer), count);
@@ -114,11 +98,6 @@ async function dumpFamily(
   } finally {
     addon.close(handle);
   }
-}
-
-function isNoFamily(err: unknown): boolean {
-  const code = (err as { code?: string }).code;
-  return code === 'ENOENT' || code === 'EAFNOSUPPORT';
 }
 
 function stateOf(code: number): TcpStateName | undefined {
@@ -139,11 +118,12 @@ function address(bytes: Uint8Array, at: number, family: AddressFamily, cache: Ad
 }
 
 /**
- * Appends every TCP socket (IPv4, then IPv6) to `out` as the /proc parser would have built it,
- * with the kernel's age where it has one: TIME_WAIT from its timer, CLOSE_WAIT, FIN_WAIT2 and
- * CLOSING from tcp_info. tcp_info comes from a first dump filtered in the kernel to those states
- * (so the other sockets cost what they did without ages), joined by socket cookie to the rows of
- * the one full dump: a socket that changed state in between simply has no kernel age.
+ * Appends every TCP socket to `out` as the /proc parser would have built it, with the kernel's
+ * age where it has one: TIME_WAIT from its timer, CLOSE_WAIT, FIN_WAIT2 and CLOSING from
+ * tcp_info. tcp_info comes from a first dump filtered in the kernel to those states (so the
+ * other sockets cost what they did without ages), joined by socket cookie to the rows of the one
+ * full dump: a socket that changed state in between simply has no kernel age. Each dump covers
+ * both families in one walk of the kernel's socket hash.
  * Throws the addon's error (with `code`) when the dump fails; `out` may then hold a part.
  */
 export async function readSockDiagConnections(
@@ -155,57 +135,52 @@ export async function readSockDiagConnections(
   const first = out.length;
   let halfOpen = false;
   const lastAckByCookie = new Map<number, number>();
-  for (const family of [4, 6] as const) {
-    await dumpFamily(
-      addon,
-      family,
-      (_bytes, words, _halves, count) => {
-        for (let r = 0; r < count; r++) {
-          const w = r * WORDS;
-          if (words[w + 14] !== NO_INFO) lastAckByCookie.set(cookieOf(words, w), words[w + 14]);
-        }
-      },
-      signal,
-      INFO_STATES,
-      true,
-    );
-  }
-  for (const family of [4, 6] as const) {
-    const familyName: AddressFamily = family === 4 ? 'IPv4' : 'IPv6';
-    const visit: BatchVisitor = (bytes, words, halves, count) => {
+  await dump(
+    addon,
+    (_bytes, words, _halves, count) => {
       for (let r = 0; r < count; r++) {
-        const at = r * RECORD_SIZE;
-        const code = bytes[at];
-        const state = stateOf(code);
-        if (state === undefined) continue;
         const w = r * WORDS;
-        const inode = words[w + 5];
-        if (code === SYN_RECV_CODE) halfOpen = true;
-        let ageMs = -1;
-        if (code === TIME_WAIT_CODE) ageMs = TIME_WAIT_MS - Math.min(words[w + 15], TIME_WAIT_MS);
-        else if (INFO_STATES & (1 << code)) ageMs = lastAckByCookie.get(cookieOf(words, w)) ?? -1;
-        out.push({
-          family: familyName,
-          localAddress: address(bytes, at + 24, familyName, cache),
-          localPort: halves[r * HALVES + 1],
-          remoteAddress: address(bytes, at + 40, familyName, cache),
-          remotePort: halves[r * HALVES + 2],
-          state,
-          // For listeners sock_diag puts the backlog limit in wqueue; /proc prints 0 there.
-          sendQueue: code === LISTEN_CODE ? 0 : words[w + 3],
-          receiveQueue: words[w + 2],
-          uid: words[w + 4],
-          inode,
-          owner: inode === 0 ? 'kernel' : 'unresolved',
-          // Always the same properties, so every row has one shape for V8.
-          ageSeconds: ageMs < 0 ? undefined : ageMs / 1000,
-          ageSource: ageMs < 0 ? undefined : 'kernel',
-          ageIsLowerBound: false,
-        });
+        if (words[w + 14] !== NO_INFO) lastAckByCookie.set(cookieOf(words, w), words[w + 14]);
       }
-    };
-    await dumpFamily(addon, family, visit, signal);
-  }
+    },
+    signal,
+    INFO_STATES,
+    true,
+  );
+  const visit: BatchVisitor = (bytes, words, halves, count) => {
+    for (let r = 0; r < count; r++) {
+      const at = r * RECORD_SIZE;
+      const code = bytes[at];
+      const state = stateOf(code);
+      if (state === undefined) continue;
+      const family: AddressFamily = bytes[at + 1] === 4 ? 'IPv4' : 'IPv6';
+      const w = r * WORDS;
+      const inode = words[w + 5];
+      if (code === SYN_RECV_CODE) halfOpen = true;
+      let ageMs = -1;
+      if (code === TIME_WAIT_CODE) ageMs = TIME_WAIT_MS - Math.min(words[w + 15], TIME_WAIT_MS);
+      else if (INFO_STATES & (1 << code)) ageMs = lastAckByCookie.get(cookieOf(words, w)) ?? -1;
+      out.push({
+        family,
+        localAddress: address(bytes, at + 24, family, cache),
+        localPort: halves[r * HALVES + 1],
+        remoteAddress: address(bytes, at + 40, family, cache),
+        remotePort: halves[r * HALVES + 2],
+        state,
+        // For listeners sock_diag puts the backlog limit in wqueue; /proc prints 0 there.
+        sendQueue: code === LISTEN_CODE ? 0 : words[w + 3],
+        receiveQueue: words[w + 2],
+        uid: words[w + 4],
+        inode,
+        owner: inode === 0 ? 'kernel' : 'unresolved',
+        // Always the same properties, so every row has one shape for V8.
+        ageSeconds: ageMs < 0 ? undefined : ageMs / 1000,
+        ageSource: ageMs < 0 ? undefined : 'kernel',
+        ageIsLowerBound: false,
+      });
+    }
+  };
+  await dump(addon, visit, signal);
   if (halfOpen) uidsOfListeners(out, first);
 }
 
@@ -224,17 +199,14 @@ function uidsOfListeners(rows: Connection[], first: number): void {
 
 /** Adds the per-state counts of both families to `counts`. */
 export async function countSockDiagStates(addon: SockDiagAddon, counts: StateCounts, signal?: AbortSignal): Promise<void> {
-  for (const family of [4, 6] as const) {
-    await dumpFamily(
-      addon,
-      family,
-      (bytes, _words, _halves, count) => {
-        for (let r = 0; r < count; r++) {
-          const state = stateOf(bytes[r * RECORD_SIZE]);
-          if (state !== undefined) counts[state]++;
-        }
-      },
-      signal,
-    );
-  }
+  await dump(
+    addon,
+    (bytes, _words, _halves, count) => {
+      for (let r = 0; r < count; r++) {
+        const state = stateOf(bytes[r * RECORD_SIZE]);
+        if (state !== undefined) counts[state]++;
+      }
+    },
+    signal,
+  );
 }
