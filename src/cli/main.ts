@@ -1,3 +1,4 @@
+import { displayText } from '../core/displayText';
 import { CollectorError } from '../core/model';
 import { countsCommand } from './counts';
 import { hostsCommand } from './hosts';
@@ -42,7 +43,9 @@ export async function runCli(argv: string[], io: CliIO, signal: AbortSignal): Pr
       return 2;
     }
     if (err instanceof CollectorError) {
-      io.err(`tcp-lens: ${err.message}${err.hint ? ` ${err.hint}` : ''}`);
+      // Stopped by a signal: the user asked for it, the failures it caused are not news.
+      if (signal.aborted) return 1;
+      io.err(`tcp-lens: ${displayText(err.message)}${err.hint ? ` ${displayText(err.hint)}` : ''}`);
       return 1;
     }
     throw err;

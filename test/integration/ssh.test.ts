@@ -9,9 +9,9 @@ import type { Connection, CollectorErrorKind } from '../../src/core/model';
 import { CollectorError, countStates } from '../../src/core/model';
 import { InvalidHostError, parseHostString } from '../../src/core/ssh/hostString';
 import { SshCollector } from '../../src/core/ssh/sshCollector';
-import { REPO_ROOT, startStatesChild, type StatesChild } from '../helpers/child';
+import { REPO_ROOT, startStatesChild, tsNode, type StatesChild } from '../helpers/child';
 import { canCreateNamespaces } from '../helpers/netns';
-import { runToEnd } from '../helpers/processes';
+import { runToEnd, startJsonProcess } from '../helpers/processes';
 import { SSH_HOSTS, startTestSshd, type TestSshd } from '../helpers/sshd';
 
 const CLI = path.join(REPO_ROOT, 'dist/cli.js');
@@ -173,6 +173,29 @@ describe('SSH collector against a real sshd in a network namespace', { skip, tim
     }
     assert.deepEqual(after, before);
     assert.equal(collector.sessionsOpened, 2);
+  });
+
+  it('a file name that poses as a socket line does not make its process the owner of another\'s socket', async () => {
+    const collector = open(SSH_HOSTS.good);
+    const first = await collector.snapshot(undefined, { processes: true });
+    const victim = first.connections.find((c) => c.pid === child.pid && c.state === 'LISTEN')!;
+    assert.ok(victim, 'the states child listens');
+    // Started after the first refresh: the next one lists only its fds (it has a new socket),
+    // where a spoofed line would win over what the full walk found.
+    const spoofer = await startJsonProcess([...sshd.ns.exec, ...tsNode('fdSpoofer.ts', String(victim.inode))]);
+    try {
+      const { pid, port } = spoofer.hello as { pid: number; port: number };
+      const check = (snapshot: { connections: Connection[] }, how: string) => {
+        const byInode = snapshot.connections.find((c) => c.inode === victim.inode);
+        assert.equal(byInode?.pid, child.pid, `${how}: the victim's socket`);
+        const own = snapshot.connections.find((c) => c.state === 'LISTEN' && c.localPort === port);
+        assert.equal(own?.pid, pid, `${how}: the spoofer's own socket`);
+      };
+      check(await collector.snapshot(undefined, { processes: true }), 'walk of new processes');
+      check(await open(SSH_HOSTS.good).snapshot(undefined, { processes: true }), 'walk of every process');
+    } finally {
+      await spoofer.stop();
+    }
   });
 
   // Last: the extra process below leaves sockets in the namespace that other tests would count.
