@@ -49,6 +49,8 @@ export async function runCli(argv: string[], io: CliIO, signal: AbortSignal): Pr
       return 2;
     }
     if (err instanceof CollectorError) {
+      // Stopped by a signal: the user asked for it, the failures it caused are not news.
+      if (signal.aborted) return 1;
       io.err(messageText(`tcp-lens: ${err.message}${err.hint ? ` ${err.hint}` : ''}`));
       return 1;
     }

@@ -13,9 +13,9 @@ export interface TargetValues {
   'ssh-config'?: string;
 }
 
-/** The collector for `--host` (the local machine when absent or `local`). */
-export async function openCollector(values: TargetValues): Promise<Collector> {
+/** The collector for `--host` (the local machine when absent or `local`); `signal` cancels connecting. */
+export async function openCollector(values: TargetValues, signal?: AbortSignal): Promise<Collector> {
   if (values.host === undefined || values.host === 'local') return new LocalCollector();
   const { openRemoteCollector } = await import('./remoteTarget');
-  return openRemoteCollector(values.host, values['ssh-config']);
+  return openRemoteCollector(values.host, values['ssh-config'], signal);
 }

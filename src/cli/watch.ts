@@ -1,8 +1,9 @@
 import { AlertDetector } from '../core/alerts/detector';
 import { DEFAULT_ALERT_SETTINGS, type Alert } from '../core/alerts/types';
 import { readFdUsageOf } from '../core/linux/processLimits';
+import { displayText } from '../core/displayText';
 import type { Collector, Snapshot } from '../core/model';
-import { countStates, TCP_STATE_NAMES } from '../core/model';
+import { CollectorError, countStates, TCP_STATE_NAMES } from '../core/model';
 import { formatTable } from './table';
 import { openCollector, TARGET_OPTIONS } from './target';
 import type { CliCommand, CliIO } from './usage';
@@ -28,9 +29,54 @@ function alertRecord(alert: Alert) {
 function printTable(io: CliIO, snapshot: Snapshot, alerts: readonly string[], tty: boolean): void {
   const counts = countStates(snapshot.connections);
   const table = formatTable(['STATE', 'COUNT'], TCP_STATE_NAMES.map((s) => [s, String(counts[s])]), new Set([1]));
+  printBlock(io, `${displayText(snapshot.host.label)}  ${snapshot.takenAt.toISOString()}\n${table}`, alerts, tty);
+}
+
+function printBlock(io: CliIO, text: string, alerts: readonly string[], tty: boolean): void {
   // On a terminal, redraw in place; into a file or pipe, append one block per sample.
   const clear = tty ? '\x1b[H\x1b[2J' : '';
-  io.out(`${clear}${snapshot.host.label}  ${snapshot.takenAt.toISOString()}\n${table}${alerts.length ? `\n\n${alerts.join('\n')}` : ''}`);
+  io.out(`${clear}${text}${alerts.length ? `\n\n${alerts.join('\n')}` : ''}`);
+}
+
+/** setTimeout takes at most 2^31-1 ms; a --duration of days is waited for in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Aborts at `end` (ms since the epoch) or when `outer` aborts, whichever comes first. */
+function deadlineSignal(end: number, outer: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onOuter = () => controller.abort();
+  const arm = () => {
+    const left = end - Date.now();
+    if (left <= 0) return controller.abort();
+    timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+  };
+  if (outer.aborted) controller.abort();
+  else {
+    outer.addEventListener('abort', onOuter, { once: true });
+    if (Number.isFinite(end)) arm();
+  }
+  return {
+    signal: controller.signal,
+    dispose() {
+      clearTimeout(timer);
+      outer.removeEventListener('abort', onOuter);
+    },
+  };
+}
+
+/** Waits `ms` or until `signal` aborts; leaves no listener behind either way. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 export const watchCommand: CliCommand = {
@@ -48,16 +94,52 @@ export const watchCommand: CliCommand = {
     const stuckAfter = parseIntegerOption('stuck-after', values['stuck-after'], 1, 86_400) ?? DEFAULT_ALERT_SETTINGS.closeWaitStuckSeconds;
     const intervalMs = parseSeconds('interval', values.interval, 2, 0.2, 3600) * 1000;
     const durationMs = parseSeconds('duration', values.duration, Infinity, 0, 30 * 24 * 3600) * 1000;
-    const collector: Collector = await openCollector(values);
+    // --duration bounds everything, connecting and a refresh the host never answers included.
+    const until = deadlineSignal(Date.now() + durationMs, signal);
+    const stop = until.signal;
+    let collector: Collector;
+    try {
+      collector = await openCollector(values, stop);
+    } catch (err) {
+      until.dispose();
+      // --duration ended while connecting: nothing was sampled, which is not a success.
+      if (err instanceof CollectorError && err.kind === 'cancelled' && !signal.aborted) {
+        throw new CollectorError('timeout', `"${values.host}" did not answer within --duration.`);
+      }
+      throw err;
+    }
     const detector = new AlertDetector({ ...DEFAULT_ALERT_SETTINGS, closeWaitStuckSeconds: stuckAfter });
     const local = collector.host.id === 'local';
     const tty = !values.json && Boolean(process.stdout.isTTY);
     const recent: string[] = [];
-    const end = Date.now() + durationMs;
+    /** Whether the last refresh that finished failed; undefined until one finished. */
+    let lastFailed: boolean | undefined;
+    // This machine's tables cannot stall: a refresh under way completes, and even `--duration 0`
+    // takes one sample. A host's refresh ends with the duration.
+    const refreshSignal = local ? signal : stop;
     try {
-      while (!signal.aborted) {
+      for (let first = true; first || !stop.aborted; first = false) {
+        if (signal.aborted) break;
         const started = Date.now();
-        const snapshot = await collector.snapshot(signal, { processes: true });
+        let snapshot: Snapshot;
+        try {
+          snapshot = await collector.snapshot(refreshSignal, { processes: true });
+        } catch (err) {
+          if (!(err instanceof CollectorError)) throw err;
+          if (err.kind === 'cancelled' && refreshSignal.aborted) break;
+          // An outage is a sample too: the collector reconnects, the watch goes on.
+          lastFailed = true;
+          const takenAt = new Date();
+          const message = `${err.message}${err.hint ? ` ${err.hint}` : ''}`;
+          if (values.json) {
+            io.out(JSON.stringify({ type: 'sample', host: collector.host.label, takenAt: takenAt.toISOString(), counts: null, error: message, errorKind: err.kind }));
+          } else {
+            printBlock(io, `${displayText(collector.host.label)}  ${takenAt.toISOString()}\nerror: ${displayText(message)}`, recent.slice(-10), tty);
+          }
+          await sleep(intervalMs - (Date.now() - started), stop);
+          continue;
+        }
+        lastFailed = false;
         const counts = countStates(snapshot.connections);
         const alerts: Alert[] = [
           ...detector.onCounts(counts, snapshot.takenAt),
@@ -67,22 +149,18 @@ export const watchCommand: CliCommand = {
           io.out(JSON.stringify({ type: 'sample', host: snapshot.host.label, takenAt: snapshot.takenAt.toISOString(), counts }));
           for (const a of alerts) io.out(JSON.stringify(alertRecord(a)));
         } else {
-          for (const a of alerts) recent.push(`${a.at.toISOString()}  ALERT  ${a.message}`);
+          for (const a of alerts) recent.push(`${a.at.toISOString()}  ALERT  ${displayText(a.message)}`);
           printTable(io, snapshot, recent.slice(-10), tty);
         }
-        const wait = Math.min(intervalMs - (Date.now() - started), end - Date.now());
-        if (wait < 0 && Date.now() >= end) break;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.max(0, wait));
-          signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            resolve();
-          }, { once: true });
-        });
-        if (Date.now() >= end) break;
+        await sleep(intervalMs - (Date.now() - started), stop);
       }
-      return 0;
+      if (lastFailed === undefined && !signal.aborted) {
+        throw new CollectorError('timeout', `"${collector.host.label}" did not answer within --duration.`);
+      }
+      // The host was unreadable when the watch ended: say so in the exit status.
+      return lastFailed ? 1 : 0;
     } finally {
+      until.dispose();
       collector.dispose();
     }
   },

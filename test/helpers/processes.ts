@@ -45,8 +45,8 @@ export async function startJsonProcess(argv: string[], timeoutMs = 30_000): Prom
 }
 
 /** Runs argv to completion with a hard timeout; resolves with its output and exit code. */
-export async function runToEnd(argv: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runToEnd(argv: string[], timeoutMs: number, env?: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FrameReader, type Frame } from '../../src/core/ssh/frames';
+import { FrameError, FrameReader, MAX_MARKER_LINE, type Frame } from '../../src/core/ssh/frames';
 import { remoteLinuxCounts } from '../../src/core/ssh/remoteLinux';
 import { parseHello } from '../../src/core/ssh/remoteScript';
 import { classifySshFailure } from '../../src/core/ssh/sshErrors';
@@ -35,6 +35,71 @@ describe('frames from the remote script', () => {
       assert.deepEqual(frames(size).map((f) => [f.line, f.body.toString()]), whole.map((f) => [f.line, f.body.toString()]), `chunks of ${size}`);
     }
     assert.deepEqual(parseHello('Linux le 1 4242 web 1'), { os: 'Linux', littleEndian: true, hasAwk: true, shellPid: 4242, nodeName: 'web 1' });
+  });
+
+  it('large sections come out whole and the same whatever the chunking', () => {
+    const big = Buffer.alloc(3 * 1024 * 1024 + 17);
+    for (let i = 0; i < big.length; i++) big[i] = i % 251 === 0 ? 0x0a : 0x41 + (i % 26);
+    const bytes = Buffer.concat([Buffer.from(`\n@@TCPLENS ${TOKEN} BEGIN t\n\n@@TCPLENS ${TOKEN} SEC T4\n`), big, Buffer.from(`\n@@TCPLENS ${TOKEN} SEC T6\nsmall\n@@TCPLENS ${TOKEN} END 0\n`)]);
+    for (const size of [1000, 16 * 1024, 64 * 1024 + 3, bytes.length]) {
+      const out: Frame[] = [];
+      const reader = new FrameReader(TOKEN, (f) => out.push(f));
+      for (let i = 0; i < bytes.length; i += size) reader.push(bytes.subarray(i, i + size));
+      assert.deepEqual(out.map((f) => f.line), ['BEGIN t', 'SEC T4', 'SEC T6', 'END 0'], `chunks of ${size}`);
+      assert.ok(out[2].body.equals(big), `chunks of ${size}`);
+      assert.equal(out[3].body.toString(), 'small');
+    }
+  });
+
+  it('an answer past the cap is an error, and each answer has its own budget', () => {
+    const answer = (n: number) => `\n@@TCPLENS ${TOKEN} BEGIN c\n\n@@TCPLENS ${TOKEN} SEC T4\n${'x'.repeat(n)}\n@@TCPLENS ${TOKEN} END 0\n`;
+    const lines: string[] = [];
+    const reader = new FrameReader(TOKEN, (f) => {
+      lines.push(f.line);
+      if (f.line.startsWith('END')) reader.endAnswer();
+    }, { maxAnswerBytes: 4000 });
+    // Three answers of 3,000 bytes: 9,000 in all, each under the cap.
+    for (let i = 0; i < 3; i++) reader.push(Buffer.from(answer(3000)));
+    assert.equal(lines.filter((l) => l === 'END 0').length, 3);
+    // A stream that never ends its answer is cut off at the cap, chunk by chunk.
+    reader.push(Buffer.from(`\n@@TCPLENS ${TOKEN} BEGIN c\n\n@@TCPLENS ${TOKEN} SEC T4\n`));
+    const chunk = Buffer.alloc(1000, 'y');
+    let err: unknown;
+    let pushed = 0;
+    try {
+      for (; pushed < 100; pushed++) reader.push(chunk);
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(err instanceof FrameError && err.reason === 'too-large', String(err));
+    assert.ok(pushed <= 4, `${pushed} chunks taken`);
+    // Broken for good: nothing more is read.
+    assert.throws(() => reader.push(Buffer.from(answer(1))), FrameError);
+  });
+
+  it('a marker line that never ends is an error at its length cap, not a rescan per chunk', () => {
+    const reader = new FrameReader(TOKEN, () => assert.fail('no frame expected'));
+    reader.push(Buffer.from(`\n@@TCPLENS ${TOKEN} SEC `));
+    const chunk = Buffer.alloc(512, 'A');
+    let taken = 0;
+    assert.throws(() => {
+      for (; taken < 1000; taken++) reader.push(chunk);
+    }, (e: unknown) => e instanceof FrameError && e.reason === 'bad-marker');
+    assert.ok(taken * chunk.length <= MAX_MARKER_LINE, `${taken} chunks taken`);
+  });
+
+  it('scans a long marker line once: 16 MB in 2 KB chunks in linear time', () => {
+    const frames: Frame[] = [];
+    const reader = new FrameReader(TOKEN, (f) => frames.push(f), { maxMarkerLine: 64 * 1024 * 1024 });
+    reader.push(Buffer.from(`\n@@TCPLENS ${TOKEN} SEC `));
+    const chunk = Buffer.alloc(2048, 'A');
+    const started = performance.now();
+    for (let i = 0; i < 8192; i++) reader.push(chunk);
+    reader.push(Buffer.from('\n'));
+    const ms = performance.now() - started;
+    assert.equal(frames.length, 1);
+    assert.equal(frames[0].line.length, 4 + 16 * 1024 * 1024);
+    assert.ok(ms < 3000, `${Math.round(ms)} ms`);
   });
 
   it('reads awk counts by kernel state code', () => {

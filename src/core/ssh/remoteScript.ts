@@ -29,8 +29,26 @@ fi
 a=0; command -v awk >/dev/null 2>&1 && a=1
 f=/proc/net/tcp; [ -r /proc/net/tcp6 ] && f="$f /proc/net/tcp6"
 m HELLO "$os" "$e" "$a" "$$" "$(uname -n 2>/dev/null </dev/null)"
-# ls prints "DIR:" before each listing only when given several operands; /proc/0 never exists.
-w() { ls -l /proc/0/fd "$@" 2>&1 </dev/null | sed -n -e 's|^/proc/\([0-9]*\)/fd:$|P \1|p' -e 's|.*socket:\[\([0-9]*\)\]$|\1|p' -e 's|.*/proc/\([0-9]*\)/fd.*ermission denied.*|D \1|p'; }
+# w DIR...: "P pid" then the socket inodes of each /proc/PID/fd, "D pid" if it cannot be read.
+# Only link targets the kernel wrote (socket:[N]) are printed, never a file name: a name with a
+# newline or " -> socket:[N]" in it cannot pose as a socket. GNU find does it in one process;
+# elsewhere (busybox) readlink runs once per socket fd.
+if [ "$os" = Linux ] && find /proc/self/fd -maxdepth 0 -readable -printf '' >/dev/null 2>&1 </dev/null; then
+w() { find "$@" -maxdepth 1 \( -type d \( -readable -printf 'P %p\n' -o -printf 'D %p\n' \) -o -lname 'socket:\[*\]' -printf '%l\n' \) 2>/dev/null </dev/null | sed -n -e 's|^\([PD]\) /proc/\([0-9]*\)/fd$|\1 \2|p' -e 's|^socket:\[\([0-9]*\)\]$|\1|p'; }
+else
+w() {
+  for g; do
+    [ -d "$g" ] || continue
+    o=$IFS; IFS=/; set -f; set -- $g; set +f; IFS=$o
+    if [ -r "$g" ] && [ -x "$g" ]; then echo "P $3"; else echo "D $3"; continue; fi
+    for l in "$g"/*; do
+      [ -S "$l" ] || continue
+      n=$(readlink "$l" 2>/dev/null </dev/null) || continue
+      case $n in 'socket:['*']') IFS='[]'; set -f; set -- $n; set +f; IFS=$o; case $2 in ''|*[!0-9]*) ;; *) echo "$2" ;; esac ;; esac
+    done
+  done
+}
+fi
 while IFS= read -r q; do
   [ "$q" = q ] && exit 0
   set -f; set -- $q; set +f; k=$1; shift

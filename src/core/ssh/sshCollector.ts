@@ -260,7 +260,9 @@ export class SshCollector implements Collector {
     session.onClose((err) => {
       if (err.kind === 'cancelled') return;
       this.dropped = err;
-      this.noteFailure(err, true);
+      // A host that broke the protocol (a flood, a desync) will likely do it again: the next
+      // session waits like a failed dial. One that dropped or stalled is redialled at once.
+      this.noteFailure(err, err.kind !== 'protocol');
     });
     return session;
   }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CollectorError } from '../model';
 import type { SshTarget } from './hostString';
+import { trackChild } from './children';
 import { clampConnectTimeout, sshInvocation, type SshOptions } from './sshCommand';
 import { classifySshFailure } from './sshErrors';
 
@@ -46,6 +47,7 @@ export class WindowsExec {
     const started = performance.now();
     return new Promise<ExecResult>((resolve, reject) => {
       const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      trackChild(child);
       const out: Buffer[] = [];
       let bytes = 0;
       let stderr = '';
