@@ -1,4 +1,5 @@
 import { runCli } from './cli/main';
+import { displayLines } from './core/displayText';
 import { signalChildren } from './core/ssh/children';
 
 const controller = new AbortController();
@@ -42,7 +43,7 @@ runCli(
     process.exitCode = stoppedBy ? 128 + STOP_SIGNALS[stoppedBy] : code;
   },
   (err: unknown) => {
-    process.stderr.write(`tcp-lens: unexpected error: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.stderr.write(`tcp-lens: unexpected error: ${displayLines(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
     process.exitCode = 1;
   },
 );

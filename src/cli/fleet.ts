@@ -1,7 +1,7 @@
 import { displayText } from '../core/displayText';
 import { PrometheusClient, PrometheusError, type PrometheusAuth } from '../core/prometheus/client';
 import { noTcpMetricsError, readFleet, type FleetInstance, type Trend } from '../core/prometheus/fleet';
-import { formatTable } from './table';
+import { formatTable, jsonOutput } from './table';
 import type { CliCommand } from './usage';
 import { parseOptions, UsageError } from './usage';
 
@@ -44,7 +44,7 @@ export const fleetCommand: CliCommand = {
       const fleet = await readFleet(client, signal);
       if (fleet.length === 0) throw noTcpMetricsError(displayText(client.base.origin));
       if (values.json) {
-        io.out(JSON.stringify(fleet.map(toJson)));
+        io.out(jsonOutput(fleet.map(toJson)));
         return 0;
       }
       const rows = fleet.map((f) => [

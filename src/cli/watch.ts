@@ -4,7 +4,7 @@ import { readFdUsageOf } from '../core/linux/processLimits';
 import { displayText } from '../core/displayText';
 import type { Collector, Snapshot } from '../core/model';
 import { CollectorError, countStates, TCP_STATE_NAMES } from '../core/model';
-import { formatTable } from './table';
+import { formatTable, jsonOutput } from './table';
 import { openCollector, TARGET_OPTIONS } from './target';
 import type { CliCommand, CliIO } from './usage';
 import { parseIntegerOption, parseOptions, UsageError } from './usage';
@@ -132,7 +132,7 @@ export const watchCommand: CliCommand = {
           const takenAt = new Date();
           const message = `${err.message}${err.hint ? ` ${err.hint}` : ''}`;
           if (values.json) {
-            io.out(JSON.stringify({ type: 'sample', host: collector.host.label, takenAt: takenAt.toISOString(), counts: null, error: message, errorKind: err.kind }));
+            io.out(jsonOutput({ type: 'sample', host: collector.host.label, takenAt: takenAt.toISOString(), counts: null, error: message, errorKind: err.kind }));
           } else {
             printBlock(io, `${displayText(collector.host.label)}  ${takenAt.toISOString()}\nerror: ${displayText(message)}`, recent.slice(-10), tty);
           }
@@ -146,8 +146,8 @@ export const watchCommand: CliCommand = {
           ...detector.onSnapshot(snapshot.connections, snapshot.takenAt, local ? await readFdUsageOf(snapshot.connections) : new Map()),
         ];
         if (values.json) {
-          io.out(JSON.stringify({ type: 'sample', host: snapshot.host.label, takenAt: snapshot.takenAt.toISOString(), counts }));
-          for (const a of alerts) io.out(JSON.stringify(alertRecord(a)));
+          io.out(jsonOutput({ type: 'sample', host: snapshot.host.label, takenAt: snapshot.takenAt.toISOString(), counts }));
+          for (const a of alerts) io.out(jsonOutput(alertRecord(a)));
         } else {
           for (const a of alerts) recent.push(`${a.at.toISOString()}  ALERT  ${displayText(a.message)}`);
           printTable(io, snapshot, recent.slice(-10), tty);

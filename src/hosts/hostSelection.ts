@@ -1,5 +1,6 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { displayText } from '../core/displayText';
 import { LocalCollector } from '../core/linux/localCollector';
 import type { Collector } from '../core/model';
 import type { LiveData } from '../live/liveData';
@@ -76,7 +77,7 @@ export class HostSelection implements vscode.Disposable {
     try {
       collector = id === LOCAL_HOST_ID ? new LocalCollector() : this.pool.get(id);
     } catch (err) {
-      void vscode.window.showErrorMessage(`TCP Lens: ${err instanceof Error ? err.message : String(err)}`);
+      void vscode.window.showErrorMessage(`TCP Lens: ${displayText(err instanceof Error ? err.message : String(err))}`);
       return false;
     }
     this.currentId = id;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { displayText } from '../core/displayText';
 import { rankLeakSites, type RankedFinding } from '../core/liveLink';
 import type { LiveData } from '../live/liveData';
 import { KnownFindingsRequest, type KnownFinding } from '../shared/lspProtocol';
@@ -51,7 +52,7 @@ export async function findLeakInCode(client: LanguageClient, live: LiveData, pid
   const [best] = ranked;
   if (!best) {
     const p = processes[0];
-    void vscode.window.showInformationMessage(`TCP Lens: no unclosed sockets found in this workspace for ${p.process} (pid ${p.pid}); it may run from elsewhere, or leak in a way the analyzer cannot see.`);
+    void vscode.window.showInformationMessage(`TCP Lens: no unclosed sockets found in this workspace for ${displayText(p.process)} (pid ${p.pid}); it may run from elsewhere, or leak in a way the analyzer cannot see.`);
     return [];
   }
   await open(best.finding);

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { AlertsController } from '../alerts/alertsController';
 import { DEFAULT_HISTORY_LIMITS, HOUR_MS, HistoryStore } from '../core/history/historyStore';
 import { HistoryFiles } from '../core/history/persistence';
+import { displayText } from '../core/displayText';
 import { countsRow } from '../core/history/sampleRing';
 import { TCP_STATE_NAMES, type CountsSample } from '../core/model';
 import type { LiveData } from '../live/liveData';
@@ -30,6 +31,7 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
   private readonly clients = new Set<ChartClient>();
   private readonly warned = new Set<string>();
   private readonly output = vscode.window.createOutputChannel('TCP Lens History', { log: true });
+  private saveFailureShown = false;
   private readonly webviewRoot: vscode.Uri;
   private panel: vscode.WebviewPanel | undefined;
   private readonly renderedEmitter = new vscode.EventEmitter<{ kind: 'view' | 'panel'; upTo: number }>();
@@ -88,7 +90,7 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
     this.disposables.push({ dispose: () => clearInterval(saver) });
     // Restore the current host's saved history now, so a chart opened right after a reload shows it.
     this.store.host(live.collector.host.id, live.collector.host.label);
-    for (const problem of this.store.loadErrors) this.output.warn(`Could not restore the saved history (starting empty): ${problem}`);
+    for (const problem of this.store.loadErrors) this.output.warn(`Saved history damaged; what was intact is restored: ${problem}`);
   }
 
   currentHost(): { id: string; label: string } {
@@ -185,8 +187,13 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
   private async save(): Promise<void> {
     try {
       await this.store.flush();
+      this.saveFailureShown = false;
     } catch (err) {
-      this.output.error(`Could not save the history: ${String(err)}`);
+      const message = err instanceof Error ? err.message : String(err);
+      this.output.error(`Could not save the history: ${message}`);
+      // Once per run of failures: the store keeps the samples and retries at every save.
+      if (!this.saveFailureShown) void vscode.window.showWarningMessage(`TCP Lens: ${displayText(message)}`);
+      this.saveFailureShown = true;
     }
   }
 

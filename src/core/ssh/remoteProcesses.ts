@@ -114,7 +114,8 @@ export class RemoteProcessCache extends InodeOwners {  /**
         this.unreadablePids.delete(pid);
       } else if (line.startsWith('D ')) {
         this.unreadablePids.add(Number(line.slice(2)));
-      } else if (/^\d+$/.test(line) && pid > 0) {
+      } else if (/^\d{1,15}$/.test(line) && pid > 0) {
+        // At most 15 digits: an inode past 2^53 would lose precision and name another socket.
         this.ownerOfInode.set(Number(line), pid);
       }
     }
