@@ -12,7 +12,7 @@ import type { Cfg, Effect, StepSite, ThrowingCall } from './graph';
 interface Fact {
   /** Variables that may hold the obligation. */
   readonly holders: ReadonlySet<string>;
-  /** The last raising call on the paths that keep it open here; undefined if some path without an exception does. */
+  /** The raising call that kept it open on the paths reaching here; undefined if some path without an exception does. */
   readonly via?: ThrowingCall;
   /** The explicit exit (return, raise) the path went through, for the message. */
   readonly exit?: { word: string; site: StepSite };
@@ -150,8 +150,9 @@ function dropHolder(state: Map<number, Fact>, name: string, site: StepSite | und
 function markVia(state: State, call: ThrowingCall): State {
   if (state.size === 0) return state;
   const out = new Map<number, Fact>();
-  // The latest raising call on the path is the one that skipped the release.
-  for (const [id, f] of state) out.set(id, f.via === call ? f : { ...f, via: call });
+  // The exception that first diverted the path names the leak, unless a release attempt raises later
+  // (`finally: a.close(); b.close()`: b is skipped by a's close, not by what raised before).
+  for (const [id, f] of state) out.set(id, f.via && (f.via === call || !call.release) ? f : { ...f, via: call });
   return out;
 }
 

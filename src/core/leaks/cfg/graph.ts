@@ -33,6 +33,8 @@ export interface ThrowingCall {
    * an acquisition that raises has acquired nothing.
    */
   effectsFirst?: boolean;
+  /** A close or close-equivalent: its exception, unlike an earlier one, is what skips a later release. */
+  release?: boolean;
 }
 
 export type NodeKind = 'entry' | 'step' | 'join' | 'exit' | 'exceptional-exit';
