@@ -93,10 +93,7 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
     pending.delete(id);
     const node = cfg.nodes[id]!;
     const before = inStates.get(id) ?? EMPTY;
-    if (node.kind === 'exit' || node.kind === 'exceptional-exit') {
-      for (const [oid, f] of before) recordLeak(oid, f);
-      continue;
-    }
+    if (node.kind === 'exit' || node.kind === 'exceptional-exit') continue; // read once the states settle
     const site = node.throws?.site ?? node.exitSite?.site;
     let after = apply(before, node.effects, site);
     if (node.exitSite) {
@@ -120,6 +117,7 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
     }
   }
 
+  for (const exit of [cfg.exit, cfg.exceptionalExit]) for (const [oid, f] of inStates.get(exit) ?? EMPTY) recordLeak(oid, f);
   const verdicts = new Map<number, ObligationVerdict>();
   for (const id of obligations) {
     const normal = normalLeaks.get(id);
@@ -175,12 +173,20 @@ function join(a: State, b: State): State {
       continue;
     }
     const holders = fa.holders === fb.holders || [...fb.holders].every((h) => fa.holders.has(h)) ? fa.holders : new Set([...fa.holders, ...fb.holders]);
-    const via = fa.via && fb.via ? fa.via : undefined;
+    const via = fa.via && fb.via ? betterVia(fa.via, fb.via, holders) : undefined;
     const exit = fa.exit ?? fb.exit;
     if (holders === fa.holders && via === fa.via && exit === fa.exit) continue;
     out.set(id, { holders, ...(via ? { via } : {}), ...(exit ? { exit } : {}) });
   }
   return out;
+}
+
+/** Of two exceptions that leak the same socket, the one raised by a call on the socket itself names it best. */
+function betterVia(a: ThrowingCall, b: ThrowingCall, holders: ReadonlySet<string>): ThrowingCall {
+  if (a === b) return a;
+  const onSocket = (c: ThrowingCall) => c.receiver !== undefined && holders.has(c.receiver);
+  if (!onSocket(a) && onSocket(b)) return b;
+  return a;
 }
 
 function sameState(a: State, b: State): boolean {

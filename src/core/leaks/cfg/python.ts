@@ -456,7 +456,7 @@ export class PythonCfgBuilder {
     }
     // Logging calls report their own errors (Handler.handleError) rather than raise.
     const pure = fn?.type === 'attribute' ? PYTHON_APIS.pureMethods.has(name) || (receiver !== undefined && PYTHON_APIS.loggers.test(receiver)) : PYTHON_APIS.pure.has(name);
-    const throws = pure ? undefined : { call: name, site: this.rowOf(call.start), ...(effectsFirst ? { effectsFirst } : {}), ...(release ? { release } : {}) };
+    const throws = pure ? undefined : { call: name, site: this.rowOf(call.start), ...(effectsFirst ? { effectsFirst } : {}), ...(release ? { release } : {}), ...(receiver ? { receiver } : {}) };
     return this.step(cur, effects, ctx, throws);
   }
 

@@ -398,6 +398,10 @@ function engineFinding(
         const at = verdict.exit.site;
         return { ...base, rule: 'unclosed-socket', fixAt: { start: at, end: at }, message: `Socket opened here is not closed on the ${verdict.exit.word} at line ${at.line + 1} — CLOSE_WAIT risk` };
       }
+      if (verdict.lost && !verdict.exit && verdict.releasedSomewhere) {
+        const at = verdict.lost;
+        return { ...base, rule: 'unclosed-socket', fixAt: { start: at, end: at }, message: `Socket opened here is not closed before \`${base.binding}\` is assigned again at line ${at.line + 1} — CLOSE_WAIT risk` };
+      }
       const summary = summarizeUses(tally.uses);
       const message = !verdict.releasedSomewhere
         ? 'Socket opened here is never closed — CLOSE_WAIT risk'
