@@ -383,7 +383,8 @@ function engineFinding(
     case 'leak-on-exception': {
       const { call, site } = verdict.via;
       return {
-        ...base, rule: 'unclosed-on-exception', fixAt: { start: site, end: site }, ...withFix,
+        // No fixAt: the place to fix is the acquisition (a `with` or a try/finally around what follows), not the raising call.
+        ...base, rule: 'unclosed-on-exception', ...withFix,
         message: `Socket opened here is not closed when \`${call}\` raises at line ${site.line + 1} — ${EXCEPTION_ADVICE}`,
       };
     }
