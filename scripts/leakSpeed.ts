@@ -69,7 +69,7 @@ export function generatedSource(language: LeakLanguage, lines = 10_000): Generat
     count += text.split('\n').length;
   }
   const source = parts.join('');
-  return { source, lines: count, expected: (source.match(/expect:\s*(?:unclosed-socket|close-wait-risk)/g) ?? []).length };
+  return { source, lines: count, expected: (source.match(/expect:\s*(?:unclosed-socket|unclosed-on-exception|close-wait-risk)/g) ?? []).length };
 }
 
 function median(values: readonly number[]): number {

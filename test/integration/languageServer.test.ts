@@ -195,6 +195,25 @@ describe('language server over stdio (dist/server.js)', () => {
     assert.equal((await client.codeLenses(uri)).length, 1, 'and the refreshed request gets the lens');
   });
 
+  it('reports a socket an exception skips the close of (unclosed-on-exception), and its `with` fix clears it', async () => {
+    const uri = pathToFileURL(path.join(FIXTURES, 'py/send_then_close.py')).href;
+    const text = ['import socket', '', 'def send(addr, payload):', '    s = socket.create_connection(addr)', '    s.sendall(payload)', '    s.close()', ''].join('\n');
+    const [diagnostic, ...others] = await client.openAndWait(uri, 'python', text);
+    assert.deepEqual(others, []);
+    assert.equal(diagnostic.code, 'unclosed-on-exception');
+    assert.equal(diagnostic.range.start.line, 3);
+    assert.match(diagnostic.message, /`sendall` raises at line 5/);
+    const [lens] = await client.codeLenses(uri);
+    assert.equal(lens.range.start.line, 3, 'the lens sits on the acquisition');
+    const [action] = await client.codeActions(uri, diagnostic);
+    const fixed = applyEdits(text, (await client.resolve(action)).edit!.changes![uri]);
+    assert.match(fixed, /with socket\.create_connection\(addr\) as s:\n {8}s\.sendall\(payload\)\n {8}s\.close\(\)/);
+    const fixedUri = uri.replace(/\.py$/, '_fixed.py');
+    assert.deepEqual(await client.openAndWait(fixedUri, 'python', fixed), []);
+    await client.close(uri);
+    await client.close(fixedUri);
+  });
+
   it('gives a client without codeAction/resolve the edits with the list, for the fixes asked about only', async () => {
     const plain = await LspTestClient.start({ resolveEdits: false });
     try {

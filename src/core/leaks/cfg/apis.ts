@@ -33,7 +33,12 @@ export const PYTHON_APIS: LanguageApis = {
   ]),
   loggers: /^(?:logging|logger|log|_log|_logger|LOG|LOGGER|log_?\w*)$/,
   pure: new Set(['len', 'isinstance', 'issubclass', 'id', 'type', 'repr', 'str', 'hasattr', 'callable', 'bool']),
-  pureMethods: new Set(['makefile', 'fileno', 'gettimeout', 'getblocking', 'getsockname', 'getpeername', 'get_extra_info', 'is_closing']),
+  pureMethods: new Set([
+    'makefile', 'fileno', 'gettimeout', 'getblocking', 'getsockname', 'getpeername', 'get_extra_info', 'is_closing',
+    // Containers and strings: they raise only on memory exhaustion or misuse the code would not survive anyway.
+    'append', 'appendleft', 'add', 'extend', 'discard', 'setdefault', 'get', 'items', 'keys', 'values', 'copy',
+    'startswith', 'endswith', 'lower', 'upper', 'strip', 'rstrip', 'lstrip', 'split', 'join', 'format',
+  ]),
   derivedHandles: new Set(['makefile']),
   wrappingAcquisitions: new Set(['wrap_socket']),
 };

@@ -12,7 +12,7 @@ import type { Cfg, Effect, StepSite, ThrowingCall } from './graph';
 interface Fact {
   /** Variables that may hold the obligation. */
   readonly holders: ReadonlySet<string>;
-  /** The last raising call on the paths that keep it open here; undefined if some path without an exception does. */
+  /** The raising call that kept it open on the paths reaching here; undefined if some path without an exception does. */
   readonly via?: ThrowingCall;
   /** The explicit exit (return, raise) the path went through, for the message. */
   readonly exit?: { word: string; site: StepSite };
@@ -93,10 +93,7 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
     pending.delete(id);
     const node = cfg.nodes[id]!;
     const before = inStates.get(id) ?? EMPTY;
-    if (node.kind === 'exit' || node.kind === 'exceptional-exit') {
-      for (const [oid, f] of before) recordLeak(oid, f);
-      continue;
-    }
+    if (node.kind === 'exit' || node.kind === 'exceptional-exit') continue; // read once the states settle
     const site = node.throws?.site ?? node.exitSite?.site;
     let after = apply(before, node.effects, site);
     if (node.exitSite) {
@@ -120,6 +117,7 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
     }
   }
 
+  for (const exit of [cfg.exit, cfg.exceptionalExit]) for (const [oid, f] of inStates.get(exit) ?? EMPTY) recordLeak(oid, f);
   const verdicts = new Map<number, ObligationVerdict>();
   for (const id of obligations) {
     const normal = normalLeaks.get(id);
@@ -150,8 +148,9 @@ function dropHolder(state: Map<number, Fact>, name: string, site: StepSite | und
 function markVia(state: State, call: ThrowingCall): State {
   if (state.size === 0) return state;
   const out = new Map<number, Fact>();
-  // The latest raising call on the path is the one that skipped the release.
-  for (const [id, f] of state) out.set(id, f.via === call ? f : { ...f, via: call });
+  // The exception that first diverted the path names the leak, unless a release attempt raises later
+  // (`finally: a.close(); b.close()`: b is skipped by a's close, not by what raised before).
+  for (const [id, f] of state) out.set(id, f.via && (f.via === call || !call.release) ? f : { ...f, via: call });
   return out;
 }
 
@@ -174,12 +173,20 @@ function join(a: State, b: State): State {
       continue;
     }
     const holders = fa.holders === fb.holders || [...fb.holders].every((h) => fa.holders.has(h)) ? fa.holders : new Set([...fa.holders, ...fb.holders]);
-    const via = fa.via && fb.via ? fa.via : undefined;
+    const via = fa.via && fb.via ? betterVia(fa.via, fb.via, holders) : undefined;
     const exit = fa.exit ?? fb.exit;
     if (holders === fa.holders && via === fa.via && exit === fa.exit) continue;
     out.set(id, { holders, ...(via ? { via } : {}), ...(exit ? { exit } : {}) });
   }
   return out;
+}
+
+/** Of two exceptions that leak the same socket, the one raised by a call on the socket itself names it best. */
+function betterVia(a: ThrowingCall, b: ThrowingCall, holders: ReadonlySet<string>): ThrowingCall {
+  if (a === b) return a;
+  const onSocket = (c: ThrowingCall) => c.receiver !== undefined && holders.has(c.receiver);
+  if (!onSocket(a) && onSocket(b)) return b;
+  return a;
 }
 
 function sameState(a: State, b: State): boolean {

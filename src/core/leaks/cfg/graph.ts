@@ -33,6 +33,10 @@ export interface ThrowingCall {
    * an acquisition that raises has acquired nothing.
    */
   effectsFirst?: boolean;
+  /** A close or close-equivalent: its exception, unlike an earlier one, is what skips a later release. */
+  release?: boolean;
+  /** The variable the call is made on (`s` in `s.sendall(x)`): a call on the socket names a leak best. */
+  receiver?: string;
 }
 
 export type NodeKind = 'entry' | 'step' | 'join' | 'exit' | 'exceptional-exit';

@@ -36,6 +36,8 @@ const VALUE_CONTAINERS = new Set(['tuple', 'list', 'set', 'dictionary', 'pair', 
 export class PythonCfgBuilder {
   private readonly b = new CfgBuilder();
   private readonly acquisitions = new Map<number, CfgAcquisition>();
+  /** Names an acquisition binds: the only ones a None test refines. */
+  private readonly targets = new Set<string>();
   /** Steps budget: a pathological function (finally copies nested deep) stops growing the graph. */
   private overflow = false;
   static readonly MAX_NODES = 200_000;
@@ -45,7 +47,10 @@ export class PythonCfgBuilder {
     private readonly rowOf: (offset: number) => StepSite,
     acquisitions: readonly CfgAcquisition[],
   ) {
-    for (const a of acquisitions) this.acquisitions.set(a.call.start, a);
+    for (const a of acquisitions) {
+      this.acquisitions.set(a.call.start, a);
+      this.targets.add(a.target);
+    }
   }
 
   /** The graph of a function body (a block) or of the module's top level; undefined when it grew past the budget. */
@@ -195,7 +200,7 @@ export class PythonCfgBuilder {
       if (source) effects.push({ kind: 'transfer', name: source });
       if (right && right.type !== 'assignment') for (const name of this.escaping(right, false)) effects.push({ kind: 'transfer', name });
     }
-    return effects.length ? this.step(cur, effects, ctx) : cur;
+    return effects.length ? this.step(cur, dedupe(effects), ctx) : cur;
   }
 
   /** `f = s.makefile()`, `t = ctx.wrap_socket(s)`: the new object keeps the socket: an alias of it. */
@@ -210,13 +215,17 @@ export class PythonCfgBuilder {
 
   private ifStatement(s: TreeNode, preds: Preds, ctx: Context): Preds {
     const out: Preds = [];
-    let cur = this.expr(fieldOf(s, 'condition') ?? s, preds, ctx);
-    out.push(...this.statements(this.statementsOf(fieldOf(s, 'consequence')), cur, ctx));
+    const condition = fieldOf(s, 'condition');
+    let cur = this.expr(condition ?? s, preds, ctx);
+    out.push(...this.statements(this.statementsOf(fieldOf(s, 'consequence')), this.refined(cur, condition, true, ctx), ctx));
+    cur = this.refined(cur, condition, false, ctx);
     let hasElse = false;
     for (const alt of s.children.filter((c) => c.field === 'alternative')) {
       if (alt.type === 'elif_clause') {
-        cur = this.expr(fieldOf(alt, 'condition') ?? alt, cur, ctx);
-        out.push(...this.statements(this.statementsOf(fieldOf(alt, 'consequence')), cur, ctx));
+        const test = fieldOf(alt, 'condition');
+        cur = this.expr(test ?? alt, cur, ctx);
+        out.push(...this.statements(this.statementsOf(fieldOf(alt, 'consequence')), this.refined(cur, test, true, ctx), ctx));
+        cur = this.refined(cur, test, false, ctx);
       } else if (alt.type === 'else_clause') {
         hasElse = true;
         out.push(...this.statements(this.statementsOf(this.childOfType(alt, 'block')), cur, ctx));
@@ -224,6 +233,31 @@ export class PythonCfgBuilder {
     }
     if (!hasElse) out.push(...cur);
     return out;
+  }
+
+  /**
+   * The branch of `if s:` / `if s is not None:` / `if not s:` / `if s is None:` where `s` is None
+   * holds no socket (a socket object is always true): its obligations are dropped there.
+   */
+  private refined(preds: Preds, condition: TreeNode | undefined, taken: boolean, ctx: Context): Preds {
+    const none = condition && this.noneWhen(condition);
+    if (!none || none.when !== taken || !this.targets.has(none.name)) return preds;
+    return this.step(preds, [{ kind: 'release', name: none.name }], ctx);
+  }
+
+  /** Which name a condition tests, and on which outcome it is None. */
+  private noneWhen(condition: TreeNode): { name: string; when: boolean } | undefined {
+    const c = unwrap(condition);
+    if (c.type === 'identifier') return { name: this.text(c), when: false };
+    if (c.type === 'not_operator') {
+      const inner = this.noneWhen(c.children[0] ?? c);
+      return inner && inner.name ? { name: inner.name, when: !inner.when } : undefined;
+    }
+    if (c.type === 'comparison_operator') {
+      const m = /^([A-Za-z_]\w*)\s+is\s+(not\s+)?None$/.exec(this.text(c));
+      if (m) return { name: m[1]!, when: !m[2] };
+    }
+    return undefined;
   }
 
   private loop(head: number, test: (preds: Preds) => { body: Preds; exit: Preds }, bodyBlock: TreeNode | undefined, elseClause: TreeNode | undefined, ctx: Context): Preds {
@@ -389,6 +423,7 @@ export class PythonCfgBuilder {
     const receiver = object?.type === 'identifier' ? this.text(object) : undefined;
     const effects: Effect[] = [];
     let effectsFirst = false;
+    let release = false;
     const acquisition = this.acquisitions.get(call.start);
     if (acquisition) {
       // `ctx.wrap_socket(raw)`: the wrapper takes the socket over (and closes it if the handshake fails).
@@ -400,6 +435,7 @@ export class PythonCfgBuilder {
     } else if (receiver && PYTHON_APIS.releases.has(name)) {
       effects.push({ kind: 'release', name: receiver });
       effectsFirst = true;
+      release = true;
     } else {
       const takes = PYTHON_APIS.closingWrappers.has(name) || PYTHON_APIS.ownershipTakers.has(name);
       const looks = PYTHON_APIS.nonOwning.has(name) || (receiver !== undefined && PYTHON_APIS.loggers.test(receiver));
@@ -418,8 +454,9 @@ export class PythonCfgBuilder {
         effectsFirst = true; // a callee that raises may already have taken the socket over
       }
     }
-    const pure = receiver ? PYTHON_APIS.pureMethods.has(name) : PYTHON_APIS.pure.has(name);
-    const throws = pure ? undefined : { call: name, site: this.rowOf(call.start), ...(effectsFirst ? { effectsFirst } : {}) };
+    // Logging calls report their own errors (Handler.handleError) rather than raise.
+    const pure = fn?.type === 'attribute' ? PYTHON_APIS.pureMethods.has(name) || (receiver !== undefined && PYTHON_APIS.loggers.test(receiver)) : PYTHON_APIS.pure.has(name);
+    const throws = pure ? undefined : { call: name, site: this.rowOf(call.start), ...(effectsFirst ? { effectsFirst } : {}), ...(release ? { release } : {}), ...(receiver ? { receiver } : {}) };
     return this.step(cur, effects, ctx, throws);
   }
 
@@ -449,6 +486,16 @@ export class PythonCfgBuilder {
     if (n.type === 'identifier') return [this.text(n)];
     return n.children.flatMap((c) => (c.type === 'attribute' || c.type === 'subscript' ? [] : this.namesIn(c)));
   }
+}
+
+function dedupe(effects: Effect[]): Effect[] {
+  const seen = new Set<string>();
+  return effects.filter((e) => {
+    const key = JSON.stringify(e);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function unwrap(n: TreeNode): TreeNode {

@@ -383,7 +383,8 @@ function engineFinding(
     case 'leak-on-exception': {
       const { call, site } = verdict.via;
       return {
-        ...base, rule: 'unclosed-on-exception', fixAt: { start: site, end: site }, ...withFix,
+        // No fixAt: the place to fix is the acquisition (a `with` or a try/finally around what follows), not the raising call.
+        ...base, rule: 'unclosed-on-exception', ...withFix,
         message: `Socket opened here is not closed when \`${call}\` raises at line ${site.line + 1} — ${EXCEPTION_ADVICE}`,
       };
     }
@@ -397,6 +398,10 @@ function engineFinding(
       if (verdict.exit && verdict.releasedSomewhere) {
         const at = verdict.exit.site;
         return { ...base, rule: 'unclosed-socket', fixAt: { start: at, end: at }, message: `Socket opened here is not closed on the ${verdict.exit.word} at line ${at.line + 1} — CLOSE_WAIT risk` };
+      }
+      if (verdict.lost && !verdict.exit && verdict.releasedSomewhere) {
+        const at = verdict.lost;
+        return { ...base, rule: 'unclosed-socket', fixAt: { start: at, end: at }, message: `Socket opened here is not closed before \`${base.binding}\` is assigned again at line ${at.line + 1} — CLOSE_WAIT risk` };
       }
       const summary = summarizeUses(tally.uses);
       const message = !verdict.releasedSomewhere
