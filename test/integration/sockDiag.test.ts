@@ -151,6 +151,9 @@ describe('sock_diag fallback to /proc', { skip: process.platform !== 'linux' && 
     const viaProc = await new LocalCollector({ sockDiag: false }).snapshot();
     assert.deepEqual(ours(first.connections).map(row).sort(), ours(viaProc.connections).map(row).sort());
     assert.equal(ours(first.connections).length, child.expected.length);
+    // Ages from /proc text: observed from this first look on (TIME_WAIT keeps its timer).
+    const closeWait = ours(first.connections).find((c) => c.state === 'CLOSE_WAIT')!;
+    assert.deepEqual([closeWait.ageSource, closeWait.ageIsLowerBound], ['observed', true]);
     const readsBefore = reads;
     const second = await collector.snapshot();
     assert.deepEqual(second.warnings, []);
