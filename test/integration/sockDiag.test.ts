@@ -131,6 +131,31 @@ describe('sock_diag fallback to /proc', { skip: process.platform !== 'linux' && 
     assert.deepEqual(rows, child.expected.filter((e) => e.owned).map(tuple).sort());
   });
 
+  it('a kernel that refuses the two-family request is read family by family, still over sock_diag', { skip: notBuilt }, async () => {
+    const real = loadSockDiag(ADDON)!;
+    const families: number[] = [];
+    // Fake: this kernel takes TCPDIAG_GETSOCK; one that did not would refuse it like this.
+    const refusing: SockDiagAddon = {
+      recordSize: real.recordSize,
+      open: (family, states, info) => {
+        families.push(family);
+        if (family === 0) throw Object.assign(new Error('sock_diag dump: Invalid argument'), { code: 'ESOCKDIAG' });
+        return real.open(family, states, info);
+      },
+      read: (handle, max) => real.read(handle, max),
+      close: (handle) => real.close(handle),
+    };
+    const collector = new LocalCollector({ sockDiag: refusing });
+    const snapshot = await collector.snapshot();
+    assert.deepEqual(snapshot.warnings, []);
+    const viaProc = await new LocalCollector({ sockDiag: false }).snapshot();
+    assert.deepEqual(ours(snapshot.connections).map(row).sort(), ours(viaProc.connections).map(row).sort());
+    const closeWait = ours(snapshot.connections).find((c) => c.state === 'CLOSE_WAIT')!;
+    assert.equal(closeWait.ageSource, 'kernel');
+    await collector.snapshot();
+    assert.deepEqual(families, [0, 4, 6, 4, 6, 4, 6, 4, 6], 'asked once, then family by family');
+  });
+
   it('a dump that fails mid-way falls back to /proc, says why once, and stays on /proc', { skip: notBuilt }, async () => {
     const real = loadSockDiag(ADDON)!;
     let reads = 0;
@@ -151,6 +176,9 @@ describe('sock_diag fallback to /proc', { skip: process.platform !== 'linux' && 
     const viaProc = await new LocalCollector({ sockDiag: false }).snapshot();
     assert.deepEqual(ours(first.connections).map(row).sort(), ours(viaProc.connections).map(row).sort());
     assert.equal(ours(first.connections).length, child.expected.length);
+    // Ages from /proc text: observed from this first look on (TIME_WAIT keeps its timer).
+    const closeWait = ours(first.connections).find((c) => c.state === 'CLOSE_WAIT')!;
+    assert.deepEqual([closeWait.ageSource, closeWait.ageIsLowerBound], ['observed', true]);
     const readsBefore = reads;
     const second = await collector.snapshot();
     assert.deepEqual(second.warnings, []);

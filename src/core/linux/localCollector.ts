@@ -35,7 +35,7 @@ export class LocalCollector implements Collector {
   private readonly addresses = new AddressCache();
   private readonly littleEndian = endianness() === 'LE';
   /** Ages of the sockets the kernel does not date, across this collector's snapshots. */
-  private readonly ages = new ObservedAges();
+  private ages = new ObservedAges();
   private sockDiag: SockDiagAddon | undefined | 'not loaded yet';
   /** Why sock_diag was given up, told once in the next sample's warnings. */
   private sockDiagProblem: string | undefined;
@@ -120,6 +120,8 @@ export class LocalCollector implements Collector {
       if (err instanceof CollectorError) throw err; // cancelled: not the reader's fault
       this.sockDiag = undefined;
       this.sockDiagProblem = `netlink sock_diag failed (${(err as Error).message})`;
+      // The kernel dated CLOSE_WAIT until now; from /proc text they are observed, from a first look.
+      this.ages = new ObservedAges();
       return false;
     }
   }

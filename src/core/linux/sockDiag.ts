@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { AddressFamily, Connection, StateCounts, TcpStateName } from '../model';
+import { CollectorError } from '../model';
 import { TimeSlicer, throwIfAborted } from '../async';
 import { STATE_BY_CODE } from '../states';
 import type { AddressCache } from './procNetTcp';
@@ -79,12 +80,44 @@ export function loadSockDiag(file = DEFAULT_SOCKDIAG_PATH, onProblem?: (why: str
 
 type BatchVisitor = (bytes: Uint8Array, words: Uint32Array, halves: Uint16Array, count: number) => void;
 
+/** Addons whose kernel refused the two-family request: they dump one family at a time. */
+const perFamily = new WeakSet<SockDiagAddon>();
+
 /**
  * Dumps the TCP table of both families in batches, with an event-loop turn whenever a slice of
- * work has taken long enough. A kernel without IPv6 simply sends no IPv6 rows.
+ * work has taken long enough: in one kernel walk where the kernel takes the two-family request,
+ * else family by family. Missing IPv6 support (ENOENT/EAFNOSUPPORT) is an empty table, as a
+ * missing /proc/net/tcp6 is.
  */
 async function dump(addon: SockDiagAddon, visit: BatchVisitor, signal?: AbortSignal, states = ALL_STATES, info = false): Promise<void> {
-  const handle = addon.open(0, states >>> 0, info);
+  if (!perFamily.has(addon)) {
+    let rows = 0;
+    const counting: BatchVisitor = (bytes, words, halves, count) => {
+      rows += count;
+      visit(bytes, words, halves, count);
+    };
+    try {
+      await dumpOne(addon, 0, counting, signal, states, info);
+      return;
+    } catch (err) {
+      // Refused before a row came: a kernel without the request; anything later is a real failure.
+      if (rows > 0 || err instanceof CollectorError) throw err;
+      perFamily.add(addon);
+    }
+  }
+  for (const family of [4, 6] as const) {
+    try {
+      await dumpOne(addon, family, visit, signal, states, info);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (family === 6 && (code === 'ENOENT' || code === 'EAFNOSUPPORT')) return;
+      throw err;
+    }
+  }
+}
+
+async function dumpOne(addon: SockDiagAddon, family: 0 | 4 | 6, visit: BatchVisitor, signal: AbortSignal | undefined, states: number, info: boolean): Promise<void> {
+  const handle = addon.open(family, states >>> 0, info);
   const slicer = new TimeSlicer(8, signal);
   try {
     for (;;) {
