@@ -13,9 +13,14 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 86_400)} d${h ? ` ${h} h` : ''}`;
 }
 
-/** How long the socket has been in its state ("12 min", "≥ 4 min"), or undefined when unknown. */
-export function ageText(c: Pick<Connection, 'ageSeconds' | 'ageIsLowerBound'>): string | undefined {
+/**
+ * How long the socket has been in its state ("12 min", "≥ 4 min"), or undefined when unknown.
+ * `coarse` words the first minute as "< 1 min": a tree row's text then changes once a minute,
+ * not on every refresh (each change re-renders the row and closes its tooltip).
+ */
+export function ageText(c: Pick<Connection, 'ageSeconds' | 'ageIsLowerBound'>, coarse = false): string | undefined {
   if (c.ageSeconds === undefined || !Number.isFinite(c.ageSeconds)) return undefined;
+  if (coarse && c.ageSeconds < 60) return c.ageIsLowerBound ? 'seen < 1 min' : '< 1 min';
   return `${c.ageIsLowerBound ? '≥ ' : ''}${formatDuration(c.ageSeconds)}`;
 }
 

@@ -9,7 +9,7 @@ import { numberSetting } from '../live/settings';
 import { groupRows } from './groupRows';
 import { StableOrder } from './stableOrder';
 import type { ConnectionNode, GroupNode, MessageNode, TreeNode } from './nodes';
-import { connectionItem, groupItem, messageItem, moreItem } from './treeItems';
+import { connectionDescription, connectionItem, groupItem, messageItem, moreItem } from './treeItems';
 
 /**
  * The Connections tree: groups (by state, process, port or remote host) of the live snapshot,
@@ -22,13 +22,17 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   private readonly shown = new Map<string, number>();
   private readonly warned = new Set<string>();
   private groupsCache: GroupNode[] | undefined;
+  /** How each group node looked when VS Code last fetched it. */
+  private readonly signatures = new WeakMap<GroupNode, string>();
+  /** The last root listing had an error row. */
+  private shownError = false;
   /** Rows keep their place across refreshes, so hovers and menus stay on the row pointed at. */
   private readonly order = new StableOrder();
   groupBy: GroupBy = 'state';
   filter: ConnectionFilter | undefined;
 
   constructor(private readonly live: LiveData) {
-    live.onDidSnapshot(() => this.refresh(), this, this.disposables);
+    live.onDidSnapshot(() => this.update(), this, this.disposables);
     live.onDidError(() => this.refresh(), this, this.disposables);
     live.onDidChangeState(() => this.refresh(), this, this.disposables);
     live.onDidChangeHost(() => this.order.clear(), this, this.disposables);
@@ -44,6 +48,53 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   refresh(): void {
     this.groupsCache = undefined;
     this.changeEmitter.fire(undefined);
+  }
+
+  /**
+   * After a snapshot: refreshes only the groups whose rows or counts changed. VS Code re-renders
+   * every row under a refreshed element, which hides the tooltip the user is reading; rows of
+   * unchanged groups are left alone. New or vanished groups, or an error, refresh everything.
+   */
+  private update(): void {
+    const previous = this.groupsCache;
+    const hadError = this.shownError;
+    this.groupsCache = undefined;
+    if (!previous || hadError || this.live.lastError || !this.live.lastSnapshot) {
+      this.refresh();
+      return;
+    }
+    const next = this.groups();
+    if (next.length !== previous.length || next.some((g, i) => g.group.key !== previous[i].group.key)) {
+      this.refresh();
+      return;
+    }
+    const changed: GroupNode[] = [];
+    next.forEach((fresh, i) => {
+      // The same node objects: VS Code knows elements by identity.
+      const node = previous[i];
+      const before = this.signatures.get(node);
+      node.group = fresh.group;
+      node.rows = fresh.rows;
+      node.count = fresh.count;
+      node.stuck = fresh.stuck;
+      node.stuckAfterSeconds = fresh.stuckAfterSeconds;
+      node.fdText = fresh.fdText;
+      node.fdWarning = fresh.fdWarning;
+      const after = this.signature(node);
+      this.signatures.set(node, after);
+      if (after !== before) changed.push(node);
+    });
+    this.groupsCache = previous;
+    for (const node of changed) this.changeEmitter.fire(node);
+  }
+
+  /** What a group and its shown rows look like: equal signatures render the same. */
+  private signature(node: GroupNode): string {
+    const item = groupItem(node, false);
+    const added = this.live.lastDiff?.added;
+    const { items, remaining } = firstItems(node.rows, this.shown.get(node.group.key) ?? this.pageSize());
+    const rows = items.map((r) => `${r.id}|${r.closed}|${!r.closed && (added?.has(r.key) ?? false)}|${connectionDescription(r.connection, r.closed, !r.closed && isStuckCloseWait(r.connection, node.stuckAfterSeconds))}`);
+    return [item.label, item.description, typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value, remaining, ...rows].join('\n');
   }
 
   setGroupBy(by: GroupBy): void {
@@ -111,6 +162,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   private rootNodes(): TreeNode[] {
     const error = this.live.lastError;
     const snapshot = this.live.lastSnapshot;
+    this.shownError = error !== undefined;
     const messages: MessageNode[] = [];
     if (error) {
       if (error.kind === 'unsupported-platform') return [{ kind: 'message', label: error.message, detail: error.hint, severity: 'info' }];
@@ -146,6 +198,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     const groups = groupRows(current, closed, { groupBy: this.groupBy, stuckAfterSeconds, hideEmpty }, this.order);
     const nodes: GroupNode[] = groups.map((g) => ({ kind: 'group', ...g, stuckAfterSeconds }));
     if (this.groupBy === 'process') this.addFdUsage(nodes);
+    for (const node of nodes) this.signatures.set(node, this.signature(node));
     this.groupsCache = nodes;
     return nodes;
   }

@@ -24,7 +24,7 @@ export function ownerDescription(c: Connection): string {
 
 /** What the row says after its endpoints: "CLOSE_WAIT · 12 min · node (4242)". */
 export function connectionDescription(c: Connection, closed: boolean, stuck: boolean): string {
-  const age = ageText(c);
+  const age = ageText(c, true);
   const state = `${c.state}${age ? ` · ${age}` : ''}${stuck ? ' stuck' : ''}`;
   return `${closed ? 'closed · ' : ''}${state} · ${ownerDescription(c)}`;
 }

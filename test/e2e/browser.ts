@@ -15,7 +15,9 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 export async function openWorkbench(browser: Browser, url: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  // A context of its own, so a second workbench page can open in it as a user's second tab.
+  const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
+  const page = await context.newPage();
   await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   return page;

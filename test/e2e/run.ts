@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, openTcpLensSidebar, openWorkbench, widenSidebar } from './browser';
 import { REPO_ROOT, SAMPLE_WORKSPACE as WORKSPACE, ensureCodeServer, freePort, installVsix, packageHostVsix, startCodeServer, type RunningCodeServer } from './codeServer';
-import type { ScreenshotRequest } from './suite/harnessLink';
+import type { BrowserAction, BrowserActionResult, ScreenshotRequest } from './suite/harnessLink';
 import type { SuiteResults } from './suite/index';
 import { SUITE_OUT, bundleSuite } from './suiteBundle';
 
@@ -37,18 +37,74 @@ function readRequest(file: string): ScreenshotRequest {
   }
 }
 
-/** Takes the screenshots the suite asks for (a `<name>.request` file) until stopped. */
-function serveScreenshots(page: Page): { stop(): Promise<void> } {
+const CONNECTIONS_ROWS = '.pane:has(.pane-header[aria-label*="Connections"]) .monaco-list-row';
+const HOVER = '.workbench-hover, .monaco-hover';
+
+/** Does in the browser what the suite asked for, and says what it saw. */
+async function act(page: Page, workbenchUrl: string, action: BrowserAction): Promise<BrowserActionResult> {
+  switch (action.kind) {
+    case 'secondPage': {
+      const second = await page.context().newPage();
+      await second.goto(workbenchUrl, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+      await second.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+      await page.bringToFront();
+      return {};
+    }
+    case 'closeOtherPages': {
+      for (const other of page.context().pages()) if (other !== page) await other.close();
+      await page.bringToFront();
+      return {};
+    }
+    case 'hover': {
+      await widenSidebar(page);
+      const row = page.locator(CONNECTIONS_ROWS, { hasText: action.text }).first();
+      await row.waitFor({ timeout: 15_000 });
+      const box = await row.boundingBox();
+      if (!box) return { error: `row "${action.text}" is not on screen` };
+      const x = box.x + Math.min(120, box.width / 3);
+      const y = box.y + box.height / 2;
+      await page.mouse.move(x, y, { steps: 4 });
+      await page.locator(HOVER).first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+      const samples: NonNullable<BrowserActionResult['samples']> = [];
+      const started = Date.now();
+      while (Date.now() - started < action.watchMs) {
+        const seen = (await page.evaluate(
+          `(() => {
+            const el = document.elementFromPoint(${x}, ${y});
+            const row = el && el.closest('.monaco-list-row');
+            const hover = [...document.querySelectorAll('${HOVER}')].find((h) => h.getBoundingClientRect().height > 0);
+            return { row: row ? row.textContent : null, hover: hover ? hover.textContent : null };
+          })()`,
+        )) as { row: string | null; hover: string | null };
+        samples.push({ at: Date.now(), ...seen });
+        await page.waitForTimeout(500);
+      }
+      return { samples };
+    }
+  }
+}
+
+/** Takes the screenshots the suite asks for (a `<name>.request` file), and does its browser actions, until stopped. */
+function serveScreenshots(page: Page, workbenchUrl: string): { stop(): Promise<void> } {
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
       for (const f of fs.readdirSync(SHOTS).filter((x) => x.endsWith('.request'))) {
         const name = f.slice(0, -'.request'.length);
         const request = readRequest(path.join(SHOTS, f));
+        if (request.action) {
+          const result = await act(page, workbenchUrl, request.action).catch((err: unknown): BrowserActionResult => ({ error: String(err) }));
+          fs.rmSync(path.join(SHOTS, f), { force: true });
+          fs.writeFileSync(path.join(SHOTS, `${name}.json`), JSON.stringify(result));
+          console.log(`[e2e] ${request.action.kind}: ${result.error ?? 'done'}`);
+          continue;
+        }
         if (request.waitForText) {
           await page.getByText(request.waitForText).first().waitFor({ timeout: 15_000 }).catch(() => console.log(`[e2e] ${name}: "${request.waitForText}" not on screen after 15 s`));
         }
         await widenSidebar(page);
+        // The mouse off the tree, so no tooltip covers the rows.
+        await page.mouse.move(1380, 840);
         await page.waitForTimeout(600); // let the tree finish painting
         await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
         fs.rmSync(path.join(SHOTS, f), { force: true });
@@ -100,7 +156,8 @@ async function runSuiteInDevelopmentHost(browser: Browser): Promise<SuiteResults
     ];
     const url = `${server.url}/?folder=${encodeURIComponent(WORKSPACE)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     const page = await openWorkbench(browser, url);
-    shots = serveScreenshots(page);
+    // A plain workbench (no development path, no tests): what a user opens in a second tab.
+    shots = serveScreenshots(page, `${server.url}/?folder=${encodeURIComponent(WORKSPACE)}`);
     return await waitForResults(resultsFile, server);
   } finally {
     await shots?.stop();

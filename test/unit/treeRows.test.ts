@@ -26,6 +26,7 @@ describe('ages as the tree words them', () => {
     assert.deepEqual([5, 59, 60, 754, 3600, 7500, 86_400, 97_200].map(formatDuration), ['5 s', '59 s', '1 min', '12 min', '1 h', '2 h 5 min', '1 d', '1 d 3 h']);
     assert.equal(ageText({ ageSeconds: 240, ageIsLowerBound: true }), '≥ 4 min');
     assert.equal(ageText({}), undefined, 'no age before the engine fills it in: nothing shown');
+    assert.deepEqual([ageText({ ageSeconds: 7 }, true), ageText({ ageSeconds: 59 }, true), ageText({ ageSeconds: 61 }, true)], ['< 1 min', '< 1 min', '1 min'], 'a row changes once a minute, not every refresh');
   });
 
   it('says what a CLOSE_WAIT age means, and when it was only observed', () => {

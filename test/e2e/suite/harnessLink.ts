@@ -53,6 +53,40 @@ export async function childRows(api: TcpLensApi, parent: TreeNode): Promise<{ no
 export interface ScreenshotRequest {
   /** Text the page must show first (the workbench renders after the API has answered). */
   waitForText?: string;
+  /** Instead of a screenshot, something only the browser can do (see {@link browserAction}). */
+  action?: BrowserAction;
+}
+
+/** What the harness does in the browser for the suite. */
+export type BrowserAction =
+  /** Opens the workbench again in a second page of the same browser, then brings the first back to the front. */
+  | { kind: 'secondPage' }
+  /** Closes the pages `secondPage` opened. */
+  | { kind: 'closeOtherPages' }
+  /**
+   * Moves the mouse onto the Connections row showing `text` and, for `watchMs`, notes twice a
+   * second which row is under the mouse and what hover is shown.
+   */
+  | { kind: 'hover'; text: string; watchMs: number };
+
+/** What the harness saw: for `hover`, one sample per half second. */
+export interface BrowserActionResult {
+  error?: string;
+  samples?: { at: number; row: string | null; hover: string | null }[];
+}
+
+/**
+ * Asks the harness to act in the browser and waits for what it saw. Without a harness
+ * (test-electron) it resolves to undefined: the caller skips what needs a browser.
+ */
+export async function browserAction(name: string, action: BrowserAction, timeoutMs = 60_000): Promise<BrowserActionResult | undefined> {
+  const dir = process.env.TCP_LENS_E2E_SHOTS;
+  if (!dir) return undefined;
+  const out = path.join(dir, `${name}.json`);
+  fs.rmSync(out, { force: true });
+  fs.writeFileSync(path.join(dir, `${name}.request`), JSON.stringify({ action } satisfies ScreenshotRequest));
+  await waitFor(`the harness to ${action.kind}`, () => fs.existsSync(out), timeoutMs);
+  return JSON.parse(fs.readFileSync(out, 'utf8')) as BrowserActionResult;
 }
 
 /**
