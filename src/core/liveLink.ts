@@ -2,7 +2,7 @@ import path from 'node:path';
 import { formatDuration } from './ageText';
 import { displayText } from './displayText';
 import type { Connection } from './model';
-import { isStuckCloseWait } from './stuck';
+import { summarizeProcesses } from './processSummary';
 
 /** The part of an analyzer finding the live link needs (same shape as `tcp-lens leaks --json`). */
 export interface FindingRef {
@@ -29,24 +29,22 @@ export interface LeakingProcess {
   launchedByEditor?: boolean;
 }
 
-/** Groups CLOSE_WAIT sockets by owning process, counting the stuck ones when ages are known. */
+/** The processes holding CLOSE_WAIT sockets, with their stuck count when ages are known. */
 export function leakingProcesses(connections: readonly Connection[], stuckAfterSeconds = 60): Map<number, LeakingProcess> {
   const byPid = new Map<number, LeakingProcess>();
-  for (const c of connections) {
-    if (c.state !== 'CLOSE_WAIT' || c.pid === undefined) continue;
-    let p = byPid.get(c.pid);
-    if (!p) {
-      p = { pid: c.pid, process: c.process ?? '?', commandLine: c.commandLine ?? '', closeWait: 0, ports: [] };
-      byPid.set(c.pid, p);
-    }
-    p.closeWait++;
-    if (c.ageSeconds !== undefined) {
-      p.stuck = (p.stuck ?? 0) + (isStuckCloseWait(c, stuckAfterSeconds) ? 1 : 0);
-      p.oldestSeconds = Math.max(p.oldestSeconds ?? 0, c.ageSeconds);
-    }
-    if (!p.ports.includes(c.localPort)) p.ports.push(c.localPort);
+  for (const p of summarizeProcesses(connections, stuckAfterSeconds).values()) {
+    if (p.closeWait === 0) continue;
+    const dated = p.oldestCloseWaitSeconds !== undefined;
+    byPid.set(p.pid, {
+      pid: p.pid,
+      process: p.process,
+      commandLine: p.commandLine,
+      closeWait: p.closeWait,
+      stuck: dated ? p.stuck : undefined,
+      oldestSeconds: p.oldestCloseWaitSeconds,
+      ports: [...p.closeWaitPorts].sort((a, b) => a - b),
+    });
   }
-  for (const p of byPid.values()) p.ports.sort((a, b) => a - b);
   return byPid;
 }
 

@@ -3,6 +3,7 @@ import { displayText } from '../displayText';
 import type { FdUsage } from '../linux/processLimits';
 import type { Connection, StateCounts, TcpStateName } from '../model';
 import { TCP_STATE_NAMES } from '../model';
+import { summarizeProcesses, type ProcessSummary } from '../processSummary';
 import { isStuckCloseWait } from '../stuck';
 import type { Alert, AlertSettings, CloseWaitStuckAlert, FdLimitAlert, ThresholdAlert } from './types';
 
@@ -26,17 +27,6 @@ function perMinute(points: readonly Point[]): number {
 
 function trimBefore(points: Point[], t: number): void {
   while (points.length > 0 && points[0].t < t) points.shift();
-}
-
-/** What one snapshot says about one process. */
-interface ProcessView {
-  process: string;
-  commandLine: string;
-  closeWait: number;
-  stuck: number;
-  oldestSeconds: number;
-  oldestIsLowerBound: boolean;
-  stuckPorts: Set<number>;
 }
 
 interface ProcessEpisodes {
@@ -97,28 +87,9 @@ export class AlertDetector {
    */
   onSnapshot(connections: readonly Connection[], at: Date, fdUsage: ReadonlyMap<number, FdUsage> = new Map()): Alert[] {
     const t = at.getTime();
-    const stuckAfter = this.settings.closeWaitStuckSeconds;
-    const perProcess = new Map<number, ProcessView>();
+    const perProcess = summarizeProcesses(connections, this.settings.closeWaitStuckSeconds);
     let stuckTotal = 0;
-    for (const c of connections) {
-      const stuck = isStuckCloseWait(c, stuckAfter);
-      if (stuck) stuckTotal++;
-      if (c.pid === undefined) continue;
-      let p = perProcess.get(c.pid);
-      if (!p) {
-        p = { process: c.process ?? '?', commandLine: c.commandLine ?? '', closeWait: 0, stuck: 0, oldestSeconds: 0, oldestIsLowerBound: false, stuckPorts: new Set() };
-        perProcess.set(c.pid, p);
-      }
-      if (c.state !== 'CLOSE_WAIT') continue;
-      p.closeWait++;
-      if (!stuck) continue;
-      p.stuck++;
-      p.stuckPorts.add(c.localPort);
-      if (c.ageSeconds! > p.oldestSeconds) {
-        p.oldestSeconds = c.ageSeconds!;
-        p.oldestIsLowerBound = c.ageIsLowerBound === true;
-      }
-    }
+    for (const c of connections) if (isStuckCloseWait(c, this.settings.closeWaitStuckSeconds)) stuckTotal++;
     const alerts: Alert[] = [];
     const threshold = this.judgeThreshold('CLOSE_WAIT', stuckTotal, at);
     if (threshold) alerts.push(threshold);
@@ -169,7 +140,7 @@ export class AlertDetector {
   }
 
   /** Once per episode: the process holds CLOSE_WAIT sockets older than the stuck threshold. */
-  private stuckAlert(pid: number, p: ProcessView, episodes: ProcessEpisodes, t: number, at: Date): CloseWaitStuckAlert | undefined {
+  private stuckAlert(pid: number, p: ProcessSummary, episodes: ProcessEpisodes, t: number, at: Date): CloseWaitStuckAlert | undefined {
     if (p.stuck === 0) {
       if (episodes.lastStuckAt !== undefined && t - episodes.lastStuckAt >= STUCK_EPISODE_QUIET_MS) episodes.lastStuckAt = undefined;
       return undefined;
@@ -178,7 +149,8 @@ export class AlertDetector {
     episodes.lastStuckAt = t;
     if (ongoing) return undefined;
     const ports = [...p.stuckPorts].sort((a, b) => a - b);
-    const age = `${p.oldestIsLowerBound ? 'at least' : 'up to'} ${formatDuration(p.oldestSeconds)}`;
+    const oldest = p.oldestCloseWaitSeconds ?? 0;
+    const age = `${p.oldestIsLowerBound ? 'at least' : 'up to'} ${formatDuration(oldest)}`;
     const sockets = p.stuck === 1 ? '1 socket' : `${p.stuck} sockets`;
     return {
       kind: 'close-wait-stuck',
@@ -188,13 +160,13 @@ export class AlertDetector {
       process: p.process,
       commandLine: p.commandLine,
       stuck: p.stuck,
-      oldestSeconds: Math.round(p.oldestSeconds),
+      oldestSeconds: Math.round(oldest),
       localPorts: ports,
       message: `${displayText(p.process)} (pid ${pid}) leaks sockets: ${sockets} stuck in CLOSE_WAIT for ${age}${ports.length ? ` on :${ports.join(', :')}` : ''}. The peer closed; the code never calls close().`,
     };
   }
 
-  private fdLimit(pid: number, p: ProcessView, episodes: ProcessEpisodes, usage: FdUsage | undefined, at: Date): FdLimitAlert | undefined {
+  private fdLimit(pid: number, p: ProcessSummary, episodes: ProcessEpisodes, usage: FdUsage | undefined, at: Date): FdLimitAlert | undefined {
     if (!usage?.softLimit) return undefined;
     const ratio = usage.open / usage.softLimit;
     if (episodes.fdEpisode) {

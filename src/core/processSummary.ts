@@ -1,0 +1,62 @@
+import type { Connection, TcpStateName } from './model';
+import { isStuckCloseWait } from './stuck';
+
+/** What one snapshot says about one process: its sockets by state and its CLOSE_WAIT verdict. */
+export interface ProcessSummary {
+  pid: number;
+  process: string;
+  commandLine: string;
+  /** Sockets per state (states it has none in are absent). */
+  byState: Partial<Record<TcpStateName, number>>;
+  total: number;
+  closeWait: number;
+  /** CLOSE_WAIT sockets older than the stuck threshold. */
+  stuck: number;
+  /** Oldest CLOSE_WAIT age in seconds, when any CLOSE_WAIT socket's age is known. */
+  oldestCloseWaitSeconds?: number;
+  oldestIsLowerBound: boolean;
+  /** Local ports of its CLOSE_WAIT sockets, and of the stuck ones. */
+  closeWaitPorts: Set<number>;
+  stuckPorts: Set<number>;
+}
+
+/**
+ * Groups the sockets of a snapshot by owning process in one pass. The one place that counts
+ * CLOSE_WAIT (and stuck sockets) per process: the alerts, the lenses and the exporter read it.
+ */
+export function summarizeProcesses(connections: readonly Connection[], stuckAfterSeconds: number): Map<number, ProcessSummary> {
+  const byPid = new Map<number, ProcessSummary>();
+  for (const c of connections) {
+    if (c.pid === undefined) continue;
+    let p = byPid.get(c.pid);
+    if (!p) {
+      p = {
+        pid: c.pid,
+        process: c.process ?? '?',
+        commandLine: c.commandLine ?? '',
+        byState: {},
+        total: 0,
+        closeWait: 0,
+        stuck: 0,
+        oldestIsLowerBound: false,
+        closeWaitPorts: new Set(),
+        stuckPorts: new Set(),
+      };
+      byPid.set(c.pid, p);
+    }
+    p.total++;
+    p.byState[c.state] = (p.byState[c.state] ?? 0) + 1;
+    if (c.state !== 'CLOSE_WAIT') continue;
+    p.closeWait++;
+    p.closeWaitPorts.add(c.localPort);
+    if (c.ageSeconds !== undefined && c.ageSeconds > (p.oldestCloseWaitSeconds ?? -1)) {
+      p.oldestCloseWaitSeconds = c.ageSeconds;
+      p.oldestIsLowerBound = c.ageIsLowerBound === true;
+    }
+    if (isStuckCloseWait(c, stuckAfterSeconds)) {
+      p.stuck++;
+      p.stuckPorts.add(c.localPort);
+    }
+  }
+  return byPid;
+}
