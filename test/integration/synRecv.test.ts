@@ -83,6 +83,6 @@ describe('a half-open connection (SYN_RECV) in a namespace of our own', { skip }
     assert.equal(counts.counts.SYN_RECV, 1);
     assert.equal(counts.counts.LISTEN, 1);
     const listed = (await run(ns.exec[0], [...ns.exec.slice(1), process.execPath, cli, 'list', '--state', 'syn_recv'])).stdout;
-    assert.match(listed, new RegExp(`SYN_RECV\\s+${SERVER.replace(/\./g, '\\.')}:${port}\\s+10\\.99\\.0\\.2:40000\\s+- \\(kernel\\)`));
+    assert.match(listed, new RegExp(`SYN_RECV\\s+-\\s+${SERVER.replace(/\./g, '\\.')}:${port}\\s+10\\.99\\.0\\.2:40000\\s+- \\(kernel\\)`));
   });
 });
