@@ -32,9 +32,7 @@ export class TcpLens implements vscode.Disposable {
     this.disposables.push(this.live, this.tree, this.view, this.alerts, vscode.window.registerFileDecorationProvider(new ConnectionDecorations()));
 
     this.live.onDidSample((s) => this.alerts.onSample(s), this, this.disposables);
-    this.live.onDidSnapshot((e) => this.alerts.onSnapshot(e.snapshot, e.fdUsage), this, this.disposables);
     this.live.onDidError((e) => e && this.alerts.onError(e.message), this, this.disposables);
-    this.live.onDidChangeHost(() => this.alerts.onHostChanged(), this, this.disposables);
 
     registerViewCommands(this.disposables, this.live, this.tree, this.view);
     this.history = new HistoryController(context, this.live, this.alerts);

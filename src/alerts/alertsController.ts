@@ -1,10 +1,7 @@
 import * as vscode from 'vscode';
-import { AlertDetector } from '../core/alerts/detector';
-import { readAlertSettings } from '../core/alerts/settings';
 import type { Alert } from '../core/alerts/types';
 import { displayLines, displayText } from '../core/displayText';
-import type { FdUsage } from '../core/linux/processLimits';
-import type { CountsSample, Snapshot } from '../core/model';
+import type { Sample } from '../core/sampling/sampler';
 import { CountsStatusBar } from './statusBar';
 
 const MAX_KEPT = 200;
@@ -16,7 +13,6 @@ const MAX_KEPT = 200;
  */
 export class AlertsController implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly detector: AlertDetector;
   private readonly statusBar = new CountsStatusBar();
   private readonly alertEmitter = new vscode.EventEmitter<Alert>();
   readonly onDidAlert = this.alertEmitter.event;
@@ -24,35 +20,17 @@ export class AlertsController implements vscode.Disposable {
   readonly recent: Alert[] = [];
 
   constructor() {
-    this.detector = new AlertDetector(this.readSettings());
     this.disposables.push(this.statusBar, this.alertEmitter);
-    vscode.workspace.onDidChangeConfiguration(
-      (e) => {
-        if (e.affectsConfiguration('tcpLens.alerts')) this.detector.updateSettings(this.readSettings());
-      },
-      this,
-      this.disposables,
-    );
   }
 
   get statusText(): string {
     return this.statusBar.text;
   }
 
-  /** Every sample, counts only: thresholds and the status bar. */
-  onSample(sample: CountsSample): void {
-    const alerts = this.detector.onCounts(sample.counts, sample.takenAt);
-    this.statusBar.update(sample, this.detector.crossedStates());
-    this.raise(alerts);
-  }
-
-  /** Snapshots with processes: CLOSE_WAIT trends per process and descriptor limits. */
-  onSnapshot(snapshot: Snapshot, fdUsage: ReadonlyMap<number, FdUsage>): void {
-    this.raise(this.detector.onSnapshot(snapshot.connections, snapshot.takenAt, fdUsage));
-  }
-
-  onHostChanged(): void {
-    this.detector.reset();
+  /** Every sample: the status bar, and a notification per alert the sampler raised. */
+  onSample(sample: Sample): void {
+    this.statusBar.update(sample, sample.crossed);
+    this.raise(sample.alerts);
   }
 
   onError(message: string): void {
@@ -80,16 +58,5 @@ export class AlertsController implements vscode.Disposable {
     if (alert.kind === 'threshold') return;
     if (choice === 'Show Process') await vscode.commands.executeCommand('tcpLens.showProcess', alert.pid);
     if (choice === 'Find in Code') await vscode.commands.executeCommand('tcpLens.findLeakInCode', alert.pid);
-  }
-
-  private readSettings() {
-    const config = vscode.workspace.getConfiguration('tcpLens.alerts');
-    const { settings, problems } = readAlertSettings({
-      thresholds: config.get('thresholds'),
-      fdLimitRatio: config.get('fdLimitRatio'),
-      closeWaitStuckSeconds: config.get('closeWaitStuckSeconds'),
-    });
-    if (problems.length > 0) void vscode.window.showWarningMessage(`TCP Lens settings: ${displayText(problems.join('; '))}. Using the defaults for those.`);
-    return settings;
   }
 }

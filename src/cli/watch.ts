@@ -1,9 +1,9 @@
-import { AlertDetector } from '../core/alerts/detector';
 import { DEFAULT_ALERT_SETTINGS, type Alert } from '../core/alerts/types';
-import { readFdUsageOf } from '../core/linux/processLimits';
 import { displayText } from '../core/displayText';
-import type { Collector, Snapshot } from '../core/model';
-import { CollectorError, countStates, TCP_STATE_NAMES } from '../core/model';
+import type { Collector } from '../core/model';
+import { CollectorError, TCP_STATE_NAMES } from '../core/model';
+import { sleep } from '../core/async';
+import { Sampler, type Sample } from '../core/sampling/sampler';
 import { formatTable, jsonOutput } from './table';
 import { openCollector, TARGET_OPTIONS } from './target';
 import type { CliCommand, CliIO } from './usage';
@@ -26,10 +26,9 @@ function alertRecord(alert: Alert) {
   return { type: 'alert', ...rest, at: at.toISOString() };
 }
 
-function printTable(io: CliIO, snapshot: Snapshot, alerts: readonly string[], tty: boolean): void {
-  const counts = countStates(snapshot.connections);
-  const table = formatTable(['STATE', 'COUNT'], TCP_STATE_NAMES.map((s) => [s, String(counts[s])]), new Set([1]));
-  printBlock(io, `${displayText(snapshot.host.label)}  ${snapshot.takenAt.toISOString()}\n${table}`, alerts, tty);
+function printTable(io: CliIO, sample: Sample, alerts: readonly string[], tty: boolean): void {
+  const table = formatTable(['STATE', 'COUNT'], TCP_STATE_NAMES.map((s) => [s, String(sample.counts[s])]), new Set([1]));
+  printBlock(io, `${displayText(sample.host.label)}  ${sample.takenAt.toISOString()}\n${table}`, alerts, tty);
 }
 
 function printBlock(io: CliIO, text: string, alerts: readonly string[], tty: boolean): void {
@@ -65,20 +64,6 @@ function deadlineSignal(end: number, outer: AbortSignal): { signal: AbortSignal;
   };
 }
 
-/** Waits `ms` or until `signal` aborts; leaves no listener behind either way. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 export const watchCommand: CliCommand = {
   name: 'watch',
   summary: 'Sample every interval; report thresholds, CLOSE_WAIT leaks and descriptor limits',
@@ -108,7 +93,7 @@ export const watchCommand: CliCommand = {
       }
       throw err;
     }
-    const detector = new AlertDetector({ ...DEFAULT_ALERT_SETTINGS, closeWaitStuckSeconds: stuckAfter });
+    const sampler = new Sampler(collector, { ...DEFAULT_ALERT_SETTINGS, closeWaitStuckSeconds: stuckAfter });
     const local = collector.host.id === 'local';
     const tty = !values.json && Boolean(process.stdout.isTTY);
     const recent: string[] = [];
@@ -121,9 +106,10 @@ export const watchCommand: CliCommand = {
       for (let first = true; first || !stop.aborted; first = false) {
         if (signal.aborted) break;
         const started = Date.now();
-        let snapshot: Snapshot;
+        let sample: Sample | undefined;
         try {
-          snapshot = await collector.snapshot(refreshSignal, { processes: true });
+          sample = await sampler.take('full', refreshSignal);
+          if (!sample) break;
         } catch (err) {
           if (!(err instanceof CollectorError)) throw err;
           if (err.kind === 'cancelled' && refreshSignal.aborted) break;
@@ -140,17 +126,13 @@ export const watchCommand: CliCommand = {
           continue;
         }
         lastFailed = false;
-        const counts = countStates(snapshot.connections);
-        const alerts: Alert[] = [
-          ...detector.onCounts(counts, snapshot.takenAt),
-          ...detector.onSnapshot(snapshot.connections, snapshot.takenAt, local ? await readFdUsageOf(snapshot.connections) : new Map()),
-        ];
+        const { counts, alerts } = sample;
         if (values.json) {
-          io.out(jsonOutput({ type: 'sample', host: snapshot.host.label, takenAt: snapshot.takenAt.toISOString(), counts }));
+          io.out(jsonOutput({ type: 'sample', host: sample.host.label, takenAt: sample.takenAt.toISOString(), counts }));
           for (const a of alerts) io.out(jsonOutput(alertRecord(a)));
         } else {
           for (const a of alerts) recent.push(`${a.at.toISOString()}  ALERT  ${displayText(a.message)}`);
-          printTable(io, snapshot, recent.slice(-10), tty);
+          printTable(io, sample, recent.slice(-10), tty);
         }
         await sleep(intervalMs - (Date.now() - started), stop);
       }

@@ -24,3 +24,17 @@ export class TimeSlicer {
 export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new CollectorError('cancelled', 'The refresh was cancelled.');
 }
+
+/** Waits `ms` or until `signal` aborts; leaves no listener behind either way. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

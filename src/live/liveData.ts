@@ -1,17 +1,13 @@
 import * as vscode from 'vscode';
-import { diffSnapshots, type SnapshotDiff } from '../core/diff';
-import { readFdUsageOf, type FdUsage } from '../core/linux/processLimits';
-import type { Collector, CountsSample, Snapshot } from '../core/model';
-import { CollectorError, countStates } from '../core/model';
-import { TimeWaitAttributor } from '../core/timeWaitOwners';
-import { refreshIntervalMs } from './settings';
+import type { SnapshotDiff } from '../core/diff';
+import type { FdUsage } from '../core/linux/processLimits';
+import type { Collector, Snapshot } from '../core/model';
+import { CollectorError } from '../core/model';
+import { Sampler, type FullSample, type Sample } from '../core/sampling/sampler';
+import { affectsAlertSettings, readAlertSettingsFromConfig, refreshIntervalMs } from './settings';
 
-export interface SnapshotEvent {
-  snapshot: Snapshot;
-  diff: SnapshotDiff;
-  /** Open descriptors against the soft limit of each process holding sockets (local host only). */
-  fdUsage: ReadonlyMap<number, FdUsage>;
-}
+/** A full sample: the table with processes, its diff and the descriptor usage. */
+export type SnapshotEvent = FullSample;
 
 const NO_FD_USAGE: ReadonlyMap<number, FdUsage> = new Map();
 
@@ -33,13 +29,13 @@ function asCollectorError(err: unknown): CollectorError {
  */
 export class LiveData implements vscode.Disposable {
   private readonly snapshotEmitter = new vscode.EventEmitter<SnapshotEvent>();
-  private readonly sampleEmitter = new vscode.EventEmitter<CountsSample>();
+  private readonly sampleEmitter = new vscode.EventEmitter<Sample>();
   private readonly errorEmitter = new vscode.EventEmitter<CollectorError | undefined>();
   private readonly stateEmitter = new vscode.EventEmitter<void>();
   private readonly hostEmitter = new vscode.EventEmitter<Collector>();
   /** Full snapshots (while the view is visible). */
   readonly onDidSnapshot = this.snapshotEmitter.event;
-  /** Every refresh's counts, snapshots included. */
+  /** Every refresh's counts and alerts, snapshots included. */
   readonly onDidSample = this.sampleEmitter.event;
   /** A failed refresh (undefined: the error cleared). */
   readonly onDidError = this.errorEmitter.event;
@@ -53,7 +49,7 @@ export class LiveData implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: AbortController | undefined;
   private running: Promise<void> | undefined;
-  private timeWait = new TimeWaitAttributor();
+  private readonly sampler: Sampler;
   private viewVisible = false;
   private disposed = false;
   private lastCostMs = 0;
@@ -63,14 +59,16 @@ export class LiveData implements vscode.Disposable {
   lastSnapshot: Snapshot | undefined;
   lastFdUsage: ReadonlyMap<number, FdUsage> = NO_FD_USAGE;
   lastDiff: SnapshotDiff | undefined;
-  lastSample: CountsSample | undefined;
+  lastSample: Sample | undefined;
   lastError: CollectorError | undefined;
 
-  constructor(private collectorValue: Collector) {
+  constructor(collector: Collector) {
+    this.sampler = new Sampler(collector, readAlertSettingsFromConfig());
     this.disposables.push(this.snapshotEmitter, this.sampleEmitter, this.errorEmitter, this.stateEmitter, this.hostEmitter);
     vscode.workspace.onDidChangeConfiguration(
       (e) => {
         if (e.affectsConfiguration('tcpLens.refreshInterval')) this.schedule();
+        if (affectsAlertSettings(e)) this.sampler.updateSettings(readAlertSettingsFromConfig());
       },
       this,
       this.disposables,
@@ -80,18 +78,17 @@ export class LiveData implements vscode.Disposable {
   }
 
   get collector(): Collector {
-    return this.collectorValue;
+    return this.sampler.collector;
   }
 
   /** Switches host: the old collector is disposed and its snapshot is not diffed against the new one. */
   setCollector(collector: Collector): void {
     this.inFlight?.abort();
-    this.collectorValue.dispose();
-    this.collectorValue = collector;
+    this.sampler.collector.dispose();
+    this.sampler.setCollector(collector);
     this.lastSnapshot = undefined;
     this.lastDiff = undefined;
     this.lastError = undefined;
-    this.timeWait = new TimeWaitAttributor();
     this.hostEmitter.fire(collector);
     this.stateEmitter.fire();
     void this.refreshNow();
@@ -131,7 +128,7 @@ export class LiveData implements vscode.Disposable {
     this.disposed = true;
     clearTimeout(this.timer);
     this.inFlight?.abort();
-    this.collectorValue.dispose();
+    this.sampler.collector.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 
@@ -157,7 +154,7 @@ export class LiveData implements vscode.Disposable {
     // The first hidden refresh is a full one, so lenses and alerts have processes from the start.
     const full = this.viewVisible || this.processesWanted || (watchHidden && this.hiddenTicks++ % HIDDEN_PROCESS_EVERY === 0);
     if (full) this.processesWanted = false;
-    const run = full ? this.takeSnapshot(controller.signal) : this.takeSample(controller.signal);
+    const run = this.take(full ? 'full' : 'counts', controller.signal);
     this.running = run;
     try {
       await run;
@@ -181,27 +178,17 @@ export class LiveData implements vscode.Disposable {
     }
   }
 
-  private async takeSnapshot(signal: AbortSignal): Promise<void> {
-    const snapshot = await this.collectorValue.snapshot(signal, { processes: true });
-    if (signal.aborted) return;
-    this.timeWait.annotate(snapshot.connections);
-    // Read once per snapshot for everyone who shows or judges it (the tree's process groups, the alerts).
-    const fdUsage = snapshot.host.id === 'local' ? await readFdUsageOf(snapshot.connections) : NO_FD_USAGE;
-    if (signal.aborted) return;
-    const diff = diffSnapshots(this.lastSnapshot?.connections, snapshot.connections);
-    this.lastSnapshot = snapshot;
-    this.lastDiff = diff;
-    this.lastFdUsage = fdUsage;
-    const sample: CountsSample = { host: snapshot.host, takenAt: snapshot.takenAt, counts: countStates(snapshot.connections), warnings: snapshot.warnings };
+  private async take(kind: 'full' | 'counts', signal: AbortSignal): Promise<void> {
+    const sample = await this.sampler.take(kind, signal);
+    if (!sample) return;
+    if (sample.full) {
+      const { snapshot, diff, fdUsage } = sample.full;
+      this.lastSnapshot = snapshot;
+      this.lastDiff = diff;
+      this.lastFdUsage = fdUsage;
+    }
     this.lastSample = sample;
-    this.snapshotEmitter.fire({ snapshot, diff, fdUsage });
-    this.sampleEmitter.fire(sample);
-  }
-
-  private async takeSample(signal: AbortSignal): Promise<void> {
-    const sample = await this.collectorValue.counts(signal);
-    if (signal.aborted) return;
-    this.lastSample = sample;
+    if (sample.full) this.snapshotEmitter.fire(sample.full);
     this.sampleEmitter.fire(sample);
   }
 }

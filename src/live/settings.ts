@@ -1,4 +1,7 @@
 import * as vscode from 'vscode';
+import { readAlertSettings } from '../core/alerts/settings';
+import type { AlertSettings } from '../core/alerts/types';
+import { displayText } from '../core/displayText';
 
 export const REFRESH_DEFAULT_S = 2;
 const REFRESH_MIN_S = 0.5;
@@ -18,4 +21,20 @@ export function numberSetting(section: string, key: string, fallback: number, mi
 
 export function refreshIntervalMs(warned: Set<string>): number {
   return numberSetting('tcpLens', 'refreshInterval', REFRESH_DEFAULT_S, REFRESH_MIN_S, REFRESH_MAX_S, warned) * 1000;
+}
+
+export function affectsAlertSettings(e: vscode.ConfigurationChangeEvent): boolean {
+  return e.affectsConfiguration('tcpLens.alerts');
+}
+
+/** `tcpLens.alerts.*`, checked field by field: a bad value warns and falls back to its default. */
+export function readAlertSettingsFromConfig(): AlertSettings {
+  const config = vscode.workspace.getConfiguration('tcpLens.alerts');
+  const { settings, problems } = readAlertSettings({
+    thresholds: config.get('thresholds'),
+    fdLimitRatio: config.get('fdLimitRatio'),
+    closeWaitStuckSeconds: config.get('closeWaitStuckSeconds'),
+  });
+  if (problems.length > 0) void vscode.window.showWarningMessage(`TCP Lens settings: ${displayText(problems.join('; '))}. Using the defaults for those.`);
+  return settings;
 }

@@ -1,0 +1,99 @@
+import { AlertDetector } from '../alerts/detector';
+import type { Alert, AlertSettings } from '../alerts/types';
+import { diffSnapshots, type SnapshotDiff } from '../diff';
+import { readFdUsageOf, type FdUsage } from '../linux/processLimits';
+import type { Collector, HostInfo, Snapshot, StateCounts, TcpStateName } from '../model';
+import { countStates } from '../model';
+import { TimeWaitAttributor } from '../timeWaitOwners';
+
+/** What one sample shows: counts always; with a full sample, the table with processes. */
+export interface Sample {
+  host: HostInfo;
+  takenAt: Date;
+  counts: StateCounts;
+  warnings: string[];
+  /** Alerts raised by this sample (one per episode). */
+  alerts: Alert[];
+  /** States over their threshold after this sample (the status bar's color). */
+  crossed: ReadonlySet<TcpStateName>;
+  /** Full samples only. */
+  full?: FullSample;
+  /** What the sample cost, in ms of wall time. */
+  costMs: number;
+}
+
+export interface FullSample {
+  snapshot: Snapshot;
+  /** Against the previous full sample of the same host. */
+  diff: SnapshotDiff;
+  /** Open descriptors against the soft limit of each process holding sockets (local host only). */
+  fdUsage: ReadonlyMap<number, FdUsage>;
+}
+
+const NO_FD_USAGE: ReadonlyMap<number, FdUsage> = new Map();
+
+/**
+ * The sampling pipeline, once, for every driver (the editor's LiveData, `tcp-lens watch`, the
+ * exporter): snapshot or counts → TIME_WAIT causes → descriptor usage → diff → counts → alerts.
+ * Drivers decide when to sample and whether a sample is full; the sampler keeps what one sample
+ * needs from the last (the previous table, the alert episodes) and forgets it on a host switch.
+ */
+export class Sampler {
+  private detector: AlertDetector;
+  private timeWait = new TimeWaitAttributor();
+  private previous: Snapshot | undefined;
+
+  constructor(
+    private collectorValue: Collector,
+    settings: AlertSettings,
+  ) {
+    this.detector = new AlertDetector(settings);
+  }
+
+  get collector(): Collector {
+    return this.collectorValue;
+  }
+
+  /** Samples another host from now on; nothing of the old one carries over. The caller disposes the old collector. */
+  setCollector(collector: Collector): void {
+    this.collectorValue = collector;
+    this.previous = undefined;
+    this.timeWait = new TimeWaitAttributor();
+    this.detector.reset();
+  }
+
+  updateSettings(settings: AlertSettings): void {
+    this.detector.updateSettings(settings);
+  }
+
+  /** One sample; undefined when `signal` aborted it. Rejects with the collector's error. */
+  async take(kind: 'full' | 'counts', signal?: AbortSignal): Promise<Sample | undefined> {
+    const started = performance.now();
+    const collector = this.collectorValue;
+    if (kind === 'counts') {
+      const sample = await collector.counts(signal);
+      if (signal?.aborted || collector !== this.collectorValue) return undefined;
+      const alerts = this.detector.onCounts(sample.counts, sample.takenAt);
+      return { ...sample, alerts, crossed: this.detector.crossedStates(), costMs: performance.now() - started };
+    }
+    const snapshot = await collector.snapshot(signal, { processes: true });
+    if (signal?.aborted || collector !== this.collectorValue) return undefined;
+    this.timeWait.annotate(snapshot.connections);
+    const fdUsage = collector.host.id === 'local' ? await readFdUsageOf(snapshot.connections) : NO_FD_USAGE;
+    if (signal?.aborted || collector !== this.collectorValue) return undefined;
+    const diff = diffSnapshots(this.previous?.connections, snapshot.connections);
+    this.previous = snapshot;
+    const counts = countStates(snapshot.connections);
+    const alerts = [...this.detector.onCounts(counts, snapshot.takenAt), ...this.detector.onSnapshot(snapshot.connections, snapshot.takenAt, fdUsage)];
+    return {
+      host: snapshot.host,
+      takenAt: snapshot.takenAt,
+      counts,
+      warnings: snapshot.warnings,
+      alerts,
+      crossed: this.detector.crossedStates(),
+      full: { snapshot, diff, fdUsage },
+      costMs: performance.now() - started,
+    };
+  }
+}
