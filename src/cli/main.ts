@@ -1,5 +1,6 @@
 import { CollectorError } from '../core/model';
 import { countsCommand } from './counts';
+import { exporterCommand } from './exporter';
 import { fleetCommand } from './fleet';
 import { hostsCommand } from './hosts';
 import { leaksCommand } from './leaks';
@@ -11,7 +12,7 @@ import { messageText } from './table';
 import { UsageError } from './usage';
 
 /** Every subcommand; other modules add theirs here. */
-export const COMMANDS: readonly CliCommand[] = [countsCommand, listCommand, watchCommand, leaksCommand, hostsCommand, fleetCommand];
+export const COMMANDS: readonly CliCommand[] = [countsCommand, listCommand, watchCommand, leaksCommand, hostsCommand, fleetCommand, exporterCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));

@@ -67,6 +67,8 @@ export interface InferredOwner {
   process?: string;
   /** Shown to the user, e.g. "from :8080 — server closed first". */
   reason: string;
+  /** Set when inferred from a listener on the socket's local port (the server closed first). */
+  listenerPort?: number;
 }
 
 export type StateCounts = Record<TcpStateName, number>;

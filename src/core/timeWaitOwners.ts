@@ -35,7 +35,7 @@ export class TimeWaitAttributor {
       }
       const listener = listeners.get(c.localPort);
       if (listener) {
-        c.inferredOwner = { pid: listener.pid, process: listener.process, reason: `from :${c.localPort} — server closed first` };
+        c.inferredOwner = { pid: listener.pid, process: listener.process, reason: `from :${c.localPort} — server closed first`, listenerPort: c.localPort };
       }
     }
     for (const [key, owner] of this.owners) if (now - owner.seenAt > REMEMBER_MS) this.owners.delete(key);

@@ -118,3 +118,31 @@ export function ssCounts(prefix: string[]): Record<string, number> {
   }
   return out;
 }
+
+/**
+ * `tcp-lens exporter` from the built CLI under `prefix`, listening on `listen`; resolves once it
+ * says it serves. stop() sends SIGTERM, as systemd does.
+ */
+export async function startTcpLensExporter(cli: string, prefix: string[], listen: string, args: string[] = []): Promise<{ stop(): Promise<void> }> {
+  const argv = [...prefix, process.execPath, cli, 'exporter', '--listen', listen, '--interval', '1', ...args];
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`exporter did not start: ${log}`)), 15_000);
+    child.stderr!.on('data', (d) => {
+      log = (log + d).slice(-20_000);
+      if (log.includes('serving http://')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exporter exited with ${code}: ${log}`));
+    });
+  }).catch(async (err: unknown) => {
+    await stopChild(child);
+    throw err;
+  });
+  return { stop: () => stopChild(child) };
+}

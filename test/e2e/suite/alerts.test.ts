@@ -16,6 +16,7 @@ describe('Status bar and threshold alerts in a real VS Code', () => {
   after(async () => {
     for (const s of opened) s.close();
     await config().update('thresholds', undefined, vscode.ConfigurationTarget.Global);
+    await config().update('closeWaitStuckSeconds', undefined, vscode.ConfigurationTarget.Global);
   });
 
   it('shows TIME_WAIT and CLOSE_WAIT counts in the status bar, following the live counts', async () => {
@@ -35,6 +36,8 @@ describe('Status bar and threshold alerts in a real VS Code', () => {
     const alerts: { kind: string; state?: string }[] = [];
     const sub = api.alerts.onDidAlert((a) => alerts.push(a));
     try {
+      // The CLOSE_WAIT threshold counts stuck sockets: the ones opened above are a few seconds old.
+      await config().update('closeWaitStuckSeconds', 1, vscode.ConfigurationTarget.Global);
       await config().update('thresholds', { CLOSE_WAIT: { count: 1, growthPerMinute: 100000 } }, vscode.ConfigurationTarget.Global);
       await vscode.commands.executeCommand('tcpLens.refresh');
       await waitFor('a CLOSE_WAIT threshold alert', () => alerts.some((a) => a.kind === 'threshold' && a.state === 'CLOSE_WAIT'));

@@ -34,7 +34,6 @@ async function loopbackPair(): Promise<{ server: net.Server; client: net.Socket 
   return { server, client };
 }
 
-const STUCK_AFTER = 3;
 const SAMPLE_CLIENTS = 5;
 
 /** The scenario of issue 12: `npm run demo`'s steady leak, and the workbench opened a second time in the same browser. */
@@ -45,13 +44,12 @@ describe('The demo scenario in a real VS Code: the sample server leaks, a second
   const alerts: Alert[] = [];
   let subscription: vscode.Disposable | undefined;
   const folder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-  /** Whether the collector gives ages (the sock_diag / observed tracker of issue 12). */
-  const hasAges = () => api.live.lastSnapshot?.connections.some((c) => c.ageSeconds !== undefined) ?? false;
 
   before(async () => {
     api = await activateTcpLens();
     subscription = api.alerts.onDidAlert((a) => alerts.push(a));
-    await vscode.workspace.getConfiguration('tcpLens.alerts').update('closeWaitStuckSeconds', STUCK_AFTER, vscode.ConfigurationTarget.Global);
+    // The product's default threshold (60 s): a browser's idle sockets close well within it.
+    await vscode.workspace.getConfiguration('tcpLens.alerts').update('closeWaitStuckSeconds', undefined, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('tcpLens.clearFilter');
     await vscode.commands.executeCommand('tcpLens.groupBy', 'state');
     await vscode.commands.executeCommand('tcpLens.resume');
@@ -65,7 +63,6 @@ describe('The demo scenario in a real VS Code: the sample server leaks, a second
     leak?.stop();
     await browserAction('close-second-page', { kind: 'closeOtherPages' });
     await vscode.commands.executeCommand('tcpLens.resume');
-    await vscode.workspace.getConfiguration('tcpLens.alerts').update('closeWaitStuckSeconds', undefined, vscode.ConfigurationTarget.Global);
   });
 
   async function closeWaitGroup(): Promise<GroupNode> {
@@ -121,11 +118,6 @@ describe('The demo scenario in a real VS Code: the sample server leaks, a second
       // `ss` runs just after the refresh: on a busy machine a socket can change in between.
       assert.ok(matched >= 3, `tree equal to ss in ${matched} of the refreshes; differences: ${misses.join('; ')}`);
       assert.ok(matchedWithClosed >= 1, `equal also while closed rows were shown; differences: ${misses.join('; ')}`);
-      if (hasAges()) {
-        const description = (await rootRows(api)).find((r) => r.label === 'CLOSE_WAIT')?.description ?? '';
-        assert.match(description, /^\d+ · \d+ stuck/, 'the CLOSE_WAIT group says how many are stuck');
-        assert.ok(Number(/· (\d+) stuck/.exec(description)?.[1]) >= SAMPLE_CLIENTS, description);
-      }
     } finally {
       await vscode.commands.executeCommand('tcpLens.resume');
     }
@@ -196,14 +188,15 @@ describe('The demo scenario in a real VS Code: the sample server leaks, a second
     }
   });
 
-  it('raises the leak alert for the sample server and none for the browser', async function () {
-    if (!hasAges()) {
-      // Stuck sockets need their age in CLOSE_WAIT: the sock_diag/observed ages of issue 12's engine.
-      this.skip();
-    }
+  it('raises the leak alert for the sample server and none for the browser; the CLOSE_WAIT group counts the stuck ones', async () => {
+    // The sample server's sockets pass the default 60 s threshold; the browser's come and go.
     const stuck = await waitFor('a close-wait-stuck alert for the sample server', () =>
-      alerts.find((a) => a.kind === 'close-wait-stuck' && a.pid === leak.pid), 60_000);
+      alerts.find((a) => a.kind === 'close-wait-stuck' && a.pid === leak.pid), 90_000);
     assert.ok(stuck.kind === 'close-wait-stuck' && stuck.stuck >= SAMPLE_CLIENTS, JSON.stringify(stuck));
+    await api.live.refreshNow();
+    const description = (await rootRows(api)).find((r) => r.label === 'CLOSE_WAIT')?.description ?? '';
+    assert.match(description, /^\d+ · \d+ stuck/, 'the CLOSE_WAIT group says how many are stuck');
+    assert.ok(Number(/· (\d+) stuck/.exec(description)?.[1]) >= SAMPLE_CLIENTS, description);
     const browser = alerts.filter((a) => 'process' in a && /chrom/i.test(String(a.process)));
     assert.deepEqual(browser.map((a) => a.message), [], 'no alert names the browser');
   });

@@ -3,36 +3,20 @@ import * as vscode from 'vscode';
 import type { TcpLensApi } from '../../../src/api';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import * as path from 'node:path';
 import { canCreateNamespaces } from '../../helpers/netns';
 import { hasPrometheus, startNodeExporter, startPrometheus, type RunningPrometheus } from '../../helpers/prometheus';
 import { SSH_HOSTS, startTestSshd, type TestSshd } from '../../helpers/sshd';
-import { activateTcpLens, screenshot, waitFor } from './harnessLink';
+import { activateTcpLens, EXTENSION_ID, screenshot, waitFor } from './harnessLink';
 
 const CLOSE_WAIT_SOCKETS = 3;
 
-/**
- * A process in the namespace whose server side keeps CLOSE_WAIT sockets: clients half-close, the
- * server never does. Inline (an argument, not a shell line) because the bundled suite cannot
- * reach test/helpers' TypeScript children.
- */
+/** test/helpers/closeWaitHolder.js in the namespace: it keeps CLOSE_WAIT_SOCKETS sockets in CLOSE_WAIT. */
 async function startCloseWaitHolder(prefix: string[]): Promise<ChildProcess> {
-  const script = `
-    const net = require('node:net');
-    const held = [];
-    const server = net.createServer({ allowHalfOpen: true }, (s) => { held.push(s); s.resume(); });
-    server.listen(0, '127.0.0.1', async () => {
-      for (let i = 0; i < ${CLOSE_WAIT_SOCKETS}; i++) {
-        const c = net.connect({ port: server.address().port, host: '127.0.0.1', allowHalfOpen: true });
-        await new Promise((r) => c.once('connect', r));
-        c.end();
-        held.push(c);
-      }
-      setTimeout(() => console.log('ready'), 200);
-    });
-    process.stdin.on('end', () => process.exit(0)).resume();`;
-  const child = spawn(prefix[0], [...prefix.slice(1), process.execPath, '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const script = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'test', 'helpers', 'closeWaitHolder.js');
+  const child = spawn(prefix[0], [...prefix.slice(1), process.execPath, script, String(CLOSE_WAIT_SOCKETS)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-  if (!line.toString().includes('ready')) throw new Error(`CLOSE_WAIT holder said ${line.toString()}`);
+  if (!line.toString().includes('"closeWait"')) throw new Error(`CLOSE_WAIT holder said ${line.toString()}`);
   return child;
 }
 
