@@ -128,6 +128,8 @@ export interface HostileFigure {
   analysisMs: number;
   /** The server's CPU time (user + system, all threads) meanwhile: less sensitive to a loaded machine. */
   analysisCpuMs: number;
+  /** The server's peak RSS once the diagnostics are out (before the fix is resolved). */
+  analysisPeakMb: number;
   /** codeAction + codeAction/resolve of the middle finding's fix (undefined: no fix offered). */
   resolveMs?: number;
   edits?: number;
@@ -138,6 +140,10 @@ export interface HostileFigure {
 function cpuMsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+function peakRssMbOf(pid: number): number {
+  return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 }
 
 /** One hostile file through a fresh dist/server.js. */
@@ -176,6 +182,7 @@ export async function measureHostileFile(language: HostileLanguage, bytes: numbe
     const found = await open(uri, text);
     const analysisMs = performance.now() - began;
     const analysisCpuMs = cpuMsOf(child.pid!) - cpuBefore;
+    const analysisPeakMb = peakRssMbOf(child.pid!);
     const middle = found[Math.floor(found.length / 2)];
     let resolveMs: number | undefined;
     let edits: number | undefined;
@@ -188,9 +195,8 @@ export async function measureHostileFile(language: HostileLanguage, bytes: numbe
         edits = resolved.edit?.changes[uri]?.length;
       }
     }
-    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-    const peakRssMb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
-    return { language, bytes: Buffer.byteLength(text), findings: found.length, analysisMs, analysisCpuMs, ...(resolveMs !== undefined ? { resolveMs } : {}), ...(edits !== undefined ? { edits } : {}), peakRssMb };
+    const peakRssMb = peakRssMbOf(child.pid!);
+    return { language, bytes: Buffer.byteLength(text), findings: found.length, analysisMs, analysisCpuMs, analysisPeakMb, ...(resolveMs !== undefined ? { resolveMs } : {}), ...(edits !== undefined ? { edits } : {}), peakRssMb };
   } finally {
     rpc.dispose();
     child.kill('SIGKILL');
@@ -218,7 +224,7 @@ export const analyzerHostileCase: FeatureCase = {
 
 export function describeHostile(f: HostileFigure): string {
   const fix = f.resolveMs === undefined ? 'no fix' : `fix resolved in ${f.resolveMs.toFixed(0)} ms (${f.edits ?? 0} edits)`;
-  return `${f.language} ${(f.bytes / 1024).toFixed(0)} KB: ${f.findings} findings in ${f.analysisMs.toFixed(0)} ms (CPU ${f.analysisCpuMs} ms), ${fix}, peak ${f.peakRssMb.toFixed(0)} MB`;
+  return `${f.language} ${(f.bytes / 1024).toFixed(0)} KB: ${f.findings} findings in ${f.analysisMs.toFixed(0)} ms (CPU ${f.analysisCpuMs} ms), ${fix}, peak ${f.analysisPeakMb.toFixed(0)} MB after the analysis, ${f.peakRssMb.toFixed(0)} MB after the fix`;
 }
 
 // `node --import tsx bench/cases/analyzer.ts`: the hostile files alone, one line each.

@@ -515,22 +515,12 @@ function withStatementFix(a: Acquisition, index: TreeIndex, source: string, bloc
 function withStatementEdits(a: Acquisition, statement: TreeNode, last: TreeNode, name: string, source: string): TextEdit[] {
   const indent = indentOfLine(statement, source);
   const unit = indent.includes('\t') ? '\t' : '    ';
-  const edits: TextEdit[] = [];
-  const at = { line: statement.startRow, column: statement.startColumn };
-  const end = { line: statement.endRow, column: statement.endColumn };
-  if (a.kind === 'accepted') {
-    edits.push({ range: { start: end, end }, newText: `\n${indent}with ${name}:` });
-  } else {
-    const call = textOf(a.site, source);
-    edits.push({ range: { start: at, end }, newText: `with ${call} as ${name}:` });
-  }
-  // Walks only the lines of the block: linear in the text the fix changes.
-  let row = statement.endRow;
-  for (let lineStart = source.indexOf('\n', statement.end) + 1; lineStart > 0 && lineStart < last.end; row++) {
-    const next = source.indexOf('\n', lineStart);
-    const lineEnd = next === -1 ? source.length : next;
-    if (source.slice(lineStart, lineEnd).trim() !== '') edits.push({ range: { start: { line: row + 1, column: 0 }, end: { line: row + 1, column: 0 } }, newText: unit });
-    lineStart = next + 1;
-  }
-  return edits;
+  const head = a.kind === 'accepted'
+    ? `${textOf(statement, source)}\n${indent}with ${name}:`
+    : `with ${textOf(a.site, source)} as ${name}:`;
+  // One edit from the statement to the end of the block: the rest moves in one level (blank lines stay
+  // blank). Linear in the text it changes, and one edit rather than one per line.
+  const body = source.slice(statement.end, last.end).split('\n').map((line, i) => (i === 0 || line.trim() === '' ? line : unit + line)).join('\n');
+  const range = { start: { line: statement.startRow, column: statement.startColumn }, end: { line: last.endRow, column: last.endColumn } };
+  return [{ range, newText: head + body }];
 }
