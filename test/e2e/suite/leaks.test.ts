@@ -103,9 +103,16 @@ describe('Unclosed-socket lenses in a real VS Code', () => {
       const pid = started.child.pid!;
       await vscode.commands.executeCommand('tcpLens.refresh');
       await vscode.commands.executeCommand('tcpLens.refresh');
+      // Counts-only refreshes see a CLOSE_WAIT change machine-wide: another process's sockets
+      // closing at the same moment (the browser's) can hide ours once, so two more are allowed.
+      let extra = 0;
       const live = await waitFor('the lens to gain live context after two refreshes', async () => {
-        const t = await lensTitles(serverJs());
-        return t.find((x) => x.includes(`(pid ${pid})`));
+        const found = (await lensTitles(serverJs())).find((x) => x.includes(`(pid ${pid})`) && x.includes(`— ${CLIENTS} sockets`));
+        if (!found && extra < 2) {
+          extra++;
+          await vscode.commands.executeCommand('tcpLens.refresh');
+        }
+        return found;
       }, 10_000);
       assert.ok(live.length <= 120, live);
       assert.doesNotMatch(live, /`/);
