@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,8 +13,8 @@ const HELD = 3;
 
 interface Row {
   state: string;
-  pid?: number;
-  process?: string;
+  pid: number | null;
+  process: string | null;
   ageSource?: string;
 }
 
@@ -24,8 +24,8 @@ describe('the CLI as an npm package a server installs', { skip: !canCreateNamesp
   let ns: TestNamespace;
   let holder: Started;
   const bin = () => path.join(prefix, 'bin', 'tcp-lens');
-  const closeWaitRows = async () => {
-    const r = await runToEnd([...ns.exec, bin(), 'list', '--state', 'close-wait', '--json'], 30_000);
+  const closeWaitRows = async (as: string[] = []) => {
+    const r = await runToEnd([...ns.exec, ...as, bin(), 'list', '--state', 'close-wait', '--json'], 30_000);
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout) as Row[];
   };
@@ -33,6 +33,8 @@ describe('the CLI as an npm package a server installs', { skip: !canCreateNamesp
   before(async () => {
     execFileSync('node', ['scripts/packCli.mjs'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
     prefix = mkdtempSync(path.join(tmpdir(), 'tcplens-prefix-'));
+    // Readable by the unprivileged user the systemd unit runs it as.
+    chmodSync(prefix, 0o755);
     // A local tarball without dependencies: nothing is fetched.
     execFileSync('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--offline', path.join(REPO_ROOT, 'out', `tcp-lens-${version}.tgz`)], { stdio: ['ignore', 'ignore', 'inherit'] });
     ns = createNamespace('clipkg');
@@ -48,6 +50,21 @@ describe('the CLI as an npm package a server installs', { skip: !canCreateNamesp
     const r = await runToEnd([bin(), '--version'], 10_000);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), `tcp-lens ${version}`);
+  });
+
+  it("names another user's process as the owner with exactly the systemd unit's capabilities, and not without them", async () => {
+    const unit = readFileSync(path.join(REPO_ROOT, 'packaging/tcp-lens-exporter.service'), 'utf8');
+    const caps = /^AmbientCapabilities=(.*)$/m.exec(unit)![1].split(/\s+/).map((c) => `+${c.replace(/^CAP_/, '').toLowerCase()}`).join(',');
+    const asNobody = (ambient: string | undefined) => [
+      'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups',
+      ...(ambient ? [`--inh-caps=${ambient}`, `--ambient-caps=${ambient}`] : []),
+    ];
+    const withCaps = await closeWaitRows(asNobody(caps));
+    assert.equal(withCaps.length, HELD);
+    for (const row of withCaps) assert.deepEqual([row.pid, row.process], [holder.hello.pid, 'node'], caps);
+    const without = await closeWaitRows(asNobody(undefined));
+    assert.equal(without.length, HELD);
+    for (const row of without) assert.deepEqual([row.pid, row.process], [null, null], 'root\'s process named without the capabilities');
   });
 
   it('reads the table over sock_diag (kernel CLOSE_WAIT ages), and over /proc once the addon is gone', async () => {
