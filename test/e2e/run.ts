@@ -66,7 +66,17 @@ async function act(page: Page, workbenchUrl: string, action: BrowserAction): Pro
     case 'hover': {
       await widenSidebar(page);
       const row = page.locator(CONNECTIONS_ROWS, { hasText: action.text }).first();
-      await row.waitFor({ timeout: 15_000 });
+      try {
+        await row.waitFor({ timeout: 5_000 }).catch(async () => {
+          // Its group collapsed (a refresh raced the reveal): expand it as a user would.
+          const group = page.locator(`${CONNECTIONS_ROWS}[aria-expanded="false"]`, { hasText: action.group });
+          if (await group.count()) await group.first().click();
+          await row.waitFor({ timeout: 10_000 });
+        });
+      } catch (err) {
+        await page.screenshot({ path: path.join(SHOTS, 'hover-not-found.png') });
+        throw err;
+      }
       const box = await row.boundingBox();
       if (!box) return { error: `row "${action.text}" is not on screen` };
       const x = box.x + Math.min(120, box.width / 3);

@@ -64,10 +64,10 @@ export type BrowserAction =
   /** Closes the pages `secondPage` opened. */
   | { kind: 'closeOtherPages' }
   /**
-   * Moves the mouse onto the Connections row showing `text` and, for `watchMs`, notes twice a
+   * Moves the mouse onto the Connections row showing `text` (expanding `group` if need be) and, for `watchMs`, notes twice a
    * second which row is under the mouse and what hover is shown.
    */
-  | { kind: 'hover'; text: string; watchMs: number };
+  | { kind: 'hover'; text: string; watchMs: number; group: string };
 
 /** What the harness saw: for `hover`, one sample per half second. */
 export interface BrowserActionResult {
