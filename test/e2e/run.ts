@@ -58,6 +58,18 @@ async function act(page: Page, workbenchUrl: string, action: BrowserAction): Pro
       await page.bringToFront();
       return {};
     }
+    case 'exportDialog': {
+      const title = page.locator('.quick-input-widget .quick-input-title');
+      await page.waitForFunction(`document.querySelector('.quick-input-widget .quick-input-title')?.textContent?.includes('Export TCP connections as')`, undefined, { timeout: 15_000 });
+      const picker = { title: (await title.textContent()) ?? '', items: await page.locator('.quick-input-widget .monaco-list-row').allTextContents() };
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(`/as (JSON|CSV)$/.test(document.querySelector('.quick-input-widget .quick-input-title')?.textContent ?? '')`, undefined, { timeout: 15_000 });
+      // The dialog fills its path in after it opens.
+      await page.waitForFunction(`/\\.(json|csv)$/.test(document.querySelector('.quick-input-widget .quick-input-box input')?.value ?? '')`, undefined, { timeout: 5_000 }).catch(() => undefined);
+      const save = { title: (await title.textContent()) ?? '', path: await page.locator('.quick-input-widget .quick-input-box input').inputValue() };
+      await page.keyboard.press('Escape');
+      return { picker, save };
+    }
     case 'closeOtherPages': {
       for (const other of page.context().pages()) if (other !== page) await other.close();
       await page.bringToFront();

@@ -200,6 +200,18 @@ describe('The demo scenario in a real VS Code: the sample server leaks, a second
     assert.ok(seen.samples.every((x) => ours(x.hover)), `the tooltip stays: ${trace}`);
   });
 
+  it('export asks for the format, then where to save, starting in the workspace folder', async function () {
+    const exporting = vscode.commands.executeCommand('tcpLens.export');
+    const result = await browserAction('export-dialog', { kind: 'exportDialog' });
+    await exporting;
+    if (!result) this.skip();
+    assert.equal(result.error, undefined);
+    assert.equal(result.picker?.title, 'Export TCP connections as');
+    assert.deepEqual(result.picker?.items.map((i) => /^(JSON|CSV)/.exec(i)?.[1]), ['JSON', 'CSV']);
+    assert.equal(result.save?.title, 'Export TCP connections as JSON');
+    assert.ok(result.save?.path.startsWith(`${folder()}/tcp-connections-`) && result.save.path.endsWith('.json'), `the save dialog starts in the workspace folder: ${result.save?.path}`);
+  });
+
   it('raises the leak alert for the sample server and none for the browser', async function () {
     if (!hasAges()) {
       // Stuck sockets need their age in CLOSE_WAIT: the sock_diag/observed ages of issue 12's engine.
