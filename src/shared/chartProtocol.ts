@@ -52,7 +52,10 @@ export function fitGap(g: HistoryGap): HistoryGap {
  * long remote error can never make the UI drop a whole window of history.
  */
 export function fitForUi<M extends HostToUiMessage>(message: M): M {
-  return { ...message, markers: message.markers.map(fitMarker), gaps: message.gaps.slice(-MAX_GAPS).map(fitGap) };
+  const fitted = { ...message, markers: message.markers.map(fitMarker), gaps: message.gaps.slice(-MAX_GAPS).map(fitGap) };
+  // A host's label can come from the host itself (its `uname -n`).
+  if (fitted.type === 'history') fitted.label = shortenText(fitted.label, MAX_MARKER_LABEL);
+  return fitted;
 }
 
 /** Host → UI: replaces what the UI shows with this window of one host's history. */

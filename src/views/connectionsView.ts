@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { displayText } from '../core/displayText';
 import { GROUP_BY_LABELS } from '../core/grouping';
 import type { LiveData } from '../live/liveData';
 import type { ConnectionsTreeProvider } from './connectionsTree';
@@ -23,7 +24,7 @@ export class ConnectionsView implements vscode.Disposable {
   }
 
   update(): void {
-    const parts = [this.live.collector.host.label];
+    const parts = [displayText(this.live.collector.host.label)];
     if (this.tree.groupBy !== 'state') parts.push(`by ${GROUP_BY_LABELS[this.tree.groupBy].toLowerCase()}`);
     if (this.tree.filter) parts.push(`filter: ${this.tree.filter.text}`);
     this.treeView.description = parts.join(' · ');

@@ -50,6 +50,18 @@ async function act(page: Page, workbenchUrl: string, action: BrowserAction): Pro
       await page.bringToFront();
       return {};
     }
+    case 'exportDialog': {
+      const title = page.locator('.quick-input-widget .quick-input-title');
+      await page.waitForFunction(`document.querySelector('.quick-input-widget .quick-input-title')?.textContent?.includes('Export TCP connections as')`, undefined, { timeout: 15_000 });
+      const picker = { title: (await title.textContent()) ?? '', items: await page.locator('.quick-input-widget .monaco-list-row').allTextContents() };
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(`/as (JSON|CSV)$/.test(document.querySelector('.quick-input-widget .quick-input-title')?.textContent ?? '')`, undefined, { timeout: 15_000 });
+      // The dialog fills its path in after it opens.
+      await page.waitForFunction(`/\\.(json|csv)$/.test(document.querySelector('.quick-input-widget .quick-input-box input')?.value ?? '')`, undefined, { timeout: 5_000 }).catch(() => undefined);
+      const save = { title: (await title.textContent()) ?? '', path: await page.locator('.quick-input-widget .quick-input-box input').inputValue() };
+      await page.keyboard.press('Escape');
+      return { picker, save };
+    }
     case 'closeOtherPages': {
       for (const other of page.context().pages()) if (other !== page) await other.close();
       await page.bringToFront();
@@ -58,7 +70,17 @@ async function act(page: Page, workbenchUrl: string, action: BrowserAction): Pro
     case 'hover': {
       await widenSidebar(page);
       const row = page.locator(CONNECTIONS_ROWS, { hasText: action.text }).first();
-      await row.waitFor({ timeout: 15_000 });
+      try {
+        await row.waitFor({ timeout: 5_000 }).catch(async () => {
+          // Its group collapsed (a refresh raced the reveal): expand it as a user would.
+          const group = page.locator(`${CONNECTIONS_ROWS}[aria-expanded="false"]`, { hasText: action.group });
+          if (await group.count()) await group.first().click();
+          await row.waitFor({ timeout: 10_000 });
+        });
+      } catch (err) {
+        await page.screenshot({ path: path.join(SHOTS, 'hover-not-found.png') });
+        throw err;
+      }
       const box = await row.boundingBox();
       if (!box) return { error: `row "${action.text}" is not on screen` };
       const x = box.x + Math.min(120, box.width / 3);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TCP_STATE_NAMES } from '../../src/core/model';
-import { isHostToUiMessage, isSeriesBlock, isUiToHostMessage } from '../../src/shared/chartProtocol';
+import { fitForUi, isHostToUiMessage, isSeriesBlock, isUiToHostMessage, type HostToUiMessage } from '../../src/shared/chartProtocol';
 
 const series = (t: number[]) => ({ t, values: TCP_STATE_NAMES.map(() => t.map(() => 1)) });
 const history = { type: 'history', hostId: 'local', label: 'box', windowMs: 300_000, retentionMs: 86_400_000, series: series([1, 2]), markers: [], gaps: [] };
@@ -109,6 +109,8 @@ describe('what the host posts to the chart (issue 13, Low 10)', () => {
     assert.equal(message.gaps[0].message.length, 2000);
     assert.ok(message.gaps[0].message.startsWith('ssh: \\x1b[2J') && message.gaps[0].message.endsWith('…'), 'control characters made visible, the end cut with an ellipsis');
     assert.equal(message.markers[0].label.length, 500);
+    const relabelled = fitForUi({ ...(message as unknown as HostToUiMessage), type: 'history', label: 'db\u001b]0;pwned\u0007', windowMs: 300_000, retentionMs: 1 } as HostToUiMessage);
+    assert.equal(relabelled.type === 'history' && relabelled.label, 'db\\x1b]0;pwned\\x07', 'the host label on one line, control characters visible');
     assert.ok(message.markers[0].label.endsWith('…'));
   });
 });

@@ -124,25 +124,32 @@ describe('The demo scenario in a real VS Code: the sample server leaks, a second
   });
 
   /**
-   * Rests the mouse on the first row of `group` (a sample server row) while three refreshes run;
-   * returns what the harness saw, and which groups the tree refreshed meanwhile.
+   * Rests the mouse on the sample server's row in `group` (the first one when `first`) while
+   * three refreshes run; returns what the harness saw, and which groups the tree refreshed.
    */
-  async function hoverAcrossRefreshes(findGroup: () => Promise<GroupNode>, name: string) {
+  async function hoverAcrossRefreshes(state: TcpStateName, name: string, first: boolean) {
+    const findGroup = async () => {
+      const row = (await rootRows(api)).find((r) => r.node.kind === 'group' && r.label === state);
+      assert.ok(row, `a ${state} group`);
+      return row.node as GroupNode;
+    };
+    await vscode.commands.executeCommand('tcpLens.connections.focus');
     await vscode.commands.executeCommand('workbench.actions.treeView.tcpLens.connections.collapseAll');
-    const first = await waitFor('a sample server row first in its group', async () => {
+    const target = await waitFor(`a sample server row ${first ? 'first ' : ''}in ${state}`, async () => {
       await api.live.refreshNow();
       const rows = await childRows(api, await findGroup());
-      return rows[0]?.description.includes(`(${leak.pid})`) && rows[0];
+      const ours = (r: (typeof rows)[number] | undefined) => r?.description.includes(`(${leak.pid})`) ?? false;
+      return first ? ours(rows[0]) && rows[0] : rows.find(ours);
     }, 60_000);
     // Its group expanded, the others collapsed: rows above it cannot grow.
     await api.treeView.reveal(await findGroup(), { expand: true, focus: false, select: false });
-    await api.treeView.reveal(first.node, { focus: false, select: false });
+    await api.treeView.reveal(target.node, { focus: false, select: false });
     let refreshes = 0;
     const counting = api.live.onDidSnapshot(() => refreshes++);
     const fired: string[] = [];
     const firing = api.connections.onDidChangeTreeData((n) => fired.push(n?.kind === 'group' ? n.group.key : 'all'));
     try {
-      const watching = browserAction(name, { kind: 'hover', text: first.label, watchMs: 9000 });
+      const watching = browserAction(name, { kind: 'hover', text: target.label, watchMs: 9000, group: state });
       // Three refreshes while the mouse rests on the row (besides the timer's own).
       await new Promise((r) => setTimeout(r, 2000));
       for (let i = 0; i < 3; i++) {
@@ -150,42 +157,51 @@ describe('The demo scenario in a real VS Code: the sample server leaks, a second
         await new Promise((r) => setTimeout(r, 1500));
       }
       const result = await watching;
-      if (result) assert.ok(refreshes >= 3, `${refreshes} refreshes while hovering`);
-      return { first, result, fired };
+      if (!result) return undefined;
+      assert.equal(result.error, undefined);
+      assert.ok(refreshes >= 3, `${refreshes} refreshes while hovering`);
+      const samples = result.samples ?? [];
+      assert.ok(samples.length >= 10, `${samples.length} looks`);
+      // While VS Code redraws a row it can be briefly absent; it must never be another row.
+      const under = samples.filter((x) => x.row !== null);
+      for (const x of under) assert.ok(x.row!.includes(target.label), `the row under the mouse moved: ${x.row} instead of ${target.label} (tree refreshes: ${fired.join(' ')})`);
+      assert.ok(under.length >= samples.length * 0.8, `the row was under the mouse in ${under.length} of ${samples.length} looks`);
+      return { samples, fired };
     } finally {
       counting.dispose();
       firing.dispose();
     }
   }
 
-  it('keeps the row under the mouse across three refreshes while the browser churns its sockets (by state)', async function () {
-    const { first, result, fired } = await hoverAcrossRefreshes(closeWaitGroup, 'hover-row-by-state');
-    if (!result) this.skip();
-    assert.equal(result.error, undefined);
-    const samples = result.samples ?? [];
-    assert.ok(samples.length >= 10, `${samples.length} looks`);
-    for (const s of samples) assert.ok(s.row?.includes(first.label), `the row under the mouse moved: ${s.row} instead of ${first.label} (tree refreshes: ${fired.join(' ')})`);
+  it('keeps the row under the mouse across three refreshes while the browser churns CLOSE_WAIT sockets', async function () {
+    if (!(await hoverAcrossRefreshes('CLOSE_WAIT', 'hover-row-close-wait', true))) this.skip();
   });
 
-  it('keeps the row under the mouse and its tooltip across three refreshes when its group holds still (by process)', async function () {
-    await vscode.commands.executeCommand('tcpLens.groupBy', 'process');
-    try {
-      const processGroup = async () => {
-        const row = (await rootRows(api)).find((r) => r.node.kind === 'group' && (r.node as GroupNode).group.pid === leak.pid);
-        assert.ok(row, 'a group for the sample server');
-        return row.node as GroupNode;
-      };
-      const { first, result, fired } = await hoverAcrossRefreshes(processGroup, 'hover-row-by-process');
-      if (!result) this.skip();
-      assert.equal(result.error, undefined);
-      const samples = result.samples ?? [];
-      for (const s of samples) assert.ok(s.row?.includes(first.label), `the row under the mouse moved: ${s.row} instead of ${first.label}`);
-      const ours = (h: string | null) => h?.includes(`pid ${leak.pid}`) ?? false;
-      const shown = samples.filter((x) => ours(x.hover)).length;
-      assert.ok(ours(samples.at(-1)!.hover) && shown >= samples.length - 2, `the tooltip stays: ${samples.map((x) => (ours(x.hover) ? 'H' : '-')).join('')}; tree refreshes: ${fired.join(' ')}`);
-    } finally {
-      await vscode.commands.executeCommand('tcpLens.groupBy', 'state');
+  it('keeps the tooltip of the row under the mouse across three refreshes while its group holds still', async function () {
+    const seen = await hoverAcrossRefreshes('LISTEN', 'hover-row-listen', false);
+    if (!seen) this.skip();
+    const ours = (h: string | null) => h?.includes(`pid ${leak.pid}`) ?? false;
+    const trace = `${seen.samples.map((x) => (ours(x.hover) ? 'H' : '-')).join('')}; tree refreshes: ${seen.fired.join(' ')}`;
+    // VS Code redraws every row of a refreshed group (and all rows on a full refresh), which closes
+    // a tooltip: only a group that held still can keep it. Other programs on this machine may
+    // open or close a listener meanwhile; then there is nothing to check.
+    if (seen.fired.includes('LISTEN') || seen.fired.includes('all')) {
+      console.log(`tooltip check not applicable, the LISTEN group changed: ${trace}`);
+      return;
     }
+    assert.ok(seen.samples.every((x) => ours(x.hover)), `the tooltip stays: ${trace}`);
+  });
+
+  it('export asks for the format, then where to save, starting in the workspace folder', async function () {
+    const exporting = vscode.commands.executeCommand('tcpLens.export');
+    const result = await browserAction('export-dialog', { kind: 'exportDialog' });
+    await exporting;
+    if (!result) this.skip();
+    assert.equal(result.error, undefined);
+    assert.equal(result.picker?.title, 'Export TCP connections as');
+    assert.deepEqual(result.picker?.items.map((i) => /^(JSON|CSV)/.exec(i)?.[1]), ['JSON', 'CSV']);
+    assert.equal(result.save?.title, 'Export TCP connections as JSON');
+    assert.ok(result.save?.path.startsWith(`${folder()}/tcp-connections-`) && result.save.path.endsWith('.json'), `the save dialog starts in the workspace folder: ${result.save?.path}`);
   });
 
   it('raises the leak alert for the sample server and none for the browser; the CLOSE_WAIT group counts the stuck ones', async () => {

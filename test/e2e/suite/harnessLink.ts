@@ -64,15 +64,23 @@ export type BrowserAction =
   /** Closes the pages `secondPage` opened. */
   | { kind: 'closeOtherPages' }
   /**
-   * Moves the mouse onto the Connections row showing `text` and, for `watchMs`, notes twice a
+   * With an export started: reads the format picker, takes its first choice, reads the save
+   * dialog's title and path, and cancels it.
+   */
+  | { kind: 'exportDialog' }
+  /**
+   * Moves the mouse onto the Connections row showing `text` (expanding `group` if need be) and, for `watchMs`, notes twice a
    * second which row is under the mouse and what hover is shown.
    */
-  | { kind: 'hover'; text: string; watchMs: number };
+  | { kind: 'hover'; text: string; watchMs: number; group: string };
 
 /** What the harness saw: for `hover`, one sample per half second. */
 export interface BrowserActionResult {
   error?: string;
   samples?: { at: number; row: string | null; hover: string | null }[];
+  /** For `exportDialog`: the picker's title and choices, then the save dialog's title and path. */
+  picker?: { title: string; items: string[] };
+  save?: { title: string; path: string };
 }
 
 /**
