@@ -51,17 +51,17 @@ export interface NamespaceLink {
 }
 
 /**
- * Joins a test namespace to this machine over a veth pair with a /30 of its own (10.214.0.0/16,
- * picked by test pid and `index`), so a server on this machine (Prometheus) can reach one in it.
- * The pair goes away with the namespace.
+ * Joins a test namespace to this machine over a veth pair with a /30 of its own (in
+ * 10.`net`.0.0/16, picked by test pid and `index`), so a client or server on this machine (ssh,
+ * Prometheus) reaches one in it. The pair goes away with the namespace.
  */
-export function linkNamespace(ns: TestNamespace, index: number): NamespaceLink {
+export function linkNamespace(ns: TestNamespace, index: number, net = 214): NamespaceLink {
   const third = process.pid % 250;
   const base = (index % 64) * 4;
-  const hostAddress = `10.214.${third}.${base + 1}`;
-  const address = `10.214.${third}.${base + 2}`;
-  const tag = `${process.pid % 10000}x${index}`;
-  const [vethHost, vethNs] = [`tph${tag}`, `tpn${tag}`];
+  const hostAddress = `10.${net}.${third}.${base + 1}`;
+  const address = `10.${net}.${third}.${base + 2}`;
+  const tag = `${net}-${process.pid % 10000}-${index}`;
+  const [vethHost, vethNs] = [`h${tag}`, `n${tag}`];
   execFileSync('ip', ['link', 'add', vethHost, 'type', 'veth', 'peer', 'name', vethNs]);
   execFileSync('ip', ['link', 'set', vethNs, 'netns', ns.name]);
   execFileSync('ip', ['addr', 'add', `${hostAddress}/30`, 'dev', vethHost]);

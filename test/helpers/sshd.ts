@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createNamespace, type TestNamespace } from './netns';
+import { createNamespace, linkNamespace, type TestNamespace } from './netns';
 
 /** Config aliases the generated ssh_config offers, one per situation the tests need. */
 export const SSH_HOSTS = {
@@ -68,13 +68,8 @@ async function waitForPort(address: string, port: number, timeoutMs: number): Pr
 export async function startTestSshd(tag: string): Promise<TestSshd> {
   const ns = createNamespace(tag);
   const dir = mkdtempSync(path.join(tmpdir(), 'tcplens-sshd-'));
-  // A /30 per test process, so parallel runs do not collide.
-  const slot = process.pid % 16000;
-  const subnet = `10.213.${slot >> 6}.${(slot & 63) * 4}`.split('.').map(Number);
-  const hostAddress = `${subnet.slice(0, 3).join('.')}.${subnet[3] + 1}`;
-  const address = `${subnet.slice(0, 3).join('.')}.${subnet[3] + 2}`;
-  const vethHost = `tlh${process.pid % 100000}`;
-  const vethNs = `tln${process.pid % 100000}`;
+  let hostAddress: string;
+  let address: string;
   let sshd: ChildProcess | undefined;
   let silent: net.Server | undefined;
 
@@ -98,12 +93,8 @@ export async function startTestSshd(tag: string): Promise<TestSshd> {
   };
 
   try {
-    execFileSync('ip', ['link', 'add', vethHost, 'type', 'veth', 'peer', 'name', vethNs]);
-    execFileSync('ip', ['link', 'set', vethNs, 'netns', ns.name]);
-    execFileSync('ip', ['addr', 'add', `${hostAddress}/30`, 'dev', vethHost]);
-    execFileSync('ip', ['link', 'set', vethHost, 'up']);
-    execFileSync('ip', [...ns.exec.slice(1), 'ip', 'addr', 'add', `${address}/30`, 'dev', vethNs]);
-    execFileSync('ip', [...ns.exec.slice(1), 'ip', 'link', 'set', vethNs, 'up']);
+    // 10.213/16: apart from the other test hosts' link (10.214/16) in the same test process.
+    ({ hostAddress, address } = linkNamespace(ns, 0, 213));
 
     const hostKey = path.join(dir, 'host_key');
     const clientKey = path.join(dir, 'client_key');
