@@ -29,6 +29,8 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   /** Rows keep their place across refreshes, so hovers and menus stay on the row pointed at. */
   private readonly order = new StableOrder();
   groupBy: GroupBy = 'state';
+  /** Whether the view shows the tree (set by the view). */
+  isVisible: () => boolean = () => true;
   filter: ConnectionFilter | undefined;
 
   constructor(private readonly live: LiveData) {
@@ -59,7 +61,8 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     const previous = this.groupsCache;
     const hadError = this.shownError;
     this.groupsCache = undefined;
-    if (!previous || hadError || this.live.lastError || !this.live.lastSnapshot) {
+    // Hidden, nothing is drawn: leave the grouping (a few hundred ms at 100,000 sockets) to the next fetch.
+    if (!previous || hadError || this.live.lastError || !this.live.lastSnapshot || !this.isVisible()) {
       this.refresh();
       return;
     }

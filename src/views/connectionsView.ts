@@ -16,6 +16,7 @@ export class ConnectionsView implements vscode.Disposable {
   ) {
     this.treeView = vscode.window.createTreeView('tcpLens.connections', { treeDataProvider: tree, showCollapseAll: true });
     this.disposables.push(this.treeView);
+    tree.isVisible = () => this.treeView.visible;
     this.treeView.onDidChangeVisibility((e) => live.setViewVisible(e.visible), this, this.disposables);
     live.onDidChangeState(() => this.update(), this, this.disposables);
     live.onDidSnapshot(() => this.update(), this, this.disposables);

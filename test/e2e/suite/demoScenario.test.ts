@@ -219,7 +219,9 @@ describe('The demo scenario in a real VS Code: the sample server leaks, a second
 
   it('shows the tree with ages and the chart with its markers (screenshots)', async () => {
     await vscode.commands.executeCommand('tcpLens.connections.focus');
-    await screenshot('demo-tree', { waitForText: 'CLOSE_WAIT' });
+    await vscode.commands.executeCommand('workbench.actions.treeView.tcpLens.connections.collapseAll');
+    await api.treeView.reveal(await closeWaitGroup(), { expand: true, focus: false, select: false });
+    await screenshot('demo-tree', { waitForText: `(${leak.pid})` });
     await vscode.commands.executeCommand('tcpLens.openHistory');
     await waitFor('the chart to draw', () => new Promise<boolean>((resolve) => {
       const d = api.history.onDidRender(() => {
