@@ -129,7 +129,7 @@ function whereTimeGoes(r: Report): string {
   const diag = largest?.lens.snapshotDiag;
   if (largest && ss !== undefined && diag) {
     lines.push(
-      `The sock_diag reader (native/sockdiag, an N-API addon built into dist/sockdiag.node) reads the table the way \`ss\` does: the kernel fills fixed binary records (inet_diag_req_v2, no INET_DIAG_INFO), batches of 2,048 cross into JS as one ArrayBuffer, and the connections are built there with the /proc parser's address formatting. At ${thousands(socketsIn(largest))} sockets the full snapshot takes ${ms(diag.median)} (${(diag.median / ss).toFixed(2)}× \`ss -tan\`) against ${snapshot === undefined ? 'n/a' : ms(snapshot)} from /proc text. The collector uses it whenever it loads, for the host's own /proc; without a compiler at build time it reads /proc as before. Snapshots with processes use the default reader.`,
+      `The sock_diag reader (native/sockdiag, an N-API addon built into dist/sockdiag.node) reads the table the way \`ss\` does: the kernel fills fixed binary records (inet_diag_req_v2, both families in one walk), a second dump that the kernel filters to CLOSE_WAIT, FIN_WAIT2 and CLOSING adds their tcp_info (the age since the peer's last segment), batches cross into JS as one ArrayBuffer, and the connections are built there with the /proc parser's address formatting. At ${thousands(socketsIn(largest))} sockets the full snapshot takes ${ms(diag.median)} (${(diag.median / ss).toFixed(2)}× \`ss -tan\`) against ${snapshot === undefined ? 'n/a' : ms(snapshot)} from /proc text. The collector uses it whenever it loads, for the host's own /proc; without a compiler at build time it reads /proc as before. Snapshots with processes use the default reader.`,
     );
   }
   lines.push(
