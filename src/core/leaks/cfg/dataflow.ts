@@ -63,10 +63,12 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
           break;
         case 'release':
         case 'transfer':
+        case 'drop':
           for (const [id, f] of next) {
             if (!f.holders.has(e.name)) continue;
             next.delete(id);
-            released.add(id);
+            // A nil socket was never open: it says nothing about whether the code closes it elsewhere.
+            if (e.kind !== 'drop') released.add(id);
           }
           break;
         case 'alias': {

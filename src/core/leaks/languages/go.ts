@@ -1,3 +1,4 @@
+import { GoCfgBuilder } from '../cfg/go';
 import type { PendingFix } from '../types';
 import { dialectRules } from './cFamilyEngine';
 import type { Acquisition, Binding, Dialect, FunctionShape, Use } from './cFamilyEngine';
@@ -254,6 +255,10 @@ const goDialect: Dialect = {
   readsToEof,
   fix,
   paths,
+  buildGraph: (body, obligations, source) => new GoCfgBuilder(source, use, obligations).build(body),
 };
 
 export const goRules = dialectRules(goDialect);
+
+/** The engine's graph of one Go function body, as the rules build it (for tests of the graph). */
+export const goGraph = goDialect.buildGraph!;

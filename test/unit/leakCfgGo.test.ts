@@ -1,0 +1,286 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LeakAnalyzer } from '../../src/core/leaks/analyzer';
+import type { GoObligation } from '../../src/core/leaks/cfg/go';
+import type { Cfg, CfgNode } from '../../src/core/leaks/cfg/graph';
+import { copyTree, LineIndex, type LightNode } from '../../src/core/leaks/languages/cFamilyTree';
+import { goGraph } from '../../src/core/leaks/languages/go';
+import { GrammarLoader } from '../../src/core/leaks/parser';
+
+const analyzer = new LeakAnalyzer();
+const grammars = new GrammarLoader();
+const ACQUIRING = /^(?:net|tls)\.(?:Dial|Listen)\w*\(|\.Accept\(\)$/;
+
+/** The graph of the first function in `source`; every `net.Dial/Listen…`, `tls.…` and `x.Accept()` an acquisition into the first name on its left. */
+async function graphOf(lines: string[]): Promise<Cfg> {
+  const text = lines.join('\n');
+  const parser = await grammars.parserFor('go');
+  const tree = parser.parse(text)!;
+  try {
+    const root = copyTree(tree.rootNode, { source: text, lines: new LineIndex(text), opaque: new Set(['comment']) });
+    const all: LightNode[] = [];
+    const walk = (n: LightNode) => {
+      all.push(n);
+      n.children.forEach(walk);
+    };
+    walk(root);
+    const obligations: GoObligation[] = [];
+    for (const call of all) {
+      if (call.type !== 'call_expression' || !ACQUIRING.test(text.slice(call.start, call.end))) continue;
+      const left = call.parent?.parent?.children.find((c) => c.field === 'left');
+      const target = left?.children[0];
+      if (target) obligations.push({ obligation: obligations.length, site: call, target: text.slice(target.start, target.end) });
+    }
+    const fn = all.find((n) => n.type === 'function_declaration')!;
+    return goGraph(fn.children.find((c) => c.field === 'body')!, obligations, text)!;
+  } finally {
+    tree.delete();
+    parser.delete();
+  }
+}
+
+function label(n: CfgNode): string {
+  if (n.kind !== 'step') return n.kind;
+  const effects = n.effects.map((e) => (e.kind === 'acquire' ? `acquire#${e.obligation} ${e.target}` : e.kind === 'alias' ? `alias ${e.target}=${e.source}` : `${e.kind} ${e.name}`)).join(',');
+  // Lines as the editor shows them.
+  return `${n.exitSite ? `<${n.exitSite.word}@${n.exitSite.site.line + 1}>` : ''}${effects ? `[${effects}]` : ''}`;
+}
+
+/** The edges between steps that do something (effects or an exit), joins and plain steps followed through. */
+function flow(cfg: Cfg): string[] {
+  const out = new Set<string>();
+  const passThrough = (n: CfgNode) => n.kind === 'join' || (n.kind === 'step' && label(n) === '');
+  const targets = (id: number, seen = new Set<number>()): string[] => {
+    const n = cfg.nodes[id]!;
+    if (!passThrough(n)) return [label(n)];
+    if (seen.has(id)) return [];
+    seen.add(id);
+    return n.next.flatMap((t) => targets(t, seen));
+  };
+  for (const n of cfg.nodes) {
+    if (passThrough(n) && n.kind !== 'entry') continue;
+    for (const t of n.next) for (const to of targets(t)) out.add(`${label(n)} -> ${to}`);
+  }
+  return [...out].sort();
+}
+
+async function reported(lines: string[]): Promise<string[]> {
+  const { findings } = await analyzer.analyze(lines.join('\n'), 'go');
+  return findings.map((f) => `${f.range.start.line + 1}: ${f.rule}: ${f.message}`);
+}
+
+/** The issue's branch join: a listener from tls.Listen or net.Listen, checked once and returned. */
+const TLS_OR_PLAIN_LISTEN = [
+  'func listen(useTLS bool, addr string, cfg *tls.Config) (net.Listener, error) {',
+  '\tvar ln net.Listener',
+  '\tvar err error',
+  '\tif useTLS {',
+  '\t\tln, err = tls.Listen("tcp", addr, cfg)',
+  '\t} else {',
+  '\t\tln, err = net.Listen("tcp", addr)',
+  '\t}',
+  '\tif err != nil {',
+  '\t\treturn nil, err',
+  '\t}',
+  '\treturn ln, nil',
+  '}',
+];
+
+describe('leak engine: the Go control-flow graph (src/core/leaks/cfg/go.ts)', () => {
+  it('joins the branches of an if/else that both acquire into one name; the `err != nil` path holds nothing', async () => {
+    const cfg = await graphOf(TLS_OR_PLAIN_LISTEN);
+    const edges = flow(cfg);
+    for (const n of [0, 1]) {
+      assert.ok(edges.includes(`[kill ?err,acquire#${n} ln,alias ?err=ln] -> [drop ?err]`), edges.join('\n'));
+      assert.ok(edges.includes(`[kill ?err,acquire#${n} ln,alias ?err=ln] -> <return@12>[transfer ln]`), 'past the check to the return');
+    }
+    assert.ok(edges.includes('[drop ?err] -> <return@10>'));
+    assert.ok(edges.includes('<return@10> -> exit') && edges.includes('<return@12>[transfer ln] -> exit'));
+  });
+
+  it('takes every case of a switch (fallthrough into the next), skips them all without default; a select waits for one of its cases', async () => {
+    const edges = flow(await graphOf([
+      'func f(kind int, addr string, ch chan net.Conn) {',
+      '\ta, _ := net.Dial("tcp", addr)',
+      '\tswitch kind {',
+      '\tcase 1:',
+      '\t\ta.Close()',
+      '\t\tfallthrough',
+      '\tcase 2:',
+      '\t\tch <- a',
+      '\t}',
+      '\tb, _ := net.Dial("tcp", addr)',
+      '\tselect {',
+      '\tcase ch <- b:',
+      '\tcase <-time.After(time.Second):',
+      '\t\tb.Close()',
+      '\t}',
+      '}',
+    ]));
+    assert.deepEqual(edges, [
+      '[acquire#0 a] -> [acquire#1 b]',
+      '[acquire#0 a] -> [release a]',
+      '[acquire#0 a] -> [transfer a]',
+      '[acquire#1 b] -> [release b]',
+      '[acquire#1 b] -> [transfer b]',
+      '[release a] -> [transfer a]',
+      '[release b] -> exit',
+      '[transfer a] -> [acquire#1 b]',
+      '[transfer b] -> exit',
+      'entry -> [acquire#0 a]',
+    ]);
+  });
+
+  it('routes break and continue to their own loop, by label too; a loop without condition leaves only by break', async () => {
+    const cfg = await graphOf([
+      'func f(ln net.Listener, items []int) {',
+      'outer:',
+      '\tfor {',
+      '\t\tc, err := ln.Accept()',
+      '\t\tif err != nil {',
+      '\t\t\treturn',
+      '\t\t}',
+      '\t\tfor range items {',
+      '\t\t\tif len(items) > 2 {',
+      '\t\t\t\tcontinue outer',
+      '\t\t\t}',
+      '\t\t\tbreak',
+      '\t\t}',
+      '\t\tc.Close()',
+      '\t\tbreak outer',
+      '\t}',
+      '}',
+    ]);
+    const edges = flow(cfg);
+    const acquire = '[kill ?err,acquire#0 c,alias ?err=c]';
+    assert.ok(edges.includes(`${acquire} -> ${acquire}`), `continue outer goes back to the Accept: ${edges.join('\n')}`);
+    assert.ok(edges.includes(`${acquire} -> [release c]`), 'the inner break and the inner loop\'s end reach the close');
+    assert.ok(edges.includes('[release c] -> exit'), 'break outer leaves the loop');
+    assert.ok(edges.includes(`${acquire} -> [drop ?err]`) && edges.includes('[drop ?err] -> <return@6>'));
+    assert.equal(edges.filter((e) => e.startsWith('entry')).join(), `entry -> ${acquire}`, 'no way around a `for {}`');
+  });
+
+  it('sends panic to the exit and ends the path at log.Fatal and os.Exit; defer and `defer func(){…}()` release', async () => {
+    const cfg = await graphOf([
+      'func f(addr string, strict bool) {',
+      '\ta, err := net.Dial("tcp", addr)',
+      '\tif err != nil {',
+      '\t\tlog.Fatal(err)',
+      '\t}',
+      '\tdefer a.Close()',
+      '\tb, _ := net.Dial("tcp", addr)',
+      '\tdefer func() {',
+      '\t\tb.Close()',
+      '\t}()',
+      '\tif strict {',
+      '\t\tpanic("strict")',
+      '\t}',
+      '}',
+    ]);
+    const edges = flow(cfg);
+    assert.ok(!edges.some((e) => e.startsWith('[drop ?err] ->')), `nothing after log.Fatal: ${edges.join('\n')}`);
+    assert.ok(edges.includes('[acquire#1 b] -> [release b]'), `the deferred closure closes b: ${edges.join('\n')}`);
+    assert.ok(edges.includes('[release b] -> <panic@12>') && edges.includes('<panic@12> -> exit'));
+    assert.ok(edges.includes('[release a] -> [acquire#1 b]'));
+  });
+});
+
+describe('leak engine on Go functions: paths', () => {
+  it('finds no leak in the issue\'s tls/net branch join, returned after the error check', async () => {
+    assert.deepEqual(await reported(TLS_OR_PLAIN_LISTEN), []);
+  });
+
+  it('reports a switch case that returns without the close the other cases make', async () => {
+    assert.deepEqual(await reported([
+      'func send(kind string, addr string) error {',
+      '\tc, err := net.Dial("tcp", addr)',
+      '\tif err != nil {',
+      '\t\treturn err',
+      '\t}',
+      '\tswitch kind {',
+      '\tcase "ping":',
+      '\t\tc.Write([]byte("ping"))',
+      '\tcase "bad":',
+      '\t\treturn errors.New("bad kind")',
+      '\t}',
+      '\treturn c.Close()',
+      '}',
+    ]), ['2: unclosed-socket: Socket opened here is not closed on the early return at line 10 — CLOSE_WAIT risk']);
+  });
+
+  it('reports a socket left open on a panic, and on a labelled break out of the accept loop', async () => {
+    assert.deepEqual(await reported([
+      'func check(addr string) {',
+      '\tc, err := net.Dial("tcp", addr)',
+      '\tif err != nil {',
+      '\t\tpanic(err)',
+      '\t}',
+      '\tif c.LocalAddr() == nil {',
+      '\t\tpanic("unbound")',
+      '\t}',
+      '\tc.Close()',
+      '}',
+      'func drain(ln net.Listener, n int) {',
+      'accept:',
+      '\tfor {',
+      '\t\tc, err := ln.Accept()',
+      '\t\tif err != nil {',
+      '\t\t\treturn',
+      '\t\t}',
+      '\t\tfor i := 0; i < n; i++ {',
+      '\t\t\tif i > 3 {',
+      '\t\t\t\tbreak accept',
+      '\t\t\t}',
+      '\t\t}',
+      '\t\tc.Close()',
+      '\t}',
+      '}',
+    ]), [
+      '2: unclosed-socket: Socket opened here is not closed on the panic at line 7 — CLOSE_WAIT risk',
+      '14: unclosed-socket: Socket opened here is not closed on every path — CLOSE_WAIT risk',
+    ]);
+  });
+
+  it('reports an accepted connection a `continue` skips the close of, and not one closed by defer on every path', async () => {
+    assert.deepEqual(await reported([
+      'func serve(ln net.Listener) {',
+      '\tfor {',
+      '\t\tc, err := ln.Accept()',
+      '\t\tif err != nil {',
+      '\t\t\tcontinue',
+      '\t\t}',
+      '\t\tif c.RemoteAddr() == nil {',
+      '\t\t\tcontinue',
+      '\t\t}',
+      '\t\tc.Close()',
+      '\t}',
+      '}',
+      'func fetch(addr string) ([]byte, error) {',
+      '\tc, err := net.Dial("tcp", addr)',
+      '\tif err != nil {',
+      '\t\treturn nil, err',
+      '\t}',
+      '\tdefer c.Close()',
+      '\tif _, err := c.Write([]byte("GET")); err != nil {',
+      '\t\treturn nil, err',
+      '\t}',
+      '\treturn io.ReadAll(c)',
+      '}',
+    ]), ['3: unclosed-socket: Socket opened here is not closed on every path — CLOSE_WAIT risk']);
+  });
+
+  it('does not take a later `err` check for the acquisition\'s: the write error returns with the socket open', async () => {
+    assert.deepEqual(await reported([
+      'func hello(addr string) error {',
+      '\tc, err := net.Dial("tcp", addr)',
+      '\tif err != nil {',
+      '\t\treturn err',
+      '\t}',
+      '\tif _, err := c.Write([]byte("hi")); err != nil {',
+      '\t\treturn err',
+      '\t}',
+      '\treturn c.Close()',
+      '}',
+    ]), ['2: unclosed-socket: Socket opened here is not closed on the early return at line 7 — CLOSE_WAIT risk']);
+  });
+});
