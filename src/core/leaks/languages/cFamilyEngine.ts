@@ -247,6 +247,8 @@ function engineVerdicts(sockets: readonly Tracked[], dialect: Dialect, source: s
     else byFrame.set(s.frame, [s]);
   }
   for (const [frame, list] of byFrame) {
+    // Generated code with hundreds of sockets in one function: the statement rules stay linear.
+    if (list.length > MAX_ENGINE_SOCKETS) continue;
     const body = frame.node.children.find((c) => c.field === 'body');
     const obligations = list.map((s, obligation) => ({ obligation, site: s.acquisition!.site, target: s.name }));
     const cfg = body && dialect.buildGraph(body, obligations, source);
@@ -259,6 +261,9 @@ function engineVerdicts(sockets: readonly Tracked[], dialect: Dialect, source: s
   }
   return out;
 }
+
+/** More sockets than this in one function go to the statement rules (a bound on the dataflow's work). */
+const MAX_ENGINE_SOCKETS = 64;
 
 function engineFinding(dialect: Dialect, s: Tracked, verdict: ObligationVerdict, reader: Frame | undefined, language: LeakLanguage, source: string): LeakFinding {
   const released = verdict.kind !== 'released' && verdict.releasedSomewhere;
