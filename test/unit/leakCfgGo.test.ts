@@ -266,7 +266,7 @@ describe('leak engine on Go functions: paths', () => {
       '\t}',
       '\treturn io.ReadAll(c)',
       '}',
-    ]), ['3: unclosed-socket: Socket opened here is not closed on every path — CLOSE_WAIT risk']);
+    ]), ['3: unclosed-socket: Socket opened here is not closed on the early continue at line 8 — CLOSE_WAIT risk']);
   });
 
   it('does not take a later `err` check for the acquisition\'s: the write error returns with the socket open', async () => {
@@ -282,5 +282,58 @@ describe('leak engine on Go functions: paths', () => {
       '\treturn c.Close()',
       '}',
     ]), ['2: unclosed-socket: Socket opened here is not closed on the early return at line 7 — CLOSE_WAIT risk']);
+  });
+
+  it('leaves sockets handed to a function of the file to its summary (go handle(c) closes, go echo(c) reads to EOF), and knows `if c, err := …; err == nil`', async () => {
+    assert.deepEqual(await reported([
+      'package p',
+      '',
+      'func serve(ln net.Listener) {',
+      '\tfor {',
+      '\t\tc, err := ln.Accept()',
+      '\t\tif err != nil {',
+      '\t\t\treturn',
+      '\t\t}',
+      '\t\tgo handle(c)',
+      '\t}',
+      '}',
+      '',
+      'func handle(c net.Conn) {',
+      '\tdefer c.Close()',
+      '\tio.Copy(c, c)',
+      '}',
+      '',
+      'func serveEcho(ln net.Listener) {',
+      '\tfor {',
+      '\t\tc, err := ln.Accept()',
+      '\t\tif err != nil {',
+      '\t\t\treturn',
+      '\t\t}',
+      '\t\tgo echo(c)',
+      '\t}',
+      '}',
+      '',
+      'func echo(c net.Conn) {',
+      '\tio.Copy(c, c)',
+      '}',
+      '',
+      'func probe(addr string) bool {',
+      '\tif c, err := net.Dial("tcp", addr); err == nil {',
+      '\t\tc.Close()',
+      '\t\treturn true',
+      '\t}',
+      '\treturn false',
+      '}',
+      '',
+      'func probeLeak(addr string) bool {',
+      '\tif c, err := net.Dial("tcp", addr); err == nil {',
+      '\t\treturn c.RemoteAddr() != nil',
+      '\t}',
+      '\treturn false',
+      '}',
+    ]), [
+      '20: close-wait-risk: Socket accepted here is never closed after the peer hangs up (read until EOF) — CLOSE_WAIT risk',
+      '41: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk',
+    ]);
   });
 });

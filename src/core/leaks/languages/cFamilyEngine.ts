@@ -280,7 +280,12 @@ function engineFinding(dialect: Dialect, s: Tracked, verdict: ObligationVerdict,
   // The same words as the statement rules' early-exit message, which users already see.
   if (verdict.exit) f.message = `Socket opened here is not closed on the ${verdict.exit.word === 'return' ? 'early return' : verdict.exit.word} at line ${verdict.exit.site.line + 1} — CLOSE_WAIT risk`;
   else if (verdict.lost) f.message = `Socket opened here is not closed before \`${s.name}\` is assigned again at line ${verdict.lost.line + 1} — CLOSE_WAIT risk`;
-  else f.message = 'Socket opened here is not closed on every path — CLOSE_WAIT risk';
+  else {
+    // A loop's `continue`/`break` is no exit of the function: the statement rules can still name it.
+    const early = earlyExit(s, dialect, source);
+    if (early) return early.finding(f);
+    f.message = 'Socket opened here is not closed on every path — CLOSE_WAIT risk';
+  }
   if (at) f.fixAt = { start: at, end: at };
   return f;
 }
