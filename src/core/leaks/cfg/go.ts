@@ -1,6 +1,6 @@
 import type { LightNode } from '../languages/cFamilyTree';
-import type { Use } from '../languages/cFamilyEngine';
-import { CfgBuilder, type Cfg, type Effect, type StepSite } from './graph';
+import { BraceCfgBuilder, ERROR_PARTNER, type Jumps, type Preds, type TreeObligation } from './brace';
+import type { Cfg } from './graph';
 
 /**
  * The Go front end of the leak engine: one graph per function body over the copied syntax tree.
@@ -11,75 +11,23 @@ import { CfgBuilder, type Cfg, type Effect, type StepSite } from './graph';
  * whose path the socket is nil and holds nothing.
  */
 
-export interface GoObligation {
-  obligation: number;
-  /** The acquiring call. */
-  site: LightNode;
-  /** The local name it is bound to. */
-  target: string;
-}
-
-type Preds = number[];
-
-interface Jumps {
-  label?: string;
-  /** `for` statements take `continue`; switch and select take only `break`. */
-  loop: boolean;
-  breaks: Preds;
-  continues: Preds;
-}
+export type GoObligation = TreeObligation;
 
 /** Ends the program (or the test's goroutine): nothing is left to leak on that path. */
 const PROCESS_EXITS = /^(?:os\.Exit|log\.Fatal\w*|log\.Panic\w*|\w+\.(?:Fatal|Fatalf|FailNow|SkipNow|Skip|Skipf))$/;
 const CASES = new Set(['expression_case', 'default_case', 'type_case', 'communication_case']);
 const DECLARING = new Set(['short_var_declaration', 'assignment_statement', 'var_spec', 'range_clause']);
-/** The error variable paired with an acquisition is tracked as this holder: `?err`. */
-const ERROR_PARTNER = '?';
 const NIL_TEST = /^\s*(\w+)\s*(!=|==)\s*nil\s*$/;
 
-export class GoCfgBuilder {
-  /** Generated code: beyond this the statement rules take the function. */
-  static readonly MAX_NODES = 20_000;
-  private readonly b = new CfgBuilder();
-  private readonly names = new Set<string>();
-  private readonly bySite = new Map<number, GoObligation>();
+export class GoCfgBuilder extends BraceCfgBuilder {
+  protected readonly closures: ReadonlySet<string> = new Set(['func_literal']);
   private unsupported = false;
-
-  constructor(
-    private readonly source: string,
-    private readonly use: (name: LightNode, source: string) => Use,
-    obligations: readonly GoObligation[],
-  ) {
-    for (const o of obligations) {
-      this.names.add(o.target);
-      this.bySite.set(o.site.start, o);
-    }
-  }
 
   /** The graph of a function body, or undefined when it uses what the graph does not model (goto). */
   build(body: LightNode): Cfg | undefined {
     const end = this.statements(body, [this.b.entry], []);
     this.connect(end, this.b.exit);
-    return this.unsupported || this.b.size > GoCfgBuilder.MAX_NODES ? undefined : this.b.build();
-  }
-
-  private connect(preds: Preds, to: number): void {
-    for (const p of preds) this.b.edge(p, to);
-  }
-
-  private step(preds: Preds, effects: Effect[], exitSite?: { word: string; site: StepSite }): Preds {
-    if (preds.length === 0) return preds;
-    const id = this.b.add('step', effects, undefined, exitSite);
-    this.connect(preds, id);
-    return [id];
-  }
-
-  private text(n: LightNode): string {
-    return this.source.slice(n.start, n.end);
-  }
-
-  private site(n: LightNode): StepSite {
-    return { line: n.startRow, column: n.startColumn };
+    return this.unsupported || this.oversized ? undefined : this.b.build();
   }
 
   /** The statements of a block, a statement list or a case clause, flattened. */
@@ -112,11 +60,11 @@ export class GoCfgBuilder {
         return inner ? this.statement(inner, preds, jumps, name && this.text(name)) : preds;
       }
       case 'return_statement':
-        this.connect(this.step(preds, this.effectsOf(s), { word: 'return', site: this.site(s) }), this.b.exit);
+        this.connect(this.step(preds, this.goEffects(s), { word: 'return', site: this.site(s) }), this.b.exit);
         return [];
       case 'break_statement':
       case 'continue_statement': {
-        const target = this.jumpTarget(s, jumps);
+        const target = this.jumpTarget(s, jumps, 'label_name');
         if (target) (s.type === 'break_statement' ? target.breaks : target.continues).push(...preds);
         return [];
       }
@@ -136,18 +84,8 @@ export class GoCfgBuilder {
       case 'expression_statement':
         return this.expressionStatement(s, preds);
       default:
-        return this.step(preds, this.effectsOf(s));
+        return this.step(preds, this.goEffects(s));
     }
-  }
-
-  private jumpTarget(s: LightNode, jumps: Jumps[]): Jumps | undefined {
-    const label = s.children.find((c) => c.type === 'label_name');
-    const name = label && this.text(label);
-    for (let i = jumps.length - 1; i >= 0; i--) {
-      const j = jumps[i]!;
-      if (name ? j.label === name : s.type === 'break_statement' || j.loop) return j;
-    }
-    return undefined;
   }
 
   /** `panic(…)` leaves the function (deferred closes run); `os.Exit`, `log.Fatal`, `t.Fatal` end the program or test. */
@@ -156,19 +94,19 @@ export class GoCfgBuilder {
     const fn = call?.children.find((c) => c.field === 'function');
     const callee = fn ? this.text(fn) : '';
     if (callee === 'panic') {
-      this.connect(this.step(preds, this.effectsOf(s), { word: 'panic', site: this.site(s) }), this.b.exit);
+      this.connect(this.step(preds, this.goEffects(s), { word: 'panic', site: this.site(s) }), this.b.exit);
       return [];
     }
-    const after = this.step(preds, this.effectsOf(s));
+    const after = this.step(preds, this.goEffects(s));
     return PROCESS_EXITS.test(callee) ? [] : after;
   }
 
   private ifStatement(s: LightNode, preds: Preds, jumps: Jumps[]): Preds {
     let cur = preds;
     const init = s.children.find((c) => c.field === 'initializer');
-    if (init) cur = this.step(cur, this.effectsOf(init));
+    if (init) cur = this.step(cur, this.goEffects(init));
     const condition = s.children.find((c) => c.field === 'condition');
-    if (condition) cur = this.step(cur, this.effectsOf(condition));
+    if (condition) cur = this.step(cur, this.goEffects(condition));
     const nilTest = condition && NIL_TEST.exec(this.text(condition));
     // On the branch where the error is set (or the socket is nil) the acquisition returned no socket.
     const nilName = nilTest && (this.names.has(nilTest[1]!) ? nilTest[1]! : ERROR_PARTNER + nilTest[1]!);
@@ -188,16 +126,16 @@ export class GoCfgBuilder {
     const part = (field: string) => clause?.children.find((c) => c.field === field);
     let cur = preds;
     const init = part('initializer');
-    if (init) cur = this.step(cur, this.effectsOf(init));
+    if (init) cur = this.step(cur, this.goEffects(init));
     const header = this.b.add('join');
     this.connect(cur, header);
     const test = range ?? part('condition') ?? bare;
-    const tested = test ? this.step([header], this.effectsOf(test)) : [header];
+    const tested = test ? this.step([header], this.goEffects(test)) : [header];
     const own: Jumps = { ...(label ? { label } : {}), loop: true, breaks: [], continues: [] };
     const body = s.children.find((c) => c.field === 'body');
     const end = body ? this.statements(body, tested, [...jumps, own]) : tested;
     const update = part('update');
-    const back = update ? this.step([...end, ...own.continues], this.effectsOf(update)) : [...end, ...own.continues];
+    const back = update ? this.step([...end, ...own.continues], this.goEffects(update)) : [...end, ...own.continues];
     this.connect(back, header);
     // `for {}` without a condition ends only by break (or return).
     return [...(test ? tested : []), ...own.breaks];
@@ -205,7 +143,7 @@ export class GoCfgBuilder {
 
   private switchStatement(s: LightNode, preds: Preds, jumps: Jumps[], label?: string): Preds {
     const head = s.children.filter((c) => !CASES.has(c.type) && c.type !== 'comment');
-    const effects = head.flatMap((h) => this.effectsOf(h));
+    const effects = head.flatMap((h) => this.goEffects(h));
     const start = this.step(preds, effects);
     const own: Jumps = { ...(label ? { label } : {}), loop: false, breaks: [], continues: [] };
     const out: Preds = [];
@@ -214,7 +152,7 @@ export class GoCfgBuilder {
     for (const c of s.children.filter((x) => CASES.has(x.type))) {
       if (c.type === 'default_case') hasDefault = true;
       const communication = c.children.find((x) => x.field === 'communication');
-      const entry = communication ? this.step(start, this.effectsOf(communication)) : start;
+      const entry = communication ? this.step(start, this.goEffects(communication)) : start;
       const end = this.statements(c, [...entry, ...fallthrough], [...jumps, own]);
       const last = this.statementsOf(c).at(-1);
       if (last?.type === 'fallthrough_statement') fallthrough = end;
@@ -228,62 +166,12 @@ export class GoCfgBuilder {
     return [...out, ...fallthrough, ...own.breaks];
   }
 
-  // --- effects of one simple statement
-
-  /** What a statement does to the sockets it mentions, in source order; assignments last. */
-  private effectsOf(s: LightNode): Effect[] {
-    const effects: Effect[] = [];
-    const assigned: { name: string; node: LightNode }[] = [];
-    const acquired = new Map<string, GoObligation>();
-    const stack: { node: LightNode; closure: boolean }[] = [{ node: s, closure: false }];
-    const mentions: { node: LightNode; closure: boolean }[] = [];
-    while (stack.length > 0) {
-      const { node, closure } = stack.pop()!;
-      const o = this.bySite.get(node.start);
-      if (o && node === o.site) acquired.set(o.target, o);
-      if (node.type === 'identifier') {
-        if (this.isAssignedName(node)) {
-          if (this.text(node) !== '_') assigned.push({ name: this.text(node), node });
-        }
-        else if (this.names.has(this.text(node))) mentions.push({ node, closure });
-        continue;
-      }
-      const inner = closure || node.type === 'func_literal';
-      for (let i = node.children.length - 1; i >= 0; i--) stack.push({ node: node.children[i]!, closure: inner });
-    }
-    const aliases = new Set<string>();
-    for (const { node, closure } of mentions) {
-      const name = this.text(node);
-      const use = this.use(node, this.source);
-      if (use.kind === 'close' || use.kind === 'close-on-error-path') effects.push({ kind: 'release', name });
-      // A closure (goroutine, callback, `defer func(){…}()`) that keeps the socket owns it from here on.
-      else if (closure || use.kind === 'escape' || use.kind === 'call') effects.push({ kind: 'transfer', name });
-      else if (use.kind === 'alias') {
-        const target = this.text(use.binding);
-        this.names.add(target);
-        aliases.add(target);
-        effects.push({ kind: 'alias', target, source: name });
-      }
-    }
-    const errorOf = acquired.size > 0 ? this.errorPartner(s) : undefined;
-    for (const { name } of assigned) {
-      const o = acquired.get(name);
-      if (o) {
-        // The old `err` first: a socket from the previous turn of a loop then has `name` as its last holder, and is lost here.
-        if (errorOf) effects.push({ kind: 'kill', name: ERROR_PARTNER + errorOf });
-        effects.push({ kind: 'acquire', obligation: o.obligation, target: name });
-        if (errorOf) effects.push({ kind: 'alias', target: ERROR_PARTNER + errorOf, source: name });
-      } else if (!aliases.has(name)) {
-        if (this.names.has(name)) effects.push({ kind: 'kill', name });
-        // A new value of `err` no longer says whether an earlier acquisition failed.
-        if (name !== errorOf) effects.push({ kind: 'kill', name: ERROR_PARTNER + name });
-      }
-    }
-    return effects;
+    private goEffects(s: LightNode) {
+    return this.effectsOf(s, (x) => this.errorPartner(x));
   }
 
   /** An identifier on the left of `=`/`:=`/`range` or declared by `var`. */
-  private isAssignedName(n: LightNode): boolean {
+  protected isAssignedName(n: LightNode): boolean {
     const p = n.parent;
     if (!p) return false;
     if (p.type === 'var_spec') return n.field === 'name';
