@@ -1,73 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LeakAnalyzer } from '../../src/core/leaks/analyzer';
-import type { GoObligation } from '../../src/core/leaks/cfg/go';
-import type { Cfg, CfgNode } from '../../src/core/leaks/cfg/graph';
-import { copyTree, LineIndex, type LightNode } from '../../src/core/leaks/languages/cFamilyTree';
+import type { LightNode } from '../../src/core/leaks/languages/cFamilyTree';
 import { goGraph } from '../../src/core/leaks/languages/go';
-import { GrammarLoader } from '../../src/core/leaks/parser';
+import { flow, graphOf as braceGraph, reported as braceReported } from '../helpers/braceCfg';
 
-const analyzer = new LeakAnalyzer();
-const grammars = new GrammarLoader();
-const ACQUIRING = /^(?:net|tls)\.(?:Dial|Listen)\w*\(|\.Accept\(\)$/;
-
-/** The graph of the first function in `source`; every `net.Dial/Listen…`, `tls.…` and `x.Accept()` an acquisition into the first name on its left. */
-async function graphOf(lines: string[]): Promise<Cfg> {
-  const text = lines.join('\n');
-  const parser = await grammars.parserFor('go');
-  const tree = parser.parse(text)!;
-  try {
-    const root = copyTree(tree.rootNode, { source: text, lines: new LineIndex(text), opaque: new Set(['comment']) });
-    const all: LightNode[] = [];
-    const walk = (n: LightNode) => {
-      all.push(n);
-      n.children.forEach(walk);
-    };
-    walk(root);
-    const obligations: GoObligation[] = [];
-    for (const call of all) {
-      if (call.type !== 'call_expression' || !ACQUIRING.test(text.slice(call.start, call.end))) continue;
-      const left = call.parent?.parent?.children.find((c) => c.field === 'left');
-      const target = left?.children[0];
-      if (target) obligations.push({ obligation: obligations.length, site: call, target: text.slice(target.start, target.end) });
-    }
-    const fn = all.find((n) => n.type === 'function_declaration')!;
-    return goGraph(fn.children.find((c) => c.field === 'body')!, obligations, text)!;
-  } finally {
-    tree.delete();
-    parser.delete();
-  }
-}
-
-function label(n: CfgNode): string {
-  if (n.kind !== 'step') return n.kind;
-  const effects = n.effects.map((e) => (e.kind === 'acquire' ? `acquire#${e.obligation} ${e.target}` : e.kind === 'alias' ? `alias ${e.target}=${e.source}` : `${e.kind} ${e.name}`)).join(',');
-  // Lines as the editor shows them.
-  return `${n.exitSite ? `<${n.exitSite.word}@${n.exitSite.site.line + 1}>` : ''}${effects ? `[${effects}]` : ''}`;
-}
-
-/** The edges between steps that do something (effects or an exit), joins and plain steps followed through. */
-function flow(cfg: Cfg): string[] {
-  const out = new Set<string>();
-  const passThrough = (n: CfgNode) => n.kind === 'join' || (n.kind === 'step' && label(n) === '');
-  const targets = (id: number, seen = new Set<number>()): string[] => {
-    const n = cfg.nodes[id]!;
-    if (!passThrough(n)) return [label(n)];
-    if (seen.has(id)) return [];
-    seen.add(id);
-    return n.next.flatMap((t) => targets(t, seen));
-  };
-  for (const n of cfg.nodes) {
-    if (passThrough(n) && n.kind !== 'entry') continue;
-    for (const t of n.next) for (const to of targets(t)) out.add(`${label(n)} -> ${to}`);
-  }
-  return [...out].sort();
-}
-
-async function reported(lines: string[]): Promise<string[]> {
-  const { findings } = await analyzer.analyze(lines.join('\n'), 'go');
-  return findings.map((f) => `${f.range.start.line + 1}: ${f.rule}: ${f.message}`);
-}
+/** Every `net.Dial/Listen…`, `tls.…` and `x.Accept()` acquires into the first name on its left. */
+const GO = {
+  language: 'go' as const,
+  acquiring: /^(?:net|tls)\.(?:Dial|Listen)\w*\(|\.Accept\(\)$/,
+  targetOf: (call: LightNode) => (call.type === 'call_expression' ? call.parent?.parent?.children.find((c) => c.field === 'left')?.children[0] : undefined),
+  functionTypes: new Set(['function_declaration']),
+  build: goGraph,
+};
+const graphOf = (lines: string[]) => braceGraph(GO, lines);
+const reported = (lines: string[]) => braceReported('go', lines);
 
 /** The issue's branch join: a listener from tls.Listen or net.Listen, checked once and returned. */
 const TLS_OR_PLAIN_LISTEN = [

@@ -57,10 +57,14 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
     for (const e of effects) {
       work += next.size + 1;
       switch (e.kind) {
-        case 'acquire':
+        case 'acquire': {
           dropHolder(next, e.target, site, recordLeak);
+          // The same site again (a loop's next turn) while the last turn's socket is still open under other names: that one is lost.
+          const previous = next.get(e.obligation);
+          if (previous) recordLeak(e.obligation, previous, site);
           next.set(e.obligation, { holders: new Set([e.target]) });
           break;
+        }
         case 'release':
         case 'transfer':
         case 'drop':

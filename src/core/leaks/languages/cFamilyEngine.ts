@@ -97,6 +97,8 @@ export interface Dialect {
    * file's summaries of what each function does with its parameters.
    */
   buildGraph?(body: LightNode, obligations: readonly GoObligation[], source: string): Cfg | undefined;
+  /** What the unclosed-on-exception message suggests (`use try-with-resources or finally`). */
+  readonly exceptionAdvice?: string;
 }
 
 interface Frame {
@@ -268,6 +270,13 @@ const MAX_ENGINE_SOCKETS = 64;
 function engineFinding(dialect: Dialect, s: Tracked, verdict: ObligationVerdict, reader: Frame | undefined, language: LeakLanguage, source: string): LeakFinding {
   const released = verdict.kind !== 'released' && verdict.releasedSomewhere;
   const f = finding(dialect, s.acquisition!, language, reader ? 'close-wait-risk' : 'unclosed-socket', source, s.name, !released && !s.usedInClosure);
+  if (verdict.kind === 'leak-on-exception') {
+    const { call, site } = verdict.via;
+    return {
+      ...f, rule: 'unclosed-on-exception',
+      message: `Socket opened here is not closed when \`${call}\` throws at line ${site.line + 1} — ${dialect.exceptionAdvice ?? 'close it in finally'}`,
+    };
+  }
   if (reader) {
     if (reader !== s.frame) f.fixAt = { start: endOf(reader.node), end: endOf(reader.node) };
     return f;

@@ -1,3 +1,4 @@
+import { JavaCfgBuilder } from '../cfg/java';
 import type { PendingFix, TextEdit } from '../types';
 import { closeUnlessInCatch, dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
@@ -66,9 +67,29 @@ function firstClassBody(node: LightNode): LightNode | undefined {
   return node.children.find((c) => c.type === 'class_body');
 }
 
+/** Made without an address, connected or bound later. */
+const UNBOUND_UNTIL_ASKED = new Set(['Socket', 'ServerSocket', 'SSLSocket']);
+
+/**
+ * `new Socket()` holds no descriptor until it is connected or bound: one the function never
+ * connects or binds (and does not hand on to whoever would) is no acquisition.
+ */
+function neverConnected(node: LightNode, source: string): boolean {
+  if (node.type !== 'object_creation_expression' || (fieldOf(node, 'arguments')?.children.length ?? 0) > 0) return false;
+  const type = fieldOf(node, 'type');
+  if (!type || !UNBOUND_UNTIL_ASKED.has(simpleName(type, source))) return false;
+  const declarator = climb(node, WRAPPERS).parent;
+  const name = declarator?.type === 'variable_declarator' ? fieldOf(declarator, 'name') : undefined;
+  const scope = enclosingFunction(node);
+  if (!name || !scope) return false;
+  const uses = new RegExp(`\\b${textOf(name, source)}\\b(?!\\s*\\.\\s*(?:set\\w+|get\\w+|is\\w+)\\s*\\()`, 'g');
+  // Any use but an option setter or accessor (connect, bind, return, a call) may give it a descriptor.
+  return [...textOf(scope, source).matchAll(uses)].length <= 1;
+}
+
 function acquisition(node: LightNode, source: string): Acquisition | undefined {
   const kind = acquisitionKind(node, source);
-  if (!kind) return undefined;
+  if (!kind || neverConnected(node, source)) return undefined;
   const a: Acquisition = { site: node, isAccept: kind === 'accept' };
   const expr = climb(node, WRAPPERS);
   const p = expr.parent;
@@ -253,6 +274,11 @@ const javaDialect: Dialect = {
   readsToEof,
   fix,
   paths,
+  buildGraph: (body, obligations, source) => new JavaCfgBuilder(source, use, obligations).build(body),
+  exceptionAdvice: 'use try-with-resources or close it in finally',
 };
 
 export const javaRules = dialectRules(javaDialect);
+
+/** The engine's graph of one Java method body, as the rules build it (for tests of the graph). */
+export const javaGraph = javaDialect.buildGraph!;
