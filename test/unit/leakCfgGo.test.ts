@@ -282,4 +282,23 @@ describe('leak engine on Go functions: paths', () => {
       '41: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk',
     ]);
   });
+
+  it('takes a `…Client.Get(url)` for an HTTP request, not a session cache\'s `ClientSessionCache.Get(key)` (crypto/tls)', async () => {
+    assert.deepEqual(await reported([
+      'func resume(c *Conn, key string) (string, error) {',
+      '\tsession, ok := c.config.ClientSessionCache.Get(key)',
+      '\tif !ok || session == nil {',
+      '\t\treturn key, nil',
+      '\t}',
+      '\treturn "", nil',
+      '}',
+      'func status(srv *Server) int {',
+      '\tres, err := srv.Client().Get(srv.URL)',
+      '\tif err != nil {',
+      '\t\treturn 0',
+      '\t}',
+      '\treturn res.StatusCode',
+      '}',
+    ]), ['9: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk']);
+  });
 });

@@ -206,7 +206,7 @@ export function analyzeTree(
   }
   classifyUses(collected.names, tracked, dialect, source, add);
   const summaries = new Summaries(collected.functions, (frame) => expandBody(frame, collected.functions, dialect, source, materialize));
-  const verdicts = engineVerdicts(sockets, dialect, source);
+  const verdicts = engineVerdicts(sockets, dialect, source, collected.functions);
   for (const s of sockets) {
     const a = s.acquisition!;
     const verdict = verdicts.get(s);
@@ -236,9 +236,9 @@ export function analyzeTree(
 
 /**
  * The engine's verdict per socket bound to a name declared in its own function, neither handed to
- * a call nor used in a closure: one graph and one dataflow per function for all of its sockets.
+ * a function of the file nor used in a closure: one graph and one dataflow per function for all of its sockets.
  */
-function engineVerdicts(sockets: readonly Tracked[], dialect: Dialect, source: string): Map<Tracked, ObligationVerdict> {
+function engineVerdicts(sockets: readonly Tracked[], dialect: Dialect, source: string, functions: ReadonlyMap<string, Frame[]>): Map<Tracked, ObligationVerdict> {
   const out = new Map<Tracked, ObligationVerdict>();
   if (!dialect.buildGraph) return out;
   const byFrame = new Map<Frame, Tracked[]>();
@@ -257,8 +257,9 @@ function engineVerdicts(sockets: readonly Tracked[], dialect: Dialect, source: s
     const result = cfg && analyzeObligations(cfg, obligations.map((o) => o.obligation));
     if (!result?.complete) continue;
     list.forEach((s, i) => {
-      // What a called function or a goroutine does with the socket (close it, read it to EOF) the summaries know.
-      if (s.calls.length === 0 && !s.usedInClosure) out.set(s, result.verdicts.get(i)!);
+      // What a function of this file or a goroutine does with the socket (close it, read it to EOF) the summaries know;
+      // one defined elsewhere takes ownership, for the graph as for them.
+      if (!s.usedInClosure && s.calls.every((c) => !functions.has(c.callee))) out.set(s, result.verdicts.get(i)!);
     });
   }
   return out;

@@ -78,7 +78,7 @@ function acquisitionKind(call: LightNode, source: string): Kind | undefined {
   if (DIALER_METHODS.has(method)) return 'socket';
   // Without types, an HTTP client is recognised by its name: `client.Do`, `http.DefaultClient.Get`, `s.httpClient.Post`.
   const args = fieldOf(call, 'arguments')?.children.filter((c) => c.type !== 'comment').length;
-  if (CLIENT_METHODS[method] === args && /client/i.test(receiver.slice(receiver.lastIndexOf('.') + 1))) return 'response';
+  if (CLIENT_METHODS[method] === args && /client(?:\(\))?$/i.test(receiver.slice(receiver.lastIndexOf('.') + 1))) return 'response';
   return undefined;
 }
 

@@ -22,6 +22,7 @@ const CLOSE_HELPERS = new Set(['closeQuietly', 'closeSilently', 'closeQuietlyIgn
 /** Methods on the socket itself that give it to another owner (a selector closes its channels). */
 const HANDING_METHODS = new Set(['register']);
 const STREAM_METHODS = new Set(['getInputStream', 'getOutputStream']);
+const DERIVED_HANDLES = new Set(['socket']);
 const LOGGERS = /^(log|logger|LOG|LOGGER|System\.out|System\.err)$/;
 const WRAPPERS = new Set(['parenthesized_expression', 'cast_expression']);
 const FUNCTIONS = new Set(['method_declaration', 'constructor_declaration', 'lambda_expression']);
@@ -155,6 +156,8 @@ function receiverUse(call: LightNode, source: string): Use {
   const method = textOf(fieldOf(call, 'name') ?? call, source);
   if (CLOSE_METHODS.has(method)) return closeUse(call);
   if (HANDING_METHODS.has(method)) return { kind: 'escape' };
+  // `ch.socket()` keeps the channel alive: where the handle goes, the channel goes.
+  if (DERIVED_HANDLES.has(method)) return use(call, source);
   if (!STREAM_METHODS.has(method)) return { kind: 'neutral' };
   return streamHolderUse(call);
 }
