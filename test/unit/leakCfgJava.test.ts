@@ -154,4 +154,18 @@ describe('leak engine on Java methods: the issue\'s patterns', () => {
       '  }',
     ]), []);
   });
+
+  it('names the wrapping call that throws for the socket it was given (FtpClient\'s TLS data channel), and not the wrapper never made', async () => {
+    assert.deepEqual(await reported([
+      '  Socket data(InetSocketAddress dest, SSLSocketFactory f) throws IOException {',
+      '    Socket s = new Socket(dest.getAddress(), dest.getPort());',
+      '    try {',
+      '      s = f.createSocket(s, dest.getHostName(), dest.getPort(), true);',
+      '    } catch (Exception e) {',
+      '      throw new IOException("Can\'t open secure data channel: " + e);',
+      '    }',
+      '    return s;',
+      '  }',
+    ]), ['3: unclosed-on-exception: Socket opened here is not closed when `createSocket` throws at line 5 — use try-with-resources or close it in finally']);
+  });
 });

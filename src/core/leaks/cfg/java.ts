@@ -17,7 +17,7 @@ const QUIET_METHODS = new Set([
   'getLocalSocketAddress', 'toString', 'hashCode', 'equals', 'size', 'length', 'isEmpty', 'get', 'put', 'add', 'remove', 'contains',
   'containsKey', 'append', 'valueOf', 'format', 'currentTimeMillis', 'nanoTime', 'requireNonNull',
   // A connected socket's streams; PrintWriter and PrintStream swallow their errors (checkError).
-  'getInputStream', 'getOutputStream', 'getChannel', 'print', 'println', 'printf', 'checkError',
+  'getInputStream', 'getOutputStream', 'getChannel', 'socket', 'print', 'println', 'printf', 'checkError',
   // Options of a socket just made: they fail only on a closed socket.
   'setTcpNoDelay', 'setSoTimeout', 'setKeepAlive', 'setReuseAddress', 'setSendBufferSize', 'setReceiveBufferSize', 'setSoLinger', 'configureBlocking', 'setOption',
 ]);
@@ -124,7 +124,8 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
       if (CALLS.has(n.type) && !this.quiet(n)) {
         const release = effects.some((e) => e.kind === 'release');
         // A constructor or method given the socket owns it from then on, even if a later call of the statement throws.
-        const handedOn = effects.some((e) => e.kind === 'transfer');
+        // Not when the statement also acquires (`s = factory.createSocket(s, …)`): a wrapper that throws was never made.
+        const handedOn = effects.some((e) => e.kind === 'transfer') && !effects.some((e) => e.kind === 'acquire');
         const name = n.children.find((c) => c.field === (n.type === 'method_invocation' ? 'name' : 'type'));
         const object = n.children.find((c) => c.field === 'object');
         return {

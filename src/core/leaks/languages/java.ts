@@ -76,11 +76,13 @@ const UNBOUND_UNTIL_ASKED = new Set(['Socket', 'ServerSocket', 'SSLSocket']);
  * connects or binds (and does not hand on to whoever would) is no acquisition.
  */
 function neverConnected(node: LightNode, source: string): boolean {
-  if (node.type !== 'object_creation_expression' || (fieldOf(node, 'arguments')?.children.length ?? 0) > 0) return false;
-  const type = fieldOf(node, 'type');
-  if (!type || !UNBOUND_UNTIL_ASKED.has(simpleName(type, source))) return false;
-  const declarator = climb(node, WRAPPERS).parent;
-  const name = declarator?.type === 'variable_declarator' ? fieldOf(declarator, 'name') : undefined;
+  if ((fieldOf(node, 'arguments')?.children.length ?? 0) > 0) return false;
+  // `factory.createSocket()` without an address is as unconnected as `new Socket()`.
+  const type = node.type === 'object_creation_expression' ? fieldOf(node, 'type') : undefined;
+  const unconnected = type ? UNBOUND_UNTIL_ASKED.has(simpleName(type, source)) : node.type === 'method_invocation' && textOf(fieldOf(node, 'name') ?? node, source) === 'createSocket';
+  if (!unconnected) return false;
+  const holder = climb(node, WRAPPERS).parent;
+  const name = holder?.type === 'variable_declarator' ? fieldOf(holder, 'name') : holder?.type === 'assignment_expression' ? fieldOf(holder, 'left') : undefined;
   const scope = enclosingFunction(node);
   if (!name || !scope) return false;
   const uses = new RegExp(`\\b${textOf(name, source)}\\b(?!\\s*\\.\\s*(?:set\\w+|get\\w+|is\\w+)\\s*\\()`, 'g');
