@@ -59,8 +59,12 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
   }
 
   private block(n: LightNode, preds: Preds, ctx: Context): Preds {
+    return this.sequence(n.children, preds, ctx);
+  }
+
+  private sequence(statements: readonly LightNode[], preds: Preds, ctx: Context): Preds {
     let cur = preds;
-    for (const s of n.children) {
+    for (const s of statements) {
       if (cur.length === 0 || this.oversized) break; // unreachable after return, throw, break
       if (!SKIPPED.has(s.type)) cur = this.statement(s, cur, ctx);
     }
@@ -209,8 +213,7 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
     for (const g of groups) {
       const labels = g.children.filter((c) => c.type === 'switch_label');
       if (labels.some((l) => this.text(l).startsWith('default'))) hasDefault = true;
-      const statements = { ...g, children: g.children.filter((c) => c.type !== 'switch_label') } as LightNode;
-      const end = this.block(statements, [...start, ...fallthrough], inner);
+      const end = this.sequence(g.children.filter((c) => c.type !== 'switch_label'), [...start, ...fallthrough], inner);
       // A classic case group falls into the next one; an arrow rule does not.
       if (g.type === 'switch_block_statement_group') fallthrough = end;
       else out.push(...end);
