@@ -31,7 +31,7 @@ function applyEdits(source: string, edits: readonly TextEdit[]): string {
 function expectedIn(source: string): Set<string> {
   const out = new Set<string>();
   source.split('\n').forEach((text, i) => {
-    const m = /expect: (unclosed-socket|close-wait-risk)/.exec(text);
+    const m = /expect: (unclosed-socket|unclosed-on-exception|close-wait-risk)/.exec(text);
     if (m) out.add(`${i + 1}:${m[1]}`);
   });
   return out;

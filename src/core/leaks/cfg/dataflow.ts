@@ -57,16 +57,22 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
     for (const e of effects) {
       work += next.size + 1;
       switch (e.kind) {
-        case 'acquire':
+        case 'acquire': {
           dropHolder(next, e.target, site, recordLeak);
+          // The same site again (a loop's next turn) while the last turn's socket is still open under other names: that one is lost.
+          const previous = next.get(e.obligation);
+          if (previous) recordLeak(e.obligation, previous, site);
           next.set(e.obligation, { holders: new Set([e.target]) });
           break;
+        }
         case 'release':
         case 'transfer':
+        case 'drop':
           for (const [id, f] of next) {
             if (!f.holders.has(e.name)) continue;
             next.delete(id);
-            released.add(id);
+            // A nil socket was never open: it says nothing about whether the code closes it elsewhere.
+            if (e.kind !== 'drop') released.add(id);
           }
           break;
         case 'alias': {

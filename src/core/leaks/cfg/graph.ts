@@ -17,6 +17,8 @@ export type Effect =
   | { kind: 'acquire'; obligation: number; target: string }
   /** The obligations `name` holds are discharged by a close or close-equivalent. */
   | { kind: 'release'; name: string }
+  /** `name` is known to hold nothing on this path (Go's `if err != nil` after an acquisition: the socket is nil there). */
+  | { kind: 'drop'; name: string }
   /** Ownership leaves the function (returned, stored, handed to a taker): discharged too. */
   | { kind: 'transfer'; name: string }
   /** `target = source`: target now holds what source holds (and no longer what it held before). */

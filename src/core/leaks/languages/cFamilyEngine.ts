@@ -1,5 +1,8 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { LanguageRules, LeakLanguage, PendingFix, RuleFinding as LeakFinding } from '../types';
+import type { GoObligation } from '../cfg/go';
+import { analyzeObligations, type ObligationVerdict } from '../cfg/dataflow';
+import type { Cfg } from '../cfg/graph';
 import { leakingExit } from './cFamilyPaths';
 import type { PathShape } from './cFamilyPaths';
 import { copyTree, LineIndex, onErrorBranch } from './cFamilyTree';
@@ -88,6 +91,14 @@ export interface Dialect {
   fix?(acquisition: Acquisition, source: string): PendingFix | undefined;
   /** The statement shapes for the early-exit rule; without it a close anywhere counts for every path. */
   readonly paths?: PathShape;
+  /**
+   * The control-flow graph of a function body for the leak engine (src/core/leaks/cfg); sockets
+   * whose function has one are judged by path, except those handed to a call, which stay with the
+   * file's summaries of what each function does with its parameters.
+   */
+  buildGraph?(body: LightNode, obligations: readonly GoObligation[], source: string): Cfg | undefined;
+  /** What the unclosed-on-exception message suggests (`use try-with-resources or finally`). */
+  readonly exceptionAdvice?: string;
 }
 
 interface Frame {
@@ -195,8 +206,16 @@ export function analyzeTree(
   }
   classifyUses(collected.names, tracked, dialect, source, add);
   const summaries = new Summaries(collected.functions, (frame) => expandBody(frame, collected.functions, dialect, source, materialize));
+  const verdicts = engineVerdicts(sockets, dialect, source, collected.functions);
   for (const s of sockets) {
     const a = s.acquisition!;
+    const verdict = verdicts.get(s);
+    if (verdict?.kind === 'released') continue;
+    if (verdict) {
+      const reader = dialect.closeWaitRule && a.isAccept ? summaries.eofReader(s) : undefined;
+      findings.push(engineFinding(dialect, s, verdict, reader, language, source));
+      continue;
+    }
     if (summaries.consumed(s)) {
       const early = earlyExit(s, dialect, source);
       if (early) findings.push(early.finding(finding(dialect, a, language, 'unclosed-socket', source, s.name)));
@@ -213,6 +232,72 @@ export function analyzeTree(
     findings.push(f);
   }
   return findings;
+}
+
+/**
+ * The engine's verdict per socket bound to a name declared in its own function, neither handed to
+ * a function of the file nor used in a closure: one graph and one dataflow per function for all of its sockets.
+ */
+function engineVerdicts(sockets: readonly Tracked[], dialect: Dialect, source: string, functions: ReadonlyMap<string, Frame[]>): Map<Tracked, ObligationVerdict> {
+  const out = new Map<Tracked, ObligationVerdict>();
+  if (!dialect.buildGraph) return out;
+  const byFrame = new Map<Frame, Tracked[]>();
+  for (const s of sockets) {
+    if (!s.frame || !s.frame.locals.has(s.name)) continue;
+    const list = byFrame.get(s.frame);
+    if (list) list.push(s);
+    else byFrame.set(s.frame, [s]);
+  }
+  for (const [frame, list] of byFrame) {
+    // Generated code with hundreds of sockets in one function: the statement rules stay linear.
+    if (list.length > MAX_ENGINE_SOCKETS) continue;
+    const body = frame.node.children.find((c) => c.field === 'body');
+    const obligations = list.map((s, obligation) => ({ obligation, site: s.acquisition!.site, target: s.name }));
+    const cfg = body && dialect.buildGraph(body, obligations, source);
+    const result = cfg && analyzeObligations(cfg, obligations.map((o) => o.obligation));
+    if (!result?.complete) continue;
+    list.forEach((s, i) => {
+      // What a function of this file or a goroutine does with the socket (close it, read it to EOF) the summaries know;
+      // one defined elsewhere takes ownership, for the graph as for them.
+      if (!s.usedInClosure && s.calls.every((c) => !functions.has(c.callee))) out.set(s, result.verdicts.get(i)!);
+    });
+  }
+  return out;
+}
+
+/** More sockets than this in one function go to the statement rules (a bound on the dataflow's work). */
+const MAX_ENGINE_SOCKETS = 64;
+
+function engineFinding(dialect: Dialect, s: Tracked, verdict: ObligationVerdict, reader: Frame | undefined, language: LeakLanguage, source: string): LeakFinding {
+  const released = verdict.kind !== 'released' && verdict.releasedSomewhere;
+  const f = finding(dialect, s.acquisition!, language, reader ? 'close-wait-risk' : 'unclosed-socket', source, s.name, !released && !s.usedInClosure);
+  if (verdict.kind === 'leak-on-exception') {
+    const { call, site } = verdict.via;
+    return {
+      ...f, rule: 'unclosed-on-exception',
+      message: `Socket opened here is not closed when \`${call}\` throws at line ${site.line + 1} — ${dialect.exceptionAdvice ?? 'close it in finally'}`,
+    };
+  }
+  if (reader) {
+    if (reader !== s.frame) f.fixAt = { start: endOf(reader.node), end: endOf(reader.node) };
+    return f;
+  }
+  if (verdict.kind !== 'leak' || !released) {
+    if (s.closedOnErrorPath && !s.closed) f.message = ERROR_PATH_MESSAGE;
+    return f;
+  }
+  const at = verdict.exit?.site ?? verdict.lost;
+  // The same words as the statement rules' early-exit message, which users already see.
+  if (verdict.exit) f.message = `Socket opened here is not closed on the ${verdict.exit.word === 'return' ? 'early return' : verdict.exit.word} at line ${verdict.exit.site.line + 1} — CLOSE_WAIT risk`;
+  else if (verdict.lost) f.message = `Socket opened here is not closed before \`${s.name}\` is assigned again at line ${verdict.lost.line + 1} — CLOSE_WAIT risk`;
+  else {
+    // A loop's `continue`/`break` is no exit of the function: the statement rules can still name it.
+    const early = earlyExit(s, dialect, source);
+    if (early) return early.finding(f);
+    f.message = 'Socket opened here is not closed on every path — CLOSE_WAIT risk';
+  }
+  if (at) f.fixAt = { start: at, end: at };
+  return f;
 }
 
 /** A socket closed later in its block, but not on an early exit in between. */

@@ -1,3 +1,4 @@
+import { GoCfgBuilder } from '../cfg/go';
 import type { PendingFix } from '../types';
 import { dialectRules } from './cFamilyEngine';
 import type { Acquisition, Binding, Dialect, FunctionShape, Use } from './cFamilyEngine';
@@ -77,7 +78,7 @@ function acquisitionKind(call: LightNode, source: string): Kind | undefined {
   if (DIALER_METHODS.has(method)) return 'socket';
   // Without types, an HTTP client is recognised by its name: `client.Do`, `http.DefaultClient.Get`, `s.httpClient.Post`.
   const args = fieldOf(call, 'arguments')?.children.filter((c) => c.type !== 'comment').length;
-  if (CLIENT_METHODS[method] === args && /client/i.test(receiver.slice(receiver.lastIndexOf('.') + 1))) return 'response';
+  if (CLIENT_METHODS[method] === args && /client(?:\(\))?$/i.test(receiver.slice(receiver.lastIndexOf('.') + 1))) return 'response';
   return undefined;
 }
 
@@ -254,6 +255,10 @@ const goDialect: Dialect = {
   readsToEof,
   fix,
   paths,
+  buildGraph: (body, obligations, source) => new GoCfgBuilder(source, use, obligations).build(body),
 };
 
 export const goRules = dialectRules(goDialect);
+
+/** The engine's graph of one Go function body, as the rules build it (for tests of the graph). */
+export const goGraph = goDialect.buildGraph!;

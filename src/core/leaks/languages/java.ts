@@ -1,3 +1,4 @@
+import { JavaCfgBuilder } from '../cfg/java';
 import type { PendingFix, TextEdit } from '../types';
 import { closeUnlessInCatch, dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
@@ -21,6 +22,7 @@ const CLOSE_HELPERS = new Set(['closeQuietly', 'closeSilently', 'closeQuietlyIgn
 /** Methods on the socket itself that give it to another owner (a selector closes its channels). */
 const HANDING_METHODS = new Set(['register']);
 const STREAM_METHODS = new Set(['getInputStream', 'getOutputStream']);
+const DERIVED_HANDLES = new Set(['socket']);
 const LOGGERS = /^(log|logger|LOG|LOGGER|System\.out|System\.err)$/;
 const WRAPPERS = new Set(['parenthesized_expression', 'cast_expression']);
 const FUNCTIONS = new Set(['method_declaration', 'constructor_declaration', 'lambda_expression']);
@@ -66,9 +68,31 @@ function firstClassBody(node: LightNode): LightNode | undefined {
   return node.children.find((c) => c.type === 'class_body');
 }
 
+/** Made without an address, connected or bound later. */
+const UNBOUND_UNTIL_ASKED = new Set(['Socket', 'ServerSocket', 'SSLSocket']);
+
+/**
+ * `new Socket()` holds no descriptor until it is connected or bound: one the function never
+ * connects or binds (and does not hand on to whoever would) is no acquisition.
+ */
+function neverConnected(node: LightNode, source: string): boolean {
+  if ((fieldOf(node, 'arguments')?.children.length ?? 0) > 0) return false;
+  // `factory.createSocket()` without an address is as unconnected as `new Socket()`.
+  const type = node.type === 'object_creation_expression' ? fieldOf(node, 'type') : undefined;
+  const unconnected = type ? UNBOUND_UNTIL_ASKED.has(simpleName(type, source)) : node.type === 'method_invocation' && textOf(fieldOf(node, 'name') ?? node, source) === 'createSocket';
+  if (!unconnected) return false;
+  const holder = climb(node, WRAPPERS).parent;
+  const name = holder?.type === 'variable_declarator' ? fieldOf(holder, 'name') : holder?.type === 'assignment_expression' ? fieldOf(holder, 'left') : undefined;
+  const scope = enclosingFunction(node);
+  if (!name || !scope) return false;
+  const uses = new RegExp(`\\b${textOf(name, source)}\\b(?!\\s*\\.\\s*(?:set\\w+|get\\w+|is\\w+)\\s*\\()`, 'g');
+  // Any use but an option setter or accessor (connect, bind, return, a call) may give it a descriptor.
+  return [...textOf(scope, source).matchAll(uses)].length <= 1;
+}
+
 function acquisition(node: LightNode, source: string): Acquisition | undefined {
   const kind = acquisitionKind(node, source);
-  if (!kind) return undefined;
+  if (!kind || neverConnected(node, source)) return undefined;
   const a: Acquisition = { site: node, isAccept: kind === 'accept' };
   const expr = climb(node, WRAPPERS);
   const p = expr.parent;
@@ -134,6 +158,8 @@ function receiverUse(call: LightNode, source: string): Use {
   const method = textOf(fieldOf(call, 'name') ?? call, source);
   if (CLOSE_METHODS.has(method)) return closeUse(call);
   if (HANDING_METHODS.has(method)) return { kind: 'escape' };
+  // `ch.socket()` keeps the channel alive: where the handle goes, the channel goes.
+  if (DERIVED_HANDLES.has(method)) return use(call, source);
   if (!STREAM_METHODS.has(method)) return { kind: 'neutral' };
   return streamHolderUse(call);
 }
@@ -253,6 +279,11 @@ const javaDialect: Dialect = {
   readsToEof,
   fix,
   paths,
+  buildGraph: (body, obligations, source) => new JavaCfgBuilder(source, use, obligations).build(body),
+  exceptionAdvice: 'use try-with-resources or close it in finally',
 };
 
 export const javaRules = dialectRules(javaDialect);
+
+/** The engine's graph of one Java method body, as the rules build it (for tests of the graph). */
+export const javaGraph = javaDialect.buildGraph!;

@@ -1,0 +1,271 @@
+import type { LightNode } from '../languages/cFamilyTree';
+import { BraceCfgBuilder, type Jumps, type Preds } from './brace';
+import type { Cfg, Effect, StepSite, ThrowingCall } from './graph';
+
+/**
+ * The Java front end of the leak engine: one graph per method, constructor or lambda body. Any
+ * call or constructor may throw, so a statement with one gets an exceptional edge to the
+ * innermost handler: the catch clauses of its `try` (any of them, as types are not known), else a
+ * copy of its `finally` or of the implicit close of its try-with-resources, else the method's
+ * exceptional exit. `return`, `break` and `continue` out of a `try` run the same copies.
+ */
+
+/** Calls that do not throw in practice: loggers, accessors, collections and strings. */
+const QUIET_RECEIVERS = /^(?:log|logger|LOG|LOGGER|System\.out|System\.err|Objects|Math|String|Integer|Long)$/;
+const QUIET_METHODS = new Set([
+  'isClosed', 'isConnected', 'isBound', 'getPort', 'getLocalPort', 'getInetAddress', 'getLocalAddress', 'getRemoteSocketAddress',
+  'getLocalSocketAddress', 'toString', 'hashCode', 'equals', 'size', 'length', 'isEmpty', 'get', 'put', 'add', 'remove', 'contains',
+  'containsKey', 'append', 'valueOf', 'format', 'currentTimeMillis', 'nanoTime', 'requireNonNull',
+  // A connected socket's streams; PrintWriter and PrintStream swallow their errors (checkError).
+  'getInputStream', 'getOutputStream', 'getChannel', 'socket', 'print', 'println', 'printf', 'checkError',
+  // Options of a socket just made: they fail only on a closed socket.
+  'setTcpNoDelay', 'setSoTimeout', 'setKeepAlive', 'setReuseAddress', 'setSendBufferSize', 'setReceiveBufferSize', 'setSoLinger', 'configureBlocking', 'setOption',
+]);
+/** Constructors that do not throw: stream decorators (not ObjectInputStream, which reads a header), buffers, collections. */
+const QUIET_TYPES = new Set([
+  'BufferedReader', 'InputStreamReader', 'PrintWriter', 'BufferedWriter', 'OutputStreamWriter', 'DataInputStream', 'DataOutputStream',
+  'BufferedInputStream', 'BufferedOutputStream', 'PrintStream', 'Scanner', 'String', 'StringBuilder', 'ArrayList', 'HashMap', 'byte',
+  'ByteArrayOutputStream', 'ByteArrayInputStream', 'InetSocketAddress',
+]);
+/** `Socket.connect` and `SocketChannel.connect` close the socket themselves when the connection fails. */
+const CLOSING_ON_FAILURE = new Set(['connect']);
+const CALLS = new Set(['method_invocation', 'object_creation_expression']);
+const NULL_TEST = /^\(?\s*(\w+)\s*(!=|==)\s*null\s*\)?$/;
+const SKIPPED = new Set(['line_comment', 'block_comment', ';', '{', '}', 'local_class_declaration', 'class_declaration']);
+
+interface Context {
+  /** Where an exception goes: a catch, a copy of a finally, or the exceptional exit. */
+  throwTo: number;
+  returnTo(preds: Preds): void;
+  jumps: Jumps[];
+}
+
+export class JavaCfgBuilder extends BraceCfgBuilder {
+  protected readonly closures: ReadonlySet<string> = new Set(['lambda_expression', 'class_body']);
+
+  build(body: LightNode): Cfg | undefined {
+    const ctx: Context = { throwTo: this.b.exceptionalExit, returnTo: (p) => this.connect(p, this.b.exit), jumps: [] };
+    // An expression lambda (`s -> s.close()`) is one statement.
+    const end = body.type === 'block' || body.type === 'constructor_body' ? this.block(body, [this.b.entry], ctx) : this.simple(body, [this.b.entry], ctx);
+    this.connect(end, this.b.exit);
+    return this.oversized ? undefined : this.b.build();
+  }
+
+  protected isAssignedName(n: LightNode): boolean {
+    const p = n.parent;
+    if (!p || n.field === null) return false;
+    if (p.type === 'variable_declarator' || p.type === 'resource' || p.type === 'catch_formal_parameter') return n.field === 'name';
+    return p.type === 'assignment_expression' && n.field === 'left';
+  }
+
+  private block(n: LightNode, preds: Preds, ctx: Context): Preds {
+    return this.sequence(n.children, preds, ctx);
+  }
+
+  private sequence(statements: readonly LightNode[], preds: Preds, ctx: Context): Preds {
+    let cur = preds;
+    for (const s of statements) {
+      if (cur.length === 0 || this.oversized) break; // unreachable after return, throw, break
+      if (!SKIPPED.has(s.type)) cur = this.statement(s, cur, ctx);
+    }
+    return cur;
+  }
+
+  private statement(s: LightNode, preds: Preds, ctx: Context, label?: string): Preds {
+    switch (s.type) {
+      case 'block':
+        return this.block(s, preds, ctx);
+      case 'labeled_statement': {
+        const name = s.children.find((c) => c.type === 'identifier');
+        const inner = s.children.find((c) => c !== name && !SKIPPED.has(c.type));
+        return inner ? this.statement(inner, preds, ctx, name && this.text(name)) : preds;
+      }
+      case 'synchronized_statement':
+        return this.block(s.children.find((c) => c.type === 'block') ?? s, this.simple(s.children.find((c) => c.type === 'parenthesized_expression') ?? s, preds, ctx), ctx);
+      case 'return_statement':
+        ctx.returnTo(this.simple(s, preds, ctx, { word: 'return', site: this.site(s) }));
+        return [];
+      case 'throw_statement':
+        this.connect(this.simple(s, preds, ctx, { word: 'throw', site: this.site(s) }), ctx.throwTo);
+        return [];
+      case 'break_statement':
+      case 'continue_statement': {
+        const target = this.jumpTarget(s, ctx.jumps, 'identifier');
+        if (target) (s.type === 'break_statement' ? target.breaks : target.continues).push(...preds);
+        return [];
+      }
+      case 'if_statement':
+        return this.ifStatement(s, preds, ctx);
+      case 'while_statement':
+      case 'for_statement':
+      case 'enhanced_for_statement':
+      case 'do_statement':
+        return this.loop(s, preds, ctx, label);
+      case 'switch_expression':
+      case 'switch_statement':
+        return this.switchStatement(s, preds, ctx, label);
+      case 'try_statement':
+      case 'try_with_resources_statement':
+        return this.tryStatement(s, preds, ctx);
+      default:
+        return this.simple(s, preds, ctx);
+    }
+  }
+
+  /** One step: its effects, and an exceptional edge when it calls something that may throw. */
+  private simple(s: LightNode, preds: Preds, ctx: Context, exitSite?: { word: string; site: StepSite }): Preds {
+    const effects = this.effectsOf(s);
+    const call = this.throwingCall(s, effects);
+    return this.step(preds, effects, exitSite, call ? { call, to: ctx.throwTo } : undefined);
+  }
+
+  /** The first call in the statement that may throw, named for the message; none inside a lambda's body. */
+  private throwingCall(s: LightNode, effects: readonly Effect[]): ThrowingCall | undefined {
+    const stack = [s];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (this.closures.has(n.type)) continue;
+      if (CALLS.has(n.type) && !this.quiet(n)) {
+        const release = effects.some((e) => e.kind === 'release');
+        // A constructor or method given the socket owns it from then on, even if a later call of the statement throws.
+        // Not when the statement also acquires (`s = factory.createSocket(s, …)`): a wrapper that throws was never made.
+        const handedOn = effects.some((e) => e.kind === 'transfer') && !effects.some((e) => e.kind === 'acquire');
+        const name = n.children.find((c) => c.field === (n.type === 'method_invocation' ? 'name' : 'type'));
+        const object = n.children.find((c) => c.field === 'object');
+        return {
+          call: name ? (n.type === 'method_invocation' ? this.text(name) : `new ${this.text(name)}`) : this.text(n),
+          site: this.site(n),
+          // A close that throws has still released; an acquisition that throws has acquired nothing.
+          ...(release || handedOn ? { effectsFirst: true } : {}),
+          ...(release ? { release: true } : {}),
+          ...(object?.type === 'identifier' ? { receiver: this.text(object) } : {}),
+        };
+      }
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
+    }
+    return undefined;
+  }
+
+  private quiet(call: LightNode): boolean {
+    if (call.type !== 'method_invocation') {
+      const type = call.children.find((c) => c.field === 'type');
+      return !!type && QUIET_TYPES.has(this.text(type).replace(/<.*$/s, ''));
+    }
+    const name = call.children.find((c) => c.field === 'name');
+    const object = call.children.find((c) => c.field === 'object');
+    const method = name ? this.text(name) : '';
+    if (CLOSING_ON_FAILURE.has(method) && object?.type === 'identifier' && this.names.has(this.text(object))) return true;
+    return QUIET_METHODS.has(method) || (!!object && QUIET_RECEIVERS.test(this.text(object)));
+  }
+
+  private ifStatement(s: LightNode, preds: Preds, ctx: Context): Preds {
+    const condition = s.children.find((c) => c.field === 'condition');
+    const cur = condition ? this.simple(condition, preds, ctx) : preds;
+    const nullTest = condition && NULL_TEST.exec(this.text(condition));
+    // The branch on which the socket is null holds nothing.
+    const nullName = nullTest && this.names.has(nullTest[1]!) ? nullTest[1]! : undefined;
+    const dropOn = (taken: boolean): Preds => (nullName && taken === (nullTest![2] === '==') ? this.step(cur, [{ kind: 'drop', name: nullName }]) : cur);
+    const consequence = s.children.find((c) => c.field === 'consequence');
+    const then = consequence ? this.statement(consequence, dropOn(true), ctx) : dropOn(true);
+    const alternative = s.children.find((c) => c.field === 'alternative');
+    const otherwise = alternative ? this.statement(alternative, dropOn(false), ctx) : dropOn(false);
+    return [...then, ...otherwise];
+  }
+
+  private loop(s: LightNode, preds: Preds, ctx: Context, label?: string): Preds {
+    const field = (name: string) => s.children.filter((c) => c.field === name);
+    let cur = preds;
+    for (const init of field('init')) cur = this.simple(init, cur, ctx);
+    const header = this.b.add('join');
+    const own: Jumps = { ...(label ? { label } : {}), loop: true, breaks: [], continues: [] };
+    const inner: Context = { ...ctx, jumps: [...ctx.jumps, own] };
+    const body = field('body')[0];
+    const condition = s.type === 'enhanced_for_statement' ? field('value')[0] : field('condition')[0];
+    const endless = s.type !== 'enhanced_for_statement' && (!condition || /^\(?\s*true\s*\)?$/.test(this.text(condition)));
+    let leave: Preds;
+    if (s.type === 'do_statement') {
+      this.connect(cur, header);
+      const end = body ? this.statement(body, [header], inner) : [header];
+      const tested = condition ? this.simple(condition, [...end, ...own.continues], ctx) : [...end, ...own.continues];
+      this.connect(tested, header);
+      leave = endless ? [] : tested;
+    } else {
+      this.connect(cur, header);
+      const tested = condition ? this.simple(condition, [header], ctx) : [header];
+      const end = body ? this.statement(body, tested, inner) : tested;
+      let back = [...end, ...own.continues];
+      for (const update of field('update')) back = this.simple(update, back, ctx);
+      this.connect(back, header);
+      leave = endless ? [] : tested;
+    }
+    return [...leave, ...own.breaks];
+  }
+
+  private switchStatement(s: LightNode, preds: Preds, ctx: Context, label?: string): Preds {
+    const condition = s.children.find((c) => c.field === 'condition');
+    const start = condition ? this.simple(condition, preds, ctx) : preds;
+    const own: Jumps = { ...(label ? { label } : {}), loop: false, breaks: [], continues: [] };
+    const inner: Context = { ...ctx, jumps: [...ctx.jumps, own] };
+    const groups = s.children.find((c) => c.field === 'body')?.children.filter((c) => c.type === 'switch_block_statement_group' || c.type === 'switch_rule') ?? [];
+    const out: Preds = [];
+    let fallthrough: Preds = [];
+    let hasDefault = false;
+    for (const g of groups) {
+      const labels = g.children.filter((c) => c.type === 'switch_label');
+      if (labels.some((l) => this.text(l).startsWith('default'))) hasDefault = true;
+      const end = this.sequence(g.children.filter((c) => c.type !== 'switch_label'), [...start, ...fallthrough], inner);
+      // A classic case group falls into the next one; an arrow rule does not.
+      if (g.type === 'switch_block_statement_group') fallthrough = end;
+      else out.push(...end);
+    }
+    if (!hasDefault) out.push(...start);
+    return [...out, ...fallthrough, ...own.breaks];
+  }
+
+  private tryStatement(s: LightNode, preds: Preds, ctx: Context): Preds {
+    const finallyBody = s.children.find((c) => c.type === 'finally_clause')?.children.find((c) => c.type === 'block');
+    const catches = s.children.filter((c) => c.type === 'catch_clause');
+    const resources = s.children.find((c) => c.field === 'resources')?.children.filter((c) => c.type === 'resource') ?? [];
+    const body = s.children.find((c) => c.field === 'body');
+    const withResources = (p: Preds, c: Context): Preds => {
+      let cur = p;
+      for (const r of resources) cur = this.simple(r, cur, c);
+      const names = resources.map((r) => r.children.find((x) => x.field === 'name') ?? r).filter((n) => n.type === 'identifier').map((n) => this.text(n));
+      // The implicit close of the resources, in reverse order, on every way out of the body.
+      const close = (q: Preds, cc: Context) => this.step(q, [...names].reverse().map((name) => ({ kind: 'release', name }) as Effect), undefined, names.length > 0 ? { call: { call: 'close', site: this.site(s), effectsFirst: true, release: true }, to: cc.throwTo } : undefined);
+      return resources.length > 0 ? this.withCleanup(cur, c, close, (q, cc) => (body ? this.block(body, q, cc) : q)) : body ? this.block(body, cur, c) : cur;
+    };
+    const withCatches = (p: Preds, c: Context): Preds => {
+      if (catches.length === 0) return withResources(p, c);
+      const handler = this.b.add('join');
+      const end = withResources(p, { ...c, throwTo: handler });
+      const out = [...end];
+      for (const k of catches) {
+        const kBody = k.children.find((x) => x.field === 'body' || x.type === 'block');
+        out.push(...(kBody ? this.block(kBody, [handler], c) : [handler]));
+      }
+      return out;
+    };
+    if (!finallyBody) return withCatches(preds, ctx);
+    return this.withCleanup(preds, ctx, (q, cc) => this.block(finallyBody, q, cc), withCatches);
+  }
+
+  /**
+   * Runs `inner` so that every way out of it (its end, an exception, a return, a break or continue
+   * to an outer statement) goes through its own copy of `cleanup` first.
+   */
+  private withCleanup(preds: Preds, ctx: Context, cleanup: (preds: Preds, ctx: Context) => Preds, inner: (preds: Preds, ctx: Context) => Preds): Preds {
+    const thrown = this.b.add('join');
+    const returns: Preds = [];
+    const proxies = ctx.jumps.map((j) => ({ ...j, breaks: [] as Preds, continues: [] as Preds }));
+    const end = inner(preds, { throwTo: thrown, returnTo: (p) => returns.push(...p), jumps: proxies });
+    this.connect(cleanup([thrown], ctx), ctx.throwTo);
+    if (returns.length > 0) ctx.returnTo(cleanup(returns, ctx));
+    proxies.forEach((p, i) => {
+      const j = ctx.jumps[i]!;
+      if (p.breaks.length > 0) j.breaks.push(...cleanup(p.breaks, ctx));
+      if (p.continues.length > 0) j.continues.push(...cleanup(p.continues, ctx));
+    });
+    return end.length > 0 ? cleanup(end, ctx) : [];
+  }
+}
