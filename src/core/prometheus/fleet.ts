@@ -3,6 +3,7 @@ import { emptyCounts } from '../model';
 import type { InstantSample, PrometheusClient } from './client';
 import { PrometheusError } from './client';
 import { METRICS, stateOfLabel } from './metricNames';
+import { escapeRegex, promqlString } from './promql';
 
 export type FleetSource = 'tcp-lens' | 'node_exporter';
 export type Trend = 'up' | 'down' | 'flat';
@@ -122,15 +123,6 @@ async function dateStale(client: PrometheusClient, stale: FleetInstance[], signa
     const lastUp = s.points.filter((p) => p.value === 1).pop();
     if (entry && lastUp) entry.staleSince = new Date(lastUp.t * 1000);
   }
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** A PromQL double-quoted string literal. */
-function promqlString(text: string): string {
-  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
 /** Says in words that Prometheus has no TCP metrics, with the scrape config that would add them. */
