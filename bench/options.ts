@@ -3,9 +3,12 @@ export interface BenchOptions {
   runs: number;
   /** Where the markdown goes; undefined prints only. */
   out?: string;
+  /** Only these feature cases (bench/cases ids), no socket farms: their table alone is printed. */
+  cases?: string[];
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--sizes 10000,50000,100000] [--runs N] [--out FILE | --no-write]
+export const USAGE = `usage: npm run bench -- [--quick] [--cases ID,...] [--sizes 10000,50000,100000] [--runs N] [--out FILE | --no-write]
+  --cases A,B only the feature cases with these ids (e.g. prometheus-fleet,prometheus-history), printed
   --quick     10k sockets, 3 runs, nothing written (a smoke check, under 2 minutes)
   (default)   10k, 50k and 100k sockets, 5 runs each, written to docs/benchmarks.md`;
 
@@ -25,6 +28,7 @@ export function parseOptions(args: readonly string[]): BenchOptions {
     else if (arg === '--runs') options.runs = positive(value());
     else if (arg === '--out') options.out = value();
     else if (arg === '--no-write') options.out = undefined;
+    else if (arg === '--cases') options.cases = value().split(',');
     else throw new Error(`unknown argument ${arg}`);
   }
   if (options.sizes.some((s) => s > 200_000) || options.runs > 20) throw new Error('at most 200,000 sockets and 20 runs');

@@ -6,7 +6,7 @@ import { canCreateNamespaces } from '../test/helpers/netns';
 import { measureFeatures } from './cases/index';
 import { describeMachine, loadAverage } from './machine';
 import { parseOptions, USAGE } from './options';
-import { renderReport, type ParserFigures } from './report/render';
+import { featureLines, renderReport, type ParserFigures } from './report/render';
 import { runToEnd } from '../test/helpers/processes';
 import { bundleForNode, removeBundle } from './measure/bundle';
 import { MEASURER_ENTRY, measureSize, type SizeResult } from './sizeRun';
@@ -24,6 +24,11 @@ async function main(): Promise<void> {
   if (!canCreateNamespaces()) {
     process.stderr.write('The benchmark needs Linux, root and iproute2: it builds its sockets in a network namespace of its own.\n');
     process.exit(1);
+  }
+  if (options.cases) {
+    const features = await measureFeatures(ROOT, options.runs, options.cases);
+    process.stdout.write(`${featureLines(features)}\n`);
+    return;
   }
   const machine = describeMachine();
   const cli = path.join(ROOT, 'dist/cli.js');

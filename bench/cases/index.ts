@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { analyzerFileCase, analyzerHostileCase, analyzerWorkspaceCase } from './analyzer';
 import { chartCase } from './chart';
+import { prometheusFleetCase, prometheusHistoryCase } from './prometheusFleet';
 import { sshCase } from './ssh';
 import type { FeatureCase, FeatureResult } from './types';
 
 /** Rows for other features. Add one here (a FeatureCase in its own file) as a feature lands. */
-export const FEATURE_CASES: readonly FeatureCase[] = [chartCase, analyzerFileCase, analyzerWorkspaceCase, analyzerHostileCase, sshCase];
+export const FEATURE_CASES: readonly FeatureCase[] = [chartCase, analyzerFileCase, analyzerWorkspaceCase, analyzerHostileCase, sshCase, prometheusFleetCase, prometheusHistoryCase];
 
 function isCommitted(root: string, file: string): boolean {
   try {
@@ -17,9 +18,10 @@ function isCommitted(root: string, file: string): boolean {
 }
 
 /** Measures every feature whose code is committed; the others get a "not measured yet" line. */
-export async function measureFeatures(root: string, runs: number): Promise<FeatureResult[]> {
+export async function measureFeatures(root: string, runs: number, only?: readonly string[]): Promise<FeatureResult[]> {
   const results: FeatureResult[] = [];
   for (const c of FEATURE_CASES) {
+    if (only && !only.includes(c.id)) continue;
     if (!isCommitted(root, c.landedWith)) {
       results.push({ case: c, status: 'not-landed', reason: `${c.feature} has not landed (${c.landedWith} is not committed)` });
     } else if (!c.measure) {

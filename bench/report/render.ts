@@ -95,7 +95,7 @@ function loopTable(sizes: readonly SizeResult[]): string {
   return `${note}\n\n${table(['sockets', 'operation', 'longest event-loop block', 'wall gap (worst)', 'peak heap above baseline', 'heap held by the result', 'held per socket'], rows)}`;
 }
 
-function featureLines(features: readonly FeatureResult[]): string {
+export function featureLines(features: readonly FeatureResult[]): string {
   const rows = features.map((f) => {
     if (f.status === 'measured') {
       return [f.case.label, f.figure.value, f.case.target, f.figure.pass ? 'PASS' : 'FAIL', f.figure.note ?? ''];

@@ -69,26 +69,44 @@ export async function startPrometheus(jobs: ScrapeJob[], intervalSec = 1, extraA
     '',
   ].join('\n');
   writeFileSync(path.join(dir, 'prometheus.yml'), config);
+  const running = await runPrometheus(dir, path.join(dir, 'data'), extraArgs);
+  return { ...running, dir, stop: async () => {
+    await running.stop();
+    rmSync(dir, { recursive: true, force: true });
+  } };
+}
+
+/** Prometheus on an existing data directory (a backfilled TSDB), scraping nothing; stop() keeps the data. */
+export async function startPrometheusOn(dataDir: string, extraArgs: string[] = []): Promise<RunningPrometheus> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tcplens-prom-'));
+  writeFileSync(path.join(dir, 'prometheus.yml'), 'scrape_configs: []\n');
+  const running = await runPrometheus(dir, dataDir, extraArgs);
+  return { url: running.url, stop: async () => {
+    await running.stop();
+    rmSync(dir, { recursive: true, force: true });
+  } };
+}
+
+async function runPrometheus(dir: string, dataDir: string, extraArgs: string[]): Promise<RunningPrometheus> {
   const port = await freePort();
   const child = spawn(
     PROMETHEUS,
-    [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, ...extraArgs],
+    [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`, ...extraArgs],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';
   child.stderr!.on('data', (d) => (log = (log + d).slice(-20_000)));
   const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    await stopChild(child);
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const stop = () => stopChild(child);
   try {
-    await waitReady(`${url}/-/ready`, 30_000, () => log);
+    // A large backfilled TSDB takes a while to open.
+    await waitReady(`${url}/-/ready`, 120_000, () => log);
   } catch (err) {
     await stop();
+    rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  return { url, dir, stop };
+  return { url, stop };
 }
 
 /** node_exporter with only the tcpstat collector, under `prefix` (e.g. `ip netns exec NS`). */

@@ -68,14 +68,15 @@ export class PrometheusClient {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   }
 
-  async query(promql: string, signal?: AbortSignal): Promise<InstantSample[]> {
-    const data = await this.call('query', { query: promql }, signal);
+  /** `atSec`: evaluation time in Unix seconds (Prometheus's now when absent). */
+  async query(promql: string, signal?: AbortSignal, atSec?: number): Promise<InstantSample[]> {
+    const data = await this.call('query', atTime({ query: promql }, atSec), signal);
     return vectorOf(data);
   }
 
   /** An instant query of a range selector (`up{…}[1h]`): the raw samples with their own timestamps. */
-  async querySamples(promql: string, signal?: AbortSignal): Promise<RangeSeries[]> {
-    const data = await this.call('query', { query: promql }, signal);
+  async querySamples(promql: string, signal?: AbortSignal, atSec?: number): Promise<RangeSeries[]> {
+    const data = await this.call('query', atTime({ query: promql }, atSec), signal);
     return matrixOf(data);
   }
 
@@ -137,6 +138,10 @@ export class PrometheusClient {
     if ((err as Error).name === 'AbortError') return new PrometheusError('timeout', 'The Prometheus request was cancelled.');
     return new PrometheusError('unreachable', `Prometheus at ${where} is unreachable (${displayText(String(detail))}).`);
   }
+}
+
+function atTime(params: Record<string, string>, atSec: number | undefined): Record<string, string> {
+  return atSec === undefined ? params : { ...params, time: String(atSec) };
 }
 
 /** Reads the body up to `max` bytes; past that the download is cancelled. */

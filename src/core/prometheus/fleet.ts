@@ -3,6 +3,7 @@ import { emptyCounts } from '../model';
 import type { InstantSample, PrometheusClient } from './client';
 import { PrometheusError } from './client';
 import { METRICS, stateOfLabel } from './metricNames';
+import { escapeRegex, promqlString } from './promql';
 
 export type FleetSource = 'tcp-lens' | 'node_exporter';
 export type Trend = 'up' | 'down' | 'flat';
@@ -64,7 +65,7 @@ export function compareFleet(a: FleetInstance, b: FleetInstance): number {
  * `--collector.tcpstat`), with its counts, stuck sockets and trend, and those whose scrapes
  * stopped within the last hour. Seven instant queries, whatever the number of hosts.
  */
-export async function readFleet(client: PrometheusClient, signal?: AbortSignal): Promise<FleetInstance[]> {
+export async function readFleet(client: PrometheusClient, signal?: AbortSignal, atSec?: number): Promise<FleetInstance[]> {
   const sumNow = (metric: string) => `sum by (instance, job, state) (${metric})`;
   const ours = `sum by (instance, job) (${METRICS.closeWaitStuck})`;
   const closeWaitThen = `sum by (instance, job) (${METRICS.connections}{state="close_wait"} offset ${TREND_WINDOW} or ${METRICS.nodeExporterStates}{state="close_wait"} offset ${TREND_WINDOW})`;
@@ -73,7 +74,7 @@ export async function readFleet(client: PrometheusClient, signal?: AbortSignal):
   const down = (metric: string) => `(up == 0) and on (instance, job) group by (instance, job) (last_over_time(${metric}[${STALE_LOOKBACK}]))`;
   const [tl, ne, stuck, cwThen, stuckBefore, staleOurs, staleNode] = await Promise.all(
     [sumNow(METRICS.connections), sumNow(METRICS.nodeExporterStates), ours, closeWaitThen, stuckThen, down(METRICS.connections), down(METRICS.nodeExporterStates)].map((q) =>
-      client.query(q, signal),
+      client.query(q, signal, atSec),
     ),
   );
 
@@ -100,7 +101,7 @@ export async function readFleet(client: PrometheusClient, signal?: AbortSignal):
   };
   markStale(staleOurs, 'tcp-lens');
   markStale(staleNode, 'node_exporter');
-  await dateStale(client, [...fleet.values()].filter((f) => f.stale), signal);
+  await dateStale(client, [...fleet.values()].filter((f) => f.stale), signal, atSec);
   return [...fleet.values()].sort(compareFleet);
 }
 
@@ -111,26 +112,17 @@ const MAX_DATED_STALE = 200;
  * When each stale host was last up: the raw `up` samples of the lookback (an instant query of a
  * range selector keeps each sample's own timestamp, which a subquery's steps would miss).
  */
-async function dateStale(client: PrometheusClient, stale: FleetInstance[], signal?: AbortSignal): Promise<void> {
+async function dateStale(client: PrometheusClient, stale: FleetInstance[], signal?: AbortSignal, atSec?: number): Promise<void> {
   const dated = stale.slice(0, MAX_DATED_STALE);
   if (dated.length === 0) return;
   const alternatives = [...new Set(dated.map((f) => escapeRegex(f.instance)))].join('|');
-  const series = await client.querySamples(`up{instance=~${promqlString(alternatives)}}[${STALE_LOOKBACK}]`, signal);
+  const series = await client.querySamples(`up{instance=~${promqlString(alternatives)}}[${STALE_LOOKBACK}]`, signal, atSec);
   const byKey = new Map(dated.map((f) => [byInstance({ instance: f.instance, job: f.job }), f]));
   for (const s of series) {
     const entry = byKey.get(byInstance(s.metric));
     const lastUp = s.points.filter((p) => p.value === 1).pop();
     if (entry && lastUp) entry.staleSince = new Date(lastUp.t * 1000);
   }
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** A PromQL double-quoted string literal. */
-function promqlString(text: string): string {
-  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
 /** Says in words that Prometheus has no TCP metrics, with the scrape config that would add them. */
