@@ -126,27 +126,29 @@ function characterClass(body: string): CharTest {
   return (c) => ranges.some(([lo, hi]) => c >= lo && c <= hi) !== negated;
 }
 
-/** Wildcard match of one path segment: one row of the classic table, O(tokens × characters). */
-function matchSegment(tokens: SegmentToken[], name: string): boolean {
-  // reach[j]: the tokens so far can match name[0..j).
-  let reach = new Uint8Array(name.length + 1);
+/**
+ * Whether `pattern` matches all of `items`, where a `star` element matches any run of items and
+ * any other element exactly one item it accepts: the classic reachability table, one row per
+ * element, O(elements × items) with no backtracking. Used at both levels of a glob: characters
+ * within a path segment (`*`) and segments within a path (`**`).
+ */
+function matchSequence<P, I>(pattern: readonly P[], items: readonly I[], star: P, accepts: (element: P, item: I) => boolean): boolean {
+  // reach[j]: the pattern so far can match items[0..j).
+  let reach = new Uint8Array(items.length + 1);
   reach[0] = 1;
-  for (const t of tokens) {
-    const next = new Uint8Array(name.length + 1);
+  for (const element of pattern) {
+    const next = new Uint8Array(items.length + 1);
     let any = false;
-    if (t === ANY_RUN) {
+    if (element === star) {
       let on = 0;
-      for (let j = 0; j <= name.length; j++) {
+      for (let j = 0; j <= items.length; j++) {
         on |= reach[j]!;
         next[j] = on;
         any ||= on === 1;
       }
     } else {
-      for (let j = 0; j < name.length; j++) {
-        if (!reach[j]) continue;
-        const c = name[j]!;
-        const ok = t === ANY_ONE || (typeof t === 'string' ? t === c : t(c));
-        if (ok) {
+      for (let j = 0; j < items.length; j++) {
+        if (reach[j] && accepts(element, items[j]!)) {
           next[j + 1] = 1;
           any = true;
         }
@@ -155,36 +157,15 @@ function matchSegment(tokens: SegmentToken[], name: string): boolean {
     if (!any) return false;
     reach = next;
   }
-  return reach[name.length] === 1;
+  return reach[items.length] === 1;
 }
 
-function matchSegments(pattern: Segment[], path: string[]): boolean {
-  // reach[j]: the pattern so far can match path[0..j).
-  let reach = new Uint8Array(path.length + 1);
-  reach[0] = 1;
-  for (const segment of pattern) {
-    const next = new Uint8Array(path.length + 1);
-    let any = false;
-    if (segment === GLOBSTAR) {
-      let on = 0;
-      for (let j = 0; j <= path.length; j++) {
-        on |= reach[j]!;
-        next[j] = on;
-        any ||= on === 1;
-      }
-    } else {
-      for (let j = 0; j < path.length; j++) {
-        if (reach[j] && matchSegment(segment, path[j]!)) {
-          next[j + 1] = 1;
-          any = true;
-        }
-      }
-    }
-    if (!any) return false;
-    reach = next;
-  }
-  return reach[path.length] === 1;
+function acceptsChar(t: SegmentToken, c: string): boolean {
+  return t === ANY_ONE || (typeof t === 'string' ? t === c : typeof t === 'function' && t(c));
 }
+
+const matchSegment = (tokens: SegmentToken[], name: string) => matchSequence(tokens, name.split(''), ANY_RUN, acceptsChar);
+const matchSegments = (pattern: Segment[], path: string[]) => matchSequence(pattern, path, GLOBSTAR, (segment, name) => matchSegment(segment as SegmentToken[], name));
 
 /** Whether a `/`-separated path matches a compiled glob. */
 export function matchesGlob(compiled: CompiledGlob, normalizedPath: string): boolean {
