@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -120,21 +120,6 @@ export async function startNodeExporter(prefix: string[], listen: string): Promi
     throw err;
   });
   return { stop: () => stopChild(child) };
-}
-
-/** `ss -Htan` inside a namespace, counted per state in the kernel's spelling. */
-export function ssCounts(prefix: string[]): Record<string, number> {
-  const names: Record<string, string> = {
-    ESTAB: 'ESTABLISHED', 'SYN-SENT': 'SYN_SENT', 'SYN-RECV': 'SYN_RECV', 'FIN-WAIT-1': 'FIN_WAIT1', 'FIN-WAIT-2': 'FIN_WAIT2',
-    'TIME-WAIT': 'TIME_WAIT', UNCONN: 'CLOSE', 'CLOSE-WAIT': 'CLOSE_WAIT', 'LAST-ACK': 'LAST_ACK', LISTEN: 'LISTEN', CLOSING: 'CLOSING',
-  };
-  const out: Record<string, number> = {};
-  const text = execFileSync(prefix[0], [...prefix.slice(1), 'ss', '-Htan'], { encoding: 'utf8' });
-  for (const line of text.split('\n')) {
-    const state = names[line.split(/\s+/)[0]];
-    if (state) out[state] = (out[state] ?? 0) + 1;
-  }
-  return out;
 }
 
 /**

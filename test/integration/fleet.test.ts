@@ -5,7 +5,8 @@ import { PrometheusClient } from '../../src/core/prometheus/client';
 import { REPO_ROOT, startStatesChild, tsNode, type StatesChild } from '../helpers/child';
 import { canCreateNamespaces, createNamespace, linkNamespace, type TestNamespace } from '../helpers/netns';
 import { runToEnd, startJsonProcess, type Started } from '../helpers/processes';
-import { hasPrometheus, ssCounts, startNodeExporter, startPrometheus, startTcpLensExporter, type RunningPrometheus } from '../helpers/prometheus';
+import { ssCounts } from '../helpers/ss';
+import { hasPrometheus, startNodeExporter, startPrometheus, startTcpLensExporter, type RunningPrometheus } from '../helpers/prometheus';
 
 const CLI = path.join(REPO_ROOT, 'dist/cli.js');
 const NODE_EXPORTER_PORT = 9100;

@@ -1,28 +1,13 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as net from 'node:net';
 import * as vscode from 'vscode';
 import type { TcpLensApi } from '../../../src/api';
 import type { Alert } from '../../../src/core/alerts/types';
 import { TCP_STATE_NAMES, countStates, type StateCounts, type TcpStateName } from '../../../src/core/model';
 import type { GroupNode } from '../../../src/views/nodes';
+import { ssCounts } from '../../helpers/ss';
 import { startSampleLeak, type SampleLeak } from '../sampleLeak';
 import { activateTcpLens, browserAction, childRows, rootRows, screenshot, waitFor } from './harnessLink';
-
-const SS_STATES: Record<string, TcpStateName> = {
-  ESTAB: 'ESTABLISHED', 'SYN-SENT': 'SYN_SENT', 'SYN-RECV': 'SYN_RECV', 'FIN-WAIT-1': 'FIN_WAIT1', 'FIN-WAIT-2': 'FIN_WAIT2', 'TIME-WAIT': 'TIME_WAIT',
-  UNCONN: 'CLOSE', CLOSE: 'CLOSE', 'CLOSE-WAIT': 'CLOSE_WAIT', 'LAST-ACK': 'LAST_ACK', LISTEN: 'LISTEN', CLOSING: 'CLOSING',
-};
-
-/** The kernel's table as `ss -tan` counts it, per state. */
-function ssCounts(): Record<string, number> {
-  const counts = Object.fromEntries(TCP_STATE_NAMES.map((s) => [s, 0]));
-  for (const line of execFileSync('ss', ['-Htan'], { encoding: 'utf8', timeout: 10_000 }).split('\n')) {
-    const state = SS_STATES[line.split(/\s+/)[0]];
-    if (state) counts[state]++;
-  }
-  return counts;
-}
 
 /** A listener and a connection to it on loopback, both ends ESTABLISHED. */
 async function loopbackPair(): Promise<{ server: net.Server; client: net.Socket }> {
