@@ -1,11 +1,10 @@
 import { displayText } from '../core/displayText';
 import { PrometheusClient, PrometheusError, type PrometheusAuth } from '../core/prometheus/client';
-import { noTcpMetricsError, readFleet, type FleetInstance, type Trend } from '../core/prometheus/fleet';
+import { noTcpMetricsError, readFleet, TREND_ARROWS, type FleetInstance } from '../core/prometheus/fleet';
 import { formatTable, jsonOutput } from './table';
 import type { CliCommand } from './usage';
 import { parseOptions, UsageError } from './usage';
 
-const ARROWS: Record<Trend, string> = { up: '↑', down: '↓', flat: '→' };
 
 /** Credentials come from the environment, never from argv (which every user can read in ps). */
 function authFromEnv(env: NodeJS.ProcessEnv): PrometheusAuth {
@@ -55,7 +54,7 @@ export const fleetCommand: CliCommand = {
         String(f.counts.CLOSE_WAIT),
         String(f.counts.TIME_WAIT),
         String(f.counts.ESTABLISHED),
-        ARROWS[f.trend],
+        TREND_ARROWS[f.trend],
         status(f),
       ]);
       io.out(formatTable(['INSTANCE', 'JOB', 'SOURCE', 'STUCK', 'CLOSE_WAIT', 'TIME_WAIT', 'ESTAB', 'TREND', 'STATUS'], rows, new Set([3, 4, 5, 6])));

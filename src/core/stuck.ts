@@ -8,3 +8,10 @@ import type { Connection } from './model';
 export function isStuckCloseWait(c: Connection, stuckAfterSeconds: number): boolean {
   return c.state === 'CLOSE_WAIT' && c.ageSeconds !== undefined && c.ageSeconds >= stuckAfterSeconds;
 }
+
+/** How many sockets of a table are stuck, whoever holds them (owners not visible included). */
+export function countStuck(connections: readonly Connection[], stuckAfterSeconds: number): number {
+  let stuck = 0;
+  for (const c of connections) if (isStuckCloseWait(c, stuckAfterSeconds)) stuck++;
+  return stuck;
+}

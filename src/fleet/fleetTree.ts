@@ -1,10 +1,9 @@
 import * as vscode from 'vscode';
 import { displayText } from '../core/displayText';
-import type { FleetInstance, Trend } from '../core/prometheus/fleet';
+import { TREND_ARROWS, type FleetInstance } from '../core/prometheus/fleet';
 
 export type FleetNode = { kind: 'instance'; instance: FleetInstance } | { kind: 'message'; text: string; detail?: string; severity: 'info' | 'error' };
 
-const ARROWS: Record<Trend, string> = { up: '↑', down: '↓', flat: '→' };
 
 /** The Fleet view's rows: one per Prometheus instance, or one message row. */
 export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode> {
@@ -41,7 +40,7 @@ function instanceItem(f: FleetInstance): vscode.TreeItem {
   item.id = `fleet:${f.job}:${f.instance}`;
   const parts = [];
   if (f.stuck !== undefined) parts.push(`${f.stuck} stuck`);
-  parts.push(`CLOSE_WAIT ${f.counts.CLOSE_WAIT}`, `TIME_WAIT ${f.counts.TIME_WAIT}`, ARROWS[f.trend]);
+  parts.push(`CLOSE_WAIT ${f.counts.CLOSE_WAIT}`, `TIME_WAIT ${f.counts.TIME_WAIT}`, TREND_ARROWS[f.trend]);
   item.description = f.stale ? `stale${f.staleSince ? ` since ${f.staleSince.toLocaleTimeString()}` : ''}` : parts.join(' · ');
   const hot = !f.stale && ((f.stuck ?? 0) > 0 || f.trend === 'up');
   item.iconPath = new vscode.ThemeIcon(f.stale ? 'debug-disconnect' : hot ? 'flame' : 'server', f.stale || hot ? new vscode.ThemeColor(f.stale ? 'disabledForeground' : 'charts.red') : undefined);
@@ -51,7 +50,7 @@ function instanceItem(f: FleetInstance): vscode.TreeItem {
   else {
     const counts = Object.entries(f.counts).filter(([, n]) => n > 0);
     md.appendText(counts.map(([s, n]) => `${s} ${n}`).join(' · ') || 'no sockets');
-    md.appendText(`\n\nCLOSE_WAIT trend over 10 min: ${ARROWS[f.trend]}`);
+    md.appendText(`\n\nCLOSE_WAIT trend over 10 min: ${TREND_ARROWS[f.trend]}`);
   }
   item.tooltip = md;
   item.contextValue = 'fleetInstance';

@@ -4,7 +4,7 @@ import type { FdUsage } from '../linux/processLimits';
 import type { Connection, StateCounts, TcpStateName } from '../model';
 import { TCP_STATE_NAMES } from '../model';
 import { summarizeProcesses, type ProcessSummary } from '../processSummary';
-import { isStuckCloseWait } from '../stuck';
+import { countStuck } from '../stuck';
 import type { Alert, AlertSettings, CloseWaitStuckAlert, FdLimitAlert, ThresholdAlert } from './types';
 
 const GROWTH_WINDOW_MS = 60_000;
@@ -88,8 +88,7 @@ export class AlertDetector {
   onSnapshot(connections: readonly Connection[], at: Date, fdUsage: ReadonlyMap<number, FdUsage> = new Map()): Alert[] {
     const t = at.getTime();
     const perProcess = summarizeProcesses(connections, this.settings.closeWaitStuckSeconds);
-    let stuckTotal = 0;
-    for (const c of connections) if (isStuckCloseWait(c, this.settings.closeWaitStuckSeconds)) stuckTotal++;
+    const stuckTotal = countStuck(connections, this.settings.closeWaitStuckSeconds);
     const alerts: Alert[] = [];
     const threshold = this.judgeThreshold('CLOSE_WAIT', stuckTotal, at);
     if (threshold) alerts.push(threshold);

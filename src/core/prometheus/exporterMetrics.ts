@@ -1,7 +1,7 @@
 import type { Sample } from '../sampling/sampler';
 import { summarizeProcesses, type ProcessSummary } from '../processSummary';
 import type { TcpStateName } from '../model';
-import { isStuckCloseWait } from '../stuck';
+import { countStuck } from '../stuck';
 import { TCP_STATE_NAMES } from '../model';
 import type { MetricFamily, MetricSample } from './exposition';
 import { METRICS, stateLabel } from './metricNames';
@@ -62,8 +62,7 @@ export function exporterFamilies(sample: Sample | undefined, health: ExporterHea
     gauge(METRICS.connections, 'TCP sockets by state (lowercase kernel names, as node_exporter spells them).', TCP_STATE_NAMES.map((s) => ({ labels: { state: stateLabel(s) }, value: sample.counts[s] }))),
   );
   const processes = summarizeProcesses(connections, options.stuckAfterSeconds);
-  let stuckTotal = 0;
-  for (const c of connections) if (isStuckCloseWait(c, options.stuckAfterSeconds)) stuckTotal++;
+  const stuckTotal = countStuck(connections, options.stuckAfterSeconds);
   families.push(gauge(METRICS.closeWaitStuck, `Sockets in CLOSE_WAIT for at least ${options.stuckAfterSeconds} s: the peer closed, the process never called close().`, [{ labels: {}, value: stuckTotal }]));
 
   const { named, rest } = splitTop(processes.values(), options.topProcesses);

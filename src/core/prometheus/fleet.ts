@@ -8,6 +8,9 @@ import { escapeRegex, promqlString } from './promql';
 export type FleetSource = 'tcp-lens' | 'node_exporter';
 export type Trend = 'up' | 'down' | 'flat';
 
+/** How the CLI table and the Fleet view draw a trend. */
+export const TREND_ARROWS: Record<Trend, string> = { up: '↑', down: '↓', flat: '→' };
+
 /** One scraped host as the Fleet view and `tcp-lens fleet` show it. */
 export interface FleetInstance {
   instance: string;
