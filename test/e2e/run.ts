@@ -86,7 +86,9 @@ async function act(page: Page, workbenchUrl: string, action: BrowserAction): Pro
       const x = box.x + Math.min(120, box.width / 3);
       const y = box.y + box.height / 2;
       await page.mouse.move(x, y, { steps: 4 });
-      await page.locator(HOVER).first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+      // The tooltip is resolved lazily (it shows "Loading..." first): watch from when it is complete.
+      const hover = action.hoverIncludes ? page.locator(HOVER, { hasText: action.hoverIncludes }) : page.locator(HOVER);
+      await hover.first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
       const samples: NonNullable<BrowserActionResult['samples']> = [];
       const started = Date.now();
       while (Date.now() - started < action.watchMs) {

@@ -134,7 +134,7 @@ describe('The demo scenario in a real VS Code: the sample server leaks, a second
     const fired: string[] = [];
     const firing = api.connections.onDidChangeTreeData((n) => fired.push(n?.kind === 'group' ? n.group.key : 'all'));
     try {
-      const watching = browserAction(name, { kind: 'hover', text: target.label, watchMs: 9000, group: state });
+      const watching = browserAction(name, { kind: 'hover', text: target.label, watchMs: 9000, group: state, hoverIncludes: `pid ${leak.pid}` });
       // Three refreshes while the mouse rests on the row (besides the timer's own).
       await new Promise((r) => setTimeout(r, 2000));
       for (let i = 0; i < 3; i++) {

@@ -72,7 +72,7 @@ export type BrowserAction =
    * Moves the mouse onto the Connections row showing `text` (expanding `group` if need be) and, for `watchMs`, notes twice a
    * second which row is under the mouse and what hover is shown.
    */
-  | { kind: 'hover'; text: string; watchMs: number; group: string };
+  | { kind: 'hover'; text: string; watchMs: number; group: string; hoverIncludes?: string };
 
 /** What the harness saw: for `hover`, one sample per half second. */
 export interface BrowserActionResult {
