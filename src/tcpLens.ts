@@ -3,7 +3,8 @@ import { registerConnectionActions } from './actions/connectionActions';
 import { AlertsController } from './alerts/alertsController';
 import { HostSelection } from './hosts/hostSelection';
 import type { TcpLensApi } from './api';
-import { LocalCollector } from './core/linux/localCollector';
+import { LOCAL_HOST_ID } from './core/model';
+import { openCollector } from './core/openCollector';
 import { LiveData } from './live/liveData';
 import { registerLeakLens } from './lsp/index';
 import { registerViewCommands } from './views/commands';
@@ -25,7 +26,7 @@ export class TcpLens implements vscode.Disposable {
   readonly fleet: FleetView;
 
   constructor(readonly context: vscode.ExtensionContext) {
-    this.live = new LiveData(new LocalCollector());
+    this.live = new LiveData(openCollector(LOCAL_HOST_ID));
     this.tree = new ConnectionsTreeProvider(this.live);
     this.view = new ConnectionsView(this.live, this.tree);
     this.alerts = new AlertsController();
@@ -41,12 +42,12 @@ export class TcpLens implements vscode.Disposable {
     this.disposables.push(this.hosts);
     this.fleet = new FleetView(context.secrets, (hostId) => this.hosts.selectHost(hostId));
     this.disposables.push(this.fleet);
-    registerConnectionActions(this.disposables, () => this.live.collector.host.id);
+    registerConnectionActions(this.disposables, () => this.live.collector);
     void registerLeakLens(this.disposables, context, this.live);
   }
 
   api(): TcpLensApi {
-    return { live: this.live, connections: this.tree, treeView: this.view.treeView, alerts: this.alerts, history: this.history, fleet: this.fleet };
+    return { live: this.live, connections: this.tree, treeView: this.view.treeView, contextKeys: this.view.context, alerts: this.alerts, history: this.history, fleet: this.fleet };
   }
 
   dispose(): void {

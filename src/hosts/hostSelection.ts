@@ -1,11 +1,12 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { displayText } from '../core/displayText';
-import { LocalCollector } from '../core/linux/localCollector';
 import type { Collector } from '../core/model';
+import { LOCAL_HOST_ID } from '../core/model';
+import { openCollector } from '../core/openCollector';
 import type { LiveData } from '../live/liveData';
 import { AskpassServer } from './askpassServer';
-import { LOCAL_HOST_ID, pickHost } from './hostPicker';
+import { pickHost } from './hostPicker';
 import { affectsSshSettings, readSshSettings } from './settings';
 import { WarmPool } from './warmPool';
 
@@ -75,7 +76,7 @@ export class HostSelection implements vscode.Disposable {
   private show(id: string): boolean {
     let collector: Collector;
     try {
-      collector = id === LOCAL_HOST_ID ? new LocalCollector() : this.pool.get(id);
+      collector = openCollector(id, { remote: (target) => this.pool.get(target) });
     } catch (err) {
       void vscode.window.showErrorMessage(`TCP Lens: ${displayText(err instanceof Error ? err.message : String(err))}`);
       return false;

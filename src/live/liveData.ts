@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import type { SnapshotDiff } from '../core/diff';
-import type { FdUsage } from '../core/linux/processLimits';
-import type { Collector, Snapshot } from '../core/model';
+import type { Collector, FdUsage, Snapshot } from '../core/model';
 import { CollectorError } from '../core/model';
 import { Sampler, type FullSample, type Sample } from '../core/sampling/sampler';
 import { affectsAlertSettings, readAlertSettingsFromConfig, refreshIntervalMs } from './settings';

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { leakingProcesses, type LeakingProcess } from '../core/liveLink';
 import type { CountsSample, Snapshot } from '../core/model';
+import { isLocalHost } from '../core/model';
 import type { LiveData } from '../live/liveData';
 import { LEAK_LANGUAGE_IDS } from './leakClient';
 import { LiveLeaksNotification, type LiveLeaksParams } from '../shared/lspProtocol';
@@ -17,7 +18,7 @@ const stuckAfterSeconds = (): number => {
 /** Local processes holding CLOSE_WAIT sockets in a snapshot, with their stuck count, cwd and editor origin. */
 export async function localLeakingProcesses(snapshot: Snapshot | undefined): Promise<LeakingProcess[]> {
   // Paths of a remote host's processes mean nothing next to this workspace's files.
-  if (!snapshot || snapshot.host.id !== 'local') return [];
+  if (!snapshot || !isLocalHost(snapshot.host)) return [];
   return Promise.all([...leakingProcesses(snapshot.connections, stuckAfterSeconds()).values()].map(withLocalContext));
 }
 
@@ -73,7 +74,7 @@ export class LiveLeakForwarder implements vscode.Disposable {
   }
 
   private onSample(sample: CountsSample): void {
-    if (sample.host.id !== 'local' || !lensesOnScreen()) return;
+    if (!isLocalHost(sample.host) || !lensesOnScreen()) return;
     const changed = this.closeWaitSeen !== undefined && sample.counts.CLOSE_WAIT !== this.closeWaitSeen;
     if (changed || sample.takenAt.getTime() >= this.nextStuckAt) this.live.requestProcesses();
   }

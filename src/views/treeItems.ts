@@ -6,6 +6,7 @@ import type { Connection } from '../core/model';
 import { stateInfo } from '../core/states';
 import { STATE_COLOR_IDS, STATE_ICONS } from '../shared/stateColors';
 import { DECORATION_SCHEME } from './decorations';
+import { connectionContextValue } from './menuContext';
 import type { ConnectionNode, GroupNode, MessageNode, MoreNode } from './nodes';
 
 /** Why a connection has no process, in the words the tree uses. */
@@ -96,7 +97,7 @@ export function connectionItem(node: ConnectionNode): vscode.TreeItem {
   // The decoration provider colors new rows green and greys closed ones, as TCPView does.
   const mark = node.closed ? 'closed' : node.isNew ? 'new' : 'same';
   item.resourceUri = vscode.Uri.from({ scheme: DECORATION_SCHEME, path: `/${encodeURIComponent(node.key)}`, query: mark });
-  item.contextValue = `connection:${c.state}${c.pid !== undefined ? ':owned' : ''}${node.closed ? ':closed' : ''}`;
+  item.contextValue = connectionContextValue(c, node.closed);
   return item;
 }
 

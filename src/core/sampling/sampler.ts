@@ -26,7 +26,7 @@ export interface FullSample {
   snapshot: Snapshot;
   /** Against the previous full sample of the same host. */
   diff: SnapshotDiff;
-  /** Open descriptors against the soft limit of each process holding sockets (local host only). */
+  /** Open descriptors against the soft limit of each process holding sockets (collectors with `descriptorUsage`). */
   fdUsage: ReadonlyMap<number, FdUsage>;
 }
 
@@ -79,7 +79,7 @@ export class Sampler {
     const snapshot = await collector.snapshot(signal, { processes: true });
     if (signal?.aborted || collector !== this.collectorValue) return undefined;
     this.timeWait.annotate(snapshot.connections);
-    const fdUsage = collector.host.id === 'local' ? await readFdUsageOf(snapshot.connections) : NO_FD_USAGE;
+    const fdUsage = collector.capabilities.descriptorUsage ? await readFdUsageOf(snapshot.connections) : NO_FD_USAGE;
     if (signal?.aborted || collector !== this.collectorValue) return undefined;
     const diff = diffSnapshots(this.previous?.connections, snapshot.connections);
     this.previous = snapshot;
