@@ -1,6 +1,7 @@
 import { LocalCollector } from './linux/localCollector';
 import type { Collector } from './model';
 import { LOCAL_HOST_ID } from './model';
+import { MACOS_TOOLS, NetstatCollector, WINDOWS_TOOLS } from './platforms/localNetstat';
 import { parseHostString, type SshTarget } from './ssh/hostString';
 import { SshCollector } from './ssh/sshCollector';
 import type { SshOptions } from './ssh/sshCommand';
@@ -16,7 +17,8 @@ export interface OpenCollectorOptions {
 
 /**
  * The one place that picks a collector: for {@link LOCAL_HOST_ID} this machine's, by platform
- * (Linux /proc and sock_diag; elsewhere a collector that says the platform is not supported), for any other id an SSH host's. Throws
+ * (Linux /proc and sock_diag, macOS `netstat -anv`, Windows `netstat -ano`; elsewhere a collector
+ * that says the platform is not supported), for any other id an SSH host's. Throws
  * InvalidHostError for an id that cannot be an SSH destination. Nothing is read yet.
  */
 export function openCollector(hostId: string, options: OpenCollectorOptions = {}): Collector {
@@ -26,5 +28,12 @@ export function openCollector(hostId: string, options: OpenCollectorOptions = {}
 }
 
 function localCollector(platform: NodeJS.Platform): Collector {
-  return new LocalCollector({ platform });
+  switch (platform) {
+    case 'darwin':
+      return new NetstatCollector(MACOS_TOOLS);
+    case 'win32':
+      return new NetstatCollector(WINDOWS_TOOLS);
+    default:
+      return new LocalCollector({ platform });
+  }
 }

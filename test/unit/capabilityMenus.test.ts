@@ -49,6 +49,14 @@ describe('row actions follow the collector\'s capabilities', () => {
     remote.dispose();
   });
 
+  for (const platform of ['darwin', 'win32'] as const) {
+    it(`this ${platform} machine (netstat) names processes but offers no action on them`, () => {
+      const local = openCollector(LOCAL_HOST_ID, { platform });
+      assert.equal(local.capabilities.processAttribution, true);
+      assert.deepEqual(offered(local, row()), READ_ONLY);
+    });
+  }
+
   it('every capability key the menus test is one the view sets', () => {
     const keys = new Set(capabilityContext(openCollector(LOCAL_HOST_ID, { platform: 'linux' }).capabilities).keys());
     const tested = manifest.contributes.menus['view/item/context'].flatMap((m) => [...m.when.matchAll(/\btcpLens\.host\.\w+/g)].map((k) => k[0]));
