@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { setting } from '../config/config';
 import type { Alert } from '../core/alerts/types';
 import { displayLines, displayText } from '../core/displayText';
 import type { Sample } from '../core/sampling/sampler';
@@ -46,7 +47,7 @@ export class AlertsController implements vscode.Disposable {
       this.recent.push(alert);
       if (this.recent.length > MAX_KEPT) this.recent.shift();
       this.alertEmitter.fire(alert);
-      if (vscode.workspace.getConfiguration('tcpLens.alerts').get<boolean>('notify', true)) void this.notify(alert);
+      if (setting('tcpLens.alerts.notify')) void this.notify(alert);
     }
   }
 

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { PrometheusClient, PrometheusError } from '../core/prometheus/client';
 import { noTcpMetricsError, readFleet, type FleetInstance } from '../core/prometheus/fleet';
-import { affectsFleetSettings, askForSecret, readAuth, readFleetSettings } from './fleetSettings';
+import { askForSecret, readAuth, readFleetSettings } from './fleetSettings';
+import { onDidChangeSettings } from '../config/config';
 import { FleetTreeProvider, type FleetNode } from './fleetTree';
 
 /**
@@ -30,7 +31,7 @@ export class FleetView implements vscode.Disposable {
       vscode.commands.registerCommand('tcpLens.fleet.openLive', (node?: FleetNode) => this.openInstance(node)),
     );
     this.treeView.onDidChangeVisibility(() => this.schedule(true), this, this.disposables);
-    vscode.workspace.onDidChangeConfiguration((e) => affectsFleetSettings(e) && this.schedule(true), this, this.disposables);
+    onDidChangeSettings((e) => e.affects('tcpLens.prometheus') && this.schedule(true), this, this.disposables);
     this.schedule(true);
   }
 

@@ -4,10 +4,10 @@ import { displayText } from '../core/displayText';
 import type { Collector } from '../core/model';
 import { LOCAL_HOST_ID } from '../core/model';
 import { openCollector } from '../core/openCollector';
+import { onDidChangeSettings, sshSettings } from '../config/config';
 import type { LiveData } from '../live/liveData';
 import { AskpassServer } from './askpassServer';
 import { pickHost } from './hostPicker';
-import { affectsSshSettings, readSshSettings } from './settings';
 import { WarmPool } from './warmPool';
 
 const SELECTED_KEY = 'tcpLens.host';
@@ -29,15 +29,15 @@ export class HostSelection implements vscode.Disposable {
     private readonly live: LiveData,
   ) {
     this.askpass = new AskpassServer(path.join(context.extensionPath, 'dist', 'askpass.js'));
-    this.pool = new WarmPool(() => ({ ...readSshSettings(), askpass: this.askpass.options }));
+    this.pool = new WarmPool(() => ({ ...sshSettings(), askpass: this.askpass.options }));
     this.disposables.push(
       this.askpass,
       this.pool,
       vscode.commands.registerCommand('tcpLens.selectHost', (id?: unknown) => this.selectHost(typeof id === 'string' ? id : undefined)),
     );
-    vscode.workspace.onDidChangeConfiguration(
+    onDidChangeSettings(
       (e) => {
-        if (!affectsSshSettings(e)) return;
+        if (!e.affects('tcpLens.ssh')) return;
         this.pool.clear();
         if (this.currentId !== LOCAL_HOST_ID) this.show(this.currentId);
       },
@@ -57,7 +57,7 @@ export class HostSelection implements vscode.Disposable {
    * quick pick. Resolves to the id shown afterwards.
    */
   async selectHost(id?: string): Promise<string> {
-    const chosen = id ?? (await pickHost(this.currentId, this.recent(), readSshSettings().configFile));
+    const chosen = id ?? (await pickHost(this.currentId, this.recent(), sshSettings().configFile));
     if (chosen === undefined || chosen === this.currentId) return this.currentId;
     if (!this.show(chosen)) return this.currentId;
     await this.context.workspaceState.update(SELECTED_KEY, chosen);

@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
+import { setting, updateSetting } from '../config/config';
 import { formatEndpoint } from '../core/address';
 import { snapshotToCsv, snapshotToJson } from '../core/export';
 import { FilterSyntaxError, parseFilter } from '../core/filter';
@@ -95,8 +96,7 @@ export function registerViewCommands(disposables: vscode.Disposable[], live: Liv
       }
     }),
     vscode.commands.registerCommand('tcpLens.toggleHideEmpty', async () => {
-      const config = vscode.workspace.getConfiguration('tcpLens');
-      await config.update('hideEmptyStates', !config.get<boolean>('hideEmptyStates', false), vscode.ConfigurationTarget.Global);
+      await updateSetting('tcpLens.hideEmptyStates', !setting('tcpLens.hideEmptyStates'));
     }),
     vscode.commands.registerCommand('tcpLens.showMore', (groupKey: string) => tree.showMore(groupKey)),
     vscode.commands.registerCommand('tcpLens.showProcess', async (pid?: unknown) => {

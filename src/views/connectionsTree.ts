@@ -5,7 +5,7 @@ import type { Connection } from '../core/model';
 import { firstItems } from '../core/paging';
 import { isStuckCloseWait } from '../core/stuck';
 import type { LiveData } from '../live/liveData';
-import { numberSetting } from '../live/settings';
+import { onDidChangeSettings, setting } from '../config/config';
 import { groupRows } from './groupRows';
 import { StableOrder } from './stableOrder';
 import type { ConnectionNode, GroupNode, MessageNode, TreeNode } from './nodes';
@@ -20,7 +20,6 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
   private readonly shown = new Map<string, number>();
-  private readonly warned = new Set<string>();
   private groupsCache: GroupNode[] | undefined;
   /** How each group node looked when VS Code last fetched it. */
   private readonly signatures = new WeakMap<GroupNode, string>();
@@ -38,9 +37,10 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     live.onDidError(() => this.refresh(), this, this.disposables);
     live.onDidChangeState(() => this.refresh(), this, this.disposables);
     live.onDidChangeHost(() => this.order.clear(), this, this.disposables);
-    vscode.workspace.onDidChangeConfiguration(
+    onDidChangeSettings(
       (e) => {
-        if (e.affectsConfiguration('tcpLens.hideEmptyStates') || e.affectsConfiguration('tcpLens.pageSize') || e.affectsConfiguration('tcpLens.alerts.closeWaitStuckSeconds')) this.refresh();
+        const shown: Parameters<typeof e.affects>[0][] = ['tcpLens.hideEmptyStates', 'tcpLens.pageSize', 'tcpLens.alerts.closeWaitStuckSeconds', 'tcpLens.alerts.fdLimitRatio'];
+        if (shown.some((id) => e.affects(id))) this.refresh();
       },
       this,
       this.disposables,
@@ -196,7 +196,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     const current = applyFilter(snapshot.connections, this.filter);
     // Connections gone since the last refresh stay one cycle, marked closed.
     const closed = applyFilter(this.live.lastDiff?.removed ?? [], this.filter);
-    const hideEmpty = vscode.workspace.getConfiguration('tcpLens').get<boolean>('hideEmptyStates', false) || this.filter !== undefined;
+    const hideEmpty = setting('tcpLens.hideEmptyStates') || this.filter !== undefined;
     const stuckAfterSeconds = this.stuckAfterSeconds();
     const groups = groupRows(current, closed, { groupBy: this.groupBy, stuckAfterSeconds, hideEmpty }, this.order);
     const nodes: GroupNode[] = groups.map((g) => ({ kind: 'group', ...g, stuckAfterSeconds }));
@@ -207,20 +207,21 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   }
 
   private addFdUsage(nodes: GroupNode[]): void {
+    const ratio = setting('tcpLens.alerts.fdLimitRatio');
     for (const node of nodes) {
       const usage = node.group.pid === undefined ? undefined : this.live.lastFdUsage.get(node.group.pid);
       if (!usage?.softLimit) continue;
-      node.fdWarning = usage.open / usage.softLimit >= 0.8;
+      node.fdWarning = usage.open / usage.softLimit >= ratio;
       node.fdText = `${usage.open} / ${usage.softLimit} fds${node.fdWarning ? ' — Too many open files soon' : ''}`;
     }
   }
 
   private stuckAfterSeconds(): number {
-    return numberSetting('tcpLens.alerts', 'closeWaitStuckSeconds', 60, 1, 86_400, this.warned);
+    return setting('tcpLens.alerts.closeWaitStuckSeconds');
   }
 
   private pageSize(): number {
-    return numberSetting('tcpLens', 'pageSize', 200, 10, 5000, this.warned);
+    return setting('tcpLens.pageSize');
   }
 
   dispose(): void {
