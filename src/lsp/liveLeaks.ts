@@ -5,7 +5,7 @@ import { leakingProcesses, type LeakingProcess } from '../core/liveLink';
 import type { CountsSample, Snapshot } from '../core/model';
 import { isLocalHost } from '../core/model';
 import type { LiveData } from '../live/liveData';
-import { LEAK_LANGUAGE_IDS } from './leakClient';
+import { LEAK_LANGUAGE_IDS } from '../core/leaks/languageTable';
 import { LiveLeaksNotification, type LiveLeaksParams } from '../shared/lspProtocol';
 import { withLocalContext } from './processContext';
 
