@@ -47,7 +47,7 @@ function offers(collector: () => Collector, action: Action): boolean {
   return false;
 }
 
-async function close(arg: unknown, collector: () => Collector): Promise<void> {
+async function close(arg: unknown, collector: () => Collector, refresh: () => Promise<void>): Promise<void> {
   const c = await pick(arg);
   if (!c || !offers(collector, 'closeConnection')) return;
   const ok = await vscode.window.showWarningMessage(
@@ -60,7 +60,7 @@ async function close(arg: unknown, collector: () => Collector): Promise<void> {
   const result = await closeConnection(c);
   if (result.closed) void vscode.window.showInformationMessage(`TCP Lens: closed ${describe(c)}.`);
   else void vscode.window.showErrorMessage(`TCP Lens: ${displayLines(result.reason)}`);
-  await vscode.commands.executeCommand('tcpLens.refresh');
+  await refresh();
 }
 
 /**
@@ -69,7 +69,7 @@ async function close(arg: unknown, collector: () => Collector): Promise<void> {
  * out; the SIGKILL follow-up is a modal of its own and checks again that the pid is the same
  * process, so a pid handed to another program meanwhile is never signalled.
  */
-async function kill(arg: unknown, collector: () => Collector): Promise<void> {
+async function kill(arg: unknown, collector: () => Collector, refresh: () => Promise<void>): Promise<void> {
   const c = await pick(arg);
   if (!c || !offers(collector, 'terminateProcess')) return;
   if (c.pid === undefined) {
@@ -80,7 +80,7 @@ async function kill(arg: unknown, collector: () => Collector): Promise<void> {
   // The reasons say why (exited, socket closed, pid reused, no permission); the list is refreshed.
   const notSignalled = (reason: string) => {
     void vscode.window.showErrorMessage(`TCP Lens: ${name} was not signalled: ${displayText(reason)}.`);
-    return vscode.commands.executeCommand('tcpLens.refresh');
+    return refresh();
   };
   const owner = await identifySocketOwner(c.pid, c.inode);
   if (!owner.ok) return void (await notSignalled(owner.reason));
@@ -99,7 +99,7 @@ async function kill(arg: unknown, collector: () => Collector): Promise<void> {
       if (!killed.sent) void vscode.window.showInformationMessage(`TCP Lens: SIGKILL not sent: ${killed.reason}.`);
     }
   }
-  await vscode.commands.executeCommand('tcpLens.refresh');
+  await refresh();
 }
 
 async function copyFilter(arg: unknown): Promise<void> {
@@ -127,12 +127,15 @@ async function revealCwd(arg: unknown, collector: () => Collector): Promise<void
   if (choice === 'Open Folder') await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
 }
 
-/** Registers the actions on a connection; `collector` is the one of the host the tree shows now. */
-export function registerConnectionActions(disposables: vscode.Disposable[], collector: () => Collector): void {
-  disposables.push(
-    vscode.commands.registerCommand('tcpLens.closeConnection', (arg: unknown) => close(arg, collector)),
-    vscode.commands.registerCommand('tcpLens.killProcess', (arg: unknown) => kill(arg, collector)),
-    vscode.commands.registerCommand('tcpLens.copySsFilter', (arg: unknown) => copyFilter(arg)),
-    vscode.commands.registerCommand('tcpLens.revealProcessCwd', (arg: unknown) => revealCwd(arg, collector)),
-  );
+/**
+ * The actions on a connection (src/commands.ts gives them their ids); `collector` is the one of
+ * the host the tree shows now, `refresh` shows the table again after acting on it.
+ */
+export function connectionActions(collector: () => Collector, refresh: () => Promise<void>) {
+  return {
+    close: (arg: unknown) => close(arg, collector, refresh),
+    kill: (arg: unknown) => kill(arg, collector, refresh),
+    copySsFilter: (arg: unknown) => copyFilter(arg),
+    revealCwd: (arg: unknown) => revealCwd(arg, collector),
+  };
 }

@@ -30,11 +30,7 @@ export class HostSelection implements vscode.Disposable {
   ) {
     this.askpass = new AskpassServer(path.join(context.extensionPath, 'dist', 'askpass.js'));
     this.pool = new WarmPool(() => ({ ...sshSettings(), askpass: this.askpass.options }));
-    this.disposables.push(
-      this.askpass,
-      this.pool,
-      vscode.commands.registerCommand('tcpLens.selectHost', (id?: unknown) => this.selectHost(typeof id === 'string' ? id : undefined)),
-    );
+    this.disposables.push(this.askpass, this.pool);
     onDidChangeSettings(
       (e) => {
         if (!e.affects('tcpLens.ssh')) return;

@@ -1,10 +1,12 @@
 import * as vscode from 'vscode';
+import type { CommandId } from '../commands';
 import { applyFilter, type ConnectionFilter } from '../core/filter';
 import type { GroupBy } from '../core/grouping';
 import type { Connection } from '../core/model';
 import { firstItems } from '../core/paging';
 import { isStuckCloseWait } from '../core/stuck';
 import type { LiveData } from '../live/liveData';
+import type { ConnectionsViewState } from './viewState';
 import { onDidChangeSettings, setting } from '../config/config';
 import { groupRows } from './groupRows';
 import { StableOrder } from './stableOrder';
@@ -27,12 +29,23 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   private shownError = false;
   /** Rows keep their place across refreshes, so hovers and menus stay on the row pointed at. */
   private readonly order = new StableOrder();
-  groupBy: GroupBy = 'state';
   /** Whether the view shows the tree (set by the view). */
   isVisible: () => boolean = () => true;
-  filter: ConnectionFilter | undefined;
 
-  constructor(private readonly live: LiveData) {
+  constructor(
+    private readonly live: LiveData,
+    private readonly state: ConnectionsViewState,
+  ) {
+    state.onDidChange(
+      (change) => {
+        this.shown.clear();
+        // Another filter is another list: order it afresh, oldest first.
+        if (change.filter) this.order.clear();
+        this.refresh();
+      },
+      this,
+      this.disposables,
+    );
     live.onDidSnapshot(() => this.update(), this, this.disposables);
     live.onDidError(() => this.refresh(), this, this.disposables);
     live.onDidChangeState(() => this.refresh(), this, this.disposables);
@@ -100,18 +113,12 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     return [item.label, item.description, typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value, remaining, ...rows].join('\n');
   }
 
-  setGroupBy(by: GroupBy): void {
-    this.groupBy = by;
-    this.shown.clear();
-    this.refresh();
+  get groupBy(): GroupBy {
+    return this.state.groupBy;
   }
 
-  setFilter(filter: ConnectionFilter | undefined): void {
-    this.filter = filter;
-    this.shown.clear();
-    // Another filter is another list: order it afresh, oldest first.
-    this.order.clear();
-    this.refresh();
+  get filter(): ConnectionFilter | undefined {
+    return this.state.filter;
   }
 
   showMore(groupKey: string): void {
@@ -174,7 +181,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
         label: error.message,
         detail: error.hint ?? 'Retry',
         severity: 'error',
-        command: { command: 'tcpLens.refresh', title: 'Retry' },
+        command: { command: 'tcpLens.refresh' satisfies CommandId, title: 'Retry' },
       });
     }
     if (!snapshot) return messages.length ? messages : [{ kind: 'message', label: 'Reading connections…', severity: 'info' }];
@@ -184,7 +191,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
         kind: 'message',
         label: this.filter ? `No connection matches "${this.filter.text}"` : 'No TCP connections',
         severity: 'info',
-        command: this.filter ? { command: 'tcpLens.clearFilter', title: 'Clear Filter' } : undefined,
+        command: this.filter ? { command: 'tcpLens.clearFilter' satisfies CommandId, title: 'Clear Filter' } : undefined,
       });
     }
     return [...messages, ...groups];

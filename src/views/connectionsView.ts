@@ -3,6 +3,7 @@ import { displayText } from '../core/displayText';
 import { GROUP_BY_LABELS } from '../core/grouping';
 import type { LiveData } from '../live/liveData';
 import { capabilityContext } from './menuContext';
+import type { ConnectionsViewState } from './viewState';
 import type { ConnectionsTreeProvider } from './connectionsTree';
 import type { TreeNode } from './nodes';
 
@@ -15,13 +16,15 @@ export class ConnectionsView implements vscode.Disposable {
 
   constructor(
     private readonly live: LiveData,
-    private readonly tree: ConnectionsTreeProvider,
+    tree: ConnectionsTreeProvider,
+    private readonly state: ConnectionsViewState,
   ) {
     this.treeView = vscode.window.createTreeView('tcpLens.connections', { treeDataProvider: tree, showCollapseAll: true });
     this.disposables.push(this.treeView);
     tree.isVisible = () => this.treeView.visible;
     this.treeView.onDidChangeVisibility((e) => live.setViewVisible(e.visible), this, this.disposables);
     live.onDidChangeState(() => this.update(), this, this.disposables);
+    state.onDidChange(() => this.update(), this, this.disposables);
     live.onDidSnapshot(() => this.update(), this, this.disposables);
     live.setViewVisible(this.treeView.visible);
     this.update();
@@ -29,13 +32,14 @@ export class ConnectionsView implements vscode.Disposable {
 
   update(): void {
     const parts = [displayText(this.live.collector.host.label)];
-    if (this.tree.groupBy !== 'state') parts.push(`by ${GROUP_BY_LABELS[this.tree.groupBy].toLowerCase()}`);
-    if (this.tree.filter) parts.push(`filter: ${this.tree.filter.text}`);
+    const { groupBy, filter } = this.state;
+    if (groupBy !== 'state') parts.push(`by ${GROUP_BY_LABELS[groupBy].toLowerCase()}`);
+    if (filter) parts.push(`filter: ${filter.text}`);
     this.treeView.description = parts.join(' · ');
     this.treeView.message = this.live.paused ? 'Paused: live refresh is off. Resume or refresh to update.' : undefined;
     const keys = capabilityContext(this.live.collector.capabilities);
     keys.set('tcpLens.paused', this.live.paused);
-    keys.set('tcpLens.filtered', this.tree.filter !== undefined);
+    keys.set('tcpLens.filtered', filter !== undefined);
     // Snapshots call this every refresh: only changes go to the workbench.
     for (const [key, value] of keys) {
       if (this.context.get(key) === value) continue;

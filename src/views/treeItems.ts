@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { CommandId } from '../commands';
 import { formatEndpoint } from '../core/address';
 import { ageSentence, ageText, formatDuration } from '../core/ageText';
 import { displayText } from '../core/displayText';
@@ -105,7 +106,7 @@ export function moreItem(node: MoreNode): vscode.TreeItem {
   const item = new vscode.TreeItem(`Show ${Math.min(node.step, node.remaining)} more… (${node.remaining} not shown)`);
   item.id = `more:${node.parent.group.key}`;
   item.iconPath = new vscode.ThemeIcon('ellipsis');
-  item.command = { command: 'tcpLens.showMore', title: 'Show More', arguments: [node.parent.group.key] };
+  item.command = { command: 'tcpLens.showMore' satisfies CommandId, title: 'Show More', arguments: [node.parent.group.key] };
   item.contextValue = 'more';
   return item;
 }

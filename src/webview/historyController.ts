@@ -82,7 +82,6 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
     );
     this.disposables.push(
       vscode.window.registerWebviewViewProvider(HISTORY_VIEW_ID, this),
-      vscode.commands.registerCommand('tcpLens.openHistory', () => this.openPanel()),
       vscode.window.registerWebviewPanelSerializer(HISTORY_PANEL_TYPE, { deserializeWebviewPanel: async (panel) => this.attachPanel(panel) }),
     );
     const saver = setInterval(() => void this.save(), SAVE_EVERY_MS);
