@@ -100,7 +100,7 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
     const node = cfg.nodes[id]!;
     const before = inStates.get(id) ?? EMPTY;
     if (node.kind === 'exit' || node.kind === 'exceptional-exit') continue; // read once the states settle
-    const site = node.throws?.site ?? node.exitSite?.site;
+    const site = node.throws?.site ?? node.exitSite?.site ?? node.at;
     let after = apply(before, node.effects, site);
     if (node.exitSite) {
       after = withExit(after, node.exitSite);

@@ -50,6 +50,8 @@ export interface CfgNode {
   readonly throws?: ThrowingCall;
   /** An explicit exit of the function's code (return, raise/throw, end of body): named in messages. */
   readonly exitSite?: { word: string; site: StepSite };
+  /** Where the step is, for a step that neither raises nor exits (a socket lost by reassignment there is named by it). */
+  readonly at?: StepSite;
   readonly next: number[];
   /** Taken when `throws` raises. */
   readonly onThrow: number[];
@@ -77,9 +79,9 @@ export class CfgBuilder {
     this.exceptionalExit = this.add('exceptional-exit');
   }
 
-  add(kind: NodeKind, effects: Effect[] = [], throws?: ThrowingCall, exitSite?: CfgNode['exitSite']): number {
+  add(kind: NodeKind, effects: Effect[] = [], throws?: ThrowingCall, exitSite?: CfgNode['exitSite'], at?: StepSite): number {
     const id = this.nodes.length;
-    this.nodes.push({ id, kind, effects, ...(throws ? { throws } : {}), ...(exitSite ? { exitSite } : {}), next: [], onThrow: [] });
+    this.nodes.push({ id, kind, effects, ...(throws ? { throws } : {}), ...(exitSite ? { exitSite } : {}), ...(at ? { at } : {}), next: [], onThrow: [] });
     return id;
   }
 

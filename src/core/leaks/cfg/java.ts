@@ -1,5 +1,6 @@
 import type { LightNode } from '../languages/cFamilyTree';
 import { BraceCfgBuilder, type Jumps, type Preds } from './brace';
+import { withCleanup, type ExitContext } from './cleanup';
 import type { Cfg, Effect, StepSite, ThrowingCall } from './graph';
 
 /**
@@ -33,12 +34,7 @@ const CALLS = new Set(['method_invocation', 'object_creation_expression']);
 const NULL_TEST = /^\(?\s*(\w+)\s*(!=|==)\s*null\s*\)?$/;
 const SKIPPED = new Set(['line_comment', 'block_comment', ';', '{', '}', 'local_class_declaration', 'class_declaration']);
 
-interface Context {
-  /** Where an exception goes: a catch, a copy of a finally, or the exceptional exit. */
-  throwTo: number;
-  returnTo(preds: Preds): void;
-  jumps: Jumps[];
-}
+type Context = ExitContext;
 
 export class JavaCfgBuilder extends BraceCfgBuilder {
   protected readonly closures: ReadonlySet<string> = new Set(['lambda_expression', 'class_body']);
@@ -233,7 +229,7 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
       const names = resources.map((r) => r.children.find((x) => x.field === 'name') ?? r).filter((n) => n.type === 'identifier').map((n) => this.text(n));
       // The implicit close of the resources, in reverse order, on every way out of the body.
       const close = (q: Preds, cc: Context) => this.step(q, [...names].reverse().map((name) => ({ kind: 'release', name }) as Effect), undefined, names.length > 0 ? { call: { call: 'close', site: this.site(s), effectsFirst: true, release: true }, to: cc.throwTo } : undefined);
-      return resources.length > 0 ? this.withCleanup(cur, c, close, (q, cc) => (body ? this.block(body, q, cc) : q)) : body ? this.block(body, cur, c) : cur;
+      return resources.length > 0 ? withCleanup(this.b, cur, c, close, (q, cc) => (body ? this.block(body, q, cc) : q)) : body ? this.block(body, cur, c) : cur;
     };
     const withCatches = (p: Preds, c: Context): Preds => {
       if (catches.length === 0) return withResources(p, c);
@@ -247,25 +243,6 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
       return out;
     };
     if (!finallyBody) return withCatches(preds, ctx);
-    return this.withCleanup(preds, ctx, (q, cc) => this.block(finallyBody, q, cc), withCatches);
-  }
-
-  /**
-   * Runs `inner` so that every way out of it (its end, an exception, a return, a break or continue
-   * to an outer statement) goes through its own copy of `cleanup` first.
-   */
-  private withCleanup(preds: Preds, ctx: Context, cleanup: (preds: Preds, ctx: Context) => Preds, inner: (preds: Preds, ctx: Context) => Preds): Preds {
-    const thrown = this.b.add('join');
-    const returns: Preds = [];
-    const proxies = ctx.jumps.map((j) => ({ ...j, breaks: [] as Preds, continues: [] as Preds }));
-    const end = inner(preds, { throwTo: thrown, returnTo: (p) => returns.push(...p), jumps: proxies });
-    this.connect(cleanup([thrown], ctx), ctx.throwTo);
-    if (returns.length > 0) ctx.returnTo(cleanup(returns, ctx));
-    proxies.forEach((p, i) => {
-      const j = ctx.jumps[i]!;
-      if (p.breaks.length > 0) j.breaks.push(...cleanup(p.breaks, ctx));
-      if (p.continues.length > 0) j.continues.push(...cleanup(p.continues, ctx));
-    });
-    return end.length > 0 ? cleanup(end, ctx) : [];
+    return withCleanup(this.b, preds, ctx, (q, cc) => this.block(finallyBody, q, cc), withCatches);
   }
 }
