@@ -46,6 +46,11 @@ export abstract class BraceCfgBuilder {
 
   /** An identifier that the statement assigns or declares (left of `=`, `:=`, a declarator's name). */
   protected abstract isAssignedName(n: LightNode): boolean;
+  /** A node that names a variable (C++ also reads `Guard g(fd);`'s `fd`, parsed as a type). */
+  protected isName(n: LightNode): boolean {
+    return n.type === 'identifier';
+  }
+
   /** Node types whose body runs later, on behalf of whoever keeps it (closures, lambdas, anonymous classes). */
   protected abstract readonly closures: ReadonlySet<string>;
 
@@ -97,7 +102,7 @@ export abstract class BraceCfgBuilder {
       const { node, closure } = stack.pop()!;
       const o = this.bySite.get(node.start);
       if (o && node === o.site) acquired.set(o.target, o);
-      if (node.type === 'identifier') {
+      if (this.isName(node)) {
         const name = this.text(node);
         if (this.isAssignedName(node)) {
           if (name !== '_') assigned.push(name);

@@ -1,3 +1,4 @@
+import { CCfgBuilder } from '../cfg/c';
 import { dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
@@ -207,6 +208,10 @@ const cDialect: Dialect = {
   use,
   readsToEof: () => false,
   paths,
+  buildGraph: (body, obligations, source) => new CCfgBuilder(source, use, obligations).build(body),
 };
 
 export const cRules = dialectRules(cDialect);
+
+/** The engine's graph of one C/C++ function body, as the rules build it (for tests of the graph). */
+export const cGraph = cDialect.buildGraph!;

@@ -213,7 +213,8 @@ export function analyzeTree(
     if (verdict?.kind === 'released') continue;
     if (verdict) {
       const reader = dialect.closeWaitRule && a.isAccept ? summaries.eofReader(s) : undefined;
-      findings.push(engineFinding(dialect, s, verdict, reader, language, source));
+      const f = engineFinding(dialect, s, verdict, reader, language, source);
+      if (f) findings.push(f);
       continue;
     }
     if (summaries.consumed(s)) {
@@ -268,7 +269,7 @@ function engineVerdicts(sockets: readonly Tracked[], dialect: Dialect, source: s
 /** More sockets than this in one function go to the statement rules (a bound on the dataflow's work). */
 const MAX_ENGINE_SOCKETS = 64;
 
-function engineFinding(dialect: Dialect, s: Tracked, verdict: ObligationVerdict, reader: Frame | undefined, language: LeakLanguage, source: string): LeakFinding {
+function engineFinding(dialect: Dialect, s: Tracked, verdict: ObligationVerdict, reader: Frame | undefined, language: LeakLanguage, source: string): LeakFinding | undefined {
   const released = verdict.kind !== 'released' && verdict.releasedSomewhere;
   const f = finding(dialect, s.acquisition!, language, reader ? 'close-wait-risk' : 'unclosed-socket', source, s.name, !released && !s.usedInClosure);
   if (verdict.kind === 'leak-on-exception') {
@@ -282,8 +283,15 @@ function engineFinding(dialect: Dialect, s: Tracked, verdict: ObligationVerdict,
     if (reader !== s.frame) f.fixAt = { start: endOf(reader.node), end: endOf(reader.node) };
     return f;
   }
+  // Handed on (stored in a table, returned) where it succeeds, left at the function's end otherwise (a full table): the hand-off is taken as the design, as the statement rules did.
+  if (verdict.kind === 'leak' && released && !verdict.exit && !verdict.lost && s.escaped && !s.closed) return undefined;
   if (verdict.kind !== 'leak' || !released) {
     if (s.closedOnErrorPath && !s.closed) f.message = ERROR_PATH_MESSAGE;
+    return f;
+  }
+  // Closed only where something failed (`if (connect(…) < 0) { close(fd); return -1; }`): that says more than the exit.
+  if (s.closedOnErrorPath && !s.closed && !s.escaped) {
+    f.message = ERROR_PATH_MESSAGE;
     return f;
   }
   const at = verdict.exit?.site ?? verdict.lost;
