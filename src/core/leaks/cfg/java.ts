@@ -31,7 +31,6 @@ const QUIET_TYPES = new Set([
 /** `Socket.connect` and `SocketChannel.connect` close the socket themselves when the connection fails. */
 const CLOSING_ON_FAILURE = new Set(['connect']);
 const CALLS = new Set(['method_invocation', 'object_creation_expression']);
-const NULL_TEST = /^\(?\s*(\w+)\s*(!=|==)\s*null\s*\)?$/;
 const SKIPPED = new Set(['line_comment', 'block_comment', ';', '{', '}', 'local_class_declaration', 'class_declaration']);
 
 type Context = ExitContext;
@@ -78,18 +77,6 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
       }
       case 'synchronized_statement':
         return this.block(s.children.find((c) => c.type === 'block') ?? s, this.simple(s.children.find((c) => c.type === 'parenthesized_expression') ?? s, preds, ctx), ctx);
-      case 'return_statement':
-        ctx.returnTo(this.simple(s, preds, ctx, { word: 'return', site: this.site(s) }));
-        return [];
-      case 'throw_statement':
-        this.connect(this.simple(s, preds, ctx, { word: 'throw', site: this.site(s) }), ctx.throwTo);
-        return [];
-      case 'break_statement':
-      case 'continue_statement': {
-        const target = this.jumpTarget(s, ctx.jumps, 'identifier');
-        if (target) (s.type === 'break_statement' ? target.breaks : target.continues).push(...preds);
-        return [];
-      }
       case 'if_statement':
         return this.ifStatement(s, preds, ctx);
       case 'while_statement':
@@ -104,42 +91,23 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
       case 'try_with_resources_statement':
         return this.tryStatement(s, preds, ctx);
       default:
-        return this.simple(s, preds, ctx);
+        // return, throw, break, continue (labelled or not), or a plain statement.
+        return this.jumpStatement(s, preds, ctx, 'identifier') ?? this.simple(s, preds, ctx);
     }
   }
 
   /** One step: its effects, and an exceptional edge when it calls something that may throw. */
   private simple(s: LightNode, preds: Preds, ctx: Context, exitSite?: { word: string; site: StepSite }): Preds {
-    const effects = this.effectsOf(s);
-    const call = this.throwingCall(s, effects);
-    return this.step(preds, effects, exitSite, call ? { call, to: ctx.throwTo } : undefined);
+    return this.throwingStep(s, preds, ctx.throwTo, exitSite);
   }
 
   /** The first call in the statement that may throw, named for the message; none inside a lambda's body. */
-  private throwingCall(s: LightNode, effects: readonly Effect[]): ThrowingCall | undefined {
-    const stack = [s];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      if (this.closures.has(n.type)) continue;
-      if (CALLS.has(n.type) && !this.quiet(n)) {
-        const release = effects.some((e) => e.kind === 'release');
-        // A constructor or method given the socket owns it from then on, even if a later call of the statement throws.
-        // Not when the statement also acquires (`s = factory.createSocket(s, …)`): a wrapper that throws was never made.
-        const handedOn = effects.some((e) => e.kind === 'transfer') && !effects.some((e) => e.kind === 'acquire');
-        const name = n.children.find((c) => c.field === (n.type === 'method_invocation' ? 'name' : 'type'));
-        const object = n.children.find((c) => c.field === 'object');
-        return {
-          call: name ? (n.type === 'method_invocation' ? this.text(name) : `new ${this.text(name)}`) : this.text(n),
-          site: this.site(n),
-          // A close that throws has still released; an acquisition that throws has acquired nothing.
-          ...(release || handedOn ? { effectsFirst: true } : {}),
-          ...(release ? { release: true } : {}),
-          ...(object?.type === 'identifier' ? { receiver: this.text(object) } : {}),
-        };
-      }
-      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
-    }
-    return undefined;
+  protected throwingCall(s: LightNode, effects: readonly Effect[]): ThrowingCall | undefined {
+    return this.firstThrowingCall(s, effects, (n) => CALLS.has(n.type) && !this.quiet(n), (n) => {
+      const name = n.children.find((c) => c.field === (n.type === 'method_invocation' ? 'name' : 'type'));
+      const object = n.children.find((c) => c.field === 'object');
+      return { call: name ? (n.type === 'method_invocation' ? this.text(name) : `new ${this.text(name)}`) : this.text(n), ...(object ? { object } : {}) };
+    });
   }
 
   private quiet(call: LightNode): boolean {
@@ -155,46 +123,15 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
   }
 
   private ifStatement(s: LightNode, preds: Preds, ctx: Context): Preds {
-    const condition = s.children.find((c) => c.field === 'condition');
-    const cur = condition ? this.simple(condition, preds, ctx) : preds;
-    const nullTest = condition && NULL_TEST.exec(this.text(condition));
-    // The branch on which the socket is null holds nothing.
-    const nullName = nullTest && this.names.has(nullTest[1]!) ? nullTest[1]! : undefined;
-    const dropOn = (taken: boolean): Preds => (nullName && taken === (nullTest![2] === '==') ? this.step(cur, [{ kind: 'drop', name: nullName }]) : cur);
-    const consequence = s.children.find((c) => c.field === 'consequence');
-    const then = consequence ? this.statement(consequence, dropOn(true), ctx) : dropOn(true);
-    const alternative = s.children.find((c) => c.field === 'alternative');
-    const otherwise = alternative ? this.statement(alternative, dropOn(false), ctx) : dropOn(false);
-    return [...then, ...otherwise];
+    return this.ifWithNullTest(s, preds, (c, p) => this.simple(c, p, ctx), (b, p) => this.statement(b, p, ctx));
   }
 
   private loop(s: LightNode, preds: Preds, ctx: Context, label?: string): Preds {
     const field = (name: string) => s.children.filter((c) => c.field === name);
-    let cur = preds;
-    for (const init of field('init')) cur = this.simple(init, cur, ctx);
-    const header = this.b.add('join');
-    const own: Jumps = { ...(label ? { label } : {}), loop: true, breaks: [], continues: [] };
-    const inner: Context = { ...ctx, jumps: [...ctx.jumps, own] };
-    const body = field('body')[0];
     const condition = s.type === 'enhanced_for_statement' ? field('value')[0] : field('condition')[0];
     const endless = s.type !== 'enhanced_for_statement' && (!condition || /^\(?\s*true\s*\)?$/.test(this.text(condition)));
-    let leave: Preds;
-    if (s.type === 'do_statement') {
-      this.connect(cur, header);
-      const end = body ? this.statement(body, [header], inner) : [header];
-      const tested = condition ? this.simple(condition, [...end, ...own.continues], ctx) : [...end, ...own.continues];
-      this.connect(tested, header);
-      leave = endless ? [] : tested;
-    } else {
-      this.connect(cur, header);
-      const tested = condition ? this.simple(condition, [header], ctx) : [header];
-      const end = body ? this.statement(body, tested, inner) : tested;
-      let back = [...end, ...own.continues];
-      for (const update of field('update')) back = this.simple(update, back, ctx);
-      this.connect(back, header);
-      leave = endless ? [] : tested;
-    }
-    return [...leave, ...own.breaks];
+    const parts = { inits: field('init'), ...(condition ? { condition } : {}), endless, body: field('body')[0], updates: field('update'), ...(label ? { label } : {}) };
+    return this.loopOf(s, preds, parts, (n, p) => this.simple(n, p, ctx), (b, p, own) => this.statement(b, p, { ...ctx, jumps: [...ctx.jumps, own] }));
   }
 
   private switchStatement(s: LightNode, preds: Preds, ctx: Context, label?: string): Preds {

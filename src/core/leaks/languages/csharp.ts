@@ -1,3 +1,4 @@
+import { CSharpCfgBuilder } from '../cfg/csharp';
 import type { PendingFix } from '../types';
 import { closeUnlessInCatch, dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
@@ -155,6 +156,9 @@ function receiverUse(member: LightNode, source: string): Use {
   if (!STREAM_METHODS.has(method)) return { kind: 'neutral' };
   const holder = climb(call, WRAPPERS).parent;
   if (holder?.type === 'variable_declarator') return declaredFrom(holder, source, true);
+  // `new StreamReader(client.GetStream())`: the reader over the stream is the socket under another name.
+  const creation = holder?.type === 'argument' ? holder.parent?.parent : undefined;
+  if (creation?.type === 'object_creation_expression' && isDecorator(creation, source)) return decoratorUse(creation, source);
   return { kind: 'neutral' };
 }
 
@@ -229,6 +233,11 @@ const csharpDialect: Dialect = {
   readsToEof: () => false,
   fix,
   paths,
+  buildGraph: (body, obligations, source) => new CSharpCfgBuilder(source, use, obligations).build(body),
+  exceptionAdvice: 'use `using` or dispose it in finally',
 };
 
 export const csharpRules = dialectRules(csharpDialect);
+
+/** The engine's graph of one C# method body, as the rules build it (for tests of the graph). */
+export const csharpGraph = csharpDialect.buildGraph!;
