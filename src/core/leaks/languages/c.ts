@@ -2,7 +2,7 @@ import { CCfgBuilder } from '../cfg/c';
 import { dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
-import { fieldOf, onErrorBranch } from './cFamilyTree';
+import { fieldOf, onErrorBranch, NO_NAMES } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
 import { climb, nearestAncestor, textOf } from './nodeSpan';
 
@@ -93,7 +93,7 @@ function acquisition(node: LightNode, source: string): Acquisition | undefined {
 }
 
 function declaredNames(node: LightNode): readonly LightNode[] {
-  if (node.type !== 'declaration') return [];
+  if (node.type !== 'declaration') return NO_NAMES;
   const out: LightNode[] = [];
   for (const c of node.children) {
     if (c.field !== 'declarator') continue;

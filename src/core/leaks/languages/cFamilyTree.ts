@@ -7,8 +7,11 @@ import { openWalk, type WalkCursor } from '../wasmCursor';
  * questions of each node (parent, field, text), so one cursor walk copies what they need and
  * everything after it is ordinary object access.
  */
+/** The children of every leaf: half the nodes are leaves, and an array each is a lot of garbage in a 2 MB file. */
+const NO_CHILDREN: LightNode[] = [];
+
 export class LightNode {
-  readonly children: LightNode[] = [];
+  children: LightNode[] = NO_CHILDREN;
   /** A function body left uncopied (it mentions no acquisition); copied on demand by `copyTree(…, { at })`. */
   deferred = false;
 
@@ -78,7 +81,8 @@ export function copyTree(root: SyntaxNode, options: CopyOptions): LightNode {
         const type = types[typeId] ?? 'ERROR';
         const field = FIELDLESS.has(parent.type) ? null : (fields[cursor.currentFieldId] ?? null);
         current = nodeAt(cursor, parent, type, field, lines, source);
-        parent.children.push(current);
+        if (parent.children === NO_CHILDREN) parent.children = [current];
+        else parent.children.push(current);
         descend = !opaque.has(type);
         if (descend && field === 'body' && deferBody?.(parent, current)) {
           current.deferred = true;
@@ -170,6 +174,9 @@ export function onErrorBranch(node: LightNode, functionTypes: ReadonlySet<string
   }
   return false;
 }
+
+/** What `declaredNames` returns for the many nodes that declare nothing: one shared empty list, not one per node. */
+export const NO_NAMES: readonly LightNode[] = [];
 
 /** The `name` of each `variable_declarator` child (Java and C# local declarations). */
 export function variableDeclaratorNames(declaration: LightNode): LightNode[] {

@@ -3,7 +3,7 @@ import type { PendingFix } from '../types';
 import { closeUnlessInCatch, dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
-import { fieldOf, variableDeclaratorNames } from './cFamilyTree';
+import { fieldOf, variableDeclaratorNames, NO_NAMES } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
 import { climb, nearestAncestor, textOf } from './nodeSpan';
 
@@ -108,7 +108,7 @@ function acquisition(node: LightNode, source: string): Acquisition | undefined {
 }
 
 function declaredNames(node: LightNode): readonly LightNode[] {
-  return node.type === 'variable_declaration' ? variableDeclaratorNames(node) : [];
+  return node.type === 'variable_declaration' ? variableDeclaratorNames(node) : NO_NAMES;
 }
 
 function closeUse(at: LightNode): Use {
