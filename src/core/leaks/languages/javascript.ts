@@ -556,8 +556,34 @@ function mentionOf(ref: TreeNode, scope: TreeNode, index: TreeIndex, functions: 
   if (typeof meaning !== 'string') return inCallback ? 'transfer' : { alias: textOf(meaning.alias, src) };
   if (meaning === 'close' || meaning === 'close-on-error-path') return 'release';
   if (meaning === 'hand-on' || meaning === 'store') return 'transfer';
+  // A callback that uses the socket and goes somewhere other than the socket's own listeners keeps it alive there.
+  if (inCallback && handedElsewhere(ref, scope, src)) return 'transfer';
   return 'none';
 }
+
+/** A callback around `ref` in `scope` is given to a call on something other than the socket itself (`resolve(() => sock.write(x))`), or returned or stored. */
+function handedElsewhere(ref: TreeNode, scope: TreeNode, src: string): boolean {
+  for (let p = ref.parent; p && p !== scope; p = p.parent) if (FUNCTION_TYPES.has(p.type) && callbackHandedElsewhere(p, textOf(ref, src), src)) return true;
+  return false;
+}
+
+function callbackHandedElsewhere(callback: TreeNode, name: string, src: string): boolean {
+  const holder = climb(callback, TRANSPARENT).parent;
+  if (holder?.type !== 'arguments') return holder?.type === 'return_statement' || holder?.type === 'assignment_expression' || holder?.type === 'pair';
+  const call = holder.parent;
+  const callee = call && fieldOf(call, call.type === 'new_expression' ? 'constructor' : 'function');
+  let object = callee?.type === 'member_expression' ? fieldOf(callee, 'object') : undefined;
+  // `sock.on('data', …).on('end', …)`: the chain's root is the socket.
+  while (object && (object.type === 'call_expression' || object.type === 'member_expression')) object = object.type === 'call_expression' ? fieldOf(object, 'function') : fieldOf(object, 'object');
+  if (object?.type === 'identifier' && textOf(object, src) === name) return false;
+  // The connect callback of the call that made the socket (`const s = net.connect(port, () => s.write(x))`).
+  const bound = call && boundName(call);
+  if (bound && textOf(bound, src) === name) return false;
+  // Timers and promise executors run the callback on this function's behalf.
+  return !(callee?.type === 'identifier' && ON_BEHALF.has(textOf(callee, src))) && call?.type !== 'new_expression';
+}
+
+const ON_BEHALF = new Set(['setTimeout', 'setImmediate', 'queueMicrotask', 'process.nextTick']);
 
 function engineFinding(verdict: ObligationVerdict, summary: UseSummary, base: Omit<LeakFinding, 'rule' | 'message'>): LeakFinding | undefined {
   switch (verdict.kind) {
