@@ -13,8 +13,12 @@ export interface StepSite {
 
 /** What a step does to the obligations that variables hold. */
 export type Effect =
-  /** A new obligation (one per acquisition site) now held by `target` alone. */
-  | { kind: 'acquire'; obligation: number; target: string }
+  /**
+   * A new obligation (one per acquisition site) now held by `target` alone. `late`: a socket made
+   * earlier gets its descriptor here (Java's `s.connect` of a `new Socket()`): nothing happens if it
+   * is already open, and what else `target` may hold on other paths stays.
+   */
+  | { kind: 'acquire'; obligation: number; target: string; late?: boolean }
   /** The obligations `name` holds are discharged by a close or close-equivalent. */
   | { kind: 'release'; name: string }
   /** `name` is known to hold nothing on this path (Go's `if err != nil` after an acquisition: the socket is nil there). */

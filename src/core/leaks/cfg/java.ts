@@ -1,5 +1,6 @@
 import type { LightNode } from '../languages/cFamilyTree';
-import { BraceCfgBuilder, type Jumps, type Preds } from './brace';
+import { BraceCfgBuilder, type Jumps, type Preds, type TreeObligation } from './brace';
+import type { Use } from '../languages/cFamilyEngine';
 import { withCleanup, type ExitContext } from './cleanup';
 import type { Cfg, Effect, StepSite, ThrowingCall } from './graph';
 
@@ -35,8 +36,62 @@ const SKIPPED = new Set(['line_comment', 'block_comment', ';', '{', '}', 'local_
 
 type Context = ExitContext;
 
+/** Made without an address (`new Socket()`, `factory.createSocket()`): no descriptor until one of these. */
+const UNCONNECTED_TYPES = new Set(['Socket', 'ServerSocket', 'SSLSocket', 'SSLServerSocket']);
+const GIVES_DESCRIPTOR = new Set(['connect', 'bind']);
+
 export class JavaCfgBuilder extends BraceCfgBuilder {
   protected readonly closures: ReadonlySet<string> = new Set(['lambda_expression', 'class_body']);
+  /** Unconnected sockets by obligation: acquired where they are connected or bound, not where they are made. */
+  private readonly unconnected = new Map<number, TreeObligation>();
+  /** Steps whose `bind` acquires: the descriptor exists even when bind fails. */
+  private readonly boundHere = new Set<LightNode>();
+
+  constructor(source: string, use: (name: LightNode, source: string) => Use, obligations: readonly TreeObligation[]) {
+    super(source, use, obligations);
+    for (const o of obligations) if (this.madeUnconnected(o.site)) this.unconnected.set(o.obligation, o);
+  }
+
+  private madeUnconnected(site: LightNode): boolean {
+    const args = site.children.find((c) => c.field === 'arguments');
+    if (!args || args.children.some((c) => c.type !== 'line_comment' && c.type !== 'block_comment')) return false;
+    if (site.type === 'object_creation_expression') return UNCONNECTED_TYPES.has(this.text(site.children.find((c) => c.field === 'type') ?? site).replace(/^.*\./, ''));
+    return site.type === 'method_invocation' && this.text(site.children.find((c) => c.field === 'name') ?? site) === 'createSocket';
+  }
+
+  /** An unconnected socket's acquisition moves to the statement that connects or binds it. */
+  protected effectsOf(s: LightNode): Effect[] {
+    const effects = super.effectsOf(s);
+    if (this.unconnected.size === 0) return effects;
+    const out: Effect[] = [];
+    for (const e of effects) {
+      if (e.kind === 'acquire' && this.unconnected.has(e.obligation)) out.push({ kind: 'kill', name: e.target });
+      else out.push(e);
+    }
+    for (const o of this.unconnected.values()) {
+      const method = this.connectsOrBinds(s, o.target);
+      if (!method) continue;
+      out.unshift({ kind: 'acquire', obligation: o.obligation, target: o.target, late: true });
+      if (method === 'bind') this.boundHere.add(s);
+    }
+    return out;
+  }
+
+  /** `s.connect(…)` or `s.bind(…)` in the statement (outside lambdas). */
+  private connectsOrBinds(s: LightNode, name: string): string | undefined {
+    const stack = [s];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (this.closures.has(n.type)) continue;
+      if (n.type === 'method_invocation') {
+        const object = n.children.find((c) => c.field === 'object');
+        const method = this.text(n.children.find((c) => c.field === 'name') ?? n);
+        if (object?.type === 'identifier' && this.text(object) === name && GIVES_DESCRIPTOR.has(method)) return method;
+      }
+      for (const c of n.children) stack.push(c);
+    }
+    return undefined;
+  }
 
   build(body: LightNode): Cfg | undefined {
     const ctx: Context = { throwTo: this.b.exceptionalExit, returnTo: (p) => this.connect(p, this.b.exit), jumps: [] };
@@ -103,11 +158,13 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
 
   /** The first call in the statement that may throw, named for the message; none inside a lambda's body. */
   protected throwingCall(s: LightNode, effects: readonly Effect[]): ThrowingCall | undefined {
-    return this.firstThrowingCall(s, effects, (n) => CALLS.has(n.type) && !this.quiet(n), (n) => {
+    const call = this.firstThrowingCall(s, effects, (n) => CALLS.has(n.type) && !this.quiet(n), (n) => {
       const name = n.children.find((c) => c.field === (n.type === 'method_invocation' ? 'name' : 'type'));
       const object = n.children.find((c) => c.field === 'object');
       return { call: name ? (n.type === 'method_invocation' ? this.text(name) : `new ${this.text(name)}`) : this.text(n), ...(object ? { object } : {}) };
     });
+    // A failed bind leaves the socket it made open (unlike connect, which closes it).
+    return call && this.boundHere.has(s) ? { ...call, effectsFirst: true } : call;
   }
 
   private quiet(call: LightNode): boolean {
