@@ -63,6 +63,30 @@ describe('leak engine: the C/C++ control-flow graph (src/core/leaks/cfg/c.ts)', 
     assert.ok(edges.includes('[release a] -> <return@9>'), edges.join('\n'));
     assert.ok(!edges.some((e) => e.includes('~>')), edges.join('\n'));
   });
+
+  it('acquires in a while condition, drops on its failing exit, falls through switch cases and takes continue back to the acquisition', async () => {
+    assert.deepEqual(flow(await graphOf([
+      'void f(int l, int k) {',
+      '  int c;',
+      '  while ((c = accept(l, 0, 0)) >= 0) {',
+      '    switch (k) {',
+      '    case 1: send(c, "a", 1, 0);',
+      '    case 2: close(c); break;',
+      '    default: continue;',
+      '    }',
+      '  }',
+      '}',
+    ])), [
+      // `default: continue` goes round again with `c` open: the next accept loses it.
+      '[acquire#0 c] -> [acquire#0 c]',
+      '[acquire#0 c] -> [drop c]',
+      // Case 1 falls into case 2's close.
+      '[acquire#0 c] -> [release c]',
+      '[drop c] -> exit',
+      '[release c] -> [acquire#0 c]',
+      'entry -> [acquire#0 c]',
+    ]);
+  });
 });
 
 describe('leak engine on C functions: the issue\'s patterns', () => {
