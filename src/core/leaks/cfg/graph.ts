@@ -121,3 +121,16 @@ export function edgeList(cfg: Cfg, label: (n: CfgNode) => string = (n) => String
   }
   return out;
 }
+
+/**
+ * Builds a graph with the front end's recursive walk, or gives up (undefined: the statement rules
+ * take the function) when generated code nests deeper than the JavaScript call stack allows.
+ */
+export function buildOrGiveUp(build: () => Cfg | undefined): Cfg | undefined {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof RangeError) return undefined;
+    throw e;
+  }
+}

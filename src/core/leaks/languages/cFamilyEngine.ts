@@ -2,7 +2,7 @@ import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { LanguageRules, LeakLanguage, PendingFix, RuleFinding as LeakFinding } from '../types';
 import type { GoObligation } from '../cfg/go';
 import { analyzeObligations, type ObligationVerdict } from '../cfg/dataflow';
-import type { Cfg } from '../cfg/graph';
+import { buildOrGiveUp, type Cfg } from '../cfg/graph';
 import { leakingExit } from './cFamilyPaths';
 import type { PathShape } from './cFamilyPaths';
 import { copyTree, LightNode, LineIndex, onErrorBranch } from './cFamilyTree';
@@ -254,7 +254,7 @@ function engineVerdicts(sockets: readonly Tracked[], dialect: Dialect, source: s
     if (list.length > MAX_ENGINE_SOCKETS) continue;
     const body = frame.node.children.find((c) => c.field === 'body');
     const obligations = list.map((s, obligation) => ({ obligation, site: s.acquisition!.site, target: s.name }));
-    const cfg = body && dialect.buildGraph(body, obligations, source);
+    const cfg = body && buildOrGiveUp(() => dialect.buildGraph!(body, obligations, source));
     const result = cfg && analyzeObligations(cfg, obligations.map((o) => o.obligation));
     if (!result?.complete) continue;
     list.forEach((s, i) => {

@@ -8,6 +8,7 @@ import { climb, nearestAncestor, rangeOf, textOf } from './nodeSpan';
 import { LineIndex } from './cFamilyTree';
 import { analyzeObligations, type ObligationVerdict } from '../cfg/dataflow';
 import { JavaScriptCfgBuilder, type JsMention } from '../cfg/javascript';
+import { buildOrGiveUp } from '../cfg/graph';
 
 const FUNCTION_TYPES = new Set([
   'function_declaration', 'function_expression', 'arrow_function', 'method_definition',
@@ -536,7 +537,7 @@ function engineVerdicts(acquisitions: readonly Acquisition[], index: TreeIndex, 
     const rowOf = (offset: number) => ({ line: lines!.row(offset), column: lines!.column(offset) });
     const obligations = list.map((a, i) => ({ obligation: i, call: a.site, target: a.name }));
     const body = FUNCTION_TYPES.has(scope.type) ? fieldOf(scope, 'body') : scope;
-    const cfg = body && new JavaScriptCfgBuilder(src, rowOf, obligations, (ref) => mentionOf(ref, scope, index, functions)).build(body);
+    const cfg = body && buildOrGiveUp(() => new JavaScriptCfgBuilder(src, rowOf, obligations, (ref) => mentionOf(ref, scope, index, functions)).build(body));
     const result = cfg && analyzeObligations(cfg, obligations.map((o) => o.obligation));
     if (!result?.complete) continue;
     list.forEach((a, i) => out.set(a, result.verdicts.get(i)!));
