@@ -71,6 +71,8 @@ export interface Dialect {
   readonly mentions: RegExp;
   /** Node types whose inside the rules never look at: copied as leaves. */
   readonly opaque: ReadonlySet<string>;
+  /** Leaf types the rules never look at: not copied at all. */
+  readonly skipped?: ReadonlySet<string>;
   /** Every function-like node type (closures and lambdas included). */
   readonly functions: ReadonlySet<string>;
   /**
@@ -141,6 +143,7 @@ export function dialectRules(dialect: Dialect): LanguageRules {
         source,
         lines: new LineIndex(source),
         opaque: dialect.opaque,
+        ...(dialect.skipped ? { skipped: dialect.skipped } : {}),
         deferBody: (fn, body) => dialect.deferrable.has(fn.type) && !insideFunction(fn, dialect) && !mentionsWithin(mentions, body.start, body.end),
       };
       const materialize = (body: LightNode): LightNode | undefined => {

@@ -46,6 +46,8 @@ export interface CopyOptions {
   readonly lines: LineIndex;
   /** Node types copied as leaves: the rules read their text at most (strings, comments, types). */
   readonly opaque: ReadonlySet<string>;
+  /** Leaf types not copied at all: no rule reads them (C#'s number literals and `var`), fewer nodes in a large file. */
+  readonly skipped?: ReadonlySet<string>;
   /** Whether to leave a function's `body` uncopied for now. */
   readonly deferBody?: (functionNode: LightNode, body: LightNode) => boolean;
   /** Where the copy goes: the parent and field of its top node (copying a deferred body). */
@@ -60,10 +62,11 @@ export interface CopyOptions {
  */
 export function copyTree(root: SyntaxNode, options: CopyOptions): LightNode {
   const { source, lines, opaque, deferBody } = options;
+  const skipped = options.skipped ?? NOTHING_SKIPPED;
   const language = root.tree.language;
   const types = language.types;
   const fields = language.fields;
-  const flags = typeFlagTable(language, opaque);
+  const flags = typeFlagTable(language, opaque, skipped);
   const cursor = openWalk(root);
   try {
     const topType = types[cursor.nodeTypeId] ?? 'ERROR';
@@ -76,8 +79,8 @@ export function copyTree(root: SyntaxNode, options: CopyOptions): LightNode {
     for (;;) {
       const typeId = cursor.nodeTypeId;
       let f = flags[typeId] ?? 0;
-      if (f === 0) f = learn(flags, language, opaque, typeId);
-      const isNamed = (f & FLAG.named) !== 0;
+      if (f === 0) f = learn(flags, language, opaque, skipped, typeId);
+      const isNamed = (f & FLAG.named) !== 0 && (f & FLAG.skipped) === 0;
       let current = parent;
       let descend = true;
       if (isNamed) {
@@ -91,6 +94,8 @@ export function copyTree(root: SyntaxNode, options: CopyOptions): LightNode {
           current.deferred = true;
           descend = false;
         }
+      } else if ((f & FLAG.skipped) !== 0) {
+        descend = false;
       }
       if (descend && cursor.gotoFirstChild()) {
         copied.push(isNamed);
@@ -115,26 +120,30 @@ export function copyTree(root: SyntaxNode, options: CopyOptions): LightNode {
 }
 
 /** What the walk knows of a node type id, as bit flags, learned once per grammar and opaque set. */
-const FLAG = { known: 1, named: 2, name: 4, opaque: 8, fieldless: 16 } as const;
+const FLAG = { known: 1, named: 2, name: 4, opaque: 8, fieldless: 16, skipped: 32 } as const;
+const NOTHING_SKIPPED: ReadonlySet<string> = new Set();
 
 type Language = SyntaxNode['tree']['language'];
-const flagTables = new WeakMap<Language, Map<object, Uint8Array>>();
+const flagTables = new WeakMap<Language, Map<object, Map<object, Uint8Array>>>();
 
-/** One byte of flags per node type id of a grammar, for one walk's settings (`key`): filled as types are met. */
-export function typeFlagTable(language: Language, key: object): Uint8Array {
+/** One byte of flags per node type id of a grammar, for one walk's settings (`key`, `subkey`): filled as types are met. */
+export function typeFlagTable(language: Language, key: object, subkey: object = flagTables): Uint8Array {
   let byKey = flagTables.get(language);
   if (!byKey) flagTables.set(language, (byKey = new Map()));
-  let table = byKey.get(key);
-  if (!table) byKey.set(key, (table = new Uint8Array(Math.max(language.nodeTypeCount, language.types.length) + 1)));
+  let bySubkey = byKey.get(key);
+  if (!bySubkey) byKey.set(key, (bySubkey = new Map()));
+  let table = bySubkey.get(subkey);
+  if (!table) bySubkey.set(subkey, (table = new Uint8Array(Math.max(language.nodeTypeCount, language.types.length) + 1)));
   return table;
 }
 
-function learn(table: Uint8Array, language: Language, opaque: ReadonlySet<string>, typeId: number): number {
+function learn(table: Uint8Array, language: Language, opaque: ReadonlySet<string>, skipped: ReadonlySet<string>, typeId: number): number {
   const type = language.types[typeId] ?? 'ERROR';
   let f: number = FLAG.known;
   if (language.nodeTypeIsNamed(typeId)) f |= FLAG.named;
   if (NAME_TYPES.has(type)) f |= FLAG.name;
   if (opaque.has(type)) f |= FLAG.opaque;
+  if (skipped.has(type)) f |= FLAG.skipped;
   if (FIELDLESS.has(type)) f |= FLAG.fieldless;
   if (typeId < table.length) table[typeId] = f;
   return f;
