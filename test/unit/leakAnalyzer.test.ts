@@ -67,6 +67,21 @@ describe('LeakAnalyzer', () => {
     assert.match(skipped.notes.join(), /larger than 2 MB/);
   });
 
+  it('does not crash on a function nested deeper than the call stack allows (the control-flow graph gives up, the statement rules judge it)', async () => {
+    const depth = 3000;
+    const nested = (head: string, open: string, close: string, tail: string) => `${head}${open.repeat(depth)}${close}${'}\n'.repeat(depth)}${tail}`;
+    const files: [Parameters<LeakAnalyzer['analyze']>[1], string][] = [
+      ['javascript', nested("const net = require('net');\nfunction f(x) {\n const s = net.connect(1);\n", 'if (x) {\n', 's.end();\n', '}\n')],
+      ['c', nested('void f(int x) {\n int s = socket(2, 1, 0);\n', 'if (x) {\n', 'close(s);\n', '}\n')],
+      ['csharp', nested('class C { void F(bool x) {\n var s = new TcpClient("h", 1);\n', 'if (x) {\n', 's.Dispose();\n', '} }\n')],
+      ['java', nested('class C { void f(boolean x) throws Exception {\n Socket s = new Socket("h", 1);\n', 'if (x) {\n', 's.close();\n', '} }\n')],
+    ];
+    for (const [language, source] of files) {
+      const result = await analyzer.analyze(source, language);
+      assert.ok(Array.isArray(result.findings), language);
+    }
+  });
+
   it('analyses non-UTF-8 text (decoded with replacement characters) without crashing', async () => {
     const latin1 = Buffer.concat([
       Buffer.from('# caf', 'latin1'), Buffer.from([0xe9, 0xff, 0xfe]),

@@ -168,4 +168,21 @@ describe('leak engine on Java methods: the issue\'s patterns', () => {
       '  }',
     ]), ['3: unclosed-on-exception: Socket opened here is not closed when `createSocket` throws at line 5 — use try-with-resources or close it in finally']);
   });
+
+  it('acquires an unconnected socket where it is connected or bound: nothing leaks before, a failing bind leaks it', async () => {
+    assert.deepEqual(await reported([
+      '  Socket dial(SocketFactory f, String h, int p) throws IOException {',
+      '    Socket s = f.createSocket();',
+      '    InetSocketAddress a = lookup(h, p);',
+      '    s.connect(a, 1000);',
+      '    return s;',
+      '  }',
+      '  Socket from(InetSocketAddress local, InetSocketAddress remote) throws IOException {',
+      '    Socket s = new Socket();',
+      '    s.bind(local);',
+      '    s.connect(remote);',
+      '    return s;',
+      '  }',
+    ]), ['9: unclosed-on-exception: Socket opened here is not closed when `bind` throws at line 10 — use try-with-resources or close it in finally']);
+  });
 });

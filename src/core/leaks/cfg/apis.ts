@@ -42,3 +42,24 @@ export const PYTHON_APIS: LanguageApis = {
   derivedHandles: new Set(['makefile']),
   wrappingAcquisitions: new Set(['wrap_socket']),
 };
+
+/** JavaScript/TypeScript: only which calls throw is data here; the rules classify the socket's uses. */
+export const JAVASCRIPT_APIS: Pick<LanguageApis, 'pure' | 'pureMethods' | 'loggers'> = {
+  // Timers, promise settlers, value constructors, and `new Promise` (its executor's throw becomes a rejection).
+  pure: new Set([
+    'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate', 'resolve', 'reject', 'String', 'Number',
+    'Boolean', 'Symbol', 'isNaN', 'parseInt', 'parseFloat', 'Error', 'TypeError', 'RangeError', 'Promise', 'Map', 'Set', 'WeakMap', 'WeakSet',
+    'Array', 'Date', 'AbortController', 'once',
+  ]),
+  // Node reports a socket's failures as 'error' events, not exceptions; containers, strings and buffers fail only on misuse.
+  pureMethods: new Set([
+    'on', 'once', 'off', 'addListener', 'removeListener', 'removeAllListeners', 'prependListener', 'prependOnceListener', 'emit', 'listenerCount',
+    'setMaxListeners', 'write', 'end', 'destroy', 'destroySoon', 'resetAndDestroy', 'setTimeout', 'setEncoding', 'setNoDelay', 'setKeepAlive',
+    'pause', 'resume', 'pipe', 'unpipe', 'ref', 'unref', 'address', 'cork', 'uncork', 'close', 'connect', 'getPeerCertificate',
+    'push', 'pop', 'shift', 'unshift', 'set', 'get', 'has', 'add', 'delete', 'clear', 'keys', 'values', 'entries', 'forEach',
+    'toString', 'slice', 'concat', 'indexOf', 'includes', 'join', 'split', 'trim', 'startsWith', 'endsWith', 'padStart', 'padEnd',
+    'stringify', 'from', 'alloc', 'allocUnsafe', 'byteLength', 'isBuffer', 'writeUInt8', 'writeUInt16BE', 'writeUInt32BE', 'writeInt32BE',
+    'readUInt8', 'readUInt16BE', 'readUInt32BE', 'now', 'floor', 'ceil', 'round', 'min', 'max', 'random', 'then', 'catch', 'finally', 'bind',
+  ]),
+  loggers: /^(?:console|log|logger|_log|_logger|LOG|LOGGER|debug|this\.log|this\.logger|this\._log)$/,
+};

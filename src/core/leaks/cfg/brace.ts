@@ -1,5 +1,6 @@
 import type { LightNode } from '../languages/cFamilyTree';
 import type { Use } from '../languages/cFamilyEngine';
+import type { ExitContext } from './cleanup';
 import { CfgBuilder, type Effect, type StepSite, type ThrowingCall } from './graph';
 
 /**
@@ -26,6 +27,17 @@ export interface Jumps {
   continues: Preds;
 }
 
+/** The parts of a loop statement, as each grammar names them. */
+export interface LoopParts {
+  inits: readonly LightNode[];
+  condition?: LightNode;
+  /** `while (true)`, `for (;;)`: left only by break, return or throw. */
+  endless: boolean;
+  body?: LightNode;
+  updates: readonly LightNode[];
+  label?: string;
+}
+
 export abstract class BraceCfgBuilder {
   /** Generated code: beyond this the statement rules take the function. */
   static readonly MAX_NODES = 20_000;
@@ -46,6 +58,11 @@ export abstract class BraceCfgBuilder {
 
   /** An identifier that the statement assigns or declares (left of `=`, `:=`, a declarator's name). */
   protected abstract isAssignedName(n: LightNode): boolean;
+  /** A node that names a variable (C++ also reads `Guard g(fd);`'s `fd`, parsed as a type). */
+  protected isName(n: LightNode): boolean {
+    return n.type === 'identifier';
+  }
+
   /** Node types whose body runs later, on behalf of whoever keeps it (closures, lambdas, anonymous classes). */
   protected abstract readonly closures: ReadonlySet<string>;
 
@@ -73,6 +90,109 @@ export abstract class BraceCfgBuilder {
     return { line: n.startRow, column: n.startColumn };
   }
 
+  /**
+   * A while/for/foreach/do loop: the header joins the way in with the way back (the end of the
+   * body, `continue`, the update); it is left when the condition fails (never for an endless one)
+   * or by `break`.
+   */
+  protected loopOf(s: LightNode, preds: Preds, parts: LoopParts, evaluate: (n: LightNode, preds: Preds) => Preds, runBody: (body: LightNode, preds: Preds, own: Jumps) => Preds): Preds {
+    let cur = preds;
+    for (const init of parts.inits) cur = evaluate(init, cur);
+    const header = this.b.add('join');
+    this.connect(cur, header);
+    const own: Jumps = { ...(parts.label ? { label: parts.label } : {}), loop: true, breaks: [], continues: [] };
+    const { condition, body, endless } = parts;
+    if (s.type === 'do_statement') {
+      const end = body ? runBody(body, [header], own) : [header];
+      const tested = condition ? evaluate(condition, [...end, ...own.continues]) : [...end, ...own.continues];
+      this.connect(tested, header);
+      return [...(endless ? [] : tested), ...own.breaks];
+    }
+    const tested = condition ? evaluate(condition, [header]) : [header];
+    const end = body ? runBody(body, tested, own) : tested;
+    let back = [...end, ...own.continues];
+    for (const update of parts.updates) back = evaluate(update, back);
+    this.connect(back, header);
+    return [...(endless ? [] : tested), ...own.breaks];
+  }
+
+  /**
+   * An if/else whose condition may test the socket against null (`s == null`, `s != null`): the
+   * branch on which it is null holds nothing.
+   */
+  protected ifWithNullTest(s: LightNode, preds: Preds, evaluate: (condition: LightNode, preds: Preds) => Preds, branch: (statement: LightNode, preds: Preds) => Preds): Preds {
+    const condition = s.children.find((c) => c.field === 'condition');
+    const cur = condition ? evaluate(condition, preds) : preds;
+    const nullTest = condition && NULL_TEST.exec(this.text(condition));
+    const nullName = nullTest && this.names.has(nullTest[1]!) ? nullTest[1]! : undefined;
+    const dropOn = (taken: boolean): Preds => (nullName && taken === (nullTest![2] === '==') ? this.step(cur, [{ kind: 'drop', name: nullName }]) : cur);
+    const consequence = s.children.find((c) => c.field === 'consequence');
+    const alternative = s.children.find((c) => c.field === 'alternative');
+    const then = consequence ? branch(consequence, dropOn(true)) : dropOn(true);
+    return [...then, ...(alternative ? branch(alternative, dropOn(false)) : dropOn(false))];
+  }
+
+  /** return, throw, break and continue where calls may throw (Java, C#); undefined for any other statement. */
+  protected jumpStatement(s: LightNode, preds: Preds, ctx: ExitContext, labelType: string): Preds | undefined {
+    switch (s.type) {
+      case 'return_statement':
+        ctx.returnTo(this.throwingStep(s, preds, ctx.throwTo, { word: 'return', site: this.site(s) }));
+        return [];
+      case 'throw_statement':
+        this.connect(this.throwingStep(s, preds, ctx.throwTo, { word: 'throw', site: this.site(s) }), ctx.throwTo);
+        return [];
+      case 'break_statement':
+      case 'continue_statement': {
+        const target = this.jumpTarget(s, ctx.jumps, labelType);
+        if (target) (s.type === 'break_statement' ? target.breaks : target.continues).push(...preds);
+        return [];
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** One step for a statement: its effects, and an exceptional edge to `throwTo` when it calls something that may throw. */
+  protected throwingStep(s: LightNode, preds: Preds, throwTo: number, exitSite?: { word: string; site: StepSite }): Preds {
+    const effects = this.effectsOf(s);
+    const call = this.throwingCall(s, effects);
+    return this.step(preds, effects, exitSite, call ? { call, to: throwTo } : undefined);
+  }
+
+  /** Languages whose calls may throw name the first such call of a statement. */
+  protected throwingCall(_s: LightNode, _effects: readonly Effect[]): ThrowingCall | undefined {
+    return undefined;
+  }
+
+  /**
+   * The first call of the statement that may throw (`throws` says which do), named for the message
+   * by `describe`; none inside a closure's body, which runs later.
+   */
+  protected firstThrowingCall(s: LightNode, effects: readonly Effect[], throws: (n: LightNode) => boolean, describe: (call: LightNode) => { call: string; object?: LightNode }): ThrowingCall | undefined {
+    const stack = [s];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (this.closures.has(n.type)) continue;
+      if (throws(n)) {
+        const release = effects.some((e) => e.kind === 'release');
+        // A constructor or method given the socket owns it from then on, even if a later call of the statement throws.
+        // Not when the statement also acquires (`s = factory.createSocket(s, …)`): a wrapper that throws was never made.
+        const handedOn = effects.some((e) => e.kind === 'transfer') && !effects.some((e) => e.kind === 'acquire');
+        const { call, object } = describe(n);
+        return {
+          call,
+          site: this.site(n),
+          // A close that throws has still released; an acquisition that throws has acquired nothing.
+          ...(release || handedOn ? { effectsFirst: true } : {}),
+          ...(release ? { release: true } : {}),
+          ...(object?.type === 'identifier' ? { receiver: this.text(object) } : {}),
+        };
+      }
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
+    }
+    return undefined;
+  }
+
   protected jumpTarget(s: LightNode, jumps: readonly Jumps[], labelType: string): Jumps | undefined {
     const label = s.children.find((c) => c.type === labelType);
     const name = label && this.text(label);
@@ -97,7 +217,7 @@ export abstract class BraceCfgBuilder {
       const { node, closure } = stack.pop()!;
       const o = this.bySite.get(node.start);
       if (o && node === o.site) acquired.set(o.target, o);
-      if (node.type === 'identifier') {
+      if (this.isName(node)) {
         const name = this.text(node);
         if (this.isAssignedName(node)) {
           if (name !== '_') assigned.push(name);
@@ -138,6 +258,8 @@ export abstract class BraceCfgBuilder {
     return effects;
   }
 }
+
+const NULL_TEST = /^\(?\s*(\w+)\s*(!=|==)\s*null\s*\)?$/;
 
 /** The error variable paired with an acquisition is tracked as this holder: `?err`. */
 export const ERROR_PARTNER = '?';

@@ -58,6 +58,10 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
       work += next.size + 1;
       switch (e.kind) {
         case 'acquire': {
+          if (e.late) {
+            if (!next.has(e.obligation)) next.set(e.obligation, { holders: new Set([e.target]) });
+            break;
+          }
           dropHolder(next, e.target, site, recordLeak);
           // The same site again (a loop's next turn) while the last turn's socket is still open under other names: that one is lost.
           const previous = next.get(e.obligation);
@@ -100,7 +104,7 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
     const node = cfg.nodes[id]!;
     const before = inStates.get(id) ?? EMPTY;
     if (node.kind === 'exit' || node.kind === 'exceptional-exit') continue; // read once the states settle
-    const site = node.throws?.site ?? node.exitSite?.site;
+    const site = node.throws?.site ?? node.exitSite?.site ?? node.at;
     let after = apply(before, node.effects, site);
     if (node.exitSite) {
       after = withExit(after, node.exitSite);

@@ -13,8 +13,12 @@ export interface StepSite {
 
 /** What a step does to the obligations that variables hold. */
 export type Effect =
-  /** A new obligation (one per acquisition site) now held by `target` alone. */
-  | { kind: 'acquire'; obligation: number; target: string }
+  /**
+   * A new obligation (one per acquisition site) now held by `target` alone. `late`: a socket made
+   * earlier gets its descriptor here (Java's `s.connect` of a `new Socket()`): nothing happens if it
+   * is already open, and what else `target` may hold on other paths stays.
+   */
+  | { kind: 'acquire'; obligation: number; target: string; late?: boolean }
   /** The obligations `name` holds are discharged by a close or close-equivalent. */
   | { kind: 'release'; name: string }
   /** `name` is known to hold nothing on this path (Go's `if err != nil` after an acquisition: the socket is nil there). */
@@ -50,6 +54,8 @@ export interface CfgNode {
   readonly throws?: ThrowingCall;
   /** An explicit exit of the function's code (return, raise/throw, end of body): named in messages. */
   readonly exitSite?: { word: string; site: StepSite };
+  /** Where the step is, for a step that neither raises nor exits (a socket lost by reassignment there is named by it). */
+  readonly at?: StepSite;
   readonly next: number[];
   /** Taken when `throws` raises. */
   readonly onThrow: number[];
@@ -77,9 +83,9 @@ export class CfgBuilder {
     this.exceptionalExit = this.add('exceptional-exit');
   }
 
-  add(kind: NodeKind, effects: Effect[] = [], throws?: ThrowingCall, exitSite?: CfgNode['exitSite']): number {
+  add(kind: NodeKind, effects: Effect[] = [], throws?: ThrowingCall, exitSite?: CfgNode['exitSite'], at?: StepSite): number {
     const id = this.nodes.length;
-    this.nodes.push({ id, kind, effects, ...(throws ? { throws } : {}), ...(exitSite ? { exitSite } : {}), next: [], onThrow: [] });
+    this.nodes.push({ id, kind, effects, ...(throws ? { throws } : {}), ...(exitSite ? { exitSite } : {}), ...(at ? { at } : {}), next: [], onThrow: [] });
     return id;
   }
 
@@ -114,4 +120,17 @@ export function edgeList(cfg: Cfg, label: (n: CfgNode) => string = (n) => String
     for (const to of n.onThrow) out.push(`${label(n)}~>${label(cfg.nodes[to]!)}`);
   }
   return out;
+}
+
+/**
+ * Builds a graph with the front end's recursive walk, or gives up (undefined: the statement rules
+ * take the function) when generated code nests deeper than the JavaScript call stack allows.
+ */
+export function buildOrGiveUp(build: () => Cfg | undefined): Cfg | undefined {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof RangeError) return undefined;
+    throw e;
+  }
 }

@@ -1,5 +1,7 @@
 import type { LightNode } from '../languages/cFamilyTree';
-import { BraceCfgBuilder, type Jumps, type Preds } from './brace';
+import { BraceCfgBuilder, type Jumps, type Preds, type TreeObligation } from './brace';
+import type { Use } from '../languages/cFamilyEngine';
+import { withCleanup, type ExitContext } from './cleanup';
 import type { Cfg, Effect, StepSite, ThrowingCall } from './graph';
 
 /**
@@ -30,18 +32,66 @@ const QUIET_TYPES = new Set([
 /** `Socket.connect` and `SocketChannel.connect` close the socket themselves when the connection fails. */
 const CLOSING_ON_FAILURE = new Set(['connect']);
 const CALLS = new Set(['method_invocation', 'object_creation_expression']);
-const NULL_TEST = /^\(?\s*(\w+)\s*(!=|==)\s*null\s*\)?$/;
 const SKIPPED = new Set(['line_comment', 'block_comment', ';', '{', '}', 'local_class_declaration', 'class_declaration']);
 
-interface Context {
-  /** Where an exception goes: a catch, a copy of a finally, or the exceptional exit. */
-  throwTo: number;
-  returnTo(preds: Preds): void;
-  jumps: Jumps[];
-}
+type Context = ExitContext;
+
+/** Made without an address (`new Socket()`, `factory.createSocket()`): no descriptor until one of these. */
+const UNCONNECTED_TYPES = new Set(['Socket', 'ServerSocket', 'SSLSocket', 'SSLServerSocket']);
+const GIVES_DESCRIPTOR = new Set(['connect', 'bind']);
 
 export class JavaCfgBuilder extends BraceCfgBuilder {
   protected readonly closures: ReadonlySet<string> = new Set(['lambda_expression', 'class_body']);
+  /** Unconnected sockets by obligation: acquired where they are connected or bound, not where they are made. */
+  private readonly unconnected = new Map<number, TreeObligation>();
+  /** Steps whose `bind` acquires: the descriptor exists even when bind fails. */
+  private readonly boundHere = new Set<LightNode>();
+
+  constructor(source: string, use: (name: LightNode, source: string) => Use, obligations: readonly TreeObligation[]) {
+    super(source, use, obligations);
+    for (const o of obligations) if (this.madeUnconnected(o.site)) this.unconnected.set(o.obligation, o);
+  }
+
+  private madeUnconnected(site: LightNode): boolean {
+    const args = site.children.find((c) => c.field === 'arguments');
+    if (!args || args.children.some((c) => c.type !== 'line_comment' && c.type !== 'block_comment')) return false;
+    if (site.type === 'object_creation_expression') return UNCONNECTED_TYPES.has(this.text(site.children.find((c) => c.field === 'type') ?? site).replace(/^.*\./, ''));
+    return site.type === 'method_invocation' && this.text(site.children.find((c) => c.field === 'name') ?? site) === 'createSocket';
+  }
+
+  /** An unconnected socket's acquisition moves to the statement that connects or binds it. */
+  protected effectsOf(s: LightNode): Effect[] {
+    const effects = super.effectsOf(s);
+    if (this.unconnected.size === 0) return effects;
+    const out: Effect[] = [];
+    for (const e of effects) {
+      if (e.kind === 'acquire' && this.unconnected.has(e.obligation)) out.push({ kind: 'kill', name: e.target });
+      else out.push(e);
+    }
+    for (const o of this.unconnected.values()) {
+      const method = this.connectsOrBinds(s, o.target);
+      if (!method) continue;
+      out.unshift({ kind: 'acquire', obligation: o.obligation, target: o.target, late: true });
+      if (method === 'bind') this.boundHere.add(s);
+    }
+    return out;
+  }
+
+  /** `s.connect(…)` or `s.bind(…)` in the statement (outside lambdas). */
+  private connectsOrBinds(s: LightNode, name: string): string | undefined {
+    const stack = [s];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (this.closures.has(n.type)) continue;
+      if (n.type === 'method_invocation') {
+        const object = n.children.find((c) => c.field === 'object');
+        const method = this.text(n.children.find((c) => c.field === 'name') ?? n);
+        if (object?.type === 'identifier' && this.text(object) === name && GIVES_DESCRIPTOR.has(method)) return method;
+      }
+      for (const c of n.children) stack.push(c);
+    }
+    return undefined;
+  }
 
   build(body: LightNode): Cfg | undefined {
     const ctx: Context = { throwTo: this.b.exceptionalExit, returnTo: (p) => this.connect(p, this.b.exit), jumps: [] };
@@ -82,18 +132,6 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
       }
       case 'synchronized_statement':
         return this.block(s.children.find((c) => c.type === 'block') ?? s, this.simple(s.children.find((c) => c.type === 'parenthesized_expression') ?? s, preds, ctx), ctx);
-      case 'return_statement':
-        ctx.returnTo(this.simple(s, preds, ctx, { word: 'return', site: this.site(s) }));
-        return [];
-      case 'throw_statement':
-        this.connect(this.simple(s, preds, ctx, { word: 'throw', site: this.site(s) }), ctx.throwTo);
-        return [];
-      case 'break_statement':
-      case 'continue_statement': {
-        const target = this.jumpTarget(s, ctx.jumps, 'identifier');
-        if (target) (s.type === 'break_statement' ? target.breaks : target.continues).push(...preds);
-        return [];
-      }
       case 'if_statement':
         return this.ifStatement(s, preds, ctx);
       case 'while_statement':
@@ -108,42 +146,25 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
       case 'try_with_resources_statement':
         return this.tryStatement(s, preds, ctx);
       default:
-        return this.simple(s, preds, ctx);
+        // return, throw, break, continue (labelled or not), or a plain statement.
+        return this.jumpStatement(s, preds, ctx, 'identifier') ?? this.simple(s, preds, ctx);
     }
   }
 
   /** One step: its effects, and an exceptional edge when it calls something that may throw. */
   private simple(s: LightNode, preds: Preds, ctx: Context, exitSite?: { word: string; site: StepSite }): Preds {
-    const effects = this.effectsOf(s);
-    const call = this.throwingCall(s, effects);
-    return this.step(preds, effects, exitSite, call ? { call, to: ctx.throwTo } : undefined);
+    return this.throwingStep(s, preds, ctx.throwTo, exitSite);
   }
 
   /** The first call in the statement that may throw, named for the message; none inside a lambda's body. */
-  private throwingCall(s: LightNode, effects: readonly Effect[]): ThrowingCall | undefined {
-    const stack = [s];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      if (this.closures.has(n.type)) continue;
-      if (CALLS.has(n.type) && !this.quiet(n)) {
-        const release = effects.some((e) => e.kind === 'release');
-        // A constructor or method given the socket owns it from then on, even if a later call of the statement throws.
-        // Not when the statement also acquires (`s = factory.createSocket(s, …)`): a wrapper that throws was never made.
-        const handedOn = effects.some((e) => e.kind === 'transfer') && !effects.some((e) => e.kind === 'acquire');
-        const name = n.children.find((c) => c.field === (n.type === 'method_invocation' ? 'name' : 'type'));
-        const object = n.children.find((c) => c.field === 'object');
-        return {
-          call: name ? (n.type === 'method_invocation' ? this.text(name) : `new ${this.text(name)}`) : this.text(n),
-          site: this.site(n),
-          // A close that throws has still released; an acquisition that throws has acquired nothing.
-          ...(release || handedOn ? { effectsFirst: true } : {}),
-          ...(release ? { release: true } : {}),
-          ...(object?.type === 'identifier' ? { receiver: this.text(object) } : {}),
-        };
-      }
-      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
-    }
-    return undefined;
+  protected throwingCall(s: LightNode, effects: readonly Effect[]): ThrowingCall | undefined {
+    const call = this.firstThrowingCall(s, effects, (n) => CALLS.has(n.type) && !this.quiet(n), (n) => {
+      const name = n.children.find((c) => c.field === (n.type === 'method_invocation' ? 'name' : 'type'));
+      const object = n.children.find((c) => c.field === 'object');
+      return { call: name ? (n.type === 'method_invocation' ? this.text(name) : `new ${this.text(name)}`) : this.text(n), ...(object ? { object } : {}) };
+    });
+    // A failed bind leaves the socket it made open (unlike connect, which closes it).
+    return call && this.boundHere.has(s) ? { ...call, effectsFirst: true } : call;
   }
 
   private quiet(call: LightNode): boolean {
@@ -159,46 +180,15 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
   }
 
   private ifStatement(s: LightNode, preds: Preds, ctx: Context): Preds {
-    const condition = s.children.find((c) => c.field === 'condition');
-    const cur = condition ? this.simple(condition, preds, ctx) : preds;
-    const nullTest = condition && NULL_TEST.exec(this.text(condition));
-    // The branch on which the socket is null holds nothing.
-    const nullName = nullTest && this.names.has(nullTest[1]!) ? nullTest[1]! : undefined;
-    const dropOn = (taken: boolean): Preds => (nullName && taken === (nullTest![2] === '==') ? this.step(cur, [{ kind: 'drop', name: nullName }]) : cur);
-    const consequence = s.children.find((c) => c.field === 'consequence');
-    const then = consequence ? this.statement(consequence, dropOn(true), ctx) : dropOn(true);
-    const alternative = s.children.find((c) => c.field === 'alternative');
-    const otherwise = alternative ? this.statement(alternative, dropOn(false), ctx) : dropOn(false);
-    return [...then, ...otherwise];
+    return this.ifWithNullTest(s, preds, (c, p) => this.simple(c, p, ctx), (b, p) => this.statement(b, p, ctx));
   }
 
   private loop(s: LightNode, preds: Preds, ctx: Context, label?: string): Preds {
     const field = (name: string) => s.children.filter((c) => c.field === name);
-    let cur = preds;
-    for (const init of field('init')) cur = this.simple(init, cur, ctx);
-    const header = this.b.add('join');
-    const own: Jumps = { ...(label ? { label } : {}), loop: true, breaks: [], continues: [] };
-    const inner: Context = { ...ctx, jumps: [...ctx.jumps, own] };
-    const body = field('body')[0];
     const condition = s.type === 'enhanced_for_statement' ? field('value')[0] : field('condition')[0];
     const endless = s.type !== 'enhanced_for_statement' && (!condition || /^\(?\s*true\s*\)?$/.test(this.text(condition)));
-    let leave: Preds;
-    if (s.type === 'do_statement') {
-      this.connect(cur, header);
-      const end = body ? this.statement(body, [header], inner) : [header];
-      const tested = condition ? this.simple(condition, [...end, ...own.continues], ctx) : [...end, ...own.continues];
-      this.connect(tested, header);
-      leave = endless ? [] : tested;
-    } else {
-      this.connect(cur, header);
-      const tested = condition ? this.simple(condition, [header], ctx) : [header];
-      const end = body ? this.statement(body, tested, inner) : tested;
-      let back = [...end, ...own.continues];
-      for (const update of field('update')) back = this.simple(update, back, ctx);
-      this.connect(back, header);
-      leave = endless ? [] : tested;
-    }
-    return [...leave, ...own.breaks];
+    const parts = { inits: field('init'), ...(condition ? { condition } : {}), endless, body: field('body')[0], updates: field('update'), ...(label ? { label } : {}) };
+    return this.loopOf(s, preds, parts, (n, p) => this.simple(n, p, ctx), (b, p, own) => this.statement(b, p, { ...ctx, jumps: [...ctx.jumps, own] }));
   }
 
   private switchStatement(s: LightNode, preds: Preds, ctx: Context, label?: string): Preds {
@@ -233,7 +223,7 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
       const names = resources.map((r) => r.children.find((x) => x.field === 'name') ?? r).filter((n) => n.type === 'identifier').map((n) => this.text(n));
       // The implicit close of the resources, in reverse order, on every way out of the body.
       const close = (q: Preds, cc: Context) => this.step(q, [...names].reverse().map((name) => ({ kind: 'release', name }) as Effect), undefined, names.length > 0 ? { call: { call: 'close', site: this.site(s), effectsFirst: true, release: true }, to: cc.throwTo } : undefined);
-      return resources.length > 0 ? this.withCleanup(cur, c, close, (q, cc) => (body ? this.block(body, q, cc) : q)) : body ? this.block(body, cur, c) : cur;
+      return resources.length > 0 ? withCleanup(this.b, cur, c, close, (q, cc) => (body ? this.block(body, q, cc) : q)) : body ? this.block(body, cur, c) : cur;
     };
     const withCatches = (p: Preds, c: Context): Preds => {
       if (catches.length === 0) return withResources(p, c);
@@ -247,25 +237,6 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
       return out;
     };
     if (!finallyBody) return withCatches(preds, ctx);
-    return this.withCleanup(preds, ctx, (q, cc) => this.block(finallyBody, q, cc), withCatches);
-  }
-
-  /**
-   * Runs `inner` so that every way out of it (its end, an exception, a return, a break or continue
-   * to an outer statement) goes through its own copy of `cleanup` first.
-   */
-  private withCleanup(preds: Preds, ctx: Context, cleanup: (preds: Preds, ctx: Context) => Preds, inner: (preds: Preds, ctx: Context) => Preds): Preds {
-    const thrown = this.b.add('join');
-    const returns: Preds = [];
-    const proxies = ctx.jumps.map((j) => ({ ...j, breaks: [] as Preds, continues: [] as Preds }));
-    const end = inner(preds, { throwTo: thrown, returnTo: (p) => returns.push(...p), jumps: proxies });
-    this.connect(cleanup([thrown], ctx), ctx.throwTo);
-    if (returns.length > 0) ctx.returnTo(cleanup(returns, ctx));
-    proxies.forEach((p, i) => {
-      const j = ctx.jumps[i]!;
-      if (p.breaks.length > 0) j.breaks.push(...cleanup(p.breaks, ctx));
-      if (p.continues.length > 0) j.continues.push(...cleanup(p.continues, ctx));
-    });
-    return end.length > 0 ? cleanup(end, ctx) : [];
+    return withCleanup(this.b, preds, ctx, (q, cc) => this.block(finallyBody, q, cc), withCatches);
   }
 }

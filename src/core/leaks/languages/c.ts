@@ -1,7 +1,8 @@
+import { CCfgBuilder } from '../cfg/c';
 import { dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
-import { fieldOf, onErrorBranch } from './cFamilyTree';
+import { fieldOf, onErrorBranch, NO_NAMES } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
 import { climb, nearestAncestor, textOf } from './nodeSpan';
 
@@ -92,7 +93,7 @@ function acquisition(node: LightNode, source: string): Acquisition | undefined {
 }
 
 function declaredNames(node: LightNode): readonly LightNode[] {
-  if (node.type !== 'declaration') return [];
+  if (node.type !== 'declaration') return NO_NAMES;
   const out: LightNode[] = [];
   for (const c of node.children) {
     if (c.field !== 'declarator') continue;
@@ -207,6 +208,10 @@ const cDialect: Dialect = {
   use,
   readsToEof: () => false,
   paths,
+  buildGraph: (body, obligations, source) => new CCfgBuilder(source, use, obligations).build(body),
 };
 
 export const cRules = dialectRules(cDialect);
+
+/** The engine's graph of one C/C++ function body, as the rules build it (for tests of the graph). */
+export const cGraph = cDialect.buildGraph!;

@@ -2,11 +2,11 @@ import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { LanguageRules, LeakLanguage, PendingFix, RuleFinding as LeakFinding } from '../types';
 import type { GoObligation } from '../cfg/go';
 import { analyzeObligations, type ObligationVerdict } from '../cfg/dataflow';
-import type { Cfg } from '../cfg/graph';
+import { buildOrGiveUp, type Cfg } from '../cfg/graph';
 import { leakingExit } from './cFamilyPaths';
 import type { PathShape } from './cFamilyPaths';
-import { copyTree, LineIndex, onErrorBranch } from './cFamilyTree';
-import type { CopyOptions, LightNode } from './cFamilyTree';
+import { copyTree, LightNode, LineIndex, onErrorBranch } from './cFamilyTree';
+import type { CopyOptions } from './cFamilyTree';
 import { rangeOf } from './nodeSpan';
 
 /**
@@ -71,6 +71,8 @@ export interface Dialect {
   readonly mentions: RegExp;
   /** Node types whose inside the rules never look at: copied as leaves. */
   readonly opaque: ReadonlySet<string>;
+  /** Leaf types the rules never look at: not copied at all. */
+  readonly skipped?: ReadonlySet<string>;
   /** Every function-like node type (closures and lambdas included). */
   readonly functions: ReadonlySet<string>;
   /**
@@ -141,6 +143,7 @@ export function dialectRules(dialect: Dialect): LanguageRules {
         source,
         lines: new LineIndex(source),
         opaque: dialect.opaque,
+        ...(dialect.skipped ? { skipped: dialect.skipped } : {}),
         deferBody: (fn, body) => dialect.deferrable.has(fn.type) && !insideFunction(fn, dialect) && !mentionsWithin(mentions, body.start, body.end),
       };
       const materialize = (body: LightNode): LightNode | undefined => {
@@ -213,7 +216,8 @@ export function analyzeTree(
     if (verdict?.kind === 'released') continue;
     if (verdict) {
       const reader = dialect.closeWaitRule && a.isAccept ? summaries.eofReader(s) : undefined;
-      findings.push(engineFinding(dialect, s, verdict, reader, language, source));
+      const f = engineFinding(dialect, s, verdict, reader, language, source);
+      if (f) findings.push(f);
       continue;
     }
     if (summaries.consumed(s)) {
@@ -253,7 +257,7 @@ function engineVerdicts(sockets: readonly Tracked[], dialect: Dialect, source: s
     if (list.length > MAX_ENGINE_SOCKETS) continue;
     const body = frame.node.children.find((c) => c.field === 'body');
     const obligations = list.map((s, obligation) => ({ obligation, site: s.acquisition!.site, target: s.name }));
-    const cfg = body && dialect.buildGraph(body, obligations, source);
+    const cfg = body && buildOrGiveUp(() => dialect.buildGraph!(body, obligations, source));
     const result = cfg && analyzeObligations(cfg, obligations.map((o) => o.obligation));
     if (!result?.complete) continue;
     list.forEach((s, i) => {
@@ -268,7 +272,7 @@ function engineVerdicts(sockets: readonly Tracked[], dialect: Dialect, source: s
 /** More sockets than this in one function go to the statement rules (a bound on the dataflow's work). */
 const MAX_ENGINE_SOCKETS = 64;
 
-function engineFinding(dialect: Dialect, s: Tracked, verdict: ObligationVerdict, reader: Frame | undefined, language: LeakLanguage, source: string): LeakFinding {
+function engineFinding(dialect: Dialect, s: Tracked, verdict: ObligationVerdict, reader: Frame | undefined, language: LeakLanguage, source: string): LeakFinding | undefined {
   const released = verdict.kind !== 'released' && verdict.releasedSomewhere;
   const f = finding(dialect, s.acquisition!, language, reader ? 'close-wait-risk' : 'unclosed-socket', source, s.name, !released && !s.usedInClosure);
   if (verdict.kind === 'leak-on-exception') {
@@ -282,8 +286,15 @@ function engineFinding(dialect: Dialect, s: Tracked, verdict: ObligationVerdict,
     if (reader !== s.frame) f.fixAt = { start: endOf(reader.node), end: endOf(reader.node) };
     return f;
   }
+  // Handed on (stored in a table, returned) where it succeeds, left at the function's end otherwise (a full table): the hand-off is taken as the design, as the statement rules did.
+  if (verdict.kind === 'leak' && released && !verdict.exit && !verdict.lost && s.escaped && !s.closed) return undefined;
   if (verdict.kind !== 'leak' || !released) {
     if (s.closedOnErrorPath && !s.closed) f.message = ERROR_PATH_MESSAGE;
+    return f;
+  }
+  // Closed only where something failed (`if (connect(…) < 0) { close(fd); return -1; }`): that says more than the exit.
+  if (s.closedOnErrorPath && !s.closed && !s.escaped) {
+    f.message = ERROR_PATH_MESSAGE;
     return f;
   }
   const at = verdict.exit?.site ?? verdict.lost;
@@ -391,15 +402,18 @@ interface Collected {
 function collect(root: LightNode, dialect: Dialect, source: string, outer: Frame | undefined): Collected {
   const out: Collected = { frames: [], functions: new Map(), acquisitions: [], names: [] };
   // An explicit stack: generated or minified code nests deeper than the JavaScript call stack allows.
-  const stack: ({ node: LightNode; frame: Frame | undefined } | { closed: Frame; outer: Frame | undefined })[] = [{ node: root, frame: outer }];
-  while (stack.length > 0) {
-    const item = stack.pop()!;
-    if ('closed' in item) {
+  // Parallel arrays rather than an object per entry: a 2 MB file has hundreds of thousands of nodes.
+  const nodes: (LightNode | Frame)[] = [root];
+  const frames: (Frame | undefined)[] = [outer];
+  while (nodes.length > 0) {
+    const item = nodes.pop()!;
+    const frame = frames.pop();
+    if (!(item instanceof LightNode)) {
       // A closure's reads happen on behalf of the function that created it (goroutine, lambda, callback).
-      if (item.outer && item.closed.readsToEof) item.outer.readsToEof = true;
+      if (frame && item.readsToEof) frame.readsToEof = true;
       continue;
     }
-    const { node, frame } = item;
+    const node = item;
     let inner = frame;
     const shape = dialect.functionShape(node, source);
     if (shape) {
@@ -415,7 +429,8 @@ function collect(root: LightNode, dialect: Dialect, source: string, outer: Frame
         if (list) list.push(inner);
         else out.functions.set(shape.name, [inner]);
       }
-      stack.push({ closed: inner, outer: frame });
+      nodes.push(inner);
+      frames.push(frame);
     }
     if (dialect.nameTypes.has(node.type)) out.names.push({ node, frame: inner });
     else {
@@ -427,7 +442,10 @@ function collect(root: LightNode, dialect: Dialect, source: string, outer: Frame
       }
     }
     const children = node.children;
-    for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i]!, frame: inner });
+    for (let i = children.length - 1; i >= 0; i--) {
+      nodes.push(children[i]!);
+      frames.push(inner);
+    }
   }
   return out;
 }

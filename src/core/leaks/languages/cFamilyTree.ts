@@ -7,8 +7,11 @@ import { openWalk, type WalkCursor } from '../wasmCursor';
  * questions of each node (parent, field, text), so one cursor walk copies what they need and
  * everything after it is ordinary object access.
  */
+/** The children of every leaf: half the nodes are leaves, and an array each is a lot of garbage in a 2 MB file. */
+const NO_CHILDREN: LightNode[] = [];
+
 export class LightNode {
-  readonly children: LightNode[] = [];
+  children: LightNode[] = NO_CHILDREN;
   /** A function body left uncopied (it mentions no acquisition); copied on demand by `copyTree(…, { at })`. */
   deferred = false;
 
@@ -43,6 +46,8 @@ export interface CopyOptions {
   readonly lines: LineIndex;
   /** Node types copied as leaves: the rules read their text at most (strings, comments, types). */
   readonly opaque: ReadonlySet<string>;
+  /** Leaf types not copied at all: no rule reads them (C#'s number literals and `var`), fewer nodes in a large file. */
+  readonly skipped?: ReadonlySet<string>;
   /** Whether to leave a function's `body` uncopied for now. */
   readonly deferBody?: (functionNode: LightNode, body: LightNode) => boolean;
   /** Where the copy goes: the parent and field of its top node (copying a deferred body). */
@@ -57,48 +62,91 @@ export interface CopyOptions {
  */
 export function copyTree(root: SyntaxNode, options: CopyOptions): LightNode {
   const { source, lines, opaque, deferBody } = options;
+  const skipped = options.skipped ?? NOTHING_SKIPPED;
   const language = root.tree.language;
   const types = language.types;
   const fields = language.fields;
-  const named: boolean[] = [];
+  const flags = typeFlagTable(language, opaque, skipped);
   const cursor = openWalk(root);
   try {
-    const top = nodeAt(cursor, options.at?.parent ?? null, types[cursor.nodeTypeId] ?? 'ERROR', options.at?.field ?? null, lines, source);
+    const topType = types[cursor.nodeTypeId] ?? 'ERROR';
+    const top = nodeAt(cursor, options.at?.parent ?? null, topType, options.at?.field ?? null, lines, source, NAME_TYPES.has(topType));
     if (!cursor.gotoFirstChild()) return top;
     // copied[d] tells whether the cursor's ancestor at depth d has a copy (anonymous tokens do not).
     const copied: boolean[] = [true];
     let parent: LightNode = top;
+    let parentFieldless = FIELDLESS.has(top.type);
     for (;;) {
       const typeId = cursor.nodeTypeId;
-      let isNamed = named[typeId];
-      if (isNamed === undefined) isNamed = named[typeId] = language.nodeTypeIsNamed(typeId);
+      let f = flags[typeId] ?? 0;
+      if (f === 0) f = learn(flags, language, opaque, skipped, typeId);
+      const isNamed = (f & FLAG.named) !== 0 && (f & FLAG.skipped) === 0;
       let current = parent;
       let descend = true;
       if (isNamed) {
         const type = types[typeId] ?? 'ERROR';
-        const field = FIELDLESS.has(parent.type) ? null : (fields[cursor.currentFieldId] ?? null);
-        current = nodeAt(cursor, parent, type, field, lines, source);
-        parent.children.push(current);
-        descend = !opaque.has(type);
+        const field = parentFieldless ? null : (fields[cursor.currentFieldId] ?? null);
+        current = nodeAt(cursor, parent, type, field, lines, source, (f & FLAG.name) !== 0);
+        if (parent.children === NO_CHILDREN) parent.children = [current];
+        else parent.children.push(current);
+        descend = (f & FLAG.opaque) === 0;
         if (descend && field === 'body' && deferBody?.(parent, current)) {
           current.deferred = true;
           descend = false;
         }
+      } else if ((f & FLAG.skipped) !== 0) {
+        descend = false;
       }
       if (descend && cursor.gotoFirstChild()) {
         copied.push(isNamed);
-        parent = current;
+        if (isNamed) {
+          parent = current;
+          parentFieldless = (f & FLAG.fieldless) !== 0;
+        }
         continue;
       }
       while (!cursor.gotoNextSibling()) {
         if (!cursor.gotoParent()) return top;
-        if (copied.pop()) parent = parent.parent ?? top;
+        if (copied.pop()) {
+          parent = parent.parent ?? top;
+          parentFieldless = FIELDLESS.has(parent.type);
+        }
         if (copied.length === 0) return top;
       }
     }
   } finally {
     cursor.delete();
   }
+}
+
+/** What the walk knows of a node type id, as bit flags, learned once per grammar and opaque set. */
+const FLAG = { known: 1, named: 2, name: 4, opaque: 8, fieldless: 16, skipped: 32 } as const;
+const NOTHING_SKIPPED: ReadonlySet<string> = new Set();
+
+type Language = SyntaxNode['tree']['language'];
+const flagTables = new WeakMap<Language, Map<object, Map<object, Uint8Array>>>();
+
+/** One byte of flags per node type id of a grammar, for one walk's settings (`key`, `subkey`): filled as types are met. */
+export function typeFlagTable(language: Language, key: object, subkey: object = flagTables): Uint8Array {
+  let byKey = flagTables.get(language);
+  if (!byKey) flagTables.set(language, (byKey = new Map()));
+  let bySubkey = byKey.get(key);
+  if (!bySubkey) byKey.set(key, (bySubkey = new Map()));
+  let table = bySubkey.get(subkey);
+  if (!table) bySubkey.set(subkey, (table = new Uint8Array(Math.max(language.nodeTypeCount, language.types.length) + 1)));
+  return table;
+}
+
+function learn(table: Uint8Array, language: Language, opaque: ReadonlySet<string>, skipped: ReadonlySet<string>, typeId: number): number {
+  const type = language.types[typeId] ?? 'ERROR';
+  let f: number = FLAG.known;
+  if (language.nodeTypeIsNamed(typeId)) f |= FLAG.named;
+  if (NAME_TYPES.has(type)) f |= FLAG.name;
+  if (opaque.has(type)) f |= FLAG.opaque;
+  if (skipped.has(type)) f |= FLAG.skipped;
+  if (FIELDLESS.has(type)) f |= FLAG.fieldless;
+  if (typeId < table.length) table[typeId] = f;
+  return f;
 }
 
 /** Lists whose items fill no field in any of the grammars: asking for the field would be a wasted call. */
@@ -131,10 +179,10 @@ export class LineIndex {
 const NAME_TYPES: ReadonlySet<string> = new Set(['identifier', 'field_identifier', 'type_identifier', 'package_identifier', 'namespace_identifier']);
 const NAME_CHARACTERS = /[\p{L}\p{N}_$]+/uy;
 
-function nodeAt(cursor: WalkCursor, parent: LightNode | null, type: string, field: string | null, lines: LineIndex, source: string): LightNode {
+function nodeAt(cursor: WalkCursor, parent: LightNode | null, type: string, field: string | null, lines: LineIndex, source: string, isName: boolean): LightNode {
   const start = cursor.startIndex;
   // Names are a third of the nodes: their end is read from the text, saving a call into WebAssembly.
-  if (NAME_TYPES.has(type)) {
+  if (isName) {
     NAME_CHARACTERS.lastIndex = start;
     const m = NAME_CHARACTERS.exec(source);
     if (m) return new LightNode(type, field, start, start + m[0].length, parent, lines);
@@ -170,6 +218,9 @@ export function onErrorBranch(node: LightNode, functionTypes: ReadonlySet<string
   }
   return false;
 }
+
+/** What `declaredNames` returns for the many nodes that declare nothing: one shared empty list, not one per node. */
+export const NO_NAMES: readonly LightNode[] = [];
 
 /** The `name` of each `variable_declarator` child (Java and C# local declarations). */
 export function variableDeclaratorNames(declaration: LightNode): LightNode[] {

@@ -1,8 +1,9 @@
+import { CSharpCfgBuilder } from '../cfg/csharp';
 import type { PendingFix } from '../types';
 import { closeUnlessInCatch, dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
-import { fieldOf, variableDeclaratorNames } from './cFamilyTree';
+import { fieldOf, variableDeclaratorNames, NO_NAMES } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
 import { climb, nearestAncestor, textOf } from './nodeSpan';
 
@@ -107,7 +108,7 @@ function acquisition(node: LightNode, source: string): Acquisition | undefined {
 }
 
 function declaredNames(node: LightNode): readonly LightNode[] {
-  return node.type === 'variable_declaration' ? variableDeclaratorNames(node) : [];
+  return node.type === 'variable_declaration' ? variableDeclaratorNames(node) : NO_NAMES;
 }
 
 function closeUse(at: LightNode): Use {
@@ -155,6 +156,9 @@ function receiverUse(member: LightNode, source: string): Use {
   if (!STREAM_METHODS.has(method)) return { kind: 'neutral' };
   const holder = climb(call, WRAPPERS).parent;
   if (holder?.type === 'variable_declarator') return declaredFrom(holder, source, true);
+  // `new StreamReader(client.GetStream())`: the reader over the stream is the socket under another name.
+  const creation = holder?.type === 'argument' ? holder.parent?.parent : undefined;
+  if (creation?.type === 'object_creation_expression' && isDecorator(creation, source)) return decoratorUse(creation, source);
   return { kind: 'neutral' };
 }
 
@@ -220,6 +224,8 @@ const csharpDialect: Dialect = {
   functions: FUNCTIONS,
   deferrable: new Set(['method_declaration', 'constructor_declaration']),
   opaque: new Set(['comment', 'string_literal', 'verbatim_string_literal', 'raw_string_literal', 'using_directive', 'qualified_name', 'generic_name', 'attribute_list', 'array_type', 'nullable_type']),
+  // Number literals and `var`/`int`: half of a generated file's leaves, read by no rule (`while (true)` keeps its literal).
+  skipped: new Set(['integer_literal', 'real_literal', 'character_literal', 'implicit_type', 'predefined_type']),
   nameTypes: new Set(['identifier']),
   closeWaitRule: false,
   functionShape,
@@ -229,6 +235,11 @@ const csharpDialect: Dialect = {
   readsToEof: () => false,
   fix,
   paths,
+  buildGraph: (body, obligations, source) => new CSharpCfgBuilder(source, use, obligations).build(body),
+  exceptionAdvice: 'use `using` or dispose it in finally',
 };
 
 export const csharpRules = dialectRules(csharpDialect);
+
+/** The engine's graph of one C# method body, as the rules build it (for tests of the graph). */
+export const csharpGraph = csharpDialect.buildGraph!;

@@ -3,7 +3,7 @@ import type { PendingFix } from '../types';
 import { dialectRules } from './cFamilyEngine';
 import type { Acquisition, Binding, Dialect, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
-import { fieldOf, onErrorBranch } from './cFamilyTree';
+import { fieldOf, onErrorBranch, NO_NAMES } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
 import { climb, indentOfLine, indexAmong, textOf } from './nodeSpan';
 
@@ -115,7 +115,7 @@ function scopeOf(statement: LightNode): LightNode {
 function declaredNames(node: LightNode): readonly LightNode[] {
   if (node.type === 'short_var_declaration') return fieldOf(node, 'left')?.children ?? [];
   if (node.type === 'var_spec') return node.children.filter((c) => c.field === 'name');
-  return [];
+  return NO_NAMES;
 }
 
 function use(name: LightNode, source: string): Use {

@@ -3,7 +3,7 @@ import type { PendingFix, TextEdit } from '../types';
 import { closeUnlessInCatch, dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
-import { fieldOf, variableDeclaratorNames } from './cFamilyTree';
+import { fieldOf, variableDeclaratorNames, NO_NAMES } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
 import { climb, indentOfLine, nearestAncestor, textOf } from './nodeSpan';
 
@@ -127,7 +127,7 @@ function enclosingFunction(node: LightNode): LightNode | undefined {
 }
 
 function declaredNames(node: LightNode): readonly LightNode[] {
-  return node.type === 'local_variable_declaration' ? variableDeclaratorNames(node) : [];
+  return node.type === 'local_variable_declaration' ? variableDeclaratorNames(node) : NO_NAMES;
 }
 
 function closeUse(at: LightNode): Use {

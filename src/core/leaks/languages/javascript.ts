@@ -5,6 +5,10 @@ import { closingNodes, descendantsOfType, earlyReturn, earlyReturnMessage, optTe
 import type { IndexSpec, TreeIndex, TreeNode } from './treeCopy';
 import { fieldOf, indexTree } from './treeCopy';
 import { climb, nearestAncestor, rangeOf, textOf } from './nodeSpan';
+import { LineIndex } from './cFamilyTree';
+import { analyzeObligations, type ObligationVerdict } from '../cfg/dataflow';
+import { JavaScriptCfgBuilder, type JsMention } from '../cfg/javascript';
+import { buildOrGiveUp } from '../cfg/graph';
 
 const FUNCTION_TYPES = new Set([
   'function_declaration', 'function_expression', 'arrow_function', 'method_definition',
@@ -63,9 +67,10 @@ export const javascriptRules: LanguageRules = {
     const functions = namedFunctions(index);
     const acquisitions = findAcquisitions(root, index, names, functions);
     const exits: ExitSyntax = { ...EXITS, runsOnce: (fn) => runsOnce(fn, names, source) };
+    const verdicts = engineVerdicts(acquisitions, index, functions);
     const findings: LeakFinding[] = [];
     for (const a of acquisitions) {
-      const finding = judge(a, index, language, exits);
+      const finding = judge(a, index, language, exits, verdicts.get(a));
       if (finding) findings.push(finding);
     }
     return findings;
@@ -93,6 +98,9 @@ const INDEX_SPEC: IndexSpec = {
   fielded: new Set([
     'call_expression', 'new_expression', 'member_expression', 'variable_declarator', 'assignment_expression', 'augmented_assignment_expression',
     'pair', 'pair_pattern', 'import_statement', 'import_specifier', 'required_parameter', 'optional_parameter', 'for_in_statement', ...FUNCTION_TYPES,
+    // Read by the control-flow graph (src/core/leaks/cfg/javascript.ts).
+    'if_statement', 'for_statement', 'while_statement', 'do_statement', 'switch_statement', 'switch_case', 'switch_default', 'try_statement',
+    'catch_clause', 'finally_clause', 'labeled_statement', 'break_statement', 'continue_statement',
   ]),
   tokens: new Set(['string_fragment', 'escape_sequence', 'number', 'this', 'super', 'true', 'false', 'null', 'undefined', 'regex_pattern', 'regex_flags', 'private_property_identifier', 'predefined_type', 'hash_bang_line']),
   nameTokens: new Set(['property_identifier', 'shorthand_property_identifier_pattern', 'type_identifier', 'statement_identifier']),
@@ -388,10 +396,17 @@ function hasFalseEnd(call: TreeNode, src: string): boolean {
     arg.children.some((p) => p?.type === 'pair' && optText(fieldOf(p, 'key'), src) === 'end' && optText(fieldOf(p, 'value'), src) === 'false'));
 }
 
-function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage, exits: ExitSyntax): LeakFinding | undefined {
+function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage, exits: ExitSyntax, verdict?: ObligationVerdict): LeakFinding | undefined {
   const tally = tallyUses(a, index);
   const summary = summarizeUses(tally.uses);
   const base = { language, range: rangeOf(a.site), binding: a.name };
+  // Resolved from a promise executor: whether a timeout rejects without closing is the statement rules' question.
+  if (verdict && !(summary.handedOn && inPromiseExecutor(a.scope, index.source))) {
+    // The graph counts a callback's close where the callback is made; a connect callback that returns before arranging it is the rules' to see.
+    const ret = verdict.kind === 'released' && summary.closed && !summary.stored && !summary.handedOn ? earlyReturn(index, a.scope, a.site, a.name, closingNodes(tally.uses, false), exits) : undefined;
+    if (ret && nearestAncestor(ret, FUNCTION_TYPES, a.scope)) return { ...base, rule: 'unclosed-socket', fixAt: rangeOf(ret), message: earlyReturnMessage('Socket opened here', ret) };
+    return engineFinding(verdict, summary, base);
+  }
   const leakingReturn = (what: string, alsoConsume: boolean): LeakFinding | undefined => {
     if (summary.stored || summary.handedOn) return undefined;
     const ret = earlyReturn(index, a.scope, a.site, a.name, closingNodes(tally.uses, alsoConsume), exits);
@@ -498,4 +513,120 @@ function onlyRejects(fn: TreeNode, socket: string, rejectName: string, src: stri
 
 function isSettled(summary: UseSummary): boolean {
   return summary.closed || summary.stored || summary.handedOn;
+}
+
+/**
+ * The engine's verdict (src/core/leaks/cfg) for each client socket bound to a local name: one
+ * graph per function, one dataflow for all of its sockets. Handler parameters (accepted sockets,
+ * responses) and functions past the budget stay with the statement rules.
+ */
+function engineVerdicts(acquisitions: readonly Acquisition[], index: TreeIndex, functions: Map<string, TreeNode>): Map<Acquisition, ObligationVerdict> {
+  const src = index.source;
+  const byScope = new Map<TreeNode, Acquisition[]>();
+  for (const a of acquisitions) {
+    if (a.kind !== 'client') continue;
+    const list = byScope.get(a.scope);
+    if (list) list.push(a);
+    else byScope.set(a.scope, [a]);
+  }
+  const out = new Map<Acquisition, ObligationVerdict>();
+  let lines: LineIndex | undefined;
+  for (const [scope, list] of byScope) {
+    if (list.length > MAX_ENGINE_SOCKETS) continue;
+    lines ??= new LineIndex(src);
+    const rowOf = (offset: number) => ({ line: lines!.row(offset), column: lines!.column(offset) });
+    const obligations = list.map((a, i) => ({ obligation: i, call: a.site, target: a.name }));
+    const body = FUNCTION_TYPES.has(scope.type) ? fieldOf(scope, 'body') : scope;
+    const cfg = body && buildOrGiveUp(() => new JavaScriptCfgBuilder(src, rowOf, obligations, (ref) => mentionOf(ref, scope, index, functions)).build(body));
+    const result = cfg && analyzeObligations(cfg, obligations.map((o) => o.obligation));
+    if (!result?.complete) continue;
+    list.forEach((a, i) => out.set(a, result.verdicts.get(i)!));
+  }
+  return out;
+}
+
+/** More sockets than this in one function go to the statement rules (a bound on the dataflow's work). */
+const MAX_ENGINE_SOCKETS = 64;
+
+/** A mention of a socket as the graph sees it; one inside a callback counts where the callback is made. */
+function mentionOf(ref: TreeNode, scope: TreeNode, index: TreeIndex, functions: Map<string, TreeNode>): JsMention {
+  const src = index.source;
+  const meaning = classify(ref, scope, { uses: [], endListeners: [] }, src);
+  if (meaning === 'hand-on' && onlyLooksAt(ref, index, functions)) return 'none';
+  const inCallback = nearestAncestor(ref, FUNCTION_TYPES, scope) !== undefined;
+  if (typeof meaning !== 'string') return inCallback ? 'transfer' : { alias: textOf(meaning.alias, src) };
+  if (meaning === 'close' || meaning === 'close-on-error-path') return 'release';
+  if (meaning === 'hand-on' || meaning === 'store') return 'transfer';
+  // A callback that uses the socket and goes somewhere other than the socket's own listeners keeps it alive there.
+  if (inCallback && handedElsewhere(ref, scope, src)) return 'transfer';
+  return 'none';
+}
+
+/** A callback around `ref` in `scope` is given to a call on something other than the socket itself (`resolve(() => sock.write(x))`), or returned or stored. */
+function handedElsewhere(ref: TreeNode, scope: TreeNode, src: string): boolean {
+  for (let p = ref.parent; p && p !== scope; p = p.parent) if (FUNCTION_TYPES.has(p.type) && callbackHandedElsewhere(p, textOf(ref, src), src)) return true;
+  return false;
+}
+
+function callbackHandedElsewhere(callback: TreeNode, name: string, src: string): boolean {
+  const holder = climb(callback, TRANSPARENT).parent;
+  if (holder?.type !== 'arguments') return holder?.type === 'return_statement' || holder?.type === 'assignment_expression' || holder?.type === 'pair';
+  const call = holder.parent;
+  const callee = call && fieldOf(call, call.type === 'new_expression' ? 'constructor' : 'function');
+  let object = callee?.type === 'member_expression' ? fieldOf(callee, 'object') : undefined;
+  // `sock.on('data', …).on('end', …)`: the chain's root is the socket.
+  while (object && (object.type === 'call_expression' || object.type === 'member_expression')) object = object.type === 'call_expression' ? fieldOf(object, 'function') : fieldOf(object, 'object');
+  if (object?.type === 'identifier' && textOf(object, src) === name) return false;
+  // The connect callback of the call that made the socket (`const s = net.connect(port, () => s.write(x))`).
+  const bound = call && boundName(call);
+  if (bound && textOf(bound, src) === name) return false;
+  // Timers and promise executors run the callback on this function's behalf.
+  return !(callee?.type === 'identifier' && ON_BEHALF.has(textOf(callee, src))) && call?.type !== 'new_expression';
+}
+
+const ON_BEHALF = new Set(['setTimeout', 'setImmediate', 'queueMicrotask', 'process.nextTick']);
+
+function engineFinding(verdict: ObligationVerdict, summary: UseSummary, base: Omit<LeakFinding, 'rule' | 'message'>): LeakFinding | undefined {
+  switch (verdict.kind) {
+    case 'released':
+      return undefined;
+    case 'leak-on-exception': {
+      const { call, site } = verdict.via;
+      return { ...base, rule: 'unclosed-on-exception', message: `Socket opened here is not closed when \`${call}\` throws at line ${site.line + 1} — destroy it in \`finally\`` };
+    }
+    case 'leak': {
+      const at = verdict.exit?.site ?? verdict.lost;
+      if (verdict.releasedSomewhere && at) {
+        const message = verdict.exit
+          ? `Socket opened here is not closed on the ${verdict.exit.word === 'return' ? 'early return' : verdict.exit.word} at line ${at.line + 1} — CLOSE_WAIT risk`
+          : `Socket opened here is not closed before \`${base.binding}\` is assigned again at line ${at.line + 1} — CLOSE_WAIT risk`;
+        return { ...base, rule: 'unclosed-socket', fixAt: { start: at, end: at }, message };
+      }
+      const message = !verdict.releasedSomewhere || summary.closedOnErrorPathOnly ? unclosedMessage(summary) : 'Socket opened here is not closed on every path — CLOSE_WAIT risk';
+      return { ...base, rule: 'unclosed-socket', message };
+    }
+  }
+}
+
+/** `readLine(sock)` where `readLine` is a function of this file that neither closes, stores nor hands on its parameter. */
+function onlyLooksAt(ref: TreeNode, index: TreeIndex, functions: Map<string, TreeNode>): boolean {
+  const src = index.source;
+  const args = ref.parent;
+  const call = args?.type === 'arguments' ? args.parent : null;
+  const callee = call?.type === 'call_expression' ? fieldOf(call, 'function') : undefined;
+  const fn = callee?.type === 'identifier' ? functions.get(textOf(callee, src)) : undefined;
+  const params = fn && (fieldOf(fn, 'parameters') ?? fieldOf(fn, 'parameter'));
+  if (!fn || !params) return false;
+  const position = args!.children.filter((c) => c.type !== 'comment').indexOf(ref);
+  let param: TreeNode | undefined = params.type === 'identifier' ? (position === 0 ? params : undefined) : params.children.filter((c) => c.type !== 'comment')[position];
+  if (param && (param.type === 'required_parameter' || param.type === 'optional_parameter')) param = fieldOf(param, 'pattern');
+  if (param?.type !== 'identifier') return false;
+  const uses = usesOfBinding(index, param, fn, (r) => classify(r, fn, { uses: [], endListeners: [] }, src));
+  return uses.every((u) => u.use === 'other' || u.use === 'consume');
+}
+
+/** The scope is the executor of `new Promise((resolve, reject) => …)`. */
+function inPromiseExecutor(scope: TreeNode, src: string): boolean {
+  const promise = scope.parent?.type === 'arguments' ? scope.parent.parent : null;
+  return promise?.type === 'new_expression' && optText(fieldOf(promise, 'constructor'), src) === 'Promise';
 }

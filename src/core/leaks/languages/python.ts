@@ -7,6 +7,7 @@ import { fieldOf, indexTree } from './treeCopy';
 import { LineIndex } from './cFamilyTree';
 import { analyzeObligations, type ObligationVerdict } from '../cfg/dataflow';
 import { PythonCfgBuilder } from '../cfg/python';
+import { buildOrGiveUp } from '../cfg/graph';
 import { climb, indentOfLine, nearestAncestor, rangeOf, textOf } from './nodeSpan';
 
 const FUNCTION_TYPES = new Set(['function_definition', 'lambda']);
@@ -349,7 +350,7 @@ function engineVerdicts(acquisitions: readonly Acquisition[], index: TreeIndex):
     const rowOf = (offset: number) => ({ line: lines!.row(offset), column: lines!.column(offset) });
     const obligations = list.map((a, i) => ({ obligation: i, call: a.site, target: textOf(a.binding, src) }));
     const body = scope.type === 'function_definition' ? fieldOf(scope, 'body') : scope;
-    const cfg = body && new PythonCfgBuilder(src, rowOf, obligations).build(body);
+    const cfg = body && buildOrGiveUp(() => new PythonCfgBuilder(src, rowOf, obligations).build(body));
     if (!cfg) continue;
     const result = analyzeObligations(cfg, obligations.map((o) => o.obligation));
     if (!result.complete) continue;

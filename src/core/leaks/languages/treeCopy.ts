@@ -1,5 +1,5 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
-import { LineIndex } from './cFamilyTree';
+import { LineIndex, typeFlagTable } from './cFamilyTree';
 import { openWalk } from '../wasmCursor';
 
 /**
@@ -184,17 +184,7 @@ const FIELDED = 128;
 
 type Language = SyntaxNode['tree']['language'];
 
-/** Flags per type id, per grammar and spec; anonymous tokens found childless are learned as leaves. */
-const typeTables = new WeakMap<Language, Map<IndexSpec, Uint8Array>>();
-
-function typeTableOf(language: Language, spec: IndexSpec): Uint8Array {
-  let bySpec = typeTables.get(language);
-  if (!bySpec) typeTables.set(language, (bySpec = new Map()));
-  let table = bySpec.get(spec);
-  if (!table) bySpec.set(spec, (table = new Uint8Array(Math.max(language.nodeTypeCount, language.types.length) + 1)));
-  return table;
-}
-
+/** Flags per type id, per grammar and spec (typeFlagTable); anonymous tokens found childless are learned as leaves. */
 function flagsOf(language: Language, spec: IndexSpec, table: Uint8Array, typeId: number): number {
   const type = language.types[typeId] ?? 'ERROR';
   let flags = KNOWN;
@@ -234,7 +224,7 @@ export function indexTree(root: SyntaxNode, source: string, spec: IndexSpec): Tr
 function copyFlat(root: SyntaxNode, source: string, spec: IndexSpec, byType: Map<string, number[]>, identifiers: Map<string, number[]>): FlatTree {
   const language = root.tree.language;
   const types = language.types;
-  const table = typeTableOf(language, spec);
+  const table = typeFlagTable(language, spec);
   // About one named node per five characters of code: sized so that a typical file never grows the arrays.
   let tree = flatTree(Math.max(1024, source.length >> 2));
   const cursor = openWalk(root);

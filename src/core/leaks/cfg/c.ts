@@ -1,0 +1,286 @@
+import type { LightNode } from '../languages/cFamilyTree';
+import { BraceCfgBuilder, type Jumps, type Preds } from './brace';
+import type { Cfg } from './graph';
+
+/**
+ * The C/C++ front end of the leak engine: one graph per function body over the copied tree. C
+ * reports errors as values, so calls get no exceptional edge; C++'s explicit `throw` goes to the
+ * catch clauses of its `try` (or leaves the function). Paths: if/else chains, loops with
+ * break/continue, switch with fall-through, return, `goto` to a label of the function (the
+ * cleanup idiom), `#if/#ifdef … #elif … #else … #endif` as alternatives (only one of them is
+ * compiled), and `exit`/`abort`, which end the program. A test of the descriptor for failure
+ * (`fd < 0`, `fd == -1`, `fd == INVALID_SOCKET`) drops it on the failing branch: there is nothing to close.
+ */
+
+/** End the process: nothing is left to leak on that path. */
+const PROCESS_EXITS = new Set(['exit', '_exit', '_Exit', 'abort', 'err', 'errx', 'verr', 'verrx', 'quick_exit', 'die', 'fatal', 'panic']);
+const PREPROC_BRANCHES = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_elifdef', 'preproc_else']);
+const SKIPPED = new Set(['comment', '{', '}', ';', 'preproc_def', 'preproc_function_def', 'preproc_call', 'preproc_include', 'type_definition', 'function_definition']);
+/** Comparisons of a descriptor with a failure value, and whether true means it failed: `fd < 0`, `fd == -1`, `fd != INVALID_SOCKET`. */
+const FAILURE_TESTS: Record<string, Record<string, boolean>> = {
+  '0': { '<': true, '>=': false },
+  '-1': { '==': true, '<=': true, '!=': false, '>': false },
+  INVALID_SOCKET: { '==': true, '!=': false },
+};
+const REVERSED: Record<string, string> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=', '==': '==', '!=': '!=' };
+
+interface LoopEnd {
+  /** The pointer the loop walks (`p` of `p != NULL`). */
+  variable: string;
+  /** Where the loop ran out, and where it broke off. */
+  exhausted: Preds;
+  broken: Preds;
+  steps: number;
+}
+
+export class CCfgBuilder extends BraceCfgBuilder {
+  protected readonly closures: ReadonlySet<string> = new Set(['lambda_expression']);
+  private readonly labels = new Map<string, number>();
+  private exceptionTo: number = this.b.exit;
+  /** Set by a search loop just built: its two ends, kept apart for the test that follows it. */
+  private searched: LoopEnd | undefined;
+
+  build(body: LightNode): Cfg | undefined {
+    // A throw nothing catches leaves the function like a return: the explicit exit names the path.
+    this.exceptionTo = this.b.exit;
+    const end = this.statement(body, [this.b.entry], []);
+    this.connect(end, this.b.exit);
+    return this.oversized ? undefined : this.b.build();
+  }
+
+  protected isName(n: LightNode): boolean {
+    return n.type === 'identifier' || n.type === 'type_identifier';
+  }
+
+  protected isAssignedName(n: LightNode): boolean {
+    const p = n.parent;
+    if (!p) return false;
+    if (p.type === 'init_declarator' || p.type === 'pointer_declarator' || p.type === 'reference_declarator') return n.field === 'declarator';
+    return p.type === 'assignment_expression' && n.field === 'left';
+  }
+
+  private label(name: string): number {
+    let id = this.labels.get(name);
+    if (id === undefined) this.labels.set(name, (id = this.b.add('join')));
+    return id;
+  }
+
+  private sequence(statements: readonly LightNode[], preds: Preds, jumps: Jumps[]): Preds {
+    let cur = preds;
+    let split: LoopEnd | undefined;
+    for (const s of statements) {
+      if (this.oversized) break;
+      if (SKIPPED.has(s.type) || s.field) continue;
+      if (split) {
+        const { rejoined, still, built } = this.afterSearch(split, s, jumps);
+        split = still;
+        if (!rejoined) continue;
+        cur = rejoined;
+        if (built) continue;
+      }
+      // Code after a return is reachable again at a label (`fail: close(fd); return -1;`).
+      if (cur.length === 0 && s.type !== 'labeled_statement' && s.type !== 'case_statement') continue;
+      this.searched = undefined;
+      cur = this.statement(s, cur, jumps);
+      split = this.searched;
+      this.searched = undefined;
+    }
+    return split ? [...split.exhausted, ...split.broken] : cur;
+  }
+
+  /**
+   * The search loop of getaddrinfo's manual page: `for (p = res; p != NULL; p = p->ai_next) { …
+   * break; }` then `if (p == NULL) return -1;`. The test after the loop is true only when the loop
+   * ran out, never after its break, so the two ends stay apart until that test (a few plain
+   * statements in between are stepped on both).
+   */
+  private afterSearch(split: LoopEnd, s: LightNode, jumps: Jumps[]): { rejoined?: Preds; still?: LoopEnd; built?: boolean } {
+    const condition = s.type === 'if_statement' ? s.children.find((c) => c.field === 'condition') : undefined;
+    if (condition && this.testsExhausted(condition, split.variable)) {
+      const consequence = s.children.find((c) => c.field === 'consequence');
+      const alternative = s.children.find((c) => c.field === 'alternative');
+      const onTrue = this.step(split.exhausted, this.effectsOf(condition));
+      const onFalse = this.step(split.broken, this.effectsOf(condition));
+      const then = consequence ? this.statement(consequence, onTrue, jumps) : onTrue;
+      const otherwise = alternative ? this.statement(alternative, onFalse, jumps) : onFalse;
+      return { rejoined: [...then, ...otherwise], built: true };
+    }
+    const plain = (s.type === 'expression_statement' || s.type === 'declaration') && !new RegExp(`\\b${split.variable}\\s*=[^=]`).test(this.text(s));
+    if (plain && split.steps < 8) {
+      const exhausted = this.statement(s, split.exhausted, jumps);
+      return { still: { ...split, steps: split.steps + 1, exhausted, broken: this.statement(s, split.broken, jumps) } };
+    }
+    // Not the shape: the two ends join here, and this statement is built on the joined paths.
+    return { rejoined: [...split.exhausted, ...split.broken] };
+  }
+
+  /** `p == NULL`, `!p`, `NULL == p`, `p == nullptr`. */
+  private testsExhausted(condition: LightNode, variable: string): boolean {
+    const text = this.text(condition).replace(/\s+/g, '').replace(/^\(|\)$/g, '');
+    return [`${variable}==NULL`, `!${variable}`, `NULL==${variable}`, `${variable}==nullptr`, `nullptr==${variable}`, `${variable}==0`].includes(text);
+  }
+
+  private statement(s: LightNode, preds: Preds, jumps: Jumps[]): Preds {
+    switch (s.type) {
+      case 'compound_statement':
+      case 'else_clause':
+        return this.sequence(s.children, preds, jumps);
+      case 'labeled_statement': {
+        const name = s.children.find((c) => c.field === 'label');
+        const at = name ? this.label(this.text(name)) : this.b.add('join');
+        this.connect(preds, at);
+        return this.sequence(s.children.filter((c) => c !== name), [at], jumps);
+      }
+      case 'goto_statement': {
+        const name = s.children.find((c) => c.field === 'label');
+        if (name) this.connect(preds, this.label(this.text(name)));
+        return [];
+      }
+      case 'return_statement':
+        this.connect(this.step(preds, this.effectsOf(s), { word: 'return', site: this.site(s) }), this.b.exit);
+        return [];
+      case 'throw_statement':
+        this.connect(this.step(preds, this.effectsOf(s), { word: 'throw', site: this.site(s) }), this.exceptionTo);
+        return [];
+      case 'break_statement':
+      case 'continue_statement': {
+        const target = this.jumpTarget(s, jumps, 'statement_identifier');
+        if (target) (s.type === 'break_statement' ? target.breaks : target.continues).push(...preds);
+        return [];
+      }
+      case 'if_statement':
+        return this.ifStatement(s, preds, jumps);
+      case 'while_statement':
+      case 'for_statement':
+      case 'for_range_loop':
+      case 'do_statement':
+        return this.loop(s, preds, jumps);
+      case 'switch_statement':
+        return this.switchStatement(s, preds, jumps);
+      case 'try_statement':
+        return this.tryStatement(s, preds, jumps);
+      case 'expression_statement': {
+        const after = this.step(preds, this.effectsOf(s));
+        const call = s.children.find((c) => c.type === 'call_expression');
+        const fn = call?.children.find((c) => c.field === 'function');
+        return fn && PROCESS_EXITS.has(this.text(fn)) ? [] : after;
+      }
+      default:
+        if (PREPROC_BRANCHES.has(s.type)) return this.preprocessor(s, preds, jumps);
+        return this.step(preds, this.effectsOf(s));
+    }
+  }
+
+  /** Only one branch of `#if … #elif … #else … #endif` is compiled: each is an alternative path; without `#else`, none may be. */
+  private preprocessor(s: LightNode, preds: Preds, jumps: Jumps[]): Preds {
+    const body = this.sequence(s.children.filter((c) => !c.field), preds, jumps);
+    if (s.type === 'preproc_else') return body;
+    const alternative = s.children.find((c) => c.field === 'alternative');
+    return [...body, ...(alternative ? this.preprocessor(alternative, preds, jumps) : preds)];
+  }
+
+  /** The branch on which the descriptor the condition tests failed holds nothing. */
+  private tested(condition: LightNode | undefined, preds: Preds): { onTrue: Preds; onFalse: Preds } {
+    const test = condition && this.failureTest(condition);
+    if (!test) return { onTrue: preds, onFalse: preds };
+    const dropped = this.step(preds, [{ kind: 'drop', name: test.name }]);
+    return test.failedWhenTrue ? { onTrue: dropped, onFalse: preds } : { onTrue: preds, onFalse: dropped };
+  }
+
+  /** `fd < 0`, `(fd = socket(…)) == -1`, `INVALID_SOCKET != s`: which tracked name, and whether true means it failed. */
+  private failureTest(condition: LightNode): { name: string; failedWhenTrue: boolean } | undefined {
+    let v: LightNode | undefined = condition;
+    while (v && (v.type === 'condition_clause' || v.type === 'parenthesized_expression')) v = v.children.find((c) => c.type !== 'comment');
+    if (v?.type !== 'binary_expression') return undefined;
+    const left = v.children.find((c) => c.field === 'left');
+    const right = v.children.find((c) => c.field === 'right');
+    if (!left || !right) return undefined;
+    const operator = this.source.slice(left.end, right.start).trim();
+    const read = (n: LightNode): string | undefined => {
+      let x: LightNode | undefined = n;
+      while (x && (x.type === 'parenthesized_expression' || x.type === 'assignment_expression')) x = x.type === 'assignment_expression' ? x.children.find((c) => c.field === 'left') : x.children[0];
+      return x?.type === 'identifier' && this.names.has(this.text(x)) ? this.text(x) : undefined;
+    };
+    const name = read(left);
+    const failedWhenTrue = name ? FAILURE_TESTS[this.text(right)]?.[operator] : FAILURE_TESTS[this.text(left)]?.[REVERSED[operator] ?? ''];
+    const tested = name ?? read(right);
+    return tested && failedWhenTrue !== undefined ? { name: tested, failedWhenTrue } : undefined;
+  }
+
+  private ifStatement(s: LightNode, preds: Preds, jumps: Jumps[]): Preds {
+    const condition = s.children.find((c) => c.field === 'condition');
+    const cur = condition ? this.step(preds, this.effectsOf(condition)) : preds;
+    const { onTrue, onFalse } = this.tested(condition, cur);
+    const consequence = s.children.find((c) => c.field === 'consequence');
+    const alternative = s.children.find((c) => c.field === 'alternative');
+    const then = consequence ? this.statement(consequence, onTrue, jumps) : onTrue;
+    return [...then, ...(alternative ? this.statement(alternative, onFalse, jumps) : onFalse)];
+  }
+
+  private loop(s: LightNode, preds: Preds, jumps: Jumps[]): Preds {
+    const field = (name: string) => s.children.find((c) => c.field === name);
+    let cur = preds;
+    const init = field('initializer');
+    if (init) cur = this.step(cur, this.effectsOf(init));
+    if (s.type === 'for_range_loop') cur = this.step(cur, this.effectsOf(field('right') ?? s));
+    const header = this.b.add('join');
+    this.connect(cur, header);
+    const own: Jumps = { loop: true, breaks: [], continues: [] };
+    const body = field('body');
+    const condition = s.type === 'for_range_loop' ? undefined : field('condition');
+    const conditionText = condition ? this.text(condition).replace(/[()\s]/g, '') : '';
+    const endless = s.type !== 'for_range_loop' && (conditionText === '' || conditionText === '1' || conditionText === 'true');
+    if (s.type === 'do_statement') {
+      const end = body ? this.statement(body, [header], [...jumps, own]) : [header];
+      const checked = condition ? this.step([...end, ...own.continues], this.effectsOf(condition)) : [...end, ...own.continues];
+      const { onTrue, onFalse } = this.tested(condition, checked);
+      // `do { … } while (0)`, the macro idiom, runs once.
+      if (conditionText !== '0') this.connect(onTrue, header);
+      return [...(endless ? [] : conditionText === '0' ? checked : onFalse), ...own.breaks];
+    }
+    const checked = condition ? this.step([header], this.effectsOf(condition)) : [header];
+    const { onTrue, onFalse } = this.tested(condition, checked);
+    const end = body ? this.statement(body, onTrue, [...jumps, own]) : onTrue;
+    let back = [...end, ...own.continues];
+    const update = field('update');
+    if (update) back = this.step(back, this.effectsOf(update));
+    this.connect(back, header);
+    const variable = /^(\w+)(?:!=(?:NULL|nullptr|0))?$/.exec(conditionText)?.[1];
+    if (variable && !endless && own.breaks.length > 0 && onFalse.length > 0) {
+      this.searched = { variable, exhausted: onFalse, broken: own.breaks, steps: 0 };
+      return [];
+    }
+    return [...(endless ? [] : onFalse), ...own.breaks];
+  }
+
+  private switchStatement(s: LightNode, preds: Preds, jumps: Jumps[]): Preds {
+    const condition = s.children.find((c) => c.field === 'condition');
+    const start = condition ? this.step(preds, this.effectsOf(condition)) : preds;
+    const own: Jumps = { loop: false, breaks: [], continues: [] };
+    let fallthrough: Preds = [];
+    let hasDefault = false;
+    for (const c of s.children.find((x) => x.field === 'body')?.children ?? []) {
+      if (c.type !== 'case_statement') continue;
+      if (!c.children.some((x) => x.field === 'value')) hasDefault = true;
+      fallthrough = this.sequence(c.children.filter((x) => !x.field), [...start, ...fallthrough], [...jumps, own]);
+    }
+    return [...(hasDefault ? [] : start), ...fallthrough, ...own.breaks];
+  }
+
+  /** C++: a `throw` in the body goes to any catch clause (types are not known); calls are not taken to throw. */
+  private tryStatement(s: LightNode, preds: Preds, jumps: Jumps[]): Preds {
+    const body = s.children.find((c) => c.field === 'body');
+    const catches = s.children.filter((c) => c.type === 'catch_clause');
+    const outer = this.exceptionTo;
+    const handler = this.b.add('join');
+    if (catches.length > 0) this.exceptionTo = handler;
+    const end = body ? this.statement(body, preds, jumps) : preds;
+    this.exceptionTo = outer;
+    const out = [...end];
+    for (const k of catches) {
+      const kBody = k.children.find((x) => x.field === 'body');
+      out.push(...(kBody ? this.statement(kBody, [handler], jumps) : [handler]));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,309 @@
+import type { TreeNode } from '../languages/treeCopy';
+import { fieldOf } from '../languages/treeCopy';
+import type { Jumps, Preds } from './brace';
+import { withCleanup, type ExitContext } from './cleanup';
+import { CfgBuilder, type Cfg, type Effect, type StepSite, type ThrowingCall } from './graph';
+import { JAVASCRIPT_APIS } from './apis';
+
+/**
+ * The JavaScript/TypeScript front end of the leak engine: one graph per function (or module top
+ * level) over the copied tree. Sequencing, if/else, loops with labelled break/continue, switch,
+ * return, throw, try/catch/finally (a copy of finally per way out). Any call or `await` between
+ * acquisition and release may throw, except the socket's own event and stream methods and the
+ * other quiet calls of JAVASCRIPT_APIS (Node reports socket errors as events, not exceptions).
+ * What each mention of a socket does is the JavaScript rules' classification; a mention inside a
+ * callback counts where the callback is made: `sock.on('error', () => sock.destroy())` releases,
+ * a callback that stores or hands the socket on transfers it.
+ */
+
+export interface JsObligation {
+  obligation: number;
+  call: TreeNode;
+  target: string;
+}
+
+/** What one mention of a socket does, as the rules classify it. */
+export type JsMention = 'release' | 'transfer' | 'none' | { alias: string };
+
+type Context = ExitContext;
+
+const FUNCTIONS = new Set([
+  'function_declaration', 'function_expression', 'arrow_function', 'method_definition', 'generator_function_declaration', 'generator_function', 'function', 'class_declaration', 'class',
+]);
+const CALLS = new Set(['call_expression', 'new_expression', 'await_expression']);
+const SKIPPED = new Set(['comment', 'empty_statement', '{', '}', ';', 'import_statement', 'interface_declaration', 'type_alias_declaration', 'function_declaration', 'generator_function_declaration', 'class_declaration']);
+
+export class JavaScriptCfgBuilder {
+  static readonly MAX_NODES = 20_000;
+  private readonly b = new CfgBuilder();
+  private readonly bySite = new Map<number, JsObligation>();
+  private readonly names = new Set<string>();
+
+  constructor(
+    private readonly source: string,
+    private readonly rowOf: (offset: number) => StepSite,
+    obligations: readonly JsObligation[],
+    private readonly mention: (ref: TreeNode) => JsMention,
+  ) {
+    for (const o of obligations) {
+      this.bySite.set(o.call.start, o);
+      this.names.add(o.target);
+    }
+  }
+
+  /** The graph of a function body (a block or an arrow's expression) or of a program; undefined past the budget. */
+  build(body: TreeNode): Cfg | undefined {
+    const ctx: Context = { throwTo: this.b.exceptionalExit, returnTo: (p) => this.connect(p, this.b.exit), jumps: [] };
+    const end = body.type === 'statement_block' || body.type === 'program' ? this.sequence(body.children, [this.b.entry], ctx) : this.simple(body, [this.b.entry], ctx);
+    this.connect(end, this.b.exit);
+    return this.b.size > JavaScriptCfgBuilder.MAX_NODES ? undefined : this.b.build();
+  }
+
+  private connect(preds: Preds, to: number): void {
+    for (const p of preds) this.b.edge(p, to);
+  }
+
+  private text(n: TreeNode): string {
+    return this.source.slice(n.start, n.end);
+  }
+
+  private sequence(statements: readonly TreeNode[], preds: Preds, ctx: Context): Preds {
+    let cur = preds;
+    for (const s of statements) {
+      if (cur.length === 0 || this.b.size > JavaScriptCfgBuilder.MAX_NODES) break;
+      if (!SKIPPED.has(s.type)) cur = this.statement(s, cur, ctx);
+    }
+    return cur;
+  }
+
+  private statement(s: TreeNode, preds: Preds, ctx: Context, label?: string): Preds {
+    switch (s.type) {
+      case 'statement_block':
+        return this.sequence(s.children, preds, ctx);
+      case 'else_clause':
+        return this.sequence(s.children.filter((c) => c.type !== 'else'), preds, ctx);
+      case 'labeled_statement': {
+        const body = fieldOf(s, 'body');
+        return body ? this.statement(body, preds, ctx, this.text(fieldOf(s, 'label') ?? s)) : preds;
+      }
+      case 'return_statement':
+        ctx.returnTo(this.simple(s, preds, ctx, { word: 'return', site: this.rowOf(s.start) }));
+        return [];
+      case 'throw_statement':
+        this.connect(this.simple(s, preds, ctx, { word: 'throw', site: this.rowOf(s.start) }), ctx.throwTo);
+        return [];
+      case 'break_statement':
+      case 'continue_statement': {
+        const name = fieldOf(s, 'label');
+        const label = name && this.text(name);
+        for (let i = ctx.jumps.length - 1; i >= 0; i--) {
+          const j = ctx.jumps[i]!;
+          if (label ? j.label === label : s.type === 'break_statement' || j.loop) {
+            (s.type === 'break_statement' ? j.breaks : j.continues).push(...preds);
+            break;
+          }
+        }
+        return [];
+      }
+      case 'if_statement': {
+        const condition = fieldOf(s, 'condition');
+        const cur = condition ? this.simple(condition, preds, ctx) : preds;
+        const consequence = fieldOf(s, 'consequence');
+        const alternative = fieldOf(s, 'alternative');
+        const then = consequence ? this.statement(consequence, cur, ctx) : cur;
+        return [...then, ...(alternative ? this.statement(alternative, cur, ctx) : cur)];
+      }
+      case 'for_statement':
+      case 'for_in_statement':
+      case 'while_statement':
+      case 'do_statement':
+        return this.loop(s, preds, ctx, label);
+      case 'switch_statement':
+        return this.switchStatement(s, preds, ctx, label);
+      case 'try_statement':
+        return this.tryStatement(s, preds, ctx);
+      default:
+        return this.simple(s, preds, ctx);
+    }
+  }
+
+  private loop(s: TreeNode, preds: Preds, ctx: Context, label?: string): Preds {
+    let cur = preds;
+    const init = fieldOf(s, 'initializer');
+    if (init) cur = this.simple(init, cur, ctx);
+    // `for (const x of xs)`: the iterable is evaluated once, before the loop.
+    const iterable = s.type === 'for_in_statement' ? fieldOf(s, 'right') : undefined;
+    if (iterable) cur = this.simple(iterable, cur, ctx);
+    const header = this.b.add('join');
+    this.connect(cur, header);
+    const own: Jumps = { ...(label ? { label } : {}), loop: true, breaks: [], continues: [] };
+    const inner: Context = { ...ctx, jumps: [...ctx.jumps, own] };
+    const body = fieldOf(s, 'body');
+    const condition = s.type === 'for_in_statement' ? undefined : fieldOf(s, 'condition');
+    const conditionText = condition ? this.text(condition).replace(/^[(\s]+|[)\s;]+$/g, '') : '';
+    const endless = s.type !== 'for_in_statement' && (conditionText === '' || conditionText === 'true');
+    let leave: Preds;
+    if (s.type === 'do_statement') {
+      const end = body ? this.statement(body, [header], inner) : [header];
+      const tested = condition ? this.simple(condition, [...end, ...own.continues], ctx) : [...end, ...own.continues];
+      this.connect(tested, header);
+      leave = endless ? [] : tested;
+    } else {
+      const tested = condition ? this.simple(condition, [header], ctx) : [header];
+      const end = body ? this.statement(body, tested, inner) : tested;
+      let back = [...end, ...own.continues];
+      const update = fieldOf(s, 'increment');
+      if (update) back = this.simple(update, back, ctx);
+      this.connect(back, header);
+      leave = endless ? [] : tested;
+    }
+    return [...leave, ...own.breaks];
+  }
+
+  private switchStatement(s: TreeNode, preds: Preds, ctx: Context, label?: string): Preds {
+    const value = fieldOf(s, 'value');
+    const start = value ? this.simple(value, preds, ctx) : preds;
+    const own: Jumps = { ...(label ? { label } : {}), loop: false, breaks: [], continues: [] };
+    const inner: Context = { ...ctx, jumps: [...ctx.jumps, own] };
+    let fallthrough: Preds = [];
+    let hasDefault = false;
+    for (const c of fieldOf(s, 'body')?.children ?? []) {
+      if (c.type !== 'switch_case' && c.type !== 'switch_default') continue;
+      if (c.type === 'switch_default') hasDefault = true;
+      // Cases fall into the next one unless they break.
+      fallthrough = this.sequence(c.children.filter((x) => x.field === 'body'), [...start, ...fallthrough], inner);
+    }
+    return [...(hasDefault ? [] : start), ...fallthrough, ...own.breaks];
+  }
+
+  private tryStatement(s: TreeNode, preds: Preds, ctx: Context): Preds {
+    const body = fieldOf(s, 'body');
+    const handler = fieldOf(s, 'handler');
+    const finalizer = fieldOf(s, 'finalizer');
+    const finallyBody = finalizer && fieldOf(finalizer, 'body');
+    const withCatch = (p: Preds, c: Context): Preds => {
+      if (!handler) return body ? this.statement(body, p, c) : p;
+      const dispatch = this.b.add('join');
+      const end = body ? this.statement(body, p, { ...c, throwTo: dispatch }) : p;
+      const handlerBody = fieldOf(handler, 'body');
+      return [...end, ...(handlerBody ? this.statement(handlerBody, [dispatch], c) : [dispatch])];
+    };
+    if (!finallyBody) return withCatch(preds, ctx);
+    return withCleanup(this.b, preds, ctx, (q, c) => this.statement(finallyBody, q, c), withCatch);
+  }
+
+  /** One step for a statement or expression: its effects, and an exceptional edge when it calls something that may throw. */
+  private simple(s: TreeNode, preds: Preds, ctx: Context, exitSite?: { word: string; site: StepSite }): Preds {
+    if (preds.length === 0) return preds;
+    const effects = this.effectsOf(s);
+    const call = this.throwingCall(s, effects);
+    const id = this.b.add('step', effects, call, exitSite, effects.length > 0 ? this.rowOf(s.start) : undefined);
+    this.connect(preds, id);
+    if (call) this.b.throwEdge(id, ctx.throwTo);
+    return [id];
+  }
+
+  /** What the statement does to the sockets it mentions, in source order; acquisitions and plain assignments last. */
+  private effectsOf(s: TreeNode): Effect[] {
+    const effects: Effect[] = [];
+    const assigned: { name: string; acquired?: JsObligation }[] = [];
+    const stack: TreeNode[] = [s];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n.type === 'identifier' || n.type === 'shorthand_property_identifier') {
+        const name = this.text(n);
+        if (isAssignedName(n)) assigned.push({ name, acquired: this.acquiredInto(n) });
+        else if (this.names.has(name)) {
+          const m = this.mention(n);
+          if (m === 'release' || m === 'transfer') effects.push({ kind: m, name });
+          else if (m !== 'none') {
+            this.names.add(m.alias);
+            effects.push({ kind: 'alias', target: m.alias, source: name });
+          }
+        }
+        continue;
+      }
+      const kids = n.children;
+      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+    }
+    const aliased = new Set(effects.flatMap((e) => (e.kind === 'alias' ? [e.target] : [])));
+    for (const { name, acquired } of assigned) {
+      if (acquired) {
+        effects.unshift({ kind: 'acquire', obligation: acquired.obligation, target: name });
+      } else if (!aliased.has(name) && this.names.has(name)) effects.push({ kind: 'kill', name });
+    }
+    return effects;
+  }
+
+  /** The acquisition whose socket the assignment at `name` binds. */
+  private acquiredInto(name: TreeNode): JsObligation | undefined {
+    const holder = name.parent!;
+    const value = fieldOf(holder, holder.type === 'variable_declarator' ? 'value' : 'right');
+    let v = value;
+    while (v && TRANSPARENT.has(v.type)) v = v.children.find((c) => c.type !== '(' && c.type !== 'await');
+    const o = v && this.bySite.get(v.start);
+    return o && o.call === v && o.target === this.text(name) ? o : undefined;
+  }
+
+  /** The first call of the statement (outside callbacks) that may throw, named for the message. */
+  private throwingCall(s: TreeNode, effects: readonly Effect[]): ThrowingCall | undefined {
+    const stack = [s];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (FUNCTIONS.has(n.type)) continue;
+      if (CALLS.has(n.type) && !this.quiet(n)) {
+        const release = effects.some((e) => e.kind === 'release');
+        const handedOn = effects.some((e) => e.kind === 'transfer') && !effects.some((e) => e.kind === 'acquire');
+        const callee = n.type === 'await_expression' ? undefined : fieldOf(n, n.type === 'new_expression' ? 'constructor' : 'function');
+        const object = callee?.type === 'member_expression' ? fieldOf(callee, 'object') : undefined;
+        const property = callee?.type === 'member_expression' ? fieldOf(callee, 'property') : undefined;
+        const name = n.type === 'await_expression' ? this.awaited(n) : n.type === 'new_expression' ? `new ${this.text(callee ?? n)}` : this.text(property ?? callee ?? n);
+        return {
+          call: name,
+          site: this.rowOf(n.start),
+          ...(release || handedOn ? { effectsFirst: true } : {}),
+          ...(release ? { release: true } : {}),
+          ...(object?.type === 'identifier' ? { receiver: this.text(object) } : {}),
+        };
+      }
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
+    }
+    return undefined;
+  }
+
+  /** `await read(sock)` is named by its call; `await promise` by the word. */
+  private awaited(n: TreeNode): string {
+    const inner = n.children.find((c) => c.type !== 'await');
+    if (inner?.type !== 'call_expression') return 'await';
+    const fn = fieldOf(inner, 'function');
+    return this.text((fn?.type === 'member_expression' ? fieldOf(fn, 'property') : fn) ?? inner);
+  }
+
+  private quiet(call: TreeNode): boolean {
+    if (call.type === 'await_expression') {
+      // `await once(sock, 'connect')` rejects only on the socket's 'error', after which Node has destroyed it.
+      const inner = call.children.find((c) => c.type !== 'await');
+      return (inner?.type === 'call_expression' || inner?.type === 'new_expression') && this.quiet(inner);
+    }
+    const fn = fieldOf(call, call.type === 'new_expression' ? 'constructor' : 'function');
+    if (!fn) return false;
+    // The acquisition itself: if it throws, it acquired nothing (and a wrapper given a socket does not throw for its options).
+    if (this.bySite.get(call.start)?.call === call) return true;
+    if (call.type === 'new_expression') return JAVASCRIPT_APIS.pure.has(this.text(fn));
+    if (fn.type !== 'member_expression') return JAVASCRIPT_APIS.pure.has(this.text(fn));
+    const object = fieldOf(fn, 'object');
+    const method = this.text(fieldOf(fn, 'property') ?? fn);
+    if (object && JAVASCRIPT_APIS.loggers.test(this.text(object))) return true;
+    return JAVASCRIPT_APIS.pureMethods.has(method);
+  }
+}
+
+const TRANSPARENT = new Set(['parenthesized_expression', 'as_expression', 'non_null_expression', 'satisfies_expression', 'type_assertion', 'await_expression']);
+
+/** A plain identifier that a declaration or assignment binds. */
+function isAssignedName(n: TreeNode): boolean {
+  const p = n.parent;
+  if (!p || n.type !== 'identifier') return false;
+  if (p.type === 'variable_declarator') return n.field === 'name';
+  return p.type === 'assignment_expression' && n.field === 'left';
+}
