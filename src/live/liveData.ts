@@ -59,6 +59,8 @@ export class LiveData implements vscode.Disposable {
   lastSnapshot: Snapshot | undefined;
   lastFdUsage: ReadonlyMap<number, FdUsage> = NO_FD_USAGE;
   lastDiff: SnapshotDiff | undefined;
+  /** Which full sample of the sampler `lastSnapshot` is (consecutive ones differ by 1). */
+  lastSequence: number | undefined;
   lastSample: Sample | undefined;
   lastError: CollectorError | undefined;
 
@@ -182,9 +184,10 @@ export class LiveData implements vscode.Disposable {
     const sample = await this.sampler.take(kind, signal);
     if (!sample) return;
     if (sample.full) {
-      const { snapshot, diff, fdUsage } = sample.full;
+      const { snapshot, diff, fdUsage, sequence } = sample.full;
       this.lastSnapshot = snapshot;
       this.lastDiff = diff;
+      this.lastSequence = sequence;
       this.lastFdUsage = fdUsage;
     }
     this.lastSample = sample;

@@ -6,10 +6,10 @@ import { firstItems } from '../core/paging';
 import { isStuckCloseWait } from '../core/stuck';
 import type { LiveData } from '../live/liveData';
 import { numberSetting } from '../live/settings';
-import { groupRows } from './groupRows';
-import { StableOrder } from './stableOrder';
+import { rowEntries, TreeRows, type RowEntry } from './groupRows';
 import type { ConnectionNode, GroupNode, MessageNode, TreeNode } from './nodes';
-import { connectionDescription, connectionItem, groupItem, messageItem, moreItem } from './treeItems';
+import { connectionDescription } from './rowText';
+import { connectionItem, groupItem, messageItem, moreItem } from './treeItems';
 
 /**
  * The Connections tree: groups (by state, process, port or remote host) of the live snapshot,
@@ -27,7 +27,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   /** The last root listing had an error row. */
   private shownError = false;
   /** Rows keep their place across refreshes, so hovers and menus stay on the row pointed at. */
-  private readonly order = new StableOrder();
+  private readonly rows = new TreeRows();
   groupBy: GroupBy = 'state';
   /** Whether the view shows the tree (set by the view). */
   isVisible: () => boolean = () => true;
@@ -37,7 +37,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     live.onDidSnapshot(() => this.update(), this, this.disposables);
     live.onDidError(() => this.refresh(), this, this.disposables);
     live.onDidChangeState(() => this.refresh(), this, this.disposables);
-    live.onDidChangeHost(() => this.order.clear(), this, this.disposables);
+    live.onDidChangeHost(() => this.rows.clear(), this, this.disposables);
     vscode.workspace.onDidChangeConfiguration(
       (e) => {
         if (e.affectsConfiguration('tcpLens.hideEmptyStates') || e.affectsConfiguration('tcpLens.pageSize') || e.affectsConfiguration('tcpLens.alerts.closeWaitStuckSeconds')) this.refresh();
@@ -78,6 +78,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
       const before = this.signatures.get(node);
       node.group = fresh.group;
       node.rows = fresh.rows;
+      node.closed = fresh.closed;
       node.count = fresh.count;
       node.stuck = fresh.stuck;
       node.stuckAfterSeconds = fresh.stuckAfterSeconds;
@@ -94,10 +95,19 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   /** What a group and its shown rows look like: equal signatures render the same. */
   private signature(node: GroupNode): string {
     const item = groupItem(node, false);
-    const added = this.live.lastDiff?.added;
-    const { items, remaining } = firstItems(node.rows, this.shown.get(node.group.key) ?? this.pageSize());
-    const rows = items.map((r) => `${r.id}|${r.closed}|${!r.closed && (added?.has(r.key) ?? false)}|${connectionDescription(r.connection, r.closed, !r.closed && isStuckCloseWait(r.connection, node.stuckAfterSeconds))}`);
+    const { entries, remaining } = this.page(node);
+    const rows = entries.map((r) => `${r.id}|${r.closed}|${this.isNew(r)}|${connectionDescription(r.connection, r.closed, !r.closed && isStuckCloseWait(r.connection, node.stuckAfterSeconds))}`);
     return [item.label, item.description, typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value, remaining, ...rows].join('\n');
+  }
+
+  /** The rows of a group the tree lists now (its shown pages). */
+  private page(node: GroupNode): { entries: RowEntry[]; remaining: number } {
+    const { items, remaining } = firstItems(node.rows, this.shown.get(node.group.key) ?? this.pageSize());
+    return { entries: rowEntries(items, node.closed), remaining };
+  }
+
+  private isNew(row: RowEntry): boolean {
+    return !row.closed && (this.live.lastDiff?.added.has(row.connection) ?? false);
   }
 
   setGroupBy(by: GroupBy): void {
@@ -110,7 +120,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     this.filter = filter;
     this.shown.clear();
     // Another filter is another list: order it afresh, oldest first.
-    this.order.clear();
+    this.rows.clear();
     this.refresh();
   }
 
@@ -144,16 +154,15 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
     if (!node) return this.rootNodes();
     if (node.kind !== 'group') return [];
-    const { items, remaining } = firstItems(node.rows, this.shown.get(node.group.key) ?? this.pageSize());
-    const added = this.live.lastDiff?.added;
-    const children: TreeNode[] = items.map(
+    const { entries, remaining } = this.page(node);
+    const children: TreeNode[] = entries.map(
       (row): ConnectionNode => ({
         kind: 'connection',
         connection: row.connection,
         key: row.key,
         id: row.id,
         parent: node,
-        isNew: !row.closed && (added?.has(row.key) ?? false),
+        isNew: this.isNew(row),
         closed: row.closed,
         stuck: !row.closed && isStuckCloseWait(row.connection, node.stuckAfterSeconds),
       }),
@@ -193,12 +202,13 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   private groups(): GroupNode[] {
     if (this.groupsCache) return this.groupsCache;
     const snapshot = this.live.lastSnapshot!;
-    const current = applyFilter(snapshot.connections, this.filter);
+    const current = this.filter ? applyFilter(snapshot.connections, this.filter) : snapshot.connections;
     // Connections gone since the last refresh stay one cycle, marked closed.
-    const closed = applyFilter(this.live.lastDiff?.removed ?? [], this.filter);
+    const diff = this.live.lastDiff;
+    const filteredDiff = diff && this.filter ? { added: diff.added, removed: applyFilter(diff.removed, this.filter) } : diff;
     const hideEmpty = vscode.workspace.getConfiguration('tcpLens').get<boolean>('hideEmptyStates', false) || this.filter !== undefined;
     const stuckAfterSeconds = this.stuckAfterSeconds();
-    const groups = groupRows(current, closed, { groupBy: this.groupBy, stuckAfterSeconds, hideEmpty }, this.order);
+    const groups = this.rows.group(current, filteredDiff, this.live.lastSequence, { groupBy: this.groupBy, stuckAfterSeconds, hideEmpty });
     const nodes: GroupNode[] = groups.map((g) => ({ kind: 'group', ...g, stuckAfterSeconds }));
     if (this.groupBy === 'process') this.addFdUsage(nodes);
     for (const node of nodes) this.signatures.set(node, this.signature(node));

@@ -1,0 +1,142 @@
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
+import type { TimeSlicer } from '../async';
+
+/** What one walk of /proc/PID/fd found, kept to look again at only what can have changed. */
+interface FdTable {
+  /** fd number → socket inode, 0 for a descriptor that is not a socket. */
+  inodes: Map<number, number>;
+  /** Open descriptors at the last look, per the kernel (st_size of /proc/PID/fd); -1 where it does not say. */
+  count: number;
+  highest: number;
+  /** Descriptors whose socket left the table since the last look: free numbers, the next ones reused. */
+  freed: Set<number>;
+}
+
+/** fd numbers probed past the highest known one, beyond what the count says is new. */
+const PROBE_SLACK = 8;
+
+function socketInode(link: string): number {
+  // "socket:[12345]"
+  if (!link.startsWith('socket:[')) return 0;
+  const inode = Number(link.slice(8, -1));
+  return Number.isSafeInteger(inode) ? inode : 0;
+}
+
+/**
+ * The descriptor tables of processes, walked as `ss -p` does (readlink of every /proc/PID/fd
+ * entry) the first time, then looked at again cheaply: the kernel gives a new descriptor the
+ * lowest free number, so a new socket is found by reading the links of the numbers its sockets
+ * freed, of its descriptors that are not sockets, and of the few numbers past its highest one.
+ * `st_size` of /proc/PID/fd (the open count, Linux ≥ 6.2) tells which processes changed at all.
+ */
+export class FdTables {
+  private readonly tables = new Map<number, FdTable>();
+  /** socket inode → [pid, fd] where it was found. */
+  private readonly places = new Map<number, { pid: number; fd: number }>();
+
+  constructor(
+    private readonly procRoot: string,
+    /** Called for every socket found, with the process holding it. */
+    private readonly found: (inode: number, pid: number) => void,
+  ) {}
+
+  has(pid: number): boolean {
+    return this.tables.has(pid);
+  }
+
+  forget(pid: number): void {
+    const table = this.tables.get(pid);
+    if (!table) return;
+    for (const inode of table.inodes.values()) if (inode !== 0) this.places.delete(inode);
+    this.tables.delete(pid);
+  }
+
+  /** A socket left the table: its descriptor number is free (and the next one its process opens). */
+  socketGone(inode: number): void {
+    const place = this.places.get(inode);
+    if (!place) return;
+    this.places.delete(inode);
+    const table = this.tables.get(place.pid);
+    if (!table) return;
+    table.inodes.delete(place.fd);
+    table.freed.add(place.fd);
+  }
+
+  /** Processes that may hold sockets not seen yet: their open count changed, or they lost sockets. */
+  changed(pids: Iterable<number>): number[] {
+    const result: number[] = [];
+    for (const pid of pids) {
+      const table = this.tables.get(pid);
+      if (!table) continue;
+      if (table.freed.size > 0 || table.count < 0 || this.openCount(pid) !== table.count) result.push(pid);
+    }
+    return result;
+  }
+
+  /**
+   * Reads every link of the process's descriptors. Returns false when its fd directory cannot be
+   * read (EACCES: not ours to inspect; ENOENT: it exited).
+   */
+  async walk(pid: number, slicer: TimeSlicer): Promise<'ok' | 'denied' | 'gone'> {
+    const dir = `${this.procRoot}/${pid}/fd`;
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return code === 'EACCES' || code === 'EPERM' ? 'denied' : 'gone';
+    }
+    this.forget(pid);
+    const table: FdTable = { inodes: new Map(), count: this.openCount(pid), highest: -1, freed: new Set() };
+    this.tables.set(pid, table);
+    for (const name of names) {
+      const fd = Number(name);
+      this.read(pid, table, fd);
+      await slicer.maybeYield();
+    }
+    return 'ok';
+  }
+
+  /** Reads only the descriptor numbers a new socket can have taken since the last look. */
+  probe(pid: number): void {
+    const table = this.tables.get(pid);
+    if (!table) return;
+    const count = this.openCount(pid);
+    const candidates = new Set(table.freed);
+    for (const [fd, inode] of table.inodes) if (inode === 0) candidates.add(fd);
+    // Open descriptors beyond the known ones sit past the highest number once the holes are filled.
+    const beyond = count >= 0 ? Math.max(0, count - table.inodes.size) : 0;
+    for (let fd = table.highest + 1; fd <= table.highest + beyond + PROBE_SLACK; fd++) candidates.add(fd);
+    table.freed.clear();
+    for (const fd of candidates) this.read(pid, table, fd);
+    table.count = count;
+  }
+
+  private read(pid: number, table: FdTable, fd: number): void {
+    let link: string;
+    try {
+      link = readlinkSync(`${this.procRoot}/${pid}/fd/${fd}`);
+    } catch {
+      table.inodes.delete(fd); // not open (or closed while we looked)
+      return;
+    }
+    const inode = socketInode(link);
+    const before = table.inodes.get(fd);
+    if (before !== undefined && before !== 0 && before !== inode) this.places.delete(before);
+    table.inodes.set(fd, inode);
+    if (fd > table.highest) table.highest = fd;
+    if (inode === 0) return;
+    this.places.set(inode, { pid, fd });
+    this.found(inode, pid);
+  }
+
+  /** Open descriptors per the kernel; -1 where /proc/PID/fd has no size (Linux < 6.2) or is gone. */
+  private openCount(pid: number): number {
+    try {
+      const size = statSync(`${this.procRoot}/${pid}/fd`).size;
+      return size > 0 ? size : -1;
+    } catch {
+      return -1;
+    }
+  }
+}
