@@ -28,7 +28,7 @@ const common = {
 function copyTreeSitterWasm() {
   const from = 'node_modules/@vscode/tree-sitter-wasm/wasm';
   mkdirSync('dist/wasm', { recursive: true });
-  const wanted = /^tree-sitter(-(javascript|typescript|tsx|python|go|java|cpp|c-sharp|rust))?\.wasm$/;
+  const wanted = /^tree-sitter(-(javascript|typescript|tsx|python|go|java|cpp|c-sharp))?\.wasm$/;
   for (const f of readdirSync(from)) if (wanted.test(f)) cpSync(`${from}/${f}`, `dist/wasm/${f}`);
 }
 copyTreeSitterWasm();

@@ -14,6 +14,8 @@ export interface TcpLensApi {
   live: LiveData;
   connections: ConnectionsTreeProvider;
   treeView: vscode.TreeView<TreeNode>;
+  /** The Connections view's context keys as last set (which row actions the menus offer). */
+  contextKeys: ReadonlyMap<string, boolean>;
   alerts: AlertsController;
   history: HistoryController;
   fleet: FleetView;

@@ -4,7 +4,8 @@ import { displayLines, displayText } from '../core/displayText';
 import { closeConnection, ssFilterCommand } from '../core/linux/closeConnection';
 import { identifySocketOwner, signalProcess, waitForExit } from '../core/linux/processIdentity';
 import { readCwd } from '../core/linux/processLimits';
-import type { Connection } from '../core/model';
+import type { Collector, Connection } from '../core/model';
+import { isLocalHost } from '../core/model';
 
 /** Tree items carry their connection; commands from elsewhere may pass the connection itself. */
 export function connectionOf(arg: unknown): Connection | undefined {
@@ -24,15 +25,31 @@ async function pick(arg: unknown): Promise<Connection | undefined> {
   return c;
 }
 
-function isLocal(hostId: () => string): boolean {
-  if (hostId() === 'local') return true;
-  void vscode.window.showErrorMessage('TCP Lens: this action works on the local host only for now (for a remote host, run it there, e.g. in a Remote-SSH window).');
+type Action = 'closeConnection' | 'terminateProcess' | 'workingDirectory';
+
+const ACTION_NAMES: Record<Action, string> = {
+  closeConnection: 'Closing a connection',
+  terminateProcess: 'Terminating a process',
+  workingDirectory: 'Revealing a working directory',
+};
+
+/**
+ * The menus offer an action only where the collector can do it (context keys); a command run
+ * another way (keybinding, palette, another extension) is refused here with the reason.
+ */
+function offers(collector: () => Collector, action: Action): boolean {
+  const { capabilities, host } = collector();
+  if (capabilities[action]) return true;
+  const why = isLocalHost(host)
+    ? `needs Linux (/proc, ss -K); on ${displayText(host.platform)} TCP Lens only reads the table.`
+    : 'works on the local host only for now (for a remote host, run it there, e.g. in a Remote-SSH window).';
+  void vscode.window.showErrorMessage(`TCP Lens: ${ACTION_NAMES[action]} ${why}`);
   return false;
 }
 
-async function close(arg: unknown, hostId: () => string): Promise<void> {
+async function close(arg: unknown, collector: () => Collector, refresh: () => Promise<void>): Promise<void> {
   const c = await pick(arg);
-  if (!c || !isLocal(hostId)) return;
+  if (!c || !offers(collector, 'closeConnection')) return;
   const ok = await vscode.window.showWarningMessage(
     `Close ${describe(c)}?`,
     { modal: true, detail: 'The kernel destroys the socket (ss -K); the owning process gets an error on its next use of it.' },
@@ -43,7 +60,7 @@ async function close(arg: unknown, hostId: () => string): Promise<void> {
   const result = await closeConnection(c);
   if (result.closed) void vscode.window.showInformationMessage(`TCP Lens: closed ${describe(c)}.`);
   else void vscode.window.showErrorMessage(`TCP Lens: ${displayLines(result.reason)}`);
-  await vscode.commands.executeCommand('tcpLens.refresh');
+  await refresh();
 }
 
 /**
@@ -52,9 +69,9 @@ async function close(arg: unknown, hostId: () => string): Promise<void> {
  * out; the SIGKILL follow-up is a modal of its own and checks again that the pid is the same
  * process, so a pid handed to another program meanwhile is never signalled.
  */
-async function kill(arg: unknown, hostId: () => string): Promise<void> {
+async function kill(arg: unknown, collector: () => Collector, refresh: () => Promise<void>): Promise<void> {
   const c = await pick(arg);
-  if (!c || !isLocal(hostId)) return;
+  if (!c || !offers(collector, 'terminateProcess')) return;
   if (c.pid === undefined) {
     void vscode.window.showErrorMessage(`TCP Lens: no process is known to own ${describe(c)}.`);
     return;
@@ -63,7 +80,7 @@ async function kill(arg: unknown, hostId: () => string): Promise<void> {
   // The reasons say why (exited, socket closed, pid reused, no permission); the list is refreshed.
   const notSignalled = (reason: string) => {
     void vscode.window.showErrorMessage(`TCP Lens: ${name} was not signalled: ${displayText(reason)}.`);
-    return vscode.commands.executeCommand('tcpLens.refresh');
+    return refresh();
   };
   const owner = await identifySocketOwner(c.pid, c.inode);
   if (!owner.ok) return void (await notSignalled(owner.reason));
@@ -82,7 +99,7 @@ async function kill(arg: unknown, hostId: () => string): Promise<void> {
       if (!killed.sent) void vscode.window.showInformationMessage(`TCP Lens: SIGKILL not sent: ${killed.reason}.`);
     }
   }
-  await vscode.commands.executeCommand('tcpLens.refresh');
+  await refresh();
 }
 
 async function copyFilter(arg: unknown): Promise<void> {
@@ -92,9 +109,9 @@ async function copyFilter(arg: unknown): Promise<void> {
   vscode.window.setStatusBarMessage('TCP Lens: ss filter copied', 3000);
 }
 
-async function revealCwd(arg: unknown, hostId: () => string): Promise<void> {
+async function revealCwd(arg: unknown, collector: () => Collector): Promise<void> {
   const c = await pick(arg);
-  if (!c || !isLocal(hostId)) return;
+  if (!c || !offers(collector, 'workingDirectory')) return;
   const cwd = c.pid === undefined ? undefined : await readCwd(c.pid);
   if (!cwd) {
     void vscode.window.showErrorMessage('TCP Lens: the working directory of that process cannot be read (gone, or another user\'s).');
@@ -110,12 +127,15 @@ async function revealCwd(arg: unknown, hostId: () => string): Promise<void> {
   if (choice === 'Open Folder') await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
 }
 
-/** Registers the actions on a connection; `hostId` tells which host the tree shows now. */
-export function registerConnectionActions(disposables: vscode.Disposable[], hostId: () => string): void {
-  disposables.push(
-    vscode.commands.registerCommand('tcpLens.closeConnection', (arg: unknown) => close(arg, hostId)),
-    vscode.commands.registerCommand('tcpLens.killProcess', (arg: unknown) => kill(arg, hostId)),
-    vscode.commands.registerCommand('tcpLens.copySsFilter', (arg: unknown) => copyFilter(arg)),
-    vscode.commands.registerCommand('tcpLens.revealProcessCwd', (arg: unknown) => revealCwd(arg, hostId)),
-  );
+/**
+ * The actions on a connection (src/commands.ts gives them their ids); `collector` is the one of
+ * the host the tree shows now, `refresh` shows the table again after acting on it.
+ */
+export function connectionActions(collector: () => Collector, refresh: () => Promise<void>) {
+  return {
+    close: (arg: unknown) => close(arg, collector, refresh),
+    kill: (arg: unknown) => kill(arg, collector, refresh),
+    copySsFilter: (arg: unknown) => copyFilter(arg),
+    revealCwd: (arg: unknown) => revealCwd(arg, collector),
+  };
 }

@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { runCommand } from '../commands';
+import { setting } from '../config/config';
 import type { Alert } from '../core/alerts/types';
 import { displayLines, displayText } from '../core/displayText';
 import type { Sample } from '../core/sampling/sampler';
@@ -46,7 +48,7 @@ export class AlertsController implements vscode.Disposable {
       this.recent.push(alert);
       if (this.recent.length > MAX_KEPT) this.recent.shift();
       this.alertEmitter.fire(alert);
-      if (vscode.workspace.getConfiguration('tcpLens.alerts').get<boolean>('notify', true)) void this.notify(alert);
+      if (setting('tcpLens.alerts.notify')) void this.notify(alert);
     }
   }
 
@@ -56,7 +58,7 @@ export class AlertsController implements vscode.Disposable {
     const choice = await vscode.window.showWarningMessage(`TCP Lens: ${displayText(alert.message)}`, ...actions);
     if (choice === 'Show Connections') await vscode.commands.executeCommand('tcpLens.connections.focus');
     if (alert.kind === 'threshold') return;
-    if (choice === 'Show Process') await vscode.commands.executeCommand('tcpLens.showProcess', alert.pid);
-    if (choice === 'Find in Code') await vscode.commands.executeCommand('tcpLens.findLeakInCode', alert.pid);
+    if (choice === 'Show Process') await runCommand('tcpLens.showProcess', alert.pid);
+    if (choice === 'Find in Code') await runCommand('tcpLens.findLeakInCode', alert.pid);
   }
 }

@@ -1,7 +1,7 @@
 import { DEFAULT_ALERT_SETTINGS, type Alert } from '../core/alerts/types';
 import { displayText } from '../core/displayText';
 import type { Collector } from '../core/model';
-import { CollectorError, TCP_STATE_NAMES } from '../core/model';
+import { CollectorError, isLocalHost, TCP_STATE_NAMES } from '../core/model';
 import { sleep } from '../core/async';
 import { Sampler, type Sample } from '../core/sampling/sampler';
 import { formatTable, jsonOutput } from './table';
@@ -94,7 +94,7 @@ export const watchCommand: CliCommand = {
       throw err;
     }
     const sampler = new Sampler(collector, { ...DEFAULT_ALERT_SETTINGS, closeWaitStuckSeconds: stuckAfter });
-    const local = collector.host.id === 'local';
+    const local = isLocalHost(collector.host);
     const tty = !values.json && Boolean(process.stdout.isTTY);
     const recent: string[] = [];
     /** Whether the last refresh that finished failed; undefined until one finished. */

@@ -73,8 +73,15 @@ export interface InferredOwner {
 
 export type StateCounts = Record<TcpStateName, number>;
 
+/** The host id of the machine TCP Lens runs on; every other id is an SSH destination. */
+export const LOCAL_HOST_ID = 'local';
+
+export function isLocalHost(host: HostInfo): boolean {
+  return host.id === LOCAL_HOST_ID;
+}
+
 export interface HostInfo {
-  /** What the user chose: `local` or an SSH destination. */
+  /** What the user chose: {@link LOCAL_HOST_ID} or an SSH destination. */
   id: string;
   /** Human label, e.g. the machine's host name. */
   label: string;
@@ -116,15 +123,53 @@ export interface SnapshotOptions {
   processes?: boolean;
 }
 
+/** Open descriptors of a process against its soft "Max open files" limit. */
+export interface FdUsage {
+  open: number;
+  /** Soft "Max open files" limit; undefined when unlimited or unreadable. */
+  softLimit?: number;
+}
+
 /**
- * A source of TCP tables: the local /proc, or a remote host over SSH.
+ * What a collector can do beyond reading the table. The UI offers an action only where its
+ * capability is there (context keys in package.json's menus), and the commands check again.
+ */
+export interface CollectorCapabilities {
+  /** Snapshots with `processes` name the pid (and process) holding each socket. */
+  processAttribution: boolean;
+  /** `fdUsage` reads open descriptors against each process's limit. */
+  descriptorUsage: boolean;
+  /** One connection can be destroyed (`ss -K`). */
+  closeConnection: boolean;
+  /** The owning process can be signalled, after checking it still holds the socket. */
+  terminateProcess: boolean;
+  /** The owning process's working directory can be read. */
+  workingDirectory: boolean;
+}
+
+/** A collector that only reads the table. */
+export const TABLE_ONLY: Readonly<CollectorCapabilities> = Object.freeze({
+  processAttribution: false,
+  descriptorUsage: false,
+  closeConnection: false,
+  terminateProcess: false,
+  workingDirectory: false,
+});
+
+/**
+ * A source of TCP tables: this machine (/proc and sock_diag on Linux, netstat on macOS and
+ * Windows) or a remote host over SSH; `openCollector` picks one.
  * Implementations reject with {@link CollectorError} for failures the user must see.
  */
 export interface Collector {
   readonly host: HostInfo;
+  /** May change once a remote host says what it runs. */
+  readonly capabilities: Readonly<CollectorCapabilities>;
   snapshot(signal?: AbortSignal, options?: SnapshotOptions): Promise<Snapshot>;
   /** Counts per state only; cheap enough for every refresh and for the history. */
   counts(signal?: AbortSignal): Promise<CountsSample>;
+  /** Reaches the host now, so that one that cannot be reached fails before the first read (SSH). */
+  connect?(signal?: AbortSignal): Promise<void>;
   dispose(): void;
 }
 

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { setting } from '../config/config';
 import type { PrometheusAuth } from '../core/prometheus/client';
 
 const SECRET_KEY = 'tcpLens.prometheus.secret';
@@ -15,21 +16,15 @@ export interface FleetSettings {
 }
 
 export function readFleetSettings(): FleetSettings {
-  const c = vscode.workspace.getConfiguration('tcpLens.prometheus');
-  const authKind = c.get<string>('auth');
-  const refresh = c.get<number>('refreshInterval', 30);
-  const hosts = c.get<unknown>('sshHosts');
+  const authKind = setting('tcpLens.prometheus.auth');
+  const hosts: Record<string, unknown> = setting('tcpLens.prometheus.sshHosts');
   return {
-    url: (c.get<string>('url') ?? '').trim(),
+    url: setting('tcpLens.prometheus.url').trim(),
     authKind: authKind === 'bearer' || authKind === 'basic' ? authKind : 'none',
-    user: c.get<string>('user') ?? '',
-    refreshSeconds: typeof refresh === 'number' && refresh >= 5 && refresh <= 3600 ? refresh : 30,
-    sshHosts: typeof hosts === 'object' && hosts !== null ? Object.fromEntries(Object.entries(hosts).filter(([, v]) => typeof v === 'string')) : {},
+    user: setting('tcpLens.prometheus.user'),
+    refreshSeconds: setting('tcpLens.prometheus.refreshInterval'),
+    sshHosts: Object.fromEntries(Object.entries(hosts).filter((e): e is [string, string] => typeof e[1] === 'string')),
   };
-}
-
-export function affectsFleetSettings(e: vscode.ConfigurationChangeEvent): boolean {
-  return e.affectsConfiguration('tcpLens.prometheus');
 }
 
 /** The token or password lives in VS Code's SecretStorage (the OS keychain), never in settings. */

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { PrometheusClient, PrometheusError } from '../core/prometheus/client';
 import { noTcpMetricsError, readFleet, type FleetInstance } from '../core/prometheus/fleet';
-import { affectsFleetSettings, askForSecret, readAuth, readFleetSettings } from './fleetSettings';
+import { askForSecret, readAuth, readFleetSettings } from './fleetSettings';
+import { onDidChangeSettings } from '../config/config';
 import { FleetTreeProvider, type FleetNode } from './fleetTree';
 
 /**
@@ -22,16 +23,15 @@ export class FleetView implements vscode.Disposable {
     private readonly openLive: (hostId: string) => Promise<unknown>,
   ) {
     this.treeView = vscode.window.createTreeView('tcpLens.fleet', { treeDataProvider: this.provider });
-    this.disposables.push(
-      this.provider,
-      this.treeView,
-      vscode.commands.registerCommand('tcpLens.fleet.refresh', () => this.refresh()),
-      vscode.commands.registerCommand('tcpLens.fleet.setCredentials', async () => (await askForSecret(secrets)) && this.refresh()),
-      vscode.commands.registerCommand('tcpLens.fleet.openLive', (node?: FleetNode) => this.openInstance(node)),
-    );
+    this.disposables.push(this.provider, this.treeView);
     this.treeView.onDidChangeVisibility(() => this.schedule(true), this, this.disposables);
-    vscode.workspace.onDidChangeConfiguration((e) => affectsFleetSettings(e) && this.schedule(true), this, this.disposables);
+    onDidChangeSettings((e) => e.affects('tcpLens.prometheus') && this.schedule(true), this, this.disposables);
     this.schedule(true);
+  }
+
+  /** Set Prometheus Credentials…: asks for the token or password, then reads again with it. */
+  async setCredentials(): Promise<void> {
+    if (await askForSecret(this.secrets)) await this.refresh();
   }
 
   /** Reads Prometheus now; resolves when the view shows the result. */
@@ -82,7 +82,8 @@ export class FleetView implements vscode.Disposable {
     else this.timer = setTimeout(run, readFleetSettings().refreshSeconds * 1000);
   }
 
-  private async openInstance(node?: FleetNode): Promise<void> {
+  /** Open Live: the Connections view switches to the instance's SSH host. */
+  async openInstance(node?: FleetNode): Promise<void> {
     if (node?.kind !== 'instance') return;
     const { sshHosts } = readFleetSettings();
     const instance = node.instance.instance;

@@ -1,9 +1,8 @@
 import { hostname } from 'node:os';
 import * as vscode from 'vscode';
+import { LOCAL_HOST_ID } from '../core/model';
 import { InvalidHostError, parseHostString } from '../core/ssh/hostString';
 import { readConfigHosts } from '../core/ssh/sshConfig';
-
-export const LOCAL_HOST_ID = 'local';
 
 interface HostItem extends vscode.QuickPickItem {
   hostId?: string;

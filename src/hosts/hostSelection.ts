@@ -1,12 +1,13 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { displayText } from '../core/displayText';
-import { LocalCollector } from '../core/linux/localCollector';
 import type { Collector } from '../core/model';
+import { LOCAL_HOST_ID } from '../core/model';
+import { openCollector } from '../core/openCollector';
+import { onDidChangeSettings, sshSettings } from '../config/config';
 import type { LiveData } from '../live/liveData';
 import { AskpassServer } from './askpassServer';
-import { LOCAL_HOST_ID, pickHost } from './hostPicker';
-import { affectsSshSettings, readSshSettings } from './settings';
+import { pickHost } from './hostPicker';
 import { WarmPool } from './warmPool';
 
 const SELECTED_KEY = 'tcpLens.host';
@@ -28,15 +29,11 @@ export class HostSelection implements vscode.Disposable {
     private readonly live: LiveData,
   ) {
     this.askpass = new AskpassServer(path.join(context.extensionPath, 'dist', 'askpass.js'));
-    this.pool = new WarmPool(() => ({ ...readSshSettings(), askpass: this.askpass.options }));
-    this.disposables.push(
-      this.askpass,
-      this.pool,
-      vscode.commands.registerCommand('tcpLens.selectHost', (id?: unknown) => this.selectHost(typeof id === 'string' ? id : undefined)),
-    );
-    vscode.workspace.onDidChangeConfiguration(
+    this.pool = new WarmPool(() => ({ ...sshSettings(), askpass: this.askpass.options }));
+    this.disposables.push(this.askpass, this.pool);
+    onDidChangeSettings(
       (e) => {
-        if (!affectsSshSettings(e)) return;
+        if (!e.affects('tcpLens.ssh')) return;
         this.pool.clear();
         if (this.currentId !== LOCAL_HOST_ID) this.show(this.currentId);
       },
@@ -56,7 +53,7 @@ export class HostSelection implements vscode.Disposable {
    * quick pick. Resolves to the id shown afterwards.
    */
   async selectHost(id?: string): Promise<string> {
-    const chosen = id ?? (await pickHost(this.currentId, this.recent(), readSshSettings().configFile));
+    const chosen = id ?? (await pickHost(this.currentId, this.recent(), sshSettings().configFile));
     if (chosen === undefined || chosen === this.currentId) return this.currentId;
     if (!this.show(chosen)) return this.currentId;
     await this.context.workspaceState.update(SELECTED_KEY, chosen);
@@ -75,7 +72,7 @@ export class HostSelection implements vscode.Disposable {
   private show(id: string): boolean {
     let collector: Collector;
     try {
-      collector = id === LOCAL_HOST_ID ? new LocalCollector() : this.pool.get(id);
+      collector = openCollector(id, { remote: (target) => this.pool.get(target) });
     } catch (err) {
       void vscode.window.showErrorMessage(`TCP Lens: ${displayText(err instanceof Error ? err.message : String(err))}`);
       return false;

@@ -1,5 +1,5 @@
-import type { Collector, CountsSample, HostInfo, Snapshot, SnapshotOptions } from '../core/model';
-import { parseHostString } from '../core/ssh/hostString';
+import type { Collector, CollectorCapabilities, CountsSample, HostInfo, Snapshot, SnapshotOptions } from '../core/model';
+import type { SshTarget } from '../core/ssh/hostString';
 import { SshCollector } from '../core/ssh/sshCollector';
 import type { SshOptions } from '../core/ssh/sshCommand';
 
@@ -14,6 +14,9 @@ class PooledCollector implements Collector {
   constructor(readonly inner: SshCollector) {}
   get host(): HostInfo {
     return this.inner.host;
+  }
+  get capabilities(): CollectorCapabilities {
+    return this.inner.capabilities;
   }
   snapshot(signal?: AbortSignal, options?: SnapshotOptions): Promise<Snapshot> {
     return this.inner.snapshot(signal, options);
@@ -32,12 +35,12 @@ export class WarmPool {
 
   constructor(private options: () => SshOptions) {}
 
-  /** The collector for a host id, reusing a warm session; throws InvalidHostError for bad ids. */
-  get(id: string): Collector {
-    let collector = this.collectors.get(id);
-    if (collector) this.collectors.delete(id);
-    else collector = new SshCollector(parseHostString(id), this.options());
-    this.collectors.set(id, collector);
+  /** The collector for a host, reusing a warm session. */
+  get(target: SshTarget): Collector {
+    let collector = this.collectors.get(target.id);
+    if (collector) this.collectors.delete(target.id);
+    else collector = new SshCollector(target, this.options());
+    this.collectors.set(target.id, collector);
     for (const [oldId, old] of this.collectors) {
       if (this.collectors.size <= WARM_HOSTS) break;
       this.collectors.delete(oldId);

@@ -1,10 +1,9 @@
 import * as vscode from 'vscode';
 import type { SnapshotDiff } from '../core/diff';
-import type { FdUsage } from '../core/linux/processLimits';
-import type { Collector, Snapshot } from '../core/model';
+import type { Collector, FdUsage, Snapshot } from '../core/model';
 import { CollectorError } from '../core/model';
 import { Sampler, type FullSample, type Sample } from '../core/sampling/sampler';
-import { affectsAlertSettings, readAlertSettingsFromConfig, refreshIntervalMs } from './settings';
+import { alertSettings, onDidChangeSettings, setting } from '../config/config';
 
 /** A full sample: the table with processes, its diff and the descriptor usage. */
 export type SnapshotEvent = FullSample;
@@ -45,7 +44,6 @@ export class LiveData implements vscode.Disposable {
   readonly onDidChangeHost = this.hostEmitter.event;
 
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly warned = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private inFlight: AbortController | undefined;
   private running: Promise<void> | undefined;
@@ -65,12 +63,12 @@ export class LiveData implements vscode.Disposable {
   lastError: CollectorError | undefined;
 
   constructor(collector: Collector) {
-    this.sampler = new Sampler(collector, readAlertSettingsFromConfig());
+    this.sampler = new Sampler(collector, alertSettings());
     this.disposables.push(this.snapshotEmitter, this.sampleEmitter, this.errorEmitter, this.stateEmitter, this.hostEmitter);
-    vscode.workspace.onDidChangeConfiguration(
+    onDidChangeSettings(
       (e) => {
-        if (e.affectsConfiguration('tcpLens.refreshInterval')) this.schedule();
-        if (affectsAlertSettings(e)) this.sampler.updateSettings(readAlertSettingsFromConfig());
+        if (e.affects('tcpLens.refreshInterval')) this.schedule();
+        if (e.affects('tcpLens.alerts')) this.sampler.updateSettings(alertSettings());
       },
       this,
       this.disposables,
@@ -137,7 +135,7 @@ export class LiveData implements vscode.Disposable {
   private schedule(delayMs?: number): void {
     clearTimeout(this.timer);
     if (this.disposed || this.paused) return;
-    let wait = delayMs ?? refreshIntervalMs(this.warned);
+    let wait = delayMs ?? setting('tcpLens.refreshInterval') * 1000;
     if (delayMs === undefined) {
       if (!vscode.window.state.focused) wait *= UNFOCUSED_SLOWDOWN;
       // A refresh that costs more than a quarter of the interval stretches the interval.
@@ -152,7 +150,7 @@ export class LiveData implements vscode.Disposable {
     const controller = new AbortController();
     this.inFlight = controller;
     const started = performance.now();
-    const watchHidden = vscode.workspace.getConfiguration('tcpLens.alerts').get<boolean>('watchProcessesWhileHidden', true);
+    const watchHidden = setting('tcpLens.alerts.watchProcessesWhileHidden');
     // The first hidden refresh is a full one, so lenses and alerts have processes from the start.
     const full = this.viewVisible || this.processesWanted || (watchHidden && this.hiddenTicks++ % HIDDEN_PROCESS_EVERY === 0);
     if (full) this.processesWanted = false;

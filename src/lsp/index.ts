@@ -10,11 +10,11 @@ import { scanWorkspace } from './scanWorkspace';
 export { stopLeakClient } from './leakClient';
 
 /**
- * The leak analysis in the editor: starts the language server, registers the scan, explain and
- * find-in-code commands, and forwards live CLOSE_WAIT processes to the lenses. Everything it
- * creates goes into `disposables`; the returned promise resolves to the running client.
+ * The leak analysis in the editor: starts the language server and forwards live CLOSE_WAIT
+ * processes to the lenses; returns the scan, explain and find-in-code commands (src/commands.ts
+ * gives them their ids). Everything it creates goes into `disposables`.
  */
-export function registerLeakLens(disposables: vscode.Disposable[], context: vscode.ExtensionContext, live: LiveData): Promise<LanguageClient | undefined> {
+export function leakLens(disposables: vscode.Disposable[], context: vscode.ExtensionContext, live: LiveData) {
   const started = startLeakClient(context).then(
     (client) => {
       disposables.push(new LiveLeakForwarder(client, live));
@@ -29,11 +29,10 @@ export function registerLeakLens(disposables: vscode.Disposable[], context: vsco
     const client = await started;
     return client ? run(client) : undefined;
   };
-  disposables.push(
-    { dispose: () => void stopLeakClient() },
-    vscode.commands.registerCommand('tcpLens.explainLeak', explainLeak),
-    vscode.commands.registerCommand('tcpLens.scanWorkspace', withClient((client) => scanWorkspace(client))),
-    vscode.commands.registerCommand('tcpLens.findLeakInCode', (pid?: unknown) => withClient((client) => findLeakInCode(client, live, pid))()),
-  );
-  return started;
+  disposables.push({ dispose: () => void stopLeakClient() });
+  return {
+    explain: explainLeak,
+    scan: withClient((client) => scanWorkspace(client)),
+    findInCode: (pid?: unknown) => withClient((client) => findLeakInCode(client, live, pid))(),
+  };
 }

@@ -1,8 +1,6 @@
 import type * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-
-/** VS Code language ids the analyzer understands (see languageOfLanguageId in src/core/leaks/analyzer.ts). */
-export const LEAK_LANGUAGE_IDS = ['javascript', 'javascriptreact', 'typescript', 'typescriptreact', 'python', 'go', 'java', 'c', 'cpp', 'csharp', 'rust'];
+import { LEAK_LANGUAGE_IDS } from '../core/leaks/languageTable';
 
 let running: LanguageClient | undefined;
 

@@ -1,24 +1,21 @@
 import * as vscode from 'vscode';
+import { onDidChangeSettings, setting } from '../config/config';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { leakingProcesses, type LeakingProcess } from '../core/liveLink';
 import type { CountsSample, Snapshot } from '../core/model';
+import { isLocalHost } from '../core/model';
 import type { LiveData } from '../live/liveData';
-import { LEAK_LANGUAGE_IDS } from './leakClient';
+import { LEAK_LANGUAGE_IDS } from '../core/leaks/languageTable';
 import { LiveLeaksNotification, type LiveLeaksParams } from '../shared/lspProtocol';
 import { withLocalContext } from './processContext';
 
 export const workspaceFolderPaths = (): string[] => (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
 
-const stuckAfterSeconds = (): number => {
-  const v = vscode.workspace.getConfiguration('tcpLens.alerts').get<unknown>('closeWaitStuckSeconds', 60);
-  return typeof v === 'number' && v >= 1 && v <= 86_400 ? v : 60;
-};
-
 /** Local processes holding CLOSE_WAIT sockets in a snapshot, with their stuck count, cwd and editor origin. */
 export async function localLeakingProcesses(snapshot: Snapshot | undefined): Promise<LeakingProcess[]> {
   // Paths of a remote host's processes mean nothing next to this workspace's files.
-  if (!snapshot || snapshot.host.id !== 'local') return [];
-  return Promise.all([...leakingProcesses(snapshot.connections, stuckAfterSeconds()).values()].map(withLocalContext));
+  if (!snapshot || !isLocalHost(snapshot.host)) return [];
+  return Promise.all([...leakingProcesses(snapshot.connections, setting('tcpLens.alerts.closeWaitStuckSeconds')).values()].map(withLocalContext));
 }
 
 /** A source file of this workspace is on screen: its lenses may show live context. */
@@ -49,8 +46,8 @@ export class LiveLeakForwarder implements vscode.Disposable {
     live.onDidSnapshot((e) => this.onSnapshot(e.snapshot), this, this.disposables);
     live.onDidSample((s) => this.onSample(s), this, this.disposables);
     live.onDidChangeHost(() => void this.send([]), this, this.disposables);
-    vscode.workspace.onDidChangeConfiguration(
-      (e) => e.affectsConfiguration('tcpLens.alerts.closeWaitStuckSeconds') && void this.forward(live.lastSnapshot),
+    onDidChangeSettings(
+      (e) => e.affects('tcpLens.alerts.closeWaitStuckSeconds') && void this.forward(live.lastSnapshot),
       this,
       this.disposables,
     );
@@ -59,7 +56,7 @@ export class LiveLeakForwarder implements vscode.Disposable {
   }
 
   private onSnapshot(snapshot: Snapshot): void {
-    const threshold = stuckAfterSeconds();
+    const threshold = setting('tcpLens.alerts.closeWaitStuckSeconds');
     let closeWait = 0;
     let soonest = Number.POSITIVE_INFINITY;
     for (const c of snapshot.connections) {
@@ -73,7 +70,7 @@ export class LiveLeakForwarder implements vscode.Disposable {
   }
 
   private onSample(sample: CountsSample): void {
-    if (sample.host.id !== 'local' || !lensesOnScreen()) return;
+    if (!isLocalHost(sample.host) || !lensesOnScreen()) return;
     const changed = this.closeWaitSeen !== undefined && sample.counts.CLOSE_WAIT !== this.closeWaitSeen;
     if (changed || sample.takenAt.getTime() >= this.nextStuckAt) this.live.requestProcesses();
   }

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { LEAK_SOURCE_GLOB } from '../core/leaks/languageTable';
 import { ScanFilesRequest } from '../shared/lspProtocol';
 
-const SOURCE_GLOB = '**/*.{js,mjs,cjs,jsx,ts,mts,cts,tsx,py,go,java,c,h,cc,cpp,cxx,hpp,hh,cs,rs}';
 const ALWAYS_EXCLUDED = '{**/node_modules/**,**/.git/**}';
 /** Files per request: small enough that progress moves and cancelling stops soon. */
 const BATCH = 40;
@@ -24,7 +24,7 @@ export async function scanWorkspace(client: LanguageClient, options: { quiet?: b
   const summary = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'TCP Lens: scanning for unclosed sockets', cancellable: true },
     async (progress, token) => {
-      const uris = await vscode.workspace.findFiles(SOURCE_GLOB, ALWAYS_EXCLUDED, undefined, token);
+      const uris = await vscode.workspace.findFiles(LEAK_SOURCE_GLOB, ALWAYS_EXCLUDED, undefined, token);
       const result: ScanSummary = { files: uris.length, scanned: 0, findings: 0, skipped: 0, cancelled: false };
       for (let i = 0; i < uris.length; i += BATCH) {
         if (token.isCancellationRequested) break;

@@ -1,11 +1,13 @@
 import type { Connection } from 'vscode-languageserver/node';
+import { LEAK_LANGUAGES, LEAK_LANGUAGE_NAMES } from '../core/leaks/languageTable';
 import { DEFAULT_LEAK_SETTINGS, type LeakSettings } from '../shared/lspProtocol';
 
 const SEVERITIES = new Set<LeakSettings['severity']>(['error', 'warning', 'information', 'hint']);
 
 /**
  * Accepts what users actually write: `enable` as an object per language id, an array of enabled
- * language ids, or one boolean; anything malformed falls back to the default.
+ * language ids, or one boolean; anything malformed falls back to the default. `enable` comes out
+ * per analyzer language.
  */
 export function normalizeLeakSettings(raw: unknown): LeakSettings {
   const value = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
@@ -16,23 +18,21 @@ export function normalizeLeakSettings(raw: unknown): LeakSettings {
   };
 }
 
-const ALL_LANGUAGES = ['javascript', 'typescript', 'tsx', 'python', 'go', 'java', 'c', 'cpp', 'csharp', 'rust'];
-
 function normalizeEnable(raw: unknown): Record<string, boolean> {
-  if (typeof raw === 'boolean') return Object.fromEntries(ALL_LANGUAGES.map((l) => [l, raw]));
-  if (Array.isArray(raw)) return Object.fromEntries(ALL_LANGUAGES.map((l) => [l, raw.includes(l)]));
+  const keysOf = (language: keyof typeof LEAK_LANGUAGES): readonly string[] => LEAK_LANGUAGES[language].settingKeys;
+  if (typeof raw === 'boolean') return Object.fromEntries(LEAK_LANGUAGE_NAMES.map((l) => [l, raw]));
+  if (Array.isArray(raw)) return Object.fromEntries(LEAK_LANGUAGE_NAMES.map((l) => [l, keysOf(l).some((k) => raw.includes(k))]));
   if (raw && typeof raw === 'object') {
-    return Object.fromEntries(Object.entries(raw).filter((e): e is [string, boolean] => typeof e[1] === 'boolean'));
+    const set = raw as Record<string, unknown>;
+    const entries = LEAK_LANGUAGE_NAMES.map((l) => [l, keysOf(l).map((k) => set[k]).find((v) => typeof v === 'boolean')] as const);
+    return Object.fromEntries(entries.filter((e): e is [(typeof e)[0], boolean] => e[1] !== undefined));
   }
   return {};
 }
 
 /** Whether the analysis runs for an analyzer language; a language not mentioned is on. */
 export function isLanguageEnabled(settings: LeakSettings, language: string): boolean {
-  // VS Code calls TSX "typescriptreact"; users may write either.
-  const aliases = language === 'tsx' ? ['tsx', 'typescriptreact', 'typescript'] : [language];
-  for (const id of aliases) if (id in settings.enable) return settings.enable[id];
-  return true;
+  return settings.enable[language] ?? true;
 }
 
 /** Settings per resource, pulled with workspace/configuration and cached until they change. */

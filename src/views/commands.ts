@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
+import { setting, updateSetting } from '../config/config';
 import { formatEndpoint } from '../core/address';
 import { snapshotToCsv, snapshotToJson } from '../core/export';
 import { FilterSyntaxError, parseFilter } from '../core/filter';
@@ -7,7 +8,7 @@ import { GROUP_BY_LABELS, type GroupBy } from '../core/grouping';
 import type { LiveData } from '../live/liveData';
 import { connectionOf } from '../actions/connectionActions';
 import type { ConnectionsTreeProvider } from './connectionsTree';
-import type { ConnectionsView } from './connectionsView';
+import type { ConnectionsViewState } from './viewState';
 
 function tryParseFilter(text: string) {
   try {
@@ -59,57 +60,47 @@ async function askExportTarget(): Promise<ExportTarget | undefined> {
   return uri ? { uri, format: choice.format } : undefined;
 }
 
-/** Registers the Connections view's own commands. */
-export function registerViewCommands(disposables: vscode.Disposable[], live: LiveData, tree: ConnectionsTreeProvider, view: ConnectionsView): void {
+/** The Connections view's own commands (src/commands.ts gives them their ids). */
+export function viewCommands(live: LiveData, tree: ConnectionsTreeProvider, state: ConnectionsViewState) {
   const applyFilterText = (text: string) => {
     const { filter, error } = tryParseFilter(text);
     if (error) {
       void vscode.window.showErrorMessage(`TCP Lens filter: ${error}`);
       return;
     }
-    tree.setFilter(filter);
-    view.update();
+    state.setFilter(filter);
   };
-  disposables.push(
-    vscode.commands.registerCommand('tcpLens.refresh', () => live.refreshNow()),
-    vscode.commands.registerCommand('tcpLens.pause', () => live.pause()),
-    vscode.commands.registerCommand('tcpLens.resume', () => live.resume()),
-    vscode.commands.registerCommand('tcpLens.filter', async (text?: unknown) => {
-      const value = typeof text === 'string' ? text : await askFilter(tree.filter?.text ?? '');
+  return {
+    filter: async (text?: unknown) => {
+      const value = typeof text === 'string' ? text : await askFilter(state.filter?.text ?? '');
       if (value !== undefined) applyFilterText(value);
-    }),
-    vscode.commands.registerCommand('tcpLens.clearFilter', () => applyFilterText('')),
-    vscode.commands.registerCommand('tcpLens.groupBy', async (by?: unknown) => {
+    },
+    clearFilter: () => applyFilterText(''),
+    groupBy: async (by?: unknown) => {
       let choice = typeof by === 'string' && by in GROUP_BY_LABELS ? (by as GroupBy) : undefined;
       if (!choice) {
         const items = (Object.keys(GROUP_BY_LABELS) as GroupBy[]).map((key) => ({
           label: GROUP_BY_LABELS[key],
           key,
-          description: key === tree.groupBy ? 'current' : undefined,
+          description: key === state.groupBy ? 'current' : undefined,
         }));
         choice = (await vscode.window.showQuickPick(items, { title: 'Group TCP connections by' }))?.key;
       }
-      if (choice) {
-        tree.setGroupBy(choice);
-        view.update();
-      }
-    }),
-    vscode.commands.registerCommand('tcpLens.toggleHideEmpty', async () => {
-      const config = vscode.workspace.getConfiguration('tcpLens');
-      await config.update('hideEmptyStates', !config.get<boolean>('hideEmptyStates', false), vscode.ConfigurationTarget.Global);
-    }),
-    vscode.commands.registerCommand('tcpLens.showMore', (groupKey: string) => tree.showMore(groupKey)),
-    vscode.commands.registerCommand('tcpLens.showProcess', async (pid?: unknown) => {
+      if (choice) state.setGroupBy(choice);
+    },
+    toggleHideEmpty: () => updateSetting('tcpLens.hideEmptyStates', !setting('tcpLens.hideEmptyStates')),
+    showMore: (groupKey: unknown) => typeof groupKey === 'string' && tree.showMore(groupKey),
+    showProcess: async (pid?: unknown) => {
       if (typeof pid === 'number') applyFilterText(`pid:${pid}`);
       await vscode.commands.executeCommand('tcpLens.connections.focus');
-    }),
-    vscode.commands.registerCommand('tcpLens.copyConnection', async (arg: unknown) => {
+    },
+    copyConnection: async (arg: unknown) => {
       const c = connectionOf(arg);
       if (!c) return;
       const owner = c.pid !== undefined ? ` ${c.process} (pid ${c.pid})` : '';
       await vscode.env.clipboard.writeText(`${c.state} ${formatEndpoint(c.localAddress, c.localPort)} -> ${formatEndpoint(c.remoteAddress, c.remotePort)}${owner}`);
-    }),
-    vscode.commands.registerCommand('tcpLens.export', async (target?: ExportTarget) => {
+    },
+    export: async (target?: ExportTarget) => {
       const snapshot = live.lastSnapshot;
       if (!snapshot) {
         void vscode.window.showErrorMessage('TCP Lens: nothing to export yet; open the Connections view first.');
@@ -121,6 +112,6 @@ export function registerViewCommands(disposables: vscode.Disposable[], live: Liv
       const text = dest.format === 'csv' ? snapshotToCsv(connections) : snapshotToJson(snapshot, connections);
       await vscode.workspace.fs.writeFile(dest.uri, Buffer.from(text, 'utf8'));
       if (!target) void vscode.window.showInformationMessage(`TCP Lens: exported ${connections.length} connections to ${dest.uri.fsPath}`);
-    }),
-  );
+    },
+  };
 }

@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
+import type { CommandId } from '../commands';
 import { applyFilter, type ConnectionFilter } from '../core/filter';
 import type { GroupBy } from '../core/grouping';
 import type { Connection } from '../core/model';
 import { firstItems } from '../core/paging';
 import { isStuckCloseWait } from '../core/stuck';
 import type { LiveData } from '../live/liveData';
-import { numberSetting } from '../live/settings';
+import type { ConnectionsViewState } from './viewState';
+import { onDidChangeSettings, setting } from '../config/config';
 import { rowEntries, TreeRows, type RowEntry } from './groupRows';
 import type { ConnectionNode, GroupNode, MessageNode, TreeNode } from './nodes';
 import { connectionDescription } from './rowText';
@@ -20,7 +22,6 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
   private readonly shown = new Map<string, number>();
-  private readonly warned = new Set<string>();
   private groupsCache: GroupNode[] | undefined;
   /** How each group node looked when VS Code last fetched it. */
   private readonly signatures = new WeakMap<GroupNode, string>();
@@ -28,19 +29,31 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   private shownError = false;
   /** Rows keep their place across refreshes, so hovers and menus stay on the row pointed at. */
   private readonly rows = new TreeRows();
-  groupBy: GroupBy = 'state';
   /** Whether the view shows the tree (set by the view). */
   isVisible: () => boolean = () => true;
-  filter: ConnectionFilter | undefined;
 
-  constructor(private readonly live: LiveData) {
+  constructor(
+    private readonly live: LiveData,
+    private readonly state: ConnectionsViewState,
+  ) {
+    state.onDidChange(
+      (change) => {
+        this.shown.clear();
+        // Another filter is another list: order it afresh, oldest first.
+        if (change.filter) this.rows.clear();
+        this.refresh();
+      },
+      this,
+      this.disposables,
+    );
     live.onDidSnapshot(() => this.update(), this, this.disposables);
     live.onDidError(() => this.refresh(), this, this.disposables);
     live.onDidChangeState(() => this.refresh(), this, this.disposables);
     live.onDidChangeHost(() => this.rows.clear(), this, this.disposables);
-    vscode.workspace.onDidChangeConfiguration(
+    onDidChangeSettings(
       (e) => {
-        if (e.affectsConfiguration('tcpLens.hideEmptyStates') || e.affectsConfiguration('tcpLens.pageSize') || e.affectsConfiguration('tcpLens.alerts.closeWaitStuckSeconds')) this.refresh();
+        const shown: Parameters<typeof e.affects>[0][] = ['tcpLens.hideEmptyStates', 'tcpLens.pageSize', 'tcpLens.alerts.closeWaitStuckSeconds', 'tcpLens.alerts.fdLimitRatio'];
+        if (shown.some((id) => e.affects(id))) this.refresh();
       },
       this,
       this.disposables,
@@ -110,18 +123,12 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     return !row.closed && (this.live.lastDiff?.added.has(row.connection) ?? false);
   }
 
-  setGroupBy(by: GroupBy): void {
-    this.groupBy = by;
-    this.shown.clear();
-    this.refresh();
+  get groupBy(): GroupBy {
+    return this.state.groupBy;
   }
 
-  setFilter(filter: ConnectionFilter | undefined): void {
-    this.filter = filter;
-    this.shown.clear();
-    // Another filter is another list: order it afresh, oldest first.
-    this.rows.clear();
-    this.refresh();
+  get filter(): ConnectionFilter | undefined {
+    return this.state.filter;
   }
 
   showMore(groupKey: string): void {
@@ -183,7 +190,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
         label: error.message,
         detail: error.hint ?? 'Retry',
         severity: 'error',
-        command: { command: 'tcpLens.refresh', title: 'Retry' },
+        command: { command: 'tcpLens.refresh' satisfies CommandId, title: 'Retry' },
       });
     }
     if (!snapshot) return messages.length ? messages : [{ kind: 'message', label: 'Reading connections…', severity: 'info' }];
@@ -193,7 +200,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
         kind: 'message',
         label: this.filter ? `No connection matches "${this.filter.text}"` : 'No TCP connections',
         severity: 'info',
-        command: this.filter ? { command: 'tcpLens.clearFilter', title: 'Clear Filter' } : undefined,
+        command: this.filter ? { command: 'tcpLens.clearFilter' satisfies CommandId, title: 'Clear Filter' } : undefined,
       });
     }
     return [...messages, ...groups];
@@ -206,7 +213,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     // Connections gone since the last refresh stay one cycle, marked closed.
     const diff = this.live.lastDiff;
     const filteredDiff = diff && this.filter ? { added: diff.added, removed: applyFilter(diff.removed, this.filter) } : diff;
-    const hideEmpty = vscode.workspace.getConfiguration('tcpLens').get<boolean>('hideEmptyStates', false) || this.filter !== undefined;
+    const hideEmpty = setting('tcpLens.hideEmptyStates') || this.filter !== undefined;
     const stuckAfterSeconds = this.stuckAfterSeconds();
     const groups = this.rows.group(current, filteredDiff, this.live.lastSequence, { groupBy: this.groupBy, stuckAfterSeconds, hideEmpty });
     const nodes: GroupNode[] = groups.map((g) => ({ kind: 'group', ...g, stuckAfterSeconds }));
@@ -217,20 +224,21 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   }
 
   private addFdUsage(nodes: GroupNode[]): void {
+    const ratio = setting('tcpLens.alerts.fdLimitRatio');
     for (const node of nodes) {
       const usage = node.group.pid === undefined ? undefined : this.live.lastFdUsage.get(node.group.pid);
       if (!usage?.softLimit) continue;
-      node.fdWarning = usage.open / usage.softLimit >= 0.8;
+      node.fdWarning = usage.open / usage.softLimit >= ratio;
       node.fdText = `${usage.open} / ${usage.softLimit} fds${node.fdWarning ? ' — Too many open files soon' : ''}`;
     }
   }
 
   private stuckAfterSeconds(): number {
-    return numberSetting('tcpLens.alerts', 'closeWaitStuckSeconds', 60, 1, 86_400, this.warned);
+    return setting('tcpLens.alerts.closeWaitStuckSeconds');
   }
 
   private pageSize(): number {
-    return numberSetting('tcpLens', 'pageSize', 200, 10, 5000, this.warned);
+    return setting('tcpLens.pageSize');
   }
 
   dispose(): void {

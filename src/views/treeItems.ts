@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { CommandId } from '../commands';
 import { formatEndpoint } from '../core/address';
 import { ageSentence, formatDuration } from '../core/ageText';
 import { displayText } from '../core/displayText';
@@ -7,6 +8,7 @@ import { stateInfo } from '../core/states';
 import { STATE_COLOR_IDS, STATE_ICONS } from '../shared/stateColors';
 import { DECORATION_SCHEME } from './decorations';
 import { connectionDescription, ownerDescription } from './rowText';
+import { connectionContextValue } from './menuContext';
 import type { ConnectionNode, GroupNode, MessageNode, MoreNode } from './nodes';
 
 /** U+0336 after each character: the label reads struck through, which TreeItem cannot style. */
@@ -76,7 +78,7 @@ export function connectionItem(node: ConnectionNode): vscode.TreeItem {
   // The decoration provider colors new rows green and greys closed ones, as TCPView does.
   const mark = node.closed ? 'closed' : node.isNew ? 'new' : 'same';
   item.resourceUri = vscode.Uri.from({ scheme: DECORATION_SCHEME, path: `/${encodeURIComponent(node.key)}`, query: mark });
-  item.contextValue = `connection:${c.state}${c.pid !== undefined ? ':owned' : ''}${node.closed ? ':closed' : ''}`;
+  item.contextValue = connectionContextValue(c, node.closed);
   return item;
 }
 
@@ -84,7 +86,7 @@ export function moreItem(node: MoreNode): vscode.TreeItem {
   const item = new vscode.TreeItem(`Show ${Math.min(node.step, node.remaining)} more… (${node.remaining} not shown)`);
   item.id = `more:${node.parent.group.key}`;
   item.iconPath = new vscode.ThemeIcon('ellipsis');
-  item.command = { command: 'tcpLens.showMore', title: 'Show More', arguments: [node.parent.group.key] };
+  item.command = { command: 'tcpLens.showMore' satisfies CommandId, title: 'Show More', arguments: [node.parent.group.key] };
   item.contextValue = 'more';
   return item;
 }

@@ -7,7 +7,7 @@ import { displayText } from '../core/displayText';
 import { countsRow } from '../core/history/sampleRing';
 import { TCP_STATE_NAMES, type CountsSample } from '../core/model';
 import type { LiveData } from '../live/liveData';
-import { numberSetting } from '../live/settings';
+import { onDidChangeSettings, setting } from '../config/config';
 import { PNG_PREFIX, type ExportCsvMessage, type ExportPngMessage } from '../shared/chartProtocol';
 import { markerOfAlert } from './alertMarkers';
 import { ChartClient, type ChartClientHost } from './chartClient';
@@ -29,7 +29,6 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
   readonly files: HistoryFiles;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly clients = new Set<ChartClient>();
-  private readonly warned = new Set<string>();
   private readonly output = vscode.window.createOutputChannel('TCP Lens History', { log: true });
   private saveFailureShown = false;
   private readonly webviewRoot: vscode.Uri;
@@ -74,16 +73,15 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
       this,
       this.disposables,
     );
-    vscode.workspace.onDidChangeConfiguration(
+    onDidChangeSettings(
       (e) => {
-        if (e.affectsConfiguration('tcpLens.history.retentionHours')) this.store.setRetention(this.retentionMs());
+        if (e.affects('tcpLens.history.retentionHours')) this.store.setRetention(this.retentionMs());
       },
       this,
       this.disposables,
     );
     this.disposables.push(
       vscode.window.registerWebviewViewProvider(HISTORY_VIEW_ID, this),
-      vscode.commands.registerCommand('tcpLens.openHistory', () => this.openPanel()),
       vscode.window.registerWebviewPanelSerializer(HISTORY_PANEL_TYPE, { deserializeWebviewPanel: async (panel) => this.attachPanel(panel) }),
     );
     const saver = setInterval(() => void this.save(), SAVE_EVERY_MS);
@@ -181,7 +179,7 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
   }
 
   private retentionMs(): number {
-    return numberSetting('tcpLens.history', 'retentionHours', 24, 1, 168, this.warned) * HOUR_MS;
+    return setting('tcpLens.history.retentionHours') * HOUR_MS;
   }
 
   private async save(): Promise<void> {

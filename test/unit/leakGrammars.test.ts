@@ -14,7 +14,6 @@ const SNIPPETS: Record<LeakLanguage, [string, string]> = {
   c: ['int main(void) { int fd = socket(2, 1, 0); close(fd); return 0; }\n', 'function_definition'],
   cpp: ['#include <memory>\nint main() { auto p = std::make_unique<int>(1); return *p; }\n', 'function_definition'],
   csharp: ['class A { void F() { using (var s = new System.Net.Sockets.TcpClient()) { } } }\n', 'using_statement'],
-  rust: ['fn main() { let s = std::net::TcpStream::connect("x"); drop(s); }\n', 'function_item'],
 };
 
 describe('shipped tree-sitter grammars', () => {

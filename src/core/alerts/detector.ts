@@ -1,7 +1,6 @@
 import { formatDuration } from '../ageText';
 import { displayText } from '../displayText';
-import type { FdUsage } from '../linux/processLimits';
-import type { Connection, StateCounts, TcpStateName } from '../model';
+import type { Connection, FdUsage, StateCounts, TcpStateName } from '../model';
 import { TCP_STATE_NAMES } from '../model';
 import { summarizeProcesses, type ProcessSummary } from '../processSummary';
 import { countStuck } from '../stuck';

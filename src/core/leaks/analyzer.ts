@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { languageOfExtension } from './languageTable';
 import { LANGUAGE_RULES } from './languages/index';
 import { GrammarLoader } from './parser';
 import type { AnalysisResult, FixRequest, LanguageRules, LeakFinding, LeakLanguage, RuleFinding } from './types';
@@ -6,26 +7,10 @@ import type { AnalysisResult, FixRequest, LanguageRules, LeakFinding, LeakLangua
 /** Files larger than this are skipped with a note: generated or vendored code, not a server's own. */
 export const MAX_ANALYZED_BYTES = 2 * 1024 * 1024;
 
-const EXTENSIONS: Record<string, LeakLanguage> = {
-  '.js': 'javascript', '.mjs': 'javascript', '.cjs': 'javascript', '.jsx': 'javascript',
-  '.ts': 'typescript', '.mts': 'typescript', '.cts': 'typescript', '.tsx': 'tsx',
-  '.py': 'python', '.go': 'go', '.java': 'java',
-  '.c': 'c', '.h': 'c', '.cc': 'cpp', '.cpp': 'cpp', '.cxx': 'cpp', '.hpp': 'cpp', '.hh': 'cpp',
-  '.cs': 'csharp', '.rs': 'rust',
-};
-
-const LANGUAGE_IDS: Record<string, LeakLanguage> = {
-  javascript: 'javascript', javascriptreact: 'javascript', typescript: 'typescript', typescriptreact: 'tsx',
-  python: 'python', go: 'go', java: 'java', c: 'c', cpp: 'cpp', csharp: 'csharp', rust: 'rust',
-};
+export { languageOfLanguageId } from './languageTable';
 
 export function languageOfPath(file: string): LeakLanguage | undefined {
-  return EXTENSIONS[path.extname(file).toLowerCase()];
-}
-
-/** Maps a VS Code / LSP language id to the analyzer's language. */
-export function languageOfLanguageId(languageId: string): LeakLanguage | undefined {
-  return LANGUAGE_IDS[languageId];
+  return languageOfExtension(path.extname(file));
 }
 
 /** The comment that silences a finding on its own line or on the line below. */

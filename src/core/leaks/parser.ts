@@ -2,22 +2,11 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { Language, Parser } from '@vscode/tree-sitter-wasm';
-import type { LeakLanguage } from './types';
+import { LEAK_LANGUAGES, LEAK_LANGUAGE_NAMES, type LeakLanguage } from './languageTable';
 import { rememberRuntime } from './wasmCursor';
 
-/** The grammar file each language parses with (C is parsed by the C++ grammar: none ships for C alone). */
-export const GRAMMAR_FILES: Record<LeakLanguage, string> = {
-  javascript: 'tree-sitter-javascript.wasm',
-  typescript: 'tree-sitter-typescript.wasm',
-  tsx: 'tree-sitter-tsx.wasm',
-  python: 'tree-sitter-python.wasm',
-  go: 'tree-sitter-go.wasm',
-  java: 'tree-sitter-java.wasm',
-  c: 'tree-sitter-cpp.wasm',
-  cpp: 'tree-sitter-cpp.wasm',
-  csharp: 'tree-sitter-c-sharp.wasm',
-  rust: 'tree-sitter-rust.wasm',
-};
+/** The grammar file each language parses with (the language table's). */
+export const GRAMMAR_FILES = Object.fromEntries(LEAK_LANGUAGE_NAMES.map((l) => [l, LEAK_LANGUAGES[l].grammar])) as Record<LeakLanguage, string>;
 
 /**
  * Where the runtime and grammars live: `dist/wasm` beside the bundle (what ships in the .vsix),

@@ -1,7 +1,8 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 
-/** Languages the leak analyzer understands, by VS Code language id. */
-export type LeakLanguage = 'javascript' | 'typescript' | 'tsx' | 'python' | 'go' | 'java' | 'c' | 'cpp' | 'csharp' | 'rust';
+import type { LeakLanguage } from './languageTable';
+
+export type { LeakLanguage };
 
 /**
  * `unclosed-socket`: some path without an exception leaves the function with the socket neither closed nor handed on.

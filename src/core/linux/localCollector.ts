@@ -1,6 +1,6 @@
 import { hostname, endianness } from 'node:os';
-import type { AddressFamily, Collector, Connection, CountsSample, HostInfo, Snapshot, SnapshotChanges, SnapshotOptions, StateCounts } from '../model';
-import { CollectorError, emptyCounts } from '../model';
+import type { AddressFamily, Collector, CollectorCapabilities, Connection, CountsSample, HostInfo, Snapshot, SnapshotChanges, SnapshotOptions, StateCounts } from '../model';
+import { CollectorError, emptyCounts, LOCAL_HOST_ID } from '../model';
 import { ObservedAges } from '../observedAges';
 import { RowIdentity } from '../sampling/rowIdentity';
 import { AddressCache, countConnections, parseConnections, ParseWarnings } from './procNetTcp';
@@ -31,6 +31,8 @@ export interface LocalCollectorOptions {
  */
 export class LocalCollector implements Collector {
   readonly host: HostInfo;
+  /** /proc and ss -K have it all. */
+  readonly capabilities: CollectorCapabilities = { processAttribution: true, descriptorUsage: true, closeConnection: true, terminateProcess: true, workingDirectory: true };
   private readonly procRoot: string;
   private readonly resolver: ProcessResolver;
   private readonly addresses = new AddressCache();
@@ -50,7 +52,7 @@ export class LocalCollector implements Collector {
   constructor(options: LocalCollectorOptions = {}) {
     const platform = options.platform ?? process.platform;
     this.procRoot = options.procRoot ?? '/proc';
-    this.host = { id: 'local', label: hostname(), platform };
+    this.host = { id: LOCAL_HOST_ID, label: hostname(), platform };
     this.resolver = new ProcessResolver(this.procRoot);
     const ownProc = this.procRoot === '/proc' && platform === 'linux';
     this.sockDiag = options.sockDiag === false ? undefined : (options.sockDiag ?? (ownProc ? 'not loaded yet' : undefined));

@@ -1,10 +1,7 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
+import type { FdUsage } from '../model';
 
-export interface FdUsage {
-  open: number;
-  /** Soft "Max open files" limit; undefined when unlimited or unreadable. */
-  softLimit?: number;
-}
+export type { FdUsage };
 
 /** Open descriptors of a process against its soft limit (/proc/PID/limits). */
 export async function readFdUsage(pid: number, procRoot = '/proc'): Promise<FdUsage | undefined> {

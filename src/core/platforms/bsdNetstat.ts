@@ -144,3 +144,16 @@ export function parseBsdNetstat(text: string): NetstatParse {
   }
   return { connections, warnings: problems.toMessages('netstat'), skipped: problems.skipped };
 }
+
+/**
+ * A table read without processes: netstat names owners anyway, but the caller did not ask for
+ * them. Its rows carry no inode, so a row a process held is unresolved, never the kernel's.
+ */
+export function dropOwners(connections: Connection[]): void {
+  for (const c of connections) {
+    if (c.owner !== 'known') continue;
+    c.pid = undefined;
+    c.process = undefined;
+    c.owner = 'unresolved';
+  }
+}

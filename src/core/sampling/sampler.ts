@@ -26,7 +26,7 @@ export interface FullSample {
   snapshot: Snapshot;
   /** Against the previous full sample of the same host. */
   diff: SnapshotDiff;
-  /** Open descriptors against the soft limit of each process holding sockets (local host only). */
+  /** Open descriptors against the soft limit of each process holding sockets (collectors with `descriptorUsage`). */
   fdUsage: ReadonlyMap<number, FdUsage>;
   /** Counts full samples: consecutive ones differ by one (the diff is against the one before). */
   sequence: number;
@@ -96,7 +96,7 @@ export class Sampler {
     const changes = this.changesSincePrevious(snapshot);
     const first = this.previous === undefined;
     this.timeWait.annotate(first ? snapshot.connections : changes.added, changes.removed, snapshot.connections, snapshot.takenAt.getTime());
-    const fdUsage = collector.host.id === 'local' ? await readFdUsageOf(snapshot.connections) : NO_FD_USAGE;
+    const fdUsage = collector.capabilities.descriptorUsage ? await readFdUsageOf(snapshot.connections) : NO_FD_USAGE;
     if (signal?.aborted || collector !== this.collectorValue) return undefined;
     // The first snapshot marks nothing as new.
     const diff: SnapshotDiff = first ? NO_DIFF : { added: new Set(changes.added), removed: changes.removed };

@@ -1,8 +1,8 @@
-import type { Collector, Connection, CountsSample, HostInfo, Snapshot, SnapshotOptions } from '../model';
-import { CollectorError, countStates } from '../model';
+import type { Collector, CollectorCapabilities, Connection, CountsSample, HostInfo, Snapshot, SnapshotOptions } from '../model';
+import { CollectorError, countStates, TABLE_ONLY } from '../model';
 import { AddressCache } from '../linux/procNetTcp';
 import { ObservedAges } from '../observedAges';
-import { parseBsdNetstat, type NetstatParse } from '../platforms/bsdNetstat';
+import { dropOwners, parseBsdNetstat, type NetstatParse } from '../platforms/bsdNetstat';
 import { parseWindowsNetstat } from '../platforms/windowsNetstat';
 import type { SshTarget } from './hostString';
 import { remoteLinuxConnections, remoteLinuxCounts } from './remoteLinux';
@@ -15,6 +15,8 @@ import { WindowsExec, type ExecResult } from './windowsExec';
 
 const BACKOFF_FIRST_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
+/** Platforms (`host.platform` once connected) whose snapshots name the owning process. */
+const OWNERS_OVER_SSH: ReadonlySet<string> = new Set(['linux', 'darwin', 'windows']);
 
 /** Figures the benchmark and the UI read: what the last refresh cost. */
 export interface RefreshCost {
@@ -60,6 +62,14 @@ export class SshCollector implements Collector {
     this.host = { id: target.id, label: target.id, platform: 'unknown' };
   }
 
+  /**
+   * Owners where the host names them (Linux /proc, macOS `netstat -v`, Windows pids); no action
+   * on the host's sockets or processes: the session only reads.
+   */
+  get capabilities(): CollectorCapabilities {
+    return { ...TABLE_ONLY, processAttribution: OWNERS_OVER_SSH.has(this.host.platform) };
+  }
+
   /** Opens the session now (the first refresh would otherwise); rejects like a refresh would. */
   async connect(signal?: AbortSignal): Promise<void> {
     await this.transport(signal);
@@ -92,7 +102,7 @@ export class SshCollector implements Collector {
     const windows = await this.transport(signal);
     if (windows instanceof WindowsExec) {
       const { connections, warnings } = await this.windowsNetstat(windows, signal);
-      if (!options.processes) for (const c of connections) if (c.owner === 'known') unsetOwner(c);
+      if (!options.processes) dropOwners(connections);
       return { host: this.host, takenAt: new Date(), connections, warnings };
     }
     const { sections, session } = await this.request(options.processes ? 'f' : 't', signal);
@@ -100,7 +110,7 @@ export class SshCollector implements Collector {
     const takenAt = new Date();
     if (hello.os !== 'Linux') {
       const parsed = this.parseNetstat(sections);
-      if (!options.processes) for (const c of parsed.connections) if (c.owner === 'known') unsetOwner(c);
+      if (!options.processes) dropOwners(parsed.connections);
       return { host: this.host, takenAt, connections: parsed.connections, warnings: parsed.warnings };
     }
     const { connections, warnings } = remoteLinuxConnections(sections, hello, this.target.id, this.addresses);
@@ -290,10 +300,4 @@ export class SshCollector implements Collector {
     this.backoffMs = Math.min(BACKOFF_MAX_MS, this.backoffMs ? this.backoffMs * 2 : BACKOFF_FIRST_MS);
     this.retryAt = Date.now() + this.backoffMs;
   }
-}
-
-function unsetOwner(c: Connection): void {
-  c.pid = undefined;
-  c.process = undefined;
-  c.owner = c.inode === 0 ? 'kernel' : 'unresolved';
 }

@@ -51,6 +51,11 @@ describe('Select Host in a real VS Code', function () {
     // (Markdown-escaped); sshd rewrites its own to say which process is the listener.
     const sshdRow = listen.find((r) => r.label.startsWith(`${address}:${port}`))!;
     assert.match(sshdRow.tooltip, /\*\*Command line:\*\* sshd: \/usr\/sbin\/sshd \\-D \\-e \\-f .*\\\[listener\\\]/, sshdRow.tooltip);
+    // Its rows offer no Close or Terminate: the menus test these keys (test/unit/capabilityMenus.test.ts).
+    assert.equal(api.contextKeys.get('tcpLens.host.closeConnection'), false);
+    assert.equal(api.contextKeys.get('tcpLens.host.terminateProcess'), false);
+    assert.equal(api.contextKeys.get('tcpLens.host.workingDirectory'), false);
+    assert.equal(api.contextKeys.get('tcpLens.host.processAttribution'), true, 'the Linux host names its processes');
     await screenshot('hosts-remote');
   });
 
@@ -60,6 +65,8 @@ describe('Select Host in a real VS Code', function () {
     // In this harness the extension host is a remote one (vscode.env.remoteName is set).
     assert.equal(api.live.collector.host.label, os.hostname());
     await waitFor('the view title to name this machine', () => api.treeView.description?.startsWith(os.hostname()));
+    assert.equal(api.contextKeys.get('tcpLens.host.closeConnection'), true);
+    assert.equal(api.contextKeys.get('tcpLens.host.terminateProcess'), true);
   });
 
   it('switching back to the SSH host reuses its warm session', async () => {
