@@ -1,3 +1,4 @@
+import { jsonOutput } from '../../src/cli/table';
 import { DEFAULT_ALERT_SETTINGS } from '../../src/core/alerts/types';
 import { LocalCollector } from '../../src/core/linux/localCollector';
 import { firstItems } from '../../src/core/paging';
@@ -31,5 +32,15 @@ export function visibleRefresh(): () => Promise<unknown> {
       }
     }
     return text;
+  };
+}
+
+/** One sample of `tcp-lens watch --json` as its loop takes it: the sampler's full sample and its line. */
+export function watchSample(): () => Promise<unknown> {
+  const sampler = new Sampler(new LocalCollector(), DEFAULT_ALERT_SETTINGS);
+  return async () => {
+    const sample = await sampler.take('full');
+    if (!sample) throw new Error('no sample');
+    return jsonOutput({ type: 'sample', host: sample.host.label, takenAt: sample.takenAt.toISOString(), counts: sample.counts }).length;
   };
 }
