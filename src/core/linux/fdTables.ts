@@ -62,6 +62,11 @@ export class FdTables {
     table.freed.add(place.fd);
   }
 
+  /** Every socket found that is not in `inodes` any more left the table (see {@link socketGone}). */
+  keepOnly(inodes: ReadonlySet<number>): void {
+    for (const inode of [...this.places.keys()]) if (!inodes.has(inode)) this.socketGone(inode);
+  }
+
   /** Processes that may hold sockets not seen yet: their open count changed, or they lost sockets. */
   changed(pids: Iterable<number>): number[] {
     const result: number[] = [];

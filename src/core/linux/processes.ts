@@ -64,6 +64,8 @@ export class ProcessResolver extends InodeOwners {
     this.attributed = true;
     const wanted = new Set<number>();
     for (const c of rows) if (c.inode !== 0) wanted.add(c.inode);
+    // Every row is here: the sockets of the last call missing from it are gone.
+    if (!incremental) this.fds.keepOnly(wanted);
     await this.search(wanted, livePids, slicer);
     if (!incremental) {
       for (const inode of this.notFound) if (!wanted.has(inode)) this.notFound.delete(inode);
