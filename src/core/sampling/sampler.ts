@@ -4,6 +4,7 @@ import { NO_DIFF, reconcileRows, type SnapshotDiff } from '../diff';
 import { readFdUsageOf, type FdUsage } from '../linux/processLimits';
 import type { Collector, HostInfo, Snapshot, StateCounts, TableChanges, TcpStateName } from '../model';
 import { countStates } from '../model';
+import { summarizeProcesses, type ProcessSummary } from '../processSummary';
 import { TimeWaitAttributor } from '../timeWaitOwners';
 
 /** What one sample shows: counts always; with a full sample, the table with processes. */
@@ -30,6 +31,10 @@ export interface FullSample {
   fdUsage: ReadonlyMap<number, FdUsage>;
   /** Counts full samples: consecutive ones differ by one (the diff is against the one before). */
   sequence: number;
+  /** The sockets of each process (the alerts', the lenses' and the exporter's one count per process). */
+  processes: ReadonlyMap<number, ProcessSummary>;
+  /** The stuck threshold `processes` was counted with. */
+  stuckAfterSeconds: number;
 }
 
 const NO_FD_USAGE: ReadonlyMap<number, FdUsage> = new Map();
@@ -48,7 +53,7 @@ export class Sampler {
 
   constructor(
     private collectorValue: Collector,
-    settings: AlertSettings,
+    private settings: AlertSettings,
   ) {
     this.detector = new AlertDetector(settings);
   }
@@ -66,6 +71,7 @@ export class Sampler {
   }
 
   updateSettings(settings: AlertSettings): void {
+    this.settings = settings;
     this.detector.updateSettings(settings);
   }
 
@@ -102,7 +108,8 @@ export class Sampler {
     const diff: SnapshotDiff = first ? NO_DIFF : { added: new Set(changes.added), removed: changes.removed };
     this.previous = snapshot;
     const counts = countStates(snapshot.connections);
-    const alerts = [...this.detector.onCounts(counts, snapshot.takenAt), ...this.detector.onSnapshot(snapshot.connections, snapshot.takenAt, fdUsage)];
+    const processes = summarizeProcesses(snapshot.connections, this.settings.closeWaitStuckSeconds);
+    const alerts = [...this.detector.onCounts(counts, snapshot.takenAt), ...this.detector.onSnapshot(snapshot.connections, snapshot.takenAt, fdUsage, processes)];
     return {
       host: snapshot.host,
       takenAt: snapshot.takenAt,
@@ -110,7 +117,7 @@ export class Sampler {
       warnings: snapshot.warnings,
       alerts,
       crossed: this.detector.crossedStates(),
-      full: { snapshot, diff, fdUsage, sequence: ++this.sequence },
+      full: { snapshot, diff, fdUsage, sequence: ++this.sequence, processes, stuckAfterSeconds: this.settings.closeWaitStuckSeconds },
       costMs: performance.now() - started,
     };
   }
