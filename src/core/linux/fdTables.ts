@@ -10,6 +10,12 @@ interface FdTable {
   highest: number;
   /** Descriptors whose socket left the table since the last look: free numbers, the next ones reused. */
   freed: Set<number>;
+  /**
+   * Descriptors holding a socket no row of the table has claimed (see {@link FdTables.confirm}):
+   * a short connection read during a walk closes without ever being listed, and its number is
+   * free again without anyone saying so.
+   */
+  unclaimed: Set<number>;
 }
 
 /** fd numbers probed past the highest known one, beyond what the count says is new. */
@@ -62,6 +68,12 @@ export class FdTables {
     table.freed.add(place.fd);
   }
 
+  /** A row of the table is this socket: its descriptor is known for as long as the socket lives. */
+  confirm(inode: number): void {
+    const place = this.places.get(inode);
+    if (place) this.tables.get(place.pid)?.unclaimed.delete(place.fd);
+  }
+
   /** Every socket found that is not in `inodes` any more left the table (see {@link socketGone}). */
   keepOnly(inodes: ReadonlySet<number>): void {
     for (const inode of [...this.places.keys()]) if (!inodes.has(inode)) this.socketGone(inode);
@@ -73,7 +85,7 @@ export class FdTables {
     for (const pid of pids) {
       const table = this.tables.get(pid);
       if (!table) continue;
-      if (table.freed.size > 0 || table.count < 0 || this.openCount(pid) !== table.count) result.push(pid);
+      if (table.freed.size > 0 || table.unclaimed.size > 0 || table.count < 0 || this.openCount(pid) !== table.count) result.push(pid);
     }
     return result;
   }
@@ -92,7 +104,7 @@ export class FdTables {
       return code === 'EACCES' || code === 'EPERM' ? 'denied' : 'gone';
     }
     this.forget(pid);
-    const table: FdTable = { inodes: new Map(), count: this.openCount(pid), highest: -1, freed: new Set() };
+    const table: FdTable = { inodes: new Map(), count: this.openCount(pid), highest: -1, freed: new Set(), unclaimed: new Set() };
     this.tables.set(pid, table);
     for (const name of names) {
       const fd = Number(name);
@@ -107,7 +119,7 @@ export class FdTables {
     const table = this.tables.get(pid);
     if (!table) return;
     const count = this.openCount(pid);
-    const candidates = new Set(table.freed);
+    const candidates = new Set([...table.freed, ...table.unclaimed]);
     for (const [fd, inode] of table.inodes) if (inode === 0) candidates.add(fd);
     // Open descriptors beyond the known ones sit past the highest number once the holes are filled.
     const beyond = count >= 0 ? Math.max(0, count - table.inodes.size) : 0;
@@ -123,6 +135,7 @@ export class FdTables {
       link = readlinkSync(`${this.procRoot}/${pid}/fd/${fd}`);
     } catch {
       table.inodes.delete(fd); // not open (or closed while we looked)
+      table.unclaimed.delete(fd);
       return;
     }
     const inode = socketInode(link);
@@ -130,7 +143,11 @@ export class FdTables {
     if (before !== undefined && before !== 0 && before !== inode) this.places.delete(before);
     table.inodes.set(fd, inode);
     if (fd > table.highest) table.highest = fd;
-    if (inode === 0) return;
+    if (inode === 0) {
+      table.unclaimed.delete(fd);
+      return;
+    }
+    if (before !== inode) table.unclaimed.add(fd);
     this.places.set(inode, { pid, fd });
     this.found(inode, pid);
   }

@@ -1,6 +1,7 @@
 import { hostname, endianness } from 'node:os';
 import type { AddressFamily, Collector, CollectorCapabilities, Connection, CountsSample, HostInfo, Snapshot, SnapshotChanges, SnapshotOptions, StateCounts } from '../model';
 import { CollectorError, emptyCounts, LOCAL_HOST_ID } from '../model';
+import { TimeSlicer } from '../async';
 import { ObservedAges } from '../observedAges';
 import { RowIdentity } from '../sampling/rowIdentity';
 import { AddressCache, countConnections, parseConnections, ParseWarnings } from './procNetTcp';
@@ -85,7 +86,7 @@ export class LocalCollector implements Collector {
     } else {
       connections.length = 0;
       await this.parseProcTables(connections, warnings, signal);
-      this.ages.annotate(connections, takenAt);
+      await this.ages.annotate(connections, takenAt, new TimeSlicer(15, signal));
     }
     if (options.processes) {
       const sinceAttributed = changes !== undefined && changes.since !== undefined && changes.since === this.lastAttributedAt;

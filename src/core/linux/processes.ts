@@ -84,6 +84,7 @@ export class ProcessResolver extends InodeOwners {
     for (const c of rows) {
       if (c.owner === 'hidden' || c.owner === 'unresolved') this.ownerless.add(c);
       else this.ownerless.delete(c);
+      if (c.owner === 'known') this.fds.confirm(c.inode);
     }
     for (const c of this.ownerless) if (c.owner === 'hidden') hidden++;
     if (hidden === 0) return [];
