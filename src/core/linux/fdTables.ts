@@ -8,8 +8,11 @@ interface FdTable {
   /** Open descriptors at the last look, per the kernel (st_size of /proc/PID/fd); -1 where it does not say. */
   count: number;
   highest: number;
-  /** Descriptors whose socket left the table since the last look: free numbers, the next ones reused. */
-  freed: Set<number>;
+  /**
+   * Numbers below the highest that are free as far as we know (a socket of it left the table, or
+   * nothing was open there at the last read): the kernel hands these out first.
+   */
+  holes: Set<number>;
   /**
    * Descriptors holding a socket no row of the table has claimed (see {@link FdTables.confirm}):
    * a short connection read during a walk closes without ever being listed, and its number is
@@ -31,14 +34,17 @@ function socketInode(link: string): number {
 /**
  * The descriptor tables of processes, walked as `ss -p` does (readlink of every /proc/PID/fd
  * entry) the first time, then looked at again cheaply: the kernel gives a new descriptor the
- * lowest free number, so a new socket is found by reading the links of the numbers its sockets
- * freed, of its descriptors that are not sockets, and of the few numbers past its highest one.
+ * lowest free number, so a new socket is found by reading the links of the free numbers below
+ * its highest one (those its sockets freed, or found free), of its descriptors that are not
+ * sockets or hold sockets not in the table, and of the few numbers past its highest one.
  * `st_size` of /proc/PID/fd (the open count, Linux ≥ 6.2) tells which processes changed at all.
  */
 export class FdTables {
   private readonly tables = new Map<number, FdTable>();
   /** socket inode → [pid, fd] where it was found. */
   private readonly places = new Map<number, { pid: number; fd: number }>();
+  /** Sockets a row of the table was found to be (see {@link confirm}). */
+  private readonly claimed = new Set<number>();
 
   constructor(
     private readonly procRoot: string,
@@ -59,17 +65,19 @@ export class FdTables {
 
   /** A socket left the table: its descriptor number is free (and the next one its process opens). */
   socketGone(inode: number): void {
+    this.claimed.delete(inode);
     const place = this.places.get(inode);
     if (!place) return;
     this.places.delete(inode);
     const table = this.tables.get(place.pid);
     if (!table) return;
     table.inodes.delete(place.fd);
-    table.freed.add(place.fd);
+    table.holes.add(place.fd);
   }
 
   /** A row of the table is this socket: its descriptor is known for as long as the socket lives. */
   confirm(inode: number): void {
+    this.claimed.add(inode);
     const place = this.places.get(inode);
     if (place) this.tables.get(place.pid)?.unclaimed.delete(place.fd);
   }
@@ -85,7 +93,7 @@ export class FdTables {
     for (const pid of pids) {
       const table = this.tables.get(pid);
       if (!table) continue;
-      if (table.freed.size > 0 || table.unclaimed.size > 0 || table.count < 0 || this.openCount(pid) !== table.count) result.push(pid);
+      if (table.holes.size > 0 || table.unclaimed.size > 0 || table.count < 0 || this.openCount(pid) !== table.count) result.push(pid);
     }
     return result;
   }
@@ -104,28 +112,31 @@ export class FdTables {
       return code === 'EACCES' || code === 'EPERM' ? 'denied' : 'gone';
     }
     this.forget(pid);
-    const table: FdTable = { inodes: new Map(), count: this.openCount(pid), highest: -1, freed: new Set(), unclaimed: new Set() };
+    const table: FdTable = { inodes: new Map(), count: this.openCount(pid), highest: -1, holes: new Set(), unclaimed: new Set() };
     this.tables.set(pid, table);
     for (const name of names) {
       const fd = Number(name);
       this.read(pid, table, fd);
       await slicer.maybeYield();
     }
+    for (let fd = 0; fd < table.highest; fd++) if (!table.inodes.has(fd)) table.holes.add(fd);
     return 'ok';
   }
 
   /** Reads only the descriptor numbers a new socket can have taken since the last look. */
-  probe(pid: number): void {
+  async probe(pid: number, slicer: TimeSlicer): Promise<void> {
     const table = this.tables.get(pid);
     if (!table) return;
     const count = this.openCount(pid);
-    const candidates = new Set([...table.freed, ...table.unclaimed]);
+    const candidates = new Set([...table.holes, ...table.unclaimed]);
     for (const [fd, inode] of table.inodes) if (inode === 0) candidates.add(fd);
     // Open descriptors beyond the known ones sit past the highest number once the holes are filled.
     const beyond = count >= 0 ? Math.max(0, count - table.inodes.size) : 0;
     for (let fd = table.highest + 1; fd <= table.highest + beyond + PROBE_SLACK; fd++) candidates.add(fd);
-    table.freed.clear();
-    for (const fd of candidates) this.read(pid, table, fd);
+    for (const fd of candidates) {
+      this.read(pid, table, fd);
+      await slicer.maybeYield();
+    }
     table.count = count;
   }
 
@@ -136,8 +147,10 @@ export class FdTables {
     } catch {
       table.inodes.delete(fd); // not open (or closed while we looked)
       table.unclaimed.delete(fd);
+      if (fd < table.highest) table.holes.add(fd);
       return;
     }
+    table.holes.delete(fd);
     const inode = socketInode(link);
     const before = table.inodes.get(fd);
     if (before !== undefined && before !== 0 && before !== inode) this.places.delete(before);
@@ -147,7 +160,8 @@ export class FdTables {
       table.unclaimed.delete(fd);
       return;
     }
-    if (before !== inode) table.unclaimed.add(fd);
+    if (this.claimed.has(inode)) table.unclaimed.delete(fd);
+    else table.unclaimed.add(fd);
     this.places.set(inode, { pid, fd });
     this.found(inode, pid);
   }

@@ -122,7 +122,8 @@ export class ProcessResolver extends InodeOwners {
     };
     await walk([...livePids].filter((pid) => !this.fds.has(pid)));
     if (missing.size > 0) {
-      for (const pid of this.fds.changed(livePids)) this.fds.probe(pid);
+      // Processes just walked are read already.
+      for (const pid of this.fds.changed(livePids)) if (!walked.has(pid)) await this.fds.probe(pid, slicer);
       missing = this.missing(wanted, livePids);
     }
     const stayed = [...missing].filter((inode) => this.stillMissing.has(inode));
