@@ -1,5 +1,7 @@
 /** An unattended window samples this many times less often. */
 export const UNATTENDED_SLOWDOWN = 5;
+/** A hidden view's counts (status bar, history) are taken this many times less often. */
+export const HIDDEN_SLOWDOWN = 2;
 /** While the view is hidden, every Nth refresh still attributes processes, so leak alerts work. */
 export const HIDDEN_PROCESS_EVERY = 5;
 /** After this long with no window focused or in use, no refresh walks processes any more. */
@@ -33,9 +35,12 @@ export function refreshKind(s: CadenceState): 'full' | 'counts' {
   return s.watchHidden && s.quietTick % HIDDEN_PROCESS_EVERY === 0 ? 'full' : 'counts';
 }
 
-/** Time to the next refresh: the interval, slower when unattended, stretched by a costly refresh. */
-export function refreshDelayMs(intervalMs: number, attended: boolean, lastCostMs: number): number {
-  const wait = attended ? intervalMs : intervalMs * UNATTENDED_SLOWDOWN;
+/**
+ * Time to the next refresh: the interval while someone looks at the view, slower while it is
+ * hidden and slower still when nobody uses the window, stretched by a costly refresh.
+ */
+export function refreshDelayMs(intervalMs: number, attended: boolean, viewShown: boolean, lastCostMs: number): number {
+  const wait = !attended ? intervalMs * UNATTENDED_SLOWDOWN : viewShown ? intervalMs : intervalMs * HIDDEN_SLOWDOWN;
   // A refresh that costs more than a quarter of the interval stretches the interval.
   return Math.max(wait, lastCostMs * 4);
 }

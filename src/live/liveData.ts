@@ -46,6 +46,8 @@ export class LiveData implements vscode.Disposable {
   private running: Promise<void> | undefined;
   private readonly sampler: Sampler;
   private viewVisible = false;
+  /** The view asks for what it shows (see {@link setViewDrawn}). */
+  private viewDrawn = true;
   private disposed = false;
   private lastCostMs = 0;
   private quietTicks = 0;
@@ -94,9 +96,25 @@ export class LiveData implements vscode.Disposable {
   }
 
   setViewVisible(visible: boolean): void {
-    const becameVisible = visible && !this.viewVisible;
+    const was = this.showing();
     this.viewVisible = visible;
-    if (becameVisible) void this.refreshNow();
+    if (!was && this.showing()) void this.refreshNow();
+  }
+
+  /**
+   * Whether the view still fetches what changes. A code-server tab whose browser went away
+   * (crashed, laptop closed, network lost) leaves the extension host running for hours with the
+   * view "visible" and the window "focused": no API event says so, but nothing asks for the
+   * tree's rows any more. Undrawn, the view is treated as hidden until it asks again.
+   */
+  setViewDrawn(drawn: boolean): void {
+    const was = this.showing();
+    this.viewDrawn = drawn;
+    if (!was && this.showing()) void this.refreshNow();
+  }
+
+  private showing(): boolean {
+    return this.viewVisible && this.viewDrawn;
   }
 
   /** The next refresh takes a snapshot with processes even while the view is hidden (for the lenses). */
@@ -142,14 +160,14 @@ export class LiveData implements vscode.Disposable {
     const attended = this.attended();
     const returned = attended && this.unattendedSince !== undefined;
     this.unattendedSince = attended ? undefined : (this.unattendedSince ?? Date.now());
-    if (returned && this.viewVisible && !this.paused) void this.refreshNow();
+    if (returned && this.showing() && !this.paused) void this.refreshNow();
     else this.schedule();
   }
 
   private schedule(delayMs?: number): void {
     clearTimeout(this.timer);
     if (this.disposed || this.paused) return;
-    const wait = delayMs ?? refreshDelayMs(setting('tcpLens.refreshInterval') * 1000, this.attended(), this.lastCostMs);
+    const wait = delayMs ?? refreshDelayMs(setting('tcpLens.refreshInterval') * 1000, this.attended(), this.showing(), this.lastCostMs);
     this.timer = setTimeout(() => void this.tick(), wait);
   }
 
@@ -162,10 +180,10 @@ export class LiveData implements vscode.Disposable {
     const attended = asked || this.attended();
     if (attended) this.unattendedSince = undefined;
     else this.unattendedSince ??= Date.now();
-    const looking = attended && this.viewVisible;
+    const looking = attended && this.showing();
     // The first quiet refresh is a full one, so lenses and alerts have processes from the start.
     const kind = refreshKind({
-      viewVisible: this.viewVisible,
+      viewVisible: this.showing(),
       processesWanted: this.processesWanted,
       watchHidden: setting('tcpLens.alerts.watchProcessesWhileHidden'),
       attended,

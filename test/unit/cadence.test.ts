@@ -23,7 +23,10 @@ describe('refresh cadence', () => {
     assert.equal(kinds({ ...gone, processesWanted: true }), 10);
   });
 
-  it('slows down five times when unattended, and stretches after a costly refresh', () => {
-    assert.deepEqual([refreshDelayMs(2000, true, 100), refreshDelayMs(2000, false, 100), refreshDelayMs(2000, true, 900)], [2000, 10_000, 3600]);
+  it('slows down twice while hidden, five times when unattended, and stretches after a costly refresh', () => {
+    assert.deepEqual(
+      [refreshDelayMs(2000, true, true, 100), refreshDelayMs(2000, true, false, 100), refreshDelayMs(2000, false, true, 100), refreshDelayMs(2000, true, true, 900)],
+      [2000, 4000, 10_000, 3600],
+    );
   });
 });
