@@ -27,6 +27,8 @@ export class ProcessResolver extends InodeOwners {
   private readonly fds: FdTables;
   /** Rows with no owner found yet: tried again at every call while they live. */
   private readonly ownerless = new Set<Connection>();
+  /** Rows of the table per owning process: where a new socket of the table most likely is. */
+  private readonly rowsOf = new Map<number, number>();
 
   constructor(private readonly procRoot = '/proc') {
     super();
@@ -49,6 +51,7 @@ export class ProcessResolver extends InodeOwners {
       for (const c of changes.added) if (c.inode !== 0) stillThere.add(c.inode);
       for (const c of changes.removed) {
         this.ownerless.delete(c);
+        this.countRow(c.pid, -1);
         // A socket that changed state is a new row with the same inode: it stays where it is.
         if (c.inode === 0 || stillThere.has(c.inode)) continue;
         this.fds.socketGone(c.inode);
@@ -60,7 +63,9 @@ export class ProcessResolver extends InodeOwners {
     } else {
       rows = connections;
       this.ownerless.clear();
+      this.rowsOf.clear();
     }
+    for (const c of rows) this.countRow(c.pid, -1);
     this.attributed = true;
     const wanted = new Set<number>();
     for (const c of rows) if (c.inode !== 0) wanted.add(c.inode);
@@ -81,16 +86,26 @@ export class ProcessResolver extends InodeOwners {
       () => slicer.maybeYield(),
     );
     let hidden = 0;
-    for (const c of rows) {
+    for (let i = 0; i < rows.length; i++) {
+      const c = rows[i];
       if (c.owner === 'hidden' || c.owner === 'unresolved') this.ownerless.add(c);
       else this.ownerless.delete(c);
       if (c.owner === 'known') this.fds.confirm(c.inode);
+      this.countRow(c.pid, 1);
+      if ((i & 4095) === 4095) await slicer.maybeYield();
     }
     for (const c of this.ownerless) if (c.owner === 'hidden') hidden++;
     if (hidden === 0) return [];
     return [
       `${hidden} socket(s) belong to processes this user cannot inspect (${this.unreadablePids.size} process(es) unreadable): owner not visible, run with more privileges (e.g. sudo) to see them.`,
     ];
+  }
+
+  private countRow(pid: number | undefined, delta: 1 | -1): void {
+    if (pid === undefined) return;
+    const n = (this.rowsOf.get(pid) ?? 0) + delta;
+    if (n > 0) this.rowsOf.set(pid, n);
+    else this.rowsOf.delete(pid);
   }
 
   /** Whether a first call (every row looked up) has been made. */
@@ -122,8 +137,11 @@ export class ProcessResolver extends InodeOwners {
     };
     await walk([...livePids].filter((pid) => !this.fds.has(pid)));
     if (missing.size > 0) {
-      // Processes just walked are read already.
-      for (const pid of this.fds.changed(livePids)) if (!walked.has(pid)) await this.fds.probe(pid, slicer);
+      // Processes just walked are read already; those holding the table's sockets come first.
+      const changed = this.fds.changed(livePids).filter((pid) => !walked.has(pid));
+      for (const pid of changed) if (this.rowsOf.has(pid)) await this.fds.probe(pid, slicer);
+      missing = this.missing(wanted, livePids);
+      if (missing.size > 0) for (const pid of changed) if (!this.rowsOf.has(pid)) await this.fds.probe(pid, slicer);
       missing = this.missing(wanted, livePids);
     }
     const stayed = [...missing].filter((inode) => this.stillMissing.has(inode));

@@ -53,10 +53,15 @@ const ALL_STATES = 0xffffffff;
 /** idiag_cookie as one number: a 64-bit counter far below 2^53. */
 const cookieOf = (words: Uint32Array, w: number) => words[w + 17] * 0x1_0000_0000 + words[w + 16];
 /**
- * A socket in its state as one number: cookie × 16 + state. A TIME_WAIT socket keeps the cookie
- * of the socket it was, so the state is part of the name (a changed state is a new row).
+ * A socket in its state as one number: inode × 16 + state for sockets with a file (a small
+ * integer, which V8 hashes without allocating while inodes stay under 2^26), else
+ * −(cookie × 16 + state). A TIME_WAIT socket keeps the cookie of the socket it was, so the
+ * state is part of the name (a changed state is a new row).
  */
-const rowKeyOf = (words: Uint32Array, w: number, code: number) => (words[w + 17] * 0x1_0000_0000 + words[w + 16]) * 16 + code;
+const rowKeyOf = (words: Uint32Array, w: number, code: number) => {
+  const inode = words[w + 5];
+  return inode !== 0 ? inode * 16 + code : -((words[w + 17] * 0x1_0000_0000 + words[w + 16]) * 16 + code);
+};
 
 /** The addon's default place: beside the bundle (dist/), where `npm run build` puts it. */
 export const DEFAULT_SOCKDIAG_PATH = path.join(__dirname, 'sockdiag.node');
@@ -220,6 +225,7 @@ export async function readSockDiagConnections(
       ageIsLowerBound: false,
     };
   };
+  const samePorts = (row: Connection) => row.localPort === halves[r * HALVES + 1] && row.remotePort === halves[r * HALVES + 2];
   const visit: BatchVisitor = (batchBytes, batchWords, batchHalves, count) => {
     bytes = batchBytes;
     words = batchWords;
@@ -231,7 +237,7 @@ export async function readSockDiagConnections(
       state = name;
       const w = r * WORDS;
       const key = rowKeyOf(words, w, code);
-      const row = rows.row(key, create);
+      const row = rows.row(key, create, samePorts);
       if (code === SYN_RECV_CODE) halfOpen = true;
       // For listeners sock_diag puts the backlog limit in wqueue; /proc prints 0 there.
       row.sendQueue = code === LISTEN_CODE ? 0 : words[w + 3];

@@ -32,6 +32,8 @@ export class RowIdentity<K> {
   private addedKeys: K[] = [];
   /** A look began and has not finished (it was cancelled): its new rows were never reported. */
   private open = false;
+  /** Rows whose name another socket took in this look: gone. */
+  private displaced: Connection[] = [];
   /** The entry of the row {@link row} returned last. */
   private current: Entry | undefined;
 
@@ -40,6 +42,7 @@ export class RowIdentity<K> {
     if (this.open) for (const key of this.addedKeys) this.entries.delete(key);
     this.open = true;
     this.addedKeys = [];
+    this.displaced = [];
     this.lowerBound = this.looks === 0 || now - this.lookAt > KNOWN_GAP_MS;
     this.looks++;
     this.lookAt = now;
@@ -51,8 +54,14 @@ export class RowIdentity<K> {
    * The row of the socket `key`: the one from earlier looks, or `create()`'s, which is then new.
    * A key listed twice in one look (a table read while it changed) gets a second row.
    */
-  row(key: K, create: () => Connection): Connection {
-    const entry = this.entries.get(key);
+  row(key: K, create: () => Connection, matches?: (row: Connection) => boolean): Connection {
+    let entry = this.entries.get(key);
+    // A name given again to another socket (an inode reused after a wrap): that one is new.
+    if (entry !== undefined && matches !== undefined && entry.look !== this.looks && !matches(entry.row)) {
+      this.entries.delete(key);
+      this.displaced.push(entry.row);
+      entry = undefined;
+    }
     if (entry !== undefined && entry.look !== this.looks) {
       entry.look = this.looks;
       this.seen++;
@@ -86,7 +95,8 @@ export class RowIdentity<K> {
   /** Ends a look: the rows created in it, and those of earlier looks it did not list. */
   finish(): TableChanges {
     this.open = false;
-    const removed: Connection[] = [];
+    const removed = this.displaced;
+    this.displaced = [];
     if (this.entries.size > this.seen) {
       for (const [key, entry] of this.entries) {
         if (entry.look === this.looks) continue;
