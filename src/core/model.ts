@@ -99,6 +99,8 @@ export interface Snapshot {
    * their previous snapshot, taken at `since` (undefined for the first).
    */
   changes?: SnapshotChanges;
+  /** Per-state counts of `connections`, where the collector counted while reading. */
+  counts?: StateCounts;
 }
 
 /** What changed in a table since an earlier look: new row objects, and rows that are gone. */

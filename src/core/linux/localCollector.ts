@@ -76,7 +76,8 @@ export class LocalCollector implements Collector {
     this.checkPlatform();
     const connections: Connection[] = [];
     const warnings: string[] = [];
-    const viaDiag = await this.withSockDiag((addon) => readSockDiagConnections(addon, this.addresses, connections, this.diagRows, signal));
+    const counts = emptyCounts();
+    const viaDiag = await this.withSockDiag((addon) => readSockDiagConnections(addon, this.addresses, connections, this.diagRows, counts, signal));
     this.takeSockDiagProblem(warnings);
     const takenAt = new Date();
     let changes: SnapshotChanges | undefined;
@@ -94,7 +95,7 @@ export class LocalCollector implements Collector {
       warnings.push(...(await this.resolver.attribute(connections, signal, sinceAttributed ? changes : undefined)));
       if (changes) this.lastAttributedAt = takenAt;
     }
-    return { host: this.host, takenAt, connections, warnings, changes };
+    return { host: this.host, takenAt, connections, warnings, changes, counts: viaDiag ? counts : undefined };
   }
 
   private async countProcTables(counts: StateCounts, warnings: string[], signal?: AbortSignal): Promise<void> {

@@ -41,10 +41,8 @@ export async function readCwd(pid: number, procRoot = '/proc'): Promise<string |
   }
 }
 
-/** Descriptor usage of every process that owns one of the connections (local host only). */
-export async function readFdUsageOf(connections: readonly { pid?: number }[], procRoot = '/proc'): Promise<Map<number, FdUsage>> {
-  const pids = new Set<number>();
-  for (const c of connections) if (c.pid !== undefined) pids.add(c.pid);
+/** Descriptor usage of these processes (local host only). */
+export async function readFdUsageOf(pids: Iterable<number>, procRoot = '/proc'): Promise<Map<number, FdUsage>> {
   const usage = new Map<number, FdUsage>();
   await Promise.all(
     [...pids].map(async (pid) => {

@@ -179,6 +179,7 @@ export async function readSockDiagConnections(
   cache: AddressCache,
   out: Connection[],
   rows: RowIdentity<number>,
+  counts: StateCounts,
   signal?: AbortSignal,
 ): Promise<void> {
   const first = out.length;
@@ -235,6 +236,7 @@ export async function readSockDiagConnections(
       const name = stateOf(code);
       if (name === undefined) continue;
       state = name;
+      counts[name]++;
       const w = r * WORDS;
       const key = rowKeyOf(words, w, code);
       const row = rows.row(key, create, samePorts);

@@ -102,13 +102,13 @@ export class Sampler {
     const changes = this.changesSincePrevious(snapshot);
     const first = this.previous === undefined;
     this.timeWait.annotate(first ? snapshot.connections : changes.added, changes.removed, snapshot.connections, snapshot.takenAt.getTime());
-    const fdUsage = collector.capabilities.descriptorUsage ? await readFdUsageOf(snapshot.connections) : NO_FD_USAGE;
+    const processes = summarizeProcesses(snapshot.connections, this.settings.closeWaitStuckSeconds);
+    const fdUsage = collector.capabilities.descriptorUsage ? await readFdUsageOf(processes.keys()) : NO_FD_USAGE;
     if (signal?.aborted || collector !== this.collectorValue) return undefined;
     // The first snapshot marks nothing as new.
     const diff: SnapshotDiff = first ? NO_DIFF : { added: new Set(changes.added), removed: changes.removed };
     this.previous = snapshot;
-    const counts = countStates(snapshot.connections);
-    const processes = summarizeProcesses(snapshot.connections, this.settings.closeWaitStuckSeconds);
+    const counts = snapshot.counts ?? countStates(snapshot.connections);
     const alerts = [...this.detector.onCounts(counts, snapshot.takenAt), ...this.detector.onSnapshot(snapshot.connections, snapshot.takenAt, fdUsage, processes)];
     return {
       host: snapshot.host,
