@@ -1,5 +1,6 @@
 // One process of the socket farm. It opens its share of the mix (see mix.ts), prints one JSON
-// line when done, keeps TIME_WAIT topped up by churn, and exits when its stdin closes (the
+// line when done, keeps TIME_WAIT topped up by churn (and, if asked, replaces its oldest pairs
+// with new connections), and exits when its stdin closes (the
 // parent is gone or asked it to stop) or when its hard lifetime ends, so it can never linger.
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +20,11 @@ function sourceAddress(index: number): string {
 }
 
 const held: net.Socket[] = [];
+/** Client ends of the IPv4 pairs, oldest first: replacement closes from the front. */
+const pairClients: net.Socket[] = [];
+/** Server ends by their peer's address, so a replaced pair is closed at both ends (no CLOSE_WAIT left). */
+const serverEnds = new Map<string, net.Socket>();
+const endKey = (address: string | undefined, port: number | undefined): string => `${address}:${port}`;
 
 async function listen(server: net.Server, host: string): Promise<number> {
   server.listen({ host, port: 0, backlog: 4096 });
@@ -51,10 +57,17 @@ function holdingServer(): net.Server {
   return net.createServer({ allowHalfOpen: true }, (s) => {
     s.on('error', () => undefined);
     held.push(s);
+    if (plan.replacedPairsPerSecond > 0) {
+      const key = endKey(s.remoteAddress, s.remotePort);
+      serverEnds.set(key, s);
+      s.once('close', () => serverEnds.delete(key));
+    }
   });
 }
 
-async function openHeld(host: string, port: number, count: number, firstIndex: number, closeClient: boolean, sourced: boolean): Promise<void> {
+/** Opens `count` connections to a holding server; resolves with the client ends it keeps open. */
+async function openHeld(host: string, port: number, count: number, firstIndex: number, closeClient: boolean, sourced: boolean): Promise<net.Socket[]> {
+  const kept: net.Socket[] = [];
   await inParallel(count, async (i) => {
     const k = firstIndex + i;
     const client = await connect(host, port, sourced ? sourceAddress(Math.floor(k / CONNECTIONS_PER_SOURCE)) : undefined);
@@ -62,8 +75,22 @@ async function openHeld(host: string, port: number, count: number, firstIndex: n
     // Closing our end sends FIN: the server side, which never closes, sits in CLOSE_WAIT; our
     // orphaned end leaves after the namespace's short tcp_fin_timeout.
     if (closeClient) client.destroy();
-    else held.push(client);
+    else kept.push(client);
   });
+  return kept;
+}
+
+let replaced = 0;
+/** Closes the oldest IPv4 pair at both ends and opens a new one in its place. */
+async function replaceOldestPair(host: string, port: number): Promise<void> {
+  const oldest = pairClients.shift();
+  if (!oldest) return;
+  serverEnds.get(endKey(oldest.localAddress, oldest.localPort))?.destroy();
+  oldest.destroy();
+  const k = plan.establishedPairs + plan.closeWait + replaced++;
+  const client = await connect(host, port, sourceAddress(Math.floor(k / CONNECTIONS_PER_SOURCE)));
+  client.on('error', () => undefined);
+  pairClients.push(client);
 }
 
 let churned = 0;
@@ -89,8 +116,8 @@ async function main(): Promise<void> {
   let port6 = 0;
   if (plan.establishedPairs6 > 0) port6 = await listen(holdingServer(), '::1');
 
-  await openHeld(host, port, plan.establishedPairs, 0, false, true);
-  await openHeld('::1', port6, plan.establishedPairs6, 0, false, false);
+  pairClients.push(...(await openHeld(host, port, plan.establishedPairs, 0, false, true)));
+  held.push(...(await openHeld('::1', port6, plan.establishedPairs6, 0, false, false)));
   await openHeld(host, port, plan.closeWait, plan.establishedPairs, true, true);
 
   process.stdout.write(`${JSON.stringify({ pid: process.pid, index: plan.index, port, churnPort, port6 })}\n`);
@@ -113,10 +140,23 @@ async function main(): Promise<void> {
     }
   }, 1000 / ticksPerSecond);
 
+  let replacing = 0;
+  const replaceTimer =
+    plan.replacedPairsPerSecond > 0
+      ? setInterval(() => {
+          if (replacing >= PARALLEL) return;
+          replacing++;
+          void replaceOldestPair(host, port)
+            .catch(() => undefined)
+            .finally(() => replacing--);
+        }, 1000 / plan.replacedPairsPerSecond)
+      : undefined;
+
   process.stdin.resume();
   process.stdin.on('end', () => {
     clearInterval(churnTimer);
-    for (const s of held) s.destroy();
+    clearInterval(replaceTimer);
+    for (const s of [...held, ...pairClients]) s.destroy();
     clearTimeout(lifetime);
     process.exit(0);
   });

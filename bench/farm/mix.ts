@@ -10,6 +10,11 @@ export interface FarmMix {
   timeWait: number;
   /** Farm processes; each holds its share and listens on its own ports. */
   children: number;
+  /**
+   * New long-lived connections per second, each replacing the oldest IPv4 pair (both ends
+   * closed): the table's size holds while new sockets keep arriving, as on a busy server.
+   */
+  newEstablishedPerSecond?: number;
 }
 
 /** What one farm child opens; passed to it as JSON. */
@@ -20,6 +25,8 @@ export interface ChildPlan {
   closeWait: number;
   /** Churn connections per second: they fill TIME_WAIT up to its cap and replace what expires (60 s). */
   churnPerSecond: number;
+  /** Held IPv4 pairs replaced per second by new ones (FarmMix.newEstablishedPerSecond, this child's share). */
+  replacedPairsPerSecond: number;
   /** Hard limit after which the child exits whatever happens. */
   lifetimeMs: number;
 }
@@ -80,6 +87,7 @@ export function planChildren(mix: FarmMix, lifetimeMs: number): ChildPlan[] {
     establishedPairs6: share(mix.establishedPairs6, mix.children, index),
     closeWait: share(mix.closeWait, mix.children, index),
     churnPerSecond: Math.ceil(churn / mix.children),
+    replacedPairsPerSecond: share(mix.newEstablishedPerSecond ?? 0, mix.children, index),
     lifetimeMs,
   }));
 }
