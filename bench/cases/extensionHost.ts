@@ -58,7 +58,9 @@ function stateFigure(id: ExtensionHostStateId, limitPercent: number): () => Prom
     const r = await measureOnce();
     const s = r.states.find((x) => x.state === id) as StateFigure;
     const signals = `window focused ${s.focused.join('/')}, active ${s.active.join('/')}, view visible ${s.viewVisible.join('/')}`;
-    const rate = `${s.refreshes} refreshes in ${(s.windowMs / 1000).toFixed(0)} s, ${s.fullRefreshes} with processes`;
+    const cpuMs = (s.cpuPercent / 100) * s.windowMs;
+    const perRefresh = s.refreshes > 0 ? ` (${(cpuMs / s.refreshes).toFixed(0)} ms CPU per refresh on average)` : '';
+    const rate = `${s.refreshes} refreshes in ${(s.windowMs / 1000).toFixed(0)} s, ${s.fullRefreshes} with processes${perRefresh}`;
     const alive = s.exitedAfterMs === undefined ? '' : `; the extension host exited ${(s.exitedAfterMs / 1000).toFixed(1)} s after the change`;
     return {
       value: `${s.cpuPercent.toFixed(1)} % of a core (${(s.cpuPercent / ssPercent(r)).toFixed(1)}× \`ss -tan\` every ${REFRESH_SEC} s)`,
