@@ -70,8 +70,12 @@ const request = JSON.parse(process.argv[2] ?? '{}') as ExtensionHostRequest;
 const hardStop = setTimeout(() => process.exit(3), 14 * 60_000);
 const log = (text: string): void => void process.stderr.write(`[exthost] ${text}\n`);
 
+/** Folders made for this run (user data, extensions, probe log, workspace); removed at the end. */
+const made: string[] = [];
 function throwaway(tag: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `tcp-lens-bench-exthost-${tag}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tcp-lens-bench-exthost-${tag}-`));
+  made.push(dir);
+  return dir;
 }
 
 /** The extension host a new window started: one under code-server that is not among `known`. */
@@ -231,6 +235,7 @@ async function main(): Promise<ExtensionHostResult> {
   } finally {
     await browser.close().catch(() => undefined);
     await server.stop();
+    for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
