@@ -10,7 +10,7 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--cases ID,...] [--sizes 10000,50000,100000] [--runs N] [--out FILE | --no-write]
-  --cases A,B only the feature cases with these ids (e.g. prometheus-fleet,prometheus-history), printed
+  --cases A,B only the feature cases with these ids or id prefixes (e.g. prometheus-fleet,vscode-exthost), printed
   --no-features  the socket farms only (the table, refresh and event-loop figures), none of the feature cases
   --quick     10k sockets, 3 runs, nothing written (a smoke check, under 2 minutes)
   (default)   10k, 50k and 100k sockets, 5 runs each, written to docs/benchmarks.md`;
