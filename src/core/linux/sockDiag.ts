@@ -164,14 +164,14 @@ function address(bytes: Uint8Array, at: number, family: AddressFamily, cache: Ad
 /**
  * Appends every TCP socket to `out` as the /proc parser would have built it, with the kernel's
  * age where it has one: TIME_WAIT from its timer, CLOSE_WAIT, FIN_WAIT2 and CLOSING from
- * tcp_info, the others observed since first seen. tcp_info comes from a first dump filtered in
- * the kernel to those states (so the other sockets cost what they did without ages), joined by
- * socket cookie to the rows of the one full dump: a socket that changed state in between simply
- * has no kernel age. Each dump covers both families in one walk of the kernel's socket hash.
- *
- * Rows are kept across calls in `rows`, named by cookie and state: a socket seen before keeps its
- * row object (and what was learnt about it), and only its queues and age are updated; addresses
- * are formatted for new sockets only. The caller ends the look with `rows.finish()`.
+ * tcp_info (the time since the peer's last segment: for CLOSE_WAIT, its FIN), the others
+ * observed since first seen. Rows are kept across calls in `rows`: a socket seen before keeps its
+ * row object (and what was learnt about it), only its queues and age are updated, and addresses
+ * are formatted for new sockets only. tcp_info is read once per socket, when it is new: a second
+ * dump, filtered in the kernel to those states and made only when some are new, joined by socket
+ * cookie (a socket that changed state in between simply has no kernel age); after that its age
+ * grows with the clock. Each dump covers both families in one walk of the kernel's socket hash.
+ * The caller ends the look with `rows.finish()`.
  * Throws the addon's error (with `code`) when the dump fails; `out` may then hold a part.
  */
 export async function readSockDiagConnections(
@@ -184,19 +184,8 @@ export async function readSockDiagConnections(
 ): Promise<void> {
   const first = out.length;
   let halfOpen = false;
-  const lastAckByCookie = new Map<number, number>();
-  await dump(
-    addon,
-    (_bytes, words, _halves, count) => {
-      for (let r = 0; r < count; r++) {
-        const w = r * WORDS;
-        if (words[w + 14] !== NO_INFO) lastAckByCookie.set(cookieOf(words, w), words[w + 14]);
-      }
-    },
-    signal,
-    INFO_STATES,
-    true,
-  );
+  /** New rows in states tcp_info dates, by socket cookie. */
+  const undated = new Map<number, Connection>();
   rows.begin(Date.now());
   // The record being read, for `create` (called only for sockets not seen before).
   let bytes: Uint8Array = new Uint8Array(0);
@@ -245,21 +234,40 @@ export async function readSockDiagConnections(
       row.sendQueue = code === LISTEN_CODE ? 0 : words[w + 3];
       row.receiveQueue = words[w + 2];
       row.uid = words[w + 4];
-      let ageMs = -1;
-      if (code === TIME_WAIT_CODE) ageMs = TIME_WAIT_MS - Math.min(words[w + 15], TIME_WAIT_MS);
-      else if (INFO_STATES & (1 << code)) ageMs = lastAckByCookie.get(cookieOf(words, w)) ?? -1;
-      if (ageMs >= 0) {
-        row.ageSeconds = ageMs / 1000;
-        row.ageSource = 'kernel';
-        row.ageIsLowerBound = false;
+      if (code === TIME_WAIT_CODE) {
+        setKernelAge(row, TIME_WAIT_MS - Math.min(words[w + 15], TIME_WAIT_MS));
+      } else if (INFO_STATES & (1 << code) && !rows.lastWasNew && row.ageSource === 'kernel' && row.ageSeconds !== undefined) {
+        row.ageSeconds += rows.sinceLastLook;
       } else {
         rows.observeAge(row);
+        if (INFO_STATES & (1 << code)) undated.set(cookieOf(words, w), row);
       }
       out.push(row);
     }
   };
   await dump(addon, visit, signal);
+  if (undated.size > 0) {
+    await dump(
+      addon,
+      (_bytes, infoWords, _halves, count) => {
+        for (let i = 0; i < count; i++) {
+          const w = i * WORDS;
+          const row = infoWords[w + 14] === NO_INFO ? undefined : undated.get(cookieOf(infoWords, w));
+          if (row) setKernelAge(row, infoWords[w + 14]);
+        }
+      },
+      signal,
+      INFO_STATES,
+      true,
+    );
+  }
   if (halfOpen) uidsOfListeners(out, first);
+}
+
+function setKernelAge(row: Connection, ageMs: number): void {
+  row.ageSeconds = ageMs / 1000;
+  row.ageSource = 'kernel';
+  row.ageIsLowerBound = false;
 }
 
 /**

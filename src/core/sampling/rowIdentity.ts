@@ -26,6 +26,10 @@ export class RowIdentity<K> {
   private readonly entries = new Map<K, Entry>();
   private looks = 0;
   private lookAt = 0;
+  /** Time since the previous look, in seconds (0 at the first). */
+  sinceLastLook = 0;
+  /** Whether the row {@link row} returned last was created by it. */
+  lastWasNew = false;
   private lowerBound = true;
   private seen = 0;
   private added: Connection[] = [];
@@ -44,6 +48,7 @@ export class RowIdentity<K> {
     this.addedKeys = [];
     this.displaced = [];
     this.lowerBound = this.looks === 0 || now - this.lookAt > KNOWN_GAP_MS;
+    this.sinceLastLook = this.looks === 0 ? 0 : (now - this.lookAt) / 1000;
     this.looks++;
     this.lookAt = now;
     this.seen = 0;
@@ -66,9 +71,11 @@ export class RowIdentity<K> {
       entry.look = this.looks;
       this.seen++;
       this.current = entry;
+      this.lastWasNew = false;
       return entry.row;
     }
     const row = create();
+    this.lastWasNew = true;
     this.current = undefined;
     if (entry === undefined) {
       this.current = { row, look: this.looks, since: this.lookAt, lowerBound: this.lowerBound };
