@@ -5,10 +5,13 @@ export interface BenchOptions {
   out?: string;
   /** Only these feature cases (bench/cases ids), no socket farms: their table alone is printed. */
   cases?: string[];
+  /** The socket farms only, no feature cases (`--no-features`). */
+  noFeatures?: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--cases ID,...] [--sizes 10000,50000,100000] [--runs N] [--out FILE | --no-write]
-  --cases A,B only the feature cases with these ids (e.g. prometheus-fleet,prometheus-history), printed
+  --cases A,B only the feature cases with these ids or id prefixes (e.g. prometheus-fleet,vscode-exthost), printed
+  --no-features  the socket farms only (the table, refresh and event-loop figures), none of the feature cases
   --quick     10k sockets, 3 runs, nothing written (a smoke check, under 2 minutes)
   (default)   10k, 50k and 100k sockets, 5 runs each, written to docs/benchmarks.md`;
 
@@ -29,6 +32,7 @@ export function parseOptions(args: readonly string[]): BenchOptions {
     else if (arg === '--out') options.out = value();
     else if (arg === '--no-write') options.out = undefined;
     else if (arg === '--cases') options.cases = value().split(',');
+    else if (arg === '--no-features') options.noFeatures = true;
     else throw new Error(`unknown argument ${arg}`);
   }
   if (options.sizes.some((s) => s > 200_000) || options.runs > 20) throw new Error('at most 200,000 sockets and 20 runs');

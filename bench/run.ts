@@ -49,8 +49,8 @@ async function main(): Promise<void> {
     removeBundle(measurer);
   }
   const parser = await measureParser();
-  process.stderr.write('other features…\n');
-  const features = await measureFeatures(ROOT, options.runs);
+  if (!options.noFeatures) process.stderr.write('other features…\n');
+  const features = options.noFeatures ? [] : await measureFeatures(ROOT, options.runs);
   const markdown = renderReport({ machine, sizes, features, parser, runs: options.runs, quick: options.sizes.length === 1, elapsedMs: Date.now() - started });
   process.stdout.write(markdown);
   if (options.out) {

@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { analyzerFileCase, analyzerHostileCase, analyzerWorkspaceCase } from './analyzer';
 import { chartCase } from './chart';
+import { EXTENSION_HOST_CASES } from './extensionHost';
 import { prometheusFleetCase, prometheusHistoryCase } from './prometheusFleet';
 import { sshCase } from './ssh';
 import type { FeatureCase, FeatureResult } from './types';
 
 /** Rows for other features. Add one here (a FeatureCase in its own file) as a feature lands. */
-export const FEATURE_CASES: readonly FeatureCase[] = [chartCase, analyzerFileCase, analyzerWorkspaceCase, analyzerHostileCase, sshCase, prometheusFleetCase, prometheusHistoryCase];
+export const FEATURE_CASES: readonly FeatureCase[] = [chartCase, analyzerFileCase, analyzerWorkspaceCase, analyzerHostileCase, sshCase, prometheusFleetCase, prometheusHistoryCase, ...EXTENSION_HOST_CASES];
 
 function isCommitted(root: string, file: string): boolean {
   try {
@@ -21,7 +22,8 @@ function isCommitted(root: string, file: string): boolean {
 export async function measureFeatures(root: string, runs: number, only?: readonly string[]): Promise<FeatureResult[]> {
   const results: FeatureResult[] = [];
   for (const c of FEATURE_CASES) {
-    if (only && !only.includes(c.id)) continue;
+    // An id also selects the cases it prefixes (`vscode-exthost` runs every `vscode-exthost-*` row).
+    if (only && !only.some((id) => c.id === id || c.id.startsWith(`${id}-`))) continue;
     if (!isCommitted(root, c.landedWith)) {
       results.push({ case: c, status: 'not-landed', reason: `${c.feature} has not landed (${c.landedWith} is not committed)` });
     } else if (!c.measure) {

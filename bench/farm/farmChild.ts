@@ -10,6 +10,8 @@ const lifetime = setTimeout(() => process.exit(3), plan.lifetimeMs);
 const CONNECTIONS_PER_SOURCE = 200;
 const CHURN_SOURCE_BASE = 2000;
 const CHURN_SOURCES = 5000;
+const REPLACE_SOURCE_BASE = 8000;
+const REPLACE_SOURCES = 500;
 /** Connects in flight at once: well under the listen backlog, so no SYN is dropped. */
 const PARALLEL = 256;
 
@@ -19,6 +21,11 @@ function sourceAddress(index: number): string {
 }
 
 const held: net.Socket[] = [];
+/** Held IPv4 clients, oldest first: the ones replacement closes. */
+const heldClients: net.Socket[] = [];
+/** The holding server's side of each connection, by the client's address and port. */
+const serverSides = new Map<string, net.Socket>();
+const peerKey = (address: string | undefined, port: number | undefined) => `${address}|${port}`;
 
 async function listen(server: net.Server, host: string): Promise<number> {
   server.listen({ host, port: 0, backlog: 4096 });
@@ -51,6 +58,7 @@ function holdingServer(): net.Server {
   return net.createServer({ allowHalfOpen: true }, (s) => {
     s.on('error', () => undefined);
     held.push(s);
+    serverSides.set(peerKey(s.remoteAddress, s.remotePort), s);
   });
 }
 
@@ -62,6 +70,7 @@ async function openHeld(host: string, port: number, count: number, firstIndex: n
     // Closing our end sends FIN: the server side, which never closes, sits in CLOSE_WAIT; our
     // orphaned end leaves after the namespace's short tcp_fin_timeout.
     if (closeClient) client.destroy();
+    else if (sourced) heldClients.push(client);
     else held.push(client);
   });
 }
@@ -75,6 +84,46 @@ async function churnOnce(port: number): Promise<void> {
     client.once('close', () => resolve());
     client.once('error', () => resolve());
   });
+}
+
+let replaced = 0;
+/**
+ * Opens a new held pair, then closes the oldest (client first: its side goes to TIME_WAIT, the
+ * server side closes at once, so CLOSE_WAIT stays exact and ESTABLISHED never dips).
+ */
+async function replaceOne(host: string, port: number): Promise<void> {
+  const client = await connect(host, port, sourceAddress(REPLACE_SOURCE_BASE + (replaced++ % REPLACE_SOURCES)));
+  client.on('error', () => undefined);
+  heldClients.push(client);
+  const oldest = heldClients.shift();
+  if (!oldest) return;
+  const key = peerKey(oldest.localAddress, oldest.localPort);
+  oldest.destroy();
+  serverSides.get(key)?.destroy();
+  serverSides.delete(key);
+}
+
+/**
+ * Starts `task` `perSecond` times a second in up to 10 ticks a second. Each tick makes up for
+ * what earlier ones missed (a busy machine delays timers) but keeps at most PARALLEL in flight.
+ */
+function steadily(perSecond: number, task: () => Promise<void>): NodeJS.Timeout | undefined {
+  if (perSecond <= 0) return undefined;
+  const ticksPerSecond = Math.max(1, Math.min(10, perSecond));
+  const start = performance.now();
+  let started = 0;
+  let inFlight = 0;
+  return setInterval(() => {
+    const due = Math.floor(((performance.now() - start) / 1000) * perSecond) - started;
+    const now = Math.max(0, Math.min(due, PARALLEL - inFlight));
+    for (let i = 0; i < now; i++) {
+      started++;
+      inFlight++;
+      void task()
+        .catch(() => undefined)
+        .finally(() => inFlight--);
+    }
+  }, 1000 / ticksPerSecond);
 }
 
 async function main(): Promise<void> {
@@ -95,28 +144,14 @@ async function main(): Promise<void> {
 
   process.stdout.write(`${JSON.stringify({ pid: process.pid, index: plan.index, port, churnPort, port6 })}\n`);
 
-  // Steady churn in up to 10 ticks a second. Each tick makes up for what earlier ones missed
-  // (a busy machine delays timers) but keeps at most PARALLEL connects in flight.
-  const ticksPerSecond = Math.max(1, Math.min(10, plan.churnPerSecond));
-  const churnStart = performance.now();
-  let started = 0;
-  let inFlight = 0;
-  const churnTimer = setInterval(() => {
-    const due = Math.floor(((performance.now() - churnStart) / 1000) * plan.churnPerSecond) - started;
-    const now = Math.max(0, Math.min(due, PARALLEL - inFlight));
-    for (let i = 0; i < now; i++) {
-      started++;
-      inFlight++;
-      void churnOnce(churnPort)
-        .catch(() => undefined)
-        .finally(() => inFlight--);
-    }
-  }, 1000 / ticksPerSecond);
+  const churnTimer = steadily(plan.churnPerSecond, () => churnOnce(churnPort));
+  const replaceTimer = steadily(plan.replacePerSecond, () => replaceOne(host, port));
 
   process.stdin.resume();
   process.stdin.on('end', () => {
     clearInterval(churnTimer);
-    for (const s of held) s.destroy();
+    clearInterval(replaceTimer);
+    for (const s of [...held, ...heldClients]) s.destroy();
     clearTimeout(lifetime);
     process.exit(0);
   });

@@ -10,6 +10,11 @@ export interface FarmMix {
   timeWait: number;
   /** Farm processes; each holds its share and listens on its own ports. */
   children: number;
+  /**
+   * Held connections replaced per second (a new pair opened, an old one closed): new sockets
+   * that a refresh must attribute to a process, as on a server taking traffic.
+   */
+  newPerSecond: number;
 }
 
 /** What one farm child opens; passed to it as JSON. */
@@ -20,6 +25,8 @@ export interface ChildPlan {
   closeWait: number;
   /** Churn connections per second: they fill TIME_WAIT up to its cap and replace what expires (60 s). */
   churnPerSecond: number;
+  /** Held IPv4 pairs replaced per second (see {@link FarmMix.newPerSecond}). */
+  replacePerSecond: number;
   /** Hard limit after which the child exits whatever happens. */
   lifetimeMs: number;
 }
@@ -27,6 +34,8 @@ export interface ChildPlan {
 /** Descriptors one child may hold: below the common 20,000 hard limit, so prlimit is a bonus. */
 const FDS_PER_CHILD = 15_000;
 const TIME_WAIT_SECONDS = 60;
+/** New connections per second in every benchmark farm (issue 17's "under churn"). */
+export const NEW_CONNECTIONS_PER_SECOND = 20;
 
 /**
  * The benchmark's default mix for `total` sockets in the table: 75 % ESTABLISHED (3 % of it over
@@ -44,6 +53,7 @@ export function defaultMix(total: number): FarmMix {
     closeWait,
     timeWait,
     children: Math.max(2, Math.ceil(fds / FDS_PER_CHILD)),
+    newPerSecond: NEW_CONNECTIONS_PER_SECOND,
   };
 }
 
@@ -80,6 +90,7 @@ export function planChildren(mix: FarmMix, lifetimeMs: number): ChildPlan[] {
     establishedPairs6: share(mix.establishedPairs6, mix.children, index),
     closeWait: share(mix.closeWait, mix.children, index),
     churnPerSecond: Math.ceil(churn / mix.children),
+    replacePerSecond: share(mix.newPerSecond, mix.children, index),
     lifetimeMs,
   }));
 }

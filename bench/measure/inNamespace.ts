@@ -5,6 +5,7 @@ import type { StateCounts } from '../../src/core/model';
 import { availableLensCases, type LensCaseId } from './lensCases';
 import { probeLoop, type LoopCost } from './loopProbe';
 import { runTimed } from './processTiming';
+import { printResult } from './printResult';
 import { summarize, type Timing } from './stats';
 import { toolCases, type ToolCaseId } from './tools';
 
@@ -80,12 +81,4 @@ async function main(): Promise<NamespaceResult> {
   return result;
 }
 
-main()
-  .then((result) => {
-    clearTimeout(hardStop);
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-  })
-  .catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(2);
-  });
+printResult(main(), hardStop);

@@ -1,5 +1,6 @@
 import { LocalCollector } from '../../src/core/linux/localCollector';
 import { loadSockDiag } from '../../src/core/linux/sockDiag';
+import { visibleRefresh, watchSample } from './visibleRefresh';
 
 /** One way TCP Lens reads the table, timed in-process: what a refresh costs the extension host. */
 export interface LensCase {
@@ -11,7 +12,7 @@ export interface LensCase {
   prepare(): Promise<() => Promise<unknown>>;
 }
 
-export type LensCaseId = 'counts' | 'countsDiag' | 'snapshot' | 'snapshotDiag' | 'processesCold' | 'processesWarm';
+export type LensCaseId = 'counts' | 'countsDiag' | 'snapshot' | 'snapshotDiag' | 'processesCold' | 'processesWarm' | 'refresh' | 'watchSample';
 
 // The collector's default reads over sock_diag when the addon loads; `sockDiag: false` keeps the
 // /proc text path measured beside it. Every snapshot carries ages (tcp_info, the TIME_WAIT timer,
@@ -67,6 +68,25 @@ export const LENS_CASES: readonly LensCase[] = [
       const collector = new LocalCollector();
       await collector.snapshot(undefined, { processes: true });
       return () => collector.snapshot(undefined, { processes: true });
+    },
+  },
+  {
+    id: 'refresh',
+    label: 'TCP Lens full visible refresh (snapshot, processes, ages, TIME_WAIT causes, diff, counts, alerts, tree of the expanded group)',
+    async prepare() {
+      // The extension's second and later refreshes: the first one filled the caches.
+      const refresh = visibleRefresh();
+      await refresh();
+      return refresh;
+    },
+  },
+  {
+    id: 'watchSample',
+    label: '`tcp-lens watch --json`: one sample after the first (in-process; start-up not included)',
+    async prepare() {
+      const sample = watchSample();
+      await sample();
+      return sample;
     },
   },
 ];

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { formatDuration } from './ageText';
 import { displayText } from './displayText';
 import type { Connection } from './model';
-import { summarizeProcesses } from './processSummary';
+import { summarizeProcesses, type ProcessSummary } from './processSummary';
 
 /** The part of an analyzer finding the live link needs (same shape as `tcp-lens leaks --json`). */
 export interface FindingRef {
@@ -31,8 +31,13 @@ export interface LeakingProcess {
 
 /** The processes holding CLOSE_WAIT sockets, with their stuck count when ages are known. */
 export function leakingProcesses(connections: readonly Connection[], stuckAfterSeconds = 60): Map<number, LeakingProcess> {
+  return leakingProcessesOf(summarizeProcesses(connections, stuckAfterSeconds));
+}
+
+/** {@link leakingProcesses} from the per-process summary a sample already has. */
+export function leakingProcessesOf(summaries: ReadonlyMap<number, ProcessSummary>): Map<number, LeakingProcess> {
   const byPid = new Map<number, LeakingProcess>();
-  for (const p of summarizeProcesses(connections, stuckAfterSeconds).values()) {
+  for (const p of summaries.values()) {
     if (p.closeWait === 0) continue;
     const dated = p.oldestCloseWaitSeconds !== undefined;
     byPid.set(p.pid, {

@@ -94,6 +94,23 @@ export interface Snapshot {
   connections: Connection[];
   /** Problems that did not stop the snapshot (skipped lines, unreadable processes). */
   warnings: string[];
+  /**
+   * From collectors that keep one row object per socket across snapshots: what changed since
+   * their previous snapshot, taken at `since` (undefined for the first).
+   */
+  changes?: SnapshotChanges;
+  /** Per-state counts of `connections`, where the collector counted while reading. */
+  counts?: StateCounts;
+}
+
+/** What changed in a table since an earlier look: new row objects, and rows that are gone. */
+export interface TableChanges {
+  added: Connection[];
+  removed: Connection[];
+}
+
+export interface SnapshotChanges extends TableChanges {
+  since: Date | undefined;
 }
 
 export interface CountsSample {

@@ -1,3 +1,4 @@
+import type { TimeSlicer } from './async';
 import { connectionKey } from './diff';
 import type { Connection, TcpStateName } from './model';
 import { TCP_STATE_NAMES } from './model';
@@ -35,15 +36,20 @@ export class ObservedAges {
   private looks = 0;
   private lastLookAt: number | undefined;
 
-  /** Sets `ageSeconds`, `ageSource: 'observed'` and `ageIsLowerBound` on rows without a kernel age. */
-  annotate(connections: readonly Connection[], at: Date): void {
+  /**
+   * Sets `ageSeconds`, `ageSource: 'observed'` and `ageIsLowerBound` on rows without a kernel age.
+   * With `slicer`, gives the event loop a turn when a slice of work has taken long enough.
+   */
+  async annotate(connections: readonly Connection[], at: Date, slicer?: TimeSlicer): Promise<void> {
     const now = at.getTime();
     const look = ++this.looks;
     const lowerBound = this.lastLookAt === undefined || now - this.lastLookAt > KNOWN_GAP_MS;
     this.lastLookAt = now;
     let inodeRows = 0;
     let tupleRows = 0;
-    for (const c of connections) {
+    for (let i = 0; i < connections.length; i++) {
+      const c = connections[i];
+      if (slicer && (i & 4095) === 4095) await slicer.maybeYield();
       if (c.ageSource === 'kernel') continue;
       let seen: Seen | undefined;
       if (c.inode !== 0) {

@@ -4,16 +4,13 @@ import type { Collector, FdUsage, Snapshot } from '../core/model';
 import { CollectorError } from '../core/model';
 import { Sampler, type FullSample, type Sample } from '../core/sampling/sampler';
 import { alertSettings, onDidChangeSettings, setting } from '../config/config';
+import { refreshDelayMs, refreshKind } from './cadence';
 
 /** A full sample: the table with processes, its diff and the descriptor usage. */
 export type SnapshotEvent = FullSample;
 
 const NO_FD_USAGE: ReadonlyMap<number, FdUsage> = new Map();
 
-/** An unfocused window samples this many times less often. */
-const UNFOCUSED_SLOWDOWN = 5;
-/** While the view is hidden, every Nth refresh still attributes processes, so leak alerts work. */
-const HIDDEN_PROCESS_EVERY = 5;
 
 function asCollectorError(err: unknown): CollectorError {
   return err instanceof CollectorError ? err : new CollectorError('unreadable', err instanceof Error ? err.message : String(err));
@@ -49,14 +46,20 @@ export class LiveData implements vscode.Disposable {
   private running: Promise<void> | undefined;
   private readonly sampler: Sampler;
   private viewVisible = false;
+  /** The view asks for what it shows (see {@link setViewDrawn}). */
+  private viewDrawn = true;
   private disposed = false;
   private lastCostMs = 0;
-  private hiddenTicks = 0;
+  private quietTicks = 0;
+  /** Since when no window has been focused or in use; undefined while one is. */
+  private unattendedSince: number | undefined;
   private processesWanted = false;
   paused = false;
   lastSnapshot: Snapshot | undefined;
   lastFdUsage: ReadonlyMap<number, FdUsage> = NO_FD_USAGE;
   lastDiff: SnapshotDiff | undefined;
+  /** Which full sample of the sampler `lastSnapshot` is (consecutive ones differ by 1). */
+  lastSequence: number | undefined;
   lastSample: Sample | undefined;
   lastError: CollectorError | undefined;
 
@@ -71,7 +74,7 @@ export class LiveData implements vscode.Disposable {
       this,
       this.disposables,
     );
-    vscode.window.onDidChangeWindowState(() => this.schedule(), this, this.disposables);
+    vscode.window.onDidChangeWindowState(() => this.onWindowState(), this, this.disposables);
     this.schedule(0);
   }
 
@@ -93,9 +96,25 @@ export class LiveData implements vscode.Disposable {
   }
 
   setViewVisible(visible: boolean): void {
-    const becameVisible = visible && !this.viewVisible;
+    const was = this.showing();
     this.viewVisible = visible;
-    if (becameVisible) void this.refreshNow();
+    if (!was && this.showing()) void this.refreshNow();
+  }
+
+  /**
+   * Whether the view still fetches what changes. A code-server tab whose browser went away
+   * (crashed, laptop closed, network lost) leaves the extension host running for hours with the
+   * view "visible" and the window "focused": no API event says so, but nothing asks for the
+   * tree's rows any more. Undrawn, the view is treated as hidden until it asks again.
+   */
+  setViewDrawn(drawn: boolean): void {
+    const was = this.showing();
+    this.viewDrawn = drawn;
+    if (!was && this.showing()) void this.refreshNow();
+  }
+
+  private showing(): boolean {
+    return this.viewVisible && this.viewDrawn;
   }
 
   /** The next refresh takes a snapshot with processes even while the view is hidden (for the lenses). */
@@ -119,7 +138,8 @@ export class LiveData implements vscode.Disposable {
   async refreshNow(): Promise<void> {
     this.inFlight?.abort();
     await this.running?.catch(() => undefined);
-    await this.tick();
+    // Whoever asks is attending, whatever the window state says.
+    await this.tick(true);
   }
 
   dispose(): void {
@@ -130,27 +150,47 @@ export class LiveData implements vscode.Disposable {
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 
+  private attended(): boolean {
+    const state = vscode.window.state;
+    return state.focused || state.active;
+  }
+
+  /** Someone came back to a window with the view open: show it current at once. */
+  private onWindowState(): void {
+    const attended = this.attended();
+    const returned = attended && this.unattendedSince !== undefined;
+    this.unattendedSince = attended ? undefined : (this.unattendedSince ?? Date.now());
+    if (returned && this.showing() && !this.paused) void this.refreshNow();
+    else this.schedule();
+  }
+
   private schedule(delayMs?: number): void {
     clearTimeout(this.timer);
     if (this.disposed || this.paused) return;
-    let wait = delayMs ?? setting('tcpLens.refreshInterval') * 1000;
-    if (delayMs === undefined) {
-      if (!vscode.window.state.focused) wait *= UNFOCUSED_SLOWDOWN;
-      // A refresh that costs more than a quarter of the interval stretches the interval.
-      wait = Math.max(wait, this.lastCostMs * 4);
-    }
+    const wait = delayMs ?? refreshDelayMs(setting('tcpLens.refreshInterval') * 1000, this.attended(), this.showing(), this.lastCostMs);
     this.timer = setTimeout(() => void this.tick(), wait);
   }
 
-  private async tick(): Promise<void> {
+  private async tick(asked = false): Promise<void> {
     if (this.disposed) return;
     clearTimeout(this.timer);
     const controller = new AbortController();
     this.inFlight = controller;
     const started = performance.now();
-    const watchHidden = setting('tcpLens.alerts.watchProcessesWhileHidden');
-    // The first hidden refresh is a full one, so lenses and alerts have processes from the start.
-    const full = this.viewVisible || this.processesWanted || (watchHidden && this.hiddenTicks++ % HIDDEN_PROCESS_EVERY === 0);
+    const attended = asked || this.attended();
+    if (attended) this.unattendedSince = undefined;
+    else this.unattendedSince ??= Date.now();
+    const looking = attended && this.showing();
+    // The first quiet refresh is a full one, so lenses and alerts have processes from the start.
+    const kind = refreshKind({
+      viewVisible: this.showing(),
+      processesWanted: this.processesWanted,
+      watchHidden: setting('tcpLens.alerts.watchProcessesWhileHidden'),
+      attended,
+      unattendedForMs: this.unattendedSince === undefined ? 0 : Date.now() - this.unattendedSince,
+      quietTick: looking ? 0 : this.quietTicks++,
+    });
+    const full = kind === 'full';
     if (full) this.processesWanted = false;
     const run = this.take(full ? 'full' : 'counts', controller.signal);
     this.running = run;
@@ -180,9 +220,10 @@ export class LiveData implements vscode.Disposable {
     const sample = await this.sampler.take(kind, signal);
     if (!sample) return;
     if (sample.full) {
-      const { snapshot, diff, fdUsage } = sample.full;
+      const { snapshot, diff, fdUsage, sequence } = sample.full;
       this.lastSnapshot = snapshot;
       this.lastDiff = diff;
+      this.lastSequence = sequence;
       this.lastFdUsage = fdUsage;
     }
     this.lastSample = sample;

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { onDidChangeSettings, setting } from '../config/config';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { leakingProcesses, type LeakingProcess } from '../core/liveLink';
+import { leakingProcesses, leakingProcessesOf, type LeakingProcess } from '../core/liveLink';
+import type { ProcessSummary } from '../core/processSummary';
 import type { CountsSample, Snapshot } from '../core/model';
 import { isLocalHost } from '../core/model';
 import type { LiveData } from '../live/liveData';
@@ -12,10 +13,11 @@ import { withLocalContext } from './processContext';
 export const workspaceFolderPaths = (): string[] => (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
 
 /** Local processes holding CLOSE_WAIT sockets in a snapshot, with their stuck count, cwd and editor origin. */
-export async function localLeakingProcesses(snapshot: Snapshot | undefined): Promise<LeakingProcess[]> {
+export async function localLeakingProcesses(snapshot: Snapshot | undefined, summaries?: ReadonlyMap<number, ProcessSummary>): Promise<LeakingProcess[]> {
   // Paths of a remote host's processes mean nothing next to this workspace's files.
   if (!snapshot || !isLocalHost(snapshot.host)) return [];
-  return Promise.all([...leakingProcesses(snapshot.connections, setting('tcpLens.alerts.closeWaitStuckSeconds')).values()].map(withLocalContext));
+  const leaking = summaries ? leakingProcessesOf(summaries) : leakingProcesses(snapshot.connections, setting('tcpLens.alerts.closeWaitStuckSeconds'));
+  return Promise.all([...leaking.values()].map(withLocalContext));
 }
 
 /** A source file of this workspace is on screen: its lenses may show live context. */
@@ -43,7 +45,7 @@ export class LiveLeakForwarder implements vscode.Disposable {
     private readonly client: LanguageClient,
     private readonly live: LiveData,
   ) {
-    live.onDidSnapshot((e) => this.onSnapshot(e.snapshot), this, this.disposables);
+    live.onDidSnapshot((e) => this.onSnapshot(e.snapshot, e.processes), this, this.disposables);
     live.onDidSample((s) => this.onSample(s), this, this.disposables);
     live.onDidChangeHost(() => void this.send([]), this, this.disposables);
     onDidChangeSettings(
@@ -55,7 +57,7 @@ export class LiveLeakForwarder implements vscode.Disposable {
     if (live.lastSnapshot) void this.forward(live.lastSnapshot);
   }
 
-  private onSnapshot(snapshot: Snapshot): void {
+  private onSnapshot(snapshot: Snapshot, summaries: ReadonlyMap<number, ProcessSummary>): void {
     const threshold = setting('tcpLens.alerts.closeWaitStuckSeconds');
     let closeWait = 0;
     let soonest = Number.POSITIVE_INFINITY;
@@ -66,7 +68,7 @@ export class LiveLeakForwarder implements vscode.Disposable {
     }
     this.closeWaitSeen = closeWait;
     this.nextStuckAt = snapshot.takenAt.getTime() + soonest * 1000;
-    void this.forward(snapshot);
+    void this.forward(snapshot, summaries);
   }
 
   private onSample(sample: CountsSample): void {
@@ -75,9 +77,9 @@ export class LiveLeakForwarder implements vscode.Disposable {
     if (changed || sample.takenAt.getTime() >= this.nextStuckAt) this.live.requestProcesses();
   }
 
-  private async forward(snapshot: Snapshot | undefined): Promise<void> {
+  private async forward(snapshot: Snapshot | undefined, summaries?: ReadonlyMap<number, ProcessSummary>): Promise<void> {
     // A process whose CLOSE_WAIT sockets all close in time is no leak: the lenses leave it out.
-    await this.send((await localLeakingProcesses(snapshot)).filter((p) => p.stuck !== 0));
+    await this.send((await localLeakingProcesses(snapshot, summaries)).filter((p) => p.stuck !== 0));
   }
 
   private async send(processes: LeakingProcess[]): Promise<void> {

@@ -8,10 +8,13 @@ import { isStuckCloseWait } from '../core/stuck';
 import type { LiveData } from '../live/liveData';
 import type { ConnectionsViewState } from './viewState';
 import { onDidChangeSettings, setting } from '../config/config';
-import { groupRows } from './groupRows';
-import { StableOrder } from './stableOrder';
+import { rowEntries, TreeRows, type RowEntry } from './groupRows';
 import type { ConnectionNode, GroupNode, MessageNode, TreeNode } from './nodes';
-import { connectionDescription, connectionItem, groupItem, messageItem, moreItem } from './treeItems';
+import { connectionDescription } from './rowText';
+import { connectionItem, groupItem, messageItem, moreItem } from './treeItems';
+
+/** A visible view that fetches nothing for this long after changes is drawn nowhere (see LiveData.setViewDrawn). */
+const UNDRAWN_AFTER_MS = 30_000;
 
 /**
  * The Connections tree: groups (by state, process, port or remote host) of the live snapshot,
@@ -28,7 +31,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   /** The last root listing had an error row. */
   private shownError = false;
   /** Rows keep their place across refreshes, so hovers and menus stay on the row pointed at. */
-  private readonly order = new StableOrder();
+  private readonly rows = new TreeRows();
   /** Whether the view shows the tree (set by the view). */
   isVisible: () => boolean = () => true;
 
@@ -40,7 +43,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
       (change) => {
         this.shown.clear();
         // Another filter is another list: order it afresh, oldest first.
-        if (change.filter) this.order.clear();
+        if (change.filter) this.rows.clear();
         this.refresh();
       },
       this,
@@ -49,7 +52,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     live.onDidSnapshot(() => this.update(), this, this.disposables);
     live.onDidError(() => this.refresh(), this, this.disposables);
     live.onDidChangeState(() => this.refresh(), this, this.disposables);
-    live.onDidChangeHost(() => this.order.clear(), this, this.disposables);
+    live.onDidChangeHost(() => this.rows.clear(), this, this.disposables);
     onDidChangeSettings(
       (e) => {
         const shown: Parameters<typeof e.affects>[0][] = ['tcpLens.hideEmptyStates', 'tcpLens.pageSize', 'tcpLens.alerts.closeWaitStuckSeconds', 'tcpLens.alerts.fdLimitRatio'];
@@ -58,6 +61,38 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
       this,
       this.disposables,
     );
+  }
+
+  /** When the tree first told VS Code of a change that no fetch of rows followed. */
+  private unansweredSince: number | undefined;
+  /** When the whole tree was refreshed to see whether anything draws it. */
+  private probedAt: number | undefined;
+
+  /**
+   * VS Code's window fetched rows: someone draws the view. (getTreeItem is no sign: the
+   * extension host itself calls it for every element it is told changed.)
+   */
+  private asked(): void {
+    this.unansweredSince = undefined;
+    this.probedAt = undefined;
+    this.live.setViewDrawn(true);
+  }
+
+  /**
+   * After telling of changes. Changes to collapsed groups need no fetch, so a while without one
+   * first gets a refresh of the whole tree, which a drawn view always answers by fetching the
+   * groups; a view that does not is drawn nowhere.
+   */
+  private told(): void {
+    const now = Date.now();
+    this.unansweredSince ??= now;
+    if (now - this.unansweredSince < UNDRAWN_AFTER_MS) return;
+    if (this.probedAt === undefined) {
+      this.probedAt = now;
+      this.refresh();
+    } else if (now - this.probedAt >= UNDRAWN_AFTER_MS) {
+      this.live.setViewDrawn(false);
+    }
   }
 
   refresh(): void {
@@ -91,6 +126,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
       const before = this.signatures.get(node);
       node.group = fresh.group;
       node.rows = fresh.rows;
+      node.closed = fresh.closed;
       node.count = fresh.count;
       node.stuck = fresh.stuck;
       node.stuckAfterSeconds = fresh.stuckAfterSeconds;
@@ -102,15 +138,25 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     });
     this.groupsCache = previous;
     for (const node of changed) this.changeEmitter.fire(node);
+    if (changed.length > 0) this.told();
   }
 
   /** What a group and its shown rows look like: equal signatures render the same. */
   private signature(node: GroupNode): string {
     const item = groupItem(node, false);
-    const added = this.live.lastDiff?.added;
-    const { items, remaining } = firstItems(node.rows, this.shown.get(node.group.key) ?? this.pageSize());
-    const rows = items.map((r) => `${r.id}|${r.closed}|${!r.closed && (added?.has(r.key) ?? false)}|${connectionDescription(r.connection, r.closed, !r.closed && isStuckCloseWait(r.connection, node.stuckAfterSeconds))}`);
+    const { entries, remaining } = this.page(node);
+    const rows = entries.map((r) => `${r.id}|${r.closed}|${this.isNew(r)}|${connectionDescription(r.connection, r.closed, !r.closed && isStuckCloseWait(r.connection, node.stuckAfterSeconds))}`);
     return [item.label, item.description, typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value, remaining, ...rows].join('\n');
+  }
+
+  /** The rows of a group the tree lists now (its shown pages). */
+  private page(node: GroupNode): { entries: RowEntry[]; remaining: number } {
+    const { items, remaining } = firstItems(node.rows, this.shown.get(node.group.key) ?? this.pageSize());
+    return { entries: rowEntries(items, node.closed), remaining };
+  }
+
+  private isNew(row: RowEntry): boolean {
+    return !row.closed && (this.live.lastDiff?.added.has(row.connection) ?? false);
   }
 
   get groupBy(): GroupBy {
@@ -149,18 +195,18 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   }
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    this.asked();
     if (!node) return this.rootNodes();
     if (node.kind !== 'group') return [];
-    const { items, remaining } = firstItems(node.rows, this.shown.get(node.group.key) ?? this.pageSize());
-    const added = this.live.lastDiff?.added;
-    const children: TreeNode[] = items.map(
+    const { entries, remaining } = this.page(node);
+    const children: TreeNode[] = entries.map(
       (row): ConnectionNode => ({
         kind: 'connection',
         connection: row.connection,
         key: row.key,
         id: row.id,
         parent: node,
-        isNew: !row.closed && (added?.has(row.key) ?? false),
+        isNew: this.isNew(row),
         closed: row.closed,
         stuck: !row.closed && isStuckCloseWait(row.connection, node.stuckAfterSeconds),
       }),
@@ -200,12 +246,13 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   private groups(): GroupNode[] {
     if (this.groupsCache) return this.groupsCache;
     const snapshot = this.live.lastSnapshot!;
-    const current = applyFilter(snapshot.connections, this.filter);
+    const current = this.filter ? applyFilter(snapshot.connections, this.filter) : snapshot.connections;
     // Connections gone since the last refresh stay one cycle, marked closed.
-    const closed = applyFilter(this.live.lastDiff?.removed ?? [], this.filter);
+    const diff = this.live.lastDiff;
+    const filteredDiff = diff && this.filter ? { added: diff.added, removed: applyFilter(diff.removed, this.filter) } : diff;
     const hideEmpty = setting('tcpLens.hideEmptyStates') || this.filter !== undefined;
     const stuckAfterSeconds = this.stuckAfterSeconds();
-    const groups = groupRows(current, closed, { groupBy: this.groupBy, stuckAfterSeconds, hideEmpty }, this.order);
+    const groups = this.rows.group(current, filteredDiff, this.live.lastSequence, { groupBy: this.groupBy, stuckAfterSeconds, hideEmpty });
     const nodes: GroupNode[] = groups.map((g) => ({ kind: 'group', ...g, stuckAfterSeconds }));
     if (this.groupBy === 'process') this.addFdUsage(nodes);
     for (const node of nodes) this.signatures.set(node, this.signature(node));

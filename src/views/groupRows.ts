@@ -1,13 +1,13 @@
-import { connectionKey } from '../core/diff';
+import { connectionKey, type SnapshotDiff } from '../core/diff';
 import { groupConnections, type ConnectionGroup, type GroupBy } from '../core/grouping';
 import type { Connection } from '../core/model';
 import { isStuckCloseWait } from '../core/stuck';
-import type { StableOrder } from './stableOrder';
+import { StableOrder, type OrderHint } from './stableOrder';
 
-/** One row of a group: a live connection, or one gone since the last refresh (shown once, not counted). */
+/** One row of a group as the tree lists it: a live connection, or one gone since the last refresh. */
 export interface RowEntry {
   connection: Connection;
-  /** {@link connectionKey}: the row's identity across refreshes. */
+  /** {@link connectionKey}: the row's name across refreshes (and in its tree item id). */
   key: string;
   /** Unique within the group: the key, with `#n` for the n-th copy of a row the kernel listed twice. */
   id: string;
@@ -17,7 +17,10 @@ export interface RowEntry {
 /** A group as the tree shows it: its rows in a stable order, and counts of the live ones only. */
 export interface GroupRows {
   group: ConnectionGroup;
-  rows: RowEntry[];
+  /** Live rows and rows closed since the last refresh (in `closed`), in their stable order. */
+  rows: Connection[];
+  /** Rows gone since the last refresh (of every group): shown once, not counted. */
+  closed: ReadonlySet<Connection>;
   /** Live connections: what the kernel's table had at this refresh (closed rows excluded). */
   count: number;
   /** Live connections stuck in CLOSE_WAIT (see {@link isStuckCloseWait}). */
@@ -32,17 +35,37 @@ export interface GroupRowsOptions {
 }
 
 /** Oldest first; rows of unknown age after those with an age. */
-const byAge = (e: RowEntry) => (e.connection.ageSeconds === undefined ? 1 : -e.connection.ageSeconds);
+const byAge = (c: Connection) => (c.ageSeconds === undefined ? 1 : -c.ageSeconds);
 
-function entries(connections: readonly Connection[], closed: boolean, seen: Map<string, number>): RowEntry[] {
-  return connections.map((connection) => {
-    const key = connectionKey(connection);
-    // /proc/net/tcp is read in chunks while the kernel changes it, so a row can be listed
-    // twice; tree item ids must stay unique or VS Code rejects the whole refresh.
-    const n = (seen.get(key) ?? 0) + 1;
-    seen.set(key, n);
-    return { connection, key, id: n > 1 ? `${key}#${n}` : key, closed };
-  });
+const NONE: ReadonlySet<Connection> = new Set();
+
+/**
+ * The tree's rows across refreshes: groups of the live connections and of those closed since the
+ * last refresh, each group's rows and (for groupings other than states) the groups themselves
+ * kept in place. Rows are one object while they live (see the sampler), so a refresh right after
+ * the previous one orders each state group in one pass, without a key per row.
+ */
+export class TreeRows {
+  private readonly order = new StableOrder();
+  /** The sample the rows were last grouped from, and the rows it closed. */
+  private lastSequence: number | undefined;
+  private lastClosed: ReadonlySet<Connection> = NONE;
+
+  group(current: readonly Connection[], diff: SnapshotDiff | undefined, sequence: number | undefined, options: GroupRowsOptions): GroupRows[] {
+    const closed: ReadonlySet<Connection> = diff && diff.removed.length > 0 ? new Set(diff.removed) : NONE;
+    // A row changes state as a new object; other groupings can move a row between groups.
+    const follows = options.groupBy === 'state' && diff !== undefined && sequence !== undefined && sequence === (this.lastSequence ?? -2) + 1;
+    const previouslyClosed = this.lastClosed;
+    const hint: OrderHint<Connection> | undefined = follows ? { isNew: (c) => diff.added.has(c), isGone: (c) => previouslyClosed.has(c) } : undefined;
+    this.lastSequence = sequence;
+    this.lastClosed = closed;
+    return groupRows(current, diff?.removed ?? [], options, this.order, hint, closed);
+  }
+
+  clear(): void {
+    this.order.clear();
+    this.lastSequence = undefined;
+  }
 }
 
 /**
@@ -50,7 +73,14 @@ function entries(connections: readonly Connection[], closed: boolean, seen: Map<
  * rows only; closed rows stay where they were for this one refresh. Rows, and groups other than
  * states, keep their place across refreshes through `order` (new ones oldest first after them).
  */
-export function groupRows(current: readonly Connection[], removed: readonly Connection[], options: GroupRowsOptions, order: StableOrder): GroupRows[] {
+export function groupRows(
+  current: readonly Connection[],
+  removed: readonly Connection[],
+  options: GroupRowsOptions,
+  order: StableOrder,
+  hint?: OrderHint<Connection>,
+  closed: ReadonlySet<Connection> = new Set(removed),
+): GroupRows[] {
   const { groupBy } = options;
   const live = groupConnections(current, groupBy);
   const byKey = new Map(live.map((g) => [g.key, { group: g, closed: [] as Connection[] }]));
@@ -61,16 +91,28 @@ export function groupRows(current: readonly Connection[], removed: readonly Conn
     else byKey.set(g.key, { group: { ...g, connections: [] }, closed: g.connections });
   }
   const result: GroupRows[] = [];
-  for (const { group, closed } of byKey.values()) {
-    if (options.hideEmpty && group.connections.length === 0 && closed.length === 0) continue;
-    const seen = new Map<string, number>();
-    const all = [...entries(group.connections, false, seen), ...entries(closed, true, seen)];
-    const rows = order.order(`${groupBy}|${group.key}`, all, (e) => e.id, byAge);
+  for (const { group, closed: closedHere } of byKey.values()) {
+    if (options.hideEmpty && group.connections.length === 0 && closedHere.length === 0) continue;
+    const all = closedHere.length > 0 ? [...group.connections, ...closedHere] : group.connections;
+    const rows = order.orderObjects(`${groupBy}|${group.key}`, all, byAge, hint);
     let stuck = 0;
-    for (const c of group.connections) if (isStuckCloseWait(c, options.stuckAfterSeconds)) stuck++;
-    result.push({ group, rows, count: group.connections.length, stuck });
+    if (group.state === undefined || group.state === 'CLOSE_WAIT') for (const c of group.connections) if (isStuckCloseWait(c, options.stuckAfterSeconds)) stuck++;
+    result.push({ group, rows, closed, count: group.connections.length, stuck });
   }
   const groups = groupBy === 'state' ? result : order.order(`${groupBy}|`, result, (g) => g.group.key, (g) => -g.count);
   order.retain([`${groupBy}|`, ...groups.map((g) => `${groupBy}|${g.group.key}`)]);
   return groups;
+}
+
+/** Tree entries of some rows of a group: keys, and ids unique among them. */
+export function rowEntries(rows: readonly Connection[], closed: ReadonlySet<Connection>): RowEntry[] {
+  const seen = new Map<string, number>();
+  return rows.map((connection) => {
+    const key = connectionKey(connection);
+    // /proc/net/tcp is read in chunks while the kernel changes it, so a row can be listed
+    // twice; tree item ids must stay unique or VS Code rejects the whole refresh.
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    return { connection, key, id: n > 1 ? `${key}#${n}` : key, closed: closed.has(connection) };
+  });
 }

@@ -1,6 +1,5 @@
 import type { ConnectionGroup } from '../core/grouping';
 import type { Connection } from '../core/model';
-import type { RowEntry } from './groupRows';
 
 /** The kinds of rows in the Connections tree. */
 export type TreeNode = GroupNode | ConnectionNode | MoreNode | MessageNode;
@@ -9,7 +8,9 @@ export interface GroupNode {
   kind: 'group';
   group: ConnectionGroup;
   /** Its rows in their stable order, closed ones included where they were. */
-  rows: RowEntry[];
+  rows: Connection[];
+  /** Rows gone since the last refresh, of every group (shown once, struck through). */
+  closed: ReadonlySet<Connection>;
   /** Live connections (closed rows are shown but not counted). */
   count: number;
   /** Live connections stuck in CLOSE_WAIT. */

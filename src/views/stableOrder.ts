@@ -1,3 +1,11 @@
+/** What changed since a list was last ordered, when that was the refresh just before. */
+export interface OrderHint<T> {
+  /** Items not there the previous time. */
+  isNew(item: T): boolean;
+  /** Items of the previous time that are not there any more. */
+  isGone(item: T): boolean;
+}
+
 /**
  * Keeps rows where they are across refreshes, so the row under the mouse (its hover, its context
  * menu) stays the one the user pointed at: rows still present keep their order, rows gone are
@@ -5,28 +13,46 @@
  * seen it is ordered by `rank` alone. No vscode import: unit-tested on its own.
  */
 export class StableOrder {
-  private readonly lists = new Map<string, string[]>();
+  /** Per list, the keys (or items) in their order. */
+  private readonly lists = new Map<string, unknown[]>();
 
   /**
-   * Orders `items` of the list `listKey`. `keyOf` must be unique within `items`; `rank` sorts
-   * new items (smaller first; ties keep the given order).
+   * Orders `items` of the list `listKey`. `keyOf` must be unique within `items` and name an item
+   * across calls; `rank` sorts new items (smaller first; ties keep the given order).
    */
-  order<T>(listKey: string, items: readonly T[], keyOf: (item: T) => string, rank: (item: T) => number): T[] {
-    const byKey = new Map<string, T>();
+  order<T, K>(listKey: string, items: readonly T[], keyOf: (item: T) => K, rank: (item: T) => number): T[] {
+    const previous = (this.lists.get(listKey) ?? []) as K[];
+    const byKey = new Map<K, T>();
     for (const item of items) byKey.set(keyOf(item), item);
-    const previous = this.lists.get(listKey) ?? [];
-    const ordered: T[] = [];
+    const kept: T[] = [];
     for (const key of previous) {
       const item = byKey.get(key);
       if (item === undefined) continue;
-      ordered.push(item);
+      kept.push(item);
       byKey.delete(key);
     }
-    const fresh = [...byKey.values()].map((item, i) => ({ item, i, r: rank(item) }));
-    fresh.sort((a, b) => a.r - b.r || a.i - b.i);
-    for (const f of fresh) ordered.push(f.item);
-    this.lists.set(listKey, ordered.map(keyOf));
-    return ordered;
+    const result = appendRanked(kept, [...byKey.values()], rank);
+    this.lists.set(listKey, result.map(keyOf));
+    return result;
+  }
+
+  /**
+   * {@link order} for items that are their own key (rows kept as one object while they live).
+   * With a `hint` the work is one pass over the previous list and one over `items`, with no key
+   * table; a hint that does not add up is ignored.
+   */
+  orderObjects<T extends object>(listKey: string, items: readonly T[], rank: (item: T) => number, hint?: OrderHint<T>): T[] {
+    const previous = (this.lists.get(listKey) ?? []) as T[];
+    if (hint) {
+      const kept = previous.filter((item) => !hint.isGone(item));
+      const fresh = items.filter((item) => hint.isNew(item));
+      if (kept.length + fresh.length === items.length) {
+        const result = appendRanked(kept, fresh, rank);
+        this.lists.set(listKey, result);
+        return result;
+      }
+    }
+    return this.order(listKey, items, (item) => item, rank);
   }
 
   /** Forgets every list but these (groups that disappeared, another grouping). */
@@ -38,4 +64,12 @@ export class StableOrder {
   clear(): void {
     this.lists.clear();
   }
+}
+
+/** `kept` followed by `fresh` sorted by rank (ties keep their order). */
+function appendRanked<T>(kept: T[], fresh: readonly T[], rank: (item: T) => number): T[] {
+  const ranked = fresh.map((item, i) => ({ item, i, r: rank(item) }));
+  ranked.sort((a, b) => a.r - b.r || a.i - b.i);
+  for (const f of ranked) kept.push(f.item);
+  return kept;
 }

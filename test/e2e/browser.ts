@@ -2,6 +2,9 @@
 import * as fs from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
+/** Rows of the Connections tree in the workbench's DOM. */
+export const CONNECTIONS_ROWS = '.pane:has(.pane-header[aria-label*="Connections"]) .monaco-list-row';
+
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export async function launchBrowser(): Promise<Browser> {

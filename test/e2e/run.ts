@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openTcpLensSidebar, openWorkbench, widenSidebar } from './browser';
+import { CONNECTIONS_ROWS, launchBrowser, openTcpLensSidebar, openWorkbench, widenSidebar } from './browser';
 import { REPO_ROOT, SAMPLE_WORKSPACE as WORKSPACE, ensureCodeServer, freePort, installVsix, packageHostVsix, startCodeServer, type RunningCodeServer } from './codeServer';
 import type { BrowserAction, BrowserActionResult, ScreenshotRequest } from './suite/harnessLink';
 import type { SuiteResults } from './suite/index';
@@ -37,7 +37,6 @@ function readRequest(file: string): ScreenshotRequest {
   }
 }
 
-const CONNECTIONS_ROWS = '.pane:has(.pane-header[aria-label*="Connections"]) .monaco-list-row';
 const HOVER = '.workbench-hover, .monaco-hover';
 
 /** Does in the browser what the suite asked for, and says what it saw. */
@@ -220,7 +219,7 @@ async function checkInstalledVsix(browser: Browser, vsix: string): Promise<Suite
     await check('the installed extension activates from the activity bar and lists connections by state', async () => {
       await openTcpLensSidebar(page);
       await widenSidebar(page);
-      const tree = page.locator('.pane:has(.pane-header[aria-label*="Connections"]) .monaco-list-row');
+      const tree = page.locator(CONNECTIONS_ROWS);
       await tree.filter({ hasText: 'LISTEN' }).first().waitFor({ timeout: 60_000 });
       await tree.filter({ hasText: 'ESTABLISHED' }).first().waitFor({ timeout: 10_000 });
       await page.waitForTimeout(800);

@@ -22,6 +22,11 @@ export function processCpuMs(pid: number): number {
   return (t.self + t.children) * TICK_MS;
 }
 
+/** CPU time the process itself has used (utime + stime, no children), in ms. */
+export function processOwnCpuMs(pid: number): number {
+  return cpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')).self * TICK_MS;
+}
+
 /** CPU per run of `ss -tan` inside the namespace, in ms: one sh runs it `runs` times and reports its children's time. */
 export function ssTanCpuMs(ns: TestNamespace, runs: number): number {
   const script = 'i=0; while [ "$i" -lt "$1" ]; do ss -tan >/dev/null; i=$((i+1)); done; cat /proc/$$/stat';

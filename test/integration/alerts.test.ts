@@ -112,7 +112,7 @@ describe('closing a connection and naming TIME_WAIT causes', { skip: process.pla
         await once(c, 'close');
       }
       const snapshot = await new LocalCollector().snapshot(undefined, { processes: true });
-      new TimeWaitAttributor().annotate(snapshot.connections);
+      new TimeWaitAttributor().annotate(snapshot.connections, [], snapshot.connections);
       const tw = snapshot.connections.filter((c) => c.state === 'TIME_WAIT' && c.localPort === port);
       assert.equal(tw.length, 3);
       for (const c of tw) {

@@ -17,7 +17,8 @@ describe('benchmark socket farm', { skip: !canCreateNamespaces() && 'needs root,
 
   it('holds the requested mix in its own namespace and leaves nothing behind', async () => {
     ns = createNamespace('benchfarm');
-    const mix = defaultMix(500);
+    // Exact counts: without the benchmark's new connections, whose closing ends pass through other states.
+    const mix = { ...defaultMix(500), newPerSecond: 0 };
     assert.deepEqual([mix.closeWait, mix.timeWait], [50, 75]);
     farm = await startFarm(ns, mix, { lifetimeMs: 60_000, readyTimeoutMs: 30_000 });
 
@@ -47,6 +48,28 @@ describe('benchmark socket farm', { skip: !canCreateNamespaces() && 'needs root,
     ns.remove();
     for (const pid of pids) assert.ok(!existsSync(`/proc/${pid}`), `farm process ${pid} still runs`);
     assert.ok(!execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(ns.name));
+    ns = undefined;
+  });
+
+  it('replaces its oldest pairs with new connections when asked, and the table keeps its size', async () => {
+    ns = createNamespace('benchfarmnew');
+    const mix = { ...defaultMix(500), newPerSecond: 5 };
+    farm = await startFarm(ns, mix, { lifetimeMs: 60_000, readyTimeoutMs: 30_000 });
+    const established = (): Set<string> => new Set(execFileSync(ns!.exec[0], [...ns!.exec.slice(1), 'ss', '-Htan', 'state', 'established'], { encoding: 'utf8' }).trim().split('\n'));
+    const before = established();
+    await new Promise((r) => setTimeout(r, 3000));
+    const later = established();
+    // 5 connections a second for 3 s, both ends listed: about 30 new sockets and as many gone.
+    const fresh = [...later].filter((t) => !before.has(t)).length;
+    assert.ok(fresh >= 20 && fresh <= 40, `${fresh} new ESTABLISHED sockets in 3 s`);
+    const counts = await farm.counts();
+    const pairs = 2 * (mix.establishedPairs + mix.establishedPairs6);
+    assert.ok(counts.ESTABLISHED >= pairs - 2 && counts.ESTABLISHED <= pairs + 4, `ESTABLISHED ${counts.ESTABLISHED}`);
+    // Replaced pairs are closed at both ends: none is left in CLOSE_WAIT.
+    assert.ok(counts.CLOSE_WAIT <= mix.closeWait + 2, `CLOSE_WAIT ${counts.CLOSE_WAIT}`);
+    await farm.stop();
+    farm = undefined;
+    ns.remove();
     ns = undefined;
   });
 });

@@ -1,7 +1,7 @@
 // The pure parts behind the Connections view: filter syntax, grouping, paging, diffs, export.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { connectionKey, diffSnapshots } from '../../src/core/diff';
+import { reconcileRows } from '../../src/core/diff';
 import { snapshotToCsv, snapshotToJson } from '../../src/core/export';
 import { FilterSyntaxError, applyFilter, parseFilter } from '../../src/core/filter';
 import { groupConnections } from '../../src/core/grouping';
@@ -82,17 +82,20 @@ describe('paging', () => {
 });
 
 describe('diff between refreshes', () => {
-  it('marks new connections and keeps closed ones for one cycle; the first snapshot marks nothing', () => {
-    assert.equal(diffSnapshots(undefined, rows).added.size, 0);
-    const next = [...rows.slice(1), conn({ remotePort: 60000 })];
-    const d = diffSnapshots(rows, next);
-    assert.deepEqual([...d.added], [connectionKey(conn({ remotePort: 60000 }))]);
-    assert.deepEqual(d.removed.map((c) => c.state), ['LISTEN']);
+  it('finds new rows and gone ones, and keeps one object per row across snapshots', () => {
+    const before = rows.map((c) => ({ ...c }));
+    const fresh = conn({ remotePort: 60000 });
+    const next = [...before.slice(1).map((c) => ({ ...c, receiveQueue: 7 })), fresh];
+    const d = reconcileRows(before, next);
+    assert.deepEqual(d.added, [fresh]);
+    assert.deepEqual(d.removed, [before[0]]);
+    assert.ok(next.slice(0, -1).every((c, i) => c === before[i + 1]), 'rows still there are the previous objects');
+    assert.ok(next.slice(0, -1).every((c) => c.receiveQueue === 7), 'with the fresh values');
   });
 
   it('a state change is a new row (the old state closed)', () => {
-    const d = diffSnapshots([conn({ state: 'ESTABLISHED' })], [conn({ state: 'CLOSE_WAIT' })]);
-    assert.equal(d.added.size, 1);
+    const d = reconcileRows([conn({ state: 'ESTABLISHED' })], [conn({ state: 'CLOSE_WAIT' })]);
+    assert.equal(d.added.length, 1);
     assert.equal(d.removed.length, 1);
   });
 });

@@ -3,9 +3,9 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ageSentence, ageText, formatDuration } from '../../src/core/ageText';
-import { diffSnapshots } from '../../src/core/diff';
+import { reconcileRows } from '../../src/core/diff';
 import type { Connection } from '../../src/core/model';
-import { groupRows, type GroupRows } from '../../src/views/groupRows';
+import { groupRows, rowEntries, TreeRows, type GroupRows } from '../../src/views/groupRows';
 import { StableOrder } from '../../src/views/stableOrder';
 
 function conn(over: Partial<Connection>): Connection {
@@ -19,7 +19,7 @@ const cw = (remotePort: number, ageSeconds?: number, over: Partial<Connection> =
 
 const opts = { groupBy: 'state' as const, stuckAfterSeconds: 60, hideEmpty: true };
 const group = (groups: GroupRows[], key: string) => groups.find((g) => g.group.key === key);
-const ports = (g: GroupRows | undefined) => g?.rows.map((r) => `${r.connection.remotePort}${r.closed ? 'x' : ''}`);
+const ports = (g: GroupRows | undefined) => g?.rows.map((r) => `${r.remotePort}${g.closed.has(r) ? 'x' : ''}`);
 
 describe('ages as the tree words them', () => {
   it('rounds to what a person reads, and marks lower bounds', () => {
@@ -43,7 +43,7 @@ describe('tree groups', () => {
   it('count the kernel table only: rows closed since the last refresh are listed but not counted', () => {
     const before = [cw(1, 600), cw(2, 500), conn({ remotePort: 3 }), conn({ state: 'TIME_WAIT', remotePort: 4, owner: 'kernel' })];
     const now = [cw(1, 602), conn({ remotePort: 3 })];
-    const diff = diffSnapshots(before, now);
+    const diff = reconcileRows(before, now);
     const groups = groupRows(now, diff.removed, opts, new StableOrder());
     assert.equal(group(groups, 'CLOSE_WAIT')?.count, 1);
     assert.deepEqual(ports(group(groups, 'CLOSE_WAIT')), ['1', '2x']);
@@ -75,7 +75,7 @@ describe('tree groups', () => {
     ];
     const seen: string[][] = [];
     for (const now of refreshes) {
-      groups = groupRows(now, diffSnapshots(previous, now).removed, opts, order);
+      groups = groupRows(now, reconcileRows(previous, now).removed, opts, order);
       seen.push(ports(group(groups, 'CLOSE_WAIT')) ?? []);
       previous = now;
     }
@@ -98,6 +98,25 @@ describe('tree groups', () => {
 
   it('give a row the kernel listed twice its own id', () => {
     const groups = groupRows([cw(1, 10), cw(1, 10)], [], opts, new StableOrder());
-    assert.deepEqual(group(groups, 'CLOSE_WAIT')?.rows.map((r) => r.id.endsWith('#2')), [false, true]);
+    const g = group(groups, 'CLOSE_WAIT')!;
+    assert.deepEqual(rowEntries(g.rows, g.closed).map((r) => r.id.endsWith('#2')), [false, true]);
+  });
+});
+
+describe('tree rows from one refresh to the next', () => {
+  it('keep rows in place with what changed alone, and agree with the full matching after a gap', () => {
+    // Rows kept as one object while they live, as the sampler hands them over.
+    const [a, b, c, d, e] = [cw(1, 30), cw(2, 900), cw(3, 300), cw(4, 1), cw(5, 5000)];
+    const tree = new TreeRows();
+    const shown = (groups: GroupRows[]) => ports(group(groups, 'CLOSE_WAIT'));
+    assert.deepEqual(shown(tree.group([a, b, c], undefined, 1, opts)), ['2', '3', '1']);
+    // Next sample: c closed, d new.
+    assert.deepEqual(shown(tree.group([a, b, d], { added: new Set([d]), removed: [c] }, 2, opts)), ['2', '3x', '1', '4']);
+    // Next: c's closed row goes, e is new (older than all, still after the rows already shown).
+    assert.deepEqual(shown(tree.group([a, b, d, e], { added: new Set([e]), removed: [] }, 3, opts)), ['2', '1', '4', '5']);
+    // A sample skipped (the view was hidden): the hint would be wrong, rows are matched instead.
+    assert.deepEqual(shown(tree.group([b, d, e], { added: new Set(), removed: [] }, 5, opts)), ['2', '4', '5']);
+    // A wrong hint that does not add up is ignored too.
+    assert.deepEqual(shown(tree.group([b, d, e, a], { added: new Set(), removed: [] }, 6, opts)), ['2', '4', '5', '1']);
   });
 });

@@ -84,9 +84,13 @@ export class AlertDetector {
    * on the number of stuck sockets. `fdUsage` holds what could be read of the processes'
    * descriptors (local hosts only).
    */
-  onSnapshot(connections: readonly Connection[], at: Date, fdUsage: ReadonlyMap<number, FdUsage> = new Map()): Alert[] {
+  onSnapshot(
+    connections: readonly Connection[],
+    at: Date,
+    fdUsage: ReadonlyMap<number, FdUsage> = new Map(),
+    perProcess: ReadonlyMap<number, ProcessSummary> = summarizeProcesses(connections, this.settings.closeWaitStuckSeconds),
+  ): Alert[] {
     const t = at.getTime();
-    const perProcess = summarizeProcesses(connections, this.settings.closeWaitStuckSeconds);
     const stuckTotal = countStuck(connections, this.settings.closeWaitStuckSeconds);
     const alerts: Alert[] = [];
     const threshold = this.judgeThreshold('CLOSE_WAIT', stuckTotal, at);

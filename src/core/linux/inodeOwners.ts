@@ -14,14 +14,17 @@ export class InodeOwners {
   protected notFound = new Set<number>();
   protected readonly unreadablePids = new Set<number>();
 
-  /** Forgets processes that exited: their pids may come back as other programs. */
-  protected forgetDead(livePids: Set<number>): void {
+  /** Forgets processes that exited (their pids may come back as other programs); returns them. */
+  protected forgetDead(livePids: Set<number>): number[] {
+    const dead: number[] = [];
     for (const pid of this.scannedPids) {
       if (livePids.has(pid)) continue;
+      dead.push(pid);
       this.scannedPids.delete(pid);
       this.processes.delete(pid);
       this.unreadablePids.delete(pid);
     }
+    return dead;
   }
 
   /** Socket inodes of the table with no live owner known and not given up on. */

@@ -1,7 +1,9 @@
 import { hostname, endianness } from 'node:os';
-import type { AddressFamily, Collector, CollectorCapabilities, Connection, CountsSample, HostInfo, Snapshot, SnapshotOptions, StateCounts } from '../model';
+import type { AddressFamily, Collector, CollectorCapabilities, Connection, CountsSample, HostInfo, Snapshot, SnapshotChanges, SnapshotOptions, StateCounts } from '../model';
 import { CollectorError, emptyCounts, LOCAL_HOST_ID } from '../model';
+import { TimeSlicer } from '../async';
 import { ObservedAges } from '../observedAges';
+import { RowIdentity } from '../sampling/rowIdentity';
 import { AddressCache, countConnections, parseConnections, ParseWarnings } from './procNetTcp';
 import { streamProcFile } from './procReader';
 import { ProcessResolver } from './processes';
@@ -36,8 +38,14 @@ export class LocalCollector implements Collector {
   private readonly resolver: ProcessResolver;
   private readonly addresses = new AddressCache();
   private readonly littleEndian = endianness() === 'LE';
-  /** Ages of the sockets the kernel does not date, across this collector's snapshots. */
+  /** Ages of the sockets the kernel does not date, across this collector's /proc snapshots. */
   private ages = new ObservedAges();
+  /** One row object per socket across this collector's sock_diag snapshots. */
+  private readonly diagRows = new RowIdentity<number>();
+  /** When the last sock_diag snapshot was taken: what its successor's changes are relative to. */
+  private lastDiagAt: Date | undefined;
+  /** The sock_diag snapshot whose rows the resolver last attributed (its changes then suffice). */
+  private lastAttributedAt: Date | undefined;
   private sockDiag: SockDiagAddon | undefined | 'not loaded yet';
   /** Why sock_diag was given up, told once in the next sample's warnings. */
   private sockDiagProblem: string | undefined;
@@ -68,16 +76,26 @@ export class LocalCollector implements Collector {
     this.checkPlatform();
     const connections: Connection[] = [];
     const warnings: string[] = [];
-    const viaDiag = await this.withSockDiag((addon) => readSockDiagConnections(addon, this.addresses, connections, signal));
+    const counts = emptyCounts();
+    const viaDiag = await this.withSockDiag((addon) => readSockDiagConnections(addon, this.addresses, connections, this.diagRows, counts, signal));
     this.takeSockDiagProblem(warnings);
-    if (!viaDiag) {
+    const takenAt = new Date();
+    let changes: SnapshotChanges | undefined;
+    if (viaDiag) {
+      changes = { since: this.lastDiagAt, ...this.diagRows.finish() };
+      this.lastDiagAt = takenAt;
+    } else {
       connections.length = 0;
       await this.parseProcTables(connections, warnings, signal);
+      await this.ages.annotate(connections, takenAt, new TimeSlicer(15, signal));
     }
-    const takenAt = new Date();
-    this.ages.annotate(connections, takenAt);
-    if (options.processes) warnings.push(...(await this.resolver.attribute(connections, signal)));
-    return { host: this.host, takenAt, connections, warnings };
+    if (options.processes) {
+      const sinceAttributed = changes !== undefined && changes.since !== undefined && changes.since === this.lastAttributedAt;
+      this.lastAttributedAt = undefined;
+      warnings.push(...(await this.resolver.attribute(connections, signal, sinceAttributed ? changes : undefined)));
+      if (changes) this.lastAttributedAt = takenAt;
+    }
+    return { host: this.host, takenAt, connections, warnings, changes, counts: viaDiag ? counts : undefined };
   }
 
   private async countProcTables(counts: StateCounts, warnings: string[], signal?: AbortSignal): Promise<void> {
@@ -121,6 +139,9 @@ export class LocalCollector implements Collector {
     } catch (err) {
       if (err instanceof CollectorError) throw err; // cancelled: not the reader's fault
       this.sockDiag = undefined;
+      this.diagRows.clear();
+      this.lastDiagAt = undefined;
+      this.lastAttributedAt = undefined;
       this.sockDiagProblem = `netlink sock_diag failed (${(err as Error).message})`;
       // The kernel dated CLOSE_WAIT until now; from /proc text they are observed, from a first look.
       this.ages = new ObservedAges();

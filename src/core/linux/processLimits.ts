@@ -1,4 +1,4 @@
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import type { FdUsage } from '../model';
 
 export type { FdUsage };
@@ -6,11 +6,21 @@ export type { FdUsage };
 /** Open descriptors of a process against its soft limit (/proc/PID/limits). */
 export async function readFdUsage(pid: number, procRoot = '/proc'): Promise<FdUsage | undefined> {
   try {
-    const [fds, limits] = await Promise.all([readdir(`${procRoot}/${pid}/fd`), readFile(`${procRoot}/${pid}/limits`, 'utf8')]);
-    return { open: fds.length, softLimit: parseSoftFdLimit(limits) };
+    const [open, limits] = await Promise.all([openDescriptors(pid, procRoot), readFile(`${procRoot}/${pid}/limits`, 'utf8')]);
+    return { open, softLimit: parseSoftFdLimit(limits) };
   } catch {
     return undefined; // exited, or not ours to read
   }
+}
+
+/**
+ * How many descriptors a process has open: the size of /proc/PID/fd where the kernel gives it
+ * (Linux ≥ 6.2, one stat however many there are), else by listing the directory.
+ */
+export async function openDescriptors(pid: number, procRoot = '/proc'): Promise<number> {
+  const dir = `${procRoot}/${pid}/fd`;
+  const { size } = await stat(dir);
+  return size > 0 ? size : (await readdir(dir)).length;
 }
 
 /** Parses the "Max open files  SOFT  HARD  files" row of /proc/PID/limits. */
@@ -31,10 +41,8 @@ export async function readCwd(pid: number, procRoot = '/proc'): Promise<string |
   }
 }
 
-/** Descriptor usage of every process that owns one of the connections (local host only). */
-export async function readFdUsageOf(connections: readonly { pid?: number }[], procRoot = '/proc'): Promise<Map<number, FdUsage>> {
-  const pids = new Set<number>();
-  for (const c of connections) if (c.pid !== undefined) pids.add(c.pid);
+/** Descriptor usage of these processes (local host only). */
+export async function readFdUsageOf(pids: Iterable<number>, procRoot = '/proc'): Promise<Map<number, FdUsage>> {
   const usage = new Map<number, FdUsage>();
   await Promise.all(
     [...pids].map(async (pid) => {

@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { TimeSlicer } from '../async';
-import type { Connection } from '../model';
+import type { Connection, SnapshotChanges } from '../model';
+import { FdTables } from './fdTables';
 import { InodeOwners } from './inodeOwners';
 
 export interface ProcessInfo {
@@ -14,67 +15,146 @@ export interface ProcessInfo {
 
 const MAX_COMMAND_LINE = 1000;
 
-function parseSocketInode(link: string): number {
-  // "socket:[12345]"
-  if (!link.startsWith('socket:[')) return 0;
-  const inode = Number(link.slice(8, -1));
-  return Number.isSafeInteger(inode) ? inode : 0;
-}
-
 /**
  * Maps socket inodes to the processes holding them, by walking /proc/PID/fd as `ss -p` does,
- * but remembering what it found: a refresh where no socket is new costs no fd walk at all, and
- * one with new sockets walks new processes first, then the processes already known to own
- * sockets, and only then everything else.
+ * but remembering what it found. Given the table's changes since the last call (collectors that
+ * keep row objects), only new rows are looked up, and a new socket is searched where it most
+ * likely is: in processes never walked, then in the descriptor numbers that changed in processes
+ * whose descriptors changed, then by walking the processes known to own sockets, and only then
+ * everything else. Without changes every row is looked up (with the same search order).
  */
 export class ProcessResolver extends InodeOwners {
+  private readonly fds: FdTables;
+  /** Rows with no owner found yet: tried again at every call while they live. */
+  private readonly ownerless = new Set<Connection>();
+  /** Rows of the table per owning process: where a new socket of the table most likely is. */
+  private readonly rowsOf = new Map<number, number>();
+
   constructor(private readonly procRoot = '/proc') {
     super();
+    this.fds = new FdTables(procRoot, (inode, pid) => this.ownerOfInode.set(inode, pid));
   }
 
-  /** Fills pid/process/owner of every connection; returns warnings for the user. */
-  async attribute(connections: Connection[], signal?: AbortSignal): Promise<string[]> {
+  /**
+   * Fills pid/process/owner of the rows that need it; returns warnings for the user. `changes`
+   * must be those since the table of the previous call (then only they are looked at).
+   */
+  async attribute(connections: Connection[], signal?: AbortSignal, changes?: SnapshotChanges): Promise<string[]> {
     const slicer = new TimeSlicer(15, signal);
     const livePids = await this.listPids();
-    const wanted = new Set<number>();
-    for (const c of connections) if (c.inode !== 0) wanted.add(c.inode);
-
-    this.forgetDead(livePids);
-    let missing = this.missing(wanted, livePids);
-    if (missing.size > 0) {
-      const stages = [
-        [...livePids].filter((pid) => !this.scannedPids.has(pid)),
-        this.owners(livePids),
-        [...livePids],
-      ];
-      const walked = new Set<number>();
-      for (const stage of stages) {
-        for (const pid of stage) {
-          if (walked.has(pid)) continue;
-          walked.add(pid);
-          await this.scanPid(pid, slicer);
-        }
-        missing = this.missing(wanted, livePids);
-        if (missing.size === 0) break;
+    const dead = this.forgetDead(livePids);
+    for (const pid of dead) this.fds.forget(pid);
+    const incremental = changes !== undefined && this.attributed;
+    let rows: Connection[];
+    if (incremental) {
+      const stillThere = new Set<number>();
+      for (const c of changes.added) if (c.inode !== 0) stillThere.add(c.inode);
+      for (const c of changes.removed) {
+        this.ownerless.delete(c);
+        this.countRow(c.pid, -1);
+        // A socket that changed state is a new row with the same inode: it stays where it is.
+        if (c.inode === 0 || stillThere.has(c.inode)) continue;
+        this.fds.socketGone(c.inode);
+        this.ownerOfInode.delete(c.inode);
+        this.notFound.delete(c.inode);
       }
-      this.notFound = missing;
+      rows = [...changes.added, ...this.ownerless];
+      if (dead.length > 0) for (const c of connections) if (c.pid !== undefined && !livePids.has(c.pid)) rows.push(c);
     } else {
-      for (const inode of this.notFound) if (!wanted.has(inode)) this.notFound.delete(inode);
+      rows = connections;
+      this.ownerless.clear();
+      this.rowsOf.clear();
     }
-    this.pruneTo(wanted);
+    for (const c of rows) this.countRow(c.pid, -1);
+    this.attributed = true;
+    const wanted = new Set<number>();
+    for (const c of rows) if (c.inode !== 0) wanted.add(c.inode);
+    // Every row is here: the sockets of the last call missing from it are gone.
+    if (!incremental) this.fds.keepOnly(wanted);
+    await this.search(wanted, livePids, slicer);
+    if (!incremental) {
+      for (const inode of this.notFound) if (!wanted.has(inode)) this.notFound.delete(inode);
+      this.pruneTo(wanted);
+    }
 
-    const hidden = await this.markOwners(
-      connections,
+    await this.markOwners(
+      rows,
       (inode) => {
         const pid = this.ownerOfInode.get(inode);
         return pid === undefined ? undefined : this.info(pid);
       },
       () => slicer.maybeYield(),
     );
+    let hidden = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const c = rows[i];
+      if (c.owner === 'hidden' || c.owner === 'unresolved') this.ownerless.add(c);
+      else this.ownerless.delete(c);
+      if (c.owner === 'known') this.fds.confirm(c.inode);
+      this.countRow(c.pid, 1);
+      if ((i & 4095) === 4095) await slicer.maybeYield();
+    }
+    for (const c of this.ownerless) if (c.owner === 'hidden') hidden++;
     if (hidden === 0) return [];
     return [
       `${hidden} socket(s) belong to processes this user cannot inspect (${this.unreadablePids.size} process(es) unreadable): owner not visible, run with more privileges (e.g. sudo) to see them.`,
     ];
+  }
+
+  private countRow(pid: number | undefined, delta: 1 | -1): void {
+    if (pid === undefined) return;
+    const n = (this.rowsOf.get(pid) ?? 0) + delta;
+    if (n > 0) this.rowsOf.set(pid, n);
+    else this.rowsOf.delete(pid);
+  }
+
+  /** Whether a first call (every row looked up) has been made. */
+  private attributed = false;
+  /** Inodes the last call could not find without walking whole processes. */
+  private stillMissing = new Set<number>();
+
+  /**
+   * Looks for the owners of `wanted` inodes not known yet, cheapest places first: processes
+   * never walked, then the descriptors that changed. A socket still missing then is often one
+   * that closed since the table was read (a short connection); it is searched by walking whole
+   * processes only if it is still in the table at the next call, so short connections never
+   * cost a walk and a socket that stays is found one refresh later at worst.
+   */
+  private async search(wanted: Set<number>, livePids: Set<number>, slicer: TimeSlicer): Promise<void> {
+    let missing = this.missing(wanted, livePids);
+    if (missing.size === 0) {
+      this.stillMissing.clear();
+      return;
+    }
+    const walked = new Set<number>();
+    const walk = async (pids: Iterable<number>) => {
+      for (const pid of pids) {
+        if (walked.has(pid)) continue;
+        walked.add(pid);
+        await this.walkPid(pid, slicer);
+      }
+      missing = this.missing(wanted, livePids);
+    };
+    await walk([...livePids].filter((pid) => !this.fds.has(pid)));
+    if (missing.size > 0) {
+      // Processes just walked are read already; those holding the table's sockets come first.
+      const changed = this.fds.changed(livePids).filter((pid) => !walked.has(pid));
+      for (const pid of changed) if (this.rowsOf.has(pid)) await this.fds.probe(pid, slicer);
+      missing = this.missing(wanted, livePids);
+      if (missing.size > 0) for (const pid of changed) if (!this.rowsOf.has(pid)) await this.fds.probe(pid, slicer);
+      missing = this.missing(wanted, livePids);
+    }
+    const stayed = [...missing].filter((inode) => this.stillMissing.has(inode));
+    if (stayed.length > 0) {
+      const found = () => stayed.every((inode) => !missing.has(inode));
+      await walk(this.owners(livePids));
+      if (!found()) await walk(livePids);
+      for (const inode of stayed) {
+        if (missing.has(inode)) this.notFound.add(inode);
+        missing.delete(inode);
+      }
+    }
+    this.stillMissing = missing;
   }
 
   private async listPids(): Promise<Set<number>> {
@@ -86,29 +166,11 @@ export class ProcessResolver extends InodeOwners {
     return pids;
   }
 
-  /** Yields inside the walk too: one process may hold tens of thousands of sockets. */
-  private async scanPid(pid: number, slicer: TimeSlicer): Promise<void> {
+  private async walkPid(pid: number, slicer: TimeSlicer): Promise<void> {
     this.scannedPids.add(pid);
-    const dir = `${this.procRoot}/${pid}/fd`;
-    let fds: string[];
-    try {
-      fds = readdirSync(dir);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EACCES' || code === 'EPERM') this.unreadablePids.add(pid);
-      return;
-    }
-    this.unreadablePids.delete(pid);
-    for (const fd of fds) {
-      let inode: number;
-      try {
-        inode = parseSocketInode(readlinkSync(`${dir}/${fd}`));
-      } catch {
-        continue; // the fd was closed while we looked
-      }
-      if (inode !== 0) this.ownerOfInode.set(inode, pid);
-      await slicer.maybeYield();
-    }
+    const result = await this.fds.walk(pid, slicer);
+    if (result === 'denied') this.unreadablePids.add(pid);
+    else this.unreadablePids.delete(pid);
   }
 
   private info(pid: number): ProcessInfo | undefined {

@@ -3,6 +3,7 @@ import type { AddressFamily, Connection, StateCounts, TcpStateName } from '../mo
 import { CollectorError } from '../model';
 import { TimeSlicer, throwIfAborted } from '../async';
 import { STATE_BY_CODE } from '../states';
+import type { RowIdentity } from '../sampling/rowIdentity';
 import type { AddressCache } from './procNetTcp';
 
 /*
@@ -51,6 +52,16 @@ const INFO_STATES = (1 << 0x08) | (1 << 0x05) | (1 << 0x0b);
 const ALL_STATES = 0xffffffff;
 /** idiag_cookie as one number: a 64-bit counter far below 2^53. */
 const cookieOf = (words: Uint32Array, w: number) => words[w + 17] * 0x1_0000_0000 + words[w + 16];
+/**
+ * A socket in its state as one number: inode × 16 + state for sockets with a file (a small
+ * integer, which V8 hashes without allocating while inodes stay under 2^26), else
+ * −(cookie × 16 + state). A TIME_WAIT socket keeps the cookie of the socket it was, so the
+ * state is part of the name (a changed state is a new row).
+ */
+const rowKeyOf = (words: Uint32Array, w: number, code: number) => {
+  const inode = words[w + 5];
+  return inode !== 0 ? inode * 16 + code : -((words[w + 17] * 0x1_0000_0000 + words[w + 16]) * 16 + code);
+};
 
 /** The addon's default place: beside the bundle (dist/), where `npm run build` puts it. */
 export const DEFAULT_SOCKDIAG_PATH = path.join(__dirname, 'sockdiag.node');
@@ -153,68 +164,110 @@ function address(bytes: Uint8Array, at: number, family: AddressFamily, cache: Ad
 /**
  * Appends every TCP socket to `out` as the /proc parser would have built it, with the kernel's
  * age where it has one: TIME_WAIT from its timer, CLOSE_WAIT, FIN_WAIT2 and CLOSING from
- * tcp_info. tcp_info comes from a first dump filtered in the kernel to those states (so the
- * other sockets cost what they did without ages), joined by socket cookie to the rows of the one
- * full dump: a socket that changed state in between simply has no kernel age. Each dump covers
- * both families in one walk of the kernel's socket hash.
+ * tcp_info (the time since the peer's last segment: for CLOSE_WAIT, its FIN), the others
+ * observed since first seen. Rows are kept across calls in `rows`: a socket seen before keeps its
+ * row object (and what was learnt about it), only its queues and age are updated, and addresses
+ * are formatted for new sockets only. tcp_info is read once per socket, when it is new: a second
+ * dump, filtered in the kernel to those states and made only when some are new, joined by socket
+ * cookie (a socket that changed state in between simply has no kernel age); after that its age
+ * grows with the clock. Each dump covers both families in one walk of the kernel's socket hash.
+ * The caller ends the look with `rows.finish()`.
  * Throws the addon's error (with `code`) when the dump fails; `out` may then hold a part.
  */
 export async function readSockDiagConnections(
   addon: SockDiagAddon,
   cache: AddressCache,
   out: Connection[],
+  rows: RowIdentity<number>,
+  counts: StateCounts,
   signal?: AbortSignal,
 ): Promise<void> {
   const first = out.length;
   let halfOpen = false;
-  const lastAckByCookie = new Map<number, number>();
-  await dump(
-    addon,
-    (_bytes, words, _halves, count) => {
-      for (let r = 0; r < count; r++) {
-        const w = r * WORDS;
-        if (words[w + 14] !== NO_INFO) lastAckByCookie.set(cookieOf(words, w), words[w + 14]);
-      }
-    },
-    signal,
-    INFO_STATES,
-    true,
-  );
-  const visit: BatchVisitor = (bytes, words, halves, count) => {
-    for (let r = 0; r < count; r++) {
-      const at = r * RECORD_SIZE;
-      const code = bytes[at];
-      const state = stateOf(code);
-      if (state === undefined) continue;
-      const family: AddressFamily = bytes[at + 1] === 4 ? 'IPv4' : 'IPv6';
+  /** New rows in states tcp_info dates, by socket cookie. */
+  const undated = new Map<number, Connection>();
+  rows.begin(Date.now());
+  // The record being read, for `create` (called only for sockets not seen before).
+  let bytes: Uint8Array = new Uint8Array(0);
+  let words: Uint32Array = new Uint32Array(0);
+  let halves: Uint16Array = new Uint16Array(0);
+  let r = 0;
+  let state: TcpStateName = 'ESTABLISHED';
+  const create = (): Connection => {
+    const at = r * RECORD_SIZE;
+    const family: AddressFamily = bytes[at + 1] === 4 ? 'IPv4' : 'IPv6';
+    const inode = words[r * WORDS + 5];
+    return {
+      family,
+      localAddress: address(bytes, at + 24, family, cache),
+      localPort: halves[r * HALVES + 1],
+      remoteAddress: address(bytes, at + 40, family, cache),
+      remotePort: halves[r * HALVES + 2],
+      state,
+      sendQueue: 0,
+      receiveQueue: 0,
+      uid: 0,
+      inode,
+      owner: inode === 0 ? 'kernel' : 'unresolved',
+      // Always the same properties, so every row has one shape for V8.
+      ageSeconds: undefined,
+      ageSource: undefined,
+      ageIsLowerBound: false,
+    };
+  };
+  const samePorts = (row: Connection) => row.localPort === halves[r * HALVES + 1] && row.remotePort === halves[r * HALVES + 2];
+  const visit: BatchVisitor = (batchBytes, batchWords, batchHalves, count) => {
+    bytes = batchBytes;
+    words = batchWords;
+    halves = batchHalves;
+    for (r = 0; r < count; r++) {
+      const code = bytes[r * RECORD_SIZE];
+      const name = stateOf(code);
+      if (name === undefined) continue;
+      state = name;
+      counts[name]++;
       const w = r * WORDS;
-      const inode = words[w + 5];
+      const key = rowKeyOf(words, w, code);
+      const row = rows.row(key, create, samePorts);
       if (code === SYN_RECV_CODE) halfOpen = true;
-      let ageMs = -1;
-      if (code === TIME_WAIT_CODE) ageMs = TIME_WAIT_MS - Math.min(words[w + 15], TIME_WAIT_MS);
-      else if (INFO_STATES & (1 << code)) ageMs = lastAckByCookie.get(cookieOf(words, w)) ?? -1;
-      out.push({
-        family,
-        localAddress: address(bytes, at + 24, family, cache),
-        localPort: halves[r * HALVES + 1],
-        remoteAddress: address(bytes, at + 40, family, cache),
-        remotePort: halves[r * HALVES + 2],
-        state,
-        // For listeners sock_diag puts the backlog limit in wqueue; /proc prints 0 there.
-        sendQueue: code === LISTEN_CODE ? 0 : words[w + 3],
-        receiveQueue: words[w + 2],
-        uid: words[w + 4],
-        inode,
-        owner: inode === 0 ? 'kernel' : 'unresolved',
-        // Always the same properties, so every row has one shape for V8.
-        ageSeconds: ageMs < 0 ? undefined : ageMs / 1000,
-        ageSource: ageMs < 0 ? undefined : 'kernel',
-        ageIsLowerBound: false,
-      });
+      // For listeners sock_diag puts the backlog limit in wqueue; /proc prints 0 there.
+      row.sendQueue = code === LISTEN_CODE ? 0 : words[w + 3];
+      row.receiveQueue = words[w + 2];
+      row.uid = words[w + 4];
+      if (code === TIME_WAIT_CODE) {
+        setKernelAge(row, TIME_WAIT_MS - Math.min(words[w + 15], TIME_WAIT_MS));
+      } else if (INFO_STATES & (1 << code) && !rows.lastWasNew && row.ageSource === 'kernel' && row.ageSeconds !== undefined) {
+        row.ageSeconds += rows.sinceLastLook;
+      } else {
+        rows.observeAge(row);
+        if (INFO_STATES & (1 << code)) undated.set(cookieOf(words, w), row);
+      }
+      out.push(row);
     }
   };
   await dump(addon, visit, signal);
+  if (undated.size > 0) {
+    await dump(
+      addon,
+      (_bytes, infoWords, _halves, count) => {
+        for (let i = 0; i < count; i++) {
+          const w = i * WORDS;
+          const row = infoWords[w + 14] === NO_INFO ? undefined : undated.get(cookieOf(infoWords, w));
+          if (row) setKernelAge(row, infoWords[w + 14]);
+        }
+      },
+      signal,
+      INFO_STATES,
+      true,
+    );
+  }
   if (halfOpen) uidsOfListeners(out, first);
+}
+
+function setKernelAge(row: Connection, ageMs: number): void {
+  row.ageSeconds = ageMs / 1000;
+  row.ageSource = 'kernel';
+  row.ageIsLowerBound = false;
 }
 
 /**

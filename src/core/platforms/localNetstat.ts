@@ -107,7 +107,7 @@ export class NetstatCollector implements Collector {
   async snapshot(signal?: AbortSignal, options: SnapshotOptions = {}): Promise<Snapshot> {
     const parsed = await this.table(signal);
     const takenAt = new Date();
-    this.ages.annotate(parsed.connections, takenAt);
+    await this.ages.annotate(parsed.connections, takenAt);
     if (options.processes) await this.name(parsed.connections, parsed.warnings, signal);
     else dropOwners(parsed.connections);
     return { host: this.host, takenAt, connections: parsed.connections, warnings: parsed.warnings };

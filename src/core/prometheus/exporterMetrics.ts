@@ -61,7 +61,8 @@ export function exporterFamilies(sample: Sample | undefined, health: ExporterHea
   families.push(
     gauge(METRICS.connections, 'TCP sockets by state (lowercase kernel names, as node_exporter spells them).', TCP_STATE_NAMES.map((s) => ({ labels: { state: stateLabel(s) }, value: sample.counts[s] }))),
   );
-  const processes = summarizeProcesses(connections, options.stuckAfterSeconds);
+  // The sampler's own summary when it used the same threshold (the exporter gives it the same).
+  const processes = sample.full && options.stuckAfterSeconds === sample.full.stuckAfterSeconds ? sample.full.processes : summarizeProcesses(connections, options.stuckAfterSeconds);
   const stuckTotal = countStuck(connections, options.stuckAfterSeconds);
   families.push(gauge(METRICS.closeWaitStuck, `Sockets in CLOSE_WAIT for at least ${options.stuckAfterSeconds} s: the peer closed, the process never called close().`, [{ labels: {}, value: stuckTotal }]));
 

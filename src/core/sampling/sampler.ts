@@ -1,9 +1,10 @@
 import { AlertDetector } from '../alerts/detector';
 import type { Alert, AlertSettings } from '../alerts/types';
-import { diffSnapshots, type SnapshotDiff } from '../diff';
+import { NO_DIFF, reconcileRows, type SnapshotDiff } from '../diff';
 import { readFdUsageOf, type FdUsage } from '../linux/processLimits';
-import type { Collector, HostInfo, Snapshot, StateCounts, TcpStateName } from '../model';
+import type { Collector, HostInfo, Snapshot, StateCounts, TableChanges, TcpStateName } from '../model';
 import { countStates } from '../model';
+import { summarizeProcesses, type ProcessSummary } from '../processSummary';
 import { TimeWaitAttributor } from '../timeWaitOwners';
 
 /** What one sample shows: counts always; with a full sample, the table with processes. */
@@ -28,6 +29,12 @@ export interface FullSample {
   diff: SnapshotDiff;
   /** Open descriptors against the soft limit of each process holding sockets (collectors with `descriptorUsage`). */
   fdUsage: ReadonlyMap<number, FdUsage>;
+  /** Counts full samples: consecutive ones differ by one (the diff is against the one before). */
+  sequence: number;
+  /** The sockets of each process (the alerts', the lenses' and the exporter's one count per process). */
+  processes: ReadonlyMap<number, ProcessSummary>;
+  /** The stuck threshold `processes` was counted with. */
+  stuckAfterSeconds: number;
 }
 
 const NO_FD_USAGE: ReadonlyMap<number, FdUsage> = new Map();
@@ -42,10 +49,11 @@ export class Sampler {
   private detector: AlertDetector;
   private timeWait = new TimeWaitAttributor();
   private previous: Snapshot | undefined;
+  private sequence = 0;
 
   constructor(
     private collectorValue: Collector,
-    settings: AlertSettings,
+    private settings: AlertSettings,
   ) {
     this.detector = new AlertDetector(settings);
   }
@@ -63,7 +71,20 @@ export class Sampler {
   }
 
   updateSettings(settings: AlertSettings): void {
+    this.settings = settings;
     this.detector.updateSettings(settings);
+  }
+
+  /**
+   * What changed since the previous full sample: the collector's own account when it keeps row
+   * objects and counted from that sample, else found by matching rows (which also makes each
+   * row one object across samples).
+   */
+  private changesSincePrevious(snapshot: Snapshot): TableChanges {
+    const previous = this.previous;
+    if (previous === undefined) return { added: snapshot.connections, removed: [] };
+    if (snapshot.changes && snapshot.changes.since !== undefined && snapshot.changes.since === previous.takenAt) return snapshot.changes;
+    return reconcileRows(previous.connections, snapshot.connections);
   }
 
   /** One sample; undefined when `signal` aborted it. Rejects with the collector's error. */
@@ -78,13 +99,17 @@ export class Sampler {
     }
     const snapshot = await collector.snapshot(signal, { processes: true });
     if (signal?.aborted || collector !== this.collectorValue) return undefined;
-    this.timeWait.annotate(snapshot.connections);
-    const fdUsage = collector.capabilities.descriptorUsage ? await readFdUsageOf(snapshot.connections) : NO_FD_USAGE;
+    const changes = this.changesSincePrevious(snapshot);
+    const first = this.previous === undefined;
+    this.timeWait.annotate(first ? snapshot.connections : changes.added, changes.removed, snapshot.connections, snapshot.takenAt.getTime());
+    const processes = summarizeProcesses(snapshot.connections, this.settings.closeWaitStuckSeconds);
+    const fdUsage = collector.capabilities.descriptorUsage ? await readFdUsageOf(processes.keys()) : NO_FD_USAGE;
     if (signal?.aborted || collector !== this.collectorValue) return undefined;
-    const diff = diffSnapshots(this.previous?.connections, snapshot.connections);
+    // The first snapshot marks nothing as new.
+    const diff: SnapshotDiff = first ? NO_DIFF : { added: new Set(changes.added), removed: changes.removed };
     this.previous = snapshot;
-    const counts = countStates(snapshot.connections);
-    const alerts = [...this.detector.onCounts(counts, snapshot.takenAt), ...this.detector.onSnapshot(snapshot.connections, snapshot.takenAt, fdUsage)];
+    const counts = snapshot.counts ?? countStates(snapshot.connections);
+    const alerts = [...this.detector.onCounts(counts, snapshot.takenAt), ...this.detector.onSnapshot(snapshot.connections, snapshot.takenAt, fdUsage, processes)];
     return {
       host: snapshot.host,
       takenAt: snapshot.takenAt,
@@ -92,7 +117,7 @@ export class Sampler {
       warnings: snapshot.warnings,
       alerts,
       crossed: this.detector.crossedStates(),
-      full: { snapshot, diff, fdUsage },
+      full: { snapshot, diff, fdUsage, sequence: ++this.sequence, processes, stuckAfterSeconds: this.settings.closeWaitStuckSeconds },
       costMs: performance.now() - started,
     };
   }

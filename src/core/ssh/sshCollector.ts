@@ -94,7 +94,7 @@ export class SshCollector implements Collector {
 
   async snapshot(signal?: AbortSignal, options: SnapshotOptions = {}): Promise<Snapshot> {
     const snapshot = await this.readSnapshot(signal, options);
-    this.ages.annotate(snapshot.connections, snapshot.takenAt);
+    await this.ages.annotate(snapshot.connections, snapshot.takenAt);
     return snapshot;
   }
 
