@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { analyzerFileCase, analyzerHostileCase, analyzerWorkspaceCase } from './analyzer';
 import { chartCase } from './chart';
+import { prometheusExporterCase } from './prometheusExporter';
 import { prometheusFleetCase, prometheusHistoryCase } from './prometheusFleet';
 import { sshCase } from './ssh';
 import type { FeatureCase, FeatureResult } from './types';
 
 /** Rows for other features. Add one here (a FeatureCase in its own file) as a feature lands. */
-export const FEATURE_CASES: readonly FeatureCase[] = [chartCase, analyzerFileCase, analyzerWorkspaceCase, analyzerHostileCase, sshCase, prometheusFleetCase, prometheusHistoryCase];
+export const FEATURE_CASES: readonly FeatureCase[] = [chartCase, analyzerFileCase, analyzerWorkspaceCase, analyzerHostileCase, sshCase, prometheusFleetCase, prometheusHistoryCase, prometheusExporterCase];
 
 function isCommitted(root: string, file: string): boolean {
   try {

@@ -4,6 +4,7 @@ import { LocalCollector } from '../../src/core/linux/localCollector';
 import type { StateCounts } from '../../src/core/model';
 import { availableLensCases, type LensCaseId } from './lensCases';
 import { probeLoop, type LoopCost } from './loopProbe';
+import { runMeasurer } from './measurerMain';
 import { runTimed } from './processTiming';
 import { summarize, type Timing } from './stats';
 import { toolCases, type ToolCaseId } from './tools';
@@ -23,7 +24,6 @@ export interface NamespaceResult {
 }
 
 const request = JSON.parse(process.argv[2] ?? '{}') as MeasureRequest;
-const hardStop = setTimeout(() => process.exit(3), 10 * 60_000);
 
 async function main(): Promise<NamespaceResult> {
   const tools = toolCases(request.cliPath);
@@ -80,12 +80,4 @@ async function main(): Promise<NamespaceResult> {
   return result;
 }
 
-main()
-  .then((result) => {
-    clearTimeout(hardStop);
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-  })
-  .catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(2);
-  });
+runMeasurer(main);
