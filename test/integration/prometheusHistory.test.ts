@@ -7,7 +7,7 @@ import { PrometheusClient } from '../../src/core/prometheus/client';
 import { formatPrometheus, PROMETHEUS_CONTENT_TYPE, type MetricFamily } from '../../src/core/prometheus/exposition';
 import { readInstanceHistory } from '../../src/core/prometheus/history';
 import { METRICS } from '../../src/core/prometheus/metricNames';
-import { hasPrometheus, startPrometheus, type RunningPrometheus } from '../helpers/prometheus';
+import { assertLargestStored, hasPrometheus, startPrometheus, type RunningPrometheus } from '../helpers/prometheus';
 
 const skip = hasPrometheus() ? false : 'needs Debian prometheus';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -74,13 +74,7 @@ describe('History of one instance read back from a real Prometheus', { skip, tim
     // What Prometheus stored, sample by sample, with each sample's own timestamp.
     const raw = await client.querySamples(`${METRICS.connections}{instance="${instance}"}[${window.endSec - window.startSec + 10}s]`);
     const rangeSec = 2;
-    for (const point of history.points) {
-      for (const series of raw) {
-        const within = series.points.filter((p) => p.t > point.t - rangeSec && p.t <= point.t).map((p) => p.value);
-        const state = series.metric.state.toUpperCase() as keyof typeof point.counts;
-        assert.equal(point.counts[state], within.length ? Math.max(...within) : 0, `${state} at ${point.t}: ${JSON.stringify(within)}`);
-      }
-    }
+    assertLargestStored(history.points, raw, rangeSec);
 
     const inPhase = (name: string) => {
       const p = phases.find((x) => x.name === name)!;
