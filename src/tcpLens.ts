@@ -41,6 +41,7 @@ export class TcpLens implements vscode.Disposable {
     this.disposables.push(this.hosts);
     this.fleet = new FleetView(context.secrets, (hostId) => this.hosts.selectHost(hostId));
     this.disposables.push(this.fleet);
+    this.fleet.onDidSelectInstance((instance) => this.history.showFleetInstance({ instance, client: () => this.fleet.client() }), this, this.disposables);
     registerConnectionActions(this.disposables, () => this.live.collector.host.id);
     void registerLeakLens(this.disposables, context, this.live);
   }

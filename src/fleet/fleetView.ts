@@ -16,6 +16,9 @@ export class FleetView implements vscode.Disposable {
   private inFlight: AbortController | undefined;
   /** The last refresh's outcome, for tests and the e2e harness. */
   last: { instances: FleetInstance[]; error?: string } = { instances: [] };
+  private readonly selected = new vscode.EventEmitter<FleetInstance>();
+  /** An instance was selected: the State History shows its history from Prometheus. */
+  readonly onDidSelectInstance = this.selected.event;
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
@@ -25,11 +28,19 @@ export class FleetView implements vscode.Disposable {
     this.disposables.push(
       this.provider,
       this.treeView,
+      this.selected,
       vscode.commands.registerCommand('tcpLens.fleet.refresh', () => this.refresh()),
       vscode.commands.registerCommand('tcpLens.fleet.setCredentials', async () => (await askForSecret(secrets)) && this.refresh()),
       vscode.commands.registerCommand('tcpLens.fleet.openLive', (node?: FleetNode) => this.openInstance(node)),
+      // A row's click: fires on every click (a selection event would not after "back to live").
+      vscode.commands.registerCommand('tcpLens.fleet.showHistory', async (node?: FleetNode) => {
+        if (node?.kind !== 'instance') return;
+        this.selected.fire(node.instance);
+        await vscode.commands.executeCommand('tcpLens.history.focus');
+      }),
     );
     this.treeView.onDidChangeVisibility(() => this.schedule(true), this, this.disposables);
+
     vscode.workspace.onDidChangeConfiguration((e) => affectsFleetSettings(e) && this.schedule(true), this, this.disposables);
     this.schedule(true);
   }
@@ -46,7 +57,7 @@ export class FleetView implements vscode.Disposable {
       return this.provider.show([]);
     }
     try {
-      const client = new PrometheusClient(settings.url, { auth: await readAuth(this.secrets, settings) });
+      const client = await this.client();
       const instances = await readFleet(client, abort.signal);
       if (abort.signal.aborted) return;
       if (instances.length === 0) throw noTcpMetricsError(client.base.origin);
@@ -59,6 +70,13 @@ export class FleetView implements vscode.Disposable {
       const [first, ...rest] = err.message.split('\n');
       this.showMessage(first, rest.length ? `${first}\n${rest.join('\n')}` : undefined);
     }
+  }
+
+  /** A client for the configured Prometheus, with the credentials as they are now. */
+  async client(): Promise<PrometheusClient> {
+    const settings = readFleetSettings();
+    if (!settings.url) throw new PrometheusError('bad-url', 'tcpLens.prometheus.url is not set.');
+    return new PrometheusClient(settings.url, { auth: await readAuth(this.secrets, settings) });
   }
 
   dispose(): void {

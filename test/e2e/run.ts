@@ -67,6 +67,27 @@ async function act(page: Page, workbenchUrl: string, action: BrowserAction): Pro
       await page.bringToFront();
       return {};
     }
+    case 'clickRow': {
+      await widenSidebar(page);
+      const row = page.locator(`.pane:has(.pane-header[aria-label*="${action.view}"]) .monaco-list-row`, { hasText: action.text }).first();
+      await row.click({ timeout: 15_000 });
+      return {};
+    }
+    case 'clickInWebview': {
+      // Webviews are nested iframes; the button is in whichever frame has it.
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline) {
+        for (const frame of page.frames()) {
+          const button = frame.locator('button', { hasText: action.text });
+          if ((await button.count().catch(() => 0)) > 0 && (await button.first().isVisible().catch(() => false))) {
+            await button.first().click({ timeout: 5_000 });
+            return {};
+          }
+        }
+        await page.waitForTimeout(250);
+      }
+      return { error: `no visible button "${action.text}" in any webview` };
+    }
     case 'hover': {
       await widenSidebar(page);
       const row = page.locator(CONNECTIONS_ROWS, { hasText: action.text }).first();
