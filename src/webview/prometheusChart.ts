@@ -1,7 +1,7 @@
 import { TCP_STATE_NAMES } from '../core/model';
 import { PrometheusError, type PrometheusClient } from '../core/prometheus/client';
 import type { FleetInstance } from '../core/prometheus/fleet';
-import { readInstanceHistory, type HistoryGap as GridGap, type HistoryPoint } from '../core/prometheus/history';
+import { readInstanceHistory, readScrapeInterval, type HistoryGap as GridGap, type HistoryPoint } from '../core/prometheus/history';
 import { readProcessHistory, type ProcessHistory } from '../core/prometheus/processHistory';
 import { PROMETHEUS_ALL_MS, type ChartSource, type HistoryGap, type HistoryMessage, type ProcessBreakdown, type SeriesBlock, type WindowMs } from '../shared/chartProtocol';
 
@@ -29,10 +29,12 @@ function clock(d: Date): string {
 /**
  * Grid gaps as chart outages: each band runs from just after the last point before it to just
  * before the next one, so the hole is drawn as wide as it is. A stale instance's trailing gap
- * stays open (it runs to now) and says since when.
+ * stays open (it runs to now) and says since when. The stretch before the first point is where
+ * its history begins, not an outage: the chart starts at that point instead, as it does for a
+ * live host with a short history.
  */
-function chartGaps(gaps: readonly GridGap[], stepSec: number, startSec: number, endSec: number, instance: FleetInstance): HistoryGap[] {
-  return gaps.map((g) => {
+function chartGaps(gaps: readonly GridGap[], stepSec: number, startSec: number, endSec: number, instance: FleetInstance, hasPoints: boolean): HistoryGap[] {
+  return gaps.filter((g) => !(hasPoints && g.fromSec === startSec)).map((g) => {
     const from = Math.max(startSec * 1000, (g.fromSec - stepSec) * 1000 + 1);
     const trailing = g.toSec >= endSec;
     if (trailing && instance.stale) {
@@ -64,7 +66,8 @@ export async function readPrometheusChart(source: FleetHistorySource, windowMs: 
   try {
     const client = await source.client();
     server = client.base.origin;
-    const [history, processes] = await Promise.all([readInstanceHistory(client, target, window, {}, signal), readProcessHistory(client, target, window, {}, signal)]);
+    const options = { scrapeIntervalSec: await readScrapeInterval(client, target, signal) };
+    const [history, processes] = await Promise.all([readInstanceHistory(client, target, window, options, signal), readProcessHistory(client, target, window, options, signal)]);
     const times = history.points.map((p) => p.t);
     const chartSource: ChartSource = {
       kind: 'prometheus',
@@ -76,7 +79,7 @@ export async function readPrometheusChart(source: FleetHistorySource, windowMs: 
       stepSec: history.stepSec,
       processes: processes.processes.map((p) => breakdownOf(p, times)),
     };
-    return { ...base, series: seriesOf(history.points), gaps: chartGaps(history.gaps, history.stepSec, history.startSec, history.endSec, instance), source: chartSource };
+    return { ...base, series: seriesOf(history.points), gaps: chartGaps(history.gaps, history.stepSec, history.startSec, history.endSec, instance, history.points.length > 0), source: chartSource };
   } catch (err) {
     if (!(err instanceof PrometheusError)) throw err;
     const error = err.message.split('\n')[0];

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { PrometheusClient } from '../../src/core/prometheus/client';
 import { formatPrometheus, PROMETHEUS_CONTENT_TYPE, type MetricFamily } from '../../src/core/prometheus/exposition';
-import { readInstanceHistory } from '../../src/core/prometheus/history';
+import { readInstanceHistory, readScrapeInterval } from '../../src/core/prometheus/history';
 import { METRICS } from '../../src/core/prometheus/metricNames';
 import { assertLargestStored, hasPrometheus, startPrometheus, type RunningPrometheus } from '../helpers/prometheus';
 
@@ -69,6 +69,7 @@ describe('History of one instance read back from a real Prometheus', { skip, tim
     const window = { startSec: Math.floor(phases[0].from) - 5, endSec: Math.ceil(Date.now() / 1000) };
     const history = await readInstanceHistory(client, { instance, job: 'tcp-lens', source: 'tcp-lens' }, window, { scrapeIntervalSec: 1 });
     assert.equal(history.stepSec, 1);
+    assert.equal(await readScrapeInterval(client, { instance, job: 'tcp-lens' }), 1, 'the scrape interval read from the stored up samples');
     assert.ok(history.hasStuck);
 
     // What Prometheus stored, sample by sample, with each sample's own timestamp.

@@ -4,6 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { PrometheusClient } from '../../src/core/prometheus/client';
 import { METRICS } from '../../src/core/prometheus/metricNames';
 import { readProcessHistory } from '../../src/core/prometheus/processHistory';
+import { emptyCounts, TCP_STATE_NAMES } from '../../src/core/model';
+import { readPrometheusChart } from '../../src/webview/prometheusChart';
 import { REPO_ROOT } from '../helpers/child';
 import { canCreateNamespaces, createNamespace, linkNamespace, type TestNamespace } from '../helpers/netns';
 import { startJsonProcess, type Started } from '../helpers/processes';
@@ -84,5 +86,18 @@ describe('Per-process history of an instance, from tcp-lens exporter through a r
     const lastPoint = first.points.at(-1)!;
     assert.ok(lastPoint.t <= exitedAt + rangeSec + 2, `a point at ${lastPoint.t}, exited at ${exitedAt}`);
     assert.ok(history.endSec - lastPoint.t >= 2, 'steps after the exit without the process');
+
+    // What the State History chart is sent for this instance over 5 minutes: the step follows the
+    // 1 s scrapes, the holder first in the breakdown, its CLOSE_WAIT back to 0 after it exited.
+    const fleetRow = { instance: target, job: 'tcp-lens', source: 'tcp-lens' as const, counts: emptyCounts(), trend: 'flat' as const, stale: false };
+    const chart = await readPrometheusChart({ instance: fleetRow, client: async () => client }, 300_000, Date.now());
+    assert.ok(chart.source?.kind === 'prometheus' && chart.source.error === undefined, JSON.stringify(chart.source));
+    assert.equal(chart.source.stepSec, 1);
+    const cw = TCP_STATE_NAMES.indexOf('CLOSE_WAIT');
+    assert.equal(Math.max(...chart.series.values[cw]), HELD);
+    const [top] = chart.source.processes;
+    assert.equal(top.label, `node (${pid})`);
+    assert.deepEqual([top.peakStuck, Math.max(...top.series.values[cw]), top.series.values[cw].at(-1)], [HELD, HELD, 0]);
+    assert.deepEqual(top.series.t, chart.series.t, "the process's series on the instance's rows");
   });
 });

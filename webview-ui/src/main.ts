@@ -115,8 +115,10 @@ function prometheusStatus(source: Extract<ChartSource, { kind: 'prometheus' }>):
   const process = shownProcess(source);
   const whose = `${source.instance}${process ? ` · ${process.label}` : ''} · from Prometheus${source.server ? ` ${source.server}` : ''}`;
   if (source.error) return `${whose} · ${source.error}`;
-  const last = data.lastTime;
-  return `${whose} · ${source.stepSec} s step · ${last === undefined ? 'no samples in this window' : `last ${clock(last)}`}`;
+  const { firstTime: first, lastTime: last } = data;
+  if (first === undefined || last === undefined) return `${whose} · ${source.stepSec} s step · no samples in this window`;
+  const since = first - source.stepSec * 1000 > source.from ? ` · since ${new Date(first).toLocaleString('en-GB', { hour12: false })}` : '';
+  return `${whose} · ${source.stepSec} s step${since} · last ${clock(last)}`;
 }
 
 let renderedKey: string | undefined;
@@ -127,9 +129,11 @@ function render(): void {
   const first = data.firstTime;
   const outage = data.gaps.at(-1)?.to === undefined ? data.gaps.at(-1) : undefined;
   if (prometheus && state.follow) {
-    // The whole window read, hours to weeks: holes at either end show as holes.
+    // The window read, hours to weeks, from where the instance's history begins in it; a stale
+    // instance's open outage runs on to now.
     const { from, to } = prometheus.source;
-    chart.setRange(from, outage ? Math.max(to, Date.now()) : to);
+    const end = outage ? Math.max(to, Date.now()) : to;
+    chart.setRange(first === undefined ? from : Math.max(from, Math.min(first, end - MIN_SPAN_MS)), end);
     controls.showCounts((s) => data.latest(TCP_STATE_NAMES.indexOf(s)));
   } else if (state.follow && last !== undefined && first !== undefined) {
     // While the host cannot be read the axis runs on to now, so the outage band grows in view.

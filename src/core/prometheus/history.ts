@@ -80,6 +80,20 @@ export function findGaps(startSec: number, endSec: number, stepSec: number, pres
   return gaps;
 }
 
+/**
+ * How often Prometheus scrapes the instance: the median spacing of its `up` samples over the
+ * last 10 minutes, in whole seconds; undefined with fewer than two samples (then the reader's
+ * 15 s default applies). Lets a short window of a fast-scraped host get a step as fine as its data.
+ */
+export async function readScrapeInterval(client: PrometheusClient, target: Pick<HistoryTarget, 'instance' | 'job'>, signal?: AbortSignal): Promise<number | undefined> {
+  const selector = `{instance=${promqlString(target.instance)},job=${promqlString(target.job)}}`;
+  const series = await client.querySamples(`up${selector}[10m]`, signal);
+  const times = series.flatMap((s) => s.points.map((p) => p.t)).sort((a, b) => a - b);
+  const deltas = times.slice(1).map((t, i) => t - times[i]).filter((d) => d > 0).sort((a, b) => a - b);
+  if (deltas.length === 0) return undefined;
+  return Math.max(1, Math.round(deltas[deltas.length >> 1]));
+}
+
 /** The query grid of a window, and what every range query of one instance shares. */
 export interface RangeGrid {
   stepSec: number;
