@@ -6,6 +6,7 @@ import { METRICS } from '../../src/core/prometheus/metricNames';
 import { readProcessHistory } from '../../src/core/prometheus/processHistory';
 import { emptyCounts, TCP_STATE_NAMES } from '../../src/core/model';
 import { readPrometheusChart } from '../../src/webview/prometheusChart';
+import { readFleet, type FleetInstance } from '../../src/core/prometheus/fleet';
 import { REPO_ROOT } from '../helpers/child';
 import { canCreateNamespaces, createNamespace, linkNamespace, type TestNamespace } from '../helpers/netns';
 import { startJsonProcess, type Started } from '../helpers/processes';
@@ -99,5 +100,21 @@ describe('Per-process history of an instance, from tcp-lens exporter through a r
     assert.equal(top.label, `node (${pid})`);
     assert.deepEqual([top.peakStuck, Math.max(...top.series.values[cw]), top.series.values[cw].at(-1)], [HELD, HELD, 0]);
     assert.deepEqual(top.series.t, chart.series.t, "the process's series on the instance's rows");
+
+    // The exporter stops: the Fleet marks the instance stale, and the chart's last outage says since when, open to now.
+    await exporter!.stop();
+    exporter = undefined;
+    let stale: FleetInstance | undefined;
+    for (let i = 0; !stale?.staleSince; i++) {
+      assert.ok(i < 40, `never marked stale: ${JSON.stringify(stale)}`);
+      await sleep(500);
+      stale = (await readFleet(client)).find((f) => f.instance === target && f.stale);
+    }
+    await sleep(3000);
+    const after = await readPrometheusChart({ instance: stale, client: async () => client }, 300_000, Date.now());
+    const last = after.gaps.at(-1);
+    assert.ok(last && last.to === undefined, JSON.stringify(after.gaps));
+    assert.match(last.message, new RegExp(`^${target.replace(/\./g, '\\.')} stopped reporting \\(stale since \\d\\d/\\d\\d/\\d{4}, \\d\\d:\\d\\d:\\d\\d\\): its scrapes fail$`));
+    assert.ok(last.from <= stale.staleSince.getTime() + 3000, `the band starts near the last good scrape: ${last.from} vs ${stale.staleSince.getTime()}`);
   });
 });
