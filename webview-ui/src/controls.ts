@@ -1,4 +1,4 @@
-import { WINDOW_CHOICES_MS, type WindowMs } from '../../src/shared/chartProtocol';
+import { WINDOW_CHOICES_MS, type ProcessBreakdown, type WindowMs } from '../../src/shared/chartProtocol';
 import { STATE_DISPLAY_ORDER, stateInfo } from '../../src/core/states';
 import type { TcpStateName } from '../../src/core/model';
 import type { ChartMode } from './historyChart';
@@ -28,11 +28,7 @@ const WINDOW_LABELS = new Map<WindowMs, string>([
 const PROMETHEUS_ALL_LABEL = '30 d';
 
 /** A process choice as the breakdown lists it. */
-export interface ProcessChoice {
-  label: string;
-  peakStuck: number;
-  peakCloseWait: number;
-}
+export type ProcessChoice = Pick<ProcessBreakdown, 'label' | 'peakStuck' | 'peakCloseWait'>;
 
 function button(text: string, title: string, onClick: () => void): HTMLButtonElement {
   const b = document.createElement('button');
