@@ -44,7 +44,7 @@ export const prometheusExporterCase: FeatureCase = {
           pass: r.scrapeCpuMs.runs > 0 && r.scrapeCpuMs.median <= r.ssTanCpuMs,
           note:
             `${thousands(r.sockets)} sockets; ${r.scrapeCpuMs.runs} scrapes of ${thousands(r.scrapeBytes)} bytes, exporter process CPU (all threads, schedstat); ` +
-            `the sample behind them (snapshot + processes + ages + rendering, every --interval, not per scrape): ${formatMs(r.sampleCpuMs)} CPU, ${formatMs(r.sampleWallMs)} wall; ` +
+            `the sample behind them (snapshot + processes + ages + rendering, every --interval, not per scrape): ${formatMs(r.sampleCpuMs)} CPU (rendering the metrics ${formatMs(r.renderCpuMs)} of it), ${formatMs(r.sampleWallMs)} wall; ` +
             `\`ss -tan\` ${formatMs(r.ssTanWallMs)} wall, CPU the mean of its runs (10 ms ticks)`,
         };
       } finally {
