@@ -178,6 +178,8 @@ export interface RenderedMessage {
   latest?: number[];
   /** The process breakdown offered, for a Prometheus instance running TCP Lens's exporter. */
   processes?: string[];
+  /** The one of them drawn, when one is chosen. */
+  process?: string;
 }
 
 /** UI → host: leave the Prometheus instance and show the live host's history again. */
@@ -298,7 +300,8 @@ export function isUiToHostMessage(value: unknown): value is UiToHostMessage {
         (value.hostId === undefined || typeof value.hostId === 'string') &&
         (value.rows === undefined || isCount(value.rows)) &&
         (value.latest === undefined || (Array.isArray(value.latest) && value.latest.length === TCP_STATE_NAMES.length && value.latest.every(isCount))) &&
-        (value.processes === undefined || (Array.isArray(value.processes) && value.processes.length <= MAX_PROCESSES && value.processes.every((p) => typeof p === 'string' && p.length <= MAX_MARKER_LABEL)))
+        (value.processes === undefined || (Array.isArray(value.processes) && value.processes.length <= MAX_PROCESSES && value.processes.every((p) => typeof p === 'string' && p.length <= MAX_MARKER_LABEL))) &&
+        (value.process === undefined || (typeof value.process === 'string' && value.process.length <= MAX_MARKER_LABEL))
       );
     case 'showLive':
       return true;

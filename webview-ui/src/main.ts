@@ -163,7 +163,8 @@ function render(): void {
     renderedKey = key;
     const latest = TCP_STATE_NAMES.map((_, i) => data.latest(i) ?? 0);
     const processes = prometheus?.source.processes.map((p) => p.label);
-    vscode.postMessage({ type: 'rendered', upTo: last, hostId: state.hostId, rows: data.rows, latest, ...(processes ? { processes } : {}) });
+    const process = prometheus && shownProcess(prometheus.source)?.label;
+    vscode.postMessage({ type: 'rendered', upTo: last, hostId: state.hostId, rows: data.rows, latest, ...(processes ? { processes } : {}), ...(process ? { process } : {}) });
   }
   saveSoon();
 }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { canCreateNamespaces } from '../../helpers/netns';
 import { hasPrometheus, startNodeExporter, startPrometheus, startTcpLensExporter, type RunningPrometheus } from '../../helpers/prometheus';
 import { SSH_HOSTS, startTestSshd, type TestSshd } from '../../helpers/sshd';
-import { ssCounts } from '../../helpers/ss';
+import { ssCounts, ssProcessCounts } from '../../helpers/ss';
 import { TCP_STATE_NAMES } from '../../../src/core/model';
 import { PrometheusClient } from '../../../src/core/prometheus/client';
 import { activateTcpLens, browserAction, EXTENSION_ID, screenshot, waitFor } from './harnessLink';
@@ -96,7 +96,7 @@ describe('Fleet view over a real Prometheus in a real VS Code', function () {
     const row = api.fleet.last.instances.find((i) => i.instance === target);
     assert.ok(row, 'listed by the previous test');
     const hostId = `prometheus:${row.job}:${target}`;
-    const drawn: { kind: string; hostId?: string; rows?: number; latest?: number[]; processes?: string[] }[] = [];
+    const drawn: { kind: string; hostId?: string; rows?: number; latest?: number[]; processes?: string[]; process?: string }[] = [];
     const subscription = api.history.onDidRender((e) => drawn.push(e));
     try {
       // A user's click on the row; without a browser (test-electron) the command the row runs.
@@ -142,6 +142,13 @@ describe('Fleet view over a real Prometheus in a real VS Code', function () {
       if (fiveMinutes) {
         assert.equal(fiveMinutes.error, undefined);
         await waitFor('the 5 min window from Prometheus', () => drawn.filter((d) => d.kind === 'panel' && d.hostId === ours).length >= 2, 30_000);
+        // The holder alone: its own series from the exporter, as ss -tanp counts its sockets.
+        const label = `node (${holder!.pid})`;
+        const chosen = await browserAction('chart-process', { kind: 'selectInWebview', label: 'Process', option: `${label} · ${CLOSE_WAIT_SOCKETS} stuck` });
+        assert.equal(chosen?.error, undefined);
+        const own = ssProcessCounts(sshd!.ns.exec, holder!.pid!);
+        const mine = await waitFor('the chart to draw the holder alone', () => drawn.find((d) => d.kind === 'panel' && d.hostId === ours && d.process === label), 30_000);
+        assert.deepEqual(Object.fromEntries(TCP_STATE_NAMES.map((s, i) => [s, mine.latest![i]]).filter(([, n]) => n)), own, 'the process series equals what ss -tanp sees of the holder');
         await screenshot('fleet-history-panel', { waitForText: 'from Prometheus' });
       }
 

@@ -76,7 +76,9 @@ export type BrowserAction =
   /** Clicks, as a user does, the row showing `text` in the sidebar view titled `view`. */
   | { kind: 'clickRow'; view: string; text: string }
   /** Clicks the button labelled `text` inside a webview (the State History chart). */
-  | { kind: 'clickInWebview'; text: string };
+  | { kind: 'clickInWebview'; text: string }
+  /** Chooses the option labelled `option` in the webview's drop-down labelled `label`. */
+  | { kind: 'selectInWebview'; label: string; option: string };
 
 /** What the harness saw: for `hover`, one sample per half second. */
 export interface BrowserActionResult {
