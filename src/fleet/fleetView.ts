@@ -17,7 +17,7 @@ export class FleetView implements vscode.Disposable {
   /** The last refresh's outcome, for tests and the e2e harness. */
   last: { instances: FleetInstance[]; error?: string } = { instances: [] };
   private readonly selected = new vscode.EventEmitter<FleetInstance>();
-  /** An instance was selected: the State History shows its history from Prometheus. */
+  /** An instance's row was clicked: the State History shows its history from Prometheus. */
   readonly onDidSelectInstance = this.selected.event;
 
   constructor(
@@ -40,7 +40,6 @@ export class FleetView implements vscode.Disposable {
       }),
     );
     this.treeView.onDidChangeVisibility(() => this.schedule(true), this, this.disposables);
-
     vscode.workspace.onDidChangeConfiguration((e) => affectsFleetSettings(e) && this.schedule(true), this, this.disposables);
     this.schedule(true);
   }
