@@ -459,7 +459,7 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
     await page.close();
   });
 
-  it('shows a Prometheus instance: says so, spans the whole window with its holes, switches to a process, and goes back to live', async () => {
+  it('shows a Prometheus instance: says so, spans the window from its first point with its holes, switches to a process, and goes back to live', async () => {
     const page = await openChart(browser, url, { windowMs: 3_600_000, mode: 'line', hidden: [], follow: true });
     await posted(page);
     const to = Date.UTC(2026, 0, 1, 12);
