@@ -93,8 +93,15 @@ describe('Fleet view over a real Prometheus in a real VS Code', function () {
 
   it('clicking the instance makes the State History chart draw its history from Prometheus; "Live host" goes back', async function () {
     this.timeout(120_000);
-    const row = api.fleet.last.instances.find((i) => i.instance === target);
-    assert.ok(row, 'listed by the previous test');
+    const row = await waitFor(
+      'the Fleet view to list both exporters of the namespace',
+      async () => {
+        await api.fleet.refresh();
+        const listed = api.fleet.last.instances;
+        return listed.some((i) => i.instance === tcpLensTarget) && listed.find((i) => i.instance === target && i.counts.CLOSE_WAIT === CLOSE_WAIT_SOCKETS);
+      },
+      30_000,
+    );
     const hostId = `prometheus:${row.job}:${target}`;
     const drawn: { kind: string; hostId?: string; rows?: number; latest?: number[]; processes?: string[]; process?: string }[] = [];
     const subscription = api.history.onDidRender((e) => drawn.push(e));
