@@ -59,6 +59,7 @@ export function commandTable(p: CommandTargets) {
     'tcpLens.fleet.refresh': { run: () => p.fleet.refresh() },
     'tcpLens.fleet.setCredentials': { run: () => p.fleet.setCredentials() },
     'tcpLens.fleet.openLive': { run: (node?: FleetNode) => p.fleet.openInstance(node) },
+    'tcpLens.fleet.showHistory': { run: (node?: FleetNode) => p.fleet.showHistory(node) },
   } satisfies Record<string, Command>;
 }
 

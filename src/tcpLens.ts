@@ -45,6 +45,7 @@ export class TcpLens implements vscode.Disposable {
     this.disposables.push(this.fleet);
     const leaks = leakLens(this.disposables, context, this.live);
     registerCommands(this.disposables, commandTable({ live: this.live, tree: this.tree, viewState: this.viewState, hosts: this.hosts, history: this.history, fleet: this.fleet, leaks }));
+    this.fleet.onDidSelectInstance((instance) => this.history.showFleetInstance({ instance, client: () => this.fleet.client() }), this, this.disposables);
   }
 
   api(): TcpLensApi {

@@ -2,12 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { analyzerFileCase, analyzerHostileCase, analyzerWorkspaceCase } from './analyzer';
 import { chartCase } from './chart';
 import { EXTENSION_HOST_CASES } from './extensionHost';
+import { prometheusExporterCase } from './prometheusExporter';
 import { prometheusFleetCase, prometheusHistoryCase } from './prometheusFleet';
 import { sshCase } from './ssh';
 import type { FeatureCase, FeatureResult } from './types';
 
 /** Rows for other features. Add one here (a FeatureCase in its own file) as a feature lands. */
-export const FEATURE_CASES: readonly FeatureCase[] = [chartCase, analyzerFileCase, analyzerWorkspaceCase, analyzerHostileCase, sshCase, prometheusFleetCase, prometheusHistoryCase, ...EXTENSION_HOST_CASES];
+export const FEATURE_CASES: readonly FeatureCase[] = [chartCase, analyzerFileCase, analyzerWorkspaceCase, analyzerHostileCase, sshCase, prometheusFleetCase, prometheusHistoryCase, prometheusExporterCase, ...EXTENSION_HOST_CASES];
 
 function isCommitted(root: string, file: string): boolean {
   try {

@@ -4,8 +4,8 @@ import { LocalCollector } from '../../src/core/linux/localCollector';
 import type { StateCounts } from '../../src/core/model';
 import { availableLensCases, type LensCaseId } from './lensCases';
 import { probeLoop, type LoopCost } from './loopProbe';
+import { runMeasurer } from './measurerMain';
 import { runTimed } from './processTiming';
-import { printResult } from './printResult';
 import { summarize, type Timing } from './stats';
 import { toolCases, type ToolCaseId } from './tools';
 
@@ -24,7 +24,6 @@ export interface NamespaceResult {
 }
 
 const request = JSON.parse(process.argv[2] ?? '{}') as MeasureRequest;
-const hardStop = setTimeout(() => process.exit(3), 10 * 60_000);
 
 async function main(): Promise<NamespaceResult> {
   const tools = toolCases(request.cliPath);
@@ -81,4 +80,4 @@ async function main(): Promise<NamespaceResult> {
   return result;
 }
 
-printResult(main(), hardStop);
+runMeasurer(main);

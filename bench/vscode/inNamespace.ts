@@ -13,7 +13,7 @@ import { processOwnCpuMs } from '../../test/helpers/remoteCpu';
 import { CONNECTIONS_ROWS, launchBrowser, openTcpLensSidebar, openWorkbench } from '../../test/e2e/browser';
 import { freePort, installVsix, startCodeServer } from '../../test/e2e/codeServer';
 import { runTimed } from '../measure/processTiming';
-import { printResult } from '../measure/printResult';
+import { runMeasurer } from '../measure/measurerMain';
 import { descendants, extensionHostPids } from './processTree';
 import { readProbeLog } from './probe';
 import type { ProbeLine } from './probeExtension';
@@ -67,7 +67,6 @@ export interface ExtensionHostResult {
 }
 
 const request = JSON.parse(process.argv[2] ?? '{}') as ExtensionHostRequest;
-const hardStop = setTimeout(() => process.exit(3), 14 * 60_000);
 const log = (text: string): void => void process.stderr.write(`[exthost] ${text}\n`);
 
 /** Folders made for this run (user data, extensions, probe log, workspace); removed at the end. */
@@ -239,4 +238,4 @@ async function main(): Promise<ExtensionHostResult> {
   }
 }
 
-printResult(main(), hardStop);
+runMeasurer(main, 14 * 60_000);

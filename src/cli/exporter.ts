@@ -12,7 +12,8 @@ import { parseIntegerOption, parseOptions, UsageError } from './usage';
 
 const DEFAULT_LISTEN = '127.0.0.1:9465';
 
-function render(sample: Sample | undefined, health: ExporterHealth, options: ExporterOptions): Exposition {
+/** Both renderings of one sample, made once per sample (the bench times this with the sample). */
+export function renderExposition(sample: Sample | undefined, health: ExporterHealth, options: ExporterOptions): Exposition {
   const families = exporterFamilies(sample, health, options);
   return { text: formatPrometheus(families), openMetrics: formatOpenMetrics(families) };
 }
@@ -47,7 +48,7 @@ export const exporterCommand: CliCommand = {
     const collector = await openCollector(values, signal);
     const sampler = new Sampler(collector, { ...DEFAULT_ALERT_SETTINGS, closeWaitStuckSeconds: options.stuckAfterSeconds });
     const health: ExporterHealth = { up: false, lastDurationSeconds: 0, errors: 0 };
-    let exposition = render(undefined, health, options);
+    let exposition = renderExposition(undefined, health, options);
     const server = new MetricsServer(() => exposition);
     try {
       let bound;
@@ -74,7 +75,7 @@ export const exporterCommand: CliCommand = {
           io.err(`tcp-lens exporter: ${displayText(err.message)}`);
         }
         health.lastDurationSeconds = (Date.now() - started) / 1000;
-        exposition = render(sample, health, options);
+        exposition = renderExposition(sample, health, options);
         await sleep(intervalMs - (Date.now() - started), signal);
       }
       return 0;

@@ -4,7 +4,6 @@ import { TREND_ARROWS, type FleetInstance } from '../core/prometheus/fleet';
 
 export type FleetNode = { kind: 'instance'; instance: FleetInstance } | { kind: 'message'; text: string; detail?: string; severity: 'info' | 'error' };
 
-
 /** The Fleet view's rows: one per Prometheus instance, or one message row. */
 export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode> {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -27,7 +26,9 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode> {
       item.iconPath = new vscode.ThemeIcon(node.severity === 'error' ? 'error' : 'info', node.severity === 'error' ? new vscode.ThemeColor('errorForeground') : undefined);
       return item;
     }
-    return instanceItem(node.instance);
+    const item = instanceItem(node.instance);
+    item.command = { command: 'tcpLens.fleet.showHistory', title: 'Show History from Prometheus', arguments: [node] };
+    return item;
   }
 
   dispose(): void {

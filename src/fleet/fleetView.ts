@@ -17,13 +17,16 @@ export class FleetView implements vscode.Disposable {
   private inFlight: AbortController | undefined;
   /** The last refresh's outcome, for tests and the e2e harness. */
   last: { instances: FleetInstance[]; error?: string } = { instances: [] };
+  private readonly selected = new vscode.EventEmitter<FleetInstance>();
+  /** An instance's row was clicked: the State History shows its history from Prometheus. */
+  readonly onDidSelectInstance = this.selected.event;
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly openLive: (hostId: string) => Promise<unknown>,
   ) {
     this.treeView = vscode.window.createTreeView('tcpLens.fleet', { treeDataProvider: this.provider });
-    this.disposables.push(this.provider, this.treeView);
+    this.disposables.push(this.provider, this.treeView, this.selected);
     this.treeView.onDidChangeVisibility(() => this.schedule(true), this, this.disposables);
     onDidChangeSettings((e) => e.affects('tcpLens.prometheus') && this.schedule(true), this, this.disposables);
     this.schedule(true);
@@ -46,7 +49,7 @@ export class FleetView implements vscode.Disposable {
       return this.provider.show([]);
     }
     try {
-      const client = new PrometheusClient(settings.url, { auth: await readAuth(this.secrets, settings) });
+      const client = await this.client();
       const instances = await readFleet(client, abort.signal);
       if (abort.signal.aborted) return;
       if (instances.length === 0) throw noTcpMetricsError(client.base.origin);
@@ -59,6 +62,13 @@ export class FleetView implements vscode.Disposable {
       const [first, ...rest] = err.message.split('\n');
       this.showMessage(first, rest.length ? `${first}\n${rest.join('\n')}` : undefined);
     }
+  }
+
+  /** A client for the configured Prometheus, with the credentials as they are now. */
+  async client(): Promise<PrometheusClient> {
+    const settings = readFleetSettings();
+    if (!settings.url) throw new PrometheusError('bad-url', 'tcpLens.prometheus.url is not set.');
+    return new PrometheusClient(settings.url, { auth: await readAuth(this.secrets, settings) });
   }
 
   dispose(): void {
@@ -83,6 +93,13 @@ export class FleetView implements vscode.Disposable {
   }
 
   /** Open Live: the Connections view switches to the instance's SSH host. */
+  /** A row's click (a command: it fires on every click, where a selection event would not after "back to live"). */
+  async showHistory(node?: FleetNode): Promise<void> {
+    if (node?.kind !== 'instance') return;
+    this.selected.fire(node.instance);
+    await vscode.commands.executeCommand('tcpLens.history.focus');
+  }
+
   async openInstance(node?: FleetNode): Promise<void> {
     if (node?.kind !== 'instance') return;
     const { sshHosts } = readFleetSettings();

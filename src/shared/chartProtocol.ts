@@ -10,9 +10,14 @@ import { TCP_STATE_NAMES, isTcpStateName } from '../core/model';
 
 export type { HistoryGap, HistoryMarker, SeriesBlock };
 
-/** Window choices offered by the UI; `null` shows everything retained. */
-export const WINDOW_CHOICES_MS = [5 * 60_000, 3_600_000, 24 * 3_600_000, null] as const;
+/** Window choices offered by the UI; `null` shows everything retained (from Prometheus: {@link PROMETHEUS_ALL_MS}). */
+export const WINDOW_CHOICES_MS = [5 * 60_000, 3_600_000, 24 * 3_600_000, 7 * 24 * 3_600_000, null] as const;
 export type WindowMs = (typeof WINDOW_CHOICES_MS)[number];
+
+/** What "All" reads from Prometheus: its default retention is 15 days, longer ones are common. */
+export const PROMETHEUS_ALL_MS = 30 * 24 * 3_600_000;
+/** Most processes one breakdown carries. */
+export const MAX_PROCESSES = 50;
 
 /** Largest PNG data URL the host accepts (a 4K chart is about 1 MB). */
 export const MAX_PNG_DATA_URL = 20 * 1024 * 1024;
@@ -53,10 +58,54 @@ export function fitGap(g: HistoryGap): HistoryGap {
  */
 export function fitForUi<M extends HostToUiMessage>(message: M): M {
   const fitted = { ...message, markers: message.markers.map(fitMarker), gaps: message.gaps.slice(-MAX_GAPS).map(fitGap) };
-  // A host's label can come from the host itself (its `uname -n`).
-  if (fitted.type === 'history') fitted.label = shortenText(fitted.label, MAX_MARKER_LABEL);
+  // A host's label can come from the host itself (its `uname -n`), an instance's from its scrape config.
+  if (fitted.type === 'history') {
+    fitted.label = shortenText(fitted.label, MAX_MARKER_LABEL);
+    if (fitted.source?.kind === 'prometheus') {
+      const source = fitted.source;
+      fitted.source = {
+        ...source,
+        instance: shortenText(source.instance, MAX_MARKER_LABEL),
+        job: shortenText(source.job, MAX_MARKER_LABEL),
+        processes: source.processes.slice(0, MAX_PROCESSES).map((p) => ({ ...p, label: shortenText(p.label, MAX_MARKER_LABEL) })),
+        ...(source.error === undefined ? {} : { error: shortenText(source.error, MAX_GAP_MESSAGE) }),
+      };
+    }
+  }
   return fitted;
 }
+
+/** One process of a Prometheus instance running TCP Lens's exporter, over the window shown. */
+export interface ProcessBreakdown {
+  /** "node (4242)", or "other" for the processes past the exporter's --top. */
+  label: string;
+  series: SeriesBlock;
+  peakStuck: number;
+  peakCloseWait: number;
+}
+
+/**
+ * Where the chart's data comes from: the live host's own recorded history, or one instance's
+ * history read from Prometheus (the Fleet view's selection).
+ */
+export type ChartSource =
+  | { kind: 'live' }
+  | {
+      kind: 'prometheus';
+      instance: string;
+      job: string;
+      /** The Prometheus server's origin. */
+      server: string;
+      /** The window read, in ms since the epoch: the chart shows all of it. */
+      from: number;
+      to: number;
+      /** Query step in seconds; 0 when nothing could be read. */
+      stepSec: number;
+      /** Empty where the instance runs node_exporter (no per-process series). */
+      processes: ProcessBreakdown[];
+      /** Why nothing could be read (unreachable, credentials refused …). */
+      error?: string;
+    };
 
 /** Host → UI: replaces what the UI shows with this window of one host's history. */
 export interface HistoryMessage {
@@ -69,6 +118,8 @@ export interface HistoryMessage {
   markers: HistoryMarker[];
   /** Outages in the window: the chart breaks its lines there. */
   gaps: HistoryGap[];
+  /** Absent: the live host's history. */
+  source?: ChartSource;
 }
 
 /** Host → UI: samples and markers newer than the UI's last one, and outages begun or ended since. */
@@ -120,9 +171,23 @@ export interface ExportPngMessage {
 export interface RenderedMessage {
   type: 'rendered';
   upTo: number;
+  /** Whose samples: the `hostId` of the history message drawn. */
+  hostId?: string;
+  /** Rows drawn, and the newest row's count per state (TCP_STATE_NAMES order). */
+  rows?: number;
+  latest?: number[];
+  /** The process breakdown offered, for a Prometheus instance running TCP Lens's exporter. */
+  processes?: string[];
+  /** The one of them drawn, when one is chosen. */
+  process?: string;
 }
 
-export type UiToHostMessage = ReadyMessage | SetWindowMessage | ExportCsvMessage | ExportPngMessage | RenderedMessage;
+/** UI → host: leave the Prometheus instance and show the live host's history again. */
+export interface ShowLiveMessage {
+  type: 'showLive';
+}
+
+export type UiToHostMessage = ReadyMessage | SetWindowMessage | ExportCsvMessage | ExportPngMessage | RenderedMessage | ShowLiveMessage;
 
 type Fields = Record<string, unknown>;
 
@@ -181,11 +246,38 @@ function isGapList(value: unknown): value is HistoryGap[] {
   return Array.isArray(value) && value.length <= MAX_GAPS && value.every(isHistoryGap);
 }
 
+function isProcessBreakdown(value: unknown): value is ProcessBreakdown {
+  return isObject(value) && typeof value.label === 'string' && value.label.length <= MAX_MARKER_LABEL && isSeriesBlock(value.series) && isCount(value.peakStuck) && isCount(value.peakCloseWait);
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0;
+}
+
+export function isChartSource(value: unknown): value is ChartSource {
+  if (!isObject(value)) return false;
+  if (value.kind === 'live') return true;
+  return (
+    value.kind === 'prometheus' &&
+    typeof value.instance === 'string' &&
+    typeof value.job === 'string' &&
+    typeof value.server === 'string' &&
+    isTime(value.from) &&
+    isTime(value.to) &&
+    value.from <= value.to &&
+    isCount(value.stepSec) &&
+    Array.isArray(value.processes) &&
+    value.processes.length <= MAX_PROCESSES &&
+    value.processes.every(isProcessBreakdown) &&
+    (value.error === undefined || (typeof value.error === 'string' && value.error.length <= MAX_GAP_MESSAGE))
+  );
+}
+
 /** Checks a message the UI received from the host. */
 export function isHostToUiMessage(value: unknown): value is HostToUiMessage {
   if (!isObject(value) || typeof value.hostId !== 'string' || !isSeriesBlock(value.series) || !isMarkerList(value.markers) || !isGapList(value.gaps)) return false;
   if (value.type === 'append') return true;
-  return value.type === 'history' && typeof value.label === 'string' && isWindowMs(value.windowMs) && isTime(value.retentionMs);
+  return value.type === 'history' && typeof value.label === 'string' && isWindowMs(value.windowMs) && isTime(value.retentionMs) && (value.source === undefined || isChartSource(value.source));
 }
 
 function isStateList(value: unknown): value is TcpStateName[] {
@@ -203,7 +295,16 @@ export function isUiToHostMessage(value: unknown): value is UiToHostMessage {
     case 'exportCsv':
       return isStateList(value.states) && value.states.length > 0 && isTime(value.from) && isTime(value.to) && value.from <= value.to;
     case 'rendered':
-      return isTime(value.upTo);
+      return (
+        isTime(value.upTo) &&
+        (value.hostId === undefined || typeof value.hostId === 'string') &&
+        (value.rows === undefined || isCount(value.rows)) &&
+        (value.latest === undefined || (Array.isArray(value.latest) && value.latest.length === TCP_STATE_NAMES.length && value.latest.every(isCount))) &&
+        (value.processes === undefined || (Array.isArray(value.processes) && value.processes.length <= MAX_PROCESSES && value.processes.every((p) => typeof p === 'string' && p.length <= MAX_MARKER_LABEL))) &&
+        (value.process === undefined || (typeof value.process === 'string' && value.process.length <= MAX_MARKER_LABEL))
+      );
+    case 'showLive':
+      return true;
     case 'exportPng':
       return typeof value.dataUrl === 'string' && value.dataUrl.startsWith(PNG_PREFIX) && value.dataUrl.length <= MAX_PNG_DATA_URL && /^[A-Za-z0-9+/]*={0,2}$/.test(value.dataUrl.slice(PNG_PREFIX.length));
     default:

@@ -2,16 +2,23 @@ import type * as vscode from 'vscode';
 import type { HistoryStore } from '../core/history/historyStore';
 import type { HistoryGap, HistoryMarker } from '../core/history/types';
 import { TCP_STATE_NAMES } from '../core/model';
-import type { HostToUiMessage, UiToHostMessage, WindowMs } from '../shared/chartProtocol';
+import type { HostToUiMessage, RenderedMessage, UiToHostMessage, WindowMs } from '../shared/chartProtocol';
 import { fitForUi, isUiToHostMessage } from '../shared/chartProtocol';
+import { readPrometheusChart, type FleetHistorySource } from './prometheusChart';
 
 export interface ChartClientHost {
   readonly store: HistoryStore;
   currentHost(): { id: string; label: string };
   exportCsv(message: Extract<UiToHostMessage, { type: 'exportCsv' }>): Promise<void>;
   exportPng(message: Extract<UiToHostMessage, { type: 'exportPng' }>): Promise<void>;
-  rendered(client: ChartClient, upTo: number): void;
+  rendered(client: ChartClient, message: RenderedMessage): void;
+  /** The Fleet instance whose history from Prometheus is shown instead of the live host's. */
+  fleetSource(): FleetHistorySource | undefined;
+  showLive(): void;
 }
+
+/** How often a chart showing a Prometheus instance reads it again (on the live host's sample clock). */
+const PROMETHEUS_REFRESH_MS = 15_000;
 
 /**
  * One open chart (the sidebar view or an editor panel). Its page is destroyed while hidden
@@ -25,6 +32,9 @@ export class ChartClient {
   private hostId: string | undefined;
   /** Time of the newest sample the page has. */
   private sentUpTo: number | undefined;
+  /** The Prometheus read in flight; a newer one (another window, instance or source) cancels it. */
+  private remoteRead: AbortController | undefined;
+  private remoteReadAt = 0;
 
   constructor(
     /** Where the chart is shown. */
@@ -47,7 +57,7 @@ export class ChartClient {
         this.maxBuckets = message.maxBuckets;
         const host = this.host.currentHost();
         const oldest = this.host.store.host(host.id, host.label).ring;
-        const canDelta = message.hostId === host.id && message.since !== undefined && oldest.length > 0 && message.since >= oldest.timeAt(0);
+        const canDelta = !this.host.fleetSource() && message.hostId === host.id && message.since !== undefined && oldest.length > 0 && message.since >= oldest.timeAt(0);
         if (canDelta) {
           this.hostId = host.id;
           this.sentUpTo = message.since;
@@ -67,7 +77,10 @@ export class ChartClient {
         void this.host.exportPng(message);
         break;
       case 'rendered':
-        this.host.rendered(this, message.upTo);
+        this.host.rendered(this, message);
+        break;
+      case 'showLive':
+        this.host.showLive();
         break;
     }
   }
@@ -75,11 +88,17 @@ export class ChartClient {
   /** The page was hidden: it is gone until it says `ready` again. */
   onHidden(): void {
     this.ready = false;
+    this.remoteRead?.abort();
   }
 
   /** A sample was recorded for the current host. */
   onSample(): void {
     if (!this.ready) return;
+    // A Prometheus instance is read again now and then, on the live sampling's clock.
+    if (this.host.fleetSource()) {
+      if (Date.now() - this.remoteReadAt >= PROMETHEUS_REFRESH_MS) this.sendHistory();
+      return;
+    }
     if (this.hostId !== this.host.currentHost().id) this.sendHistory();
     else this.sendDelta();
   }
@@ -103,7 +122,15 @@ export class ChartClient {
     if (this.ready && hostId === this.hostId) this.post({ type: 'append', hostId, series: emptySeries(), markers: [], gaps: [gap] });
   }
 
+  dispose(): void {
+    this.remoteRead?.abort();
+  }
+
   private sendHistory(): void {
+    this.remoteRead?.abort();
+    this.remoteRead = undefined;
+    const fleet = this.host.fleetSource();
+    if (fleet) return void this.sendPrometheus(fleet);
     const host = this.host.currentHost();
     const { ring } = this.host.store.host(host.id, host.label);
     const newest = ring.length > 0 ? ring.timeAt(ring.length - 1) : Date.now();
@@ -112,6 +139,24 @@ export class ChartClient {
     this.hostId = host.id;
     this.sentUpTo = w.series.t.at(-1);
     this.post({ type: 'history', hostId: host.id, label: w.label, windowMs: this.windowMs, retentionMs: this.host.store.retentionMs, series: w.series, markers: w.markers, gaps: w.gaps });
+  }
+
+  private async sendPrometheus(source: FleetHistorySource): Promise<void> {
+    const abort = new AbortController();
+    this.remoteRead = abort;
+    this.remoteReadAt = Date.now();
+    try {
+      const message = await readPrometheusChart(source, this.windowMs, Date.now(), abort.signal);
+      // Another window, instance or source was asked for meanwhile, or the page went away.
+      if (abort.signal.aborted || !this.ready || this.host.fleetSource() !== source) return;
+      this.hostId = message.hostId;
+      this.sentUpTo = message.series.t.at(-1);
+      this.post(message);
+    } catch (err) {
+      if (!abort.signal.aborted) this.log(`could not read the instance's history from Prometheus: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      if (this.remoteRead === abort) this.remoteRead = undefined;
+    }
   }
 
   private sendDelta(): void {

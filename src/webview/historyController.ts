@@ -8,10 +8,11 @@ import { countsRow } from '../core/history/sampleRing';
 import { TCP_STATE_NAMES, type CountsSample } from '../core/model';
 import type { LiveData } from '../live/liveData';
 import { onDidChangeSettings, setting } from '../config/config';
-import { PNG_PREFIX, type ExportCsvMessage, type ExportPngMessage } from '../shared/chartProtocol';
+import { PNG_PREFIX, type ExportCsvMessage, type ExportPngMessage, type RenderedMessage } from '../shared/chartProtocol';
 import { markerOfAlert } from './alertMarkers';
 import { ChartClient, type ChartClientHost } from './chartClient';
 import { chartHtml, makeNonce } from './chartHtml';
+import { prometheusHostId, type FleetHistorySource } from './prometheusChart';
 
 export const HISTORY_VIEW_ID = 'tcpLens.history';
 export const HISTORY_PANEL_TYPE = 'tcpLens.historyPanel';
@@ -33,9 +34,12 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
   private saveFailureShown = false;
   private readonly webviewRoot: vscode.Uri;
   private panel: vscode.WebviewPanel | undefined;
-  private readonly renderedEmitter = new vscode.EventEmitter<{ kind: 'view' | 'panel'; upTo: number }>();
-  /** A chart drew samples up to `upTo` (the end-to-end tests wait for it). */
+  private readonly renderedEmitter = new vscode.EventEmitter<{ kind: 'view' | 'panel' } & Omit<RenderedMessage, 'type'>>();
+  /** A chart drew samples of `hostId` up to `upTo` (the end-to-end tests wait for it). */
   readonly onDidRender = this.renderedEmitter.event;
+  /** Where each open chart says what it shows (the view's description, the panel's title). */
+  private readonly titles = new Map<ChartClient, (text: string | undefined) => void>();
+  private fleet: FleetHistorySource | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -54,6 +58,8 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
         // The old host is no longer read: its outage ends here, and a gap says why its lines
         // break until it is selected again (its next sample ends it).
         const now = Date.now();
+        // Another live host was chosen (Select Host, Open Live): the charts follow it.
+        this.setFleetSource(undefined, false);
         this.store.endGap(sampledHost, now);
         if (sampledHost !== collector.host.id) this.store.startGap(sampledHost, now + 1, ANOTHER_HOST);
         sampledHost = collector.host.id;
@@ -95,8 +101,38 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
     return this.live.collector.host;
   }
 
+  fleetSource(): FleetHistorySource | undefined {
+    return this.fleet;
+  }
+
+  /**
+   * Shows a Fleet instance's history from Prometheus in every open chart, or (undefined) the live
+   * host's again.
+   */
+  showFleetInstance(source: FleetHistorySource | undefined): void {
+    this.setFleetSource(source, true);
+  }
+
+  showLive(): void {
+    this.setFleetSource(undefined, true);
+  }
+
+  private setFleetSource(source: FleetHistorySource | undefined, redraw: boolean): void {
+    const same = source && this.fleet && prometheusHostId(source.instance) === prometheusHostId(this.fleet.instance);
+    if (!source && !this.fleet) return;
+    this.fleet = source;
+    for (const setTitle of this.titles.values()) setTitle(this.fleetTitle());
+    // The same instance selected again (a Fleet refresh) keeps what is drawn; its next read follows.
+    if (redraw && !same) this.clients.forEach((c) => c.onHostChanged());
+  }
+
+  /** What a chart's title adds while it shows a Fleet instance. */
+  private fleetTitle(): string | undefined {
+    return this.fleet ? `${displayText(this.fleet.instance.instance)} · from Prometheus` : undefined;
+  }
+
   resolveWebviewView(view: vscode.WebviewView): void {
-    this.connect('view', view.webview, view.onDidDispose, view.onDidChangeVisibility, () => view.visible);
+    this.connect('view', view.webview, view.onDidDispose, view.onDidChangeVisibility, () => view.visible, (text) => (view.description = text));
   }
 
   /** Opens (or reveals) the chart in an editor panel. */
@@ -119,12 +155,14 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
   }
 
   async exportPng(message: ExportPngMessage): Promise<void> {
-    const uri = await this.askWhere(`tcp-states-${this.currentHost().label}-${stamp(Date.now())}.png`, { 'PNG image': ['png'] });
+    const shown = this.fleet ? this.fleet.instance.instance : this.currentHost().label;
+    const uri = await this.askWhere(`tcp-states-${shown}-${stamp(Date.now())}.png`, { 'PNG image': ['png'] });
     if (uri) await this.write(uri, Buffer.from(message.dataUrl.slice(PNG_PREFIX.length), 'base64'));
   }
 
-  rendered(client: ChartClient, upTo: number): void {
-    this.renderedEmitter.fire({ kind: client.kind, upTo });
+  rendered(client: ChartClient, message: RenderedMessage): void {
+    const { type: _type, ...drawn } = message;
+    this.renderedEmitter.fire({ kind: client.kind, ...drawn });
   }
 
   dispose(): void {
@@ -152,13 +190,20 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
   private attachPanel(panel: vscode.WebviewPanel): void {
     this.panel = panel;
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'tcp-lens.svg');
-    this.connect('panel', panel.webview, panel.onDidDispose, panel.onDidChangeViewState, () => panel.visible);
+    this.connect('panel', panel.webview, panel.onDidDispose, panel.onDidChangeViewState, () => panel.visible, (text) => (panel.title = text ? `State History: ${text}` : 'State History'));
     panel.onDidDispose(() => {
       if (this.panel === panel) this.panel = undefined;
     });
   }
 
-  private connect(kind: 'view' | 'panel', webview: vscode.Webview, onDidDispose: vscode.Event<void>, onDidChangeVisibility: vscode.Event<unknown>, isVisible: () => boolean): void {
+  private connect(
+    kind: 'view' | 'panel',
+    webview: vscode.Webview,
+    onDidDispose: vscode.Event<void>,
+    onDidChangeVisibility: vscode.Event<unknown>,
+    isVisible: () => boolean,
+    setTitle: (text: string | undefined) => void,
+  ): void {
     webview.options = { enableScripts: true, localResourceRoots: [this.webviewRoot] };
     webview.html = chartHtml({
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.webviewRoot, 'chart.js')).toString(),
@@ -172,9 +217,13 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
       onDidChangeVisibility(() => isVisible() || client.onHidden()),
     ];
     this.clients.add(client);
+    this.titles.set(client, setTitle);
+    if (this.fleet) setTitle(this.fleetTitle());
     onDidDispose(() => {
       for (const d of subscriptions) d.dispose();
+      client.dispose();
       this.clients.delete(client);
+      this.titles.delete(client);
     });
   }
 

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Frame, Locator, Page } from 'playwright-core';
 import { CONNECTIONS_ROWS, launchBrowser, openTcpLensSidebar, openWorkbench, widenSidebar } from './browser';
 import { REPO_ROOT, SAMPLE_WORKSPACE as WORKSPACE, ensureCodeServer, freePort, installVsix, packageHostVsix, startCodeServer, type RunningCodeServer } from './codeServer';
 import type { BrowserAction, BrowserActionResult, ScreenshotRequest } from './suite/harnessLink';
@@ -39,6 +39,19 @@ function readRequest(file: string): ScreenshotRequest {
 
 const HOVER = '.workbench-hover, .monaco-hover';
 
+/** The first visible element `find` locates in any frame (webviews are nested iframes), waiting up to 15 s. */
+async function inWebview(page: Page, find: (frame: Frame) => Locator): Promise<Locator | undefined> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      const found = find(frame).first();
+      if (await found.isVisible().catch(() => false)) return found;
+    }
+    await page.waitForTimeout(250);
+  }
+  return undefined;
+}
+
 /** Does in the browser what the suite asked for, and says what it saw. */
 async function act(page: Page, workbenchUrl: string, action: BrowserAction): Promise<BrowserActionResult> {
   switch (action.kind) {
@@ -64,6 +77,24 @@ async function act(page: Page, workbenchUrl: string, action: BrowserAction): Pro
     case 'closeOtherPages': {
       for (const other of page.context().pages()) if (other !== page) await other.close();
       await page.bringToFront();
+      return {};
+    }
+    case 'clickRow': {
+      await widenSidebar(page);
+      const row = page.locator(`.pane:has(.pane-header[aria-label*="${action.view}"]) .monaco-list-row`, { hasText: action.text }).first();
+      await row.click({ timeout: 15_000 });
+      return {};
+    }
+    case 'clickInWebview': {
+      const button = await inWebview(page, (frame) => frame.locator('button', { hasText: action.text }));
+      if (!button) return { error: `no visible button "${action.text}" in any webview` };
+      await button.click({ timeout: 5_000 });
+      return {};
+    }
+    case 'selectInWebview': {
+      const select = await inWebview(page, (frame) => frame.locator(`select[aria-label="${action.label}"]`));
+      if (!select) return { error: `no visible drop-down "${action.label}" in any webview` };
+      await select.selectOption({ label: action.option }, { timeout: 5_000 });
       return {};
     }
     case 'hover': {

@@ -1,9 +1,12 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { RangeSeries } from '../../src/core/prometheus/client';
+import type { HistoryPoint } from '../../src/core/prometheus/history';
 
 export const PROMETHEUS = '/usr/bin/prometheus';
 export const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
@@ -148,4 +151,18 @@ export async function startTcpLensExporter(cli: string, prefix: string[], listen
     throw err;
   });
   return { stop: () => stopChild(child) };
+}
+
+/**
+ * Each history point holds, state by state, the largest raw sample Prometheus stored within
+ * the `rangeSec` before it (0 where none): what `max_over_time` at that step must give.
+ */
+export function assertLargestStored(points: readonly HistoryPoint[], raw: readonly RangeSeries[], rangeSec: number): void {
+  for (const point of points) {
+    for (const series of raw) {
+      const within = series.points.filter((p) => p.t > point.t - rangeSec && p.t <= point.t).map((p) => p.value);
+      const state = series.metric.state.toUpperCase() as keyof typeof point.counts;
+      assert.equal(point.counts[state], within.length ? Math.max(...within) : 0, `${state} at ${point.t}: ${JSON.stringify(within)}`);
+    }
+  }
 }

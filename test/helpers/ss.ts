@@ -8,13 +8,23 @@ const SS_STATES: Record<string, TcpStateName> = {
   UNCONN: 'CLOSE', CLOSE: 'CLOSE', 'CLOSE-WAIT': 'CLOSE_WAIT', 'LAST-ACK': 'LAST_ACK', LISTEN: 'LISTEN', CLOSING: 'CLOSING',
 };
 
-/** The kernel's table as `ss -Htan` counts it, every state (0 where none), under `prefix` (e.g. `ip netns exec NS`). */
-export function ssCounts(prefix: string[] = []): Record<TcpStateName, number> {
+/** Counts by state of the `ss` lines `keep` accepts. */
+function countLines(argv: string[], keep: (line: string) => boolean): Record<TcpStateName, number> {
   const counts = Object.fromEntries(TCP_STATE_NAMES.map((s) => [s, 0])) as Record<TcpStateName, number>;
-  const argv = [...prefix, 'ss', '-Htan'];
   for (const line of execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 10_000 }).split('\n')) {
     const state = SS_STATES[line.split(/\s+/)[0]];
-    if (state) counts[state]++;
+    if (state && keep(line)) counts[state]++;
   }
   return counts;
+}
+
+/** The kernel's table as `ss -Htan` counts it, every state (0 where none), under `prefix` (e.g. `ip netns exec NS`). */
+export function ssCounts(prefix: string[] = []): Record<TcpStateName, number> {
+  return countLines([...prefix, 'ss', '-Htan'], () => true);
+}
+
+/** The sockets `ss -Htanp` gives to process `pid`, by state, only the states it has. */
+export function ssProcessCounts(prefix: string[], pid: number): Partial<Record<TcpStateName, number>> {
+  const counts = countLines([...prefix, 'ss', '-Htanp'], (line) => line.includes(`pid=${pid},`));
+  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
 }

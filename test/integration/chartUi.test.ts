@@ -165,7 +165,7 @@ function recordingClient(store: HistoryStore, host: { id: string; label: string 
   return new ChartClient(
     kind,
     { postMessage: async (m: HostToUiMessage) => outbox.push(m) > 0 },
-    { store, currentHost: () => host, exportCsv: async () => undefined, exportPng: async () => undefined, rendered: () => undefined },
+    { store, currentHost: () => host, exportCsv: async () => undefined, exportPng: async () => undefined, rendered: () => undefined, fleetSource: () => undefined, showLive: () => undefined },
     (m) => assert.fail(m),
   );
 }
@@ -233,7 +233,9 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
     const start = Date.UTC(2026, 0, 1, 12);
     const marker: HistoryMarker = { t: start + 90_000, kind: 'threshold', state: 'CLOSE_WAIT', label: 'CLOSE_WAIT ≥ 100' };
     await deliver(page, { type: 'history', hostId: 'local', label: 'test-box', windowMs: 3_600_000, retentionMs: 86_400_000, series: series(120, start, 1000, (i) => i * 2), markers: [marker], gaps: [] });
-    assert.deepEqual(await posted(page, true), [{ type: 'rendered', upTo: start + 119_000 }]);
+    const [rendered, ...more] = await posted(page, true);
+    assert.equal(more.length, 0);
+    assert.deepEqual(rendered, { type: 'rendered', upTo: start + 119_000, hostId: 'local', rows: 120, latest: TCP_STATE_NAMES.map((_, s) => series(120, start, 1000, (i) => i * 2).values[s][119]) });
     let chart = await describeChart(page);
     assert.deepEqual(chart.datasets.map((d) => d.label), STATE_DISPLAY_ORDER);
     const closeWait = chart.datasets.find((d) => d.label === 'CLOSE_WAIT');
@@ -453,6 +455,50 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
     const px = (await page.evaluate(`window.tcpLensChart.pixelOf(${failedAt + 10_000})`)) as number;
     await page.mouse.move(box.x + px, box.y + box.height / 2);
     assert.equal(await page.getAttribute('canvas', 'title'), 'no data: ssh: Could not resolve hostname db-9: Name or service not known');
+    assert.deepEqual(pageErrors.get(page), []);
+    await page.close();
+  });
+
+  it('shows a Prometheus instance: says so, spans the window from its first point with its holes, switches to a process, and goes back to live', async () => {
+    const page = await openChart(browser, url, { windowMs: 3_600_000, mode: 'line', hidden: [], follow: true });
+    await posted(page);
+    const to = Date.UTC(2026, 0, 1, 12);
+    const from = to - 3_600_000;
+    const stepMs = 15_000;
+    // Points over the last 40 min, none for 5 min in the middle (the instance was not scraped).
+    const times = Array.from({ length: 160 }, (_, i) => to - (159 - i) * stepMs).filter((t) => t < to - 20 * 60_000 || t >= to - 15 * 60_000);
+    const column = (f: (i: number) => number) => times.map((_, i) => f(i));
+    const instanceSeries = { t: times, values: TCP_STATE_NAMES.map((_, s) => column((i) => (s === CW ? 7 + (i % 3) : s === LISTEN ? 2 : 0))) };
+    const processSeries = { t: times, values: TCP_STATE_NAMES.map((_, s) => column(() => (s === CW ? 5 : 0))) };
+    const holeFrom = to - 20 * 60_000 - stepMs + 1;
+    const message = {
+      type: 'history', hostId: 'prometheus:tcp-lens:10.0.0.7:9465', label: '10.0.0.7:9465', windowMs: 3_600_000, retentionMs: 3_600_000, markers: [],
+      series: instanceSeries,
+      gaps: [{ from: holeFrom, to: to - 15 * 60_000 - 1, message: 'no samples of this instance in Prometheus' }],
+      source: { kind: 'prometheus', instance: '10.0.0.7:9465', job: 'tcp-lens', server: 'http://127.0.0.1:9090', from, to, stepSec: 15, processes: [{ label: 'node (4242)', series: processSeries, peakStuck: 5, peakCloseWait: 5 }] },
+    };
+    await deliver(page, message);
+    let chart = await describeChart(page);
+    assert.deepEqual([chart.xMin, chart.xMax], [times[0], to], 'from the first point the window holds to its end');
+    assert.deepEqual(chart.datasets.find((d) => d.label === 'CLOSE_WAIT')?.breaks, [holeFrom], 'the line breaks at the hole');
+    assert.match((await page.textContent('.status')) ?? '', /^10\.0\.0\.7:9465 · from Prometheus http:\/\/127\.0\.0\.1:9090 · 15 s step · since \d\d\/\d\d\/2026, \d\d:\d\d:\d\d · last /);
+    assert.equal(await page.textContent('button:text-is("30 d")'), '30 d', '"All" of Prometheus is 30 days');
+    assert.equal(await page.isDisabled('button:text-is("CSV")'), true);
+    await page.screenshot({ path: SCREENSHOT.replace('chart-ui', 'chart-prometheus') });
+    const [rendered] = await posted(page, true);
+    const drawn = rendered as Extract<UiToHostMessage, { type: 'rendered' }>;
+    assert.deepEqual([drawn.type, drawn.hostId, drawn.rows, drawn.processes], ['rendered', message.hostId, times.length, ['node (4242)']]);
+
+    await page.selectOption('select[aria-label="Process"]', { label: 'node (4242) · 5 stuck' });
+    chart = await describeChart(page);
+    assert.equal(chart.datasets.find((d) => d.label === 'CLOSE_WAIT')?.max, 5, "the chart shows the process's series");
+    assert.match((await page.textContent('.status')) ?? '', /^10\.0\.0\.7:9465 · node \(4242\) · from Prometheus/);
+
+    await page.click('button:text-is("← Live host")');
+    assert.deepEqual(await posted(page), [{ type: 'showLive' }]);
+    await deliver(page, { type: 'history', hostId: 'local', label: 'test-box', windowMs: 3_600_000, retentionMs: 86_400_000, series: series(10, to, 1000, () => 1), markers: [], gaps: [] });
+    assert.equal(await page.isVisible('button:text-is("← Live host")'), false);
+    assert.equal(await page.textContent('button:text-is("All")'), 'All');
     assert.deepEqual(pageErrors.get(page), []);
     await page.close();
   });

@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { PrometheusClient } from '../../src/core/prometheus/client';
 import { formatPrometheus, PROMETHEUS_CONTENT_TYPE, type MetricFamily } from '../../src/core/prometheus/exposition';
-import { readInstanceHistory } from '../../src/core/prometheus/history';
+import { readInstanceHistory, readScrapeInterval } from '../../src/core/prometheus/history';
 import { METRICS } from '../../src/core/prometheus/metricNames';
-import { hasPrometheus, startPrometheus, type RunningPrometheus } from '../helpers/prometheus';
+import { assertLargestStored, hasPrometheus, startPrometheus, type RunningPrometheus } from '../helpers/prometheus';
 
 const skip = hasPrometheus() ? false : 'needs Debian prometheus';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -69,18 +69,13 @@ describe('History of one instance read back from a real Prometheus', { skip, tim
     const window = { startSec: Math.floor(phases[0].from) - 5, endSec: Math.ceil(Date.now() / 1000) };
     const history = await readInstanceHistory(client, { instance, job: 'tcp-lens', source: 'tcp-lens' }, window, { scrapeIntervalSec: 1 });
     assert.equal(history.stepSec, 1);
+    assert.equal(await readScrapeInterval(client, { instance, job: 'tcp-lens' }), 1, 'the scrape interval read from the stored up samples');
     assert.ok(history.hasStuck);
 
     // What Prometheus stored, sample by sample, with each sample's own timestamp.
     const raw = await client.querySamples(`${METRICS.connections}{instance="${instance}"}[${window.endSec - window.startSec + 10}s]`);
     const rangeSec = 2;
-    for (const point of history.points) {
-      for (const series of raw) {
-        const within = series.points.filter((p) => p.t > point.t - rangeSec && p.t <= point.t).map((p) => p.value);
-        const state = series.metric.state.toUpperCase() as keyof typeof point.counts;
-        assert.equal(point.counts[state], within.length ? Math.max(...within) : 0, `${state} at ${point.t}: ${JSON.stringify(within)}`);
-      }
-    }
+    assertLargestStored(history.points, raw, rangeSec);
 
     const inPhase = (name: string) => {
       const p = phases.find((x) => x.name === name)!;

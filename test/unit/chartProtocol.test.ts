@@ -99,7 +99,7 @@ describe('what the host posts to the chart (issue 13, Low 10)', () => {
     store.addMarker('db-1', { t: 1_005_000, kind: 'leak', state: 'CLOSE_WAIT', label: `leak: ${'p'.repeat(800)} (4242)` });
     const posted: unknown[] = [];
     const client = new ChartClient('view', { postMessage: async (m: unknown) => posted.push(m) > 0 }, {
-      store, currentHost: () => ({ id: 'db-1', label: 'db-1' }), exportCsv: async () => undefined, exportPng: async () => undefined, rendered: () => undefined,
+      store, currentHost: () => ({ id: 'db-1', label: 'db-1' }), exportCsv: async () => undefined, exportPng: async () => undefined, rendered: () => undefined, fleetSource: () => undefined, showLive: () => undefined,
     }, (m) => assert.fail(m));
     client.onMessage({ type: 'ready', windowMs: 300_000, maxBuckets: 600 });
     assert.equal(posted.length, 1);

@@ -1,4 +1,4 @@
-import { WINDOW_CHOICES_MS, type WindowMs } from '../../src/shared/chartProtocol';
+import { WINDOW_CHOICES_MS, type ProcessBreakdown, type WindowMs } from '../../src/shared/chartProtocol';
 import { STATE_DISPLAY_ORDER, stateInfo } from '../../src/core/states';
 import type { TcpStateName } from '../../src/core/model';
 import type { ChartMode } from './historyChart';
@@ -6,6 +6,10 @@ import { stateColor } from './themeColors';
 
 export interface ControlHandlers {
   onWindow(windowMs: WindowMs): void;
+  /** Back from a Prometheus instance to the live host's history. */
+  onShowLive(): void;
+  /** A process of the Prometheus instance's breakdown, or -1 for all of them. */
+  onProcess(index: number): void;
   onMode(mode: ChartMode): void;
   onFollow(follow: boolean): void;
   onToggleState(state: TcpStateName): void;
@@ -17,8 +21,14 @@ const WINDOW_LABELS = new Map<WindowMs, string>([
   [WINDOW_CHOICES_MS[0], '5 min'],
   [WINDOW_CHOICES_MS[1], '1 h'],
   [WINDOW_CHOICES_MS[2], '24 h'],
-  [WINDOW_CHOICES_MS[3], 'All'],
+  [WINDOW_CHOICES_MS[3], '7 d'],
+  [WINDOW_CHOICES_MS[4], 'All'],
 ]);
+/** "All" of a Prometheus instance is a fixed span (PROMETHEUS_ALL_MS), named as such. */
+const PROMETHEUS_ALL_LABEL = '30 d';
+
+/** A process choice as the breakdown lists it. */
+export type ProcessChoice = Pick<ProcessBreakdown, 'label' | 'peakStuck' | 'peakCloseWait'>;
 
 function button(text: string, title: string, onClick: () => void): HTMLButtonElement {
   const b = document.createElement('button');
@@ -46,6 +56,11 @@ export class Controls {
   private readonly windowButtons = new Map<WindowMs, HTMLButtonElement>();
   private readonly modeButtons = new Map<ChartMode, HTMLButtonElement>();
   private readonly followButton: HTMLButtonElement;
+  private readonly liveButton: HTMLButtonElement;
+  private readonly processPicker = document.createElement('select');
+  private readonly sourceGroup: HTMLElement;
+  private readonly csvButton: HTMLButtonElement;
+  private processKey = '';
   private readonly legendItems = new Map<TcpStateName, { item: HTMLButtonElement; swatch: HTMLElement; count: HTMLElement }>();
 
   constructor(h: ControlHandlers) {
@@ -53,12 +68,20 @@ export class Controls {
     this.modeButtons.set('line', button('Lines', 'One line per state', () => h.onMode('line')));
     this.modeButtons.set('stacked', button('Stacked', 'Stacked areas: the top edge is the total', () => h.onMode('stacked')));
     this.followButton = button('Pause', 'Stop following new samples', () => h.onFollow(this.followButton.dataset.follow !== 'true'));
+    this.liveButton = button('← Live host', "Back to the live host's history", h.onShowLive);
+    this.processPicker.title = 'Per-process series exported by tcp-lens exporter on this instance';
+    this.processPicker.setAttribute('aria-label', 'Process');
+    this.processPicker.addEventListener('change', () => h.onProcess(Number(this.processPicker.value)));
+    this.sourceGroup = group('Source', this.liveButton, this.processPicker);
+    this.sourceGroup.hidden = true;
+    this.csvButton = button('CSV', 'Save the visible states as CSV', h.onExportCsv);
     this.element.className = 'toolbar';
     this.element.append(
+      this.sourceGroup,
       group('Time window', ...this.windowButtons.values()),
       group('Chart type', ...this.modeButtons.values()),
       group('Follow', this.followButton),
-      group('Export', button('CSV', 'Save the visible states as CSV', h.onExportCsv), button('PNG', 'Save the chart as a PNG image', h.onExportPng)),
+      group('Export', this.csvButton, button('PNG', 'Save the chart as a PNG image', h.onExportPng)),
     );
     this.status.className = 'status';
     this.status.setAttribute('aria-live', 'polite');
@@ -92,6 +115,35 @@ export class Controls {
     this.followButton.title = follow ? 'Stop following new samples' : 'Follow new samples again';
     this.followButton.setAttribute('aria-pressed', String(!follow));
     for (const [state, { item }] of this.legendItems) item.setAttribute('aria-pressed', String(!hidden.has(state)));
+  }
+
+  /**
+   * Prometheus mode: the way back to the live host, "All" named for its fixed span, and the
+   * instance's processes (none where it runs node_exporter). `undefined`: the live host.
+   */
+  showSource(prometheus: { processes: readonly ProcessChoice[]; selected: number } | undefined): void {
+    this.sourceGroup.hidden = prometheus === undefined;
+    // CSV is written from the live host's full-resolution history, which a Prometheus instance does not have here.
+    this.csvButton.disabled = prometheus !== undefined;
+    this.csvButton.title = prometheus ? 'CSV export is for the live host; query Prometheus for this instance' : 'Save the visible states as CSV';
+    const all = this.windowButtons.get(null);
+    if (all) {
+      all.textContent = prometheus ? PROMETHEUS_ALL_LABEL : (WINDOW_LABELS.get(null) ?? '');
+      all.title = prometheus ? 'Show the last 30 days stored in Prometheus' : 'Show all the history kept';
+    }
+    const processes = prometheus?.processes ?? [];
+    this.processPicker.hidden = processes.length === 0;
+    const key = processes.map((p) => `${p.label}|${p.peakStuck}|${p.peakCloseWait}`).join('\n');
+    if (key !== this.processKey) {
+      this.processKey = key;
+      const options = [new Option(`All processes (${processes.length})`, '-1')];
+      processes.forEach((p, i) => {
+        const detail = p.peakStuck > 0 ? ` · ${p.peakStuck} stuck` : p.peakCloseWait > 0 ? ` · CLOSE_WAIT ${p.peakCloseWait}` : '';
+        options.push(new Option(`${p.label}${detail}`, String(i)));
+      });
+      this.processPicker.replaceChildren(...options);
+    }
+    this.processPicker.value = String(prometheus?.selected ?? -1);
   }
 
   showCounts(latest: (state: TcpStateName) => number | undefined): void {

@@ -1,5 +1,5 @@
 import './chart.css';
-import { isHostToUiMessage, type HostToUiMessage, type WindowMs } from '../../src/shared/chartProtocol';
+import { isHostToUiMessage, type ChartSource, type HistoryMessage, type HostToUiMessage, type ProcessBreakdown, type WindowMs } from '../../src/shared/chartProtocol';
 import { TCP_STATE_NAMES, type TcpStateName } from '../../src/core/model';
 import { Controls } from './controls';
 import { gapText } from './gapsPlugin';
@@ -21,8 +21,29 @@ const state = restoreUiState(vscode.getState());
 const hidden = new Set<TcpStateName>(state.hidden);
 const data = new SeriesData();
 if (state.series) data.replace(state.series, state.markers ?? [], state.gaps ?? []);
+/** The Prometheus instance's whole message while one is shown: the processes are switched from it. */
+let prometheus: { message: HistoryMessage; source: Extract<ChartSource, { kind: 'prometheus' }> } | undefined;
+/** The process shown (its label, kept across re-reads that reorder them), or undefined: the instance's own counts. */
+let selectedProcess: string | undefined;
+
+function shownProcess(source: Extract<ChartSource, { kind: 'prometheus' }>): ProcessBreakdown | undefined {
+  return source.processes.find((p) => p.label === selectedProcess);
+}
+
+function showPrometheusData(): void {
+  if (!prometheus) return;
+  const { message, source } = prometheus;
+  const process = shownProcess(source);
+  data.replace(process ? process.series : message.series, message.markers, message.gaps);
+}
 
 const controls = new Controls({
+  onShowLive: () => vscode.postMessage({ type: 'showLive' }),
+  onProcess: (index) => {
+    selectedProcess = prometheus?.source.processes[index]?.label;
+    showPrometheusData();
+    render();
+  },
   onWindow: (windowMs) => {
     state.windowMs = windowMs;
     vscode.postMessage({ type: 'setWindow', windowMs, maxBuckets: maxBuckets() });
@@ -89,13 +110,32 @@ function clock(t: number): string {
   return new Date(t).toLocaleTimeString('en-GB', { hour12: false });
 }
 
-let renderedUpTo: number | undefined;
+/** The status line of a Prometheus instance: whose data, from where, at what step, or why none. */
+function prometheusStatus(source: Extract<ChartSource, { kind: 'prometheus' }>): string {
+  const process = shownProcess(source);
+  const whose = `${source.instance}${process ? ` · ${process.label}` : ''} · from Prometheus${source.server ? ` ${source.server}` : ''}`;
+  if (source.error) return `${whose} · ${source.error}`;
+  const { firstTime: first, lastTime: last } = data;
+  if (first === undefined || last === undefined) return `${whose} · ${source.stepSec} s step · no samples in this window`;
+  const since = first - source.stepSec * 1000 > source.from ? ` · since ${new Date(first).toLocaleString('en-GB', { hour12: false })}` : '';
+  return `${whose} · ${source.stepSec} s step${since} · last ${clock(last)}`;
+}
+
+let renderedKey: string | undefined;
 function render(): void {
   controls.show(state.windowMs, state.mode, state.follow, hidden);
+  controls.showSource(prometheus ? { processes: prometheus.source.processes, selected: prometheus.source.processes.findIndex((p) => p.label === selectedProcess) } : undefined);
   const last = data.lastTime;
   const first = data.firstTime;
   const outage = data.gaps.at(-1)?.to === undefined ? data.gaps.at(-1) : undefined;
-  if (state.follow && last !== undefined && first !== undefined) {
+  if (prometheus && state.follow) {
+    // The window read, hours to weeks, from where the instance's history begins in it; a stale
+    // instance's open outage runs on to now.
+    const { from, to } = prometheus.source;
+    const end = outage ? Math.max(to, Date.now()) : to;
+    chart.setRange(first === undefined ? from : Math.max(from, Math.min(first, end - MIN_SPAN_MS)), end);
+    controls.showCounts((s) => data.latest(TCP_STATE_NAMES.indexOf(s)));
+  } else if (state.follow && last !== undefined && first !== undefined) {
     // While the host cannot be read the axis runs on to now, so the outage band grows in view.
     const end = outage ? Math.max(last, Date.now()) : last;
     // A history shorter than the window fills the chart instead of hugging its right edge.
@@ -109,12 +149,22 @@ function render(): void {
   }
   const where = state.label ?? (outage ? 'no sample yet' : 'waiting for the first sample…');
   const since = outage ? ` · no data since ${clock(outage.from)}` : '';
-  const status = last === undefined ? (outage ? `${where} · ${gapText(outage)}` : where) : `${where} · ${state.follow ? `last ${clock(last)}` : 'paused'}${since} · ${data.markers.length} markers`;
+  const status = prometheus
+    ? prometheusStatus(prometheus.source)
+    : last === undefined
+      ? outage
+        ? `${where} · ${gapText(outage)}`
+        : where
+      : `${where} · ${state.follow ? `last ${clock(last)}` : 'paused'}${since} · ${data.markers.length} markers`;
   controls.setStatus(status);
   if (state.follow) chart.update();
-  if (state.follow && last !== undefined && last !== renderedUpTo) {
-    renderedUpTo = last;
-    vscode.postMessage({ type: 'rendered', upTo: last });
+  const key = `${state.hostId}|${state.windowMs}|${last}|${selectedProcess}`;
+  if (state.follow && last !== undefined && key !== renderedKey) {
+    renderedKey = key;
+    const latest = TCP_STATE_NAMES.map((_, i) => data.latest(i) ?? 0);
+    const processes = prometheus?.source.processes.map((p) => p.label);
+    const process = prometheus && shownProcess(prometheus.source)?.label;
+    vscode.postMessage({ type: 'rendered', upTo: last, hostId: state.hostId, rows: data.rows, latest, ...(processes ? { processes } : {}), ...(process ? { process } : {}) });
   }
   saveSoon();
 }
@@ -123,9 +173,13 @@ function onHostMessage(message: HostToUiMessage): void {
   if (message.type === 'history') {
     // An answer for a window the user already left is stale.
     if (message.windowMs !== state.windowMs) return;
+    if (message.hostId !== state.hostId) selectedProcess = undefined;
     state.hostId = message.hostId;
     state.label = message.label;
-    data.replace(message.series, message.markers, message.gaps);
+    const source = message.source?.kind === 'prometheus' ? message.source : undefined;
+    prometheus = source ? { message, source } : undefined;
+    if (prometheus) showPrometheusData();
+    else data.replace(message.series, message.markers, message.gaps);
   } else {
     if (message.hostId !== state.hostId) return;
     data.append(message.series, message.markers, message.gaps);

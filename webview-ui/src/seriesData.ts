@@ -46,6 +46,13 @@ export class SeriesData {
     return this.points[0].length;
   }
 
+  /** Rows drawn, without the breaks. */
+  get rows(): number {
+    let n = 0;
+    for (const p of this.points[0]) if (p.y !== null) n++;
+    return n;
+  }
+
   get lastTime(): number | undefined {
     const column = this.points[0];
     return column.length > 0 ? column[column.length - 1].x : undefined;

@@ -84,8 +84,8 @@ export function exporterFamilies(sample: Sample | undefined, health: ExporterHea
     if (other.oldest !== undefined) oldest.push({ labels: otherId, value: other.oldest });
   }
   families.push(
-    gauge('tcplens_process_connections', `TCP sockets by owning process and state (the ${options.topProcesses} processes with the most sockets; the rest as process="other").`, byState),
-    gauge('tcplens_process_close_wait_stuck', 'Stuck CLOSE_WAIT sockets by owning process.', stuck),
+    gauge(METRICS.processConnections, `TCP sockets by owning process and state (the ${options.topProcesses} processes with the most sockets; the rest as process="other").`, byState),
+    gauge(METRICS.processCloseWaitStuck, 'Stuck CLOSE_WAIT sockets by owning process.', stuck),
     gauge('tcplens_process_close_wait_oldest_seconds', "Age of the process's oldest CLOSE_WAIT socket.", oldest, 'seconds'),
   );
 

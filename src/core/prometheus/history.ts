@@ -81,6 +81,42 @@ export function findGaps(startSec: number, endSec: number, stepSec: number, pres
 }
 
 /**
+ * How often Prometheus scrapes the instance: the median spacing of its `up` samples over the
+ * last 10 minutes, in whole seconds; undefined with fewer than two samples (then the reader's
+ * 15 s default applies). Lets a short window of a fast-scraped host get a step as fine as its data.
+ */
+export async function readScrapeInterval(client: PrometheusClient, target: Pick<HistoryTarget, 'instance' | 'job'>, signal?: AbortSignal): Promise<number | undefined> {
+  const selector = `{instance=${promqlString(target.instance)},job=${promqlString(target.job)}}`;
+  const series = await client.querySamples(`up${selector}[10m]`, signal);
+  const times = series.flatMap((s) => s.points.map((p) => p.t)).sort((a, b) => a - b);
+  const deltas = times.slice(1).map((t, i) => t - times[i]).filter((d) => d > 0).sort((a, b) => a - b);
+  if (deltas.length === 0) return undefined;
+  return Math.max(1, Math.round(deltas[deltas.length >> 1]));
+}
+
+/** The query grid of a window, and what every range query of one instance shares. */
+export interface RangeGrid {
+  stepSec: number;
+  startSec: number;
+  endSec: number;
+  /** The range each step looks back over, as PromQL (`30s`). */
+  range: string;
+  /** `{instance="…",job="…"}`. */
+  selector: string;
+}
+
+export function rangeGrid(target: Pick<HistoryTarget, 'instance' | 'job'>, window: { startSec: number; endSec: number }, options: HistoryOptions = {}): RangeGrid {
+  const stepSec = fitStep(window.endSec - window.startSec, options);
+  // On the step grid, so the same window asked twice gives the same points.
+  const startSec = Math.floor(window.startSec / stepSec) * stepSec;
+  const endSec = Math.floor(window.endSec / stepSec) * stepSec;
+  // A range at least two scrapes wide: a step as fine as the scrapes still finds one.
+  const range = `${Math.max(stepSec, 2 * (options.scrapeIntervalSec ?? DEFAULT_SCRAPE_SEC))}s`;
+  const selector = `{instance=${promqlString(target.instance)},job=${promqlString(target.job)}}`;
+  return { stepSec, startSec, endSec, range, selector };
+}
+
+/**
  * One instance's state counts over [startSec, endSec] from Prometheus (`query_range`), the step
  * fitted to the window. Each point is the largest count within its step (a short CLOSE_WAIT
  * spike survives a coarse step), and a step in which the instance reported nothing is a gap,
@@ -93,13 +129,7 @@ export async function readInstanceHistory(
   options: HistoryOptions = {},
   signal?: AbortSignal,
 ): Promise<InstanceHistory> {
-  const stepSec = fitStep(window.endSec - window.startSec, options);
-  // On the step grid, so the same window asked twice gives the same points.
-  const startSec = Math.floor(window.startSec / stepSec) * stepSec;
-  const endSec = Math.floor(window.endSec / stepSec) * stepSec;
-  // A range at least two scrapes wide: a step as fine as the scrapes still finds one.
-  const range = `${Math.max(stepSec, 2 * (options.scrapeIntervalSec ?? DEFAULT_SCRAPE_SEC))}s`;
-  const selector = `{instance=${promqlString(target.instance)},job=${promqlString(target.job)}}`;
+  const { stepSec, startSec, endSec, range, selector } = rangeGrid(target, window, options);
   const metric = target.source === 'tcp-lens' ? METRICS.connections : METRICS.nodeExporterStates;
   const statesQuery = `max by (state) (max_over_time(${metric}${selector}[${range}]))`;
   const stuckQuery = `max(max_over_time(${METRICS.closeWaitStuck}${selector}[${range}]))`;

@@ -9,6 +9,8 @@ import { TCP_STATE_NAMES } from '../model';
 export const METRICS = {
   connections: 'tcplens_connections',
   closeWaitStuck: 'tcplens_close_wait_stuck',
+  processConnections: 'tcplens_process_connections',
+  processCloseWaitStuck: 'tcplens_process_close_wait_stuck',
   nodeExporterStates: 'node_tcp_connection_states',
 } as const;
 

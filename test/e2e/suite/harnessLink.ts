@@ -72,7 +72,13 @@ export type BrowserAction =
    * Moves the mouse onto the Connections row showing `text` (expanding `group` if need be) and, for `watchMs`, notes twice a
    * second which row is under the mouse and what hover is shown.
    */
-  | { kind: 'hover'; text: string; watchMs: number; group: string; hoverIncludes?: string };
+  | { kind: 'hover'; text: string; watchMs: number; group: string; hoverIncludes?: string }
+  /** Clicks, as a user does, the row showing `text` in the sidebar view titled `view`. */
+  | { kind: 'clickRow'; view: string; text: string }
+  /** Clicks the button labelled `text` inside a webview (the State History chart). */
+  | { kind: 'clickInWebview'; text: string }
+  /** Chooses the option labelled `option` in the webview's drop-down labelled `label`. */
+  | { kind: 'selectInWebview'; label: string; option: string };
 
 /** What the harness saw: for `hover`, one sample per half second. */
 export interface BrowserActionResult {
