@@ -21,6 +21,19 @@ export default tseslint.config(
     },
   },
   {
+    // The second engine: code analysis, shared by the language server and the CLI, and unaware of the socket table.
+    files: ['src/analysis/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/analysis must stay free of vscode: the language server and the CLI use it.' }],
+          patterns: [{ group: ['**/core/**'], message: 'src/analysis shares nothing with the socket table (src/core).' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.cjs', '**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', Buffer: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LeakAnalyzer, languageOfPath } from '../src/core/leaks/analyzer';
+import { LeakAnalyzer, languageOfPath } from '../src/analysis/analyzer';
 
 /** The bars the labelled corpus must meet, per language and overall. */
 export const MIN_PRECISION = 0.95;

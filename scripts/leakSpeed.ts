@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LeakAnalyzer } from '../src/core/leaks/analyzer';
-import { GrammarLoader } from '../src/core/leaks/parser';
-import type { LeakLanguage } from '../src/core/leaks/types';
+import { LeakAnalyzer } from '../src/analysis/analyzer';
+import { GrammarLoader } from '../src/analysis/parser';
+import type { LeakLanguage } from '../src/analysis/types';
 
 /**
  * How long the leak analyzer takes on one 10,000-line file per language (the issue's bar: under

@@ -6,8 +6,8 @@ import { formatMs } from '../report/format';
 import { serverSource } from './analyzerCorpus';
 import type { FeatureCase } from './types';
 
-const FEATURE = 'leak analyzer (src/core/leaks)';
-const LANDED = 'src/core/leaks/languages/javascript.ts';
+const FEATURE = 'leak analyzer (src/analysis)';
+const LANDED = 'src/analysis/languages/javascript.ts';
 
 export const analyzerFileCase: FeatureCase = {
   id: 'analyzer-file',
@@ -16,7 +16,7 @@ export const analyzerFileCase: FeatureCase = {
   landedWith: LANDED,
   target: '< 150 ms',
   async measure(runs) {
-    const { LeakAnalyzer } = await import('../../src/core/leaks/analyzer');
+    const { LeakAnalyzer } = await import('../../src/analysis/analyzer');
     const analyzer = new LeakAnalyzer();
     const source = serverSource(10_000);
     const times: number[] = [];
@@ -52,7 +52,7 @@ export const analyzerWorkspaceCase: FeatureCase = {
   landedWith: LANDED,
   target: '< 15 s',
   async measure() {
-    const { LeakAnalyzer } = await import('../../src/core/leaks/analyzer');
+    const { LeakAnalyzer } = await import('../../src/analysis/analyzer');
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tcp-lens-bench-ws-'));
     try {
       const source = serverSource(LINES_PER_FILE);

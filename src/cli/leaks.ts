@@ -1,9 +1,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { displayText } from '../core/displayText';
-import { LeakAnalyzer, languageOfPath } from '../core/leaks/analyzer';
-import { fileKind, readSourceFile } from '../core/leaks/sourceFile';
-import type { LeakReport } from '../core/leaks/types';
+import { LeakAnalyzer, languageOfPath } from '../analysis/analyzer';
+import { fileKind, readSourceFile } from '../analysis/sourceFile';
+import type { LeakReport } from '../analysis/types';
 import { jsonOutput, messageText } from './table';
 import type { CliCommand, CliIO } from './usage';
 import { parseOptions, UsageError } from './usage';

@@ -1,6 +1,6 @@
 import type * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { LEAK_LANGUAGE_IDS } from '../core/leaks/languageTable';
+import { LEAK_LANGUAGE_IDS } from '../analysis/languageTable';
 
 let running: LanguageClient | undefined;
 

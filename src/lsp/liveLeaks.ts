@@ -6,7 +6,7 @@ import type { ProcessSummary } from '../core/processSummary';
 import type { CountsSample, Snapshot } from '../core/model';
 import { isLocalHost } from '../core/model';
 import type { LiveData } from '../live/liveData';
-import { LEAK_LANGUAGE_IDS } from '../core/leaks/languageTable';
+import { LEAK_LANGUAGE_IDS } from '../analysis/languageTable';
 import { LiveLeaksNotification, type LiveLeaksParams } from '../shared/lspProtocol';
 import { withLocalContext } from './processContext';
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { LEAK_SOURCE_GLOB } from '../core/leaks/languageTable';
+import { LEAK_SOURCE_GLOB } from '../analysis/languageTable';
 import { ScanFilesRequest } from '../shared/lspProtocol';
 
 const ALWAYS_EXCLUDED = '{**/node_modules/**,**/.git/**}';

@@ -2,13 +2,13 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import type { Connection, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { LeakAnalyzer, languageOfLanguageId, languageOfPath } from '../core/leaks/analyzer';
-import type { LeakFinding, LeakFix, LeakLanguage } from '../core/leaks/types';
+import { LeakAnalyzer, languageOfLanguageId, languageOfPath } from '../analysis/analyzer';
+import type { LeakFinding, LeakFix, LeakLanguage } from '../analysis/types';
 import type { KnownFinding, LeakSettings, ScanFilesResult } from '../shared/lspProtocol';
 import { matchesAnyGlob } from './glob';
 import { toDiagnostic, toKnownFinding, uriToPath } from './lspFindings';
 import { isLanguageEnabled, type SettingsCache } from './settings';
-import { readSourceFile } from '../core/leaks/sourceFile';
+import { readSourceFile } from '../analysis/sourceFile';
 
 /** Typing pauses shorter than this do not start an analysis. */
 export const TYPING_DEBOUNCE_MS = 300;

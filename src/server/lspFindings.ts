@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { CodeActionKind, DiagnosticSeverity } from 'vscode-languageserver/node';
 import type { CodeAction, CodeLens, Diagnostic, Range } from 'vscode-languageserver/node';
-import type { LeakFinding, LeakFix, SourceRange } from '../core/leaks/types';
+import type { LeakFinding, LeakFix, SourceRange } from '../analysis/types';
 import { liveLensTitle, rankLeakSites, type LeakingProcess } from '../core/liveLink';
 import type { ExplainLeakArgs, KnownFinding, LeakSettings } from '../shared/lspProtocol';
 

@@ -1,5 +1,5 @@
 import type { Connection } from 'vscode-languageserver/node';
-import { LEAK_LANGUAGES, LEAK_LANGUAGE_NAMES } from '../core/leaks/languageTable';
+import { LEAK_LANGUAGES, LEAK_LANGUAGE_NAMES } from '../analysis/languageTable';
 import { DEFAULT_LEAK_SETTINGS, type LeakSettings } from '../shared/lspProtocol';
 
 const SEVERITIES = new Set<LeakSettings['severity']>(['error', 'warning', 'information', 'hint']);

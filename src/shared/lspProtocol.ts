@@ -1,5 +1,5 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
-import type { LeakReport } from '../core/leaks/types';
+import type { LeakReport } from '../analysis/types';
 import type { LeakingProcess } from '../core/liveLink';
 
 /** The settings under `tcpLens.leaks`, as the server reads them through workspace/configuration. */

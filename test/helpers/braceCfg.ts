@@ -1,9 +1,9 @@
-import { LeakAnalyzer } from '../../src/core/leaks/analyzer';
-import type { TreeObligation } from '../../src/core/leaks/cfg/brace';
-import type { Cfg, CfgNode } from '../../src/core/leaks/cfg/graph';
-import { copyTree, LineIndex, type LightNode } from '../../src/core/leaks/languages/cFamilyTree';
-import { GrammarLoader } from '../../src/core/leaks/parser';
-import type { LeakLanguage } from '../../src/core/leaks/types';
+import { LeakAnalyzer } from '../../src/analysis/analyzer';
+import type { TreeObligation } from '../../src/analysis/cfg/brace';
+import type { Cfg, CfgNode } from '../../src/analysis/cfg/graph';
+import { copyTree, LineIndex, type LightNode } from '../../src/analysis/languages/cFamilyTree';
+import { GrammarLoader } from '../../src/analysis/parser';
+import type { LeakLanguage } from '../../src/analysis/types';
 
 /** Graph tests of the brace-language front ends (Go, Java): a function's graph drawn as a reader would. */
 

@@ -4,9 +4,9 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { languageOfPath } from '../../src/core/leaks/analyzer';
-import { LANGUAGE_RULES } from '../../src/core/leaks/languages/index';
-import { LEAK_LANGUAGE_IDS, LEAK_LANGUAGE_NAMES, LEAK_LANGUAGES, LEAK_SETTING_KEYS, LEAK_SOURCE_GLOB } from '../../src/core/leaks/languageTable';
+import { languageOfPath } from '../../src/analysis/analyzer';
+import { LANGUAGE_RULES } from '../../src/analysis/languages/index';
+import { LEAK_LANGUAGE_IDS, LEAK_LANGUAGE_NAMES, LEAK_LANGUAGES, LEAK_SETTING_KEYS, LEAK_SOURCE_GLOB } from '../../src/analysis/languageTable';
 import { isLanguageEnabled, normalizeLeakSettings } from '../../src/server/settings';
 
 const ROOT = path.resolve(__dirname, '../..');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LeakAnalyzer, MAX_ANALYZED_BYTES } from '../../src/core/leaks/analyzer';
-import type { LeakFinding, TextEdit } from '../../src/core/leaks/types';
+import { LeakAnalyzer, MAX_ANALYZED_BYTES } from '../../src/analysis/analyzer';
+import type { LeakFinding, TextEdit } from '../../src/analysis/types';
 
 const analyzer = new LeakAnalyzer();
 

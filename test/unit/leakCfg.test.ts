@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LeakAnalyzer } from '../../src/core/leaks/analyzer';
-import { analyzeObligations } from '../../src/core/leaks/cfg/dataflow';
-import { CfgBuilder, edgeList, type Cfg, type CfgNode, type Effect } from '../../src/core/leaks/cfg/graph';
-import { PythonCfgBuilder } from '../../src/core/leaks/cfg/python';
-import { LineIndex } from '../../src/core/leaks/languages/cFamilyTree';
-import { fieldOf, indexTree } from '../../src/core/leaks/languages/treeCopy';
-import { GrammarLoader } from '../../src/core/leaks/parser';
+import { LeakAnalyzer } from '../../src/analysis/analyzer';
+import { analyzeObligations } from '../../src/analysis/cfg/dataflow';
+import { CfgBuilder, edgeList, type Cfg, type CfgNode, type Effect } from '../../src/analysis/cfg/graph';
+import { PythonCfgBuilder } from '../../src/analysis/cfg/python';
+import { LineIndex } from '../../src/analysis/languages/cFamilyTree';
+import { fieldOf, indexTree } from '../../src/analysis/languages/treeCopy';
+import { GrammarLoader } from '../../src/analysis/parser';
 
 const analyzer = new LeakAnalyzer();
 const grammars = new GrammarLoader();
@@ -68,7 +68,7 @@ function flow(cfg: Cfg): string[] {
   return [...out];
 }
 
-describe('leak engine: the Python control-flow graph (src/core/leaks/cfg/python.ts)', () => {
+describe('leak engine: the Python control-flow graph (src/analysis/cfg/python.ts)', () => {
   it('sequences calls, gives each an exceptional edge, and ends at the exit', async () => {
     const { cfg } = await graphOf([
       'def f(a):',
@@ -196,7 +196,7 @@ describe('leak engine: the Python control-flow graph (src/core/leaks/cfg/python.
   });
 });
 
-describe('leak engine: must-release dataflow (src/core/leaks/cfg/dataflow.ts)', () => {
+describe('leak engine: must-release dataflow (src/analysis/cfg/dataflow.ts)', () => {
   /** entry → nodes in a chain → exit; `throwsAt` nodes get an exceptional edge to the exceptional exit. */
   function chain(steps: { effects: Effect[]; throws?: string; effectsFirst?: boolean }[]): Cfg {
     const b = new CfgBuilder();

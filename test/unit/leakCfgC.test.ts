@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { LightNode } from '../../src/core/leaks/languages/cFamilyTree';
-import { cGraph } from '../../src/core/leaks/languages/c';
+import type { LightNode } from '../../src/analysis/languages/cFamilyTree';
+import { cGraph } from '../../src/analysis/languages/c';
 import { flow, graphOf as braceGraph, reported } from '../helpers/braceCfg';
 
 /** Every `socket(…)`/`accept(…)` acquires into the variable it initialises or is assigned to. */
@@ -18,7 +18,7 @@ const C = {
 };
 const graphOf = (lines: string[]) => braceGraph(C, lines);
 
-describe('leak engine: the C/C++ control-flow graph (src/core/leaks/cfg/c.ts)', () => {
+describe('leak engine: the C/C++ control-flow graph (src/analysis/cfg/c.ts)', () => {
   it('takes each #ifdef/#else branch as an alternative, and drops the descriptor on the branch where it failed', async () => {
     const edges = flow(await graphOf([
       'int f(int l) {',

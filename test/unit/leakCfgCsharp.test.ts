@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { LightNode } from '../../src/core/leaks/languages/cFamilyTree';
-import { csharpGraph } from '../../src/core/leaks/languages/csharp';
+import type { LightNode } from '../../src/analysis/languages/cFamilyTree';
+import { csharpGraph } from '../../src/analysis/languages/csharp';
 import { flow, graphOf as braceGraph, reported } from '../helpers/braceCfg';
 
 /** Every `new TcpClient(…)`/`new Socket(…)` acquires into the variable it initialises or is assigned to. */
@@ -19,7 +19,7 @@ const CSHARP = {
 const graphOf = (lines: string[]) => braceGraph(CSHARP, lines);
 const reportedIn = (lines: string[]) => reported('csharp', ['using System.Net.Sockets;', 'class C {', ...lines, '}']);
 
-describe('leak engine: the C# control-flow graph (src/core/leaks/cfg/csharp.ts)', () => {
+describe('leak engine: the C# control-flow graph (src/analysis/cfg/csharp.ts)', () => {
   it('gives calls and awaits an exceptional edge to the catch, and runs a copy of finally on every way out', async () => {
     const edges = flow(await graphOf([
       'class C {',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { LightNode } from '../../src/core/leaks/languages/cFamilyTree';
-import { goGraph } from '../../src/core/leaks/languages/go';
+import type { LightNode } from '../../src/analysis/languages/cFamilyTree';
+import { goGraph } from '../../src/analysis/languages/go';
 import { flow, graphOf as braceGraph, reported as braceReported } from '../helpers/braceCfg';
 
 /** Every `net.Dial/Listen…`, `tls.…` and `x.Accept()` acquires into the first name on its left. */
@@ -32,7 +32,7 @@ const TLS_OR_PLAIN_LISTEN = [
   '}',
 ];
 
-describe('leak engine: the Go control-flow graph (src/core/leaks/cfg/go.ts)', () => {
+describe('leak engine: the Go control-flow graph (src/analysis/cfg/go.ts)', () => {
   it('joins the branches of an if/else that both acquire into one name; the `err != nil` path holds nothing', async () => {
     const cfg = await graphOf(TLS_OR_PLAIN_LISTEN);
     const edges = flow(cfg);

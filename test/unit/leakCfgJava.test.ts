@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { LightNode } from '../../src/core/leaks/languages/cFamilyTree';
-import { javaGraph } from '../../src/core/leaks/languages/java';
+import type { LightNode } from '../../src/analysis/languages/cFamilyTree';
+import { javaGraph } from '../../src/analysis/languages/java';
 import { flow, graphOf as braceGraph, reported as braceReported } from '../helpers/braceCfg';
 
 /** Every `new Socket(…)`/`new ServerSocket(…)` and `x.accept()` acquires into the variable it initialises or is assigned to. */
@@ -19,7 +19,7 @@ const JAVA = {
 const graphOf = (lines: string[]) => braceGraph(JAVA, lines);
 const reported = (lines: string[]) => braceReported('java', ['class C {', ...lines, '}']);
 
-describe('leak engine: the Java control-flow graph (src/core/leaks/cfg/java.ts)', () => {
+describe('leak engine: the Java control-flow graph (src/analysis/cfg/java.ts)', () => {
   it('gives a call an exceptional edge to the catch, and runs a copy of finally on the normal, the exceptional and the return path', async () => {
     const edges = flow(await graphOf([
       'class C {',

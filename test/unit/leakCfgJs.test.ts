@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { JavaScriptCfgBuilder, type JsMention } from '../../src/core/leaks/cfg/javascript';
-import type { Cfg } from '../../src/core/leaks/cfg/graph';
-import { LineIndex } from '../../src/core/leaks/languages/cFamilyTree';
-import { fieldOf, indexTree, type TreeNode } from '../../src/core/leaks/languages/treeCopy';
-import { GrammarLoader } from '../../src/core/leaks/parser';
+import { JavaScriptCfgBuilder, type JsMention } from '../../src/analysis/cfg/javascript';
+import type { Cfg } from '../../src/analysis/cfg/graph';
+import { LineIndex } from '../../src/analysis/languages/cFamilyTree';
+import { fieldOf, indexTree, type TreeNode } from '../../src/analysis/languages/treeCopy';
+import { GrammarLoader } from '../../src/analysis/parser';
 import { flow, reported } from '../helpers/braceCfg';
 
 const grammars = new GrammarLoader();
@@ -40,7 +40,7 @@ async function graphOf(lines: string[]): Promise<Cfg> {
   }
 }
 
-describe('leak engine: the JavaScript control-flow graph (src/core/leaks/cfg/javascript.ts)', () => {
+describe('leak engine: the JavaScript control-flow graph (src/analysis/cfg/javascript.ts)', () => {
   it('gives a throwing call an exceptional edge to the catch, and runs a copy of finally on the normal, exceptional and return paths', async () => {
     const edges = flow(await graphOf([
       'async function f(port) {',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LeakAnalyzer } from '../../src/core/leaks/analyzer';
-import type { LeakLanguage } from '../../src/core/leaks/types';
+import { LeakAnalyzer } from '../../src/analysis/analyzer';
+import type { LeakLanguage } from '../../src/analysis/types';
 
 const analyzer = new LeakAnalyzer();
 

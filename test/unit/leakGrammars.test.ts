@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GRAMMAR_FILES, GrammarLoader } from '../../src/core/leaks/parser';
-import type { LeakLanguage } from '../../src/core/leaks/types';
+import { GRAMMAR_FILES, GrammarLoader } from '../../src/analysis/parser';
+import type { LeakLanguage } from '../../src/analysis/types';
 
 /** A small valid program per language and a node type its tree must contain. */
 const SNIPPETS: Record<LeakLanguage, [string, string]> = {

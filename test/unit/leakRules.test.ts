@@ -2,12 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { LeakAnalyzer, languageOfPath } from '../../src/core/leaks/analyzer';
-import { cRules } from '../../src/core/leaks/languages/c';
-import { csharpRules } from '../../src/core/leaks/languages/csharp';
-import { goRules } from '../../src/core/leaks/languages/go';
-import { javaRules } from '../../src/core/leaks/languages/java';
-import type { LeakFinding, LeakLanguage, TextEdit } from '../../src/core/leaks/types';
+import { LeakAnalyzer, languageOfPath } from '../../src/analysis/analyzer';
+import { cRules } from '../../src/analysis/languages/c';
+import { csharpRules } from '../../src/analysis/languages/csharp';
+import { goRules } from '../../src/analysis/languages/go';
+import { javaRules } from '../../src/analysis/languages/java';
+import type { LeakFinding, LeakLanguage, TextEdit } from '../../src/analysis/types';
 
 const analyzer = new LeakAnalyzer(undefined, [goRules, javaRules, cRules, csharpRules]);
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'leaks');

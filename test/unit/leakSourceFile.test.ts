@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { readSourceFile } from '../../src/core/leaks/sourceFile';
+import { readSourceFile } from '../../src/analysis/sourceFile';
 
-describe('readSourceFile (src/core/leaks/sourceFile.ts)', () => {
+describe('readSourceFile (src/analysis/sourceFile.ts)', () => {
   it('skips a FIFO (directly or through a symlink) without opening it, and reads a regular file', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'tcp-lens-source-'));
     try {

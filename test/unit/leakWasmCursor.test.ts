@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
-import { LeakAnalyzer } from '../../src/core/leaks/analyzer';
-import { GrammarLoader } from '../../src/core/leaks/parser';
-import type { LeakLanguage } from '../../src/core/leaks/types';
-import { openWalk, type WalkCursor } from '../../src/core/leaks/wasmCursor';
+import { LeakAnalyzer } from '../../src/analysis/analyzer';
+import { GrammarLoader } from '../../src/analysis/parser';
+import type { LeakLanguage } from '../../src/analysis/types';
+import { openWalk, type WalkCursor } from '../../src/analysis/wasmCursor';
 
 test('two analyzers started at the same time share one runtime and both find the leak', async () => {
   // First in this file, so the runtime is not started yet. Fresh loaders racing through their first grammar load, as two language-server sessions or a

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LANGUAGE_RULES } from '../../src/core/leaks/languages/index';
+import { LANGUAGE_RULES } from '../../src/analysis/languages/index';
 import type { CorpusResult } from '../../scripts/evalLeaks';
 import { CORPUS_DIR, evaluateCorpus, formatTable, MIN_PRECISION, MIN_RECALL, precision, recall } from '../../scripts/evalLeaks';
 

@@ -1,6 +1,6 @@
 /**
  * What the leak engine needs to know of a language's library, as data: a new API is one entry.
- * Acquisitions are still found by the language's rules (src/core/leaks/languages/*).
+ * Acquisitions are still found by the language's rules (src/analysis/languages/*).
  */
 export interface LanguageApis {
   /** Methods that close the receiver (`s.close()`), or close it on every way out when passed on. */

@@ -83,7 +83,7 @@ const INDEX_SPEC: IndexSpec = {
   fielded: new Set([
     'call', 'attribute', 'function_definition', 'named_expression', 'assignment', 'augmented_assignment', 'keyword_argument',
     'while_statement', 'if_statement', 'elif_clause', 'import_from_statement', 'aliased_import',
-    // Read by the control-flow graph (src/core/leaks/cfg/python.ts).
+    // Read by the control-flow graph (src/analysis/cfg/python.ts).
     'for_statement', 'with_item', 'as_pattern', 'match_statement', 'pair', 'augmented_assignment',
   ]),
   tokens: new Set(['integer', 'float', 'true', 'false', 'none', 'escape_sequence', 'string_start', 'string_end', 'line_continuation', 'ellipsis', 'type_conversion']),
@@ -319,7 +319,7 @@ function testsForEmpty(ref: TreeNode, src: string): boolean {
 }
 
 /**
- * The engine's verdict (src/core/leaks/cfg) for each socket bound to a local name: one graph per
+ * The engine's verdict (src/analysis/cfg) for each socket bound to a local name: one graph per
  * function, one dataflow over it for all of that function's sockets. Sockets captured by a nested
  * function or lambda (a cleanup closure may close them), declared global/nonlocal, and asyncio
  * streams get none and stay with the statement rules below, as does a function whose graph or

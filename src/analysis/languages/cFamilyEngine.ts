@@ -94,7 +94,7 @@ export interface Dialect {
   /** The statement shapes for the early-exit rule; without it a close anywhere counts for every path. */
   readonly paths?: PathShape;
   /**
-   * The control-flow graph of a function body for the leak engine (src/core/leaks/cfg); sockets
+   * The control-flow graph of a function body for the leak engine (src/analysis/cfg); sockets
    * whose function has one are judged by path, except those handed to a call, which stay with the
    * file's summaries of what each function does with its parameters.
    */

@@ -98,7 +98,7 @@ const INDEX_SPEC: IndexSpec = {
   fielded: new Set([
     'call_expression', 'new_expression', 'member_expression', 'variable_declarator', 'assignment_expression', 'augmented_assignment_expression',
     'pair', 'pair_pattern', 'import_statement', 'import_specifier', 'required_parameter', 'optional_parameter', 'for_in_statement', ...FUNCTION_TYPES,
-    // Read by the control-flow graph (src/core/leaks/cfg/javascript.ts).
+    // Read by the control-flow graph (src/analysis/cfg/javascript.ts).
     'if_statement', 'for_statement', 'while_statement', 'do_statement', 'switch_statement', 'switch_case', 'switch_default', 'try_statement',
     'catch_clause', 'finally_clause', 'labeled_statement', 'break_statement', 'continue_statement',
   ]),
@@ -516,7 +516,7 @@ function isSettled(summary: UseSummary): boolean {
 }
 
 /**
- * The engine's verdict (src/core/leaks/cfg) for each client socket bound to a local name: one
+ * The engine's verdict (src/analysis/cfg) for each client socket bound to a local name: one
  * graph per function, one dataflow for all of its sockets. Handler parameters (accepted sockets,
  * responses) and functions past the budget stay with the statement rules.
  */
