@@ -18,7 +18,9 @@ export const USAGE = `usage: npm run bench -- [--quick] [--cases ID,...] [--size
 /** Parses the bench's arguments; throws with a one-line message on a bad one. */
 export function parseOptions(args: readonly string[]): BenchOptions {
   const quick = args.includes('--quick');
-  const options: BenchOptions = quick ? { sizes: [10_000], runs: 3 } : { sizes: [10_000, 50_000, 100_000], runs: 5, out: 'docs/benchmarks.md' };
+  const options: BenchOptions = quick
+    ? { sizes: [10_000], runs: 3 }
+    : { sizes: [10_000, 50_000, 100_000], runs: 5, out: 'docs/benchmarks.md' };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const value = (): string => {

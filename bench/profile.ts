@@ -16,7 +16,13 @@ import { topSelfTime } from './report/cpuProfile';
 const ROOT = path.resolve(__dirname, '..');
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { size: { type: 'string', default: '100000' }, case: { type: 'string', default: 'snapshot' }, runs: { type: 'string', default: '20' } } });
+  const { values } = parseArgs({
+    options: {
+      size: { type: 'string', default: '100000' },
+      case: { type: 'string', default: 'snapshot' },
+      runs: { type: 'string', default: '20' },
+    },
+  });
   const size = Number(values.size);
   const ns = createNamespace(`prof${size}`);
   process.once('exit', () => ns.remove());
@@ -29,7 +35,10 @@ async function main(): Promise<void> {
       const { code, stderr } = await runToEnd(argv, 5 * 60_000);
       removeBundle(entry);
       if (code !== 0) throw new Error(`profiling failed (exit ${code}): ${stderr}`);
-      const file = path.join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!);
+      const file = path.join(
+        dir,
+        readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!,
+      );
       process.stdout.write(`${values.case} × ${values.runs} at ${size} sockets; profile: ${file}\n\n`);
       process.stdout.write(`${table(['function', 'self time', 'share'], topSelfTime(file, ROOT))}\n`);
     } finally {

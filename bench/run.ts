@@ -51,7 +51,15 @@ async function main(): Promise<void> {
   const parser = await measureParser();
   if (!options.noFeatures) process.stderr.write('other features…\n');
   const features = options.noFeatures ? [] : await measureFeatures(ROOT, options.runs);
-  const markdown = renderReport({ machine, sizes, features, parser, runs: options.runs, quick: options.sizes.length === 1, elapsedMs: Date.now() - started });
+  const markdown = renderReport({
+    machine,
+    sizes,
+    features,
+    parser,
+    runs: options.runs,
+    quick: options.sizes.length === 1,
+    elapsedMs: Date.now() - started,
+  });
   process.stdout.write(markdown);
   if (options.out) {
     const out = path.resolve(ROOT, options.out);

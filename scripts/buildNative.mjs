@@ -28,8 +28,20 @@ export function buildAddon(cc, out = ADDON) {
   try {
     execFileSync(
       cc,
-      ['-O2', '-std=gnu11', '-Wall', '-Wextra', '-fPIC', '-shared', '-fvisibility=hidden', `-I${NODE_INCLUDE}`,
-        '-DNODE_GYP_MODULE_NAME=sockdiag', '-o', tmp, source],
+      [
+        '-O2',
+        '-std=gnu11',
+        '-Wall',
+        '-Wextra',
+        '-fPIC',
+        '-shared',
+        '-fvisibility=hidden',
+        `-I${NODE_INCLUDE}`,
+        '-DNODE_GYP_MODULE_NAME=sockdiag',
+        '-o',
+        tmp,
+        source,
+      ],
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
     // Rename so a running extension host never loads a half-written file.

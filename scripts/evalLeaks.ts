@@ -48,7 +48,8 @@ export function meetsBars(t: Tally): boolean {
 }
 
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile())
     .map((e) => path.join(e.parentPath, e.name))
     .sort();
@@ -68,7 +69,11 @@ export async function evaluateCorpus(corpusDir = CORPUS_DIR, analyzer = new Leak
   const byLanguage = new Map<string, Tally>();
   const overall: Tally = { files: 0, truePositives: 0, falsePositives: 0, falseNegatives: 0 };
   const mismatches: Mismatch[] = [];
-  const folders = fs.readdirSync(corpusDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const folders = fs
+    .readdirSync(corpusDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   for (const folder of folders) {
     const tally: Tally = { files: 0, truePositives: 0, falsePositives: 0, falseNegatives: 0 };
     byLanguage.set(folder, tally);
@@ -86,7 +91,10 @@ export async function evaluateCorpus(corpusDir = CORPUS_DIR, analyzer = new Leak
         else tally.falsePositives++;
       }
       for (const key of expected) if (!found.has(key)) tally.falseNegatives++;
-      for (const [keys, other, kind] of [[found, expected, 'false positive'], [expected, found, 'false negative']] as const) {
+      for (const [keys, other, kind] of [
+        [found, expected, 'false positive'],
+        [expected, found, 'false negative'],
+      ] as const) {
         for (const key of keys) {
           if (other.has(key)) continue;
           const [line, rule] = key.split(':') as [string, string];
@@ -105,7 +113,15 @@ export async function evaluateCorpus(corpusDir = CORPUS_DIR, analyzer = new Leak
 /** The table the script prints: one row per language, then overall. */
 export function formatTable(result: CorpusResult): string {
   const header = ['language', 'files', 'TP', 'FP', 'FN', 'precision', 'recall'];
-  const row = (name: string, t: Tally) => [name, String(t.files), String(t.truePositives), String(t.falsePositives), String(t.falseNegatives), precision(t).toFixed(3), recall(t).toFixed(3)];
+  const row = (name: string, t: Tally) => [
+    name,
+    String(t.files),
+    String(t.truePositives),
+    String(t.falsePositives),
+    String(t.falseNegatives),
+    precision(t).toFixed(3),
+    recall(t).toFixed(3),
+  ];
   const rows = [header, ...[...result.byLanguage].map(([name, t]) => row(name, t)), row('overall', result.overall)];
   const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n');

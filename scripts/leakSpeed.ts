@@ -15,7 +15,8 @@ import type { LeakLanguage } from '../src/analysis/types';
  */
 
 /** Beside this script in the repository; from the working directory when it runs bundled elsewhere. */
-const CORPUS_DIR = [path.join(__dirname, '..', 'test', 'fixtures', 'leaks'), path.resolve('test', 'fixtures', 'leaks')].find((d) => fs.existsSync(d)) ?? '';
+const CORPUS_DIR =
+  [path.join(__dirname, '..', 'test', 'fixtures', 'leaks'), path.resolve('test', 'fixtures', 'leaks')].find((d) => fs.existsSync(d)) ?? '';
 
 /** Which corpus folder and file endings feed each measured language. */
 const SOURCES: Partial<Record<LeakLanguage, { folder: string; endings: readonly string[] }>> = {
@@ -30,8 +31,15 @@ const SOURCES: Partial<Record<LeakLanguage, { folder: string; endings: readonly 
  */
 const DECLARED_NAMES: Partial<Record<LeakLanguage, readonly RegExp[]>> = {
   javascript: [/\b(?:function\*?|class)\s+([A-Za-z_$][\w$]*)/g, /\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=(?!\s*require\()/g],
-  typescript: [/\b(?:function\*?|class|interface|type)\s+([A-Za-z_$][\w$]*)/g, /\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*[=:](?!\s*require\()/g],
-  python: [/\b(?:def|class)\s+([A-Za-z_]\w*)/g, /^[ \t]*([A-Za-z_]\w*)\s*(?:,\s*[A-Za-z_]\w*\s*)*=(?!=)/gm, /^[ \t]*[A-Za-z_]\w*\s*,\s*([A-Za-z_]\w*)\s*=(?!=)/gm],
+  typescript: [
+    /\b(?:function\*?|class|interface|type)\s+([A-Za-z_$][\w$]*)/g,
+    /\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*[=:](?!\s*require\()/g,
+  ],
+  python: [
+    /\b(?:def|class)\s+([A-Za-z_]\w*)/g,
+    /^[ \t]*([A-Za-z_]\w*)\s*(?:,\s*[A-Za-z_]\w*\s*)*=(?!=)/gm,
+    /^[ \t]*[A-Za-z_]\w*\s*,\s*([A-Za-z_]\w*)\s*=(?!=)/gm,
+  ],
 };
 
 export interface GeneratedFile {
@@ -55,7 +63,8 @@ export function generatedSource(language: LeakLanguage, lines = 10_000): Generat
   const spec = SOURCES[language];
   if (!spec) throw new Error(`no corpus feeds ${language}`);
   const dir = path.join(CORPUS_DIR, spec.folder);
-  const cases = fs.readdirSync(dir)
+  const cases = fs
+    .readdirSync(dir)
     .filter((f) => spec.endings.some((e) => f.endsWith(e)) && !f.startsWith('blind-'))
     .sort()
     .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
@@ -69,7 +78,11 @@ export function generatedSource(language: LeakLanguage, lines = 10_000): Generat
     count += text.split('\n').length;
   }
   const source = parts.join('');
-  return { source, lines: count, expected: (source.match(/expect:\s*(?:unclosed-socket|unclosed-on-exception|close-wait-risk)/g) ?? []).length };
+  return {
+    source,
+    lines: count,
+    expected: (source.match(/expect:\s*(?:unclosed-socket|unclosed-on-exception|close-wait-risk)/g) ?? []).length,
+  };
 }
 
 function median(values: readonly number[]): number {
@@ -138,8 +151,14 @@ export async function measureLeakSpeed(language: LeakLanguage, runs = 5, lines =
   try {
     const parse = await timed(runs, () => parser.parse(file.source)?.delete());
     return {
-      language, lines: file.lines, expected: file.expected, findings,
-      analyzeMs: analysis.wall, parseMs: parse.wall, analyzeCpuMs: analysis.cpu, parseCpuMs: parse.cpu,
+      language,
+      lines: file.lines,
+      expected: file.expected,
+      findings,
+      analyzeMs: analysis.wall,
+      parseMs: parse.wall,
+      analyzeCpuMs: analysis.cpu,
+      parseCpuMs: parse.cpu,
     };
   } finally {
     parser.delete();
@@ -162,7 +181,7 @@ async function main(argv: readonly string[]): Promise<void> {
     const r = await measureLeakSpeed(language, runs, lines);
     console.log(
       `${r.language.padEnd(10)} ${r.lines} lines  analyse ${r.analyzeMs.toFixed(1)} ms (cpu ${r.analyzeCpuMs.toFixed(1)})  ` +
-      `parse ${r.parseMs.toFixed(1)} ms (cpu ${r.parseCpuMs.toFixed(1)})  findings ${r.findings} (labels ${r.expected})  load ${os.loadavg()[0]!.toFixed(2)}`,
+        `parse ${r.parseMs.toFixed(1)} ms (cpu ${r.parseCpuMs.toFixed(1)})  findings ${r.findings} (labels ${r.expected})  load ${os.loadavg()[0]!.toFixed(2)}`,
     );
   }
 }

@@ -40,5 +40,8 @@ writeFileSync(
     2,
   )}\n`,
 );
-const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', path.resolve('out')], { cwd: STAGE, encoding: 'utf8' }).trim().split('\n').pop();
+const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', path.resolve('out')], { cwd: STAGE, encoding: 'utf8' })
+  .trim()
+  .split('\n')
+  .pop();
 console.log(`out/${name}${addon ? ' (with the sock_diag addon)' : ' (no sock_diag addon: reads /proc)'}`);

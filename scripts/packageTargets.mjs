@@ -49,9 +49,13 @@ function main() {
       else if (addon) buildAddon(addon);
       const file = path.join(OUT_DIR, `tcp-lens-${target}-${version}.vsix`);
       const targetArgs = target === 'universal' ? [] : ['--target', target];
-      execFileSync('npx', ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', ...targetArgs, '-o', file], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+      execFileSync(
+        'npx',
+        ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', ...targetArgs, '-o', file],
+        {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
       console.log(`${file}${addon ? ' (with the sock_diag addon)' : ''}`);
     }
   } finally {

@@ -7,7 +7,10 @@ import { chromium } from 'playwright-core';
 const media = path.join(__dirname, '..', 'media');
 
 async function main(): Promise<void> {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 128, height: 128 } });
     const svg = readFileSync(path.join(media, 'icon.svg'), 'utf8');

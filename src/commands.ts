@@ -34,7 +34,10 @@ export interface CommandTargets {
  */
 export function commandTable(p: CommandTargets) {
   const view = viewCommands(p.live, p.tree, p.viewState);
-  const actions = connectionActions(() => p.live.collector, () => p.live.refreshNow());
+  const actions = connectionActions(
+    () => p.live.collector,
+    () => p.live.refreshNow(),
+  );
   return {
     'tcpLens.refresh': { run: () => p.live.refreshNow() },
     'tcpLens.pause': { run: () => p.live.pause(), enablement: '!tcpLens.paused' },

@@ -32,7 +32,14 @@ export class TcpLens implements vscode.Disposable {
     this.tree = new ConnectionsTreeProvider(this.live, this.viewState);
     this.view = new ConnectionsView(this.live, this.tree, this.viewState);
     this.alerts = new AlertsController();
-    this.disposables.push(this.live, this.viewState, this.tree, this.view, this.alerts, vscode.window.registerFileDecorationProvider(new ConnectionDecorations()));
+    this.disposables.push(
+      this.live,
+      this.viewState,
+      this.tree,
+      this.view,
+      this.alerts,
+      vscode.window.registerFileDecorationProvider(new ConnectionDecorations()),
+    );
 
     this.live.onDidSample((s) => this.alerts.onSample(s), this, this.disposables);
     this.live.onDidError((e) => e && this.alerts.onError(e.message), this, this.disposables);
@@ -44,12 +51,35 @@ export class TcpLens implements vscode.Disposable {
     this.fleet = new FleetView(context.secrets, (hostId) => this.hosts.selectHost(hostId));
     this.disposables.push(this.fleet);
     const leaks = leakLens(this.disposables, context, this.live);
-    registerCommands(this.disposables, commandTable({ live: this.live, tree: this.tree, viewState: this.viewState, hosts: this.hosts, history: this.history, fleet: this.fleet, leaks }));
-    this.fleet.onDidSelectInstance((instance) => this.history.showFleetInstance({ instance, client: () => this.fleet.client() }), this, this.disposables);
+    registerCommands(
+      this.disposables,
+      commandTable({
+        live: this.live,
+        tree: this.tree,
+        viewState: this.viewState,
+        hosts: this.hosts,
+        history: this.history,
+        fleet: this.fleet,
+        leaks,
+      }),
+    );
+    this.fleet.onDidSelectInstance(
+      (instance) => this.history.showFleetInstance({ instance, client: () => this.fleet.client() }),
+      this,
+      this.disposables,
+    );
   }
 
   api(): TcpLensApi {
-    return { live: this.live, connections: this.tree, treeView: this.view.treeView, contextKeys: this.view.context, alerts: this.alerts, history: this.history, fleet: this.fleet };
+    return {
+      live: this.live,
+      connections: this.tree,
+      treeView: this.view.treeView,
+      contextKeys: this.view.context,
+      alerts: this.alerts,
+      history: this.history,
+      fleet: this.fleet,
+    };
   }
 
   dispose(): void {

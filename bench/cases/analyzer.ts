@@ -62,7 +62,11 @@ export const analyzerWorkspaceCase: FeatureCase = {
       const began = performance.now();
       for (let i = 0; i < FILES; i++) await analyzer.analyze(readFileSync(path.join(dir, `server${i}.js`), 'utf8'), 'javascript');
       const ms = performance.now() - began;
-      return { value: `${(ms / 1000).toFixed(2)} s`, pass: ms < 15_000, note: 'sequential, in-process; the language server adds its own messaging' };
+      return {
+        value: `${(ms / 1000).toFixed(2)} s`,
+        pass: ms < 15_000,
+        note: 'sequential, in-process; the language server adds its own messaging',
+      };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -79,26 +83,60 @@ export const analyzerWorkspaceCase: FeatureCase = {
  */
 export type HostileLanguage = 'python' | 'java' | 'go' | 'javascript' | 'c' | 'csharp';
 
-const HOSTILE_SHAPES: Record<HostileLanguage, { ext: string; head: string[]; acquire: (i: number) => string[]; use: (i: number) => string; tail: string[] }> = {
-  python: { ext: 'py', head: ['import socket', '', 'def many(addr):'], acquire: (i) => [`    s${i} = socket.socket()`], use: (i) => `    s${i}.connect(addr)`, tail: [] },
+const HOSTILE_SHAPES: Record<
+  HostileLanguage,
+  { ext: string; head: string[]; acquire: (i: number) => string[]; use: (i: number) => string; tail: string[] }
+> = {
+  python: {
+    ext: 'py',
+    head: ['import socket', '', 'def many(addr):'],
+    acquire: (i) => [`    s${i} = socket.socket()`],
+    use: (i) => `    s${i}.connect(addr)`,
+    tail: [],
+  },
   java: {
-    ext: 'java', head: ['import java.net.Socket;', 'class Many {', '  void many(String h, int p) throws Exception {'],
-    acquire: (i) => [`    Socket s${i} = new Socket(h, p);`], use: (i) => `    s${i}.getOutputStream().write(1);`, tail: ['  }', '}'],
+    ext: 'java',
+    head: ['import java.net.Socket;', 'class Many {', '  void many(String h, int p) throws Exception {'],
+    acquire: (i) => [`    Socket s${i} = new Socket(h, p);`],
+    use: (i) => `    s${i}.getOutputStream().write(1);`,
+    tail: ['  }', '}'],
   },
   go: {
-    ext: 'go', head: ['package main', '', 'import "net"', '', 'func many(addr string) {'],
-    acquire: (i) => [`\tc${i}, err${i} := net.Dial("tcp", addr)`, `\tif err${i} != nil {`, '\t\treturn', '\t}'], use: (i) => `\tc${i}.Write(nil)`, tail: ['}'],
+    ext: 'go',
+    head: ['package main', '', 'import "net"', '', 'func many(addr string) {'],
+    acquire: (i) => [`\tc${i}, err${i} := net.Dial("tcp", addr)`, `\tif err${i} != nil {`, '\t\treturn', '\t}'],
+    use: (i) => `\tc${i}.Write(nil)`,
+    tail: ['}'],
   },
-  javascript: { ext: 'js', head: ["const net = require('net');", 'function many(port) {'], acquire: (i) => [`  const s${i} = net.connect(port);`], use: (i) => `  s${i}.write('x');`, tail: ['}'] },
-  c: { ext: 'c', head: ['#include <sys/socket.h>', 'void many(void) {'], acquire: (i) => [`  int s${i} = socket(AF_INET, SOCK_STREAM, 0);`], use: (i) => `  send(s${i}, "x", 1, 0);`, tail: ['}'] },
+  javascript: {
+    ext: 'js',
+    head: ["const net = require('net');", 'function many(port) {'],
+    acquire: (i) => [`  const s${i} = net.connect(port);`],
+    use: (i) => `  s${i}.write('x');`,
+    tail: ['}'],
+  },
+  c: {
+    ext: 'c',
+    head: ['#include <sys/socket.h>', 'void many(void) {'],
+    acquire: (i) => [`  int s${i} = socket(AF_INET, SOCK_STREAM, 0);`],
+    use: (i) => `  send(s${i}, "x", 1, 0);`,
+    tail: ['}'],
+  },
   csharp: {
-    ext: 'cs', head: ['using System.Net.Sockets;', 'class Many {', '  void M(string h) {'],
-    acquire: (i) => [`    var s${i} = new TcpClient(h, 80);`], use: (i) => `    s${i}.GetStream().WriteByte(1);`, tail: ['  }', '}'],
+    ext: 'cs',
+    head: ['using System.Net.Sockets;', 'class Many {', '  void M(string h) {'],
+    acquire: (i) => [`    var s${i} = new TcpClient(h, 80);`],
+    use: (i) => `    s${i}.GetStream().WriteByte(1);`,
+    tail: ['  }', '}'],
   },
 };
 
 /** A file of about `bytes` bytes: one function acquiring N sockets, then using each. */
-export function hostileSource(language: HostileLanguage, bytes: number, sockets = socketsFor(language, bytes)): { text: string; ext: string; sockets: number } {
+export function hostileSource(
+  language: HostileLanguage,
+  bytes: number,
+  sockets = socketsFor(language, bytes),
+): { text: string; ext: string; sockets: number } {
   const shape = HOSTILE_SHAPES[language];
   const lines = [...shape.head];
   for (let i = 0; i < sockets; i++) lines.push(...shape.acquire(i));
@@ -138,7 +176,9 @@ export interface HostileFigure {
 
 /** User + system CPU time of a process, from /proc/PID/stat (clock ticks of 10 ms). */
 function cpuMsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /s, '')
+    .split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
@@ -153,7 +193,9 @@ export async function measureHostileFile(language: HostileLanguage, bytes: numbe
   const server = path.join(__dirname, '..', '..', 'dist', 'server.js');
   if (!existsSync(server)) throw new Error('dist/server.js not found: run `npm run build` first');
   const { text, ext } = hostileSource(language, bytes, sockets);
-  const child = spawn(process.execPath, [...(process.env.HOSTILE_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), server, '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [...(process.env.HOSTILE_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), server, '--stdio'], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
   const rpc = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   try {
     let published: ((d: { uri: string; diagnostics: { range: { start: { line: number; character: number } } }[] }) => void) | undefined;
@@ -162,7 +204,8 @@ export async function measureHostileFile(language: HostileLanguage, bytes: numbe
     rpc.onNotification('window/logMessage', () => undefined);
     rpc.listen();
     await rpc.sendRequest('initialize', {
-      processId: process.pid, rootUri: null,
+      processId: process.pid,
+      rootUri: null,
       capabilities: { workspace: { configuration: true }, textDocument: { codeAction: { resolveSupport: { properties: ['edit'] } } } },
     });
     await rpc.sendNotification('initialized', {});
@@ -188,7 +231,11 @@ export async function measureHostileFile(language: HostileLanguage, bytes: numbe
     let edits: number | undefined;
     if (middle) {
       const resolving = performance.now();
-      const actions = await rpc.sendRequest<{ title: string }[]>('textDocument/codeAction', { textDocument: { uri }, range: middle.range, context: { diagnostics: [] } });
+      const actions = await rpc.sendRequest<{ title: string }[]>('textDocument/codeAction', {
+        textDocument: { uri },
+        range: middle.range,
+        context: { diagnostics: [] },
+      });
       if (actions[0]) {
         const resolved = await rpc.sendRequest<{ edit?: { changes: Record<string, unknown[]> } }>('codeAction/resolve', actions[0]);
         resolveMs = performance.now() - resolving;
@@ -196,7 +243,17 @@ export async function measureHostileFile(language: HostileLanguage, bytes: numbe
       }
     }
     const peakRssMb = peakRssMbOf(child.pid!);
-    return { language, bytes: Buffer.byteLength(text), findings: found.length, analysisMs, analysisCpuMs, analysisPeakMb, ...(resolveMs !== undefined ? { resolveMs } : {}), ...(edits !== undefined ? { edits } : {}), peakRssMb };
+    return {
+      language,
+      bytes: Buffer.byteLength(text),
+      findings: found.length,
+      analysisMs,
+      analysisCpuMs,
+      analysisPeakMb,
+      ...(resolveMs !== undefined ? { resolveMs } : {}),
+      ...(edits !== undefined ? { edits } : {}),
+      peakRssMb,
+    };
   } finally {
     rpc.dispose();
     child.kill('SIGKILL');

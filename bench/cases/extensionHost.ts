@@ -27,12 +27,29 @@ async function measure(): Promise<ExtensionHostResult> {
   const removeOnExit = (): void => ns.remove();
   process.once('exit', removeOnExit);
   try {
-    const farm = await startFarm(ns, { ...defaultMix(SOCKETS), newPerSecond: NEW_PER_SECOND }, { lifetimeMs: 15 * 60_000, readyTimeoutMs: 300_000 });
+    const farm = await startFarm(
+      ns,
+      { ...defaultMix(SOCKETS), newPerSecond: NEW_PER_SECOND },
+      { lifetimeMs: 15 * 60_000, readyTimeoutMs: 300_000 },
+    );
     try {
-      const request: ExtensionHostRequest = { vsix, probeDir, refreshIntervalSec: REFRESH_SEC, windowMs: WINDOW_SEC * 1000, settleMs: 15_000, ssRuns: 10 };
+      const request: ExtensionHostRequest = {
+        vsix,
+        probeDir,
+        refreshIntervalSec: REFRESH_SEC,
+        windowMs: WINDOW_SEC * 1000,
+        settleMs: 15_000,
+        ssRuns: 10,
+      };
       const argv = [...ns.exec, process.execPath, '--import', 'tsx', MEASURER, JSON.stringify(request)];
       const { code, stdout, stderr } = await runToEnd(argv, 13 * 60_000);
-      process.stderr.write(stderr.split('\n').filter((l) => l.startsWith('[exthost]')).map((l) => `${l}\n`).join(''));
+      process.stderr.write(
+        stderr
+          .split('\n')
+          .filter((l) => l.startsWith('[exthost]'))
+          .map((l) => `${l}\n`)
+          .join(''),
+      );
       if (code !== 0) throw new Error(`the extension-host measurer failed (exit ${code}): ${stderr.trim().slice(-2000)}`);
       const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as ExtensionHostResult;
       for (const line of result.serverLog) process.stderr.write(`[code-server] ${line}\n`);
@@ -61,7 +78,8 @@ function stateFigure(id: ExtensionHostStateId, limitPercent: number): () => Prom
     const cpuMs = (s.cpuPercent / 100) * s.windowMs;
     const perRefresh = s.refreshes > 0 ? ` (${(cpuMs / s.refreshes).toFixed(0)} ms CPU per refresh on average)` : '';
     const rate = `${s.refreshes} refreshes in ${(s.windowMs / 1000).toFixed(0)} s, ${s.fullRefreshes} with processes${perRefresh}`;
-    const alive = s.exitedAfterMs === undefined ? '' : `; the extension host exited ${(s.exitedAfterMs / 1000).toFixed(1)} s after the change`;
+    const alive =
+      s.exitedAfterMs === undefined ? '' : `; the extension host exited ${(s.exitedAfterMs / 1000).toFixed(1)} s after the change`;
     return {
       value: `${s.cpuPercent.toFixed(1)} % of a core (${(s.cpuPercent / ssPercent(r)).toFixed(1)}× \`ss -tan\` every ${REFRESH_SEC} s)`,
       pass: s.cpuPercent <= limitPercent,
@@ -113,7 +131,11 @@ export const EXTENSION_HOST_CASES: readonly FeatureCase[] = [
     target: 'reference',
     measure: async () => {
       const r = await measureOnce();
-      return { value: `${ssPercent(r).toFixed(1)} % of a core`, pass: true, note: `${r.ssTanCpuMs.toFixed(1)} ms CPU per run, mean of 10 runs in the farm's namespace` };
+      return {
+        value: `${ssPercent(r).toFixed(1)} % of a core`,
+        pass: true,
+        note: `${r.ssTanCpuMs.toFixed(1)} ms CPU per run, mean of 10 runs in the farm's namespace`,
+      };
     },
   },
 ];

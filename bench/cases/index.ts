@@ -8,7 +8,17 @@ import { sshCase } from './ssh';
 import type { FeatureCase, FeatureResult } from './types';
 
 /** Rows for other features. Add one here (a FeatureCase in its own file) as a feature lands. */
-export const FEATURE_CASES: readonly FeatureCase[] = [chartCase, analyzerFileCase, analyzerWorkspaceCase, analyzerHostileCase, sshCase, prometheusFleetCase, prometheusHistoryCase, prometheusExporterCase, ...EXTENSION_HOST_CASES];
+export const FEATURE_CASES: readonly FeatureCase[] = [
+  chartCase,
+  analyzerFileCase,
+  analyzerWorkspaceCase,
+  analyzerHostileCase,
+  sshCase,
+  prometheusFleetCase,
+  prometheusHistoryCase,
+  prometheusExporterCase,
+  ...EXTENSION_HOST_CASES,
+];
 
 function isCommitted(root: string, file: string): boolean {
   try {

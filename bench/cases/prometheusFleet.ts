@@ -47,10 +47,16 @@ async function writeOpenMetrics(file: string, endSec: number): Promise<number> {
   for (let i = 0; i < INSTANCES; i++) {
     const id = `instance="host-${String(i).padStart(4, '0')}:9465",job="tcp-lens"`;
     const states = i === 0 ? HISTORY_STATES : ['close_wait'];
-    for (const state of states) await series('tcplens_connections', `${id},state="${state}"`, (k) => ((k * 7 + i * 13 + state.length) % 97) + (state === 'close_wait' ? i % 50 : 0))();
+    for (const state of states)
+      await series(
+        'tcplens_connections',
+        `${id},state="${state}"`,
+        (k) => ((k * 7 + i * 13 + state.length) % 97) + (state === 'close_wait' ? i % 50 : 0),
+      )();
   }
   buf += '# TYPE tcplens_close_wait_stuck gauge\n';
-  for (let i = 0; i < INSTANCES; i++) await series('tcplens_close_wait_stuck', `instance="host-${String(i).padStart(4, '0')}:9465",job="tcp-lens"`, (k) => (k + i) % 5)();
+  for (let i = 0; i < INSTANCES; i++)
+    await series('tcplens_close_wait_stuck', `instance="host-${String(i).padStart(4, '0')}:9465",job="tcp-lens"`, (k) => (k + i) % 5)();
   buf += '# EOF\n';
   await flush();
   out.end();
@@ -67,7 +73,10 @@ async function dataDir(): Promise<{ dir: string; endSec: number; note: string }>
   const base = path.join(ROOT, '.tmp', 'bench-prometheus', key);
   const marker = path.join(base, 'done.json');
   if (existsSync(marker)) {
-    const { endSec, note } = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(marker, 'utf8'))) as { endSec: number; note: string };
+    const { endSec, note } = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(marker, 'utf8'))) as {
+      endSec: number;
+      note: string;
+    };
     return { dir: path.join(base, 'data'), endSec, note: `${note}; cached` };
   }
   rmSync(base, { recursive: true, force: true });
@@ -107,7 +116,12 @@ async function measure(runs: number): Promise<{ fleet: FeatureFigure; history: F
       if (i > 0) fleetTimes.push(performance.now() - began);
       listed = fleet.length;
       began = performance.now();
-      const history = await readInstanceHistory(client, { instance: 'host-0000:9465', job: 'tcp-lens', source: 'tcp-lens' }, { startSec: data.endSec - DAYS * 86_400, endSec: data.endSec }, { scrapeIntervalSec: INTERVAL_SEC });
+      const history = await readInstanceHistory(
+        client,
+        { instance: 'host-0000:9465', job: 'tcp-lens', source: 'tcp-lens' },
+        { startSec: data.endSec - DAYS * 86_400, endSec: data.endSec },
+        { scrapeIntervalSec: INTERVAL_SEC },
+      );
       if (i > 0) historyTimes.push(performance.now() - began);
       points = history.points.length;
       step = history.stepSec;
@@ -116,8 +130,16 @@ async function measure(runs: number): Promise<{ fleet: FeatureFigure; history: F
     const h = summarize(historyTimes);
     const scale = `${thousands(INSTANCES)} instances × ${DAYS} days at ${INTERVAL_SEC} s (${data.note})`;
     return {
-      fleet: { value: formatMs(f), pass: f.median < FLEET_TARGET_MS && listed === INSTANCES, note: `readFleet listed ${thousands(listed)} instances; ${scale}` },
-      history: { value: formatMs(h), pass: h.median < HISTORY_TARGET_MS && points > 0, note: `${points} points at a ${step} s step, ${HISTORY_STATES.length} states + stuck; ${scale}` },
+      fleet: {
+        value: formatMs(f),
+        pass: f.median < FLEET_TARGET_MS && listed === INSTANCES,
+        note: `readFleet listed ${thousands(listed)} instances; ${scale}`,
+      },
+      history: {
+        value: formatMs(h),
+        pass: h.median < HISTORY_TARGET_MS && points > 0,
+        note: `${points} points at a ${step} s step, ${HISTORY_STATES.length} states + stuck; ${scale}`,
+      },
     };
   } finally {
     await prometheus.stop();

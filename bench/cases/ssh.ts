@@ -52,7 +52,7 @@ export const sshCase: FeatureCase = {
         return {
           value: parts.join('; '),
           pass: true,
-          note: 'latency from request to parsed answer, over a veth pair to the namespace; bytes as received; remote CPU per refresh from the shell loop\'s /proc stat (10 ms ticks); owners are cached per session, the farm\'s churn makes new sockets in old processes each refresh',
+          note: "latency from request to parsed answer, over a veth pair to the namespace; bytes as received; remote CPU per refresh from the shell loop's /proc stat (10 ms ticks); owners are cached per session, the farm's churn makes new sockets in old processes each refresh",
         };
       } finally {
         collector.dispose();

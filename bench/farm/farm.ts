@@ -46,11 +46,7 @@ function canRaiseFdLimit(): boolean {
  * timeout so the closed peers of CLOSE_WAIT sockets leave the table, and a wide port range.
  */
 function tuneNamespace(ns: TestNamespace, mix: FarmMix): void {
-  const settings = [
-    `net.ipv4.tcp_max_tw_buckets=${mix.timeWait}`,
-    'net.ipv4.tcp_fin_timeout=1',
-    'net.ipv4.ip_local_port_range=1024 65000',
-  ];
+  const settings = [`net.ipv4.tcp_max_tw_buckets=${mix.timeWait}`, 'net.ipv4.tcp_fin_timeout=1', 'net.ipv4.ip_local_port_range=1024 65000'];
   for (const setting of settings) execFileSync(ns.exec[0], [...ns.exec.slice(1), 'sysctl', '-q', '-w', setting]);
 }
 
@@ -92,7 +88,10 @@ export async function startFarm(ns: TestNamespace, mix: FarmMix, options: FarmOp
 
 function countsIn(ns: TestNamespace): StateCounts {
   const counts = emptyCounts();
-  for (const [table, family] of [['/proc/net/tcp', 'IPv4'], ['/proc/net/tcp6', 'IPv6']] as const) {
+  for (const [table, family] of [
+    ['/proc/net/tcp', 'IPv4'],
+    ['/proc/net/tcp6', 'IPv6'],
+  ] as const) {
     const text = execFileSync(ns.exec[0], [...ns.exec.slice(1), 'cat', table]);
     countConnections(text, text.length, counts, new ParseWarnings(), true, family);
   }
@@ -114,7 +113,9 @@ async function waitForMix(counts: () => Promise<StateCounts>, expected: Farm['ex
   let last = await counts();
   while (!isReached(last, expected)) {
     if (Date.now() > deadline) {
-      throw new Error(`socket farm did not reach its mix in ${timeoutMs} ms: wanted ${JSON.stringify(expected)}, have ${JSON.stringify(last)}`);
+      throw new Error(
+        `socket farm did not reach its mix in ${timeoutMs} ms: wanted ${JSON.stringify(expected)}, have ${JSON.stringify(last)}`,
+      );
     }
     await sleep(250);
     last = await counts();

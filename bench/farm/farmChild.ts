@@ -62,7 +62,14 @@ function holdingServer(): net.Server {
   });
 }
 
-async function openHeld(host: string, port: number, count: number, firstIndex: number, closeClient: boolean, sourced: boolean): Promise<void> {
+async function openHeld(
+  host: string,
+  port: number,
+  count: number,
+  firstIndex: number,
+  closeClient: boolean,
+  sourced: boolean,
+): Promise<void> {
   await inParallel(count, async (i) => {
     const k = firstIndex + i;
     const client = await connect(host, port, sourced ? sourceAddress(Math.floor(k / CONNECTIONS_PER_SOURCE)) : undefined);

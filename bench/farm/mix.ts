@@ -63,7 +63,10 @@ export function listenCount(plans: readonly ChildPlan[]): number {
 }
 
 /** Sockets the farm should show per state once it is ready. */
-export function expectedCounts(mix: FarmMix, plans: readonly ChildPlan[]): Record<'ESTABLISHED' | 'CLOSE_WAIT' | 'TIME_WAIT' | 'LISTEN', number> {
+export function expectedCounts(
+  mix: FarmMix,
+  plans: readonly ChildPlan[],
+): Record<'ESTABLISHED' | 'CLOSE_WAIT' | 'TIME_WAIT' | 'LISTEN', number> {
   return {
     ESTABLISHED: 2 * (mix.establishedPairs + mix.establishedPairs6),
     CLOSE_WAIT: mix.closeWait,

@@ -68,7 +68,9 @@ function get(port: number): Promise<{ status: number; body: string }> {
 
 /** The real exporter with a sampling interval longer than the run: after its first sample, it only serves. */
 async function startExporter(): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [request.cliPath, 'exporter', '--listen', '127.0.0.1:0', '--interval', '3600'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [request.cliPath, 'exporter', '--listen', '127.0.0.1:0', '--interval', '3600'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let log = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`exporter did not start: ${log}`)), request.timeoutMs);

@@ -65,7 +65,12 @@ async function main(): Promise<NamespaceResult> {
 
   const result: NamespaceResult = { counts: (await new LocalCollector().counts()).counts, tools: {}, lens: {} };
   for (const tool of tools) {
-    result.tools[tool.id] = { ...summarize(toolTimes.get(tool.id)!), cpuMs: summarize(toolCpu.get(tool.id)!).median, bytes: toolBytes.get(tool.id) ?? 0, failures: toolFailures.get(tool.id) ?? 0 };
+    result.tools[tool.id] = {
+      ...summarize(toolTimes.get(tool.id)!),
+      cpuMs: summarize(toolCpu.get(tool.id)!).median,
+      bytes: toolBytes.get(tool.id) ?? 0,
+      failures: toolFailures.get(tool.id) ?? 0,
+    };
   }
   // Probed apart from the timed runs (the ticker costs time); the median probe is reported and
   // the worst gap beside it, as a burst of load from elsewhere can lengthen any single one.

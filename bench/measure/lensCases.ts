@@ -12,7 +12,8 @@ export interface LensCase {
   prepare(): Promise<() => Promise<unknown>>;
 }
 
-export type LensCaseId = 'counts' | 'countsDiag' | 'snapshot' | 'snapshotDiag' | 'processesCold' | 'processesWarm' | 'refresh' | 'watchSample';
+export type LensCaseId =
+  'counts' | 'countsDiag' | 'snapshot' | 'snapshotDiag' | 'processesCold' | 'processesWarm' | 'refresh' | 'watchSample';
 
 // The collector's default reads over sock_diag when the addon loads; `sockDiag: false` keeps the
 // /proc text path measured beside it. Every snapshot carries ages (tcp_info, the TIME_WAIT timer,

@@ -17,6 +17,7 @@ export function toolCases(cliPath: string | undefined): ToolCase[] {
     { id: 'ssTanp', label: '`ss -tanp`', argv: ['ss', '-tanp'] },
     { id: 'netstatTanp', label: '`netstat -tanp`', argv: ['netstat', '-tanp'] },
   ];
-  if (cliPath) tools.push({ id: 'cliCounts', label: '`node dist/cli.js counts` (whole process)', argv: [process.execPath, cliPath, 'counts'] });
+  if (cliPath)
+    tools.push({ id: 'cliCounts', label: '`node dist/cli.js counts` (whole process)', argv: [process.execPath, cliPath, 'counts'] });
   return tools;
 }

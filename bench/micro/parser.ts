@@ -17,7 +17,9 @@ function syntheticTable(lines: number): Buffer {
     const remote = `${hex(0x7f100001, 8)}:${hex(8080, 4)}`;
     const state = i % 10 === 0 ? '06' : i % 7 === 0 ? '08' : '01';
     const inode = state === '06' ? 0 : 100000 + i;
-    out.push(`${String(i).padStart(4)}: ${local} ${remote} ${state} 00000000:00000000 00:00000000 00000000     0        0 ${inode} 1 0000000000000000 20 4 30 10 -1`);
+    out.push(
+      `${String(i).padStart(4)}: ${local} ${remote} ${state} 00000000:00000000 00:00000000 00000000     0        0 ${inode} 1 0000000000000000 20 4 30 10 -1`,
+    );
   }
   return Buffer.from(`${out.join('\n')}\n`, 'latin1');
 }
@@ -50,7 +52,9 @@ for (let run = 0; run < 12; run++) {
   if (run > 1) results.counts.push(clock.nowMs() - t);
   t = clock.nowMs();
   const out: Connection[] = [];
-  feed(text, (buf, end, final) => parseConnections(buf, end, { family: 'IPv4', littleEndian: true }, out, cache, new ParseWarnings(), final));
+  feed(text, (buf, end, final) =>
+    parseConnections(buf, end, { family: 'IPv4', littleEndian: true }, out, cache, new ParseWarnings(), final),
+  );
   if (run > 1) results.snapshot.push(clock.nowMs() - t);
   if (out.length !== LINES) throw new Error(`parsed ${out.length} of ${LINES}`);
 }
@@ -61,4 +65,6 @@ const figures = Object.fromEntries(
   }),
 );
 if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(figures)}\n`);
-else for (const [name, f] of Object.entries(figures)) process.stdout.write(`${name}: ${f.msPer100k.toFixed(1)} ms CPU per ${LINES} lines = ${f.usPerLine.toFixed(2)} µs/line\n`);
+else
+  for (const [name, f] of Object.entries(figures))
+    process.stdout.write(`${name}: ${f.msPer100k.toFixed(1)} ms CPU per ${LINES} lines = ${f.usPerLine.toFixed(2)} µs/line\n`);

@@ -42,7 +42,10 @@ export const TARGETS: readonly Target[] = [
   },
   {
     label: '`tcp-lens watch` sample, CPU ≤ 1.0× `ss -tan` CPU',
-    check: (s) => (s.size < 100_000 ? undefined : { value: (s.lens.watchSample?.cpuMs ?? Number.NaN) / (s.tools.ssTan?.cpuMs ?? Number.NaN), limit: 1.0, unit: '×' }),
+    check: (s) =>
+      s.size < 100_000
+        ? undefined
+        : { value: (s.lens.watchSample?.cpuMs ?? Number.NaN) / (s.tools.ssTan?.cpuMs ?? Number.NaN), limit: 1.0, unit: '×' },
   },
   {
     label: 'event loop blocked ≤ 50 ms by any snapshot or refresh',

@@ -129,7 +129,7 @@ function cpuMsOrUndefined(pid: number): number | undefined {
 async function measureState(state: ExtensionHostStateId, pid: number, probeLog: string): Promise<StateFigure> {
   const since = performance.now();
   let exitedAfterMs: number | undefined;
-  for (const settleEnd = performance.now() + request.settleMs; exitedAfterMs === undefined && performance.now() < settleEnd; ) {
+  for (const settleEnd = performance.now() + request.settleMs; exitedAfterMs === undefined && performance.now() < settleEnd;) {
     await sleep(250);
     if (!fs.existsSync(`/proc/${pid}`)) exitedAfterMs = performance.now() - since;
   }
@@ -152,7 +152,7 @@ async function measureState(state: ExtensionHostStateId, pid: number, probeLog: 
   const figure: StateFigure = {
     state,
     pid,
-    cpuPercent: ((cpuLast ?? 0) - (cpuBefore ?? 0)) / windowMs * 100,
+    cpuPercent: (((cpuLast ?? 0) - (cpuBefore ?? 0)) / windowMs) * 100,
     windowMs,
     exitedAfterMs,
     refreshes: first && last ? last.refreshes - first.refreshes : 0,
@@ -162,7 +162,9 @@ async function measureState(state: ExtensionHostStateId, pid: number, probeLog: 
     viewVisible: distinct(inWindow.map((l) => l.viewVisible ?? null)),
   };
   const exit = exitedAfterMs === undefined ? '' : `, extension host exited ${(exitedAfterMs / 1000).toFixed(1)} s after the change`;
-  log(`${state} (pid ${pid}): ${figure.cpuPercent.toFixed(2)} % of a core, ${figure.refreshes} refreshes (${figure.fullRefreshes} full), focused ${figure.focused}, active ${figure.active}, view visible ${figure.viewVisible}${exit}`);
+  log(
+    `${state} (pid ${pid}): ${figure.cpuPercent.toFixed(2)} % of a core, ${figure.refreshes} refreshes (${figure.fullRefreshes} full), focused ${figure.focused}, active ${figure.active}, view visible ${figure.viewVisible}${exit}`,
+  );
   return figure;
 }
 
@@ -227,7 +229,10 @@ async function main(): Promise<ExtensionHostResult> {
     const probePids = distinct(readProbeLog(probeLog).map((l) => l.pid));
     await browser.close();
     await server.stop();
-    const serverLog = server.output().split('\n').filter((l) => CONNECTION_LOG.test(l));
+    const serverLog = server
+      .output()
+      .split('\n')
+      .filter((l) => CONNECTION_LOG.test(l));
     const ssTan = await ssTanCpuMs(request.ssRuns);
     const countsAfter = (await new LocalCollector().counts()).counts;
     return { states, probePids, ssTanCpuMs: ssTan, countsBefore, countsAfter, serverLog };

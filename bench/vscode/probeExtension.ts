@@ -30,10 +30,21 @@ export function activate(context: vscode.ExtensionContext): void {
     // Never activates TCP Lens itself: the view opened in the browser does.
     if (!api && tcpLens?.isActive) {
       api = tcpLens.exports;
-      context.subscriptions.push(api.live.onDidSnapshot(() => fullRefreshes++), api.live.onDidSample(() => refreshes++));
+      context.subscriptions.push(
+        api.live.onDidSnapshot(() => fullRefreshes++),
+        api.live.onDidSample(() => refreshes++),
+      );
     }
     const { focused, active } = vscode.window.state;
-    const line: ProbeLine = { at: Date.now(), pid: process.pid, focused, active, viewVisible: api?.treeView.visible, fullRefreshes, refreshes };
+    const line: ProbeLine = {
+      at: Date.now(),
+      pid: process.pid,
+      focused,
+      active,
+      viewVisible: api?.treeView.visible,
+      fullRefreshes,
+      refreshes,
+    };
     fs.appendFileSync(log, `${JSON.stringify(line)}\n`);
   }, 1000);
   context.subscriptions.push({ dispose: () => clearInterval(timer) });

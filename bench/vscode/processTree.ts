@@ -19,7 +19,9 @@ function argvOf(pid: number): string[] {
 
 /** Pids descending from `root` (children only with `childrenOnly`) whose argv matches. */
 export function descendants(root: number, matches: (argv: string[]) => boolean, childrenOnly = false): number[] {
-  const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const pids = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
   const parents = new Map(pids.map((pid) => [pid, parentOf(pid)]));
   const descends = (pid: number): boolean => {
     // Bounded walk up the tree: pid 1 or an unknown parent ends it.

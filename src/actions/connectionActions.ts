@@ -15,7 +15,8 @@ export function connectionOf(arg: unknown): Connection | undefined {
   return c && typeof c.localPort === 'number' && typeof c.state === 'string' ? (c as Connection) : undefined;
 }
 
-const describe = (c: Connection) => displayText(`${formatEndpoint(c.localAddress, c.localPort)} → ${formatEndpoint(c.remoteAddress, c.remotePort)} (${c.state})`);
+const describe = (c: Connection) =>
+  displayText(`${formatEndpoint(c.localAddress, c.localPort)} → ${formatEndpoint(c.remoteAddress, c.remotePort)} (${c.state})`);
 /** A process name for a message: any user can rename their process to escape sequences. */
 const processName = (c: Connection) => `${displayText(c.process ?? 'process')} (pid ${c.pid})`;
 
@@ -84,7 +85,11 @@ async function kill(arg: unknown, collector: () => Collector, refresh: () => Pro
   };
   const owner = await identifySocketOwner(c.pid, c.inode);
   if (!owner.ok) return void (await notSignalled(owner.reason));
-  const ok = await vscode.window.showWarningMessage(`Terminate ${name}?`, { modal: true, detail: c.commandLine === undefined ? undefined : displayText(c.commandLine) }, 'Send SIGTERM');
+  const ok = await vscode.window.showWarningMessage(
+    `Terminate ${name}?`,
+    { modal: true, detail: c.commandLine === undefined ? undefined : displayText(c.commandLine) },
+    'Send SIGTERM',
+  );
   if (ok !== 'Send SIGTERM') return;
   const term = await signalProcess(owner.identity, 'SIGTERM', c.inode);
   if (!term.sent) return void (await notSignalled(term.reason));
@@ -114,7 +119,7 @@ async function revealCwd(arg: unknown, collector: () => Collector): Promise<void
   if (!c || !offers(collector, 'workingDirectory')) return;
   const cwd = c.pid === undefined ? undefined : await readCwd(c.pid);
   if (!cwd) {
-    void vscode.window.showErrorMessage('TCP Lens: the working directory of that process cannot be read (gone, or another user\'s).');
+    void vscode.window.showErrorMessage("TCP Lens: the working directory of that process cannot be read (gone, or another user's).");
     return;
   }
   const uri = vscode.Uri.file(cwd);

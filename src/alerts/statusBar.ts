@@ -31,7 +31,9 @@ export class CountsStatusBar implements vscode.Disposable {
     // The host label can come from a remote `uname -n`: shown as text, never as Markdown.
     const tooltip = new vscode.MarkdownString('**TCP Lens — ');
     tooltip.appendText(displayText(sample.host.label));
-    tooltip.appendMarkdown(`**\n\n| State | Sockets |\n|---|---:|\n${rows.join('\n') || '| (none) | 0 |'}\n\nClick to open the Connections view.`);
+    tooltip.appendMarkdown(
+      `**\n\n| State | Sockets |\n|---|---:|\n${rows.join('\n') || '| (none) | 0 |'}\n\nClick to open the Connections view.`,
+    );
     this.item.tooltip = tooltip;
   }
 

@@ -7,10 +7,25 @@
  * of its files starts nothing.
  */
 export const LEAK_LANGUAGES = {
-  javascript: { languageIds: ['javascript', 'javascriptreact'], extensions: ['.js', '.mjs', '.cjs', '.jsx'], grammar: 'tree-sitter-javascript.wasm', settingKeys: ['javascript'] },
-  typescript: { languageIds: ['typescript'], extensions: ['.ts', '.mts', '.cts'], grammar: 'tree-sitter-typescript.wasm', settingKeys: ['typescript'] },
+  javascript: {
+    languageIds: ['javascript', 'javascriptreact'],
+    extensions: ['.js', '.mjs', '.cjs', '.jsx'],
+    grammar: 'tree-sitter-javascript.wasm',
+    settingKeys: ['javascript'],
+  },
+  typescript: {
+    languageIds: ['typescript'],
+    extensions: ['.ts', '.mts', '.cts'],
+    grammar: 'tree-sitter-typescript.wasm',
+    settingKeys: ['typescript'],
+  },
   // VS Code calls TSX "typescriptreact"; users may write either, and `typescript` covers both.
-  tsx: { languageIds: ['typescriptreact'], extensions: ['.tsx'], grammar: 'tree-sitter-tsx.wasm', settingKeys: ['typescriptreact', 'tsx', 'typescript'] },
+  tsx: {
+    languageIds: ['typescriptreact'],
+    extensions: ['.tsx'],
+    grammar: 'tree-sitter-tsx.wasm',
+    settingKeys: ['typescriptreact', 'tsx', 'typescript'],
+  },
   python: { languageIds: ['python'], extensions: ['.py'], grammar: 'tree-sitter-python.wasm', settingKeys: ['python'] },
   go: { languageIds: ['go'], extensions: ['.go'], grammar: 'tree-sitter-go.wasm', settingKeys: ['go'] },
   java: { languageIds: ['java'], extensions: ['.java'], grammar: 'tree-sitter-java.wasm', settingKeys: ['java'] },

@@ -6,7 +6,10 @@ import { LEAK_LANGUAGES, LEAK_LANGUAGE_NAMES, type LeakLanguage } from './langua
 import { rememberRuntime } from './wasmCursor';
 
 /** The grammar file each language parses with (the language table's). */
-export const GRAMMAR_FILES = Object.fromEntries(LEAK_LANGUAGE_NAMES.map((l) => [l, LEAK_LANGUAGES[l].grammar])) as Record<LeakLanguage, string>;
+export const GRAMMAR_FILES = Object.fromEntries(LEAK_LANGUAGE_NAMES.map((l) => [l, LEAK_LANGUAGES[l].grammar])) as Record<
+  LeakLanguage,
+  string
+>;
 
 /**
  * Where the runtime and grammars live: `dist/wasm` beside the bundle (what ships in the .vsix),

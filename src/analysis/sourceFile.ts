@@ -39,7 +39,14 @@ export async function readSourceFile(file: string): Promise<SourceRead> {
 }
 
 /** What a path is, in the words an error message uses. */
-export function fileKind(info: { isFile(): boolean; isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+export function fileKind(info: {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}): string {
   if (info.isFile()) return 'file';
   if (info.isDirectory()) return 'directory';
   if (info.isFIFO()) return 'a FIFO';

@@ -43,7 +43,8 @@ export const exporterCommand: CliCommand = {
     const intervalMs = (parseIntegerOption('interval', values.interval, 1, 3600) ?? 15) * 1000;
     const options: ExporterOptions = {
       topProcesses: parseIntegerOption('top', values.top, 1, 1000) ?? 10,
-      stuckAfterSeconds: parseIntegerOption('stuck-after', values['stuck-after'], 1, 86_400) ?? DEFAULT_ALERT_SETTINGS.closeWaitStuckSeconds,
+      stuckAfterSeconds:
+        parseIntegerOption('stuck-after', values['stuck-after'], 1, 86_400) ?? DEFAULT_ALERT_SETTINGS.closeWaitStuckSeconds,
     };
     const collector = await openCollector(values, signal);
     const sampler = new Sampler(collector, { ...DEFAULT_ALERT_SETTINGS, closeWaitStuckSeconds: options.stuckAfterSeconds });
@@ -59,7 +60,9 @@ export const exporterCommand: CliCommand = {
         throw new CollectorError('unreadable', `Cannot listen on ${values.listen ?? DEFAULT_LISTEN}: ${e.code ?? e.message}.`);
       }
       const where = bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
-      io.err(`tcp-lens exporter: serving http://${where}/metrics, sampling ${displayText(collector.host.label)} every ${intervalMs / 1000} s`);
+      io.err(
+        `tcp-lens exporter: serving http://${where}/metrics, sampling ${displayText(collector.host.label)} every ${intervalMs / 1000} s`,
+      );
       while (!signal.aborted) {
         const started = Date.now();
         let sample: Sample | undefined;

@@ -5,11 +5,11 @@ import { formatTable, jsonOutput } from './table';
 import type { CliCommand } from './usage';
 import { parseOptions, UsageError } from './usage';
 
-
 /** Credentials come from the environment, never from argv (which every user can read in ps). */
 function authFromEnv(env: NodeJS.ProcessEnv): PrometheusAuth {
   if (env.TCP_LENS_PROMETHEUS_TOKEN) return { kind: 'bearer', token: env.TCP_LENS_PROMETHEUS_TOKEN };
-  if (env.TCP_LENS_PROMETHEUS_USER) return { kind: 'basic', user: env.TCP_LENS_PROMETHEUS_USER, password: env.TCP_LENS_PROMETHEUS_PASSWORD ?? '' };
+  if (env.TCP_LENS_PROMETHEUS_USER)
+    return { kind: 'basic', user: env.TCP_LENS_PROMETHEUS_USER, password: env.TCP_LENS_PROMETHEUS_PASSWORD ?? '' };
   return { kind: 'none' };
 }
 
@@ -19,7 +19,16 @@ function status(f: FleetInstance): string {
 }
 
 function toJson(f: FleetInstance) {
-  return { instance: f.instance, job: f.job, source: f.source, counts: f.counts, stuck: f.stuck ?? null, trend: f.trend, stale: f.stale, staleSince: f.staleSince?.toISOString() ?? null };
+  return {
+    instance: f.instance,
+    job: f.job,
+    source: f.source,
+    counts: f.counts,
+    stuck: f.stuck ?? null,
+    trend: f.trend,
+    stale: f.stale,
+    staleSince: f.staleSince?.toISOString() ?? null,
+  };
 }
 
 /** `fleet`: every host Prometheus scrapes TCP state metrics from, the ones that need a look first. */
@@ -57,7 +66,13 @@ export const fleetCommand: CliCommand = {
         TREND_ARROWS[f.trend],
         status(f),
       ]);
-      io.out(formatTable(['INSTANCE', 'JOB', 'SOURCE', 'STUCK', 'CLOSE_WAIT', 'TIME_WAIT', 'ESTAB', 'TREND', 'STATUS'], rows, new Set([3, 4, 5, 6])));
+      io.out(
+        formatTable(
+          ['INSTANCE', 'JOB', 'SOURCE', 'STUCK', 'CLOSE_WAIT', 'TIME_WAIT', 'ESTAB', 'TREND', 'STATUS'],
+          rows,
+          new Set([3, 4, 5, 6]),
+        ),
+      );
       return 0;
     } catch (err) {
       if (!(err instanceof PrometheusError)) throw err;

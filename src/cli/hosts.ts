@@ -22,7 +22,13 @@ export const hostsCommand: CliCommand = {
       })),
     ];
     if (values.json) io.out(jsonOutput(rows));
-    else io.out(formatTable(['HOST', 'CONNECTS TO', 'FROM'], rows.map((r) => [r.host, r.label, r.source])));
+    else
+      io.out(
+        formatTable(
+          ['HOST', 'CONNECTS TO', 'FROM'],
+          rows.map((r) => [r.host, r.label, r.source]),
+        ),
+      );
     return 0;
   },
 };

@@ -12,7 +12,15 @@ import { messageText } from './table';
 import { UsageError } from './usage';
 
 /** Every subcommand; other modules add theirs here. */
-export const COMMANDS: readonly CliCommand[] = [countsCommand, listCommand, watchCommand, leaksCommand, hostsCommand, fleetCommand, exporterCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  countsCommand,
+  listCommand,
+  watchCommand,
+  leaksCommand,
+  hostsCommand,
+  fleetCommand,
+  exporterCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));

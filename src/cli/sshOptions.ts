@@ -11,7 +11,9 @@ function connectTimeoutFromEnv(): number | undefined {
   if (!value) return undefined;
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < CONNECT_TIMEOUT_MIN || n > CONNECT_TIMEOUT_MAX) {
-    throw new UsageError(`TCP_LENS_SSH_CONNECT_TIMEOUT must be whole seconds from ${CONNECT_TIMEOUT_MIN} to ${CONNECT_TIMEOUT_MAX}, got "${value}"`);
+    throw new UsageError(
+      `TCP_LENS_SSH_CONNECT_TIMEOUT must be whole seconds from ${CONNECT_TIMEOUT_MIN} to ${CONNECT_TIMEOUT_MAX}, got "${value}"`,
+    );
   }
   return n;
 }

@@ -5,13 +5,15 @@ import { displayLines, displayText } from '../core/displayText';
  * or a remote (process names, addresses, host names): control characters are shown escaped
  * ({@link displayText}) so a name cannot move the cursor, retitle or clear the terminal.
  */
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[], numeric: ReadonlySet<number> = new Set()): string {
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  numeric: ReadonlySet<number> = new Set(),
+): string {
   const safe = rows.map((r) => r.map(displayText));
   const widths = header.map((h, i) => Math.max(h.length, ...safe.map((r) => r[i].length)));
   const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i]) : i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
-      .join('  ');
+    cells.map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i]) : i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ');
   return [line(header), ...safe.map(line)].join('\n');
 }
 

@@ -23,13 +23,16 @@ export function parseOptions<T extends OptionSpec>(args: string[], options: T, a
 function parseErrorText(err: Error & { code?: string }, options: OptionSpec): string {
   const quoted = /'([^']*)'/.exec(err.message)?.[1] ?? '';
   const option = quoted.split(' ')[0];
-  const accepted = Object.keys(options).map((name) => `--${name}`).join(', ');
+  const accepted = Object.keys(options)
+    .map((name) => `--${name}`)
+    .join(', ');
   switch (err.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option ${option} (this command takes ${accepted})`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       if (/does not take an argument/.test(err.message)) return `${option} takes no value`;
-      if (/ambiguous/.test(err.message)) return `${option} needs a value, not another option (write ${option}=VALUE if the value starts with "-")`;
+      if (/ambiguous/.test(err.message))
+        return `${option} needs a value, not another option (write ${option}=VALUE if the value starts with "-")`;
       return `${option} needs a value`;
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return `unexpected argument "${quoted}" (this command takes ${accepted})`;

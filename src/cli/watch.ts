@@ -12,7 +12,8 @@ import { parseIntegerOption, parseOptions, UsageError } from './usage';
 function parseSeconds(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || n < min || n > max) throw new UsageError(`--${name} must be a number of seconds from ${min} to ${max}, got "${value}"`);
+  if (!/^\d+(\.\d+)?$/.test(value) || n < min || n > max)
+    throw new UsageError(`--${name} must be a number of seconds from ${min} to ${max}, got "${value}"`);
   return n;
 }
 
@@ -27,7 +28,11 @@ function alertRecord(alert: Alert) {
 }
 
 function printTable(io: CliIO, sample: Sample, alerts: readonly string[], tty: boolean): void {
-  const table = formatTable(['STATE', 'COUNT'], TCP_STATE_NAMES.map((s) => [s, String(sample.counts[s])]), new Set([1]));
+  const table = formatTable(
+    ['STATE', 'COUNT'],
+    TCP_STATE_NAMES.map((s) => [s, String(sample.counts[s])]),
+    new Set([1]),
+  );
   printBlock(io, `${displayText(sample.host.label)}  ${sample.takenAt.toISOString()}\n${table}`, alerts, tty);
 }
 
@@ -118,9 +123,23 @@ export const watchCommand: CliCommand = {
           const takenAt = new Date();
           const message = `${err.message}${err.hint ? ` ${err.hint}` : ''}`;
           if (values.json) {
-            io.out(jsonOutput({ type: 'sample', host: collector.host.label, takenAt: takenAt.toISOString(), counts: null, error: message, errorKind: err.kind }));
+            io.out(
+              jsonOutput({
+                type: 'sample',
+                host: collector.host.label,
+                takenAt: takenAt.toISOString(),
+                counts: null,
+                error: message,
+                errorKind: err.kind,
+              }),
+            );
           } else {
-            printBlock(io, `${displayText(collector.host.label)}  ${takenAt.toISOString()}\nerror: ${displayText(message)}`, recent.slice(-10), tty);
+            printBlock(
+              io,
+              `${displayText(collector.host.label)}  ${takenAt.toISOString()}\nerror: ${displayText(message)}`,
+              recent.slice(-10),
+              tty,
+            );
           }
           await sleep(intervalMs - (Date.now() - started), stop);
           continue;

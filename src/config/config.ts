@@ -40,7 +40,11 @@ export function updateSetting<K extends SettingId>(id: K, value: SettingValue<K>
 }
 
 /** `tcpLens.alerts`, `tcpLens.ssh`, …: the groups settings come in. */
-export type SettingSection = SettingId extends infer Id ? (Id extends `tcpLens.${infer Group}.${string}` ? `tcpLens.${Group}` : never) : never;
+export type SettingSection = SettingId extends infer Id
+  ? Id extends `tcpLens.${infer Group}.${string}`
+    ? `tcpLens.${Group}`
+    : never
+  : never;
 
 export interface SettingsChange {
   /** Whether a setting, or any of a section, changed. */
@@ -48,7 +52,11 @@ export interface SettingsChange {
 }
 
 /** The one change event: any `tcpLens.*` setting changed. */
-export function onDidChangeSettings(listener: (change: SettingsChange) => void, thisArg: unknown, disposables: vscode.Disposable[]): vscode.Disposable {
+export function onDidChangeSettings(
+  listener: (change: SettingsChange) => void,
+  thisArg: unknown,
+  disposables: vscode.Disposable[],
+): vscode.Disposable {
   return vscode.workspace.onDidChangeConfiguration(
     (e) => {
       if (e.affectsConfiguration('tcpLens')) listener.call(thisArg, { affects: (idOrSection) => e.affectsConfiguration(idOrSection) });

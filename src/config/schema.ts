@@ -54,7 +54,9 @@ function allowed(schema: PropertySchema): string {
 export function checkSetting<K extends SettingId>(id: K, value: unknown): { value: SettingValue<K> } | { problem: string } {
   const schema = SETTING_SCHEMAS[id];
   const types = typeof schema.type === 'string' ? [schema.type] : schema.type;
-  const inRange = typeof value !== 'number' || ((schema.minimum === undefined || value >= schema.minimum) && (schema.maximum === undefined || value <= schema.maximum));
+  const inRange =
+    typeof value !== 'number' ||
+    ((schema.minimum === undefined || value >= schema.minimum) && (schema.maximum === undefined || value <= schema.maximum));
   const inEnum = !schema.enum || schema.enum.includes(value as string);
   if (types.some((t) => hasType(t, value)) && inRange && inEnum) return { value: value as SettingValue<K> };
   return { problem: `${id} must be ${allowed(schema)} (got ${JSON.stringify(value)})` };

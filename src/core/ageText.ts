@@ -57,6 +57,7 @@ export function ageSentence(c: Pick<Connection, 'state' | 'ageSeconds' | 'ageSou
 export function formatAgeCell(seconds: number | undefined, lowerBound = false): string {
   if (seconds === undefined || (lowerBound && seconds < 1)) return '-';
   const s = Math.floor(seconds);
-  const text = s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : s < 86_400 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86_400)}d`;
+  const text =
+    s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : s < 86_400 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86_400)}d`;
   return lowerBound ? `≥ ${text}` : text;
 }

@@ -1,6 +1,20 @@
 import type { Connection, Snapshot } from './model';
 
-const COLUMNS = ['family', 'state', 'localAddress', 'localPort', 'remoteAddress', 'remotePort', 'sendQueue', 'receiveQueue', 'uid', 'inode', 'pid', 'process', 'commandLine'] as const;
+const COLUMNS = [
+  'family',
+  'state',
+  'localAddress',
+  'localPort',
+  'remoteAddress',
+  'remotePort',
+  'sendQueue',
+  'receiveQueue',
+  'uid',
+  'inode',
+  'pid',
+  'process',
+  'commandLine',
+] as const;
 
 /** RFC 4180 quoting; also defuses spreadsheet formulas (a cell starting with = + - @). */
 function csvCell(value: unknown): string {

@@ -32,7 +32,10 @@ export function parseFilter(text: string): ConnectionFilter | undefined {
       (filter.words ??= []).push(term.toLowerCase());
       continue;
     }
-    const values = term.slice(colon + 1).split(',').filter((v) => v !== '');
+    const values = term
+      .slice(colon + 1)
+      .split(',')
+      .filter((v) => v !== '');
     if (values.length === 0) throw new FilterSyntaxError(`"${term}": give a value after "${key}:"`);
     switch (key) {
       case 'state':
@@ -71,9 +74,11 @@ export function matchesFilter(c: Connection, f: ConnectionFilter): boolean {
     const name = `${c.process ?? ''} ${c.commandLine ?? ''}`.toLowerCase();
     if (!f.processes.some((p) => name.includes(p))) return false;
   }
-  if (f.addresses && !f.addresses.some((a) => c.localAddress.toLowerCase().includes(a) || c.remoteAddress.toLowerCase().includes(a))) return false;
+  if (f.addresses && !f.addresses.some((a) => c.localAddress.toLowerCase().includes(a) || c.remoteAddress.toLowerCase().includes(a)))
+    return false;
   if (f.words) {
-    const row = `${c.state} ${c.localAddress}:${c.localPort} ${c.remoteAddress}:${c.remotePort} ${c.process ?? ''} ${c.pid ?? ''} ${c.commandLine ?? ''}`.toLowerCase();
+    const row =
+      `${c.state} ${c.localAddress}:${c.localPort} ${c.remoteAddress}:${c.remotePort} ${c.process ?? ''} ${c.pid ?? ''} ${c.commandLine ?? ''}`.toLowerCase();
     if (!f.words.every((w) => row.includes(w))) return false;
   }
   return true;

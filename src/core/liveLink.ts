@@ -147,7 +147,10 @@ function cut(text: string, max: number): string {
 export function liveLensTitle(base: string, p: LeakingProcess): string | undefined {
   if (p.stuck === 0) return undefined;
   const n = p.stuck ?? p.closeWait;
-  const what = p.stuck === undefined ? `${n} socket${n === 1 ? '' : 's'} in CLOSE_WAIT` : `${n} socket${n === 1 ? '' : 's'} stuck in CLOSE_WAIT for up to ${formatDuration(p.oldestSeconds ?? 0)}`;
+  const what =
+    p.stuck === undefined
+      ? `${n} socket${n === 1 ? '' : 's'} in CLOSE_WAIT`
+      : `${n} socket${n === 1 ? '' : 's'} stuck in CLOSE_WAIT for up to ${formatDuration(p.oldestSeconds ?? 0)}`;
   const ports = p.ports.length ? ` on :${p.ports.slice(0, 3).join(', :')}${p.ports.length > 3 ? ' …' : ''}` : '';
   const tail = ` (pid ${p.pid})${ports}`;
   const command = cut(shortCommand(p), 40);

@@ -51,7 +51,7 @@ const TABLE: readonly TcpStateInfo[] = [
     severity: 'transitional',
     summary: 'A client sent a SYN; the handshake is not finished.',
     explanation:
-      'The kernel answered a client\'s SYN and waits for the final ACK. No process owns these yet. A flood of them is a SYN flood or a client network problem; the listen backlog and SYN cookies are the knobs.',
+      "The kernel answered a client's SYN and waits for the final ACK. No process owns these yet. A flood of them is a SYN flood or a client network problem; the listen backlog and SYN cookies are the knobs.",
   },
   {
     name: 'FIN_WAIT1',
@@ -67,7 +67,7 @@ const TABLE: readonly TcpStateInfo[] = [
     severity: 'transitional',
     summary: 'Our FIN was acknowledged; we wait for the peer to close.',
     explanation:
-      'Our side closed and the peer acknowledged, but the peer has not closed its side yet. If the peer\'s code never closes, these linger (Linux drops orphaned ones after tcp_fin_timeout, 60 s).',
+      "Our side closed and the peer acknowledged, but the peer has not closed its side yet. If the peer's code never closes, these linger (Linux drops orphaned ones after tcp_fin_timeout, 60 s).",
   },
   {
     name: 'TIME_WAIT',
@@ -105,14 +105,15 @@ const TABLE: readonly TcpStateInfo[] = [
     code: 0x0a,
     severity: 'normal',
     summary: 'A server socket waiting for connections.',
-    explanation: 'A server socket bound to a port, waiting for clients. A full accept queue (Recv-Q) means the server is not calling accept() fast enough.',
+    explanation:
+      'A server socket bound to a port, waiting for clients. A full accept queue (Recv-Q) means the server is not calling accept() fast enough.',
   },
   {
     name: 'CLOSING',
     code: 0x0b,
     severity: 'transitional',
     summary: 'Both sides closed at the same time.',
-    explanation: 'Both sides sent FIN simultaneously and each waits for the other\'s ACK. Rare; lasting ones mean packet loss.',
+    explanation: "Both sides sent FIN simultaneously and each waits for the other's ACK. Rare; lasting ones mean packet loss.",
   },
 ];
 

@@ -35,13 +35,22 @@ export class TimeWaitAttributor {
       if (c.state !== 'TIME_WAIT') continue;
       const before = this.owners.get(tupleKey(c));
       if (before) {
-        c.inferredOwner = { pid: before.pid, process: before.process, reason: `was ${before.process} (${before.pid}) until it closed first` };
+        c.inferredOwner = {
+          pid: before.pid,
+          process: before.process,
+          reason: `was ${before.process} (${before.pid}) until it closed first`,
+        };
         continue;
       }
       listeners ??= listenersByPort(all);
       const listener = listeners.get(c.localPort);
       if (listener) {
-        c.inferredOwner = { pid: listener.pid, process: listener.process, reason: `from :${c.localPort} — server closed first`, listenerPort: c.localPort };
+        c.inferredOwner = {
+          pid: listener.pid,
+          process: listener.process,
+          reason: `from :${c.localPort} — server closed first`,
+          listenerPort: c.localPort,
+        };
       }
     }
     if (gone.length > 0 || this.owners.size > 0) {

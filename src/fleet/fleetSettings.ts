@@ -38,15 +38,21 @@ export async function readAuth(secrets: vscode.SecretStorage, settings: FleetSet
 export async function askForSecret(secrets: vscode.SecretStorage): Promise<boolean> {
   const settings = readFleetSettings();
   if (settings.authKind === 'none') {
-    const choice = await vscode.window.showInformationMessage('TCP Lens: tcpLens.prometheus.auth is "none". Set it to "bearer" or "basic" first.', 'Open Settings');
+    const choice = await vscode.window.showInformationMessage(
+      'TCP Lens: tcpLens.prometheus.auth is "none". Set it to "bearer" or "basic" first.',
+      'Open Settings',
+    );
     if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', 'tcpLens.prometheus');
     return false;
   }
   const secret = await vscode.window.showInputBox({
-    title: settings.authKind === 'bearer' ? 'Prometheus bearer token' : `Prometheus password for ${settings.user || '(set tcpLens.prometheus.user)'}`,
+    title:
+      settings.authKind === 'bearer'
+        ? 'Prometheus bearer token'
+        : `Prometheus password for ${settings.user || '(set tcpLens.prometheus.user)'}`,
     password: true,
     ignoreFocusOut: true,
-    prompt: 'Kept in VS Code\'s secret storage, never in settings.',
+    prompt: "Kept in VS Code's secret storage, never in settings.",
   });
   if (secret === undefined) return false;
   await secrets.store(SECRET_KEY, secret);

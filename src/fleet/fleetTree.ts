@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { displayText } from '../core/displayText';
 import { TREND_ARROWS, type FleetInstance } from '../core/prometheus/fleet';
 
-export type FleetNode = { kind: 'instance'; instance: FleetInstance } | { kind: 'message'; text: string; detail?: string; severity: 'info' | 'error' };
+export type FleetNode =
+  { kind: 'instance'; instance: FleetInstance } | { kind: 'message'; text: string; detail?: string; severity: 'info' | 'error' };
 
 /** The Fleet view's rows: one per Prometheus instance, or one message row. */
 export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode> {
@@ -23,7 +24,10 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode> {
     if (node.kind === 'message') {
       const item = new vscode.TreeItem(node.text);
       item.tooltip = node.detail ?? node.text;
-      item.iconPath = new vscode.ThemeIcon(node.severity === 'error' ? 'error' : 'info', node.severity === 'error' ? new vscode.ThemeColor('errorForeground') : undefined);
+      item.iconPath = new vscode.ThemeIcon(
+        node.severity === 'error' ? 'error' : 'info',
+        node.severity === 'error' ? new vscode.ThemeColor('errorForeground') : undefined,
+      );
       return item;
     }
     const item = instanceItem(node.instance);
@@ -44,9 +48,14 @@ function instanceItem(f: FleetInstance): vscode.TreeItem {
   parts.push(`CLOSE_WAIT ${f.counts.CLOSE_WAIT}`, `TIME_WAIT ${f.counts.TIME_WAIT}`, TREND_ARROWS[f.trend]);
   item.description = f.stale ? `stale${f.staleSince ? ` since ${f.staleSince.toLocaleTimeString()}` : ''}` : parts.join(' · ');
   const hot = !f.stale && ((f.stuck ?? 0) > 0 || f.trend === 'up');
-  item.iconPath = new vscode.ThemeIcon(f.stale ? 'debug-disconnect' : hot ? 'flame' : 'server', f.stale || hot ? new vscode.ThemeColor(f.stale ? 'disabledForeground' : 'charts.red') : undefined);
+  item.iconPath = new vscode.ThemeIcon(
+    f.stale ? 'debug-disconnect' : hot ? 'flame' : 'server',
+    f.stale || hot ? new vscode.ThemeColor(f.stale ? 'disabledForeground' : 'charts.red') : undefined,
+  );
   const md = new vscode.MarkdownString(undefined, false);
-  md.appendText(`${displayText(f.instance)} (job ${displayText(f.job)}, ${f.source === 'tcp-lens' ? 'TCP Lens exporter' : 'node_exporter tcpstat'})\n\n`);
+  md.appendText(
+    `${displayText(f.instance)} (job ${displayText(f.job)}, ${f.source === 'tcp-lens' ? 'TCP Lens exporter' : 'node_exporter tcpstat'})\n\n`,
+  );
   if (f.stale) md.appendText(`Stopped reporting${f.staleSince ? ` since ${f.staleSince.toLocaleString()}` : ''}: its scrapes fail.\n\n`);
   else {
     const counts = Object.entries(f.counts).filter(([, n]) => n > 0);

@@ -24,7 +24,9 @@ export class AskpassServer implements vscode.Disposable {
   constructor(private readonly askpassScript: string) {
     chmodSync(this.dir, 0o700);
     // Fixed text: the paths reach it through the environment, never pasted into the script.
-    writeFileSync(this.launcher, '#!/bin/sh\nELECTRON_RUN_AS_NODE=1 exec "$TCPLENS_ASKPASS_NODE" "$TCPLENS_ASKPASS_MAIN" "$@"\n', { mode: 0o700 });
+    writeFileSync(this.launcher, '#!/bin/sh\nELECTRON_RUN_AS_NODE=1 exec "$TCPLENS_ASKPASS_NODE" "$TCPLENS_ASKPASS_MAIN" "$@"\n', {
+      mode: 0o700,
+    });
     this.server = net.createServer((socket) => this.serve(socket));
     this.server.listen(this.socketPath);
   }

@@ -38,7 +38,8 @@ export async function pickHost(currentId: string, recent: readonly string[], con
       items.push({ label: `$(remote) ${h.alias}${current(h.alias)}`, description: target, detail: undefined, hostId: h.alias });
     }
     // Shown, never fatal: the first problem, as an entry that picks nothing.
-    if (warnings.length) items.push({ label: `$(warning) ${warnings[0]}`, description: warnings.length > 1 ? `and ${warnings.length - 1} more` : undefined });
+    if (warnings.length)
+      items.push({ label: `$(warning) ${warnings[0]}`, description: warnings.length > 1 ? `and ${warnings.length - 1} more` : undefined });
     items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
     items.push({ label: '$(edit) Enter user@host[:port]…', enter: true });
     return items;

@@ -11,7 +11,6 @@ export type SnapshotEvent = FullSample;
 
 const NO_FD_USAGE: ReadonlyMap<number, FdUsage> = new Map();
 
-
 function asCollectorError(err: unknown): CollectorError {
   return err instanceof CollectorError ? err : new CollectorError('unreadable', err instanceof Error ? err.message : String(err));
 }

@@ -8,7 +8,7 @@ import type { ExplainLeakArgs } from '../shared/lspProtocol';
  */
 export async function explainLeak(args: ExplainLeakArgs): Promise<string> {
   const line = args.fixLine ?? args.line;
-  const position = new vscode.Position(line, args.fixLine === undefined ? args.character : args.fixCharacter ?? 0);
+  const position = new vscode.Position(line, args.fixLine === undefined ? args.character : (args.fixCharacter ?? 0));
   const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(args.uri));
   await vscode.window.showTextDocument(document, { selection: new vscode.Range(position, position), preserveFocus: false });
   const closeWait = stateInfo('CLOSE_WAIT');

@@ -52,7 +52,9 @@ export async function findLeakInCode(client: LanguageClient, live: LiveData, pid
   const [best] = ranked;
   if (!best) {
     const p = processes[0];
-    void vscode.window.showInformationMessage(`TCP Lens: no unclosed sockets found in this workspace for ${displayText(p.process)} (pid ${p.pid}); it may run from elsewhere, or leak in a way the analyzer cannot see.`);
+    void vscode.window.showInformationMessage(
+      `TCP Lens: no unclosed sockets found in this workspace for ${displayText(p.process)} (pid ${p.pid}); it may run from elsewhere, or leak in a way the analyzer cannot see.`,
+    );
     return [];
   }
   await open(best.finding);
@@ -67,6 +69,9 @@ async function pickAnother(ranked: RankedFinding<KnownFinding>[]): Promise<void>
     detail: `${r.finding.message} — ${r.process.process} (pid ${r.process.pid})`,
     site: r.finding,
   }));
-  const picked = await vscode.window.showQuickPick(items, { title: 'TCP Lens: likely leak sites', placeHolder: 'The most likely one is open; pick another to open it' });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'TCP Lens: likely leak sites',
+    placeHolder: 'The most likely one is open; pick another to open it',
+  });
   if (picked) await open(picked.site);
 }

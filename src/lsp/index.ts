@@ -25,10 +25,12 @@ export function leakLens(disposables: vscode.Disposable[], context: vscode.Exten
       return undefined;
     },
   );
-  const withClient = <T>(run: (client: LanguageClient) => Promise<T>) => async () => {
-    const client = await started;
-    return client ? run(client) : undefined;
-  };
+  const withClient =
+    <T>(run: (client: LanguageClient) => Promise<T>) =>
+    async () => {
+      const client = await started;
+      return client ? run(client) : undefined;
+    };
   disposables.push({ dispose: () => void stopLeakClient() });
   return {
     explain: explainLeak,

@@ -10,13 +10,19 @@ import { LEAK_LANGUAGE_IDS } from '../analysis/languageTable';
 import { LiveLeaksNotification, type LiveLeaksParams } from '../shared/lspProtocol';
 import { withLocalContext } from './processContext';
 
-export const workspaceFolderPaths = (): string[] => (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+export const workspaceFolderPaths = (): string[] =>
+  (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
 
 /** Local processes holding CLOSE_WAIT sockets in a snapshot, with their stuck count, cwd and editor origin. */
-export async function localLeakingProcesses(snapshot: Snapshot | undefined, summaries?: ReadonlyMap<number, ProcessSummary>): Promise<LeakingProcess[]> {
+export async function localLeakingProcesses(
+  snapshot: Snapshot | undefined,
+  summaries?: ReadonlyMap<number, ProcessSummary>,
+): Promise<LeakingProcess[]> {
   // Paths of a remote host's processes mean nothing next to this workspace's files.
   if (!snapshot || !isLocalHost(snapshot.host)) return [];
-  const leaking = summaries ? leakingProcessesOf(summaries) : leakingProcesses(snapshot.connections, setting('tcpLens.alerts.closeWaitStuckSeconds'));
+  const leaking = summaries
+    ? leakingProcessesOf(summaries)
+    : leakingProcesses(snapshot.connections, setting('tcpLens.alerts.closeWaitStuckSeconds'));
   return Promise.all([...leaking.values()].map(withLocalContext));
 }
 

@@ -34,7 +34,10 @@ export async function scanWorkspace(client: LanguageClient, options: { quiet?: b
         result.scanned += r.scanned;
         result.findings += r.findings;
         result.skipped += r.skipped.length;
-        progress.report({ increment: (batch.length / uris.length) * 100, message: `${i + batch.length} of ${uris.length} files, ${result.findings} found` });
+        progress.report({
+          increment: (batch.length / uris.length) * 100,
+          message: `${i + batch.length} of ${uris.length} files, ${result.findings} found`,
+        });
       }
       result.cancelled = token.isCancellationRequested;
       return result;

@@ -165,7 +165,8 @@ function acceptsChar(t: SegmentToken, c: string): boolean {
 }
 
 const matchSegment = (tokens: SegmentToken[], name: string) => matchSequence(tokens, name.split(''), ANY_RUN, acceptsChar);
-const matchSegments = (pattern: Segment[], path: string[]) => matchSequence(pattern, path, GLOBSTAR, (segment, name) => matchSegment(segment as SegmentToken[], name));
+const matchSegments = (pattern: Segment[], path: string[]) =>
+  matchSequence(pattern, path, GLOBSTAR, (segment, name) => matchSegment(segment as SegmentToken[], name));
 
 /** Whether a `/`-separated path matches a compiled glob. */
 export function matchesGlob(compiled: CompiledGlob, normalizedPath: string): boolean {

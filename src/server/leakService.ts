@@ -62,7 +62,9 @@ export class LeakService {
       const { findings } = await this.analyzer.analyze(text, language, at);
       return findings.find((f) => f.rule === rule && f.range.start.line === at.line && f.range.start.column === at.column)?.fix;
     } catch (err) {
-      this.connection.console.error(`TCP Lens could not compute a fix in ${uriToPath(uri)}: ${err instanceof Error ? err.stack : String(err)}`);
+      this.connection.console.error(
+        `TCP Lens could not compute a fix in ${uriToPath(uri)}: ${err instanceof Error ? err.stack : String(err)}`,
+      );
       return undefined;
     }
   }
@@ -121,16 +123,26 @@ export class LeakService {
     if (!document) return 'closed';
     const version = document.version;
     const language = languageOfLanguageId(document.languageId) ?? languageOfPath(uriToPath(uri));
-    return this.analyze(uri, language, () => document.getText(), () => this.documents.get(uri)?.version === version);
+    return this.analyze(
+      uri,
+      language,
+      () => document.getText(),
+      () => this.documents.get(uri)?.version === version,
+    );
   }
 
   private async analyzeFromDisk(uri: string): Promise<string | undefined> {
     const file = uriToPath(uri);
-    return this.analyze(uri, languageOfPath(file), async () => {
-      const read = await readSourceFile(file);
-      if ('skipped' in read) throw new SkipFile(read.skipped);
-      return read.text;
-    }, () => !this.documents.get(uri));
+    return this.analyze(
+      uri,
+      languageOfPath(file),
+      async () => {
+        const read = await readSourceFile(file);
+        if ('skipped' in read) throw new SkipFile(read.skipped);
+        return read.text;
+      },
+      () => !this.documents.get(uri),
+    );
   }
 
   /**
@@ -138,7 +150,12 @@ export class LeakService {
    * kept only while `stillCurrent` (the user may have typed or opened the file meanwhile).
    * Never throws: a file the analyzer cannot handle is logged and left without diagnostics.
    */
-  private async analyze(uri: string, language: LeakLanguage | undefined, text: () => string | Promise<string>, stillCurrent: () => boolean): Promise<string | undefined> {
+  private async analyze(
+    uri: string,
+    language: LeakLanguage | undefined,
+    text: () => string | Promise<string>,
+    stillCurrent: () => boolean,
+  ): Promise<string | undefined> {
     try {
       if (!language) return this.skip(uri, 'not a language TCP Lens analyses');
       const settings = await this.settings.get(uri);

@@ -33,7 +33,15 @@ export function uriToPath(uri: string): string {
 }
 
 export function toKnownFinding(uri: string, f: LeakFinding): KnownFinding {
-  return { uri, file: uriToPath(uri), line: f.range.start.line + 1, column: f.range.start.column + 1, language: f.language, rule: f.rule, message: f.message };
+  return {
+    uri,
+    file: uriToPath(uri),
+    line: f.range.start.line + 1,
+    column: f.range.start.column + 1,
+    language: f.language,
+    rule: f.rule,
+    message: f.message,
+  };
 }
 
 /** Replaced by the live figures when a process shows the risk is real. */
@@ -63,14 +71,22 @@ export function toCodeLenses(uri: string, findings: readonly LeakFinding[], live
     const start = { line: f.range.start.line, character: f.range.start.column };
     return {
       range: { start, end: start },
-      command: { title: (best && liveLensTitle(f.message.replace(STATIC_SUFFIX, ''), best.process)) ?? f.message, command: EXPLAIN_COMMAND, arguments: [args] },
+      command: {
+        title: (best && liveLensTitle(f.message.replace(STATIC_SUFFIX, ''), best.process)) ?? f.message,
+        command: EXPLAIN_COMMAND,
+        arguments: [args],
+      },
     };
   });
 }
 
 const overlaps = (a: Range, b: Range) =>
-  !(a.end.line < b.start.line || (a.end.line === b.start.line && a.end.character < b.start.character) ||
-    b.end.line < a.start.line || (b.end.line === a.start.line && b.end.character < a.start.character));
+  !(
+    a.end.line < b.start.line ||
+    (a.end.line === b.start.line && a.end.character < b.start.character) ||
+    b.end.line < a.start.line ||
+    (b.end.line === a.start.line && b.end.character < a.start.character)
+  );
 
 /** What a quick fix carries until it is resolved: enough to find its finding again. */
 export interface LeakFixData {
@@ -89,7 +105,12 @@ export function isLeakFixData(data: unknown): data is LeakFixData {
  * Quick fixes of the findings whose range touches the requested range, without their edits: the
  * edit is computed when the client resolves the action (`codeAction/resolve`), for that one fix.
  */
-export function toCodeActions(uri: string, findings: readonly LeakFinding[], requested: Range, severity: LeakSettings['severity']): CodeAction[] {
+export function toCodeActions(
+  uri: string,
+  findings: readonly LeakFinding[],
+  requested: Range,
+  severity: LeakSettings['severity'],
+): CodeAction[] {
   const actions: CodeAction[] = [];
   for (const f of findings) {
     if (!f.fixTitle || !overlaps(toRange(f.range), requested)) continue;

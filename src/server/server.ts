@@ -1,4 +1,12 @@
-import { type CodeAction, CodeActionKind, CodeLensRefreshRequest, createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import {
+  type CodeAction,
+  CodeActionKind,
+  CodeLensRefreshRequest,
+  createConnection,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+} from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { KnownFindingsRequest, LiveLeaksNotification, ScanFilesRequest } from '../shared/lspProtocol';
 import { LeakService } from './leakService';

@@ -13,8 +13,12 @@ export function normalizeLeakSettings(raw: unknown): LeakSettings {
   const value = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   return {
     enable: normalizeEnable(value.enable),
-    severity: SEVERITIES.has(value.severity as LeakSettings['severity']) ? (value.severity as LeakSettings['severity']) : DEFAULT_LEAK_SETTINGS.severity,
-    ignore: Array.isArray(value.ignore) ? value.ignore.filter((g): g is string => typeof g === 'string' && g.length > 0) : DEFAULT_LEAK_SETTINGS.ignore,
+    severity: SEVERITIES.has(value.severity as LeakSettings['severity'])
+      ? (value.severity as LeakSettings['severity'])
+      : DEFAULT_LEAK_SETTINGS.severity,
+    ignore: Array.isArray(value.ignore)
+      ? value.ignore.filter((g): g is string => typeof g === 'string' && g.length > 0)
+      : DEFAULT_LEAK_SETTINGS.ignore,
   };
 }
 
@@ -24,7 +28,15 @@ function normalizeEnable(raw: unknown): Record<string, boolean> {
   if (Array.isArray(raw)) return Object.fromEntries(LEAK_LANGUAGE_NAMES.map((l) => [l, keysOf(l).some((k) => raw.includes(k))]));
   if (raw && typeof raw === 'object') {
     const set = raw as Record<string, unknown>;
-    const entries = LEAK_LANGUAGE_NAMES.map((l) => [l, keysOf(l).map((k) => set[k]).find((v) => typeof v === 'boolean')] as const);
+    const entries = LEAK_LANGUAGE_NAMES.map(
+      (l) =>
+        [
+          l,
+          keysOf(l)
+            .map((k) => set[k])
+            .find((v) => typeof v === 'boolean'),
+        ] as const,
+    );
     return Object.fromEntries(entries.filter((e): e is [(typeof e)[0], boolean] => e[1] !== undefined));
   }
   return {};

@@ -239,7 +239,13 @@ function isMarkerList(value: unknown): value is HistoryMarker[] {
 }
 
 export function isHistoryGap(value: unknown): value is HistoryGap {
-  return isObject(value) && isTime(value.from) && (value.to === undefined || (isTime(value.to) && value.to >= value.from)) && typeof value.message === 'string' && value.message.length <= MAX_GAP_MESSAGE;
+  return (
+    isObject(value) &&
+    isTime(value.from) &&
+    (value.to === undefined || (isTime(value.to) && value.to >= value.from)) &&
+    typeof value.message === 'string' &&
+    value.message.length <= MAX_GAP_MESSAGE
+  );
 }
 
 function isGapList(value: unknown): value is HistoryGap[] {
@@ -247,7 +253,14 @@ function isGapList(value: unknown): value is HistoryGap[] {
 }
 
 function isProcessBreakdown(value: unknown): value is ProcessBreakdown {
-  return isObject(value) && typeof value.label === 'string' && value.label.length <= MAX_MARKER_LABEL && isSeriesBlock(value.series) && isCount(value.peakStuck) && isCount(value.peakCloseWait);
+  return (
+    isObject(value) &&
+    typeof value.label === 'string' &&
+    value.label.length <= MAX_MARKER_LABEL &&
+    isSeriesBlock(value.series) &&
+    isCount(value.peakStuck) &&
+    isCount(value.peakCloseWait)
+  );
 }
 
 function isCount(value: unknown): value is number {
@@ -275,9 +288,22 @@ export function isChartSource(value: unknown): value is ChartSource {
 
 /** Checks a message the UI received from the host. */
 export function isHostToUiMessage(value: unknown): value is HostToUiMessage {
-  if (!isObject(value) || typeof value.hostId !== 'string' || !isSeriesBlock(value.series) || !isMarkerList(value.markers) || !isGapList(value.gaps)) return false;
+  if (
+    !isObject(value) ||
+    typeof value.hostId !== 'string' ||
+    !isSeriesBlock(value.series) ||
+    !isMarkerList(value.markers) ||
+    !isGapList(value.gaps)
+  )
+    return false;
   if (value.type === 'append') return true;
-  return value.type === 'history' && typeof value.label === 'string' && isWindowMs(value.windowMs) && isTime(value.retentionMs) && (value.source === undefined || isChartSource(value.source));
+  return (
+    value.type === 'history' &&
+    typeof value.label === 'string' &&
+    isWindowMs(value.windowMs) &&
+    isTime(value.retentionMs) &&
+    (value.source === undefined || isChartSource(value.source))
+  );
 }
 
 function isStateList(value: unknown): value is TcpStateName[] {
@@ -289,7 +315,12 @@ export function isUiToHostMessage(value: unknown): value is UiToHostMessage {
   if (!isObject(value)) return false;
   switch (value.type) {
     case 'ready':
-      return isWindowMs(value.windowMs) && isMaxBuckets(value.maxBuckets) && (value.hostId === undefined || typeof value.hostId === 'string') && (value.since === undefined || isTime(value.since));
+      return (
+        isWindowMs(value.windowMs) &&
+        isMaxBuckets(value.maxBuckets) &&
+        (value.hostId === undefined || typeof value.hostId === 'string') &&
+        (value.since === undefined || isTime(value.since))
+      );
     case 'setWindow':
       return isWindowMs(value.windowMs) && isMaxBuckets(value.maxBuckets);
     case 'exportCsv':
@@ -299,14 +330,23 @@ export function isUiToHostMessage(value: unknown): value is UiToHostMessage {
         isTime(value.upTo) &&
         (value.hostId === undefined || typeof value.hostId === 'string') &&
         (value.rows === undefined || isCount(value.rows)) &&
-        (value.latest === undefined || (Array.isArray(value.latest) && value.latest.length === TCP_STATE_NAMES.length && value.latest.every(isCount))) &&
-        (value.processes === undefined || (Array.isArray(value.processes) && value.processes.length <= MAX_PROCESSES && value.processes.every((p) => typeof p === 'string' && p.length <= MAX_MARKER_LABEL))) &&
+        (value.latest === undefined ||
+          (Array.isArray(value.latest) && value.latest.length === TCP_STATE_NAMES.length && value.latest.every(isCount))) &&
+        (value.processes === undefined ||
+          (Array.isArray(value.processes) &&
+            value.processes.length <= MAX_PROCESSES &&
+            value.processes.every((p) => typeof p === 'string' && p.length <= MAX_MARKER_LABEL))) &&
         (value.process === undefined || (typeof value.process === 'string' && value.process.length <= MAX_MARKER_LABEL))
       );
     case 'showLive':
       return true;
     case 'exportPng':
-      return typeof value.dataUrl === 'string' && value.dataUrl.startsWith(PNG_PREFIX) && value.dataUrl.length <= MAX_PNG_DATA_URL && /^[A-Za-z0-9+/]*={0,2}$/.test(value.dataUrl.slice(PNG_PREFIX.length));
+      return (
+        typeof value.dataUrl === 'string' &&
+        value.dataUrl.startsWith(PNG_PREFIX) &&
+        value.dataUrl.length <= MAX_PNG_DATA_URL &&
+        /^[A-Za-z0-9+/]*={0,2}$/.test(value.dataUrl.slice(PNG_PREFIX.length))
+      );
     default:
       return false;
   }

@@ -98,7 +98,9 @@ export function viewCommands(live: LiveData, tree: ConnectionsTreeProvider, stat
       const c = connectionOf(arg);
       if (!c) return;
       const owner = c.pid !== undefined ? ` ${c.process} (pid ${c.pid})` : '';
-      await vscode.env.clipboard.writeText(`${c.state} ${formatEndpoint(c.localAddress, c.localPort)} -> ${formatEndpoint(c.remoteAddress, c.remotePort)}${owner}`);
+      await vscode.env.clipboard.writeText(
+        `${c.state} ${formatEndpoint(c.localAddress, c.localPort)} -> ${formatEndpoint(c.remoteAddress, c.remotePort)}${owner}`,
+      );
     },
     export: async (target?: ExportTarget) => {
       const snapshot = live.lastSnapshot;

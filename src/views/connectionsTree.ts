@@ -55,7 +55,12 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     live.onDidChangeHost(() => this.rows.clear(), this, this.disposables);
     onDidChangeSettings(
       (e) => {
-        const shown: Parameters<typeof e.affects>[0][] = ['tcpLens.hideEmptyStates', 'tcpLens.pageSize', 'tcpLens.alerts.closeWaitStuckSeconds', 'tcpLens.alerts.fdLimitRatio'];
+        const shown: Parameters<typeof e.affects>[0][] = [
+          'tcpLens.hideEmptyStates',
+          'tcpLens.pageSize',
+          'tcpLens.alerts.closeWaitStuckSeconds',
+          'tcpLens.alerts.fdLimitRatio',
+        ];
         if (shown.some((id) => e.affects(id))) this.refresh();
       },
       this,
@@ -145,8 +150,13 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   private signature(node: GroupNode): string {
     const item = groupItem(node, false);
     const { entries, remaining } = this.page(node);
-    const rows = entries.map((r) => `${r.id}|${r.closed}|${this.isNew(r)}|${connectionDescription(r.connection, r.closed, !r.closed && isStuckCloseWait(r.connection, node.stuckAfterSeconds))}`);
-    return [item.label, item.description, typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value, remaining, ...rows].join('\n');
+    const rows = entries.map(
+      (r) =>
+        `${r.id}|${r.closed}|${this.isNew(r)}|${connectionDescription(r.connection, r.closed, !r.closed && isStuckCloseWait(r.connection, node.stuckAfterSeconds))}`,
+    );
+    return [item.label, item.description, typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value, remaining, ...rows].join(
+      '\n',
+    );
   }
 
   /** The rows of a group the tree lists now (its shown pages). */
@@ -199,18 +209,16 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     if (!node) return this.rootNodes();
     if (node.kind !== 'group') return [];
     const { entries, remaining } = this.page(node);
-    const children: TreeNode[] = entries.map(
-      (row): ConnectionNode => ({
-        kind: 'connection',
-        connection: row.connection,
-        key: row.key,
-        id: row.id,
-        parent: node,
-        isNew: this.isNew(row),
-        closed: row.closed,
-        stuck: !row.closed && isStuckCloseWait(row.connection, node.stuckAfterSeconds),
-      }),
-    );
+    const children: TreeNode[] = entries.map((row): ConnectionNode => ({
+      kind: 'connection',
+      connection: row.connection,
+      key: row.key,
+      id: row.id,
+      parent: node,
+      isNew: this.isNew(row),
+      closed: row.closed,
+      stuck: !row.closed && isStuckCloseWait(row.connection, node.stuckAfterSeconds),
+    }));
     if (remaining > 0) children.push({ kind: 'more', parent: node, remaining, step: this.pageSize() });
     return children;
   }

@@ -51,12 +51,20 @@ export class TreeRows {
   private lastSequence: number | undefined;
   private lastClosed: ReadonlySet<Connection> = NONE;
 
-  group(current: readonly Connection[], diff: SnapshotDiff | undefined, sequence: number | undefined, options: GroupRowsOptions): GroupRows[] {
+  group(
+    current: readonly Connection[],
+    diff: SnapshotDiff | undefined,
+    sequence: number | undefined,
+    options: GroupRowsOptions,
+  ): GroupRows[] {
     const closed: ReadonlySet<Connection> = diff && diff.removed.length > 0 ? new Set(diff.removed) : NONE;
     // A row changes state as a new object; other groupings can move a row between groups.
-    const follows = options.groupBy === 'state' && diff !== undefined && sequence !== undefined && sequence === (this.lastSequence ?? -2) + 1;
+    const follows =
+      options.groupBy === 'state' && diff !== undefined && sequence !== undefined && sequence === (this.lastSequence ?? -2) + 1;
     const previouslyClosed = this.lastClosed;
-    const hint: OrderHint<Connection> | undefined = follows ? { isNew: (c) => diff.added.has(c), isGone: (c) => previouslyClosed.has(c) } : undefined;
+    const hint: OrderHint<Connection> | undefined = follows
+      ? { isNew: (c) => diff.added.has(c), isGone: (c) => previouslyClosed.has(c) }
+      : undefined;
     this.lastSequence = sequence;
     this.lastClosed = closed;
     return groupRows(current, diff?.removed ?? [], options, this.order, hint, closed);
@@ -96,10 +104,19 @@ export function groupRows(
     const all = closedHere.length > 0 ? [...group.connections, ...closedHere] : group.connections;
     const rows = order.orderObjects(`${groupBy}|${group.key}`, all, byAge, hint);
     let stuck = 0;
-    if (group.state === undefined || group.state === 'CLOSE_WAIT') for (const c of group.connections) if (isStuckCloseWait(c, options.stuckAfterSeconds)) stuck++;
+    if (group.state === undefined || group.state === 'CLOSE_WAIT')
+      for (const c of group.connections) if (isStuckCloseWait(c, options.stuckAfterSeconds)) stuck++;
     result.push({ group, rows, closed, count: group.connections.length, stuck });
   }
-  const groups = groupBy === 'state' ? result : order.order(`${groupBy}|`, result, (g) => g.group.key, (g) => -g.count);
+  const groups =
+    groupBy === 'state'
+      ? result
+      : order.order(
+          `${groupBy}|`,
+          result,
+          (g) => g.group.key,
+          (g) => -g.count,
+        );
   order.retain([`${groupBy}|`, ...groups.map((g) => `${groupBy}|${g.group.key}`)]);
   return groups;
 }

@@ -21,7 +21,10 @@ function connectionTooltip(c: Connection, stuckAfterSeconds: number, stuck: bool
   const rows: [string, string][] = [
     ['State', closed ? `${c.state} (closed since the last refresh)` : c.state],
     ['Age', sentence ?? ''],
-    ['Stuck', stuck ? `yes: in CLOSE_WAIT for longer than ${formatDuration(stuckAfterSeconds)} (tcpLens.alerts.closeWaitStuckSeconds)` : ''],
+    [
+      'Stuck',
+      stuck ? `yes: in CLOSE_WAIT for longer than ${formatDuration(stuckAfterSeconds)} (tcpLens.alerts.closeWaitStuckSeconds)` : '',
+    ],
     ['Local', formatEndpoint(c.localAddress, c.localPort)],
     ['Remote', formatEndpoint(c.remoteAddress, c.remotePort)],
     ['Family', c.family],
@@ -31,8 +34,14 @@ function connectionTooltip(c: Connection, stuckAfterSeconds: number, stuck: bool
     ['UID', String(c.uid)],
     ['Inode', String(c.inode)],
   ];
-  if (c.owner === 'kernel') rows.push(['Why no process', 'TIME_WAIT and SYN_RECV sockets have no file descriptor: the kernel alone holds them.']);
-  const md = new vscode.MarkdownString(rows.filter(([, v]) => v !== '').map(([k, v]) => `**${k}:** ${escapeMd(v)}  `).join('\n'));
+  if (c.owner === 'kernel')
+    rows.push(['Why no process', 'TIME_WAIT and SYN_RECV sockets have no file descriptor: the kernel alone holds them.']);
+  const md = new vscode.MarkdownString(
+    rows
+      .filter(([, v]) => v !== '')
+      .map(([k, v]) => `**${k}:** ${escapeMd(v)}  `)
+      .join('\n'),
+  );
   md.appendMarkdown(`\n\n---\n${escapeMd(stateInfo(c.state).summary)}`);
   return md;
 }
@@ -43,19 +52,30 @@ function escapeMd(text: string): string {
 
 export function groupItem(node: GroupNode, collapsed: boolean): vscode.TreeItem {
   const { group, count, stuck } = node;
-  const item = new vscode.TreeItem(displayText(group.label), collapsed ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+  const item = new vscode.TreeItem(
+    displayText(group.label),
+    collapsed ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded,
+  );
   item.id = `group:${group.key}`;
   const stuckText = stuck > 0 ? ` · ${stuck} stuck` : '';
   item.description = `${count}${stuckText}${node.fdText ? ` · ${node.fdText}` : ''}`;
   if (node.rows.length === 0) item.collapsibleState = vscode.TreeItemCollapsibleState.None;
-  const stuckLine = stuck > 0 ? `\n\n${stuck} stuck: in CLOSE_WAIT for longer than ${formatDuration(node.stuckAfterSeconds)}, the peer closed and the process has not called close().` : '';
+  const stuckLine =
+    stuck > 0
+      ? `\n\n${stuck} stuck: in CLOSE_WAIT for longer than ${formatDuration(node.stuckAfterSeconds)}, the peer closed and the process has not called close().`
+      : '';
   if (group.state) {
     const info = stateInfo(group.state);
     item.iconPath = new vscode.ThemeIcon(STATE_ICONS[group.state], new vscode.ThemeColor(STATE_COLOR_IDS[group.state]));
-    item.tooltip = new vscode.MarkdownString(`**${group.state}** — ${count} socket${count === 1 ? '' : 's'}${stuckLine}\n\n${info.explanation}`);
+    item.tooltip = new vscode.MarkdownString(
+      `**${group.state}** — ${count} socket${count === 1 ? '' : 's'}${stuckLine}\n\n${info.explanation}`,
+    );
     item.contextValue = `state:${group.state}`;
   } else if (group.pid !== undefined) {
-    item.iconPath = new vscode.ThemeIcon(node.fdWarning || stuck > 0 ? 'flame' : 'server-process', node.fdWarning || stuck > 0 ? new vscode.ThemeColor('charts.red') : undefined);
+    item.iconPath = new vscode.ThemeIcon(
+      node.fdWarning || stuck > 0 ? 'flame' : 'server-process',
+      node.fdWarning || stuck > 0 ? new vscode.ThemeColor('charts.red') : undefined,
+    );
     item.tooltip = `${displayText(group.commandLine ?? group.label)}${node.fdText ? `\n${node.fdText}` : ''}${stuckLine.replace(/\n\n/, '\n')}`;
     item.contextValue = 'process';
   } else {
@@ -96,7 +116,10 @@ export function messageItem(node: MessageNode): vscode.TreeItem {
   item.id = `message:${node.label}`;
   item.description = node.detail;
   item.tooltip = [node.label, node.detail].filter(Boolean).join('\n');
-  item.iconPath = new vscode.ThemeIcon(node.severity === 'error' ? 'error' : 'info', node.severity === 'error' ? new vscode.ThemeColor('errorForeground') : undefined);
+  item.iconPath = new vscode.ThemeIcon(
+    node.severity === 'error' ? 'error' : 'info',
+    node.severity === 'error' ? new vscode.ThemeColor('errorForeground') : undefined,
+  );
   item.command = node.command;
   item.contextValue = node.severity === 'error' ? 'error' : 'message';
   return item;

@@ -57,7 +57,12 @@ export class ChartClient {
         this.maxBuckets = message.maxBuckets;
         const host = this.host.currentHost();
         const oldest = this.host.store.host(host.id, host.label).ring;
-        const canDelta = !this.host.fleetSource() && message.hostId === host.id && message.since !== undefined && oldest.length > 0 && message.since >= oldest.timeAt(0);
+        const canDelta =
+          !this.host.fleetSource() &&
+          message.hostId === host.id &&
+          message.since !== undefined &&
+          oldest.length > 0 &&
+          message.since >= oldest.timeAt(0);
         if (canDelta) {
           this.hostId = host.id;
           this.sentUpTo = message.since;
@@ -138,7 +143,16 @@ export class ChartClient {
     const w = this.host.store.window(host.id, from, this.maxBuckets);
     this.hostId = host.id;
     this.sentUpTo = w.series.t.at(-1);
-    this.post({ type: 'history', hostId: host.id, label: w.label, windowMs: this.windowMs, retentionMs: this.host.store.retentionMs, series: w.series, markers: w.markers, gaps: w.gaps });
+    this.post({
+      type: 'history',
+      hostId: host.id,
+      label: w.label,
+      windowMs: this.windowMs,
+      retentionMs: this.host.store.retentionMs,
+      series: w.series,
+      markers: w.markers,
+      gaps: w.gaps,
+    });
   }
 
   private async sendPrometheus(source: FleetHistorySource): Promise<void> {
@@ -153,7 +167,8 @@ export class ChartClient {
       this.sentUpTo = message.series.t.at(-1);
       this.post(message);
     } catch (err) {
-      if (!abort.signal.aborted) this.log(`could not read the instance's history from Prometheus: ${err instanceof Error ? err.message : String(err)}`);
+      if (!abort.signal.aborted)
+        this.log(`could not read the instance's history from Prometheus: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       if (this.remoteRead === abort) this.remoteRead = undefined;
     }

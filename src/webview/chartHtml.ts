@@ -23,7 +23,13 @@ function attr(value: string): string {
  * data arrives by postMessage. img-src allows data: for chart.js's own canvas exports.
  */
 export function chartHtml(r: ChartPageResources): string {
-  const csp = [`default-src 'none'`, `img-src ${r.cspSource} data:`, `style-src ${r.cspSource}`, `font-src ${r.cspSource}`, `script-src 'nonce-${r.nonce}'`].join('; ');
+  const csp = [
+    `default-src 'none'`,
+    `img-src ${r.cspSource} data:`,
+    `style-src ${r.cspSource}`,
+    `font-src ${r.cspSource}`,
+    `script-src 'nonce-${r.nonce}'`,
+  ].join('; ');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -47,7 +47,11 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
     alerts: AlertsController,
   ) {
     this.webviewRoot = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
-    this.files = new HistoryFiles(path.join(context.globalStorageUri.fsPath, 'history'), DEFAULT_HISTORY_LIMITS.maxSamplesPerHost, DEFAULT_HISTORY_LIMITS.maxMarkersPerHost);
+    this.files = new HistoryFiles(
+      path.join(context.globalStorageUri.fsPath, 'history'),
+      DEFAULT_HISTORY_LIMITS.maxSamplesPerHost,
+      DEFAULT_HISTORY_LIMITS.maxMarkersPerHost,
+    );
     this.store = new HistoryStore({ ...DEFAULT_HISTORY_LIMITS, retentionMs: this.retentionMs() }, this.files);
     this.disposables.push(this.output, this.renderedEmitter);
 
@@ -88,7 +92,9 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
     );
     this.disposables.push(
       vscode.window.registerWebviewViewProvider(HISTORY_VIEW_ID, this),
-      vscode.window.registerWebviewPanelSerializer(HISTORY_PANEL_TYPE, { deserializeWebviewPanel: async (panel) => this.attachPanel(panel) }),
+      vscode.window.registerWebviewPanelSerializer(HISTORY_PANEL_TYPE, {
+        deserializeWebviewPanel: async (panel) => this.attachPanel(panel),
+      }),
     );
     const saver = setInterval(() => void this.save(), SAVE_EVERY_MS);
     this.disposables.push({ dispose: () => clearInterval(saver) });
@@ -132,7 +138,14 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
-    this.connect('view', view.webview, view.onDidDispose, view.onDidChangeVisibility, () => view.visible, (text) => (view.description = text));
+    this.connect(
+      'view',
+      view.webview,
+      view.onDidDispose,
+      view.onDidChangeVisibility,
+      () => view.visible,
+      (text) => (view.description = text),
+    );
   }
 
   /** Opens (or reveals) the chart in an editor panel. */
@@ -141,7 +154,10 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
       this.panel.reveal();
       return;
     }
-    const panel = vscode.window.createWebviewPanel(HISTORY_PANEL_TYPE, 'State History', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [this.webviewRoot] });
+    const panel = vscode.window.createWebviewPanel(HISTORY_PANEL_TYPE, 'State History', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [this.webviewRoot],
+    });
     this.attachPanel(panel);
   }
 
@@ -190,7 +206,14 @@ export class HistoryController implements vscode.Disposable, vscode.WebviewViewP
   private attachPanel(panel: vscode.WebviewPanel): void {
     this.panel = panel;
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'tcp-lens.svg');
-    this.connect('panel', panel.webview, panel.onDidDispose, panel.onDidChangeViewState, () => panel.visible, (text) => (panel.title = text ? `State History: ${text}` : 'State History'));
+    this.connect(
+      'panel',
+      panel.webview,
+      panel.onDidDispose,
+      panel.onDidChangeViewState,
+      () => panel.visible,
+      (text) => (panel.title = text ? `State History: ${text}` : 'State History'),
+    );
     panel.onDidDispose(() => {
       if (this.panel === panel) this.panel = undefined;
     });

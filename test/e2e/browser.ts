@@ -8,12 +8,21 @@ export const CONNECTIONS_ROWS = '.pane:has(.pane-header[aria-label*="Connections
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`e2e setup: no Chromium at ${CHROMIUM}: apt-get install -y chromium (bash .ci/run installs it)`);
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(`e2e setup: no Chromium at ${CHROMIUM}: apt-get install -y chromium (bash .ci/run installs it)`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     // Without the background-networking flags Chromium keeps dialling out on this closed network.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
 }
 

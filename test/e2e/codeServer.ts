@@ -41,7 +41,11 @@ function seedRipgrepCache(): void {
  */
 export function packageHostVsix(): string {
   const target = `${process.platform}-${process.arch}`;
-  const r = spawnSync('npm', ['run', '--silent', 'package', '--', '--target', target], { cwd: REPO_ROOT, stdio: 'inherit', timeout: 5 * 60_000 });
+  const r = spawnSync('npm', ['run', '--silent', 'package', '--', '--target', target], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+    timeout: 5 * 60_000,
+  });
   if (r.status !== 0) fail(`npm run package -- --target ${target} failed (${r.status ?? r.signal})`);
   const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
   const vsix = path.join(REPO_ROOT, 'out', 'vsix', `tcp-lens-${target}-${version}.vsix`);
@@ -65,7 +69,9 @@ export function ensureCodeServer(): string {
   });
   if (install.status !== 0 || !fs.existsSync(CODE_SERVER_BIN)) {
     fs.rmSync(CACHE_DIR, { recursive: true, force: true });
-    fail('installing code-server failed; it needs libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config (bash .ci/run installs them)');
+    fail(
+      'installing code-server failed; it needs libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config (bash .ci/run installs them)',
+    );
   }
   return CODE_SERVER_BIN;
 }
@@ -128,13 +134,17 @@ export async function startCodeServer(o: CodeServerOptions): Promise<RunningCode
   fs.mkdirSync(userDir, { recursive: true });
   fs.writeFileSync(path.join(userDir, 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...o.settings }, null, 2));
   const args = [
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${o.port}`,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${o.port}`,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
-    '--user-data-dir', o.userDataDir,
-    '--extensions-dir', o.extensionsDir,
+    '--user-data-dir',
+    o.userDataDir,
+    '--extensions-dir',
+    o.extensionsDir,
     o.folder,
   ];
   const child = spawn(bin, args, {
@@ -150,8 +160,18 @@ export async function startCodeServer(o: CodeServerOptions): Promise<RunningCode
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     // The whole process group: code-server forks the server and extension hosts.
-    try { process.kill(-child.pid!, 'SIGTERM'); } catch { /* already gone */ }
-    const timer = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, 5000);
     await exited;
     clearTimeout(timer);
   };

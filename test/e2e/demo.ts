@@ -29,7 +29,9 @@ async function main(): Promise<void> {
   // A few half-closed connections to the sample server: CLOSE_WAIT on its side, FIN_WAIT2 on ours.
   // Only once our own server.js says it listens: never to whatever else holds that port.
   const leak = await startSampleLeak(SAMPLE_WORKSPACE, port + 1, 5);
-  console.log(`The sample server (test/e2e/workspace/server.js) listens on 127.0.0.1:${leak.port} (pid ${leak.pid}) and holds 5 sockets in CLOSE_WAIT.`);
+  console.log(
+    `The sample server (test/e2e/workspace/server.js) listens on 127.0.0.1:${leak.port} (pid ${leak.pid}) and holds 5 sockets in CLOSE_WAIT.`,
+  );
 
   const server = await startCodeServer({
     port,

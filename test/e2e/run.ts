@@ -8,7 +8,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Frame, Locator, Page } from 'playwright-core';
 import { CONNECTIONS_ROWS, launchBrowser, openTcpLensSidebar, openWorkbench, widenSidebar } from './browser';
-import { REPO_ROOT, SAMPLE_WORKSPACE as WORKSPACE, ensureCodeServer, freePort, installVsix, packageHostVsix, startCodeServer, type RunningCodeServer } from './codeServer';
+import {
+  REPO_ROOT,
+  SAMPLE_WORKSPACE as WORKSPACE,
+  ensureCodeServer,
+  freePort,
+  installVsix,
+  packageHostVsix,
+  startCodeServer,
+  type RunningCodeServer,
+} from './codeServer';
 import type { BrowserAction, BrowserActionResult, ScreenshotRequest } from './suite/harnessLink';
 import type { SuiteResults } from './suite/index';
 import { SUITE_OUT, bundleSuite } from './suiteBundle';
@@ -64,13 +73,33 @@ async function act(page: Page, workbenchUrl: string, action: BrowserAction): Pro
     }
     case 'exportDialog': {
       const title = page.locator('.quick-input-widget .quick-input-title');
-      await page.waitForFunction(`document.querySelector('.quick-input-widget .quick-input-title')?.textContent?.includes('Export TCP connections as')`, undefined, { timeout: 15_000 });
-      const picker = { title: (await title.textContent()) ?? '', items: await page.locator('.quick-input-widget .monaco-list-row').allTextContents() };
+      await page.waitForFunction(
+        `document.querySelector('.quick-input-widget .quick-input-title')?.textContent?.includes('Export TCP connections as')`,
+        undefined,
+        { timeout: 15_000 },
+      );
+      const picker = {
+        title: (await title.textContent()) ?? '',
+        items: await page.locator('.quick-input-widget .monaco-list-row').allTextContents(),
+      };
       await page.keyboard.press('Enter');
-      await page.waitForFunction(`/as (JSON|CSV)$/.test(document.querySelector('.quick-input-widget .quick-input-title')?.textContent ?? '')`, undefined, { timeout: 15_000 });
+      await page.waitForFunction(
+        `/as (JSON|CSV)$/.test(document.querySelector('.quick-input-widget .quick-input-title')?.textContent ?? '')`,
+        undefined,
+        { timeout: 15_000 },
+      );
       // The dialog fills its path in after it opens.
-      await page.waitForFunction(`/\\.(json|csv)$/.test(document.querySelector('.quick-input-widget .quick-input-box input')?.value ?? '')`, undefined, { timeout: 5_000 }).catch(() => undefined);
-      const save = { title: (await title.textContent()) ?? '', path: await page.locator('.quick-input-widget .quick-input-box input').inputValue() };
+      await page
+        .waitForFunction(
+          `/\\.(json|csv)$/.test(document.querySelector('.quick-input-widget .quick-input-box input')?.value ?? '')`,
+          undefined,
+          { timeout: 5_000 },
+        )
+        .catch(() => undefined);
+      const save = {
+        title: (await title.textContent()) ?? '',
+        path: await page.locator('.quick-input-widget .quick-input-box input').inputValue(),
+      };
       await page.keyboard.press('Escape');
       return { picker, save };
     }
@@ -118,7 +147,10 @@ async function act(page: Page, workbenchUrl: string, action: BrowserAction): Pro
       await page.mouse.move(x, y, { steps: 4 });
       // The tooltip is resolved lazily (it shows "Loading..." first): watch from when it is complete.
       const hover = action.hoverIncludes ? page.locator(HOVER, { hasText: action.hoverIncludes }) : page.locator(HOVER);
-      await hover.first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+      await hover
+        .first()
+        .waitFor({ state: 'visible', timeout: 10_000 })
+        .catch(() => undefined);
       const samples: NonNullable<BrowserActionResult['samples']> = [];
       const started = Date.now();
       while (Date.now() - started < action.watchMs) {
@@ -147,14 +179,20 @@ function serveScreenshots(page: Page, workbenchUrl: string): { stop(): Promise<v
         const name = f.slice(0, -'.request'.length);
         const request = readRequest(path.join(SHOTS, f));
         if (request.action) {
-          const result = await act(page, workbenchUrl, request.action).catch((err: unknown): BrowserActionResult => ({ error: String(err) }));
+          const result = await act(page, workbenchUrl, request.action).catch((err: unknown): BrowserActionResult => ({
+            error: String(err),
+          }));
           fs.rmSync(path.join(SHOTS, f), { force: true });
           fs.writeFileSync(path.join(SHOTS, `${name}.json`), JSON.stringify(result));
           console.log(`[e2e] ${request.action.kind}: ${result.error ?? 'done'}`);
           continue;
         }
         if (request.waitForText) {
-          await page.getByText(request.waitForText).first().waitFor({ timeout: 15_000 }).catch(() => console.log(`[e2e] ${name}: "${request.waitForText}" not on screen after 15 s`));
+          await page
+            .getByText(request.waitForText)
+            .first()
+            .waitFor({ timeout: 15_000 })
+            .catch(() => console.log(`[e2e] ${name}: "${request.waitForText}" not on screen after 15 s`));
         }
         await widenSidebar(page);
         // The mouse off the tree, so no tooltip covers the rows.
@@ -240,7 +278,8 @@ async function checkInstalledVsix(browser: Browser, vsix: string): Promise<Suite
     if (installed.length !== 1) throw new Error(`expected one installed tcp-lens, found: ${fs.readdirSync(extensionsDir).join(', ')}`);
     // vsce renames README.md to readme.md and LICENSE to LICENSE.txt inside the package.
     const files = fs.readdirSync(path.join(extensionsDir, installed[0])).map((f) => f.toLowerCase());
-    for (const f of ['dist', 'media', 'package.json', 'readme.md', 'license.txt', 'changelog.md']) if (!files.includes(f)) throw new Error(`${f} missing from the package: ${files.join(', ')}`);
+    for (const f of ['dist', 'media', 'package.json', 'readme.md', 'license.txt', 'changelog.md'])
+      if (!files.includes(f)) throw new Error(`${f} missing from the package: ${files.join(', ')}`);
     for (const f of ['src', 'node_modules', 'test']) if (files.includes(f)) throw new Error(`${f} must not ship`);
   });
   const port = await freePort();

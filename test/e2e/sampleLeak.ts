@@ -34,7 +34,11 @@ function listening(child: ChildProcess, port: number): Promise<number> {
     child.once('exit', () => {
       if (started) return;
       clearTimeout(timer);
-      reject(new Error(`the sample server could not listen on 127.0.0.1:${port} (${output.trim() || 'it exited'}); pick another port with --port`));
+      reject(
+        new Error(
+          `the sample server could not listen on 127.0.0.1:${port} (${output.trim() || 'it exited'}); pick another port with --port`,
+        ),
+      );
     });
   });
 }
@@ -44,7 +48,10 @@ function listening(child: ChildProcess, port: number): Promise<number> {
  * listens, connects `clients` times and hangs up: never to whatever else holds that port.
  */
 export async function startSampleLeak(workspace: string, port: number, clients: number): Promise<SampleLeak> {
-  const child = spawn(process.execPath, [path.join(workspace, 'server.js'), String(port)], { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(workspace, 'server.js'), String(port)], {
+    cwd: workspace,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const actual = await listening(child, port);
   const sockets: net.Socket[] = [];
   for (let i = 0; i < clients; i++) {

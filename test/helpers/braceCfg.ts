@@ -40,7 +40,11 @@ export async function graphOf(request: GraphRequest, lines: string[]): Promise<C
       if (target) obligations.push({ obligation: obligations.length, site: call, target: text.slice(target.start, target.end) });
     }
     const fn = all.find((n) => request.functionTypes.has(n.type))!;
-    return request.build(fn.children.find((c) => c.field === 'body')!, obligations, text)!;
+    return request.build(
+      fn.children.find((c) => c.field === 'body')!,
+      obligations,
+      text,
+    )!;
   } finally {
     tree.delete();
     parser.delete();
@@ -49,7 +53,15 @@ export async function graphOf(request: GraphRequest, lines: string[]): Promise<C
 
 export function label(n: CfgNode): string {
   if (n.kind !== 'step') return n.kind;
-  const effects = n.effects.map((e) => (e.kind === 'acquire' ? `acquire#${e.obligation} ${e.target}` : e.kind === 'alias' ? `alias ${e.target}=${e.source}` : `${e.kind} ${e.name}`)).join(',');
+  const effects = n.effects
+    .map((e) =>
+      e.kind === 'acquire'
+        ? `acquire#${e.obligation} ${e.target}`
+        : e.kind === 'alias'
+          ? `alias ${e.target}=${e.source}`
+          : `${e.kind} ${e.name}`,
+    )
+    .join(',');
   // Lines as the editor shows them.
   return `${n.exitSite ? `<${n.exitSite.word}@${n.exitSite.site.line + 1}>` : ''}${effects ? `[${effects}]` : ''}${n.throws ? `!${n.throws.call}` : ''}`;
 }

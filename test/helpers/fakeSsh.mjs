@@ -90,7 +90,11 @@ function onRequest(line) {
   if (mode === 'flood') {
     forward = false;
     note('flooding');
-    const rows = Buffer.from('   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 12345 1 0000000000000000 100 0 0 10 0\n'.repeat(512));
+    const rows = Buffer.from(
+      '   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 12345 1 0000000000000000 100 0 0 10 0\n'.repeat(
+        512,
+      ),
+    );
     endless(marker(`BEGIN ${line.split(' ')[0]}`) + marker('SEC T4'), () => rows);
     return;
   }

@@ -45,7 +45,11 @@ export async function startJsonProcess(argv: string[], timeoutMs = 30_000): Prom
 }
 
 /** Runs argv to completion with a hard timeout; resolves with its output and exit code. */
-export async function runToEnd(argv: string[], timeoutMs: number, env?: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runToEnd(
+  argv: string[],
+  timeoutMs: number,
+  env?: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stdout = '';
   let stderr = '';

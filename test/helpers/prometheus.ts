@@ -61,22 +61,34 @@ async function waitReady(url: string, timeoutMs: number, log: () => string): Pro
  * Debian's Prometheus on a loopback port with a throwaway config and data directory, scraping
  * `jobs` every `intervalSec`. stop() ends it and deletes the directory.
  */
-export async function startPrometheus(jobs: ScrapeJob[], intervalSec = 1, extraArgs: string[] = []): Promise<RunningPrometheus & { dir: string }> {
+export async function startPrometheus(
+  jobs: ScrapeJob[],
+  intervalSec = 1,
+  extraArgs: string[] = [],
+): Promise<RunningPrometheus & { dir: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tcplens-prom-'));
   const config = [
     'global:',
     `  scrape_interval: ${intervalSec}s`,
     `  scrape_timeout: ${intervalSec}s`,
     'scrape_configs:',
-    ...jobs.flatMap((j) => [`  - job_name: ${j.job}`, '    static_configs:', `      - targets: [${j.targets.map((t) => `'${t}'`).join(', ')}]`]),
+    ...jobs.flatMap((j) => [
+      `  - job_name: ${j.job}`,
+      '    static_configs:',
+      `      - targets: [${j.targets.map((t) => `'${t}'`).join(', ')}]`,
+    ]),
     '',
   ].join('\n');
   writeFileSync(path.join(dir, 'prometheus.yml'), config);
   const running = await runPrometheus(dir, path.join(dir, 'data'), extraArgs);
-  return { ...running, dir, stop: async () => {
-    await running.stop();
-    rmSync(dir, { recursive: true, force: true });
-  } };
+  return {
+    ...running,
+    dir,
+    stop: async () => {
+      await running.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Prometheus on an existing data directory (a backfilled TSDB), scraping nothing; stop() keeps the data. */
@@ -84,17 +96,25 @@ export async function startPrometheusOn(dataDir: string, extraArgs: string[] = [
   const dir = mkdtempSync(path.join(tmpdir(), 'tcplens-prom-'));
   writeFileSync(path.join(dir, 'prometheus.yml'), 'scrape_configs: []\n');
   const running = await runPrometheus(dir, dataDir, extraArgs);
-  return { url: running.url, stop: async () => {
-    await running.stop();
-    rmSync(dir, { recursive: true, force: true });
-  } };
+  return {
+    url: running.url,
+    stop: async () => {
+      await running.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function runPrometheus(dir: string, dataDir: string, extraArgs: string[]): Promise<RunningPrometheus> {
   const port = await freePort();
   const child = spawn(
     PROMETHEUS,
-    [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`, ...extraArgs],
+    [
+      `--config.file=${path.join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${dataDir}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      ...extraArgs,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';
@@ -129,7 +149,12 @@ export async function startNodeExporter(prefix: string[], listen: string): Promi
  * `tcp-lens exporter` from the built CLI under `prefix`, listening on `listen`; resolves once it
  * says it serves. stop() sends SIGTERM, as systemd does.
  */
-export async function startTcpLensExporter(cli: string, prefix: string[], listen: string, args: string[] = []): Promise<{ stop(): Promise<void> }> {
+export async function startTcpLensExporter(
+  cli: string,
+  prefix: string[],
+  listen: string,
+  args: string[] = [],
+): Promise<{ stop(): Promise<void> }> {
   const argv = [...prefix, process.execPath, cli, 'exporter', '--listen', listen, '--interval', '1', ...args];
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';

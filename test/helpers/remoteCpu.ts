@@ -7,7 +7,10 @@ const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: '
 /** utime, stime, cutime, cstime of a /proc/PID/stat line, in clock ticks. */
 function cpuTicks(stat: string): { self: number; children: number } {
   // The name in parentheses may hold spaces; the numeric fields start after its last ")".
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const fields = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   // fields[0] is field 3 (state): utime is field 14, so index 11.
   return { self: fields[11] + fields[12], children: fields[13] + fields[14] };
 }
@@ -30,7 +33,10 @@ export function processOwnCpuMs(pid: number): number {
 /** CPU per run of `ss -tan` inside the namespace, in ms: one sh runs it `runs` times and reports its children's time. */
 export function ssTanCpuMs(ns: TestNamespace, runs: number): number {
   const script = 'i=0; while [ "$i" -lt "$1" ]; do ss -tan >/dev/null; i=$((i+1)); done; cat /proc/$$/stat';
-  const stat = execFileSync(ns.exec[0], [...ns.exec.slice(1), 'sh', '-c', script, 'sh', String(runs)], { encoding: 'utf8', timeout: 120_000 });
+  const stat = execFileSync(ns.exec[0], [...ns.exec.slice(1), 'sh', '-c', script, 'sh', String(runs)], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return (cpuTicks(stat).children * TICK_MS) / runs;
 }
 

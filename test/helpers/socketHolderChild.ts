@@ -29,7 +29,9 @@ function connect(port: number, localPort?: number): Promise<number> {
 }
 
 function report(extra: Record<string, unknown> = {}): void {
-  process.stdout.write(`${JSON.stringify({ pid: process.pid, port: (server.address() as net.AddressInfo).port, clientPort: client.localPort, ...extra })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ pid: process.pid, port: (server.address() as net.AddressInfo).port, clientPort: client.localPort, ...extra })}\n`,
+  );
 }
 
 (async () => {

@@ -102,7 +102,10 @@ export async function startTestSshd(tag: string): Promise<TestSshd> {
     for (const k of [hostKey, clientKey, otherKey]) keygen(k);
     writeFileSync(path.join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`));
     const [keyType, keyData] = readFileSync(`${hostKey}.pub`, 'utf8').split(' ');
-    writeFileSync(path.join(dir, 'known_hosts'), `[${address}]:${PORT} ${keyType} ${keyData}\n[${address}]:${WINDOWS_PORT} ${keyType} ${keyData}\n`);
+    writeFileSync(
+      path.join(dir, 'known_hosts'),
+      `[${address}]:${PORT} ${keyType} ${keyData}\n[${address}]:${WINDOWS_PORT} ${keyType} ${keyData}\n`,
+    );
     writeFileSync(
       path.join(dir, 'sshd_config'),
       [

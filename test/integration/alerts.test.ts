@@ -30,11 +30,17 @@ interface Line {
 async function watchLeak(ns: TestNamespace, server: string[], clients: number, limitPrefix: string[] = []) {
   const leaky = await startJsonProcess([...ns.exec, ...limitPrefix, ...server]);
   try {
-    const watch = runToEnd([...ns.exec, process.execPath, CLI, 'watch', '--json', '--interval', '0.4', '--duration', '9', '--stuck-after', '3'], 30_000);
+    const watch = runToEnd(
+      [...ns.exec, process.execPath, CLI, 'watch', '--json', '--interval', '0.4', '--duration', '9', '--stuck-after', '3'],
+      30_000,
+    );
     await runToEnd([...ns.exec, ...tsNode('churnClient.ts', String(leaky.hello.port), String(clients), '120')], 30_000);
     const { code, stdout, stderr } = await watch;
     assert.equal(code, 0, stderr);
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Line);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Line);
     return { lines, pid: leaky.hello.pid as number };
   } finally {
     await leaky.stop();
@@ -68,7 +74,11 @@ describe('leak alerts on real leaky servers', { skip: !canCreateNamespaces() && 
   }
 
   it('warns once when a process nears its descriptor limit (ulimit -n 64)', async () => {
-    const { lines, pid } = await watchLeak(ns, [process.execPath, path.join(LEAKY, 'leaky-server.js')], 45, ['prlimit', '--nofile=64:64', '--']);
+    const { lines, pid } = await watchLeak(ns, [process.execPath, path.join(LEAKY, 'leaky-server.js')], 45, [
+      'prlimit',
+      '--nofile=64:64',
+      '--',
+    ]);
     const fd = lines.filter((l) => l.type === 'alert' && l.kind === 'fd-limit');
     assert.equal(fd.length, 1, JSON.stringify(lines.filter((l) => l.type === 'alert')));
     assert.equal(fd[0].pid, pid);
@@ -83,21 +93,25 @@ describe('closing a connection and naming TIME_WAIT causes', { skip: process.pla
   });
   after(() => leaky?.stop());
 
-  it('the close action really removes a CLOSE_WAIT socket from the kernel table', { skip: process.getuid?.() !== 0 && 'ss -K needs CAP_NET_ADMIN' }, async () => {
-    const port = leaky.hello.port as number;
-    await runToEnd(tsNode('churnClient.ts', String(port), '2', '10'), 20_000);
-    const collector = new LocalCollector();
-    const find = async () => (await collector.snapshot()).connections.filter((c) => c.state === 'CLOSE_WAIT' && c.localPort === port);
-    const before = await find();
-    assert.equal(before.length, 2);
-    const target = before[0];
-    const sameTuple = (c: typeof target) => c.remotePort === target.remotePort && c.localPort === target.localPort;
-    const result = await closeConnection(target, async () => (await find()).some(sameTuple));
-    assert.deepEqual(result, { closed: true });
-    const afterClose = await find();
-    assert.equal(afterClose.length, 1);
-    assert.ok(!afterClose.some(sameTuple));
-  });
+  it(
+    'the close action really removes a CLOSE_WAIT socket from the kernel table',
+    { skip: process.getuid?.() !== 0 && 'ss -K needs CAP_NET_ADMIN' },
+    async () => {
+      const port = leaky.hello.port as number;
+      await runToEnd(tsNode('churnClient.ts', String(port), '2', '10'), 20_000);
+      const collector = new LocalCollector();
+      const find = async () => (await collector.snapshot()).connections.filter((c) => c.state === 'CLOSE_WAIT' && c.localPort === port);
+      const before = await find();
+      assert.equal(before.length, 2);
+      const target = before[0];
+      const sameTuple = (c: typeof target) => c.remotePort === target.remotePort && c.localPort === target.localPort;
+      const result = await closeConnection(target, async () => (await find()).some(sameTuple));
+      assert.deepEqual(result, { closed: true });
+      const afterClose = await find();
+      assert.equal(afterClose.length, 1);
+      assert.ok(!afterClose.some(sameTuple));
+    },
+  );
 
   it('names the listener whose server closed first as the inferred owner of TIME_WAIT', async () => {
     // A server that closes every connection first leaves TIME_WAIT on its own port.

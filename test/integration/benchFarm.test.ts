@@ -28,7 +28,10 @@ describe('benchmark socket farm', { skip: !canCreateNamespaces() && 'needs root,
       assert.equal(counts.LISTEN, farm.expected.LISTEN);
       // The namespace's tcp_max_tw_buckets caps TIME_WAIT at the wanted count; a churn socket
       // still in FIN_WAIT2 holds one of those buckets for a moment.
-      assert.ok(counts.TIME_WAIT >= mix.timeWait - 2 && counts.TIME_WAIT + counts.FIN_WAIT2 <= mix.timeWait, `TIME_WAIT ${counts.TIME_WAIT}`);
+      assert.ok(
+        counts.TIME_WAIT >= mix.timeWait - 2 && counts.TIME_WAIT + counts.FIN_WAIT2 <= mix.timeWait,
+        `TIME_WAIT ${counts.TIME_WAIT}`,
+      );
       // A churn connection (two a second here) passes through ESTABLISHED and CLOSE_WAIT for a
       // moment: a sample may catch one or two, never more.
       const established = 2 * (mix.establishedPairs + mix.establishedPairs6);
@@ -55,7 +58,12 @@ describe('benchmark socket farm', { skip: !canCreateNamespaces() && 'needs root,
     ns = createNamespace('benchfarmnew');
     const mix = { ...defaultMix(500), newPerSecond: 5 };
     farm = await startFarm(ns, mix, { lifetimeMs: 60_000, readyTimeoutMs: 30_000 });
-    const established = (): Set<string> => new Set(execFileSync(ns!.exec[0], [...ns!.exec.slice(1), 'ss', '-Htan', 'state', 'established'], { encoding: 'utf8' }).trim().split('\n'));
+    const established = (): Set<string> =>
+      new Set(
+        execFileSync(ns!.exec[0], [...ns!.exec.slice(1), 'ss', '-Htan', 'state', 'established'], { encoding: 'utf8' })
+          .trim()
+          .split('\n'),
+      );
     const before = established();
     await new Promise((r) => setTimeout(r, 3000));
     const later = established();

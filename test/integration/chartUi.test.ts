@@ -32,28 +32,71 @@ const THEMES = {
   dark: {
     bodyClass: 'vscode-dark',
     vars: {
-      foreground: '#cccccc', descriptionForeground: '#9d9d9d', 'editor-background': '#1e1e1e', 'panel-border': '#80808059', focusBorder: '#007fd4',
-      'button-background': '#0e639c', 'button-foreground': '#ffffff', 'button-secondaryBackground': '#3a3d41', 'button-secondaryForeground': '#cccccc', 'button-secondaryHoverBackground': '#45494e',
-      'charts-red': '#f14c4c', 'charts-blue': '#3794ff', 'charts-yellow': '#cca700', 'charts-orange': '#d18616', 'charts-green': '#89d185', 'charts-purple': '#b180d7',
-      'editorWarning-foreground': '#cca700', 'editorError-foreground': '#f14c4c',
+      foreground: '#cccccc',
+      descriptionForeground: '#9d9d9d',
+      'editor-background': '#1e1e1e',
+      'panel-border': '#80808059',
+      focusBorder: '#007fd4',
+      'button-background': '#0e639c',
+      'button-foreground': '#ffffff',
+      'button-secondaryBackground': '#3a3d41',
+      'button-secondaryForeground': '#cccccc',
+      'button-secondaryHoverBackground': '#45494e',
+      'charts-red': '#f14c4c',
+      'charts-blue': '#3794ff',
+      'charts-yellow': '#cca700',
+      'charts-orange': '#d18616',
+      'charts-green': '#89d185',
+      'charts-purple': '#b180d7',
+      'editorWarning-foreground': '#cca700',
+      'editorError-foreground': '#f14c4c',
     },
   },
   light: {
     bodyClass: 'vscode-light',
     vars: {
-      foreground: '#3b3b3b', descriptionForeground: '#717171', 'editor-background': '#ffffff', 'panel-border': '#e5e5e5', focusBorder: '#005fb8',
-      'button-background': '#005fb8', 'button-foreground': '#ffffff', 'button-secondaryBackground': '#e5e5e5', 'button-secondaryForeground': '#3b3b3b', 'button-secondaryHoverBackground': '#cccccc',
-      'charts-red': '#e51400', 'charts-blue': '#1a85ff', 'charts-yellow': '#bf8803', 'charts-orange': '#d18616', 'charts-green': '#388a34', 'charts-purple': '#652d90',
-      'editorWarning-foreground': '#bf8803', 'editorError-foreground': '#e51400',
+      foreground: '#3b3b3b',
+      descriptionForeground: '#717171',
+      'editor-background': '#ffffff',
+      'panel-border': '#e5e5e5',
+      focusBorder: '#005fb8',
+      'button-background': '#005fb8',
+      'button-foreground': '#ffffff',
+      'button-secondaryBackground': '#e5e5e5',
+      'button-secondaryForeground': '#3b3b3b',
+      'button-secondaryHoverBackground': '#cccccc',
+      'charts-red': '#e51400',
+      'charts-blue': '#1a85ff',
+      'charts-yellow': '#bf8803',
+      'charts-orange': '#d18616',
+      'charts-green': '#388a34',
+      'charts-purple': '#652d90',
+      'editorWarning-foreground': '#bf8803',
+      'editorError-foreground': '#e51400',
     },
   },
   hc: {
     bodyClass: 'vscode-high-contrast',
     vars: {
-      foreground: '#ffffff', descriptionForeground: '#ffffff', 'editor-background': '#000000', 'panel-border': '#6fc3df', focusBorder: '#f38518', contrastBorder: '#6fc3df', contrastActiveBorder: '#f38518',
-      'button-background': '#000000', 'button-foreground': '#ffffff', 'button-border': '#6fc3df', 'button-secondaryForeground': '#ffffff',
-      'charts-red': '#f14c4c', 'charts-blue': '#3794ff', 'charts-yellow': '#ffd700', 'charts-orange': '#d18616', 'charts-green': '#89d185', 'charts-purple': '#b180d7',
-      'editorWarning-foreground': '#fff500', 'editorError-foreground': '#f48771',
+      foreground: '#ffffff',
+      descriptionForeground: '#ffffff',
+      'editor-background': '#000000',
+      'panel-border': '#6fc3df',
+      focusBorder: '#f38518',
+      contrastBorder: '#6fc3df',
+      contrastActiveBorder: '#f38518',
+      'button-background': '#000000',
+      'button-foreground': '#ffffff',
+      'button-border': '#6fc3df',
+      'button-secondaryForeground': '#ffffff',
+      'charts-red': '#f14c4c',
+      'charts-blue': '#3794ff',
+      'charts-yellow': '#ffd700',
+      'charts-orange': '#d18616',
+      'charts-green': '#89d185',
+      'charts-purple': '#b180d7',
+      'editorWarning-foreground': '#fff500',
+      'editorError-foreground': '#f48771',
     },
   },
 } as const;
@@ -61,7 +104,12 @@ type ThemeName = keyof typeof THEMES;
 
 function themeStyle(theme: ThemeName): string {
   const vars = Object.entries(THEMES[theme].vars).map(([k, v]) => `--vscode-${k}:${v}`);
-  return [...vars, '--vscode-font-family:system-ui, sans-serif', '--vscode-font-size:13px', `background-color:${THEMES[theme].vars['editor-background']}`].join(';');
+  return [
+    ...vars,
+    '--vscode-font-family:system-ui, sans-serif',
+    '--vscode-font-size:13px',
+    `background-color:${THEMES[theme].vars['editor-background']}`,
+  ].join(';');
 }
 
 interface ChartDescription {
@@ -76,7 +124,16 @@ interface ChartDescription {
   tooltipFooter: string[];
   markerLines: { label: string; count: number; px: number; row?: number }[];
   ticks: { value: number; label: string }[];
-  datasets: { label: string; hidden: boolean; fill: unknown; points: number; last?: number; max: number; color: string; breaks: number[] }[];
+  datasets: {
+    label: string;
+    hidden: boolean;
+    fill: unknown;
+    points: number;
+    last?: number;
+    max: number;
+    color: string;
+    breaks: number[];
+  }[];
 }
 
 /** Serves the built bundle and the host's real HTML (same CSP, same nonce rule) on loopback. */
@@ -156,16 +213,31 @@ async function describeChart(page: Page): Promise<ChartDescription> {
 
 function series(rows: number, start: number, stepMs: number, closeWait: (i: number) => number) {
   const t = Array.from({ length: rows }, (_, i) => start + i * stepMs);
-  const values = TCP_STATE_NAMES.map((_, s) => t.map((_, i) => (s === CW ? closeWait(i) : s === LISTEN ? 4 : s === EST ? 40 + (i % 5) : 0)));
+  const values = TCP_STATE_NAMES.map((_, s) =>
+    t.map((_, i) => (s === CW ? closeWait(i) : s === LISTEN ? 4 : s === EST ? 40 + (i % 5) : 0)),
+  );
   return { t, values };
 }
 
 /** The real ChartClient over `store`, its posts collected in `outbox`. */
-function recordingClient(store: HistoryStore, host: { id: string; label: string }, outbox: HostToUiMessage[], kind: 'view' | 'panel' = 'panel'): ChartClient {
+function recordingClient(
+  store: HistoryStore,
+  host: { id: string; label: string },
+  outbox: HostToUiMessage[],
+  kind: 'view' | 'panel' = 'panel',
+): ChartClient {
   return new ChartClient(
     kind,
     { postMessage: async (m: HostToUiMessage) => outbox.push(m) > 0 },
-    { store, currentHost: () => host, exportCsv: async () => undefined, exportPng: async () => undefined, rendered: () => undefined, fleetSource: () => undefined, showLive: () => undefined },
+    {
+      store,
+      currentHost: () => host,
+      exportCsv: async () => undefined,
+      exportPng: async () => undefined,
+      rendered: () => undefined,
+      fleetSource: () => undefined,
+      showLive: () => undefined,
+    },
     (m) => assert.fail(m),
   );
 }
@@ -209,14 +281,25 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
 
   before(async () => {
     if (!existsSync(path.join(BUNDLE, 'chart.js'))) {
-      const built = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'webview-ui/vite.config.mts'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+      const built = spawnSync(
+        process.execPath,
+        [path.join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'webview-ui/vite.config.mts'],
+        { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 },
+      );
       assert.equal(built.status, 0, built.stderr);
     }
     ({ server, url } = await serveChart());
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
 
@@ -232,25 +315,48 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
 
     const start = Date.UTC(2026, 0, 1, 12);
     const marker: HistoryMarker = { t: start + 90_000, kind: 'threshold', state: 'CLOSE_WAIT', label: 'CLOSE_WAIT ≥ 100' };
-    await deliver(page, { type: 'history', hostId: 'local', label: 'test-box', windowMs: 3_600_000, retentionMs: 86_400_000, series: series(120, start, 1000, (i) => i * 2), markers: [marker], gaps: [] });
+    await deliver(page, {
+      type: 'history',
+      hostId: 'local',
+      label: 'test-box',
+      windowMs: 3_600_000,
+      retentionMs: 86_400_000,
+      series: series(120, start, 1000, (i) => i * 2),
+      markers: [marker],
+      gaps: [],
+    });
     const [rendered, ...more] = await posted(page, true);
     assert.equal(more.length, 0);
-    assert.deepEqual(rendered, { type: 'rendered', upTo: start + 119_000, hostId: 'local', rows: 120, latest: TCP_STATE_NAMES.map((_, s) => series(120, start, 1000, (i) => i * 2).values[s][119]) });
+    assert.deepEqual(rendered, {
+      type: 'rendered',
+      upTo: start + 119_000,
+      hostId: 'local',
+      rows: 120,
+      latest: TCP_STATE_NAMES.map((_, s) => series(120, start, 1000, (i) => i * 2).values[s][119]),
+    });
     let chart = await describeChart(page);
-    assert.deepEqual(chart.datasets.map((d) => d.label), STATE_DISPLAY_ORDER);
+    assert.deepEqual(
+      chart.datasets.map((d) => d.label),
+      STATE_DISPLAY_ORDER,
+    );
     const closeWait = chart.datasets.find((d) => d.label === 'CLOSE_WAIT');
     assert.equal(closeWait?.points, 120);
     assert.equal(closeWait?.last, 238);
     assert.equal(closeWait?.color, '#f14c4c', 'CLOSE_WAIT uses --vscode-charts-red, as the tree does');
-    assert.deepEqual(chart.datasets.filter((d) => d.hidden).map((d) => d.label), ['CLOSING', 'CLOSE']);
+    assert.deepEqual(
+      chart.datasets.filter((d) => d.hidden).map((d) => d.label),
+      ['CLOSING', 'CLOSE'],
+    );
     assert.equal(chart.xMax, start + 119_000);
     assert.equal(chart.xMin, start, 'two minutes of history fill the 1 h window instead of hugging its edge');
     assert.deepEqual(chart.markers, [marker]);
 
-    const legend = await page.$$eval('.legend-item', (items) => items.map((i) => ({ text: i.textContent, pressed: i.getAttribute('aria-pressed') })));
+    const legend = await page.$$eval('.legend-item', (items) =>
+      items.map((i) => ({ text: i.textContent, pressed: i.getAttribute('aria-pressed') })),
+    );
     assert.equal(legend.length, 11);
     assert.deepEqual(legend[2], { text: 'CLOSE_WAIT238', pressed: 'true' });
-    assert.match(await page.textContent('.status') ?? '', /test-box · last \d\d:\d\d:\d\d · 1 markers/);
+    assert.match((await page.textContent('.status')) ?? '', /test-box · last \d\d:\d\d:\d\d · 1 markers/);
 
     await page.click('.legend-item[data-state="TIME_WAIT"]');
     chart = await describeChart(page);
@@ -271,7 +377,12 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
     await page.click('button:text-is("PNG")');
     await page.click('button:text-is("5 min")');
     const [csv, png, setWindow] = await posted(page);
-    assert.deepEqual(csv, { type: 'exportCsv', states: TCP_STATE_NAMES.filter((s) => !['TIME_WAIT', 'CLOSE', 'CLOSING'].includes(s)), from: start, to: start + 119_000 });
+    assert.deepEqual(csv, {
+      type: 'exportCsv',
+      states: TCP_STATE_NAMES.filter((s) => !['TIME_WAIT', 'CLOSE', 'CLOSING'].includes(s)),
+      from: start,
+      to: start + 119_000,
+    });
     assert.equal(png.type, 'exportPng');
     const pngBytes = Buffer.from(png.type === 'exportPng' ? png.dataUrl.split(',')[1] : '', 'base64');
     assert.equal(pngBytes.subarray(1, 4).toString(), 'PNG');
@@ -282,14 +393,29 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
 
   it('repaints from its saved state before the host answers, and asks only for newer samples', async () => {
     const start = Date.UTC(2026, 0, 1, 12);
-    const saved = { windowMs: 300_000, mode: 'line', hidden: [], follow: true, hostId: 'user@db-1', label: 'db-1', series: series(60, start, 1000, (i) => i), markers: [] };
+    const saved = {
+      windowMs: 300_000,
+      mode: 'line',
+      hidden: [],
+      follow: true,
+      hostId: 'user@db-1',
+      label: 'db-1',
+      series: series(60, start, 1000, (i) => i),
+      markers: [],
+    };
     const page = await openChart(browser, url, saved);
     const [ready] = await posted(page);
     assert.deepEqual(ready, { type: 'ready', windowMs: 300_000, maxBuckets: 884, hostId: 'user@db-1', since: start + 59_000 });
     const chart = await describeChart(page);
     assert.equal(chart.datasets.find((d) => d.label === 'CLOSE_WAIT')?.last, 59);
     // Samples that arrived while the page was hidden come as one delta.
-    await deliver(page, { type: 'append', hostId: 'user@db-1', series: series(5, start + 60_000, 1000, (i) => 60 + i), markers: [], gaps: [] });
+    await deliver(page, {
+      type: 'append',
+      hostId: 'user@db-1',
+      series: series(5, start + 60_000, 1000, (i) => 60 + i),
+      markers: [],
+      gaps: [],
+    });
     assert.equal((await describeChart(page)).datasets.find((d) => d.label === 'CLOSE_WAIT')?.last, 64, pageErrors.get(page)?.join(' | '));
     // Pause: the axis stays where it was while samples keep arriving.
     await page.click('button:text-is("Pause")');
@@ -308,7 +434,7 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
     const row = new Array<number>(STATE_COUNT).fill(0);
     const spikeAt = 50_000;
     for (let i = 0; i < day; i++) {
-      for (let s = 0; s < STATE_COUNT; s++) row[s] = Math.round(20 + 15 * Math.sin((i + s * 977) / 3000) + (s * 7 + i) % 5);
+      for (let s = 0; s < STATE_COUNT; s++) row[s] = Math.round(20 + 15 * Math.sin((i + s * 977) / 3000) + ((s * 7 + i) % 5));
       row[LISTEN] = 4;
       row[TW] = Math.round(300 + 250 * Math.sin(i / 900) + (i % 37));
       row[CW] = Math.floor(i / 400) + (i === spikeAt ? 2000 : 0);
@@ -320,7 +446,13 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
     const outbox: HostToUiMessage[] = [];
     const client = recordingClient(store, { id: 'local', label: 'bench-box' }, outbox, 'panel');
 
-    const page = await openChart(browser, url, { windowMs: 86_400_000, mode: 'line', hidden: ['CLOSE', 'CLOSING'], follow: true }, 1000, 460);
+    const page = await openChart(
+      browser,
+      url,
+      { windowMs: 86_400_000, mode: 'line', hidden: ['CLOSE', 'CLOSING'], follow: true },
+      1000,
+      460,
+    );
     for (const m of await posted(page)) client.onMessage(m);
     const history = outbox.splice(0);
     assert.equal(history.length, 1);
@@ -328,7 +460,11 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
     const rows = history[0].series.t.length;
     const firstPaintMs = await deliver(page, history[0]);
     let chart = await describeChart(page);
-    assert.equal(chart.datasets.find((d) => d.label === 'CLOSE_WAIT')?.max, 2000 + Math.floor(spikeAt / 400), 'the one-second spike survives downsampling');
+    assert.equal(
+      chart.datasets.find((d) => d.label === 'CLOSE_WAIT')?.max,
+      2000 + Math.floor(spikeAt / 400),
+      'the one-second spike survives downsampling',
+    );
     assert.equal(chart.markers.length, 2);
 
     const updates: number[] = [];
@@ -346,11 +482,22 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
 
     // Worst case: the UI handed all 86,400 rows at once, its own decimation doing the thinning.
     const raw = store.window('local', 0, 50_000);
-    const rawPaintMs = await deliver(page, { type: 'history', hostId: 'local', label: 'bench-box', windowMs: 86_400_000, retentionMs: 86_400_000, series: raw.series, markers: [], gaps: [] });
+    const rawPaintMs = await deliver(page, {
+      type: 'history',
+      hostId: 'local',
+      label: 'bench-box',
+      windowMs: 86_400_000,
+      retentionMs: 86_400_000,
+      series: raw.series,
+      markers: [],
+      gaps: [],
+    });
     const rawUpdates: number[] = [];
     for (let i = 0; i < 20; i++) {
       const t = now + (60 + i) * 1000;
-      rawUpdates.push(await deliver(page, { type: 'append', hostId: 'local', series: series(1, t, 1000, () => 300), markers: [], gaps: [] }));
+      rawUpdates.push(
+        await deliver(page, { type: 'append', hostId: 'local', series: series(1, t, 1000, () => 300), markers: [], gaps: [] }),
+      );
     }
     console.log(
       `chart benchmark (Chromium, 86,400 samples × 11 states): host-downsampled window of ${rows} rows: first paint ${firstPaintMs.toFixed(1)} ms, ` +
@@ -418,11 +565,36 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
     const b = series(150, start + 25 * 60_000, 2000, () => 5);
     const both = { t: [...a.t, ...b.t], values: a.values.map((col, s) => [...col, ...b.values[s]]) };
     // What the browser's idle pool used to raise: the same label again and again within seconds.
-    const burst = Array.from({ length: 6 }, (_, i): HistoryMarker => ({ t: start + 60_000 + i * 1500, kind: 'leak', state: 'CLOSE_WAIT', label: 'leak: chromium (812)' }));
-    const stuck: HistoryMarker = { t: start + 26 * 60_000, kind: 'leak', state: 'CLOSE_WAIT', label: 'leak: node server.js (4242) 5 stuck' };
-    await deliver(page, { type: 'history', hostId: 'local', label: 'demo-box', windowMs: 3_600_000, retentionMs: 86_400_000, series: both, markers: [...burst, stuck], gaps: [] });
+    const burst = Array.from({ length: 6 }, (_, i): HistoryMarker => ({
+      t: start + 60_000 + i * 1500,
+      kind: 'leak',
+      state: 'CLOSE_WAIT',
+      label: 'leak: chromium (812)',
+    }));
+    const stuck: HistoryMarker = {
+      t: start + 26 * 60_000,
+      kind: 'leak',
+      state: 'CLOSE_WAIT',
+      label: 'leak: node server.js (4242) 5 stuck',
+    };
+    await deliver(page, {
+      type: 'history',
+      hostId: 'local',
+      label: 'demo-box',
+      windowMs: 3_600_000,
+      retentionMs: 86_400_000,
+      series: both,
+      markers: [...burst, stuck],
+      gaps: [],
+    });
     const chart = await describeChart(page);
-    assert.deepEqual(chart.markerLines.map((l) => [l.label, l.count]), [['leak: chromium (812) ×6', 6], ['leak: node server.js (4242) 5 stuck', 1]]);
+    assert.deepEqual(
+      chart.markerLines.map((l) => [l.label, l.count]),
+      [
+        ['leak: chromium (812) ×6', 6],
+        ['leak: node server.js (4242) 5 stuck', 1],
+      ],
+    );
     assert.equal(new Set(chart.markerLines.map((l) => l.label)).size, chart.markerLines.length, 'no label printed twice');
     const closeWait = chart.datasets.find((d) => d.label === 'CLOSE_WAIT');
     assert.deepEqual(closeWait?.breaks, [a.t.at(-1)! + 1], 'the hole is a break, not a diagonal');
@@ -431,7 +603,10 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
     assert.ok(chart.ticks.length >= 3, chart.ticks.map((t) => t.label).join(' '));
     assert.equal(new Set(steps).size, 1, 'evenly spaced');
     assert.ok([60_000, 120_000, 300_000, 600_000].includes(steps[0]), `a round step, got ${steps[0]}`);
-    assert.ok(chart.ticks.every((t) => t.value % steps[0] === 0 && /^\d\d:\d\d$/.test(t.label)), chart.ticks.map((t) => t.label).join(' '));
+    assert.ok(
+      chart.ticks.every((t) => t.value % steps[0] === 0 && /^\d\d:\d\d$/.test(t.label)),
+      chart.ticks.map((t) => t.label).join(' '),
+    );
     await page.screenshot({ path: path.join(REPO_ROOT, 'test/e2e/screenshots/chart-markers.png') });
     assert.deepEqual(pageErrors.get(page), []);
     await page.close();
@@ -466,22 +641,44 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
     const from = to - 3_600_000;
     const stepMs = 15_000;
     // Points over the last 40 min, none for 5 min in the middle (the instance was not scraped).
-    const times = Array.from({ length: 160 }, (_, i) => to - (159 - i) * stepMs).filter((t) => t < to - 20 * 60_000 || t >= to - 15 * 60_000);
+    const times = Array.from({ length: 160 }, (_, i) => to - (159 - i) * stepMs).filter(
+      (t) => t < to - 20 * 60_000 || t >= to - 15 * 60_000,
+    );
     const column = (f: (i: number) => number) => times.map((_, i) => f(i));
-    const instanceSeries = { t: times, values: TCP_STATE_NAMES.map((_, s) => column((i) => (s === CW ? 7 + (i % 3) : s === LISTEN ? 2 : 0))) };
+    const instanceSeries = {
+      t: times,
+      values: TCP_STATE_NAMES.map((_, s) => column((i) => (s === CW ? 7 + (i % 3) : s === LISTEN ? 2 : 0))),
+    };
     const processSeries = { t: times, values: TCP_STATE_NAMES.map((_, s) => column(() => (s === CW ? 5 : 0))) };
     const holeFrom = to - 20 * 60_000 - stepMs + 1;
     const message = {
-      type: 'history', hostId: 'prometheus:tcp-lens:10.0.0.7:9465', label: '10.0.0.7:9465', windowMs: 3_600_000, retentionMs: 3_600_000, markers: [],
+      type: 'history',
+      hostId: 'prometheus:tcp-lens:10.0.0.7:9465',
+      label: '10.0.0.7:9465',
+      windowMs: 3_600_000,
+      retentionMs: 3_600_000,
+      markers: [],
       series: instanceSeries,
       gaps: [{ from: holeFrom, to: to - 15 * 60_000 - 1, message: 'no samples of this instance in Prometheus' }],
-      source: { kind: 'prometheus', instance: '10.0.0.7:9465', job: 'tcp-lens', server: 'http://127.0.0.1:9090', from, to, stepSec: 15, processes: [{ label: 'node (4242)', series: processSeries, peakStuck: 5, peakCloseWait: 5 }] },
+      source: {
+        kind: 'prometheus',
+        instance: '10.0.0.7:9465',
+        job: 'tcp-lens',
+        server: 'http://127.0.0.1:9090',
+        from,
+        to,
+        stepSec: 15,
+        processes: [{ label: 'node (4242)', series: processSeries, peakStuck: 5, peakCloseWait: 5 }],
+      },
     };
     await deliver(page, message);
     let chart = await describeChart(page);
     assert.deepEqual([chart.xMin, chart.xMax], [times[0], to], 'from the first point the window holds to its end');
     assert.deepEqual(chart.datasets.find((d) => d.label === 'CLOSE_WAIT')?.breaks, [holeFrom], 'the line breaks at the hole');
-    assert.match((await page.textContent('.status')) ?? '', /^10\.0\.0\.7:9465 · from Prometheus http:\/\/127\.0\.0\.1:9090 · 15 s step · since \d\d\/\d\d\/2026, \d\d:\d\d:\d\d · last /);
+    assert.match(
+      (await page.textContent('.status')) ?? '',
+      /^10\.0\.0\.7:9465 · from Prometheus http:\/\/127\.0\.0\.1:9090 · 15 s step · since \d\d\/\d\d\/2026, \d\d:\d\d:\d\d · last /,
+    );
     assert.equal(await page.textContent('button:text-is("30 d")'), '30 d', '"All" of Prometheus is 30 days');
     assert.equal(await page.isDisabled('button:text-is("CSV")'), true);
     await page.screenshot({ path: SCREENSHOT.replace('chart-ui', 'chart-prometheus') });
@@ -496,7 +693,16 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
 
     await page.click('button:text-is("← Live host")');
     assert.deepEqual(await posted(page), [{ type: 'showLive' }]);
-    await deliver(page, { type: 'history', hostId: 'local', label: 'test-box', windowMs: 3_600_000, retentionMs: 86_400_000, series: series(10, to, 1000, () => 1), markers: [], gaps: [] });
+    await deliver(page, {
+      type: 'history',
+      hostId: 'local',
+      label: 'test-box',
+      windowMs: 3_600_000,
+      retentionMs: 86_400_000,
+      series: series(10, to, 1000, () => 1),
+      markers: [],
+      gaps: [],
+    });
     assert.equal(await page.isVisible('button:text-is("← Live host")'), false);
     assert.equal(await page.textContent('button:text-is("All")'), 'All');
     assert.deepEqual(pageErrors.get(page), []);
@@ -506,11 +712,23 @@ describe('State History chart UI in headless Chromium (built bundle)', () => {
   for (const theme of Object.keys(THEMES) as ThemeName[]) {
     it(`is readable in the ${theme} theme (screenshot test/e2e/screenshots/chart-${theme}.png)`, async () => {
       const start = Date.now() - 400_000;
-      const page = await openChart(browser, `${url}?theme=${theme}`, { windowMs: 300_000, mode: 'line', hidden: ['CLOSE', 'CLOSING'], follow: true }, 900, 420);
+      const page = await openChart(
+        browser,
+        `${url}?theme=${theme}`,
+        { windowMs: 300_000, mode: 'line', hidden: ['CLOSE', 'CLOSING'], follow: true },
+        900,
+        420,
+      );
       const scenario = outageScenario(start, await posted(page));
       for (const m of [...scenario.before, ...scenario.during, ...scenario.after]) await deliver(page, m);
       const marker: HistoryMarker = { t: start + 60_000, kind: 'threshold', state: 'CLOSE_WAIT', label: 'CLOSE_WAIT ≥ 25' };
-      await deliver(page, { type: 'append', hostId: 'user@db-1', series: { t: [], values: TCP_STATE_NAMES.map(() => []) }, markers: [marker], gaps: [] });
+      await deliver(page, {
+        type: 'append',
+        hostId: 'user@db-1',
+        series: { t: [], values: TCP_STATE_NAMES.map(() => []) },
+        markers: [marker],
+        gaps: [],
+      });
       const chart = await describeChart(page);
       assert.equal(chart.datasets.find((d) => d.label === 'CLOSE_WAIT')?.color, THEMES[theme].vars['charts-red']);
       const colors = (await page.evaluate(`({

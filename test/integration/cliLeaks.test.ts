@@ -36,7 +36,14 @@ describe('tcp-lens leaks (dist/cli.js)', () => {
   it('prints every finding as 1-based JSON and exits 1', () => {
     const r = leaks(workspace, '--json');
     assert.equal(r.code, 1, r.stderr);
-    const findings = JSON.parse(r.stdout) as { file: string; line: number; column: number; language: string; rule: string; message: string }[];
+    const findings = JSON.parse(r.stdout) as {
+      file: string;
+      line: number;
+      column: number;
+      language: string;
+      rule: string;
+      message: string;
+    }[];
     const short = findings.map((f) => `${path.relative(workspace, f.file)}:${f.line}:${f.column}:${f.language}:${f.rule}`);
     assert.deepEqual(short, [
       `${acquiredAt('go/ping.go', 'net.Dial(')}:go:unclosed-socket`,
@@ -91,7 +98,10 @@ describe('tcp-lens leaks (dist/cli.js)', () => {
       // In a walked folder it is not source: the regular file beside it is still analysed.
       const walked = leaksWithin(15_000, dir, '--json');
       assert.equal(walked.code, 1, walked.stderr);
-      assert.deepEqual((JSON.parse(walked.stdout) as { file: string }[]).map((f) => path.basename(f.file)), ['client.py']);
+      assert.deepEqual(
+        (JSON.parse(walked.stdout) as { file: string }[]).map((f) => path.basename(f.file)),
+        ['client.py'],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -17,7 +17,11 @@ const CONTROLS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 function assertNoControls(text: string, what: string): void {
   const bad = CONTROLS.exec(text);
-  assert.equal(bad, null, `${what} has a raw control character U+${bad?.[0].charCodeAt(0).toString(16).padStart(4, '0')}: ${JSON.stringify(text)}`);
+  assert.equal(
+    bad,
+    null,
+    `${what} has a raw control character U+${bad?.[0].charCodeAt(0).toString(16).padStart(4, '0')}: ${JSON.stringify(text)}`,
+  );
 }
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -51,33 +55,40 @@ process.stdin.resume();
 process.stdin.on('end', () => process.exit(0));
 `;
 
-describe('text from processes and remotes reaches the terminal without control characters', { skip: process.platform !== 'linux' && 'needs Linux /proc' }, () => {
-  let child: Started;
-  let port: number;
-  let pid: number;
-  before(async () => {
-    child = await startJsonProcess([process.execPath, '-e', CHILD, HOSTILE_COMM.toString('hex')]);
-    ({ port, pid } = child.hello as { port: number; pid: number });
-  });
-  after(() => child?.stop());
+describe(
+  'text from processes and remotes reaches the terminal without control characters',
+  { skip: process.platform !== 'linux' && 'needs Linux /proc' },
+  () => {
+    let child: Started;
+    let port: number;
+    let pid: number;
+    before(async () => {
+      child = await startJsonProcess([process.execPath, '-e', CHILD, HOSTILE_COMM.toString('hex')]);
+      ({ port, pid } = child.hello as { port: number; pid: number });
+    });
+    after(() => child?.stop());
 
-  it('list: a process named with escape sequences is shown escaped, in the table and in JSON', async () => {
-    const table = await cli(['list', '--port', String(port)]);
-    assert.equal(table.code, 0, table.stderr);
-    assertNoControls(table.stdout, 'list');
-    assertNoControls(table.stderr, 'list stderr');
-    // Visible, so the user still sees the name is odd.
-    assert.ok(table.stdout.includes(`\\x1b]0;pwn\\x07\\x1b[2J\\x9bX (${pid})`), table.stdout);
-    assert.equal(table.stdout.trim().split('\n').length, 4, 'header, listener, two connection ends');
+    it('list: a process named with escape sequences is shown escaped, in the table and in JSON', async () => {
+      const table = await cli(['list', '--port', String(port)]);
+      assert.equal(table.code, 0, table.stderr);
+      assertNoControls(table.stdout, 'list');
+      assertNoControls(table.stderr, 'list stderr');
+      // Visible, so the user still sees the name is odd.
+      assert.ok(table.stdout.includes(`\\x1b]0;pwn\\x07\\x1b[2J\\x9bX (${pid})`), table.stdout);
+      assert.equal(table.stdout.trim().split('\n').length, 4, 'header, listener, two connection ends');
 
-    const json = await cli(['list', '--port', String(port), '--json']);
-    assert.equal(json.code, 0, json.stderr);
-    assertNoControls(json.stdout, 'list --json');
-    // Scripts still get the exact name back.
-    const rows = JSON.parse(json.stdout) as { pid: number | null; process: string | null }[];
-    assert.ok(rows.some((r) => r.pid === pid && r.process === HOSTILE_COMM.toString('utf8')), json.stdout);
-  });
-});
+      const json = await cli(['list', '--port', String(port), '--json']);
+      assert.equal(json.code, 0, json.stderr);
+      assertNoControls(json.stdout, 'list --json');
+      // Scripts still get the exact name back.
+      const rows = JSON.parse(json.stdout) as { pid: number | null; process: string | null }[];
+      assert.ok(
+        rows.some((r) => r.pid === pid && r.process === HOSTILE_COMM.toString('utf8')),
+        json.stdout,
+      );
+    });
+  },
+);
 
 /** A stand-in ssh running a local sh whose `uname` and `netstat` are stubs. */
 function fakeHost(uname: string, netstat: string, sshPrefix: string[] = []): { sshPath: string; remove(): void } {
@@ -134,7 +145,9 @@ describe('remote text through the CLI (stand-in ssh)', () => {
   it("ssh's own stderr when the connection fails", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'tcplens-hostile-ssh-'));
     const sshPath = path.join(dir, 'ssh');
-    writeFileSync(sshPath, `#!/bin/sh\nprintf '\\033]0;owned\\007\\033[2J\\302\\233Permission denied (publickey).\\r\\n' >&2\nexit 255\n`, { mode: 0o755 });
+    writeFileSync(sshPath, `#!/bin/sh\nprintf '\\033]0;owned\\007\\033[2J\\302\\233Permission denied (publickey).\\r\\n' >&2\nexit 255\n`, {
+      mode: 0o755,
+    });
     try {
       const r = await cli(['list', '--host', 'deny1'], { TCP_LENS_SSH: sshPath });
       assert.equal(r.code, 1, r.stderr);

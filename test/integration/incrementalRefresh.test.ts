@@ -26,7 +26,11 @@ interface Holding {
 async function replace(started: Started, n: number, round: number): Promise<Holding> {
   started.child.stdin!.write(`replace ${n}\n`);
   for (let i = 0; i < 500; i++) {
-    const lines = started.output().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Holding);
+    const lines = started
+      .output()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Holding);
     const done = lines.filter((l) => l.done === `replace ${n}`);
     if (done.length >= round) return done[round - 1];
     await new Promise((r) => setTimeout(r, 20));
@@ -36,7 +40,12 @@ async function replace(started: Started, n: number, round: number): Promise<Hold
 
 /** The holder's connections as the sample shows them: both ends, by client port. */
 function ownRows(rows: readonly Connection[], h: Holding): Connection[] {
-  return rows.filter((c) => c.state === 'ESTABLISHED' && ((c.localPort === h.port && h.clientPorts.includes(c.remotePort)) || (c.remotePort === h.port && h.clientPorts.includes(c.localPort))));
+  return rows.filter(
+    (c) =>
+      c.state === 'ESTABLISHED' &&
+      ((c.localPort === h.port && h.clientPorts.includes(c.remotePort)) ||
+        (c.remotePort === h.port && h.clientPorts.includes(c.localPort))),
+  );
 }
 
 for (const via of ['sock_diag', '/proc'] as const) {
@@ -63,16 +72,32 @@ for (const via of ['sock_diag', '/proc'] as const) {
         const now = ownRows(snapshot.connections, holding);
         assert.equal(now.length, 60, `round ${round}: both ends of the 30 connections held now`);
         const wrong = now.filter((c) => c.owner !== 'known' || c.pid !== holding.pid);
-        assert.deepEqual(wrong.map((c) => `${c.localPort}->${c.remotePort} ${c.owner} ${c.pid}`), [], `round ${round}: every socket owned by the holder`);
+        assert.deepEqual(
+          wrong.map((c) => `${c.localPort}->${c.remotePort} ${c.owner} ${c.pid}`),
+          [],
+          `round ${round}: every socket owned by the holder`,
+        );
         const fresh = now.filter((c) => !previousPorts.includes(c.localPort === holding.port ? c.remotePort : c.localPort));
         assert.equal(fresh.length, 10, 'five new connections, two ends each');
-        assert.ok(fresh.every((c) => diff.added.has(c)), 'the new ones are marked new');
+        assert.ok(
+          fresh.every((c) => diff.added.has(c)),
+          'the new ones are marked new',
+        );
         const stayed = now.filter((c) => !fresh.includes(c));
-        assert.ok(stayed.every((c) => before.includes(c)), 'the ones that stayed are the same rows as before');
-        assert.ok(stayed.every((c) => !diff.added.has(c)), 'and not marked new');
+        assert.ok(
+          stayed.every((c) => before.includes(c)),
+          'the ones that stayed are the same rows as before',
+        );
+        assert.ok(
+          stayed.every((c) => !diff.added.has(c)),
+          'and not marked new',
+        );
         const closed = before.filter((c) => !now.includes(c));
         assert.equal(closed.length, 10);
-        assert.ok(closed.every((c) => diff.removed.includes(c)), 'the closed ones are listed as closed once');
+        assert.ok(
+          closed.every((c) => diff.removed.includes(c)),
+          'the closed ones are listed as closed once',
+        );
         before = now;
       }
     });

@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { CancellationTokenSource, createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  CancellationTokenSource,
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 import type { CodeAction, CodeLens, Diagnostic, PublishDiagnosticsParams, TextEdit } from 'vscode-languageserver-protocol';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { REPO_ROOT } from '../helpers/child';
@@ -22,7 +28,10 @@ class LspTestClient {
   settings: Record<string, unknown> = {};
   private versions = new Map<string, number>();
 
-  private constructor(private readonly child: ChildProcess, readonly rpc: MessageConnection) {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly rpc: MessageConnection,
+  ) {
     rpc.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => this.published.push(p));
     rpc.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => this.settings));
     rpc.onRequest('workspace/codeLens/refresh', () => {
@@ -74,7 +83,10 @@ class LspTestClient {
   async diagnostics(uri: string, since = 0): Promise<Diagnostic[]> {
     const deadline = Date.now() + WAIT_MS;
     while (Date.now() < deadline) {
-      const hit = this.published.slice(since).reverse().find((p) => p.uri === uri);
+      const hit = this.published
+        .slice(since)
+        .reverse()
+        .find((p) => p.uri === uri);
       if (hit) return hit.diagnostics;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -93,7 +105,11 @@ class LspTestClient {
   }
 
   codeActions(uri: string, diagnostic: Diagnostic): Promise<CodeAction[]> {
-    return this.rpc.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } });
+    return this.rpc.sendRequest('textDocument/codeAction', {
+      textDocument: { uri },
+      range: diagnostic.range,
+      context: { diagnostics: [diagnostic] },
+    });
   }
 
   resolve(action: CodeAction): Promise<CodeAction> {
@@ -102,7 +118,10 @@ class LspTestClient {
 
   async stop(): Promise<void> {
     if (this.alive) {
-      await Promise.race([this.rpc.sendRequest('shutdown').then(() => this.rpc.sendNotification('exit')), new Promise((r) => setTimeout(r, 2000))]);
+      await Promise.race([
+        this.rpc.sendRequest('shutdown').then(() => this.rpc.sendNotification('exit')),
+        new Promise((r) => setTimeout(r, 2000)),
+      ]);
     }
     this.rpc.dispose();
     if (this.alive) this.child.kill('SIGKILL');
@@ -148,10 +167,16 @@ describe('language server over stdio (dist/server.js)', () => {
   it('reports the JavaScript and Go leaks too', async () => {
     const js = fixture('js/ping.js');
     const jsDiagnostics = await client.openAndWait(js.uri, 'javascript', js.text);
-    assert.deepEqual(jsDiagnostics.map((d) => [d.code, d.range.start.line]), [['unclosed-socket', 3]]);
+    assert.deepEqual(
+      jsDiagnostics.map((d) => [d.code, d.range.start.line]),
+      [['unclosed-socket', 3]],
+    );
     const go = fixture('go/ping.go');
     const goDiagnostics = await client.openAndWait(go.uri, 'go', go.text);
-    assert.deepEqual(goDiagnostics.map((d) => [d.code, d.range.start.line]), [['unclosed-socket', 8]]);
+    assert.deepEqual(
+      goDiagnostics.map((d) => [d.code, d.range.start.line]),
+      [['unclosed-socket', 8]],
+    );
   });
 
   it('puts a code lens on the acquiring line that explains CLOSE_WAIT and says where to fix', async () => {
@@ -167,7 +192,10 @@ describe('language server over stdio (dist/server.js)', () => {
   });
 
   it('offers quick fixes that really remove the finding (Python with, Go defer), their edits computed on resolve', async () => {
-    for (const [rel, languageId, fixTitle] of [['py/banner_client.py', 'python', /with/], ['go/ping.go', 'go', /defer/]] as const) {
+    for (const [rel, languageId, fixTitle] of [
+      ['py/banner_client.py', 'python', /with/],
+      ['go/ping.go', 'go', /defer/],
+    ] as const) {
       const f = fixture(rel);
       const [diagnostic] = await client.diagnostics(f.uri);
       const actions = await client.codeActions(f.uri, diagnostic);
@@ -197,7 +225,15 @@ describe('language server over stdio (dist/server.js)', () => {
 
   it('reports a socket an exception skips the close of (unclosed-on-exception), and its `with` fix clears it', async () => {
     const uri = pathToFileURL(path.join(FIXTURES, 'py/send_then_close.py')).href;
-    const text = ['import socket', '', 'def send(addr, payload):', '    s = socket.create_connection(addr)', '    s.sendall(payload)', '    s.close()', ''].join('\n');
+    const text = [
+      'import socket',
+      '',
+      'def send(addr, payload):',
+      '    s = socket.create_connection(addr)',
+      '    s.sendall(payload)',
+      '    s.close()',
+      '',
+    ].join('\n');
     const [diagnostic, ...others] = await client.openAndWait(uri, 'python', text);
     assert.deepEqual(others, []);
     assert.equal(diagnostic.code, 'unclosed-on-exception');
@@ -259,14 +295,26 @@ describe('language server over stdio (dist/server.js)', () => {
   it('gives the lens live context from a leaking process of this workspace, and refreshes lenses', async () => {
     const f = fixture('py/banner_client.py');
     const refreshes = client.lensRefreshes;
-    const python = { pid: 4242, process: 'python3', commandLine: '/usr/bin/python3 -u banner_client.py', cwd: path.join(FIXTURES, 'py'), closeWait: 37, stuck: 36, oldestSeconds: 840, ports: [8080] };
+    const python = {
+      pid: 4242,
+      process: 'python3',
+      commandLine: '/usr/bin/python3 -u banner_client.py',
+      cwd: path.join(FIXTURES, 'py'),
+      closeWait: 37,
+      stuck: 36,
+      oldestSeconds: 840,
+      ports: [8080],
+    };
     const elsewhere = { ...python, pid: 99, cwd: '/srv/other', commandLine: 'python3 /srv/other/app.py' };
     await client.rpc.sendNotification(LiveLeaksNotification, { folders: [FIXTURES], processes: [elsewhere, python] });
     const deadline = Date.now() + WAIT_MS;
     while (client.lensRefreshes === refreshes && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.ok(client.lensRefreshes > refreshes, 'the server asks the editor to refresh code lenses');
     const [lens] = await client.codeLenses(f.uri);
-    assert.equal(lens.command!.title, 'Socket opened here… — 36 sockets stuck in CLOSE_WAIT for up to 14 min in python3 banner_client.py (pid 4242) on :8080');
+    assert.equal(
+      lens.command!.title,
+      'Socket opened here… — 36 sockets stuck in CLOSE_WAIT for up to 14 min in python3 banner_client.py (pid 4242) on :8080',
+    );
     const js = fixture('js/ping.js');
     const [jsLens] = await client.codeLenses(js.uri);
     assert.doesNotMatch(jsLens.command!.title, /live/, 'a Python process says nothing about JavaScript code');
@@ -284,13 +332,21 @@ describe('language server over stdio (dist/server.js)', () => {
     await new Promise((r) => setTimeout(r, 500));
     const publishes = client.published.slice(since).filter((p) => p.uri === uri);
     assert.ok(publishes.length <= 2, `${publishes.length} analyses for one burst of ${Math.ceil(leak.length / 8)} edits`);
-    assert.deepEqual(publishes.at(-1)!.diagnostics.map((d) => d.range.start.line), [4], 'the last analysis saw the whole text');
+    assert.deepEqual(
+      publishes.at(-1)!.diagnostics.map((d) => d.range.start.line),
+      [4],
+      'the last analysis saw the whole text',
+    );
   });
 
   it('survives odd files: binary, over 2 MB, syntax errors, and keeps answering', async () => {
     const broken = fixture('py/broken_syntax.py');
     const brokenDiagnostics = await client.openAndWait(broken.uri, 'python', broken.text);
-    assert.deepEqual(brokenDiagnostics.map((d) => d.range.start.line), [4], 'the part that parses is still analysed');
+    assert.deepEqual(
+      brokenDiagnostics.map((d) => d.range.start.line),
+      [4],
+      'the part that parses is still analysed',
+    );
     const binaryUri = pathToFileURL(path.join(FIXTURES, 'py/blob.py')).href;
     await client.open(binaryUri, 'python', 'import socket\n\u0000\u0001\u0002s = socket.socket()\n'.repeat(50));
     const hugeUri = pathToFileURL(path.join(FIXTURES, 'js/huge.js')).href;
@@ -337,7 +393,17 @@ describe('language server over stdio (dist/server.js)', () => {
     const uriOf = (rel: string) => pathToFileURL(path.join(workspace, rel)).href;
 
     it('publishes diagnostics for files on disk, skips what it should, and lists the findings', async () => {
-      const files = ['py/banner_client.py', 'py/closed_client.py', 'py/latin1_comment.py', 'py/huge.py', 'py/blob.py', 'js/ping.js', 'go/ping.go', 'node_modules/dep/index.js', 'py/missing.py'];
+      const files = [
+        'py/banner_client.py',
+        'py/closed_client.py',
+        'py/latin1_comment.py',
+        'py/huge.py',
+        'py/blob.py',
+        'js/ping.js',
+        'go/ping.go',
+        'node_modules/dep/index.js',
+        'py/missing.py',
+      ];
       const since = client.published.length;
       const result = await client.rpc.sendRequest(ScanFilesRequest, { uris: files.map(uriOf) });
       const reasons = Object.fromEntries(result.skipped.map((s) => [path.relative(workspace, new URL(s.uri).pathname), s.reason]));
@@ -347,12 +413,26 @@ describe('language server over stdio (dist/server.js)', () => {
       assert.match(reasons['py/missing.py'], /unreadable: ENOENT/);
       assert.equal(result.scanned, 5);
       assert.equal(result.findings, 4);
-      assert.equal((await client.diagnostics(uriOf('py/latin1_comment.py'), since))[0]?.range.start.line, 5, 'non-UTF-8 text is still analysed');
+      assert.equal(
+        (await client.diagnostics(uriOf('py/latin1_comment.py'), since))[0]?.range.start.line,
+        5,
+        'non-UTF-8 text is still analysed',
+      );
       assert.equal((await client.diagnostics(uriOf('go/ping.go'), since)).length, 1);
       const known = await client.rpc.sendRequest(KnownFindingsRequest);
-      const mine = known.filter((k) => k.file.startsWith(workspace)).map((k) => `${path.relative(workspace, k.file)}:${k.line}:${k.column}:${k.rule}`);
-      const expected = [['go/ping.go', 'net.Dial('], ['js/ping.js', 'net.connect('], ['py/banner_client.py', 'socket.socket('], ['py/latin1_comment.py', 'socket.socket(']];
-      assert.deepEqual(mine.sort(), expected.map(([rel, call]) => `${acquiredAt(rel, call)}:unclosed-socket`));
+      const mine = known
+        .filter((k) => k.file.startsWith(workspace))
+        .map((k) => `${path.relative(workspace, k.file)}:${k.line}:${k.column}:${k.rule}`);
+      const expected = [
+        ['go/ping.go', 'net.Dial('],
+        ['js/ping.js', 'net.connect('],
+        ['py/banner_client.py', 'socket.socket('],
+        ['py/latin1_comment.py', 'socket.socket('],
+      ];
+      assert.deepEqual(
+        mine.sort(),
+        expected.map(([rel, call]) => `${acquiredAt(rel, call)}:unclosed-socket`),
+      );
     });
 
     it('stops between files when the client cancels', async () => {

@@ -85,10 +85,13 @@ describe('local collector on real sockets', { skip: process.platform !== 'linux'
     }
   });
 
-  it('CLI list --pid prints the child\'s sockets as JSON', async () => {
+  it("CLI list --pid prints the child's sockets as JSON", async () => {
     const { stdout } = await run(process.execPath, [CLI, 'list', '--json', '--pid', String(child.pid)]);
     const rows = JSON.parse(stdout) as (ExpectedSocket & { pid: number; process: string; family: string; inode: number; uid: number })[];
-    const expectedOwned = child.expected.filter((e) => e.owned).map(key).sort();
+    const expectedOwned = child.expected
+      .filter((e) => e.owned)
+      .map(key)
+      .sort();
     assert.deepEqual(rows.map(key).sort(), expectedOwned);
     for (const r of rows) {
       assert.equal(r.pid, child.pid);
@@ -121,7 +124,14 @@ describe('CLI errors', () => {
     );
     return err;
   };
-  for (const args of [['list', '--bogus'], ['list', '--port', '70000'], ['list', '--port', 'x'], ['list', '--state', 'OPEN'], ['frobnicate'], ['counts', '--json=3']]) {
+  for (const args of [
+    ['list', '--bogus'],
+    ['list', '--port', '70000'],
+    ['list', '--port', 'x'],
+    ['list', '--state', 'OPEN'],
+    ['frobnicate'],
+    ['counts', '--json=3'],
+  ]) {
     it(`exits 2 with one line for: ${args.join(' ')}`, async () => {
       const { code, stderr } = await fails(args);
       assert.equal(code, 2);
@@ -131,34 +141,38 @@ describe('CLI errors', () => {
   }
 });
 
-describe('owners that an unprivileged user cannot see', { skip: (process.getuid?.() !== 0 || process.platform !== 'linux') && 'needs root to drop to nobody' }, () => {
-  let child: StatesChild;
-  // The checkout may sit where `nobody` cannot enter (a root-owned 0700 temp dir): run a copy of the bundle.
-  let bundleDir: string;
-  before(async () => {
-    child = await startStatesChild(['127.0.0.1']);
-    bundleDir = mkdtempSync(path.join(tmpdir(), 'tcp-lens-cli-'));
-    chmodSync(bundleDir, 0o755);
-    for (const file of ['cli.js', 'sockdiag.node']) {
-      if (existsSync(path.join(REPO_ROOT, 'dist', file))) copyFileSync(path.join(REPO_ROOT, 'dist', file), path.join(bundleDir, file));
-    }
-  });
-  after(() => {
-    child?.stop();
-    rmSync(bundleDir, { recursive: true, force: true });
-  });
+describe(
+  'owners that an unprivileged user cannot see',
+  { skip: (process.getuid?.() !== 0 || process.platform !== 'linux') && 'needs root to drop to nobody' },
+  () => {
+    let child: StatesChild;
+    // The checkout may sit where `nobody` cannot enter (a root-owned 0700 temp dir): run a copy of the bundle.
+    let bundleDir: string;
+    before(async () => {
+      child = await startStatesChild(['127.0.0.1']);
+      bundleDir = mkdtempSync(path.join(tmpdir(), 'tcp-lens-cli-'));
+      chmodSync(bundleDir, 0o755);
+      for (const file of ['cli.js', 'sockdiag.node']) {
+        if (existsSync(path.join(REPO_ROOT, 'dist', file))) copyFileSync(path.join(REPO_ROOT, 'dist', file), path.join(bundleDir, file));
+      }
+    });
+    after(() => {
+      child?.stop();
+      rmSync(bundleDir, { recursive: true, force: true });
+    });
 
-  it('says "owner not visible" instead of pretending the socket has no process', async () => {
-    // The child runs as root; `nobody` may read /proc/net/tcp but not root's /proc/PID/fd.
-    const cli = path.join(bundleDir, 'cli.js');
-    const { stdout, stderr } = await run('runuser', ['-u', 'nobody', '--', process.execPath, cli, 'list', '--state', 'CLOSE_WAIT']);
-    const cw = child.expected.find((e) => e.state === 'CLOSE_WAIT')!;
-    const line = stdout.split('\n').find((l) => l.includes(`127.0.0.1:${cw.localPort} `));
-    assert.ok(line, stdout);
-    assert.match(line, /\? \(not visible\)$/);
-    assert.match(stderr, /owner not visible, run with more privileges/);
-  });
-});
+    it('says "owner not visible" instead of pretending the socket has no process', async () => {
+      // The child runs as root; `nobody` may read /proc/net/tcp but not root's /proc/PID/fd.
+      const cli = path.join(bundleDir, 'cli.js');
+      const { stdout, stderr } = await run('runuser', ['-u', 'nobody', '--', process.execPath, cli, 'list', '--state', 'CLOSE_WAIT']);
+      const cw = child.expected.find((e) => e.state === 'CLOSE_WAIT')!;
+      const line = stdout.split('\n').find((l) => l.includes(`127.0.0.1:${cw.localPort} `));
+      assert.ok(line, stdout);
+      assert.match(line, /\? \(not visible\)$/);
+      assert.match(stderr, /owner not visible, run with more privileges/);
+    });
+  },
+);
 
 describe('exact counts in a namespace of our own', { skip: !canCreateNamespaces() && 'needs root and ip netns' }, () => {
   let ns: TestNamespace;
@@ -185,6 +199,9 @@ describe('exact counts in a namespace of our own', { skip: !canCreateNamespaces(
     const { stdout } = await run(ns.exec[0], [...ns.exec.slice(1), process.execPath, CLI, 'counts']);
     const lines = stdout.trimEnd().split('\n');
     assert.equal(lines.length, 12);
-    assert.match(lines.find((l) => l.startsWith('CLOSE_WAIT'))!, /^CLOSE_WAIT\s+2$/);
+    assert.match(
+      lines.find((l) => l.startsWith('CLOSE_WAIT'))!,
+      /^CLOSE_WAIT\s+2$/,
+    );
   });
 });

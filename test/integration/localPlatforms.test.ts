@@ -20,15 +20,24 @@ const fixture = (name: string) => path.join(REPO_ROOT, 'test/fixtures/platforms'
 
 /** Shell lines of each stand-in; each logs its arguments to `calls` first. */
 const STAND_INS = {
-  macNetstat: (table: string) => [`if [ "$*" = '-anv -p tcp' ]; then cat '${table}'; exit 0; fi`, 'echo "netstat: unexpected arguments $*" >&2; exit 64'],
+  macNetstat: (table: string) => [
+    `if [ "$*" = '-anv -p tcp' ]; then cat '${table}'; exit 0; fi`,
+    'echo "netstat: unexpected arguments $*" >&2; exit 64',
+  ],
   // BSD ps: one line per pid still running, exit status 1 when one of them is not.
   ps: [
     `if [ "$1 $2 $3 $4 $5" != '-o pid= -o comm= -p' ] || [ $# -ne 6 ]; then echo "ps: unexpected arguments $*" >&2; exit 64; fi`,
     `case "$6" in *[!0-9,]*|,*|*,|*,,*|'') echo "ps: illegal process id: $6" >&2; exit 1 ;; esac`,
     `awk -v want="$6" 'BEGIN { n = split(want, list, ","); for (i = 1; i <= n; i++) wanted[list[i]] = 1 } ($1 in wanted) { print; found[$1] = 1 } END { for (p in wanted) if (!(p in found)) exit 1 }' '${fixture('macos-ps.txt')}'`,
   ],
-  winNetstat: [`if [ "$*" = '-ano' ]; then cat '${fixture('windows-netstat-ano.txt')}'; exit 0; fi`, 'echo "netstat: unexpected arguments $*" >&2; exit 64'],
-  tasklist: [`if [ "$*" = '/fo csv /nh' ]; then cat '${fixture('windows-tasklist.csv')}'; exit 0; fi`, 'echo "ERROR: Invalid argument/option" >&2; exit 1'],
+  winNetstat: [
+    `if [ "$*" = '-ano' ]; then cat '${fixture('windows-netstat-ano.txt')}'; exit 0; fi`,
+    'echo "netstat: unexpected arguments $*" >&2; exit 64',
+  ],
+  tasklist: [
+    `if [ "$*" = '/fo csv /nh' ]; then cat '${fixture('windows-tasklist.csv')}'; exit 0; fi`,
+    'echo "ERROR: Invalid argument/option" >&2; exit 1',
+  ],
 };
 
 let bin: string;
@@ -37,7 +46,9 @@ let savedPath: string | undefined;
 /** Puts stand-ins first on PATH (`alone`: nothing else on it). */
 function standIns(tools: Record<string, string[]>, alone = false): void {
   for (const [name, lines] of Object.entries(tools)) {
-    writeFileSync(path.join(bin, name), ['#!/bin/sh', `echo "${name} $*" >> '${path.join(bin, 'calls')}'`, ...lines, ''].join('\n'), { mode: 0o755 });
+    writeFileSync(path.join(bin, name), ['#!/bin/sh', `echo "${name} $*" >> '${path.join(bin, 'calls')}'`, ...lines, ''].join('\n'), {
+      mode: 0o755,
+    });
   }
   process.env.PATH = alone ? bin : `${bin}${path.delimiter}${savedPath}`;
 }
@@ -55,7 +66,10 @@ const owners = (rows: readonly Connection[]) =>
   rows.map((c) => `${c.state} ${c.localAddress}:${c.localPort} ${c.owner}${c.pid === undefined ? '' : ` ${c.process} (${c.pid})`}`);
 
 async function rejection(promise: Promise<unknown>): Promise<CollectorError> {
-  const err = await promise.then(() => assert.fail('resolved'), (e: unknown) => e);
+  const err = await promise.then(
+    () => assert.fail('resolved'),
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof CollectorError, String(err));
   return err;
 }
@@ -81,13 +95,20 @@ describe('macOS: netstat -anv -p tcp, names from ps', () => {
       'TIME_WAIT 127.0.0.1:52090 kernel',
       'LISTEN 127.0.0.1:8080 known node (4242)',
     ]);
-    assert.ok(first.connections.every((c) => c.ageSource === 'observed' && c.ageIsLowerBound), 'netstat dates nothing: ages are observed from the first look');
+    assert.ok(
+      first.connections.every((c) => c.ageSource === 'observed' && c.ageIsLowerBound),
+      'netstat dates nothing: ages are observed from the first look',
+    );
     assert.deepEqual(first.warnings, []);
     const second = await collector.snapshot(undefined, { processes: true });
     assert.equal(second.connections.find((c) => c.state === 'CLOSE_WAIT')?.process, 'node');
     const counts = await collector.counts();
     assert.deepEqual(counts.counts, countStates(first.connections));
-    assert.deepEqual(calls(), ['netstat -anv -p tcp', 'ps -o pid= -o comm= -p 4242', 'netstat -anv -p tcp', 'netstat -anv -p tcp'], 'ps once: pid 4242 kept holding sockets');
+    assert.deepEqual(
+      calls(),
+      ['netstat -anv -p tcp', 'ps -o pid= -o comm= -p 4242', 'netstat -anv -p tcp', 'netstat -anv -p tcp'],
+      'ps once: pid 4242 kept holding sockets',
+    );
   });
 
   it('older macOS (a bare pid column): every name comes from ps, the last part of its path', async () => {
@@ -98,7 +119,7 @@ describe('macOS: netstat -anv -p tcp, names from ps', () => {
     assert.deepEqual(calls().slice(1), ['ps -o pid= -o comm= -p 311,1']);
   });
 
-  it('a pid gone before ps ran keeps netstat\'s name; without processes no owner is named', async () => {
+  it("a pid gone before ps ran keeps netstat's name; without processes no owner is named", async () => {
     const table = path.join(bin, 'table.txt');
     writeFileSync(table, readFileSync(fixture('macos-netstat-anv.txt'), 'utf8').replace(/node:4242/g, 'ghost:9999'));
     standIns({ netstat: STAND_INS.macNetstat(table), ps: STAND_INS.ps });
@@ -107,7 +128,11 @@ describe('macOS: netstat -anv -p tcp, names from ps', () => {
     assert.equal(connections[0].process, 'ghost');
     assert.deepEqual(warnings, []);
     const plain = await collector.snapshot();
-    assert.deepEqual(owners(plain.connections), ['CLOSE_WAIT 127.0.0.1:8080 unresolved', 'TIME_WAIT 127.0.0.1:52090 kernel', 'LISTEN 127.0.0.1:8080 unresolved']);
+    assert.deepEqual(owners(plain.connections), [
+      'CLOSE_WAIT 127.0.0.1:8080 unresolved',
+      'TIME_WAIT 127.0.0.1:52090 kernel',
+      'LISTEN 127.0.0.1:8080 unresolved',
+    ]);
   });
 
   it('the sampler runs on it as on Linux, without descriptor usage it cannot read', async () => {
@@ -160,7 +185,10 @@ describe('when the tool itself fails', () => {
 
     standIns({ netstat: ['echo "netstat: sysctl: net.inet.tcp.pcblist_n: Operation not permitted" >&2', 'exit 1'] });
     const failed = await rejection(openCollector(LOCAL_HOST_ID, { platform: 'darwin' }).snapshot(undefined, { processes: true }));
-    assert.deepEqual([failed.kind, failed.message], ['unreadable', 'netstat -anv -p tcp failed (exit code 1): netstat: sysctl: net.inet.tcp.pcblist_n: Operation not permitted']);
+    assert.deepEqual(
+      [failed.kind, failed.message],
+      ['unreadable', 'netstat -anv -p tcp failed (exit code 1): netstat: sysctl: net.inet.tcp.pcblist_n: Operation not permitted'],
+    );
 
     standIns({ netstat: ['exec sleep 30'] });
     const controller = new AbortController();

@@ -18,30 +18,44 @@ const hasCross = (() => {
 
 /** Reads one member of a .vsix (a zip) with Python's zipfile: entry names, or one file's bytes. */
 function zipNames(file: string): string[] {
-  return execFileSync('python3', ['-c', 'import sys,zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', file], { encoding: 'utf8' })
+  return execFileSync('python3', ['-c', 'import sys,zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', file], {
+    encoding: 'utf8',
+  })
     .split('\n')
     .filter(Boolean);
 }
 function zipMember(file: string, member: string): Buffer {
-  return execFileSync('python3', ['-c', 'import sys,zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))', file, member]);
+  return execFileSync('python3', [
+    '-c',
+    'import sys,zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))',
+    file,
+    member,
+  ]);
 }
 /** ELF e_machine: 62 x86-64, 183 AArch64. */
 const elfMachine = (bytes: Buffer) => (bytes.subarray(0, 4).toString('latin1') === '\x7fELF' ? bytes.readUInt16LE(18) : -1);
 
-describe('one .vsix per Marketplace target', { skip: !hasCross && 'needs gcc-aarch64-linux-gnu (scripts/debianDeps.sh installs it)', timeout: 180_000 }, () => {
-  it('linux-arm64 carries an AArch64 sock_diag addon, the universal package none, both with the icon', () => {
-    execFileSync('node', ['scripts/packageTargets.mjs', '--target', 'linux-arm64', '--target', 'universal'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-    const arm = zipNames(vsixOf('linux-arm64'));
-    assert.ok(arm.includes('extension/dist/sockdiag.node'), arm.join(', '));
-    assert.equal(elfMachine(zipMember(vsixOf('linux-arm64'), 'extension/dist/sockdiag.node')), 183);
-    assert.match(zipMember(vsixOf('linux-arm64'), 'extension.vsixmanifest').toString('utf8'), /TargetPlatform="linux-arm64"/);
+describe(
+  'one .vsix per Marketplace target',
+  { skip: !hasCross && 'needs gcc-aarch64-linux-gnu (scripts/debianDeps.sh installs it)', timeout: 180_000 },
+  () => {
+    it('linux-arm64 carries an AArch64 sock_diag addon, the universal package none, both with the icon', () => {
+      execFileSync('node', ['scripts/packageTargets.mjs', '--target', 'linux-arm64', '--target', 'universal'], {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      const arm = zipNames(vsixOf('linux-arm64'));
+      assert.ok(arm.includes('extension/dist/sockdiag.node'), arm.join(', '));
+      assert.equal(elfMachine(zipMember(vsixOf('linux-arm64'), 'extension/dist/sockdiag.node')), 183);
+      assert.match(zipMember(vsixOf('linux-arm64'), 'extension.vsixmanifest').toString('utf8'), /TargetPlatform="linux-arm64"/);
 
-    const universal = zipNames(vsixOf('universal'));
-    assert.ok(!universal.some((n) => n.endsWith('.node')), universal.join(', '));
-    assert.doesNotMatch(zipMember(vsixOf('universal'), 'extension.vsixmanifest').toString('utf8'), /TargetPlatform=/);
-    for (const names of [arm, universal]) assert.ok(names.includes('extension/media/icon.png'));
-    // The host's own addon is back in dist/ for the other tests and the extension host.
-    const hostMachine = { x64: 62, arm64: 183 }[process.arch as string];
-    if (hostMachine) assert.equal(elfMachine(readFileSync(path.join(REPO_ROOT, 'dist', 'sockdiag.node'))), hostMachine);
-  });
-});
+      const universal = zipNames(vsixOf('universal'));
+      assert.ok(!universal.some((n) => n.endsWith('.node')), universal.join(', '));
+      assert.doesNotMatch(zipMember(vsixOf('universal'), 'extension.vsixmanifest').toString('utf8'), /TargetPlatform=/);
+      for (const names of [arm, universal]) assert.ok(names.includes('extension/media/icon.png'));
+      // The host's own addon is back in dist/ for the other tests and the extension host.
+      const hostMachine = { x64: 62, arm64: 183 }[process.arch as string];
+      if (hostMachine) assert.equal(elfMachine(readFileSync(path.join(REPO_ROOT, 'dist', 'sockdiag.node'))), hostMachine);
+    });
+  },
+);

@@ -15,7 +15,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** An exposition as the exporter writes it, with the counts the test chooses. */
 function exposition(counts: Record<string, number>, stuck: number): string {
   const families: MetricFamily[] = [
-    { name: METRICS.connections, help: 'TCP sockets by state.', type: 'gauge', samples: Object.entries(counts).map(([state, value]) => ({ labels: { state }, value })) },
+    {
+      name: METRICS.connections,
+      help: 'TCP sockets by state.',
+      type: 'gauge',
+      samples: Object.entries(counts).map(([state, value]) => ({ labels: { state }, value })),
+    },
     { name: METRICS.closeWaitStuck, help: 'Stuck CLOSE_WAIT.', type: 'gauge', samples: [{ labels: {}, value: stuck }] },
   ];
   return formatPrometheus(families);

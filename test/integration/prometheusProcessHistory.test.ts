@@ -58,7 +58,10 @@ describe('Per-process history of an instance, from tcp-lens exporter through a r
       const r = await readProcessHistory(client, target0, window(), { scrapeIntervalSec: 1 });
       const held = r.processes.find((p) => p.pid === pid);
       if (held && held.points.filter((p) => p.stuck === HELD).length >= 3) break;
-      assert.ok(i < 60, `the holder never showed ${HELD} stuck: ${JSON.stringify(r.processes.map((p) => [p.process, p.pid, p.peakStuck]))}`);
+      assert.ok(
+        i < 60,
+        `the holder never showed ${HELD} stuck: ${JSON.stringify(r.processes.map((p) => [p.process, p.pid, p.peakStuck]))}`,
+      );
       await sleep(500);
     }
     await holder.stop();
@@ -74,13 +77,23 @@ describe('Per-process history of an instance, from tcp-lens exporter through a r
     const history = await readProcessHistory(client, target0, w, { scrapeIntervalSec: 1 });
     assert.equal(history.stepSec, 1);
     const first = history.processes[0];
-    assert.deepEqual([first.process, first.pid, first.peakStuck, first.peakCloseWait], ['node', pid, HELD, HELD], 'the holder comes first, named, with its peaks');
-    for (const p of first.points) assert.ok((p.stuck ?? 0) <= p.counts.CLOSE_WAIT, `stuck ${p.stuck} > CLOSE_WAIT ${p.counts.CLOSE_WAIT} at ${p.t}`);
+    assert.deepEqual(
+      [first.process, first.pid, first.peakStuck, first.peakCloseWait],
+      ['node', pid, HELD, HELD],
+      'the holder comes first, named, with its peaks',
+    );
+    for (const p of first.points)
+      assert.ok((p.stuck ?? 0) <= p.counts.CLOSE_WAIT, `stuck ${p.stuck} > CLOSE_WAIT ${p.counts.CLOSE_WAIT} at ${p.t}`);
     // The exporter's own sockets (its listener, Prometheus's connections) under its own pid, never stuck.
-    assert.ok(history.processes.some((p) => p.pid !== pid && p.process === 'node' && p.peakStuck === 0 && p.peakSockets > 0), JSON.stringify(history.processes.map((p) => [p.process, p.pid])));
+    assert.ok(
+      history.processes.some((p) => p.pid !== pid && p.process === 'node' && p.peakStuck === 0 && p.peakSockets > 0),
+      JSON.stringify(history.processes.map((p) => [p.process, p.pid])),
+    );
 
     // Each point is the largest sample Prometheus stored within the step's range, state by state.
-    const raw = await client.querySamples(`${METRICS.processConnections}{instance="${target}",pid="${pid}"}[${w.endSec - w.startSec + 10}s]`);
+    const raw = await client.querySamples(
+      `${METRICS.processConnections}{instance="${target}",pid="${pid}"}[${w.endSec - w.startSec + 10}s]`,
+    );
     const rangeSec = 2;
     assertLargestStored(first.points, raw, rangeSec);
     // Once it exited, the process has no points: its series ends instead of repeating old counts.
@@ -90,7 +103,14 @@ describe('Per-process history of an instance, from tcp-lens exporter through a r
 
     // What the State History chart is sent for this instance over 5 minutes: the step follows the
     // 1 s scrapes, the holder first in the breakdown, its CLOSE_WAIT back to 0 after it exited.
-    const fleetRow = { instance: target, job: 'tcp-lens', source: 'tcp-lens' as const, counts: emptyCounts(), trend: 'flat' as const, stale: false };
+    const fleetRow = {
+      instance: target,
+      job: 'tcp-lens',
+      source: 'tcp-lens' as const,
+      counts: emptyCounts(),
+      trend: 'flat' as const,
+      stale: false,
+    };
     const chart = await readPrometheusChart({ instance: fleetRow, client: async () => client }, 300_000, Date.now());
     assert.ok(chart.source?.kind === 'prometheus' && chart.source.error === undefined, JSON.stringify(chart.source));
     assert.equal(chart.source.stepSec, 1);
@@ -114,7 +134,15 @@ describe('Per-process history of an instance, from tcp-lens exporter through a r
     const after = await readPrometheusChart({ instance: stale, client: async () => client }, 300_000, Date.now());
     const last = after.gaps.at(-1);
     assert.ok(last && last.to === undefined, JSON.stringify(after.gaps));
-    assert.match(last.message, new RegExp(`^${target.replace(/\./g, '\\.')} stopped reporting \\(stale since \\d\\d/\\d\\d/\\d{4}, \\d\\d:\\d\\d:\\d\\d\\): its scrapes fail$`));
-    assert.ok(last.from <= stale.staleSince.getTime() + 3000, `the band starts near the last good scrape: ${last.from} vs ${stale.staleSince.getTime()}`);
+    assert.match(
+      last.message,
+      new RegExp(
+        `^${target.replace(/\./g, '\\.')} stopped reporting \\(stale since \\d\\d/\\d\\d/\\d{4}, \\d\\d:\\d\\d:\\d\\d\\): its scrapes fail$`,
+      ),
+    );
+    assert.ok(
+      last.from <= stale.staleSince.getTime() + 3000,
+      `the band starts near the last good scrape: ${last.from} vs ${stale.staleSince.getTime()}`,
+    );
   });
 });

@@ -20,8 +20,17 @@ const notBuilt = !built && 'dist/sockdiag.node not built (npm run build; needs a
 
 /** Every field, so "row for row" covers queues, uid and inode as well as the 4-tuple. */
 const row = (c: Connection) =>
-  [c.family, c.state, `${c.localAddress}:${c.localPort}`, `${c.remoteAddress}:${c.remotePort}`,
-    c.sendQueue, c.receiveQueue, c.uid, c.inode, c.owner].join(' ');
+  [
+    c.family,
+    c.state,
+    `${c.localAddress}:${c.localPort}`,
+    `${c.remoteAddress}:${c.remotePort}`,
+    c.sendQueue,
+    c.receiveQueue,
+    c.uid,
+    c.inode,
+    c.owner,
+  ].join(' ');
 
 const tuple = (s: { state: string; localAddress: string; localPort: number; remoteAddress: string; remotePort: number }) =>
   `${s.state} ${s.localAddress}:${s.localPort} > ${s.remoteAddress}:${s.remotePort}`;
@@ -100,7 +109,10 @@ describe('sock_diag fallback to /proc', { skip: process.platform !== 'linux' && 
 
   it('a missing addon is no problem: nothing to warn about', () => {
     const problems: string[] = [];
-    assert.equal(loadSockDiag(path.join(dir, 'absent.node'), (why) => problems.push(why)), undefined);
+    assert.equal(
+      loadSockDiag(path.join(dir, 'absent.node'), (why) => problems.push(why)),
+      undefined,
+    );
     assert.deepEqual(problems, []);
   });
 
@@ -115,7 +127,13 @@ describe('sock_diag fallback to /proc', { skip: process.platform !== 'linux' && 
     };
     const withAddon = await list(CLI);
     assert.deepEqual(await list(path.join(dir, 'cli.js')), withAddon);
-    assert.deepEqual(withAddon, child.expected.filter((e) => e.owned).map(tuple).sort());
+    assert.deepEqual(
+      withAddon,
+      child.expected
+        .filter((e) => e.owned)
+        .map(tuple)
+        .sort(),
+    );
   });
 
   it('an addon that cannot be loaded is reported once, and /proc is read instead', { skip: notBuilt }, async () => {
@@ -128,7 +146,13 @@ describe('sock_diag fallback to /proc', { skip: process.platform !== 'linux' && 
     assert.equal(warnings.length, 1, stderr);
     assert.match(warnings[0], /^warning: cannot load .*sockdiag\.node: .*; reading \/proc\/net\/tcp instead from now on\.$/);
     const rows = (JSON.parse(stdout) as Connection[]).map(tuple).sort();
-    assert.deepEqual(rows, child.expected.filter((e) => e.owned).map(tuple).sort());
+    assert.deepEqual(
+      rows,
+      child.expected
+        .filter((e) => e.owned)
+        .map(tuple)
+        .sort(),
+    );
   });
 
   it('a kernel that refuses the two-family request is read family by family, still over sock_diag', { skip: notBuilt }, async () => {

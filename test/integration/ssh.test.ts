@@ -56,7 +56,10 @@ describe('SSH collector against a real sshd in a network namespace', { skip, tim
     assert.equal(snapshot.host.platform, 'linux');
     assert.deepEqual(notSsh(snapshot.connections).map(key).sort(), child.expected.map(key).sort());
     const hostPort = (hostListener.address() as net.AddressInfo).port;
-    assert.ok(!snapshot.connections.some((c) => c.localPort === hostPort && c.state === 'LISTEN'), 'host listener leaked into the remote view');
+    assert.ok(
+      !snapshot.connections.some((c) => c.localPort === hostPort && c.state === 'LISTEN'),
+      'host listener leaked into the remote view',
+    );
     const byKey = new Map(snapshot.connections.map((c) => [key(c), c]));
     for (const e of child.expected) {
       const c = byKey.get(key(e))!;
@@ -87,7 +90,10 @@ describe('SSH collector against a real sshd in a network namespace', { skip, tim
     assert.equal(parsed.counts.FIN_WAIT2, 2);
     assert.equal(parsed.counts.CLOSE_WAIT, 2);
 
-    const list = await runToEnd(['node', CLI, 'list', '--json', '--state', 'close_wait', '--host', SSH_HOSTS.good, '--ssh-config', sshd.configFile], 30_000);
+    const list = await runToEnd(
+      ['node', CLI, 'list', '--json', '--state', 'close_wait', '--host', SSH_HOSTS.good, '--ssh-config', sshd.configFile],
+      30_000,
+    );
     assert.equal(list.code, 0, list.stderr);
     const rows = JSON.parse(list.stdout) as { localPort: number; pid: number; process: string }[];
     const expected = child.expected.filter((e) => e.state === 'CLOSE_WAIT');
@@ -108,10 +114,12 @@ describe('SSH collector against a real sshd in a network namespace', { skip, tim
   for (const [what, alias, kind, message] of faults) {
     it(`${what}: "${kind}" with its message within the connection timeout`, async () => {
       const started = Date.now();
-      const err = await open(alias).counts().then(
-        () => assert.fail('connected'),
-        (e: unknown) => e,
-      );
+      const err = await open(alias)
+        .counts()
+        .then(
+          () => assert.fail('connected'),
+          (e: unknown) => e,
+        );
       const elapsed = Date.now() - started;
       assert.ok(err instanceof CollectorError);
       assert.equal(err.kind, kind, err.message);
@@ -148,7 +156,9 @@ describe('SSH collector against a real sshd in a network namespace', { skip, tim
 
   it('sshd stopped mid-session: the refresh fails with a message, then reconnects with the same data', async () => {
     const collector = open(SSH_HOSTS.good);
-    const before = notSsh((await collector.snapshot()).connections).map(key).sort();
+    const before = notSsh((await collector.snapshot()).connections)
+      .map(key)
+      .sort();
     await sshd.stop();
     try {
       // Whether the drop or the refused redial is seen first, the user reads "lost, reconnecting".
@@ -168,7 +178,9 @@ describe('SSH collector against a real sshd in a network namespace', { skip, tim
     let after: string[] | undefined;
     while (!after && Date.now() < deadline) {
       try {
-        after = notSsh((await collector.snapshot()).connections).map(key).sort();
+        after = notSsh((await collector.snapshot()).connections)
+          .map(key)
+          .sort();
       } catch (e) {
         assert.ok(e instanceof CollectorError, String(e));
         await new Promise((r) => setTimeout(r, 250));
@@ -178,7 +190,7 @@ describe('SSH collector against a real sshd in a network namespace', { skip, tim
     assert.equal(collector.sessionsOpened, 2);
   });
 
-  it('a file name that poses as a socket line does not make its process the owner of another\'s socket', async () => {
+  it("a file name that poses as a socket line does not make its process the owner of another's socket", async () => {
     const collector = open(SSH_HOSTS.good);
     const first = await collector.snapshot(undefined, { processes: true });
     const victim = first.connections.find((c) => c.pid === child.pid && c.state === 'LISTEN')!;
@@ -232,7 +244,10 @@ describe('SSH collector against a real sshd in a network namespace', { skip, tim
       // The host shares this machine's pids: whatever else started meanwhile is new to it too,
       // so the bound is the number of pids created since the previous refresh, not a constant.
       const created = lastPid() - pidBefore;
-      assert.ok(cost.pidsWalked > 0 && cost.pidsWalked <= (created >= 0 ? created : Infinity), `walked ${cost.pidsWalked} processes, ${created} pids created`);
+      assert.ok(
+        cost.pidsWalked > 0 && cost.pidsWalked <= (created >= 0 ? created : Infinity),
+        `walked ${cost.pidsWalked} processes, ${created} pids created`,
+      );
       assert.equal(cost.infosFetched, 1);
       const byKey = new Map(third.connections.map((c) => [key(c), c]));
       for (const e of other.expected.filter((x) => x.owned)) {

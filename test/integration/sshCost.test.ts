@@ -63,13 +63,16 @@ describe(`SSH refresh cost at ${SOCKETS} remote sockets (real sshd, socket farm 
     // Before: what every refresh with owners used to send, the tables and a walk of every process's fds.
     const session = await SshSession.open(target, options);
     try {
-      results.set('before: tables + full fd walk', await measure(session.hello!.shellPid, async () => {
-        const bytes = session.bytesReceived;
-        const started = performance.now();
-        await session.request('f');
-        await session.request('F');
-        return { latencyMs: performance.now() - started, bytes: session.bytesReceived - bytes };
-      }));
+      results.set(
+        'before: tables + full fd walk',
+        await measure(session.hello!.shellPid, async () => {
+          const bytes = session.bytesReceived;
+          const started = performance.now();
+          await session.request('f');
+          await session.request('F');
+          return { latencyMs: performance.now() - started, bytes: session.bytesReceived - bytes };
+        }),
+      );
     } finally {
       session.close();
     }
@@ -79,19 +82,28 @@ describe(`SSH refresh cost at ${SOCKETS} remote sockets (real sshd, socket farm 
       await collector.connect();
       const shellPid = collector.remoteShellPid!;
       await collector.snapshot(undefined, { processes: true });
-      results.set('after: snapshot with owners (cached)', await measure(shellPid, async () => {
-        await collector.snapshot(undefined, { processes: true });
-        assert.deepEqual(collector.lastAttribution, { pidsWalked: 0, fullWalks: 0, infosFetched: 0 });
-        return collector.lastRefresh!;
-      }));
-      results.set('snapshot without owners (tables only)', await measure(shellPid, async () => {
-        await collector.snapshot();
-        return collector.lastRefresh!;
-      }));
-      results.set('counts (remote awk)', await measure(shellPid, async () => {
-        await collector.counts();
-        return collector.lastRefresh!;
-      }));
+      results.set(
+        'after: snapshot with owners (cached)',
+        await measure(shellPid, async () => {
+          await collector.snapshot(undefined, { processes: true });
+          assert.deepEqual(collector.lastAttribution, { pidsWalked: 0, fullWalks: 0, infosFetched: 0 });
+          return collector.lastRefresh!;
+        }),
+      );
+      results.set(
+        'snapshot without owners (tables only)',
+        await measure(shellPid, async () => {
+          await collector.snapshot();
+          return collector.lastRefresh!;
+        }),
+      );
+      results.set(
+        'counts (remote awk)',
+        await measure(shellPid, async () => {
+          await collector.counts();
+          return collector.lastRefresh!;
+        }),
+      );
       // The machine is shared: CPU time per run drifts with load, so the comparison with
       // `ss -tan` alternates blocks of both rather than measuring them minutes apart.
       let cachedCpu = 0;

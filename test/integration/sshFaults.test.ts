@@ -63,7 +63,10 @@ describe('hostile and failing SSH hosts (a fake ssh that misbehaves on cue)', { 
 
   it('a well-behaved fake answers like a host: the stand-in itself works', async () => {
     const sample = await open('ok').counts();
-    assert.ok(Object.values(sample.counts).some((n) => n > 0), JSON.stringify(sample.counts));
+    assert.ok(
+      Object.values(sample.counts).some((n) => n > 0),
+      JSON.stringify(sample.counts),
+    );
   });
 
   it('without GNU find (busybox) the fd walk reads link targets one by one: owners right, file names cannot pose as sockets', async () => {
@@ -84,9 +87,16 @@ describe('hostile and failing SSH hosts (a fake ssh that misbehaves on cue)', { 
         const spoofer = await startJsonProcess(tsNode('fdSpoofer.ts', String(victim.inode)));
         try {
           const own = spoofer.hello as { pid: number; port: number };
-          for (const snapshot of [await collector.snapshot(undefined, { processes: true }), await walk(mode).snapshot(undefined, { processes: true })]) {
+          for (const snapshot of [
+            await collector.snapshot(undefined, { processes: true }),
+            await walk(mode).snapshot(undefined, { processes: true }),
+          ]) {
             assert.equal(snapshot.connections.find((c) => c.inode === victim.inode)?.pid, process.pid, `${mode}: the victim's socket`);
-            assert.equal(snapshot.connections.find((c) => c.state === 'LISTEN' && c.localPort === own.port)?.pid, own.pid, `${mode}: the spoofer's own socket`);
+            assert.equal(
+              snapshot.connections.find((c) => c.state === 'LISTEN' && c.localPort === own.port)?.pid,
+              own.pid,
+              `${mode}: the spoofer's own socket`,
+            );
           }
         } finally {
           await spoofer.stop();
@@ -189,7 +199,10 @@ describe('hostile and failing SSH hosts (a fake ssh that misbehaves on cue)', { 
     assert.match(r.stderr, /END without BEGIN/);
   });
 
-  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
     it(`${signal} to the CLI while the host stalls: it ends its ssh and exits ${code}`, async () => {
       const stateBefore = fake.pidAt('stalled');
       const child = spawn(process.execPath, [CLI, 'counts', '--host', 'stall'], { env: fake.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -203,7 +216,10 @@ describe('hostile and failing SSH hosts (a fake ssh that misbehaves on cue)', { 
         });
         const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
         child.kill(signal);
-        const [exitCode, bySignal] = await Promise.race([exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the CLI did not exit')), 5000))]);
+        const [exitCode, bySignal] = await Promise.race([
+          exited,
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the CLI did not exit')), 5000)),
+        ]);
         assert.deepEqual([exitCode, bySignal], [code, null], stderr);
         await until('its ssh to be gone', 3000, () => !isRunning(sshPid!));
         assert.equal(stderr, '');
@@ -225,7 +241,12 @@ describe('hostile and failing SSH hosts (a fake ssh that misbehaves on cue)', { 
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     type Line = { type: string; counts: Record<string, number> | null; error?: string };
-    const samples = () => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line).filter((l) => l.type === 'sample');
+    const samples = () =>
+      stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Line)
+        .filter((l) => l.type === 'sample');
     try {
       // More intervals than EventTarget's listener warning allows (10), all good.
       await until('15 samples', 15_000, () => samples().length >= 15);
@@ -233,7 +254,11 @@ describe('hostile and failing SSH hosts (a fake ssh that misbehaves on cue)', { 
       await until('an error sample', 15_000, () => samples().some((s) => s.error));
       fake.setMode('ok');
       const firstError = samples().findIndex((s) => s.error);
-      await until('a good sample after the outage', 15_000, () => samples().slice(firstError).some((s) => s.counts));
+      await until('a good sample after the outage', 15_000, () =>
+        samples()
+          .slice(firstError)
+          .some((s) => s.counts),
+      );
       child.kill('SIGINT');
       const [exitCode] = (await once(child, 'exit')) as [number | null];
       assert.equal(exitCode, 130, stderr);

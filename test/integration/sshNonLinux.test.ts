@@ -111,7 +111,9 @@ function controlMasters(): number[] {
 describe('Windows host: per-refresh netstat -ano over a shared ssh connection', { skip: sshdSkip, timeout: 60_000 }, () => {
   let sshd: TestSshd;
   const established = () =>
-    execFileSync(sshd.ns.exec[0], [...sshd.ns.exec.slice(1), 'ss', '-Htn', 'state', 'established', '( sport = :2223 )'], { encoding: 'utf8' })
+    execFileSync(sshd.ns.exec[0], [...sshd.ns.exec.slice(1), 'ss', '-Htn', 'state', 'established', '( sport = :2223 )'], {
+      encoding: 'utf8',
+    })
       .split('\n')
       .filter(Boolean).length;
 
@@ -137,16 +139,24 @@ describe('Windows host: per-refresh netstat -ano over a shared ssh connection', 
         assert.deepEqual((await collector.counts()).counts, countStates(expected));
         latencies.push(collector.lastRefresh!.latencyMs);
       }
-      console.log(`windows exec mode: per-refresh latency ${latencies.map((l) => l.toFixed(0)).join(', ')} ms, ${collector.lastRefresh!.bytes} bytes`);
+      console.log(
+        `windows exec mode: per-refresh latency ${latencies.map((l) => l.toFixed(0)).join(', ')} ms, ${collector.lastRefresh!.bytes} bytes`,
+      );
       // Connection sharing: the refreshes went over one TCP connection that is still open.
       assert.equal(established(), 1);
       assert.equal(collector.sessionsOpened, 1);
 
       // The host goes away: the refresh says why, the next one within the pause does not dial.
       await sshd.stop();
-      const down = await collector.counts().then(() => assert.fail('answered while down'), (e: unknown) => e as CollectorError);
+      const down = await collector.counts().then(
+        () => assert.fail('answered while down'),
+        (e: unknown) => e as CollectorError,
+      );
       assert.ok(down instanceof CollectorError && ['connection-refused', 'disconnected'].includes(down.kind), String(down));
-      const paused = await collector.counts().then(() => assert.fail('answered while down'), (e: unknown) => e as CollectorError);
+      const paused = await collector.counts().then(
+        () => assert.fail('answered while down'),
+        (e: unknown) => e as CollectorError,
+      );
       assert.match(paused.message, /Retrying in \d+ s/);
       await sshd.startFakeWindows(fixture('windows-netstat-ano.txt'));
       const deadline = Date.now() + 10_000;

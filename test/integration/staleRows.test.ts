@@ -73,7 +73,7 @@ describe('Terminate checks the pid is still the process that held the socket', {
     assert.equal(h.started.child.signalCode, 'SIGTERM');
   });
 
-  it('refuses when the process no longer holds the row\'s socket (its inode changed)', async () => {
+  it("refuses when the process no longer holds the row's socket (its inode changed)", async () => {
     const h = await startHolder();
     holders.push(h);
     const [listener] = await rows((c) => c.state === 'LISTEN' && c.localPort === h.port);
@@ -89,46 +89,50 @@ describe('Terminate checks the pid is still the process that held the socket', {
     assert.equal(h.started.child.signalCode, null);
   });
 
-  it('refuses a pid that was given to another process (same pid, other start time), for SIGTERM and for SIGKILL', { skip: rootSkip }, async () => {
-    const h = await startHolder();
-    const inode = (await rows((c) => c.state === 'LISTEN' && c.localPort === h.port))[0].inode;
-    const owner = await identifySocketOwner(h.pid, inode);
-    assert.ok(owner.ok);
-    const stale: ProcessIdentity = owner.identity;
-    await h.started.stop();
-    // Hand the same pid to a new process: the kernel gives out ns_last_pid + 1 next.
-    let reused: ChildProcess | undefined;
-    for (let attempt = 0; attempt < 50 && !reused; attempt++) {
-      writeFileSync('/proc/sys/kernel/ns_last_pid', String(stale.pid - 1));
-      const candidate = spawn('sleep', ['30'], { stdio: 'ignore' });
-      if (candidate.pid === stale.pid) reused = candidate;
-      else {
-        candidate.kill('SIGKILL');
-        await exited(candidate);
+  it(
+    'refuses a pid that was given to another process (same pid, other start time), for SIGTERM and for SIGKILL',
+    { skip: rootSkip },
+    async () => {
+      const h = await startHolder();
+      const inode = (await rows((c) => c.state === 'LISTEN' && c.localPort === h.port))[0].inode;
+      const owner = await identifySocketOwner(h.pid, inode);
+      assert.ok(owner.ok);
+      const stale: ProcessIdentity = owner.identity;
+      await h.started.stop();
+      // Hand the same pid to a new process: the kernel gives out ns_last_pid + 1 next.
+      let reused: ChildProcess | undefined;
+      for (let attempt = 0; attempt < 50 && !reused; attempt++) {
+        writeFileSync('/proc/sys/kernel/ns_last_pid', String(stale.pid - 1));
+        const candidate = spawn('sleep', ['30'], { stdio: 'ignore' });
+        if (candidate.pid === stale.pid) reused = candidate;
+        else {
+          candidate.kill('SIGKILL');
+          await exited(candidate);
+        }
       }
-    }
-    assert.ok(reused, `pid ${stale.pid} could not be reused`);
-    try {
-      // What Terminate checked before: kill(pid, 0) succeeds, so the new process would have been signalled.
-      assert.doesNotThrow(() => process.kill(stale.pid, 0));
-      assert.notEqual(await readStartTime(stale.pid), stale.startTime);
-      assert.equal((await identifySocketOwner(stale.pid, inode)).ok, false);
-      const term = await signalProcess(stale, 'SIGTERM', inode);
-      assert.equal(term.sent, false);
-      const killed = await signalProcess(stale, 'SIGKILL');
-      assert.equal(killed.sent, false);
-      assert.match(!killed.sent ? killed.reason : '', /pid now belongs to another program/);
-      await new Promise((r) => setTimeout(r, 100));
-      assert.equal(reused.exitCode, null, 'the new process was signalled');
-      assert.equal(reused.signalCode, null, 'the new process was signalled');
-    } finally {
-      reused.kill('SIGKILL');
-      await exited(reused);
-    }
-  });
+      assert.ok(reused, `pid ${stale.pid} could not be reused`);
+      try {
+        // What Terminate checked before: kill(pid, 0) succeeds, so the new process would have been signalled.
+        assert.doesNotThrow(() => process.kill(stale.pid, 0));
+        assert.notEqual(await readStartTime(stale.pid), stale.startTime);
+        assert.equal((await identifySocketOwner(stale.pid, inode)).ok, false);
+        const term = await signalProcess(stale, 'SIGTERM', inode);
+        assert.equal(term.sent, false);
+        const killed = await signalProcess(stale, 'SIGKILL');
+        assert.equal(killed.sent, false);
+        assert.match(!killed.sent ? killed.reason : '', /pid now belongs to another program/);
+        await new Promise((r) => setTimeout(r, 100));
+        assert.equal(reused.exitCode, null, 'the new process was signalled');
+        assert.equal(reused.signalCode, null, 'the new process was signalled');
+      } finally {
+        reused.kill('SIGKILL');
+        await exited(reused);
+      }
+    },
+  );
 });
 
-describe('Close (ss -K) checks the socket is still the row\'s', { skip: linuxSkip || rootSkip }, () => {
+describe("Close (ss -K) checks the socket is still the row's", { skip: linuxSkip || rootSkip }, () => {
   let h: Holder;
   after(() => h?.started.stop());
 

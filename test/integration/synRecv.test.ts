@@ -30,7 +30,10 @@ function hasRunuser(): boolean {
   }
 }
 
-const skip = (!canCreateNamespaces() && 'needs root and ip netns') || (!hasRunuser() && 'needs runuser') || (!existsSync(ADDON) && 'dist/sockdiag.node not built');
+const skip =
+  (!canCreateNamespaces() && 'needs root and ip netns') ||
+  (!hasRunuser() && 'needs runuser') ||
+  (!existsSync(ADDON) && 'dist/sockdiag.node not built');
 
 describe('a half-open connection (SYN_RECV) in a namespace of our own', { skip }, () => {
   let ns: TestNamespace;
@@ -45,14 +48,31 @@ describe('a half-open connection (SYN_RECV) in a namespace of our own', { skip }
     ip('link', 'set', 'v1', 'up');
     ip('addr', 'add', `${SERVER}/24`, 'dev', 'v0');
     // The spoofed source arrives on loopback; reverse-path filtering would drop it.
-    for (const dev of ['all', 'default', 'lo', 'v0']) execFileSync(ns.exec[0], [...ns.exec.slice(1), 'sysctl', '-qw', `net.ipv4.conf.${dev}.rp_filter=0`]);
-    listener = spawn(ns.exec[0], [...ns.exec.slice(1), 'runuser', '-u', 'nobody', '--', process.execPath, '-e',
-      `const s = require('node:net').createServer().listen(0, '${SERVER}', () => console.log(s.address().port)); setTimeout(() => process.exit(0), 60000);`]);
+    for (const dev of ['all', 'default', 'lo', 'v0'])
+      execFileSync(ns.exec[0], [...ns.exec.slice(1), 'sysctl', '-qw', `net.ipv4.conf.${dev}.rp_filter=0`]);
+    listener = spawn(ns.exec[0], [
+      ...ns.exec.slice(1),
+      'runuser',
+      '-u',
+      'nobody',
+      '--',
+      process.execPath,
+      '-e',
+      `const s = require('node:net').createServer().listen(0, '${SERVER}', () => console.log(s.address().port)); setTimeout(() => process.exit(0), 60000);`,
+    ]);
     port = await new Promise<number>((resolve, reject) => {
       listener!.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
       listener!.once('exit', (code) => reject(new Error(`listener exited with ${code}`)));
     });
-    execFileSync(ns.exec[0], [...ns.exec.slice(1), 'python3', path.join(REPO_ROOT, 'test/helpers/sendSyn.py'), '10.99.0.2', SERVER, '40000', String(port)]);
+    execFileSync(ns.exec[0], [
+      ...ns.exec.slice(1),
+      'python3',
+      path.join(REPO_ROOT, 'test/helpers/sendSyn.py'),
+      '10.99.0.2',
+      SERVER,
+      '40000',
+      String(port),
+    ]);
   });
 
   after(() => {
@@ -65,12 +85,18 @@ describe('a half-open connection (SYN_RECV) in a namespace of our own', { skip }
     return JSON.parse(stdout) as Tables;
   }
 
-  it('both readers list it as SYN_RECV, held by the kernel, with the listener\'s uid', async () => {
+  it("both readers list it as SYN_RECV, held by the kernel, with the listener's uid", async () => {
     const { diag, proc } = await tables();
-    for (const [name, rows] of [['sock_diag', diag], ['/proc', proc]] as const) {
+    for (const [name, rows] of [
+      ['sock_diag', diag],
+      ['/proc', proc],
+    ] as const) {
       const half = rows.filter((c) => c.state === 'SYN_RECV');
       assert.equal(half.length, 1, `${name}: one SYN_RECV row`);
-      assert.equal(`${half[0].localAddress}:${half[0].localPort} ${half[0].remoteAddress}:${half[0].remotePort}`, `${SERVER}:${port} 10.99.0.2:40000`);
+      assert.equal(
+        `${half[0].localAddress}:${half[0].localPort} ${half[0].remoteAddress}:${half[0].remotePort}`,
+        `${SERVER}:${port} 10.99.0.2:40000`,
+      );
       assert.equal(half[0].inode, 0, `${name}: no file descriptor`);
       assert.equal(half[0].owner, 'kernel');
       assert.equal(half[0].uid, NOBODY_UID, `${name}: uid of the listener it arrived on`);
@@ -79,7 +105,9 @@ describe('a half-open connection (SYN_RECV) in a namespace of our own', { skip }
 
   it('the CLI counts it and says no process holds it', async () => {
     const cli = path.join(REPO_ROOT, 'dist/cli.js');
-    const counts = JSON.parse((await run(ns.exec[0], [...ns.exec.slice(1), process.execPath, cli, 'counts', '--json'])).stdout) as { counts: Record<string, number> };
+    const counts = JSON.parse((await run(ns.exec[0], [...ns.exec.slice(1), process.execPath, cli, 'counts', '--json'])).stdout) as {
+      counts: Record<string, number>;
+    };
     assert.equal(counts.counts.SYN_RECV, 1);
     assert.equal(counts.counts.LISTEN, 1);
     const listed = (await run(ns.exec[0], [...ns.exec.slice(1), process.execPath, cli, 'list', '--state', 'syn_recv'])).stdout;

@@ -8,9 +8,23 @@ import { emptyCounts } from '../../src/core/model';
 
 function sockets(pid: number, state: TcpStateName, n: number, port = 8080, ageSeconds?: number, firstInode = 1000): Connection[] {
   return Array.from({ length: n }, (_, i) => ({
-    family: 'IPv4', localAddress: '127.0.0.1', localPort: port, remoteAddress: '127.0.0.1', remotePort: 40000 + i,
-    state, sendQueue: 0, receiveQueue: 0, uid: 0, inode: firstInode + i, pid, process: 'node', commandLine: 'node server.js', owner: 'known',
-    ageSeconds, ageSource: ageSeconds === undefined ? undefined : 'kernel', ageIsLowerBound: false,
+    family: 'IPv4',
+    localAddress: '127.0.0.1',
+    localPort: port,
+    remoteAddress: '127.0.0.1',
+    remotePort: 40000 + i,
+    state,
+    sendQueue: 0,
+    receiveQueue: 0,
+    uid: 0,
+    inode: firstInode + i,
+    pid,
+    process: 'node',
+    commandLine: 'node server.js',
+    owner: 'known',
+    ageSeconds,
+    ageSource: ageSeconds === undefined ? undefined : 'kernel',
+    ageIsLowerBound: false,
   }));
 }
 
@@ -26,9 +40,15 @@ describe('AlertDetector', () => {
     assert.equal(alerts.length, 1, JSON.stringify(alerts));
     const [a] = alerts;
     assert.ok(a.kind === 'close-wait-stuck');
-    assert.deepEqual([a.pid, a.process, a.commandLine, a.stuck, a.oldestSeconds, a.localPorts], [42, 'node', 'node server.js', 20, 60, [8081]]);
+    assert.deepEqual(
+      [a.pid, a.process, a.commandLine, a.stuck, a.oldestSeconds, a.localPorts],
+      [42, 'node', 'node server.js', 20, 60, [8081]],
+    );
     assert.deepEqual(a.at, at(10), 'raised at the first snapshot where they passed 60 s');
-    assert.equal(a.message, 'node (pid 42) leaks sockets: 20 sockets stuck in CLOSE_WAIT for up to 1 min on :8081. The peer closed; the code never calls close().');
+    assert.equal(
+      a.message,
+      'node (pid 42) leaks sockets: 20 sockets stuck in CLOSE_WAIT for up to 1 min on :8081. The peer closed; the code never calls close().',
+    );
   });
 
   it('never alerts on a process that churns hundreds of CLOSE_WAIT sockets closed within the threshold', () => {
@@ -56,7 +76,10 @@ describe('AlertDetector', () => {
     assert.equal(stuck(400).length, 1, 'a new episode');
     const reused = sockets(5, 'CLOSE_WAIT', 1, 9001, 30).map((c) => ({ ...c, commandLine: 'python3 other.py', process: 'python3' }));
     const again = d.onSnapshot(reused, at(402));
-    assert.deepEqual(again.map((a) => a.kind === 'close-wait-stuck' && a.process), ['python3']);
+    assert.deepEqual(
+      again.map((a) => a.kind === 'close-wait-stuck' && a.process),
+      ['python3'],
+    );
   });
 
   it('says "at least" when the oldest age is an observed lower bound, and ignores sockets of unknown age', () => {
@@ -93,16 +116,25 @@ describe('AlertDetector', () => {
   });
 
   it('crosses count and growth thresholds once, with hysteresis', () => {
-    const d = new AlertDetector({ ...DEFAULT_ALERT_SETTINGS, thresholds: { TIME_WAIT: { count: 100 }, ESTABLISHED: { growthPerMinute: 60 } } });
+    const d = new AlertDetector({
+      ...DEFAULT_ALERT_SETTINGS,
+      thresholds: { TIME_WAIT: { count: 100 }, ESTABLISHED: { growthPerMinute: 60 } },
+    });
     const counts = (tw: number, est: number) => ({ ...emptyCounts(), TIME_WAIT: tw, ESTABLISHED: est });
     assert.equal(d.onCounts(counts(50, 0), at(0)).length, 0);
     const crossed = d.onCounts(counts(120, 0), at(10));
-    assert.deepEqual(crossed.map((a) => [a.state, a.crossed]), [['TIME_WAIT', 'count']]);
+    assert.deepEqual(
+      crossed.map((a) => [a.state, a.crossed]),
+      [['TIME_WAIT', 'count']],
+    );
     assert.equal(d.onCounts(counts(95, 0), at(20)).length, 0); // above 90 %: same episode
     assert.equal(d.onCounts(counts(80, 0), at(30)).length, 0);
     assert.equal(d.onCounts(counts(101, 0), at(40)).length, 1);
     const growth = d.onCounts(counts(101, 70), at(55)); // 70 in 55 s is over 60/min
-    assert.deepEqual(growth.map((a) => [a.state, a.crossed]), [['ESTABLISHED', 'growth']]);
+    assert.deepEqual(
+      growth.map((a) => [a.state, a.crossed]),
+      [['ESTABLISHED', 'growth']],
+    );
   });
 
   it('judges the CLOSE_WAIT threshold on stuck sockets from snapshots, never on raw counts', () => {
@@ -111,7 +143,10 @@ describe('AlertDetector', () => {
     assert.deepEqual(d.onSnapshot(sockets(3, 'CLOSE_WAIT', 500, 443, 5), at(2)), [], '500 sockets, none stuck');
     const alerts = d.onSnapshot(sockets(3, 'CLOSE_WAIT', 12, 8081, 61), at(4));
     const threshold = alerts.filter((a) => a.kind === 'threshold');
-    assert.deepEqual(threshold.map((a) => [a.state, a.count, a.crossed, a.message]), [['CLOSE_WAIT', 12, 'count', 'CLOSE_WAIT: 12 sockets stuck for over 1 min (threshold 10).']]);
+    assert.deepEqual(
+      threshold.map((a) => [a.state, a.count, a.crossed, a.message]),
+      [['CLOSE_WAIT', 12, 'count', 'CLOSE_WAIT: 12 sockets stuck for over 1 min (threshold 10).']],
+    );
     assert.ok(d.crossedStates().has('CLOSE_WAIT'));
   });
 
@@ -121,12 +156,16 @@ describe('AlertDetector', () => {
     const leak = (s: number) => Array.from({ length: s }, (_, i) => sockets(4, 'CLOSE_WAIT', 1, 8081, s - i, 100 + i)[0]);
     const growth = [];
     for (let s = 0; s <= 180; s += 2) growth.push(...d.onSnapshot(leak(s), at(s)).filter((a) => a.kind === 'threshold'));
-    assert.deepEqual(growth.map((a) => [(a.at.getTime() - at(0).getTime()) / 1000, a.crossed]), [[120, 'growth']]);
+    assert.deepEqual(
+      growth.map((a) => [(a.at.getTime() - at(0).getTime()) / 1000, a.crossed]),
+      [[120, 'growth']],
+    );
     assert.match(growth[0].message, /^CLOSE_WAIT: sockets stuck for over 1 min: growing \d+\/min \(threshold 30\/min\)\.$/);
   });
 
   it('reads the soft limit from /proc/PID/limits text', () => {
-    const limits = 'Limit                     Soft Limit           Hard Limit           Units     \nMax open files            1024                 524288               files     \n';
+    const limits =
+      'Limit                     Soft Limit           Hard Limit           Units     \nMax open files            1024                 524288               files     \n';
     assert.equal(parseSoftFdLimit(limits), 1024);
     assert.equal(parseSoftFdLimit(limits.replace('1024', 'unlimited')), undefined);
     assert.equal(parseSoftFdLimit('garbage'), undefined);

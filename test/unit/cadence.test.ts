@@ -3,8 +3,16 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { refreshDelayMs, refreshKind, STOP_FULL_AFTER_MS, type CadenceState } from '../../src/live/cadence';
 
-const looking: CadenceState = { viewVisible: true, processesWanted: false, watchHidden: true, attended: true, unattendedForMs: 0, quietTick: 0 };
-const kinds = (s: Omit<CadenceState, 'quietTick'>) => Array.from({ length: 10 }, (_, quietTick) => refreshKind({ ...s, quietTick })).filter((k) => k === 'full').length;
+const looking: CadenceState = {
+  viewVisible: true,
+  processesWanted: false,
+  watchHidden: true,
+  attended: true,
+  unattendedForMs: 0,
+  quietTick: 0,
+};
+const kinds = (s: Omit<CadenceState, 'quietTick'>) =>
+  Array.from({ length: 10 }, (_, quietTick) => refreshKind({ ...s, quietTick })).filter((k) => k === 'full').length;
 
 describe('refresh cadence', () => {
   it('walks processes at every refresh while someone looks at the view', () => {
@@ -25,7 +33,12 @@ describe('refresh cadence', () => {
 
   it('slows down twice while hidden, five times when unattended, and stretches after a costly refresh', () => {
     assert.deepEqual(
-      [refreshDelayMs(2000, true, true, 100), refreshDelayMs(2000, true, false, 100), refreshDelayMs(2000, false, true, 100), refreshDelayMs(2000, true, true, 900)],
+      [
+        refreshDelayMs(2000, true, true, 100),
+        refreshDelayMs(2000, true, false, 100),
+        refreshDelayMs(2000, false, true, 100),
+        refreshDelayMs(2000, true, true, 900),
+      ],
       [2000, 4000, 10_000, 3600],
     );
   });

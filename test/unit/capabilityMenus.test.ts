@@ -16,13 +16,29 @@ const manifest = JSON.parse(readFileSync(path.resolve(__dirname, '../../package.
 };
 
 const row = (over: Partial<Connection> = {}): Connection => ({
-  family: 'IPv4', localAddress: '127.0.0.1', localPort: 8080, remoteAddress: '127.0.0.1', remotePort: 52100,
-  state: 'CLOSE_WAIT', sendQueue: 0, receiveQueue: 0, uid: 1000, inode: 4711, owner: 'known', pid: 4242, process: 'node', ...over,
+  family: 'IPv4',
+  localAddress: '127.0.0.1',
+  localPort: 8080,
+  remoteAddress: '127.0.0.1',
+  remotePort: 52100,
+  state: 'CLOSE_WAIT',
+  sendQueue: 0,
+  receiveQueue: 0,
+  uid: 1000,
+  inode: 4711,
+  owner: 'known',
+  pid: 4242,
+  process: 'node',
+  ...over,
 });
 
 /** The commands a right-click on this row offers while `collector`'s host is shown. */
 function offered(collector: Collector, c: Connection, closed = false): string[] {
-  const context = new Map<string, string | boolean>([...capabilityContext(collector.capabilities), ['view', 'tcpLens.connections'], ['viewItem', connectionContextValue(c, closed)]]);
+  const context = new Map<string, string | boolean>([
+    ...capabilityContext(collector.capabilities),
+    ['view', 'tcpLens.connections'],
+    ['viewItem', connectionContextValue(c, closed)],
+  ]);
   const commands = manifest.contributes.menus['view/item/context'].filter((m) => evaluateWhen(m.when, context)).map((m) => m.command);
   return [...new Set(commands)].sort();
 }
@@ -30,7 +46,7 @@ function offered(collector: Collector, c: Connection, closed = false): string[] 
 const READ_ONLY = ['tcpLens.copyConnection', 'tcpLens.copySsFilter'];
 const ALL = [...READ_ONLY, 'tcpLens.closeConnection', 'tcpLens.killProcess', 'tcpLens.revealProcessCwd'].sort();
 
-describe('row actions follow the collector\'s capabilities', () => {
+describe("row actions follow the collector's capabilities", () => {
   it('this Linux machine: close, terminate and reveal on an owned row', () => {
     const local = openCollector(LOCAL_HOST_ID, { platform: 'linux' });
     assert.deepEqual(offered(local, row()), ALL);
@@ -59,7 +75,9 @@ describe('row actions follow the collector\'s capabilities', () => {
 
   it('every capability key the menus test is one the view sets', () => {
     const keys = new Set(capabilityContext(openCollector(LOCAL_HOST_ID, { platform: 'linux' }).capabilities).keys());
-    const tested = manifest.contributes.menus['view/item/context'].flatMap((m) => [...m.when.matchAll(/\btcpLens\.host\.\w+/g)].map((k) => k[0]));
+    const tested = manifest.contributes.menus['view/item/context'].flatMap((m) =>
+      [...m.when.matchAll(/\btcpLens\.host\.\w+/g)].map((k) => k[0]),
+    );
     assert.ok(tested.length >= 3, 'Close, Terminate and Reveal test a capability');
     for (const key of tested) assert.ok(keys.has(key), key);
   });

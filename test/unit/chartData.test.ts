@@ -15,18 +15,37 @@ const measure = (text: string) => text.length * 6;
 describe('chart markers', () => {
   it('one label repeated close together is one line with a count, never printed on top of itself', () => {
     const lines = clusterMarkers([leak(0), leak(2000), leak(4000), leak(6000)], perMs(1000), area, measure);
-    assert.deepEqual(lines.map((l) => [l.label, l.count]), [['leak: chromium (812) ×4', 4]]);
+    assert.deepEqual(
+      lines.map((l) => [l.label, l.count]),
+      [['leak: chromium (812) ×4', 4]],
+    );
   });
 
   it('different labels close together merge with "+n"; far apart they stay separate, labels in rows that do not overlap', () => {
     const lines = clusterMarkers(
-      [{ t: 0, kind: 'threshold', state: 'CLOSE_WAIT', label: 'CLOSE_WAIT ≥ 100' }, leak(3000), leak(100_000), leak(120_000, 'leak: node (4242)')],
+      [
+        { t: 0, kind: 'threshold', state: 'CLOSE_WAIT', label: 'CLOSE_WAIT ≥ 100' },
+        leak(3000),
+        leak(100_000),
+        leak(120_000, 'leak: node (4242)'),
+      ],
       perMs(1000),
       area,
       measure,
     );
-    assert.deepEqual(lines.map((l) => [l.label, l.count, l.kind]), [['CLOSE_WAIT ≥ 100 +1', 2, 'leak'], ['leak: chromium (812)', 1, 'leak'], ['leak: node (4242)', 1, 'leak']]);
-    assert.deepEqual(lines.map((l) => l.row), [0, 1, 0], 'the second label would overlap the first in row 0; the third fits there again');
+    assert.deepEqual(
+      lines.map((l) => [l.label, l.count, l.kind]),
+      [
+        ['CLOSE_WAIT ≥ 100 +1', 2, 'leak'],
+        ['leak: chromium (812)', 1, 'leak'],
+        ['leak: node (4242)', 1, 'leak'],
+      ],
+    );
+    assert.deepEqual(
+      lines.map((l) => l.row),
+      [0, 1, 0],
+      'the second label would overlap the first in row 0; the third fits there again',
+    );
   });
 
   it('leaves out markers outside the plot', () => {
@@ -37,12 +56,20 @@ describe('chart markers', () => {
 describe('chart time axis', () => {
   it('puts ticks on round times: every 10 s, 1 min, 5 min, 1 h as the span grows', () => {
     const t0 = Date.UTC(2026, 0, 1, 12, 0, 3, 400);
-    const cases: [number, number][] = [[60_000, 10_000], [9 * 60_000, 60_000], [50 * 60_000, 5 * 60_000], [10 * 3_600_000, 3_600_000]];
+    const cases: [number, number][] = [
+      [60_000, 10_000],
+      [9 * 60_000, 60_000],
+      [50 * 60_000, 5 * 60_000],
+      [10 * 3_600_000, 3_600_000],
+    ];
     for (const [span, step] of cases) {
       const { step: got, ticks } = roundTicks(t0, t0 + span, 10, 0);
       assert.equal(got, step, `span ${span}`);
       assert.ok(ticks.length >= 2 && ticks.length <= 10);
-      assert.ok(ticks.every((t) => t % step === 0 && t >= t0 && t <= t0 + span), `ticks on multiples of ${step}`);
+      assert.ok(
+        ticks.every((t) => t % step === 0 && t >= t0 && t <= t0 + span),
+        `ticks on multiples of ${step}`,
+      );
     }
   });
 

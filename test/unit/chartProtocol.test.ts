@@ -4,7 +4,16 @@ import { TCP_STATE_NAMES } from '../../src/core/model';
 import { fitForUi, isHostToUiMessage, isSeriesBlock, isUiToHostMessage, type HostToUiMessage } from '../../src/shared/chartProtocol';
 
 const series = (t: number[]) => ({ t, values: TCP_STATE_NAMES.map(() => t.map(() => 1)) });
-const history = { type: 'history', hostId: 'local', label: 'box', windowMs: 300_000, retentionMs: 86_400_000, series: series([1, 2]), markers: [], gaps: [] };
+const history = {
+  type: 'history',
+  hostId: 'local',
+  label: 'box',
+  windowMs: 300_000,
+  retentionMs: 86_400_000,
+  series: series([1, 2]),
+  markers: [],
+  gaps: [],
+};
 const gap = { from: 1, to: 2, message: 'ssh: connect to host db-1 port 22: Connection refused' };
 const marker = { t: 1, kind: 'threshold', state: 'CLOSE_WAIT', label: 'CLOSE_WAIT ≥ 100' };
 
@@ -98,19 +107,43 @@ describe('what the host posts to the chart (issue 13, Low 10)', () => {
     store.startGap('db-1', 1_010_500, remoteError);
     store.addMarker('db-1', { t: 1_005_000, kind: 'leak', state: 'CLOSE_WAIT', label: `leak: ${'p'.repeat(800)} (4242)` });
     const posted: unknown[] = [];
-    const client = new ChartClient('view', { postMessage: async (m: unknown) => posted.push(m) > 0 }, {
-      store, currentHost: () => ({ id: 'db-1', label: 'db-1' }), exportCsv: async () => undefined, exportPng: async () => undefined, rendered: () => undefined, fleetSource: () => undefined, showLive: () => undefined,
-    }, (m) => assert.fail(m));
+    const client = new ChartClient(
+      'view',
+      { postMessage: async (m: unknown) => posted.push(m) > 0 },
+      {
+        store,
+        currentHost: () => ({ id: 'db-1', label: 'db-1' }),
+        exportCsv: async () => undefined,
+        exportPng: async () => undefined,
+        rendered: () => undefined,
+        fleetSource: () => undefined,
+        showLive: () => undefined,
+      },
+      (m) => assert.fail(m),
+    );
     client.onMessage({ type: 'ready', windowMs: 300_000, maxBuckets: 600 });
     assert.equal(posted.length, 1);
     const message = posted[0] as { series: { t: number[] }; gaps: { message: string }[]; markers: { label: string }[] };
     assert.ok(isHostToUiMessage(message), 'the UI accepts it instead of dropping the whole history');
     assert.equal(message.series.t.length, 10);
     assert.equal(message.gaps[0].message.length, 2000);
-    assert.ok(message.gaps[0].message.startsWith('ssh: \\x1b[2J') && message.gaps[0].message.endsWith('…'), 'control characters made visible, the end cut with an ellipsis');
+    assert.ok(
+      message.gaps[0].message.startsWith('ssh: \\x1b[2J') && message.gaps[0].message.endsWith('…'),
+      'control characters made visible, the end cut with an ellipsis',
+    );
     assert.equal(message.markers[0].label.length, 500);
-    const relabelled = fitForUi({ ...(message as unknown as HostToUiMessage), type: 'history', label: 'db\u001b]0;pwned\u0007', windowMs: 300_000, retentionMs: 1 } as HostToUiMessage);
-    assert.equal(relabelled.type === 'history' && relabelled.label, 'db\\x1b]0;pwned\\x07', 'the host label on one line, control characters visible');
+    const relabelled = fitForUi({
+      ...(message as unknown as HostToUiMessage),
+      type: 'history',
+      label: 'db\u001b]0;pwned\u0007',
+      windowMs: 300_000,
+      retentionMs: 1,
+    } as HostToUiMessage);
+    assert.equal(
+      relabelled.type === 'history' && relabelled.label,
+      'db\\x1b]0;pwned\\x07',
+      'the host label on one line, control characters visible',
+    );
     assert.ok(message.markers[0].label.endsWith('…'));
   });
 });

@@ -15,9 +15,18 @@ async function cli(...argv: string[]) {
 describe('CLI options', () => {
   it('takes states in the kernel spelling and in ss spelling', () => {
     const typed: [string, string][] = [
-      ['close_wait', 'CLOSE_WAIT'], ['CLOSE-WAIT', 'CLOSE_WAIT'], ['time-wait', 'TIME_WAIT'], ['estab', 'ESTABLISHED'],
-      ['syn-sent', 'SYN_SENT'], ['fin-wait-1', 'FIN_WAIT1'], ['FIN-WAIT-2', 'FIN_WAIT2'], ['listening', 'LISTEN'],
-      ['listen', 'LISTEN'], ['last-ack', 'LAST_ACK'], ['closed', 'CLOSE'], ['Established', 'ESTABLISHED'],
+      ['close_wait', 'CLOSE_WAIT'],
+      ['CLOSE-WAIT', 'CLOSE_WAIT'],
+      ['time-wait', 'TIME_WAIT'],
+      ['estab', 'ESTABLISHED'],
+      ['syn-sent', 'SYN_SENT'],
+      ['fin-wait-1', 'FIN_WAIT1'],
+      ['FIN-WAIT-2', 'FIN_WAIT2'],
+      ['listening', 'LISTEN'],
+      ['listen', 'LISTEN'],
+      ['last-ack', 'LAST_ACK'],
+      ['closed', 'CLOSE'],
+      ['Established', 'ESTABLISHED'],
     ];
     for (const [input, state] of typed) assert.equal(parseStateOption(input), state, input);
   });
@@ -32,9 +41,15 @@ describe('CLI options', () => {
 
   it('says what is wrong with options in its own words, one line, exit 2', async () => {
     const cases: [string[], string][] = [
-      [['list', '--colour'], 'tcp-lens: unknown option --colour (this command takes --json, --state, --port, --pid, --stuck-after, --host, --ssh-config)'],
+      [
+        ['list', '--colour'],
+        'tcp-lens: unknown option --colour (this command takes --json, --state, --port, --pid, --stuck-after, --host, --ssh-config)',
+      ],
       [['watch', '--interval'], 'tcp-lens: --interval needs a value'],
-      [['list', '--port', '--json'], 'tcp-lens: --port needs a value, not another option (write --port=VALUE if the value starts with "-")'],
+      [
+        ['list', '--port', '--json'],
+        'tcp-lens: --port needs a value, not another option (write --port=VALUE if the value starts with "-")',
+      ],
       [['counts', '--json=yes'], 'tcp-lens: --json takes no value'],
       [['counts', 'extra'], 'tcp-lens: unexpected argument "extra" (this command takes --json, --host, --ssh-config)'],
       [['watch', '--stuck-after', '0'], 'tcp-lens: --stuck-after must be between 1 and 86400, got 0'],
@@ -54,7 +69,16 @@ describe('CLI options', () => {
 
   it('prints ages compactly, lower bounds with ≥, nothing known as -', () => {
     assert.deepEqual(
-      [formatAgeCell(4.9), formatAgeCell(59), formatAgeCell(61), formatAgeCell(250, true), formatAgeCell(7200), formatAgeCell(200_000), formatAgeCell(0, true), formatAgeCell(undefined)],
+      [
+        formatAgeCell(4.9),
+        formatAgeCell(59),
+        formatAgeCell(61),
+        formatAgeCell(250, true),
+        formatAgeCell(7200),
+        formatAgeCell(200_000),
+        formatAgeCell(0, true),
+        formatAgeCell(undefined),
+      ],
       ['4s', '59s', '1m', '≥ 4m', '2h', '2d', '-', '-'],
     );
   });

@@ -7,7 +7,13 @@ const CONTROLS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 describe('CLI output of system text', () => {
   it('a table shows control characters escaped and aligns on the escaped text', () => {
-    const table = formatTable(['STATE', 'PROCESS'], [['LISTEN', 'a\x1b]0;t\x07b'], ['ESTABLISHED', '\u009b2J']]);
+    const table = formatTable(
+      ['STATE', 'PROCESS'],
+      [
+        ['LISTEN', 'a\x1b]0;t\x07b'],
+        ['ESTABLISHED', '\u009b2J'],
+      ],
+    );
     assert.doesNotMatch(table, CONTROLS);
     assert.equal(table, ['STATE        PROCESS', 'LISTEN       a\\x1b]0;t\\x07b', 'ESTABLISHED  \\x9b2J'].join('\n'));
   });

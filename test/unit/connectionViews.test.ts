@@ -10,24 +10,53 @@ import { firstItems } from '../../src/core/paging';
 
 function conn(over: Partial<Connection>): Connection {
   return {
-    family: 'IPv4', localAddress: '10.0.0.1', localPort: 8080, remoteAddress: '10.0.0.2', remotePort: 50000,
-    state: 'ESTABLISHED', sendQueue: 0, receiveQueue: 0, uid: 0, inode: 1, owner: 'unresolved', ...over,
+    family: 'IPv4',
+    localAddress: '10.0.0.1',
+    localPort: 8080,
+    remoteAddress: '10.0.0.2',
+    remotePort: 50000,
+    state: 'ESTABLISHED',
+    sendQueue: 0,
+    receiveQueue: 0,
+    uid: 0,
+    inode: 1,
+    owner: 'unresolved',
+    ...over,
   };
 }
 
 const rows: Connection[] = [
-  conn({ state: 'LISTEN', remoteAddress: '0.0.0.0', remotePort: 0, pid: 10, process: 'node', commandLine: 'node server.js', owner: 'known' }),
+  conn({
+    state: 'LISTEN',
+    remoteAddress: '0.0.0.0',
+    remotePort: 0,
+    pid: 10,
+    process: 'node',
+    commandLine: 'node server.js',
+    owner: 'known',
+  }),
   conn({ state: 'CLOSE_WAIT', remotePort: 50001, pid: 10, process: 'node', commandLine: 'node server.js', owner: 'known' }),
   conn({ state: 'CLOSE_WAIT', remotePort: 50002, pid: 10, process: 'node', commandLine: 'node server.js', owner: 'known' }),
   conn({ state: 'TIME_WAIT', localPort: 41000, remoteAddress: '192.168.1.9', remotePort: 5432, inode: 0, owner: 'kernel' }),
-  conn({ state: 'ESTABLISHED', localPort: 41001, remoteAddress: '192.168.1.9', remotePort: 5432, pid: 20, process: 'python3', owner: 'known' }),
+  conn({
+    state: 'ESTABLISHED',
+    localPort: 41001,
+    remoteAddress: '192.168.1.9',
+    remotePort: 5432,
+    pid: 20,
+    process: 'python3',
+    owner: 'known',
+  }),
   conn({ state: 'ESTABLISHED', localPort: 41002, remoteAddress: '192.168.1.9', remotePort: 5432, inode: 7, owner: 'hidden' }),
 ];
 
 describe('filter', () => {
   it('ANDs keys and ORs comma alternatives', () => {
     const f = parseFilter('state:close-wait,TIME_WAIT port:8080')!;
-    assert.deepEqual(applyFilter(rows, f).map((c) => c.remotePort), [50001, 50002]);
+    assert.deepEqual(
+      applyFilter(rows, f).map((c) => c.remotePort),
+      [50001, 50002],
+    );
     assert.equal(applyFilter(rows, parseFilter('state:TIME_WAIT,CLOSE_WAIT')).length, 3);
   });
 
@@ -41,7 +70,10 @@ describe('filter', () => {
 
   it('an empty filter is no filter; bad terms say what is wrong', () => {
     assert.equal(parseFilter('   '), undefined);
-    assert.throws(() => parseFilter('state:CLOSED_WAIT'), (e: Error) => e instanceof FilterSyntaxError && /not a TCP state/.test(e.message));
+    assert.throws(
+      () => parseFilter('state:CLOSED_WAIT'),
+      (e: Error) => e instanceof FilterSyntaxError && /not a TCP state/.test(e.message),
+    );
     assert.throws(() => parseFilter('port:70000'), /not a valid port/);
     assert.throws(() => parseFilter('pid:abc'), /not a valid pid/);
     assert.throws(() => parseFilter('port:'), /give a value/);
@@ -68,7 +100,14 @@ describe('grouping', () => {
 
   it('by local port and by remote host', () => {
     assert.equal(groupConnections(rows, 'localPort')[0].label, ':8080');
-    assert.deepEqual(groupConnections(rows, 'remoteHost').map((g) => [g.label, g.connections.length]), [['192.168.1.9', 3], ['10.0.0.2', 2], ['0.0.0.0', 1]]);
+    assert.deepEqual(
+      groupConnections(rows, 'remoteHost').map((g) => [g.label, g.connections.length]),
+      [
+        ['192.168.1.9', 3],
+        ['10.0.0.2', 2],
+        ['0.0.0.0', 1],
+      ],
+    );
   });
 });
 
@@ -89,8 +128,14 @@ describe('diff between refreshes', () => {
     const d = reconcileRows(before, next);
     assert.deepEqual(d.added, [fresh]);
     assert.deepEqual(d.removed, [before[0]]);
-    assert.ok(next.slice(0, -1).every((c, i) => c === before[i + 1]), 'rows still there are the previous objects');
-    assert.ok(next.slice(0, -1).every((c) => c.receiveQueue === 7), 'with the fresh values');
+    assert.ok(
+      next.slice(0, -1).every((c, i) => c === before[i + 1]),
+      'rows still there are the previous objects',
+    );
+    assert.ok(
+      next.slice(0, -1).every((c) => c.receiveQueue === 7),
+      'with the fresh values',
+    );
   });
 
   it('a state change is a new row (the old state closed)', () => {
@@ -101,11 +146,18 @@ describe('diff between refreshes', () => {
 });
 
 describe('export', () => {
-  const snapshot: Snapshot = { host: { id: 'local', label: 'box', platform: 'linux' }, takenAt: new Date('2026-01-02T03:04:05Z'), connections: rows, warnings: [] };
+  const snapshot: Snapshot = {
+    host: { id: 'local', label: 'box', platform: 'linux' },
+    takenAt: new Date('2026-01-02T03:04:05Z'),
+    connections: rows,
+    warnings: [],
+  };
 
   it('CSV has a header and one quoted row per connection, with formulas defused', () => {
     const evil = conn({ process: '=HYPERLINK("x")', commandLine: 'a,"b"', pid: 1, owner: 'known' });
-    const lines = snapshotToCsv([...rows, evil]).trimEnd().split('\r\n');
+    const lines = snapshotToCsv([...rows, evil])
+      .trimEnd()
+      .split('\r\n');
     assert.equal(lines.length, rows.length + 2);
     assert.match(lines[0], /^family,state,localAddress,localPort/);
     assert.match(lines.at(-1)!, /'=HYPERLINK\(""x""\)/);
@@ -113,7 +165,11 @@ describe('export', () => {
   });
 
   it('JSON carries host, time and every column (null when unknown)', () => {
-    const data = JSON.parse(snapshotToJson(snapshot, rows.slice(3, 4))) as { host: string; takenAt: string; connections: Record<string, unknown>[] };
+    const data = JSON.parse(snapshotToJson(snapshot, rows.slice(3, 4))) as {
+      host: string;
+      takenAt: string;
+      connections: Record<string, unknown>[];
+    };
     assert.equal(data.host, 'box');
     assert.equal(data.takenAt, '2026-01-02T03:04:05.000Z');
     assert.equal(data.connections.length, 1);

@@ -79,7 +79,10 @@ describe('history persistence', () => {
     assert.ok(readFileSync(f.corruptPathOf('broken')).equals(garbage), 'the replaced file was kept');
     assert.equal(new HistoryStore(limits, files()).host('broken').ring.length, 3);
     // Intact records without the header that names the host: read for the host the file is opened for.
-    writeFileSync(f.pathOf('headless'), Buffer.concat([Buffer.from('TCPLHIS2'), Buffer.from([0x47, 2, 0, 0, 0]), Buffer.from('[]'), checksumOf('G', '[]')]));
+    writeFileSync(
+      f.pathOf('headless'),
+      Buffer.concat([Buffer.from('TCPLHIS2'), Buffer.from([0x47, 2, 0, 0, 0]), Buffer.from('[]'), checksumOf('G', '[]')]),
+    );
     assert.equal(new HistoryStore(limits, files()).host('headless').label, 'headless');
     assert.throws(() => decodeLog(readFileSync(f.pathOf('headless')), 10, 10), /no header/);
   });
@@ -159,7 +162,10 @@ describe('history persistence', () => {
     store.add('clock', 'clock', t0 + 1500, new Array<number>(STATE_COUNT).fill(2));
     await store.flush();
     const { ring } = new HistoryStore(limits, files()).host('clock');
-    assert.deepEqual([0, 1, 2].map((i) => ring.timeAt(i) - t0), [0, 1000, 1500]);
+    assert.deepEqual(
+      [0, 1, 2].map((i) => ring.timeAt(i) - t0),
+      [0, 1000, 1500],
+    );
     assert.equal(ring.length, 3);
   });
 
@@ -169,11 +175,16 @@ describe('history persistence', () => {
     fill(store, 'outage', 10, t0);
     store.startGap('outage', t0 + 10_000, 'ssh: connect to host db-1 port 22: Connection refused');
     await store.flush();
-    assert.deepEqual(new HistoryStore(limits, files()).host('outage').openGap, { from: t0 + 10_000, message: 'ssh: connect to host db-1 port 22: Connection refused' });
+    assert.deepEqual(new HistoryStore(limits, files()).host('outage').openGap, {
+      from: t0 + 10_000,
+      message: 'ssh: connect to host db-1 port 22: Connection refused',
+    });
     fill(store, 'outage', 5, t0 + 30_000);
     await store.flush();
     const restored = new HistoryStore(limits, files()).host('outage');
-    assert.deepEqual(restored.gaps, [{ from: t0 + 10_000, to: t0 + 30_000, message: 'ssh: connect to host db-1 port 22: Connection refused' }]);
+    assert.deepEqual(restored.gaps, [
+      { from: t0 + 10_000, to: t0 + 30_000, message: 'ssh: connect to host db-1 port 22: Connection refused' },
+    ]);
     assert.equal(restored.ring.length, 15);
   });
 
@@ -247,7 +258,7 @@ describe('history persistence', () => {
     assert.match(second.loadErrors[0], /damaged byte/);
   });
 
-  it('merges two windows appending to the same host file, by time, and keeps the other window\'s rows when one rewrites', async () => {
+  it("merges two windows appending to the same host file, by time, and keeps the other window's rows when one rewrites", async () => {
     const a = new HistoryStore(limits, files());
     const b = new HistoryStore(limits, files());
     const start = Date.now() - 400_000;
@@ -283,7 +294,10 @@ describe('history persistence', () => {
       const f = new HistoryFiles(target, limits.maxSamplesPerHost, limits.maxMarkersPerHost);
       const store = new HistoryStore(limits, f);
       fill(store, 'failing', 30, Date.now() - 60_000);
-      await assert.rejects(store.flush(), /Could not save the TCP Lens history of label of failing to .*: .*It is kept in memory and saved again at the next save/);
+      await assert.rejects(
+        store.flush(),
+        /Could not save the TCP Lens history of label of failing to .*: .*It is kept in memory and saved again at the next save/,
+      );
       assert.ok(store.host('failing').dirty, 'still unsaved');
       assert.ok(store.saveErrors.has('failing'));
       assert.throws(() => store.flushSync(), /Could not save/);
@@ -292,7 +306,9 @@ describe('history persistence', () => {
       await store.flush();
       assert.equal(store.saveErrors.size, 0);
       assert.ok(!store.host('failing').dirty);
-      const restored = new HistoryStore(limits, new HistoryFiles(target, limits.maxSamplesPerHost, limits.maxMarkersPerHost)).host('failing');
+      const restored = new HistoryStore(limits, new HistoryFiles(target, limits.maxSamplesPerHost, limits.maxMarkersPerHost)).host(
+        'failing',
+      );
       assert.equal(restored.ring.length, 30);
     } finally {
       rmSync(parent, { recursive: true, force: true });

@@ -20,8 +20,14 @@ describe('SampleRing', () => {
     const ring = new SampleRing(3);
     for (let i = 1; i <= 5; i++) ring.push(i * 1000, row(i));
     assert.equal(ring.length, 3);
-    assert.deepEqual([0, 1, 2].map((i) => ring.timeAt(i)), [3000, 4000, 5000]);
-    assert.deepEqual([0, 1, 2].map((i) => ring.countAt(i, CW)), [3, 4, 5]);
+    assert.deepEqual(
+      [0, 1, 2].map((i) => ring.timeAt(i)),
+      [3000, 4000, 5000],
+    );
+    assert.deepEqual(
+      [0, 1, 2].map((i) => ring.countAt(i, CW)),
+      [3, 4, 5],
+    );
   });
 
   it('grows by doubling up to its bound and never beyond', () => {
@@ -47,7 +53,10 @@ describe('SampleRing', () => {
     const ring = new SampleRing(10);
     for (const t of [1000, 2000, 3000]) ring.push(t, row(1));
     ring.push(1500, row(9));
-    assert.deepEqual([0, 1].map((i) => ring.timeAt(i)), [1000, 1500]);
+    assert.deepEqual(
+      [0, 1].map((i) => ring.timeAt(i)),
+      [1000, 1500],
+    );
     assert.equal(ring.indexAtOrAfter(1200), 1);
   });
 });
@@ -100,7 +109,10 @@ describe('HistoryStore retention and bounds', () => {
     const store = new HistoryStore();
     for (let s = 0; s < 5; s++) store.add('local', 'here', Date.UTC(2026, 0, 1) + s * 1000, row(s, 10 * s));
     const csv = store.csv('local', [CW, TW], ['CLOSE_WAIT', 'TIME_WAIT'], Date.UTC(2026, 0, 1) + 1000, Date.UTC(2026, 0, 1) + 3000);
-    assert.equal(csv, 'time,CLOSE_WAIT,TIME_WAIT\r\n2026-01-01T00:00:01.000Z,1,10\r\n2026-01-01T00:00:02.000Z,2,20\r\n2026-01-01T00:00:03.000Z,3,30\r\n');
+    assert.equal(
+      csv,
+      'time,CLOSE_WAIT,TIME_WAIT\r\n2026-01-01T00:00:01.000Z,1,10\r\n2026-01-01T00:00:02.000Z,2,20\r\n2026-01-01T00:00:03.000Z,3,30\r\n',
+    );
   });
 });
 

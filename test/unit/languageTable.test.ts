@@ -6,20 +6,33 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { languageOfPath } from '../../src/analysis/analyzer';
 import { LANGUAGE_RULES } from '../../src/analysis/languages/index';
-import { LEAK_LANGUAGE_IDS, LEAK_LANGUAGE_NAMES, LEAK_LANGUAGES, LEAK_SETTING_KEYS, LEAK_SOURCE_GLOB } from '../../src/analysis/languageTable';
+import {
+  LEAK_LANGUAGE_IDS,
+  LEAK_LANGUAGE_NAMES,
+  LEAK_LANGUAGES,
+  LEAK_SETTING_KEYS,
+  LEAK_SOURCE_GLOB,
+} from '../../src/analysis/languageTable';
 import { isLanguageEnabled, normalizeLeakSettings } from '../../src/server/settings';
 
 const ROOT = path.resolve(__dirname, '../..');
 const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   activationEvents: string[];
-  contributes: { configuration: { properties: Record<string, { default: Record<string, boolean>; properties: Record<string, unknown>; items: { enum: string[] } }> } };
+  contributes: {
+    configuration: {
+      properties: Record<string, { default: Record<string, boolean>; properties: Record<string, unknown>; items: { enum: string[] } }>;
+    };
+  };
 };
 const enable = manifest.contributes.configuration.properties['tcpLens.leaks.enable'];
 
 describe('the leak language table', () => {
   it('has rules for every language in it', () => {
     const withRules = new Set(LANGUAGE_RULES.flatMap((r) => r.languages));
-    assert.deepEqual(LEAK_LANGUAGE_NAMES.filter((l) => !withRules.has(l)), []);
+    assert.deepEqual(
+      LEAK_LANGUAGE_NAMES.filter((l) => !withRules.has(l)),
+      [],
+    );
   });
 
   it('package.json activates on exactly its language ids (Rust, without rules, on none)', () => {
@@ -37,7 +50,9 @@ describe('the leak language table', () => {
   it('the build ships exactly its grammars', () => {
     const build = readFileSync(path.join(ROOT, 'esbuild.mjs'), 'utf8');
     const wanted = new RegExp(/const wanted = \/(.+)\/;/.exec(build)![1]);
-    const shipped = readdirSync(path.join(ROOT, 'node_modules/@vscode/tree-sitter-wasm/wasm')).filter((f) => wanted.test(f) && f !== 'tree-sitter.wasm');
+    const shipped = readdirSync(path.join(ROOT, 'node_modules/@vscode/tree-sitter-wasm/wasm')).filter(
+      (f) => wanted.test(f) && f !== 'tree-sitter.wasm',
+    );
     assert.deepEqual(shipped.sort(), [...new Set(LEAK_LANGUAGE_NAMES.map((l) => LEAK_LANGUAGES[l].grammar))].sort());
   });
 
@@ -48,9 +63,19 @@ describe('the leak language table', () => {
 
   it('each way of writing tcpLens.leaks.enable reaches the language it names', () => {
     const on = (raw: unknown) => LEAK_LANGUAGE_NAMES.filter((l) => isLanguageEnabled(normalizeLeakSettings({ enable: raw }), l));
-    assert.deepEqual(on({ python: false }), LEAK_LANGUAGE_NAMES.filter((l) => l !== 'python'));
-    assert.deepEqual(on({ typescript: false }), LEAK_LANGUAGE_NAMES.filter((l) => l !== 'typescript' && l !== 'tsx'), 'typescript covers TSX unless typescriptreact is set');
-    assert.deepEqual(on({ typescript: false, typescriptreact: true }), LEAK_LANGUAGE_NAMES.filter((l) => l !== 'typescript'));
+    assert.deepEqual(
+      on({ python: false }),
+      LEAK_LANGUAGE_NAMES.filter((l) => l !== 'python'),
+    );
+    assert.deepEqual(
+      on({ typescript: false }),
+      LEAK_LANGUAGE_NAMES.filter((l) => l !== 'typescript' && l !== 'tsx'),
+      'typescript covers TSX unless typescriptreact is set',
+    );
+    assert.deepEqual(
+      on({ typescript: false, typescriptreact: true }),
+      LEAK_LANGUAGE_NAMES.filter((l) => l !== 'typescript'),
+    );
     assert.deepEqual(on(['typescriptreact', 'go']), ['tsx', 'go'], 'an array names VS Code language ids');
     assert.deepEqual(on(false), []);
     assert.deepEqual(on(true), LEAK_LANGUAGE_NAMES);

@@ -9,10 +9,13 @@ const analyzer = new LeakAnalyzer();
 function applyEdits(source: string, edits: readonly TextEdit[]): string {
   const lines = source.split('\n');
   const offset = (line: number, column: number) => lines.slice(0, line).reduce((n, l) => n + l.length + 1, 0) + column;
-  const sorted = [...edits].sort((a, b) => offset(b.range.start.line, b.range.start.column) - offset(a.range.start.line, a.range.start.column));
+  const sorted = [...edits].sort(
+    (a, b) => offset(b.range.start.line, b.range.start.column) - offset(a.range.start.line, a.range.start.column),
+  );
   let out = source;
   for (const e of sorted) {
-    out = out.slice(0, offset(e.range.start.line, e.range.start.column)) + e.newText + out.slice(offset(e.range.end.line, e.range.end.column));
+    out =
+      out.slice(0, offset(e.range.start.line, e.range.start.column)) + e.newText + out.slice(offset(e.range.end.line, e.range.end.column));
   }
   return out;
 }
@@ -54,7 +57,10 @@ describe('LeakAnalyzer', () => {
     ].join('\n');
     const { findings, notes } = await analyzer.analyze(source, 'python');
     assert.deepEqual(lines(findings), [5]);
-    assert.ok(notes.some((n) => n.includes('syntax errors')), notes.join());
+    assert.ok(
+      notes.some((n) => n.includes('syntax errors')),
+      notes.join(),
+    );
   });
 
   it('skips binary content and files over the size limit with a note', async () => {
@@ -69,12 +75,19 @@ describe('LeakAnalyzer', () => {
 
   it('does not crash on a function nested deeper than the call stack allows (the control-flow graph gives up, the statement rules judge it)', async () => {
     const depth = 3000;
-    const nested = (head: string, open: string, close: string, tail: string) => `${head}${open.repeat(depth)}${close}${'}\n'.repeat(depth)}${tail}`;
+    const nested = (head: string, open: string, close: string, tail: string) =>
+      `${head}${open.repeat(depth)}${close}${'}\n'.repeat(depth)}${tail}`;
     const files: [Parameters<LeakAnalyzer['analyze']>[1], string][] = [
-      ['javascript', nested("const net = require('net');\nfunction f(x) {\n const s = net.connect(1);\n", 'if (x) {\n', 's.end();\n', '}\n')],
+      [
+        'javascript',
+        nested("const net = require('net');\nfunction f(x) {\n const s = net.connect(1);\n", 'if (x) {\n', 's.end();\n', '}\n'),
+      ],
       ['c', nested('void f(int x) {\n int s = socket(2, 1, 0);\n', 'if (x) {\n', 'close(s);\n', '}\n')],
       ['csharp', nested('class C { void F(bool x) {\n var s = new TcpClient("h", 1);\n', 'if (x) {\n', 's.Dispose();\n', '} }\n')],
-      ['java', nested('class C { void f(boolean x) throws Exception {\n Socket s = new Socket("h", 1);\n', 'if (x) {\n', 's.close();\n', '} }\n')],
+      [
+        'java',
+        nested('class C { void f(boolean x) throws Exception {\n Socket s = new Socket("h", 1);\n', 'if (x) {\n', 's.close();\n', '} }\n'),
+      ],
     ];
     for (const [language, source] of files) {
       const result = await analyzer.analyze(source, language);
@@ -84,7 +97,8 @@ describe('LeakAnalyzer', () => {
 
   it('analyses non-UTF-8 text (decoded with replacement characters) without crashing', async () => {
     const latin1 = Buffer.concat([
-      Buffer.from('# caf', 'latin1'), Buffer.from([0xe9, 0xff, 0xfe]),
+      Buffer.from('# caf', 'latin1'),
+      Buffer.from([0xe9, 0xff, 0xfe]),
       Buffer.from('\nimport socket\ns = socket.socket()\ns.send(b"\xe9")\n', 'latin1'),
     ]);
     const { findings } = await analyzer.analyze(latin1.toString('utf8'), 'python');
@@ -108,17 +122,20 @@ describe('LeakAnalyzer', () => {
     const fix = findings[0]!.fix;
     assert.ok(fix, 'a fix is offered');
     const fixed = applyEdits(source, fix.edits);
-    assert.equal(fixed, [
-      'import socket',
-      '',
-      'def send(addr, data):',
-      '    with socket.create_connection(addr, timeout=3) as s:',
-      '        s.sendall(data)',
-      '        if s.recv(2) != b"OK":',
-      '            raise IOError("no ack")',
-      '        return True',
-      '',
-    ].join('\n'));
+    assert.equal(
+      fixed,
+      [
+        'import socket',
+        '',
+        'def send(addr, data):',
+        '    with socket.create_connection(addr, timeout=3) as s:',
+        '        s.sendall(data)',
+        '        if s.recv(2) != b"OK":',
+        '            raise IOError("no ack")',
+        '        return True',
+        '',
+      ].join('\n'),
+    );
     assert.deepEqual((await analyzer.analyze(fixed, 'python')).findings, []);
   });
 

@@ -27,14 +27,36 @@ async function graphOf(source: string[], target = 's'): Promise<{ cfg: Cfg; edge
   const tree = parser.parse(text)!;
   try {
     const index = indexTree(tree.rootNode, text, {
-      types: new Set(['call', 'function_definition']), identifierTypes: new Set(['identifier']), opaque: new Set(['comment']),
-      fielded: new Set(['call', 'attribute', 'function_definition', 'assignment', 'augmented_assignment', 'if_statement', 'elif_clause', 'while_statement', 'for_statement', 'with_item', 'as_pattern', 'keyword_argument', 'match_statement', 'pair']),
-      tokens: new Set(), nameTokens: new Set(),
+      types: new Set(['call', 'function_definition']),
+      identifierTypes: new Set(['identifier']),
+      opaque: new Set(['comment']),
+      fielded: new Set([
+        'call',
+        'attribute',
+        'function_definition',
+        'assignment',
+        'augmented_assignment',
+        'if_statement',
+        'elif_clause',
+        'while_statement',
+        'for_statement',
+        'with_item',
+        'as_pattern',
+        'keyword_argument',
+        'match_statement',
+        'pair',
+      ]),
+      tokens: new Set(),
+      nameTokens: new Set(),
     });
     const fn = index.byType.get('function_definition')![0]!;
     const calls = (index.byType.get('call') ?? []).filter((c) => text.slice(c.start, c.end).startsWith('socket.'));
     const lines = new LineIndex(text);
-    const builder = new PythonCfgBuilder(text, (o) => ({ line: lines.row(o), column: lines.column(o) }), calls.map((call, obligation) => ({ obligation, call, target })));
+    const builder = new PythonCfgBuilder(
+      text,
+      (o) => ({ line: lines.row(o), column: lines.column(o) }),
+      calls.map((call, obligation) => ({ obligation, call, target })),
+    );
     const cfg = builder.build(fieldOf(fn, 'body')!)!;
     return { cfg, edges: edgeList(cfg, label) };
   } finally {
@@ -70,12 +92,7 @@ function flow(cfg: Cfg): string[] {
 
 describe('leak engine: the Python control-flow graph (src/analysis/cfg/python.ts)', () => {
   it('sequences calls, gives each an exceptional edge, and ends at the exit', async () => {
-    const { cfg } = await graphOf([
-      'def f(a):',
-      '    s = socket.create_connection(a)',
-      '    s.sendall(b"x")',
-      '    s.close()',
-    ]);
+    const { cfg } = await graphOf(['def f(a):', '    s = socket.create_connection(a)', '    s.sendall(b"x")', '    s.close()']);
     assert.deepEqual(flow(cfg), [
       'entry -> create_connection[acquire s]@1',
       'create_connection[acquire s]@1 -> sendall@2',
@@ -102,7 +119,8 @@ describe('leak engine: the Python control-flow graph (src/analysis/cfg/python.ts
     ]);
     const edges = flow(cfg);
     for (const line of [2, 4, 6]) assert.ok(edges.includes(`socket[acquire s]@${line} -> log@8`), `${line}: ${edges.join('\n')}`);
-    for (const line of [2, 4, 6]) assert.ok(edges.includes(`socket[acquire s]@${line} -> close[release s]@9`), 'the if without else can be skipped');
+    for (const line of [2, 4, 6])
+      assert.ok(edges.includes(`socket[acquire s]@${line} -> close[release s]@9`), 'the if without else can be skipped');
     assert.ok(edges.includes('log@8 -> close[release s]@9'));
   });
 
@@ -202,7 +220,11 @@ describe('leak engine: must-release dataflow (src/analysis/cfg/dataflow.ts)', ()
     const b = new CfgBuilder();
     let prev = b.entry;
     steps.forEach((s, i) => {
-      const id = b.add('step', s.effects, s.throws ? { call: s.throws, site: { line: i, column: 0 }, ...(s.effectsFirst ? { effectsFirst: true } : {}) } : undefined);
+      const id = b.add(
+        'step',
+        s.effects,
+        s.throws ? { call: s.throws, site: { line: i, column: 0 }, ...(s.effectsFirst ? { effectsFirst: true } : {}) } : undefined,
+      );
       b.edge(prev, id);
       if (s.throws) b.throwEdge(id, b.exceptionalExit);
       prev = id;
@@ -238,13 +260,17 @@ describe('leak engine: must-release dataflow (src/analysis/cfg/dataflow.ts)', ()
       { effects: [{ kind: 'release', name: 'b' }], throws: 'close', effectsFirst: true },
     ]);
     const { verdicts } = analyzeObligations(cfg, [0, 1]);
-    assert.deepEqual(verdicts.get(0), { kind: 'leak-on-exception', via: { call: 'socket', site: { line: 1, column: 0 } }, releasedSomewhere: true });
+    assert.deepEqual(verdicts.get(0), {
+      kind: 'leak-on-exception',
+      via: { call: 'socket', site: { line: 1, column: 0 } },
+      releasedSomewhere: true,
+    });
     assert.equal(verdicts.get(1)?.kind, 'leak-on-exception');
     const second = verdicts.get(1);
     assert.equal(second?.kind === 'leak-on-exception' ? second.via.call : undefined, 'sendall');
   });
 
-  it('carries every branch\'s obligation to the join, and a normal leak wins over an exceptional one', () => {
+  it("carries every branch's obligation to the join, and a normal leak wins over an exceptional one", () => {
     const b = new CfgBuilder();
     const left = b.add('step', [{ kind: 'acquire', obligation: 0, target: 's' }]);
     const right = b.add('step', [{ kind: 'acquire', obligation: 1, target: 's' }]);
@@ -266,143 +292,183 @@ describe('leak engine: must-release dataflow (src/analysis/cfg/dataflow.ts)', ()
   });
 
   it('gives up within its budget rather than run long', () => {
-    const steps = Array.from({ length: 400 }, (_, i) => ({ effects: [{ kind: 'acquire', obligation: i, target: `s${i}` }] as Effect[], throws: 'socket' }));
-    assert.equal(analyzeObligations(chain(steps), steps.map((_, i) => i), 10_000).complete, false);
-    assert.equal(analyzeObligations(chain(steps), steps.map((_, i) => i)).complete, true);
+    const steps = Array.from({ length: 400 }, (_, i) => ({
+      effects: [{ kind: 'acquire', obligation: i, target: `s${i}` }] as Effect[],
+      throws: 'socket',
+    }));
+    assert.equal(
+      analyzeObligations(
+        chain(steps),
+        steps.map((_, i) => i),
+        10_000,
+      ).complete,
+      false,
+    );
+    assert.equal(
+      analyzeObligations(
+        chain(steps),
+        steps.map((_, i) => i),
+      ).complete,
+      true,
+    );
   });
 });
 
-describe('leak engine on Python functions: the issue\'s patterns', () => {
+describe("leak engine on Python functions: the issue's patterns", () => {
   it('reports the exception from sendall between create_connection and close', async () => {
-    assert.deepEqual(await reported([
-      'import socket',
-      'def send(addr, payload):',
-      '    s = socket.create_connection(addr)',
-      '    s.sendall(payload)',
-      '    s.close()',
-    ]), ['3: unclosed-on-exception: Socket opened here is not closed when `sendall` raises at line 4 — use `with` or `try`/`finally`']);
+    assert.deepEqual(
+      await reported([
+        'import socket',
+        'def send(addr, payload):',
+        '    s = socket.create_connection(addr)',
+        '    s.sendall(payload)',
+        '    s.close()',
+      ]),
+      ['3: unclosed-on-exception: Socket opened here is not closed when `sendall` raises at line 4 — use `with` or `try`/`finally`'],
+    );
   });
 
   it('reports the close that a raising shutdown skips inside try/except OSError: pass', async () => {
-    assert.deepEqual(await reported([
-      'import socket',
-      'def stop(addr):',
-      '    s = socket.create_connection(addr)',
-      '    try:',
-      '        s.shutdown(socket.SHUT_RDWR)',
-      '        s.close()',
-      '    except OSError:',
-      '        pass',
-    ]), ['3: unclosed-on-exception: Socket opened here is not closed when `shutdown` raises at line 5 — use `with` or `try`/`finally`']);
+    assert.deepEqual(
+      await reported([
+        'import socket',
+        'def stop(addr):',
+        '    s = socket.create_connection(addr)',
+        '    try:',
+        '        s.shutdown(socket.SHUT_RDWR)',
+        '        s.close()',
+        '    except OSError:',
+        '        pass',
+      ]),
+      ['3: unclosed-on-exception: Socket opened here is not closed when `shutdown` raises at line 5 — use `with` or `try`/`finally`'],
+    );
   });
 
   it('reports the second socket of a finally whose first close raises', async () => {
-    assert.deepEqual(await reported([
-      'import socket',
-      'def pair(a, b):',
-      '    x = socket.create_connection(a)',
-      '    try:',
-      '        y = socket.create_connection(b)',
-      '        try:',
-      '            x.sendall(y.recv(10))',
-      '        finally:',
-      '            x.close()',
-      '            y.close()',
-      '    except OSError:',
-      '        x.close()',
-    ]), ['5: unclosed-on-exception: Socket opened here is not closed when `close` raises at line 9 — use `with` or `try`/`finally`']);
+    assert.deepEqual(
+      await reported([
+        'import socket',
+        'def pair(a, b):',
+        '    x = socket.create_connection(a)',
+        '    try:',
+        '        y = socket.create_connection(b)',
+        '        try:',
+        '            x.sendall(y.recv(10))',
+        '        finally:',
+        '            x.close()',
+        '            y.close()',
+        '    except OSError:',
+        '        x.close()',
+      ]),
+      ['5: unclosed-on-exception: Socket opened here is not closed when `close` raises at line 9 — use `with` or `try`/`finally`'],
+    );
   });
 
   it('reports a close inside a `while True` body, and not one in finally', async () => {
-    assert.deepEqual(await reported([
-      'import socket',
-      'def serve(srv):',
-      '    while True:',
-      '        conn, _ = srv.accept()',
-      '        conn.sendall(conn.recv(1024))',
-      '        conn.close()',
-      'def serve_safely(srv):',
-      '    while True:',
-      '        conn, _ = srv.accept()',
-      '        try:',
-      '            conn.sendall(conn.recv(1024))',
-      '        finally:',
-      '            conn.close()',
-    ]), ['4: unclosed-on-exception: Socket opened here is not closed when `recv` raises at line 5 — use `with` or `try`/`finally`']);
+    assert.deepEqual(
+      await reported([
+        'import socket',
+        'def serve(srv):',
+        '    while True:',
+        '        conn, _ = srv.accept()',
+        '        conn.sendall(conn.recv(1024))',
+        '        conn.close()',
+        'def serve_safely(srv):',
+        '    while True:',
+        '        conn, _ = srv.accept()',
+        '        try:',
+        '            conn.sendall(conn.recv(1024))',
+        '        finally:',
+        '            conn.close()',
+      ]),
+      ['4: unclosed-on-exception: Socket opened here is not closed when `recv` raises at line 5 — use `with` or `try`/`finally`'],
+    );
   });
 
   it('carries a socket assigned in every branch to the close after the join', async () => {
-    assert.deepEqual(await reported([
-      'import socket',
-      'def open_any(kind, addr):',
-      '    if kind == "unix":',
-      '        s = socket.socket(socket.AF_UNIX)',
-      '    elif kind == "v6":',
-      '        s = socket.socket(socket.AF_INET6)',
-      '    else:',
-      '        s = socket.socket()',
-      '    try:',
-      '        s.connect(addr)',
-      '        return s.recv(64)',
-      '    finally:',
-      '        s.close()',
-    ]), []);
+    assert.deepEqual(
+      await reported([
+        'import socket',
+        'def open_any(kind, addr):',
+        '    if kind == "unix":',
+        '        s = socket.socket(socket.AF_UNIX)',
+        '    elif kind == "v6":',
+        '        s = socket.socket(socket.AF_INET6)',
+        '    else:',
+        '        s = socket.socket()',
+        '    try:',
+        '        s.connect(addr)',
+        '        return s.recv(64)',
+        '    finally:',
+        '        s.close()',
+      ]),
+      [],
+    );
   });
 
   it('treats makefile, wrap_socket, callbacks and closures as keeping the socket', async () => {
-    assert.deepEqual(await reported([
-      'import atexit, socket, ssl',
-      'def reader(addr):',
-      '    s = socket.create_connection(addr)',
-      '    return s.makefile("rb")',
-      'def tls(ctx, addr):',
-      '    raw = socket.create_connection(addr)',
-      '    return ctx.wrap_socket(raw, server_hostname="h")',
-      'def control(path):',
-      '    c = socket.socket(socket.AF_UNIX)',
-      '    atexit.register(c.close)',
-      '    c.connect(path)',
-      'def watch(path, loop):',
-      '    w = socket.socket(socket.AF_UNIX)',
-      '    loop.call_later(5, lambda: w.close())',
-      '    w.connect(path)',
-    ]), []);
+    assert.deepEqual(
+      await reported([
+        'import atexit, socket, ssl',
+        'def reader(addr):',
+        '    s = socket.create_connection(addr)',
+        '    return s.makefile("rb")',
+        'def tls(ctx, addr):',
+        '    raw = socket.create_connection(addr)',
+        '    return ctx.wrap_socket(raw, server_hostname="h")',
+        'def control(path):',
+        '    c = socket.socket(socket.AF_UNIX)',
+        '    atexit.register(c.close)',
+        '    c.connect(path)',
+        'def watch(path, loop):',
+        '    w = socket.socket(socket.AF_UNIX)',
+        '    loop.call_later(5, lambda: w.close())',
+        '    w.connect(path)',
+      ]),
+      [],
+    );
   });
 
-  it('knows a socket tested for None holds nothing on the None branch (create_connection\'s loop)', async () => {
-    assert.deepEqual(await reported([
-      'import socket',
-      'def connect(addrs):',
-      '    for family, addr in addrs:',
-      '        sock = None',
-      '        try:',
-      '            sock = socket.socket(family)',
-      '            sock.connect(addr)',
-      '            return sock',
-      '        except OSError:',
-      '            if sock is not None:',
-      '                sock.close()',
-      '    raise OSError("no address worked")',
-    ]), []);
+  it("knows a socket tested for None holds nothing on the None branch (create_connection's loop)", async () => {
+    assert.deepEqual(
+      await reported([
+        'import socket',
+        'def connect(addrs):',
+        '    for family, addr in addrs:',
+        '        sock = None',
+        '        try:',
+        '            sock = socket.socket(family)',
+        '            sock.connect(addr)',
+        '            return sock',
+        '        except OSError:',
+        '            if sock is not None:',
+        '                sock.close()',
+        '    raise OSError("no address worked")',
+      ]),
+      [],
+    );
   });
 
   it('names the early return a socket leaks on, and a socket never closed', async () => {
-    assert.deepEqual(await reported([
-      'import socket',
-      'def login(addr):',
-      '    s = socket.create_connection(addr)',
-      '    if not s.recv(3):',
-      '        return False',
-      '    try:',
-      '        return True',
-      '    finally:',
-      '        s.close()',
-      'def ping(addr):',
-      '    s = socket.create_connection(addr)',
-      '    s.sendall(b"ping")',
-    ]), [
-      '3: unclosed-socket: Socket opened here is not closed on the return at line 5 — CLOSE_WAIT risk',
-      '11: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk',
-    ]);
+    assert.deepEqual(
+      await reported([
+        'import socket',
+        'def login(addr):',
+        '    s = socket.create_connection(addr)',
+        '    if not s.recv(3):',
+        '        return False',
+        '    try:',
+        '        return True',
+        '    finally:',
+        '        s.close()',
+        'def ping(addr):',
+        '    s = socket.create_connection(addr)',
+        '    s.sendall(b"ping")',
+      ]),
+      [
+        '3: unclosed-socket: Socket opened here is not closed on the return at line 5 — CLOSE_WAIT risk',
+        '11: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk',
+      ],
+    );
   });
 });

@@ -20,18 +20,20 @@ const graphOf = (lines: string[]) => braceGraph(C, lines);
 
 describe('leak engine: the C/C++ control-flow graph (src/analysis/cfg/c.ts)', () => {
   it('takes each #ifdef/#else branch as an alternative, and drops the descriptor on the branch where it failed', async () => {
-    const edges = flow(await graphOf([
-      'int f(int l) {',
-      '  int fd;',
-      '#ifdef HAVE_ACCEPT4',
-      '  fd = accept4(l, 0, 0, 0);',
-      '#else',
-      '  fd = accept(l, 0, 0);',
-      '#endif',
-      '  if (fd < 0) return -1;',
-      '  return fd;',
-      '}',
-    ]));
+    const edges = flow(
+      await graphOf([
+        'int f(int l) {',
+        '  int fd;',
+        '#ifdef HAVE_ACCEPT4',
+        '  fd = accept4(l, 0, 0, 0);',
+        '#else',
+        '  fd = accept(l, 0, 0);',
+        '#endif',
+        '  if (fd < 0) return -1;',
+        '  return fd;',
+        '}',
+      ]),
+    );
     assert.deepEqual(edges, [
       '<return@8> -> exit',
       '<return@9>[transfer fd] -> exit',
@@ -46,18 +48,20 @@ describe('leak engine: the C/C++ control-flow graph (src/analysis/cfg/c.ts)', ()
   });
 
   it('sends goto to its label (forward, into the cleanup ladder), with no exceptional edge on any call', async () => {
-    const edges = flow(await graphOf([
-      'int f(void) {',
-      '  int a = socket(2, 1, 0);',
-      '  if (a < 0) goto out;',
-      '  if (send(a, "x", 1, 0) < 0) goto close_a;',
-      '  work(0);',
-      'close_a:',
-      '  close(a);',
-      'out:',
-      '  return 0;',
-      '}',
-    ]));
+    const edges = flow(
+      await graphOf([
+        'int f(void) {',
+        '  int a = socket(2, 1, 0);',
+        '  if (a < 0) goto out;',
+        '  if (send(a, "x", 1, 0) < 0) goto close_a;',
+        '  work(0);',
+        'close_a:',
+        '  close(a);',
+        'out:',
+        '  return 0;',
+        '}',
+      ]),
+    );
     assert.ok(edges.includes('[acquire#0 a] -> [release a]'), edges.join('\n'));
     assert.ok(edges.includes('[drop a] -> <return@9>'), edges.join('\n'));
     assert.ok(edges.includes('[release a] -> <return@9>'), edges.join('\n'));
@@ -65,78 +69,89 @@ describe('leak engine: the C/C++ control-flow graph (src/analysis/cfg/c.ts)', ()
   });
 
   it('acquires in a while condition, drops on its failing exit, falls through switch cases and takes continue back to the acquisition', async () => {
-    assert.deepEqual(flow(await graphOf([
-      'void f(int l, int k) {',
-      '  int c;',
-      '  while ((c = accept(l, 0, 0)) >= 0) {',
-      '    switch (k) {',
-      '    case 1: send(c, "a", 1, 0);',
-      '    case 2: close(c); break;',
-      '    default: continue;',
-      '    }',
-      '  }',
-      '}',
-    ])), [
-      // `default: continue` goes round again with `c` open: the next accept loses it.
-      '[acquire#0 c] -> [acquire#0 c]',
-      '[acquire#0 c] -> [drop c]',
-      // Case 1 falls into case 2's close.
-      '[acquire#0 c] -> [release c]',
-      '[drop c] -> exit',
-      '[release c] -> [acquire#0 c]',
-      'entry -> [acquire#0 c]',
-    ]);
+    assert.deepEqual(
+      flow(
+        await graphOf([
+          'void f(int l, int k) {',
+          '  int c;',
+          '  while ((c = accept(l, 0, 0)) >= 0) {',
+          '    switch (k) {',
+          '    case 1: send(c, "a", 1, 0);',
+          '    case 2: close(c); break;',
+          '    default: continue;',
+          '    }',
+          '  }',
+          '}',
+        ]),
+      ),
+      [
+        // `default: continue` goes round again with `c` open: the next accept loses it.
+        '[acquire#0 c] -> [acquire#0 c]',
+        '[acquire#0 c] -> [drop c]',
+        // Case 1 falls into case 2's close.
+        '[acquire#0 c] -> [release c]',
+        '[drop c] -> exit',
+        '[release c] -> [acquire#0 c]',
+        'entry -> [acquire#0 c]',
+      ],
+    );
   });
 });
 
-describe('leak engine on C functions: the issue\'s patterns', () => {
+describe("leak engine on C functions: the issue's patterns", () => {
   it('has no finding for the accept4/accept alternatives returned, nor for the getaddrinfo search loop', async () => {
-    assert.deepEqual(await reported('c', [
-      'int f(int l) {',
-      '  int fd;',
-      '#ifdef HAVE_ACCEPT4',
-      '  fd = accept4(l, NULL, NULL, SOCK_CLOEXEC);',
-      '#else',
-      '  fd = accept(l, NULL, NULL);',
-      '#endif',
-      '  if (fd < 0) return -1;',
-      '  return fd;',
-      '}',
-      'int g(struct addrinfo *res) {',
-      '  struct addrinfo *p; int fd = -1;',
-      '  for (p = res; p != NULL; p = p->ai_next) {',
-      '    fd = socket(p->ai_family, p->ai_socktype, p->ai_protocol);',
-      '    if (fd == -1) continue;',
-      '    if (connect(fd, p->ai_addr, p->ai_addrlen) != -1) break;',
-      '    close(fd);',
-      '  }',
-      '  freeaddrinfo(res);',
-      '  if (p == NULL) return -1;',
-      '  return fd;',
-      '}',
-    ]), []);
+    assert.deepEqual(
+      await reported('c', [
+        'int f(int l) {',
+        '  int fd;',
+        '#ifdef HAVE_ACCEPT4',
+        '  fd = accept4(l, NULL, NULL, SOCK_CLOEXEC);',
+        '#else',
+        '  fd = accept(l, NULL, NULL);',
+        '#endif',
+        '  if (fd < 0) return -1;',
+        '  return fd;',
+        '}',
+        'int g(struct addrinfo *res) {',
+        '  struct addrinfo *p; int fd = -1;',
+        '  for (p = res; p != NULL; p = p->ai_next) {',
+        '    fd = socket(p->ai_family, p->ai_socktype, p->ai_protocol);',
+        '    if (fd == -1) continue;',
+        '    if (connect(fd, p->ai_addr, p->ai_addrlen) != -1) break;',
+        '    close(fd);',
+        '  }',
+        '  freeaddrinfo(res);',
+        '  if (p == NULL) return -1;',
+        '  return fd;',
+        '}',
+      ]),
+      [],
+    );
   });
 
   it('names the goto that skips the close, and a close compiled only under #ifdef', async () => {
-    assert.deepEqual(await reported('c', [
-      'int f(const struct sockaddr *sa, socklen_t n) {',
-      '  int s = socket(AF_INET, SOCK_STREAM, 0);',
-      '  if (s < 0) goto fail;',
-      '  if (connect(s, sa, n) < 0) goto fail;',
-      '  close(s);',
-      '  return 0;',
-      'fail:',
-      '  return -1;',
-      '}',
-      'void g(void) {',
-      '  int s = socket(AF_INET, SOCK_STREAM, 0);',
-      '#ifdef DEBUG',
-      '  close(s);',
-      '#endif',
-      '}',
-    ]), [
-      '2: unclosed-socket: Socket opened here is not closed on the early return at line 8 — CLOSE_WAIT risk',
-      '11: unclosed-socket: Socket opened here is not closed on every path — CLOSE_WAIT risk',
-    ]);
+    assert.deepEqual(
+      await reported('c', [
+        'int f(const struct sockaddr *sa, socklen_t n) {',
+        '  int s = socket(AF_INET, SOCK_STREAM, 0);',
+        '  if (s < 0) goto fail;',
+        '  if (connect(s, sa, n) < 0) goto fail;',
+        '  close(s);',
+        '  return 0;',
+        'fail:',
+        '  return -1;',
+        '}',
+        'void g(void) {',
+        '  int s = socket(AF_INET, SOCK_STREAM, 0);',
+        '#ifdef DEBUG',
+        '  close(s);',
+        '#endif',
+        '}',
+      ]),
+      [
+        '2: unclosed-socket: Socket opened here is not closed on the early return at line 8 — CLOSE_WAIT risk',
+        '11: unclosed-socket: Socket opened here is not closed on every path — CLOSE_WAIT risk',
+      ],
+    );
   });
 });

@@ -21,22 +21,24 @@ const reportedIn = (lines: string[]) => reported('csharp', ['using System.Net.So
 
 describe('leak engine: the C# control-flow graph (src/analysis/cfg/csharp.ts)', () => {
   it('gives calls and awaits an exceptional edge to the catch, and runs a copy of finally on every way out', async () => {
-    const edges = flow(await graphOf([
-      'class C {',
-      '  async Task<int> F(string h) {',
-      '    var c = new TcpClient();',
-      '    try {',
-      '      await c.ConnectAsync(h, 1);',
-      '      return 1;',
-      '    } catch (SocketException) {',
-      '      Console.WriteLine("failed");',
-      '    } finally {',
-      '      c.Dispose();',
-      '    }',
-      '    return 0;',
-      '  }',
-      '}',
-    ]));
+    const edges = flow(
+      await graphOf([
+        'class C {',
+        '  async Task<int> F(string h) {',
+        '    var c = new TcpClient();',
+        '    try {',
+        '      await c.ConnectAsync(h, 1);',
+        '      return 1;',
+        '    } catch (SocketException) {',
+        '      Console.WriteLine("failed");',
+        '    } finally {',
+        '      c.Dispose();',
+        '    }',
+        '    return 0;',
+        '  }',
+        '}',
+      ]),
+    );
     assert.deepEqual(edges, [
       '!ConnectAsync -> <return@6>',
       '!ConnectAsync ~> [release c]',
@@ -52,41 +54,49 @@ describe('leak engine: the C# control-flow graph (src/analysis/cfg/csharp.ts)', 
   });
 
   it('releases at a using statement, before its body runs, and sends goto to its label', async () => {
-    const edges = flow(await graphOf([
-      'class C {',
-      '  void F(string h) {',
-      '    var c = new TcpClient();',
-      '    if (h == null) goto done;',
-      '    using (c) { c.Connect(h, 1); }',
-      '    done:',
-      '    return;',
-      '  }',
-      '}',
-    ]));
+    const edges = flow(
+      await graphOf([
+        'class C {',
+        '  void F(string h) {',
+        '    var c = new TcpClient();',
+        '    if (h == null) goto done;',
+        '    using (c) { c.Connect(h, 1); }',
+        '    done:',
+        '    return;',
+        '  }',
+        '}',
+      ]),
+    );
     assert.ok(edges.includes('[acquire#0 c]!new TcpClient -> [release c]'), edges.join('\n'));
     assert.ok(edges.includes('[release c] -> !Connect'), edges.join('\n'));
     assert.ok(edges.includes('[acquire#0 c]!new TcpClient -> <return@7>'), edges.join('\n'));
   });
 });
 
-describe('leak engine on C# methods: the issue\'s patterns', () => {
+describe("leak engine on C# methods: the issue's patterns", () => {
   it('names the call whose exception skips the Dispose, and accepts using and finally', async () => {
-    assert.deepEqual(await reportedIn([
-      '  void A(string h) { var c = new TcpClient(); c.Connect(h, 1); c.Dispose(); }',
-      '  void B(string h) { var c = new TcpClient(); using (c) { c.Connect(h, 1); } }',
-      '  void D(string h) { var c = new TcpClient(); try { c.Connect(h, 1); } finally { c.Dispose(); } }',
-      '  void E(string h) { using var c = new TcpClient(); c.Connect(h, 1); }',
-    ]), ['3: unclosed-on-exception: Socket opened here is not closed when `Connect` throws at line 3 — use `using` or dispose it in finally']);
+    assert.deepEqual(
+      await reportedIn([
+        '  void A(string h) { var c = new TcpClient(); c.Connect(h, 1); c.Dispose(); }',
+        '  void B(string h) { var c = new TcpClient(); using (c) { c.Connect(h, 1); } }',
+        '  void D(string h) { var c = new TcpClient(); try { c.Connect(h, 1); } finally { c.Dispose(); } }',
+        '  void E(string h) { using var c = new TcpClient(); c.Connect(h, 1); }',
+      ]),
+      ['3: unclosed-on-exception: Socket opened here is not closed when `Connect` throws at line 3 — use `using` or dispose it in finally'],
+    );
   });
 
   it('carries a socket made in either branch to the using after the join', async () => {
-    assert.deepEqual(await reportedIn([
-      '  void F(bool v6) {',
-      '    Socket s;',
-      '    if (v6) s = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);',
-      '    else s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);',
-      '    using (s) { s.Listen(1); }',
-      '  }',
-    ]), []);
+    assert.deepEqual(
+      await reportedIn([
+        '  void F(bool v6) {',
+        '    Socket s;',
+        '    if (v6) s = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);',
+        '    else s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);',
+        '    using (s) { s.Listen(1); }',
+        '  }',
+      ]),
+      [],
+    );
   });
 });

@@ -8,7 +8,8 @@ import { flow, graphOf as braceGraph, reported as braceReported } from '../helpe
 const GO = {
   language: 'go' as const,
   acquiring: /^(?:net|tls)\.(?:Dial|Listen)\w*\(|\.Accept\(\)$/,
-  targetOf: (call: LightNode) => (call.type === 'call_expression' ? call.parent?.parent?.children.find((c) => c.field === 'left')?.children[0] : undefined),
+  targetOf: (call: LightNode) =>
+    call.type === 'call_expression' ? call.parent?.parent?.children.find((c) => c.field === 'left')?.children[0] : undefined,
   functionTypes: new Set(['function_declaration']),
   build: goGraph,
 };
@@ -45,24 +46,26 @@ describe('leak engine: the Go control-flow graph (src/analysis/cfg/go.ts)', () =
   });
 
   it('takes every case of a switch (fallthrough into the next), skips them all without default; a select waits for one of its cases', async () => {
-    const edges = flow(await graphOf([
-      'func f(kind int, addr string, ch chan net.Conn) {',
-      '\ta, _ := net.Dial("tcp", addr)',
-      '\tswitch kind {',
-      '\tcase 1:',
-      '\t\ta.Close()',
-      '\t\tfallthrough',
-      '\tcase 2:',
-      '\t\tch <- a',
-      '\t}',
-      '\tb, _ := net.Dial("tcp", addr)',
-      '\tselect {',
-      '\tcase ch <- b:',
-      '\tcase <-time.After(time.Second):',
-      '\t\tb.Close()',
-      '\t}',
-      '}',
-    ]));
+    const edges = flow(
+      await graphOf([
+        'func f(kind int, addr string, ch chan net.Conn) {',
+        '\ta, _ := net.Dial("tcp", addr)',
+        '\tswitch kind {',
+        '\tcase 1:',
+        '\t\ta.Close()',
+        '\t\tfallthrough',
+        '\tcase 2:',
+        '\t\tch <- a',
+        '\t}',
+        '\tb, _ := net.Dial("tcp", addr)',
+        '\tselect {',
+        '\tcase ch <- b:',
+        '\tcase <-time.After(time.Second):',
+        '\t\tb.Close()',
+        '\t}',
+        '}',
+      ]),
+    );
     assert.deepEqual(edges, [
       '[acquire#0 a] -> [acquire#1 b]',
       '[acquire#0 a] -> [release a]',
@@ -100,7 +103,7 @@ describe('leak engine: the Go control-flow graph (src/analysis/cfg/go.ts)', () =
     const edges = flow(cfg);
     const acquire = '[kill ?err,acquire#0 c,alias ?err=c]';
     assert.ok(edges.includes(`${acquire} -> ${acquire}`), `continue outer goes back to the Accept: ${edges.join('\n')}`);
-    assert.ok(edges.includes(`${acquire} -> [release c]`), 'the inner break and the inner loop\'s end reach the close');
+    assert.ok(edges.includes(`${acquire} -> [release c]`), "the inner break and the inner loop's end reach the close");
     assert.ok(edges.includes('[release c] -> exit'), 'break outer leaves the loop');
     assert.ok(edges.includes(`${acquire} -> [drop ?err]`) && edges.includes('[drop ?err] -> <return@6>'));
     assert.equal(edges.filter((e) => e.startsWith('entry')).join(), `entry -> ${acquire}`, 'no way around a `for {}`');
@@ -132,173 +135,191 @@ describe('leak engine: the Go control-flow graph (src/analysis/cfg/go.ts)', () =
 });
 
 describe('leak engine on Go functions: paths', () => {
-  it('finds no leak in the issue\'s tls/net branch join, returned after the error check', async () => {
+  it("finds no leak in the issue's tls/net branch join, returned after the error check", async () => {
     assert.deepEqual(await reported(TLS_OR_PLAIN_LISTEN), []);
   });
 
   it('reports a switch case that returns without the close the other cases make', async () => {
-    assert.deepEqual(await reported([
-      'func send(kind string, addr string) error {',
-      '\tc, err := net.Dial("tcp", addr)',
-      '\tif err != nil {',
-      '\t\treturn err',
-      '\t}',
-      '\tswitch kind {',
-      '\tcase "ping":',
-      '\t\tc.Write([]byte("ping"))',
-      '\tcase "bad":',
-      '\t\treturn errors.New("bad kind")',
-      '\t}',
-      '\treturn c.Close()',
-      '}',
-    ]), ['2: unclosed-socket: Socket opened here is not closed on the early return at line 10 — CLOSE_WAIT risk']);
+    assert.deepEqual(
+      await reported([
+        'func send(kind string, addr string) error {',
+        '\tc, err := net.Dial("tcp", addr)',
+        '\tif err != nil {',
+        '\t\treturn err',
+        '\t}',
+        '\tswitch kind {',
+        '\tcase "ping":',
+        '\t\tc.Write([]byte("ping"))',
+        '\tcase "bad":',
+        '\t\treturn errors.New("bad kind")',
+        '\t}',
+        '\treturn c.Close()',
+        '}',
+      ]),
+      ['2: unclosed-socket: Socket opened here is not closed on the early return at line 10 — CLOSE_WAIT risk'],
+    );
   });
 
   it('reports a socket left open on a panic, and on a labelled break out of the accept loop', async () => {
-    assert.deepEqual(await reported([
-      'func check(addr string) {',
-      '\tc, err := net.Dial("tcp", addr)',
-      '\tif err != nil {',
-      '\t\tpanic(err)',
-      '\t}',
-      '\tif c.LocalAddr() == nil {',
-      '\t\tpanic("unbound")',
-      '\t}',
-      '\tc.Close()',
-      '}',
-      'func drain(ln net.Listener, n int) {',
-      'accept:',
-      '\tfor {',
-      '\t\tc, err := ln.Accept()',
-      '\t\tif err != nil {',
-      '\t\t\treturn',
-      '\t\t}',
-      '\t\tfor i := 0; i < n; i++ {',
-      '\t\t\tif i > 3 {',
-      '\t\t\t\tbreak accept',
-      '\t\t\t}',
-      '\t\t}',
-      '\t\tc.Close()',
-      '\t}',
-      '}',
-    ]), [
-      '2: unclosed-socket: Socket opened here is not closed on the panic at line 7 — CLOSE_WAIT risk',
-      '14: unclosed-socket: Socket opened here is not closed on every path — CLOSE_WAIT risk',
-    ]);
+    assert.deepEqual(
+      await reported([
+        'func check(addr string) {',
+        '\tc, err := net.Dial("tcp", addr)',
+        '\tif err != nil {',
+        '\t\tpanic(err)',
+        '\t}',
+        '\tif c.LocalAddr() == nil {',
+        '\t\tpanic("unbound")',
+        '\t}',
+        '\tc.Close()',
+        '}',
+        'func drain(ln net.Listener, n int) {',
+        'accept:',
+        '\tfor {',
+        '\t\tc, err := ln.Accept()',
+        '\t\tif err != nil {',
+        '\t\t\treturn',
+        '\t\t}',
+        '\t\tfor i := 0; i < n; i++ {',
+        '\t\t\tif i > 3 {',
+        '\t\t\t\tbreak accept',
+        '\t\t\t}',
+        '\t\t}',
+        '\t\tc.Close()',
+        '\t}',
+        '}',
+      ]),
+      [
+        '2: unclosed-socket: Socket opened here is not closed on the panic at line 7 — CLOSE_WAIT risk',
+        '14: unclosed-socket: Socket opened here is not closed on every path — CLOSE_WAIT risk',
+      ],
+    );
   });
 
   it('reports an accepted connection a `continue` skips the close of, and not one closed by defer on every path', async () => {
-    assert.deepEqual(await reported([
-      'func serve(ln net.Listener) {',
-      '\tfor {',
-      '\t\tc, err := ln.Accept()',
-      '\t\tif err != nil {',
-      '\t\t\tcontinue',
-      '\t\t}',
-      '\t\tif c.RemoteAddr() == nil {',
-      '\t\t\tcontinue',
-      '\t\t}',
-      '\t\tc.Close()',
-      '\t}',
-      '}',
-      'func fetch(addr string) ([]byte, error) {',
-      '\tc, err := net.Dial("tcp", addr)',
-      '\tif err != nil {',
-      '\t\treturn nil, err',
-      '\t}',
-      '\tdefer c.Close()',
-      '\tif _, err := c.Write([]byte("GET")); err != nil {',
-      '\t\treturn nil, err',
-      '\t}',
-      '\treturn io.ReadAll(c)',
-      '}',
-    ]), ['3: unclosed-socket: Socket opened here is not closed on the early continue at line 8 — CLOSE_WAIT risk']);
+    assert.deepEqual(
+      await reported([
+        'func serve(ln net.Listener) {',
+        '\tfor {',
+        '\t\tc, err := ln.Accept()',
+        '\t\tif err != nil {',
+        '\t\t\tcontinue',
+        '\t\t}',
+        '\t\tif c.RemoteAddr() == nil {',
+        '\t\t\tcontinue',
+        '\t\t}',
+        '\t\tc.Close()',
+        '\t}',
+        '}',
+        'func fetch(addr string) ([]byte, error) {',
+        '\tc, err := net.Dial("tcp", addr)',
+        '\tif err != nil {',
+        '\t\treturn nil, err',
+        '\t}',
+        '\tdefer c.Close()',
+        '\tif _, err := c.Write([]byte("GET")); err != nil {',
+        '\t\treturn nil, err',
+        '\t}',
+        '\treturn io.ReadAll(c)',
+        '}',
+      ]),
+      ['3: unclosed-socket: Socket opened here is not closed on the early continue at line 8 — CLOSE_WAIT risk'],
+    );
   });
 
-  it('does not take a later `err` check for the acquisition\'s: the write error returns with the socket open', async () => {
-    assert.deepEqual(await reported([
-      'func hello(addr string) error {',
-      '\tc, err := net.Dial("tcp", addr)',
-      '\tif err != nil {',
-      '\t\treturn err',
-      '\t}',
-      '\tif _, err := c.Write([]byte("hi")); err != nil {',
-      '\t\treturn err',
-      '\t}',
-      '\treturn c.Close()',
-      '}',
-    ]), ['2: unclosed-socket: Socket opened here is not closed on the early return at line 7 — CLOSE_WAIT risk']);
+  it("does not take a later `err` check for the acquisition's: the write error returns with the socket open", async () => {
+    assert.deepEqual(
+      await reported([
+        'func hello(addr string) error {',
+        '\tc, err := net.Dial("tcp", addr)',
+        '\tif err != nil {',
+        '\t\treturn err',
+        '\t}',
+        '\tif _, err := c.Write([]byte("hi")); err != nil {',
+        '\t\treturn err',
+        '\t}',
+        '\treturn c.Close()',
+        '}',
+      ]),
+      ['2: unclosed-socket: Socket opened here is not closed on the early return at line 7 — CLOSE_WAIT risk'],
+    );
   });
 
   it('leaves sockets handed to a function of the file to its summary (go handle(c) closes, go echo(c) reads to EOF), and knows `if c, err := …; err == nil`', async () => {
-    assert.deepEqual(await reported([
-      'package p',
-      '',
-      'func serve(ln net.Listener) {',
-      '\tfor {',
-      '\t\tc, err := ln.Accept()',
-      '\t\tif err != nil {',
-      '\t\t\treturn',
-      '\t\t}',
-      '\t\tgo handle(c)',
-      '\t}',
-      '}',
-      '',
-      'func handle(c net.Conn) {',
-      '\tdefer c.Close()',
-      '\tio.Copy(c, c)',
-      '}',
-      '',
-      'func serveEcho(ln net.Listener) {',
-      '\tfor {',
-      '\t\tc, err := ln.Accept()',
-      '\t\tif err != nil {',
-      '\t\t\treturn',
-      '\t\t}',
-      '\t\tgo echo(c)',
-      '\t}',
-      '}',
-      '',
-      'func echo(c net.Conn) {',
-      '\tio.Copy(c, c)',
-      '}',
-      '',
-      'func probe(addr string) bool {',
-      '\tif c, err := net.Dial("tcp", addr); err == nil {',
-      '\t\tc.Close()',
-      '\t\treturn true',
-      '\t}',
-      '\treturn false',
-      '}',
-      '',
-      'func probeLeak(addr string) bool {',
-      '\tif c, err := net.Dial("tcp", addr); err == nil {',
-      '\t\treturn c.RemoteAddr() != nil',
-      '\t}',
-      '\treturn false',
-      '}',
-    ]), [
-      '20: close-wait-risk: Socket accepted here is never closed after the peer hangs up (read until EOF) — CLOSE_WAIT risk',
-      '41: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk',
-    ]);
+    assert.deepEqual(
+      await reported([
+        'package p',
+        '',
+        'func serve(ln net.Listener) {',
+        '\tfor {',
+        '\t\tc, err := ln.Accept()',
+        '\t\tif err != nil {',
+        '\t\t\treturn',
+        '\t\t}',
+        '\t\tgo handle(c)',
+        '\t}',
+        '}',
+        '',
+        'func handle(c net.Conn) {',
+        '\tdefer c.Close()',
+        '\tio.Copy(c, c)',
+        '}',
+        '',
+        'func serveEcho(ln net.Listener) {',
+        '\tfor {',
+        '\t\tc, err := ln.Accept()',
+        '\t\tif err != nil {',
+        '\t\t\treturn',
+        '\t\t}',
+        '\t\tgo echo(c)',
+        '\t}',
+        '}',
+        '',
+        'func echo(c net.Conn) {',
+        '\tio.Copy(c, c)',
+        '}',
+        '',
+        'func probe(addr string) bool {',
+        '\tif c, err := net.Dial("tcp", addr); err == nil {',
+        '\t\tc.Close()',
+        '\t\treturn true',
+        '\t}',
+        '\treturn false',
+        '}',
+        '',
+        'func probeLeak(addr string) bool {',
+        '\tif c, err := net.Dial("tcp", addr); err == nil {',
+        '\t\treturn c.RemoteAddr() != nil',
+        '\t}',
+        '\treturn false',
+        '}',
+      ]),
+      [
+        '20: close-wait-risk: Socket accepted here is never closed after the peer hangs up (read until EOF) — CLOSE_WAIT risk',
+        '41: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk',
+      ],
+    );
   });
 
-  it('takes a `…Client.Get(url)` for an HTTP request, not a session cache\'s `ClientSessionCache.Get(key)` (crypto/tls)', async () => {
-    assert.deepEqual(await reported([
-      'func resume(c *Conn, key string) (string, error) {',
-      '\tsession, ok := c.config.ClientSessionCache.Get(key)',
-      '\tif !ok || session == nil {',
-      '\t\treturn key, nil',
-      '\t}',
-      '\treturn "", nil',
-      '}',
-      'func status(srv *Server) int {',
-      '\tres, err := srv.Client().Get(srv.URL)',
-      '\tif err != nil {',
-      '\t\treturn 0',
-      '\t}',
-      '\treturn res.StatusCode',
-      '}',
-    ]), ['9: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk']);
+  it("takes a `…Client.Get(url)` for an HTTP request, not a session cache's `ClientSessionCache.Get(key)` (crypto/tls)", async () => {
+    assert.deepEqual(
+      await reported([
+        'func resume(c *Conn, key string) (string, error) {',
+        '\tsession, ok := c.config.ClientSessionCache.Get(key)',
+        '\tif !ok || session == nil {',
+        '\t\treturn key, nil',
+        '\t}',
+        '\treturn "", nil',
+        '}',
+        'func status(srv *Server) int {',
+        '\tres, err := srv.Client().Get(srv.URL)',
+        '\tif err != nil {',
+        '\t\treturn 0',
+        '\t}',
+        '\treturn res.StatusCode',
+        '}',
+      ]),
+      ['9: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk'],
+    );
   });
 });

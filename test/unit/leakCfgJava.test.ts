@@ -21,22 +21,24 @@ const reported = (lines: string[]) => braceReported('java', ['class C {', ...lin
 
 describe('leak engine: the Java control-flow graph (src/analysis/cfg/java.ts)', () => {
   it('gives a call an exceptional edge to the catch, and runs a copy of finally on the normal, the exceptional and the return path', async () => {
-    const edges = flow(await graphOf([
-      'class C {',
-      '  int f(String h) throws IOException {',
-      '    Socket s = new Socket(h, 1);',
-      '    try {',
-      '      s.getOutputStream().write(1);',
-      '      return 1;',
-      '    } catch (IOException e) {',
-      '      log.warn("failed");',
-      '    } finally {',
-      '      s.close();',
-      '    }',
-      '    return 0;',
-      '  }',
-      '}',
-    ]));
+    const edges = flow(
+      await graphOf([
+        'class C {',
+        '  int f(String h) throws IOException {',
+        '    Socket s = new Socket(h, 1);',
+        '    try {',
+        '      s.getOutputStream().write(1);',
+        '      return 1;',
+        '    } catch (IOException e) {',
+        '      log.warn("failed");',
+        '    } finally {',
+        '      s.close();',
+        '    }',
+        '    return 0;',
+        '  }',
+        '}',
+      ]),
+    );
     assert.deepEqual(edges, [
       '!write -> <return@6>',
       // Through the catch (its logging throws nothing) into the finally's copy for the normal path.
@@ -55,134 +57,163 @@ describe('leak engine: the Java control-flow graph (src/analysis/cfg/java.ts)', 
   });
 
   it('closes the resources of try-with-resources on every way out, and the loop of `while (true)` leaves only by break', async () => {
-    const edges = flow(await graphOf([
-      'class C {',
-      '  void f(ServerSocket ss) throws IOException {',
-      '    while (true) {',
-      '      Socket c = ss.accept();',
-      '      if (c == null) break;',
-      '      try (OutputStream out = c.getOutputStream()) {',
-      '        out.write(1);',
-      '      }',
-      '    }',
-      '  }',
-      '}',
-    ]));
+    const edges = flow(
+      await graphOf([
+        'class C {',
+        '  void f(ServerSocket ss) throws IOException {',
+        '    while (true) {',
+        '      Socket c = ss.accept();',
+        '      if (c == null) break;',
+        '      try (OutputStream out = c.getOutputStream()) {',
+        '        out.write(1);',
+        '      }',
+        '    }',
+        '  }',
+        '}',
+      ]),
+    );
     assert.ok(edges.includes('[acquire#0 c]!accept -> [drop c]'), edges.join('\n'));
     assert.ok(edges.includes('[drop c] -> exit'), 'break leaves the loop on the null branch');
     // The stream's resource closes the socket with it: released at the resource, the stream closed on every way out.
     assert.ok(edges.includes('[release c] -> !write'), edges.join('\n'));
-    assert.ok(edges.includes('!write -> [release out]!close') && edges.includes('!write ~> [release out]!close'), 'a throwing write still closes the resource');
+    assert.ok(
+      edges.includes('!write -> [release out]!close') && edges.includes('!write ~> [release out]!close'),
+      'a throwing write still closes the resource',
+    );
     assert.ok(edges.includes('[release out]!close -> [acquire#0 c]!accept'), 'back to the accept');
   });
 });
 
-describe('leak engine on Java methods: the issue\'s patterns', () => {
+describe("leak engine on Java methods: the issue's patterns", () => {
   it('carries a server socket assigned in if/else-if/else to the close after the join', async () => {
-    assert.deepEqual(await reported([
-      '  void bind(int kind, int port) throws IOException {',
-      '    ServerSocket s;',
-      '    if (kind == 1) s = new ServerSocket(port);',
-      '    else if (kind == 2) s = new ServerSocket(port, 50);',
-      '    else s = new ServerSocket(port, 50, null);',
-      '    try {',
-      '      s.setReuseAddress(true);',
-      '    } finally {',
-      '      s.close();',
-      '    }',
-      '  }',
-    ]), []);
+    assert.deepEqual(
+      await reported([
+        '  void bind(int kind, int port) throws IOException {',
+        '    ServerSocket s;',
+        '    if (kind == 1) s = new ServerSocket(port);',
+        '    else if (kind == 2) s = new ServerSocket(port, 50);',
+        '    else s = new ServerSocket(port, 50, null);',
+        '    try {',
+        '      s.setReuseAddress(true);',
+        '    } finally {',
+        '      s.close();',
+        '    }',
+        '  }',
+      ]),
+      [],
+    );
   });
 
   it('reports the second socket of a finally whose first close throws, and the first when the second constructor throws', async () => {
-    assert.deepEqual(await reported([
-      '  void pair(String h) throws IOException {',
-      '    Socket a = new Socket(h, 1);',
-      '    Socket b = new Socket(h, 2);',
-      '    try {',
-      '      a.getOutputStream().write(1);',
-      '      b.getOutputStream().write(2);',
-      '    } finally {',
-      '      a.close();',
-      '      b.close();',
-      '    }',
-      '  }',
-    ]), [
-      '3: unclosed-on-exception: Socket opened here is not closed when `new Socket` throws at line 4 — use try-with-resources or close it in finally',
-      '4: unclosed-on-exception: Socket opened here is not closed when `close` throws at line 9 — use try-with-resources or close it in finally',
-    ]);
+    assert.deepEqual(
+      await reported([
+        '  void pair(String h) throws IOException {',
+        '    Socket a = new Socket(h, 1);',
+        '    Socket b = new Socket(h, 2);',
+        '    try {',
+        '      a.getOutputStream().write(1);',
+        '      b.getOutputStream().write(2);',
+        '    } finally {',
+        '      a.close();',
+        '      b.close();',
+        '    }',
+        '  }',
+      ]),
+      [
+        '3: unclosed-on-exception: Socket opened here is not closed when `new Socket` throws at line 4 — use try-with-resources or close it in finally',
+        '4: unclosed-on-exception: Socket opened here is not closed when `close` throws at line 9 — use try-with-resources or close it in finally',
+      ],
+    );
   });
 
   it('reports a close inside a `while (true)` body that a throwing write skips, and not one in finally', async () => {
-    assert.deepEqual(await reported([
-      '  void serve(ServerSocket ss) throws IOException {',
-      '    while (true) {',
-      '      Socket c = ss.accept();',
-      '      c.getOutputStream().write(1);',
-      '      c.close();',
-      '    }',
-      '  }',
-      '  void serveFinally(ServerSocket ss) throws IOException {',
-      '    while (true) {',
-      '      Socket c = ss.accept();',
-      '      try {',
-      '        c.getOutputStream().write(1);',
-      '      } finally {',
-      '        c.close();',
-      '      }',
-      '    }',
-      '  }',
-    ]), ['4: unclosed-on-exception: Socket opened here is not closed when `write` throws at line 5 — use try-with-resources or close it in finally']);
+    assert.deepEqual(
+      await reported([
+        '  void serve(ServerSocket ss) throws IOException {',
+        '    while (true) {',
+        '      Socket c = ss.accept();',
+        '      c.getOutputStream().write(1);',
+        '      c.close();',
+        '    }',
+        '  }',
+        '  void serveFinally(ServerSocket ss) throws IOException {',
+        '    while (true) {',
+        '      Socket c = ss.accept();',
+        '      try {',
+        '        c.getOutputStream().write(1);',
+        '      } finally {',
+        '        c.close();',
+        '      }',
+        '    }',
+        '  }',
+      ]),
+      [
+        '4: unclosed-on-exception: Socket opened here is not closed when `write` throws at line 5 — use try-with-resources or close it in finally',
+      ],
+    );
   });
 
   it('keeps the socket alive through a reader over its stream, and sees no descriptor in a `new Socket()` never connected or bound', async () => {
-    assert.deepEqual(await reported([
-      '  String firstLine(String h) throws IOException {',
-      '    Socket s = new Socket(h, 1);',
-      '    try (BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream()))) {',
-      '      return in.readLine();',
-      '    }',
-      '  }',
-      '  void options() throws IOException {',
-      '    Socket s = new Socket();',
-      '    s.setSoTimeout(10);',
-      '  }',
-      '  Socket open(InetSocketAddress a) throws IOException {',
-      '    Socket s = new Socket();',
-      '    s.connect(a, 1000);',
-      '    return s;',
-      '  }',
-    ]), []);
+    assert.deepEqual(
+      await reported([
+        '  String firstLine(String h) throws IOException {',
+        '    Socket s = new Socket(h, 1);',
+        '    try (BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream()))) {',
+        '      return in.readLine();',
+        '    }',
+        '  }',
+        '  void options() throws IOException {',
+        '    Socket s = new Socket();',
+        '    s.setSoTimeout(10);',
+        '  }',
+        '  Socket open(InetSocketAddress a) throws IOException {',
+        '    Socket s = new Socket();',
+        '    s.connect(a, 1000);',
+        '    return s;',
+        '  }',
+      ]),
+      [],
+    );
   });
 
-  it('names the wrapping call that throws for the socket it was given (FtpClient\'s TLS data channel), and not the wrapper never made', async () => {
-    assert.deepEqual(await reported([
-      '  Socket data(InetSocketAddress dest, SSLSocketFactory f) throws IOException {',
-      '    Socket s = new Socket(dest.getAddress(), dest.getPort());',
-      '    try {',
-      '      s = f.createSocket(s, dest.getHostName(), dest.getPort(), true);',
-      '    } catch (Exception e) {',
-      '      throw new IOException("Can\'t open secure data channel: " + e);',
-      '    }',
-      '    return s;',
-      '  }',
-    ]), ['3: unclosed-on-exception: Socket opened here is not closed when `createSocket` throws at line 5 — use try-with-resources or close it in finally']);
+  it("names the wrapping call that throws for the socket it was given (FtpClient's TLS data channel), and not the wrapper never made", async () => {
+    assert.deepEqual(
+      await reported([
+        '  Socket data(InetSocketAddress dest, SSLSocketFactory f) throws IOException {',
+        '    Socket s = new Socket(dest.getAddress(), dest.getPort());',
+        '    try {',
+        '      s = f.createSocket(s, dest.getHostName(), dest.getPort(), true);',
+        '    } catch (Exception e) {',
+        '      throw new IOException("Can\'t open secure data channel: " + e);',
+        '    }',
+        '    return s;',
+        '  }',
+      ]),
+      [
+        '3: unclosed-on-exception: Socket opened here is not closed when `createSocket` throws at line 5 — use try-with-resources or close it in finally',
+      ],
+    );
   });
 
   it('acquires an unconnected socket where it is connected or bound: nothing leaks before, a failing bind leaks it', async () => {
-    assert.deepEqual(await reported([
-      '  Socket dial(SocketFactory f, String h, int p) throws IOException {',
-      '    Socket s = f.createSocket();',
-      '    InetSocketAddress a = lookup(h, p);',
-      '    s.connect(a, 1000);',
-      '    return s;',
-      '  }',
-      '  Socket from(InetSocketAddress local, InetSocketAddress remote) throws IOException {',
-      '    Socket s = new Socket();',
-      '    s.bind(local);',
-      '    s.connect(remote);',
-      '    return s;',
-      '  }',
-    ]), ['9: unclosed-on-exception: Socket opened here is not closed when `bind` throws at line 10 — use try-with-resources or close it in finally']);
+    assert.deepEqual(
+      await reported([
+        '  Socket dial(SocketFactory f, String h, int p) throws IOException {',
+        '    Socket s = f.createSocket();',
+        '    InetSocketAddress a = lookup(h, p);',
+        '    s.connect(a, 1000);',
+        '    return s;',
+        '  }',
+        '  Socket from(InetSocketAddress local, InetSocketAddress remote) throws IOException {',
+        '    Socket s = new Socket();',
+        '    s.bind(local);',
+        '    s.connect(remote);',
+        '    return s;',
+        '  }',
+      ]),
+      [
+        '9: unclosed-on-exception: Socket opened here is not closed when `bind` throws at line 10 — use try-with-resources or close it in finally',
+      ],
+    );
   });
 });

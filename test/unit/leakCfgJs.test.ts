@@ -17,13 +17,41 @@ async function graphOf(lines: string[]): Promise<Cfg> {
   const tree = parser.parse(text)!;
   try {
     const index = indexTree(tree.rootNode, text, {
-      types: new Set(['call_expression', 'function_declaration']), identifierTypes: new Set(['identifier']), opaque: new Set(['comment', 'string']),
-      fielded: new Set(['call_expression', 'member_expression', 'variable_declarator', 'assignment_expression', 'function_declaration', 'arrow_function', 'if_statement', 'for_statement', 'for_in_statement', 'while_statement', 'do_statement', 'switch_statement', 'switch_case', 'switch_default', 'try_statement', 'catch_clause', 'finally_clause', 'labeled_statement', 'break_statement', 'continue_statement']),
-      tokens: new Set(), nameTokens: new Set(['property_identifier', 'statement_identifier']),
+      types: new Set(['call_expression', 'function_declaration']),
+      identifierTypes: new Set(['identifier']),
+      opaque: new Set(['comment', 'string']),
+      fielded: new Set([
+        'call_expression',
+        'member_expression',
+        'variable_declarator',
+        'assignment_expression',
+        'function_declaration',
+        'arrow_function',
+        'if_statement',
+        'for_statement',
+        'for_in_statement',
+        'while_statement',
+        'do_statement',
+        'switch_statement',
+        'switch_case',
+        'switch_default',
+        'try_statement',
+        'catch_clause',
+        'finally_clause',
+        'labeled_statement',
+        'break_statement',
+        'continue_statement',
+      ]),
+      tokens: new Set(),
+      nameTokens: new Set(['property_identifier', 'statement_identifier']),
     });
     const fn = index.byType.get('function_declaration')![0]!;
     const calls = (index.byType.get('call_expression') ?? []).filter((c) => text.slice(c.start, c.end).startsWith('net.connect'));
-    const obligations = calls.map((call, obligation) => ({ obligation, call, target: text.slice(fieldOf(call.parent!, 'name')!.start, fieldOf(call.parent!, 'name')!.end) }));
+    const obligations = calls.map((call, obligation) => ({
+      obligation,
+      call,
+      target: text.slice(fieldOf(call.parent!, 'name')!.start, fieldOf(call.parent!, 'name')!.end),
+    }));
     const lineIndex = new LineIndex(text);
     const mention = (ref: TreeNode): JsMention => {
       let inCallback = false;
@@ -33,7 +61,9 @@ async function graphOf(lines: string[]): Promise<Cfg> {
       if (ref.parent?.type === 'return_statement') return 'transfer';
       return inCallback ? 'none' : 'none';
     };
-    return new JavaScriptCfgBuilder(text, (o) => ({ line: lineIndex.row(o), column: lineIndex.column(o) }), obligations, mention).build(fieldOf(fn, 'body')!)!;
+    return new JavaScriptCfgBuilder(text, (o) => ({ line: lineIndex.row(o), column: lineIndex.column(o) }), obligations, mention).build(
+      fieldOf(fn, 'body')!,
+    )!;
   } finally {
     tree.delete();
     parser.delete();
@@ -42,20 +72,22 @@ async function graphOf(lines: string[]): Promise<Cfg> {
 
 describe('leak engine: the JavaScript control-flow graph (src/analysis/cfg/javascript.ts)', () => {
   it('gives a throwing call an exceptional edge to the catch, and runs a copy of finally on the normal, exceptional and return paths', async () => {
-    const edges = flow(await graphOf([
-      'async function f(port) {',
-      '  const s = net.connect(port);',
-      '  try {',
-      '    const reply = JSON.parse(await read(s));',
-      '    if (!reply) return null;',
-      '  } catch (err) {',
-      '    log.warn(err);',
-      '  } finally {',
-      '    s.destroy();',
-      '  }',
-      '  return 1;',
-      '}',
-    ]));
+    const edges = flow(
+      await graphOf([
+        'async function f(port) {',
+        '  const s = net.connect(port);',
+        '  try {',
+        '    const reply = JSON.parse(await read(s));',
+        '    if (!reply) return null;',
+        '  } catch (err) {',
+        '    log.warn(err);',
+        '  } finally {',
+        '    s.destroy();',
+        '  }',
+        '  return 1;',
+        '}',
+      ]),
+    );
     assert.deepEqual(edges, [
       '!parse -> <return@5>',
       '!parse -> [release s]',
@@ -72,76 +104,93 @@ describe('leak engine: the JavaScript control-flow graph (src/analysis/cfg/javas
   });
 
   it('leaves an endless loop only by break, takes continue back to the head, and falls through switch cases', async () => {
-    const edges = flow(await graphOf([
-      'function f(port, kind) {',
-      '  const s = net.connect(port);',
-      '  outer: while (true) {',
-      '    switch (kind) {',
-      '      case 1: s.write("a");',
-      '      case 2: continue outer;',
-      '      default: break outer;',
-      '    }',
-      '  }',
-      '  s.end();',
-      '}',
-    ]));
+    const edges = flow(
+      await graphOf([
+        'function f(port, kind) {',
+        '  const s = net.connect(port);',
+        '  outer: while (true) {',
+        '    switch (kind) {',
+        '      case 1: s.write("a");',
+        '      case 2: continue outer;',
+        '      default: break outer;',
+        '    }',
+        '  }',
+        '  s.end();',
+        '}',
+      ]),
+    );
     assert.ok(edges.includes('[acquire#0 s] -> [release s]'), edges.join('\n'));
     assert.ok(!edges.some((e) => e.endsWith('-> exit') && !e.startsWith('[release s]')), edges.join('\n'));
   });
 });
 
-describe('leak engine on JavaScript/TypeScript functions: the issue\'s patterns', () => {
+describe("leak engine on JavaScript/TypeScript functions: the issue's patterns", () => {
   const js = (lines: string[]) => reported('javascript', ["const net = require('net');", "const { once } = require('events');", ...lines]);
 
   it('reports the call whose exception skips the end(), and nothing once a finally destroys', async () => {
-    assert.deepEqual(await js([
-      'async function q(port) {',
-      '  const s = net.connect(port);',
-      '  const [d] = await once(s, "data");',
-      '  const v = JSON.parse(d);',
-      '  s.end();',
-      '  return v;',
-      '}',
-    ]), ['4: unclosed-on-exception: Socket opened here is not closed when `parse` throws at line 6 — destroy it in `finally`']);
-    assert.deepEqual(await js([
-      'async function q(port) {',
-      '  const s = net.connect(port);',
-      '  try { return JSON.parse((await once(s, "data"))[0]); } finally { s.destroy(); }',
-      '}',
-    ]), []);
+    assert.deepEqual(
+      await js([
+        'async function q(port) {',
+        '  const s = net.connect(port);',
+        '  const [d] = await once(s, "data");',
+        '  const v = JSON.parse(d);',
+        '  s.end();',
+        '  return v;',
+        '}',
+      ]),
+      ['4: unclosed-on-exception: Socket opened here is not closed when `parse` throws at line 6 — destroy it in `finally`'],
+    );
+    assert.deepEqual(
+      await js([
+        'async function q(port) {',
+        '  const s = net.connect(port);',
+        '  try { return JSON.parse((await once(s, "data"))[0]); } finally { s.destroy(); }',
+        '}',
+      ]),
+      [],
+    );
   });
 
   it('carries sockets assigned in each branch to the close after the join, and reports one lost by reassignment', async () => {
-    assert.deepEqual(await js([
-      'function open(port, backup) {',
-      '  let s;',
-      '  if (backup) s = net.connect(port + 1); else s = net.connect(port);',
-      '  s.on("data", (d) => console.log(d));',
-      '  s.end("bye");',
-      '}',
-    ]), []);
-    assert.deepEqual(await js([
-      'function open(port, backup) {',
-      '  let s = net.connect(port);',
-      '  if (backup) s = net.connect(port + 1);',
-      '  s.end("bye");',
-      '}',
-    ]), ['4: unclosed-socket: Socket opened here is not closed before `s` is assigned again at line 5 — CLOSE_WAIT risk']);
+    assert.deepEqual(
+      await js([
+        'function open(port, backup) {',
+        '  let s;',
+        '  if (backup) s = net.connect(port + 1); else s = net.connect(port);',
+        '  s.on("data", (d) => console.log(d));',
+        '  s.end("bye");',
+        '}',
+      ]),
+      [],
+    );
+    assert.deepEqual(
+      await js([
+        'function open(port, backup) {',
+        '  let s = net.connect(port);',
+        '  if (backup) s = net.connect(port + 1);',
+        '  s.end("bye");',
+        '}',
+      ]),
+      ['4: unclosed-socket: Socket opened here is not closed before `s` is assigned again at line 5 — CLOSE_WAIT risk'],
+    );
   });
 
   it('counts a destroy in an error/close handler, and ownership handed to a returned object or a TLS wrapper', async () => {
-    assert.deepEqual(await js([
-      'function ship(port, data) {',
-      '  const s = net.connect(port);',
-      '  s.on("error", () => s.destroy());',
-      '  s.write(JSON.stringify(data));',
-      '  validate(data);',
-      '}',
-      'function wrap(port) {',
-      '  const raw = net.connect(port);',
-      '  const framed = new FrameStream(raw);',
-      '  return { socket: framed };',
-      '}',
-    ]), []);
+    assert.deepEqual(
+      await js([
+        'function ship(port, data) {',
+        '  const s = net.connect(port);',
+        '  s.on("error", () => s.destroy());',
+        '  s.write(JSON.stringify(data));',
+        '  validate(data);',
+        '}',
+        'function wrap(port) {',
+        '  const raw = net.connect(port);',
+        '  const framed = new FrameStream(raw);',
+        '  return { socket: framed };',
+        '}',
+      ]),
+      [],
+    );
   });
 });

@@ -19,8 +19,7 @@ async function findings(source: string, language: LeakLanguage): Promise<LeakFin
 /** Applies edits (given in 0-based positions) to a text, last first so earlier positions stay valid. */
 function applyEdits(source: string, edits: readonly TextEdit[]): string {
   const lines = source.split('\n');
-  const offset = (p: { line: number; column: number }) =>
-    lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.column;
+  const offset = (p: { line: number; column: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.column;
   const sorted = [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start));
   let out = source;
   for (const e of sorted) out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));
@@ -75,7 +74,17 @@ describe('labelled corpora of the brace languages', () => {
 
 /** A Go accept loop that gives each connection to `handler` on a goroutine (lines 1-9 after the package line). */
 function acceptLoopHandingTo(handler: string): string[] {
-  return ['func serve(ln net.Listener) {', '\tfor {', '\t\tc, err := ln.Accept()', '\t\tif err != nil {', '\t\t\treturn', '\t\t}', `\t\tgo ${handler}(c)`, '\t}', '}'];
+  return [
+    'func serve(ln net.Listener) {',
+    '\tfor {',
+    '\t\tc, err := ln.Accept()',
+    '\t\tif err != nil {',
+    '\t\t\treturn',
+    '\t\t}',
+    `\t\tgo ${handler}(c)`,
+    '\t}',
+    '}',
+  ];
 }
 
 describe('Go rules', () => {
@@ -102,13 +111,18 @@ describe('Go rules', () => {
   });
 
   it('offers defer resp.Body.Close() for an HTTP response', async () => {
-    const source = 'package p\nfunc get(u string) {\n\tresp, err := http.Get(u)\n\tif err != nil {\n\t\treturn\n\t}\n\tprintln(resp.Status)\n}\n';
+    const source =
+      'package p\nfunc get(u string) {\n\tresp, err := http.Get(u)\n\tif err != nil {\n\t\treturn\n\t}\n\tprintln(resp.Status)\n}\n';
     const [f] = await findings(source, 'go');
-    assert.deepEqual(f?.fix?.edits.map((e) => e.newText), ['\n\tdefer resp.Body.Close()']);
+    assert.deepEqual(
+      f?.fix?.edits.map((e) => e.newText),
+      ['\n\tdefer resp.Body.Close()'],
+    );
   });
 
   it('offers no defer inside a loop, where it would only run at function exit', async () => {
-    const source = 'package p\nfunc scan(addrs []string) {\n\tfor _, a := range addrs {\n\t\tc, err := net.Dial("tcp", a)\n\t\tif err != nil {\n\t\t\tcontinue\n\t\t}\n\t\tprintln(c.RemoteAddr())\n\t}\n}\n';
+    const source =
+      'package p\nfunc scan(addrs []string) {\n\tfor _, a := range addrs {\n\t\tc, err := net.Dial("tcp", a)\n\t\tif err != nil {\n\t\t\tcontinue\n\t\t}\n\t\tprintln(c.RemoteAddr())\n\t}\n}\n';
     const [f] = await findings(source, 'go');
     assert.equal(f?.rule, 'unclosed-socket');
     assert.equal(f.fix, undefined);
@@ -122,13 +136,7 @@ describe('Go rules', () => {
   });
 
   it('points the CLOSE_WAIT risk of an accept loop at the end of the handler that reads to EOF', async () => {
-    const source = [
-      'package p',
-      ...acceptLoopHandingTo('echo'),
-      'func echo(c net.Conn) {',
-      '\tio.Copy(c, c)',
-      '}',
-    ].join('\n');
+    const source = ['package p', ...acceptLoopHandingTo('echo'), 'func echo(c net.Conn) {', '\tio.Copy(c, c)', '}'].join('\n');
     const [f] = await findings(source, 'go');
     assert.equal(f?.rule, 'close-wait-risk');
     assert.equal(f.range.start.line, 3);
@@ -160,9 +168,13 @@ describe('Go rules', () => {
   });
 
   it('tells an HTTP client call from a cache Get by its arguments, and analyses around a syntax error', async () => {
-    const source = 'package p\nfunc f(rdb *redis.Client) {\n\tv := rdb.Get(ctx, "k")\n\tresp, _ := httpClient.Get(u)\n\tprintln(v, resp.Status\n}\n';
+    const source =
+      'package p\nfunc f(rdb *redis.Client) {\n\tv := rdb.Get(ctx, "k")\n\tresp, _ := httpClient.Get(u)\n\tprintln(v, resp.Status\n}\n';
     const result = await analyzer.analyze(source, 'go');
-    assert.deepEqual(result.findings.map((f) => [f.range.start.line, f.binding]), [[3, 'resp']]);
+    assert.deepEqual(
+      result.findings.map((f) => [f.range.start.line, f.binding]),
+      [[3, 'resp']],
+    );
     assert.equal(result.notes.length, 1);
   });
 });
@@ -197,7 +209,8 @@ describe('Java rules', () => {
   });
 
   it('offers no try-with-resources when a task may still use the socket after the block', async () => {
-    const source = 'class C {\n  void serve(ServerSocket ss, Executor ex) throws IOException {\n    Socket c = ss.accept();\n    ex.execute(() -> log(c));\n  }\n  void log(Socket s) { System.out.println(s.getPort()); }\n}\n';
+    const source =
+      'class C {\n  void serve(ServerSocket ss, Executor ex) throws IOException {\n    Socket c = ss.accept();\n    ex.execute(() -> log(c));\n  }\n  void log(Socket s) { System.out.println(s.getPort()); }\n}\n';
     const [f] = await findings(source, 'java');
     assert.equal(f?.rule, 'unclosed-socket');
     assert.equal(f.fix, undefined);
@@ -228,9 +241,11 @@ describe('Java rules', () => {
 
 describe('C and C++ rules', () => {
   it('does not count the fd == -1 error path, and flags a close that runs only on failure', async () => {
-    const clean = 'int f(void) {\n  int fd = socket(AF_INET, SOCK_STREAM, 0);\n  if (fd == -1) return -1;\n  write(fd, "x", 1);\n  close(fd);\n  return 0;\n}\n';
+    const clean =
+      'int f(void) {\n  int fd = socket(AF_INET, SOCK_STREAM, 0);\n  if (fd == -1) return -1;\n  write(fd, "x", 1);\n  close(fd);\n  return 0;\n}\n';
     assert.deepEqual(await findings(clean, 'c'), []);
-    const leaky = 'int f(void) {\n  int fd = socket(AF_INET, SOCK_STREAM, 0);\n  if (fd < 0) return -1;\n  if (connect(fd, 0, 0) < 0) { close(fd); return -1; }\n  return 0;\n}\n';
+    const leaky =
+      'int f(void) {\n  int fd = socket(AF_INET, SOCK_STREAM, 0);\n  if (fd < 0) return -1;\n  if (connect(fd, 0, 0) < 0) { close(fd); return -1; }\n  return 0;\n}\n';
     const [f] = await findings(leaky, 'c');
     assert.equal(f?.rule, 'unclosed-socket');
     assert.equal(f.range.start.line, 1);
@@ -251,7 +266,8 @@ describe('C and C++ rules', () => {
 
 describe('C# rules', () => {
   it('offers a using declaration, and the result has no finding', async () => {
-    const source = 'class C {\n    static void Send(string h) {\n        var client = new TcpClient(h, 80);\n        client.GetStream().WriteByte(1);\n    }\n}\n';
+    const source =
+      'class C {\n    static void Send(string h) {\n        var client = new TcpClient(h, 80);\n        client.GetStream().WriteByte(1);\n    }\n}\n';
     const [f] = await findings(source, 'csharp');
     assert.equal(f?.rule, 'unclosed-socket');
     assert.ok(f.fix);
@@ -289,42 +305,62 @@ describe('early exits before the close', () => {
     assert.equal(f?.range.start.line, 2);
     assert.equal(f.message, 'Socket opened here is not closed on the early return at line 8 — CLOSE_WAIT risk');
     assert.deepEqual(f.fixAt?.start, { line: 7, column: 2 });
-    const fixed = source.replace('\t\treturn err\n\t}\n\treturn conn.Close()', '\t\tconn.Close()\n\t\treturn err\n\t}\n\treturn conn.Close()');
+    const fixed = source.replace(
+      '\t\treturn err\n\t}\n\treturn conn.Close()',
+      '\t\tconn.Close()\n\t\treturn err\n\t}\n\treturn conn.Close()',
+    );
     assert.deepEqual(await findings(fixed, 'go'), []);
   });
 
   it('leaves alone the acquisition check, loop-local breaks, closes in finally, and branches that close first', async () => {
     const clean: [string, LeakLanguage][] = [
-      ['int f(void) { int fd = socket(AF_INET, SOCK_STREAM, 0); int one = 1; if (fd < 0) return -1; write(fd, "x", 1); close(fd); return 0; }', 'c'],
-      ['int f(int n) { int fd = socket(AF_INET, SOCK_STREAM, 0); for (int i = 0; i < n; i++) { if (write(fd, "x", 1) < 0) break; } close(fd); return 0; }', 'c'],
-      ['class C { void f(boolean x) throws Exception { Socket s = new Socket("h", 1); try { if (x) return; s.getOutputStream().write(1); } finally { s.close(); } } }', 'java'],
+      [
+        'int f(void) { int fd = socket(AF_INET, SOCK_STREAM, 0); int one = 1; if (fd < 0) return -1; write(fd, "x", 1); close(fd); return 0; }',
+        'c',
+      ],
+      [
+        'int f(int n) { int fd = socket(AF_INET, SOCK_STREAM, 0); for (int i = 0; i < n; i++) { if (write(fd, "x", 1) < 0) break; } close(fd); return 0; }',
+        'c',
+      ],
+      [
+        'class C { void f(boolean x) throws Exception { Socket s = new Socket("h", 1); try { if (x) return; s.getOutputStream().write(1); } finally { s.close(); } } }',
+        'java',
+      ],
       ['class C { void F(bool x) { var c = new TcpClient("h", 1); if (x) { c.Close(); return; } c.Close(); } }', 'csharp'],
     ];
     for (const [source, language] of clean) assert.deepEqual(await findings(source, language), [], source);
-    const [leak] = await findings('class C { void f(boolean x) throws Exception { Socket s = new Socket("h", 1); if (x) return; s.close(); } }', 'java');
+    const [leak] = await findings(
+      'class C { void f(boolean x) throws Exception { Socket s = new Socket("h", 1); if (x) return; s.close(); } }',
+      'java',
+    );
     assert.match(leak?.message ?? '', /early return at line 1/);
   });
 });
 
 describe('cleanups, keys and stream wrappers', () => {
   it('C: a failing later call is an early exit, a goto to the cleanup label is not', async () => {
-    const leaky = 'int f(void) {\n  int fd = socket(AF_INET, SOCK_STREAM, 0);\n  if (fd < 0) return -1;\n  if (connect(fd, 0, 0) < 0) {\n    perror("connect");\n    return -1;\n  }\n  close(fd);\n  return 0;\n}\n';
+    const leaky =
+      'int f(void) {\n  int fd = socket(AF_INET, SOCK_STREAM, 0);\n  if (fd < 0) return -1;\n  if (connect(fd, 0, 0) < 0) {\n    perror("connect");\n    return -1;\n  }\n  close(fd);\n  return 0;\n}\n';
     const [f] = await findings(leaky, 'c');
     assert.equal(f?.message, 'Socket opened here is not closed on the early return at line 6 — CLOSE_WAIT risk');
-    const cleanup = 'int f(void) {\n  int rc = -1;\n  int fd = socket(AF_INET, SOCK_STREAM, 0);\n  if (fd < 0) return -1;\n  if (connect(fd, 0, 0) < 0) goto out;\n  rc = 0;\nout:\n  close(fd);\n  return rc;\n}\n';
+    const cleanup =
+      'int f(void) {\n  int rc = -1;\n  int fd = socket(AF_INET, SOCK_STREAM, 0);\n  if (fd < 0) return -1;\n  if (connect(fd, 0, 0) < 0) goto out;\n  rc = 0;\nout:\n  close(fd);\n  return rc;\n}\n';
     assert.deepEqual(await findings(cleanup, 'c'), []);
   });
 
   it('C++: a descriptor used as the key of a table it is stored in is handed on', async () => {
-    const source = 'void S::on_accept(int lfd) { int fd = ::accept(lfd, nullptr, nullptr); if (fd < 0) return; buffers_[fd] = std::string(); }';
+    const source =
+      'void S::on_accept(int lfd) { int fd = ::accept(lfd, nullptr, nullptr); if (fd < 0) return; buffers_[fd] = std::string(); }';
     assert.deepEqual(await findings(source, 'cpp'), []);
   });
 
   it('C# and Java: a reader or writer over the socket stream is the socket under another name', async () => {
-    const cs = (using: string) => `class C { static void F(string h) { var client = new TcpClient(h, 43); var stream = client.GetStream(); ${using}var w = new StreamWriter(stream); w.Write("x"); } }`;
+    const cs = (using: string) =>
+      `class C { static void F(string h) { var client = new TcpClient(h, 43); var stream = client.GetStream(); ${using}var w = new StreamWriter(stream); w.Write("x"); } }`;
     assert.equal((await findings(cs(''), 'csharp')).length, 1);
     assert.deepEqual(await findings(cs('using '), 'csharp'), []);
-    const java = (close: string) => `class C { void f(String h) throws Exception { Socket s = new Socket(h, 1); OutputStream out = s.getOutputStream(); PrintWriter w = new PrintWriter(out); w.print(1); ${close} } }`;
+    const java = (close: string) =>
+      `class C { void f(String h) throws Exception { Socket s = new Socket(h, 1); OutputStream out = s.getOutputStream(); PrintWriter w = new PrintWriter(out); w.print(1); ${close} } }`;
     assert.equal((await findings(java(''), 'java')).length, 1);
     assert.deepEqual(await findings(java('w.close();'), 'java'), []);
   });

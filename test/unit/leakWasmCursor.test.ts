@@ -10,9 +10,15 @@ test('two analyzers started at the same time share one runtime and both find the
   // First in this file, so the runtime is not started yet. Fresh loaders racing through their first grammar load, as two language-server sessions or a
   // CLI run beside a scan would: before the init was shared this could crash inside WebAssembly.
   const source = `const net = require('net');\nfunction f() {\n  const s = net.connect(80);\n  s.write('x');\n}\n`;
-  const analyses = [new LeakAnalyzer(new GrammarLoader()), new LeakAnalyzer(new GrammarLoader())].map((a) => a.analyze(source, 'javascript'));
+  const analyses = [new LeakAnalyzer(new GrammarLoader()), new LeakAnalyzer(new GrammarLoader())].map((a) =>
+    a.analyze(source, 'javascript'),
+  );
   const results = await Promise.all(analyses);
-  for (const r of results) assert.deepEqual(r.findings.map((f) => f.range.start.line), [2]);
+  for (const r of results)
+    assert.deepEqual(
+      r.findings.map((f) => f.range.start.line),
+      [2],
+    );
 });
 
 /** Every step of a full walk: type, field, offsets, depth. */

@@ -7,7 +7,11 @@ import type { CorpusResult } from '../../scripts/evalLeaks';
 import { CORPUS_DIR, evaluateCorpus, formatTable, MIN_PRECISION, MIN_RECALL, precision, recall } from '../../scripts/evalLeaks';
 
 const covered = new Set<string>(LANGUAGE_RULES.flatMap((r) => r.languages));
-const folders = fs.readdirSync(CORPUS_DIR, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+const folders = fs
+  .readdirSync(CORPUS_DIR, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
 
 describe('labelled leak corpus', () => {
   let result: CorpusResult;
@@ -20,7 +24,9 @@ describe('labelled leak corpus', () => {
     const skip = covered.has(folder) ? false : `no rules registered for ${folder} yet`;
     it(`${folder}: precision ≥ ${MIN_PRECISION} and recall ≥ ${MIN_RECALL}`, { skip }, () => {
       const tally = result.byLanguage.get(folder)!;
-      const misses = result.mismatches.filter((m) => m.file.startsWith(folder + path.sep)).map((m) => `${m.kind}: ${m.file}:${m.line} ${m.rule}`);
+      const misses = result.mismatches
+        .filter((m) => m.file.startsWith(folder + path.sep))
+        .map((m) => `${m.kind}: ${m.file}:${m.line} ${m.rule}`);
       const detail = `\n${formatTable(result)}\n${misses.join('\n')}`;
       assert.ok(precision(tally) >= MIN_PRECISION, `precision ${precision(tally).toFixed(3)}${detail}`);
       assert.ok(recall(tally) >= MIN_RECALL, `recall ${recall(tally).toFixed(3)}${detail}`);

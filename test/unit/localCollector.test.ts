@@ -37,7 +37,10 @@ describe('LocalCollector on a procfs-shaped folder', () => {
   it('reads IPv4 without a tcp6 file (IPv6 disabled) and reports malformed lines as warnings', async () => {
     const root = make(HEADER + row(0, '1F90', '0A', 11) + 'not a socket line\n' + row(2, '1F91', '08', 12));
     const snap = await new LocalCollector({ procRoot: root }).snapshot();
-    assert.deepEqual(snap.connections.map((c) => c.state), ['LISTEN', 'CLOSE_WAIT']);
+    assert.deepEqual(
+      snap.connections.map((c) => c.state),
+      ['LISTEN', 'CLOSE_WAIT'],
+    );
     assert.equal(snap.warnings.length, 2);
     assert.match(snap.warnings[0], /net\/tcp: skipped 1 malformed line/);
   });
@@ -70,18 +73,30 @@ describe('LocalCollector on a procfs-shaped folder', () => {
     writeFileSync(path.join(root, '200/cmdline'), 'b\0--flag\0');
     symlinkSync('socket:[21]', path.join(root, '200/fd/5'));
     const snap = await collector.snapshot(undefined, { processes: true });
-    assert.deepEqual(snap.connections.map((c) => [c.localPort, c.pid, c.commandLine]), [[8080, 100, 'a'], [8081, 200, 'b --flag']]);
+    assert.deepEqual(
+      snap.connections.map((c) => [c.localPort, c.pid, c.commandLine]),
+      [
+        [8080, 100, 'a'],
+        [8081, 200, 'b --flag'],
+      ],
+    );
   });
 
   it('fails with a clear error when /proc/net/tcp is missing', async () => {
     const root = mkdtempSync(path.join(tmpdir(), 'tcplens-proc-'));
     roots.push(root);
-    await assert.rejects(new LocalCollector({ procRoot: root }).counts(), (e: unknown) => e instanceof CollectorError && e.kind === 'unreadable' && /is \/proc mounted/.test(e.message));
+    await assert.rejects(
+      new LocalCollector({ procRoot: root }).counts(),
+      (e: unknown) => e instanceof CollectorError && e.kind === 'unreadable' && /is \/proc mounted/.test(e.message),
+    );
   });
 
   it('says which platforms are not supported yet instead of crashing', async () => {
     for (const platform of ['darwin', 'win32'] as const) {
-      await assert.rejects(new LocalCollector({ platform }).snapshot(), (e: unknown) => e instanceof CollectorError && e.kind === 'unsupported-platform' && e.message.includes(platform));
+      await assert.rejects(
+        new LocalCollector({ platform }).snapshot(),
+        (e: unknown) => e instanceof CollectorError && e.kind === 'unsupported-platform' && e.message.includes(platform),
+      );
     }
   });
 
@@ -89,6 +104,9 @@ describe('LocalCollector on a procfs-shaped folder', () => {
     const root = make(HEADER + row(0, '1F90', '0A', 11));
     const controller = new AbortController();
     controller.abort();
-    await assert.rejects(new LocalCollector({ procRoot: root }).snapshot(controller.signal), (e: unknown) => e instanceof CollectorError && e.kind === 'cancelled');
+    await assert.rejects(
+      new LocalCollector({ procRoot: root }).snapshot(controller.signal),
+      (e: unknown) => e instanceof CollectorError && e.kind === 'cancelled',
+    );
   });
 });

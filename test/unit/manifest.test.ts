@@ -22,11 +22,15 @@ function sources(dir: string): string[] {
 }
 
 /** The command table (src/commands.ts), a row per command: `'id': { run: …, enablement: '…' },`. */
-const tableRows = [...readFileSync(path.join(ROOT, 'src/commands.ts'), 'utf8').matchAll(/^ {4}'([\w.]+)': \{ run: .*?(?:, enablement: '([^']*)')? \},$/gm)];
+const tableRows = [
+  ...readFileSync(path.join(ROOT, 'src/commands.ts'), 'utf8').matchAll(/^ {4}'([\w.]+)': \{ run: .*?(?:, enablement: '([^']*)')? \},$/gm),
+];
 /** Command ids the extension registers: the table's, and any registerCommand call with a literal id. */
 const registered = new Set([
   ...tableRows.map((m) => m[1]),
-  ...sources(path.join(ROOT, 'src')).flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/registerCommand\(\s*'([^']+)'/g)].map((m) => m[1])),
+  ...sources(path.join(ROOT, 'src')).flatMap((f) =>
+    [...readFileSync(f, 'utf8').matchAll(/registerCommand\(\s*'([^']+)'/g)].map((m) => m[1]),
+  ),
 ]);
 const declared = new Set(manifest.contributes.commands.map((c) => c.command));
 const viewIds = new Set(Object.values(manifest.contributes.views).flatMap((vs) => vs.map((v) => v.id)));
@@ -35,16 +39,29 @@ const viewCommands = new Set([...viewIds].map((id) => `${id}.focus`));
 
 describe('package.json and the code agree', () => {
   it('every declared command is registered, and every registered one declared', () => {
-    assert.deepEqual([...declared].filter((c) => !registered.has(c)), [], 'declared but never registered');
-    assert.deepEqual([...registered].filter((c) => !declared.has(c)), [], 'registered but not declared');
+    assert.deepEqual(
+      [...declared].filter((c) => !registered.has(c)),
+      [],
+      'declared but never registered',
+    );
+    assert.deepEqual(
+      [...registered].filter((c) => !declared.has(c)),
+      [],
+      'registered but not declared',
+    );
   });
 
-  it('every command is registered once, by the table, with package.json\'s enablement', () => {
+  it("every command is registered once, by the table, with package.json's enablement", () => {
     assert.ok(tableRows.length >= 20, `the table's rows were not found (${tableRows.length})`);
     assert.equal(new Set(tableRows.map((m) => m[1])).size, tableRows.length, 'an id twice in the table');
     const enablement = (id: string) => manifest.contributes.commands.find((c) => c.command === id)?.enablement;
     for (const [, id, when] of tableRows) assert.equal(when, enablement(id), id);
-    for (const f of sources(path.join(ROOT, 'src'))) assert.doesNotMatch(readFileSync(f, 'utf8'), /registerCommand\(\s*'/, `${path.relative(ROOT, f)} registers a command outside the table`);
+    for (const f of sources(path.join(ROOT, 'src')))
+      assert.doesNotMatch(
+        readFileSync(f, 'utf8'),
+        /registerCommand\(\s*'/,
+        `${path.relative(ROOT, f)} registers a command outside the table`,
+      );
   });
 
   it('keybindings name declared commands', () => {
@@ -63,7 +80,8 @@ describe('package.json and the code agree', () => {
   it('walkthrough links and completion events name real commands and views', () => {
     for (const w of manifest.contributes.walkthroughs ?? []) {
       for (const step of w.steps) {
-        for (const [, command] of step.description.matchAll(/\(command:([\w.]+)/g)) assert.ok(declared.has(command) || viewCommands.has(command), command);
+        for (const [, command] of step.description.matchAll(/\(command:([\w.]+)/g))
+          assert.ok(declared.has(command) || viewCommands.has(command), command);
         for (const event of step.completionEvents ?? []) {
           const [kind, id] = event.split(':');
           if (kind === 'onCommand') assert.ok(declared.has(id), event);

@@ -5,8 +5,18 @@ import { ObservedAges } from '../../src/core/observedAges';
 
 function conn(state: TcpStateName, localPort: number, inode: number, extra: Partial<Connection> = {}): Connection {
   return {
-    family: 'IPv4', localAddress: '10.0.0.1', localPort, remoteAddress: '10.0.0.2', remotePort: 40000, state,
-    sendQueue: 0, receiveQueue: 0, uid: 0, inode, owner: inode ? 'unresolved' : 'kernel', ...extra,
+    family: 'IPv4',
+    localAddress: '10.0.0.1',
+    localPort,
+    remoteAddress: '10.0.0.2',
+    remotePort: 40000,
+    state,
+    sendQueue: 0,
+    receiveQueue: 0,
+    uid: 0,
+    inode,
+    owner: inode ? 'unresolved' : 'kernel',
+    ...extra,
   };
 }
 
@@ -23,7 +33,14 @@ describe('observed ages', () => {
     ages.annotate(second, at(2));
     const third = [conn('CLOSE_WAIT', 8080, 11), conn('ESTABLISHED', 8080, 12), conn('CLOSE_WAIT', 8081, 13)];
     ages.annotate(third, at(6.5));
-    assert.deepEqual(third.map((c) => [c.ageSeconds, c.ageIsLowerBound]), [[6.5, true], [6.5, true], [4.5, false]]);
+    assert.deepEqual(
+      third.map((c) => [c.ageSeconds, c.ageIsLowerBound]),
+      [
+        [6.5, true],
+        [6.5, true],
+        [4.5, false],
+      ],
+    );
   });
 
   it('starts again when a socket changes state (same inode, new state)', () => {
@@ -41,7 +58,14 @@ describe('observed ages', () => {
     ages.annotate([conn('CLOSE_WAIT', 9000, 0)], at(1));
     const later = [conn('CLOSE_WAIT', 9000, 0), conn('CLOSE_WAIT', 9001, 0)];
     ages.annotate(later, at(3));
-    assert.deepEqual(later.map((c) => [c.ageSeconds, c.ageIsLowerBound]), [[3, true], [0, false]], 'the socket gone for a look is new again');
+    assert.deepEqual(
+      later.map((c) => [c.ageSeconds, c.ageIsLowerBound]),
+      [
+        [3, true],
+        [0, false],
+      ],
+      'the socket gone for a look is new again',
+    );
   });
 
   it('leaves kernel ages alone and forgets sockets that are gone', () => {
@@ -59,7 +83,13 @@ describe('observed ages', () => {
     ages.annotate([conn('LISTEN', 8080, 41)], at(0));
     const afterGap = [conn('LISTEN', 8080, 41), conn('CLOSE_WAIT', 8080, 42)];
     ages.annotate(afterGap, at(300));
-    assert.deepEqual(afterGap.map((c) => [c.ageSeconds, c.ageIsLowerBound]), [[300, true], [0, true]]);
+    assert.deepEqual(
+      afterGap.map((c) => [c.ageSeconds, c.ageIsLowerBound]),
+      [
+        [300, true],
+        [0, true],
+      ],
+    );
   });
 
   it('remembers 100,000 sockets across looks', () => {

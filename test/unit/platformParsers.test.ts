@@ -41,7 +41,13 @@ describe('BSD netstat parser (macOS, FreeBSD)', () => {
       ],
     );
     const older = parseBsdNetstat(fixture('macos-netstat-anv-old.txt')).connections;
-    assert.deepEqual(older.map((c) => [c.state, c.pid]), [['ESTABLISHED', 311], ['LISTEN', 1]]);
+    assert.deepEqual(
+      older.map((c) => [c.state, c.pid]),
+      [
+        ['ESTABLISHED', 311],
+        ['LISTEN', 1],
+      ],
+    );
   });
 
   it('reads FreeBSD netstat, including the states macOS rows above did not show', () => {
@@ -61,8 +67,10 @@ describe('BSD netstat parser (macOS, FreeBSD)', () => {
   });
 
   it('refuses non-addresses, the other family, queues and pids that are not whole numbers in range', () => {
-    const header = 'Proto Recv-Q Send-Q  Local Address          Foreign Address        (state)     rhiwat shiwat    pid   epid  state    options\n';
-    const good = 'tcp4       0      0  10.0.0.5.22            10.0.0.1.50123         ESTABLISHED 131072 131744    311      0 0x0102 0x00000004\n';
+    const header =
+      'Proto Recv-Q Send-Q  Local Address          Foreign Address        (state)     rhiwat shiwat    pid   epid  state    options\n';
+    const good =
+      'tcp4       0      0  10.0.0.5.22            10.0.0.1.50123         ESTABLISHED 131072 131744    311      0 0x0102 0x00000004\n';
     const bad = [
       'tcp4       0      0  evil.22                10.0.0.1.50123         ESTABLISHED 131072 131744    311      0 0x0102 0x00000004',
       'tcp4       0      0  10.0.0.5.22            \x1b[2J.50123          ESTABLISHED 131072 131744    311      0 0x0102 0x00000004',
@@ -133,7 +141,10 @@ describe('Windows netstat -ano parser', () => {
       '  TCP    127.0.0.1:8080         127.0.0.1:52100        CLOSE_WAIT      1.5',
     ];
     const { connections, warnings, skipped } = parseWindowsNetstat([good, ...bad, good].join('\r\n'));
-    assert.deepEqual(connections.map((c) => c.pid), [4242, 4242]);
+    assert.deepEqual(
+      connections.map((c) => c.pid),
+      [4242, 4242],
+    );
     assert.equal(skipped, bad.length);
     assert.match(warnings[0], new RegExp(`skipped ${bad.length} malformed line`));
   });

@@ -10,7 +10,16 @@ const HEADER4 = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->w
 const HEADER6 =
   '  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
 
-function line4(sl: number, local: string, remote: string, st: string, inode: number | string = 1234, uid: number | string = 1000, queues = '00000000:00000000', timer = '00:00000000'): string {
+function line4(
+  sl: number,
+  local: string,
+  remote: string,
+  st: string,
+  inode: number | string = 1234,
+  uid: number | string = 1000,
+  queues = '00000000:00000000',
+  timer = '00:00000000',
+): string {
   return `${String(sl).padStart(4)}: ${local} ${remote} ${st} ${queues} ${timer} 00000000 ${String(uid).padStart(5)}        0 ${inode} 1 0000000000000000 100 0 0 10 0\n`;
 }
 
@@ -30,7 +39,10 @@ describe('/proc/net/tcp parser', () => {
     }
     text += line4(2, '0100007F:1F90', '0100007F:C351', '0C');
     const { out, warnings } = parse(text);
-    assert.deepEqual(out.map((c) => c.state), [...TCP_STATE_NAMES, 'SYN_RECV']);
+    assert.deepEqual(
+      out.map((c) => c.state),
+      [...TCP_STATE_NAMES, 'SYN_RECV'],
+    );
     assert.equal(warnings.skipped, 0);
   });
 
@@ -39,14 +51,25 @@ describe('/proc/net/tcp parser', () => {
     assert.deepEqual(
       { ...out[0] },
       {
-        family: 'IPv4', localAddress: '127.0.0.1', localPort: 8080, remoteAddress: '192.168.1.10', remotePort: 443,
-        state: 'ESTABLISHED', sendQueue: 0x1a, receiveQueue: 0xb0c, uid: 33, inode: 42, owner: 'unresolved',
-        ageSeconds: undefined, ageSource: undefined, ageIsLowerBound: false,
+        family: 'IPv4',
+        localAddress: '127.0.0.1',
+        localPort: 8080,
+        remoteAddress: '192.168.1.10',
+        remotePort: 443,
+        state: 'ESTABLISHED',
+        sendQueue: 0x1a,
+        receiveQueue: 0xb0c,
+        uid: 33,
+        inode: 42,
+        owner: 'unresolved',
+        ageSeconds: undefined,
+        ageSource: undefined,
+        ageIsLowerBound: false,
       },
     );
   });
 
-  it('reads big-endian machines\' text when told so', () => {
+  it("reads big-endian machines' text when told so", () => {
     const { out } = parse(HEADER4 + line4(0, '7F000001:0050', '00000000:0000', '0A'), { family: 'IPv4', littleEndian: false });
     assert.equal(out[0].localAddress, '127.0.0.1');
   });
@@ -91,7 +114,10 @@ describe('/proc/net/tcp parser', () => {
     for (const [hex] of rows) text += line4(0, `${hex}:0050`, `${'0'.repeat(32)}:0000`, '0A');
     const { out, warnings } = parse(text, { family: 'IPv6', littleEndian: true });
     assert.equal(warnings.skipped, 0, warnings.examples.join('\n'));
-    assert.deepEqual(out.map((c) => c.localAddress), rows.map((r) => r[1]));
+    assert.deepEqual(
+      out.map((c) => c.localAddress),
+      rows.map((r) => r[1]),
+    );
     assert.ok(out.every((c) => c.family === 'IPv6' && c.localPort === 80 && c.remoteAddress === '::'));
   });
 
@@ -115,7 +141,10 @@ describe('/proc/net/tcp parser', () => {
       '\n' +
       line4(7, '0100007F:0016', '00000000:0000', '0A');
     const { out, warnings } = parse(text);
-    assert.deepEqual(out.map((c) => c.localPort), [8080, 22]);
+    assert.deepEqual(
+      out.map((c) => c.localPort),
+      [8080, 22],
+    );
     assert.equal(warnings.skipped, 5);
     const messages = warnings.toMessages('/proc/net/tcp');
     assert.match(messages[0], /skipped 5 malformed line\(s\) \(first 5 shown\)|skipped 5 malformed line\(s\)$/);
@@ -141,7 +170,11 @@ describe('/proc/net/tcp parser', () => {
       const used = parseConnections(buf, cut, opts, out, cache, warnings, false);
       const rest = Buffer.concat([buf.subarray(used, cut), buf.subarray(cut)]);
       parseConnections(rest, rest.length, opts, out, cache, warnings, true);
-      assert.deepEqual(out.map((c) => c.localPort), [8080, 22], `cut at ${cut}`);
+      assert.deepEqual(
+        out.map((c) => c.localPort),
+        [8080, 22],
+        `cut at ${cut}`,
+      );
     }
     assert.equal(warnings.skipped, 0);
   });
@@ -194,7 +227,13 @@ describe('/proc/net/tcp parser', () => {
     const all = parse(HEADER4 + lines.join(''));
     assert.equal(all.out.length, 2);
     assert.equal(all.warnings.skipped, lines.length - 2);
-    assert.deepEqual(all.out.map((c) => [c.inode, c.uid, c.sendQueue]), [[1234, 1000, 0], [4294967295, 4294967295, 0xffffffff]]);
+    assert.deepEqual(
+      all.out.map((c) => [c.inode, c.uid, c.sendQueue]),
+      [
+        [1234, 1000, 0],
+        [4294967295, 4294967295, 0xffffffff],
+      ],
+    );
   });
 
   it('refuses an IPv4 row in the IPv6 table and the reverse, in both paths', () => {

@@ -52,7 +52,10 @@ describe('streamProcFile', () => {
       if (++calls === 2) controller.abort();
       return end;
     };
-    await assert.rejects(streamProcFile(file, consume, controller.signal), (err: unknown) => err instanceof CollectorError && err.kind === 'cancelled');
+    await assert.rejects(
+      streamProcFile(file, consume, controller.signal),
+      (err: unknown) => err instanceof CollectorError && err.kind === 'cancelled',
+    );
     assert.equal(calls, 2);
   });
 });

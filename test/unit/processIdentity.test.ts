@@ -8,7 +8,30 @@ import { holdsSocket, identifySocketOwner, parseStat, readStartTime } from '../.
 
 /** A /proc/PID/stat line with the given command name; fields 3.. as the kernel prints them. */
 function statLine(pid: number, comm: string, state = 'S', startTime = '4242424'): string {
-  const after = [state, '1', pid, pid, '0', '-1', '4194560', '100', '0', '0', '0', '5', '3', '0', '0', '20', '0', '1', '0', startTime, '1000', '200'];
+  const after = [
+    state,
+    '1',
+    pid,
+    pid,
+    '0',
+    '-1',
+    '4194560',
+    '100',
+    '0',
+    '0',
+    '0',
+    '5',
+    '3',
+    '0',
+    '0',
+    '20',
+    '0',
+    '1',
+    '0',
+    startTime,
+    '1000',
+    '200',
+  ];
   return `${pid} (${comm}) ${after.join(' ')} 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 3 0 0 0 0 0\n`;
 }
 

@@ -43,7 +43,12 @@ describe('Prometheus client against misbehaving servers on loopback', () => {
     handler = (req, res, body) => {
       seen = { auth: req.headers.authorization, body };
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: { instance: 'a:9100', state: 'close_wait' }, value: [1700000000.5, '7'] }] } }));
+      res.end(
+        JSON.stringify({
+          status: 'success',
+          data: { resultType: 'vector', result: [{ metric: { instance: 'a:9100', state: 'close_wait' }, value: [1700000000.5, '7'] }] },
+        }),
+      );
     };
     const client = new PrometheusClient(url, { auth: { kind: 'bearer', token: 's3cret' } });
     const samples = await client.query('tcplens_connections{state="close_wait"}');
@@ -122,6 +127,7 @@ describe('Prometheus client against misbehaving servers on loopback', () => {
   });
 
   it('refuses URLs that are not http(s) or that carry credentials', () => {
-    for (const bad of ['ftp://x', 'not a url', 'http://u:p@host:9090', 'http://h/?q=1']) assert.throws(() => new PrometheusClient(bad), PrometheusError, bad);
+    for (const bad of ['ftp://x', 'not a url', 'http://u:p@host:9090', 'http://h/?q=1'])
+      assert.throws(() => new PrometheusClient(bad), PrometheusError, bad);
   });
 });

@@ -5,7 +5,13 @@ import { formatOpenMetrics, formatPrometheus, wantsOpenMetrics, type MetricFamil
 const families: MetricFamily[] = [
   { name: 'tcplens_connections', help: 'TCP sockets by state.', type: 'gauge', samples: [{ labels: { state: 'close_wait' }, value: 5 }] },
   { name: 'tcplens_scrape_errors', help: 'Failed samples.', type: 'counter', samples: [{ labels: {}, value: 2 }] },
-  { name: 'tcplens_close_wait_oldest_seconds', help: 'Oldest CLOSE_WAIT age.', type: 'gauge', unit: 'seconds', samples: [{ labels: { process: 'evil\x1b]0;x\x07"\\\n' }, value: 61.5 }] },
+  {
+    name: 'tcplens_close_wait_oldest_seconds',
+    help: 'Oldest CLOSE_WAIT age.',
+    type: 'gauge',
+    unit: 'seconds',
+    samples: [{ labels: { process: 'evil\x1b]0;x\x07"\\\n' }, value: 61.5 }],
+  },
 ];
 
 describe('exposition formats', () => {
@@ -28,7 +34,10 @@ describe('exposition formats', () => {
   });
   it('OpenMetrics: family names without _total, UNIT, and # EOF last', () => {
     const text = formatOpenMetrics(families);
-    assert.match(text, /^# TYPE tcplens_scrape_errors counter\n# HELP tcplens_scrape_errors Failed samples\.\ntcplens_scrape_errors_total 2$/m);
+    assert.match(
+      text,
+      /^# TYPE tcplens_scrape_errors counter\n# HELP tcplens_scrape_errors Failed samples\.\ntcplens_scrape_errors_total 2$/m,
+    );
     assert.match(text, /# UNIT tcplens_close_wait_oldest_seconds seconds/);
     assert.ok(text.endsWith('# EOF\n'));
   });

@@ -20,7 +20,10 @@ describe('Fleet with control characters in label values', () => {
       req.on('data', (d) => (body += d));
       req.on('end', () => {
         const query = new URLSearchParams(body).get('query') ?? '';
-        const result = query === 'sum by (instance, job, state) (tcplens_connections)' ? [{ metric: { instance: EVIL, job: `j\u0000b`, state: 'close_wait' }, value: [1700000000, '3'] }] : [];
+        const result =
+          query === 'sum by (instance, job, state) (tcplens_connections)'
+            ? [{ metric: { instance: EVIL, job: `j\u0000b`, state: 'close_wait' }, value: [1700000000, '3'] }]
+            : [];
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
       });

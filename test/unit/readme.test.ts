@@ -14,7 +14,9 @@ describe('README', () => {
 
   it('quick start names the two commands that exist', () => {
     const readme = fs.readFileSync(README, 'utf8');
-    const scripts = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const scripts = (
+      JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
     assert.match(readme, /npm ci && npm run demo/);
     assert.match(readme, /bash \.ci\/run/);
     assert.ok(scripts.demo && scripts.test, 'demo and test scripts exist');

@@ -5,14 +5,29 @@ import type { Connection } from '../../src/core/model';
 import { RowIdentity } from '../../src/core/sampling/rowIdentity';
 
 const conn = (localPort: number): Connection => ({
-  family: 'IPv4', localAddress: '127.0.0.1', localPort, remoteAddress: '127.0.0.1', remotePort: 9000,
-  state: 'ESTABLISHED', sendQueue: 0, receiveQueue: 0, uid: 0, inode: localPort, owner: 'unresolved',
+  family: 'IPv4',
+  localAddress: '127.0.0.1',
+  localPort,
+  remoteAddress: '127.0.0.1',
+  remotePort: 9000,
+  state: 'ESTABLISHED',
+  sendQueue: 0,
+  receiveQueue: 0,
+  uid: 0,
+  inode: localPort,
+  owner: 'unresolved',
 });
 
 /** One look listing `ports`, each socket named by its port unless `names` says otherwise. */
 function look(rows: RowIdentity<number>, at: number, ports: number[], names: Record<number, number> = {}) {
   rows.begin(at);
-  const listed = ports.map((p) => rows.row(names[p] ?? p, () => conn(p), (r) => r.localPort === p));
+  const listed = ports.map((p) =>
+    rows.row(
+      names[p] ?? p,
+      () => conn(p),
+      (r) => r.localPort === p,
+    ),
+  );
   return { listed, ...rows.finish() };
 }
 
@@ -23,8 +38,14 @@ describe('row identity', () => {
     assert.equal(first.added.length, 3);
     const second = look(rows, 2000, [2, 3, 4]);
     assert.equal(second.listed[0], first.listed[1], 'the same object for socket 2');
-    assert.deepEqual(second.added.map((c) => c.localPort), [4]);
-    assert.deepEqual(second.removed.map((c) => c.localPort), [1]);
+    assert.deepEqual(
+      second.added.map((c) => c.localPort),
+      [4],
+    );
+    assert.deepEqual(
+      second.removed.map((c) => c.localPort),
+      [1],
+    );
     rows.begin(4000);
     const again = rows.row(4, () => conn(4));
     rows.observeAge(again);
@@ -39,8 +60,14 @@ describe('row identity', () => {
     // Socket 5 now carries the name socket 1 had (an inode reused).
     const second = look(rows, 2000, [5, 2], { 5: 1 });
     assert.notEqual(second.listed[0], first.listed[0]);
-    assert.deepEqual(second.added.map((c) => c.localPort), [5]);
-    assert.deepEqual(second.removed.map((c) => c.localPort), [1]);
+    assert.deepEqual(
+      second.added.map((c) => c.localPort),
+      [5],
+    );
+    assert.deepEqual(
+      second.removed.map((c) => c.localPort),
+      [1],
+    );
   });
 
   it('reports the rows of a cancelled look as new at the next one', () => {
@@ -49,6 +76,9 @@ describe('row identity', () => {
     rows.begin(1000);
     rows.row(2, () => conn(2)); // cancelled before finish
     const next = look(rows, 2000, [1, 2]);
-    assert.deepEqual(next.added.map((c) => c.localPort), [2]);
+    assert.deepEqual(
+      next.added.map((c) => c.localPort),
+      [2],
+    );
   });
 });

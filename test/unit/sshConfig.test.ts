@@ -75,7 +75,10 @@ describe('OpenSSH config host list', () => {
     try {
       writeFileSync(path.join(loopDir, 'config'), 'Host loop\nInclude config\n');
       const { hosts, warnings } = await readConfigHosts(path.join(loopDir, 'config'), loopDir);
-      assert.deepEqual(hosts.map((h) => h.alias), ['loop']);
+      assert.deepEqual(
+        hosts.map((h) => h.alias),
+        ['loop'],
+      );
       assert.match(warnings[0], /nested deeper/);
     } finally {
       rmSync(loopDir, { recursive: true, force: true });
@@ -96,7 +99,10 @@ describe('OpenSSH config host list', () => {
       const started = performance.now();
       const { hosts, warnings } = await readConfigHosts(path.join(loop, 'a'), dir);
       assert.deepEqual(hosts.map((h) => h.alias).sort(), ['host-a', 'host-b', 'host-c']);
-      assert.ok(warnings.every((w) => /nested deeper/.test(w)), warnings.join('\n'));
+      assert.ok(
+        warnings.every((w) => /nested deeper/.test(w)),
+        warnings.join('\n'),
+      );
       assert.ok(performance.now() - started < 2000, `${performance.now() - started} ms`);
     });
 
@@ -107,7 +113,10 @@ describe('OpenSSH config host list', () => {
       for (const name of ['a', 'b', 'c']) writeFileSync(path.join(fan, name), `Host h${name}\nHost h*\n  Include ${fan}/*\n`);
       const { hosts, warnings } = await readConfigHosts(path.join(fan, 'a'), dir);
       assert.deepEqual(hosts.map((h) => h.alias).sort(), ['ha', 'hb', 'hc']);
-      assert.ok(warnings.some((w) => w.includes(`more than ${MAX_CONFIG_FILES} config files`)), warnings.join('\n'));
+      assert.ok(
+        warnings.some((w) => w.includes(`more than ${MAX_CONFIG_FILES} config files`)),
+        warnings.join('\n'),
+      );
     });
 
     it('a FIFO, /dev/zero, /dev/stdin and an oversized file are skipped with a warning, never read', { timeout: 10_000 }, async () => {
@@ -118,7 +127,10 @@ describe('OpenSSH config host list', () => {
       const config = path.join(dir, 'devices');
       writeFileSync(config, `Host first\nInclude ${fifo}\nInclude /dev/zero\nInclude /dev/stdin\nInclude ${big}\nHost last\n`);
       const { hosts, warnings } = await readConfigHosts(config, dir);
-      assert.deepEqual(hosts.map((h) => h.alias), ['first', 'last']);
+      assert.deepEqual(
+        hosts.map((h) => h.alias),
+        ['first', 'last'],
+      );
       assert.match(warnings.find((w) => w.startsWith(fifo)) ?? '', /not a regular file/);
       assert.match(warnings.find((w) => w.startsWith('/dev/zero')) ?? '', /not a regular file/);
       assert.match(warnings.find((w) => w.startsWith(big)) ?? '', /larger than 1024 KB/);

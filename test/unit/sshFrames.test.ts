@@ -29,23 +29,44 @@ function frames(chunkSize: number): Frame[] {
 describe('frames from the remote script', () => {
   it('splits at marker lines whatever the chunking, and ignores markers with another token', () => {
     const whole = frames(1 << 20);
-    assert.deepEqual(whole.map((f) => f.line), ['HELLO Linux le 1 4242 web 1', 'BEGIN f', 'SEC T4', 'SEC T6', 'END 0']);
+    assert.deepEqual(
+      whole.map((f) => f.line),
+      ['HELLO Linux le 1 4242 web 1', 'BEGIN f', 'SEC T4', 'SEC T6', 'END 0'],
+    );
     assert.equal(whole[3].body.toString(), '  sl  local_address\n   0: 0100007F:1F90 00000000:0000 0A\n\n@@TCPLENS wrong END 0\n');
     for (const size of [1, 2, 7, 13]) {
-      assert.deepEqual(frames(size).map((f) => [f.line, f.body.toString()]), whole.map((f) => [f.line, f.body.toString()]), `chunks of ${size}`);
+      assert.deepEqual(
+        frames(size).map((f) => [f.line, f.body.toString()]),
+        whole.map((f) => [f.line, f.body.toString()]),
+        `chunks of ${size}`,
+      );
     }
-    assert.deepEqual(parseHello('Linux le 1 4242 web 1'), { os: 'Linux', littleEndian: true, hasAwk: true, shellPid: 4242, nodeName: 'web 1' });
+    assert.deepEqual(parseHello('Linux le 1 4242 web 1'), {
+      os: 'Linux',
+      littleEndian: true,
+      hasAwk: true,
+      shellPid: 4242,
+      nodeName: 'web 1',
+    });
   });
 
   it('large sections come out whole and the same whatever the chunking', () => {
     const big = Buffer.alloc(3 * 1024 * 1024 + 17);
     for (let i = 0; i < big.length; i++) big[i] = i % 251 === 0 ? 0x0a : 0x41 + (i % 26);
-    const bytes = Buffer.concat([Buffer.from(`\n@@TCPLENS ${TOKEN} BEGIN t\n\n@@TCPLENS ${TOKEN} SEC T4\n`), big, Buffer.from(`\n@@TCPLENS ${TOKEN} SEC T6\nsmall\n@@TCPLENS ${TOKEN} END 0\n`)]);
+    const bytes = Buffer.concat([
+      Buffer.from(`\n@@TCPLENS ${TOKEN} BEGIN t\n\n@@TCPLENS ${TOKEN} SEC T4\n`),
+      big,
+      Buffer.from(`\n@@TCPLENS ${TOKEN} SEC T6\nsmall\n@@TCPLENS ${TOKEN} END 0\n`),
+    ]);
     for (const size of [1000, 16 * 1024, 64 * 1024 + 3, bytes.length]) {
       const out: Frame[] = [];
       const reader = new FrameReader(TOKEN, (f) => out.push(f));
       for (let i = 0; i < bytes.length; i += size) reader.push(bytes.subarray(i, i + size));
-      assert.deepEqual(out.map((f) => f.line), ['BEGIN t', 'SEC T4', 'SEC T6', 'END 0'], `chunks of ${size}`);
+      assert.deepEqual(
+        out.map((f) => f.line),
+        ['BEGIN t', 'SEC T4', 'SEC T6', 'END 0'],
+        `chunks of ${size}`,
+      );
       assert.ok(out[2].body.equals(big), `chunks of ${size}`);
       assert.equal(out[3].body.toString(), 'small');
     }
@@ -54,10 +75,14 @@ describe('frames from the remote script', () => {
   it('an answer past the cap is an error, and each answer has its own budget', () => {
     const answer = (n: number) => `\n@@TCPLENS ${TOKEN} BEGIN c\n\n@@TCPLENS ${TOKEN} SEC T4\n${'x'.repeat(n)}\n@@TCPLENS ${TOKEN} END 0\n`;
     const lines: string[] = [];
-    const reader = new FrameReader(TOKEN, (f) => {
-      lines.push(f.line);
-      if (f.line.startsWith('END')) reader.endAnswer();
-    }, { maxAnswerBytes: 4000 });
+    const reader = new FrameReader(
+      TOKEN,
+      (f) => {
+        lines.push(f.line);
+        if (f.line.startsWith('END')) reader.endAnswer();
+      },
+      { maxAnswerBytes: 4000 },
+    );
     // Three answers of 3,000 bytes: 9,000 in all, each under the cap.
     for (let i = 0; i < 3; i++) reader.push(Buffer.from(answer(3000)));
     assert.equal(lines.filter((l) => l === 'END 0').length, 3);
@@ -82,9 +107,12 @@ describe('frames from the remote script', () => {
     reader.push(Buffer.from(`\n@@TCPLENS ${TOKEN} SEC `));
     const chunk = Buffer.alloc(512, 'A');
     let taken = 0;
-    assert.throws(() => {
-      for (; taken < 1000; taken++) reader.push(chunk);
-    }, (e: unknown) => e instanceof FrameError && e.reason === 'bad-marker');
+    assert.throws(
+      () => {
+        for (; taken < 1000; taken++) reader.push(chunk);
+      },
+      (e: unknown) => e instanceof FrameError && e.reason === 'bad-marker',
+    );
     assert.ok(taken * chunk.length <= MAX_MARKER_LINE, `${taken} chunks taken`);
   });
 
@@ -118,7 +146,10 @@ describe('ssh failures', () => {
     ['ssh: connect to host 10.0.0.1 port 22: Connection timed out', 'timeout'],
     ['Connection timed out during banner exchange\nConnection to 10.0.0.1 port 22 timed out', 'timeout'],
     ['root@10.0.0.1: Permission denied (publickey).', 'auth-failed'],
-    ['No ED25519 host key is known for [10.0.0.1]:22 and you have requested strict checking.\nHost key verification failed.', 'auth-failed'],
+    [
+      'No ED25519 host key is known for [10.0.0.1]:22 and you have requested strict checking.\nHost key verification failed.',
+      'auth-failed',
+    ],
     ["'sh' is not recognized as an internal or external command,", 'unsupported-platform'],
     ['Connection closed by 10.0.0.1 port 22', 'disconnected'],
   ];

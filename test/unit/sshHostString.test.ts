@@ -6,8 +6,18 @@ import { sshInvocation } from '../../src/core/ssh/sshCommand';
 describe('host strings', () => {
   it('accepts aliases, user@host:port and bracketed IPv6', () => {
     assert.deepEqual(parseHostString(' web1 '), { id: 'web1', destination: 'web1', user: undefined, port: undefined });
-    assert.deepEqual(parseHostString('deploy@10.0.0.5:2222'), { id: 'deploy@10.0.0.5:2222', destination: '10.0.0.5', user: 'deploy', port: 2222 });
-    assert.deepEqual(parseHostString('root@[fe80::1%eth0]:22'), { id: 'root@[fe80::1%eth0]:22', destination: 'fe80::1%eth0', user: 'root', port: 22 });
+    assert.deepEqual(parseHostString('deploy@10.0.0.5:2222'), {
+      id: 'deploy@10.0.0.5:2222',
+      destination: '10.0.0.5',
+      user: 'deploy',
+      port: 2222,
+    });
+    assert.deepEqual(parseHostString('root@[fe80::1%eth0]:22'), {
+      id: 'root@[fe80::1%eth0]:22',
+      destination: 'fe80::1%eth0',
+      user: 'root',
+      port: 22,
+    });
   });
 
   for (const hostile of [
@@ -53,7 +63,10 @@ describe('ssh command line', () => {
   });
 
   it('with an askpass helper: no BatchMode, SSH_ASKPASS forced', () => {
-    const { args, env } = sshInvocation(parseHostString('web1'), { askpass: { program: '/x/askpass.sh', env: { TCPLENS_ASKPASS_TOKEN: 't' } }, env: {} });
+    const { args, env } = sshInvocation(parseHostString('web1'), {
+      askpass: { program: '/x/askpass.sh', env: { TCPLENS_ASKPASS_TOKEN: 't' } },
+      env: {},
+    });
     assert.ok(!args.includes('BatchMode=yes'));
     assert.equal(env.SSH_ASKPASS, '/x/askpass.sh');
     assert.equal(env.SSH_ASKPASS_REQUIRE, 'force');

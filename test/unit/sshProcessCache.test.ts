@@ -25,14 +25,32 @@ function host(fds: Map<number, number[]>, info: Map<number, [string, string]>) {
 }
 
 const socket = (inode: number): Connection => ({
-  family: 'IPv4', localAddress: '127.0.0.1', localPort: inode, remoteAddress: '0.0.0.0', remotePort: 0,
-  state: 'LISTEN', sendQueue: 0, receiveQueue: 0, uid: 0, inode, owner: 'unresolved',
+  family: 'IPv4',
+  localAddress: '127.0.0.1',
+  localPort: inode,
+  remoteAddress: '0.0.0.0',
+  remotePort: 0,
+  state: 'LISTEN',
+  sendQueue: 0,
+  receiveQueue: 0,
+  uid: 0,
+  inode,
+  owner: 'unresolved',
 });
 
 describe('remote process cache', () => {
   it('walks everything once, then only new processes and owners; a lone unknown socket waits one refresh for a full walk', async () => {
-    const fds = new Map([[1, [] as number[]], [10, [100]], [20, [200]]]);
-    const info = new Map<number, [string, string]>([[10, ['nginx', 'nginx: master\tprocess']], [20, ['node', 'node ' + 'x'.repeat(2000)]], [1, ['init', '']], [30, ['curl', 'curl -s x']]]);
+    const fds = new Map([
+      [1, [] as number[]],
+      [10, [100]],
+      [20, [200]],
+    ]);
+    const info = new Map<number, [string, string]>([
+      [10, ['nginx', 'nginx: master\tprocess']],
+      [20, ['node', 'node ' + 'x'.repeat(2000)]],
+      [1, ['init', '']],
+      [30, ['curl', 'curl -s x']],
+    ]);
     const h = host(fds, info);
     const cache = new RemoteProcessCache();
     const live = () => new Set(fds.keys());

@@ -10,12 +10,26 @@ import { StableOrder } from '../../src/views/stableOrder';
 
 function conn(over: Partial<Connection>): Connection {
   return {
-    family: 'IPv4', localAddress: '127.0.0.1', localPort: 8081, remoteAddress: '127.0.0.1', remotePort: 50000,
-    state: 'ESTABLISHED', sendQueue: 0, receiveQueue: 0, uid: 0, inode: 1, owner: 'known', pid: 4242, process: 'node', commandLine: 'node server.js', ...over,
+    family: 'IPv4',
+    localAddress: '127.0.0.1',
+    localPort: 8081,
+    remoteAddress: '127.0.0.1',
+    remotePort: 50000,
+    state: 'ESTABLISHED',
+    sendQueue: 0,
+    receiveQueue: 0,
+    uid: 0,
+    inode: 1,
+    owner: 'known',
+    pid: 4242,
+    process: 'node',
+    commandLine: 'node server.js',
+    ...over,
   };
 }
 
-const cw = (remotePort: number, ageSeconds?: number, over: Partial<Connection> = {}) => conn({ state: 'CLOSE_WAIT', remotePort, ageSeconds, ageSource: ageSeconds === undefined ? undefined : 'kernel', ...over });
+const cw = (remotePort: number, ageSeconds?: number, over: Partial<Connection> = {}) =>
+  conn({ state: 'CLOSE_WAIT', remotePort, ageSeconds, ageSource: ageSeconds === undefined ? undefined : 'kernel', ...over });
 
 const opts = { groupBy: 'state' as const, stuckAfterSeconds: 60, hideEmpty: true };
 const group = (groups: GroupRows[], key: string) => groups.find((g) => g.group.key === key);
@@ -23,10 +37,23 @@ const ports = (g: GroupRows | undefined) => g?.rows.map((r) => `${r.remotePort}$
 
 describe('ages as the tree words them', () => {
   it('rounds to what a person reads, and marks lower bounds', () => {
-    assert.deepEqual([5, 59, 60, 754, 3600, 7500, 86_400, 97_200].map(formatDuration), ['5 s', '59 s', '1 min', '12 min', '1 h', '2 h 5 min', '1 d', '1 d 3 h']);
+    assert.deepEqual([5, 59, 60, 754, 3600, 7500, 86_400, 97_200].map(formatDuration), [
+      '5 s',
+      '59 s',
+      '1 min',
+      '12 min',
+      '1 h',
+      '2 h 5 min',
+      '1 d',
+      '1 d 3 h',
+    ]);
     assert.equal(ageText({ ageSeconds: 240, ageIsLowerBound: true }), '≥ 4 min');
     assert.equal(ageText({}), undefined, 'no age before the engine fills it in: nothing shown');
-    assert.deepEqual([ageText({ ageSeconds: 7 }, true), ageText({ ageSeconds: 59 }, true), ageText({ ageSeconds: 61 }, true)], ['< 1 min', '< 1 min', '1 min'], 'a row changes once a minute, not every refresh');
+    assert.deepEqual(
+      [ageText({ ageSeconds: 7 }, true), ageText({ ageSeconds: 59 }, true), ageText({ ageSeconds: 61 }, true)],
+      ['< 1 min', '< 1 min', '1 min'],
+      'a row changes once a minute, not every refresh',
+    );
   });
 
   it('says what a CLOSE_WAIT age means, and when it was only observed', () => {
@@ -34,8 +61,14 @@ describe('ages as the tree words them', () => {
       ageSentence({ state: 'CLOSE_WAIT', ageSeconds: 720, ageSource: 'kernel' }),
       'no segment from the peer for 12 min: it closed its side; this process has not called close()',
     );
-    assert.match(ageSentence({ state: 'CLOSE_WAIT', ageSeconds: 240, ageSource: 'observed', ageIsLowerBound: true }) ?? '', /^seen in CLOSE_WAIT for at least 4 min \(it was already there/);
-    assert.equal(ageSentence({ state: 'TIME_WAIT', ageSeconds: 40, ageSource: 'kernel' }), 'closed 40 s ago; the kernel frees it after 60 s');
+    assert.match(
+      ageSentence({ state: 'CLOSE_WAIT', ageSeconds: 240, ageSource: 'observed', ageIsLowerBound: true }) ?? '',
+      /^seen in CLOSE_WAIT for at least 4 min \(it was already there/,
+    );
+    assert.equal(
+      ageSentence({ state: 'TIME_WAIT', ageSeconds: 40, ageSource: 'kernel' }),
+      'closed 40 s ago; the kernel frees it after 60 s',
+    );
   });
 });
 
@@ -54,12 +87,25 @@ describe('tree groups', () => {
   });
 
   it('count stuck CLOSE_WAIT sockets per state and per process, with the one definition of stuck', () => {
-    const now = [cw(1, 600), cw(2, 61), cw(3, 59), cw(4), cw(5, 300, { pid: 77, process: 'python3' }), cw(6, 240, { ageSource: 'observed', ageIsLowerBound: true })];
+    const now = [
+      cw(1, 600),
+      cw(2, 61),
+      cw(3, 59),
+      cw(4),
+      cw(5, 300, { pid: 77, process: 'python3' }),
+      cw(6, 240, { ageSource: 'observed', ageIsLowerBound: true }),
+    ];
     const byState = groupRows(now, [], opts, new StableOrder());
     assert.equal(group(byState, 'CLOSE_WAIT')?.count, 6);
     assert.equal(group(byState, 'CLOSE_WAIT')?.stuck, 4, 'at or over 60 s, lower bounds included; unknown ages never');
     const byProcess = groupRows(now, [], { ...opts, groupBy: 'process' }, new StableOrder());
-    assert.deepEqual(byProcess.map((g) => [g.group.key, g.count, g.stuck]), [['pid:4242', 5, 3], ['pid:77', 1, 1]]);
+    assert.deepEqual(
+      byProcess.map((g) => [g.group.key, g.count, g.stuck]),
+      [
+        ['pid:4242', 5, 3],
+        ['pid:77', 1, 1],
+      ],
+    );
   });
 
   it('list the oldest first, then keep every row in place across refreshes: new rows go after', () => {
@@ -91,15 +137,26 @@ describe('tree groups', () => {
     const a = (n: number) => Array.from({ length: n }, (_, i) => conn({ remotePort: 1000 + i, pid: 1, process: 'a' }));
     const b = (n: number) => Array.from({ length: n }, (_, i) => conn({ remotePort: 2000 + i, pid: 2, process: 'b' }));
     const first = groupRows([...a(1), ...b(3)], [], { ...opts, groupBy: 'process' }, order);
-    assert.deepEqual(first.map((g) => g.group.key), ['pid:2', 'pid:1'], 'largest first at first sight');
+    assert.deepEqual(
+      first.map((g) => g.group.key),
+      ['pid:2', 'pid:1'],
+      'largest first at first sight',
+    );
     const later = groupRows([...a(5), ...b(3)], [], { ...opts, groupBy: 'process' }, order);
-    assert.deepEqual(later.map((g) => g.group.key), ['pid:2', 'pid:1'], 'then where they were');
+    assert.deepEqual(
+      later.map((g) => g.group.key),
+      ['pid:2', 'pid:1'],
+      'then where they were',
+    );
   });
 
   it('give a row the kernel listed twice its own id', () => {
     const groups = groupRows([cw(1, 10), cw(1, 10)], [], opts, new StableOrder());
     const g = group(groups, 'CLOSE_WAIT')!;
-    assert.deepEqual(rowEntries(g.rows, g.closed).map((r) => r.id.endsWith('#2')), [false, true]);
+    assert.deepEqual(
+      rowEntries(g.rows, g.closed).map((r) => r.id.endsWith('#2')),
+      [false, true],
+    );
   });
 });
 

@@ -64,9 +64,19 @@ export class Controls {
   private readonly legendItems = new Map<TcpStateName, { item: HTMLButtonElement; swatch: HTMLElement; count: HTMLElement }>();
 
   constructor(h: ControlHandlers) {
-    for (const w of WINDOW_CHOICES_MS) this.windowButtons.set(w, button(WINDOW_LABELS.get(w) ?? '', `Show the last ${WINDOW_LABELS.get(w)}`, () => h.onWindow(w)));
-    this.modeButtons.set('line', button('Lines', 'One line per state', () => h.onMode('line')));
-    this.modeButtons.set('stacked', button('Stacked', 'Stacked areas: the top edge is the total', () => h.onMode('stacked')));
+    for (const w of WINDOW_CHOICES_MS)
+      this.windowButtons.set(
+        w,
+        button(WINDOW_LABELS.get(w) ?? '', `Show the last ${WINDOW_LABELS.get(w)}`, () => h.onWindow(w)),
+      );
+    this.modeButtons.set(
+      'line',
+      button('Lines', 'One line per state', () => h.onMode('line')),
+    );
+    this.modeButtons.set(
+      'stacked',
+      button('Stacked', 'Stacked areas: the top edge is the total', () => h.onMode('stacked')),
+    );
     this.followButton = button('Pause', 'Stop following new samples', () => h.onFollow(this.followButton.dataset.follow !== 'true'));
     this.liveButton = button('← Live host', "Back to the live host's history", h.onShowLive);
     this.processPicker.title = 'Per-process series exported by tcp-lens exporter on this instance';
@@ -125,7 +135,9 @@ export class Controls {
     this.sourceGroup.hidden = prometheus === undefined;
     // CSV is written from the live host's full-resolution history, which a Prometheus instance does not have here.
     this.csvButton.disabled = prometheus !== undefined;
-    this.csvButton.title = prometheus ? 'CSV export is for the live host; query Prometheus for this instance' : 'Save the visible states as CSV';
+    this.csvButton.title = prometheus
+      ? 'CSV export is for the live host; query Prometheus for this instance'
+      : 'Save the visible states as CSV';
     const all = this.windowButtons.get(null);
     if (all) {
       all.textContent = prometheus ? PROMETHEUS_ALL_LABEL : (WINDOW_LABELS.get(null) ?? '');

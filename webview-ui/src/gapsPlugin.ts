@@ -18,7 +18,11 @@ export function gapText(gap: HistoryGap): string {
   return `no data: ${gap.message}`;
 }
 
-function bandOf(g: HistoryGap, x: Chart<'line'>['scales'][string], area: Chart<'line'>['chartArea']): { from: number; width: number } | undefined {
+function bandOf(
+  g: HistoryGap,
+  x: Chart<'line'>['scales'][string],
+  area: Chart<'line'>['chartArea'],
+): { from: number; width: number } | undefined {
   const from = Math.max(area.left, x.getPixelForValue(g.from));
   const to = Math.min(area.right, g.to === undefined ? area.right : x.getPixelForValue(g.to));
   if (to < area.left || from > area.right) return undefined;
@@ -29,7 +33,11 @@ function bandOf(g: HistoryGap, x: Chart<'line'>['scales'][string], area: Chart<'
  * A shaded band over each outage (an open one runs to the right edge), behind the lines, with
  * "no data: <error>" at its bottom; hovering the band puts the full text in the canvas's title.
  */
-export function gapsPlugin(gaps: () => readonly HistoryGap[], gapAt: (x: number) => HistoryGap | undefined, style: () => GapStyle): Plugin<'line'> {
+export function gapsPlugin(
+  gaps: () => readonly HistoryGap[],
+  gapAt: (x: number) => HistoryGap | undefined,
+  style: () => GapStyle,
+): Plugin<'line'> {
   return {
     id: 'tcpLensGaps',
     beforeDatasetsDraw(chart: Chart<'line'>) {
@@ -67,7 +75,8 @@ export function gapsPlugin(gaps: () => readonly HistoryGap[], gapAt: (x: number)
     afterEvent(chart: Chart<'line'>, args) {
       const { event } = args;
       if (event.type !== 'mousemove' && event.type !== 'mouseout') return;
-      const gap = event.type === 'mousemove' && event.x !== null ? gapAt(chart.scales.x.getValueForPixel(event.x) ?? Number.NaN) : undefined;
+      const gap =
+        event.type === 'mousemove' && event.x !== null ? gapAt(chart.scales.x.getValueForPixel(event.x) ?? Number.NaN) : undefined;
       const title = gap ? gapText(gap) : '';
       if (chart.canvas.title !== title) chart.canvas.title = title;
     },

@@ -88,7 +88,12 @@ export class HistoryChart {
             // chart.js steps from the first second of the range (12:00:03, 12:00:13 …); ticks on
             // round local times (every 10 s, 1 min, 5 min, 1 h …) read better.
             afterBuildTicks: (axis) => {
-              const { step, ticks } = roundTicks(axis.min, axis.max, Math.max(2, Math.floor(axis.width / TICK_LABEL_PX)), new Date(axis.min).getTimezoneOffset());
+              const { step, ticks } = roundTicks(
+                axis.min,
+                axis.max,
+                Math.max(2, Math.floor(axis.width / TICK_LABEL_PX)),
+                new Date(axis.min).getTimezoneOffset(),
+              );
               this.tickStep = step;
               axis.ticks = ticks.map((value) => ({ value }));
             },

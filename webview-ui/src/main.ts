@@ -1,5 +1,12 @@
 import './chart.css';
-import { isHostToUiMessage, type ChartSource, type HistoryMessage, type HostToUiMessage, type ProcessBreakdown, type WindowMs } from '../../src/shared/chartProtocol';
+import {
+  isHostToUiMessage,
+  type ChartSource,
+  type HistoryMessage,
+  type HostToUiMessage,
+  type ProcessBreakdown,
+  type WindowMs,
+} from '../../src/shared/chartProtocol';
 import { TCP_STATE_NAMES, type TcpStateName } from '../../src/core/model';
 import { Controls } from './controls';
 import { gapText } from './gapsPlugin';
@@ -68,7 +75,8 @@ const controls = new Controls({
   onExportCsv: () => {
     const { min, max } = chart.chart.scales.x;
     const states = TCP_STATE_NAMES.filter((s) => !hidden.has(s));
-    if (states.length > 0 && Number.isFinite(min) && max >= min) vscode.postMessage({ type: 'exportCsv', states, from: Math.max(0, Math.floor(min)), to: Math.ceil(max) });
+    if (states.length > 0 && Number.isFinite(min) && max >= min)
+      vscode.postMessage({ type: 'exportCsv', states, from: Math.max(0, Math.floor(min)), to: Math.ceil(max) });
   },
   onExportPng: () => vscode.postMessage({ type: 'exportPng', dataUrl: chart.toPng() }),
 });
@@ -124,7 +132,11 @@ function prometheusStatus(source: Extract<ChartSource, { kind: 'prometheus' }>):
 let renderedKey: string | undefined;
 function render(): void {
   controls.show(state.windowMs, state.mode, state.follow, hidden);
-  controls.showSource(prometheus ? { processes: prometheus.source.processes, selected: prometheus.source.processes.findIndex((p) => p.label === selectedProcess) } : undefined);
+  controls.showSource(
+    prometheus
+      ? { processes: prometheus.source.processes, selected: prometheus.source.processes.findIndex((p) => p.label === selectedProcess) }
+      : undefined,
+  );
   const last = data.lastTime;
   const first = data.firstTime;
   const outage = data.gaps.at(-1)?.to === undefined ? data.gaps.at(-1) : undefined;
@@ -164,7 +176,15 @@ function render(): void {
     const latest = TCP_STATE_NAMES.map((_, i) => data.latest(i) ?? 0);
     const processes = prometheus?.source.processes.map((p) => p.label);
     const process = prometheus && shownProcess(prometheus.source)?.label;
-    vscode.postMessage({ type: 'rendered', upTo: last, hostId: state.hostId, rows: data.rows, latest, ...(processes ? { processes } : {}), ...(process ? { process } : {}) });
+    vscode.postMessage({
+      type: 'rendered',
+      upTo: last,
+      hostId: state.hostId,
+      rows: data.rows,
+      latest,
+      ...(processes ? { processes } : {}),
+      ...(process ? { process } : {}),
+    });
   }
   saveSoon();
 }
@@ -210,7 +230,12 @@ Object.assign(window, {
       xMax: chart.chart.scales.x.max,
       markers: data.markers.map((m) => ({ ...m })),
       /** The marker lines drawn (close ones merged) and their labels. */
-      markerLines: clusterMarkers(data.markers, (t) => chart.chart.scales.x.getPixelForValue(t), chart.chart.chartArea, (text) => chart.chart.ctx.measureText(text).width).map((c) => ({ label: c.label, count: c.count, px: Math.round(c.px), row: c.row })),
+      markerLines: clusterMarkers(
+        data.markers,
+        (t) => chart.chart.scales.x.getPixelForValue(t),
+        chart.chart.chartArea,
+        (text) => chart.chart.ctx.measureText(text).width,
+      ).map((c) => ({ label: c.label, count: c.count, px: Math.round(c.px), row: c.row })),
       /** The x axis's tick labels. */
       ticks: chart.chart.scales.x.ticks.map((t) => ({ value: t.value, label: t.label })),
       gaps: data.gaps.map((g) => ({ ...g })),
@@ -231,4 +256,9 @@ Object.assign(window, {
 
 render();
 const since = data.lastTime;
-vscode.postMessage({ type: 'ready', windowMs: state.windowMs, maxBuckets: maxBuckets(), ...(state.hostId !== undefined && since !== undefined ? { hostId: state.hostId, since } : {}) });
+vscode.postMessage({
+  type: 'ready',
+  windowMs: state.windowMs,
+  maxBuckets: maxBuckets(),
+  ...(state.hostId !== undefined && since !== undefined ? { hostId: state.hostId, since } : {}),
+});

@@ -48,6 +48,13 @@ export function clusterMarkers(
     const labelX = px + 3 + width > area.right ? px - 3 - width : px + 3;
     const row = rowEnds.findIndex((end) => labelX >= end + LABEL_PAD);
     if (row >= 0) rowEnds[row] = labelX + width;
-    return { px, kind: members.some((m) => m.kind === 'leak') ? 'leak' : 'threshold', label, count: members.length, labelX, ...(row >= 0 ? { row } : {}) };
+    return {
+      px,
+      kind: members.some((m) => m.kind === 'leak') ? 'leak' : 'threshold',
+      label,
+      count: members.length,
+      labelX,
+      ...(row >= 0 ? { row } : {}),
+    };
   });
 }

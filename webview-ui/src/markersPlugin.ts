@@ -20,7 +20,12 @@ export function markersPlugin(markers: () => readonly HistoryMarker[], style: ()
     afterDatasetsDraw(chart: Chart<'line'>) {
       drawOverlay(chart, style, 'top', (ctx, x, area, colors) => {
         // Close markers (one episode's alert re-sent, a burst of them) are one line with a count.
-        for (const c of clusterMarkers(markers(), (t) => x.getPixelForValue(t), area, (text) => ctx.measureText(text).width)) {
+        for (const c of clusterMarkers(
+          markers(),
+          (t) => x.getPixelForValue(t),
+          area,
+          (text) => ctx.measureText(text).width,
+        )) {
           const color = c.kind === 'leak' ? colors.leak : colors.threshold;
           ctx.strokeStyle = color;
           ctx.fillStyle = color;

@@ -19,7 +19,9 @@ const FALLBACK: Record<string, string> = {
 
 /** The value of a theme color id (`charts.red`) from its `--vscode-charts-red` variable. */
 export function themeColor(id: string): string {
-  const value = getComputedStyle(document.documentElement).getPropertyValue(`--vscode-${id.replace(/\./g, '-')}`).trim();
+  const value = getComputedStyle(document.documentElement)
+    .getPropertyValue(`--vscode-${id.replace(/\./g, '-')}`)
+    .trim();
   return value || FALLBACK[id] || '#888888';
 }
 

@@ -1,4 +1,13 @@
-import { WINDOW_CHOICES_MS, isHistoryGap, isHistoryMarker, isSeriesBlock, type HistoryGap, type HistoryMarker, type SeriesBlock, type WindowMs } from '../../src/shared/chartProtocol';
+import {
+  WINDOW_CHOICES_MS,
+  isHistoryGap,
+  isHistoryMarker,
+  isSeriesBlock,
+  type HistoryGap,
+  type HistoryMarker,
+  type SeriesBlock,
+  type WindowMs,
+} from '../../src/shared/chartProtocol';
 import { isTcpStateName, type TcpStateName } from '../../src/core/model';
 import type { ChartMode } from './historyChart';
 

@@ -74,7 +74,12 @@ export abstract class BraceCfgBuilder {
     for (const p of preds) this.b.edge(p, to);
   }
 
-  protected step(preds: Preds, effects: Effect[], exitSite?: { word: string; site: StepSite }, throws?: { call: ThrowingCall; to: number }): Preds {
+  protected step(
+    preds: Preds,
+    effects: Effect[],
+    exitSite?: { word: string; site: StepSite },
+    throws?: { call: ThrowingCall; to: number },
+  ): Preds {
     if (preds.length === 0) return preds;
     const id = this.b.add('step', effects, throws?.call, exitSite);
     this.connect(preds, id);
@@ -95,7 +100,13 @@ export abstract class BraceCfgBuilder {
    * body, `continue`, the update); it is left when the condition fails (never for an endless one)
    * or by `break`.
    */
-  protected loopOf(s: LightNode, preds: Preds, parts: LoopParts, evaluate: (n: LightNode, preds: Preds) => Preds, runBody: (body: LightNode, preds: Preds, own: Jumps) => Preds): Preds {
+  protected loopOf(
+    s: LightNode,
+    preds: Preds,
+    parts: LoopParts,
+    evaluate: (n: LightNode, preds: Preds) => Preds,
+    runBody: (body: LightNode, preds: Preds, own: Jumps) => Preds,
+  ): Preds {
     let cur = preds;
     for (const init of parts.inits) cur = evaluate(init, cur);
     const header = this.b.add('join');
@@ -120,12 +131,18 @@ export abstract class BraceCfgBuilder {
    * An if/else whose condition may test the socket against null (`s == null`, `s != null`): the
    * branch on which it is null holds nothing.
    */
-  protected ifWithNullTest(s: LightNode, preds: Preds, evaluate: (condition: LightNode, preds: Preds) => Preds, branch: (statement: LightNode, preds: Preds) => Preds): Preds {
+  protected ifWithNullTest(
+    s: LightNode,
+    preds: Preds,
+    evaluate: (condition: LightNode, preds: Preds) => Preds,
+    branch: (statement: LightNode, preds: Preds) => Preds,
+  ): Preds {
     const condition = s.children.find((c) => c.field === 'condition');
     const cur = condition ? evaluate(condition, preds) : preds;
     const nullTest = condition && NULL_TEST.exec(this.text(condition));
     const nullName = nullTest && this.names.has(nullTest[1]!) ? nullTest[1]! : undefined;
-    const dropOn = (taken: boolean): Preds => (nullName && taken === (nullTest![2] === '==') ? this.step(cur, [{ kind: 'drop', name: nullName }]) : cur);
+    const dropOn = (taken: boolean): Preds =>
+      nullName && taken === (nullTest![2] === '==') ? this.step(cur, [{ kind: 'drop', name: nullName }]) : cur;
     const consequence = s.children.find((c) => c.field === 'consequence');
     const alternative = s.children.find((c) => c.field === 'alternative');
     const then = consequence ? branch(consequence, dropOn(true)) : dropOn(true);
@@ -168,7 +185,12 @@ export abstract class BraceCfgBuilder {
    * The first call of the statement that may throw (`throws` says which do), named for the message
    * by `describe`; none inside a closure's body, which runs later.
    */
-  protected firstThrowingCall(s: LightNode, effects: readonly Effect[], throws: (n: LightNode) => boolean, describe: (call: LightNode) => { call: string; object?: LightNode }): ThrowingCall | undefined {
+  protected firstThrowingCall(
+    s: LightNode,
+    effects: readonly Effect[],
+    throws: (n: LightNode) => boolean,
+    describe: (call: LightNode) => { call: string; object?: LightNode },
+  ): ThrowingCall | undefined {
     const stack = [s];
     while (stack.length > 0) {
       const n = stack.pop()!;

@@ -15,7 +15,18 @@ import type { Cfg } from './graph';
 /** End the process: nothing is left to leak on that path. */
 const PROCESS_EXITS = new Set(['exit', '_exit', '_Exit', 'abort', 'err', 'errx', 'verr', 'verrx', 'quick_exit', 'die', 'fatal', 'panic']);
 const PREPROC_BRANCHES = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_elifdef', 'preproc_else']);
-const SKIPPED = new Set(['comment', '{', '}', ';', 'preproc_def', 'preproc_function_def', 'preproc_call', 'preproc_include', 'type_definition', 'function_definition']);
+const SKIPPED = new Set([
+  'comment',
+  '{',
+  '}',
+  ';',
+  'preproc_def',
+  'preproc_function_def',
+  'preproc_call',
+  'preproc_include',
+  'type_definition',
+  'function_definition',
+]);
 /** Comparisons of a descriptor with a failure value, and whether true means it failed: `fd < 0`, `fd == -1`, `fd != INVALID_SOCKET`. */
 const FAILURE_TESTS: Record<string, Record<string, boolean>> = {
   '0': { '<': true, '>=': false },
@@ -55,7 +66,8 @@ export class CCfgBuilder extends BraceCfgBuilder {
   protected isAssignedName(n: LightNode): boolean {
     const p = n.parent;
     if (!p) return false;
-    if (p.type === 'init_declarator' || p.type === 'pointer_declarator' || p.type === 'reference_declarator') return n.field === 'declarator';
+    if (p.type === 'init_declarator' || p.type === 'pointer_declarator' || p.type === 'reference_declarator')
+      return n.field === 'declarator';
     return p.type === 'assignment_expression' && n.field === 'left';
   }
 
@@ -105,7 +117,8 @@ export class CCfgBuilder extends BraceCfgBuilder {
       const otherwise = alternative ? this.statement(alternative, onFalse, jumps) : onFalse;
       return { rejoined: [...then, ...otherwise], built: true };
     }
-    const plain = (s.type === 'expression_statement' || s.type === 'declaration') && !new RegExp(`\\b${split.variable}\\s*=[^=]`).test(this.text(s));
+    const plain =
+      (s.type === 'expression_statement' || s.type === 'declaration') && !new RegExp(`\\b${split.variable}\\s*=[^=]`).test(this.text(s));
     if (plain && split.steps < 8) {
       const exhausted = this.statement(s, split.exhausted, jumps);
       return { still: { ...split, steps: split.steps + 1, exhausted, broken: this.statement(s, split.broken, jumps) } };
@@ -116,8 +129,17 @@ export class CCfgBuilder extends BraceCfgBuilder {
 
   /** `p == NULL`, `!p`, `NULL == p`, `p == nullptr`. */
   private testsExhausted(condition: LightNode, variable: string): boolean {
-    const text = this.text(condition).replace(/\s+/g, '').replace(/^\(|\)$/g, '');
-    return [`${variable}==NULL`, `!${variable}`, `NULL==${variable}`, `${variable}==nullptr`, `nullptr==${variable}`, `${variable}==0`].includes(text);
+    const text = this.text(condition)
+      .replace(/\s+/g, '')
+      .replace(/^\(|\)$/g, '');
+    return [
+      `${variable}==NULL`,
+      `!${variable}`,
+      `NULL==${variable}`,
+      `${variable}==nullptr`,
+      `nullptr==${variable}`,
+      `${variable}==0`,
+    ].includes(text);
   }
 
   private statement(s: LightNode, preds: Preds, jumps: Jumps[]): Preds {
@@ -129,7 +151,11 @@ export class CCfgBuilder extends BraceCfgBuilder {
         const name = s.children.find((c) => c.field === 'label');
         const at = name ? this.label(this.text(name)) : this.b.add('join');
         this.connect(preds, at);
-        return this.sequence(s.children.filter((c) => c !== name), [at], jumps);
+        return this.sequence(
+          s.children.filter((c) => c !== name),
+          [at],
+          jumps,
+        );
       }
       case 'goto_statement': {
         const name = s.children.find((c) => c.field === 'label');
@@ -173,7 +199,11 @@ export class CCfgBuilder extends BraceCfgBuilder {
 
   /** Only one branch of `#if … #elif … #else … #endif` is compiled: each is an alternative path; without `#else`, none may be. */
   private preprocessor(s: LightNode, preds: Preds, jumps: Jumps[]): Preds {
-    const body = this.sequence(s.children.filter((c) => !c.field), preds, jumps);
+    const body = this.sequence(
+      s.children.filter((c) => !c.field),
+      preds,
+      jumps,
+    );
     if (s.type === 'preproc_else') return body;
     const alternative = s.children.find((c) => c.field === 'alternative');
     return [...body, ...(alternative ? this.preprocessor(alternative, preds, jumps) : preds)];
@@ -198,7 +228,8 @@ export class CCfgBuilder extends BraceCfgBuilder {
     const operator = this.source.slice(left.end, right.start).trim();
     const read = (n: LightNode): string | undefined => {
       let x: LightNode | undefined = n;
-      while (x && (x.type === 'parenthesized_expression' || x.type === 'assignment_expression')) x = x.type === 'assignment_expression' ? x.children.find((c) => c.field === 'left') : x.children[0];
+      while (x && (x.type === 'parenthesized_expression' || x.type === 'assignment_expression'))
+        x = x.type === 'assignment_expression' ? x.children.find((c) => c.field === 'left') : x.children[0];
       return x?.type === 'identifier' && this.names.has(this.text(x)) ? this.text(x) : undefined;
     };
     const name = read(left);
@@ -262,7 +293,11 @@ export class CCfgBuilder extends BraceCfgBuilder {
     for (const c of s.children.find((x) => x.field === 'body')?.children ?? []) {
       if (c.type !== 'case_statement') continue;
       if (!c.children.some((x) => x.field === 'value')) hasDefault = true;
-      fallthrough = this.sequence(c.children.filter((x) => !x.field), [...start, ...fallthrough], [...jumps, own]);
+      fallthrough = this.sequence(
+        c.children.filter((x) => !x.field),
+        [...start, ...fallthrough],
+        [...jumps, own],
+      );
     }
     return [...(hasDefault ? [] : start), ...fallthrough, ...own.breaks];
   }

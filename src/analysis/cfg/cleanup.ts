@@ -15,7 +15,11 @@ export interface ExitContext {
  * implicit close of try-with-resources or `using`.
  */
 export function withCleanup<C extends ExitContext>(
-  b: CfgBuilder, preds: Preds, ctx: C, cleanup: (preds: Preds, ctx: C) => Preds, inner: (preds: Preds, ctx: C) => Preds,
+  b: CfgBuilder,
+  preds: Preds,
+  ctx: C,
+  cleanup: (preds: Preds, ctx: C) => Preds,
+  inner: (preds: Preds, ctx: C) => Preds,
 ): Preds {
   const thrown = b.add('join');
   const returns: Preds = [];

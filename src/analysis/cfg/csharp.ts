@@ -15,16 +15,62 @@ import type { Cfg, Effect, StepSite, ThrowingCall } from './graph';
 /** Calls that do not throw in practice: loggers, accessors, collections, strings. */
 const QUIET_RECEIVERS = /^(?:Console|Debug|Trace|_?logger|_?log|Logger|Log|Math|string|String|Interlocked)$/;
 const QUIET_METHODS = new Set([
-  'ToString', 'Equals', 'GetHashCode', 'Add', 'TryAdd', 'Remove', 'TryRemove', 'Contains', 'ContainsKey', 'TryGetValue', 'Clear', 'Format',
-  'Join', 'Concat', 'IsNullOrEmpty', 'ConfigureAwait', 'GetStream', 'Log', 'LogInformation', 'LogWarning', 'LogError', 'LogDebug', 'LogTrace',
-  'WriteLine', 'Increment', 'Decrement', 'FromSeconds', 'FromMilliseconds', 'SetSocketOption', 'Parse', 'nameof',
+  'ToString',
+  'Equals',
+  'GetHashCode',
+  'Add',
+  'TryAdd',
+  'Remove',
+  'TryRemove',
+  'Contains',
+  'ContainsKey',
+  'TryGetValue',
+  'Clear',
+  'Format',
+  'Join',
+  'Concat',
+  'IsNullOrEmpty',
+  'ConfigureAwait',
+  'GetStream',
+  'Log',
+  'LogInformation',
+  'LogWarning',
+  'LogError',
+  'LogDebug',
+  'LogTrace',
+  'WriteLine',
+  'Increment',
+  'Decrement',
+  'FromSeconds',
+  'FromMilliseconds',
+  'SetSocketOption',
+  'Parse',
+  'nameof',
   // TcpListener.Start stops the listener again when it cannot listen; disposing does not throw (Shutdown does, on a socket not connected).
-  'Start', 'Dispose', 'Close', 'Stop',
+  'Start',
+  'Dispose',
+  'Close',
+  'Stop',
 ]);
 /** Constructors that do not throw: buffers, collections, addresses, readers and writers over a stream, cancellation. */
 const QUIET_TYPES = new Set([
-  'StreamReader', 'StreamWriter', 'BinaryReader', 'BinaryWriter', 'BufferedStream', 'List', 'Dictionary', 'StringBuilder', 'IPEndPoint',
-  'CancellationTokenSource', 'byte', 'Exception', 'InvalidOperationException', 'IOException', 'TimeoutException', 'ArgumentException', 'object',
+  'StreamReader',
+  'StreamWriter',
+  'BinaryReader',
+  'BinaryWriter',
+  'BufferedStream',
+  'List',
+  'Dictionary',
+  'StringBuilder',
+  'IPEndPoint',
+  'CancellationTokenSource',
+  'byte',
+  'Exception',
+  'InvalidOperationException',
+  'IOException',
+  'TimeoutException',
+  'ArgumentException',
+  'object',
 ]);
 const CALLS = new Set(['invocation_expression', 'object_creation_expression', 'await_expression']);
 const SKIPPED = new Set(['comment', ';', '{', '}', 'local_function_statement', 'class_declaration']);
@@ -33,7 +79,11 @@ const LOOPS = new Set(['while_statement', 'for_statement', 'foreach_statement', 
 type Context = ExitContext;
 
 export class CSharpCfgBuilder extends BraceCfgBuilder {
-  protected readonly closures: ReadonlySet<string> = new Set(['lambda_expression', 'anonymous_method_expression', 'local_function_statement']);
+  protected readonly closures: ReadonlySet<string> = new Set([
+    'lambda_expression',
+    'anonymous_method_expression',
+    'local_function_statement',
+  ]);
   private readonly labels = new Map<string, number>();
 
   build(body: LightNode): Cfg | undefined {
@@ -47,7 +97,8 @@ export class CSharpCfgBuilder extends BraceCfgBuilder {
   protected isAssignedName(n: LightNode): boolean {
     const p = n.parent;
     if (!p || n.field === null) return false;
-    if (p.type === 'variable_declarator' || p.type === 'catch_declaration' || p.type === 'foreach_statement') return n.field === 'name' || n.field === 'left';
+    if (p.type === 'variable_declarator' || p.type === 'catch_declaration' || p.type === 'foreach_statement')
+      return n.field === 'name' || n.field === 'left';
     return p.type === 'assignment_expression' && n.field === 'left';
   }
 
@@ -133,13 +184,21 @@ export class CSharpCfgBuilder extends BraceCfgBuilder {
   }
 
   protected throwingCall(s: LightNode, effects: readonly Effect[]): ThrowingCall | undefined {
-    return this.firstThrowingCall(s, effects, (n) => CALLS.has(n.type) && !this.quiet(n), (n) => {
-      const call = n.type === 'await_expression' ? (n.children.find((c) => CALLS.has(c.type)) ?? n) : n;
-      const fn = call.children.find((c) => c.field === 'function');
-      const object = fn?.type === 'member_access_expression' ? fn.children.find((c) => c.field === 'expression') : undefined;
-      const name = call.type === 'object_creation_expression' ? `new ${this.text(call.children.find((c) => c.field === 'type') ?? call)}` : (this.methodName(fn) ?? 'await');
-      return { call: name, ...(object ? { object } : {}) };
-    });
+    return this.firstThrowingCall(
+      s,
+      effects,
+      (n) => CALLS.has(n.type) && !this.quiet(n),
+      (n) => {
+        const call = n.type === 'await_expression' ? (n.children.find((c) => CALLS.has(c.type)) ?? n) : n;
+        const fn = call.children.find((c) => c.field === 'function');
+        const object = fn?.type === 'member_access_expression' ? fn.children.find((c) => c.field === 'expression') : undefined;
+        const name =
+          call.type === 'object_creation_expression'
+            ? `new ${this.text(call.children.find((c) => c.field === 'type') ?? call)}`
+            : (this.methodName(fn) ?? 'await');
+        return { call: name, ...(object ? { object } : {}) };
+      },
+    );
   }
 
   private methodName(fn: LightNode | undefined): string | undefined {
@@ -165,7 +224,12 @@ export class CSharpCfgBuilder extends BraceCfgBuilder {
   }
 
   private ifStatement(s: LightNode, preds: Preds, ctx: Context): Preds {
-    return this.ifWithNullTest(s, preds, (c, p) => this.simple(c, p, ctx), (b, p) => this.statement(b, p, ctx));
+    return this.ifWithNullTest(
+      s,
+      preds,
+      (c, p) => this.simple(c, p, ctx),
+      (b, p) => this.statement(b, p, ctx),
+    );
   }
 
   private loop(s: LightNode, preds: Preds, ctx: Context, label?: string): Preds {
@@ -173,8 +237,21 @@ export class CSharpCfgBuilder extends BraceCfgBuilder {
     const condition = s.type === 'foreach_statement' ? undefined : field('condition')[0];
     const endless = s.type !== 'foreach_statement' && (!condition || /^\(?\s*true\s*\)?$/.test(this.text(condition)));
     // foreach evaluates its collection once, before the loop.
-    const parts = { inits: [...field('initializer'), ...field('right')], ...(condition ? { condition } : {}), endless, body: field('body')[0], updates: field('update'), ...(label ? { label } : {}) };
-    return this.loopOf(s, preds, parts, (n, p) => this.simple(n, p, ctx), (b, p, own) => this.statement(b, p, { ...ctx, jumps: [...ctx.jumps, own] }));
+    const parts = {
+      inits: [...field('initializer'), ...field('right')],
+      ...(condition ? { condition } : {}),
+      endless,
+      body: field('body')[0],
+      updates: field('update'),
+      ...(label ? { label } : {}),
+    };
+    return this.loopOf(
+      s,
+      preds,
+      parts,
+      (n, p) => this.simple(n, p, ctx),
+      (b, p, own) => this.statement(b, p, { ...ctx, jumps: [...ctx.jumps, own] }),
+    );
   }
 
   /** C# sections do not fall through: each ends in break, return, throw, goto or continue. */

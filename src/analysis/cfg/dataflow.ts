@@ -141,7 +141,12 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
 }
 
 /** `name` stops holding anything; an obligation it was the last holder of is lost there. */
-function dropHolder(state: Map<number, Fact>, name: string, site: StepSite | undefined, recordLeak: (id: number, f: Fact, lost?: StepSite) => void): void {
+function dropHolder(
+  state: Map<number, Fact>,
+  name: string,
+  site: StepSite | undefined,
+  recordLeak: (id: number, f: Fact, lost?: StepSite) => void,
+): void {
   for (const [id, f] of state) {
     if (!f.holders.has(name)) continue;
     if (f.holders.size === 1) {
@@ -182,7 +187,8 @@ function join(a: State, b: State): State {
       out.set(id, fb);
       continue;
     }
-    const holders = fa.holders === fb.holders || [...fb.holders].every((h) => fa.holders.has(h)) ? fa.holders : new Set([...fa.holders, ...fb.holders]);
+    const holders =
+      fa.holders === fb.holders || [...fb.holders].every((h) => fa.holders.has(h)) ? fa.holders : new Set([...fa.holders, ...fb.holders]);
     const via = fa.via && fb.via ? betterVia(fa.via, fb.via, holders) : undefined;
     const exit = fa.exit ?? fb.exit;
     if (holders === fa.holders && via === fa.via && exit === fa.exit) continue;

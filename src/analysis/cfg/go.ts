@@ -122,7 +122,9 @@ export class GoCfgBuilder extends BraceCfgBuilder {
   private forStatement(s: LightNode, preds: Preds, jumps: Jumps[], label?: string): Preds {
     const clause = s.children.find((c) => c.type === 'for_clause');
     const range = s.children.find((c) => c.type === 'range_clause');
-    const bare = s.children.find((c) => c.field !== 'body' && c.type !== 'for_clause' && c.type !== 'range_clause' && c.type !== 'comment' && c.type !== 'block');
+    const bare = s.children.find(
+      (c) => c.field !== 'body' && c.type !== 'for_clause' && c.type !== 'range_clause' && c.type !== 'comment' && c.type !== 'block',
+    );
     const part = (field: string) => clause?.children.find((c) => c.field === field);
     let cur = preds;
     const init = part('initializer');
@@ -166,7 +168,7 @@ export class GoCfgBuilder extends BraceCfgBuilder {
     return [...out, ...fallthrough, ...own.breaks];
   }
 
-    private goEffects(s: LightNode) {
+  private goEffects(s: LightNode) {
     return this.effectsOf(s, (x) => this.errorPartner(x));
   }
 
@@ -181,7 +183,8 @@ export class GoCfgBuilder extends BraceCfgBuilder {
   /** `err` in `c, err := net.Dial(…)`: the last name on the left of a statement that acquires. */
   private errorPartner(s: LightNode): string | undefined {
     if (!DECLARING.has(s.type) || s.type === 'range_clause') return undefined;
-    const left = s.type === 'var_spec' ? s.children.filter((c) => c.field === 'name') : (s.children.find((c) => c.field === 'left')?.children ?? []);
+    const left =
+      s.type === 'var_spec' ? s.children.filter((c) => c.field === 'name') : (s.children.find((c) => c.field === 'left')?.children ?? []);
     const last = left.at(-1);
     if (left.length < 2 || last?.type !== 'identifier') return undefined;
     const name = this.text(last);

@@ -85,7 +85,16 @@ export class CfgBuilder {
 
   add(kind: NodeKind, effects: Effect[] = [], throws?: ThrowingCall, exitSite?: CfgNode['exitSite'], at?: StepSite): number {
     const id = this.nodes.length;
-    this.nodes.push({ id, kind, effects, ...(throws ? { throws } : {}), ...(exitSite ? { exitSite } : {}), ...(at ? { at } : {}), next: [], onThrow: [] });
+    this.nodes.push({
+      id,
+      kind,
+      effects,
+      ...(throws ? { throws } : {}),
+      ...(exitSite ? { exitSite } : {}),
+      ...(at ? { at } : {}),
+      next: [],
+      onThrow: [],
+    });
     return id;
   }
 

@@ -15,19 +15,74 @@ import type { Cfg, Effect, StepSite, ThrowingCall } from './graph';
 /** Calls that do not throw in practice: loggers, accessors, collections and strings. */
 const QUIET_RECEIVERS = /^(?:log|logger|LOG|LOGGER|System\.out|System\.err|Objects|Math|String|Integer|Long)$/;
 const QUIET_METHODS = new Set([
-  'isClosed', 'isConnected', 'isBound', 'getPort', 'getLocalPort', 'getInetAddress', 'getLocalAddress', 'getRemoteSocketAddress',
-  'getLocalSocketAddress', 'toString', 'hashCode', 'equals', 'size', 'length', 'isEmpty', 'get', 'put', 'add', 'remove', 'contains',
-  'containsKey', 'append', 'valueOf', 'format', 'currentTimeMillis', 'nanoTime', 'requireNonNull',
+  'isClosed',
+  'isConnected',
+  'isBound',
+  'getPort',
+  'getLocalPort',
+  'getInetAddress',
+  'getLocalAddress',
+  'getRemoteSocketAddress',
+  'getLocalSocketAddress',
+  'toString',
+  'hashCode',
+  'equals',
+  'size',
+  'length',
+  'isEmpty',
+  'get',
+  'put',
+  'add',
+  'remove',
+  'contains',
+  'containsKey',
+  'append',
+  'valueOf',
+  'format',
+  'currentTimeMillis',
+  'nanoTime',
+  'requireNonNull',
   // A connected socket's streams; PrintWriter and PrintStream swallow their errors (checkError).
-  'getInputStream', 'getOutputStream', 'getChannel', 'socket', 'print', 'println', 'printf', 'checkError',
+  'getInputStream',
+  'getOutputStream',
+  'getChannel',
+  'socket',
+  'print',
+  'println',
+  'printf',
+  'checkError',
   // Options of a socket just made: they fail only on a closed socket.
-  'setTcpNoDelay', 'setSoTimeout', 'setKeepAlive', 'setReuseAddress', 'setSendBufferSize', 'setReceiveBufferSize', 'setSoLinger', 'configureBlocking', 'setOption',
+  'setTcpNoDelay',
+  'setSoTimeout',
+  'setKeepAlive',
+  'setReuseAddress',
+  'setSendBufferSize',
+  'setReceiveBufferSize',
+  'setSoLinger',
+  'configureBlocking',
+  'setOption',
 ]);
 /** Constructors that do not throw: stream decorators (not ObjectInputStream, which reads a header), buffers, collections. */
 const QUIET_TYPES = new Set([
-  'BufferedReader', 'InputStreamReader', 'PrintWriter', 'BufferedWriter', 'OutputStreamWriter', 'DataInputStream', 'DataOutputStream',
-  'BufferedInputStream', 'BufferedOutputStream', 'PrintStream', 'Scanner', 'String', 'StringBuilder', 'ArrayList', 'HashMap', 'byte',
-  'ByteArrayOutputStream', 'ByteArrayInputStream', 'InetSocketAddress',
+  'BufferedReader',
+  'InputStreamReader',
+  'PrintWriter',
+  'BufferedWriter',
+  'OutputStreamWriter',
+  'DataInputStream',
+  'DataOutputStream',
+  'BufferedInputStream',
+  'BufferedOutputStream',
+  'PrintStream',
+  'Scanner',
+  'String',
+  'StringBuilder',
+  'ArrayList',
+  'HashMap',
+  'byte',
+  'ByteArrayOutputStream',
+  'ByteArrayInputStream',
+  'InetSocketAddress',
 ]);
 /** `Socket.connect` and `SocketChannel.connect` close the socket themselves when the connection fails. */
 const CLOSING_ON_FAILURE = new Set(['connect']);
@@ -55,7 +110,8 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
   private madeUnconnected(site: LightNode): boolean {
     const args = site.children.find((c) => c.field === 'arguments');
     if (!args || args.children.some((c) => c.type !== 'line_comment' && c.type !== 'block_comment')) return false;
-    if (site.type === 'object_creation_expression') return UNCONNECTED_TYPES.has(this.text(site.children.find((c) => c.field === 'type') ?? site).replace(/^.*\./, ''));
+    if (site.type === 'object_creation_expression')
+      return UNCONNECTED_TYPES.has(this.text(site.children.find((c) => c.field === 'type') ?? site).replace(/^.*\./, ''));
     return site.type === 'method_invocation' && this.text(site.children.find((c) => c.field === 'name') ?? site) === 'createSocket';
   }
 
@@ -96,7 +152,10 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
   build(body: LightNode): Cfg | undefined {
     const ctx: Context = { throwTo: this.b.exceptionalExit, returnTo: (p) => this.connect(p, this.b.exit), jumps: [] };
     // An expression lambda (`s -> s.close()`) is one statement.
-    const end = body.type === 'block' || body.type === 'constructor_body' ? this.block(body, [this.b.entry], ctx) : this.simple(body, [this.b.entry], ctx);
+    const end =
+      body.type === 'block' || body.type === 'constructor_body'
+        ? this.block(body, [this.b.entry], ctx)
+        : this.simple(body, [this.b.entry], ctx);
     this.connect(end, this.b.exit);
     return this.oversized ? undefined : this.b.build();
   }
@@ -131,7 +190,11 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
         return inner ? this.statement(inner, preds, ctx, name && this.text(name)) : preds;
       }
       case 'synchronized_statement':
-        return this.block(s.children.find((c) => c.type === 'block') ?? s, this.simple(s.children.find((c) => c.type === 'parenthesized_expression') ?? s, preds, ctx), ctx);
+        return this.block(
+          s.children.find((c) => c.type === 'block') ?? s,
+          this.simple(s.children.find((c) => c.type === 'parenthesized_expression') ?? s, preds, ctx),
+          ctx,
+        );
       case 'if_statement':
         return this.ifStatement(s, preds, ctx);
       case 'while_statement':
@@ -158,11 +221,19 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
 
   /** The first call in the statement that may throw, named for the message; none inside a lambda's body. */
   protected throwingCall(s: LightNode, effects: readonly Effect[]): ThrowingCall | undefined {
-    const call = this.firstThrowingCall(s, effects, (n) => CALLS.has(n.type) && !this.quiet(n), (n) => {
-      const name = n.children.find((c) => c.field === (n.type === 'method_invocation' ? 'name' : 'type'));
-      const object = n.children.find((c) => c.field === 'object');
-      return { call: name ? (n.type === 'method_invocation' ? this.text(name) : `new ${this.text(name)}`) : this.text(n), ...(object ? { object } : {}) };
-    });
+    const call = this.firstThrowingCall(
+      s,
+      effects,
+      (n) => CALLS.has(n.type) && !this.quiet(n),
+      (n) => {
+        const name = n.children.find((c) => c.field === (n.type === 'method_invocation' ? 'name' : 'type'));
+        const object = n.children.find((c) => c.field === 'object');
+        return {
+          call: name ? (n.type === 'method_invocation' ? this.text(name) : `new ${this.text(name)}`) : this.text(n),
+          ...(object ? { object } : {}),
+        };
+      },
+    );
     // A failed bind leaves the socket it made open (unlike connect, which closes it).
     return call && this.boundHere.has(s) ? { ...call, effectsFirst: true } : call;
   }
@@ -180,15 +251,33 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
   }
 
   private ifStatement(s: LightNode, preds: Preds, ctx: Context): Preds {
-    return this.ifWithNullTest(s, preds, (c, p) => this.simple(c, p, ctx), (b, p) => this.statement(b, p, ctx));
+    return this.ifWithNullTest(
+      s,
+      preds,
+      (c, p) => this.simple(c, p, ctx),
+      (b, p) => this.statement(b, p, ctx),
+    );
   }
 
   private loop(s: LightNode, preds: Preds, ctx: Context, label?: string): Preds {
     const field = (name: string) => s.children.filter((c) => c.field === name);
     const condition = s.type === 'enhanced_for_statement' ? field('value')[0] : field('condition')[0];
     const endless = s.type !== 'enhanced_for_statement' && (!condition || /^\(?\s*true\s*\)?$/.test(this.text(condition)));
-    const parts = { inits: field('init'), ...(condition ? { condition } : {}), endless, body: field('body')[0], updates: field('update'), ...(label ? { label } : {}) };
-    return this.loopOf(s, preds, parts, (n, p) => this.simple(n, p, ctx), (b, p, own) => this.statement(b, p, { ...ctx, jumps: [...ctx.jumps, own] }));
+    const parts = {
+      inits: field('init'),
+      ...(condition ? { condition } : {}),
+      endless,
+      body: field('body')[0],
+      updates: field('update'),
+      ...(label ? { label } : {}),
+    };
+    return this.loopOf(
+      s,
+      preds,
+      parts,
+      (n, p) => this.simple(n, p, ctx),
+      (b, p, own) => this.statement(b, p, { ...ctx, jumps: [...ctx.jumps, own] }),
+    );
   }
 
   private switchStatement(s: LightNode, preds: Preds, ctx: Context, label?: string): Preds {
@@ -196,14 +285,21 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
     const start = condition ? this.simple(condition, preds, ctx) : preds;
     const own: Jumps = { ...(label ? { label } : {}), loop: false, breaks: [], continues: [] };
     const inner: Context = { ...ctx, jumps: [...ctx.jumps, own] };
-    const groups = s.children.find((c) => c.field === 'body')?.children.filter((c) => c.type === 'switch_block_statement_group' || c.type === 'switch_rule') ?? [];
+    const groups =
+      s.children
+        .find((c) => c.field === 'body')
+        ?.children.filter((c) => c.type === 'switch_block_statement_group' || c.type === 'switch_rule') ?? [];
     const out: Preds = [];
     let fallthrough: Preds = [];
     let hasDefault = false;
     for (const g of groups) {
       const labels = g.children.filter((c) => c.type === 'switch_label');
       if (labels.some((l) => this.text(l).startsWith('default'))) hasDefault = true;
-      const end = this.sequence(g.children.filter((c) => c.type !== 'switch_label'), [...start, ...fallthrough], inner);
+      const end = this.sequence(
+        g.children.filter((c) => c.type !== 'switch_label'),
+        [...start, ...fallthrough],
+        inner,
+      );
       // A classic case group falls into the next one; an arrow rule does not.
       if (g.type === 'switch_block_statement_group') fallthrough = end;
       else out.push(...end);
@@ -220,10 +316,23 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
     const withResources = (p: Preds, c: Context): Preds => {
       let cur = p;
       for (const r of resources) cur = this.simple(r, cur, c);
-      const names = resources.map((r) => r.children.find((x) => x.field === 'name') ?? r).filter((n) => n.type === 'identifier').map((n) => this.text(n));
+      const names = resources
+        .map((r) => r.children.find((x) => x.field === 'name') ?? r)
+        .filter((n) => n.type === 'identifier')
+        .map((n) => this.text(n));
       // The implicit close of the resources, in reverse order, on every way out of the body.
-      const close = (q: Preds, cc: Context) => this.step(q, [...names].reverse().map((name) => ({ kind: 'release', name }) as Effect), undefined, names.length > 0 ? { call: { call: 'close', site: this.site(s), effectsFirst: true, release: true }, to: cc.throwTo } : undefined);
-      return resources.length > 0 ? withCleanup(this.b, cur, c, close, (q, cc) => (body ? this.block(body, q, cc) : q)) : body ? this.block(body, cur, c) : cur;
+      const close = (q: Preds, cc: Context) =>
+        this.step(
+          q,
+          [...names].reverse().map((name) => ({ kind: 'release', name }) as Effect),
+          undefined,
+          names.length > 0 ? { call: { call: 'close', site: this.site(s), effectsFirst: true, release: true }, to: cc.throwTo } : undefined,
+        );
+      return resources.length > 0
+        ? withCleanup(this.b, cur, c, close, (q, cc) => (body ? this.block(body, q, cc) : q))
+        : body
+          ? this.block(body, cur, c)
+          : cur;
     };
     const withCatches = (p: Preds, c: Context): Preds => {
       if (catches.length === 0) return withResources(p, c);

@@ -28,10 +28,30 @@ export type JsMention = 'release' | 'transfer' | 'none' | { alias: string };
 type Context = ExitContext;
 
 const FUNCTIONS = new Set([
-  'function_declaration', 'function_expression', 'arrow_function', 'method_definition', 'generator_function_declaration', 'generator_function', 'function', 'class_declaration', 'class',
+  'function_declaration',
+  'function_expression',
+  'arrow_function',
+  'method_definition',
+  'generator_function_declaration',
+  'generator_function',
+  'function',
+  'class_declaration',
+  'class',
 ]);
 const CALLS = new Set(['call_expression', 'new_expression', 'await_expression']);
-const SKIPPED = new Set(['comment', 'empty_statement', '{', '}', ';', 'import_statement', 'interface_declaration', 'type_alias_declaration', 'function_declaration', 'generator_function_declaration', 'class_declaration']);
+const SKIPPED = new Set([
+  'comment',
+  'empty_statement',
+  '{',
+  '}',
+  ';',
+  'import_statement',
+  'interface_declaration',
+  'type_alias_declaration',
+  'function_declaration',
+  'generator_function_declaration',
+  'class_declaration',
+]);
 
 export class JavaScriptCfgBuilder {
   static readonly MAX_NODES = 20_000;
@@ -54,7 +74,10 @@ export class JavaScriptCfgBuilder {
   /** The graph of a function body (a block or an arrow's expression) or of a program; undefined past the budget. */
   build(body: TreeNode): Cfg | undefined {
     const ctx: Context = { throwTo: this.b.exceptionalExit, returnTo: (p) => this.connect(p, this.b.exit), jumps: [] };
-    const end = body.type === 'statement_block' || body.type === 'program' ? this.sequence(body.children, [this.b.entry], ctx) : this.simple(body, [this.b.entry], ctx);
+    const end =
+      body.type === 'statement_block' || body.type === 'program'
+        ? this.sequence(body.children, [this.b.entry], ctx)
+        : this.simple(body, [this.b.entry], ctx);
     this.connect(end, this.b.exit);
     return this.b.size > JavaScriptCfgBuilder.MAX_NODES ? undefined : this.b.build();
   }
@@ -81,7 +104,11 @@ export class JavaScriptCfgBuilder {
       case 'statement_block':
         return this.sequence(s.children, preds, ctx);
       case 'else_clause':
-        return this.sequence(s.children.filter((c) => c.type !== 'else'), preds, ctx);
+        return this.sequence(
+          s.children.filter((c) => c.type !== 'else'),
+          preds,
+          ctx,
+        );
       case 'labeled_statement': {
         const body = fieldOf(s, 'body');
         return body ? this.statement(body, preds, ctx, this.text(fieldOf(s, 'label') ?? s)) : preds;
@@ -171,7 +198,11 @@ export class JavaScriptCfgBuilder {
       if (c.type !== 'switch_case' && c.type !== 'switch_default') continue;
       if (c.type === 'switch_default') hasDefault = true;
       // Cases fall into the next one unless they break.
-      fallthrough = this.sequence(c.children.filter((x) => x.field === 'body'), [...start, ...fallthrough], inner);
+      fallthrough = this.sequence(
+        c.children.filter((x) => x.field === 'body'),
+        [...start, ...fallthrough],
+        inner,
+      );
     }
     return [...(hasDefault ? [] : start), ...fallthrough, ...own.breaks];
   }
@@ -257,7 +288,12 @@ export class JavaScriptCfgBuilder {
         const callee = n.type === 'await_expression' ? undefined : fieldOf(n, n.type === 'new_expression' ? 'constructor' : 'function');
         const object = callee?.type === 'member_expression' ? fieldOf(callee, 'object') : undefined;
         const property = callee?.type === 'member_expression' ? fieldOf(callee, 'property') : undefined;
-        const name = n.type === 'await_expression' ? this.awaited(n) : n.type === 'new_expression' ? `new ${this.text(callee ?? n)}` : this.text(property ?? callee ?? n);
+        const name =
+          n.type === 'await_expression'
+            ? this.awaited(n)
+            : n.type === 'new_expression'
+              ? `new ${this.text(callee ?? n)}`
+              : this.text(property ?? callee ?? n);
         return {
           call: name,
           site: this.rowOf(n.start),
@@ -298,7 +334,14 @@ export class JavaScriptCfgBuilder {
   }
 }
 
-const TRANSPARENT = new Set(['parenthesized_expression', 'as_expression', 'non_null_expression', 'satisfies_expression', 'type_assertion', 'await_expression']);
+const TRANSPARENT = new Set([
+  'parenthesized_expression',
+  'as_expression',
+  'non_null_expression',
+  'satisfies_expression',
+  'type_assertion',
+  'await_expression',
+]);
 
 /** A plain identifier that a declaration or assignment binds. */
 function isAssignedName(n: TreeNode): boolean {

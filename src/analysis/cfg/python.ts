@@ -31,7 +31,20 @@ interface Context {
 
 /** Node types whose children are not evaluated in this function (their own scope). */
 const NESTED_SCOPES = new Set(['function_definition', 'lambda', 'class_definition', 'decorated_definition']);
-const VALUE_CONTAINERS = new Set(['tuple', 'list', 'set', 'dictionary', 'pair', 'expression_list', 'list_splat', 'dictionary_splat', 'parenthesized_expression', 'conditional_expression', 'await', 'as_pattern']);
+const VALUE_CONTAINERS = new Set([
+  'tuple',
+  'list',
+  'set',
+  'dictionary',
+  'pair',
+  'expression_list',
+  'list_splat',
+  'dictionary_splat',
+  'parenthesized_expression',
+  'conditional_expression',
+  'await',
+  'as_pattern',
+]);
 
 export class PythonCfgBuilder {
   private readonly b = new CfgBuilder();
@@ -116,7 +129,10 @@ export class PythonCfgBuilder {
       case 'return_statement': {
         const value = s.children[0];
         let cur = value ? this.expr(value, preds, ctx) : preds;
-        cur = this.step(cur, value ? this.escaping(value).map((name) => ({ kind: 'transfer', name }) as Effect) : [], ctx, undefined, { word: 'return', site: this.rowOf(s.start) });
+        cur = this.step(cur, value ? this.escaping(value).map((name) => ({ kind: 'transfer', name }) as Effect) : [], ctx, undefined, {
+          word: 'return',
+          site: this.rowOf(s.start),
+        });
         ctx.returnTo(cur);
         return [];
       }
@@ -146,7 +162,11 @@ export class PythonCfgBuilder {
         return this.matchStatement(s, preds, ctx);
       case 'delete_statement':
         // `del s` drops the last reference: CPython closes the socket then.
-        return this.step(preds, this.namesIn(s).map((name) => ({ kind: 'release', name }) as Effect), ctx);
+        return this.step(
+          preds,
+          this.namesIn(s).map((name) => ({ kind: 'release', name }) as Effect),
+          ctx,
+        );
       case 'function_definition':
       case 'class_definition':
       case 'decorated_definition':
@@ -191,9 +211,11 @@ export class PythonCfgBuilder {
     if (left.type === 'identifier') {
       const target = this.text(left);
       if (target !== acquired) effects.push(source ? { kind: 'alias', target, source } : { kind: 'kill', name: target });
-      if (!source && right && right.type !== 'assignment') for (const name of this.escaping(right, false)) effects.push({ kind: 'transfer', name });
+      if (!source && right && right.type !== 'assignment')
+        for (const name of this.escaping(right, false)) effects.push({ kind: 'transfer', name });
     } else if (left.type === 'pattern_list' || left.type === 'tuple_pattern' || left.type === 'list_pattern') {
-      for (const n of left.children) if (n.type === 'identifier' && this.text(n) !== acquired) effects.push({ kind: 'kill', name: this.text(n) });
+      for (const n of left.children)
+        if (n.type === 'identifier' && this.text(n) !== acquired) effects.push({ kind: 'kill', name: this.text(n) });
       if (right && right.type !== 'assignment') for (const name of this.escaping(right, false)) effects.push({ kind: 'transfer', name });
     } else {
       // `self.sock = s`, `conns[k] = s`: stored where it outlives the function.
@@ -260,7 +282,13 @@ export class PythonCfgBuilder {
     return undefined;
   }
 
-  private loop(head: number, test: (preds: Preds) => { body: Preds; exit: Preds }, bodyBlock: TreeNode | undefined, elseClause: TreeNode | undefined, ctx: Context): Preds {
+  private loop(
+    head: number,
+    test: (preds: Preds) => { body: Preds; exit: Preds },
+    bodyBlock: TreeNode | undefined,
+    elseClause: TreeNode | undefined,
+    ctx: Context,
+  ): Preds {
     const after = this.join();
     const broken: Preds = [];
     const { body, exit } = test([head]);
@@ -280,10 +308,16 @@ export class PythonCfgBuilder {
     this.connect(preds, head);
     const condition = fieldOf(s, 'condition');
     const forever = !!condition && /^(True|1)$/.test(this.text(unwrap(condition)));
-    return this.loop(head, (p) => {
-      const tested = condition ? this.expr(condition, p, ctx) : p;
-      return { body: tested, exit: forever ? [] : tested };
-    }, fieldOf(s, 'body'), fieldOf(s, 'alternative'), ctx);
+    return this.loop(
+      head,
+      (p) => {
+        const tested = condition ? this.expr(condition, p, ctx) : p;
+        return { body: tested, exit: forever ? [] : tested };
+      },
+      fieldOf(s, 'body'),
+      fieldOf(s, 'alternative'),
+      ctx,
+    );
   }
 
   private forStatement(s: TreeNode, preds: Preds, ctx: Context): Preds {
@@ -292,12 +326,18 @@ export class PythonCfgBuilder {
     const head = this.join();
     this.connect(cur, head);
     const left = fieldOf(s, 'left');
-    return this.loop(head, (p) => {
-      // Each iteration rebinds the loop variables.
-      const kills = left ? this.namesIn(left).map((name) => ({ kind: 'kill', name }) as Effect) : [];
-      const body = kills.length ? this.step(p, kills, ctx) : p;
-      return { body, exit: p };
-    }, fieldOf(s, 'body'), fieldOf(s, 'alternative'), ctx);
+    return this.loop(
+      head,
+      (p) => {
+        // Each iteration rebinds the loop variables.
+        const kills = left ? this.namesIn(left).map((name) => ({ kind: 'kill', name }) as Effect) : [];
+        const body = kills.length ? this.step(p, kills, ctx) : p;
+        return { body, exit: p };
+      },
+      fieldOf(s, 'body'),
+      fieldOf(s, 'alternative'),
+      ctx,
+    );
   }
 
   /**
@@ -335,7 +375,9 @@ export class PythonCfgBuilder {
     let dispatch = throwOut;
     if (handlers.length > 0) dispatch = this.join();
     const bodyEnd = this.statements(this.statementsOf(body), preds, { ...outerExits, throwTo: dispatch });
-    const normal: Preds = elseClause ? this.statements(this.statementsOf(this.childOfType(elseClause, 'block')), bodyEnd, outerExits) : bodyEnd;
+    const normal: Preds = elseClause
+      ? this.statements(this.statementsOf(this.childOfType(elseClause, 'block')), bodyEnd, outerExits)
+      : bodyEnd;
     const done: Preds = [...normal];
     for (const h of handlers) {
       const start = this.join();
@@ -359,7 +401,8 @@ export class PythonCfgBuilder {
       const released = managed ? this.managedName(managed) : undefined;
       const effects: Effect[] = released ? [{ kind: 'release', name: released }] : [];
       const alias = value.type === 'as_pattern' ? fieldOf(value, 'alias') : undefined;
-      for (const name of alias ? this.namesIn(alias) : []) effects.push(released ? { kind: 'alias', target: name, source: released } : { kind: 'kill', name });
+      for (const name of alias ? this.namesIn(alias) : [])
+        effects.push(released ? { kind: 'alias', target: name, source: released } : { kind: 'kill', name });
       if (effects.length) cur = this.step(cur, effects, ctx);
     }
     return this.statements(this.statementsOf(this.childOfType(s, 'block')), cur, ctx);
@@ -401,7 +444,12 @@ export class PythonCfgBuilder {
     for (const c of e.children) cur = this.expr(c, cur, ctx);
     if (e.type === 'yield') {
       const names = this.escaping(e);
-      if (names.length) cur = this.step(cur, names.map((name) => ({ kind: 'transfer', name }) as Effect), ctx);
+      if (names.length)
+        cur = this.step(
+          cur,
+          names.map((name) => ({ kind: 'transfer', name }) as Effect),
+          ctx,
+        );
     }
     return cur;
   }
@@ -428,8 +476,15 @@ export class PythonCfgBuilder {
     if (acquisition) {
       // `ctx.wrap_socket(raw)`: the wrapper takes the socket over (and closes it if the handshake fails).
       const wraps = PYTHON_APIS.wrappingAcquisitions.has(name);
-      const taken = wraps ? (args?.children ?? []).flatMap((a) => this.escaping(a.type === 'keyword_argument' ? (fieldOf(a, 'value') ?? a) : a)) : [];
-      if (taken.length) cur = this.step(cur, taken.map((n) => ({ kind: 'transfer', name: n }) as Effect), ctx);
+      const taken = wraps
+        ? (args?.children ?? []).flatMap((a) => this.escaping(a.type === 'keyword_argument' ? (fieldOf(a, 'value') ?? a) : a))
+        : [];
+      if (taken.length)
+        cur = this.step(
+          cur,
+          taken.map((n) => ({ kind: 'transfer', name: n }) as Effect),
+          ctx,
+        );
       // The socket exists only once the call returns: an exception from it leaks nothing.
       effects.push({ kind: 'acquire', obligation: acquisition.obligation, target: acquisition.target });
     } else if (receiver && PYTHON_APIS.releases.has(name)) {
@@ -443,7 +498,8 @@ export class PythonCfgBuilder {
         // `atexit.register(s.close)`, `self.addCleanup(s.close)`, `stack.callback(s.close)`: closed later, for sure.
         const bound = a.type === 'attribute' ? fieldOf(a, 'object') : undefined;
         const method = a.type === 'attribute' ? fieldOf(a, 'attribute') : undefined;
-        if (bound?.type === 'identifier' && method && PYTHON_APIS.releases.has(this.text(method))) effects.push({ kind: 'release', name: this.text(bound) });
+        if (bound?.type === 'identifier' && method && PYTHON_APIS.releases.has(this.text(method)))
+          effects.push({ kind: 'release', name: this.text(bound) });
       }
       if (takes || !looks) {
         for (const a of args?.children ?? []) {
@@ -455,8 +511,19 @@ export class PythonCfgBuilder {
       }
     }
     // Logging calls report their own errors (Handler.handleError) rather than raise.
-    const pure = fn?.type === 'attribute' ? PYTHON_APIS.pureMethods.has(name) || (receiver !== undefined && PYTHON_APIS.loggers.test(receiver)) : PYTHON_APIS.pure.has(name);
-    const throws = pure ? undefined : { call: name, site: this.rowOf(call.start), ...(effectsFirst ? { effectsFirst } : {}), ...(release ? { release } : {}), ...(receiver ? { receiver } : {}) };
+    const pure =
+      fn?.type === 'attribute'
+        ? PYTHON_APIS.pureMethods.has(name) || (receiver !== undefined && PYTHON_APIS.loggers.test(receiver))
+        : PYTHON_APIS.pure.has(name);
+    const throws = pure
+      ? undefined
+      : {
+          call: name,
+          site: this.rowOf(call.start),
+          ...(effectsFirst ? { effectsFirst } : {}),
+          ...(release ? { release } : {}),
+          ...(receiver ? { receiver } : {}),
+        };
     return this.step(cur, effects, ctx, throws);
   }
 

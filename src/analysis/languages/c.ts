@@ -22,11 +22,53 @@ const CLOSERS = new Set(['close', 'closesocket']);
  * them: a select() server keeps its clients in the master set and closes them from there.
  */
 const NON_OWNING = new Set([
-  'read', 'write', 'recv', 'send', 'recvfrom', 'sendto', 'recvmsg', 'sendmsg', 'readv', 'writev', 'pread', 'pwrite',
-  'bind', 'listen', 'connect', 'accept', 'accept4', 'setsockopt', 'getsockopt', 'getsockname', 'getpeername',
-  'fcntl', 'ioctl', 'ioctlsocket', 'shutdown', 'FD_ISSET', 'FD_CLR', 'epoll_ctl', 'sendfile', 'splice',
-  'printf', 'fprintf', 'dprintf', 'syslog', 'perror', 'fstat', 'fsync', 'select', 'poll', 'SSL_set_fd', 'WSAGetLastError',
-  'inet_ntop', 'inet_pton', 'htons', 'ntohs', 'memset', 'sizeof',
+  'read',
+  'write',
+  'recv',
+  'send',
+  'recvfrom',
+  'sendto',
+  'recvmsg',
+  'sendmsg',
+  'readv',
+  'writev',
+  'pread',
+  'pwrite',
+  'bind',
+  'listen',
+  'connect',
+  'accept',
+  'accept4',
+  'setsockopt',
+  'getsockopt',
+  'getsockname',
+  'getpeername',
+  'fcntl',
+  'ioctl',
+  'ioctlsocket',
+  'shutdown',
+  'FD_ISSET',
+  'FD_CLR',
+  'epoll_ctl',
+  'sendfile',
+  'splice',
+  'printf',
+  'fprintf',
+  'dprintf',
+  'syslog',
+  'perror',
+  'fstat',
+  'fsync',
+  'select',
+  'poll',
+  'SSL_set_fd',
+  'WSAGetLastError',
+  'inet_ntop',
+  'inet_pton',
+  'htons',
+  'ntohs',
+  'memset',
+  'sizeof',
 ]);
 const WRAPPERS = new Set(['parenthesized_expression', 'cast_expression', 'pointer_expression']);
 const FUNCTIONS = new Set(['function_definition', 'lambda_expression']);
@@ -119,7 +161,9 @@ function use(name: LightNode, source: string): Use {
   if (name.type === 'type_identifier') {
     const parameter = name.parent;
     const declarator = parameter?.parent?.parent;
-    return parameter?.type === 'parameter_declaration' && declarator?.type === 'function_declarator' && declarator.parent?.type === 'declaration'
+    return parameter?.type === 'parameter_declaration' &&
+      declarator?.type === 'function_declarator' &&
+      declarator.parent?.type === 'declaration'
       ? { kind: 'escape' }
       : { kind: 'neutral' };
   }
@@ -130,7 +174,8 @@ function use(name: LightNode, source: string): Use {
   if (p.type === 'field_expression' && n.field === 'argument') {
     const call = p.parent;
     const field = fieldOf(p, 'field');
-    if (call?.type === 'call_expression' && p.field === 'function' && field && CLOSERS.has(textOf(field, source))) return closeUse(call, source);
+    if (call?.type === 'call_expression' && p.field === 'function' && field && CLOSERS.has(textOf(field, source)))
+      return closeUse(call, source);
     return { kind: 'neutral' };
   }
   if (p.type === 'init_declarator' && n.field === 'value') {
@@ -140,8 +185,10 @@ function use(name: LightNode, source: string): Use {
   }
   if (p.type === 'assignment_expression') return n.field === 'right' ? { kind: 'escape' } : { kind: 'neutral' };
   // `sessions[fd] = …`: the descriptor is the key of a table that owns it.
-  const subscript = p.type === 'subscript_argument_list' ? p.parent : p.type === 'subscript_expression' && n.field === 'index' ? p : undefined;
-  if (subscript?.type === 'subscript_expression' && subscript.field === 'left' && subscript.parent?.type === 'assignment_expression') return { kind: 'escape' };
+  const subscript =
+    p.type === 'subscript_argument_list' ? p.parent : p.type === 'subscript_expression' && n.field === 'index' ? p : undefined;
+  if (subscript?.type === 'subscript_expression' && subscript.field === 'left' && subscript.parent?.type === 'assignment_expression')
+    return { kind: 'escape' };
   if (p.type === 'initializer_list' || p.type === 'initializer_pair') return initializerUse(p, source);
   if (p.type === 'return_statement') return { kind: 'escape' };
   if (p.type === 'field_initializer' || p.type === 'new_expression') return { kind: 'escape' };
@@ -181,7 +228,9 @@ const paths: PathShape = {
   isAcquisitionCheck(statement, binding, source) {
     const condition = fieldOf(statement, 'condition');
     // The descriptor itself tested for failure; `connect(fd, …) < 0` is a later call failing.
-    const failed = new RegExp(`\\b${binding}\\s*(<\\s*0|<=\\s*-1|==\\s*-1|==\\s*INVALID_SOCKET)|(-1|INVALID_SOCKET)\\s*==\\s*${binding}\\b`);
+    const failed = new RegExp(
+      `\\b${binding}\\s*(<\\s*0|<=\\s*-1|==\\s*-1|==\\s*INVALID_SOCKET)|(-1|INVALID_SOCKET)\\s*==\\s*${binding}\\b`,
+    );
     return !!condition && failed.test(textOf(condition, source));
   },
   labelOf: (statement, source) => {
@@ -199,7 +248,16 @@ const cDialect: Dialect = {
   mentions: /\b(socket|accept4?)\s*\(/,
   functions: FUNCTIONS,
   deferrable: new Set(['function_definition']),
-  opaque: new Set(['comment', 'string_literal', 'raw_string_literal', 'char_literal', 'concatenated_string', 'preproc_include', 'template_argument_list', 'enum_specifier']),
+  opaque: new Set([
+    'comment',
+    'string_literal',
+    'raw_string_literal',
+    'char_literal',
+    'concatenated_string',
+    'preproc_include',
+    'template_argument_list',
+    'enum_specifier',
+  ]),
   nameTypes: new Set(['identifier', 'type_identifier']),
   closeWaitRule: false,
   functionShape,

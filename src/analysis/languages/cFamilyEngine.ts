@@ -144,7 +144,8 @@ export function dialectRules(dialect: Dialect): LanguageRules {
         lines: new LineIndex(source),
         opaque: dialect.opaque,
         ...(dialect.skipped ? { skipped: dialect.skipped } : {}),
-        deferBody: (fn, body) => dialect.deferrable.has(fn.type) && !insideFunction(fn, dialect) && !mentionsWithin(mentions, body.start, body.end),
+        deferBody: (fn, body) =>
+          dialect.deferrable.has(fn.type) && !insideFunction(fn, dialect) && !mentionsWithin(mentions, body.start, body.end),
       };
       const materialize = (body: LightNode): LightNode | undefined => {
         const syntax = root.descendantForIndex(body.start, body.end);
@@ -242,7 +243,12 @@ export function analyzeTree(
  * The engine's verdict per socket bound to a name declared in its own function, neither handed to
  * a function of the file nor used in a closure: one graph and one dataflow per function for all of its sockets.
  */
-function engineVerdicts(sockets: readonly Tracked[], dialect: Dialect, source: string, functions: ReadonlyMap<string, Frame[]>): Map<Tracked, ObligationVerdict> {
+function engineVerdicts(
+  sockets: readonly Tracked[],
+  dialect: Dialect,
+  source: string,
+  functions: ReadonlyMap<string, Frame[]>,
+): Map<Tracked, ObligationVerdict> {
   const out = new Map<Tracked, ObligationVerdict>();
   if (!dialect.buildGraph) return out;
   const byFrame = new Map<Frame, Tracked[]>();
@@ -258,7 +264,12 @@ function engineVerdicts(sockets: readonly Tracked[], dialect: Dialect, source: s
     const body = frame.node.children.find((c) => c.field === 'body');
     const obligations = list.map((s, obligation) => ({ obligation, site: s.acquisition!.site, target: s.name }));
     const cfg = body && buildOrGiveUp(() => dialect.buildGraph!(body, obligations, source));
-    const result = cfg && analyzeObligations(cfg, obligations.map((o) => o.obligation));
+    const result =
+      cfg &&
+      analyzeObligations(
+        cfg,
+        obligations.map((o) => o.obligation),
+      );
     if (!result?.complete) continue;
     list.forEach((s, i) => {
       // What a function of this file or a goroutine does with the socket (close it, read it to EOF) the summaries know;
@@ -272,13 +283,29 @@ function engineVerdicts(sockets: readonly Tracked[], dialect: Dialect, source: s
 /** More sockets than this in one function go to the statement rules (a bound on the dataflow's work). */
 const MAX_ENGINE_SOCKETS = 64;
 
-function engineFinding(dialect: Dialect, s: Tracked, verdict: ObligationVerdict, reader: Frame | undefined, language: LeakLanguage, source: string): LeakFinding | undefined {
+function engineFinding(
+  dialect: Dialect,
+  s: Tracked,
+  verdict: ObligationVerdict,
+  reader: Frame | undefined,
+  language: LeakLanguage,
+  source: string,
+): LeakFinding | undefined {
   const released = verdict.kind !== 'released' && verdict.releasedSomewhere;
-  const f = finding(dialect, s.acquisition!, language, reader ? 'close-wait-risk' : 'unclosed-socket', source, s.name, !released && !s.usedInClosure);
+  const f = finding(
+    dialect,
+    s.acquisition!,
+    language,
+    reader ? 'close-wait-risk' : 'unclosed-socket',
+    source,
+    s.name,
+    !released && !s.usedInClosure,
+  );
   if (verdict.kind === 'leak-on-exception') {
     const { call, site } = verdict.via;
     return {
-      ...f, rule: 'unclosed-on-exception',
+      ...f,
+      rule: 'unclosed-on-exception',
       message: `Socket opened here is not closed when \`${call}\` throws at line ${site.line + 1} — ${dialect.exceptionAdvice ?? 'close it in finally'}`,
     };
   }
@@ -299,8 +326,10 @@ function engineFinding(dialect: Dialect, s: Tracked, verdict: ObligationVerdict,
   }
   const at = verdict.exit?.site ?? verdict.lost;
   // The same words as the statement rules' early-exit message, which users already see.
-  if (verdict.exit) f.message = `Socket opened here is not closed on the ${verdict.exit.word === 'return' ? 'early return' : verdict.exit.word} at line ${verdict.exit.site.line + 1} — CLOSE_WAIT risk`;
-  else if (verdict.lost) f.message = `Socket opened here is not closed before \`${s.name}\` is assigned again at line ${verdict.lost.line + 1} — CLOSE_WAIT risk`;
+  if (verdict.exit)
+    f.message = `Socket opened here is not closed on the ${verdict.exit.word === 'return' ? 'early return' : verdict.exit.word} at line ${verdict.exit.site.line + 1} — CLOSE_WAIT risk`;
+  else if (verdict.lost)
+    f.message = `Socket opened here is not closed before \`${s.name}\` is assigned again at line ${verdict.lost.line + 1} — CLOSE_WAIT risk`;
   else {
     // A loop's `continue`/`break` is no exit of the function: the statement rules can still name it.
     const early = earlyExit(s, dialect, source);
@@ -335,7 +364,13 @@ function trackerOf(tracked: Map<string, NameScopes>): (t: Tracked) => void {
 }
 
 /** Copies and classifies a deferred body once a call hands its function a socket. */
-function expandBody(frame: Frame, functions: Map<string, Frame[]>, dialect: Dialect, source: string, materialize: (body: LightNode) => LightNode | undefined): void {
+function expandBody(
+  frame: Frame,
+  functions: Map<string, Frame[]>,
+  dialect: Dialect,
+  source: string,
+  materialize: (body: LightNode) => LightNode | undefined,
+): void {
   const body = frame.deferredBody;
   if (!body) return;
   frame.deferredBody = undefined;
@@ -356,8 +391,28 @@ function expandBody(frame: Frame, functions: Map<string, Frame[]>, dialect: Dial
   classifyUses(inner.names, tracked, dialect, source, add);
 }
 
-function newTracked(name: string, binding: LightNode, scope: LightNode, frame: Frame | undefined, owner: Tracked | undefined, acquisition?: Acquisition): Tracked {
-  const t: Tracked = { name, binding, scope, frame, owner: owner as Tracked, closed: false, closedOnErrorPath: false, closeSites: [], escaped: false, usedInClosure: false, calls: [], acquisition };
+function newTracked(
+  name: string,
+  binding: LightNode,
+  scope: LightNode,
+  frame: Frame | undefined,
+  owner: Tracked | undefined,
+  acquisition?: Acquisition,
+): Tracked {
+  const t: Tracked = {
+    name,
+    binding,
+    scope,
+    frame,
+    owner: owner as Tracked,
+    closed: false,
+    closedOnErrorPath: false,
+    closeSites: [],
+    escaped: false,
+    usedInClosure: false,
+    calls: [],
+    acquisition,
+  };
   (t as { owner: Tracked }).owner = owner ?? t;
   return t;
 }
@@ -417,7 +472,14 @@ function collect(root: LightNode, dialect: Dialect, source: string, outer: Frame
     let inner = frame;
     const shape = dialect.functionShape(node, source);
     if (shape) {
-      inner = { node, deferredBody: node.children.find((c) => c.deferred), parent: frame, params: [], locals: new Set(), readsToEof: false };
+      inner = {
+        node,
+        deferredBody: node.children.find((c) => c.deferred),
+        parent: frame,
+        params: [],
+        locals: new Set(),
+        readsToEof: false,
+      };
       for (const p of shape.params) {
         const name = source.slice(p.start, p.end);
         inner.params.push(newTracked(name, p, node, inner, undefined));
@@ -492,7 +554,13 @@ class NameScopes {
   }
 }
 
-function classifyUses(names: Collected['names'], tracked: Map<string, NameScopes>, dialect: Dialect, source: string, add: (t: Tracked) => void): void {
+function classifyUses(
+  names: Collected['names'],
+  tracked: Map<string, NameScopes>,
+  dialect: Dialect,
+  source: string,
+  add: (t: Tracked) => void,
+): void {
   for (const { node: n, frame } of names) {
     const best = tracked.get(source.slice(n.start, n.end))?.at(n.start);
     if (!best || best.binding === n) continue;

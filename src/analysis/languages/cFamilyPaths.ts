@@ -108,7 +108,10 @@ function findExit(
     const n = stack.pop()!;
     if (n !== statement && shape.functions.has(n.type)) continue;
     if (shape.exits.has(n.type)) {
-      const loopLocal = (n.type.startsWith('break') || n.type.startsWith('continue')) && insideAny(n, shape.loops, statement.parent!) && loopWithin(n, statement, shape);
+      const loopLocal =
+        (n.type.startsWith('break') || n.type.startsWith('continue')) &&
+        insideAny(n, shape.loops, statement.parent!) &&
+        loopWithin(n, statement, shape);
       if (!loopLocal && !reachesClose(n) && !closedBefore(n, closes, shape)) return n;
       continue;
     }

@@ -151,8 +151,18 @@ function learn(table: Uint8Array, language: Language, opaque: ReadonlySet<string
 
 /** Lists whose items fill no field in any of the grammars: asking for the field would be a wasted call. */
 const FIELDLESS: ReadonlySet<string> = new Set([
-  'block', 'statement_list', 'compound_statement', 'argument_list', 'expression_statement', 'class_body',
-  'declaration_list', 'field_declaration_list', 'translation_unit', 'source_file', 'program', 'compilation_unit',
+  'block',
+  'statement_list',
+  'compound_statement',
+  'argument_list',
+  'expression_statement',
+  'class_body',
+  'declaration_list',
+  'field_declaration_list',
+  'translation_unit',
+  'source_file',
+  'program',
+  'compilation_unit',
 ]);
 
 /** Line starts of a source text, for turning offsets into rows and columns. */
@@ -176,10 +186,24 @@ export class LineIndex {
   }
 }
 
-const NAME_TYPES: ReadonlySet<string> = new Set(['identifier', 'field_identifier', 'type_identifier', 'package_identifier', 'namespace_identifier']);
+const NAME_TYPES: ReadonlySet<string> = new Set([
+  'identifier',
+  'field_identifier',
+  'type_identifier',
+  'package_identifier',
+  'namespace_identifier',
+]);
 const NAME_CHARACTERS = /[\p{L}\p{N}_$]+/uy;
 
-function nodeAt(cursor: WalkCursor, parent: LightNode | null, type: string, field: string | null, lines: LineIndex, source: string, isName: boolean): LightNode {
+function nodeAt(
+  cursor: WalkCursor,
+  parent: LightNode | null,
+  type: string,
+  field: string | null,
+  lines: LineIndex,
+  source: string,
+  isName: boolean,
+): LightNode {
   const start = cursor.startIndex;
   // Names are a third of the nodes: their end is read from the text, saving a call into WebAssembly.
   if (isName) {

@@ -21,7 +21,13 @@ const CLOSE_METHODS = new Set(['Close', 'Dispose', 'DisposeAsync', 'Stop']);
 const STREAM_METHODS = new Set(['GetStream']);
 const LOGGERS = /^(Console|Debug|Trace|_?logger|_?log|Logger|Log)$/;
 const WRAPPERS = new Set(['parenthesized_expression', 'await_expression', 'cast_expression', 'postfix_unary_expression']);
-const FUNCTIONS = new Set(['method_declaration', 'constructor_declaration', 'local_function_statement', 'lambda_expression', 'anonymous_method_expression']);
+const FUNCTIONS = new Set([
+  'method_declaration',
+  'constructor_declaration',
+  'local_function_statement',
+  'lambda_expression',
+  'anonymous_method_expression',
+]);
 const NAME_OWNERS = new Set(['member_access_expression', 'member_binding_expression']);
 
 function functionShape(node: LightNode, source: string): FunctionShape | undefined {
@@ -131,7 +137,12 @@ function use(name: LightNode, source: string): Use {
   if (p.type === 'using_statement') return { kind: 'close' };
   if (p.type === 'variable_declarator') return declaredFrom(p, source, false);
   if (p.type === 'assignment_expression') return n.field === 'right' ? { kind: 'escape' } : { kind: 'neutral' };
-  if (p.type === 'return_statement' || p.type === 'arrow_expression_clause' || p.type === 'initializer_expression' || p.type === 'yield_statement') {
+  if (
+    p.type === 'return_statement' ||
+    p.type === 'arrow_expression_clause' ||
+    p.type === 'initializer_expression' ||
+    p.type === 'yield_statement'
+  ) {
     return { kind: 'escape' };
   }
   if (p.type === 'lambda_expression' && n.field === 'body') return { kind: 'escape' };
@@ -215,7 +226,8 @@ const paths: PathShape = {
   loops: new Set(['for_statement', 'foreach_statement', 'while_statement', 'do_statement', 'switch_statement']),
   functions: FUNCTIONS,
   deferred: new Set(['finally_clause']),
-  isAcquisitionCheck: (statement, binding, source) => new RegExp(`\\b${binding}\\s*==\\s*null`).test(textOf(fieldOf(statement, 'condition') ?? statement, source)),
+  isAcquisitionCheck: (statement, binding, source) =>
+    new RegExp(`\\b${binding}\\s*==\\s*null`).test(textOf(fieldOf(statement, 'condition') ?? statement, source)),
 };
 
 const csharpDialect: Dialect = {
@@ -223,7 +235,18 @@ const csharpDialect: Dialect = {
   mentions: /\b(Socket|TcpClient|TcpListener|UdpClient|Accept\w*)\b/,
   functions: FUNCTIONS,
   deferrable: new Set(['method_declaration', 'constructor_declaration']),
-  opaque: new Set(['comment', 'string_literal', 'verbatim_string_literal', 'raw_string_literal', 'using_directive', 'qualified_name', 'generic_name', 'attribute_list', 'array_type', 'nullable_type']),
+  opaque: new Set([
+    'comment',
+    'string_literal',
+    'verbatim_string_literal',
+    'raw_string_literal',
+    'using_directive',
+    'qualified_name',
+    'generic_name',
+    'attribute_list',
+    'array_type',
+    'nullable_type',
+  ]),
   // Number literals and `var`/`int`: half of a generated file's leaves, read by no rule (`while (true)` keeps its literal).
   skipped: new Set(['integer_literal', 'real_literal', 'character_literal', 'implicit_type', 'predefined_type']),
   nameTypes: new Set(['identifier']),

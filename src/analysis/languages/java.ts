@@ -15,7 +15,13 @@ import { climb, indentOfLine, nearestAncestor, textOf } from './nodeSpan';
  */
 
 const SOCKET_TYPES = new Set(['Socket', 'ServerSocket', 'SSLSocket', 'SSLServerSocket', 'DatagramSocket', 'MulticastSocket']);
-const CHANNEL_FACTORIES = new Set(['SocketChannel', 'ServerSocketChannel', 'AsynchronousSocketChannel', 'AsynchronousServerSocketChannel', 'DatagramChannel']);
+const CHANNEL_FACTORIES = new Set([
+  'SocketChannel',
+  'ServerSocketChannel',
+  'AsynchronousSocketChannel',
+  'AsynchronousServerSocketChannel',
+  'DatagramChannel',
+]);
 const FACTORY_METHODS = new Set(['createSocket', 'createServerSocket']);
 const CLOSE_METHODS = new Set(['close']);
 const CLOSE_HELPERS = new Set(['closeQuietly', 'closeSilently', 'closeQuietlyIgnoringErrors']);
@@ -79,10 +85,17 @@ function neverConnected(node: LightNode, source: string): boolean {
   if ((fieldOf(node, 'arguments')?.children.length ?? 0) > 0) return false;
   // `factory.createSocket()` without an address is as unconnected as `new Socket()`.
   const type = node.type === 'object_creation_expression' ? fieldOf(node, 'type') : undefined;
-  const unconnected = type ? UNBOUND_UNTIL_ASKED.has(simpleName(type, source)) : node.type === 'method_invocation' && textOf(fieldOf(node, 'name') ?? node, source) === 'createSocket';
+  const unconnected = type
+    ? UNBOUND_UNTIL_ASKED.has(simpleName(type, source))
+    : node.type === 'method_invocation' && textOf(fieldOf(node, 'name') ?? node, source) === 'createSocket';
   if (!unconnected) return false;
   const holder = climb(node, WRAPPERS).parent;
-  const name = holder?.type === 'variable_declarator' ? fieldOf(holder, 'name') : holder?.type === 'assignment_expression' ? fieldOf(holder, 'left') : undefined;
+  const name =
+    holder?.type === 'variable_declarator'
+      ? fieldOf(holder, 'name')
+      : holder?.type === 'assignment_expression'
+        ? fieldOf(holder, 'left')
+        : undefined;
   const scope = enclosingFunction(node);
   if (!name || !scope) return false;
   const uses = new RegExp(`\\b${textOf(name, source)}\\b(?!\\s*\\.\\s*(?:set\\w+|get\\w+|is\\w+)\\s*\\()`, 'g');
@@ -166,8 +179,19 @@ function receiverUse(call: LightNode, source: string): Use {
 
 /** java.io readers, writers and streams over another stream: closing one closes what it wraps. */
 const DECORATORS = new Set([
-  'BufferedReader', 'InputStreamReader', 'PrintWriter', 'BufferedWriter', 'OutputStreamWriter', 'DataInputStream', 'DataOutputStream',
-  'BufferedInputStream', 'BufferedOutputStream', 'ObjectInputStream', 'ObjectOutputStream', 'PrintStream', 'Scanner',
+  'BufferedReader',
+  'InputStreamReader',
+  'PrintWriter',
+  'BufferedWriter',
+  'OutputStreamWriter',
+  'DataInputStream',
+  'DataOutputStream',
+  'BufferedInputStream',
+  'BufferedOutputStream',
+  'ObjectInputStream',
+  'ObjectOutputStream',
+  'PrintStream',
+  'Scanner',
 ]);
 
 /** Where a stream of the socket ends up: a resource closes it, a local is another name for the socket. */
@@ -198,7 +222,11 @@ function argumentUse(arg: LightNode, args: LightNode, source: string): Use {
   if (CLOSE_HELPERS.has(method)) return closeUse(call);
   const object = fieldOf(call, 'object');
   if (object && LOGGERS.test(textOf(object, source))) return { kind: 'neutral' };
-  return { kind: 'call', callee: method, index: args.children.filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment').indexOf(arg) };
+  return {
+    kind: 'call',
+    callee: method,
+    index: args.children.filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment').indexOf(arg),
+  };
 }
 
 /** A comparison of a read's result with -1 or null, `hasNextLine()`, or a catch of EOFException. */
@@ -252,7 +280,12 @@ function tryWithResources(declaration: LightNode, block: LightNode, source: stri
     .split('\n')
     .map((line) => (line.trim() === '' ? line : unit + line))
     .join('\n');
-  return [{ range: { start: from, end: { line: last.endRow, column: last.endColumn } }, newText: `try (${resource}) {${tail}\n${body}\n${indent}}` }];
+  return [
+    {
+      range: { start: from, end: { line: last.endRow, column: last.endColumn } },
+      newText: `try (${resource}) {${tail}\n${body}\n${indent}}`,
+    },
+  ];
 }
 
 const paths: PathShape = {
@@ -261,15 +294,30 @@ const paths: PathShape = {
   loops: new Set(['for_statement', 'enhanced_for_statement', 'while_statement', 'do_statement', 'switch_expression']),
   functions: FUNCTIONS,
   deferred: new Set(['finally_clause']),
-  isAcquisitionCheck: (statement, binding, source) => new RegExp(`\\b${binding}\\s*==\\s*null`).test(textOf(fieldOf(statement, 'condition') ?? statement, source)),
+  isAcquisitionCheck: (statement, binding, source) =>
+    new RegExp(`\\b${binding}\\s*==\\s*null`).test(textOf(fieldOf(statement, 'condition') ?? statement, source)),
 };
 
 const javaDialect: Dialect = {
   languages: ['java'],
-  mentions: /\b(Socket|ServerSocket|SSLSocket|SSLServerSocket|DatagramSocket|MulticastSocket|accept|open|createSocket|createServerSocket)\b/,
+  mentions:
+    /\b(Socket|ServerSocket|SSLSocket|SSLServerSocket|DatagramSocket|MulticastSocket|accept|open|createSocket|createServerSocket)\b/,
   functions: FUNCTIONS,
   deferrable: new Set(['method_declaration', 'constructor_declaration']),
-  opaque: new Set(['line_comment', 'block_comment', 'string_literal', 'text_block', 'import_declaration', 'package_declaration', 'generic_type', 'scoped_type_identifier', 'array_type', 'type_arguments', 'annotation', 'marker_annotation']),
+  opaque: new Set([
+    'line_comment',
+    'block_comment',
+    'string_literal',
+    'text_block',
+    'import_declaration',
+    'package_declaration',
+    'generic_type',
+    'scoped_type_identifier',
+    'array_type',
+    'type_arguments',
+    'annotation',
+    'marker_annotation',
+  ]),
   nameTypes: new Set(['identifier']),
   closeWaitRule: true,
   functionShape,

@@ -1,7 +1,16 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { LanguageRules, LeakFinding, LeakLanguage } from '../types';
 import type { BindingUse, ExitSyntax, ReferenceMeaning, SocketUse, UseSummary } from './scope';
-import { closingNodes, descendantsOfType, earlyReturn, earlyReturnMessage, optText, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
+import {
+  closingNodes,
+  descendantsOfType,
+  earlyReturn,
+  earlyReturnMessage,
+  optText,
+  summarizeUses,
+  unclosedMessage,
+  usesOfBinding,
+} from './scope';
 import type { IndexSpec, TreeIndex, TreeNode } from './treeCopy';
 import { fieldOf, indexTree } from './treeCopy';
 import { climb, nearestAncestor, rangeOf, textOf } from './nodeSpan';
@@ -11,18 +20,45 @@ import { JavaScriptCfgBuilder, type JsMention } from '../cfg/javascript';
 import { buildOrGiveUp } from '../cfg/graph';
 
 const FUNCTION_TYPES = new Set([
-  'function_declaration', 'function_expression', 'arrow_function', 'method_definition',
-  'generator_function_declaration', 'generator_function', 'function',
+  'function_declaration',
+  'function_expression',
+  'arrow_function',
+  'method_definition',
+  'generator_function_declaration',
+  'generator_function',
+  'function',
 ]);
-const INDEXED_TYPES = new Set(['call_expression', 'new_expression', 'variable_declarator', 'import_statement', 'return_statement', 'throw_statement', ...FUNCTION_TYPES]);
-const EXITS = { functionTypes: FUNCTION_TYPES, tryType: 'try_statement', finallyType: 'finally_clause', exitTypes: ['return_statement', 'throw_statement'], handlerTypes: new Set(['catch_clause']) };
+const INDEXED_TYPES = new Set([
+  'call_expression',
+  'new_expression',
+  'variable_declarator',
+  'import_statement',
+  'return_statement',
+  'throw_statement',
+  ...FUNCTION_TYPES,
+]);
+const EXITS = {
+  functionTypes: FUNCTION_TYPES,
+  tryType: 'try_statement',
+  finallyType: 'finally_clause',
+  exitTypes: ['return_statement', 'throw_statement'],
+  handlerTypes: new Set(['catch_clause']),
+};
 /** Socket events that fire once: a listener returning early for them never gets a second chance to close. */
 const ONE_SHOT_EVENTS = new Set(['connect', 'secureConnect', 'ready', 'lookup']);
 /** Events after which Node closes the socket itself (autoDestroy, allowHalfOpen false): a listener returning early loses nothing. */
 const SELF_CLOSING_EVENTS = new Set(['error', 'close', 'end', 'finish']);
 const IDENTIFIER_TYPES = new Set(['identifier', 'shorthand_property_identifier']);
 /** Nodes that pass a value through unchanged, so the meaning comes from above them. */
-const TRANSPARENT = new Set(['parenthesized_expression', 'as_expression', 'non_null_expression', 'satisfies_expression', 'type_assertion', 'ternary_expression', 'await_expression']);
+const TRANSPARENT = new Set([
+  'parenthesized_expression',
+  'as_expression',
+  'non_null_expression',
+  'satisfies_expression',
+  'type_assertion',
+  'ternary_expression',
+  'await_expression',
+]);
 const COLLECTIONS = new Set(['pair', 'object', 'array', 'spread_element']);
 const CONTAINERS = new Set([...COLLECTIONS, ...TRANSPARENT]);
 const CATCH = new Set(['catch_clause']);
@@ -32,8 +68,27 @@ const LISTEN_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 
 const STORE_METHODS = new Set(['push', 'unshift', 'add', 'set', 'splice', 'enqueue', 'put']);
 /** Calls that look at a socket without taking it over. */
 const NON_OWNING_CALLS = new Set([
-  'log', 'debug', 'info', 'warn', 'error', 'trace', 'assert', 'ok', 'equal', 'strictEqual',
-  'once', 'inspect', 'format', 'String', 'stringify', 'isIP', 'clearTimeout', 'delete', 'indexOf', 'includes', 'has',
+  'log',
+  'debug',
+  'info',
+  'warn',
+  'error',
+  'trace',
+  'assert',
+  'ok',
+  'equal',
+  'strictEqual',
+  'once',
+  'inspect',
+  'format',
+  'String',
+  'stringify',
+  'isIP',
+  'clearTimeout',
+  'delete',
+  'indexOf',
+  'includes',
+  'has',
 ]);
 const IMPORT_CLAUSES = new Set(['namespace_import', 'import_clause', 'import_specifier']);
 const SOCKET_MODULES = new Set(['net', 'tls', 'dgram', 'http', 'https']);
@@ -81,7 +136,8 @@ export const javascriptRules: LanguageRules = {
 const MENTIONS_SOCKET_MODULE = /\b(?:net|tls|dgram|https?)\b/;
 
 /** Callee names any rule looks at, checked on the call's text before a node is made. */
-const INTERESTING_CALLEE = /(?:^|[.\s])(?:connect|createConnection|Socket|TLSSocket|createSocket|createServer|Server|get|request|require|on|once|addListener|prependListener|prependOnceListener)\s*(?:<[^(]*>)?\s*\($/;
+const INTERESTING_CALLEE =
+  /(?:^|[.\s])(?:connect|createConnection|Socket|TLSSocket|createSocket|createServer|Server|get|request|require|on|once|addListener|prependListener|prependOnceListener)\s*(?:<[^(]*>)?\s*\($/;
 
 function mayMatter(type: string, head: string): boolean {
   if (type !== 'call_expression' && type !== 'new_expression') return true;
@@ -93,16 +149,63 @@ const INDEX_SPEC: IndexSpec = {
   types: INDEXED_TYPES,
   identifierTypes: IDENTIFIER_TYPES,
   // Types (TypeScript) name no sockets the rules track: copied as leaves.
-  opaque: new Set(['comment', 'string', 'regex', 'type_annotation', 'type_arguments', 'type_parameters', 'interface_declaration', 'type_alias_declaration']),
+  opaque: new Set([
+    'comment',
+    'string',
+    'regex',
+    'type_annotation',
+    'type_arguments',
+    'type_parameters',
+    'interface_declaration',
+    'type_alias_declaration',
+  ]),
   // Every parent type whose children a rule reads by field (fieldOf).
   fielded: new Set([
-    'call_expression', 'new_expression', 'member_expression', 'variable_declarator', 'assignment_expression', 'augmented_assignment_expression',
-    'pair', 'pair_pattern', 'import_statement', 'import_specifier', 'required_parameter', 'optional_parameter', 'for_in_statement', ...FUNCTION_TYPES,
+    'call_expression',
+    'new_expression',
+    'member_expression',
+    'variable_declarator',
+    'assignment_expression',
+    'augmented_assignment_expression',
+    'pair',
+    'pair_pattern',
+    'import_statement',
+    'import_specifier',
+    'required_parameter',
+    'optional_parameter',
+    'for_in_statement',
+    ...FUNCTION_TYPES,
     // Read by the control-flow graph (src/analysis/cfg/javascript.ts).
-    'if_statement', 'for_statement', 'while_statement', 'do_statement', 'switch_statement', 'switch_case', 'switch_default', 'try_statement',
-    'catch_clause', 'finally_clause', 'labeled_statement', 'break_statement', 'continue_statement',
+    'if_statement',
+    'for_statement',
+    'while_statement',
+    'do_statement',
+    'switch_statement',
+    'switch_case',
+    'switch_default',
+    'try_statement',
+    'catch_clause',
+    'finally_clause',
+    'labeled_statement',
+    'break_statement',
+    'continue_statement',
   ]),
-  tokens: new Set(['string_fragment', 'escape_sequence', 'number', 'this', 'super', 'true', 'false', 'null', 'undefined', 'regex_pattern', 'regex_flags', 'private_property_identifier', 'predefined_type', 'hash_bang_line']),
+  tokens: new Set([
+    'string_fragment',
+    'escape_sequence',
+    'number',
+    'this',
+    'super',
+    'true',
+    'false',
+    'null',
+    'undefined',
+    'regex_pattern',
+    'regex_flags',
+    'private_property_identifier',
+    'predefined_type',
+    'hash_bang_line',
+  ]),
   nameTokens: new Set(['property_identifier', 'shorthand_property_identifier_pattern', 'type_identifier', 'statement_identifier']),
   keep: mayMatter,
 };
@@ -218,9 +321,13 @@ function argumentsOf(call: TreeNode): TreeNode[] {
 }
 
 function hasTrueOption(call: TreeNode, option: string, src: string): boolean {
-  return argumentsOf(call).some((arg) =>
-    arg.type === 'object' &&
-    arg.children.some((p) => p?.type === 'pair' && optText(fieldOf(p, 'key'), src) === option && optText(fieldOf(p, 'value'), src) === 'true'));
+  return argumentsOf(call).some(
+    (arg) =>
+      arg.type === 'object' &&
+      arg.children.some(
+        (p) => p?.type === 'pair' && optText(fieldOf(p, 'key'), src) === option && optText(fieldOf(p, 'value'), src) === 'true',
+      ),
+  );
 }
 
 /** The function a callback argument denotes: inline, or a named function in this file. */
@@ -294,10 +401,18 @@ function findAcquisitions(root: TreeNode, index: TreeIndex, names: ModuleNames, 
     const receiver = fieldOf(fn, 'object');
     if (!receiver) continue;
     if (eventName === 'connection' || eventName === 'secureConnection') {
-      const halfOpen = receiver.type === 'identifier' ? halfOpenServers.get(textOf(receiver, src)) : receiver.type === 'call_expression' && isServerCreation(receiver, names, src) ? hasTrueOption(receiver, 'allowHalfOpen', src) : undefined;
+      const halfOpen =
+        receiver.type === 'identifier'
+          ? halfOpenServers.get(textOf(receiver, src))
+          : receiver.type === 'call_expression' && isServerCreation(receiver, names, src)
+            ? hasTrueOption(receiver, 'allowHalfOpen', src)
+            : undefined;
       if (halfOpen !== undefined) addHandler(handler, halfOpen ? 'accepted-half-open' : 'accepted');
     } else if (eventName === 'response') {
-      const isRequest = receiver.type === 'identifier' ? requests.has(textOf(receiver, src)) : receiver.type === 'call_expression' && isHttpRequest(receiver, names, src);
+      const isRequest =
+        receiver.type === 'identifier'
+          ? requests.has(textOf(receiver, src))
+          : receiver.type === 'call_expression' && isHttpRequest(receiver, names, src);
       if (isRequest) addHandler(handler, 'response');
     }
   }
@@ -381,7 +496,7 @@ function classifyArgument(call: TreeNode | null, src: string): SocketUse {
   if (!call) return 'other';
   const fn = fieldOf(call, call.type === 'new_expression' ? 'constructor' : 'function');
   if (call.type === 'new_expression') return 'hand-on';
-  const calleeName = fn?.type === 'member_expression' ? optText(fieldOf(fn, 'property'), src) ?? '' : optText(fn, src) ?? '';
+  const calleeName = fn?.type === 'member_expression' ? (optText(fieldOf(fn, 'property'), src) ?? '') : (optText(fn, src) ?? '');
   // `src.pipe(sock)` and `pipeline(…, sock)` end the destination when the source ends.
   if (calleeName === 'pipe') return hasFalseEnd(call, src) ? 'other' : 'close';
   if (calleeName === 'pipeline') return 'close';
@@ -391,20 +506,34 @@ function classifyArgument(call: TreeNode | null, src: string): SocketUse {
 }
 
 function hasFalseEnd(call: TreeNode, src: string): boolean {
-  return argumentsOf(call).some((arg) =>
-    arg.type === 'object' &&
-    arg.children.some((p) => p?.type === 'pair' && optText(fieldOf(p, 'key'), src) === 'end' && optText(fieldOf(p, 'value'), src) === 'false'));
+  return argumentsOf(call).some(
+    (arg) =>
+      arg.type === 'object' &&
+      arg.children.some(
+        (p) => p?.type === 'pair' && optText(fieldOf(p, 'key'), src) === 'end' && optText(fieldOf(p, 'value'), src) === 'false',
+      ),
+  );
 }
 
-function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage, exits: ExitSyntax, verdict?: ObligationVerdict): LeakFinding | undefined {
+function judge(
+  a: Acquisition,
+  index: TreeIndex,
+  language: LeakLanguage,
+  exits: ExitSyntax,
+  verdict?: ObligationVerdict,
+): LeakFinding | undefined {
   const tally = tallyUses(a, index);
   const summary = summarizeUses(tally.uses);
   const base = { language, range: rangeOf(a.site), binding: a.name };
   // Resolved from a promise executor: whether a timeout rejects without closing is the statement rules' question.
   if (verdict && !(summary.handedOn && inPromiseExecutor(a.scope, index.source))) {
     // The graph counts a callback's close where the callback is made; a connect callback that returns before arranging it is the rules' to see.
-    const ret = verdict.kind === 'released' && summary.closed && !summary.stored && !summary.handedOn ? earlyReturn(index, a.scope, a.site, a.name, closingNodes(tally.uses, false), exits) : undefined;
-    if (ret && nearestAncestor(ret, FUNCTION_TYPES, a.scope)) return { ...base, rule: 'unclosed-socket', fixAt: rangeOf(ret), message: earlyReturnMessage('Socket opened here', ret) };
+    const ret =
+      verdict.kind === 'released' && summary.closed && !summary.stored && !summary.handedOn
+        ? earlyReturn(index, a.scope, a.site, a.name, closingNodes(tally.uses, false), exits)
+        : undefined;
+    if (ret && nearestAncestor(ret, FUNCTION_TYPES, a.scope))
+      return { ...base, rule: 'unclosed-socket', fixAt: rangeOf(ret), message: earlyReturnMessage('Socket opened here', ret) };
     return engineFinding(verdict, summary, base);
   }
   const leakingReturn = (what: string, alsoConsume: boolean): LeakFinding | undefined => {
@@ -421,22 +550,30 @@ function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage, exits: 
     case 'response':
       if (summary.closed || summary.consumed) return leakingReturn('Response received here', true);
       if (isSettled(summary)) return undefined;
-      return { ...base, rule: 'unclosed-socket', message: 'Response received here is never consumed or destroyed — its socket is never released (CLOSE_WAIT risk)' };
+      return {
+        ...base,
+        rule: 'unclosed-socket',
+        message: 'Response received here is never consumed or destroyed — its socket is never released (CLOSE_WAIT risk)',
+      };
     case 'accepted':
       // Node ends the socket itself after the peer's 'end', but only once the data is read.
       if (summary.closed || summary.consumed) return leakingReturn('Socket accepted here', true);
       if (isSettled(summary)) return undefined;
       return {
-        ...base, rule: 'unclosed-socket', fixAt: rangeOf(a.scope),
-        message: 'Socket accepted here is never read nor closed — the peer\'s FIN is never seen, CLOSE_WAIT risk',
+        ...base,
+        rule: 'unclosed-socket',
+        fixAt: rangeOf(a.scope),
+        message: "Socket accepted here is never read nor closed — the peer's FIN is never seen, CLOSE_WAIT risk",
       };
     case 'accepted-half-open': {
       if (summary.closed) return undefined;
       const endListener = tally.endListeners[0];
       if (!endListener && (summary.stored || summary.handedOn)) return undefined;
       return {
-        ...base, rule: 'close-wait-risk', fixAt: rangeOf(endListener ?? a.scope),
-        message: 'Socket accepted here (allowHalfOpen) is never ended after the peer\'s \'end\' — CLOSE_WAIT risk',
+        ...base,
+        rule: 'close-wait-risk',
+        fixAt: rangeOf(endListener ?? a.scope),
+        message: "Socket accepted here (allowHalfOpen) is never ended after the peer's 'end' — CLOSE_WAIT risk",
       };
     }
   }
@@ -464,22 +601,31 @@ const CALL_TYPES = new Set(['call_expression']);
  * and its timeout path rejects without destroying it, so a socket that connects late (or never)
  * stays open with nobody holding it.
  */
-function rejectedWithoutClose(a: Acquisition, uses: readonly BindingUse[], index: TreeIndex, base: Omit<LeakFinding, 'rule' | 'message'>): LeakFinding | undefined {
+function rejectedWithoutClose(
+  a: Acquisition,
+  uses: readonly BindingUse[],
+  index: TreeIndex,
+  base: Omit<LeakFinding, 'rule' | 'message'>,
+): LeakFinding | undefined {
   const src = index.source;
   const executor = a.scope;
   const promise = executor.parent?.type === 'arguments' ? executor.parent.parent : null;
   if (promise?.type !== 'new_expression' || optText(fieldOf(promise, 'constructor'), src) !== 'Promise') return undefined;
   const params = fieldOf(executor, 'parameters')?.children.filter((p) => p.type !== 'comment') ?? [];
-  const [resolveName, rejectName] = params.map((p) => textOf(p.type === 'required_parameter' ? fieldOf(p, 'pattern') ?? p : p, src));
+  const [resolveName, rejectName] = params.map((p) => textOf(p.type === 'required_parameter' ? (fieldOf(p, 'pattern') ?? p) : p, src));
   if (!resolveName || !rejectName) return undefined;
-  const resolvedOnly = uses.every((u) => u.use !== 'hand-on' || optText(fieldOf(climb(u.node, TRANSPARENT).parent?.parent ?? u.node, 'function'), src) === resolveName);
+  const resolvedOnly = uses.every(
+    (u) => u.use !== 'hand-on' || optText(fieldOf(climb(u.node, TRANSPARENT).parent?.parent ?? u.node, 'function'), src) === resolveName,
+  );
   if (!resolvedOnly) return undefined;
   for (const call of descendantsOfType(executor, CALL_TYPES)) {
     const timeoutPath = timeoutCallback(call, a.name, src);
     const rejects = timeoutPath && onlyRejects(timeoutPath, a.name, rejectName, src);
     if (rejects) {
       return {
-        ...base, rule: 'unclosed-socket', fixAt: rangeOf(rejects),
+        ...base,
+        rule: 'unclosed-socket',
+        fixAt: rangeOf(rejects),
         message: `Socket opened here is not closed when the timeout at line ${rejects.startRow + 1} rejects — CLOSE_WAIT risk`,
       };
     }
@@ -491,11 +637,13 @@ function rejectedWithoutClose(a: Acquisition, uses: readonly BindingUse[], index
 function timeoutCallback(call: TreeNode, socket: string, src: string): TreeNode | undefined {
   const callee = fieldOf(call, 'function');
   const args = argumentsOf(call);
-  if (callee?.type === 'identifier' && textOf(callee, src) === 'setTimeout') return FUNCTION_TYPES.has(args[0]?.type ?? '') ? args[0] : undefined;
+  if (callee?.type === 'identifier' && textOf(callee, src) === 'setTimeout')
+    return FUNCTION_TYPES.has(args[0]?.type ?? '') ? args[0] : undefined;
   if (callee?.type !== 'member_expression' || optText(fieldOf(callee, 'object'), src) !== socket) return undefined;
   const method = optText(fieldOf(callee, 'property'), src);
   const last = args.at(-1);
-  const onTimeout = method === 'setTimeout' || (LISTEN_METHODS.has(method) && args[0]?.type === 'string' && moduleId(textOf(args[0], src)) === 'timeout');
+  const onTimeout =
+    method === 'setTimeout' || (LISTEN_METHODS.has(method) && args[0]?.type === 'string' && moduleId(textOf(args[0], src)) === 'timeout');
   return onTimeout && last && FUNCTION_TYPES.has(last.type) ? last : undefined;
 }
 
@@ -506,7 +654,8 @@ function onlyRejects(fn: TreeNode, socket: string, rejectName: string, src: stri
     const callee = fieldOf(call, 'function');
     const name = callee?.type === 'identifier' ? textOf(callee, src) : '';
     if (name === rejectName) reject ??= call;
-    else if (!TIMER_CALLS.has(name) && !(callee?.type === 'member_expression' && optText(fieldOf(callee, 'object'), src) === 'console')) return undefined;
+    else if (!TIMER_CALLS.has(name) && !(callee?.type === 'member_expression' && optText(fieldOf(callee, 'object'), src) === 'console'))
+      return undefined;
   }
   return reject && !new RegExp(`\\b${socket.replace(/\$/g, '\\$')}\\b`).test(textOf(fn, src)) ? reject : undefined;
 }
@@ -520,7 +669,11 @@ function isSettled(summary: UseSummary): boolean {
  * graph per function, one dataflow for all of its sockets. Handler parameters (accepted sockets,
  * responses) and functions past the budget stay with the statement rules.
  */
-function engineVerdicts(acquisitions: readonly Acquisition[], index: TreeIndex, functions: Map<string, TreeNode>): Map<Acquisition, ObligationVerdict> {
+function engineVerdicts(
+  acquisitions: readonly Acquisition[],
+  index: TreeIndex,
+  functions: Map<string, TreeNode>,
+): Map<Acquisition, ObligationVerdict> {
   const src = index.source;
   const byScope = new Map<TreeNode, Acquisition[]>();
   for (const a of acquisitions) {
@@ -537,8 +690,15 @@ function engineVerdicts(acquisitions: readonly Acquisition[], index: TreeIndex, 
     const rowOf = (offset: number) => ({ line: lines!.row(offset), column: lines!.column(offset) });
     const obligations = list.map((a, i) => ({ obligation: i, call: a.site, target: a.name }));
     const body = FUNCTION_TYPES.has(scope.type) ? fieldOf(scope, 'body') : scope;
-    const cfg = body && buildOrGiveUp(() => new JavaScriptCfgBuilder(src, rowOf, obligations, (ref) => mentionOf(ref, scope, index, functions)).build(body));
-    const result = cfg && analyzeObligations(cfg, obligations.map((o) => o.obligation));
+    const cfg =
+      body &&
+      buildOrGiveUp(() => new JavaScriptCfgBuilder(src, rowOf, obligations, (ref) => mentionOf(ref, scope, index, functions)).build(body));
+    const result =
+      cfg &&
+      analyzeObligations(
+        cfg,
+        obligations.map((o) => o.obligation),
+      );
     if (!result?.complete) continue;
     list.forEach((a, i) => out.set(a, result.verdicts.get(i)!));
   }
@@ -564,18 +724,21 @@ function mentionOf(ref: TreeNode, scope: TreeNode, index: TreeIndex, functions: 
 
 /** A callback around `ref` in `scope` is given to a call on something other than the socket itself (`resolve(() => sock.write(x))`), or returned or stored. */
 function handedElsewhere(ref: TreeNode, scope: TreeNode, src: string): boolean {
-  for (let p = ref.parent; p && p !== scope; p = p.parent) if (FUNCTION_TYPES.has(p.type) && callbackHandedElsewhere(p, textOf(ref, src), src)) return true;
+  for (let p = ref.parent; p && p !== scope; p = p.parent)
+    if (FUNCTION_TYPES.has(p.type) && callbackHandedElsewhere(p, textOf(ref, src), src)) return true;
   return false;
 }
 
 function callbackHandedElsewhere(callback: TreeNode, name: string, src: string): boolean {
   const holder = climb(callback, TRANSPARENT).parent;
-  if (holder?.type !== 'arguments') return holder?.type === 'return_statement' || holder?.type === 'assignment_expression' || holder?.type === 'pair';
+  if (holder?.type !== 'arguments')
+    return holder?.type === 'return_statement' || holder?.type === 'assignment_expression' || holder?.type === 'pair';
   const call = holder.parent;
   const callee = call && fieldOf(call, call.type === 'new_expression' ? 'constructor' : 'function');
   let object = callee?.type === 'member_expression' ? fieldOf(callee, 'object') : undefined;
   // `sock.on('data', …).on('end', …)`: the chain's root is the socket.
-  while (object && (object.type === 'call_expression' || object.type === 'member_expression')) object = object.type === 'call_expression' ? fieldOf(object, 'function') : fieldOf(object, 'object');
+  while (object && (object.type === 'call_expression' || object.type === 'member_expression'))
+    object = object.type === 'call_expression' ? fieldOf(object, 'function') : fieldOf(object, 'object');
   if (object?.type === 'identifier' && textOf(object, src) === name) return false;
   // The connect callback of the call that made the socket (`const s = net.connect(port, () => s.write(x))`).
   const bound = call && boundName(call);
@@ -586,13 +749,21 @@ function callbackHandedElsewhere(callback: TreeNode, name: string, src: string):
 
 const ON_BEHALF = new Set(['setTimeout', 'setImmediate', 'queueMicrotask', 'process.nextTick']);
 
-function engineFinding(verdict: ObligationVerdict, summary: UseSummary, base: Omit<LeakFinding, 'rule' | 'message'>): LeakFinding | undefined {
+function engineFinding(
+  verdict: ObligationVerdict,
+  summary: UseSummary,
+  base: Omit<LeakFinding, 'rule' | 'message'>,
+): LeakFinding | undefined {
   switch (verdict.kind) {
     case 'released':
       return undefined;
     case 'leak-on-exception': {
       const { call, site } = verdict.via;
-      return { ...base, rule: 'unclosed-on-exception', message: `Socket opened here is not closed when \`${call}\` throws at line ${site.line + 1} — destroy it in \`finally\`` };
+      return {
+        ...base,
+        rule: 'unclosed-on-exception',
+        message: `Socket opened here is not closed when \`${call}\` throws at line ${site.line + 1} — destroy it in \`finally\``,
+      };
     }
     case 'leak': {
       const at = verdict.exit?.site ?? verdict.lost;
@@ -602,7 +773,10 @@ function engineFinding(verdict: ObligationVerdict, summary: UseSummary, base: Om
           : `Socket opened here is not closed before \`${base.binding}\` is assigned again at line ${at.line + 1} — CLOSE_WAIT risk`;
         return { ...base, rule: 'unclosed-socket', fixAt: { start: at, end: at }, message };
       }
-      const message = !verdict.releasedSomewhere || summary.closedOnErrorPathOnly ? unclosedMessage(summary) : 'Socket opened here is not closed on every path — CLOSE_WAIT risk';
+      const message =
+        !verdict.releasedSomewhere || summary.closedOnErrorPathOnly
+          ? unclosedMessage(summary)
+          : 'Socket opened here is not closed on every path — CLOSE_WAIT risk';
       return { ...base, rule: 'unclosed-socket', message };
     }
   }
@@ -618,7 +792,8 @@ function onlyLooksAt(ref: TreeNode, index: TreeIndex, functions: Map<string, Tre
   const params = fn && (fieldOf(fn, 'parameters') ?? fieldOf(fn, 'parameter'));
   if (!fn || !params) return false;
   const position = args!.children.filter((c) => c.type !== 'comment').indexOf(ref);
-  let param: TreeNode | undefined = params.type === 'identifier' ? (position === 0 ? params : undefined) : params.children.filter((c) => c.type !== 'comment')[position];
+  let param: TreeNode | undefined =
+    params.type === 'identifier' ? (position === 0 ? params : undefined) : params.children.filter((c) => c.type !== 'comment')[position];
   if (param && (param.type === 'required_parameter' || param.type === 'optional_parameter')) param = fieldOf(param, 'pattern');
   if (param?.type !== 'identifier') return false;
   const uses = usesOfBinding(index, param, fn, (r) => classify(r, fn, { uses: [], endListeners: [] }, src));

@@ -39,7 +39,10 @@ export function indentOfLine(node: { readonly start: number }, source: string): 
 }
 
 /** True when `node` lies inside `ancestor` (or is it). */
-export function isWithin(node: { readonly start: number; readonly end: number }, ancestor: { readonly start: number; readonly end: number }): boolean {
+export function isWithin(
+  node: { readonly start: number; readonly end: number },
+  ancestor: { readonly start: number; readonly end: number },
+): boolean {
   return node.start >= ancestor.start && node.end <= ancestor.end;
 }
 

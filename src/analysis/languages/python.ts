@@ -1,7 +1,17 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { LanguageRules, LeakLanguage, PendingFix, RuleFinding as LeakFinding, TextEdit } from '../types';
 import type { BindingUse, ExitSyntax, ReferenceMeaning, SocketUse } from './scope';
-import { closingNodes, descendantsOfType, earlyReturn, earlyReturnMessage, optText, referencesWithin, summarizeUses, unclosedMessage, usesOfBinding } from './scope';
+import {
+  closingNodes,
+  descendantsOfType,
+  earlyReturn,
+  earlyReturnMessage,
+  optText,
+  referencesWithin,
+  summarizeUses,
+  unclosedMessage,
+  usesOfBinding,
+} from './scope';
 import type { IndexSpec, TreeIndex, TreeNode } from './treeCopy';
 import { fieldOf, indexTree } from './treeCopy';
 import { LineIndex } from './cFamilyTree';
@@ -12,19 +22,51 @@ import { climb, indentOfLine, nearestAncestor, rangeOf, textOf } from './nodeSpa
 
 const FUNCTION_TYPES = new Set(['function_definition', 'lambda']);
 const INDEXED_TYPES = new Set(['call', 'function_definition', 'import_from_statement', 'return_statement', 'raise_statement']);
-const EXITS: ExitSyntax = { functionTypes: FUNCTION_TYPES, tryType: 'try_statement', finallyType: 'finally_clause', exitTypes: ['return_statement', 'raise_statement'], handlerTypes: new Set(['except_clause', 'except_group_clause']) };
+const EXITS: ExitSyntax = {
+  functionTypes: FUNCTION_TYPES,
+  tryType: 'try_statement',
+  finallyType: 'finally_clause',
+  exitTypes: ['return_statement', 'raise_statement'],
+  handlerTypes: new Set(['except_clause', 'except_group_clause']),
+};
 const IDENTIFIER_TYPES = new Set(['identifier']);
 const COLLECTIONS = new Set(['tuple', 'list', 'set', 'dictionary', 'pair', 'expression_list', 'list_splat']);
 /** Nodes a value flows through unchanged (or into), so the meaning comes from above them. */
-const CONTAINERS = new Set([...COLLECTIONS, 'parenthesized_expression', 'keyword_argument', 'await', 'conditional_expression', 'as_pattern']);
+const CONTAINERS = new Set([
+  ...COLLECTIONS,
+  'parenthesized_expression',
+  'keyword_argument',
+  'await',
+  'conditional_expression',
+  'as_pattern',
+]);
 const CLOSE_METHODS = new Set(['close', 'detach', '__exit__', 'aclose']);
 const READ_METHODS = new Set(['recv', 'recv_into', 'recvfrom', 'read', 'readline', 'readexactly', 'readuntil']);
 const CLOSING_CALLS = new Set(['closing', 'enter_context', 'enter_async_context']);
 const STORE_METHODS = new Set(['append', 'appendleft', 'add', 'insert', 'extend', 'put', 'put_nowait', 'register', 'setdefault']);
 /** Calls that look at a socket without taking it over. */
 const NON_OWNING_CALLS = new Set([
-  'print', 'len', 'repr', 'str', 'id', 'isinstance', 'type', 'select', 'format', 'getattr', 'hasattr', 'discard', 'remove',
-  'debug', 'info', 'warning', 'warn', 'error', 'exception', 'critical', 'log',
+  'print',
+  'len',
+  'repr',
+  'str',
+  'id',
+  'isinstance',
+  'type',
+  'select',
+  'format',
+  'getattr',
+  'hasattr',
+  'discard',
+  'remove',
+  'debug',
+  'info',
+  'warning',
+  'warn',
+  'error',
+  'exception',
+  'critical',
+  'log',
 ]);
 const ERROR_PATH = new Set(['except_clause', 'except_group_clause']);
 const SOCKET_FACTORIES = new Set(['socket', 'create_connection', 'fromfd', 'create_server']);
@@ -67,7 +109,8 @@ export const pythonRules: LanguageRules = {
 const MENTIONS_ACQUISITION = /socket|accept|asyncio/;
 
 /** Callee names any rule looks at, checked on the call's text before a node is made. */
-const INTERESTING_CALLEE = /(?:^|[.\s])(?:socket|create_connection|fromfd|create_server|wrap_socket|accept|open_connection|open_unix_connection|start_server|start_unix_server)\s*\($/;
+const INTERESTING_CALLEE =
+  /(?:^|[.\s])(?:socket|create_connection|fromfd|create_server|wrap_socket|accept|open_connection|open_unix_connection|start_server|start_unix_server)\s*\($/;
 
 function mayMatter(type: string, head: string): boolean {
   if (type !== 'call') return true;
@@ -81,12 +124,39 @@ const INDEX_SPEC: IndexSpec = {
   opaque: new Set(['comment']),
   // Every parent type whose children a rule reads by field (fieldOf, .field).
   fielded: new Set([
-    'call', 'attribute', 'function_definition', 'named_expression', 'assignment', 'augmented_assignment', 'keyword_argument',
-    'while_statement', 'if_statement', 'elif_clause', 'import_from_statement', 'aliased_import',
+    'call',
+    'attribute',
+    'function_definition',
+    'named_expression',
+    'assignment',
+    'augmented_assignment',
+    'keyword_argument',
+    'while_statement',
+    'if_statement',
+    'elif_clause',
+    'import_from_statement',
+    'aliased_import',
     // Read by the control-flow graph (src/analysis/cfg/python.ts).
-    'for_statement', 'with_item', 'as_pattern', 'match_statement', 'pair', 'augmented_assignment',
+    'for_statement',
+    'with_item',
+    'as_pattern',
+    'match_statement',
+    'pair',
+    'augmented_assignment',
   ]),
-  tokens: new Set(['integer', 'float', 'true', 'false', 'none', 'escape_sequence', 'string_start', 'string_end', 'line_continuation', 'ellipsis', 'type_conversion']),
+  tokens: new Set([
+    'integer',
+    'float',
+    'true',
+    'false',
+    'none',
+    'escape_sequence',
+    'string_start',
+    'string_end',
+    'line_continuation',
+    'ellipsis',
+    'type_conversion',
+  ]),
   nameTokens: new Set(),
   keep: mayMatter,
 };
@@ -127,7 +197,12 @@ function assignmentTargets(call: TreeNode): { targets: TreeNode[]; statement: Tr
   if (holder?.type !== 'assignment' || fieldOf(holder, 'right') !== value) return undefined;
   const left = fieldOf(holder, 'left');
   if (!left) return undefined;
-  const targets = left.type === 'identifier' ? [left] : left.type === 'pattern_list' || left.type === 'tuple_pattern' ? left.children.filter((n): n is TreeNode => !!n) : [];
+  const targets =
+    left.type === 'identifier'
+      ? [left]
+      : left.type === 'pattern_list' || left.type === 'tuple_pattern'
+        ? left.children.filter((n): n is TreeNode => !!n)
+        : [];
   return { targets, statement: holder };
 }
 
@@ -150,19 +225,41 @@ function findAcquisitions(root: TreeNode, index: TreeIndex): Acquisition[] {
       if (binding?.type !== 'identifier' || storedByChain(bound!.statement)) continue;
       const kind = name === 'accept' ? 'accepted' : 'client';
       const single = bound!.targets.length === 1 || name === 'accept';
-      out.push({ kind, binding, scope: scopeOf(call, root), site: call, ...(single && bound!.statement.type === 'assignment' ? { statement: bound!.statement } : {}) });
+      out.push({
+        kind,
+        binding,
+        scope: scopeOf(call, root),
+        site: call,
+        ...(single && bound!.statement.type === 'assignment' ? { statement: bound!.statement } : {}),
+      });
     } else if (STREAM_OPENERS.has(name) && object === 'asyncio') {
       const targets = assignmentTargets(call)?.targets ?? [];
       const [reader, writer] = targets;
-      if (writer?.type === 'identifier') out.push({ kind: 'stream-client', binding: writer, scope: scopeOf(call, root), site: call, ...(reader ? { reader: textOf(reader, src) } : {}) });
+      if (writer?.type === 'identifier')
+        out.push({
+          kind: 'stream-client',
+          binding: writer,
+          scope: scopeOf(call, root),
+          site: call,
+          ...(reader ? { reader: textOf(reader, src) } : {}),
+        });
     } else if (STREAM_SERVERS.has(name) && object === 'asyncio') {
       const handlerArg = fieldOf(call, 'arguments')?.children[0];
       const handlerName = handlerArg?.type === 'attribute' ? optText(fieldOf(handlerArg, 'attribute'), src) : optText(handlerArg, src);
       const handler = handlerName ? functions.get(handlerName) : undefined;
-      const params = ((handler && fieldOf(handler, 'parameters'))?.children ?? []).filter((p): p is TreeNode => p?.type === 'identifier' || p?.type === 'typed_parameter');
+      const params = ((handler && fieldOf(handler, 'parameters'))?.children ?? []).filter(
+        (p): p is TreeNode => p?.type === 'identifier' || p?.type === 'typed_parameter',
+      );
       const streams = optText(params[0], src) === 'self' ? params.slice(1) : params;
       const writer = paramName(streams[1]);
-      if (handler && writer) out.push({ kind: 'stream-accepted', binding: writer, scope: handler, site: writer, ...(streams[0] ? { reader: optText(paramName(streams[0]), src) } : {}) });
+      if (handler && writer)
+        out.push({
+          kind: 'stream-accepted',
+          binding: writer,
+          scope: handler,
+          site: writer,
+          ...(streams[0] ? { reader: optText(paramName(streams[0]), src) } : {}),
+        });
     }
   }
   return out;
@@ -187,7 +284,8 @@ function declaredOutside(scope: TreeNode, name: string, source: string): boolean
   let names = outerNames.get(scope);
   if (!names) {
     names = new Set();
-    for (const d of descendantsOfType(scope, OUTER_NAME_STATEMENTS)) for (const n of d.children) if (n?.type === 'identifier') names.add(textOf(n, source));
+    for (const d of descendantsOfType(scope, OUTER_NAME_STATEMENTS))
+      for (const n of d.children) if (n?.type === 'identifier') names.add(textOf(n, source));
     outerNames.set(scope, names);
   }
   return names.has(name);
@@ -221,7 +319,12 @@ function isNameOnly(ref: TreeNode): boolean {
   if (!parent) return true;
   if (parent.type === 'attribute') return fieldOf(parent, 'attribute') === ref;
   if (parent.type === 'keyword_argument') return fieldOf(parent, 'name') === ref;
-  return parent.type === 'parameters' || parent.type === 'default_parameter' || parent.type === 'typed_parameter' || parent.type === 'dotted_name';
+  return (
+    parent.type === 'parameters' ||
+    parent.type === 'default_parameter' ||
+    parent.type === 'typed_parameter' ||
+    parent.type === 'dotted_name'
+  );
 }
 
 function classify(ref: TreeNode, scope: TreeNode, index: TreeIndex, tally: UseTally): ReferenceMeaning {
@@ -309,8 +412,13 @@ function testsForEmpty(ref: TreeNode, src: string): boolean {
   const parent = ref.parent;
   if (!parent) return false;
   if (parent.type === 'not_operator') return true;
-  if ((parent.type === 'if_statement' || parent.type === 'while_statement' || parent.type === 'elif_clause') && fieldOf(parent, 'condition') === ref) return true;
-  if (parent.type === 'comparison_operator') return parent.children.some((c) => c?.type === 'string' && /^[bB]?(''|"")$/.test(textOf(c, src)));
+  if (
+    (parent.type === 'if_statement' || parent.type === 'while_statement' || parent.type === 'elif_clause') &&
+    fieldOf(parent, 'condition') === ref
+  )
+    return true;
+  if (parent.type === 'comparison_operator')
+    return parent.children.some((c) => c?.type === 'string' && /^[bB]?(''|"")$/.test(textOf(c, src)));
   const call = parent.parent;
   if (parent.type === 'argument_list' && call && optText(fieldOf(call, 'function'), src) === 'len') {
     return /==\s*0$|<\s*1$/.test(optText(call.parent, src));
@@ -337,10 +445,14 @@ function engineVerdicts(acquisitions: readonly Acquisition[], index: TreeIndex):
   for (const [scope, list] of byScope) {
     // Generated code with hundreds of sockets in one function: the statement rules stay linear.
     if (list.length > MAX_ENGINE_SOCKETS) byScope.delete(scope);
-    else byScope.set(scope, list.filter((a) => {
-      const name = textOf(a.binding, src);
-      return !declaredOutside(a.scope, name, src) && !capturedByNestedScope(a.scope, name, index);
-    }));
+    else
+      byScope.set(
+        scope,
+        list.filter((a) => {
+          const name = textOf(a.binding, src);
+          return !declaredOutside(a.scope, name, src) && !capturedByNestedScope(a.scope, name, index);
+        }),
+      );
   }
   const out = new Map<Acquisition, ObligationVerdict>();
   let lines: LineIndex | undefined;
@@ -352,7 +464,10 @@ function engineVerdicts(acquisitions: readonly Acquisition[], index: TreeIndex):
     const body = scope.type === 'function_definition' ? fieldOf(scope, 'body') : scope;
     const cfg = body && buildOrGiveUp(() => new PythonCfgBuilder(src, rowOf, obligations).build(body));
     if (!cfg) continue;
-    const result = analyzeObligations(cfg, obligations.map((o) => o.obligation));
+    const result = analyzeObligations(
+      cfg,
+      obligations.map((o) => o.obligation),
+    );
     if (!result.complete) continue;
     list.forEach((a, i) => out.set(a, result.verdicts.get(i)!));
   }
@@ -375,7 +490,11 @@ function capturedByNestedScope(scope: TreeNode, name: string, index: TreeIndex):
 const EXCEPTION_ADVICE = 'use `with` or `try`/`finally`';
 
 function engineFinding(
-  a: Acquisition, verdict: ObligationVerdict, tally: UseTally, base: Omit<LeakFinding, 'rule' | 'message'>, fix: PendingFix | undefined,
+  a: Acquisition,
+  verdict: ObligationVerdict,
+  tally: UseTally,
+  base: Omit<LeakFinding, 'rule' | 'message'>,
+  fix: PendingFix | undefined,
 ): LeakFinding | undefined {
   const withFix = fix ? { pendingFix: fix } : {};
   switch (verdict.kind) {
@@ -385,35 +504,59 @@ function engineFinding(
       const { call, site } = verdict.via;
       return {
         // No fixAt: the place to fix is the acquisition (a `with` or a try/finally around what follows), not the raising call.
-        ...base, rule: 'unclosed-on-exception', ...withFix,
+        ...base,
+        rule: 'unclosed-on-exception',
+        ...withFix,
         message: `Socket opened here is not closed when \`${call}\` raises at line ${site.line + 1} — ${EXCEPTION_ADVICE}`,
       };
     }
     case 'leak': {
       if (a.kind === 'accepted' && tally.eofCheck) {
         return {
-          ...base, rule: 'close-wait-risk', fixAt: rangeOf(tally.eofCheck), ...withFix,
-          message: 'Connection accepted here is never closed after the peer\'s EOF (empty read) — CLOSE_WAIT risk',
+          ...base,
+          rule: 'close-wait-risk',
+          fixAt: rangeOf(tally.eofCheck),
+          ...withFix,
+          message: "Connection accepted here is never closed after the peer's EOF (empty read) — CLOSE_WAIT risk",
         };
       }
       if (verdict.exit && verdict.releasedSomewhere) {
         const at = verdict.exit.site;
-        return { ...base, rule: 'unclosed-socket', fixAt: { start: at, end: at }, message: `Socket opened here is not closed on the ${verdict.exit.word} at line ${at.line + 1} — CLOSE_WAIT risk` };
+        return {
+          ...base,
+          rule: 'unclosed-socket',
+          fixAt: { start: at, end: at },
+          message: `Socket opened here is not closed on the ${verdict.exit.word} at line ${at.line + 1} — CLOSE_WAIT risk`,
+        };
       }
       if (verdict.lost && !verdict.exit && verdict.releasedSomewhere) {
         const at = verdict.lost;
-        return { ...base, rule: 'unclosed-socket', fixAt: { start: at, end: at }, message: `Socket opened here is not closed before \`${base.binding}\` is assigned again at line ${at.line + 1} — CLOSE_WAIT risk` };
+        return {
+          ...base,
+          rule: 'unclosed-socket',
+          fixAt: { start: at, end: at },
+          message: `Socket opened here is not closed before \`${base.binding}\` is assigned again at line ${at.line + 1} — CLOSE_WAIT risk`,
+        };
       }
       const summary = summarizeUses(tally.uses);
       const message = !verdict.releasedSomewhere
         ? 'Socket opened here is never closed — CLOSE_WAIT risk'
-        : summary.closedOnErrorPathOnly ? unclosedMessage(summary) : 'Socket opened here is not closed on every path — CLOSE_WAIT risk';
+        : summary.closedOnErrorPathOnly
+          ? unclosedMessage(summary)
+          : 'Socket opened here is not closed on every path — CLOSE_WAIT risk';
       return { ...base, rule: 'unclosed-socket', message, ...(verdict.releasedSomewhere ? {} : withFix) };
     }
   }
 }
 
-function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage, source: string, blocks: BlockFacts, verdict?: ObligationVerdict): LeakFinding | undefined {
+function judge(
+  a: Acquisition,
+  index: TreeIndex,
+  language: LeakLanguage,
+  source: string,
+  blocks: BlockFacts,
+  verdict?: ObligationVerdict,
+): LeakFinding | undefined {
   const name = textOf(a.binding, source);
   // `global s` / `nonlocal s`: the name outlives this function, so the socket is kept, not dropped.
   if (declaredOutside(a.scope, name, source)) return undefined;
@@ -421,12 +564,18 @@ function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage, source:
   const summary = summarizeUses(tally.uses);
   const base = { language, range: rangeOf(a.site), binding: name };
   if (verdict) {
-    const fix = verdict.kind !== 'released' && a.statement && !summary.stored && !summary.handedOn ? withStatementFix(a, index, source, blocks) : undefined;
+    const fix =
+      verdict.kind !== 'released' && a.statement && !summary.stored && !summary.handedOn
+        ? withStatementFix(a, index, source, blocks)
+        : undefined;
     // close-wait-risk is unchanged: an accepted connection read to EOF and never closed anywhere (kept in a list counts).
     if (a.kind === 'accepted' && tally.eofCheck && !summary.closed && !summary.handedOn) {
       return {
-        ...base, rule: 'close-wait-risk', fixAt: rangeOf(tally.eofCheck), ...(fix ? { pendingFix: fix } : {}),
-        message: 'Connection accepted here is never closed after the peer\'s EOF (empty read) — CLOSE_WAIT risk',
+        ...base,
+        rule: 'close-wait-risk',
+        fixAt: rangeOf(tally.eofCheck),
+        ...(fix ? { pendingFix: fix } : {}),
+        message: "Connection accepted here is never closed after the peer's EOF (empty read) — CLOSE_WAIT risk",
       };
     }
     // At module level an exception nobody catches ends the program, and the descriptors with it.
@@ -435,16 +584,22 @@ function judge(a: Acquisition, index: TreeIndex, language: LeakLanguage, source:
   }
   if (summary.closed) {
     const ret = !summary.stored && !summary.handedOn && earlyReturn(index, a.scope, a.site, name, closingNodes(tally.uses, false), EXITS);
-    return ret ? { ...base, rule: 'unclosed-socket', fixAt: rangeOf(ret), message: earlyReturnMessage('Socket opened here', ret) } : undefined;
+    return ret
+      ? { ...base, rule: 'unclosed-socket', fixAt: rangeOf(ret), message: earlyReturnMessage('Socket opened here', ret) }
+      : undefined;
   }
-  const fix = a.statement && !summary.stored && !summary.handedOn && !summary.closedOnErrorPathOnly
-    ? withStatementFix(a, index, source, blocks)
-    : undefined;
+  const fix =
+    a.statement && !summary.stored && !summary.handedOn && !summary.closedOnErrorPathOnly
+      ? withStatementFix(a, index, source, blocks)
+      : undefined;
   const accepted = a.kind === 'accepted' || a.kind === 'stream-accepted';
   if (accepted && tally.eofCheck && !summary.handedOn) {
     return {
-      ...base, rule: 'close-wait-risk', fixAt: rangeOf(tally.eofCheck), ...(fix ? { pendingFix: fix } : {}),
-      message: 'Connection accepted here is never closed after the peer\'s EOF (empty read) — CLOSE_WAIT risk',
+      ...base,
+      rule: 'close-wait-risk',
+      fixAt: rangeOf(tally.eofCheck),
+      ...(fix ? { pendingFix: fix } : {}),
+      message: "Connection accepted here is never closed after the peer's EOF (empty read) — CLOSE_WAIT risk",
     };
   }
   if (summary.stored || summary.handedOn) return undefined;
@@ -516,12 +671,15 @@ function withStatementFix(a: Acquisition, index: TreeIndex, source: string, bloc
 function withStatementEdits(a: Acquisition, statement: TreeNode, last: TreeNode, name: string, source: string): TextEdit[] {
   const indent = indentOfLine(statement, source);
   const unit = indent.includes('\t') ? '\t' : '    ';
-  const head = a.kind === 'accepted'
-    ? `${textOf(statement, source)}\n${indent}with ${name}:`
-    : `with ${textOf(a.site, source)} as ${name}:`;
+  const head =
+    a.kind === 'accepted' ? `${textOf(statement, source)}\n${indent}with ${name}:` : `with ${textOf(a.site, source)} as ${name}:`;
   // One edit from the statement to the end of the block: the rest moves in one level (blank lines stay
   // blank). Linear in the text it changes, and one edit rather than one per line.
-  const body = source.slice(statement.end, last.end).split('\n').map((line, i) => (i === 0 || line.trim() === '' ? line : unit + line)).join('\n');
+  const body = source
+    .slice(statement.end, last.end)
+    .split('\n')
+    .map((line, i) => (i === 0 || line.trim() === '' ? line : unit + line))
+    .join('\n');
   const range = { start: { line: statement.startRow, column: statement.startColumn }, end: { line: last.endRow, column: last.endColumn } };
   return [{ range, newText: head + body }];
 }

@@ -67,7 +67,12 @@ export interface BindingUse {
 }
 
 /** Classifies every reference to `binding` inside `scope`, following local aliases a few levels deep. */
-export function usesOfBinding(index: TreeIndex, binding: TreeNode, scope: TreeNode, classify: (ref: TreeNode) => ReferenceMeaning): BindingUse[] {
+export function usesOfBinding(
+  index: TreeIndex,
+  binding: TreeNode,
+  scope: TreeNode,
+  classify: (ref: TreeNode) => ReferenceMeaning,
+): BindingUse[] {
   const uses: BindingUse[] = [];
   const pending = [binding];
   const seen = new Set<string>();
@@ -110,7 +115,12 @@ export interface ExitSyntax {
  * every close after the exit.
  */
 export function earlyReturn(
-  index: TreeIndex, scope: TreeNode, acquired: TreeNode, binding: string, closes: readonly TreeNode[], syntax: ExitSyntax,
+  index: TreeIndex,
+  scope: TreeNode,
+  acquired: TreeNode,
+  binding: string,
+  closes: readonly TreeNode[],
+  syntax: ExitSyntax,
 ): TreeNode | undefined {
   if (closes.length === 0) return undefined;
   const firstClose = Math.min(...closes.map((c) => c.start));
@@ -140,7 +150,13 @@ export function earlyReturn(
  * An exit in the handler of a try whose body ends with the acquisition: it runs only when
  * acquiring failed, so there is no socket to close (`try: s = socket.socket(…) except OSError: return`).
  */
-function onFailedAcquisition(exit: TreeNode, acquired: TreeNode, fn: TreeNode, tries: ReadonlySet<string>, handlerTypes: ReadonlySet<string>): boolean {
+function onFailedAcquisition(
+  exit: TreeNode,
+  acquired: TreeNode,
+  fn: TreeNode,
+  tries: ReadonlySet<string>,
+  handlerTypes: ReadonlySet<string>,
+): boolean {
   for (let t = nearestAncestor(exit, tries, fn); t; t = nearestAncestor(t, tries, fn)) {
     if (!t.children.some((c) => handlerTypes.has(c.type) && isWithin(exit, c))) continue;
     const body = t.children.find((c) => c.type !== 'comment');
@@ -150,7 +166,13 @@ function onFailedAcquisition(exit: TreeNode, acquired: TreeNode, fn: TreeNode, t
   return false;
 }
 
-function closedByFinally(node: TreeNode, fn: TreeNode, closes: readonly TreeNode[], tries: ReadonlySet<string>, finallyType: string): boolean {
+function closedByFinally(
+  node: TreeNode,
+  fn: TreeNode,
+  closes: readonly TreeNode[],
+  tries: ReadonlySet<string>,
+  finallyType: string,
+): boolean {
   for (let t = nearestAncestor(node, tries, fn); t; t = nearestAncestor(t, tries, fn)) {
     const fin = t.children.find((c) => c.type === finallyType);
     if (fin && closes.some((c) => isWithin(c, fin))) return true;

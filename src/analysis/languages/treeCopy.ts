@@ -23,16 +23,22 @@ interface FlatTree {
 function flatTree(capacity: number): FlatTree {
   return {
     count: 0,
-    typeIds: new Uint16Array(capacity), fieldIds: new Uint16Array(capacity),
-    starts: new Int32Array(capacity), ends: new Int32Array(capacity), parents: new Int32Array(capacity),
-    firstChild: new Int32Array(capacity), lastChild: new Int32Array(capacity), nextSibling: new Int32Array(capacity),
+    typeIds: new Uint16Array(capacity),
+    fieldIds: new Uint16Array(capacity),
+    starts: new Int32Array(capacity),
+    ends: new Int32Array(capacity),
+    parents: new Int32Array(capacity),
+    firstChild: new Int32Array(capacity),
+    lastChild: new Int32Array(capacity),
+    nextSibling: new Int32Array(capacity),
   };
 }
 
 function grown(t: FlatTree): FlatTree {
   const bigger = flatTree(t.typeIds.length * 2);
   bigger.count = t.count;
-  for (const key of ['typeIds', 'fieldIds', 'starts', 'ends', 'parents', 'firstChild', 'lastChild', 'nextSibling'] as const) bigger[key].set(t[key]);
+  for (const key of ['typeIds', 'fieldIds', 'starts', 'ends', 'parents', 'firstChild', 'lastChild', 'nextSibling'] as const)
+    bigger[key].set(t[key]);
   return bigger;
 }
 
@@ -67,7 +73,10 @@ export class TreeNode {
   // Starts as the shared empty list, so the field always holds an array (a field that changes kind costs optimised code).
   private kids: TreeNode[] = NOT_LISTED;
 
-  constructor(private readonly file: CopiedFile, readonly slot: number) {}
+  constructor(
+    private readonly file: CopiedFile,
+    readonly slot: number,
+  ) {}
 
   get type(): string {
     return this.file.types[this.file.tree.typeIds[this.slot]!] ?? 'ERROR';
@@ -213,7 +222,11 @@ export function indexTree(root: SyntaxNode, source: string, spec: IndexSpec): Tr
   const tree = copyFlat(root, source, spec, byType, identifiers);
   const file = new CopiedFile(tree, language.types, language.fields, new LineIndex(source));
   const nodesByType = new Map<string, TreeNode[]>();
-  for (const [type, slots] of byType) nodesByType.set(type, slots.map((slot) => file.node(slot)));
+  for (const [type, slots] of byType)
+    nodesByType.set(
+      type,
+      slots.map((slot) => file.node(slot)),
+    );
   return { root: file.node(0), source, byType: nodesByType, identifiers, node: (slot) => file.node(slot) };
 }
 
@@ -221,7 +234,13 @@ export function indexTree(root: SyntaxNode, source: string, spec: IndexSpec): Tr
  * The walk itself, kept apart from the indexing after it: the loop is optimised while it runs (on
  * the first file), and code after it that has not run yet would discard that optimisation.
  */
-function copyFlat(root: SyntaxNode, source: string, spec: IndexSpec, byType: Map<string, number[]>, identifiers: Map<string, number[]>): FlatTree {
+function copyFlat(
+  root: SyntaxNode,
+  source: string,
+  spec: IndexSpec,
+  byType: Map<string, number[]>,
+  identifiers: Map<string, number[]>,
+): FlatTree {
   const language = root.tree.language;
   const types = language.types;
   const table = typeFlagTable(language, spec);
@@ -250,7 +269,8 @@ function copyFlat(root: SyntaxNode, source: string, spec: IndexSpec, byType: Map
           if (tree.count === tree.typeIds.length) tree = grown(tree);
           current = append(tree, typeId, fieldId, start, end, parent);
           if (flags & IDENTIFIER) addTo(identifiers, source.slice(start, end), current);
-          else if (flags & INDEXED && (!spec.keep || spec.keep(types[typeId] ?? 'ERROR', source.slice(start, Math.min(end, start + 160))))) addTo(byType, types[typeId] ?? 'ERROR', current);
+          else if (flags & INDEXED && (!spec.keep || spec.keep(types[typeId] ?? 'ERROR', source.slice(start, Math.min(end, start + 160)))))
+            addTo(byType, types[typeId] ?? 'ERROR', current);
         }
         if (!(flags & (LEAF | OPAQUE))) {
           if (cursor.gotoFirstChild()) {
@@ -309,4 +329,3 @@ function nameEnd(source: string, start: number): number {
 export function fieldOf(node: TreeNode, field: string): TreeNode | undefined {
   return node.childInField(field);
 }
-

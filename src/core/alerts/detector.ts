@@ -137,7 +137,9 @@ export class AlertDetector {
     const crossed = overCount ? 'count' : 'growth';
     const limitValue = (overCount ? limit.count : limit.growthPerMinute) as number;
     const what = state === 'CLOSE_WAIT' ? `sockets stuck for over ${formatDuration(this.settings.closeWaitStuckSeconds)}` : 'sockets';
-    const text = overCount ? `${count} ${what} (threshold ${limitValue})` : `${what}: growing ${Math.round(growth)}/min (threshold ${limitValue}/min)`;
+    const text = overCount
+      ? `${count} ${what} (threshold ${limitValue})`
+      : `${what}: growing ${Math.round(growth)}/min (threshold ${limitValue}/min)`;
     return { kind: 'threshold', at, state, count, growthPerMinute: growth, crossed, limit: limitValue, message: `${state}: ${text}.` };
   }
 
@@ -168,7 +170,13 @@ export class AlertDetector {
     };
   }
 
-  private fdLimit(pid: number, p: ProcessSummary, episodes: ProcessEpisodes, usage: FdUsage | undefined, at: Date): FdLimitAlert | undefined {
+  private fdLimit(
+    pid: number,
+    p: ProcessSummary,
+    episodes: ProcessEpisodes,
+    usage: FdUsage | undefined,
+    at: Date,
+  ): FdLimitAlert | undefined {
     if (!usage?.softLimit) return undefined;
     const ratio = usage.open / usage.softLimit;
     if (episodes.fdEpisode) {

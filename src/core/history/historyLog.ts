@@ -108,13 +108,25 @@ export function markSaved(history: HostHistory, written: number, rewrote: boolea
 function isMarker(value: unknown): value is HistoryMarker {
   if (typeof value !== 'object' || value === null) return false;
   const m = value as Record<string, unknown>;
-  return typeof m.t === 'number' && Number.isFinite(m.t) && (m.kind === 'threshold' || m.kind === 'leak') && typeof m.state === 'string' && isTcpStateName(m.state) && typeof m.label === 'string';
+  return (
+    typeof m.t === 'number' &&
+    Number.isFinite(m.t) &&
+    (m.kind === 'threshold' || m.kind === 'leak') &&
+    typeof m.state === 'string' &&
+    isTcpStateName(m.state) &&
+    typeof m.label === 'string'
+  );
 }
 
 function isGap(value: unknown): value is HistoryGap {
   if (typeof value !== 'object' || value === null) return false;
   const g = value as Record<string, unknown>;
-  return typeof g.from === 'number' && Number.isFinite(g.from) && (g.to === undefined || (typeof g.to === 'number' && g.to >= g.from)) && typeof g.message === 'string';
+  return (
+    typeof g.from === 'number' &&
+    Number.isFinite(g.from) &&
+    (g.to === undefined || (typeof g.to === 'number' && g.to >= g.from)) &&
+    typeof g.message === 'string'
+  );
 }
 
 function jsonValue(payload: Uint8Array): unknown {
@@ -201,7 +213,11 @@ function recordEndAt(data: Buffer, offset: number, work?: { hashed: number }): n
   if (end + RECORD_TAIL > data.length) return -1;
   if (code === CODE_S && length % BYTES_PER_SAMPLE !== 0) return -1;
   if (code === CODE_R && (length < WRITER_ID_BYTES || (length - WRITER_ID_BYTES) % BYTES_PER_SAMPLE !== 0)) return -1;
-  if ((code === CODE_H || code === CODE_M || code === CODE_G) && data[offset + RECORD_HEAD] !== (code === CODE_H ? OPEN_BRACE : OPEN_BRACKET)) return -1;
+  if (
+    (code === CODE_H || code === CODE_M || code === CODE_G) &&
+    data[offset + RECORD_HEAD] !== (code === CODE_H ? OPEN_BRACE : OPEN_BRACKET)
+  )
+    return -1;
   if (work) work.hashed = length;
   if (data.readUInt32LE(end) !== checksum(code, data.subarray(offset + RECORD_HEAD, end))) return -1;
   return end + RECORD_TAIL;
@@ -373,7 +389,13 @@ export interface HistorySnapshot {
 }
 
 export function snapshotOf(history: HostHistory): HistorySnapshot {
-  return { hostId: history.hostId, label: history.label, rows: ringRows(history, 0), markers: [...history.markers], gaps: history.gaps.map((g) => ({ ...g })) };
+  return {
+    hostId: history.hostId,
+    label: history.label,
+    rows: ringRows(history, 0),
+    markers: [...history.markers],
+    gaps: history.gaps.map((g) => ({ ...g })),
+  };
 }
 
 /**
@@ -383,7 +405,13 @@ export function snapshotOf(history: HostHistory): HistorySnapshot {
  * than the history's oldest (trimmed by the retention) and beyond `maxSamples` are dropped.
  * Another window's rows therefore survive this window's compaction.
  */
-export function encodeMerged(history: HistorySnapshot, onDisk: LogContents | undefined, writer: Buffer, maxSamples: number, maxMarkers: number): { bytes: Buffer; rows: number } {
+export function encodeMerged(
+  history: HistorySnapshot,
+  onDisk: LogContents | undefined,
+  writer: Buffer,
+  maxSamples: number,
+  maxMarkers: number,
+): { bytes: Buffer; rows: number } {
   const ownRows = history.rows;
   const own = new RowSequence();
   for (let p = 0; p < ownRows.length; p += BYTES_PER_SAMPLE) own.push(ownRows.readDoubleLE(p), ownRows, p);
@@ -397,13 +425,14 @@ export function encodeMerged(history: HistorySnapshot, onDisk: LogContents | und
     if (t < cutoff) continue;
     if (kept.length > 0 && merged.times[kept[kept.length - 1]] !== t) runStart = kept.length;
     let duplicate = false;
-    for (let k = runStart; k < kept.length && !duplicate; k++) duplicate = sameRow(merged.sources[kept[k]], merged.offsets[kept[k]], merged.sources[i], merged.offsets[i]);
+    for (let k = runStart; k < kept.length && !duplicate; k++)
+      duplicate = sameRow(merged.sources[kept[k]], merged.offsets[kept[k]], merged.sources[i], merged.offsets[i]);
     if (!duplicate) kept.push(i);
   }
   const first = Math.max(0, kept.length - maxSamples);
   const rows = Buffer.alloc((kept.length - first) * BYTES_PER_SAMPLE);
   // Copies runs of rows that lie one after another in the same buffer in one go.
-  for (let k = first; k < kept.length; ) {
+  for (let k = first; k < kept.length;) {
     const i = kept[k];
     const source = merged.sources[i];
     let run = 1;
@@ -411,7 +440,8 @@ export function encodeMerged(history: HistorySnapshot, onDisk: LogContents | und
       k + run < kept.length &&
       merged.sources[kept[k + run]] === source &&
       merged.offsets[kept[k + run]] === merged.offsets[i] + run * BYTES_PER_SAMPLE
-    ) run++;
+    )
+      run++;
     source.copy(rows, (k - first) * BYTES_PER_SAMPLE, merged.offsets[i], merged.offsets[i] + run * BYTES_PER_SAMPLE);
     k += run;
   }

@@ -109,7 +109,15 @@ export class HistoryStore {
     const history = this.host(hostId);
     const newest = history.ring.length > 0 ? history.ring.timeAt(history.ring.length - 1) : from;
     const end = Math.min(to, newest);
-    return { hostId, label: history.label, from, to: end, series: downsampleMinMax(history.ring, from, end, maxBuckets), markers: history.markersIn(from, end), gaps: history.gapsIn(from, to) };
+    return {
+      hostId,
+      label: history.label,
+      from,
+      to: end,
+      series: downsampleMinMax(history.ring, from, end, maxBuckets),
+      markers: history.markersIn(from, end),
+      gaps: history.gapsIn(from, to),
+    };
   }
 
   /** CSV of the chosen states between `from` and `to`, every sample at full resolution. */

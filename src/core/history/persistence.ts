@@ -2,7 +2,19 @@ import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeLog, describeDamage, encodeMerged, encodeUnsaved, isDamaged, markSaved, readLog, snapshotOf, WRITER_ID_BYTES, type HistorySnapshot, type LogContents } from './historyLog';
+import {
+  decodeLog,
+  describeDamage,
+  encodeMerged,
+  encodeUnsaved,
+  isDamaged,
+  markSaved,
+  readLog,
+  snapshotOf,
+  WRITER_ID_BYTES,
+  type HistorySnapshot,
+  type LogContents,
+} from './historyLog';
 import type { HostHistory } from './hostHistory';
 
 /** Rows trimmed from the ring but still in the file, beyond which a save compacts the file. */
@@ -20,9 +32,7 @@ export class HistorySaveError extends Error {
 }
 
 /** What a save writes, decided (and the history marked saved) at the moment the save starts. */
-type SavePlan =
-  | { rewrite: false; bytes: Buffer }
-  | { rewrite: true; snapshot: HistorySnapshot };
+type SavePlan = { rewrite: false; bytes: Buffer } | { rewrite: true; snapshot: HistorySnapshot };
 
 /**
  * One append-only log per host in a directory (the extension's global storage). A save appends
@@ -184,7 +194,9 @@ export class HistoryFiles {
     const { unsaved, ring } = history;
     const waste = unsaved.rowsInFile + unsaved.samples - ring.length;
     const rewrite = unsaved.rewrite || waste >= Math.max(MIN_WASTE_ROWS, ring.length / 4);
-    const plan: SavePlan = rewrite ? { rewrite: true, snapshot: snapshotOf(history) } : { rewrite: false, bytes: encodeUnsaved(history, this.writerId) };
+    const plan: SavePlan = rewrite
+      ? { rewrite: true, snapshot: snapshotOf(history) }
+      : { rewrite: false, bytes: encodeUnsaved(history, this.writerId) };
     markSaved(history, rewrite ? ring.length : Math.min(unsaved.samples, ring.length), rewrite);
     return plan;
   }

@@ -26,7 +26,8 @@ export class SampleRing {
   private size = 0;
 
   constructor(readonly maxCapacity: number) {
-    if (!Number.isInteger(maxCapacity) || maxCapacity < 1) throw new RangeError(`maxCapacity must be a positive integer, got ${maxCapacity}`);
+    if (!Number.isInteger(maxCapacity) || maxCapacity < 1)
+      throw new RangeError(`maxCapacity must be a positive integer, got ${maxCapacity}`);
     const capacity = Math.min(INITIAL_CAPACITY, maxCapacity);
     this.times = new Float64Array(capacity);
     this.counts = new Uint32Array(capacity * STATE_COUNT);

@@ -82,7 +82,8 @@ export async function closeConnection(c: Connection, stillExists?: () => Promise
   if (c.state === 'LISTEN') return { closed: false, reason: 'Listening sockets are not closed this way: stop the server instead.' };
   const now = await socketsMatching(c, ssPath);
   if ('error' in now) return { closed: false, reason: `Could not close ${what}: ${now.error}` };
-  if (now.inodes.length === 0) return { closed: false, stale: true, reason: `${what} (${c.state}) is no longer there: the list was out of date. Nothing was closed.` };
+  if (now.inodes.length === 0)
+    return { closed: false, stale: true, reason: `${what} (${c.state}) is no longer there: the list was out of date. Nothing was closed.` };
   const others = c.inode > 0 ? now.inodes.filter((i) => i !== c.inode) : [];
   if (others.length > 0) {
     return {

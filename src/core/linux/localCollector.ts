@@ -1,5 +1,16 @@
 import { hostname, endianness } from 'node:os';
-import type { AddressFamily, Collector, CollectorCapabilities, Connection, CountsSample, HostInfo, Snapshot, SnapshotChanges, SnapshotOptions, StateCounts } from '../model';
+import type {
+  AddressFamily,
+  Collector,
+  CollectorCapabilities,
+  Connection,
+  CountsSample,
+  HostInfo,
+  Snapshot,
+  SnapshotChanges,
+  SnapshotOptions,
+  StateCounts,
+} from '../model';
 import { CollectorError, emptyCounts, LOCAL_HOST_ID } from '../model';
 import { TimeSlicer } from '../async';
 import { ObservedAges } from '../observedAges';
@@ -33,7 +44,13 @@ export interface LocalCollectorOptions {
 export class LocalCollector implements Collector {
   readonly host: HostInfo;
   /** /proc and ss -K have it all. */
-  readonly capabilities: CollectorCapabilities = { processAttribution: true, descriptorUsage: true, closeConnection: true, terminateProcess: true, workingDirectory: true };
+  readonly capabilities: CollectorCapabilities = {
+    processAttribution: true,
+    descriptorUsage: true,
+    closeConnection: true,
+    terminateProcess: true,
+    workingDirectory: true,
+  };
   private readonly procRoot: string;
   private readonly resolver: ProcessResolver;
   private readonly addresses = new AddressCache();
@@ -77,7 +94,9 @@ export class LocalCollector implements Collector {
     const connections: Connection[] = [];
     const warnings: string[] = [];
     const counts = emptyCounts();
-    const viaDiag = await this.withSockDiag((addon) => readSockDiagConnections(addon, this.addresses, connections, this.diagRows, counts, signal));
+    const viaDiag = await this.withSockDiag((addon) =>
+      readSockDiagConnections(addon, this.addresses, connections, this.diagRows, counts, signal),
+    );
     this.takeSockDiagProblem(warnings);
     const takenAt = new Date();
     let changes: SnapshotChanges | undefined;

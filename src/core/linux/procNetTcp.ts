@@ -184,7 +184,9 @@ function isHeader(buf: Uint8Array, start: number, end: number): boolean {
 }
 
 function lineText(buf: Uint8Array, start: number, end: number): string {
-  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1').trim();
+  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start)
+    .toString('latin1')
+    .trim();
 }
 
 /** The fields of one data line, reused from line to line (no allocation per line). */
@@ -242,7 +244,8 @@ function scanLine(buf: Uint8Array, start: number, end: number, family: AddressFa
   cur.skipSpaces();
   const stateStart = cur.pos;
   const code = cur.hex();
-  const state: TcpStateName | undefined = code >= 0 && code < STATE_BY_CODE.length && cur.pos - stateStart === 2 ? STATE_BY_CODE[code] : undefined;
+  const state: TcpStateName | undefined =
+    code >= 0 && code < STATE_BY_CODE.length && cur.pos - stateStart === 2 ? STATE_BY_CODE[code] : undefined;
   if (state === undefined) return 'unknown state code';
   f.state = state;
   cur.skipSpaces();

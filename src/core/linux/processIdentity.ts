@@ -28,7 +28,10 @@ export function parseStat(stat: string): { state: string; startTime: string } | 
   const close = stat.lastIndexOf(')');
   if (close < 0) return undefined;
   // After ") ": field 3 (state) is index 0, so field 22 is index 19.
-  const fields = stat.slice(close + 1).trim().split(/\s+/);
+  const fields = stat
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
   const [state, start] = [fields[0], fields[19]];
   if (state === undefined || !/^[A-Za-z]$/.test(state) || start === undefined || !/^\d{1,20}$/.test(start)) return undefined;
   return { state, startTime: start };
@@ -83,12 +86,18 @@ export async function holdsSocket(pid: number, inode: number, procRoot = '/proc'
  * or the process exited and its pid went to another program).
  */
 export async function identifySocketOwner(pid: number, inode: number, procRoot = '/proc'): Promise<IdentityCheck> {
-  if (!Number.isSafeInteger(inode) || inode <= 0) return { ok: false, reason: 'the socket has no inode to check its owner by (a kernel-owned socket)' };
+  if (!Number.isSafeInteger(inode) || inode <= 0)
+    return { ok: false, reason: 'the socket has no inode to check its owner by (a kernel-owned socket)' };
   const before = await readStartTime(pid, procRoot);
   if (before === undefined) return { ok: false, reason: `process ${pid} has exited` };
   const holds = await holdsSocket(pid, inode, procRoot);
-  if (holds === 'unknown') return { ok: false, reason: `the descriptors of process ${pid} cannot be read to check it still holds the socket (run with more privileges)` };
-  if (!holds) return { ok: false, reason: `process ${pid} no longer holds this socket (closed, or the pid now belongs to another program)` };
+  if (holds === 'unknown')
+    return {
+      ok: false,
+      reason: `the descriptors of process ${pid} cannot be read to check it still holds the socket (run with more privileges)`,
+    };
+  if (!holds)
+    return { ok: false, reason: `process ${pid} no longer holds this socket (closed, or the pid now belongs to another program)` };
   // The fd walk took a while: the pid must still be the same process it was before it.
   if ((await readStartTime(pid, procRoot)) !== before) return { ok: false, reason: `process ${pid} has exited` };
   return { ok: true, identity: { pid, startTime: before } };
@@ -109,11 +118,17 @@ export type SignalResult = { sent: true } | { sent: false; reason: string };
  * (same start time) and, when `inode` is given, that it still holds that socket. Never signals
  * a pid that has been given to another program.
  */
-export async function signalProcess(identity: ProcessIdentity, signal: NodeJS.Signals, inode?: number, procRoot = '/proc'): Promise<SignalResult> {
+export async function signalProcess(
+  identity: ProcessIdentity,
+  signal: NodeJS.Signals,
+  inode?: number,
+  procRoot = '/proc',
+): Promise<SignalResult> {
   if (inode !== undefined) {
     const check = await identifySocketOwner(identity.pid, inode, procRoot);
     if (!check.ok) return { sent: false, reason: check.reason };
-    if (check.identity.startTime !== identity.startTime) return { sent: false, reason: `process ${identity.pid} has exited; its pid now belongs to another program` };
+    if (check.identity.startTime !== identity.startTime)
+      return { sent: false, reason: `process ${identity.pid} has exited; its pid now belongs to another program` };
   } else {
     const changed = await identityChanged(identity, procRoot);
     if (changed) return { sent: false, reason: changed };

@@ -127,7 +127,14 @@ async function dump(addon: SockDiagAddon, visit: BatchVisitor, signal?: AbortSig
   }
 }
 
-async function dumpOne(addon: SockDiagAddon, family: 0 | 4 | 6, visit: BatchVisitor, signal: AbortSignal | undefined, states: number, info: boolean): Promise<void> {
+async function dumpOne(
+  addon: SockDiagAddon,
+  family: 0 | 4 | 6,
+  visit: BatchVisitor,
+  signal: AbortSignal | undefined,
+  states: number,
+  info: boolean,
+): Promise<void> {
   const handle = addon.open(family, states >>> 0, info);
   const slicer = new TimeSlicer(8, signal);
   try {

@@ -31,10 +31,13 @@ export const runTool: RunTool = (file, args, signal) => {
 
 function toolError(command: string, file: string, err: ExecFileException, stderr: string, signal?: AbortSignal): CollectorError {
   if (signal?.aborted || err.name === 'AbortError') return new CollectorError('cancelled', 'The refresh was cancelled.');
-  if (err.code === 'ENOENT') return new CollectorError('unreadable', `${file} was not found on PATH.`, `TCP Lens reads this machine's table with ${command}.`);
+  if (err.code === 'ENOENT')
+    return new CollectorError('unreadable', `${file} was not found on PATH.`, `TCP Lens reads this machine's table with ${command}.`);
   if (err.code === 'EACCES') return new CollectorError('permission-denied', `Permission denied running ${file}.`);
-  if (err.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return new CollectorError('unreadable', `${command} printed more than ${MAX_OUTPUT_BYTES / 1024 / 1024} MB.`);
-  if (err.killed && err.signal === 'SIGTERM') return new CollectorError('timeout', `${command} did not finish within ${TOOL_TIMEOUT_MS / 1000} s.`);
+  if (err.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER')
+    return new CollectorError('unreadable', `${command} printed more than ${MAX_OUTPUT_BYTES / 1024 / 1024} MB.`);
+  if (err.killed && err.signal === 'SIGTERM')
+    return new CollectorError('timeout', `${command} did not finish within ${TOOL_TIMEOUT_MS / 1000} s.`);
   const detail = stderr.trim().split(/\r?\n/)[0] || err.message.split('\n')[0];
   const status = typeof err.code === 'number' ? `exit code ${err.code}` : (err.signal ?? 'failed');
   return new CollectorError('unreadable', `${command} failed (${status}): ${detail}`);

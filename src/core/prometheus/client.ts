@@ -47,9 +47,11 @@ export function parsePrometheusUrl(text: string): URL {
   } catch {
     throw new PrometheusError('bad-url', `"${displayText(text.slice(0, 200))}" is not a URL (expected e.g. http://prometheus:9090).`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new PrometheusError('bad-url', `Prometheus URL must start with http:// or https://, not ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new PrometheusError('bad-url', `Prometheus URL must start with http:// or https://, not ${url.protocol}`);
   if (url.search || url.hash) throw new PrometheusError('bad-url', 'Prometheus URL must not carry a query or fragment.');
-  if (url.username || url.password) throw new PrometheusError('bad-url', 'Put credentials in the TCP Lens: Set Prometheus Credentials command, not in the URL.');
+  if (url.username || url.password)
+    throw new PrometheusError('bad-url', 'Put credentials in the TCP Lens: Set Prometheus Credentials command, not in the URL.');
   return url;
 }
 
@@ -81,7 +83,11 @@ export class PrometheusClient {
   }
 
   async queryRange(promql: string, startSec: number, endSec: number, stepSec: number, signal?: AbortSignal): Promise<RangeSeries[]> {
-    const data = await this.call('query_range', { query: promql, start: String(startSec), end: String(endSec), step: String(stepSec) }, signal);
+    const data = await this.call(
+      'query_range',
+      { query: promql, start: String(startSec), end: String(endSec), step: String(stepSec) },
+      signal,
+    );
     return matrixOf(data);
   }
 
@@ -101,13 +107,22 @@ export class PrometheusClient {
     let response: Response;
     try {
       // POST keeps long PromQL out of the URL; Prometheus accepts form-encoded queries on both.
-      response = await fetch(url, { method: 'POST', headers: { ...this.headers(), 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params), signal: combined, redirect: 'error' });
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { ...this.headers(), 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(params),
+        signal: combined,
+        redirect: 'error',
+      });
     } catch (err) {
       throw this.transportError(err, where, timeout);
     }
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel();
-      throw new PrometheusError('auth', `Prometheus at ${where} refused the credentials (HTTP ${response.status}). Set them with TCP Lens: Set Prometheus Credentials.`);
+      throw new PrometheusError(
+        'auth',
+        `Prometheus at ${where} refused the credentials (HTTP ${response.status}). Set them with TCP Lens: Set Prometheus Credentials.`,
+      );
     }
     let text: string;
     try {
@@ -121,18 +136,29 @@ export class PrometheusClient {
       body = JSON.parse(text);
     } catch {
       const kind = response.ok ? 'not-prometheus' : 'http';
-      throw new PrometheusError(kind, `${where} did not answer like Prometheus (HTTP ${response.status}, ${contentKind(response, text)}). Check tcpLens.prometheus.url.`);
+      throw new PrometheusError(
+        kind,
+        `${where} did not answer like Prometheus (HTTP ${response.status}, ${contentKind(response, text)}). Check tcpLens.prometheus.url.`,
+      );
     }
     const answer = body as { status?: unknown; data?: unknown; error?: unknown; errorType?: unknown };
-    if (answer.status === 'error') throw new PrometheusError('query', `Prometheus at ${where} rejected the query: ${displayText(String(answer.error ?? answer.errorType)).slice(0, 300)}`);
+    if (answer.status === 'error')
+      throw new PrometheusError(
+        'query',
+        `Prometheus at ${where} rejected the query: ${displayText(String(answer.error ?? answer.errorType)).slice(0, 300)}`,
+      );
     if (answer.status !== 'success' || typeof answer.data !== 'object' || answer.data === null) {
-      throw new PrometheusError(response.ok ? 'not-prometheus' : 'http', `${where} did not answer like Prometheus (HTTP ${response.status}). Check tcpLens.prometheus.url.`);
+      throw new PrometheusError(
+        response.ok ? 'not-prometheus' : 'http',
+        `${where} did not answer like Prometheus (HTTP ${response.status}). Check tcpLens.prometheus.url.`,
+      );
     }
     return answer.data;
   }
 
   private transportError(err: unknown, where: string, timeout: AbortSignal): PrometheusError {
-    if (timeout.aborted) return new PrometheusError('timeout', `Prometheus at ${where} did not answer within ${Math.round(this.timeoutMs / 1000)} s.`);
+    if (timeout.aborted)
+      return new PrometheusError('timeout', `Prometheus at ${where} did not answer within ${Math.round(this.timeoutMs / 1000)} s.`);
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const detail = cause?.code ?? cause?.message ?? (err as Error).message;
     if ((err as Error).name === 'AbortError') return new PrometheusError('timeout', 'The Prometheus request was cancelled.');
@@ -189,7 +215,8 @@ function metricOf(raw: unknown): Record<string, string> {
 
 function resultOf(data: unknown, type: string): unknown[] {
   const d = data as { resultType?: unknown; result?: unknown };
-  if (d.resultType !== type || !Array.isArray(d.result)) throw new PrometheusError('not-prometheus', `Prometheus answered a ${String(d.resultType)} where a ${type} was expected.`);
+  if (d.resultType !== type || !Array.isArray(d.result))
+    throw new PrometheusError('not-prometheus', `Prometheus answered a ${String(d.resultType)} where a ${type} was expected.`);
   return d.result;
 }
 

@@ -51,20 +51,45 @@ function sumRest(rest: readonly ProcessSummary[]): { byState: Partial<Record<Tcp
  */
 export function exporterFamilies(sample: Sample | undefined, health: ExporterHealth, options: ExporterOptions): MetricFamily[] {
   const families: MetricFamily[] = [
-    gauge('tcplens_up', 'Whether the last sample of the TCP table succeeded (1) or failed (0).', [{ labels: {}, value: health.up ? 1 : 0 }]),
-    gauge('tcplens_scrape_duration_seconds', "How long TCP Lens's last sample of the TCP table took (with processes and ages).", [{ labels: {}, value: health.lastDurationSeconds }], 'seconds'),
-    { name: 'tcplens_scrape_errors', help: 'Samples of the TCP table that failed.', type: 'counter', samples: [{ labels: {}, value: health.errors }] },
+    gauge('tcplens_up', 'Whether the last sample of the TCP table succeeded (1) or failed (0).', [
+      { labels: {}, value: health.up ? 1 : 0 },
+    ]),
+    gauge(
+      'tcplens_scrape_duration_seconds',
+      "How long TCP Lens's last sample of the TCP table took (with processes and ages).",
+      [{ labels: {}, value: health.lastDurationSeconds }],
+      'seconds',
+    ),
+    {
+      name: 'tcplens_scrape_errors',
+      help: 'Samples of the TCP table that failed.',
+      type: 'counter',
+      samples: [{ labels: {}, value: health.errors }],
+    },
   ];
   const connections = sample?.full?.snapshot.connections;
   if (!sample || !connections || !health.up) return families;
 
   families.push(
-    gauge(METRICS.connections, 'TCP sockets by state (lowercase kernel names, as node_exporter spells them).', TCP_STATE_NAMES.map((s) => ({ labels: { state: stateLabel(s) }, value: sample.counts[s] }))),
+    gauge(
+      METRICS.connections,
+      'TCP sockets by state (lowercase kernel names, as node_exporter spells them).',
+      TCP_STATE_NAMES.map((s) => ({ labels: { state: stateLabel(s) }, value: sample.counts[s] })),
+    ),
   );
   // The sampler's own summary when it used the same threshold (the exporter gives it the same).
-  const processes = sample.full && options.stuckAfterSeconds === sample.full.stuckAfterSeconds ? sample.full.processes : summarizeProcesses(connections, options.stuckAfterSeconds);
+  const processes =
+    sample.full && options.stuckAfterSeconds === sample.full.stuckAfterSeconds
+      ? sample.full.processes
+      : summarizeProcesses(connections, options.stuckAfterSeconds);
   const stuckTotal = countStuck(connections, options.stuckAfterSeconds);
-  families.push(gauge(METRICS.closeWaitStuck, `Sockets in CLOSE_WAIT for at least ${options.stuckAfterSeconds} s: the peer closed, the process never called close().`, [{ labels: {}, value: stuckTotal }]));
+  families.push(
+    gauge(
+      METRICS.closeWaitStuck,
+      `Sockets in CLOSE_WAIT for at least ${options.stuckAfterSeconds} s: the peer closed, the process never called close().`,
+      [{ labels: {}, value: stuckTotal }],
+    ),
+  );
 
   const { named, rest } = splitTop(processes.values(), options.topProcesses);
   const other = sumRest(rest);
@@ -79,12 +104,17 @@ export function exporterFamilies(sample: Sample | undefined, health: ExporterHea
     if (p.oldestCloseWaitSeconds !== undefined) oldest.push({ labels: id(p), value: p.oldestCloseWaitSeconds });
   }
   if (rest.length > 0) {
-    for (const s of TCP_STATE_NAMES) if (other.byState[s]) byState.push({ labels: { ...otherId, state: stateLabel(s) }, value: other.byState[s]! });
+    for (const s of TCP_STATE_NAMES)
+      if (other.byState[s]) byState.push({ labels: { ...otherId, state: stateLabel(s) }, value: other.byState[s]! });
     stuck.push({ labels: otherId, value: other.stuck });
     if (other.oldest !== undefined) oldest.push({ labels: otherId, value: other.oldest });
   }
   families.push(
-    gauge(METRICS.processConnections, `TCP sockets by owning process and state (the ${options.topProcesses} processes with the most sockets; the rest as process="other").`, byState),
+    gauge(
+      METRICS.processConnections,
+      `TCP sockets by owning process and state (the ${options.topProcesses} processes with the most sockets; the rest as process="other").`,
+      byState,
+    ),
     gauge(METRICS.processCloseWaitStuck, 'Stuck CLOSE_WAIT sockets by owning process.', stuck),
     gauge('tcplens_process_close_wait_oldest_seconds', "Age of the process's oldest CLOSE_WAIT socket.", oldest, 'seconds'),
   );

@@ -74,11 +74,18 @@ export async function readFleet(client: PrometheusClient, signal?: AbortSignal, 
   const closeWaitThen = `sum by (instance, job) (${METRICS.connections}{state="close_wait"} offset ${TREND_WINDOW} or ${METRICS.nodeExporterStates}{state="close_wait"} offset ${TREND_WINDOW})`;
   const stuckThen = `sum by (instance, job) (${METRICS.closeWaitStuck} offset ${TREND_WINDOW})`;
   // Scrapes failing now, and this metric exported within the lookback.
-  const down = (metric: string) => `(up == 0) and on (instance, job) group by (instance, job) (last_over_time(${metric}[${STALE_LOOKBACK}]))`;
+  const down = (metric: string) =>
+    `(up == 0) and on (instance, job) group by (instance, job) (last_over_time(${metric}[${STALE_LOOKBACK}]))`;
   const [tl, ne, stuck, cwThen, stuckBefore, staleOurs, staleNode] = await Promise.all(
-    [sumNow(METRICS.connections), sumNow(METRICS.nodeExporterStates), ours, closeWaitThen, stuckThen, down(METRICS.connections), down(METRICS.nodeExporterStates)].map((q) =>
-      client.query(q, signal, atSec),
-    ),
+    [
+      sumNow(METRICS.connections),
+      sumNow(METRICS.nodeExporterStates),
+      ours,
+      closeWaitThen,
+      stuckThen,
+      down(METRICS.connections),
+      down(METRICS.nodeExporterStates),
+    ].map((q) => client.query(q, signal, atSec)),
   );
 
   const fleet = new Map<string, FleetInstance>();
@@ -97,14 +104,22 @@ export async function readFleet(client: PrometheusClient, signal?: AbortSignal, 
   const cwBefore = before(cwThen);
   const stuckBeforeBy = before(stuckBefore);
   for (const [key, entry] of fleet) {
-    entry.trend = entry.stuck !== undefined && stuckBeforeBy.has(key) ? trendOf(entry.stuck, stuckBeforeBy.get(key)) : trendOf(entry.counts.CLOSE_WAIT, cwBefore.get(key));
+    entry.trend =
+      entry.stuck !== undefined && stuckBeforeBy.has(key)
+        ? trendOf(entry.stuck, stuckBeforeBy.get(key))
+        : trendOf(entry.counts.CLOSE_WAIT, cwBefore.get(key));
   }
   const markStale = (samples: InstantSample[], source: FleetSource) => {
     for (const s of samples) instanceOf(fleet, s.metric, source).stale = true;
   };
   markStale(staleOurs, 'tcp-lens');
   markStale(staleNode, 'node_exporter');
-  await dateStale(client, [...fleet.values()].filter((f) => f.stale), signal, atSec);
+  await dateStale(
+    client,
+    [...fleet.values()].filter((f) => f.stale),
+    signal,
+    atSec,
+  );
   return [...fleet.values()].sort(compareFleet);
 }
 

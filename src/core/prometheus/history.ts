@@ -85,11 +85,19 @@ export function findGaps(startSec: number, endSec: number, stepSec: number, pres
  * last 10 minutes, in whole seconds; undefined with fewer than two samples (then the reader's
  * 15 s default applies). Lets a short window of a fast-scraped host get a step as fine as its data.
  */
-export async function readScrapeInterval(client: PrometheusClient, target: Pick<HistoryTarget, 'instance' | 'job'>, signal?: AbortSignal): Promise<number | undefined> {
+export async function readScrapeInterval(
+  client: PrometheusClient,
+  target: Pick<HistoryTarget, 'instance' | 'job'>,
+  signal?: AbortSignal,
+): Promise<number | undefined> {
   const selector = `{instance=${promqlString(target.instance)},job=${promqlString(target.job)}}`;
   const series = await client.querySamples(`up${selector}[10m]`, signal);
   const times = series.flatMap((s) => s.points.map((p) => p.t)).sort((a, b) => a - b);
-  const deltas = times.slice(1).map((t, i) => t - times[i]).filter((d) => d > 0).sort((a, b) => a - b);
+  const deltas = times
+    .slice(1)
+    .map((t, i) => t - times[i])
+    .filter((d) => d > 0)
+    .sort((a, b) => a - b);
   if (deltas.length === 0) return undefined;
   return Math.max(1, Math.round(deltas[deltas.length >> 1]));
 }
@@ -105,7 +113,11 @@ export interface RangeGrid {
   selector: string;
 }
 
-export function rangeGrid(target: Pick<HistoryTarget, 'instance' | 'job'>, window: { startSec: number; endSec: number }, options: HistoryOptions = {}): RangeGrid {
+export function rangeGrid(
+  target: Pick<HistoryTarget, 'instance' | 'job'>,
+  window: { startSec: number; endSec: number },
+  options: HistoryOptions = {},
+): RangeGrid {
   const stepSec = fitStep(window.endSec - window.startSec, options);
   // On the step grid, so the same window asked twice gives the same points.
   const startSec = Math.floor(window.startSec / stepSec) * stepSec;

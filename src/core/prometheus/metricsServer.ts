@@ -13,7 +13,8 @@ export interface Exposition {
 const CLIENT_TIMEOUT_MS = 10_000;
 const MAX_CONNECTIONS = 64;
 
-const INDEX = '<!doctype html><html><head><title>TCP Lens exporter</title></head><body><h1>TCP Lens exporter</h1><p><a href="/metrics">Metrics</a></p></body></html>\n';
+const INDEX =
+  '<!doctype html><html><head><title>TCP Lens exporter</title></head><body><h1>TCP Lens exporter</h1><p><a href="/metrics">Metrics</a></p></body></html>\n';
 
 /** `host:port`, `[v6]:port` or `:port` (every interface). */
 export function parseListenAddress(text: string): { host: string | undefined; port: number } {
@@ -33,8 +34,9 @@ export class MetricsServer {
   private readonly server: http.Server;
 
   constructor(private readonly current: () => Exposition) {
-    this.server = http.createServer({ requestTimeout: CLIENT_TIMEOUT_MS, headersTimeout: CLIENT_TIMEOUT_MS, keepAliveTimeout: 5000, maxHeaderSize: 8192 }, (req, res) =>
-      this.answer(req, res),
+    this.server = http.createServer(
+      { requestTimeout: CLIENT_TIMEOUT_MS, headersTimeout: CLIENT_TIMEOUT_MS, keepAliveTimeout: 5000, maxHeaderSize: 8192 },
+      (req, res) => this.answer(req, res),
     );
     this.server.maxConnections = MAX_CONNECTIONS;
     this.server.on('clientError', (_err, socket) => {
@@ -58,7 +60,8 @@ export class MetricsServer {
     // A reader that stops reading is dropped instead of holding its buffer for ever.
     res.setTimeout(CLIENT_TIMEOUT_MS, () => res.destroy());
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') return this.send(req, res, 405, 'text/plain; charset=utf-8', 'Only GET and HEAD.\n', { Allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return this.send(req, res, 405, 'text/plain; charset=utf-8', 'Only GET and HEAD.\n', { Allow: 'GET, HEAD' });
     if (path === '/metrics') {
       const exposition = this.current();
       return wantsOpenMetrics(req.headers.accept)
@@ -69,7 +72,14 @@ export class MetricsServer {
     this.send(req, res, 404, 'text/plain; charset=utf-8', 'Not found: the metrics are at /metrics.\n');
   }
 
-  private send(req: http.IncomingMessage, res: http.ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+  private send(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    status: number,
+    type: string,
+    body: string,
+    headers: Record<string, string> = {},
+  ): void {
     res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...headers });
     res.end(req.method === 'HEAD' ? undefined : body);
   }

@@ -34,7 +34,13 @@ export interface ProcessHistoryOptions extends HistoryOptions {
 const DEFAULT_MAX_PROCESSES = 20;
 
 function byUrgency(a: ProcessHistory, b: ProcessHistory): number {
-  return b.peakStuck - a.peakStuck || b.peakCloseWait - a.peakCloseWait || b.peakSockets - a.peakSockets || a.process.localeCompare(b.process) || a.pid.localeCompare(b.pid);
+  return (
+    b.peakStuck - a.peakStuck ||
+    b.peakCloseWait - a.peakCloseWait ||
+    b.peakSockets - a.peakSockets ||
+    a.process.localeCompare(b.process) ||
+    a.pid.localeCompare(b.pid)
+  );
 }
 
 /**
@@ -53,8 +59,20 @@ export async function readProcessHistory(
   const { stepSec, startSec, endSec, range, selector } = rangeGrid(target, window, options);
   if (target.source !== 'tcp-lens') return { startSec, endSec, stepSec, processes: [], omitted: 0 };
   const [states, stuck] = await Promise.all([
-    client.queryRange(`max by (process, pid, state) (max_over_time(${METRICS.processConnections}${selector}[${range}]))`, startSec, endSec, stepSec, signal),
-    client.queryRange(`max by (process, pid) (max_over_time(${METRICS.processCloseWaitStuck}${selector}[${range}]))`, startSec, endSec, stepSec, signal),
+    client.queryRange(
+      `max by (process, pid, state) (max_over_time(${METRICS.processConnections}${selector}[${range}]))`,
+      startSec,
+      endSec,
+      stepSec,
+      signal,
+    ),
+    client.queryRange(
+      `max by (process, pid) (max_over_time(${METRICS.processCloseWaitStuck}${selector}[${range}]))`,
+      startSec,
+      endSec,
+      stepSec,
+      signal,
+    ),
   ]);
 
   const processes = new Map<string, { history: ProcessHistory; byTime: Map<number, HistoryPoint> }>();
@@ -92,7 +110,10 @@ export async function readProcessHistory(
     for (const p of history.points) {
       history.peakStuck = Math.max(history.peakStuck, p.stuck ?? 0);
       history.peakCloseWait = Math.max(history.peakCloseWait, p.counts.CLOSE_WAIT);
-      history.peakSockets = Math.max(history.peakSockets, Object.values(p.counts).reduce((sum, n) => sum + n, 0));
+      history.peakSockets = Math.max(
+        history.peakSockets,
+        Object.values(p.counts).reduce((sum, n) => sum + n, 0),
+      );
     }
     return history;
   });

@@ -109,7 +109,10 @@ export class Sampler {
     const diff: SnapshotDiff = first ? NO_DIFF : { added: new Set(changes.added), removed: changes.removed };
     this.previous = snapshot;
     const counts = snapshot.counts ?? countStates(snapshot.connections);
-    const alerts = [...this.detector.onCounts(counts, snapshot.takenAt), ...this.detector.onSnapshot(snapshot.connections, snapshot.takenAt, fdUsage, processes)];
+    const alerts = [
+      ...this.detector.onCounts(counts, snapshot.takenAt),
+      ...this.detector.onSnapshot(snapshot.connections, snapshot.takenAt, fdUsage, processes),
+    ];
     return {
       host: snapshot.host,
       takenAt: snapshot.takenAt,

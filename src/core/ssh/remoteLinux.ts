@@ -37,7 +37,12 @@ export function remoteLinuxCounts(sections: Sections, host: string): { counts: S
 }
 
 /** Connections from a full answer, parsed by the same code as the local /proc tables. */
-export function remoteLinuxConnections(sections: Sections, hello: RemoteHello, host: string, cache: AddressCache): { connections: Connection[]; warnings: string[] } {
+export function remoteLinuxConnections(
+  sections: Sections,
+  hello: RemoteHello,
+  host: string,
+  cache: AddressCache,
+): { connections: Connection[]; warnings: string[] } {
   const connections: Connection[] = [];
   const warnings: string[] = [];
   for (const t of TABLES) {

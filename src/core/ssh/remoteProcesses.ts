@@ -43,7 +43,8 @@ function printable(text: string): string {
  * process is walked for it (see `deferred`). One instance belongs to one session: pids mean nothing after a
  * reconnect (the host may have rebooted).
  */
-export class RemoteProcessCache extends InodeOwners {  /**
+export class RemoteProcessCache extends InodeOwners {
+  /**
    * Inodes neither new nor owning processes hold. Most are short-lived connections already
    * closed when the fds were listed; only those still there one refresh later are worth a walk
    * of every process (an old process that opened its first socket), so churn does not cost a

@@ -181,7 +181,9 @@ export class SshCollector implements Collector {
     this.lastRefresh = { latencyMs: result.latencyMs, bytes: result.bytes };
     this.bytesReceived += result.bytes;
     const parsed = parseWindowsNetstat(result.stdout);
-    parsed.warnings.push(`${this.target.id}: Windows host, read with one netstat -ano per refresh (slower than the session other hosts keep); processes are shown by pid only.`);
+    parsed.warnings.push(
+      `${this.target.id}: Windows host, read with one netstat -ano per refresh (slower than the session other hosts keep); processes are shown by pid only.`,
+    );
     return parsed;
   }
 
@@ -287,7 +289,11 @@ export class SshCollector implements Collector {
     const transient = failure.kind === 'connection-refused' || failure.kind === 'timeout' || failure.kind === 'disconnected';
     if (!this.dropped || !transient || failure === this.dropped) return failure;
     const lost = this.dropped.message.replace(/\.$/, '');
-    return new CollectorError('disconnected', `${lost}; reconnecting: ${failure.message}`, 'TCP Lens reconnects by itself when the host is back.');
+    return new CollectorError(
+      'disconnected',
+      `${lost}; reconnecting: ${failure.message}`,
+      'TCP Lens reconnects by itself when the host is back.',
+    );
   }
 
   /** After a drop the first reconnect is immediate; failed attempts back off. */

@@ -43,13 +43,21 @@ export type RemoteCommand = 'sh' | 'netstat -ano';
  * without a POSIX sh) `netstat -ano`. `extra` are further `-o` options of TCP Lens's own, such
  * as connection sharing. Host key checking is left as the user configured it: never disabled.
  */
-export function sshInvocation(target: SshTarget, options: SshOptions, command: RemoteCommand = 'sh', extra: readonly string[] = []): SshInvocation {
+export function sshInvocation(
+  target: SshTarget,
+  options: SshOptions,
+  command: RemoteCommand = 'sh',
+  extra: readonly string[] = [],
+): SshInvocation {
   const args = [
     '-T',
-    '-o', `ConnectTimeout=${clampConnectTimeout(options.connectTimeoutSec)}`,
+    '-o',
+    `ConnectTimeout=${clampConnectTimeout(options.connectTimeoutSec)}`,
     // A dead peer is noticed within 15 s even when the network drops silently.
-    '-o', 'ServerAliveInterval=5',
-    '-o', 'ServerAliveCountMax=3',
+    '-o',
+    'ServerAliveInterval=5',
+    '-o',
+    'ServerAliveCountMax=3',
   ];
   if (!options.askpass) args.push('-o', 'BatchMode=yes');
   if (options.configFile) args.push('-F', path.resolve(options.configFile));

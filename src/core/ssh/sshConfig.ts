@@ -59,7 +59,10 @@ function isPattern(name: string): boolean {
 }
 
 function globToRegExp(glob: string, flags = ''): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, flags);
 }
 
@@ -214,7 +217,8 @@ export async function readConfigHosts(configFile?: string, sshDir = userSshDirec
     }
     bytesRead += read.text.length;
     if (bytesRead > MAX_CONFIG_TOTAL_BYTES) {
-      if (!capWarned) warnings.push(`${file}: config files add up to more than ${MAX_CONFIG_TOTAL_BYTES / (1024 * 1024)} MB, the rest not read`);
+      if (!capWarned)
+        warnings.push(`${file}: config files add up to more than ${MAX_CONFIG_TOTAL_BYTES / (1024 * 1024)} MB, the rest not read`);
       capWarned = true;
       filesRead = MAX_CONFIG_FILES;
       return;
@@ -233,7 +237,10 @@ export async function readConfigHosts(configFile?: string, sshDir = userSshDirec
           current = [];
           const patterns = args;
           // `Host *` applies to every alias: an Include under it is as good as unconditional.
-          block = patterns.includes('*') && !patterns.some((p) => p.startsWith('!')) ? undefined : (alias) => matchesHostPatterns(alias, patterns);
+          block =
+            patterns.includes('*') && !patterns.some((p) => p.startsWith('!'))
+              ? undefined
+              : (alias) => matchesHostPatterns(alias, patterns);
           for (const name of args) {
             // ssh reads this block for the alias only if every enclosing block applies to it.
             if (isPattern(name) || (condition && !condition(name))) continue;

@@ -20,27 +20,51 @@ export function classifySshFailure(host: string, stderr: string, timeoutSec: num
   const detail = lines.slice(-3).join(' ').replace(/\.$/, '');
   const has = (re: RegExp) => re.test(stderr);
   if (has(/Could not resolve hostname|Name or service not known|nodename nor servname/i)) {
-    return new CollectorError('host-unknown', `Host "${host}" is unknown: its name could not be resolved.`, 'Check the name, or add a Host entry with HostName to your SSH config.');
+    return new CollectorError(
+      'host-unknown',
+      `Host "${host}" is unknown: its name could not be resolved.`,
+      'Check the name, or add a Host entry with HostName to your SSH config.',
+    );
   }
   if (has(/Connection refused/i)) {
-    return new CollectorError('connection-refused', `Connection to "${host}" refused: no SSH server is listening on that port.`, 'Check the port and that sshd runs on the host.');
+    return new CollectorError(
+      'connection-refused',
+      `Connection to "${host}" refused: no SSH server is listening on that port.`,
+      'Check the port and that sshd runs on the host.',
+    );
   }
   if (has(/timed out|Connection timeout/i)) {
-    return new CollectorError('timeout', `Connecting to "${host}" timed out after ${timeoutSec} s.`, 'Check that the host is up and reachable (VPN, firewall), or raise tcpLens.ssh.connectTimeout.');
+    return new CollectorError(
+      'timeout',
+      `Connecting to "${host}" timed out after ${timeoutSec} s.`,
+      'Check that the host is up and reachable (VPN, firewall), or raise tcpLens.ssh.connectTimeout.',
+    );
   }
   if (has(/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i)) {
-    return new CollectorError('auth-failed', `The host key of "${host}" could not be verified.`, 'Connect once with ssh in a terminal to check and accept the host key; TCP Lens never skips host key checking.');
+    return new CollectorError(
+      'auth-failed',
+      `The host key of "${host}" could not be verified.`,
+      'Connect once with ssh in a terminal to check and accept the host key; TCP Lens never skips host key checking.',
+    );
   }
   if (has(/Permission denied|Too many authentication failures|no more authentication methods/i)) {
     return new CollectorError('auth-failed', `Authentication to "${host}" failed: ${detail || 'permission denied'}.`, KEYS_HINT);
   }
   if (has(/No route to host|Network is unreachable/i)) {
-    return new CollectorError('host-unknown', `Host "${host}" is not reachable: ${detail}.`, 'Check the network (VPN, routes) and the host name.');
+    return new CollectorError(
+      'host-unknown',
+      `Host "${host}" is not reachable: ${detail}.`,
+      'Check the network (VPN, routes) and the host name.',
+    );
   }
   if (has(/is not recognized as an internal or external command|The term 'sh' is not recognized|sh: (command )?not found/i)) {
     return unsupportedOs(host, NO_POSIX_SH);
   }
-  return new CollectorError('disconnected', `The SSH connection to "${host}" ended${detail ? `: ${detail}` : '.'}`, 'TCP Lens reconnects by itself; check the host if this persists.');
+  return new CollectorError(
+    'disconnected',
+    `The SSH connection to "${host}" ended${detail ? `: ${detail}` : '.'}`,
+    'TCP Lens reconnects by itself; check the host if this persists.',
+  );
 }
 
 /** The session could not start because the host has no `sh`: a Windows host may still answer netstat. */

@@ -93,7 +93,8 @@ export class SshSession {
   /** Sends one request; resolves with its sections, in the order requests were made. */
   request(kind: RequestKind, signal?: AbortSignal): Promise<Sections> {
     if (this.failure) return Promise.reject(this.failure);
-    if (!/^[a-zA-Z]( \d+)*$/.test(kind)) return Promise.reject(new CollectorError('protocol', `Not a request line: "${kind.slice(0, 40)}"`));
+    if (!/^[a-zA-Z]( \d+)*$/.test(kind))
+      return Promise.reject(new CollectorError('protocol', `Not a request line: "${kind.slice(0, 40)}"`));
     return new Promise<Sections>((resolve, reject) => {
       const entry: Pending = { kind, resolve, reject, abandoned: false };
       const onAbort = () => {
@@ -164,7 +165,13 @@ export class SshSession {
       const helloMs = this.options.askpass ? ASKPASS_HELLO_MS : timeoutSec * 1000 + HELLO_GRACE_MS;
       const timer = setTimeout(() => {
         this.child.kill('SIGKILL');
-        finish(new CollectorError('timeout', `Connecting to "${this.target.id}" timed out after ${Math.round(helloMs / 1000)} s.`, 'Check that the host is up and reachable, or raise tcpLens.ssh.connectTimeout.'));
+        finish(
+          new CollectorError(
+            'timeout',
+            `Connecting to "${this.target.id}" timed out after ${Math.round(helloMs / 1000)} s.`,
+            'Check that the host is up and reachable, or raise tcpLens.ssh.connectTimeout.',
+          ),
+        );
       }, helloMs);
       const onAbort = () => finish(new CollectorError('cancelled', 'Connecting was cancelled.'));
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -197,8 +204,16 @@ export class SshSession {
           const limit = `${Math.round(MAX_ANSWER_BYTES / (1024 * 1024))} MB`;
           this.abort(
             err.reason === 'too-large'
-              ? new CollectorError('protocol', `"${this.target.id}" sent an answer too large (over ${limit}): the session was dropped.`, 'TCP Lens reconnects on the next refresh; a real answer is far smaller, so check what runs on the host.')
-              : new CollectorError('protocol', `"${this.target.id}" broke the TCP Lens protocol (${err.message}): the session was dropped.`, 'TCP Lens reconnects on the next refresh.'),
+              ? new CollectorError(
+                  'protocol',
+                  `"${this.target.id}" sent an answer too large (over ${limit}): the session was dropped.`,
+                  'TCP Lens reconnects on the next refresh; a real answer is far smaller, so check what runs on the host.',
+                )
+              : new CollectorError(
+                  'protocol',
+                  `"${this.target.id}" broke the TCP Lens protocol (${err.message}): the session was dropped.`,
+                  'TCP Lens reconnects on the next refresh.',
+                ),
           );
         }
       };
@@ -222,14 +237,22 @@ export class SshSession {
         const e = err as NodeJS.ErrnoException;
         const failure =
           e.code === 'ENOENT'
-            ? new CollectorError('unreadable', `The ssh client "${this.options.sshPath || 'ssh'}" was not found.`, 'Install OpenSSH or set tcpLens.ssh.path.')
+            ? new CollectorError(
+                'unreadable',
+                `The ssh client "${this.options.sshPath || 'ssh'}" was not found.`,
+                'Install OpenSSH or set tcpLens.ssh.path.',
+              )
             : new CollectorError('disconnected', `Could not start ssh: ${e.message}`);
         this.fail(failure);
       });
       this.child.on('close', () => {
         this.fail(
           this.hello
-            ? new CollectorError('disconnected', `Lost the SSH connection to "${this.target.id}"${this.lastStderrLine()}.`, 'TCP Lens reconnects by itself when the host is back.')
+            ? new CollectorError(
+                'disconnected',
+                `Lost the SSH connection to "${this.target.id}"${this.lastStderrLine()}.`,
+                'TCP Lens reconnects by itself when the host is back.',
+              )
             : classifySshFailure(this.target.id, this.stderr, timeoutSec),
         );
       });
@@ -252,7 +275,13 @@ export class SshSession {
     if (this.failure) return;
     const [word, ...rest] = frame.line.split(' ');
     const desync = (what: string) =>
-      this.abort(new CollectorError('protocol', `"${this.target.id}" broke the TCP Lens protocol (${what}): the session was dropped.`, 'TCP Lens reconnects on the next refresh.'));
+      this.abort(
+        new CollectorError(
+          'protocol',
+          `"${this.target.id}" broke the TCP Lens protocol (${what}): the session was dropped.`,
+          'TCP Lens reconnects on the next refresh.',
+        ),
+      );
     if (word === 'BEGIN') {
       if (this.sections) return desync('an answer began inside another');
       if (this.queue.length === 0) return desync('an answer nobody asked for');

@@ -36,7 +36,14 @@ export class WindowsExec {
     private readonly target: SshTarget,
     private readonly options: SshOptions,
   ) {
-    this.shared = ['-o', 'ControlMaster=auto', '-o', `ControlPath=${path.join(this.controlDir, '%C')}`, '-o', `ControlPersist=${CONTROL_PERSIST_SEC}`];
+    this.shared = [
+      '-o',
+      'ControlMaster=auto',
+      '-o',
+      `ControlPath=${path.join(this.controlDir, '%C')}`,
+      '-o',
+      `ControlPersist=${CONTROL_PERSIST_SEC}`,
+    ];
   }
 
   /** Runs `netstat -ano` on the host; rejects with a classified CollectorError. */
@@ -56,7 +63,13 @@ export class WindowsExec {
         failure ??= err;
         child.kill('SIGKILL');
       };
-      const timer = setTimeout(() => stop(new CollectorError('timeout', `"${this.target.id}" did not answer netstat within ${timeoutSec + COMMAND_GRACE_MS / 1000} s.`)), timeoutSec * 1000 + COMMAND_GRACE_MS);
+      const timer = setTimeout(
+        () =>
+          stop(
+            new CollectorError('timeout', `"${this.target.id}" did not answer netstat within ${timeoutSec + COMMAND_GRACE_MS / 1000} s.`),
+          ),
+        timeoutSec * 1000 + COMMAND_GRACE_MS,
+      );
       const onAbort = () => stop(new CollectorError('cancelled', 'The refresh was cancelled.'));
       signal?.addEventListener('abort', onAbort, { once: true });
       child.stdout.on('data', (chunk: Buffer) => {
@@ -64,7 +77,9 @@ export class WindowsExec {
         bytes += chunk.length;
       });
       child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-8192)));
-      child.on('error', (err) => stop(new CollectorError('unreadable', `Could not start ssh: ${err.message}`, 'Install OpenSSH or set tcpLens.ssh.path.')));
+      child.on('error', (err) =>
+        stop(new CollectorError('unreadable', `Could not start ssh: ${err.message}`, 'Install OpenSSH or set tcpLens.ssh.path.')),
+      );
       child.on('close', (code) => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);

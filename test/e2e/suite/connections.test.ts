@@ -78,7 +78,10 @@ describe('Connections view in a real VS Code', () => {
     for (const g of groups) await api.treeView.reveal(g.node, { expand: true });
     await screenshot('sidebar-by-state');
     await vscode.commands.executeCommand('tcpLens.filter', 'state:NO_SUCH_STATE');
-    assert.ok(api.connections.filter === undefined || api.connections.filter.text === `port:${port}`, 'a bad filter is refused and the old one kept');
+    assert.ok(
+      api.connections.filter === undefined || api.connections.filter.text === `port:${port}`,
+      'a bad filter is refused and the old one kept',
+    );
   });
 
   it('groups by process: our extension host owns its sockets', async () => {
@@ -115,10 +118,15 @@ describe('Connections view in a real VS Code', () => {
       const csv = vscode.Uri.file(path.join(dir, 'out.csv'));
       await vscode.commands.executeCommand('tcpLens.export', { uri: json, format: 'json' });
       await vscode.commands.executeCommand('tcpLens.export', { uri: csv, format: 'csv' });
-      const data = JSON.parse(fs.readFileSync(json.fsPath, 'utf8')) as { connections: { state: string; localPort: number; remotePort: number; pid?: number }[] };
+      const data = JSON.parse(fs.readFileSync(json.fsPath, 'utf8')) as {
+        connections: { state: string; localPort: number; remotePort: number; pid?: number }[];
+      };
       const states = new Set(data.connections.map((c) => c.state));
       for (const s of ['LISTEN', 'ESTABLISHED', 'CLOSE_WAIT', 'FIN_WAIT2', 'TIME_WAIT']) assert.ok(states.has(s), `export has ${s}`);
-      assert.ok(data.connections.every((c) => c.localPort === port || c.remotePort === port), 'only the filtered connections');
+      assert.ok(
+        data.connections.every((c) => c.localPort === port || c.remotePort === port),
+        'only the filtered connections',
+      );
       assert.ok(data.connections.some((c) => c.state === 'CLOSE_WAIT' && c.pid === process.pid));
       const lines = fs.readFileSync(csv.fsPath, 'utf8').trim().split('\n');
       assert.match(lines[0], /state/i);
@@ -148,7 +156,9 @@ describe('Connections view in a real VS Code', () => {
     const original = api.live.collector;
     api.live.setCollector(new LocalCollector({ procRoot: '/nonexistent-proc' }));
     try {
-      const row = await waitFor('an error row', async () => (await rootRows(api)).find((r) => r.node.kind === 'message' && r.node.severity === 'error'));
+      const row = await waitFor('an error row', async () =>
+        (await rootRows(api)).find((r) => r.node.kind === 'message' && r.node.severity === 'error'),
+      );
       assert.match(row.label, /nonexistent-proc|cannot|could not|unreadable/i);
       const item = api.connections.getTreeItem(row.node);
       assert.equal(item.command?.command, 'tcpLens.refresh', 'the row retries');

@@ -60,10 +60,14 @@ describe('The demo scenario in a real VS Code: the sample server leaks, a second
     const result = await browserAction('second-page', { kind: 'secondPage' }, 120_000);
     if (!result) this.skip();
     assert.equal(result.error, undefined);
-    await waitFor('the sample server\'s CLOSE_WAIT sockets in the tree', async () => {
-      const rows = await childRows(api, await closeWaitGroup());
-      return rows.filter((r) => r.description.includes(`(${leak.pid})`)).length === SAMPLE_CLIENTS;
-    }, 30_000);
+    await waitFor(
+      "the sample server's CLOSE_WAIT sockets in the tree",
+      async () => {
+        const rows = await childRows(api, await closeWaitGroup());
+        return rows.filter((r) => r.description.includes(`(${leak.pid})`)).length === SAMPLE_CLIENTS;
+      },
+      30_000,
+    );
   });
 
   it('counts in the tree equal `ss` at the same refresh; rows kept as closed are shown, not counted', async () => {
@@ -91,12 +95,18 @@ describe('The demo scenario in a real VS Code: the sample server leaks, a second
         }
         // What the tree counts is the snapshot itself, closed rows left out, every time.
         const snapshot: StateCounts = countStates(api.live.lastSnapshot!.connections);
-        for (const s of TCP_STATE_NAMES) assert.equal(shown[s], snapshot[s], `${s} in the tree vs the snapshot (${closedRows} closed rows shown)`);
+        for (const s of TCP_STATE_NAMES)
+          assert.equal(shown[s], snapshot[s], `${s} in the tree vs the snapshot (${closedRows} closed rows shown)`);
         const same = TCP_STATE_NAMES.every((s) => shown[s] === kernel[s]);
         if (same) {
           matched++;
           if (closedRows > 0) matchedWithClosed++;
-        } else misses.push(TCP_STATE_NAMES.filter((s) => shown[s] !== kernel[s]).map((s) => `${s} ${shown[s]}/${kernel[s]}`).join(' '));
+        } else
+          misses.push(
+            TCP_STATE_NAMES.filter((s) => shown[s] !== kernel[s])
+              .map((s) => `${s} ${shown[s]}/${kernel[s]}`)
+              .join(' '),
+          );
       }
       pair?.client.destroy();
       pair?.server.close();
@@ -120,12 +130,16 @@ describe('The demo scenario in a real VS Code: the sample server leaks, a second
     };
     await vscode.commands.executeCommand('tcpLens.connections.focus');
     await vscode.commands.executeCommand('workbench.actions.treeView.tcpLens.connections.collapseAll');
-    const target = await waitFor(`a sample server row ${first ? 'first ' : ''}in ${state}`, async () => {
-      await api.live.refreshNow();
-      const rows = await childRows(api, await findGroup());
-      const ours = (r: (typeof rows)[number] | undefined) => r?.description.includes(`(${leak.pid})`) ?? false;
-      return first ? ours(rows[0]) && rows[0] : rows.find(ours);
-    }, 60_000);
+    const target = await waitFor(
+      `a sample server row ${first ? 'first ' : ''}in ${state}`,
+      async () => {
+        await api.live.refreshNow();
+        const rows = await childRows(api, await findGroup());
+        const ours = (r: (typeof rows)[number] | undefined) => r?.description.includes(`(${leak.pid})`) ?? false;
+        return first ? ours(rows[0]) && rows[0] : rows.find(ours);
+      },
+      60_000,
+    );
     // Its group expanded, the others collapsed: rows above it cannot grow.
     await api.treeView.reveal(await findGroup(), { expand: true, focus: false, select: false });
     await api.treeView.reveal(target.node, { focus: false, select: false });
@@ -134,7 +148,13 @@ describe('The demo scenario in a real VS Code: the sample server leaks, a second
     const fired: string[] = [];
     const firing = api.connections.onDidChangeTreeData((n) => fired.push(n?.kind === 'group' ? n.group.key : 'all'));
     try {
-      const watching = browserAction(name, { kind: 'hover', text: target.label, watchMs: 9000, group: state, hoverIncludes: `pid ${leak.pid}` });
+      const watching = browserAction(name, {
+        kind: 'hover',
+        text: target.label,
+        watchMs: 9000,
+        group: state,
+        hoverIncludes: `pid ${leak.pid}`,
+      });
       // Three refreshes while the mouse rests on the row (besides the timer's own).
       await new Promise((r) => setTimeout(r, 2000));
       for (let i = 0; i < 3; i++) {
@@ -149,7 +169,11 @@ describe('The demo scenario in a real VS Code: the sample server leaks, a second
       assert.ok(samples.length >= 10, `${samples.length} looks`);
       // While VS Code redraws a row it can be briefly absent; it must never be another row.
       const under = samples.filter((x) => x.row !== null);
-      for (const x of under) assert.ok(x.row!.includes(target.label), `the row under the mouse moved: ${x.row} instead of ${target.label} (tree refreshes: ${fired.join(' ')})`);
+      for (const x of under)
+        assert.ok(
+          x.row!.includes(target.label),
+          `the row under the mouse moved: ${x.row} instead of ${target.label} (tree refreshes: ${fired.join(' ')})`,
+        );
       assert.ok(under.length >= samples.length * 0.8, `the row was under the mouse in ${under.length} of ${samples.length} looks`);
       return { samples, fired };
     } finally {
@@ -174,7 +198,10 @@ describe('The demo scenario in a real VS Code: the sample server leaks, a second
       console.log(`tooltip check not applicable, the LISTEN group changed: ${trace}`);
       return;
     }
-    assert.ok(seen.samples.every((x) => ours(x.hover)), `the tooltip stays: ${trace}`);
+    assert.ok(
+      seen.samples.every((x) => ours(x.hover)),
+      `the tooltip stays: ${trace}`,
+    );
   });
 
   it('export asks for the format, then where to save, starting in the workspace folder', async function () {
@@ -184,22 +211,35 @@ describe('The demo scenario in a real VS Code: the sample server leaks, a second
     if (!result) this.skip();
     assert.equal(result.error, undefined);
     assert.equal(result.picker?.title, 'Export TCP connections as');
-    assert.deepEqual(result.picker?.items.map((i) => /^(JSON|CSV)/.exec(i)?.[1]), ['JSON', 'CSV']);
+    assert.deepEqual(
+      result.picker?.items.map((i) => /^(JSON|CSV)/.exec(i)?.[1]),
+      ['JSON', 'CSV'],
+    );
     assert.equal(result.save?.title, 'Export TCP connections as JSON');
-    assert.ok(result.save?.path.startsWith(`${folder()}/tcp-connections-`) && result.save.path.endsWith('.json'), `the save dialog starts in the workspace folder: ${result.save?.path}`);
+    assert.ok(
+      result.save?.path.startsWith(`${folder()}/tcp-connections-`) && result.save.path.endsWith('.json'),
+      `the save dialog starts in the workspace folder: ${result.save?.path}`,
+    );
   });
 
   it('raises the leak alert for the sample server and none for the browser; the CLOSE_WAIT group counts the stuck ones', async () => {
     // The sample server's sockets pass the default 60 s threshold; the browser's come and go.
-    const stuck = await waitFor('a close-wait-stuck alert for the sample server', () =>
-      alerts.find((a) => a.kind === 'close-wait-stuck' && a.pid === leak.pid), 90_000);
+    const stuck = await waitFor(
+      'a close-wait-stuck alert for the sample server',
+      () => alerts.find((a) => a.kind === 'close-wait-stuck' && a.pid === leak.pid),
+      90_000,
+    );
     assert.ok(stuck.kind === 'close-wait-stuck' && stuck.stuck >= SAMPLE_CLIENTS, JSON.stringify(stuck));
     await api.live.refreshNow();
     const description = (await rootRows(api)).find((r) => r.label === 'CLOSE_WAIT')?.description ?? '';
     assert.match(description, /^\d+ · \d+ stuck/, 'the CLOSE_WAIT group says how many are stuck');
     assert.ok(Number(/· (\d+) stuck/.exec(description)?.[1]) >= SAMPLE_CLIENTS, description);
     const browser = alerts.filter((a) => 'process' in a && /chrom/i.test(String(a.process)));
-    assert.deepEqual(browser.map((a) => a.message), [], 'no alert names the browser');
+    assert.deepEqual(
+      browser.map((a) => a.message),
+      [],
+      'no alert names the browser',
+    );
   });
 
   it('shows the tree with ages and the chart with its markers (screenshots)', async () => {
@@ -208,16 +248,21 @@ describe('The demo scenario in a real VS Code: the sample server leaks, a second
     await api.treeView.reveal(await closeWaitGroup(), { expand: true, focus: false, select: false });
     await screenshot('demo-tree', { waitForText: `(${leak.pid})` });
     await vscode.commands.executeCommand('tcpLens.openHistory');
-    await waitFor('the chart to draw', () => new Promise<boolean>((resolve) => {
-      const d = api.history.onDidRender(() => {
-        d.dispose();
-        resolve(true);
-      });
-      setTimeout(() => {
-        d.dispose();
-        resolve(false);
-      }, 5000);
-    }), 30_000);
+    await waitFor(
+      'the chart to draw',
+      () =>
+        new Promise<boolean>((resolve) => {
+          const d = api.history.onDidRender(() => {
+            d.dispose();
+            resolve(true);
+          });
+          setTimeout(() => {
+            d.dispose();
+            resolve(false);
+          }, 5000);
+        }),
+      30_000,
+    );
     await screenshot('demo-chart');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });

@@ -17,7 +17,9 @@ const CLOSE_WAIT_SOCKETS = 3;
 /** test/helpers/closeWaitHolder.js in the namespace: it keeps CLOSE_WAIT_SOCKETS sockets in CLOSE_WAIT. */
 async function startCloseWaitHolder(prefix: string[]): Promise<ChildProcess> {
   const script = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'test', 'helpers', 'closeWaitHolder.js');
-  const child = spawn(prefix[0], [...prefix.slice(1), process.execPath, script, String(CLOSE_WAIT_SOCKETS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(prefix[0], [...prefix.slice(1), process.execPath, script, String(CLOSE_WAIT_SOCKETS)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
   if (!line.toString().includes('"closeWait"')) throw new Error(`CLOSE_WAIT holder said ${line.toString()}`);
   return child;
@@ -98,7 +100,10 @@ describe('Fleet view over a real Prometheus in a real VS Code', function () {
       async () => {
         await api.fleet.refresh();
         const listed = api.fleet.last.instances;
-        return listed.some((i) => i.instance === tcpLensTarget) && listed.find((i) => i.instance === target && i.counts.CLOSE_WAIT === CLOSE_WAIT_SOCKETS);
+        return (
+          listed.some((i) => i.instance === tcpLensTarget) &&
+          listed.find((i) => i.instance === target && i.counts.CLOSE_WAIT === CLOSE_WAIT_SOCKETS)
+        );
       },
       30_000,
     );
@@ -124,8 +129,13 @@ describe('Fleet view over a real Prometheus in a real VS Code', function () {
       );
       assert.ok(chart.latest![listen] > 0, `LISTEN ${chart.latest![listen]}`);
       // The same figure straight from Prometheus: the chart's newest step is the largest within its range.
-      const stored = await new PrometheusClient(prometheus!.url).query(`max_over_time(node_tcp_connection_states{instance="${target}",state="close_wait"}[1m])`);
-      assert.deepEqual(stored.map((s) => s.value), [held]);
+      const stored = await new PrometheusClient(prometheus!.url).query(
+        `max_over_time(node_tcp_connection_states{instance="${target}",state="close_wait"}[1m])`,
+      );
+      assert.deepEqual(
+        stored.map((s) => s.value),
+        [held],
+      );
       await screenshot('fleet-history', { waitForText: 'from Prometheus' });
 
       // The same host through tcp-lens exporter: the breakdown names the process holding the sockets, first.
@@ -137,10 +147,17 @@ describe('Fleet view over a real Prometheus in a real VS Code', function () {
       } else assert.equal(again.error, undefined);
       const withProcesses = await waitFor(
         'the chart to draw the tcp-lens instance with its processes',
-        () => drawn.find((d) => d.hostId === ours && (d.rows ?? 0) >= 2 && d.latest?.[closeWait] === held && d.processes?.[0] === `node (${holder!.pid})`),
+        () =>
+          drawn.find(
+            (d) =>
+              d.hostId === ours && (d.rows ?? 0) >= 2 && d.latest?.[closeWait] === held && d.processes?.[0] === `node (${holder!.pid})`,
+          ),
         90_000,
       );
-      assert.ok(withProcesses.processes!.length >= 2, `the exporter's own process is listed too: ${JSON.stringify(withProcesses.processes)}`);
+      assert.ok(
+        withProcesses.processes!.length >= 2,
+        `the exporter's own process is listed too: ${JSON.stringify(withProcesses.processes)}`,
+      );
       // The chart in an editor tab, large, over the last 5 minutes (the test's Prometheus is minutes old).
       await vscode.commands.executeCommand('tcpLens.openHistory');
       await vscode.commands.executeCommand('workbench.action.closeSidebar');
@@ -148,14 +165,30 @@ describe('Fleet view over a real Prometheus in a real VS Code', function () {
       const fiveMinutes = await browserAction('chart-5min', { kind: 'clickInWebview', text: '5 min' });
       if (fiveMinutes) {
         assert.equal(fiveMinutes.error, undefined);
-        await waitFor('the 5 min window from Prometheus', () => drawn.filter((d) => d.kind === 'panel' && d.hostId === ours).length >= 2, 30_000);
+        await waitFor(
+          'the 5 min window from Prometheus',
+          () => drawn.filter((d) => d.kind === 'panel' && d.hostId === ours).length >= 2,
+          30_000,
+        );
         // The holder alone: its own series from the exporter, as ss -tanp counts its sockets.
         const label = `node (${holder!.pid})`;
-        const chosen = await browserAction('chart-process', { kind: 'selectInWebview', label: 'Process', option: `${label} · ${CLOSE_WAIT_SOCKETS} stuck` });
+        const chosen = await browserAction('chart-process', {
+          kind: 'selectInWebview',
+          label: 'Process',
+          option: `${label} · ${CLOSE_WAIT_SOCKETS} stuck`,
+        });
         assert.equal(chosen?.error, undefined);
         const own = ssProcessCounts(sshd!.ns.exec, holder!.pid!);
-        const mine = await waitFor('the chart to draw the holder alone', () => drawn.find((d) => d.kind === 'panel' && d.hostId === ours && d.process === label), 30_000);
-        assert.deepEqual(Object.fromEntries(TCP_STATE_NAMES.map((s, i) => [s, mine.latest![i]]).filter(([, n]) => n)), own, 'the process series equals what ss -tanp sees of the holder');
+        const mine = await waitFor(
+          'the chart to draw the holder alone',
+          () => drawn.find((d) => d.kind === 'panel' && d.hostId === ours && d.process === label),
+          30_000,
+        );
+        assert.deepEqual(
+          Object.fromEntries(TCP_STATE_NAMES.map((s, i) => [s, mine.latest![i]]).filter(([, n]) => n)),
+          own,
+          'the process series equals what ss -tanp sees of the holder',
+        );
         await screenshot('fleet-history-panel', { waitForText: 'from Prometheus' });
       }
 
@@ -164,7 +197,11 @@ describe('Fleet view over a real Prometheus in a real VS Code', function () {
       const back = await browserAction('chart-live', { kind: 'clickInWebview', text: 'Live host' });
       if (back === undefined) api.history.showLive();
       else assert.equal(back.error, undefined);
-      await waitFor("the chart to draw the live host's history again", () => api.history.fleetSource() === undefined && drawn.slice(mark).some((d) => d.hostId === liveId), 60_000);
+      await waitFor(
+        "the chart to draw the live host's history again",
+        () => api.history.fleetSource() === undefined && drawn.slice(mark).some((d) => d.hostId === liveId),
+        60_000,
+      );
     } finally {
       subscription.dispose();
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');

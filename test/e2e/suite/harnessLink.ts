@@ -15,7 +15,11 @@ export async function activateTcpLens(): Promise<TcpLensApi> {
 }
 
 /** Polls until `check` returns a value (not undefined/false), or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -40,7 +44,10 @@ export async function rootRows(api: TcpLensApi): Promise<{ node: TreeNode; label
   });
 }
 
-export async function childRows(api: TcpLensApi, parent: TreeNode): Promise<{ node: TreeNode; label: string; description: string; tooltip: string }[]> {
+export async function childRows(
+  api: TcpLensApi,
+  parent: TreeNode,
+): Promise<{ node: TreeNode; label: string; description: string; tooltip: string }[]> {
   const nodes = await api.connections.getChildren(parent);
   return nodes.map((node) => {
     const item = api.connections.getTreeItem(node);

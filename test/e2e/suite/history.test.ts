@@ -34,7 +34,11 @@ describe('State History chart in a real VS Code', () => {
       await vscode.commands.executeCommand('tcpLens.history.focus');
       await vscode.commands.executeCommand('tcpLens.openHistory');
       await vscode.commands.executeCommand('tcpLens.refresh');
-      await waitFor('the view and the panel to draw', () => drawn.some((d) => d.kind === 'view') && drawn.some((d) => d.kind === 'panel'), 30_000);
+      await waitFor(
+        'the view and the panel to draw',
+        () => drawn.some((d) => d.kind === 'view') && drawn.some((d) => d.kind === 'panel'),
+        30_000,
+      );
 
       // Other processes (the browser among them) open and close CLOSE_WAIT sockets meanwhile, so
       // the check is that the history holds the sample the collector took after ours opened.
@@ -44,7 +48,14 @@ describe('State History chart in a real VS Code', () => {
         await vscode.commands.executeCommand('tcpLens.refresh');
         const n = newest();
         const measured = api.live.lastSample;
-        return n.t >= openedAt && measured !== undefined && n.t === measured.takenAt.getTime() && n.closeWait === measured.counts.CLOSE_WAIT && n.closeWait >= 3 && n;
+        return (
+          n.t >= openedAt &&
+          measured !== undefined &&
+          n.t === measured.takenAt.getTime() &&
+          n.closeWait === measured.counts.CLOSE_WAIT &&
+          n.closeWait >= 3 &&
+          n
+        );
       });
       for (const kind of ['view', 'panel'] as const) {
         await waitFor(`the ${kind} to draw the sample with the rise`, () => drawn.some((d) => d.kind === kind && d.upTo >= rise.t), 30_000);

@@ -22,14 +22,22 @@ describe('State History restore in a real VS Code', () => {
 
   it('samples taken before are read back from global storage by a new store', async () => {
     const host = api.live.collector.host;
-    await waitFor('a few recorded samples', async () => {
-      await vscode.commands.executeCommand('tcpLens.refresh');
-      return api.history.store.host(host.id).ring.length >= 3;
-    }, 30_000);
+    await waitFor(
+      'a few recorded samples',
+      async () => {
+        await vscode.commands.executeCommand('tcpLens.refresh');
+        return api.history.store.host(host.id).ring.length >= 3;
+      },
+      30_000,
+    );
     await api.history.store.flush();
     const running = api.history.store.host(host.id);
-    const files = new HistoryFiles(api.history.files.directory, DEFAULT_HISTORY_LIMITS.maxSamplesPerHost, DEFAULT_HISTORY_LIMITS.maxMarkersPerHost);
-    assert.match(files.directory, /[/\\]globalStorage[/\\]/, 'saved under the extension\'s global storage');
+    const files = new HistoryFiles(
+      api.history.files.directory,
+      DEFAULT_HISTORY_LIMITS.maxSamplesPerHost,
+      DEFAULT_HISTORY_LIMITS.maxMarkersPerHost,
+    );
+    assert.match(files.directory, /[/\\]globalStorage[/\\]/, "saved under the extension's global storage");
     const restored = new HistoryStore(DEFAULT_HISTORY_LIMITS, files).host(host.id);
     // The running store may have taken a sample since the flush; compare what both have.
     const n = Math.min(restored.ring.length, running.ring.length);
@@ -44,7 +52,10 @@ describe('State History restore in a real VS Code', () => {
 
   it('the panel serializer is registered, and a closed panel reopens and draws', async () => {
     // VS Code refuses a second serializer for a view type: proof the extension registered one.
-    assert.throws(() => vscode.window.registerWebviewPanelSerializer(HISTORY_PANEL_TYPE, { deserializeWebviewPanel: async () => undefined }), /already registered/);
+    assert.throws(
+      () => vscode.window.registerWebviewPanelSerializer(HISTORY_PANEL_TYPE, { deserializeWebviewPanel: async () => undefined }),
+      /already registered/,
+    );
     const drawn: number[] = [];
     const subscription = api.history.onDidRender((e) => e.kind === 'panel' && drawn.push(e.upTo));
     try {

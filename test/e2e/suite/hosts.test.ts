@@ -34,17 +34,21 @@ describe('Select Host in a real VS Code', function () {
     await sshd?.remove();
   });
 
-  it('selecting the SSH host through the command shows the remote sockets, not this machine\'s', async () => {
+  it("selecting the SSH host through the command shows the remote sockets, not this machine's", async () => {
     const { address, port } = sshd!;
     await vscode.commands.executeCommand('tcpLens.selectHost', SSH_HOSTS.good);
     assert.equal(api.live.collector.host.id, SSH_HOSTS.good);
     await waitFor('the view title to name the host', () => api.treeView.description?.startsWith(SSH_HOSTS.good));
-    const listen = await waitFor('sshd listener of the namespace in the tree', async () => {
-      const group = (await rootRows(api)).find((r) => r.label === 'LISTEN');
-      if (!group) return undefined;
-      const rows = await childRows(api, group.node);
-      return rows.some((r) => r.label.startsWith(`${address}:${port}`)) ? rows : undefined;
-    }, 30_000);
+    const listen = await waitFor(
+      'sshd listener of the namespace in the tree',
+      async () => {
+        const group = (await rootRows(api)).find((r) => r.label === 'LISTEN');
+        if (!group) return undefined;
+        const rows = await childRows(api, group.node);
+        return rows.some((r) => r.label.startsWith(`${address}:${port}`)) ? rows : undefined;
+      },
+      30_000,
+    );
     const localPort = (localOnly.address() as net.AddressInfo).port;
     assert.ok(!listen.some((r) => r.label.startsWith(`127.0.0.1:${localPort}`)), 'a listener of this machine shows under the remote host');
     // The remote owner's command line, read from its /proc/PID/cmdline over the session

@@ -74,11 +74,18 @@ describe('Unclosed-socket lenses in a real VS Code', () => {
 
   it('shows the leak as a code lens and a TCP Lens diagnostic on the accepting line', async () => {
     const editor = await vscode.window.showTextDocument(serverJs());
-    const titles = await waitFor('the leak code lens', async () => {
-      const t = await lensTitles(editor.document.uri);
-      return t.some((x) => /never (closed|ended)/.test(x)) && t;
-    }, 30_000);
-    assert.ok(titles.some((t) => /CLOSE_WAIT risk$/.test(t)), titles.join('\n'));
+    const titles = await waitFor(
+      'the leak code lens',
+      async () => {
+        const t = await lensTitles(editor.document.uri);
+        return t.some((x) => /never (closed|ended)/.test(x)) && t;
+      },
+      30_000,
+    );
+    assert.ok(
+      titles.some((t) => /CLOSE_WAIT risk$/.test(t)),
+      titles.join('\n'),
+    );
     const diagnostics = vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === 'TCP Lens');
     assert.equal(diagnostics.length, 1);
     assert.equal(diagnostics[0].severity, vscode.DiagnosticSeverity.Warning);
@@ -106,17 +113,26 @@ describe('Unclosed-socket lenses in a real VS Code', () => {
       // Counts-only refreshes see a CLOSE_WAIT change machine-wide: another process's sockets
       // closing at the same moment (the browser's) can hide ours once, so two more are allowed.
       let extra = 0;
-      const live = await waitFor('the lens to gain live context after two refreshes', async () => {
-        const found = (await lensTitles(serverJs())).find((x) => x.includes(`(pid ${pid})`) && x.includes(`— ${CLIENTS} sockets`));
-        if (!found && extra < 2) {
-          extra++;
-          await vscode.commands.executeCommand('tcpLens.refresh');
-        }
-        return found;
-      }, 10_000);
+      const live = await waitFor(
+        'the lens to gain live context after two refreshes',
+        async () => {
+          const found = (await lensTitles(serverJs())).find((x) => x.includes(`(pid ${pid})`) && x.includes(`— ${CLIENTS} sockets`));
+          if (!found && extra < 2) {
+            extra++;
+            await vscode.commands.executeCommand('tcpLens.refresh');
+          }
+          return found;
+        },
+        10_000,
+      );
       assert.ok(live.length <= 120, live);
       assert.doesNotMatch(live, /`/);
-      assert.match(live, new RegExp(`— ${CLIENTS} sockets (stuck in CLOSE_WAIT for up to \\d+ s|in CLOSE_WAIT) in node server\\.js \\(pid ${pid}\\) on :${started.port}$`));
+      assert.match(
+        live,
+        new RegExp(
+          `— ${CLIENTS} sockets (stuck in CLOSE_WAIT for up to \\d+ s|in CLOSE_WAIT) in node server\\.js \\(pid ${pid}\\) on :${started.port}$`,
+        ),
+      );
       await screenshot('code-lens-live', { waitForText: 'in node server.js' });
     } finally {
       await vscode.commands.executeCommand('tcpLens.resume');
@@ -129,7 +145,9 @@ describe('Unclosed-socket lenses in a real VS Code', () => {
   });
 
   it('scans the workspace into the Problems panel', async () => {
-    const summary = await vscode.commands.executeCommand<{ scanned: number; findings: number; cancelled: boolean }>('tcpLens.scanWorkspace');
+    const summary = await vscode.commands.executeCommand<{ scanned: number; findings: number; cancelled: boolean }>(
+      'tcpLens.scanWorkspace',
+    );
     assert.ok(summary && summary.scanned >= 2 && !summary.cancelled, JSON.stringify(summary));
     assert.ok(summary.findings >= 1);
     const all = vscode.languages.getDiagnostics().filter(([, ds]) => ds.some((d) => d.source === 'TCP Lens'));

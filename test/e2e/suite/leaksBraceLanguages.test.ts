@@ -50,10 +50,14 @@ describe('Unclosed-socket lenses for Go, Java, C and C# in a real VS Code', () =
     it(`${sample.file}: lens and diagnostic on the acquiring line${sample.fix ? ', and a quick fix that clears them' : ''}`, async () => {
       const uri = vscode.Uri.file(path.join(dir, sample.file));
       const editor = await vscode.window.showTextDocument(uri);
-      const lens = await waitFor(`the lens in ${sample.file}`, async () => {
-        const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
-        return lenses.find((l) => /never closed — CLOSE_WAIT risk/.test(l.command?.title ?? ''));
-      }, 30_000);
+      const lens = await waitFor(
+        `the lens in ${sample.file}`,
+        async () => {
+          const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
+          return lenses.find((l) => /never closed — CLOSE_WAIT risk/.test(l.command?.title ?? ''));
+        },
+        30_000,
+      );
       assert.equal(lens.range.start.line, sample.line, `the lens sits on the acquiring line of ${sample.file}`);
       const diagnostics = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'TCP Lens');
       assert.equal(diagnostics.length, 1, JSON.stringify(diagnostics));
@@ -63,12 +67,22 @@ describe('Unclosed-socket lenses for Go, Java, C and C# in a real VS Code', () =
       if (!sample.fix) return;
 
       // The server computes a fix's edit on codeAction/resolve: ask VS Code to resolve the listed actions.
-      const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostics[0]!.range, undefined, 10)) ?? [];
+      const actions =
+        (await vscode.commands.executeCommand<vscode.CodeAction[]>(
+          'vscode.executeCodeActionProvider',
+          uri,
+          diagnostics[0]!.range,
+          undefined,
+          10,
+        )) ?? [];
       const fix = actions.find((a) => sample.fix!.test(a.title));
       assert.ok(fix?.edit, `a quick fix matching ${sample.fix} among: ${actions.map((a) => a.title).join(', ')}`);
       assert.ok(await vscode.workspace.applyEdit(fix.edit));
-      await waitFor(`the finding in ${sample.file} to clear after the fix`, () =>
-        vscode.languages.getDiagnostics(uri).every((d) => d.source !== 'TCP Lens'), 30_000);
+      await waitFor(
+        `the finding in ${sample.file} to clear after the fix`,
+        () => vscode.languages.getDiagnostics(uri).every((d) => d.source !== 'TCP Lens'),
+        30_000,
+      );
       await editor.document.save();
     });
   }
