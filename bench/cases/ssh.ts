@@ -23,7 +23,11 @@ export const sshCase: FeatureCase = {
     const { processCpuMs, ssTanCpuMs } = await import('../../test/helpers/remoteCpu');
     const sshd = await startTestSshd('benchssh');
     try {
-      const farm = await startFarm(sshd.ns, defaultMix(REMOTE_SOCKETS), { lifetimeMs: 5 * 60_000, readyTimeoutMs: 120_000 });
+      const farm = await startFarm(
+        sshd.ns,
+        { ...defaultMix(REMOTE_SOCKETS), newPerSecond: 0 },
+        { lifetimeMs: 5 * 60_000, readyTimeoutMs: 120_000 },
+      );
       const collector = new SshCollector(parseHostString(SSH_HOSTS.good), { configFile: sshd.configFile, connectTimeoutSec: 10 });
       try {
         await collector.connect();

@@ -45,7 +45,11 @@ describe(`SSH refresh cost at ${SOCKETS} remote sockets (real sshd, socket farm 
   before(async () => {
     sshd = await startTestSshd('sshcost');
     // No churn: a table that does not change shows what the cache saves; churn is the bench's case.
-    farm = await startFarm(sshd.ns, { ...defaultMix(SOCKETS), timeWait: 0 }, { lifetimeMs: 5 * 60_000, readyTimeoutMs: 120_000 });
+    farm = await startFarm(
+      sshd.ns,
+      { ...defaultMix(SOCKETS), timeWait: 0, newPerSecond: 0 },
+      { lifetimeMs: 5 * 60_000, readyTimeoutMs: 120_000 },
+    );
   });
   after(async () => {
     await farm?.stop();
