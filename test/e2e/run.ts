@@ -144,13 +144,24 @@ async function act(page: Page, workbenchUrl: string, action: BrowserAction): Pro
       if (!box) return { error: `row "${action.text}" is not on screen` };
       const x = box.x + Math.min(120, box.width / 3);
       const y = box.y + box.height / 2;
-      await page.mouse.move(x, y, { steps: 4 });
       // The tooltip is resolved lazily (it shows "Loading..." first): watch from when it is complete.
       const hover = action.hoverIncludes ? page.locator(HOVER, { hasText: action.hoverIncludes }) : page.locator(HOVER);
-      await hover
-        .first()
-        .waitFor({ state: 'visible', timeout: 10_000 })
-        .catch(() => undefined);
+      // A hover starts with the mouse entering the row: from elsewhere, even if an earlier action
+      // left it at this very point (then no move event comes), and once more if none shows.
+      const shown = () =>
+        hover
+          .first()
+          .waitFor({ state: 'visible', timeout: 6_000 })
+          .then(
+            () => true,
+            () => false,
+          );
+      for (let attempt = 0; attempt < 2; attempt++) {
+        await page.mouse.move(box.x + box.width + 40, y);
+        await page.waitForTimeout(300);
+        await page.mouse.move(x, y, { steps: 4 });
+        if (await shown()) break;
+      }
       const samples: NonNullable<BrowserActionResult['samples']> = [];
       const started = Date.now();
       while (Date.now() - started < action.watchMs) {
