@@ -8,7 +8,7 @@ import { TCP_STATE_NAMES } from './model';
  * whole gap: its age is then only a lower bound (a host that did not answer for a while, a
  * view that was hidden).
  */
-const KNOWN_GAP_MS = 10_000;
+export const KNOWN_GAP_MS = 10_000;
 
 const STATE_INDEX = Object.fromEntries(TCP_STATE_NAMES.map((s, i) => [s, i])) as Record<TcpStateName, number>;
 

@@ -155,10 +155,16 @@ export class LiveData implements vscode.Disposable {
   }
 
   /** Someone came back to a window with the view open: show it current at once. */
+  /** Keeps when attention was lost, for {@link refreshKind}'s "nobody for a while". */
+  private noteAttention(attended: boolean): void {
+    if (attended) this.unattendedSince = undefined;
+    else this.unattendedSince ??= Date.now();
+  }
+
   private onWindowState(): void {
     const attended = this.attended();
     const returned = attended && this.unattendedSince !== undefined;
-    this.unattendedSince = attended ? undefined : (this.unattendedSince ?? Date.now());
+    this.noteAttention(attended);
     if (returned && this.showing() && !this.paused) void this.refreshNow();
     else this.schedule();
   }
@@ -177,8 +183,7 @@ export class LiveData implements vscode.Disposable {
     this.inFlight = controller;
     const started = performance.now();
     const attended = asked || this.attended();
-    if (attended) this.unattendedSince = undefined;
-    else this.unattendedSince ??= Date.now();
+    this.noteAttention(attended);
     const looking = attended && this.showing();
     // The first quiet refresh is a full one, so lenses and alerts have processes from the start.
     const kind = refreshKind({

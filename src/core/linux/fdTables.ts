@@ -1,5 +1,6 @@
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import type { TimeSlicer } from '../async';
+import { openCountOf } from './processLimits';
 
 /** What one walk of /proc/PID/fd found, kept to look again at only what can have changed. */
 interface FdTable {
@@ -169,8 +170,7 @@ export class FdTables {
   /** Open descriptors per the kernel; -1 where /proc/PID/fd has no size (Linux < 6.2) or is gone. */
   private openCount(pid: number): number {
     try {
-      const size = statSync(`${this.procRoot}/${pid}/fd`).size;
-      return size > 0 ? size : -1;
+      return openCountOf(statSync(`${this.procRoot}/${pid}/fd`).size) ?? -1;
     } catch {
       return -1;
     }

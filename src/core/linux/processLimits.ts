@@ -20,7 +20,12 @@ export async function readFdUsage(pid: number, procRoot = '/proc'): Promise<FdUs
 export async function openDescriptors(pid: number, procRoot = '/proc'): Promise<number> {
   const dir = `${procRoot}/${pid}/fd`;
   const { size } = await stat(dir);
-  return size > 0 ? size : (await readdir(dir)).length;
+  return openCountOf(size) ?? (await readdir(dir)).length;
+}
+
+/** The open count from the size of /proc/PID/fd: Linux < 6.2 gives 0 there (not known). */
+export function openCountOf(fdDirSize: number): number | undefined {
+  return fdDirSize > 0 ? fdDirSize : undefined;
 }
 
 /** Parses the "Max open files  SOFT  HARD  files" row of /proc/PID/limits. */

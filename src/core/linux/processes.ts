@@ -60,12 +60,13 @@ export class ProcessResolver extends InodeOwners {
       }
       rows = [...changes.added, ...this.ownerless];
       if (dead.length > 0) for (const c of connections) if (c.pid !== undefined && !livePids.has(c.pid)) rows.push(c);
+      // Rows looked up again are counted again below.
+      for (const c of rows) this.countRow(c.pid, -1);
     } else {
       rows = connections;
       this.ownerless.clear();
       this.rowsOf.clear();
     }
-    for (const c of rows) this.countRow(c.pid, -1);
     this.attributed = true;
     const wanted = new Set<number>();
     for (const c of rows) if (c.inode !== 0) wanted.add(c.inode);
@@ -147,7 +148,7 @@ export class ProcessResolver extends InodeOwners {
     const stayed = [...missing].filter((inode) => this.stillMissing.has(inode));
     if (stayed.length > 0) {
       const found = () => stayed.every((inode) => !missing.has(inode));
-      await walk(this.owners(livePids));
+      await walk([...this.rowsOf.keys()].filter((pid) => livePids.has(pid)));
       if (!found()) await walk(livePids);
       for (const inode of stayed) {
         if (missing.has(inode)) this.notFound.add(inode);

@@ -60,7 +60,7 @@ const cookieOf = (words: Uint32Array, w: number) => words[w + 17] * 0x1_0000_000
  */
 const rowKeyOf = (words: Uint32Array, w: number, code: number) => {
   const inode = words[w + 5];
-  return inode !== 0 ? inode * 16 + code : -((words[w + 17] * 0x1_0000_0000 + words[w + 16]) * 16 + code);
+  return inode !== 0 ? inode * 16 + code : -(cookieOf(words, w) * 16 + code);
 };
 
 /** The addon's default place: beside the bundle (dist/), where `npm run build` puts it. */

@@ -1,4 +1,5 @@
 import type { Connection, TableChanges } from '../model';
+import { KNOWN_GAP_MS } from '../observedAges';
 
 interface Entry {
   row: Connection;
@@ -8,12 +9,6 @@ interface Entry {
   since: number;
   lowerBound: boolean;
 }
-
-/**
- * A socket first seen this long after the previous look may have been in its state for the
- * whole gap: its observed age is then only a lower bound.
- */
-const KNOWN_GAP_MS = 10_000;
 
 /**
  * Keeps one row object per socket across looks at a table, so everything computed about a row
