@@ -26,7 +26,7 @@ export function ageText(c: Pick<Connection, 'ageSeconds' | 'ageIsLowerBound'>, c
 
 /**
  * One sentence on what the age means for this state, for a tooltip: what the kernel's clock
- * measures (the peer's last segment, the TIME_WAIT timer) or that TCP Lens only saw it that long.
+ * measures (since the peer's FIN or last segment, the TIME_WAIT timer) or that TCP Lens only saw it that long.
  */
 export function ageSentence(c: Pick<Connection, 'state' | 'ageSeconds' | 'ageSource' | 'ageIsLowerBound'>): string | undefined {
   const age = ageText(c);
@@ -37,14 +37,18 @@ export function ageSentence(c: Pick<Connection, 'state' | 'ageSeconds' | 'ageSou
     return c.state === 'CLOSE_WAIT' ? `${seen}${why}: the peer closed its side; this process has not called close()` : `${seen}${why}`;
   }
   switch (c.state) {
+    // The kernel's figure is the time since the peer's last segment, read when the row is new and
+    // then counted on by the clock. The segment that moved the socket into these states came from
+    // the peer, so the figure never exceeds the time in the state; in CLOSE_WAIT the peer, having
+    // sent its FIN, sends nothing more unless this process writes to it.
     case 'CLOSE_WAIT':
-      return `no segment from the peer for ${age}: it closed its side; this process has not called close()`;
+      return `in CLOSE_WAIT for ${age} (since the peer's FIN): it closed its side; this process has not called close()`;
     case 'TIME_WAIT':
       return `closed ${age} ago; the kernel frees it after 60 s`;
     case 'LAST_ACK':
     case 'FIN_WAIT2':
     case 'CLOSING':
-      return `no segment from the peer for ${age}`;
+      return `in ${c.state} for at least ${age}`;
     default:
       return `in ${c.state} for ${age}`;
   }

@@ -59,7 +59,7 @@ describe('ages as the tree words them', () => {
   it('says what a CLOSE_WAIT age means, and when it was only observed', () => {
     assert.equal(
       ageSentence({ state: 'CLOSE_WAIT', ageSeconds: 720, ageSource: 'kernel' }),
-      'no segment from the peer for 12 min: it closed its side; this process has not called close()',
+      "in CLOSE_WAIT for 12 min (since the peer's FIN): it closed its side; this process has not called close()",
     );
     assert.match(
       ageSentence({ state: 'CLOSE_WAIT', ageSeconds: 240, ageSource: 'observed', ageIsLowerBound: true }) ?? '',
@@ -69,6 +69,8 @@ describe('ages as the tree words them', () => {
       ageSentence({ state: 'TIME_WAIT', ageSeconds: 40, ageSource: 'kernel' }),
       'closed 40 s ago; the kernel frees it after 60 s',
     );
+    // The peer may still send data in FIN_WAIT2, so the kernel figure only bounds the time there.
+    assert.equal(ageSentence({ state: 'FIN_WAIT2', ageSeconds: 150, ageSource: 'kernel' }), 'in FIN_WAIT2 for at least 2 min');
   });
 });
 
