@@ -9,10 +9,24 @@ const production = process.argv.includes('--production');
 /** @type {import('esbuild').BuildOptions[]} */
 const entries = [
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyCliCommands()] },
+  { entryPoints: ['src/cli/leaks.ts'], outfile: 'dist/cli-leaks.js' },
   { entryPoints: ['src/server/server.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['src/hosts/askpassMain.ts'], outfile: 'dist/askpass.js' },
 ].filter((e) => existsSync(e.entryPoints[0]));
+
+// The CLI's `import('./leaks')` stays a load of dist/cli-leaks.js at run time instead of joining
+// dist/cli.js: `counts` then starts without compiling the analyzer (src/cli/lazyCommand.ts).
+function lazyCliCommands() {
+  return {
+    name: 'lazy-cli-commands',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/leaks$/ }, (args) =>
+        args.kind === 'dynamic-import' ? { path: './cli-leaks.js', external: true } : undefined,
+      );
+    },
+  };
+}
 
 const common = {
   bundle: true,

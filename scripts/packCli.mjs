@@ -13,7 +13,7 @@ const root = JSON.parse(readFileSync('package.json', 'utf8'));
 rmSync(STAGE, { recursive: true, force: true });
 mkdirSync(path.join(STAGE, 'dist'), { recursive: true });
 if (!existsSync('dist/cli.js')) throw new Error('dist/cli.js is missing: run npm run build first');
-cpSync('dist/cli.js', path.join(STAGE, 'dist/cli.js'));
+for (const bundle of ['cli.js', 'cli-leaks.js']) cpSync(`dist/${bundle}`, path.join(STAGE, 'dist', bundle));
 cpSync('dist/wasm', path.join(STAGE, 'dist/wasm'), { recursive: true });
 const addon = existsSync('dist/sockdiag.node');
 if (addon) cpSync('dist/sockdiag.node', path.join(STAGE, 'dist/sockdiag.node'));

@@ -1,6 +1,7 @@
 import type { FeatureResult } from '../cases/types';
 import type { Machine } from '../machine';
 import { LENS_CASES } from '../measure/lensCases';
+import { TOOL_LABELS, type ToolCaseId } from '../measure/tools';
 import type { SizeResult } from '../sizeRun';
 import { formatMs, mib, ms, ratio, table, thousands } from './format';
 import { scalingOf, socketsIn } from './scaling';
@@ -19,16 +20,6 @@ export interface Report {
   elapsedMs: number;
 }
 
-const TOOL_LABELS: Record<string, string> = {
-  cat: '`cat /proc/net/tcp /proc/net/tcp6`',
-  ssTan: '`ss -tan`',
-  ssTani: '`ss -tani`',
-  netstatTan: '`netstat -tan`',
-  ssTanp: '`ss -tanp`',
-  netstatTanp: '`netstat -tanp`',
-  cliCounts: '`node dist/cli.js counts` (whole process)',
-};
-
 function mixLine(s: SizeResult): string {
   const states = Object.entries(s.counts)
     .filter(([, n]) => n > 0)
@@ -46,7 +37,7 @@ function sizeTable(s: SizeResult): string {
     if (!t) continue;
     const failed = t.failures > 0 ? ` (${t.failures} failed run(s))` : '';
     rows.push([
-      `${TOOL_LABELS[id] ?? id}${failed}`,
+      `${TOOL_LABELS[id as ToolCaseId] ?? id}${failed}`,
       'whole process',
       formatMs(t),
       ratio(t.median, ss),

@@ -5,6 +5,7 @@ import { LeakAnalyzer, languageOfPath } from '../analysis/analyzer';
 import { fileKind, readSourceFile } from '../analysis/sourceFile';
 import type { LeakReport } from '../analysis/types';
 import { jsonOutput, messageText } from './table';
+import { leaksCommandInfo } from './lazyCommand';
 import type { CliCommand, CliIO } from './usage';
 import { parseOptions, UsageError } from './usage';
 
@@ -44,9 +45,7 @@ async function* sourceFiles(roots: readonly string[], signal: AbortSignal): Asyn
 }
 
 export const leaksCommand: CliCommand = {
-  name: 'leaks',
-  summary: 'find sockets the code never closes (exit 1 when any are found)',
-  usage: 'leaks PATH... [--json]',
+  ...leaksCommandInfo,
   async run(args: string[], io: CliIO, signal: AbortSignal): Promise<number> {
     const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, true);
     if (positionals.length === 0) throw new UsageError('leaks needs at least one file or directory');

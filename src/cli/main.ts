@@ -3,20 +3,20 @@ import { countsCommand } from './counts';
 import { exporterCommand } from './exporter';
 import { fleetCommand } from './fleet';
 import { hostsCommand } from './hosts';
-import { leaksCommand } from './leaks';
+import { lazyLeaksCommand } from './lazyCommand';
 import { listCommand } from './list';
 import { watchCommand } from './watch';
 import { cliVersion } from './version';
 import type { CliCommand, CliIO } from './usage';
 import { messageText } from './table';
-import { UsageError } from './usage';
+import { isUsageError, UsageError } from './usage';
 
 /** Every subcommand; other modules add theirs here. */
 export const COMMANDS: readonly CliCommand[] = [
   countsCommand,
   listCommand,
   watchCommand,
-  leaksCommand,
+  lazyLeaksCommand,
   hostsCommand,
   fleetCommand,
   exporterCommand,
@@ -53,7 +53,7 @@ export async function runCli(argv: string[], io: CliIO, signal: AbortSignal): Pr
     }
     return await command.run(rest, io, signal);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (isUsageError(err)) {
       io.err(messageText(`tcp-lens: ${err.message}`));
       return 2;
     }

@@ -8,6 +8,14 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * By name, not by class: a command loaded from its own bundle (src/cli/lazyCommand.ts) throws its
+ * own copy of UsageError, which `instanceof` in the main bundle would not recognise.
+ */
+export function isUsageError(err: unknown): err is UsageError {
+  return err instanceof Error && err.name === 'UsageError';
+}
+
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
 /** Strict parsing: unknown flags and missing values become a UsageError, never a stack trace. */

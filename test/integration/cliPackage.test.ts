@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -71,6 +71,19 @@ describe(
       const r = await runToEnd([bin(), '--version'], 10_000);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.trim(), `tcp-lens ${version}`);
+    });
+
+    it('finds an unclosed socket with the installed binary (the analyzer ships as its own bundle)', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'tcplens-leaks-'));
+      try {
+        const file = path.join(dir, 'client.py');
+        writeFileSync(file, 'import socket\n\ndef send(data):\n    s = socket.create_connection(("127.0.0.1", 9))\n    s.sendall(data)\n');
+        const r = await runToEnd([bin(), 'leaks', file], 30_000);
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stdout, /client\.py:4:\d+: unclosed-socket/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it("names another user's process as the owner with exactly the systemd unit's capabilities, and not without them", async () => {
