@@ -67,6 +67,9 @@ run mysql-net+MySqlConnector prod src -type f -name '*.cs'
 run mysql-net+MySqlConnector test tests -type f -name '*.cs'
 run kerryjiang+SuperSocket prod src -type f -name '*.cs'
 run kerryjiang+SuperSocket test test samples -type f -name '*.cs'
+run robinrodricks+FluentFTP prod FluentFTP FluentFTP.Logging -type f -name '*.cs'
+run robinrodricks+FluentFTP test FluentFTP.Tests FluentFTP.Xunit FluentFTP.CSharpExamples FluentFTP.Dockers \
+  -type f -name '*.cs'
 
 # C
 run redis+redis prod src -type f \( -name '*.c' -o -name '*.h' \)
@@ -82,6 +85,8 @@ run libevent+libevent prod . -maxdepth 1 -type f \( -name '*.c' -o -name '*.h' \
 run libevent+libevent test test sample -type f \( -name '*.c' -o -name '*.h' \)
 run curl+curl prod lib src -type f \( -name '*.c' -o -name '*.h' \)
 run curl+curl test tests docs/examples -type f \( -name '*.c' -o -name '*.h' \)
+run nginx+nginx prod src -type f \( -name '*.c' -o -name '*.h' \) -not -path 'src/misc/*'
+run nginx+nginx test src/misc -type f \( -name '*.c' -o -name '*.cpp' -o -name '*.h' \)
 
 # Go
 run nats-io+nats-server prod . -type f -name '*.go' -not -name '*_test.go' -not -path '*/testdata/*' \
@@ -90,12 +95,18 @@ run nats-io+nats-server test . -type f -name '*.go' \( -name '*_test.go' -o -pat
   -o -path './test/*' \)
 run ginuerzh+gost prod . -type f -name '*.go' -not -name '*_test.go' -not -path './examples/*'
 run ginuerzh+gost test . -type f -name '*.go' \( -name '*_test.go' -o -path './examples/*' \)
+run fatedier+frp prod . -type f -name '*.go' -not -name '*_test.go' -not -path './test/*'
+run fatedier+frp test . -type f -name '*.go' \( -name '*_test.go' -o -path './test/*' \)
 
 # Java
 run apache+commons-net prod src/main/java -type f -name '*.java'
 run apache+commons-net test src/test/java -type f -name '*.java'
 run redis+jedis prod src/main/java -type f -name '*.java'
 run redis+jedis test src/test/java -type f -name '*.java'
+run TooTallNate+Java-WebSocket prod src/main/java src/main/java9 -type f -name '*.java'
+run TooTallNate+Java-WebSocket test src/test/java src/main/example -type f -name '*.java'
+run mwiede+jsch prod src/main -type f -name '*.java'
+run mwiede+jsch test src/test/java -type f -name '*.java'
 
 # Python
 run redis+redis-py prod redis -type f -name '*.py'
@@ -104,6 +115,8 @@ run paramiko+paramiko prod paramiko -type f -name '*.py'
 run paramiko+paramiko test tests demos -type f -name '*.py'
 run urllib3+urllib3 prod src -type f -name '*.py'
 run urllib3+urllib3 test test dummyserver -type f -name '*.py'
+run benoitc+gunicorn prod gunicorn -type f -name '*.py'
+run benoitc+gunicorn test tests examples benchmarks -type f -name '*.py'
 
 # JavaScript/TypeScript
 run websockets+ws prod lib index.js wrapper.mjs -type f \( -name '*.js' -o -name '*.mjs' \)
@@ -118,3 +131,9 @@ run redis+node-redis prod packages -type f -name '*.ts' -not -name '*.d.ts' -not
   -not -path 'packages/test-utils/*'
 run redis+node-redis test packages benchmark -type f \( -name '*.ts' -o -name '*.js' \) -not -name '*.d.ts' \
   \( -name '*.spec.ts' -o -name 'test-util.ts' -o -name 'test-utils.ts' -o -path 'packages/test-utils/*' -o -path 'benchmark/*' \)
+run brianc+node-postgres prod packages -type f \( -name '*.js' -o -name '*.mjs' -o -name '*.ts' \) \
+  -not -name '*.d.ts' -not -path '*/test/*' -not -path '*/node_modules/*' -not -path 'packages/pg-bundler-test/*' \
+  -not -path 'packages/pg-esm-test/*' -not -name 'bench*.js'
+run brianc+node-postgres test packages -type f \( -name '*.js' -o -name '*.mjs' -o -name '*.ts' \) \
+  -not -name '*.d.ts' -not -path '*/node_modules/*' \( -path '*/test/*' -o -path 'packages/pg-bundler-test/*' \
+  -o -path 'packages/pg-esm-test/*' -o -name 'bench*.js' \)
