@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LANGUAGE_RULES } from '../../src/analysis/languages/index';
 import type { CorpusResult } from '../../scripts/evalLeaks';
-import { CORPUS_DIR, evaluateCorpus, formatTable, MIN_PRECISION, MIN_RECALL, precision, recall } from '../../scripts/evalLeaks';
+import { CORPUS_DIR, evaluateCorpus, formatTable, MIN_PRECISION, MIN_RECALL, precision, recall, RULES } from '../../scripts/evalLeaks';
 
 const covered = new Set<string>(LANGUAGE_RULES.flatMap((r) => r.languages));
 const folders = fs
@@ -28,6 +28,16 @@ describe('labelled leak corpus', () => {
         .filter((m) => m.file.startsWith(folder + path.sep))
         .map((m) => `${m.kind}: ${m.file}:${m.line} ${m.rule}`);
       const detail = `\n${formatTable(result)}\n${misses.join('\n')}`;
+      assert.ok(precision(tally) >= MIN_PRECISION, `precision ${precision(tally).toFixed(3)}${detail}`);
+      assert.ok(recall(tally) >= MIN_RECALL, `recall ${recall(tally).toFixed(3)}${detail}`);
+    });
+  }
+
+  for (const rule of RULES) {
+    it(`rule ${rule}: precision ≥ ${MIN_PRECISION} and recall ≥ ${MIN_RECALL} over every language`, () => {
+      const tally = result.byRule.get(rule)!;
+      const detail = `\n${formatTable(result)}`;
+      assert.ok(tally.truePositives + tally.falseNegatives > 0, `no labelled ${rule} case${detail}`);
       assert.ok(precision(tally) >= MIN_PRECISION, `precision ${precision(tally).toFixed(3)}${detail}`);
       assert.ok(recall(tally) >= MIN_RECALL, `recall ${recall(tally).toFixed(3)}${detail}`);
     });
