@@ -38,6 +38,9 @@ export interface LoopParts {
   label?: string;
 }
 
+/** A front end's statement walk, given the context of the statement. */
+type InContext = (statement: LightNode, preds: Preds, ctx: ExitContext) => Preds;
+
 export abstract class BraceCfgBuilder {
   /** Generated code: beyond this the statement rules take the function. */
   static readonly MAX_NODES = 20_000;
@@ -125,6 +128,27 @@ export abstract class BraceCfgBuilder {
     for (const update of parts.updates) back = evaluate(update, back);
     this.connect(back, header);
     return [...(endless ? [] : tested), ...own.breaks];
+  }
+
+  /** A loop where calls may throw (Java, C#): its condition and updates are steps with an edge to the handler of `ctx`. */
+  protected loopInContext(s: LightNode, preds: Preds, ctx: ExitContext, parts: LoopParts, statement: InContext): Preds {
+    const step = (n: LightNode, p: Preds) => this.throwingStep(n, p, ctx.throwTo);
+    return this.loopOf(s, preds, parts, step, (b, p, own) => statement(b, p, { ...ctx, jumps: [...ctx.jumps, own] }));
+  }
+
+  /** An if/else where calls may throw (Java, C#): the condition is a step with an edge to the handler of `ctx`. */
+  protected ifInContext(s: LightNode, preds: Preds, ctx: ExitContext, statement: InContext): Preds {
+    return this.ifWithNullTest(
+      s,
+      preds,
+      (c, p) => this.throwingStep(c, p, ctx.throwTo),
+      (b, p) => statement(b, p, ctx),
+    );
+  }
+
+  /** `while (true)`, `for (;;)`: no condition, or the literal true. */
+  protected endless(condition: LightNode | undefined): boolean {
+    return !condition || /^\(?\s*true\s*\)?$/.test(this.text(condition));
   }
 
   /**

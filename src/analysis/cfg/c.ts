@@ -1,3 +1,4 @@
+import { C_APIS } from '../apis/c';
 import type { LightNode } from '../languages/cFamilyTree';
 import { BraceCfgBuilder, type Jumps, type Preds } from './brace';
 import type { Cfg } from './graph';
@@ -13,7 +14,6 @@ import type { Cfg } from './graph';
  */
 
 /** End the process: nothing is left to leak on that path. */
-const PROCESS_EXITS = new Set(['exit', '_exit', '_Exit', 'abort', 'err', 'errx', 'verr', 'verrx', 'quick_exit', 'die', 'fatal', 'panic']);
 const PREPROC_BRANCHES = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_elifdef', 'preproc_else']);
 const SKIPPED = new Set([
   'comment',
@@ -189,7 +189,7 @@ export class CCfgBuilder extends BraceCfgBuilder {
         const after = this.step(preds, this.effectsOf(s));
         const call = s.children.find((c) => c.type === 'call_expression');
         const fn = call?.children.find((c) => c.field === 'function');
-        return fn && PROCESS_EXITS.has(this.text(fn)) ? [] : after;
+        return fn && C_APIS.processExits.has(this.text(fn)) ? [] : after;
       }
       default:
         if (PREPROC_BRANCHES.has(s.type)) return this.preprocessor(s, preds, jumps);

@@ -1,4 +1,5 @@
 import type { LightNode } from '../languages/cFamilyTree';
+import { GO_APIS } from '../apis/go';
 import { BraceCfgBuilder, ERROR_PARTNER, type Jumps, type Preds, type TreeObligation } from './brace';
 import type { Cfg } from './graph';
 
@@ -14,7 +15,6 @@ import type { Cfg } from './graph';
 export type GoObligation = TreeObligation;
 
 /** Ends the program (or the test's goroutine): nothing is left to leak on that path. */
-const PROCESS_EXITS = /^(?:os\.Exit|log\.Fatal\w*|log\.Panic\w*|\w+\.(?:Fatal|Fatalf|FailNow|SkipNow|Skip|Skipf))$/;
 const CASES = new Set(['expression_case', 'default_case', 'type_case', 'communication_case']);
 const DECLARING = new Set(['short_var_declaration', 'assignment_statement', 'var_spec', 'range_clause']);
 const NIL_TEST = /^\s*(\w+)\s*(!=|==)\s*nil\s*$/;
@@ -98,7 +98,7 @@ export class GoCfgBuilder extends BraceCfgBuilder {
       return [];
     }
     const after = this.step(preds, this.goEffects(s));
-    return PROCESS_EXITS.test(callee) ? [] : after;
+    return GO_APIS.processExits.test(callee) ? [] : after;
   }
 
   private ifStatement(s: LightNode, preds: Preds, jumps: Jumps[]): Preds {

@@ -3,7 +3,7 @@ import { fieldOf } from '../languages/treeCopy';
 import type { Jumps, Preds } from './brace';
 import { withCleanup, type ExitContext } from './cleanup';
 import { CfgBuilder, type Cfg, type Effect, type StepSite, type ThrowingCall } from './graph';
-import { JAVASCRIPT_APIS } from './apis';
+import { JAVASCRIPT_APIS } from '../apis/javascript';
 
 /**
  * The JavaScript/TypeScript front end of the leak engine: one graph per function (or module top
@@ -27,7 +27,8 @@ export type JsMention = 'release' | 'transfer' | 'none' | { alias: string };
 
 type Context = ExitContext;
 
-const FUNCTIONS = new Set([
+/** Every function-like node type of the grammar family. */
+export const FUNCTION_TYPES: ReadonlySet<string> = new Set([
   'function_declaration',
   'function_expression',
   'arrow_function',
@@ -35,9 +36,9 @@ const FUNCTIONS = new Set([
   'generator_function_declaration',
   'generator_function',
   'function',
-  'class_declaration',
-  'class',
 ]);
+/** Bodies that run later, on behalf of whoever keeps them: a mention inside counts where they are made. */
+const FUNCTIONS = new Set([...FUNCTION_TYPES, 'class_declaration', 'class']);
 const CALLS = new Set(['call_expression', 'new_expression', 'await_expression']);
 const SKIPPED = new Set([
   'comment',
@@ -334,7 +335,8 @@ export class JavaScriptCfgBuilder {
   }
 }
 
-const TRANSPARENT = new Set([
+/** Nodes that pass a value through unchanged. */
+export const TRANSPARENT: ReadonlySet<string> = new Set([
   'parenthesized_expression',
   'as_expression',
   'non_null_expression',

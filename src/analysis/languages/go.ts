@@ -1,3 +1,4 @@
+import { GO_APIS } from '../apis/go';
 import { GoCfgBuilder } from '../cfg/go';
 import type { PendingFix } from '../types';
 import { dialectRules } from './cFamilyEngine';
@@ -14,67 +15,6 @@ import { climb, indentOfLine, indexAmong, textOf } from './nodeSpan';
  * Handed on: returned, sent on a channel, stored in a struct/map/slice, passed to a function.
  */
 
-const PACKAGE_ACQUIRERS: Record<string, ReadonlySet<string>> = {
-  net: new Set([
-    'Dial',
-    'DialTimeout',
-    'DialTCP',
-    'DialUDP',
-    'DialUnix',
-    'DialIP',
-    'Listen',
-    'ListenTCP',
-    'ListenUnix',
-    'ListenPacket',
-    'ListenUDP',
-    'FileConn',
-    'FileListener',
-  ]),
-  tls: new Set(['Dial', 'DialWithDialer', 'Listen']),
-};
-const HTTP_FUNCTIONS = new Set(['Get', 'Post', 'PostForm', 'Head']);
-/** An http.Client's request methods and their argument counts (a cache's `Get(ctx, key)` is not one). */
-const CLIENT_METHODS: Record<string, number> = { Do: 1, Get: 1, Head: 1, PostForm: 2, Post: 3 };
-const DIALER_METHODS = new Set(['Dial', 'DialContext', 'DialTimeout', 'DialTLS', 'DialTLSContext']);
-/** `Quit` ends an SMTP (and FTP) client session by closing its connection. */
-const CLOSE_METHODS = new Set(['Close', 'Quit']);
-const ACCEPT_METHODS = new Set(['Accept', 'AcceptTCP', 'AcceptUnix']);
-
-/** Calls that read or wrap a connection without taking ownership of it. */
-const NON_OWNING = new Set([
-  'io.Copy',
-  'io.CopyN',
-  'io.CopyBuffer',
-  'io.ReadAll',
-  'ioutil.ReadAll',
-  'io.ReadFull',
-  'io.ReadAtLeast',
-  'io.WriteString',
-  'bufio.NewReader',
-  'bufio.NewReaderSize',
-  'bufio.NewWriter',
-  'bufio.NewWriterSize',
-  'bufio.NewScanner',
-  'bufio.NewReadWriter',
-  'json.NewDecoder',
-  'json.NewEncoder',
-  'gob.NewDecoder',
-  'gob.NewEncoder',
-  'xml.NewDecoder',
-  'xml.NewEncoder',
-  'binary.Read',
-  'binary.Write',
-  'textproto.NewReader',
-  'textproto.NewConn',
-  'http.ReadRequest',
-  'http.ReadResponse',
-  'io.LimitReader',
-  'io.TeeReader',
-  'io.MultiReader',
-  'io.MultiWriter',
-]);
-const NON_OWNING_PACKAGES = new Set(['fmt', 'log', 'slog', 'errors', 'strings', 'bytes', 'strconv']);
-const BUILTINS_NEUTRAL = new Set(['len', 'cap', 'delete', 'print', 'println', 'panic']);
 const WRAPPERS = new Set(['parenthesized_expression', 'unary_expression', 'type_assertion_expression']);
 const FUNCTIONS = new Set(['function_declaration', 'method_declaration', 'func_literal']);
 const DECLARING = new Set(['short_var_declaration', 'assignment_statement', 'var_spec']);
@@ -110,14 +50,14 @@ function acquisitionKind(call: LightNode, source: string): Kind | undefined {
   if (!operand || !field) return undefined;
   const method = textOf(field, source);
   const receiver = textOf(operand, source);
-  const packageSet = PACKAGE_ACQUIRERS[receiver];
+  const packageSet = GO_APIS.packageAcquirers[receiver];
   if (packageSet) return packageSet.has(method) ? 'socket' : undefined;
-  if (receiver === 'http') return HTTP_FUNCTIONS.has(method) ? 'response' : undefined;
-  if (ACCEPT_METHODS.has(method) && (fieldOf(call, 'arguments')?.children.length ?? 0) === 0) return 'accept';
-  if (DIALER_METHODS.has(method)) return 'socket';
+  if (receiver === 'http') return GO_APIS.httpFunctions.has(method) ? 'response' : undefined;
+  if (GO_APIS.acceptMethods.has(method) && (fieldOf(call, 'arguments')?.children.length ?? 0) === 0) return 'accept';
+  if (GO_APIS.dialerMethods.has(method)) return 'socket';
   // Without types, an HTTP client is recognised by its name: `client.Do`, `http.DefaultClient.Get`, `s.httpClient.Post`.
   const args = fieldOf(call, 'arguments')?.children.filter((c) => c.type !== 'comment').length;
-  if (CLIENT_METHODS[method] === args && /client(?:\(\))?$/i.test(receiver.slice(receiver.lastIndexOf('.') + 1))) return 'response';
+  if (GO_APIS.clientMethods[method] === args && /client(?:\(\))?$/i.test(receiver.slice(receiver.lastIndexOf('.') + 1))) return 'response';
   return undefined;
 }
 
@@ -187,7 +127,7 @@ function memberUse(selector: LightNode, source: string): Use {
   const parent = top.parent;
   if (parent?.type === 'call_expression' && top.field === 'function') {
     const field = fieldOf(top, 'field');
-    if (!field || !CLOSE_METHODS.has(textOf(field, source))) return { kind: 'neutral' };
+    if (!field || !GO_APIS.releases.has(textOf(field, source))) return { kind: 'neutral' };
     return onErrorBranch(top, FUNCTIONS, (n) => isErrorBranch(n, source)) ? { kind: 'close-on-error-path' } : { kind: 'close' };
   }
   if (parent?.type === 'argument_list') return argumentUse(top, parent, source);
@@ -210,13 +150,13 @@ function argumentUse(arg: LightNode, args: LightNode, source: string): Use {
   if (fn.type === 'identifier') {
     const name = textOf(fn, source);
     if (name === 'append') return { kind: 'escape' };
-    if (BUILTINS_NEUTRAL.has(name)) return { kind: 'neutral' };
+    if (GO_APIS.neutralBuiltins.has(name)) return { kind: 'neutral' };
     return { kind: 'call', callee: name, index };
   }
   if (fn.type === 'selector_expression') {
     const full = textOf(fn, source);
     const operand = fieldOf(fn, 'operand');
-    if (NON_OWNING.has(full) || (operand && NON_OWNING_PACKAGES.has(textOf(operand, source)))) return { kind: 'neutral' };
+    if (GO_APIS.nonOwning.has(full) || (operand && GO_APIS.nonOwningPackages.has(textOf(operand, source)))) return { kind: 'neutral' };
     const field = fieldOf(fn, 'field');
     if (field) return { kind: 'call', callee: textOf(field, source), index };
   }

@@ -16,18 +16,10 @@ import { fieldOf, indexTree } from './treeCopy';
 import { climb, nearestAncestor, rangeOf, textOf } from './nodeSpan';
 import { LineIndex } from './cFamilyTree';
 import { analyzeObligations, type ObligationVerdict } from '../cfg/dataflow';
-import { JavaScriptCfgBuilder, type JsMention } from '../cfg/javascript';
+import { FUNCTION_TYPES, JavaScriptCfgBuilder, TRANSPARENT as VALUE_WRAPPERS, type JsMention } from '../cfg/javascript';
 import { buildOrGiveUp } from '../cfg/graph';
+import { JAVASCRIPT_APIS } from '../apis/javascript';
 
-const FUNCTION_TYPES = new Set([
-  'function_declaration',
-  'function_expression',
-  'arrow_function',
-  'method_definition',
-  'generator_function_declaration',
-  'generator_function',
-  'function',
-]);
 const INDEXED_TYPES = new Set([
   'call_expression',
   'new_expression',
@@ -44,54 +36,13 @@ const EXITS = {
   exitTypes: ['return_statement', 'throw_statement'],
   handlerTypes: new Set(['catch_clause']),
 };
-/** Socket events that fire once: a listener returning early for them never gets a second chance to close. */
-const ONE_SHOT_EVENTS = new Set(['connect', 'secureConnect', 'ready', 'lookup']);
-/** Events after which Node closes the socket itself (autoDestroy, allowHalfOpen false): a listener returning early loses nothing. */
-const SELF_CLOSING_EVENTS = new Set(['error', 'close', 'end', 'finish']);
 const IDENTIFIER_TYPES = new Set(['identifier', 'shorthand_property_identifier']);
 /** Nodes that pass a value through unchanged, so the meaning comes from above them. */
-const TRANSPARENT = new Set([
-  'parenthesized_expression',
-  'as_expression',
-  'non_null_expression',
-  'satisfies_expression',
-  'type_assertion',
-  'ternary_expression',
-  'await_expression',
-]);
+const TRANSPARENT = new Set([...VALUE_WRAPPERS, 'ternary_expression']);
 const COLLECTIONS = new Set(['pair', 'object', 'array', 'spread_element']);
 const CONTAINERS = new Set([...COLLECTIONS, ...TRANSPARENT]);
 const CATCH = new Set(['catch_clause']);
-const CLOSE_METHODS = new Set(['close', 'destroy', 'end', 'resetAndDestroy', 'destroySoon']);
-const CONSUME_METHODS = new Set(['resume', 'read', 'pipe']);
-const LISTEN_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
-const STORE_METHODS = new Set(['push', 'unshift', 'add', 'set', 'splice', 'enqueue', 'put']);
-/** Calls that look at a socket without taking it over. */
-const NON_OWNING_CALLS = new Set([
-  'log',
-  'debug',
-  'info',
-  'warn',
-  'error',
-  'trace',
-  'assert',
-  'ok',
-  'equal',
-  'strictEqual',
-  'once',
-  'inspect',
-  'format',
-  'String',
-  'stringify',
-  'isIP',
-  'clearTimeout',
-  'delete',
-  'indexOf',
-  'includes',
-  'has',
-]);
 const IMPORT_CLAUSES = new Set(['namespace_import', 'import_clause', 'import_specifier']);
-const SOCKET_MODULES = new Set(['net', 'tls', 'dgram', 'http', 'https']);
 
 type AcquisitionKind = 'client' | 'response' | 'accepted' | 'accepted-half-open';
 
@@ -212,7 +163,7 @@ const INDEX_SPEC: IndexSpec = {
 
 function moduleNames(index: TreeIndex): ModuleNames {
   const src = index.source;
-  const modules = new Map<string, string>([...SOCKET_MODULES].map((m) => [m, m]));
+  const modules = new Map<string, string>([...JAVASCRIPT_APIS.socketModules].map((m) => [m, m]));
   const members = new Map<string, { module: string; member: string }>();
   for (const decl of index.byType.get('variable_declarator') ?? []) {
     const value = fieldOf(decl, 'value');
@@ -233,7 +184,7 @@ function moduleNames(index: TreeIndex): ModuleNames {
   }
   for (const imp of index.byType.get('import_statement') ?? []) {
     const module = moduleId(optText(fieldOf(imp, 'source'), src) ?? '');
-    if (!SOCKET_MODULES.has(module)) continue;
+    if (!JAVASCRIPT_APIS.socketModules.has(module)) continue;
     for (const n of descendantsOfType(imp, IMPORT_CLAUSES)) {
       if (n.type === 'namespace_import') {
         const id = n.children.find((c) => c?.type === 'identifier');
@@ -261,7 +212,7 @@ function requiredModule(value: TreeNode, src: string): string | undefined {
   const arg = fieldOf(value, 'arguments')?.children[0];
   if (arg?.type !== 'string') return undefined;
   const module = moduleId(textOf(arg, src));
-  return SOCKET_MODULES.has(module) ? module : undefined;
+  return JAVASCRIPT_APIS.socketModules.has(module) ? module : undefined;
 }
 
 /** Named functions, so a handler passed by name (`net.createServer(onConnection)`) is found. */
@@ -297,23 +248,19 @@ function calleeOf(call: TreeNode, names: ModuleNames, src: string): { module: st
 
 function isClientAcquisition(call: TreeNode, names: ModuleNames, src: string): boolean {
   const c = calleeOf(call, names, src);
-  if (!c) return false;
-  if (call.type === 'new_expression') {
-    return (c.module === 'net' && c.member === 'Socket') || (c.module === 'tls' && c.member === 'TLSSocket');
-  }
-  if (c.module === 'net' || c.module === 'tls') return c.member === 'connect' || c.member === 'createConnection';
-  return c.module === 'dgram' && c.member === 'createSocket';
+  const table = call.type === 'new_expression' ? JAVASCRIPT_APIS.clientConstructors : JAVASCRIPT_APIS.clientFactories;
+  return !!c && !!table[c.module]?.has(c.member);
 }
 
 function isHttpRequest(call: TreeNode, names: ModuleNames, src: string): boolean {
   const c = calleeOf(call, names, src);
-  return !!c && (c.module === 'http' || c.module === 'https') && (c.member === 'get' || c.member === 'request');
+  return !!c && !!JAVASCRIPT_APIS.httpRequests[c.module]?.has(c.member);
 }
 
 function isServerCreation(call: TreeNode, names: ModuleNames, src: string): boolean {
   const c = calleeOf(call, names, src);
-  if (!c || (c.module !== 'net' && c.module !== 'tls')) return false;
-  return call.type === 'new_expression' ? c.member === 'Server' : c.member === 'createServer';
+  const table = call.type === 'new_expression' ? JAVASCRIPT_APIS.serverConstructors : JAVASCRIPT_APIS.serverFactories;
+  return !!c && !!table[c.module]?.has(c.member);
 }
 
 function argumentsOf(call: TreeNode): TreeNode[] {
@@ -395,12 +342,12 @@ function findAcquisitions(root: TreeNode, index: TreeIndex, names: ModuleNames, 
   // Listeners attached after creation: server.on('connection', …), req.on('response', …).
   for (const call of index.byType.get('call_expression') ?? []) {
     const fn = fieldOf(call, 'function');
-    if (fn?.type !== 'member_expression' || !LISTEN_METHODS.has(optText(fieldOf(fn, 'property'), src) ?? '')) continue;
+    if (fn?.type !== 'member_expression' || !JAVASCRIPT_APIS.listens.has(optText(fieldOf(fn, 'property'), src) ?? '')) continue;
     const [event, handler] = argumentsOf(call);
     const eventName = event?.type === 'string' ? moduleId(textOf(event, src)) : '';
     const receiver = fieldOf(fn, 'object');
     if (!receiver) continue;
-    if (eventName === 'connection' || eventName === 'secureConnection') {
+    if (JAVASCRIPT_APIS.connectionEvents.has(eventName)) {
       const halfOpen =
         receiver.type === 'identifier'
           ? halfOpenServers.get(textOf(receiver, src))
@@ -480,10 +427,10 @@ function insideCollection(ref: TreeNode, top: TreeNode): boolean {
 
 function classifyMember(ref: TreeNode, member: TreeNode, scope: TreeNode, tally: UseTally, src: string): SocketUse {
   const property = optText(fieldOf(member, 'property'), src) ?? '';
-  if (CLOSE_METHODS.has(property)) return nearestAncestor(ref, CATCH, scope) ? 'close-on-error-path' : 'close';
-  if (CONSUME_METHODS.has(property)) return 'consume';
+  if (JAVASCRIPT_APIS.releases.has(property)) return nearestAncestor(ref, CATCH, scope) ? 'close-on-error-path' : 'close';
+  if (JAVASCRIPT_APIS.consumes.has(property)) return 'consume';
   const call = member.parent;
-  if (LISTEN_METHODS.has(property) && call?.type === 'call_expression') {
+  if (JAVASCRIPT_APIS.listens.has(property) && call?.type === 'call_expression') {
     const [event, listener] = argumentsOf(call);
     const eventName = event?.type === 'string' ? moduleId(textOf(event, src)) : '';
     if (eventName === 'data' || eventName === 'readable') return 'consume';
@@ -500,8 +447,8 @@ function classifyArgument(call: TreeNode | null, src: string): SocketUse {
   // `src.pipe(sock)` and `pipeline(…, sock)` end the destination when the source ends.
   if (calleeName === 'pipe') return hasFalseEnd(call, src) ? 'other' : 'close';
   if (calleeName === 'pipeline') return 'close';
-  if (NON_OWNING_CALLS.has(calleeName)) return 'other';
-  if (fn?.type === 'member_expression' && STORE_METHODS.has(calleeName)) return 'store';
+  if (JAVASCRIPT_APIS.nonOwning.has(calleeName)) return 'other';
+  if (fn?.type === 'member_expression' && JAVASCRIPT_APIS.stores.has(calleeName)) return 'store';
   return 'hand-on';
 }
 
@@ -589,8 +536,8 @@ function runsOnce(fn: TreeNode, names: ModuleNames, src: string): boolean {
   const method = optText(fieldOf(callee, 'property'), src);
   const [event] = argumentsOf(call);
   const eventName = event?.type === 'string' ? moduleId(textOf(event, src)) : '';
-  if (method === 'once') return !SELF_CLOSING_EVENTS.has(eventName);
-  return LISTEN_METHODS.has(method) && ONE_SHOT_EVENTS.has(eventName);
+  if (method === 'once') return !JAVASCRIPT_APIS.selfClosingEvents.has(eventName);
+  return JAVASCRIPT_APIS.listens.has(method) && JAVASCRIPT_APIS.oneShotEvents.has(eventName);
 }
 
 const TIMER_CALLS = new Set(['setTimeout', 'clearTimeout', 'clearInterval']);
@@ -643,7 +590,8 @@ function timeoutCallback(call: TreeNode, socket: string, src: string): TreeNode 
   const method = optText(fieldOf(callee, 'property'), src);
   const last = args.at(-1);
   const onTimeout =
-    method === 'setTimeout' || (LISTEN_METHODS.has(method) && args[0]?.type === 'string' && moduleId(textOf(args[0], src)) === 'timeout');
+    method === 'setTimeout' ||
+    (JAVASCRIPT_APIS.listens.has(method) && args[0]?.type === 'string' && moduleId(textOf(args[0], src)) === 'timeout');
   return onTimeout && last && FUNCTION_TYPES.has(last.type) ? last : undefined;
 }
 
@@ -744,10 +692,8 @@ function callbackHandedElsewhere(callback: TreeNode, name: string, src: string):
   const bound = call && boundName(call);
   if (bound && textOf(bound, src) === name) return false;
   // Timers and promise executors run the callback on this function's behalf.
-  return !(callee?.type === 'identifier' && ON_BEHALF.has(textOf(callee, src))) && call?.type !== 'new_expression';
+  return !(callee?.type === 'identifier' && JAVASCRIPT_APIS.onBehalf.has(textOf(callee, src))) && call?.type !== 'new_expression';
 }
-
-const ON_BEHALF = new Set(['setTimeout', 'setImmediate', 'queueMicrotask', 'process.nextTick']);
 
 function engineFinding(
   verdict: ObligationVerdict,
