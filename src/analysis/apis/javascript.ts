@@ -17,6 +17,12 @@ export const JAVASCRIPT_APIS = {
   /** Servers whose connection handler gets each accepted socket: `net.createServer(cb)`, `new tls.Server(opts, cb)`. */
   serverFactories: { net: new Set(['createServer']), tls: new Set(['createServer']) } as Readonly<Record<string, ReadonlySet<string>>>,
   serverConstructors: { net: new Set(['Server']), tls: new Set(['Server']) } as Readonly<Record<string, ReadonlySet<string>>>,
+  /** HTTP servers, whose 'upgrade' and 'connect' listeners get the raw socket as their second parameter. */
+  httpServerFactories: { http: new Set(['createServer']), https: new Set(['createServer']) } as Readonly<
+    Record<string, ReadonlySet<string>>
+  >,
+  httpServerConstructors: { http: new Set(['Server']), https: new Set(['Server']) } as Readonly<Record<string, ReadonlySet<string>>>,
+  rawSocketEvents: new Set(['upgrade', 'connect']),
   /** HTTP requests whose response callback gets a response that holds the socket until consumed. */
   httpRequests: { http: new Set(['get', 'request']), https: new Set(['get', 'request']) } as Readonly<Record<string, ReadonlySet<string>>>,
   /** Server events whose listener gets an accepted socket. */

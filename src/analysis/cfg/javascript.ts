@@ -18,8 +18,13 @@ import { JAVASCRIPT_APIS } from '../apis/javascript';
 
 export interface JsObligation {
   obligation: number;
+  /** The acquiring call, or the handler parameter that receives the socket. */
   call: TreeNode;
   target: string;
+  /** A handler parameter: held from the function's entry. */
+  atEntry?: boolean;
+  /** Other parameters that own the same socket (an upgrade's request: destroying it destroys the socket). */
+  companions?: readonly string[];
 }
 
 /** What one mention of a socket does, as the rules classify it. */
@@ -60,6 +65,8 @@ export class JavaScriptCfgBuilder {
   private readonly bySite = new Map<number, JsObligation>();
   private readonly names = new Set<string>();
 
+  private readonly atEntry: JsObligation[] = [];
+
   constructor(
     private readonly source: string,
     private readonly rowOf: (offset: number) => StepSite,
@@ -67,18 +74,28 @@ export class JavaScriptCfgBuilder {
     private readonly mention: (ref: TreeNode) => JsMention,
   ) {
     for (const o of obligations) {
-      this.bySite.set(o.call.start, o);
+      if (o.atEntry) this.atEntry.push(o);
+      else this.bySite.set(o.call.start, o);
       this.names.add(o.target);
+      for (const c of o.companions ?? []) this.names.add(c);
     }
   }
 
   /** The graph of a function body (a block or an arrow's expression) or of a program; undefined past the budget. */
   build(body: TreeNode): Cfg | undefined {
     const ctx: Context = { throwTo: this.b.exceptionalExit, returnTo: (p) => this.connect(p, this.b.exit), jumps: [] };
+    let start = [this.b.entry];
+    if (this.atEntry.length > 0) {
+      const held = this.atEntry.flatMap((o): Effect[] => [
+        { kind: 'acquire', obligation: o.obligation, target: o.target },
+        ...(o.companions ?? []).map((c): Effect => ({ kind: 'alias', target: c, source: o.target })),
+      ]);
+      const id = this.b.add('step', held, undefined, undefined, this.rowOf(this.atEntry[0]!.call.start));
+      this.connect(start, id);
+      start = [id];
+    }
     const end =
-      body.type === 'statement_block' || body.type === 'program'
-        ? this.sequence(body.children, [this.b.entry], ctx)
-        : this.simple(body, [this.b.entry], ctx);
+      body.type === 'statement_block' || body.type === 'program' ? this.sequence(body.children, start, ctx) : this.simple(body, start, ctx);
     this.connect(end, this.b.exit);
     return this.b.size > JavaScriptCfgBuilder.MAX_NODES ? undefined : this.b.build();
   }
