@@ -51,7 +51,9 @@ export const JAVA_APIS = {
   /** Decorators over a socket's stream (ObjectInput/OutputStream read or write a header when made). */
   decorators: new Set([...QUIET_DECORATORS, 'ObjectInputStream', 'ObjectOutputStream']),
   quiet: {
-    receivers: /^(?:log|logger|LOG|LOGGER|System\.out|System\.err|Objects|Math|String|Integer|Long)$/,
+    // Loggers also by their last name (`Transport.tcpLog`, `this.logger`).
+    receivers:
+      /^(?:(?:[\w.]+\.)?(?:log|logger|LOG|LOGGER|[a-z]\w*Log|[a-z]\w*Logger)|System\.out|System\.err|Objects|Math|String|Integer|Long)$/,
     methods: new Set([
       'isClosed',
       'isConnected',
@@ -74,6 +76,10 @@ export const JAVA_APIS = {
       'remove',
       'contains',
       'containsKey',
+      'getFirst',
+      'getLast',
+      'clear',
+      'isLoggable',
       'append',
       'valueOf',
       'format',

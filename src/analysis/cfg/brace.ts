@@ -41,6 +41,12 @@ export interface LoopParts {
 /** A front end's statement walk, given the context of the statement. */
 type InContext = (statement: LightNode, preds: Preds, ctx: ExitContext) => Preds;
 
+/**
+ * Whether calling the file's own method or constructor `name` with `arity` arguments cannot throw:
+ * every definition of that name and arity is visible and throws nothing (see `bodyMayThrow`).
+ */
+export type LocalQuiet = (name: string, arity: number) => boolean;
+
 export abstract class BraceCfgBuilder {
   /** Generated code: beyond this the statement rules take the function. */
   static readonly MAX_NODES = 20_000;
@@ -52,6 +58,7 @@ export abstract class BraceCfgBuilder {
     protected readonly source: string,
     private readonly use: (name: LightNode, source: string) => Use,
     obligations: readonly TreeObligation[],
+    protected readonly localQuiet: LocalQuiet = () => false,
   ) {
     for (const o of obligations) {
       this.names.add(o.target);
@@ -198,6 +205,21 @@ export abstract class BraceCfgBuilder {
     const effects = this.effectsOf(s);
     const call = this.throwingCall(s, effects);
     return this.step(preds, effects, exitSite, call ? { call, to: throwTo } : undefined);
+  }
+
+  /**
+   * Whether a method body may throw: a `throw`, or a call that may (not a quiet call by the
+   * language's table, nor a quiet method of the file). Closures in it run later, not here.
+   */
+  bodyMayThrow(body: LightNode): boolean {
+    if (this.throwingCall(body, []) !== undefined) return true;
+    const stack = [body];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n.type === 'throw_statement' || n.type === 'throw_expression') return true;
+      if (!this.closures.has(n.type)) for (const c of n.children) stack.push(c);
+    }
+    return false;
   }
 
   /** Languages whose calls may throw name the first such call of a statement. */

@@ -155,13 +155,17 @@ export class CSharpCfgBuilder extends BraceCfgBuilder {
       const inner = call.children.find((c) => CALLS.has(c.type));
       return !!inner && inner.type !== 'await_expression' && this.quiet(inner);
     }
+    const arity = call.children.find((c) => c.field === 'arguments')?.children.filter((c) => c.type === 'argument').length ?? 0;
     if (call.type === 'object_creation_expression') {
       const type = call.children.find((c) => c.field === 'type');
-      return !!type && isQuietType(CSHARP_APIS.quiet, this.text(type));
+      return !!type && (isQuietType(CSHARP_APIS.quiet, this.text(type)) || this.localQuiet(this.text(type), arity));
     }
     const fn = call.children.find((c) => c.field === 'function');
     const object = fn?.type === 'member_access_expression' ? fn.children.find((c) => c.field === 'expression') : undefined;
-    return isQuietCall(CSHARP_APIS.quiet, this.methodName(fn) ?? '', object && this.text(object));
+    const method = this.methodName(fn) ?? '';
+    if (isQuietCall(CSHARP_APIS.quiet, method, object && this.text(object))) return true;
+    // A method of this class (`Remember(…)`, `this.Reset()`) is judged by its body.
+    return (!object || object.type === 'this_expression' || object.type === 'this') && this.localQuiet(method, arity);
   }
 
   private loop(s: LightNode, preds: Preds, ctx: Context, label?: string): Preds {

@@ -1,5 +1,5 @@
 import type { LightNode } from '../languages/cFamilyTree';
-import { BraceCfgBuilder, type Jumps, type Preds, type TreeObligation } from './brace';
+import { BraceCfgBuilder, type Jumps, type LocalQuiet, type Preds, type TreeObligation } from './brace';
 import type { Use } from '../languages/cFamilyEngine';
 import { withCleanup, type ExitContext } from './cleanup';
 import type { Cfg, Effect, StepSite, ThrowingCall } from './graph';
@@ -26,8 +26,13 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
   /** Steps whose `bind` acquires: the descriptor exists even when bind fails. */
   private readonly boundHere = new Set<LightNode>();
 
-  constructor(source: string, use: (name: LightNode, source: string) => Use, obligations: readonly TreeObligation[]) {
-    super(source, use, obligations);
+  constructor(
+    source: string,
+    use: (name: LightNode, source: string) => Use,
+    obligations: readonly TreeObligation[],
+    localQuiet?: LocalQuiet,
+  ) {
+    super(source, use, obligations, localQuiet);
     for (const o of obligations) if (this.madeUnconnected(o.site)) this.unconnected.set(o.obligation, o);
   }
 
@@ -165,16 +170,28 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
   }
 
   private quiet(call: LightNode): boolean {
+    const arity = call.children.find((c) => c.field === 'arguments')?.children.filter((c) => !SKIPPED.has(c.type)).length ?? 0;
     if (call.type !== 'method_invocation') {
       const type = call.children.find((c) => c.field === 'type');
-      return !!type && isQuietType(JAVA_APIS.quiet, this.text(type));
+      if (!type || call.children.some((c) => c.type === 'class_body')) return false;
+      return isQuietType(JAVA_APIS.quiet, this.text(type)) || this.localQuiet(this.text(type), arity);
     }
     const name = call.children.find((c) => c.field === 'name');
     const object = call.children.find((c) => c.field === 'object');
     const method = name ? this.text(name) : '';
     if (JAVA_APIS.closingOnFailure.has(method) && object?.type === 'identifier' && this.names.has(this.text(object))) return true;
-    return isQuietCall(JAVA_APIS.quiet, method, object && this.text(object));
+    if (isQuietCall(JAVA_APIS.quiet, method, object && this.text(object))) return true;
+    // A method of this class (`setDefaultPort(…)`, `this.reset()`, `Outer.helper()`) is judged by its body.
+    return this.localQuiet(method, arity) && (!object || object.type === 'this' || this.ownClasses.has(this.text(object)));
   }
+
+  /** The classes this file declares, whose static methods `Outer.helper()` names. */
+  private get ownClasses(): ReadonlySet<string> {
+    this.classes ??= new Set([...this.source.matchAll(/\b(?:class|enum|record)\s+(\w+)/g)].map((m) => m[1]!));
+    return this.classes;
+  }
+
+  private classes: Set<string> | undefined;
 
   private loop(s: LightNode, preds: Preds, ctx: Context, label?: string): Preds {
     const field = (name: string) => s.children.filter((c) => c.field === name);

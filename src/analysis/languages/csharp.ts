@@ -251,7 +251,8 @@ const csharpDialect: Dialect = {
   readsToEof: () => false,
   fix,
   paths,
-  buildGraph: (body, obligations, source) => new CSharpCfgBuilder(source, use, obligations).build(body),
+  buildGraph: (body, obligations, source, localQuiet) => new CSharpCfgBuilder(source, use, obligations, localQuiet).build(body),
+  bodyMayThrow: (body, source, localQuiet) => new CSharpCfgBuilder(source, use, [], localQuiet).bodyMayThrow(body),
   exceptionAdvice: 'use `using` or dispose it in finally',
 };
 

@@ -292,7 +292,8 @@ const javaDialect: Dialect = {
   readsToEof,
   fix,
   paths,
-  buildGraph: (body, obligations, source) => new JavaCfgBuilder(source, use, obligations).build(body),
+  buildGraph: (body, obligations, source, localQuiet) => new JavaCfgBuilder(source, use, obligations, localQuiet).build(body),
+  bodyMayThrow: (body, source, localQuiet) => new JavaCfgBuilder(source, use, [], localQuiet).bodyMayThrow(body),
   exceptionAdvice: 'use try-with-resources or close it in finally',
 };
 
