@@ -29,6 +29,8 @@ export const GO_APIS = {
   /** `Quit` ends an SMTP (and FTP) client session by closing its connection. */
   releases: new Set(['Close', 'Quit']),
   acceptMethods: new Set(['Accept', 'AcceptTCP', 'AcceptUnix']),
+  /** Fields that hold the connection (`resp.Body`): stored or returned, they take it along. */
+  owningFields: new Set(['Body']),
   /** Calls that read or wrap a connection without taking ownership of it. */
   nonOwning: new Set([
     'io.Copy',

@@ -13,7 +13,6 @@ import type { Cfg } from './graph';
  * (`fd < 0`, `fd == -1`, `fd == INVALID_SOCKET`) drops it on the failing branch: there is nothing to close.
  */
 
-/** End the process: nothing is left to leak on that path. */
 const PREPROC_BRANCHES = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_elifdef', 'preproc_else']);
 const SKIPPED = new Set([
   'comment',

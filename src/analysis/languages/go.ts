@@ -6,7 +6,7 @@ import type { Acquisition, Binding, Dialect, FunctionShape, Use } from './cFamil
 import type { PathShape } from './cFamilyPaths';
 import { fieldOf, onErrorBranch, NO_NAMES } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
-import { climb, indentOfLine, indexAmong, textOf } from './nodeSpan';
+import { climb, indentOfLine, indexAmong, nearestAncestor, textOf } from './nodeSpan';
 
 /**
  * Go: `net.Dial*`, `Dialer.Dial*`, `net.Listen*`, `tls.Dial`, `Listener.Accept`, and HTTP
@@ -97,6 +97,30 @@ function declaredNames(node: LightNode): readonly LightNode[] {
   return NO_NAMES;
 }
 
+const declaredMemo = new WeakMap<LightNode, Set<string>>();
+
+/** Whether `fn` declares `name` itself: a parameter, a result, `:=` or `var` outside its closures. */
+function declaredIn(fn: LightNode | undefined, name: string, source: string): boolean {
+  if (!fn) return true;
+  let names = declaredMemo.get(fn);
+  if (!names) {
+    names = new Set();
+    const stack = [...fn.children];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n.type === 'func_literal') continue;
+      if (n.type === 'parameter_declaration' || n.type === 'variadic_parameter_declaration')
+        for (const c of n.children) if (c.field === 'name') names.add(textOf(c, source));
+      for (const d of declaredNames(n)) names.add(textOf(d, source));
+      if (n.type === 'range_clause' && /:=/.test(textOf(n, source)))
+        for (const d of fieldOf(n, 'left')?.children ?? []) names.add(textOf(d, source));
+      stack.push(...n.children);
+    }
+    declaredMemo.set(fn, names);
+  }
+  return names.has(name);
+}
+
 function use(name: LightNode, source: string): Use {
   const n = climb(name, WRAPPERS);
   const p = n.parent;
@@ -109,13 +133,16 @@ function use(name: LightNode, source: string): Use {
     if (statement && DECLARING.has(statement.type) && p.field !== 'left') {
       const target = leftSide(statement)[p.children.length > 1 ? p.children.indexOf(n) : 0];
       if (!target || textOf(target, source) === '_') return { kind: 'neutral' };
-      if (target.type === 'identifier') return { kind: 'alias', binding: target, scope: scopeOf(statement), closedHere: false };
-      return { kind: 'escape' };
+      if (target.type !== 'identifier') return { kind: 'escape' };
+      // `peer = c` in a goroutine or callback, `peer` declared by the enclosing function: handed to it.
+      if (statement.type === 'assignment_statement' && !declaredIn(nearestAncestor(statement, FUNCTIONS), textOf(target, source), source))
+        return { kind: 'escape' };
+      return { kind: 'alias', binding: target, scope: scopeOf(statement), closedHere: false };
     }
     if (statement && DECLARING.has(statement.type)) return { kind: 'neutral' };
   }
   if (p.type === 'return_statement' || p.type === 'send_statement') return { kind: 'escape' };
-  if (p.type === 'literal_element' || p.type === 'keyed_element' || p.type === 'literal_value') return { kind: 'escape' };
+  if (LITERAL_PARTS.has(p.type)) return { kind: 'escape' };
   if (p.type === 'index_expression' && n.field === 'index' && p.parent?.field === 'left') return { kind: 'escape' };
   return { kind: 'neutral' };
 }
@@ -131,8 +158,15 @@ function memberUse(selector: LightNode, source: string): Use {
     return onErrorBranch(top, FUNCTIONS, (n) => isErrorBranch(n, source)) ? { kind: 'close-on-error-path' } : { kind: 'close' };
   }
   if (parent?.type === 'argument_list') return argumentUse(top, parent, source);
+  // `&wrapper{r: resp.Body}`, `return resp.Body, nil`: the body takes the connection with it (`resp.StatusCode` does not).
+  const field = fieldOf(top, 'field');
+  if (!field || !GO_APIS.owningFields.has(textOf(field, source))) return { kind: 'neutral' };
+  if (parent && LITERAL_PARTS.has(parent.type)) return { kind: 'escape' };
+  if (parent?.type === 'expression_list' && parent.parent?.type === 'return_statement') return { kind: 'escape' };
   return { kind: 'neutral' };
 }
+
+const LITERAL_PARTS = new Set(['literal_element', 'keyed_element', 'literal_value']);
 
 /** The body of `if err != nil {…}`. */
 function isErrorBranch(n: LightNode, source: string): boolean {
