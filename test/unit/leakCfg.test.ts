@@ -264,6 +264,7 @@ describe('leak engine: must-release dataflow (src/analysis/cfg/dataflow.ts)', ()
       kind: 'leak-on-exception',
       via: { call: 'socket', site: { line: 1, column: 0 } },
       releasedSomewhere: true,
+      caught: false,
     });
     assert.equal(verdicts.get(1)?.kind, 'leak-on-exception');
     const second = verdicts.get(1);

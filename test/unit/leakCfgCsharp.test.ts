@@ -99,4 +99,17 @@ describe("leak engine on C# methods: the issue's patterns", () => {
       [],
     );
   });
+
+  it("gives no exceptional edge to a call of the class's own method whose body cannot throw, and keeps it for one that throws", async () => {
+    assert.deepEqual(
+      await reportedIn([
+        '  int count;',
+        '  void Note(int port) { count++; _logger.LogDebug("port {P}", port); }',
+        '  void Check(int port) { if (port == 0) throw new ArgumentException("port"); }',
+        '  TcpListener A(int p) { var l = new TcpListener(IPAddress.Any, p); Note(p); this.Note(p); return l; }',
+        '  TcpListener B(int p) { var l = new TcpListener(IPAddress.Any, p); Check(p); return l; }',
+      ]),
+      ['7: unclosed-on-exception: Socket opened here is not closed when `Check` throws at line 7 — use `using` or dispose it in finally'],
+    );
+  });
 });

@@ -38,6 +38,15 @@ export interface LoopParts {
   label?: string;
 }
 
+/** A front end's statement walk, given the context of the statement. */
+type InContext = (statement: LightNode, preds: Preds, ctx: ExitContext) => Preds;
+
+/**
+ * Whether calling the file's own method or constructor `name` with `arity` arguments cannot throw:
+ * every definition of that name and arity is visible and throws nothing (see `bodyMayThrow`).
+ */
+export type LocalQuiet = (name: string, arity: number) => boolean;
+
 export abstract class BraceCfgBuilder {
   /** Generated code: beyond this the statement rules take the function. */
   static readonly MAX_NODES = 20_000;
@@ -49,6 +58,7 @@ export abstract class BraceCfgBuilder {
     protected readonly source: string,
     private readonly use: (name: LightNode, source: string) => Use,
     obligations: readonly TreeObligation[],
+    protected readonly localQuiet: LocalQuiet = () => false,
   ) {
     for (const o of obligations) {
       this.names.add(o.target);
@@ -127,6 +137,27 @@ export abstract class BraceCfgBuilder {
     return [...(endless ? [] : tested), ...own.breaks];
   }
 
+  /** A loop where calls may throw (Java, C#): its condition and updates are steps with an edge to the handler of `ctx`. */
+  protected loopInContext(s: LightNode, preds: Preds, ctx: ExitContext, parts: LoopParts, statement: InContext): Preds {
+    const step = (n: LightNode, p: Preds) => this.throwingStep(n, p, ctx.throwTo);
+    return this.loopOf(s, preds, parts, step, (b, p, own) => statement(b, p, { ...ctx, jumps: [...ctx.jumps, own] }));
+  }
+
+  /** An if/else where calls may throw (Java, C#): the condition is a step with an edge to the handler of `ctx`. */
+  protected ifInContext(s: LightNode, preds: Preds, ctx: ExitContext, statement: InContext): Preds {
+    return this.ifWithNullTest(
+      s,
+      preds,
+      (c, p) => this.throwingStep(c, p, ctx.throwTo),
+      (b, p) => statement(b, p, ctx),
+    );
+  }
+
+  /** `while (true)`, `for (;;)`: no condition, or the literal true. */
+  protected endless(condition: LightNode | undefined): boolean {
+    return !condition || /^\(?\s*true\s*\)?$/.test(this.text(condition));
+  }
+
   /**
    * An if/else whose condition may test the socket against null (`s == null`, `s != null`): the
    * branch on which it is null holds nothing.
@@ -174,6 +205,21 @@ export abstract class BraceCfgBuilder {
     const effects = this.effectsOf(s);
     const call = this.throwingCall(s, effects);
     return this.step(preds, effects, exitSite, call ? { call, to: throwTo } : undefined);
+  }
+
+  /**
+   * Whether a method body may throw: a `throw`, or a call that may (not a quiet call by the
+   * language's table, nor a quiet method of the file). Closures in it run later, not here.
+   */
+  bodyMayThrow(body: LightNode): boolean {
+    if (this.throwingCall(body, []) !== undefined) return true;
+    const stack = [body];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n.type === 'throw_statement' || n.type === 'throw_expression') return true;
+      if (!this.closures.has(n.type)) for (const c of n.children) stack.push(c);
+    }
+    return false;
   }
 
   /** Languages whose calls may throw name the first such call of a statement. */

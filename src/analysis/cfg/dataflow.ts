@@ -23,8 +23,11 @@ type State = ReadonlyMap<number, Fact>;
 export type ObligationVerdict =
   /** Some path without an exception leaves the function (or drops the socket) with it open. */
   | { kind: 'leak'; exit?: { word: string; site: StepSite }; lost?: StepSite; releasedSomewhere: boolean }
-  /** Released on every normal path; an exception from `via` skips the release. */
-  | { kind: 'leak-on-exception'; via: ThrowingCall; releasedSomewhere: boolean }
+  /**
+   * Released on every normal path; an exception from `via` skips the release. `caught`: the function
+   * handles that exception and returns normally with the socket open (not only by letting it escape).
+   */
+  | { kind: 'leak-on-exception'; via: ThrowingCall; releasedSomewhere: boolean; caught: boolean }
   | { kind: 'released' };
 
 export interface DataflowResult {
@@ -127,6 +130,8 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
     }
   }
 
+  const caught = new Set<number>();
+  for (const [oid, f] of inStates.get(cfg.exit) ?? EMPTY) if (f.via) caught.add(oid);
   for (const exit of [cfg.exit, cfg.exceptionalExit]) for (const [oid, f] of inStates.get(exit) ?? EMPTY) recordLeak(oid, f);
   const verdicts = new Map<number, ObligationVerdict>();
   for (const id of obligations) {
@@ -134,7 +139,7 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
     const via = exceptionLeaks.get(id);
     const releasedSomewhere = released.has(id);
     if (normal) verdicts.set(id, { kind: 'leak', ...normal, releasedSomewhere });
-    else if (via) verdicts.set(id, { kind: 'leak-on-exception', via, releasedSomewhere });
+    else if (via) verdicts.set(id, { kind: 'leak-on-exception', via, releasedSomewhere, caught: caught.has(id) });
     else verdicts.set(id, { kind: 'released' });
   }
   return { verdicts, complete: true };

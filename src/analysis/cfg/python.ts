@@ -1,7 +1,7 @@
 import type { TreeNode } from '../languages/treeCopy';
 import { fieldOf } from '../languages/treeCopy';
 import { CfgBuilder, type Cfg, type Effect, type StepSite, type ThrowingCall } from './graph';
-import { PYTHON_APIS } from './apis';
+import { PYTHON_APIS } from '../apis/python';
 
 /**
  * The Python front end of the leak engine: maps one function's syntax (tree-sitter, copied by
