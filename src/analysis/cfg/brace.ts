@@ -2,6 +2,7 @@ import type { LightNode } from '../languages/cFamilyTree';
 import type { Use } from '../languages/cFamilyEngine';
 import type { ExitContext } from './cleanup';
 import { CfgBuilder, type Effect, type StepSite, type ThrowingCall } from './graph';
+import { nullTestOf } from './nullTest';
 
 /**
  * What the front ends of the brace languages (Go, Java) share over the copied syntax tree: the
@@ -170,10 +171,9 @@ export abstract class BraceCfgBuilder {
   ): Preds {
     const condition = s.children.find((c) => c.field === 'condition');
     const cur = condition ? evaluate(condition, preds) : preds;
-    const nullTest = condition && NULL_TEST.exec(this.text(condition));
-    const nullName = nullTest && this.names.has(nullTest[1]!) ? nullTest[1]! : undefined;
+    const test = condition && nullTestOf(this.text(condition), false);
     const dropOn = (taken: boolean): Preds =>
-      nullName && taken === (nullTest![2] === '==') ? this.step(cur, [{ kind: 'drop', name: nullName }]) : cur;
+      test && this.names.has(test.name) && taken === test.nullWhen ? this.step(cur, [{ kind: 'drop', name: test.name }]) : cur;
     const consequence = s.children.find((c) => c.field === 'consequence');
     const alternative = s.children.find((c) => c.field === 'alternative');
     const then = consequence ? branch(consequence, dropOn(true)) : dropOn(true);
@@ -326,8 +326,6 @@ export abstract class BraceCfgBuilder {
     return effects;
   }
 }
-
-const NULL_TEST = /^\(?\s*(\w+)\s*(!=|==)\s*null\s*\)?$/;
 
 /** The error variable paired with an acquisition is tracked as this holder: `?err`. */
 export const ERROR_PARTNER = '?';

@@ -4,6 +4,7 @@ import type { Jumps, Preds } from './brace';
 import { withCleanup, type ExitContext } from './cleanup';
 import { CfgBuilder, type Cfg, type Effect, type StepSite, type ThrowingCall } from './graph';
 import { JAVASCRIPT_APIS } from '../apis/javascript';
+import { nullTestOf } from './nullTest';
 
 /**
  * The JavaScript/TypeScript front end of the leak engine: one graph per function (or module top
@@ -153,10 +154,18 @@ export class JavaScriptCfgBuilder {
       case 'if_statement': {
         const condition = fieldOf(s, 'condition');
         const cur = condition ? this.simple(condition, preds, ctx) : preds;
+        // `if (socket !== undefined) socket.end()`: on the branch where it is unset there is nothing to close.
+        const test = condition && nullTestOf(this.text(condition), true);
+        const branch = (taken: boolean): Preds => {
+          if (!test || !this.names.has(test.name) || test.nullWhen !== taken) return cur;
+          const id = this.b.add('step', [{ kind: 'drop', name: test.name }]);
+          this.connect(cur, id);
+          return [id];
+        };
         const consequence = fieldOf(s, 'consequence');
         const alternative = fieldOf(s, 'alternative');
-        const then = consequence ? this.statement(consequence, cur, ctx) : cur;
-        return [...then, ...(alternative ? this.statement(alternative, cur, ctx) : cur)];
+        const then = consequence ? this.statement(consequence, branch(true), ctx) : branch(true);
+        return [...then, ...(alternative ? this.statement(alternative, branch(false), ctx) : branch(false))];
       }
       case 'for_statement':
       case 'for_in_statement':
