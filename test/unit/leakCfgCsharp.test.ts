@@ -100,6 +100,36 @@ describe("leak engine on C# methods: the issue's patterns", () => {
     );
   });
 
+  it('takes `#if`/`#elif`/`#else` branches as alternatives: the same variable made in each is one socket, still leaked on a path that skips the hand-off', async () => {
+    assert.deepEqual(
+      await reportedIn([
+        '  void F(IPEndPoint ep) {',
+        '#if NET8_0',
+        '    var s = new Socket(SocketType.Stream, ProtocolType.Tcp);',
+        '#elif NET6_0',
+        '    var s = new Socket(ep.AddressFamily, SocketType.Stream, ProtocolType.Tcp);',
+        '#else',
+        '    var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);',
+        '#endif',
+        '    using (s) { s.Connect(ep); }',
+        '  }',
+        '  void G(IPEndPoint ep, bool quiet) {',
+        '#if NET8_0',
+        '    var s = new Socket(SocketType.Stream, ProtocolType.Tcp);',
+        '#else',
+        '    var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);',
+        '#endif',
+        '    if (quiet) return;',
+        '    using (s) { s.Connect(ep); }',
+        '  }',
+      ]),
+      [
+        '15: unclosed-socket: Socket opened here is not closed on the early return at line 19 — CLOSE_WAIT risk',
+        '17: unclosed-socket: Socket opened here is not closed on the early return at line 19 — CLOSE_WAIT risk',
+      ],
+    );
+  });
+
   it("gives no exceptional edge to a call of the class's own method whose body cannot throw, and keeps it for one that throws", async () => {
     assert.deepEqual(
       await reportedIn([

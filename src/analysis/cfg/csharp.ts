@@ -113,11 +113,27 @@ export class CSharpCfgBuilder extends BraceCfgBuilder {
         const cur = head.reduce((p, h) => this.simple(h, p, ctx), preds);
         return body ? this.statement(body, cur, ctx) : cur;
       }
+      case 'preproc_if':
+      case 'preproc_elif':
+      case 'preproc_else':
+        return this.compiledAlternatives(s, preds, ctx);
       default:
         if (LOOPS.has(s.type)) return this.loop(s, preds, ctx, label);
         // return, throw, break, continue; C# has no labelled break or continue: the innermost loop (or switch, for break) takes it.
         return this.jumpStatement(s, preds, ctx, 'identifier') ?? this.simple(s, preds, ctx);
     }
+  }
+
+  /**
+   * `#if … #elif … #else … #endif`: only one branch is compiled, so each is a path of its own
+   * (`var client = …` in both is not one socket overwriting the other); without `#else`, none may be.
+   */
+  private compiledAlternatives(s: LightNode, preds: Preds, ctx: Context): Preds {
+    const branch = s.children.filter((c) => !c.field);
+    const taken = this.sequence(branch, preds, ctx);
+    if (s.type === 'preproc_else') return taken;
+    const next = s.children.find((c) => c.field === 'alternative');
+    return [...taken, ...(next ? this.compiledAlternatives(next, preds, ctx) : preds)];
   }
 
   /** One step: its effects, and an exceptional edge when it calls something that may throw. */
