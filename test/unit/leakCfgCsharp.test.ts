@@ -130,6 +130,18 @@ describe("leak engine on C# methods: the issue's patterns", () => {
     );
   });
 
+  it("counts returning a TcpClient's socket or stream as handing the connection on, and only that", async () => {
+    assert.deepEqual(
+      await reportedIn([
+        '  Socket A(string h) { var c = new TcpClient(h, 1); return c.Client; }',
+        '  Stream B(string h) { var c = new TcpClient(h, 1); return c.GetStream(); }',
+        '  void D(string h) { var c = new TcpClient(h, 1); c.Client.Dispose(); }',
+        '  int E(string h) { var c = new TcpClient(h, 1); return c.Client.Available; }',
+      ]),
+      ['6: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk'],
+    );
+  });
+
   it("gives no exceptional edge to a call of the class's own method whose body cannot throw, and keeps it for one that throws", async () => {
     assert.deepEqual(
       await reportedIn([

@@ -13,6 +13,8 @@ export const CSHARP_APIS = {
   releases: new Set(['Close', 'Dispose', 'DisposeAsync', 'Stop']),
   /** `GetStream()` owns the socket: disposing the stream disposes it. */
   streamMethods: new Set(['GetStream']),
+  /** `client.Client`: the very socket of a TcpClient or UdpClient; where it goes, the connection goes. */
+  derivedHandles: new Set(['Client']),
   /** Readers and writers over a stream: disposing one disposes the stream, and the socket under it. */
   decorators: new Set(['StreamReader', 'StreamWriter', 'BinaryReader', 'BinaryWriter', 'BufferedStream', 'SslStream']),
   loggers: new RegExp(`^(?:${LOGGERS.join('|')})$`),
