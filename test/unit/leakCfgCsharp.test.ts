@@ -40,12 +40,12 @@ describe('leak engine: the C# control-flow graph (src/analysis/cfg/csharp.ts)', 
       ]),
     );
     assert.deepEqual(edges, [
-      '!ConnectAsync -> <return@6>',
-      '!ConnectAsync ~> [release c]',
       '<return@12> -> exit',
       '<return@6> -> [release c]',
-      '[acquire#0 c]!new TcpClient -> !ConnectAsync',
+      '[acquire#0 c]!new TcpClient -> [connect c]!ConnectAsync',
       '[acquire#0 c]!new TcpClient ~> exceptional-exit',
+      '[connect c]!ConnectAsync -> <return@6>',
+      '[connect c]!ConnectAsync ~> [release c]',
       '[release c] -> <return@12>',
       '[release c] -> exceptional-exit',
       '[release c] -> exit',
@@ -68,7 +68,7 @@ describe('leak engine: the C# control-flow graph (src/analysis/cfg/csharp.ts)', 
       ]),
     );
     assert.ok(edges.includes('[acquire#0 c]!new TcpClient -> [release c]'), edges.join('\n'));
-    assert.ok(edges.includes('[release c] -> !Connect'), edges.join('\n'));
+    assert.ok(edges.includes('[release c] -> [connect c]!Connect'), edges.join('\n'));
     assert.ok(edges.includes('[acquire#0 c]!new TcpClient -> <return@7>'), edges.join('\n'));
   });
 });
@@ -139,6 +139,38 @@ describe("leak engine on C# methods: the issue's patterns", () => {
         '  int E(string h) { var c = new TcpClient(h, 1); return c.Client.Available; }',
       ]),
       ['6: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk'],
+    );
+  });
+
+  it('holds nothing on the not-connected side of `s.Connected` when every path that keeps the socket connected it, and still reports one that did not', async () => {
+    assert.deepEqual(
+      await reportedIn([
+        '  Socket kept;',
+        '  bool A(EndPoint ep) {',
+        '    var s = new Socket(SocketType.Stream, ProtocolType.Tcp);',
+        '    try { s.Connect(ep); } catch (SocketException) { s.Dispose(); }',
+        '    if (s.Connected) { kept = s; return true; }',
+        '    return false;',
+        '  }',
+        '  bool B(EndPoint ep) {',
+        '    var s = new Socket(SocketType.Stream, ProtocolType.Tcp);',
+        '    try { s.Connect(ep); } catch (SocketException) { }',
+        '    if (!s.Connected) return false;',
+        '    kept = s;',
+        '    return true;',
+        '  }',
+        '  bool D(EndPoint ep, byte[] hello) {',
+        '    var s = new Socket(SocketType.Stream, ProtocolType.Tcp);',
+        '    try { s.Connect(ep); s.Send(hello); } catch (SocketException) { }',
+        '    if (!s.Connected) return false;',
+        '    kept = s;',
+        '    return true;',
+        '  }',
+      ]),
+      [
+        '11: unclosed-socket: Socket opened here is not closed on the early return at line 13 — CLOSE_WAIT risk',
+        '18: unclosed-socket: Socket opened here is not closed on the early return at line 20 — CLOSE_WAIT risk',
+      ],
     );
   });
 

@@ -98,6 +98,19 @@ export abstract class BraceCfgBuilder {
     return [id];
   }
 
+  /** The nodes of a statement that run as it runs: not those in the body of a closure it makes. */
+  protected nodesRunIn(s: LightNode): LightNode[] {
+    const out: LightNode[] = [];
+    const stack = [s];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (this.closures.has(n.type)) continue;
+      out.push(n);
+      for (const c of n.children) stack.push(c);
+    }
+    return out;
+  }
+
   protected text(n: LightNode): string {
     return this.source.slice(n.start, n.end);
   }
@@ -171,13 +184,24 @@ export abstract class BraceCfgBuilder {
   ): Preds {
     const condition = s.children.find((c) => c.field === 'condition');
     const cur = condition ? evaluate(condition, preds) : preds;
-    const test = condition && nullTestOf(this.text(condition), false);
-    const dropOn = (taken: boolean): Preds =>
-      test && this.names.has(test.name) && taken === test.nullWhen ? this.step(cur, [{ kind: 'drop', name: test.name }]) : cur;
+    const text = condition && this.text(condition);
+    const test = text && nullTestOf(text, false);
+    const state = text && this.stateTest(text);
+    const dropOn = (taken: boolean): Preds => {
+      if (test && this.names.has(test.name) && taken === test.nullWhen) return this.step(cur, [{ kind: 'drop', name: test.name }]);
+      if (state && this.names.has(state.name) && taken !== state.connectedWhen)
+        return this.step(cur, [{ kind: 'disconnected', name: state.name }]);
+      return cur;
+    };
     const consequence = s.children.find((c) => c.field === 'consequence');
     const alternative = s.children.find((c) => c.field === 'alternative');
     const then = consequence ? branch(consequence, dropOn(true)) : dropOn(true);
     return [...then, ...(alternative ? branch(alternative, dropOn(false)) : dropOn(false))];
+  }
+
+  /** A test of the socket's own connection state (`s.Connected`), and on which outcome it is connected. */
+  protected stateTest(_condition: string): { name: string; connectedWhen: boolean } | undefined {
+    return undefined;
   }
 
   /** return, throw, break and continue where calls may throw (Java, C#); undefined for any other statement. */

@@ -44,11 +44,34 @@ export class CSharpCfgBuilder extends BraceCfgBuilder {
     return p.type === 'assignment_expression' && n.field === 'left';
   }
 
-  /** `using var r = new StreamReader(c.GetStream())`: the alias is disposed on every way out of its block. */
+  /**
+   * `using var r = new StreamReader(c.GetStream())`: the alias is disposed on every way out of its
+   * block. `s.Connect(ep)` (or `EndConnect` handed to `FromAsync`) that returns leaves `s` connected.
+   */
   protected effectsOf(s: LightNode): Effect[] {
-    const effects = super.effectsOf(s);
+    const effects = [...super.effectsOf(s), ...this.connectsIn(s).map((name): Effect => ({ kind: 'connect', name }))];
     if (s.type !== 'local_declaration_statement' || !/^(await\s+)?using\b/.test(this.text(s))) return effects;
     return [...effects, ...effects.flatMap((e) => (e.kind === 'alias' ? [{ kind: 'release', name: e.target } as Effect] : []))];
+  }
+
+  /** The sockets a statement connects: `s.Connect(…)`, `s.ConnectAsync(…)`, `s.EndConnect` (outside closures). */
+  private connectsIn(s: LightNode): string[] {
+    const out: string[] = [];
+    if (this.names.size === 0) return out;
+    for (const n of this.nodesRunIn(s)) {
+      if (n.type !== 'member_access_expression') continue;
+      const object = n.children.find((c) => c.field === 'expression');
+      const name = n.children.find((c) => c.field === 'name');
+      const socket = object?.type === 'identifier' ? this.text(object) : undefined;
+      if (socket && this.names.has(socket) && name && CSHARP_APIS.connects.has(this.text(name))) out.push(socket);
+    }
+    return out;
+  }
+
+  /** `s.Connected`, `!s.Connected`. */
+  protected stateTest(condition: string): { name: string; connectedWhen: boolean } | undefined {
+    const m = /^\(?\s*(!\s*)?(\w+)\.(\w+)\s*\)?$/.exec(condition.trim());
+    return m && CSHARP_APIS.connectedStates.has(m[3]!) ? { name: m[2]!, connectedWhen: !m[1] } : undefined;
   }
 
   private label(name: string): number {
