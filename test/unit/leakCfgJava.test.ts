@@ -248,4 +248,32 @@ describe("leak engine on Java methods: the issue's patterns", () => {
       ],
     );
   });
+
+  it('sees no new descriptor in TLS layered over a field or a parameter, and one that takes over a local socket', async () => {
+    assert.deepEqual(
+      await reported([
+        '  Socket plain;',
+        '  void upgrade(SSLSocketFactory f, String h, int p) throws IOException {',
+        '    SSLSocket s = (SSLSocket) f.createSocket(plain, h, p, true);',
+        '    s.startHandshake();',
+        '    plain = s;',
+        '  }',
+        '  Socket wrap(SSLSocketFactory f, Socket raw, String h, int p) throws IOException {',
+        '    SSLSocket s = (SSLSocket) f.createSocket(raw, h, p, true);',
+        '    s.startHandshake();',
+        '    return s;',
+        '  }',
+        '  Socket open(SSLSocketFactory f, String h, int p) throws IOException {',
+        '    Socket raw = new Socket(h, p);',
+        '    SSLSocket s = (SSLSocket) f.createSocket(raw, h, p, true);',
+        '    s.startHandshake();',
+        '    return s;',
+        '  }',
+      ]),
+      [
+        '14: unclosed-on-exception: Socket opened here is not closed when `createSocket` throws at line 15 — use try-with-resources or close it in finally',
+        '15: unclosed-on-exception: Socket opened here is not closed when `startHandshake` throws at line 16 — use try-with-resources or close it in finally',
+      ],
+    );
+  });
 });

@@ -228,6 +228,46 @@ describe("leak engine on JavaScript/TypeScript functions: the issue's patterns",
     );
   });
 
+  it('holds nothing on the side of a null guard where the socket was never made, and still reports a guard that closes on the wrong side', async () => {
+    assert.deepEqual(
+      await js([
+        'async function free(port) {',
+        '  let s;',
+        '  try {',
+        '    s = net.connect(port);',
+        '    await once(s, "connect");',
+        '  } catch (e) {',
+        '    if (e.code === "ECONNREFUSED") return true;',
+        '  } finally {',
+        '    if (s !== undefined) s.end();',
+        '  }',
+        '  return false;',
+        '}',
+        'function maybe(port, on) {',
+        '  let s;',
+        '  if (on) s = net.connect(port);',
+        '  if (!s) return;',
+        '  s.destroy();',
+        '}',
+      ]),
+      [],
+    );
+    assert.deepEqual(
+      await js([
+        'async function ping(port) {',
+        '  let s;',
+        '  try {',
+        '    s = net.connect(port);',
+        '    await once(s, "connect");',
+        '  } finally {',
+        '    if (s == null) s.destroy();',
+        '  }',
+        '}',
+      ]),
+      ['6: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk'],
+    );
+  });
+
   it('counts a destroy in an error/close handler, and ownership handed to a returned object or a TLS wrapper', async () => {
     assert.deepEqual(
       await js([

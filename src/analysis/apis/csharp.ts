@@ -13,6 +13,12 @@ export const CSHARP_APIS = {
   releases: new Set(['Close', 'Dispose', 'DisposeAsync', 'Stop']),
   /** `GetStream()` owns the socket: disposing the stream disposes it. */
   streamMethods: new Set(['GetStream']),
+  /** Calls on a socket that leave it connected when they return (`BeginConnect` is completed by `EndConnect`). */
+  connects: new Set(['Connect', 'ConnectAsync', 'EndConnect']),
+  /** The socket's own state: true once a connect completed (and until a send or receive fails). */
+  connectedStates: new Set(['Connected']),
+  /** `client.Client`: the very socket of a TcpClient or UdpClient; where it goes, the connection goes. */
+  derivedHandles: new Set(['Client']),
   /** Readers and writers over a stream: disposing one disposes the stream, and the socket under it. */
   decorators: new Set(['StreamReader', 'StreamWriter', 'BinaryReader', 'BinaryWriter', 'BufferedStream', 'SslStream']),
   loggers: new RegExp(`^(?:${LOGGERS.join('|')})$`),

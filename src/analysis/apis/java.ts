@@ -32,6 +32,11 @@ export const JAVA_APIS = {
     'DatagramChannel',
   ]),
   factoryMethods: new Set(['createSocket', 'createServerSocket']),
+  /**
+   * `sslFactory.createSocket(existing, host, port, autoClose)` (and `(existing, consumed, autoClose)`):
+   * TLS layered over a socket that already holds the descriptor, told by its last argument.
+   */
+  layeredFactory: { method: 'createSocket', minArity: 3, autoClose: /^(?:true|false|\w*[aA]utoClose)$/ },
   /** Made without an address (`new Socket()`, `factory.createSocket()`): no descriptor until `givesDescriptor`. */
   unconnectedTypes: new Set(['Socket', 'ServerSocket', 'SSLSocket', 'SSLServerSocket']),
   unconnectedFactory: 'createSocket',

@@ -2,6 +2,7 @@ import type { LightNode } from '../languages/cFamilyTree';
 import type { Use } from '../languages/cFamilyEngine';
 import type { ExitContext } from './cleanup';
 import { CfgBuilder, type Effect, type StepSite, type ThrowingCall } from './graph';
+import { nullTestOf } from './nullTest';
 
 /**
  * What the front ends of the brace languages (Go, Java) share over the copied syntax tree: the
@@ -97,6 +98,19 @@ export abstract class BraceCfgBuilder {
     return [id];
   }
 
+  /** The nodes of a statement that run as it runs: not those in the body of a closure it makes. */
+  protected nodesRunIn(s: LightNode): LightNode[] {
+    const out: LightNode[] = [];
+    const stack = [s];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (this.closures.has(n.type)) continue;
+      out.push(n);
+      for (const c of n.children) stack.push(c);
+    }
+    return out;
+  }
+
   protected text(n: LightNode): string {
     return this.source.slice(n.start, n.end);
   }
@@ -170,14 +184,24 @@ export abstract class BraceCfgBuilder {
   ): Preds {
     const condition = s.children.find((c) => c.field === 'condition');
     const cur = condition ? evaluate(condition, preds) : preds;
-    const nullTest = condition && NULL_TEST.exec(this.text(condition));
-    const nullName = nullTest && this.names.has(nullTest[1]!) ? nullTest[1]! : undefined;
-    const dropOn = (taken: boolean): Preds =>
-      nullName && taken === (nullTest![2] === '==') ? this.step(cur, [{ kind: 'drop', name: nullName }]) : cur;
+    const text = condition && this.text(condition);
+    const test = text && nullTestOf(text, false);
+    const state = text && this.stateTest(text);
+    const dropOn = (taken: boolean): Preds => {
+      if (test && this.names.has(test.name) && taken === test.nullWhen) return this.step(cur, [{ kind: 'drop', name: test.name }]);
+      if (state && this.names.has(state.name) && taken !== state.connectedWhen)
+        return this.step(cur, [{ kind: 'disconnected', name: state.name }]);
+      return cur;
+    };
     const consequence = s.children.find((c) => c.field === 'consequence');
     const alternative = s.children.find((c) => c.field === 'alternative');
     const then = consequence ? branch(consequence, dropOn(true)) : dropOn(true);
     return [...then, ...(alternative ? branch(alternative, dropOn(false)) : dropOn(false))];
+  }
+
+  /** A test of the socket's own connection state (`s.Connected`), and on which outcome it is connected. */
+  protected stateTest(_condition: string): { name: string; connectedWhen: boolean } | undefined {
+    return undefined;
   }
 
   /** return, throw, break and continue where calls may throw (Java, C#); undefined for any other statement. */
@@ -326,8 +350,6 @@ export abstract class BraceCfgBuilder {
     return effects;
   }
 }
-
-const NULL_TEST = /^\(?\s*(\w+)\s*(!=|==)\s*null\s*\)?$/;
 
 /** The error variable paired with an acquisition is tracked as this holder: `?err`. */
 export const ERROR_PARTNER = '?';

@@ -44,11 +44,34 @@ export class CSharpCfgBuilder extends BraceCfgBuilder {
     return p.type === 'assignment_expression' && n.field === 'left';
   }
 
-  /** `using var r = new StreamReader(c.GetStream())`: the alias is disposed on every way out of its block. */
+  /**
+   * `using var r = new StreamReader(c.GetStream())`: the alias is disposed on every way out of its
+   * block. `s.Connect(ep)` (or `EndConnect` handed to `FromAsync`) that returns leaves `s` connected.
+   */
   protected effectsOf(s: LightNode): Effect[] {
-    const effects = super.effectsOf(s);
+    const effects = [...super.effectsOf(s), ...this.connectsIn(s).map((name): Effect => ({ kind: 'connect', name }))];
     if (s.type !== 'local_declaration_statement' || !/^(await\s+)?using\b/.test(this.text(s))) return effects;
     return [...effects, ...effects.flatMap((e) => (e.kind === 'alias' ? [{ kind: 'release', name: e.target } as Effect] : []))];
+  }
+
+  /** The sockets a statement connects: `s.Connect(…)`, `s.ConnectAsync(…)`, `s.EndConnect` (outside closures). */
+  private connectsIn(s: LightNode): string[] {
+    const out: string[] = [];
+    if (this.names.size === 0) return out;
+    for (const n of this.nodesRunIn(s)) {
+      if (n.type !== 'member_access_expression') continue;
+      const object = n.children.find((c) => c.field === 'expression');
+      const name = n.children.find((c) => c.field === 'name');
+      const socket = object?.type === 'identifier' ? this.text(object) : undefined;
+      if (socket && this.names.has(socket) && name && CSHARP_APIS.connects.has(this.text(name))) out.push(socket);
+    }
+    return out;
+  }
+
+  /** `s.Connected`, `!s.Connected`. */
+  protected stateTest(condition: string): { name: string; connectedWhen: boolean } | undefined {
+    const m = /^\(?\s*(!\s*)?(\w+)\.(\w+)\s*\)?$/.exec(condition.trim());
+    return m && CSHARP_APIS.connectedStates.has(m[3]!) ? { name: m[2]!, connectedWhen: !m[1] } : undefined;
   }
 
   private label(name: string): number {
@@ -113,11 +136,27 @@ export class CSharpCfgBuilder extends BraceCfgBuilder {
         const cur = head.reduce((p, h) => this.simple(h, p, ctx), preds);
         return body ? this.statement(body, cur, ctx) : cur;
       }
+      case 'preproc_if':
+      case 'preproc_elif':
+      case 'preproc_else':
+        return this.compiledAlternatives(s, preds, ctx);
       default:
         if (LOOPS.has(s.type)) return this.loop(s, preds, ctx, label);
         // return, throw, break, continue; C# has no labelled break or continue: the innermost loop (or switch, for break) takes it.
         return this.jumpStatement(s, preds, ctx, 'identifier') ?? this.simple(s, preds, ctx);
     }
+  }
+
+  /**
+   * `#if … #elif … #else … #endif`: only one branch is compiled, so each is a path of its own
+   * (`var client = …` in both is not one socket overwriting the other); without `#else`, none may be.
+   */
+  private compiledAlternatives(s: LightNode, preds: Preds, ctx: Context): Preds {
+    const branch = s.children.filter((c) => !c.field);
+    const taken = this.sequence(branch, preds, ctx);
+    if (s.type === 'preproc_else') return taken;
+    const next = s.children.find((c) => c.field === 'alternative');
+    return [...taken, ...(next ? this.compiledAlternatives(next, preds, ctx) : preds)];
   }
 
   /** One step: its effects, and an exceptional edge when it calls something that may throw. */

@@ -66,16 +66,11 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
 
   /** `s.connect(…)` or `s.bind(…)` in the statement (outside lambdas). */
   private connectsOrBinds(s: LightNode, name: string): string | undefined {
-    const stack = [s];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      if (this.closures.has(n.type)) continue;
-      if (n.type === 'method_invocation') {
-        const object = n.children.find((c) => c.field === 'object');
-        const method = this.text(n.children.find((c) => c.field === 'name') ?? n);
-        if (object?.type === 'identifier' && this.text(object) === name && JAVA_APIS.givesDescriptor.has(method)) return method;
-      }
-      for (const c of n.children) stack.push(c);
+    for (const n of this.nodesRunIn(s)) {
+      if (n.type !== 'method_invocation') continue;
+      const object = n.children.find((c) => c.field === 'object');
+      const method = this.text(n.children.find((c) => c.field === 'name') ?? n);
+      if (object?.type === 'identifier' && this.text(object) === name && JAVA_APIS.givesDescriptor.has(method)) return method;
     }
     return undefined;
   }

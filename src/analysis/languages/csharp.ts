@@ -156,7 +156,10 @@ function declaredFrom(declarator: LightNode, source: string, viaStream: boolean)
 
 function receiverUse(member: LightNode, source: string): Use {
   const call = member.parent;
-  if (call?.type !== 'invocation_expression' || member.field !== 'function') return { kind: 'neutral' };
+  if (call?.type !== 'invocation_expression' || member.field !== 'function') {
+    const property = fieldOf(member, 'name');
+    return property && CSHARP_APIS.derivedHandles.has(textOf(property, source)) ? handleUse(member, source) : { kind: 'neutral' };
+  }
   const method = methodName(call, source);
   if (!method) return { kind: 'neutral' };
   if (CSHARP_APIS.releases.has(method)) return closeUse(call);
@@ -166,7 +169,16 @@ function receiverUse(member: LightNode, source: string): Use {
   // `new StreamReader(client.GetStream())`: the reader over the stream is the socket under another name.
   const creation = holder?.type === 'argument' ? holder.parent?.parent : undefined;
   if (creation?.type === 'object_creation_expression' && isDecorator(creation, source)) return decoratorUse(creation, source);
-  return { kind: 'neutral' };
+  return handleUse(call, source);
+}
+
+/**
+ * A handle that owns the socket (`client.Client`, `client.GetStream()`): returned or stored, it
+ * takes the connection with it; disposed, it disposes it. Passed to a call or read, it stays the client's.
+ */
+function handleUse(handle: LightNode, source: string): Use {
+  const u = use(handle, source);
+  return u.kind === 'escape' || u.kind === 'close' || u.kind === 'close-on-error-path' || u.kind === 'alias' ? u : { kind: 'neutral' };
 }
 
 function isDecorator(creation: LightNode, source: string): boolean {

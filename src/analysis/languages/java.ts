@@ -51,8 +51,49 @@ function acquisitionKind(node: LightNode, source: string): 'socket' | 'accept' |
   const argCount = fieldOf(node, 'arguments')?.children.length ?? 0;
   if (name === 'accept' && object && argCount === 0) return 'accept';
   if (name === 'open' && object && JAVA_APIS.channelFactories.has(simpleName(object, source))) return 'socket';
-  if (JAVA_APIS.factoryMethods.has(name) && object) return 'socket';
+  if (JAVA_APIS.factoryMethods.has(name) && object) return layeredOverForeignSocket(node, name, source) ? undefined : 'socket';
   return undefined;
+}
+
+/**
+ * TLS layered over a socket this method does not own (a field, `this.plain`, a parameter) makes
+ * no descriptor: the owner still holds the kernel socket and closes it. Over a local of the
+ * method it is an acquisition that takes over the local's socket (the local is handed to it).
+ */
+function layeredOverForeignSocket(call: LightNode, method: string, source: string): boolean {
+  const layered = JAVA_APIS.layeredFactory;
+  if (method !== layered.method) return false;
+  const args = (fieldOf(call, 'arguments')?.children ?? []).filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment');
+  const last = args.at(-1);
+  if (args.length < layered.minArity || !last || !layered.autoClose.test(textOf(last, source))) return false;
+  const existing = unwrapped(args[0]!);
+  if (existing.type === 'field_access') return true;
+  if (existing.type !== 'identifier') return false;
+  const fn = enclosingFunction(call);
+  return !!fn && !declaresLocal(fn, textOf(existing, source), source);
+}
+
+function unwrapped(node: LightNode): LightNode {
+  for (let n = node; ;) {
+    const inner =
+      n.type === 'cast_expression' ? fieldOf(n, 'value') : n.type === 'parenthesized_expression' ? n.children.at(-1) : undefined;
+    if (!inner) return n;
+    n = inner;
+  }
+}
+
+/** Whether `fn` declares `name` as a local variable (not a parameter) outside its nested lambdas and classes. */
+function declaresLocal(fn: LightNode, name: string, source: string): boolean {
+  const body = fieldOf(fn, 'body');
+  const stack = body ? [body] : [];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.type === 'lambda_expression' || n.type === 'class_body') continue;
+    const declared = n.type === 'variable_declarator' || n.type === 'resource' ? fieldOf(n, 'name') : undefined;
+    if (declared && textOf(declared, source) === name) return true;
+    for (const c of n.children) stack.push(c);
+  }
+  return false;
 }
 
 function firstClassBody(node: LightNode): LightNode | undefined {

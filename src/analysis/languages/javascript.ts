@@ -518,7 +518,8 @@ function judge(
       verdict.kind === 'released' && summary.closed && !summary.stored && !summary.handedOn
         ? earlyReturn(index, a.scope, a.site, a.name, closingNodes(tally.uses, false), exits)
         : undefined;
-    if (ret && nearestAncestor(ret, FUNCTION_TYPES, a.scope))
+    const callback = ret && nearestAncestor(ret, FUNCTION_TYPES, a.scope);
+    if (ret && callback && callback !== a.scope)
       return { ...base, rule: 'unclosed-socket', fixAt: rangeOf(ret), message: earlyReturnMessage('Socket opened here', ret) };
     return engineFinding(verdict, summary, base);
   }
