@@ -264,6 +264,7 @@ describe('leak engine: must-release dataflow (src/analysis/cfg/dataflow.ts)', ()
       kind: 'leak-on-exception',
       via: { call: 'socket', site: { line: 1, column: 0 } },
       releasedSomewhere: true,
+      caught: false,
     });
     assert.equal(verdicts.get(1)?.kind, 'leak-on-exception');
     const second = verdicts.get(1);
@@ -447,6 +448,32 @@ describe("leak engine on Python functions: the issue's patterns", () => {
       ]),
       [],
     );
+  });
+
+  it('takes a test that every attempt of a retry loop failed as true only when the loop ran out, not after its break', async () => {
+    const loop = (test: string, record: string) => [
+      'import socket',
+      'def connect(addrs):',
+      '    errors = []',
+      '    for addr in addrs:',
+      '        err = sock = None',
+      '        try:',
+      '            sock = socket.socket()',
+      '            sock.connect(addr)',
+      '            break',
+      '        except OSError as e:',
+      '            sock.close()',
+      `            ${record}`,
+      `    if ${test}:`,
+      '        raise OSError(errors)',
+      '    return sock',
+    ];
+    assert.deepEqual(await reported(loop('len(errors) == len(addrs)', 'errors.append(e)')), []);
+    assert.deepEqual(await reported(loop('err is not None', 'err = e')), []);
+    // Any failure, not every one: the raise may drop the socket a later attempt connected.
+    assert.deepEqual(await reported(loop('errors', 'errors.append(e)')), [
+      '7: unclosed-socket: Socket opened here is not closed on the raise at line 14 — CLOSE_WAIT risk',
+    ]);
   });
 
   it('names the early return a socket leaks on, and a socket never closed', async () => {

@@ -40,12 +40,12 @@ describe('leak engine: the C# control-flow graph (src/analysis/cfg/csharp.ts)', 
       ]),
     );
     assert.deepEqual(edges, [
-      '!ConnectAsync -> <return@6>',
-      '!ConnectAsync ~> [release c]',
       '<return@12> -> exit',
       '<return@6> -> [release c]',
-      '[acquire#0 c]!new TcpClient -> !ConnectAsync',
+      '[acquire#0 c]!new TcpClient -> [connect c]!ConnectAsync',
       '[acquire#0 c]!new TcpClient ~> exceptional-exit',
+      '[connect c]!ConnectAsync -> <return@6>',
+      '[connect c]!ConnectAsync ~> [release c]',
       '[release c] -> <return@12>',
       '[release c] -> exceptional-exit',
       '[release c] -> exit',
@@ -68,7 +68,7 @@ describe('leak engine: the C# control-flow graph (src/analysis/cfg/csharp.ts)', 
       ]),
     );
     assert.ok(edges.includes('[acquire#0 c]!new TcpClient -> [release c]'), edges.join('\n'));
-    assert.ok(edges.includes('[release c] -> !Connect'), edges.join('\n'));
+    assert.ok(edges.includes('[release c] -> [connect c]!Connect'), edges.join('\n'));
     assert.ok(edges.includes('[acquire#0 c]!new TcpClient -> <return@7>'), edges.join('\n'));
   });
 });
@@ -97,6 +97,93 @@ describe("leak engine on C# methods: the issue's patterns", () => {
         '  }',
       ]),
       [],
+    );
+  });
+
+  it('takes `#if`/`#elif`/`#else` branches as alternatives: the same variable made in each is one socket, still leaked on a path that skips the hand-off', async () => {
+    assert.deepEqual(
+      await reportedIn([
+        '  void F(IPEndPoint ep) {',
+        '#if NET8_0',
+        '    var s = new Socket(SocketType.Stream, ProtocolType.Tcp);',
+        '#elif NET6_0',
+        '    var s = new Socket(ep.AddressFamily, SocketType.Stream, ProtocolType.Tcp);',
+        '#else',
+        '    var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);',
+        '#endif',
+        '    using (s) { s.Connect(ep); }',
+        '  }',
+        '  void G(IPEndPoint ep, bool quiet) {',
+        '#if NET8_0',
+        '    var s = new Socket(SocketType.Stream, ProtocolType.Tcp);',
+        '#else',
+        '    var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);',
+        '#endif',
+        '    if (quiet) return;',
+        '    using (s) { s.Connect(ep); }',
+        '  }',
+      ]),
+      [
+        '15: unclosed-socket: Socket opened here is not closed on the early return at line 19 — CLOSE_WAIT risk',
+        '17: unclosed-socket: Socket opened here is not closed on the early return at line 19 — CLOSE_WAIT risk',
+      ],
+    );
+  });
+
+  it("counts returning a TcpClient's socket or stream as handing the connection on, and only that", async () => {
+    assert.deepEqual(
+      await reportedIn([
+        '  Socket A(string h) { var c = new TcpClient(h, 1); return c.Client; }',
+        '  Stream B(string h) { var c = new TcpClient(h, 1); return c.GetStream(); }',
+        '  void D(string h) { var c = new TcpClient(h, 1); c.Client.Dispose(); }',
+        '  int E(string h) { var c = new TcpClient(h, 1); return c.Client.Available; }',
+      ]),
+      ['6: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk'],
+    );
+  });
+
+  it('holds nothing on the not-connected side of `s.Connected` when every path that keeps the socket connected it, and still reports one that did not', async () => {
+    assert.deepEqual(
+      await reportedIn([
+        '  Socket kept;',
+        '  bool A(EndPoint ep) {',
+        '    var s = new Socket(SocketType.Stream, ProtocolType.Tcp);',
+        '    try { s.Connect(ep); } catch (SocketException) { s.Dispose(); }',
+        '    if (s.Connected) { kept = s; return true; }',
+        '    return false;',
+        '  }',
+        '  bool B(EndPoint ep) {',
+        '    var s = new Socket(SocketType.Stream, ProtocolType.Tcp);',
+        '    try { s.Connect(ep); } catch (SocketException) { }',
+        '    if (!s.Connected) return false;',
+        '    kept = s;',
+        '    return true;',
+        '  }',
+        '  bool D(EndPoint ep, byte[] hello) {',
+        '    var s = new Socket(SocketType.Stream, ProtocolType.Tcp);',
+        '    try { s.Connect(ep); s.Send(hello); } catch (SocketException) { }',
+        '    if (!s.Connected) return false;',
+        '    kept = s;',
+        '    return true;',
+        '  }',
+      ]),
+      [
+        '11: unclosed-socket: Socket opened here is not closed on the early return at line 13 — CLOSE_WAIT risk',
+        '18: unclosed-socket: Socket opened here is not closed on the early return at line 20 — CLOSE_WAIT risk',
+      ],
+    );
+  });
+
+  it("gives no exceptional edge to a call of the class's own method whose body cannot throw, and keeps it for one that throws", async () => {
+    assert.deepEqual(
+      await reportedIn([
+        '  int count;',
+        '  void Note(int port) { count++; _logger.LogDebug("port {P}", port); }',
+        '  void Check(int port) { if (port == 0) throw new ArgumentException("port"); }',
+        '  TcpListener A(int p) { var l = new TcpListener(IPAddress.Any, p); Note(p); this.Note(p); return l; }',
+        '  TcpListener B(int p) { var l = new TcpListener(IPAddress.Any, p); Check(p); return l; }',
+      ]),
+      ['7: unclosed-on-exception: Socket opened here is not closed when `Check` throws at line 7 — use `using` or dispose it in finally'],
     );
   });
 });

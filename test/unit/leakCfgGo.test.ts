@@ -322,4 +322,42 @@ describe('leak engine on Go functions: paths', () => {
       ['9: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk'],
     );
   });
+
+  it('hands named results to the caller at a bare return, and a goroutine hands a connection to a variable of the enclosing function', async () => {
+    assert.deepEqual(
+      await reported([
+        'package p',
+        'import "net"',
+        'func listen(a *net.UDPAddr) (conn net.PacketConn, err error) {',
+        '  uc, err := net.ListenUDP("udp", a)',
+        '  if err != nil {',
+        '    return nil, err',
+        '  }',
+        '  conn = uc',
+        '  return',
+        '}',
+        'func forgets(a *net.UDPAddr) (conn net.PacketConn, err error) {',
+        '  uc, err := net.ListenUDP("udp", a)',
+        '  if err != nil {',
+        '    return nil, err',
+        '  }',
+        '  return',
+        '}',
+        'func accept(ln net.Listener) net.Conn {',
+        '  var peer net.Conn',
+        '  done := make(chan struct{})',
+        '  go func() {',
+        '    c, err := ln.Accept()',
+        '    if err == nil {',
+        '      peer = c',
+        '    }',
+        '    close(done)',
+        '  }()',
+        '  <-done',
+        '  return peer',
+        '}',
+      ]),
+      ['12: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk'],
+    );
+  });
 });

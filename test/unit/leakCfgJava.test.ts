@@ -216,4 +216,64 @@ describe("leak engine on Java methods: the issue's patterns", () => {
       ],
     );
   });
+
+  it("gives no exceptional edge to a call of the file's own method or constructor whose body cannot throw, and keeps it for one whose body may", async () => {
+    assert.deepEqual(
+      await reported([
+        '  static final Map<Integer, Integer> ports = new HashMap<>();',
+        '  int port;',
+        '  C(int port) { this.port = port; }',
+        '  static void remember(int port) {',
+        '    C key = new C(port);',
+        '    ports.put(port, key.port);',
+        '    Transport.tcpLog.log(Log.BRIEF, "port " + port);',
+        '  }',
+        '  static void check(int port) throws IOException {',
+        '    if (port == 0) throw new IOException("no port");',
+        '  }',
+        '  ServerSocket listen(ServerSocketFactory f, int p) throws IOException {',
+        '    ServerSocket s = f.createServerSocket(p);',
+        '    remember(s.getLocalPort());',
+        '    C.remember(p);',
+        '    return s;',
+        '  }',
+        '  ServerSocket strict(ServerSocketFactory f, int p) throws IOException {',
+        '    ServerSocket s = f.createServerSocket(p);',
+        '    check(s.getLocalPort());',
+        '    return s;',
+        '  }',
+      ]),
+      [
+        '20: unclosed-on-exception: Socket opened here is not closed when `check` throws at line 21 — use try-with-resources or close it in finally',
+      ],
+    );
+  });
+
+  it('sees no new descriptor in TLS layered over a field or a parameter, and one that takes over a local socket', async () => {
+    assert.deepEqual(
+      await reported([
+        '  Socket plain;',
+        '  void upgrade(SSLSocketFactory f, String h, int p) throws IOException {',
+        '    SSLSocket s = (SSLSocket) f.createSocket(plain, h, p, true);',
+        '    s.startHandshake();',
+        '    plain = s;',
+        '  }',
+        '  Socket wrap(SSLSocketFactory f, Socket raw, String h, int p) throws IOException {',
+        '    SSLSocket s = (SSLSocket) f.createSocket(raw, h, p, true);',
+        '    s.startHandshake();',
+        '    return s;',
+        '  }',
+        '  Socket open(SSLSocketFactory f, String h, int p) throws IOException {',
+        '    Socket raw = new Socket(h, p);',
+        '    SSLSocket s = (SSLSocket) f.createSocket(raw, h, p, true);',
+        '    s.startHandshake();',
+        '    return s;',
+        '  }',
+      ]),
+      [
+        '14: unclosed-on-exception: Socket opened here is not closed when `createSocket` throws at line 15 — use try-with-resources or close it in finally',
+        '15: unclosed-on-exception: Socket opened here is not closed when `startHandshake` throws at line 16 — use try-with-resources or close it in finally',
+      ],
+    );
+  });
 });

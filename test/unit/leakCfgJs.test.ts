@@ -175,6 +175,99 @@ describe("leak engine on JavaScript/TypeScript functions: the issue's patterns",
     );
   });
 
+  it("holds a connection handler's socket from entry: an early return before reading leaks, a read, destroy or hand-off releases", async () => {
+    assert.deepEqual(
+      await js([
+        'const banned = new Set();',
+        'net.createServer((sock) => {',
+        '  sock.setTimeout(5000);',
+        '  if (banned.has(sock.remoteAddress)) return;',
+        '  sock.on("data", (d) => sock.write(d));',
+        '});',
+        'net.createServer((sock) => {',
+        '  sock.setTimeout(5000, () => sock.destroy());',
+        '  if (banned.has(sock.remoteAddress)) return;',
+        '  sock.on("data", (d) => sock.write(d));',
+        '});',
+        'net.createServer((sock) => {',
+        '  if (banned.has(sock.remoteAddress)) { sock.destroy(); return; }',
+        '  new Session(sock);',
+        '});',
+      ]),
+      ['4: unclosed-socket: Socket accepted here is not closed on the return at line 6 — CLOSE_WAIT risk'],
+    );
+  });
+
+  it("reads an HTTP upgrade's socket as the second parameter, released too by destroying its request; a caught exception that skips the release is named", async () => {
+    assert.deepEqual(
+      await js([
+        "const http = require('http');",
+        'const server = http.createServer();',
+        'server.on("upgrade", (req, socket, head) => {',
+        '  if (req.url === "/ping") { req.destroy(); return; }',
+        '  if (req.url !== "/ws") return;',
+        '  wss.handleUpgrade(req, socket, head, done);',
+        '});',
+        'net.createServer((sock) => {',
+        '  try {',
+        '    const route = JSON.parse(process.env.ROUTE);',
+        '    sock.pipe(sock);',
+        '  } catch (err) {',
+        '    console.error(err);',
+        '  }',
+        '});',
+        'net.createServer((sock) => {',
+        '  const route = JSON.parse(process.env.ROUTE);',
+        '  sock.pipe(sock);',
+        '});',
+      ]),
+      [
+        '10: unclosed-on-exception: Socket accepted here is not closed when `parse` throws at line 12 and the handler goes on — destroy it where the error is caught',
+        '5: unclosed-socket: Socket accepted here is not closed on the return at line 7 — CLOSE_WAIT risk',
+      ],
+    );
+  });
+
+  it('holds nothing on the side of a null guard where the socket was never made, and still reports a guard that closes on the wrong side', async () => {
+    assert.deepEqual(
+      await js([
+        'async function free(port) {',
+        '  let s;',
+        '  try {',
+        '    s = net.connect(port);',
+        '    await once(s, "connect");',
+        '  } catch (e) {',
+        '    if (e.code === "ECONNREFUSED") return true;',
+        '  } finally {',
+        '    if (s !== undefined) s.end();',
+        '  }',
+        '  return false;',
+        '}',
+        'function maybe(port, on) {',
+        '  let s;',
+        '  if (on) s = net.connect(port);',
+        '  if (!s) return;',
+        '  s.destroy();',
+        '}',
+      ]),
+      [],
+    );
+    assert.deepEqual(
+      await js([
+        'async function ping(port) {',
+        '  let s;',
+        '  try {',
+        '    s = net.connect(port);',
+        '    await once(s, "connect");',
+        '  } finally {',
+        '    if (s == null) s.destroy();',
+        '  }',
+        '}',
+      ]),
+      ['6: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk'],
+    );
+  });
+
   it('counts a destroy in an error/close handler, and ownership handed to a returned object or a TLS wrapper', async () => {
     assert.deepEqual(
       await js([

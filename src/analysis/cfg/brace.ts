@@ -2,6 +2,7 @@ import type { LightNode } from '../languages/cFamilyTree';
 import type { Use } from '../languages/cFamilyEngine';
 import type { ExitContext } from './cleanup';
 import { CfgBuilder, type Effect, type StepSite, type ThrowingCall } from './graph';
+import { nullTestOf } from './nullTest';
 
 /**
  * What the front ends of the brace languages (Go, Java) share over the copied syntax tree: the
@@ -38,6 +39,15 @@ export interface LoopParts {
   label?: string;
 }
 
+/** A front end's statement walk, given the context of the statement. */
+type InContext = (statement: LightNode, preds: Preds, ctx: ExitContext) => Preds;
+
+/**
+ * Whether calling the file's own method or constructor `name` with `arity` arguments cannot throw:
+ * every definition of that name and arity is visible and throws nothing (see `bodyMayThrow`).
+ */
+export type LocalQuiet = (name: string, arity: number) => boolean;
+
 export abstract class BraceCfgBuilder {
   /** Generated code: beyond this the statement rules take the function. */
   static readonly MAX_NODES = 20_000;
@@ -49,6 +59,7 @@ export abstract class BraceCfgBuilder {
     protected readonly source: string,
     private readonly use: (name: LightNode, source: string) => Use,
     obligations: readonly TreeObligation[],
+    protected readonly localQuiet: LocalQuiet = () => false,
   ) {
     for (const o of obligations) {
       this.names.add(o.target);
@@ -85,6 +96,19 @@ export abstract class BraceCfgBuilder {
     this.connect(preds, id);
     if (throws) this.b.throwEdge(id, throws.to);
     return [id];
+  }
+
+  /** The nodes of a statement that run as it runs: not those in the body of a closure it makes. */
+  protected nodesRunIn(s: LightNode): LightNode[] {
+    const out: LightNode[] = [];
+    const stack = [s];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (this.closures.has(n.type)) continue;
+      out.push(n);
+      for (const c of n.children) stack.push(c);
+    }
+    return out;
   }
 
   protected text(n: LightNode): string {
@@ -127,6 +151,27 @@ export abstract class BraceCfgBuilder {
     return [...(endless ? [] : tested), ...own.breaks];
   }
 
+  /** A loop where calls may throw (Java, C#): its condition and updates are steps with an edge to the handler of `ctx`. */
+  protected loopInContext(s: LightNode, preds: Preds, ctx: ExitContext, parts: LoopParts, statement: InContext): Preds {
+    const step = (n: LightNode, p: Preds) => this.throwingStep(n, p, ctx.throwTo);
+    return this.loopOf(s, preds, parts, step, (b, p, own) => statement(b, p, { ...ctx, jumps: [...ctx.jumps, own] }));
+  }
+
+  /** An if/else where calls may throw (Java, C#): the condition is a step with an edge to the handler of `ctx`. */
+  protected ifInContext(s: LightNode, preds: Preds, ctx: ExitContext, statement: InContext): Preds {
+    return this.ifWithNullTest(
+      s,
+      preds,
+      (c, p) => this.throwingStep(c, p, ctx.throwTo),
+      (b, p) => statement(b, p, ctx),
+    );
+  }
+
+  /** `while (true)`, `for (;;)`: no condition, or the literal true. */
+  protected endless(condition: LightNode | undefined): boolean {
+    return !condition || /^\(?\s*true\s*\)?$/.test(this.text(condition));
+  }
+
   /**
    * An if/else whose condition may test the socket against null (`s == null`, `s != null`): the
    * branch on which it is null holds nothing.
@@ -139,14 +184,24 @@ export abstract class BraceCfgBuilder {
   ): Preds {
     const condition = s.children.find((c) => c.field === 'condition');
     const cur = condition ? evaluate(condition, preds) : preds;
-    const nullTest = condition && NULL_TEST.exec(this.text(condition));
-    const nullName = nullTest && this.names.has(nullTest[1]!) ? nullTest[1]! : undefined;
-    const dropOn = (taken: boolean): Preds =>
-      nullName && taken === (nullTest![2] === '==') ? this.step(cur, [{ kind: 'drop', name: nullName }]) : cur;
+    const text = condition && this.text(condition);
+    const test = text && nullTestOf(text, false);
+    const state = text && this.stateTest(text);
+    const dropOn = (taken: boolean): Preds => {
+      if (test && this.names.has(test.name) && taken === test.nullWhen) return this.step(cur, [{ kind: 'drop', name: test.name }]);
+      if (state && this.names.has(state.name) && taken !== state.connectedWhen)
+        return this.step(cur, [{ kind: 'disconnected', name: state.name }]);
+      return cur;
+    };
     const consequence = s.children.find((c) => c.field === 'consequence');
     const alternative = s.children.find((c) => c.field === 'alternative');
     const then = consequence ? branch(consequence, dropOn(true)) : dropOn(true);
     return [...then, ...(alternative ? branch(alternative, dropOn(false)) : dropOn(false))];
+  }
+
+  /** A test of the socket's own connection state (`s.Connected`), and on which outcome it is connected. */
+  protected stateTest(_condition: string): { name: string; connectedWhen: boolean } | undefined {
+    return undefined;
   }
 
   /** return, throw, break and continue where calls may throw (Java, C#); undefined for any other statement. */
@@ -174,6 +229,21 @@ export abstract class BraceCfgBuilder {
     const effects = this.effectsOf(s);
     const call = this.throwingCall(s, effects);
     return this.step(preds, effects, exitSite, call ? { call, to: throwTo } : undefined);
+  }
+
+  /**
+   * Whether a method body may throw: a `throw`, or a call that may (not a quiet call by the
+   * language's table, nor a quiet method of the file). Closures in it run later, not here.
+   */
+  bodyMayThrow(body: LightNode): boolean {
+    if (this.throwingCall(body, []) !== undefined) return true;
+    const stack = [body];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n.type === 'throw_statement' || n.type === 'throw_expression') return true;
+      if (!this.closures.has(n.type)) for (const c of n.children) stack.push(c);
+    }
+    return false;
   }
 
   /** Languages whose calls may throw name the first such call of a statement. */
@@ -280,8 +350,6 @@ export abstract class BraceCfgBuilder {
     return effects;
   }
 }
-
-const NULL_TEST = /^\(?\s*(\w+)\s*(!=|==)\s*null\s*\)?$/;
 
 /** The error variable paired with an acquisition is tracked as this holder: `?err`. */
 export const ERROR_PARTNER = '?';

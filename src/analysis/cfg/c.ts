@@ -1,3 +1,4 @@
+import { C_APIS } from '../apis/c';
 import type { LightNode } from '../languages/cFamilyTree';
 import { BraceCfgBuilder, type Jumps, type Preds } from './brace';
 import type { Cfg } from './graph';
@@ -12,8 +13,6 @@ import type { Cfg } from './graph';
  * (`fd < 0`, `fd == -1`, `fd == INVALID_SOCKET`) drops it on the failing branch: there is nothing to close.
  */
 
-/** End the process: nothing is left to leak on that path. */
-const PROCESS_EXITS = new Set(['exit', '_exit', '_Exit', 'abort', 'err', 'errx', 'verr', 'verrx', 'quick_exit', 'die', 'fatal', 'panic']);
 const PREPROC_BRANCHES = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_elifdef', 'preproc_else']);
 const SKIPPED = new Set([
   'comment',
@@ -33,6 +32,12 @@ const FAILURE_TESTS: Record<string, Record<string, boolean>> = {
   '-1': { '==': true, '<=': true, '!=': false, '>': false },
   INVALID_SOCKET: { '==': true, '!=': false },
 };
+
+/** A failure value as FAILURE_TESTS names it: a cast dropped (`(ngx_socket_t) -1`), any named invalid descriptor read as INVALID_SOCKET. */
+function failureValue(text: string): string {
+  const value = text.replace(/^\(\s*[A-Za-z_][\w\s*]*\)\s*/, '').replace(/\s+/g, '');
+  return C_APIS.invalidDescriptors.test(value) ? 'INVALID_SOCKET' : value;
+}
 const REVERSED: Record<string, string> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=', '==': '==', '!=': '!=' };
 
 interface LoopEnd {
@@ -189,7 +194,7 @@ export class CCfgBuilder extends BraceCfgBuilder {
         const after = this.step(preds, this.effectsOf(s));
         const call = s.children.find((c) => c.type === 'call_expression');
         const fn = call?.children.find((c) => c.field === 'function');
-        return fn && PROCESS_EXITS.has(this.text(fn)) ? [] : after;
+        return fn && C_APIS.processExits.has(this.text(fn)) ? [] : after;
       }
       default:
         if (PREPROC_BRANCHES.has(s.type)) return this.preprocessor(s, preds, jumps);
@@ -226,6 +231,15 @@ export class CCfgBuilder extends BraceCfgBuilder {
     const right = v.children.find((c) => c.field === 'right');
     if (!left || !right) return undefined;
     const operator = this.source.slice(left.end, right.start).trim();
+    // `fd == -1 && errno == EINTR` true: the descriptor failed; `fd >= 0 || …` false: it failed.
+    if (operator === '&&' || operator === '||') {
+      const wanted = operator === '&&';
+      for (const side of [left, right]) {
+        const test = this.failureTest(side);
+        if (test?.failedWhenTrue === wanted) return test;
+      }
+      return undefined;
+    }
     const read = (n: LightNode): string | undefined => {
       let x: LightNode | undefined = n;
       while (x && (x.type === 'parenthesized_expression' || x.type === 'assignment_expression'))
@@ -233,7 +247,9 @@ export class CCfgBuilder extends BraceCfgBuilder {
       return x?.type === 'identifier' && this.names.has(this.text(x)) ? this.text(x) : undefined;
     };
     const name = read(left);
-    const failedWhenTrue = name ? FAILURE_TESTS[this.text(right)]?.[operator] : FAILURE_TESTS[this.text(left)]?.[REVERSED[operator] ?? ''];
+    const failedWhenTrue = name
+      ? FAILURE_TESTS[failureValue(this.text(right))]?.[operator]
+      : FAILURE_TESTS[failureValue(this.text(left))]?.[REVERSED[operator] ?? ''];
     const tested = name ?? read(right);
     return tested && failedWhenTrue !== undefined ? { name: tested, failedWhenTrue } : undefined;
   }

@@ -2,6 +2,8 @@ import type { LightNode } from '../languages/cFamilyTree';
 import { BraceCfgBuilder, type Jumps, type Preds } from './brace';
 import { withCleanup, type ExitContext } from './cleanup';
 import type { Cfg, Effect, StepSite, ThrowingCall } from './graph';
+import { CSHARP_APIS } from '../apis/csharp';
+import { isQuietCall, isQuietType } from '../apis/quiet';
 
 /**
  * The C# front end of the leak engine: one graph per method, constructor, local function or
@@ -12,66 +14,6 @@ import type { Cfg, Effect, StepSite, ThrowingCall } from './graph';
  * loops with break/continue, switch sections, goto to a label, return, throw, lock.
  */
 
-/** Calls that do not throw in practice: loggers, accessors, collections, strings. */
-const QUIET_RECEIVERS = /^(?:Console|Debug|Trace|_?logger|_?log|Logger|Log|Math|string|String|Interlocked)$/;
-const QUIET_METHODS = new Set([
-  'ToString',
-  'Equals',
-  'GetHashCode',
-  'Add',
-  'TryAdd',
-  'Remove',
-  'TryRemove',
-  'Contains',
-  'ContainsKey',
-  'TryGetValue',
-  'Clear',
-  'Format',
-  'Join',
-  'Concat',
-  'IsNullOrEmpty',
-  'ConfigureAwait',
-  'GetStream',
-  'Log',
-  'LogInformation',
-  'LogWarning',
-  'LogError',
-  'LogDebug',
-  'LogTrace',
-  'WriteLine',
-  'Increment',
-  'Decrement',
-  'FromSeconds',
-  'FromMilliseconds',
-  'SetSocketOption',
-  'Parse',
-  'nameof',
-  // TcpListener.Start stops the listener again when it cannot listen; disposing does not throw (Shutdown does, on a socket not connected).
-  'Start',
-  'Dispose',
-  'Close',
-  'Stop',
-]);
-/** Constructors that do not throw: buffers, collections, addresses, readers and writers over a stream, cancellation. */
-const QUIET_TYPES = new Set([
-  'StreamReader',
-  'StreamWriter',
-  'BinaryReader',
-  'BinaryWriter',
-  'BufferedStream',
-  'List',
-  'Dictionary',
-  'StringBuilder',
-  'IPEndPoint',
-  'CancellationTokenSource',
-  'byte',
-  'Exception',
-  'InvalidOperationException',
-  'IOException',
-  'TimeoutException',
-  'ArgumentException',
-  'object',
-]);
 const CALLS = new Set(['invocation_expression', 'object_creation_expression', 'await_expression']);
 const SKIPPED = new Set(['comment', ';', '{', '}', 'local_function_statement', 'class_declaration']);
 const LOOPS = new Set(['while_statement', 'for_statement', 'foreach_statement', 'do_statement']);
@@ -102,11 +44,34 @@ export class CSharpCfgBuilder extends BraceCfgBuilder {
     return p.type === 'assignment_expression' && n.field === 'left';
   }
 
-  /** `using var r = new StreamReader(c.GetStream())`: the alias is disposed on every way out of its block. */
+  /**
+   * `using var r = new StreamReader(c.GetStream())`: the alias is disposed on every way out of its
+   * block. `s.Connect(ep)` (or `EndConnect` handed to `FromAsync`) that returns leaves `s` connected.
+   */
   protected effectsOf(s: LightNode): Effect[] {
-    const effects = super.effectsOf(s);
+    const effects = [...super.effectsOf(s), ...this.connectsIn(s).map((name): Effect => ({ kind: 'connect', name }))];
     if (s.type !== 'local_declaration_statement' || !/^(await\s+)?using\b/.test(this.text(s))) return effects;
     return [...effects, ...effects.flatMap((e) => (e.kind === 'alias' ? [{ kind: 'release', name: e.target } as Effect] : []))];
+  }
+
+  /** The sockets a statement connects: `s.Connect(…)`, `s.ConnectAsync(…)`, `s.EndConnect` (outside closures). */
+  private connectsIn(s: LightNode): string[] {
+    const out: string[] = [];
+    if (this.names.size === 0) return out;
+    for (const n of this.nodesRunIn(s)) {
+      if (n.type !== 'member_access_expression') continue;
+      const object = n.children.find((c) => c.field === 'expression');
+      const name = n.children.find((c) => c.field === 'name');
+      const socket = object?.type === 'identifier' ? this.text(object) : undefined;
+      if (socket && this.names.has(socket) && name && CSHARP_APIS.connects.has(this.text(name))) out.push(socket);
+    }
+    return out;
+  }
+
+  /** `s.Connected`, `!s.Connected`. */
+  protected stateTest(condition: string): { name: string; connectedWhen: boolean } | undefined {
+    const m = /^\(?\s*(!\s*)?(\w+)\.(\w+)\s*\)?$/.exec(condition.trim());
+    return m && CSHARP_APIS.connectedStates.has(m[3]!) ? { name: m[2]!, connectedWhen: !m[1] } : undefined;
   }
 
   private label(name: string): number {
@@ -150,7 +115,7 @@ export class CSharpCfgBuilder extends BraceCfgBuilder {
         return [];
       }
       case 'if_statement':
-        return this.ifStatement(s, preds, ctx);
+        return this.ifInContext(s, preds, ctx, (b, p, c) => this.statement(b, p, c));
       case 'switch_statement':
         return this.switchStatement(s, preds, ctx);
       case 'try_statement':
@@ -171,11 +136,27 @@ export class CSharpCfgBuilder extends BraceCfgBuilder {
         const cur = head.reduce((p, h) => this.simple(h, p, ctx), preds);
         return body ? this.statement(body, cur, ctx) : cur;
       }
+      case 'preproc_if':
+      case 'preproc_elif':
+      case 'preproc_else':
+        return this.compiledAlternatives(s, preds, ctx);
       default:
         if (LOOPS.has(s.type)) return this.loop(s, preds, ctx, label);
         // return, throw, break, continue; C# has no labelled break or continue: the innermost loop (or switch, for break) takes it.
         return this.jumpStatement(s, preds, ctx, 'identifier') ?? this.simple(s, preds, ctx);
     }
+  }
+
+  /**
+   * `#if … #elif … #else … #endif`: only one branch is compiled, so each is a path of its own
+   * (`var client = …` in both is not one socket overwriting the other); without `#else`, none may be.
+   */
+  private compiledAlternatives(s: LightNode, preds: Preds, ctx: Context): Preds {
+    const branch = s.children.filter((c) => !c.field);
+    const taken = this.sequence(branch, preds, ctx);
+    if (s.type === 'preproc_else') return taken;
+    const next = s.children.find((c) => c.field === 'alternative');
+    return [...taken, ...(next ? this.compiledAlternatives(next, preds, ctx) : preds)];
   }
 
   /** One step: its effects, and an exceptional edge when it calls something that may throw. */
@@ -213,29 +194,23 @@ export class CSharpCfgBuilder extends BraceCfgBuilder {
       const inner = call.children.find((c) => CALLS.has(c.type));
       return !!inner && inner.type !== 'await_expression' && this.quiet(inner);
     }
+    const arity = call.children.find((c) => c.field === 'arguments')?.children.filter((c) => c.type === 'argument').length ?? 0;
     if (call.type === 'object_creation_expression') {
       const type = call.children.find((c) => c.field === 'type');
-      return !!type && QUIET_TYPES.has(this.text(type).replace(/<.*$/s, ''));
+      return !!type && (isQuietType(CSHARP_APIS.quiet, this.text(type)) || this.localQuiet(this.text(type), arity));
     }
     const fn = call.children.find((c) => c.field === 'function');
     const object = fn?.type === 'member_access_expression' ? fn.children.find((c) => c.field === 'expression') : undefined;
     const method = this.methodName(fn) ?? '';
-    return QUIET_METHODS.has(method) || (!!object && QUIET_RECEIVERS.test(this.text(object)));
-  }
-
-  private ifStatement(s: LightNode, preds: Preds, ctx: Context): Preds {
-    return this.ifWithNullTest(
-      s,
-      preds,
-      (c, p) => this.simple(c, p, ctx),
-      (b, p) => this.statement(b, p, ctx),
-    );
+    if (isQuietCall(CSHARP_APIS.quiet, method, object && this.text(object))) return true;
+    // A method of this class (`Remember(…)`, `this.Reset()`) is judged by its body.
+    return (!object || object.type === 'this_expression' || object.type === 'this') && this.localQuiet(method, arity);
   }
 
   private loop(s: LightNode, preds: Preds, ctx: Context, label?: string): Preds {
     const field = (name: string) => s.children.filter((c) => c.field === name);
     const condition = s.type === 'foreach_statement' ? undefined : field('condition')[0];
-    const endless = s.type !== 'foreach_statement' && (!condition || /^\(?\s*true\s*\)?$/.test(this.text(condition)));
+    const endless = s.type !== 'foreach_statement' && this.endless(condition);
     // foreach evaluates its collection once, before the loop.
     const parts = {
       inits: [...field('initializer'), ...field('right')],
@@ -245,13 +220,7 @@ export class CSharpCfgBuilder extends BraceCfgBuilder {
       updates: field('update'),
       ...(label ? { label } : {}),
     };
-    return this.loopOf(
-      s,
-      preds,
-      parts,
-      (n, p) => this.simple(n, p, ctx),
-      (b, p, own) => this.statement(b, p, { ...ctx, jumps: [...ctx.jumps, own] }),
-    );
+    return this.loopInContext(s, preds, ctx, parts, (b, p, c) => this.statement(b, p, c));
   }
 
   /** C# sections do not fall through: each ends in break, return, throw, goto or continue. */

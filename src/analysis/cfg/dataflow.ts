@@ -16,6 +16,8 @@ interface Fact {
   readonly via?: ThrowingCall;
   /** The explicit exit (return, raise) the path went through, for the message. */
   readonly exit?: { word: string; site: StepSite };
+  /** Connected on every path that keeps it open here (a connect completed, no exception since). */
+  readonly connected?: true;
 }
 
 type State = ReadonlyMap<number, Fact>;
@@ -23,8 +25,11 @@ type State = ReadonlyMap<number, Fact>;
 export type ObligationVerdict =
   /** Some path without an exception leaves the function (or drops the socket) with it open. */
   | { kind: 'leak'; exit?: { word: string; site: StepSite }; lost?: StepSite; releasedSomewhere: boolean }
-  /** Released on every normal path; an exception from `via` skips the release. */
-  | { kind: 'leak-on-exception'; via: ThrowingCall; releasedSomewhere: boolean }
+  /**
+   * Released on every normal path; an exception from `via` skips the release. `caught`: the function
+   * handles that exception and returns normally with the socket open (not only by letting it escape).
+   */
+  | { kind: 'leak-on-exception'; via: ThrowingCall; releasedSomewhere: boolean; caught: boolean }
   | { kind: 'released' };
 
 export interface DataflowResult {
@@ -88,6 +93,12 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
         case 'kill':
           dropHolder(next, e.name, site, recordLeak);
           break;
+        case 'connect':
+          for (const [id, f] of next) if (f.holders.has(e.name) && !f.connected) next.set(id, { ...f, connected: true });
+          break;
+        case 'disconnected':
+          for (const [id, f] of next) if (f.holders.has(e.name) && f.connected) next.delete(id);
+          break;
       }
     }
     return next;
@@ -127,6 +138,8 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
     }
   }
 
+  const caught = new Set<number>();
+  for (const [oid, f] of inStates.get(cfg.exit) ?? EMPTY) if (f.via) caught.add(oid);
   for (const exit of [cfg.exit, cfg.exceptionalExit]) for (const [oid, f] of inStates.get(exit) ?? EMPTY) recordLeak(oid, f);
   const verdicts = new Map<number, ObligationVerdict>();
   for (const id of obligations) {
@@ -134,7 +147,7 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
     const via = exceptionLeaks.get(id);
     const releasedSomewhere = released.has(id);
     if (normal) verdicts.set(id, { kind: 'leak', ...normal, releasedSomewhere });
-    else if (via) verdicts.set(id, { kind: 'leak-on-exception', via, releasedSomewhere });
+    else if (via) verdicts.set(id, { kind: 'leak-on-exception', via, releasedSomewhere, caught: caught.has(id) });
     else verdicts.set(id, { kind: 'released' });
   }
   return { verdicts, complete: true };
@@ -165,7 +178,11 @@ function markVia(state: State, call: ThrowingCall): State {
   const out = new Map<number, Fact>();
   // The exception that first diverted the path names the leak, unless a release attempt raises later
   // (`finally: a.close(); b.close()`: b is skipped by a's close, not by what raised before).
-  for (const [id, f] of state) out.set(id, f.via && (f.via === call || !call.release) ? f : { ...f, via: call });
+  for (const [id, f] of state) {
+    const via = f.via && (f.via === call || !call.release) ? f.via : call;
+    // After an exception the connection may be broken: the socket's state no longer says which path this was.
+    out.set(id, { holders: f.holders, via, ...(f.exit ? { exit: f.exit } : {}) });
+  }
   return out;
 }
 
@@ -191,8 +208,9 @@ function join(a: State, b: State): State {
       fa.holders === fb.holders || [...fb.holders].every((h) => fa.holders.has(h)) ? fa.holders : new Set([...fa.holders, ...fb.holders]);
     const via = fa.via && fb.via ? betterVia(fa.via, fb.via, holders) : undefined;
     const exit = fa.exit ?? fb.exit;
-    if (holders === fa.holders && via === fa.via && exit === fa.exit) continue;
-    out.set(id, { holders, ...(via ? { via } : {}), ...(exit ? { exit } : {}) });
+    const connected = fa.connected && fb.connected;
+    if (holders === fa.holders && via === fa.via && exit === fa.exit && connected === fa.connected) continue;
+    out.set(id, { holders, ...(via ? { via } : {}), ...(exit ? { exit } : {}), ...(connected ? { connected } : {}) });
   }
   return out;
 }
@@ -210,7 +228,8 @@ function sameState(a: State, b: State): boolean {
   if (a.size !== b.size) return false;
   for (const [id, fa] of a) {
     const fb = b.get(id);
-    if (!fb || fa.via !== fb.via || fa.exit !== fb.exit || fa.holders.size !== fb.holders.size) return false;
+    if (!fb || fa.via !== fb.via || fa.exit !== fb.exit || fa.connected !== fb.connected || fa.holders.size !== fb.holders.size)
+      return false;
     for (const h of fa.holders) if (!fb.holders.has(h)) return false;
   }
   return true;

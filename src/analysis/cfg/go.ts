@@ -1,6 +1,7 @@
 import type { LightNode } from '../languages/cFamilyTree';
+import { GO_APIS } from '../apis/go';
 import { BraceCfgBuilder, ERROR_PARTNER, type Jumps, type Preds, type TreeObligation } from './brace';
-import type { Cfg } from './graph';
+import type { Cfg, Effect } from './graph';
 
 /**
  * The Go front end of the leak engine: one graph per function body over the copied syntax tree.
@@ -13,8 +14,6 @@ import type { Cfg } from './graph';
 
 export type GoObligation = TreeObligation;
 
-/** Ends the program (or the test's goroutine): nothing is left to leak on that path. */
-const PROCESS_EXITS = /^(?:os\.Exit|log\.Fatal\w*|log\.Panic\w*|\w+\.(?:Fatal|Fatalf|FailNow|SkipNow|Skip|Skipf))$/;
 const CASES = new Set(['expression_case', 'default_case', 'type_case', 'communication_case']);
 const DECLARING = new Set(['short_var_declaration', 'assignment_statement', 'var_spec', 'range_clause']);
 const NIL_TEST = /^\s*(\w+)\s*(!=|==)\s*nil\s*$/;
@@ -22,9 +21,14 @@ const NIL_TEST = /^\s*(\w+)\s*(!=|==)\s*nil\s*$/;
 export class GoCfgBuilder extends BraceCfgBuilder {
   protected readonly closures: ReadonlySet<string> = new Set(['func_literal']);
   private unsupported = false;
+  /** `func f() (conn net.Conn, err error)`: a bare `return` hands these to the caller. */
+  private readonly namedResults: string[] = [];
 
   /** The graph of a function body, or undefined when it uses what the graph does not model (goto). */
   build(body: LightNode): Cfg | undefined {
+    const results = body.parent?.children.find((c) => c.field === 'result');
+    if (results?.type === 'parameter_list')
+      for (const decl of results.children) for (const n of decl.children) if (n.field === 'name') this.namedResults.push(this.text(n));
     const end = this.statements(body, [this.b.entry], []);
     this.connect(end, this.b.exit);
     return this.unsupported || this.oversized ? undefined : this.b.build();
@@ -59,9 +63,12 @@ export class GoCfgBuilder extends BraceCfgBuilder {
         const inner = s.children.find((c) => c !== name && c.type !== 'comment');
         return inner ? this.statement(inner, preds, jumps, name && this.text(name)) : preds;
       }
-      case 'return_statement':
-        this.connect(this.step(preds, this.goEffects(s), { word: 'return', site: this.site(s) }), this.b.exit);
+      case 'return_statement': {
+        const bare = s.children.every((c) => c.type === 'return' || c.type === 'comment');
+        const handed = bare ? this.namedResults.map((name): Effect => ({ kind: 'transfer', name })) : [];
+        this.connect(this.step(preds, [...this.goEffects(s), ...handed], { word: 'return', site: this.site(s) }), this.b.exit);
         return [];
+      }
       case 'break_statement':
       case 'continue_statement': {
         const target = this.jumpTarget(s, jumps, 'label_name');
@@ -98,7 +105,7 @@ export class GoCfgBuilder extends BraceCfgBuilder {
       return [];
     }
     const after = this.step(preds, this.goEffects(s));
-    return PROCESS_EXITS.test(callee) ? [] : after;
+    return GO_APIS.processExits.test(callee) ? [] : after;
   }
 
   private ifStatement(s: LightNode, preds: Preds, jumps: Jumps[]): Preds {

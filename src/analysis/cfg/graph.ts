@@ -28,7 +28,15 @@ export type Effect =
   /** `target = source`: target now holds what source holds (and no longer what it held before). */
   | { kind: 'alias'; target: string; source: string }
   /** `name` is assigned something else: it no longer holds what it held. */
-  | { kind: 'kill'; name: string };
+  | { kind: 'kill'; name: string }
+  /** A connect on `name` completed: its socket is connected on this path (C#'s `s.Connect(ep)`). */
+  | { kind: 'connect'; name: string }
+  /**
+   * A test of the socket's own state says `name` is not connected here (the false side of
+   * `s.Connected`): a socket connected on every path that keeps it open cannot be on this one;
+   * the path that reaches here is the one where a failed connect disposed it.
+   */
+  | { kind: 'disconnected'; name: string };
 
 /** A call that may raise, named for the message ("leaks when `sendall` raises at line 14"). */
 export interface ThrowingCall {

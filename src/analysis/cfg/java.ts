@@ -1,8 +1,10 @@
 import type { LightNode } from '../languages/cFamilyTree';
-import { BraceCfgBuilder, type Jumps, type Preds, type TreeObligation } from './brace';
+import { BraceCfgBuilder, type Jumps, type LocalQuiet, type Preds, type TreeObligation } from './brace';
 import type { Use } from '../languages/cFamilyEngine';
 import { withCleanup, type ExitContext } from './cleanup';
 import type { Cfg, Effect, StepSite, ThrowingCall } from './graph';
+import { JAVA_APIS } from '../apis/java';
+import { isQuietCall, isQuietType } from '../apis/quiet';
 
 /**
  * The Java front end of the leak engine: one graph per method, constructor or lambda body. Any
@@ -12,88 +14,10 @@ import type { Cfg, Effect, StepSite, ThrowingCall } from './graph';
  * exceptional exit. `return`, `break` and `continue` out of a `try` run the same copies.
  */
 
-/** Calls that do not throw in practice: loggers, accessors, collections and strings. */
-const QUIET_RECEIVERS = /^(?:log|logger|LOG|LOGGER|System\.out|System\.err|Objects|Math|String|Integer|Long)$/;
-const QUIET_METHODS = new Set([
-  'isClosed',
-  'isConnected',
-  'isBound',
-  'getPort',
-  'getLocalPort',
-  'getInetAddress',
-  'getLocalAddress',
-  'getRemoteSocketAddress',
-  'getLocalSocketAddress',
-  'toString',
-  'hashCode',
-  'equals',
-  'size',
-  'length',
-  'isEmpty',
-  'get',
-  'put',
-  'add',
-  'remove',
-  'contains',
-  'containsKey',
-  'append',
-  'valueOf',
-  'format',
-  'currentTimeMillis',
-  'nanoTime',
-  'requireNonNull',
-  // A connected socket's streams; PrintWriter and PrintStream swallow their errors (checkError).
-  'getInputStream',
-  'getOutputStream',
-  'getChannel',
-  'socket',
-  'print',
-  'println',
-  'printf',
-  'checkError',
-  // Options of a socket just made: they fail only on a closed socket.
-  'setTcpNoDelay',
-  'setSoTimeout',
-  'setKeepAlive',
-  'setReuseAddress',
-  'setSendBufferSize',
-  'setReceiveBufferSize',
-  'setSoLinger',
-  'configureBlocking',
-  'setOption',
-]);
-/** Constructors that do not throw: stream decorators (not ObjectInputStream, which reads a header), buffers, collections. */
-const QUIET_TYPES = new Set([
-  'BufferedReader',
-  'InputStreamReader',
-  'PrintWriter',
-  'BufferedWriter',
-  'OutputStreamWriter',
-  'DataInputStream',
-  'DataOutputStream',
-  'BufferedInputStream',
-  'BufferedOutputStream',
-  'PrintStream',
-  'Scanner',
-  'String',
-  'StringBuilder',
-  'ArrayList',
-  'HashMap',
-  'byte',
-  'ByteArrayOutputStream',
-  'ByteArrayInputStream',
-  'InetSocketAddress',
-]);
-/** `Socket.connect` and `SocketChannel.connect` close the socket themselves when the connection fails. */
-const CLOSING_ON_FAILURE = new Set(['connect']);
 const CALLS = new Set(['method_invocation', 'object_creation_expression']);
 const SKIPPED = new Set(['line_comment', 'block_comment', ';', '{', '}', 'local_class_declaration', 'class_declaration']);
 
 type Context = ExitContext;
-
-/** Made without an address (`new Socket()`, `factory.createSocket()`): no descriptor until one of these. */
-const UNCONNECTED_TYPES = new Set(['Socket', 'ServerSocket', 'SSLSocket', 'SSLServerSocket']);
-const GIVES_DESCRIPTOR = new Set(['connect', 'bind']);
 
 export class JavaCfgBuilder extends BraceCfgBuilder {
   protected readonly closures: ReadonlySet<string> = new Set(['lambda_expression', 'class_body']);
@@ -102,8 +26,13 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
   /** Steps whose `bind` acquires: the descriptor exists even when bind fails. */
   private readonly boundHere = new Set<LightNode>();
 
-  constructor(source: string, use: (name: LightNode, source: string) => Use, obligations: readonly TreeObligation[]) {
-    super(source, use, obligations);
+  constructor(
+    source: string,
+    use: (name: LightNode, source: string) => Use,
+    obligations: readonly TreeObligation[],
+    localQuiet?: LocalQuiet,
+  ) {
+    super(source, use, obligations, localQuiet);
     for (const o of obligations) if (this.madeUnconnected(o.site)) this.unconnected.set(o.obligation, o);
   }
 
@@ -111,8 +40,10 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
     const args = site.children.find((c) => c.field === 'arguments');
     if (!args || args.children.some((c) => c.type !== 'line_comment' && c.type !== 'block_comment')) return false;
     if (site.type === 'object_creation_expression')
-      return UNCONNECTED_TYPES.has(this.text(site.children.find((c) => c.field === 'type') ?? site).replace(/^.*\./, ''));
-    return site.type === 'method_invocation' && this.text(site.children.find((c) => c.field === 'name') ?? site) === 'createSocket';
+      return JAVA_APIS.unconnectedTypes.has(this.text(site.children.find((c) => c.field === 'type') ?? site).replace(/^.*\./, ''));
+    return (
+      site.type === 'method_invocation' && this.text(site.children.find((c) => c.field === 'name') ?? site) === JAVA_APIS.unconnectedFactory
+    );
   }
 
   /** An unconnected socket's acquisition moves to the statement that connects or binds it. */
@@ -135,16 +66,11 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
 
   /** `s.connect(…)` or `s.bind(…)` in the statement (outside lambdas). */
   private connectsOrBinds(s: LightNode, name: string): string | undefined {
-    const stack = [s];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      if (this.closures.has(n.type)) continue;
-      if (n.type === 'method_invocation') {
-        const object = n.children.find((c) => c.field === 'object');
-        const method = this.text(n.children.find((c) => c.field === 'name') ?? n);
-        if (object?.type === 'identifier' && this.text(object) === name && GIVES_DESCRIPTOR.has(method)) return method;
-      }
-      for (const c of n.children) stack.push(c);
+    for (const n of this.nodesRunIn(s)) {
+      if (n.type !== 'method_invocation') continue;
+      const object = n.children.find((c) => c.field === 'object');
+      const method = this.text(n.children.find((c) => c.field === 'name') ?? n);
+      if (object?.type === 'identifier' && this.text(object) === name && JAVA_APIS.givesDescriptor.has(method)) return method;
     }
     return undefined;
   }
@@ -196,7 +122,7 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
           ctx,
         );
       case 'if_statement':
-        return this.ifStatement(s, preds, ctx);
+        return this.ifInContext(s, preds, ctx, (b, p, c) => this.statement(b, p, c));
       case 'while_statement':
       case 'for_statement':
       case 'enhanced_for_statement':
@@ -239,30 +165,33 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
   }
 
   private quiet(call: LightNode): boolean {
+    const arity = call.children.find((c) => c.field === 'arguments')?.children.filter((c) => !SKIPPED.has(c.type)).length ?? 0;
     if (call.type !== 'method_invocation') {
       const type = call.children.find((c) => c.field === 'type');
-      return !!type && QUIET_TYPES.has(this.text(type).replace(/<.*$/s, ''));
+      if (!type || call.children.some((c) => c.type === 'class_body')) return false;
+      return isQuietType(JAVA_APIS.quiet, this.text(type)) || this.localQuiet(this.text(type), arity);
     }
     const name = call.children.find((c) => c.field === 'name');
     const object = call.children.find((c) => c.field === 'object');
     const method = name ? this.text(name) : '';
-    if (CLOSING_ON_FAILURE.has(method) && object?.type === 'identifier' && this.names.has(this.text(object))) return true;
-    return QUIET_METHODS.has(method) || (!!object && QUIET_RECEIVERS.test(this.text(object)));
+    if (JAVA_APIS.closingOnFailure.has(method) && object?.type === 'identifier' && this.names.has(this.text(object))) return true;
+    if (isQuietCall(JAVA_APIS.quiet, method, object && this.text(object))) return true;
+    // A method of this class (`setDefaultPort(…)`, `this.reset()`, `Outer.helper()`) is judged by its body.
+    return this.localQuiet(method, arity) && (!object || object.type === 'this' || this.ownClasses.has(this.text(object)));
   }
 
-  private ifStatement(s: LightNode, preds: Preds, ctx: Context): Preds {
-    return this.ifWithNullTest(
-      s,
-      preds,
-      (c, p) => this.simple(c, p, ctx),
-      (b, p) => this.statement(b, p, ctx),
-    );
+  /** The classes this file declares, whose static methods `Outer.helper()` names. */
+  private get ownClasses(): ReadonlySet<string> {
+    this.classes ??= new Set([...this.source.matchAll(/\b(?:class|enum|record)\s+(\w+)/g)].map((m) => m[1]!));
+    return this.classes;
   }
+
+  private classes: Set<string> | undefined;
 
   private loop(s: LightNode, preds: Preds, ctx: Context, label?: string): Preds {
     const field = (name: string) => s.children.filter((c) => c.field === name);
     const condition = s.type === 'enhanced_for_statement' ? field('value')[0] : field('condition')[0];
-    const endless = s.type !== 'enhanced_for_statement' && (!condition || /^\(?\s*true\s*\)?$/.test(this.text(condition)));
+    const endless = s.type !== 'enhanced_for_statement' && this.endless(condition);
     const parts = {
       inits: field('init'),
       ...(condition ? { condition } : {}),
@@ -271,13 +200,7 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
       updates: field('update'),
       ...(label ? { label } : {}),
     };
-    return this.loopOf(
-      s,
-      preds,
-      parts,
-      (n, p) => this.simple(n, p, ctx),
-      (b, p, own) => this.statement(b, p, { ...ctx, jumps: [...ctx.jumps, own] }),
-    );
+    return this.loopInContext(s, preds, ctx, parts, (b, p, c) => this.statement(b, p, c));
   }
 
   private switchStatement(s: LightNode, preds: Preds, ctx: Context, label?: string): Preds {

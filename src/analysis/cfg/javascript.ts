@@ -3,7 +3,8 @@ import { fieldOf } from '../languages/treeCopy';
 import type { Jumps, Preds } from './brace';
 import { withCleanup, type ExitContext } from './cleanup';
 import { CfgBuilder, type Cfg, type Effect, type StepSite, type ThrowingCall } from './graph';
-import { JAVASCRIPT_APIS } from './apis';
+import { JAVASCRIPT_APIS } from '../apis/javascript';
+import { nullTestOf } from './nullTest';
 
 /**
  * The JavaScript/TypeScript front end of the leak engine: one graph per function (or module top
@@ -18,8 +19,13 @@ import { JAVASCRIPT_APIS } from './apis';
 
 export interface JsObligation {
   obligation: number;
+  /** The acquiring call, or the handler parameter that receives the socket. */
   call: TreeNode;
   target: string;
+  /** A handler parameter: held from the function's entry. */
+  atEntry?: boolean;
+  /** Other parameters that own the same socket (an upgrade's request: destroying it destroys the socket). */
+  companions?: readonly string[];
 }
 
 /** What one mention of a socket does, as the rules classify it. */
@@ -27,7 +33,8 @@ export type JsMention = 'release' | 'transfer' | 'none' | { alias: string };
 
 type Context = ExitContext;
 
-const FUNCTIONS = new Set([
+/** Every function-like node type of the grammar family. */
+export const FUNCTION_TYPES: ReadonlySet<string> = new Set([
   'function_declaration',
   'function_expression',
   'arrow_function',
@@ -35,9 +42,9 @@ const FUNCTIONS = new Set([
   'generator_function_declaration',
   'generator_function',
   'function',
-  'class_declaration',
-  'class',
 ]);
+/** Bodies that run later, on behalf of whoever keeps them: a mention inside counts where they are made. */
+const FUNCTIONS = new Set([...FUNCTION_TYPES, 'class_declaration', 'class']);
 const CALLS = new Set(['call_expression', 'new_expression', 'await_expression']);
 const SKIPPED = new Set([
   'comment',
@@ -59,6 +66,8 @@ export class JavaScriptCfgBuilder {
   private readonly bySite = new Map<number, JsObligation>();
   private readonly names = new Set<string>();
 
+  private readonly atEntry: JsObligation[] = [];
+
   constructor(
     private readonly source: string,
     private readonly rowOf: (offset: number) => StepSite,
@@ -66,18 +75,28 @@ export class JavaScriptCfgBuilder {
     private readonly mention: (ref: TreeNode) => JsMention,
   ) {
     for (const o of obligations) {
-      this.bySite.set(o.call.start, o);
+      if (o.atEntry) this.atEntry.push(o);
+      else this.bySite.set(o.call.start, o);
       this.names.add(o.target);
+      for (const c of o.companions ?? []) this.names.add(c);
     }
   }
 
   /** The graph of a function body (a block or an arrow's expression) or of a program; undefined past the budget. */
   build(body: TreeNode): Cfg | undefined {
     const ctx: Context = { throwTo: this.b.exceptionalExit, returnTo: (p) => this.connect(p, this.b.exit), jumps: [] };
+    let start = [this.b.entry];
+    if (this.atEntry.length > 0) {
+      const held = this.atEntry.flatMap((o): Effect[] => [
+        { kind: 'acquire', obligation: o.obligation, target: o.target },
+        ...(o.companions ?? []).map((c): Effect => ({ kind: 'alias', target: c, source: o.target })),
+      ]);
+      const id = this.b.add('step', held, undefined, undefined, this.rowOf(this.atEntry[0]!.call.start));
+      this.connect(start, id);
+      start = [id];
+    }
     const end =
-      body.type === 'statement_block' || body.type === 'program'
-        ? this.sequence(body.children, [this.b.entry], ctx)
-        : this.simple(body, [this.b.entry], ctx);
+      body.type === 'statement_block' || body.type === 'program' ? this.sequence(body.children, start, ctx) : this.simple(body, start, ctx);
     this.connect(end, this.b.exit);
     return this.b.size > JavaScriptCfgBuilder.MAX_NODES ? undefined : this.b.build();
   }
@@ -135,10 +154,18 @@ export class JavaScriptCfgBuilder {
       case 'if_statement': {
         const condition = fieldOf(s, 'condition');
         const cur = condition ? this.simple(condition, preds, ctx) : preds;
+        // `if (socket !== undefined) socket.end()`: on the branch where it is unset there is nothing to close.
+        const test = condition && nullTestOf(this.text(condition), true);
+        const branch = (taken: boolean): Preds => {
+          if (!test || !this.names.has(test.name) || test.nullWhen !== taken) return cur;
+          const id = this.b.add('step', [{ kind: 'drop', name: test.name }]);
+          this.connect(cur, id);
+          return [id];
+        };
         const consequence = fieldOf(s, 'consequence');
         const alternative = fieldOf(s, 'alternative');
-        const then = consequence ? this.statement(consequence, cur, ctx) : cur;
-        return [...then, ...(alternative ? this.statement(alternative, cur, ctx) : cur)];
+        const then = consequence ? this.statement(consequence, branch(true), ctx) : branch(true);
+        return [...then, ...(alternative ? this.statement(alternative, branch(false), ctx) : branch(false))];
       }
       case 'for_statement':
       case 'for_in_statement':
@@ -334,7 +361,8 @@ export class JavaScriptCfgBuilder {
   }
 }
 
-const TRANSPARENT = new Set([
+/** Nodes that pass a value through unchanged. */
+export const TRANSPARENT: ReadonlySet<string> = new Set([
   'parenthesized_expression',
   'as_expression',
   'non_null_expression',

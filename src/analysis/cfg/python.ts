@@ -1,7 +1,8 @@
 import type { TreeNode } from '../languages/treeCopy';
 import { fieldOf } from '../languages/treeCopy';
 import { CfgBuilder, type Cfg, type Effect, type StepSite, type ThrowingCall } from './graph';
-import { PYTHON_APIS } from './apis';
+import { PYTHON_APIS } from '../apis/python';
+import { testsEveryAttemptFailed } from './pythonRetry';
 
 /**
  * The Python front end of the leak engine: maps one function's syntax (tree-sitter, copied by
@@ -115,9 +116,17 @@ export class PythonCfgBuilder {
 
   private statements(list: readonly TreeNode[], preds: Preds, ctx: Context): Preds {
     let cur = preds;
-    for (const s of list) {
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
       if (cur.length === 0) break; // unreachable code after return/raise/break
-      cur = this.statement(s, cur, ctx);
+      const next = list[i + 1];
+      if (s.type === 'for_statement' && next?.type === 'if_statement' && testsEveryAttemptFailed(s, next, this.source)) {
+        // `if len(errors) == len(to_try): raise`: true only when the loop ran out, never after its `break`.
+        let exhausted: Preds = [];
+        cur = this.forStatement(s, cur, ctx, (p) => (exhausted = p));
+        cur = this.ifStatement(next, cur, ctx, exhausted);
+        i++;
+      } else cur = this.statement(s, cur, ctx);
     }
     return cur;
   }
@@ -235,11 +244,13 @@ export class PythonCfgBuilder {
     return undefined;
   }
 
-  private ifStatement(s: TreeNode, preds: Preds, ctx: Context): Preds {
+  /** `whenTrue`: the paths on which the condition can hold, when only some of `preds` can take the first branch. */
+  private ifStatement(s: TreeNode, preds: Preds, ctx: Context, whenTrue?: Preds): Preds {
     const out: Preds = [];
     const condition = fieldOf(s, 'condition');
     let cur = this.expr(condition ?? s, preds, ctx);
-    out.push(...this.statements(this.statementsOf(fieldOf(s, 'consequence')), this.refined(cur, condition, true, ctx), ctx));
+    const taken = whenTrue ? this.expr(condition ?? s, whenTrue, ctx) : cur;
+    out.push(...this.statements(this.statementsOf(fieldOf(s, 'consequence')), this.refined(taken, condition, true, ctx), ctx));
     cur = this.refined(cur, condition, false, ctx);
     let hasElse = false;
     for (const alt of s.children.filter((c) => c.field === 'alternative')) {
@@ -288,6 +299,7 @@ export class PythonCfgBuilder {
     bodyBlock: TreeNode | undefined,
     elseClause: TreeNode | undefined,
     ctx: Context,
+    onExhausted?: (preds: Preds) => void,
   ): Preds {
     const after = this.join();
     const broken: Preds = [];
@@ -300,6 +312,7 @@ export class PythonCfgBuilder {
     this.connect(this.statements(this.statementsOf(bodyBlock), body, inner), head);
     const normalExit = elseClause ? this.statements(this.statementsOf(this.childOfType(elseClause, 'block')), exit, ctx) : exit;
     this.connect([...normalExit, ...broken], after);
+    onExhausted?.(normalExit);
     return [after];
   }
 
@@ -320,7 +333,7 @@ export class PythonCfgBuilder {
     );
   }
 
-  private forStatement(s: TreeNode, preds: Preds, ctx: Context): Preds {
+  private forStatement(s: TreeNode, preds: Preds, ctx: Context, onExhausted?: (preds: Preds) => void): Preds {
     const iterable = fieldOf(s, 'right');
     const cur = iterable ? this.expr(iterable, preds, ctx) : preds;
     const head = this.join();
@@ -337,6 +350,7 @@ export class PythonCfgBuilder {
       fieldOf(s, 'body'),
       fieldOf(s, 'alternative'),
       ctx,
+      onExhausted,
     );
   }
 

@@ -1,3 +1,4 @@
+import { C_APIS } from '../apis/c';
 import { CCfgBuilder } from '../cfg/c';
 import { dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
@@ -14,62 +15,6 @@ import { climb, nearestAncestor, textOf } from './nodeSpan';
  * that closes or keeps it.
  */
 
-const ACQUIRERS: Record<string, number> = { socket: 3, accept: 3, accept4: 4 };
-const CLOSERS = new Set(['close', 'closesocket']);
-
-/**
- * The sockets API and friends: they use a descriptor without taking it over. `FD_SET` is not among
- * them: a select() server keeps its clients in the master set and closes them from there.
- */
-const NON_OWNING = new Set([
-  'read',
-  'write',
-  'recv',
-  'send',
-  'recvfrom',
-  'sendto',
-  'recvmsg',
-  'sendmsg',
-  'readv',
-  'writev',
-  'pread',
-  'pwrite',
-  'bind',
-  'listen',
-  'connect',
-  'accept',
-  'accept4',
-  'setsockopt',
-  'getsockopt',
-  'getsockname',
-  'getpeername',
-  'fcntl',
-  'ioctl',
-  'ioctlsocket',
-  'shutdown',
-  'FD_ISSET',
-  'FD_CLR',
-  'epoll_ctl',
-  'sendfile',
-  'splice',
-  'printf',
-  'fprintf',
-  'dprintf',
-  'syslog',
-  'perror',
-  'fstat',
-  'fsync',
-  'select',
-  'poll',
-  'SSL_set_fd',
-  'WSAGetLastError',
-  'inet_ntop',
-  'inet_pton',
-  'htons',
-  'ntohs',
-  'memset',
-  'sizeof',
-]);
 const WRAPPERS = new Set(['parenthesized_expression', 'cast_expression', 'pointer_expression']);
 const FUNCTIONS = new Set(['function_definition', 'lambda_expression']);
 const DECLARATOR_WRAPPERS = new Set(['pointer_declarator', 'reference_declarator', 'init_declarator', 'array_declarator']);
@@ -112,7 +57,7 @@ function calleeName(call: LightNode, source: string): string | undefined {
 function acquisition(node: LightNode, source: string): Acquisition | undefined {
   if (node.type !== 'call_expression') return undefined;
   const name = calleeName(node, source);
-  const arity = name === undefined ? undefined : ACQUIRERS[name];
+  const arity = name === undefined ? undefined : C_APIS.acquirers[name];
   if (arity === undefined || (fieldOf(node, 'arguments')?.children.length ?? 0) < arity) return undefined;
   const a: Acquisition = { site: node, isAccept: name !== 'socket' };
   const expr = climb(node, new Set(['parenthesized_expression', 'cast_expression']));
@@ -174,7 +119,7 @@ function use(name: LightNode, source: string): Use {
   if (p.type === 'field_expression' && n.field === 'argument') {
     const call = p.parent;
     const field = fieldOf(p, 'field');
-    if (call?.type === 'call_expression' && p.field === 'function' && field && CLOSERS.has(textOf(field, source)))
+    if (call?.type === 'call_expression' && p.field === 'function' && field && C_APIS.releases.has(textOf(field, source)))
       return closeUse(call, source);
     return { kind: 'neutral' };
   }
@@ -214,8 +159,8 @@ function argumentUse(arg: LightNode, args: LightNode, source: string): Use {
     name = field ? textOf(field, source) : undefined;
   }
   if (name === undefined) return { kind: 'escape' };
-  if (CLOSERS.has(name)) return closeUse(call, source);
-  if (NON_OWNING.has(name)) return { kind: 'neutral' };
+  if (C_APIS.releases.has(name)) return closeUse(call, source);
+  if (C_APIS.nonOwning.has(name)) return { kind: 'neutral' };
   return { kind: 'call', callee: name, index };
 }
 

@@ -3,6 +3,7 @@ import type { LanguageRules, LeakLanguage, PendingFix, RuleFinding as LeakFindin
 import type { GoObligation } from '../cfg/go';
 import { analyzeObligations, type ObligationVerdict } from '../cfg/dataflow';
 import { buildOrGiveUp, type Cfg } from '../cfg/graph';
+import type { LocalQuiet } from '../cfg/brace';
 import { leakingExit } from './cFamilyPaths';
 import type { PathShape } from './cFamilyPaths';
 import { copyTree, LightNode, LineIndex, onErrorBranch } from './cFamilyTree';
@@ -98,7 +99,9 @@ export interface Dialect {
    * whose function has one are judged by path, except those handed to a call, which stay with the
    * file's summaries of what each function does with its parameters.
    */
-  buildGraph?(body: LightNode, obligations: readonly GoObligation[], source: string): Cfg | undefined;
+  buildGraph?(body: LightNode, obligations: readonly GoObligation[], source: string, localQuiet?: LocalQuiet): Cfg | undefined;
+  /** Whether a method body may throw (languages whose calls throw): a file's quiet methods get no exceptional edge where called. */
+  bodyMayThrow?(body: LightNode, source: string, localQuiet: LocalQuiet): boolean;
   /** What the unclosed-on-exception message suggests (`use try-with-resources or finally`). */
   readonly exceptionAdvice?: string;
 }
@@ -210,7 +213,8 @@ export function analyzeTree(
   }
   classifyUses(collected.names, tracked, dialect, source, add);
   const summaries = new Summaries(collected.functions, (frame) => expandBody(frame, collected.functions, dialect, source, materialize));
-  const verdicts = engineVerdicts(sockets, dialect, source, collected.functions);
+  const localQuiet = quietMethodsOf(collected.functions, dialect, source, materialize);
+  const verdicts = engineVerdicts(sockets, dialect, source, collected.functions, localQuiet);
   for (const s of sockets) {
     const a = s.acquisition!;
     const verdict = verdicts.get(s);
@@ -248,6 +252,7 @@ function engineVerdicts(
   dialect: Dialect,
   source: string,
   functions: ReadonlyMap<string, Frame[]>,
+  localQuiet: LocalQuiet,
 ): Map<Tracked, ObligationVerdict> {
   const out = new Map<Tracked, ObligationVerdict>();
   if (!dialect.buildGraph) return out;
@@ -263,7 +268,7 @@ function engineVerdicts(
     if (list.length > MAX_ENGINE_SOCKETS) continue;
     const body = frame.node.children.find((c) => c.field === 'body');
     const obligations = list.map((s, obligation) => ({ obligation, site: s.acquisition!.site, target: s.name }));
-    const cfg = body && buildOrGiveUp(() => dialect.buildGraph!(body, obligations, source));
+    const cfg = body && buildOrGiveUp(() => dialect.buildGraph!(body, obligations, source, localQuiet));
     const result =
       cfg &&
       analyzeObligations(
@@ -278,6 +283,37 @@ function engineVerdicts(
     });
   }
   return out;
+}
+
+/**
+ * The file's methods and constructors that cannot throw, asked for by name and argument count and
+ * judged once each from their bodies (copied only when asked). Recursion is taken to throw.
+ */
+function quietMethodsOf(
+  functions: ReadonlyMap<string, Frame[]>,
+  dialect: Dialect,
+  source: string,
+  materialize: (body: LightNode) => LightNode | undefined,
+): LocalQuiet {
+  const memo = new Map<string, boolean>();
+  const localQuiet: LocalQuiet = (name, arity) => {
+    const key = `${name}/${arity}`;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const frames = (functions.get(name) ?? []).filter((f) => f.params.length === arity);
+    memo.set(key, false);
+    const quiet =
+      !!dialect.bodyMayThrow &&
+      frames.length > 0 &&
+      frames.every((f) => {
+        const placed = f.deferredBody ?? f.node.children.find((c) => c.field === 'body');
+        const body = placed?.deferred ? materialize(placed) : placed;
+        return !!body && !dialect.bodyMayThrow!(body, source, localQuiet);
+      });
+    memo.set(key, quiet);
+    return quiet;
+  };
+  return localQuiet;
 }
 
 /** More sockets than this in one function go to the statement rules (a bound on the dataflow's work). */

@@ -1,4 +1,5 @@
 import { CSharpCfgBuilder } from '../cfg/csharp';
+import { CSHARP_APIS } from '../apis/csharp';
 import type { PendingFix } from '../types';
 import { closeUnlessInCatch, dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
@@ -15,11 +16,6 @@ import { climb, nearestAncestor, textOf } from './nodeSpan';
  * stored in a field or collection, passed to a constructor or to a method that keeps it.
  */
 
-const SOCKET_TYPES = new Set(['Socket', 'TcpClient', 'TcpListener', 'UdpClient']);
-const ACCEPT_METHODS = new Set(['AcceptSocket', 'AcceptTcpClient', 'AcceptSocketAsync', 'AcceptTcpClientAsync', 'Accept', 'AcceptAsync']);
-const CLOSE_METHODS = new Set(['Close', 'Dispose', 'DisposeAsync', 'Stop']);
-const STREAM_METHODS = new Set(['GetStream']);
-const LOGGERS = /^(Console|Debug|Trace|_?logger|_?log|Logger|Log)$/;
 const WRAPPERS = new Set(['parenthesized_expression', 'await_expression', 'cast_expression', 'postfix_unary_expression']);
 const FUNCTIONS = new Set([
   'method_declaration',
@@ -60,7 +56,7 @@ function methodName(invocation: LightNode, source: string): string | undefined {
 function acquisitionKind(node: LightNode, source: string): 'socket' | 'accept' | undefined {
   if (node.type === 'object_creation_expression') {
     const type = fieldOf(node, 'type');
-    return type && SOCKET_TYPES.has(simpleName(type, source)) ? 'socket' : undefined;
+    return type && CSHARP_APIS.socketTypes.has(simpleName(type, source)) ? 'socket' : undefined;
   }
   if (node.type !== 'invocation_expression') return undefined;
   const fn = fieldOf(node, 'function');
@@ -68,7 +64,7 @@ function acquisitionKind(node: LightNode, source: string): 'socket' | 'accept' |
   const name = methodName(node, source);
   const args = fieldOf(node, 'arguments')?.children.length ?? 0;
   // `Accept()` on anything else (visitors) takes arguments; a listener's takes none or a token.
-  return name && ACCEPT_METHODS.has(name) && args <= 1 ? 'accept' : undefined;
+  return name && CSHARP_APIS.acceptMethods.has(name) && args <= 1 ? 'accept' : undefined;
 }
 
 /** Climbs through `await`, parentheses and `.ConfigureAwait(false)` to the expression that holds the value. */
@@ -131,7 +127,7 @@ function use(name: LightNode, source: string): Use {
   if (p.type === 'conditional_access_expression' && n.field === 'condition') {
     const binding = p.children.find((c) => c.type === 'member_binding_expression');
     const method = binding && fieldOf(binding, 'name');
-    return method && CLOSE_METHODS.has(textOf(method, source)) ? closeUse(p) : { kind: 'neutral' };
+    return method && CSHARP_APIS.releases.has(textOf(method, source)) ? closeUse(p) : { kind: 'neutral' };
   }
   if (p.type === 'argument') return argumentUse(p, source);
   if (p.type === 'using_statement') return { kind: 'close' };
@@ -160,25 +156,34 @@ function declaredFrom(declarator: LightNode, source: string, viaStream: boolean)
 
 function receiverUse(member: LightNode, source: string): Use {
   const call = member.parent;
-  if (call?.type !== 'invocation_expression' || member.field !== 'function') return { kind: 'neutral' };
+  if (call?.type !== 'invocation_expression' || member.field !== 'function') {
+    const property = fieldOf(member, 'name');
+    return property && CSHARP_APIS.derivedHandles.has(textOf(property, source)) ? handleUse(member, source) : { kind: 'neutral' };
+  }
   const method = methodName(call, source);
   if (!method) return { kind: 'neutral' };
-  if (CLOSE_METHODS.has(method)) return closeUse(call);
-  if (!STREAM_METHODS.has(method)) return { kind: 'neutral' };
+  if (CSHARP_APIS.releases.has(method)) return closeUse(call);
+  if (!CSHARP_APIS.streamMethods.has(method)) return { kind: 'neutral' };
   const holder = climb(call, WRAPPERS).parent;
   if (holder?.type === 'variable_declarator') return declaredFrom(holder, source, true);
   // `new StreamReader(client.GetStream())`: the reader over the stream is the socket under another name.
   const creation = holder?.type === 'argument' ? holder.parent?.parent : undefined;
   if (creation?.type === 'object_creation_expression' && isDecorator(creation, source)) return decoratorUse(creation, source);
-  return { kind: 'neutral' };
+  return handleUse(call, source);
 }
 
-/** Readers and writers over a stream: disposing one disposes the stream, and the socket under it. */
-const DECORATORS = new Set(['StreamReader', 'StreamWriter', 'BinaryReader', 'BinaryWriter', 'BufferedStream', 'SslStream']);
+/**
+ * A handle that owns the socket (`client.Client`, `client.GetStream()`): returned or stored, it
+ * takes the connection with it; disposed, it disposes it. Passed to a call or read, it stays the client's.
+ */
+function handleUse(handle: LightNode, source: string): Use {
+  const u = use(handle, source);
+  return u.kind === 'escape' || u.kind === 'close' || u.kind === 'close-on-error-path' || u.kind === 'alias' ? u : { kind: 'neutral' };
+}
 
 function isDecorator(creation: LightNode, source: string): boolean {
   const type = fieldOf(creation, 'type');
-  return !!type && DECORATORS.has(simpleName(type, source));
+  return !!type && CSHARP_APIS.decorators.has(simpleName(type, source));
 }
 
 /** `new StreamWriter(stream)`: another name for the socket when kept in a local, a passing use when called on at once. */
@@ -199,7 +204,7 @@ function argumentUse(argument: LightNode, source: string): Use {
   const method = methodName(call, source);
   const fn = fieldOf(call, 'function');
   const receiver = fn?.type === 'member_access_expression' ? fieldOf(fn, 'expression') : undefined;
-  if (receiver && LOGGERS.test(textOf(receiver, source))) return { kind: 'neutral' };
+  if (receiver && CSHARP_APIS.loggers.test(textOf(receiver, source))) return { kind: 'neutral' };
   if (!method) return { kind: 'escape' };
   return { kind: 'call', callee: method, index: args.children.filter((c) => c.type === 'argument').indexOf(argument) };
 }
@@ -258,7 +263,8 @@ const csharpDialect: Dialect = {
   readsToEof: () => false,
   fix,
   paths,
-  buildGraph: (body, obligations, source) => new CSharpCfgBuilder(source, use, obligations).build(body),
+  buildGraph: (body, obligations, source, localQuiet) => new CSharpCfgBuilder(source, use, obligations, localQuiet).build(body),
+  bodyMayThrow: (body, source, localQuiet) => new CSharpCfgBuilder(source, use, [], localQuiet).bodyMayThrow(body),
   exceptionAdvice: 'use `using` or dispose it in finally',
 };
 

@@ -1,3 +1,4 @@
+import { GO_APIS } from '../apis/go';
 import { GoCfgBuilder } from '../cfg/go';
 import type { PendingFix } from '../types';
 import { dialectRules } from './cFamilyEngine';
@@ -5,7 +6,7 @@ import type { Acquisition, Binding, Dialect, FunctionShape, Use } from './cFamil
 import type { PathShape } from './cFamilyPaths';
 import { fieldOf, onErrorBranch, NO_NAMES } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
-import { climb, indentOfLine, indexAmong, textOf } from './nodeSpan';
+import { climb, indentOfLine, indexAmong, nearestAncestor, textOf } from './nodeSpan';
 
 /**
  * Go: `net.Dial*`, `Dialer.Dial*`, `net.Listen*`, `tls.Dial`, `Listener.Accept`, and HTTP
@@ -14,67 +15,6 @@ import { climb, indentOfLine, indexAmong, textOf } from './nodeSpan';
  * Handed on: returned, sent on a channel, stored in a struct/map/slice, passed to a function.
  */
 
-const PACKAGE_ACQUIRERS: Record<string, ReadonlySet<string>> = {
-  net: new Set([
-    'Dial',
-    'DialTimeout',
-    'DialTCP',
-    'DialUDP',
-    'DialUnix',
-    'DialIP',
-    'Listen',
-    'ListenTCP',
-    'ListenUnix',
-    'ListenPacket',
-    'ListenUDP',
-    'FileConn',
-    'FileListener',
-  ]),
-  tls: new Set(['Dial', 'DialWithDialer', 'Listen']),
-};
-const HTTP_FUNCTIONS = new Set(['Get', 'Post', 'PostForm', 'Head']);
-/** An http.Client's request methods and their argument counts (a cache's `Get(ctx, key)` is not one). */
-const CLIENT_METHODS: Record<string, number> = { Do: 1, Get: 1, Head: 1, PostForm: 2, Post: 3 };
-const DIALER_METHODS = new Set(['Dial', 'DialContext', 'DialTimeout', 'DialTLS', 'DialTLSContext']);
-/** `Quit` ends an SMTP (and FTP) client session by closing its connection. */
-const CLOSE_METHODS = new Set(['Close', 'Quit']);
-const ACCEPT_METHODS = new Set(['Accept', 'AcceptTCP', 'AcceptUnix']);
-
-/** Calls that read or wrap a connection without taking ownership of it. */
-const NON_OWNING = new Set([
-  'io.Copy',
-  'io.CopyN',
-  'io.CopyBuffer',
-  'io.ReadAll',
-  'ioutil.ReadAll',
-  'io.ReadFull',
-  'io.ReadAtLeast',
-  'io.WriteString',
-  'bufio.NewReader',
-  'bufio.NewReaderSize',
-  'bufio.NewWriter',
-  'bufio.NewWriterSize',
-  'bufio.NewScanner',
-  'bufio.NewReadWriter',
-  'json.NewDecoder',
-  'json.NewEncoder',
-  'gob.NewDecoder',
-  'gob.NewEncoder',
-  'xml.NewDecoder',
-  'xml.NewEncoder',
-  'binary.Read',
-  'binary.Write',
-  'textproto.NewReader',
-  'textproto.NewConn',
-  'http.ReadRequest',
-  'http.ReadResponse',
-  'io.LimitReader',
-  'io.TeeReader',
-  'io.MultiReader',
-  'io.MultiWriter',
-]);
-const NON_OWNING_PACKAGES = new Set(['fmt', 'log', 'slog', 'errors', 'strings', 'bytes', 'strconv']);
-const BUILTINS_NEUTRAL = new Set(['len', 'cap', 'delete', 'print', 'println', 'panic']);
 const WRAPPERS = new Set(['parenthesized_expression', 'unary_expression', 'type_assertion_expression']);
 const FUNCTIONS = new Set(['function_declaration', 'method_declaration', 'func_literal']);
 const DECLARING = new Set(['short_var_declaration', 'assignment_statement', 'var_spec']);
@@ -110,14 +50,14 @@ function acquisitionKind(call: LightNode, source: string): Kind | undefined {
   if (!operand || !field) return undefined;
   const method = textOf(field, source);
   const receiver = textOf(operand, source);
-  const packageSet = PACKAGE_ACQUIRERS[receiver];
+  const packageSet = GO_APIS.packageAcquirers[receiver];
   if (packageSet) return packageSet.has(method) ? 'socket' : undefined;
-  if (receiver === 'http') return HTTP_FUNCTIONS.has(method) ? 'response' : undefined;
-  if (ACCEPT_METHODS.has(method) && (fieldOf(call, 'arguments')?.children.length ?? 0) === 0) return 'accept';
-  if (DIALER_METHODS.has(method)) return 'socket';
+  if (receiver === 'http') return GO_APIS.httpFunctions.has(method) ? 'response' : undefined;
+  if (GO_APIS.acceptMethods.has(method) && (fieldOf(call, 'arguments')?.children.length ?? 0) === 0) return 'accept';
+  if (GO_APIS.dialerMethods.has(method)) return 'socket';
   // Without types, an HTTP client is recognised by its name: `client.Do`, `http.DefaultClient.Get`, `s.httpClient.Post`.
   const args = fieldOf(call, 'arguments')?.children.filter((c) => c.type !== 'comment').length;
-  if (CLIENT_METHODS[method] === args && /client(?:\(\))?$/i.test(receiver.slice(receiver.lastIndexOf('.') + 1))) return 'response';
+  if (GO_APIS.clientMethods[method] === args && /client(?:\(\))?$/i.test(receiver.slice(receiver.lastIndexOf('.') + 1))) return 'response';
   return undefined;
 }
 
@@ -157,6 +97,30 @@ function declaredNames(node: LightNode): readonly LightNode[] {
   return NO_NAMES;
 }
 
+const declaredMemo = new WeakMap<LightNode, Set<string>>();
+
+/** Whether `fn` declares `name` itself: a parameter, a result, `:=` or `var` outside its closures. */
+function declaredIn(fn: LightNode | undefined, name: string, source: string): boolean {
+  if (!fn) return true;
+  let names = declaredMemo.get(fn);
+  if (!names) {
+    names = new Set();
+    const stack = [...fn.children];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n.type === 'func_literal') continue;
+      if (n.type === 'parameter_declaration' || n.type === 'variadic_parameter_declaration')
+        for (const c of n.children) if (c.field === 'name') names.add(textOf(c, source));
+      for (const d of declaredNames(n)) names.add(textOf(d, source));
+      if (n.type === 'range_clause' && /:=/.test(textOf(n, source)))
+        for (const d of fieldOf(n, 'left')?.children ?? []) names.add(textOf(d, source));
+      stack.push(...n.children);
+    }
+    declaredMemo.set(fn, names);
+  }
+  return names.has(name);
+}
+
 function use(name: LightNode, source: string): Use {
   const n = climb(name, WRAPPERS);
   const p = n.parent;
@@ -169,13 +133,16 @@ function use(name: LightNode, source: string): Use {
     if (statement && DECLARING.has(statement.type) && p.field !== 'left') {
       const target = leftSide(statement)[p.children.length > 1 ? p.children.indexOf(n) : 0];
       if (!target || textOf(target, source) === '_') return { kind: 'neutral' };
-      if (target.type === 'identifier') return { kind: 'alias', binding: target, scope: scopeOf(statement), closedHere: false };
-      return { kind: 'escape' };
+      if (target.type !== 'identifier') return { kind: 'escape' };
+      // `peer = c` in a goroutine or callback, `peer` declared by the enclosing function: handed to it.
+      if (statement.type === 'assignment_statement' && !declaredIn(nearestAncestor(statement, FUNCTIONS), textOf(target, source), source))
+        return { kind: 'escape' };
+      return { kind: 'alias', binding: target, scope: scopeOf(statement), closedHere: false };
     }
     if (statement && DECLARING.has(statement.type)) return { kind: 'neutral' };
   }
   if (p.type === 'return_statement' || p.type === 'send_statement') return { kind: 'escape' };
-  if (p.type === 'literal_element' || p.type === 'keyed_element' || p.type === 'literal_value') return { kind: 'escape' };
+  if (LITERAL_PARTS.has(p.type)) return { kind: 'escape' };
   if (p.type === 'index_expression' && n.field === 'index' && p.parent?.field === 'left') return { kind: 'escape' };
   return { kind: 'neutral' };
 }
@@ -187,12 +154,19 @@ function memberUse(selector: LightNode, source: string): Use {
   const parent = top.parent;
   if (parent?.type === 'call_expression' && top.field === 'function') {
     const field = fieldOf(top, 'field');
-    if (!field || !CLOSE_METHODS.has(textOf(field, source))) return { kind: 'neutral' };
+    if (!field || !GO_APIS.releases.has(textOf(field, source))) return { kind: 'neutral' };
     return onErrorBranch(top, FUNCTIONS, (n) => isErrorBranch(n, source)) ? { kind: 'close-on-error-path' } : { kind: 'close' };
   }
   if (parent?.type === 'argument_list') return argumentUse(top, parent, source);
+  // `&wrapper{r: resp.Body}`, `return resp.Body, nil`: the body takes the connection with it (`resp.StatusCode` does not).
+  const field = fieldOf(top, 'field');
+  if (!field || !GO_APIS.owningFields.has(textOf(field, source))) return { kind: 'neutral' };
+  if (parent && LITERAL_PARTS.has(parent.type)) return { kind: 'escape' };
+  if (parent?.type === 'expression_list' && parent.parent?.type === 'return_statement') return { kind: 'escape' };
   return { kind: 'neutral' };
 }
+
+const LITERAL_PARTS = new Set(['literal_element', 'keyed_element', 'literal_value']);
 
 /** The body of `if err != nil {…}`. */
 function isErrorBranch(n: LightNode, source: string): boolean {
@@ -210,13 +184,13 @@ function argumentUse(arg: LightNode, args: LightNode, source: string): Use {
   if (fn.type === 'identifier') {
     const name = textOf(fn, source);
     if (name === 'append') return { kind: 'escape' };
-    if (BUILTINS_NEUTRAL.has(name)) return { kind: 'neutral' };
+    if (GO_APIS.neutralBuiltins.has(name)) return { kind: 'neutral' };
     return { kind: 'call', callee: name, index };
   }
   if (fn.type === 'selector_expression') {
     const full = textOf(fn, source);
     const operand = fieldOf(fn, 'operand');
-    if (NON_OWNING.has(full) || (operand && NON_OWNING_PACKAGES.has(textOf(operand, source)))) return { kind: 'neutral' };
+    if (GO_APIS.nonOwning.has(full) || (operand && GO_APIS.nonOwningPackages.has(textOf(operand, source)))) return { kind: 'neutral' };
     const field = fieldOf(fn, 'field');
     if (field) return { kind: 'call', callee: textOf(field, source), index };
   }

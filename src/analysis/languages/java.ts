@@ -1,4 +1,5 @@
 import { JavaCfgBuilder } from '../cfg/java';
+import { JAVA_APIS } from '../apis/java';
 import type { PendingFix, TextEdit } from '../types';
 import { closeUnlessInCatch, dialectRules } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
@@ -14,22 +15,6 @@ import { climb, indentOfLine, nearestAncestor, textOf } from './nodeSpan';
  * in a field or collection, passed to a constructor or a method that keeps it.
  */
 
-const SOCKET_TYPES = new Set(['Socket', 'ServerSocket', 'SSLSocket', 'SSLServerSocket', 'DatagramSocket', 'MulticastSocket']);
-const CHANNEL_FACTORIES = new Set([
-  'SocketChannel',
-  'ServerSocketChannel',
-  'AsynchronousSocketChannel',
-  'AsynchronousServerSocketChannel',
-  'DatagramChannel',
-]);
-const FACTORY_METHODS = new Set(['createSocket', 'createServerSocket']);
-const CLOSE_METHODS = new Set(['close']);
-const CLOSE_HELPERS = new Set(['closeQuietly', 'closeSilently', 'closeQuietlyIgnoringErrors']);
-/** Methods on the socket itself that give it to another owner (a selector closes its channels). */
-const HANDING_METHODS = new Set(['register']);
-const STREAM_METHODS = new Set(['getInputStream', 'getOutputStream']);
-const DERIVED_HANDLES = new Set(['socket']);
-const LOGGERS = /^(log|logger|LOG|LOGGER|System\.out|System\.err)$/;
 const WRAPPERS = new Set(['parenthesized_expression', 'cast_expression']);
 const FUNCTIONS = new Set(['method_declaration', 'constructor_declaration', 'lambda_expression']);
 const NAME_OWNERS = new Set(['method_invocation', 'field_access', 'method_reference']);
@@ -58,24 +43,62 @@ function functionShape(node: LightNode, source: string): FunctionShape | undefin
 function acquisitionKind(node: LightNode, source: string): 'socket' | 'accept' | undefined {
   if (node.type === 'object_creation_expression') {
     const type = fieldOf(node, 'type');
-    return type && SOCKET_TYPES.has(simpleName(type, source)) && !firstClassBody(node) ? 'socket' : undefined;
+    return type && JAVA_APIS.socketTypes.has(simpleName(type, source)) && !firstClassBody(node) ? 'socket' : undefined;
   }
   if (node.type !== 'method_invocation') return undefined;
   const name = textOf(fieldOf(node, 'name') ?? node, source);
   const object = fieldOf(node, 'object');
   const argCount = fieldOf(node, 'arguments')?.children.length ?? 0;
   if (name === 'accept' && object && argCount === 0) return 'accept';
-  if (name === 'open' && object && CHANNEL_FACTORIES.has(simpleName(object, source))) return 'socket';
-  if (FACTORY_METHODS.has(name) && object) return 'socket';
+  if (name === 'open' && object && JAVA_APIS.channelFactories.has(simpleName(object, source))) return 'socket';
+  if (JAVA_APIS.factoryMethods.has(name) && object) return layeredOverForeignSocket(node, name, source) ? undefined : 'socket';
   return undefined;
+}
+
+/**
+ * TLS layered over a socket this method does not own (a field, `this.plain`, a parameter) makes
+ * no descriptor: the owner still holds the kernel socket and closes it. Over a local of the
+ * method it is an acquisition that takes over the local's socket (the local is handed to it).
+ */
+function layeredOverForeignSocket(call: LightNode, method: string, source: string): boolean {
+  const layered = JAVA_APIS.layeredFactory;
+  if (method !== layered.method) return false;
+  const args = (fieldOf(call, 'arguments')?.children ?? []).filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment');
+  const last = args.at(-1);
+  if (args.length < layered.minArity || !last || !layered.autoClose.test(textOf(last, source))) return false;
+  const existing = unwrapped(args[0]!);
+  if (existing.type === 'field_access') return true;
+  if (existing.type !== 'identifier') return false;
+  const fn = enclosingFunction(call);
+  return !!fn && !declaresLocal(fn, textOf(existing, source), source);
+}
+
+function unwrapped(node: LightNode): LightNode {
+  for (let n = node; ;) {
+    const inner =
+      n.type === 'cast_expression' ? fieldOf(n, 'value') : n.type === 'parenthesized_expression' ? n.children.at(-1) : undefined;
+    if (!inner) return n;
+    n = inner;
+  }
+}
+
+/** Whether `fn` declares `name` as a local variable (not a parameter) outside its nested lambdas and classes. */
+function declaresLocal(fn: LightNode, name: string, source: string): boolean {
+  const body = fieldOf(fn, 'body');
+  const stack = body ? [body] : [];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.type === 'lambda_expression' || n.type === 'class_body') continue;
+    const declared = n.type === 'variable_declarator' || n.type === 'resource' ? fieldOf(n, 'name') : undefined;
+    if (declared && textOf(declared, source) === name) return true;
+    for (const c of n.children) stack.push(c);
+  }
+  return false;
 }
 
 function firstClassBody(node: LightNode): LightNode | undefined {
   return node.children.find((c) => c.type === 'class_body');
 }
-
-/** Made without an address, connected or bound later. */
-const UNBOUND_UNTIL_ASKED = new Set(['Socket', 'ServerSocket', 'SSLSocket']);
 
 /**
  * `new Socket()` holds no descriptor until it is connected or bound: one the function never
@@ -86,8 +109,8 @@ function neverConnected(node: LightNode, source: string): boolean {
   // `factory.createSocket()` without an address is as unconnected as `new Socket()`.
   const type = node.type === 'object_creation_expression' ? fieldOf(node, 'type') : undefined;
   const unconnected = type
-    ? UNBOUND_UNTIL_ASKED.has(simpleName(type, source))
-    : node.type === 'method_invocation' && textOf(fieldOf(node, 'name') ?? node, source) === 'createSocket';
+    ? JAVA_APIS.unconnectedTypes.has(simpleName(type, source))
+    : node.type === 'method_invocation' && textOf(fieldOf(node, 'name') ?? node, source) === JAVA_APIS.unconnectedFactory;
   if (!unconnected) return false;
   const holder = climb(node, WRAPPERS).parent;
   const name =
@@ -128,7 +151,7 @@ function acquisition(node: LightNode, source: string): Acquisition | undefined {
   if (p.type === 'method_invocation' && expr.field === 'object') {
     let top = p;
     while (top.parent?.type === 'method_invocation' && top.field === 'object') top = top.parent;
-    if (CLOSE_METHODS.has(textOf(fieldOf(p, 'name') ?? p, source))) return { ...a, verdict: 'closed' };
+    if (JAVA_APIS.releases.has(textOf(fieldOf(p, 'name') ?? p, source))) return { ...a, verdict: 'closed' };
     return top.parent?.type === 'expression_statement' ? { ...a, verdict: 'discarded' } : { ...a, verdict: 'handed-on' };
   }
   if (p.type === 'expression_statement') return { ...a, verdict: 'discarded' };
@@ -169,30 +192,13 @@ function use(name: LightNode, source: string): Use {
 /** `s.close()`; `s.getInputStream()` kept in a local (closing that stream closes the socket). */
 function receiverUse(call: LightNode, source: string): Use {
   const method = textOf(fieldOf(call, 'name') ?? call, source);
-  if (CLOSE_METHODS.has(method)) return closeUse(call);
-  if (HANDING_METHODS.has(method)) return { kind: 'escape' };
+  if (JAVA_APIS.releases.has(method)) return closeUse(call);
+  if (JAVA_APIS.handingMethods.has(method)) return { kind: 'escape' };
   // `ch.socket()` keeps the channel alive: where the handle goes, the channel goes.
-  if (DERIVED_HANDLES.has(method)) return use(call, source);
-  if (!STREAM_METHODS.has(method)) return { kind: 'neutral' };
+  if (JAVA_APIS.derivedHandles.has(method)) return use(call, source);
+  if (!JAVA_APIS.streamMethods.has(method)) return { kind: 'neutral' };
   return streamHolderUse(call);
 }
-
-/** java.io readers, writers and streams over another stream: closing one closes what it wraps. */
-const DECORATORS = new Set([
-  'BufferedReader',
-  'InputStreamReader',
-  'PrintWriter',
-  'BufferedWriter',
-  'OutputStreamWriter',
-  'DataInputStream',
-  'DataOutputStream',
-  'BufferedInputStream',
-  'BufferedOutputStream',
-  'ObjectInputStream',
-  'ObjectOutputStream',
-  'PrintStream',
-  'Scanner',
-]);
 
 /** Where a stream of the socket ends up: a resource closes it, a local is another name for the socket. */
 function streamHolderUse(stream: LightNode): Use {
@@ -215,13 +221,13 @@ function argumentUse(arg: LightNode, args: LightNode, source: string): Use {
   if (call.type === 'object_creation_expression') {
     const type = fieldOf(call, 'type');
     // A stream of the socket wrapped again (`new PrintWriter(out)`): still the socket, under a new name.
-    if (type && DECORATORS.has(simpleName(type, source))) return streamHolderUse(arg);
+    if (type && JAVA_APIS.decorators.has(simpleName(type, source))) return streamHolderUse(arg);
   }
   if (call.type !== 'method_invocation') return { kind: 'escape' }; // constructors, this(…), super(…)
   const method = textOf(fieldOf(call, 'name') ?? call, source);
-  if (CLOSE_HELPERS.has(method)) return closeUse(call);
+  if (JAVA_APIS.closeHelpers.has(method)) return closeUse(call);
   const object = fieldOf(call, 'object');
-  if (object && LOGGERS.test(textOf(object, source))) return { kind: 'neutral' };
+  if (object && JAVA_APIS.loggers.test(textOf(object, source))) return { kind: 'neutral' };
   return {
     kind: 'call',
     callee: method,
@@ -327,7 +333,8 @@ const javaDialect: Dialect = {
   readsToEof,
   fix,
   paths,
-  buildGraph: (body, obligations, source) => new JavaCfgBuilder(source, use, obligations).build(body),
+  buildGraph: (body, obligations, source, localQuiet) => new JavaCfgBuilder(source, use, obligations, localQuiet).build(body),
+  bodyMayThrow: (body, source, localQuiet) => new JavaCfgBuilder(source, use, [], localQuiet).bodyMayThrow(body),
   exceptionAdvice: 'use try-with-resources or close it in finally',
 };
 

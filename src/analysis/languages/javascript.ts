@@ -16,18 +16,10 @@ import { fieldOf, indexTree } from './treeCopy';
 import { climb, nearestAncestor, rangeOf, textOf } from './nodeSpan';
 import { LineIndex } from './cFamilyTree';
 import { analyzeObligations, type ObligationVerdict } from '../cfg/dataflow';
-import { JavaScriptCfgBuilder, type JsMention } from '../cfg/javascript';
+import { FUNCTION_TYPES, JavaScriptCfgBuilder, TRANSPARENT as VALUE_WRAPPERS, type JsMention } from '../cfg/javascript';
 import { buildOrGiveUp } from '../cfg/graph';
+import { JAVASCRIPT_APIS } from '../apis/javascript';
 
-const FUNCTION_TYPES = new Set([
-  'function_declaration',
-  'function_expression',
-  'arrow_function',
-  'method_definition',
-  'generator_function_declaration',
-  'generator_function',
-  'function',
-]);
 const INDEXED_TYPES = new Set([
   'call_expression',
   'new_expression',
@@ -44,56 +36,16 @@ const EXITS = {
   exitTypes: ['return_statement', 'throw_statement'],
   handlerTypes: new Set(['catch_clause']),
 };
-/** Socket events that fire once: a listener returning early for them never gets a second chance to close. */
-const ONE_SHOT_EVENTS = new Set(['connect', 'secureConnect', 'ready', 'lookup']);
-/** Events after which Node closes the socket itself (autoDestroy, allowHalfOpen false): a listener returning early loses nothing. */
-const SELF_CLOSING_EVENTS = new Set(['error', 'close', 'end', 'finish']);
 const IDENTIFIER_TYPES = new Set(['identifier', 'shorthand_property_identifier']);
 /** Nodes that pass a value through unchanged, so the meaning comes from above them. */
-const TRANSPARENT = new Set([
-  'parenthesized_expression',
-  'as_expression',
-  'non_null_expression',
-  'satisfies_expression',
-  'type_assertion',
-  'ternary_expression',
-  'await_expression',
-]);
+const TRANSPARENT = new Set([...VALUE_WRAPPERS, 'ternary_expression']);
 const COLLECTIONS = new Set(['pair', 'object', 'array', 'spread_element']);
 const CONTAINERS = new Set([...COLLECTIONS, ...TRANSPARENT]);
 const CATCH = new Set(['catch_clause']);
-const CLOSE_METHODS = new Set(['close', 'destroy', 'end', 'resetAndDestroy', 'destroySoon']);
-const CONSUME_METHODS = new Set(['resume', 'read', 'pipe']);
-const LISTEN_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
-const STORE_METHODS = new Set(['push', 'unshift', 'add', 'set', 'splice', 'enqueue', 'put']);
-/** Calls that look at a socket without taking it over. */
-const NON_OWNING_CALLS = new Set([
-  'log',
-  'debug',
-  'info',
-  'warn',
-  'error',
-  'trace',
-  'assert',
-  'ok',
-  'equal',
-  'strictEqual',
-  'once',
-  'inspect',
-  'format',
-  'String',
-  'stringify',
-  'isIP',
-  'clearTimeout',
-  'delete',
-  'indexOf',
-  'includes',
-  'has',
-]);
 const IMPORT_CLAUSES = new Set(['namespace_import', 'import_clause', 'import_specifier']);
-const SOCKET_MODULES = new Set(['net', 'tls', 'dgram', 'http', 'https']);
 
-type AcquisitionKind = 'client' | 'response' | 'accepted' | 'accepted-half-open';
+/** `upgraded`: the raw socket of an HTTP upgrade or CONNECT (HTTP servers allow half-open sockets: reading it ends nothing). */
+type AcquisitionKind = 'client' | 'response' | 'accepted' | 'accepted-half-open' | 'upgraded';
 
 interface Acquisition {
   kind: AcquisitionKind;
@@ -103,6 +55,8 @@ interface Acquisition {
   scope: TreeNode;
   /** Where the lens goes. */
   site: TreeNode;
+  /** Other names of the same socket from the start (an upgrade's request). */
+  companions?: readonly string[];
 }
 
 /** Which module a local name stands for, and the module member a bare imported name stands for. */
@@ -212,7 +166,7 @@ const INDEX_SPEC: IndexSpec = {
 
 function moduleNames(index: TreeIndex): ModuleNames {
   const src = index.source;
-  const modules = new Map<string, string>([...SOCKET_MODULES].map((m) => [m, m]));
+  const modules = new Map<string, string>([...JAVASCRIPT_APIS.socketModules].map((m) => [m, m]));
   const members = new Map<string, { module: string; member: string }>();
   for (const decl of index.byType.get('variable_declarator') ?? []) {
     const value = fieldOf(decl, 'value');
@@ -233,7 +187,7 @@ function moduleNames(index: TreeIndex): ModuleNames {
   }
   for (const imp of index.byType.get('import_statement') ?? []) {
     const module = moduleId(optText(fieldOf(imp, 'source'), src) ?? '');
-    if (!SOCKET_MODULES.has(module)) continue;
+    if (!JAVASCRIPT_APIS.socketModules.has(module)) continue;
     for (const n of descendantsOfType(imp, IMPORT_CLAUSES)) {
       if (n.type === 'namespace_import') {
         const id = n.children.find((c) => c?.type === 'identifier');
@@ -261,7 +215,7 @@ function requiredModule(value: TreeNode, src: string): string | undefined {
   const arg = fieldOf(value, 'arguments')?.children[0];
   if (arg?.type !== 'string') return undefined;
   const module = moduleId(textOf(arg, src));
-  return SOCKET_MODULES.has(module) ? module : undefined;
+  return JAVASCRIPT_APIS.socketModules.has(module) ? module : undefined;
 }
 
 /** Named functions, so a handler passed by name (`net.createServer(onConnection)`) is found. */
@@ -297,23 +251,26 @@ function calleeOf(call: TreeNode, names: ModuleNames, src: string): { module: st
 
 function isClientAcquisition(call: TreeNode, names: ModuleNames, src: string): boolean {
   const c = calleeOf(call, names, src);
-  if (!c) return false;
-  if (call.type === 'new_expression') {
-    return (c.module === 'net' && c.member === 'Socket') || (c.module === 'tls' && c.member === 'TLSSocket');
-  }
-  if (c.module === 'net' || c.module === 'tls') return c.member === 'connect' || c.member === 'createConnection';
-  return c.module === 'dgram' && c.member === 'createSocket';
+  const table = call.type === 'new_expression' ? JAVASCRIPT_APIS.clientConstructors : JAVASCRIPT_APIS.clientFactories;
+  return !!c && !!table[c.module]?.has(c.member);
 }
 
 function isHttpRequest(call: TreeNode, names: ModuleNames, src: string): boolean {
   const c = calleeOf(call, names, src);
-  return !!c && (c.module === 'http' || c.module === 'https') && (c.member === 'get' || c.member === 'request');
+  return !!c && !!JAVASCRIPT_APIS.httpRequests[c.module]?.has(c.member);
+}
+
+function isHttpServerCreation(call: TreeNode, names: ModuleNames, src: string): boolean {
+  if (call.type !== 'call_expression' && call.type !== 'new_expression') return false;
+  const c = calleeOf(call, names, src);
+  const table = call.type === 'new_expression' ? JAVASCRIPT_APIS.httpServerConstructors : JAVASCRIPT_APIS.httpServerFactories;
+  return !!c && !!table[c.module]?.has(c.member);
 }
 
 function isServerCreation(call: TreeNode, names: ModuleNames, src: string): boolean {
   const c = calleeOf(call, names, src);
-  if (!c || (c.module !== 'net' && c.module !== 'tls')) return false;
-  return call.type === 'new_expression' ? c.member === 'Server' : c.member === 'createServer';
+  const table = call.type === 'new_expression' ? JAVASCRIPT_APIS.serverConstructors : JAVASCRIPT_APIS.serverFactories;
+  return !!c && !!table[c.module]?.has(c.member);
 }
 
 function argumentsOf(call: TreeNode): TreeNode[] {
@@ -338,13 +295,29 @@ function callbackFunction(arg: TreeNode | undefined, functions: Map<string, Tree
   return undefined;
 }
 
-function firstParameter(fn: TreeNode): TreeNode | undefined {
+/** The plain identifier of the function's parameter at `position`. */
+function parameterAt(fn: TreeNode, position: number): TreeNode | undefined {
   const params = fieldOf(fn, 'parameters') ?? fieldOf(fn, 'parameter');
   if (!params) return undefined;
-  if (params.type === 'identifier') return params;
-  let first = params.children.find((n) => n && n.type !== 'comment');
-  if (first && (first.type === 'required_parameter' || first.type === 'optional_parameter')) first = fieldOf(first, 'pattern') ?? undefined;
-  return first?.type === 'identifier' ? first : undefined;
+  if (params.type === 'identifier') return position === 0 ? params : undefined;
+  let p: TreeNode | undefined = params.children.filter((n) => n.type !== 'comment' && n.type !== '(' && n.type !== ')' && n.type !== ',')[
+    position
+  ];
+  if (p && (p.type === 'required_parameter' || p.type === 'optional_parameter')) p = fieldOf(p, 'pattern') ?? undefined;
+  return p?.type === 'identifier' ? p : undefined;
+}
+
+/** What a call's result is assigned to (`server`, `this.server`), as text: how later listeners name it. */
+function holderText(call: TreeNode, src: string): string | undefined {
+  const value = climb(call, TRANSPARENT);
+  const parent = value.parent;
+  const target =
+    parent?.type === 'variable_declarator' && fieldOf(parent, 'value') === value
+      ? fieldOf(parent, 'name')
+      : parent?.type === 'assignment_expression' && fieldOf(parent, 'right') === value
+        ? fieldOf(parent, 'left')
+        : undefined;
+  return target && (target.type === 'identifier' || target.type === 'member_expression') ? textOf(target, src) : undefined;
 }
 
 /** The local name a call's result is bound to, if it is bound to a plain local variable. */
@@ -370,12 +343,17 @@ function findAcquisitions(root: TreeNode, index: TreeIndex, names: ModuleNames, 
   const src = index.source;
   const out: Acquisition[] = [];
   const halfOpenServers = new Map<string, boolean>();
+  const httpServers = new Set<string>();
   const requests = new Set<string>();
   const calls = [...(index.byType.get('call_expression') ?? []), ...(index.byType.get('new_expression') ?? [])];
-  const addHandler = (fnArg: TreeNode | undefined, kind: AcquisitionKind) => {
+  const addHandler = (fnArg: TreeNode | undefined, kind: AcquisitionKind, position = 0) => {
     const fn = callbackFunction(fnArg, functions, src);
-    const param = fn && firstParameter(fn);
-    if (fn && param) out.push({ kind, name: textOf(param, src), declaration: param, scope: fn, site: param });
+    const param = fn && parameterAt(fn, position);
+    if (!fn || !param) return;
+    // An upgrade's request owns the same socket: `req.destroy()` destroys it.
+    const request = position > 0 ? parameterAt(fn, 0) : undefined;
+    const companions = request ? [textOf(request, src)] : undefined;
+    out.push({ kind, name: textOf(param, src), declaration: param, scope: fn, site: param, ...(companions ? { companions } : {}) });
   };
   for (const call of calls) {
     if (isClientAcquisition(call, names, src)) {
@@ -383,31 +361,38 @@ function findAcquisitions(root: TreeNode, index: TreeIndex, names: ModuleNames, 
       if (name) out.push({ kind: 'client', name: textOf(name, src), declaration: name, scope: scopeOf(call, root), site: call });
     } else if (isServerCreation(call, names, src)) {
       const halfOpen = hasTrueOption(call, 'allowHalfOpen', src);
-      const name = boundName(call);
-      if (name) halfOpenServers.set(textOf(name, src), halfOpen);
+      const holder = holderText(call, src);
+      if (holder) halfOpenServers.set(holder, halfOpen);
       addHandler(argumentsOf(call).at(-1), halfOpen ? 'accepted-half-open' : 'accepted');
+    } else if (isHttpServerCreation(call, names, src)) {
+      const holder = holderText(call, src);
+      if (holder) httpServers.add(holder);
     } else if (isHttpRequest(call, names, src)) {
       const name = boundName(call);
       if (name) requests.add(textOf(name, src));
       addHandler(argumentsOf(call).at(-1), 'response');
     }
   }
-  // Listeners attached after creation: server.on('connection', …), req.on('response', …).
+  // Listeners attached after creation: server.on('connection', …), server.on('upgrade', …), req.on('response', …).
   for (const call of index.byType.get('call_expression') ?? []) {
     const fn = fieldOf(call, 'function');
-    if (fn?.type !== 'member_expression' || !LISTEN_METHODS.has(optText(fieldOf(fn, 'property'), src) ?? '')) continue;
+    if (fn?.type !== 'member_expression' || !JAVASCRIPT_APIS.listens.has(optText(fieldOf(fn, 'property'), src) ?? '')) continue;
     const [event, handler] = argumentsOf(call);
     const eventName = event?.type === 'string' ? moduleId(textOf(event, src)) : '';
     const receiver = fieldOf(fn, 'object');
     if (!receiver) continue;
-    if (eventName === 'connection' || eventName === 'secureConnection') {
+    const known = receiver.type === 'identifier' || receiver.type === 'member_expression' ? textOf(receiver, src) : undefined;
+    if (JAVASCRIPT_APIS.connectionEvents.has(eventName)) {
       const halfOpen =
-        receiver.type === 'identifier'
-          ? halfOpenServers.get(textOf(receiver, src))
+        known !== undefined
+          ? halfOpenServers.get(known)
           : receiver.type === 'call_expression' && isServerCreation(receiver, names, src)
             ? hasTrueOption(receiver, 'allowHalfOpen', src)
             : undefined;
       if (halfOpen !== undefined) addHandler(handler, halfOpen ? 'accepted-half-open' : 'accepted');
+    } else if (JAVASCRIPT_APIS.rawSocketEvents.has(eventName)) {
+      const isHttpServer = known !== undefined ? httpServers.has(known) : isHttpServerCreation(receiver, names, src);
+      if (isHttpServer) addHandler(handler, 'upgraded', 1);
     } else if (eventName === 'response') {
       const isRequest =
         receiver.type === 'identifier'
@@ -480,10 +465,10 @@ function insideCollection(ref: TreeNode, top: TreeNode): boolean {
 
 function classifyMember(ref: TreeNode, member: TreeNode, scope: TreeNode, tally: UseTally, src: string): SocketUse {
   const property = optText(fieldOf(member, 'property'), src) ?? '';
-  if (CLOSE_METHODS.has(property)) return nearestAncestor(ref, CATCH, scope) ? 'close-on-error-path' : 'close';
-  if (CONSUME_METHODS.has(property)) return 'consume';
+  if (JAVASCRIPT_APIS.releases.has(property)) return nearestAncestor(ref, CATCH, scope) ? 'close-on-error-path' : 'close';
+  if (JAVASCRIPT_APIS.consumes.has(property)) return 'consume';
   const call = member.parent;
-  if (LISTEN_METHODS.has(property) && call?.type === 'call_expression') {
+  if (JAVASCRIPT_APIS.listens.has(property) && call?.type === 'call_expression') {
     const [event, listener] = argumentsOf(call);
     const eventName = event?.type === 'string' ? moduleId(textOf(event, src)) : '';
     if (eventName === 'data' || eventName === 'readable') return 'consume';
@@ -500,8 +485,8 @@ function classifyArgument(call: TreeNode | null, src: string): SocketUse {
   // `src.pipe(sock)` and `pipeline(…, sock)` end the destination when the source ends.
   if (calleeName === 'pipe') return hasFalseEnd(call, src) ? 'other' : 'close';
   if (calleeName === 'pipeline') return 'close';
-  if (NON_OWNING_CALLS.has(calleeName)) return 'other';
-  if (fn?.type === 'member_expression' && STORE_METHODS.has(calleeName)) return 'store';
+  if (JAVASCRIPT_APIS.nonOwning.has(calleeName)) return 'other';
+  if (fn?.type === 'member_expression' && JAVASCRIPT_APIS.stores.has(calleeName)) return 'store';
   return 'hand-on';
 }
 
@@ -525,6 +510,7 @@ function judge(
   const tally = tallyUses(a, index);
   const summary = summarizeUses(tally.uses);
   const base = { language, range: rangeOf(a.site), binding: a.name };
+  if (verdict && (a.kind === 'accepted' || a.kind === 'upgraded')) return handlerFinding(verdict, a, base);
   // Resolved from a promise executor: whether a timeout rejects without closing is the statement rules' question.
   if (verdict && !(summary.handedOn && inPromiseExecutor(a.scope, index.source))) {
     // The graph counts a callback's close where the callback is made; a connect callback that returns before arranging it is the rules' to see.
@@ -532,7 +518,8 @@ function judge(
       verdict.kind === 'released' && summary.closed && !summary.stored && !summary.handedOn
         ? earlyReturn(index, a.scope, a.site, a.name, closingNodes(tally.uses, false), exits)
         : undefined;
-    if (ret && nearestAncestor(ret, FUNCTION_TYPES, a.scope))
+    const callback = ret && nearestAncestor(ret, FUNCTION_TYPES, a.scope);
+    if (ret && callback && callback !== a.scope)
       return { ...base, rule: 'unclosed-socket', fixAt: rangeOf(ret), message: earlyReturnMessage('Socket opened here', ret) };
     return engineFinding(verdict, summary, base);
   }
@@ -556,6 +543,7 @@ function judge(
         message: 'Response received here is never consumed or destroyed — its socket is never released (CLOSE_WAIT risk)',
       };
     case 'accepted':
+    case 'upgraded':
       // Node ends the socket itself after the peer's 'end', but only once the data is read.
       if (summary.closed || summary.consumed) return leakingReturn('Socket accepted here', true);
       if (isSettled(summary)) return undefined;
@@ -589,8 +577,8 @@ function runsOnce(fn: TreeNode, names: ModuleNames, src: string): boolean {
   const method = optText(fieldOf(callee, 'property'), src);
   const [event] = argumentsOf(call);
   const eventName = event?.type === 'string' ? moduleId(textOf(event, src)) : '';
-  if (method === 'once') return !SELF_CLOSING_EVENTS.has(eventName);
-  return LISTEN_METHODS.has(method) && ONE_SHOT_EVENTS.has(eventName);
+  if (method === 'once') return !JAVASCRIPT_APIS.selfClosingEvents.has(eventName);
+  return JAVASCRIPT_APIS.listens.has(method) && JAVASCRIPT_APIS.oneShotEvents.has(eventName);
 }
 
 const TIMER_CALLS = new Set(['setTimeout', 'clearTimeout', 'clearInterval']);
@@ -643,7 +631,8 @@ function timeoutCallback(call: TreeNode, socket: string, src: string): TreeNode 
   const method = optText(fieldOf(callee, 'property'), src);
   const last = args.at(-1);
   const onTimeout =
-    method === 'setTimeout' || (LISTEN_METHODS.has(method) && args[0]?.type === 'string' && moduleId(textOf(args[0], src)) === 'timeout');
+    method === 'setTimeout' ||
+    (JAVASCRIPT_APIS.listens.has(method) && args[0]?.type === 'string' && moduleId(textOf(args[0], src)) === 'timeout');
   return onTimeout && last && FUNCTION_TYPES.has(last.type) ? last : undefined;
 }
 
@@ -677,7 +666,7 @@ function engineVerdicts(
   const src = index.source;
   const byScope = new Map<TreeNode, Acquisition[]>();
   for (const a of acquisitions) {
-    if (a.kind !== 'client') continue;
+    if (a.kind !== 'client' && a.kind !== 'accepted' && a.kind !== 'upgraded') continue;
     const list = byScope.get(a.scope);
     if (list) list.push(a);
     else byScope.set(a.scope, [a]);
@@ -688,11 +677,21 @@ function engineVerdicts(
     if (list.length > MAX_ENGINE_SOCKETS) continue;
     lines ??= new LineIndex(src);
     const rowOf = (offset: number) => ({ line: lines!.row(offset), column: lines!.column(offset) });
-    const obligations = list.map((a, i) => ({ obligation: i, call: a.site, target: a.name }));
+    const obligations = list.map((a, i) => ({
+      obligation: i,
+      call: a.site,
+      target: a.name,
+      ...(a.kind === 'client' ? {} : { atEntry: true }),
+      ...(a.companions ? { companions: a.companions } : {}),
+    }));
+    // A net server's socket that is read is ended by Node after the peer's end (allowHalfOpen is false).
+    const readReleases = new Set(list.filter((a) => a.kind === 'accepted').map((a) => a.name));
     const body = FUNCTION_TYPES.has(scope.type) ? fieldOf(scope, 'body') : scope;
     const cfg =
       body &&
-      buildOrGiveUp(() => new JavaScriptCfgBuilder(src, rowOf, obligations, (ref) => mentionOf(ref, scope, index, functions)).build(body));
+      buildOrGiveUp(() =>
+        new JavaScriptCfgBuilder(src, rowOf, obligations, (ref) => mentionOf(ref, scope, index, functions, readReleases)).build(body),
+      );
     const result =
       cfg &&
       analyzeObligations(
@@ -709,9 +708,16 @@ function engineVerdicts(
 const MAX_ENGINE_SOCKETS = 64;
 
 /** A mention of a socket as the graph sees it; one inside a callback counts where the callback is made. */
-function mentionOf(ref: TreeNode, scope: TreeNode, index: TreeIndex, functions: Map<string, TreeNode>): JsMention {
+function mentionOf(
+  ref: TreeNode,
+  scope: TreeNode,
+  index: TreeIndex,
+  functions: Map<string, TreeNode>,
+  readReleases: ReadonlySet<string>,
+): JsMention {
   const src = index.source;
   const meaning = classify(ref, scope, { uses: [], endListeners: [] }, src);
+  if (meaning === 'consume' && readReleases.has(textOf(ref, src))) return 'release';
   if (meaning === 'hand-on' && onlyLooksAt(ref, index, functions)) return 'none';
   const inCallback = nearestAncestor(ref, FUNCTION_TYPES, scope) !== undefined;
   if (typeof meaning !== 'string') return inCallback ? 'transfer' : { alias: textOf(meaning.alias, src) };
@@ -744,10 +750,8 @@ function callbackHandedElsewhere(callback: TreeNode, name: string, src: string):
   const bound = call && boundName(call);
   if (bound && textOf(bound, src) === name) return false;
   // Timers and promise executors run the callback on this function's behalf.
-  return !(callee?.type === 'identifier' && ON_BEHALF.has(textOf(callee, src))) && call?.type !== 'new_expression';
+  return !(callee?.type === 'identifier' && JAVASCRIPT_APIS.onBehalf.has(textOf(callee, src))) && call?.type !== 'new_expression';
 }
-
-const ON_BEHALF = new Set(['setTimeout', 'setImmediate', 'queueMicrotask', 'process.nextTick']);
 
 function engineFinding(
   verdict: ObligationVerdict,
@@ -780,6 +784,46 @@ function engineFinding(
       return { ...base, rule: 'unclosed-socket', message };
     }
   }
+}
+
+/**
+ * A connection handler's verdict. An exception out of the handler is an uncaught exception (Node
+ * ends the process by default), so only normal paths count: a return, or the end of the handler,
+ * with the socket neither read, closed nor handed on.
+ */
+function handlerFinding(verdict: ObligationVerdict, a: Acquisition, base: Omit<LeakFinding, 'rule' | 'message'>): LeakFinding | undefined {
+  if (verdict.kind === 'leak-on-exception' && verdict.caught) {
+    const { call, site } = verdict.via;
+    return {
+      ...base,
+      rule: 'unclosed-on-exception',
+      message: `Socket accepted here is not closed when \`${call}\` throws at line ${site.line + 1} and the handler goes on — destroy it where the error is caught`,
+    };
+  }
+  if (verdict.kind !== 'leak' || verdict.exit?.word === 'throw') return undefined;
+  const at = verdict.exit?.site ?? verdict.lost;
+  if (verdict.exit && at)
+    return {
+      ...base,
+      rule: 'unclosed-socket',
+      fixAt: { start: at, end: at },
+      message: `Socket accepted here is not closed on the return at line ${at.line + 1} — CLOSE_WAIT risk`,
+    };
+  if (verdict.lost && at)
+    return {
+      ...base,
+      rule: 'unclosed-socket',
+      fixAt: { start: at, end: at },
+      message: `Socket accepted here is not closed before \`${a.name}\` is assigned again at line ${at.line + 1} — CLOSE_WAIT risk`,
+    };
+  if (verdict.releasedSomewhere)
+    return { ...base, rule: 'unclosed-socket', message: 'Socket accepted here is not closed on every path — CLOSE_WAIT risk' };
+  return {
+    ...base,
+    rule: 'unclosed-socket',
+    fixAt: rangeOf(a.scope),
+    message: "Socket accepted here is never read nor closed — the peer's FIN is never seen, CLOSE_WAIT risk",
+  };
 }
 
 /** `readLine(sock)` where `readLine` is a function of this file that neither closes, stores nor hands on its parameter. */

@@ -17,6 +17,7 @@ import { fieldOf, indexTree } from './treeCopy';
 import { LineIndex } from './cFamilyTree';
 import { analyzeObligations, type ObligationVerdict } from '../cfg/dataflow';
 import { PythonCfgBuilder } from '../cfg/python';
+import { PYTHON_APIS } from '../apis/python';
 import { buildOrGiveUp } from '../cfg/graph';
 import { climb, indentOfLine, nearestAncestor, rangeOf, textOf } from './nodeSpan';
 
@@ -40,38 +41,7 @@ const CONTAINERS = new Set([
   'conditional_expression',
   'as_pattern',
 ]);
-const CLOSE_METHODS = new Set(['close', 'detach', '__exit__', 'aclose']);
-const READ_METHODS = new Set(['recv', 'recv_into', 'recvfrom', 'read', 'readline', 'readexactly', 'readuntil']);
-const CLOSING_CALLS = new Set(['closing', 'enter_context', 'enter_async_context']);
-const STORE_METHODS = new Set(['append', 'appendleft', 'add', 'insert', 'extend', 'put', 'put_nowait', 'register', 'setdefault']);
-/** Calls that look at a socket without taking it over. */
-const NON_OWNING_CALLS = new Set([
-  'print',
-  'len',
-  'repr',
-  'str',
-  'id',
-  'isinstance',
-  'type',
-  'select',
-  'format',
-  'getattr',
-  'hasattr',
-  'discard',
-  'remove',
-  'debug',
-  'info',
-  'warning',
-  'warn',
-  'error',
-  'exception',
-  'critical',
-  'log',
-]);
 const ERROR_PATH = new Set(['except_clause', 'except_group_clause']);
-const SOCKET_FACTORIES = new Set(['socket', 'create_connection', 'fromfd', 'create_server']);
-const STREAM_OPENERS = new Set(['open_connection', 'open_unix_connection']);
-const STREAM_SERVERS = new Set(['start_server', 'start_unix_server']);
 
 type AcquisitionKind = 'client' | 'accepted' | 'stream-client' | 'stream-accepted';
 
@@ -218,7 +188,7 @@ function findAcquisitions(root: TreeNode, index: TreeIndex): Acquisition[] {
   for (const call of index.byType.get('call') ?? []) {
     const [object, name] = calleeParts(call, src);
     const argCount = fieldOf(call, 'arguments')?.children.length ?? 0;
-    const isFactory = SOCKET_FACTORIES.has(name) && (object === 'socket' || (object === undefined && fromSocket.has(name)));
+    const isFactory = PYTHON_APIS.socketFactories.has(name) && (object === 'socket' || (object === undefined && fromSocket.has(name)));
     if (isFactory || name === 'wrap_socket' || (name === 'accept' && object !== undefined && argCount === 0)) {
       const bound = assignmentTargets(call);
       const binding = bound?.targets[0];
@@ -232,7 +202,7 @@ function findAcquisitions(root: TreeNode, index: TreeIndex): Acquisition[] {
         site: call,
         ...(single && bound!.statement.type === 'assignment' ? { statement: bound!.statement } : {}),
       });
-    } else if (STREAM_OPENERS.has(name) && object === 'asyncio') {
+    } else if (PYTHON_APIS.streamOpeners.has(name) && object === 'asyncio') {
       const targets = assignmentTargets(call)?.targets ?? [];
       const [reader, writer] = targets;
       if (writer?.type === 'identifier')
@@ -243,7 +213,7 @@ function findAcquisitions(root: TreeNode, index: TreeIndex): Acquisition[] {
           site: call,
           ...(reader ? { reader: textOf(reader, src) } : {}),
         });
-    } else if (STREAM_SERVERS.has(name) && object === 'asyncio') {
+    } else if (PYTHON_APIS.streamServers.has(name) && object === 'asyncio') {
       const handlerArg = fieldOf(call, 'arguments')?.children[0];
       const handlerName = handlerArg?.type === 'attribute' ? optText(fieldOf(handlerArg, 'attribute'), src) : optText(handlerArg, src);
       const handler = handlerName ? functions.get(handlerName) : undefined;
@@ -333,8 +303,8 @@ function classify(ref: TreeNode, scope: TreeNode, index: TreeIndex, tally: UseTa
   const parent = ref.parent!;
   if (parent.type === 'attribute') {
     const method = optText(fieldOf(parent, 'attribute'), src);
-    if (CLOSE_METHODS.has(method)) return nearestAncestor(ref, ERROR_PATH, scope) ? 'close-on-error-path' : 'close';
-    if (READ_METHODS.has(method)) noteEof(parent, scope, index, tally);
+    if (PYTHON_APIS.releases.has(method)) return nearestAncestor(ref, ERROR_PATH, scope) ? 'close-on-error-path' : 'close';
+    if (PYTHON_APIS.reads.has(method)) noteEof(parent, scope, index, tally);
     return 'other';
   }
   const value = climb(ref, CONTAINERS);
@@ -363,9 +333,9 @@ function classify(ref: TreeNode, scope: TreeNode, index: TreeIndex, tally: UseTa
 function classifyArgument(call: TreeNode | null, src: string): SocketUse {
   if (!call) return 'other';
   const [object, name] = calleeParts(call, src);
-  if (CLOSING_CALLS.has(name)) return 'close';
-  if (NON_OWNING_CALLS.has(name) || object === 'logging' || object === 'logger' || object === 'log') return 'other';
-  if (object !== undefined && STORE_METHODS.has(name)) return 'store';
+  if (PYTHON_APIS.closingWrappers.has(name)) return 'close';
+  if (PYTHON_APIS.nonOwning.has(name) || (object !== undefined && PYTHON_APIS.loggers.test(object))) return 'other';
+  if (object !== undefined && PYTHON_APIS.stores.has(name)) return 'store';
   return 'hand-on';
 }
 
@@ -378,7 +348,7 @@ function noteEof(attr: TreeNode, scope: TreeNode, index: TreeIndex, tally: UseTa
     tally.eofCheck = attr;
     return;
   }
-  if (!READ_METHODS.has(method)) return;
+  if (!PYTHON_APIS.reads.has(method)) return;
   const call = attr.parent;
   if (call?.type !== 'call') return;
   const value = climb(call, new Set(['await', 'parenthesized_expression']));

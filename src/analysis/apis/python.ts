@@ -1,0 +1,94 @@
+/**
+ * Python's socket APIs as the leak rules (src/analysis/languages/python.ts) and the engine's
+ * front end (src/analysis/cfg/python.ts) see them: a new API is one entry here.
+ */
+
+export const PYTHON_APIS = {
+  /** `socket.socket(…)`, `socket.create_connection(…)`, also imported bare from `socket`. */
+  socketFactories: new Set(['socket', 'create_connection', 'fromfd', 'create_server']),
+  /** asyncio stream clients and servers: `(reader, writer)` pairs. */
+  streamOpeners: new Set(['open_connection', 'open_unix_connection']),
+  streamServers: new Set(['start_server', 'start_unix_server']),
+  /** Reads whose empty result is the peer's EOF. */
+  reads: new Set(['recv', 'recv_into', 'recvfrom', 'read', 'readline', 'readexactly', 'readuntil']),
+  /** Methods of a container that keep what is passed to them. */
+  stores: new Set(['append', 'appendleft', 'add', 'insert', 'extend', 'put', 'put_nowait', 'register', 'setdefault']),
+  /** Methods that close the receiver (`s.close()`), or close it on every way out when passed on. */
+  releases: new Set(['close', 'detach', '__exit__', 'aclose']),
+  /** Calls that close their first argument on every way out (`with closing(s)`, `stack.enter_context(s)`). */
+  closingWrappers: new Set(['closing', 'aclosing', 'enter_context', 'enter_async_context']),
+  /** Calls that take ownership of the sockets passed to them even if otherwise listed as looking only. */
+  ownershipTakers: new Set<string>([]),
+  /** Calls that only look at a socket passed to them: no ownership moves. */
+  nonOwning: new Set([
+    'print',
+    'len',
+    'repr',
+    'str',
+    'id',
+    'isinstance',
+    'type',
+    'select',
+    'poll',
+    'format',
+    'getattr',
+    'hasattr',
+    'setattr',
+    'discard',
+    'remove',
+    'unregister',
+    'modify',
+    'debug',
+    'info',
+    'warning',
+    'warn',
+    'error',
+    'exception',
+    'critical',
+    'log',
+    'fileno',
+    'getpeername',
+    'getsockname',
+  ]),
+  /** Receivers whose method calls only look (loggers). */
+  loggers: /^(?:logging|logger|log|_log|_logger|LOG|LOGGER|log_?\w*)$/,
+  /** Calls that cannot raise in practice: no exceptional edge. */
+  pure: new Set(['len', 'isinstance', 'issubclass', 'id', 'type', 'repr', 'str', 'hasattr', 'callable', 'bool']),
+  /** Methods on a socket that do not raise in practice (accessors): no exceptional edge. */
+  pureMethods: new Set([
+    'makefile',
+    'fileno',
+    'gettimeout',
+    'getblocking',
+    'getsockname',
+    'getpeername',
+    'get_extra_info',
+    'is_closing',
+    // Containers and strings: they raise only on memory exhaustion or misuse the code would not survive anyway.
+    'append',
+    'appendleft',
+    'add',
+    'extend',
+    'discard',
+    'setdefault',
+    'get',
+    'items',
+    'keys',
+    'values',
+    'copy',
+    'startswith',
+    'endswith',
+    'lower',
+    'upper',
+    'strip',
+    'rstrip',
+    'lstrip',
+    'split',
+    'join',
+    'format',
+  ]),
+  /** Methods whose result keeps the receiver alive and owns it when handed on (`s.makefile()`). */
+  derivedHandles: new Set(['makefile']),
+  /** Acquisitions that take over the socket passed to them (`ctx.wrap_socket(raw)`), even when they raise. */
+  wrappingAcquisitions: new Set(['wrap_socket']),
+};
