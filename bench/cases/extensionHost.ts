@@ -88,7 +88,7 @@ function stateFigure(id: ExtensionHostStateId, limitPercent: number): () => Prom
   };
 }
 
-const SETUP = `${thousands(SOCKETS)} sockets, ${NEW_PER_SECOND} new connections/s, ${REFRESH_SEC} s refresh`;
+const SETUP = `${thousands(SOCKETS)} sockets, ${NEW_PER_SECOND} new connections/s, ${REFRESH_SEC} s refresh, VS Code's port auto-forwarding off`;
 const COMMON = {
   feature: 'live refresh in real VS Code (src/live, src/core/sampling)',
   landedWith: 'src/live/liveData.ts',

@@ -135,6 +135,7 @@ async function measureState(state: ExtensionHostStateId, pid: number, probeLog: 
   }
   const lineCount = readProbeLog(probeLog, pid).length;
   const began = performance.now();
+  const beganAt = Date.now();
   const cpuBefore = exitedAfterMs === undefined ? cpuMsOrUndefined(pid) : undefined;
   let cpuLast = cpuBefore;
   if (cpuBefore === undefined) exitedAfterMs ??= performance.now() - since;
@@ -163,7 +164,7 @@ async function measureState(state: ExtensionHostStateId, pid: number, probeLog: 
   };
   const exit = exitedAfterMs === undefined ? '' : `, extension host exited ${(exitedAfterMs / 1000).toFixed(1)} s after the change`;
   log(
-    `${state} (pid ${pid}): ${figure.cpuPercent.toFixed(2)} % of a core, ${figure.refreshes} refreshes (${figure.fullRefreshes} full), focused ${figure.focused}, active ${figure.active}, view visible ${figure.viewVisible}${exit}`,
+    `${state} (pid ${pid}): ${figure.cpuPercent.toFixed(2)} % of a core, ${figure.refreshes} refreshes (${figure.fullRefreshes} full), focused ${figure.focused}, active ${figure.active}, view visible ${figure.viewVisible}${exit}; window ${beganAt}-${Date.now()} (epoch ms)`,
   );
   return figure;
 }
@@ -193,7 +194,17 @@ async function main(): Promise<ExtensionHostResult> {
     userDataDir: throwaway('user'),
     extensionsDir,
     folder,
-    settings: { 'tcpLens.refreshInterval': request.refreshIntervalSec },
+    settings: {
+      'tcpLens.refreshInterval': request.refreshIntervalSec,
+      // VS Code's own port finder reads and parses /proc/net/tcp* in this same extension host (in
+      // a remote window, with or without TCP Lens), spacing its scans 20× their cost: 7 % of the
+      // host's main-thread samples with the view visible, 28 % hidden, at 50,000 sockets, and
+      // much of the GC. The rows measure TCP Lens, so it is off. code-server registers a tunnel
+      // provider, which keeps the finder running whatever autoForwardPorts says; only the
+      // "output" source (terminal output) stops it.
+      'remote.autoForwardPorts': false,
+      'remote.autoForwardPortsSource': 'output',
+    },
     env: { TCP_LENS_PROBE_LOG: probeLog },
   });
   const root = server.process.pid!;

@@ -3,6 +3,8 @@
 // view's visibility) and how many refreshes TCP Lens has made, so the CPU of each state can be
 // read next to the signals the refresh loop sees. It does nothing else, to cost next to nothing.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Session } from 'node:inspector';
 import * as vscode from 'vscode';
 import type { TcpLensApi } from '../../src/api';
 
@@ -48,4 +50,35 @@ export function activate(context: vscode.ExtensionContext): void {
     fs.appendFileSync(log, `${JSON.stringify(line)}\n`);
   }, 1000);
   context.subscriptions.push({ dispose: () => clearInterval(timer) });
+  const profileDir = process.env.TCP_LENS_PROBE_PROFILE;
+  if (profileDir) profileInChunks(context, profileDir);
+}
+
+const PROFILE_CHUNK_MS = 20_000;
+
+/**
+ * `TCP_LENS_PROBE_PROFILE=DIR`: V8's CPU profile of this extension host in 20 s chunks, written
+ * as DIR/PID-START-END.cpuprofile (epoch ms), to be matched with the probe log's states. Costs
+ * CPU itself: a profiling run finds where the time goes, its percentages are not the figures.
+ */
+function profileInChunks(context: vscode.ExtensionContext, dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const session = new Session();
+  session.connect();
+  const post = (method: string): Promise<unknown> =>
+    new Promise((resolve, reject) => session.post(method, (err, result) => (err ? reject(err) : resolve(result))));
+  let startedAt = Date.now();
+  const start = async (): Promise<void> => {
+    await post('Profiler.start');
+    startedAt = Date.now();
+  };
+  void post('Profiler.enable').then(start);
+  const timer = setInterval(() => {
+    void (async () => {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      fs.writeFileSync(path.join(dir, `${process.pid}-${startedAt}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+      await start();
+    })();
+  }, PROFILE_CHUNK_MS);
+  context.subscriptions.push({ dispose: () => (clearInterval(timer), session.disconnect()) });
 }

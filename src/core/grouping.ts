@@ -42,7 +42,16 @@ function keyOf(c: Connection, by: GroupBy): [string, string] {
  */
 export function groupConnections(connections: readonly Connection[], by: GroupBy): ConnectionGroup[] {
   const groups = new Map<string, ConnectionGroup>();
-  if (by === 'state') for (const s of STATE_DISPLAY_ORDER) groups.set(s, { key: s, label: s, connections: [], state: s });
+  if (by === 'state') {
+    for (const s of STATE_DISPLAY_ORDER) groups.set(s, { key: s, label: s, connections: [], state: s });
+    // Every refresh groups the whole table by state: no key pair per row.
+    for (const c of connections) {
+      let g = groups.get(c.state);
+      if (!g) groups.set(c.state, (g = { key: c.state, label: c.state, connections: [], state: c.state }));
+      g.connections.push(c);
+    }
+    return [...groups.values()];
+  }
   for (const c of connections) {
     const [key, label] = keyOf(c, by);
     let g = groups.get(key);
@@ -57,6 +66,6 @@ export function groupConnections(connections: readonly Connection[], by: GroupBy
     g.connections.push(c);
   }
   const list = [...groups.values()];
-  if (by !== 'state') list.sort((a, b) => b.connections.length - a.connections.length || a.label.localeCompare(b.label));
+  list.sort((a, b) => b.connections.length - a.connections.length || a.label.localeCompare(b.label));
   return list;
 }

@@ -1,7 +1,7 @@
 /** An unattended window samples this many times less often. */
 export const UNATTENDED_SLOWDOWN = 5;
 /** A hidden view's counts (status bar, history) are taken this many times less often. */
-export const HIDDEN_SLOWDOWN = 2;
+export const HIDDEN_SLOWDOWN = 5;
 /** While the view is hidden, every Nth refresh still attributes processes, so leak alerts work. */
 export const HIDDEN_PROCESS_EVERY = 5;
 /** After this long with no window focused or in use, no refresh walks processes any more. */

@@ -11,7 +11,7 @@ import { onDidChangeSettings, setting } from '../config/config';
 import { rowEntries, TreeRows, type RowEntry } from './groupRows';
 import type { ConnectionNode, GroupNode, MessageNode, TreeNode } from './nodes';
 import { connectionDescription } from './rowText';
-import { connectionItem, groupItem, messageItem, moreItem } from './treeItems';
+import { connectionItem, connectionTooltip, groupItem, messageItem, moreItem } from './treeItems';
 
 /** A visible view that fetches nothing for this long after changes is drawn nowhere (see LiveData.setViewDrawn). */
 const UNDRAWN_AFTER_MS = 30_000;
@@ -114,8 +114,10 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     const previous = this.groupsCache;
     const hadError = this.shownError;
     this.groupsCache = undefined;
-    // Hidden, nothing is drawn: leave the grouping (a few hundred ms at 100,000 sockets) to the next fetch.
-    if (!previous || hadError || this.live.lastError || !this.live.lastSnapshot || !this.isVisible()) {
+    // Hidden, nothing is drawn and nothing needs telling: becoming visible takes a fresh
+    // snapshot (LiveData.setViewVisible), which finds no groups kept and redraws the whole tree.
+    if (!this.isVisible()) return;
+    if (!previous || hadError || this.live.lastError || !this.live.lastSnapshot) {
       this.refresh();
       return;
     }
@@ -200,6 +202,12 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     }
   }
 
+  /** A row's tooltip, when VS Code is about to show it. */
+  resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem {
+    if (node.kind === 'connection') item.tooltip = connectionTooltip(node);
+    return item;
+  }
+
   getParent(node: TreeNode): TreeNode | undefined {
     return node.kind === 'connection' || node.kind === 'more' ? node.parent : undefined;
   }
@@ -257,7 +265,10 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     const current = this.filter ? applyFilter(snapshot.connections, this.filter) : snapshot.connections;
     // Connections gone since the last refresh stay one cycle, marked closed.
     const diff = this.live.lastDiff;
-    const filteredDiff = diff && this.filter ? { added: diff.added, removed: applyFilter(diff.removed, this.filter) } : diff;
+    const filteredDiff =
+      diff && this.filter
+        ? { added: new Set(applyFilter([...diff.added], this.filter)), removed: applyFilter(diff.removed, this.filter) }
+        : diff;
     const hideEmpty = setting('tcpLens.hideEmptyStates') || this.filter !== undefined;
     const stuckAfterSeconds = this.stuckAfterSeconds();
     const groups = this.rows.group(current, filteredDiff, this.live.lastSequence, { groupBy: this.groupBy, stuckAfterSeconds, hideEmpty });

@@ -39,6 +39,17 @@ const byAge = (c: Connection) => (c.ageSeconds === undefined ? 1 : -c.ageSeconds
 
 const NONE: ReadonlySet<Connection> = new Set();
 
+/** A few rows (what a diff added or removed) by state. */
+function byState(rows: Iterable<Connection>): Map<string, Connection[]> {
+  const result = new Map<string, Connection[]>();
+  for (const c of rows) {
+    const list = result.get(c.state);
+    if (list) list.push(c);
+    else result.set(c.state, [c]);
+  }
+  return result;
+}
+
 /**
  * The tree's rows across refreshes: groups of the live connections and of those closed since the
  * last refresh, each group's rows and (for groupings other than states) the groups themselves
@@ -62,9 +73,13 @@ export class TreeRows {
     const follows =
       options.groupBy === 'state' && diff !== undefined && sequence !== undefined && sequence === (this.lastSequence ?? -2) + 1;
     const previouslyClosed = this.lastClosed;
-    const hint: OrderHint<Connection> | undefined = follows
-      ? { isNew: (c) => diff.added.has(c), isGone: (c) => previouslyClosed.has(c) }
-      : undefined;
+    let hint: ((group: ConnectionGroup) => OrderHint<Connection>) | undefined;
+    if (follows) {
+      const fresh = byState(diff.added);
+      // Rows closed at the last refresh were shown there, in their state's group, for that once.
+      const gone = byState(previouslyClosed);
+      hint = (group) => ({ fresh: fresh.get(group.key) ?? [], gone: gone.get(group.key) ?? [] });
+    }
     this.lastSequence = sequence;
     this.lastClosed = closed;
     return groupRows(current, diff?.removed ?? [], options, this.order, hint, closed);
@@ -86,7 +101,8 @@ export function groupRows(
   removed: readonly Connection[],
   options: GroupRowsOptions,
   order: StableOrder,
-  hint?: OrderHint<Connection>,
+  /** What changed in a group's list since it was last ordered (the refresh just before). */
+  hint?: (group: ConnectionGroup) => OrderHint<Connection>,
   closed: ReadonlySet<Connection> = new Set(removed),
 ): GroupRows[] {
   const { groupBy } = options;
@@ -102,7 +118,7 @@ export function groupRows(
   for (const { group, closed: closedHere } of byKey.values()) {
     if (options.hideEmpty && group.connections.length === 0 && closedHere.length === 0) continue;
     const all = closedHere.length > 0 ? [...group.connections, ...closedHere] : group.connections;
-    const rows = order.orderObjects(`${groupBy}|${group.key}`, all, byAge, hint);
+    const rows = order.orderObjects(`${groupBy}|${group.key}`, all, byAge, hint?.(group));
     let stuck = 0;
     if (group.state === undefined || group.state === 'CLOSE_WAIT')
       for (const c of group.connections) if (isStuckCloseWait(c, options.stuckAfterSeconds)) stuck++;

@@ -1,9 +1,9 @@
 /** What changed since a list was last ordered, when that was the refresh just before. */
 export interface OrderHint<T> {
-  /** Items not there the previous time. */
-  isNew(item: T): boolean;
-  /** Items of the previous time that are not there any more. */
-  isGone(item: T): boolean;
+  /** Items of this list not there the previous time (known from a diff: no pass over the list to find them). */
+  fresh: readonly T[];
+  /** Items of this list's previous order that are not there any more. */
+  gone: readonly T[];
 }
 
 /**
@@ -38,16 +38,15 @@ export class StableOrder {
 
   /**
    * {@link order} for items that are their own key (rows kept as one object while they live).
-   * With a `hint` the work is one pass over the previous list and one over `items`, with no key
-   * table; a hint that does not add up is ignored.
+   * With a `hint` the work is one pass over the previous list, with no key table and no look at
+   * `items`; a hint that does not add up to `items` is ignored.
    */
   orderObjects<T extends object>(listKey: string, items: readonly T[], rank: (item: T) => number, hint?: OrderHint<T>): T[] {
     const previous = (this.lists.get(listKey) ?? []) as T[];
     if (hint) {
-      const kept = previous.filter((item) => !hint.isGone(item));
-      const fresh = items.filter((item) => hint.isNew(item));
-      if (kept.length + fresh.length === items.length) {
-        const result = appendRanked(kept, fresh, rank);
+      const kept = without(previous, hint.gone);
+      if (kept.length + hint.fresh.length === items.length) {
+        const result = appendRanked(kept, hint.fresh, rank);
         this.lists.set(listKey, result);
         return result;
       }
@@ -64,6 +63,20 @@ export class StableOrder {
   clear(): void {
     this.lists.clear();
   }
+}
+
+/**
+ * `list` less the items of `gone`, in order: a copy with the few gone ones cut out, so a refresh
+ * of a long list with a handful of rows closed costs a copy, not a look-up per row. An item
+ * listed twice loses one copy only; the caller's count check then falls back to matching.
+ */
+function without<T>(list: readonly T[], gone: readonly T[]): T[] {
+  const kept = list.slice();
+  const at = gone.map((item) => list.indexOf(item)).filter((i) => i >= 0);
+  at.sort((a, b) => b - a);
+  let last = -1;
+  for (const i of at) if (i !== last) kept.splice((last = i), 1);
+  return kept;
 }
 
 /** `kept` followed by `fresh` sorted by rank (ties keep their order). */

@@ -3,7 +3,6 @@ import type { CommandId } from '../commands';
 import { formatEndpoint } from '../core/address';
 import { ageSentence, formatDuration } from '../core/ageText';
 import { displayText } from '../core/displayText';
-import type { Connection } from '../core/model';
 import { stateInfo } from '../core/states';
 import { STATE_COLOR_IDS, STATE_ICONS } from '../shared/stateColors';
 import { DECORATION_SCHEME } from './decorations';
@@ -16,7 +15,13 @@ function struckThrough(text: string): string {
   return [...text].map((ch) => `${ch}\u0336`).join('');
 }
 
-function connectionTooltip(c: Connection, stuckAfterSeconds: number, stuck: boolean, closed: boolean): vscode.MarkdownString {
+/**
+ * A row's tooltip, built when VS Code asks for it (TreeDataProvider.resolveTreeItem, on hover):
+ * sent with every row it would cost the extension host a Markdown parse per row and refresh.
+ */
+export function connectionTooltip(node: ConnectionNode): vscode.MarkdownString {
+  const { connection: c, stuck, closed } = node;
+  const stuckAfterSeconds = node.parent.stuckAfterSeconds;
   const sentence = ageSentence(c);
   const rows: [string, string][] = [
     ['State', closed ? `${c.state} (closed since the last refresh)` : c.state],
@@ -92,7 +97,6 @@ export function connectionItem(node: ConnectionNode): vscode.TreeItem {
   // The same id while the row exists, closed or not: VS Code keeps its hover and selection.
   item.id = `conn:${node.parent.group.key}:${node.id}`;
   item.description = connectionDescription(c, node.closed, node.stuck);
-  item.tooltip = connectionTooltip(c, node.parent.stuckAfterSeconds, node.stuck, node.closed);
   const color = node.closed ? 'disabledForeground' : node.stuck ? 'charts.red' : STATE_COLOR_IDS[c.state];
   item.iconPath = new vscode.ThemeIcon(STATE_ICONS[c.state], new vscode.ThemeColor(color));
   // The decoration provider colors new rows green and greys closed ones, as TCPView does.

@@ -177,5 +177,13 @@ describe('tree rows from one refresh to the next', () => {
     assert.deepEqual(shown(tree.group([b, d, e], { added: new Set(), removed: [] }, 5, opts)), ['2', '4', '5']);
     // A wrong hint that does not add up is ignored too.
     assert.deepEqual(shown(tree.group([b, d, e, a], { added: new Set(), removed: [] }, 6, opts)), ['2', '4', '5', '1']);
+    // New rows of two states at once, one of them d in its next state (a new row object): each
+    // goes to the end of its own group.
+    const [f, dLastAck] = [cw(6, 10), conn({ state: 'LAST_ACK', remotePort: 4 })];
+    const next = tree.group([b, e, a, f, dLastAck], { added: new Set([dLastAck, f]), removed: [d] }, 7, opts);
+    assert.deepEqual(shown(next), ['2', '4x', '5', '1', '6']);
+    assert.deepEqual(ports(group(next, 'LAST_ACK')), ['4']);
+    // One refresh later the closed row is cut out of the middle of its group, the rest stay.
+    assert.deepEqual(shown(tree.group([b, e, a, f, dLastAck], { added: new Set(), removed: [] }, 8, opts)), ['2', '5', '1', '6']);
   });
 });

@@ -124,13 +124,23 @@ export class FdTables {
     return 'ok';
   }
 
-  /** Reads only the descriptor numbers a new socket can have taken since the last look. */
-  async probe(pid: number, slicer: TimeSlicer): Promise<void> {
+  /**
+   * Reads only the descriptor numbers a new socket can have taken since the last look. Shallow:
+   * the numbers known free and the few past the highest, where the kernel puts a new descriptor
+   * unless the process closed another one since. Deep: also every descriptor that is not a socket
+   * of the table (files, pipes, other sockets: a browser or an editor holds hundreds and replaces
+   * them all the time), one of which may have closed and left its number to a new socket. Only a
+   * deep look settles the open count (until then the process stays {@link changed}).
+   */
+  async probe(pid: number, slicer: TimeSlicer, deep: boolean): Promise<void> {
     const table = this.tables.get(pid);
     if (!table) return;
     const count = this.openCount(pid);
-    const candidates = new Set([...table.holes, ...table.unclaimed]);
-    for (const [fd, inode] of table.inodes) if (inode === 0) candidates.add(fd);
+    const candidates = new Set(table.holes);
+    if (deep) {
+      for (const fd of table.unclaimed) candidates.add(fd);
+      for (const [fd, inode] of table.inodes) if (inode === 0) candidates.add(fd);
+    }
     // Open descriptors beyond the known ones sit past the highest number once the holes are filled.
     const beyond = count >= 0 ? Math.max(0, count - table.inodes.size) : 0;
     for (let fd = table.highest + 1; fd <= table.highest + beyond + PROBE_SLACK; fd++) candidates.add(fd);
@@ -138,7 +148,7 @@ export class FdTables {
       this.read(pid, table, fd);
       await slicer.maybeYield();
     }
-    table.count = count;
+    if (deep) table.count = count;
   }
 
   private read(pid: number, table: FdTable, fd: number): void {

@@ -19,9 +19,10 @@ const MAX_COMMAND_LINE = 1000;
  * Maps socket inodes to the processes holding them, by walking /proc/PID/fd as `ss -p` does,
  * but remembering what it found. Given the table's changes since the last call (collectors that
  * keep row objects), only new rows are looked up, and a new socket is searched where it most
- * likely is: in processes never walked, then in the descriptor numbers that changed in processes
- * whose descriptors changed, then by walking the processes known to own sockets, and only then
- * everything else. Without changes every row is looked up (with the same search order).
+ * likely is: in processes never walked, then in the free descriptor numbers of processes whose
+ * descriptors changed, then in their other descriptors, then by walking the processes known to
+ * own sockets, and only then everything else. Without changes every row is looked up (with the
+ * same search order).
  */
 export class ProcessResolver extends InodeOwners {
   private readonly fds: FdTables;
@@ -140,10 +141,15 @@ export class ProcessResolver extends InodeOwners {
     if (missing.size > 0) {
       // Processes just walked are read already; those holding the table's sockets come first.
       const changed = this.fds.changed(livePids).filter((pid) => !walked.has(pid));
-      for (const pid of changed) if (this.rowsOf.has(pid)) await this.fds.probe(pid, slicer);
-      missing = this.missing(wanted, livePids);
-      if (missing.size > 0) for (const pid of changed) if (!this.rowsOf.has(pid)) await this.fds.probe(pid, slicer);
-      missing = this.missing(wanted, livePids);
+      const probe = async (deep: boolean) => {
+        for (const pid of changed) if (this.rowsOf.has(pid)) await this.fds.probe(pid, slicer, deep);
+        missing = this.missing(wanted, livePids);
+        if (missing.size > 0) for (const pid of changed) if (!this.rowsOf.has(pid)) await this.fds.probe(pid, slicer, deep);
+        missing = this.missing(wanted, livePids);
+      };
+      // The free numbers first: most new sockets are there, and a look at them costs a few reads.
+      await probe(false);
+      if (missing.size > 0) await probe(true);
     }
     const stayed = [...missing].filter((inode) => this.stillMissing.has(inode));
     if (stayed.length > 0) {

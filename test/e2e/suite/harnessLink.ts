@@ -50,7 +50,8 @@ export async function childRows(
 ): Promise<{ node: TreeNode; label: string; description: string; tooltip: string }[]> {
   const nodes = await api.connections.getChildren(parent);
   return nodes.map((node) => {
-    const item = api.connections.getTreeItem(node);
+    // The tooltip as a hover shows it: VS Code resolves it when the mouse rests on the row.
+    const item = api.connections.resolveTreeItem(api.connections.getTreeItem(node), node);
     const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
     const tooltip = typeof item.tooltip === 'string' ? item.tooltip : (item.tooltip?.value ?? '');
     return { node, label, description: typeof item.description === 'string' ? item.description : '', tooltip };

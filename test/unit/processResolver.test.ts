@@ -1,0 +1,65 @@
+// Process attribution from what changed (issue 17): a new socket is found where the kernel put its
+// descriptor, also on the number of a file the process closed meanwhile. A /proc of symlinks on
+// tmpfs stands in for the kernel's: there too the fd directory's size grows with its entries.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ProcessResolver } from '../../src/core/linux/processes';
+import type { Connection } from '../../src/core/model';
+
+const SHM = '/dev/shm';
+const skip = !fs.existsSync(SHM) && 'needs a tmpfs at /dev/shm';
+
+function row(inode: number, remotePort: number): Connection {
+  return {
+    family: 'IPv4',
+    localAddress: '127.0.0.1',
+    localPort: 8080,
+    remoteAddress: '127.0.0.1',
+    remotePort,
+    state: 'ESTABLISHED',
+    sendQueue: 0,
+    receiveQueue: 0,
+    uid: 0,
+    inode,
+    owner: 'unresolved',
+  };
+}
+
+describe('process attribution from what changed', { skip }, () => {
+  const root = skip ? '' : fs.mkdtempSync(path.join(SHM, 'tcp-lens-proc-'));
+  after(() => root && fs.rmSync(root, { recursive: true, force: true }));
+  const fd = (pid: number, n: number, target: string) => {
+    fs.rmSync(path.join(root, String(pid), 'fd', String(n)), { force: true });
+    fs.symlinkSync(target, path.join(root, String(pid), 'fd', String(n)));
+  };
+
+  it('finds a new socket on a free number, past the highest, and where a closed file was', async () => {
+    fs.mkdirSync(path.join(root, '4242', 'fd'), { recursive: true });
+    fs.writeFileSync(path.join(root, '4242', 'comm'), 'server\n');
+    fs.writeFileSync(path.join(root, '4242', 'cmdline'), 'server\0--port\x008080\0');
+    ['/dev/null', 'pipe:[7]', 'socket:[1001]', '/var/log/server.log', 'socket:[1002]'].forEach((t, n) => fd(4242, n, t));
+    const resolver = new ProcessResolver(root);
+    const first = [row(1001, 50001), row(1002, 50002)];
+    await resolver.attribute(first);
+    assert.deepEqual(
+      first.map((c) => `${c.owner} ${c.pid} ${c.process}`),
+      ['known 4242 server', 'known 4242 server'],
+    );
+
+    // The socket at 2 closes; the log file at 3 is closed and a socket takes its number, another
+    // takes 2, a third goes past the highest.
+    fs.rmSync(path.join(root, '4242', 'fd', '2'));
+    fd(4242, 3, 'socket:[1003]');
+    fd(4242, 2, 'socket:[1004]');
+    fd(4242, 5, 'socket:[1005]');
+    const added = [row(1003, 50003), row(1004, 50004), row(1005, 50005)];
+    const table = [first[1], ...added];
+    await resolver.attribute(table, undefined, { added, removed: [first[0]], since: undefined });
+    assert.deepEqual(
+      table.map((c) => `${c.inode} ${c.owner} ${c.pid}`),
+      ['1002 known 4242', '1003 known 4242', '1004 known 4242', '1005 known 4242'],
+    );
+  });
+});
