@@ -153,17 +153,6 @@ export abstract class BraceCfgBuilder {
     );
   }
 
-  /** `#if … #elif … #else … #endif` (C, C++, C#): only one branch is compiled, so they are alternative paths. */
-  protected alternatives(s: LightNode, preds: Preds, sequence: (statements: LightNode[], preds: Preds) => Preds): Preds {
-    const body = sequence(
-      s.children.filter((c) => !c.field),
-      preds,
-    );
-    if (s.type === 'preproc_else') return body;
-    const alternative = s.children.find((c) => c.field === 'alternative');
-    return [...body, ...(alternative ? this.alternatives(alternative, preds, sequence) : preds)];
-  }
-
   /** `while (true)`, `for (;;)`: no condition, or the literal true. */
   protected endless(condition: LightNode | undefined): boolean {
     return !condition || /^\(?\s*true\s*\)?$/.test(this.text(condition));

@@ -204,7 +204,14 @@ export class CCfgBuilder extends BraceCfgBuilder {
 
   /** Only one branch of `#if … #elif … #else … #endif` is compiled: each is an alternative path; without `#else`, none may be. */
   private preprocessor(s: LightNode, preds: Preds, jumps: Jumps[]): Preds {
-    return this.alternatives(s, preds, (statements, p) => this.sequence(statements, p, jumps));
+    const body = this.sequence(
+      s.children.filter((c) => !c.field),
+      preds,
+      jumps,
+    );
+    if (s.type === 'preproc_else') return body;
+    const alternative = s.children.find((c) => c.field === 'alternative');
+    return [...body, ...(alternative ? this.preprocessor(alternative, preds, jumps) : preds)];
   }
 
   /** The branch on which the descriptor the condition tests failed holds nothing. */

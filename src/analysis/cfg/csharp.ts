@@ -91,8 +91,6 @@ export class CSharpCfgBuilder extends BraceCfgBuilder {
         ctx.returnTo(end);
         return [];
       }
-      case 'preproc_if':
-        return this.alternatives(s, preds, (statements, p) => this.sequence(statements, p, ctx));
       case 'if_statement':
         return this.ifInContext(s, preds, ctx, (b, p, c) => this.statement(b, p, c));
       case 'switch_statement':
