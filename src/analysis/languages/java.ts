@@ -51,36 +51,8 @@ function acquisitionKind(node: LightNode, source: string): 'socket' | 'accept' |
   const argCount = fieldOf(node, 'arguments')?.children.length ?? 0;
   if (name === 'accept' && object && argCount === 0) return 'accept';
   if (name === 'open' && object && JAVA_APIS.channelFactories.has(simpleName(object, source))) return 'socket';
-  if (JAVA_APIS.factoryMethods.has(name) && object) return layersOverBorrowed(node, source) ? undefined : 'socket';
+  if (JAVA_APIS.factoryMethods.has(name) && object) return 'socket';
   return undefined;
-}
-
-/**
- * `factory.createSocket(plain, host, port, autoClose)` layers TLS over a connected socket and makes
- * no descriptor. Over a local of the method it takes that local's place (the local is tracked);
- * over a field or a parameter the owner of `plain` still holds the descriptor and closes it.
- */
-function layersOverBorrowed(call: LightNode, source: string): boolean {
-  const args = fieldOf(call, 'arguments')?.children.filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment') ?? [];
-  // The layering overloads end with `autoClose` (`createSocket(host, port)` and its local-address form do not).
-  if (args.length < 3 || !/^(?:true|false|\w*[aA]utoClose\w*)$/.test(textOf(args[args.length - 1]!, source))) return false;
-  const first = args[0]!;
-  if (first.type === 'field_access') return true;
-  if (first.type !== 'identifier') return false;
-  const name = textOf(first, source);
-  const fn = enclosingFunction(call);
-  const shape = fn && functionShape(fn, source);
-  if (!fn || !shape) return false;
-  if (shape.params.some((p) => textOf(p, source) === name)) return true;
-  // Neither a parameter nor a local (a declarator, a resource, a loop variable): a field.
-  const stack = [...fn.children];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if ((n.type === 'variable_declarator' || n.type === 'resource' || n.type === 'enhanced_for_statement') && fieldOf(n, 'name'))
-      if (textOf(fieldOf(n, 'name')!, source) === name) return false;
-    stack.push(...n.children);
-  }
-  return true;
 }
 
 function firstClassBody(node: LightNode): LightNode | undefined {
