@@ -100,6 +100,13 @@ export class JavaScriptCfgBuilder {
     return this.b.size > JavaScriptCfgBuilder.MAX_NODES ? undefined : this.b.build();
   }
 
+  /** A step after which `name` holds nothing (the side of a null test where it is null). */
+  private dropStep(preds: Preds, name: string): Preds {
+    const id = this.b.add('step', [{ kind: 'drop', name }]);
+    this.connect(preds, id);
+    return [id];
+  }
+
   private connect(preds: Preds, to: number): void {
     for (const p of preds) this.b.edge(p, to);
   }
@@ -153,10 +160,16 @@ export class JavaScriptCfgBuilder {
       case 'if_statement': {
         const condition = fieldOf(s, 'condition');
         const cur = condition ? this.simple(condition, preds, ctx) : preds;
+        // `if (socket !== undefined)`, `if (sock)`: on the side where it is null it holds nothing.
+        const tested = condition && nullTest(this.text(condition));
+        const test = tested && this.names.has(tested.name) ? tested : undefined;
+        const empty = test ? this.dropStep(cur, test.name) : cur;
+        const onTrue = test?.nullWhenTrue ? empty : cur;
+        const onFalse = test && !test.nullWhenTrue ? empty : cur;
         const consequence = fieldOf(s, 'consequence');
         const alternative = fieldOf(s, 'alternative');
-        const then = consequence ? this.statement(consequence, cur, ctx) : cur;
-        return [...then, ...(alternative ? this.statement(alternative, cur, ctx) : cur)];
+        const then = consequence ? this.statement(consequence, onTrue, ctx) : onTrue;
+        return [...then, ...(alternative ? this.statement(alternative, onFalse, ctx) : onFalse)];
       }
       case 'for_statement':
       case 'for_in_statement':
@@ -361,6 +374,15 @@ export const TRANSPARENT: ReadonlySet<string> = new Set([
   'type_assertion',
   'await_expression',
 ]);
+
+/** `(s !== undefined)`, `(s != null)`, `(s)`, `(!s)`: the variable tested, and whether true means it holds nothing. */
+function nullTest(condition: string): { name: string; nullWhenTrue: boolean } | undefined {
+  const inner = condition.replace(/^\(\s*|\s*\)$/g, '');
+  const compared = /^([A-Za-z_$][\w$]*)\s*(===?|!==?)\s*(?:null|undefined)$/.exec(inner);
+  if (compared) return { name: compared[1]!, nullWhenTrue: compared[2]!.startsWith('=') };
+  const bare = /^(!?)\s*([A-Za-z_$][\w$]*)$/.exec(inner);
+  return bare ? { name: bare[2]!, nullWhenTrue: bare[1] === '!' } : undefined;
+}
 
 /** A plain identifier that a declaration or assignment binds. */
 function isAssignedName(n: TreeNode): boolean {
