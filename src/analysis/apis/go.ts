@@ -23,6 +23,12 @@ export const GO_APIS = {
     tls: new Set(['Dial', 'DialWithDialer', 'Listen']),
   } as Readonly<Record<string, ReadonlySet<string>>>,
   httpFunctions: new Set(['Get', 'Post', 'PostForm', 'Head']),
+  /** Listeners whose Accept gives a kernel socket: by declared type, or by the call that made them. */
+  listenerTypes: new Set(['net.Listener', 'net.TCPListener', 'net.UnixListener']),
+  /** Besides any `….Listen*(…)` (`net.Listen`, `tls.Listen`, a `net.ListenConfig`'s `lc.Listen`). */
+  listenerMakers: new Set(['net.FileListener', 'tls.NewListener']),
+  /** What a file may declare an HTTP client as (its type, or the value it is given). */
+  httpClientTypes: new Set(['http.Client', 'http.DefaultClient']),
   /** An http.Client's request methods and their argument counts (a cache's `Get(ctx, key)` is not one). */
   clientMethods: { Do: 1, Get: 1, Head: 1, PostForm: 2, Post: 3 } as Readonly<Record<string, number>>,
   dialerMethods: new Set(['Dial', 'DialContext', 'DialTimeout', 'DialTLS', 'DialTLSContext']),

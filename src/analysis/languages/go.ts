@@ -53,12 +53,61 @@ function acquisitionKind(call: LightNode, source: string): Kind | undefined {
   const packageSet = GO_APIS.packageAcquirers[receiver];
   if (packageSet) return packageSet.has(method) ? 'socket' : undefined;
   if (receiver === 'http') return GO_APIS.httpFunctions.has(method) ? 'response' : undefined;
-  if (GO_APIS.acceptMethods.has(method) && (fieldOf(call, 'arguments')?.children.length ?? 0) === 0) return 'accept';
+  if (GO_APIS.acceptMethods.has(method) && (fieldOf(call, 'arguments')?.children.length ?? 0) === 0)
+    return isSocketListener(receiver, call, source) ? 'accept' : undefined;
   if (GO_APIS.dialerMethods.has(method)) return 'socket';
-  // Without types, an HTTP client is recognised by its name: `client.Do`, `http.DefaultClient.Get`, `s.httpClient.Post`.
   const args = fieldOf(call, 'arguments')?.children.filter((c) => c.type !== 'comment').length;
-  if (GO_APIS.clientMethods[method] === args && /client(?:\(\))?$/i.test(receiver.slice(receiver.lastIndexOf('.') + 1))) return 'response';
+  if (GO_APIS.clientMethods[method] === args && isHttpClient(receiver, source)) return 'response';
   return undefined;
+}
+
+/**
+ * An HTTP client by what the file declares its name to be (`c *http.Client`, `client := &http.Client{…}`,
+ * a field `client *stun.Client` is not one); a name the file does not declare, by the name itself
+ * (`client.Do`, `http.DefaultClient.Get`, `s.httpClient.Post`, `srv.Client().Get`).
+ */
+function isHttpClient(receiver: string, source: string): boolean {
+  const name = receiver.slice(receiver.lastIndexOf('.') + 1);
+  if (receiver === 'http.DefaultClient') return true;
+  if (!name.endsWith(')')) {
+    const declared = declaredTypes(name, source);
+    if (declared.length > 0) return declared.some((t) => GO_APIS.httpClientTypes.has(t));
+  }
+  return /client(?:\(\))?$/i.test(name);
+}
+
+/**
+ * A listener that holds a kernel socket: declared as `net.Listener` (a parameter, a field) or made by
+ * `net.Listen*`/`tls.Listen`. One the file makes otherwise (an in-memory listener of a test helper)
+ * or declares as another type is not; one the file says nothing about is taken to be one.
+ */
+function isSocketListener(receiver: string, call: LightNode, source: string): boolean {
+  const name = receiver.slice(receiver.lastIndexOf('.') + 1);
+  if (name.endsWith(')')) return true;
+  // What the enclosing function says of the name (a parameter, a `:=`) first, the file's fields next.
+  const fn = nearestAncestor(call, FUNCTIONS);
+  const local = fn ? source.slice(fn.start, fn.end) : '';
+  const makers = [...local.matchAll(new RegExp(`\\b${name}\\s*(?:,\\s*\\w+\\s*)?:?=\\s*([\\w.]+)\\s*\\(`, 'g'))].map((m) => m[1]!);
+  const typed = [...local.matchAll(new RegExp(`\\b${name}\\s+\\*?([A-Za-z_]\\w*\\.[A-Za-z_]\\w*)\\b`, 'g'))].map((m) => m[1]!);
+  const declared = makers.length > 0 || typed.length > 0 ? typed : declaredTypes(name, source);
+  const listens = (m: string) => GO_APIS.listenerMakers.has(m) || /^Listen/.test(m.slice(m.lastIndexOf('.') + 1));
+  if (declared.some((t) => GO_APIS.listenerTypes.has(t)) || makers.some(listens)) return true;
+  return declared.length === 0 && makers.length === 0;
+}
+
+let typesOf: { source: string; byName: Map<string, string[]> } | undefined;
+
+/** The qualified types and values the file gives `name`: `name *pkg.T` (field, parameter, var), `name := &pkg.T{…}`. */
+function declaredTypes(name: string, source: string): string[] {
+  if (typesOf?.source !== source) typesOf = { source, byName: new Map() };
+  const known = typesOf.byName.get(name);
+  if (known) return known;
+  const found = [
+    ...source.matchAll(new RegExp(`\\b${name}\\s+\\*?([A-Za-z_]\\w*\\.[A-Za-z_]\\w*)\\b`, 'g')),
+    ...source.matchAll(new RegExp(`\\b${name}\\s*:?=\\s*&?([A-Za-z_]\\w*\\.[A-Za-z_]\\w*)\\b(?!\\s*\\()`, 'g')),
+  ].map((m) => m[1]!);
+  typesOf.byName.set(name, found);
+  return found;
 }
 
 function acquisition(node: LightNode, source: string): Acquisition | undefined {
