@@ -188,7 +188,9 @@ export class LiveData implements vscode.Disposable {
     // The first quiet refresh is a full one, so lenses and alerts have processes from the start.
     const kind = refreshKind({
       viewVisible: this.showing(),
-      processesWanted: this.processesWanted,
+      // A refresh someone asked for (the command, resume) gives the whole picture: processes,
+      // ages and the alerts that follow from them, even with the view hidden.
+      processesWanted: this.processesWanted || asked,
       watchHidden: setting('tcpLens.alerts.watchProcessesWhileHidden'),
       attended,
       unattendedForMs: this.unattendedSince === undefined ? 0 : Date.now() - this.unattendedSince,

@@ -115,7 +115,8 @@ describe('Fleet view over a real Prometheus in a real VS Code', function () {
       const clicked = await browserAction('fleet-click', { kind: 'clickRow', view: 'Fleet', text: target });
       if (clicked === undefined) await vscode.commands.executeCommand('tcpLens.fleet.showHistory', { kind: 'instance', instance: row });
       else assert.equal(clicked.error, undefined);
-      assert.equal(api.history.fleetSource()?.instance.instance, target);
+      // The click reaches the extension host as a command, after the browser has returned.
+      await waitFor('the chart to take the instance as its source', () => api.history.fleetSource()?.instance.instance === target, 15_000);
 
       // What the namespace holds, as ss counts it there, drawn from what Prometheus stored.
       const held = ssCounts(sshd!.ns.exec).CLOSE_WAIT;
