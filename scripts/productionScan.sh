@@ -5,12 +5,20 @@
 #
 # usage: scripts/productionScan.sh CORPORA_DIR [OUT_DIR [OWNER+NAME...]]
 #
+# TCP_LENS_CLI names another build's cli.js (default: this checkout's dist/cli.js).
+#
 # CORPORA_DIR holds one directory per repository, named OWNER+NAME, holding the tree of the commit
 # the page names (`git archive COMMIT | tar -x -C CORPORA_DIR/OWNER+NAME`); a repository that is
 # missing is skipped. For each one it writes OUT_DIR/OWNER+NAME.{prod,test}.json (the findings,
 # paths relative to the repository, as the page lists them) and prints one line of counts.
-# OUT_DIR defaults to CORPORA_DIR/.scan; names after it run only those repositories. Thousands of files: run it under the shared lock,
-# `flock /tmp/tcplens-heavy.lock scripts/productionScan.sh /work/corpora`.
+# OUT_DIR defaults to CORPORA_DIR/.scan; names after it run only those repositories. Three more
+# "repositories" come from Debian and npm rather than CORPORA_DIR (skipped when absent):
+# python3.11 (/usr/lib/python3.11), openjdk-17 (the networking packages of
+# /usr/lib/jvm/openjdk-17/lib/src.zip, package openjdk-17-source, unzipped into OUT_DIR/openjdk-17-src)
+# and npm-packages (the files of node_modules, npm's own tree and /usr/share/nodejs that import
+# net, tls or dgram; paths relative to /). `node --import tsx scripts/productionVerdicts.ts OUT_DIR`
+# then compares the production findings with docs/analysis-verdicts.json. Thousands of files: run
+# it under the shared lock, `flock /tmp/tcplens-heavy.lock scripts/productionScan.sh /work/corpora`.
 set -euo pipefail
 
 if (($# < 1)) || [[ ! -d $1 ]]; then
@@ -18,35 +26,28 @@ if (($# < 1)) || [[ ! -d $1 ]]; then
   exit 2
 fi
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cli=$root/dist/cli.js
+cli=$(realpath "${TCP_LENS_CLI:-$root/dist/cli.js}")
 corpora=$(cd "$1" && pwd)
 out=${2:-$corpora/.scan}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 only=("${@:3}")
 
-# run REPO KIND FIND-ARGUMENTS...: `find FIND-ARGUMENTS... -print0` from inside the repository
-# (so the arguments must not end in a bare `-o`: group alternatives in parentheses).
-run() {
-  local repo=$1 kind=$2
-  shift 2
-  local dir=$corpora/$repo
-  if ((${#only[@]} > 0)) && [[ " ${only[*]} " != *" $repo "* ]]; then
-    return 0
-  fi
-  if [[ ! -d $dir ]]; then
-    echo "$repo: not in $corpora, skipped" >&2
-    return 0
-  fi
-  local files=()
-  mapfile -d '' files < <(cd "$dir" && find "$@" -print0 | LC_ALL=C sort -z)
+selected() {
+  ((${#only[@]} == 0)) || [[ " ${only[*]} " == *" $1 "* ]]
+}
+
+# analyse DIR REPO KIND FILE...: the analyzer from inside DIR over the files (relative to DIR).
+analyse() {
+  local dir=$1 repo=$2 kind=$3
+  shift 3
   local json=$out/$repo.$kind.json log=$out/$repo.$kind.log
-  if ((${#files[@]} == 0)); then
+  if (($# == 0)); then
     echo '[]' >"$json"
     : >"$log"
   else
     local rc=0
-    (cd "$dir" && node "$cli" leaks --json "${files[@]}") >"$json" 2>"$log" || rc=$?
+    (cd "$dir" && node "$cli" leaks --json "$@") >"$json" 2>"$log" || rc=$?
     # exit 1 means "findings"; anything else is a failure of the run
     if ((rc > 1)); then
       echo "$repo $kind: the analyzer failed (exit $rc), see $log" >&2
@@ -54,8 +55,28 @@ run() {
     fi
   fi
   printf '%-36s %-4s %5d files %4d findings %4d files with syntax errors\n' "$repo" "$kind" \
-    "${#files[@]}" "$(node -p 'require(process.argv[1]).length' "$json")" \
+    "$#" "$(node -p 'require(process.argv[1]).length' "$json")" \
     "$(grep -c 'syntax errors' "$log" || true)"
+}
+
+# run_in DIR REPO KIND FIND-ARGUMENTS...: `find FIND-ARGUMENTS... -print0` from inside DIR (so the
+# arguments must not end in a bare `-o`: group alternatives in parentheses).
+run_in() {
+  local dir=$1 repo=$2 kind=$3
+  shift 3
+  selected "$repo" || return 0
+  if [[ ! -d $dir ]]; then
+    echo "$repo: $dir missing, skipped" >&2
+    return 0
+  fi
+  local files=()
+  mapfile -d '' files < <(cd "$dir" && find "$@" -print0 | LC_ALL=C sort -z)
+  analyse "$dir" "$repo" "$kind" "${files[@]}"
+}
+
+# run REPO KIND FIND-ARGUMENTS...: run_in for CORPORA_DIR/REPO.
+run() {
+  run_in "$corpora/$1" "$@"
 }
 
 # C#
@@ -137,3 +158,28 @@ run brianc+node-postgres prod packages -type f \( -name '*.js' -o -name '*.mjs' 
 run brianc+node-postgres test packages -type f \( -name '*.js' -o -name '*.mjs' -o -name '*.ts' \) \
   -not -name '*.d.ts' -not -path '*/node_modules/*' \( -path '*/test/*' -o -path 'packages/pg-bundler-test/*' \
   -o -path 'packages/pg-esm-test/*' -o -name 'bench*.js' \)
+
+# Debian and npm
+run_in /usr/lib/python3.11 python3.11 prod . -name '*.py' -not -path '*/test/*' -not -path '*/tests/*' \
+  -not -path '*/idle_test/*'
+
+jdk_zip=/usr/lib/jvm/openjdk-17/lib/src.zip
+jdk_dirs=(java.base/java/net java.base/sun/net java.base/sun/nio/ch java.net.http jdk.httpserver java.rmi
+  java.naming/com/sun/jndi/ldap)
+if selected openjdk-17 && [[ -f $jdk_zip && ! -d $out/openjdk-17-src ]]; then
+  unzip -q "$jdk_zip" "${jdk_dirs[@]/%//*}" -d "$out/openjdk-17-src.part"
+  mv "$out/openjdk-17-src.part" "$out/openjdk-17-src"
+fi
+run_in "$out/openjdk-17-src" openjdk-17 prod "${jdk_dirs[@]}" -type f -name '*.java'
+
+if selected npm-packages; then
+  npm_roots=()
+  for d in "$root/node_modules" /usr/lib/node_modules/npm /usr/share/nodejs; do
+    [[ -d $d ]] && npm_roots+=("$(realpath "$d" | cut -c2-)")
+  done
+  npm_files=()
+  mapfile -d '' npm_files < <(cd / && find "${npm_roots[@]}" -type f \( -name '*.js' -o -name '*.mjs' -o -name '*.cjs' -o -name '*.ts' \) \
+    -not -name '*.d.ts' -not -path '*/test/*' -not -path '*/spec/*' -not -path '*/examples/*' -print0 |
+    xargs -0 grep -lZE "(require\\(|from )[[:space:]]*['\"](node:)?(net|tls|dgram)['\"]" | LC_ALL=C sort -z)
+  analyse / npm-packages prod "${npm_files[@]}"
+fi
