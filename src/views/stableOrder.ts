@@ -66,17 +66,14 @@ export class StableOrder {
 }
 
 /**
- * `list` less the items of `gone`, in order: a copy with the few gone ones cut out, so a refresh
- * of a long list with a handful of rows closed costs a copy, not a look-up per row. An item
- * listed twice loses one copy only; the caller's count check then falls back to matching.
+ * `list` less the items of `gone`, in order. A list none of whose rows closed is only copied; one
+ * with closed rows is filtered in one pass (a look-up per row, not a search of the list per closed
+ * row: TIME_WAIT at 100,000 sockets closes hundreds of rows a refresh in a list of 15,000).
  */
 function without<T>(list: readonly T[], gone: readonly T[]): T[] {
-  const kept = list.slice();
-  const at = gone.map((item) => list.indexOf(item)).filter((i) => i >= 0);
-  at.sort((a, b) => b - a);
-  let last = -1;
-  for (const i of at) if (i !== last) kept.splice((last = i), 1);
-  return kept;
+  if (gone.length === 0) return list.slice();
+  const goneSet = new Set(gone);
+  return list.filter((item) => !goneSet.has(item));
 }
 
 /** `kept` followed by `fresh` sorted by rank (ties keep their order). */
