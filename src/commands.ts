@@ -6,6 +6,7 @@ import type { HostSelection } from './hosts/hostSelection';
 import type { LiveData } from './live/liveData';
 import type { leakLens } from './lsp/index';
 import type { ConnectionsTreeProvider } from './views/connectionsTree';
+import type { TreeNode } from './views/nodes';
 import { viewCommands } from './views/commands';
 import type { ConnectionsViewState } from './views/viewState';
 import type { HistoryController } from './webview/historyController';
@@ -20,6 +21,7 @@ interface Command {
 export interface CommandTargets {
   live: LiveData;
   tree: ConnectionsTreeProvider;
+  treeView: vscode.TreeView<TreeNode>;
   viewState: ConnectionsViewState;
   hosts: HostSelection;
   history: HistoryController;
@@ -33,7 +35,7 @@ export interface CommandTargets {
  * package.json's commands, menus and enablements.
  */
 export function commandTable(p: CommandTargets) {
-  const view = viewCommands(p.live, p.tree, p.viewState);
+  const view = viewCommands(p.live, p.tree, p.treeView, p.viewState);
   const actions = connectionActions(
     () => p.live.collector,
     () => p.live.refreshNow(),

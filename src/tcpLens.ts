@@ -56,6 +56,7 @@ export class TcpLens implements vscode.Disposable {
       commandTable({
         live: this.live,
         tree: this.tree,
+        treeView: this.view.treeView,
         viewState: this.viewState,
         hosts: this.hosts,
         history: this.history,

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { displayText } from '../core/displayText';
 import { TREND_ARROWS, type FleetInstance } from '../core/prometheus/fleet';
+import { rowCommand } from '../views/rowCommand';
 
 export type FleetNode =
   { kind: 'instance'; instance: FleetInstance } | { kind: 'message'; text: string; detail?: string; severity: 'info' | 'error' };
@@ -31,7 +32,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode> {
       return item;
     }
     const item = instanceItem(node.instance);
-    item.command = { command: 'tcpLens.fleet.showHistory', title: 'Show History from Prometheus', arguments: [node] };
+    item.command = rowCommand('tcpLens.fleet.showHistory', 'Show History from Prometheus');
     return item;
   }
 

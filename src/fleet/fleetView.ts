@@ -3,7 +3,10 @@ import { PrometheusClient, PrometheusError } from '../core/prometheus/client';
 import { noTcpMetricsError, readFleet, type FleetInstance } from '../core/prometheus/fleet';
 import { askForSecret, readAuth, readFleetSettings } from './fleetSettings';
 import { onDidChangeSettings } from '../config/config';
+import { clickedRow } from '../views/rowCommand';
 import { FleetTreeProvider, type FleetNode } from './fleetTree';
+
+const isInstanceNode = (node: FleetNode): node is Extract<FleetNode, { kind: 'instance' }> => node.kind === 'instance';
 
 /**
  * The Fleet view: hosts Prometheus scrapes TCP metrics from, refreshed while the view is
@@ -92,14 +95,18 @@ export class FleetView implements vscode.Disposable {
     else this.timer = setTimeout(run, readFleetSettings().refreshSeconds * 1000);
   }
 
-  /** Open Live: the Connections view switches to the instance's SSH host. */
-  /** A row's click (a command: it fires on every click, where a selection event would not after "back to live"). */
+  /**
+   * A row's click (a command: it fires on every click, where a selection event would not after
+   * "back to live"). The row comes from the selection (see rowCommand); callers may pass one.
+   */
   async showHistory(node?: FleetNode): Promise<void> {
-    if (node?.kind !== 'instance') return;
-    this.selected.fire(node.instance);
+    const row = node ?? (await clickedRow(this.treeView, isInstanceNode));
+    if (row?.kind !== 'instance') return;
+    this.selected.fire(row.instance);
     await vscode.commands.executeCommand('tcpLens.history.focus');
   }
 
+  /** Open Live: the Connections view switches to the instance's SSH host. */
   async openInstance(node?: FleetNode): Promise<void> {
     if (node?.kind !== 'instance') return;
     const { sshHosts } = readFleetSettings();

@@ -8,6 +8,8 @@ import { GROUP_BY_LABELS, type GroupBy } from '../core/grouping';
 import type { LiveData } from '../live/liveData';
 import { connectionOf } from '../actions/connectionActions';
 import type { ConnectionsTreeProvider } from './connectionsTree';
+import type { MoreNode, TreeNode } from './nodes';
+import { clickedRow } from './rowCommand';
 import type { ConnectionsViewState } from './viewState';
 
 function tryParseFilter(text: string) {
@@ -28,6 +30,8 @@ async function askFilter(current: string): Promise<string | undefined> {
     validateInput: (text) => tryParseFilter(text).error,
   });
 }
+
+const isMoreNode = (node: TreeNode): node is MoreNode => node.kind === 'more';
 
 /** Where and how to export; tests pass `{ uri, format }` to skip the dialog. */
 interface ExportTarget {
@@ -61,7 +65,12 @@ async function askExportTarget(): Promise<ExportTarget | undefined> {
 }
 
 /** The Connections view's own commands (src/commands.ts gives them their ids). */
-export function viewCommands(live: LiveData, tree: ConnectionsTreeProvider, state: ConnectionsViewState) {
+export function viewCommands(
+  live: LiveData,
+  tree: ConnectionsTreeProvider,
+  treeView: vscode.TreeView<TreeNode>,
+  state: ConnectionsViewState,
+) {
   const applyFilterText = (text: string) => {
     const { filter, error } = tryParseFilter(text);
     if (error) {
@@ -89,7 +98,11 @@ export function viewCommands(live: LiveData, tree: ConnectionsTreeProvider, stat
       if (choice) state.setGroupBy(choice);
     },
     toggleHideEmpty: () => updateSetting('tcpLens.hideEmptyStates', !setting('tcpLens.hideEmptyStates')),
-    showMore: (groupKey: unknown) => typeof groupKey === 'string' && tree.showMore(groupKey),
+    /** A group key from a caller, else the clicked "Show more" row (see rowCommand). */
+    showMore: async (groupKey: unknown) => {
+      const key = typeof groupKey === 'string' ? groupKey : (await clickedRow(treeView, isMoreNode))?.parent.group.key;
+      if (key !== undefined) tree.showMore(key);
+    },
     showProcess: async (pid?: unknown) => {
       if (typeof pid === 'number') applyFilterText(`pid:${pid}`);
       await vscode.commands.executeCommand('tcpLens.connections.focus');

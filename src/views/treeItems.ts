@@ -6,6 +6,7 @@ import { displayText } from '../core/displayText';
 import { stateInfo } from '../core/states';
 import { STATE_COLOR_IDS, STATE_ICONS } from '../shared/stateColors';
 import { DECORATION_SCHEME } from './decorations';
+import { rowCommand } from './rowCommand';
 import { connectionDescription, ownerDescription } from './rowText';
 import { connectionContextValue } from './menuContext';
 import type { ConnectionNode, GroupNode, MessageNode, MoreNode } from './nodes';
@@ -110,7 +111,7 @@ export function moreItem(node: MoreNode): vscode.TreeItem {
   const item = new vscode.TreeItem(`Show ${Math.min(node.step, node.remaining)} more… (${node.remaining} not shown)`);
   item.id = `more:${node.parent.group.key}`;
   item.iconPath = new vscode.ThemeIcon('ellipsis');
-  item.command = { command: 'tcpLens.showMore' satisfies CommandId, title: 'Show More', arguments: [node.parent.group.key] };
+  item.command = rowCommand('tcpLens.showMore' satisfies CommandId, 'Show More');
   item.contextValue = 'more';
   return item;
 }

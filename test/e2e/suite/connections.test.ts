@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -7,7 +8,7 @@ import type { TcpLensApi } from '../../../src/api';
 import { LocalCollector } from '../../../src/core/linux/localCollector';
 import type { GroupNode } from '../../../src/views/nodes';
 import { openSocketStates, type SocketStates } from '../../helpers/tcpStates';
-import { activateTcpLens, childRows, rootRows, screenshot, waitFor } from './harnessLink';
+import { activateTcpLens, browserAction, childRows, rootRows, screenshot, waitFor } from './harnessLink';
 
 describe('Connections view in a real VS Code', () => {
   let api: TcpLensApi;
@@ -150,6 +151,52 @@ describe('Connections view in a real VS Code', () => {
     await vscode.commands.executeCommand('tcpLens.refresh');
     assert.equal((await rootRows(api)).filter((r) => r.node.kind === 'group').length, 0, 'gone after one more refresh');
     await vscode.commands.executeCommand('tcpLens.filter', `port:${port}`);
+  });
+
+  it('"Show more…" adds a page on every click, also while the view refreshes under churn', async function () {
+    this.timeout(120_000);
+    const config = vscode.workspace.getConfiguration('tcpLens');
+    await config.update('pageSize', 10, vscode.ConfigurationTarget.Global);
+    await config.update('refreshInterval', 0.5, vscode.ConfigurationTarget.Global);
+    // 40 loopback pairs, one replaced every 150 ms: the ESTABLISHED group changes on every refresh.
+    const server = net.createServer((s) => s.on('error', () => undefined));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const busyPort = (server.address() as net.AddressInfo).port;
+    const dial = () => net.connect(busyPort, '127.0.0.1').on('error', () => undefined);
+    const clients = Array.from({ length: 40 }, dial);
+    const churn = setInterval(() => {
+      clients.shift()?.destroy();
+      clients.push(dial());
+    }, 150);
+    const listed = async () => {
+      const group = (await rootRows(api)).find((r) => r.label === 'ESTABLISHED');
+      return group ? (await childRows(api, group.node)).filter((r) => r.node.kind === 'connection').length : 0;
+    };
+    try {
+      await vscode.commands.executeCommand('tcpLens.filter', `port:${busyPort} state:ESTABLISHED`);
+      const group = await waitFor('a paged ESTABLISHED group', async () => ((await listed()) === 10 ? groupOf('ESTABLISHED') : undefined));
+      await api.treeView.reveal(group, { expand: true });
+      for (let click = 1; click <= 4; click++) {
+        const more = (await childRows(api, group)).find((r) => r.node.kind === 'more');
+        assert.ok(more, 'a "Show more…" row');
+        // Scrolled to, as a user would; a user's click on it. Without a browser (test-electron),
+        // the selection and the command a click makes.
+        await api.treeView.reveal(more.node, { select: false, focus: false });
+        const clicked = await browserAction(`show-more-${click}`, { kind: 'clickRow', view: 'Connections', text: 'more…' });
+        if (clicked === undefined) {
+          await api.treeView.reveal(more.node, { select: true });
+          await vscode.commands.executeCommand('tcpLens.showMore');
+        } else assert.equal(clicked.error, undefined);
+        await waitFor(`click ${click} to show ${10 * (click + 1)} rows`, async () => (await listed()) === 10 * (click + 1), 10_000);
+      }
+    } finally {
+      clearInterval(churn);
+      for (const c of clients) c.destroy();
+      server.close();
+      await config.update('pageSize', undefined, vscode.ConfigurationTarget.Global);
+      await config.update('refreshInterval', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('tcpLens.filter', `port:${port}`);
+    }
   });
 
   it('shows an unreadable connection table as an error row with Retry', async () => {
