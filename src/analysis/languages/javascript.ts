@@ -15,7 +15,6 @@ import {
 import type { IndexSpec, TreeIndex, TreeNode } from './treeCopy';
 import { fieldOf, indexTree } from './treeCopy';
 import { climb, nearestAncestor, rangeOf, textOf } from './nodeSpan';
-import { LineIndex } from './cFamilyTree';
 import { analyzeObligations, type ObligationVerdict } from '../cfg/dataflow';
 import { FUNCTION_TYPES, JavaScriptCfgBuilder, TRANSPARENT as VALUE_WRAPPERS, type JsMention } from '../cfg/javascript';
 import { buildOrGiveUp } from '../cfg/graph';
@@ -673,11 +672,9 @@ function engineVerdicts(
     else byScope.set(a.scope, [a]);
   }
   const out = new Map<Acquisition, ObligationVerdict>();
-  let lines: LineIndex | undefined;
+  const rowOf = (offset: number) => index.lines.position(offset);
   for (const [scope, list] of byScope) {
     if (list.length > MAX_ENGINE_SOCKETS) continue;
-    lines ??= new LineIndex(src);
-    const rowOf = (offset: number) => ({ line: lines!.row(offset), column: lines!.column(offset) });
     const obligations = list.map((a, i) => ({
       obligation: i,
       call: a.site,

@@ -15,7 +15,6 @@ import {
 } from './scope';
 import type { IndexSpec, TreeIndex, TreeNode } from './treeCopy';
 import { fieldOf, indexTree } from './treeCopy';
-import { LineIndex } from './cFamilyTree';
 import { analyzeObligations, type ObligationVerdict } from '../cfg/dataflow';
 import { PythonCfgBuilder } from '../cfg/python';
 import { PYTHON_APIS } from '../apis/python';
@@ -426,11 +425,9 @@ function engineVerdicts(acquisitions: readonly Acquisition[], index: TreeIndex):
       );
   }
   const out = new Map<Acquisition, ObligationVerdict>();
-  let lines: LineIndex | undefined;
+  const rowOf = (offset: number) => index.lines.position(offset);
   for (const [scope, list] of byScope) {
     if (list.length === 0) continue;
-    lines ??= new LineIndex(src);
-    const rowOf = (offset: number) => ({ line: lines!.row(offset), column: lines!.column(offset) });
     const obligations = list.map((a, i) => ({ obligation: i, call: a.site, target: textOf(a.binding, src) }));
     const body = scope.type === 'function_definition' ? fieldOf(scope, 'body') : scope;
     const cfg = body && buildOrGiveUp(() => new PythonCfgBuilder(src, rowOf, obligations).build(body));

@@ -181,6 +181,8 @@ export interface TreeIndex {
   readonly byType: ReadonlyMap<string, readonly TreeNode[]>;
   /** Identifier slots by their text, in document order. */
   readonly identifiers: ReadonlyMap<string, readonly number[]>;
+  /** Lines of the source, for positions in messages. */
+  readonly lines: LineIndex;
   node(slot: number): TreeNode;
 }
 
@@ -251,7 +253,7 @@ export function indexTree(root: SyntaxNode, source: string, spec: IndexSpec): Tr
       type,
       slots.map((slot) => file.node(slot)),
     );
-  return { root: file.node(0), source, byType: nodesByType, identifiers, node: (slot) => file.node(slot) };
+  return { root: file.node(0), source, byType: nodesByType, identifiers, lines: file.lines, node: (slot) => file.node(slot) };
 }
 
 /**
