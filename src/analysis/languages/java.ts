@@ -121,9 +121,39 @@ function neverConnected(node: LightNode, source: string): boolean {
         : undefined;
   const scope = enclosingFunction(node);
   if (!name || !scope) return false;
-  const uses = new RegExp(`\\b${textOf(name, source)}\\b(?!\\s*\\.\\s*(?:set\\w+|get\\w+|is\\w+)\\s*\\()`, 'g');
   // Any use but an option setter or accessor (connect, bind, return, a call) may give it a descriptor.
-  return [...textOf(scope, source).matchAll(uses)].length <= 1;
+  return usesOfWord(scope, textOf(name, source), source) <= 1;
+}
+
+/** Where each word of a function's text starts, found once per function (thousands of sockets in one function stay linear). */
+const wordsOfScope = new WeakMap<LightNode, Map<string, number[]>>();
+const WORD = /\w+/g;
+const ACCESSOR_AFTER = /\s*\.\s*(?:set\w+|get\w+|is\w+)\s*\(/y;
+
+/** How many times `name` stands as a word in `scope`'s text, not counting option setters and accessors called on it. */
+function usesOfWord(scope: LightNode, name: string, source: string): number {
+  const text = textOf(scope, source);
+  if (!/^\w+$/.test(name)) {
+    // Not a plain word (`$`, letters beyond ASCII): searched for as a pattern, as it always was.
+    return [...text.matchAll(new RegExp(`\\b${name}\\b(?!${ACCESSOR_AFTER.source})`, 'g'))].length;
+  }
+  let words = wordsOfScope.get(scope);
+  if (!words) {
+    words = new Map();
+    for (const m of text.matchAll(WORD)) {
+      const list = words.get(m[0]);
+      if (list) list.push(m.index);
+      else words.set(m[0], [m.index]);
+    }
+    wordsOfScope.set(scope, words);
+  }
+  // A `\bname\b` match is a whole word equal to the name.
+  let count = 0;
+  for (const at of words.get(name) ?? []) {
+    ACCESSOR_AFTER.lastIndex = at + name.length;
+    if (!ACCESSOR_AFTER.test(text)) count++;
+  }
+  return count;
 }
 
 function acquisition(node: LightNode, source: string): Acquisition | undefined {
