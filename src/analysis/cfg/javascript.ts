@@ -67,6 +67,7 @@ export class JavaScriptCfgBuilder {
   private readonly names = new Set<string>();
 
   private readonly atEntry: JsObligation[] = [];
+  private readonly mentions = new Map<TreeNode, JsMention>();
 
   constructor(
     private readonly source: string,
@@ -275,7 +276,7 @@ export class JavaScriptCfgBuilder {
       if (!this.names.has(name)) continue;
       if (isAssignedName(n)) assigned.push({ name, acquired: this.acquiredInto(n) });
       else {
-        const m = this.mention(n);
+        const m = this.mentionOf(n);
         if (m === 'release' || m === 'transfer') effects.push({ kind: m, name });
         else if (m !== 'none') {
           this.names.add(m.alias);
@@ -291,6 +292,13 @@ export class JavaScriptCfgBuilder {
       } else if (!aliased.has(name)) effects.push({ kind: 'kill', name });
     }
     return effects;
+  }
+
+  /** The rules' reading of a mention, once per mention: a finally block is walked once per way out of its try. */
+  private mentionOf(ref: TreeNode): JsMention {
+    let m = this.mentions.get(ref);
+    if (m === undefined) this.mentions.set(ref, (m = this.mention(ref)));
+    return m;
   }
 
   /** The acquisition whose socket the assignment at `name` binds. */
