@@ -61,10 +61,13 @@ export class LeakAnalyzer {
  * for. Nothing of the syntax tree stays reachable from a kept finding.
  */
 function settled(f: RuleFinding, fixes: FixRequest): LeakFinding {
-  const { pendingFix, ...finding } = f;
+  const { pendingFix, ...finding }: RuleFinding & Pick<LeakFinding, 'fix' | 'fixTitle'> = f;
   if (!pendingFix) return finding;
   const wanted = fixes === 'all' || (fixes !== 'none' && fixes.line === f.range.start.line && fixes.column === f.range.start.column);
-  return { ...finding, fixTitle: pendingFix.title, ...(wanted ? { fix: { title: pendingFix.title, edits: pendingFix.edits() } } : {}) };
+  // Set on the copy rather than spread into another: V8 makes properties added after a spread slow, per object.
+  finding.fixTitle = pendingFix.title;
+  if (wanted) finding.fix = { title: pendingFix.title, edits: pendingFix.edits() };
+  return finding;
 }
 
 function withoutSuppressed(findings: RuleFinding[], source: string): RuleFinding[] {

@@ -237,6 +237,20 @@ describe('Java rules', () => {
     const closing = source.replace('while (in.read() != -1) { }', 'while (in.read() != -1) { } s.close();');
     assert.deepEqual(await findings(closing, 'java'), []);
   });
+
+  it('tells unconnected sockets from connected ones by their whole-word uses, many in one function', async () => {
+    const sockets = 3000;
+    const lines = ['class C {', '  void many(SocketAddress addr) throws IOException {'];
+    for (let i = 0; i < sockets; i++) lines.push(`    Socket s${i} = new Socket();`);
+    // Even sockets are connected; odd ones are only configured, or named inside a longer word.
+    for (let i = 0; i < sockets; i++) lines.push(i % 2 === 0 ? `    s${i}.connect(addr);` : `    s${i} . setSoTimeout (1); s${i}x = 0;`);
+    lines.push('  }', '}');
+    const found = await findings(lines.join('\n'), 'java');
+    assert.deepEqual(
+      found.map((f) => f.binding),
+      Array.from({ length: sockets / 2 }, (_, k) => `s${2 * k}`),
+    );
+  });
 });
 
 describe('C and C++ rules', () => {

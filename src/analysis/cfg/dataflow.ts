@@ -106,6 +106,15 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
 
   // Worklist in node order: front ends number nodes roughly in source order, which converges fast.
   const pending = new Set<number>([cfg.entry]);
+  const propagate = (to: number, state: State) => {
+    const old = inStates.get(to);
+    const merged = old ? join(old, state) : state;
+    work += merged.size + state.size + 1;
+    if (!old || !sameState(old, merged)) {
+      inStates.set(to, merged);
+      pending.add(to);
+    }
+  };
   inStates.set(cfg.entry, EMPTY);
   while (pending.size > 0) {
     if (work > budget) return { verdicts: new Map(), complete: false };
@@ -121,15 +130,6 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
       after = withExit(after, node.exitSite);
       work += after.size;
     }
-    const propagate = (to: number, state: State) => {
-      const old = inStates.get(to);
-      const merged = old ? join(old, state) : state;
-      work += merged.size + state.size + 1;
-      if (!old || !sameState(old, merged)) {
-        inStates.set(to, merged);
-        pending.add(to);
-      }
-    };
     for (const to of node.next) propagate(to, after);
     if (node.throws && node.onThrow.length > 0) {
       const thrown = markVia(node.throws.effectsFirst ? after : before, node.throws);

@@ -93,16 +93,12 @@ export class CfgBuilder {
 
   add(kind: NodeKind, effects: Effect[] = [], throws?: ThrowingCall, exitSite?: CfgNode['exitSite'], at?: StepSite): number {
     const id = this.nodes.length;
-    this.nodes.push({
-      id,
-      kind,
-      effects,
-      ...(throws ? { throws } : {}),
-      ...(exitSite ? { exitSite } : {}),
-      ...(at ? { at } : {}),
-      next: [],
-      onThrow: [],
-    });
+    // Optional properties set only when present, without spreading a temporary object each.
+    const node: { -readonly [K in keyof CfgNode]: CfgNode[K] } = { id, kind, effects, next: [], onThrow: [] };
+    if (throws) node.throws = throws;
+    if (exitSite) node.exitSite = exitSite;
+    if (at) node.at = at;
+    this.nodes.push(node);
     return id;
   }
 

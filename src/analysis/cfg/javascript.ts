@@ -67,6 +67,7 @@ export class JavaScriptCfgBuilder {
   private readonly names = new Set<string>();
 
   private readonly atEntry: JsObligation[] = [];
+  private readonly mentions = new Map<TreeNode, JsMention>();
 
   constructor(
     private readonly source: string,
@@ -265,32 +266,39 @@ export class JavaScriptCfgBuilder {
   private effectsOf(s: TreeNode): Effect[] {
     const effects: Effect[] = [];
     const assigned: { name: string; acquired?: JsObligation }[] = [];
-    const stack: TreeNode[] = [s];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      if (n.type === 'identifier' || n.type === 'shorthand_property_identifier') {
-        const name = this.text(n);
-        if (isAssignedName(n)) assigned.push({ name, acquired: this.acquiredInto(n) });
-        else if (this.names.has(name)) {
-          const m = this.mention(n);
-          if (m === 'release' || m === 'transfer') effects.push({ kind: m, name });
-          else if (m !== 'none') {
-            this.names.add(m.alias);
-            effects.push({ kind: 'alias', target: m.alias, source: name });
-          }
+    // The statement's nodes in document order are the slots of its subtree: only names become nodes.
+    for (let slot = s.slot, end = s.subtreeEnd; slot < end; slot++) {
+      const type = s.typeAt(slot);
+      if (type !== 'identifier' && type !== 'shorthand_property_identifier') continue;
+      const n = s.nodeAt(slot);
+      const name = this.text(n);
+      // Any other name neither holds a socket nor is assigned one here (an alias made below is a tracked name from then on).
+      if (!this.names.has(name)) continue;
+      if (isAssignedName(n)) assigned.push({ name, acquired: this.acquiredInto(n) });
+      else {
+        const m = this.mentionOf(n);
+        if (m === 'release' || m === 'transfer') effects.push({ kind: m, name });
+        else if (m !== 'none') {
+          this.names.add(m.alias);
+          effects.push({ kind: 'alias', target: m.alias, source: name });
         }
-        continue;
       }
-      const kids = n.children;
-      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
     }
+    if (assigned.length === 0) return effects;
     const aliased = new Set(effects.flatMap((e) => (e.kind === 'alias' ? [e.target] : [])));
     for (const { name, acquired } of assigned) {
       if (acquired) {
         effects.unshift({ kind: 'acquire', obligation: acquired.obligation, target: name });
-      } else if (!aliased.has(name) && this.names.has(name)) effects.push({ kind: 'kill', name });
+      } else if (!aliased.has(name)) effects.push({ kind: 'kill', name });
     }
     return effects;
+  }
+
+  /** The rules' reading of a mention, once per mention: a finally block is walked once per way out of its try. */
+  private mentionOf(ref: TreeNode): JsMention {
+    let m = this.mentions.get(ref);
+    if (m === undefined) this.mentions.set(ref, (m = this.mention(ref)));
+    return m;
   }
 
   /** The acquisition whose socket the assignment at `name` binds. */
@@ -305,11 +313,16 @@ export class JavaScriptCfgBuilder {
 
   /** The first call of the statement (outside callbacks) that may throw, named for the message. */
   private throwingCall(s: TreeNode, effects: readonly Effect[]): ThrowingCall | undefined {
-    const stack = [s];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      if (FUNCTIONS.has(n.type)) continue;
-      if (CALLS.has(n.type) && !this.quiet(n)) {
+    for (let slot = s.slot, end = s.subtreeEnd; slot < end; slot++) {
+      const type = s.typeAt(slot);
+      // A callback's calls run later: skip its subtree.
+      if (FUNCTIONS.has(type)) {
+        slot = s.nodeAt(slot).subtreeEnd - 1;
+        continue;
+      }
+      if (!CALLS.has(type)) continue;
+      const n = s.nodeAt(slot);
+      if (!this.quiet(n)) {
         const release = effects.some((e) => e.kind === 'release');
         const handedOn = effects.some((e) => e.kind === 'transfer') && !effects.some((e) => e.kind === 'acquire');
         const callee = n.type === 'await_expression' ? undefined : fieldOf(n, n.type === 'new_expression' ? 'constructor' : 'function');
@@ -329,7 +342,6 @@ export class JavaScriptCfgBuilder {
           ...(object?.type === 'identifier' ? { receiver: this.text(object) } : {}),
         };
       }
-      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
     }
     return undefined;
   }

@@ -1,6 +1,6 @@
 import { C_APIS } from '../apis/c';
 import { CCfgBuilder } from '../cfg/c';
-import { dialectRules } from './cFamilyEngine';
+import { dialectRules, withVerdict, withBinding } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
 import { fieldOf, onErrorBranch, NO_NAMES } from './cFamilyTree';
@@ -54,29 +54,32 @@ function calleeName(call: LightNode, source: string): string | undefined {
   return undefined;
 }
 
+/** Around a call's value: `(int)socket(…)`. */
+const VALUE_WRAPPERS: ReadonlySet<string> = new Set(['parenthesized_expression', 'cast_expression']);
+
 function acquisition(node: LightNode, source: string): Acquisition | undefined {
   if (node.type !== 'call_expression') return undefined;
   const name = calleeName(node, source);
   const arity = name === undefined ? undefined : C_APIS.acquirers[name];
   if (arity === undefined || (fieldOf(node, 'arguments')?.children.length ?? 0) < arity) return undefined;
   const a: Acquisition = { site: node, isAccept: name !== 'socket' };
-  const expr = climb(node, new Set(['parenthesized_expression', 'cast_expression']));
+  const expr = climb(node, VALUE_WRAPPERS);
   const p = expr.parent;
   if (!p) return undefined;
   if (p.type === 'init_declarator' && expr.field === 'value') {
     const id = declaredIdentifier(fieldOf(p, 'declarator'));
     const declaration = p.parent;
-    if (!id || declaration?.type !== 'declaration' || !nearestAncestor(declaration, FUNCTIONS)) return { ...a, verdict: 'handed-on' };
-    return { ...a, binding: { node: id, scope: declaration.parent ?? declaration, assigned: false } };
+    if (!id || declaration?.type !== 'declaration' || !nearestAncestor(declaration, FUNCTIONS)) return withVerdict(a, 'handed-on');
+    return withBinding(a, { node: id, scope: declaration.parent ?? declaration, assigned: false });
   }
   if (p.type === 'assignment_expression' && expr.field === 'right') {
     const left = fieldOf(p, 'left');
     const fn = nearestAncestor(p, FUNCTIONS);
-    if (left?.type !== 'identifier' || !fn) return { ...a, verdict: 'handed-on' };
-    return { ...a, binding: { node: left, scope: fn, assigned: true } };
+    if (left?.type !== 'identifier' || !fn) return withVerdict(a, 'handed-on');
+    return withBinding(a, { node: left, scope: fn, assigned: true });
   }
-  if (p.type === 'expression_statement') return { ...a, verdict: 'discarded' };
-  return { ...a, verdict: 'handed-on' };
+  if (p.type === 'expression_statement') return withVerdict(a, 'discarded');
+  return withVerdict(a, 'handed-on');
 }
 
 function declaredNames(node: LightNode): readonly LightNode[] {

@@ -184,6 +184,11 @@ export class LineIndex {
   column(offset: number): number {
     return offset - this.starts[this.row(offset)]!;
   }
+  /** Line and column of `offset`, with one search. */
+  position(offset: number): { line: number; column: number } {
+    const line = this.row(offset);
+    return { line, column: offset - this.starts[line]! };
+  }
 }
 
 const NAME_TYPES: ReadonlySet<string> = new Set([

@@ -1,7 +1,7 @@
 import { CSharpCfgBuilder } from '../cfg/csharp';
 import { CSHARP_APIS } from '../apis/csharp';
 import type { PendingFix } from '../types';
-import { closeUnlessInCatch, dialectRules } from './cFamilyEngine';
+import { closeUnlessInCatch, dialectRules, withVerdict, withBinding } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
 import { fieldOf, variableDeclaratorNames, NO_NAMES } from './cFamilyTree';
@@ -93,20 +93,20 @@ function acquisition(node: LightNode, source: string): Acquisition | undefined {
   if (p.type === 'variable_declarator') {
     const name = fieldOf(p, 'name');
     const statement = p.parent?.parent;
-    if (statement?.type === 'using_statement') return { ...a, verdict: 'closed' };
-    if (!name || statement?.type !== 'local_declaration_statement') return { ...a, verdict: 'handed-on' };
-    if (isUsingDeclaration(statement, source)) return { ...a, verdict: 'closed' };
-    return { ...a, binding: { node: name, scope: statement.parent ?? statement, assigned: false } };
+    if (statement?.type === 'using_statement') return withVerdict(a, 'closed');
+    if (!name || statement?.type !== 'local_declaration_statement') return withVerdict(a, 'handed-on');
+    if (isUsingDeclaration(statement, source)) return withVerdict(a, 'closed');
+    return withBinding(a, { node: name, scope: statement.parent ?? statement, assigned: false });
   }
   if (p.type === 'assignment_expression' && expr.field === 'right') {
     const left = fieldOf(p, 'left');
-    if (left?.type !== 'identifier') return { ...a, verdict: 'handed-on' };
-    if (textOf(left, source) === '_') return { ...a, verdict: 'discarded' };
-    return { ...a, binding: { node: left, scope: nearestAncestor(p, FUNCTIONS) ?? p, assigned: true } };
+    if (left?.type !== 'identifier') return withVerdict(a, 'handed-on');
+    if (textOf(left, source) === '_') return withVerdict(a, 'discarded');
+    return withBinding(a, { node: left, scope: nearestAncestor(p, FUNCTIONS) ?? p, assigned: true });
   }
-  if (p.type === 'using_statement') return { ...a, verdict: 'closed' };
-  if (p.type === 'expression_statement') return { ...a, verdict: 'discarded' };
-  return { ...a, verdict: 'handed-on' };
+  if (p.type === 'using_statement') return withVerdict(a, 'closed');
+  if (p.type === 'expression_statement') return withVerdict(a, 'discarded');
+  return withVerdict(a, 'handed-on');
 }
 
 function declaredNames(node: LightNode): readonly LightNode[] {

@@ -1,7 +1,7 @@
 import { GO_APIS } from '../apis/go';
 import { GoCfgBuilder } from '../cfg/go';
 import type { PendingFix } from '../types';
-import { dialectRules } from './cFamilyEngine';
+import { dialectRules, withVerdict, withBinding } from './cFamilyEngine';
 import type { Acquisition, Binding, Dialect, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
 import { fieldOf, onErrorBranch, NO_NAMES } from './cFamilyTree';
@@ -110,24 +110,26 @@ function declaredTypes(name: string, source: string): string[] {
   return found;
 }
 
+const PARENTHESES: ReadonlySet<string> = new Set(['parenthesized_expression']);
+
 function acquisition(node: LightNode, source: string): Acquisition | undefined {
   const kind = acquisitionKind(node, source);
   if (!kind) return undefined;
   const a: Acquisition = { site: node, isAccept: kind === 'accept' };
-  const expr = climb(node, new Set(['parenthesized_expression']));
+  const expr = climb(node, PARENTHESES);
   const list = expr.parent;
   const statement = list?.parent;
   if (list?.type === 'expression_list' && statement && DECLARING.has(statement.type) && list.field !== 'left') {
     const index = list.children.length > 1 ? list.children.indexOf(expr) : 0;
     const target = leftSide(statement)[index];
-    if (!target) return { ...a, verdict: 'handed-on' };
-    if (target.type !== 'identifier') return { ...a, verdict: 'handed-on' };
-    if (textOf(target, source) === '_') return { ...a, verdict: 'discarded' };
+    if (!target) return withVerdict(a, 'handed-on');
+    if (target.type !== 'identifier') return withVerdict(a, 'handed-on');
+    if (textOf(target, source) === '_') return withVerdict(a, 'discarded');
     const binding: Binding = { node: target, scope: scopeOf(statement), assigned: statement.type === 'assignment_statement' };
-    return { ...a, binding };
+    return withBinding(a, binding);
   }
-  if (expr.parent?.type === 'expression_statement') return { ...a, verdict: 'discarded' };
-  return { ...a, verdict: 'handed-on' };
+  if (expr.parent?.type === 'expression_statement') return withVerdict(a, 'discarded');
+  return withVerdict(a, 'handed-on');
 }
 
 function leftSide(statement: LightNode): LightNode[] {

@@ -1,7 +1,7 @@
 import { JavaCfgBuilder } from '../cfg/java';
 import { JAVA_APIS } from '../apis/java';
 import type { PendingFix, TextEdit } from '../types';
-import { closeUnlessInCatch, dialectRules } from './cFamilyEngine';
+import { closeUnlessInCatch, dialectRules, withVerdict, withBinding } from './cFamilyEngine';
 import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
 import { fieldOf, variableDeclaratorNames, NO_NAMES } from './cFamilyTree';
@@ -121,9 +121,39 @@ function neverConnected(node: LightNode, source: string): boolean {
         : undefined;
   const scope = enclosingFunction(node);
   if (!name || !scope) return false;
-  const uses = new RegExp(`\\b${textOf(name, source)}\\b(?!\\s*\\.\\s*(?:set\\w+|get\\w+|is\\w+)\\s*\\()`, 'g');
   // Any use but an option setter or accessor (connect, bind, return, a call) may give it a descriptor.
-  return [...textOf(scope, source).matchAll(uses)].length <= 1;
+  return usesOfWord(scope, textOf(name, source), source) <= 1;
+}
+
+/** Where each word of a function's text starts, found once per function (thousands of sockets in one function stay linear). */
+const wordsOfScope = new WeakMap<LightNode, Map<string, number[]>>();
+const WORD = /\w+/g;
+const ACCESSOR_AFTER = /\s*\.\s*(?:set\w+|get\w+|is\w+)\s*\(/y;
+
+/** How many times `name` stands as a word in `scope`'s text, not counting option setters and accessors called on it. */
+function usesOfWord(scope: LightNode, name: string, source: string): number {
+  const text = textOf(scope, source);
+  if (!/^\w+$/.test(name)) {
+    // Not a plain word (`$`, letters beyond ASCII): searched for as a pattern, as it always was.
+    return [...text.matchAll(new RegExp(`\\b${name}\\b(?!${ACCESSOR_AFTER.source})`, 'g'))].length;
+  }
+  let words = wordsOfScope.get(scope);
+  if (!words) {
+    words = new Map();
+    for (const m of text.matchAll(WORD)) {
+      const list = words.get(m[0]);
+      if (list) list.push(m.index);
+      else words.set(m[0], [m.index]);
+    }
+    wordsOfScope.set(scope, words);
+  }
+  // A `\bname\b` match is a whole word equal to the name.
+  let count = 0;
+  for (const at of words.get(name) ?? []) {
+    ACCESSOR_AFTER.lastIndex = at + name.length;
+    if (!ACCESSOR_AFTER.test(text)) count++;
+  }
+  return count;
 }
 
 function acquisition(node: LightNode, source: string): Acquisition | undefined {
@@ -136,26 +166,26 @@ function acquisition(node: LightNode, source: string): Acquisition | undefined {
   if (p.type === 'variable_declarator' && expr.field === 'value') {
     const name = fieldOf(p, 'name');
     const declaration = p.parent;
-    if (!name || declaration?.type !== 'local_variable_declaration') return { ...a, verdict: 'handed-on' };
+    if (!name || declaration?.type !== 'local_variable_declaration') return withVerdict(a, 'handed-on');
     // Lombok's @Cleanup closes the variable at the end of its scope.
-    if (textOf(declaration, source).startsWith('@Cleanup')) return { ...a, verdict: 'closed' };
-    return { ...a, binding: { node: name, scope: declaration.parent ?? declaration, assigned: false } };
+    if (textOf(declaration, source).startsWith('@Cleanup')) return withVerdict(a, 'closed');
+    return withBinding(a, { node: name, scope: declaration.parent ?? declaration, assigned: false });
   }
-  if (p.type === 'resource') return { ...a, verdict: 'closed' };
+  if (p.type === 'resource') return withVerdict(a, 'closed');
   if (p.type === 'assignment_expression' && expr.field === 'right') {
     const left = fieldOf(p, 'left');
-    if (left?.type !== 'identifier') return { ...a, verdict: 'handed-on' };
-    return { ...a, binding: { node: left, scope: enclosingFunction(p) ?? p, assigned: true } };
+    if (left?.type !== 'identifier') return withVerdict(a, 'handed-on');
+    return withBinding(a, { node: left, scope: enclosingFunction(p) ?? p, assigned: true });
   }
   // `new Socket(host, port).close()` probes a port; `new Socket(host, port);` alone leaks it.
   if (p.type === 'method_invocation' && expr.field === 'object') {
     let top = p;
     while (top.parent?.type === 'method_invocation' && top.field === 'object') top = top.parent;
-    if (JAVA_APIS.releases.has(textOf(fieldOf(p, 'name') ?? p, source))) return { ...a, verdict: 'closed' };
-    return top.parent?.type === 'expression_statement' ? { ...a, verdict: 'discarded' } : { ...a, verdict: 'handed-on' };
+    if (JAVA_APIS.releases.has(textOf(fieldOf(p, 'name') ?? p, source))) return withVerdict(a, 'closed');
+    return top.parent?.type === 'expression_statement' ? withVerdict(a, 'discarded') : withVerdict(a, 'handed-on');
   }
-  if (p.type === 'expression_statement') return { ...a, verdict: 'discarded' };
-  return { ...a, verdict: 'handed-on' };
+  if (p.type === 'expression_statement') return withVerdict(a, 'discarded');
+  return withVerdict(a, 'handed-on');
 }
 
 function enclosingFunction(node: LightNode): LightNode | undefined {

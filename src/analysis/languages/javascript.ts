@@ -3,6 +3,7 @@ import type { LanguageRules, LeakFinding, LeakLanguage } from '../types';
 import type { BindingUse, ExitSyntax, ReferenceMeaning, SocketUse, UseSummary } from './scope';
 import {
   closingNodes,
+  findingOn,
   descendantsOfType,
   earlyReturn,
   earlyReturnMessage,
@@ -14,7 +15,6 @@ import {
 import type { IndexSpec, TreeIndex, TreeNode } from './treeCopy';
 import { fieldOf, indexTree } from './treeCopy';
 import { climb, nearestAncestor, rangeOf, textOf } from './nodeSpan';
-import { LineIndex } from './cFamilyTree';
 import { analyzeObligations, type ObligationVerdict } from '../cfg/dataflow';
 import { FUNCTION_TYPES, JavaScriptCfgBuilder, TRANSPARENT as VALUE_WRAPPERS, type JsMention } from '../cfg/javascript';
 import { buildOrGiveUp } from '../cfg/graph';
@@ -520,49 +520,49 @@ function judge(
         : undefined;
     const callback = ret && nearestAncestor(ret, FUNCTION_TYPES, a.scope);
     if (ret && callback && callback !== a.scope)
-      return { ...base, rule: 'unclosed-socket', fixAt: rangeOf(ret), message: earlyReturnMessage('Socket opened here', ret) };
+      return findingOn(base, 'unclosed-socket', earlyReturnMessage('Socket opened here', ret), rangeOf(ret));
     return engineFinding(verdict, summary, base);
   }
   const leakingReturn = (what: string, alsoConsume: boolean): LeakFinding | undefined => {
     if (summary.stored || summary.handedOn) return undefined;
     const ret = earlyReturn(index, a.scope, a.site, a.name, closingNodes(tally.uses, alsoConsume), exits);
-    return ret && { ...base, rule: 'unclosed-socket', fixAt: rangeOf(ret), message: earlyReturnMessage(what, ret) };
+    return ret && findingOn(base, 'unclosed-socket', earlyReturnMessage(what, ret), rangeOf(ret));
   };
   switch (a.kind) {
     case 'client':
       if (summary.handedOn && !summary.stored) return rejectedWithoutClose(a, tally.uses, index, base);
       if (summary.closed) return leakingReturn('Socket opened here', false);
       if (summary.stored) return undefined;
-      return { ...base, rule: 'unclosed-socket', message: unclosedMessage(summary) };
+      return findingOn(base, 'unclosed-socket', unclosedMessage(summary));
     case 'response':
       if (summary.closed || summary.consumed) return leakingReturn('Response received here', true);
       if (isSettled(summary)) return undefined;
-      return {
-        ...base,
-        rule: 'unclosed-socket',
-        message: 'Response received here is never consumed or destroyed — its socket is never released (CLOSE_WAIT risk)',
-      };
+      return findingOn(
+        base,
+        'unclosed-socket',
+        'Response received here is never consumed or destroyed — its socket is never released (CLOSE_WAIT risk)',
+      );
     case 'accepted':
     case 'upgraded':
       // Node ends the socket itself after the peer's 'end', but only once the data is read.
       if (summary.closed || summary.consumed) return leakingReturn('Socket accepted here', true);
       if (isSettled(summary)) return undefined;
-      return {
-        ...base,
-        rule: 'unclosed-socket',
-        fixAt: rangeOf(a.scope),
-        message: "Socket accepted here is never read nor closed — the peer's FIN is never seen, CLOSE_WAIT risk",
-      };
+      return findingOn(
+        base,
+        'unclosed-socket',
+        "Socket accepted here is never read nor closed — the peer's FIN is never seen, CLOSE_WAIT risk",
+        rangeOf(a.scope),
+      );
     case 'accepted-half-open': {
       if (summary.closed) return undefined;
       const endListener = tally.endListeners[0];
       if (!endListener && (summary.stored || summary.handedOn)) return undefined;
-      return {
-        ...base,
-        rule: 'close-wait-risk',
-        fixAt: rangeOf(endListener ?? a.scope),
-        message: "Socket accepted here (allowHalfOpen) is never ended after the peer's 'end' — CLOSE_WAIT risk",
-      };
+      return findingOn(
+        base,
+        'close-wait-risk',
+        "Socket accepted here (allowHalfOpen) is never ended after the peer's 'end' — CLOSE_WAIT risk",
+        rangeOf(endListener ?? a.scope),
+      );
     }
   }
 }
@@ -610,12 +610,12 @@ function rejectedWithoutClose(
     const timeoutPath = timeoutCallback(call, a.name, src);
     const rejects = timeoutPath && onlyRejects(timeoutPath, a.name, rejectName, src);
     if (rejects) {
-      return {
-        ...base,
-        rule: 'unclosed-socket',
-        fixAt: rangeOf(rejects),
-        message: `Socket opened here is not closed when the timeout at line ${rejects.startRow + 1} rejects — CLOSE_WAIT risk`,
-      };
+      return findingOn(
+        base,
+        'unclosed-socket',
+        `Socket opened here is not closed when the timeout at line ${rejects.startRow + 1} rejects — CLOSE_WAIT risk`,
+        rangeOf(rejects),
+      );
     }
   }
   return undefined;
@@ -672,11 +672,9 @@ function engineVerdicts(
     else byScope.set(a.scope, [a]);
   }
   const out = new Map<Acquisition, ObligationVerdict>();
-  let lines: LineIndex | undefined;
+  const rowOf = (offset: number) => index.lines.position(offset);
   for (const [scope, list] of byScope) {
     if (list.length > MAX_ENGINE_SOCKETS) continue;
-    lines ??= new LineIndex(src);
-    const rowOf = (offset: number) => ({ line: lines!.row(offset), column: lines!.column(offset) });
     const obligations = list.map((a, i) => ({
       obligation: i,
       call: a.site,
@@ -763,11 +761,11 @@ function engineFinding(
       return undefined;
     case 'leak-on-exception': {
       const { call, site } = verdict.via;
-      return {
-        ...base,
-        rule: 'unclosed-on-exception',
-        message: `Socket opened here is not closed when \`${call}\` throws at line ${site.line + 1} — destroy it in \`finally\``,
-      };
+      return findingOn(
+        base,
+        'unclosed-on-exception',
+        `Socket opened here is not closed when \`${call}\` throws at line ${site.line + 1} — destroy it in \`finally\``,
+      );
     }
     case 'leak': {
       const at = verdict.exit?.site ?? verdict.lost;
@@ -775,13 +773,13 @@ function engineFinding(
         const message = verdict.exit
           ? `Socket opened here is not closed on the ${verdict.exit.word === 'return' ? 'early return' : verdict.exit.word} at line ${at.line + 1} — CLOSE_WAIT risk`
           : `Socket opened here is not closed before \`${base.binding}\` is assigned again at line ${at.line + 1} — CLOSE_WAIT risk`;
-        return { ...base, rule: 'unclosed-socket', fixAt: { start: at, end: at }, message };
+        return findingOn(base, 'unclosed-socket', message, { start: at, end: at });
       }
       const message =
         !verdict.releasedSomewhere || summary.closedOnErrorPathOnly
           ? unclosedMessage(summary)
           : 'Socket opened here is not closed on every path — CLOSE_WAIT risk';
-      return { ...base, rule: 'unclosed-socket', message };
+      return findingOn(base, 'unclosed-socket', message);
     }
   }
 }
@@ -794,36 +792,34 @@ function engineFinding(
 function handlerFinding(verdict: ObligationVerdict, a: Acquisition, base: Omit<LeakFinding, 'rule' | 'message'>): LeakFinding | undefined {
   if (verdict.kind === 'leak-on-exception' && verdict.caught) {
     const { call, site } = verdict.via;
-    return {
-      ...base,
-      rule: 'unclosed-on-exception',
-      message: `Socket accepted here is not closed when \`${call}\` throws at line ${site.line + 1} and the handler goes on — destroy it where the error is caught`,
-    };
+    return findingOn(
+      base,
+      'unclosed-on-exception',
+      `Socket accepted here is not closed when \`${call}\` throws at line ${site.line + 1} and the handler goes on — destroy it where the error is caught`,
+    );
   }
   if (verdict.kind !== 'leak' || verdict.exit?.word === 'throw') return undefined;
   const at = verdict.exit?.site ?? verdict.lost;
   if (verdict.exit && at)
-    return {
-      ...base,
-      rule: 'unclosed-socket',
-      fixAt: { start: at, end: at },
-      message: `Socket accepted here is not closed on the return at line ${at.line + 1} — CLOSE_WAIT risk`,
-    };
+    return findingOn(base, 'unclosed-socket', `Socket accepted here is not closed on the return at line ${at.line + 1} — CLOSE_WAIT risk`, {
+      start: at,
+      end: at,
+    });
   if (verdict.lost && at)
-    return {
-      ...base,
-      rule: 'unclosed-socket',
-      fixAt: { start: at, end: at },
-      message: `Socket accepted here is not closed before \`${a.name}\` is assigned again at line ${at.line + 1} — CLOSE_WAIT risk`,
-    };
+    return findingOn(
+      base,
+      'unclosed-socket',
+      `Socket accepted here is not closed before \`${a.name}\` is assigned again at line ${at.line + 1} — CLOSE_WAIT risk`,
+      { start: at, end: at },
+    );
   if (verdict.releasedSomewhere)
-    return { ...base, rule: 'unclosed-socket', message: 'Socket accepted here is not closed on every path — CLOSE_WAIT risk' };
-  return {
-    ...base,
-    rule: 'unclosed-socket',
-    fixAt: rangeOf(a.scope),
-    message: "Socket accepted here is never read nor closed — the peer's FIN is never seen, CLOSE_WAIT risk",
-  };
+    return findingOn(base, 'unclosed-socket', 'Socket accepted here is not closed on every path — CLOSE_WAIT risk');
+  return findingOn(
+    base,
+    'unclosed-socket',
+    "Socket accepted here is never read nor closed — the peer's FIN is never seen, CLOSE_WAIT risk",
+    rangeOf(a.scope),
+  );
 }
 
 /** `readLine(sock)` where `readLine` is a function of this file that neither closes, stores nor hands on its parameter. */

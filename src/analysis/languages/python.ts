@@ -1,8 +1,9 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { LanguageRules, LeakLanguage, PendingFix, RuleFinding as LeakFinding, TextEdit } from '../types';
-import type { BindingUse, ExitSyntax, ReferenceMeaning, SocketUse } from './scope';
+import type { BindingUse, ExitSyntax, FindingBase, ReferenceMeaning, SocketUse } from './scope';
 import {
   closingNodes,
+  findingOn,
   descendantsOfType,
   earlyReturn,
   earlyReturnMessage,
@@ -14,7 +15,6 @@ import {
 } from './scope';
 import type { IndexSpec, TreeIndex, TreeNode } from './treeCopy';
 import { fieldOf, indexTree } from './treeCopy';
-import { LineIndex } from './cFamilyTree';
 import { analyzeObligations, type ObligationVerdict } from '../cfg/dataflow';
 import { PythonCfgBuilder } from '../cfg/python';
 import { PYTHON_APIS } from '../apis/python';
@@ -425,11 +425,9 @@ function engineVerdicts(acquisitions: readonly Acquisition[], index: TreeIndex):
       );
   }
   const out = new Map<Acquisition, ObligationVerdict>();
-  let lines: LineIndex | undefined;
+  const rowOf = (offset: number) => index.lines.position(offset);
   for (const [scope, list] of byScope) {
     if (list.length === 0) continue;
-    lines ??= new LineIndex(src);
-    const rowOf = (offset: number) => ({ line: lines!.row(offset), column: lines!.column(offset) });
     const obligations = list.map((a, i) => ({ obligation: i, call: a.site, target: textOf(a.binding, src) }));
     const body = scope.type === 'function_definition' ? fieldOf(scope, 'body') : scope;
     const cfg = body && buildOrGiveUp(() => new PythonCfgBuilder(src, rowOf, obligations).build(body));
@@ -466,47 +464,41 @@ function engineFinding(
   base: Omit<LeakFinding, 'rule' | 'message'>,
   fix: PendingFix | undefined,
 ): LeakFinding | undefined {
-  const withFix = fix ? { pendingFix: fix } : {};
   switch (verdict.kind) {
     case 'released':
       return undefined;
     case 'leak-on-exception': {
       const { call, site } = verdict.via;
-      return {
-        // No fixAt: the place to fix is the acquisition (a `with` or a try/finally around what follows), not the raising call.
-        ...base,
-        rule: 'unclosed-on-exception',
-        ...withFix,
-        message: `Socket opened here is not closed when \`${call}\` raises at line ${site.line + 1} — ${EXCEPTION_ADVICE}`,
-      };
+      // No fixAt: the place to fix is the acquisition (a `with` or a try/finally around what follows), not the raising call.
+      return findingOn(
+        base,
+        'unclosed-on-exception',
+        `Socket opened here is not closed when \`${call}\` raises at line ${site.line + 1} — ${EXCEPTION_ADVICE}`,
+        undefined,
+        fix,
+      );
     }
     case 'leak': {
       if (a.kind === 'accepted' && tally.eofCheck) {
-        return {
-          ...base,
-          rule: 'close-wait-risk',
-          fixAt: rangeOf(tally.eofCheck),
-          ...withFix,
-          message: "Connection accepted here is never closed after the peer's EOF (empty read) — CLOSE_WAIT risk",
-        };
+        return eofFinding(base, tally.eofCheck, fix);
       }
       if (verdict.exit && verdict.releasedSomewhere) {
         const at = verdict.exit.site;
-        return {
-          ...base,
-          rule: 'unclosed-socket',
-          fixAt: { start: at, end: at },
-          message: `Socket opened here is not closed on the ${verdict.exit.word} at line ${at.line + 1} — CLOSE_WAIT risk`,
-        };
+        return findingOn(
+          base,
+          'unclosed-socket',
+          `Socket opened here is not closed on the ${verdict.exit.word} at line ${at.line + 1} — CLOSE_WAIT risk`,
+          { start: at, end: at },
+        );
       }
       if (verdict.lost && !verdict.exit && verdict.releasedSomewhere) {
         const at = verdict.lost;
-        return {
-          ...base,
-          rule: 'unclosed-socket',
-          fixAt: { start: at, end: at },
-          message: `Socket opened here is not closed before \`${base.binding}\` is assigned again at line ${at.line + 1} — CLOSE_WAIT risk`,
-        };
+        return findingOn(
+          base,
+          'unclosed-socket',
+          `Socket opened here is not closed before \`${base.binding}\` is assigned again at line ${at.line + 1} — CLOSE_WAIT risk`,
+          { start: at, end: at },
+        );
       }
       const summary = summarizeUses(tally.uses);
       const message = !verdict.releasedSomewhere
@@ -514,9 +506,20 @@ function engineFinding(
         : summary.closedOnErrorPathOnly
           ? unclosedMessage(summary)
           : 'Socket opened here is not closed on every path — CLOSE_WAIT risk';
-      return { ...base, rule: 'unclosed-socket', message, ...(verdict.releasedSomewhere ? {} : withFix) };
+      return findingOn(base, 'unclosed-socket', message, undefined, verdict.releasedSomewhere ? undefined : fix);
     }
   }
+}
+
+/** An accepted connection read to EOF and never closed after it. */
+function eofFinding(base: FindingBase, eofCheck: TreeNode, fix: PendingFix | undefined): LeakFinding {
+  return findingOn(
+    base,
+    'close-wait-risk',
+    "Connection accepted here is never closed after the peer's EOF (empty read) — CLOSE_WAIT risk",
+    rangeOf(eofCheck),
+    fix,
+  );
 }
 
 function judge(
@@ -540,13 +543,7 @@ function judge(
         : undefined;
     // close-wait-risk is unchanged: an accepted connection read to EOF and never closed anywhere (kept in a list counts).
     if (a.kind === 'accepted' && tally.eofCheck && !summary.closed && !summary.handedOn) {
-      return {
-        ...base,
-        rule: 'close-wait-risk',
-        fixAt: rangeOf(tally.eofCheck),
-        ...(fix ? { pendingFix: fix } : {}),
-        message: "Connection accepted here is never closed after the peer's EOF (empty read) — CLOSE_WAIT risk",
-      };
+      return eofFinding(base, tally.eofCheck, fix);
     }
     // At module level an exception nobody catches ends the program, and the descriptors with it.
     if (verdict.kind === 'leak-on-exception' && a.scope.type !== 'function_definition') return undefined;
@@ -554,9 +551,7 @@ function judge(
   }
   if (summary.closed) {
     const ret = !summary.stored && !summary.handedOn && earlyReturn(index, a.scope, a.site, name, closingNodes(tally.uses, false), EXITS);
-    return ret
-      ? { ...base, rule: 'unclosed-socket', fixAt: rangeOf(ret), message: earlyReturnMessage('Socket opened here', ret) }
-      : undefined;
+    return ret ? findingOn(base, 'unclosed-socket', earlyReturnMessage('Socket opened here', ret), rangeOf(ret)) : undefined;
   }
   const fix =
     a.statement && !summary.stored && !summary.handedOn && !summary.closedOnErrorPathOnly
@@ -564,16 +559,10 @@ function judge(
       : undefined;
   const accepted = a.kind === 'accepted' || a.kind === 'stream-accepted';
   if (accepted && tally.eofCheck && !summary.handedOn) {
-    return {
-      ...base,
-      rule: 'close-wait-risk',
-      fixAt: rangeOf(tally.eofCheck),
-      ...(fix ? { pendingFix: fix } : {}),
-      message: "Connection accepted here is never closed after the peer's EOF (empty read) — CLOSE_WAIT risk",
-    };
+    return eofFinding(base, tally.eofCheck, fix);
   }
   if (summary.stored || summary.handedOn) return undefined;
-  return { ...base, rule: 'unclosed-socket', message: unclosedMessage(summary), ...(fix ? { pendingFix: fix } : {}) };
+  return findingOn(base, 'unclosed-socket', unclosedMessage(summary), undefined, fix);
 }
 
 /**

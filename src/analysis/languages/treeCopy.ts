@@ -102,6 +102,21 @@ export class TreeNode {
     if (id > 0) for (let c = t.firstChild[this.slot]!; c >= 0; c = t.nextSibling[c]!) if (t.fieldIds[c] === id) return this.file.node(c);
     return undefined;
   }
+  /**
+   * The slot just past this node's subtree: its descendants are the slots between (document
+   * order), so a walk over a statement can read types by slot without making a node per child.
+   */
+  get subtreeEnd(): number {
+    return this.file.subtreeEnd(this.slot);
+  }
+  /** The type of the node at `slot` of the same tree, without making that node. */
+  typeAt(slot: number): string {
+    return this.file.types[this.file.tree.typeIds[slot]!] ?? 'ERROR';
+  }
+  /** The node at `slot` of the same tree. */
+  nodeAt(slot: number): TreeNode {
+    return this.file.node(slot);
+  }
   get children(): readonly TreeNode[] {
     if (this.kids === NOT_LISTED) {
       const kids: TreeNode[] = [];
@@ -141,6 +156,15 @@ class CopiedFile {
   node(slot: number): TreeNode {
     return (this.nodes[slot] ??= new TreeNode(this, slot));
   }
+  subtreeEnd(slot: number): number {
+    const t = this.tree;
+    // In document order the subtree is followed by the next sibling of the node or of its nearest ancestor that has one.
+    for (let s = slot; s >= 0; s = t.parents[s]!) {
+      const next = t.nextSibling[s]!;
+      if (next >= 0) return next;
+    }
+    return t.count;
+  }
   /** The grammar's id of a field name, 0 when it has none. */
   fieldId(field: string): number {
     let id = this.fieldIds.get(field);
@@ -157,6 +181,8 @@ export interface TreeIndex {
   readonly byType: ReadonlyMap<string, readonly TreeNode[]>;
   /** Identifier slots by their text, in document order. */
   readonly identifiers: ReadonlyMap<string, readonly number[]>;
+  /** Lines of the source, for positions in messages. */
+  readonly lines: LineIndex;
   node(slot: number): TreeNode;
 }
 
@@ -227,7 +253,7 @@ export function indexTree(root: SyntaxNode, source: string, spec: IndexSpec): Tr
       type,
       slots.map((slot) => file.node(slot)),
     );
-  return { root: file.node(0), source, byType: nodesByType, identifiers, node: (slot) => file.node(slot) };
+  return { root: file.node(0), source, byType: nodesByType, identifiers, lines: file.lines, node: (slot) => file.node(slot) };
 }
 
 /**
