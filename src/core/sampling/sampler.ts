@@ -1,3 +1,4 @@
+import { nextTurn } from '../async';
 import { AlertDetector } from '../alerts/detector';
 import type { Alert, AlertSettings } from '../alerts/types';
 import { NO_DIFF, reconcileRows, type SnapshotDiff } from '../diff';
@@ -98,6 +99,9 @@ export class Sampler {
       return { ...sample, alerts, crossed: this.detector.crossedStates(), costMs: performance.now() - started };
     }
     const snapshot = await collector.snapshot(signal, { processes: true });
+    if (signal?.aborted || collector !== this.collectorValue) return undefined;
+    // The passes over the whole table below start on a turn of their own, not on the end of the snapshot's.
+    await nextTurn();
     if (signal?.aborted || collector !== this.collectorValue) return undefined;
     const changes = this.changesSincePrevious(snapshot);
     const first = this.previous === undefined;
