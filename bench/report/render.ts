@@ -193,7 +193,7 @@ For each size the bench creates a network namespace, sets in it \`tcp_max_tw_buc
 TIME_WAIT count (churn at twice the expiry rate keeps it full), \`tcp_fin_timeout=1\` (the closed
 peers of CLOSE_WAIT sockets leave the table) and a wide \`ip_local_port_range\`, and starts farm
 processes (\`bench/farm/farmChild.ts\`, ≤ 15,000 descriptors each, sources spread over 127.x.y.z).
-Farm processes exit when the bench's pipe closes or after 14 minutes; the namespace is deleted
+Farm processes exit when the bench's pipe closes or after 20 minutes; the namespace is deleted
 after each size. Quiet machines give steadier figures: compare ratios from the same run.
 
 The extension-host rows run code-server with the packaged extension and headless Chromium inside
