@@ -48,7 +48,8 @@ export class ProcessResolver extends InodeOwners {
     changes?: SnapshotChanges,
     gone?: (inodes: Iterable<number>) => number[],
   ): Promise<string[]> {
-    const slicer = new TimeSlicer(15, signal);
+    // The dump's budget: a slice plus a collection of a large heap must stay under 50 ms.
+    const slicer = new TimeSlicer(8, signal);
     const livePids = await this.listPids();
     const dead = this.forgetDead(livePids);
     for (const pid of dead) this.fds.forget(pid);

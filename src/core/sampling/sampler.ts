@@ -106,6 +106,8 @@ export class Sampler {
     const changes = this.changesSincePrevious(snapshot);
     const first = this.previous === undefined;
     this.timeWait.annotate(first ? snapshot.connections : changes.added, changes.removed, snapshot.connections, snapshot.takenAt.getTime());
+    await nextTurn();
+    if (signal?.aborted || collector !== this.collectorValue) return undefined;
     const processes = summarizeProcesses(snapshot.connections, this.settings.closeWaitStuckSeconds);
     const fdUsage = collector.capabilities.descriptorUsage ? await readFdUsageOf(processes.keys()) : NO_FD_USAGE;
     if (signal?.aborted || collector !== this.collectorValue) return undefined;
