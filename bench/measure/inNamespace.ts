@@ -85,4 +85,4 @@ async function main(): Promise<NamespaceResult> {
   return result;
 }
 
-runMeasurer(main, 16 * 60_000);
+runMeasurer(main);

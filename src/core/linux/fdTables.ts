@@ -1,5 +1,4 @@
-import { readlinkSync, statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import type { TimeSlicer } from '../async';
 import { openCountOf } from './processLimits';
 
@@ -108,8 +107,7 @@ export class FdTables {
     const dir = `${this.procRoot}/${pid}/fd`;
     let names: string[];
     try {
-      // On the thread pool: listing a process with 15,000 descriptors is tens of ms in the kernel.
-      names = await readdir(dir);
+      names = readdirSync(dir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       return code === 'EACCES' || code === 'EPERM' ? 'denied' : 'gone';
