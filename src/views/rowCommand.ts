@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { CommandId } from '../commands';
 
 /**
  * The command a row runs when clicked, without arguments. VS Code keeps a row command's arguments
@@ -7,7 +8,7 @@ import type * as vscode from 'vscode';
  * The Connections view refreshes every few seconds and the Fleet view on every poll, so such
  * clicks were lost. The handler finds the row with {@link clickedRow} instead.
  */
-export function rowCommand(command: string, title: string): vscode.Command {
+export function rowCommand(command: CommandId, title: string): vscode.Command {
   return { command, title };
 }
 

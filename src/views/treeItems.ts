@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import type { CommandId } from '../commands';
 import { formatEndpoint } from '../core/address';
 import { ageSentence, formatDuration } from '../core/ageText';
 import { displayText } from '../core/displayText';
@@ -111,7 +110,7 @@ export function moreItem(node: MoreNode): vscode.TreeItem {
   const item = new vscode.TreeItem(`Show ${Math.min(node.step, node.remaining)} more… (${node.remaining} not shown)`);
   item.id = `more:${node.parent.group.key}`;
   item.iconPath = new vscode.ThemeIcon('ellipsis');
-  item.command = rowCommand('tcpLens.showMore' satisfies CommandId, 'Show More');
+  item.command = rowCommand('tcpLens.showMore', 'Show More');
   item.contextValue = 'more';
   return item;
 }
