@@ -17,8 +17,12 @@ export interface SizeResult extends NamespaceResult {
 /** The measuring process's entry; run.ts bundles it like the extension (bundleForNode). */
 export const MEASURER_ENTRY = path.join(__dirname, 'measure/inNamespace.ts');
 /** Every child of a size exits by itself after this, even if this process is killed. */
-const FARM_LIFETIME_MS = 14 * 60_000;
-const MEASURE_TIMEOUT_MS = 8 * 60_000;
+const FARM_LIFETIME_MS = 20 * 60_000;
+/**
+ * A 100k run measures for about 6.5 minutes on a quiet 2-core machine; with other work on it
+ * (load 6 to 10) it took over 8 and was cut off. The farm outlives the measurer.
+ */
+const MEASURE_TIMEOUT_MS = 16 * 60_000;
 
 /** Builds a farm of `size` sockets in a namespace of its own, measures in it, and tears both down. */
 export async function measureSize(size: number, runs: number, cliPath: string | undefined, measurer: string): Promise<SizeResult> {

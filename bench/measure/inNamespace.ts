@@ -85,4 +85,4 @@ async function main(): Promise<NamespaceResult> {
   return result;
 }
 
-runMeasurer(main);
+runMeasurer(main, 16 * 60_000);

@@ -136,11 +136,11 @@ function whereTimeGoes(r: Report): string {
   const diag = largest?.lens.snapshotDiag;
   if (largest && ss !== undefined && diag) {
     lines.push(
-      `The sock_diag reader (native/sockdiag, an N-API addon built into dist/sockdiag.node) reads the table the way \`ss\` does: the kernel fills fixed binary records (inet_diag_req_v2, both families in one walk), a second dump that the kernel filters to CLOSE_WAIT, FIN_WAIT2 and CLOSING adds their tcp_info (the age since the peer's last segment), batches cross into JS as one ArrayBuffer, and the connections are built there with the /proc parser's address formatting. At ${thousands(socketsIn(largest))} sockets the full snapshot takes ${ms(diag.median)} (${(diag.median / ss).toFixed(2)}× \`ss -tan\`) against ${snapshot === undefined ? 'n/a' : ms(snapshot)} from /proc text. The collector uses it whenever it loads, for the host's own /proc; without a compiler at build time it reads /proc as before. Snapshots with processes use the default reader.`,
+      `The sock_diag reader (native/sockdiag, an N-API addon built into dist/sockdiag.node) reads the table the way \`ss\` does: the kernel fills fixed binary records (inet_diag_req_v2, both families in one walk; the request is sent from libuv's thread pool, as the kernel walks its empty hash buckets up to the first sockets while it takes it), batches are read into one buffer per dump, new CLOSE_WAIT, FIN_WAIT2 and CLOSING sockets get their tcp_info (the age since the peer's last segment) by one exact lookup each (a second dump filtered to those states when more than 512 are new), and the connections are built in JS with the /proc parser's address formatting. At ${thousands(socketsIn(largest))} sockets the full snapshot takes ${ms(diag.median)} (${(diag.median / ss).toFixed(2)}× \`ss -tan\`) against ${snapshot === undefined ? 'n/a' : ms(snapshot)} from /proc text. The collector uses it whenever it loads, for the host's own /proc; without a compiler at build time it reads /proc as before. Snapshots with processes use the default reader.`,
     );
   }
   lines.push(
-    'Process attribution is the walk of every /proc/PID/fd (readlink per descriptor, the same walk `ss -p` and `netstat -p` do); warm refreshes skip it when no socket is new.',
+    'Process attribution is the walk of every /proc/PID/fd (readlink per descriptor, the same walk `ss -p` and `netstat -p` do) at the first refresh; later ones read only the descriptor numbers where new sockets go, and ask the kernel (an exact sock_diag lookup) about a new socket still missing before reading more: most are short connections already closed.',
     'Profile one case: `node --import tsx bench/profile.ts --size 100000 --case snapshot` (cases: counts, countsDiag, snapshot, snapshotDiag, processesCold, processesWarm).',
   );
   return lines.join('\n\n');
@@ -193,7 +193,7 @@ For each size the bench creates a network namespace, sets in it \`tcp_max_tw_buc
 TIME_WAIT count (churn at twice the expiry rate keeps it full), \`tcp_fin_timeout=1\` (the closed
 peers of CLOSE_WAIT sockets leave the table) and a wide \`ip_local_port_range\`, and starts farm
 processes (\`bench/farm/farmChild.ts\`, ≤ 15,000 descriptors each, sources spread over 127.x.y.z).
-Farm processes exit when the bench's pipe closes or after 14 minutes; the namespace is deleted
+Farm processes exit when the bench's pipe closes or after 20 minutes; the namespace is deleted
 after each size. Quiet machines give steadier figures: compare ratios from the same run.
 
 The extension-host rows run code-server with the packaged extension and headless Chromium inside

@@ -6,8 +6,15 @@
  *   open(family, states, info) -> handle; sends one dump request for family 4, 6 or 0 (both in
  *                      one walk, see send_request) and the states in the bit mask (1 << kernel
  *                      state number), with tcp_info (INET_DIAG_INFO) when `info` is true
+ *   openAsync(family, states, info) -> Promise of the handle: open() on libuv's thread pool (the
+ *                      kernel walks part of its tables while it takes the request)
  *   read(handle, max)  -> ArrayBuffer of up to `max` fixed records, or null when the dump ended
+ *   readInto(handle, u8) -> the same records written into the caller's Uint8Array (as many as
+ *                      fit): their count, or -1 when the dump ended
  *   close(handle)      -> closes the socket (also done by the finalizer)
+ *   lookup(records, info) -> ArrayBuffer: for each record (as read() gave it) that socket's
+ *                      record now, by an exact lookup (4-tuple and cookie), with tcp_info when
+ *                      `info`; state 0 where the kernel no longer has it
  * Record layout (RECORD_SIZE bytes, little fields in host order, addresses as raw bytes):
  *   0 u8 state, 1 u8 family (4|6), 2 u16 local port, 4 u16 remote port, 6 u16 pad,
  *   8 u32 rqueue, 12 u32 wqueue, 16 u32 uid, 20 u32 inode, 24 src[16], 40 dst[16],
@@ -54,14 +61,23 @@ typedef struct {
   size_t out_cap;
 } dump_t;
 
-static napi_value throw_errno(napi_env env, const char *what, int err) {
+/* A JS Error for errno `err`, with `code` set as the JS side expects. */
+static napi_value errno_error(napi_env env, const char *what, int err) {
   char msg[256];
   snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
   const char *code = err == EACCES || err == EPERM ? "EACCES"
                      : err == ENOENT              ? "ENOENT"
                      : err == EAFNOSUPPORT        ? "EAFNOSUPPORT"
                                                   : "ESOCKDIAG";
-  napi_throw_error(env, code, msg);
+  napi_value code_value, msg_value, error = NULL;
+  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value);
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &msg_value);
+  napi_create_error(env, code_value, msg_value, &error);
+  return error;
+}
+
+static napi_value throw_errno(napi_env env, const char *what, int err) {
+  napi_throw(env, errno_error(env, what, err));
   return NULL;
 }
 
@@ -118,43 +134,130 @@ static int send_request(int fd, int family, uint32_t states, int info) {
   return sendmsg(fd, &mh, 0) < 0 ? -1 : 0;
 }
 
-static napi_value js_open(napi_env env, napi_callback_info info) {
+/* The arguments of open() and openAsync(); false with a TypeError thrown when they are wrong. */
+static bool open_args(napi_env env, napi_callback_info info, int *family, uint32_t *states, bool *with_info) {
   size_t argc = 3;
   napi_value argv[3];
   int32_t version = 0;
-  uint32_t states = 0;
-  bool with_info = false;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 3 || napi_get_value_int32(env, argv[0], &version) != napi_ok || (version != 4 && version != 6 && version != 0) ||
-      napi_get_value_uint32(env, argv[1], &states) != napi_ok || napi_get_value_bool(env, argv[2], &with_info) != napi_ok) {
+      napi_get_value_uint32(env, argv[1], states) != napi_ok || napi_get_value_bool(env, argv[2], with_info) != napi_ok) {
     napi_throw_type_error(env, NULL, "open(family, states, info): family 4, 6 or 0 (both), a state bit mask, a boolean");
-    return NULL;
+    return false;
   }
+  *family = version == 4 ? AF_INET : version == 6 ? AF_INET6 : 0;
+  return true;
+}
+
+/*
+ * Opens the netlink socket and sends the dump request. The kernel fills the first batch while
+ * it takes the request, and that includes its whole listening hash and every empty bucket up to
+ * the first sockets: tens of ms on a host with a large table, however few sockets it holds.
+ * Returns the socket, or -1 with *what and errno set.
+ */
+static int start_dump(int family, uint32_t states, bool with_info, const char **what) {
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  if (fd < 0) return throw_errno(env, "socket(NETLINK_SOCK_DIAG)", errno);
-  if (send_request(fd, version == 4 ? AF_INET : version == 6 ? AF_INET6 : 0, states, with_info) < 0) {
+  if (fd < 0) {
+    *what = "socket(NETLINK_SOCK_DIAG)";
+    return -1;
+  }
+  if (send_request(fd, family, states, with_info) < 0) {
     int err = errno;
     close(fd);
-    return throw_errno(env, "sendmsg(inet_diag_req_v2)", err);
+    errno = err;
+    *what = "sendmsg(inet_diag_req_v2)";
+    return -1;
   }
+  return fd;
+}
+
+/* The JS handle of a dump on socket `fd` (closed on failure); NULL with *error set on failure. */
+static napi_value wrap_dump(napi_env env, int fd, napi_value *error) {
   dump_t *d = calloc(1, sizeof *d);
   char *buf = malloc(RECV_BUFFER);
+  napi_value handle;
   if (!d || !buf) {
     free(d);
     free(buf);
     close(fd);
-    napi_throw_error(env, "ENOMEM", "out of memory");
+    *error = errno_error(env, "out of memory", ENOMEM);
     return NULL;
   }
   d->fd = fd;
   d->buf = buf;
-  napi_value handle;
   if (napi_create_external(env, d, finalize_dump, NULL, &handle) != napi_ok) {
     finalize_dump(env, d, NULL);
-    napi_throw_error(env, NULL, "cannot create handle");
+    *error = errno_error(env, "cannot create handle", ENOMEM);
     return NULL;
   }
   return handle;
+}
+
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  int family;
+  uint32_t states;
+  bool with_info;
+  if (!open_args(env, info, &family, &states, &with_info)) return NULL;
+  const char *what = NULL;
+  int fd = start_dump(family, states, with_info, &what);
+  if (fd < 0) return throw_errno(env, what, errno);
+  napi_value error = NULL, handle = wrap_dump(env, fd, &error);
+  if (!handle) napi_throw(env, error);
+  return handle;
+}
+
+/* openAsync(): open() with the socket and the request on libuv's thread pool. */
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  int family;
+  uint32_t states;
+  bool with_info;
+  int fd;
+  int err;
+  const char *what;
+} open_job_t;
+
+static void open_execute(napi_env env, void *data) {
+  (void)env;
+  open_job_t *job = data;
+  job->fd = start_dump(job->family, job->states, job->with_info, &job->what);
+  job->err = job->fd < 0 ? errno : 0;
+}
+
+static void open_complete(napi_env env, napi_status status, void *data) {
+  open_job_t *job = data;
+  napi_value error = NULL, handle = NULL;
+  if (status != napi_ok) {
+    if (job->fd >= 0) close(job->fd);
+    error = errno_error(env, "openAsync", ECANCELED);
+  } else if (job->fd < 0) {
+    error = errno_error(env, job->what, job->err);
+  } else {
+    handle = wrap_dump(env, job->fd, &error);
+  }
+  if (handle) napi_resolve_deferred(env, job->deferred, handle);
+  else napi_reject_deferred(env, job->deferred, error);
+  napi_delete_async_work(env, job->work);
+  free(job);
+}
+
+static napi_value js_open_async(napi_env env, napi_callback_info info) {
+  open_job_t *job = calloc(1, sizeof *job);
+  if (!job) return throw_errno(env, "openAsync", ENOMEM);
+  if (!open_args(env, info, &job->family, &job->states, &job->with_info)) {
+    free(job);
+    return NULL;
+  }
+  napi_value promise, name;
+  napi_create_string_utf8(env, "sockdiag.open", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
+      napi_create_async_work(env, NULL, name, open_execute, open_complete, job, &job->work) != napi_ok ||
+      napi_queue_async_work(env, job->work) != napi_ok) {
+    free(job);
+    return throw_errno(env, "openAsync", ENOMEM);
+  }
+  return promise;
 }
 
 static dump_t *get_dump(napi_env env, napi_value value) {
@@ -212,6 +315,51 @@ static int fill_buffer(dump_t *d) {
   }
 }
 
+/*
+ * Fills `out` with up to `max` records of the dump. Returns the count (fewer than `max` only when
+ * the dump ended), or -1 with a JS error thrown.
+ */
+static long fill_records(napi_env env, dump_t *d, uint8_t *out, size_t max) {
+  size_t count = 0;
+  while (count < max && !d->done) {
+    if (d->pos >= d->len) {
+      int r = fill_buffer(d);
+      if (r < 0) {
+        int err = errno;
+        close_dump(d);
+        throw_errno(env, "recv(sock_diag)", err);
+        return -1;
+      }
+      if (r > 0) {
+        close_dump(d);
+        break;
+      }
+    }
+    struct nlmsghdr *h = (struct nlmsghdr *)(d->buf + d->pos);
+    size_t left = d->len - d->pos;
+    if (!NLMSG_OK(h, left)) {
+      d->pos = d->len;
+      continue;
+    }
+    d->pos += NLMSG_ALIGN(h->nlmsg_len);
+    if (h->nlmsg_type == NLMSG_DONE) {
+      close_dump(d);
+      break;
+    }
+    if (h->nlmsg_type == NLMSG_ERROR) {
+      const struct nlmsgerr *e = NLMSG_DATA(h);
+      int err = h->nlmsg_len >= NLMSG_LENGTH(sizeof *e) ? -e->error : EPROTO;
+      close_dump(d);
+      throw_errno(env, "sock_diag dump", err ? err : EPROTO);
+      return -1;
+    }
+    if ((h->nlmsg_type != SOCK_DIAG_BY_FAMILY && h->nlmsg_type != TCPDIAG_GETSOCK) || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) continue;
+    put_record(out + count * RECORD_SIZE, h);
+    count++;
+  }
+  return (long)count;
+}
+
 static napi_value js_read(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -241,52 +389,66 @@ static napi_value js_read(napi_env env, napi_callback_info info) {
     d->out = grown;
     d->out_cap = (size_t)max;
   }
-  uint8_t *out = d->out;
-  size_t count = 0;
-  while (count < (size_t)max && !d->done) {
-    if (d->pos >= d->len) {
-      int r = fill_buffer(d);
-      if (r < 0) {
-        int err = errno;
-        close_dump(d);
-        return throw_errno(env, "recv(sock_diag)", err);
-      }
-      if (r > 0) {
-        close_dump(d);
-        break;
-      }
-    }
-    struct nlmsghdr *h = (struct nlmsghdr *)(d->buf + d->pos);
-    size_t left = d->len - d->pos;
-    if (!NLMSG_OK(h, left)) {
-      d->pos = d->len;
-      continue;
-    }
-    d->pos += NLMSG_ALIGN(h->nlmsg_len);
-    if (h->nlmsg_type == NLMSG_DONE) {
-      close_dump(d);
-      break;
-    }
-    if (h->nlmsg_type == NLMSG_ERROR) {
-      const struct nlmsgerr *e = NLMSG_DATA(h);
-      int err = h->nlmsg_len >= NLMSG_LENGTH(sizeof *e) ? -e->error : EPROTO;
-      close_dump(d);
-      return throw_errno(env, "sock_diag dump", err ? err : EPROTO);
-    }
-    if ((h->nlmsg_type != SOCK_DIAG_BY_FAMILY && h->nlmsg_type != TCPDIAG_GETSOCK) || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) continue;
-    put_record(out + count * RECORD_SIZE, h);
-    count++;
-  }
+  long count = fill_records(env, d, d->out, (size_t)max);
+  if (count < 0) return NULL;
   if (count == 0 && d->done) {
     napi_get_null(env, &result);
     return result;
   }
   void *data = NULL;
-  if (napi_create_arraybuffer(env, count * RECORD_SIZE, &data, &result) != napi_ok) {
+  if (napi_create_arraybuffer(env, (size_t)count * RECORD_SIZE, &data, &result) != napi_ok) {
     napi_throw_error(env, "ENOMEM", "cannot allocate the result");
     return NULL;
   }
-  memcpy(data, out, count * RECORD_SIZE);
+  memcpy(data, d->out, (size_t)count * RECORD_SIZE);
+  return result;
+}
+
+/* The bytes of a Uint8Array argument; NULL with a TypeError thrown when it is not one. */
+static uint8_t *get_bytes(napi_env env, napi_value value, size_t *length, const char *usage) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  void *data = NULL;
+  napi_value arraybuffer;
+  size_t offset = 0;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, value, &type, length, &data, &arraybuffer, &offset) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  return data;
+}
+
+/*
+ * read() into the caller's buffer: no ArrayBuffer per batch (at 100,000 sockets a dump is some
+ * 65 batches of 110 KB, external memory that pushes V8 into full collections). Returns the
+ * number of records written, or -1 when the dump has ended.
+ */
+static napi_value js_read_into(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2] = {NULL, NULL};
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  const char *usage = "readInto(handle, Uint8Array): room for one record at least";
+  if (argc < 2) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  dump_t *d = get_dump(env, argv[0]);
+  if (!d) return NULL;
+  size_t length = 0;
+  uint8_t *data = get_bytes(env, argv[1], &length, usage);
+  if (!data) return NULL;
+  if (length < RECORD_SIZE) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  napi_value result;
+  long count = 0;
+  if (!(d->done && d->pos >= d->len)) {
+    count = fill_records(env, d, data, length / RECORD_SIZE);
+    if (count < 0) return NULL;
+  }
+  napi_create_int32(env, count == 0 && d->done ? -1 : (int32_t)count, &result);
   return result;
 }
 
@@ -303,11 +465,89 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * One exact sock_diag lookup (no dump: the kernel finds the socket by its 4-tuple and checks the
+ * cookie): writes the socket's record as it is now into `out` (with tcp_info when `with_info`),
+ * or a record of state 0 (no such socket: ENOENT, or ESTALE for another socket on the 4-tuple).
+ */
+static void lookup_one(int fd, const uint8_t *rec, uint32_t seq, bool with_info, char *buf, size_t cap, uint8_t *out) {
+  uint32_t none[4] = {NO_INFO, 0, 0, 0};
+  memset(out, 0, RECORD_SIZE);
+  memcpy(out + 56, none, 16);
+  struct {
+    struct nlmsghdr nlh;
+    struct inet_diag_req_v2 req;
+  } msg;
+  memset(&msg, 0, sizeof msg);
+  msg.nlh.nlmsg_len = sizeof msg;
+  msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  msg.nlh.nlmsg_flags = NLM_F_REQUEST;
+  msg.nlh.nlmsg_seq = seq;
+  msg.req.sdiag_family = rec[1] == 4 ? AF_INET : AF_INET6;
+  msg.req.sdiag_protocol = IPPROTO_TCP;
+  msg.req.idiag_states = 0xffffffffu;
+  msg.req.idiag_ext = with_info ? (uint8_t)(1u << (INET_DIAG_INFO - 1)) : 0;
+  uint16_t sport, dport;
+  memcpy(&sport, rec + 2, 2);
+  memcpy(&dport, rec + 4, 2);
+  msg.req.id.idiag_sport = htons(sport);
+  msg.req.id.idiag_dport = htons(dport);
+  memcpy(msg.req.id.idiag_src, rec + 24, 16);
+  memcpy(msg.req.id.idiag_dst, rec + 40, 16);
+  memcpy(msg.req.id.idiag_cookie, rec + 64, 8);
+  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+  if (sendto(fd, &msg, sizeof msg, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) return;
+  for (;;) {
+    ssize_t n = recv(fd, buf, cap, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    size_t left = (size_t)n;
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+      if (h->nlmsg_seq != seq) continue; /* a late answer to an earlier request */
+      if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY && h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg))) put_record(out, h);
+      return; /* or NLMSG_ERROR: not found */
+    }
+  }
+}
+
+static napi_value js_lookup(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2] = {NULL, NULL};
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  const char *usage = "lookup(records, info): a Uint8Array of records, a boolean";
+  bool with_info = false;
+  if (argc < 2 || napi_get_value_bool(env, argv[1], &with_info) != napi_ok) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  size_t length = 0;
+  const uint8_t *data = get_bytes(env, argv[0], &length, usage);
+  if (!data) return NULL;
+  size_t count = length / RECORD_SIZE;
+  void *out = NULL;
+  napi_value result;
+  if (napi_create_arraybuffer(env, count * RECORD_SIZE, &out, &result) != napi_ok) {
+    napi_throw_error(env, "ENOMEM", "cannot allocate the result");
+    return NULL;
+  }
+  if (count == 0) return result;
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) return throw_errno(env, "socket(NETLINK_SOCK_DIAG)", errno);
+  char buf[8192];
+  for (size_t i = 0; i < count; i++)
+    lookup_one(fd, data + i * RECORD_SIZE, (uint32_t)i + 1, with_info, buf, sizeof buf, (uint8_t *)out + i * RECORD_SIZE);
+  close(fd);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openAsync", NULL, js_open_async, NULL, NULL, NULL, napi_enumerable, NULL},
       {"read", NULL, js_read, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readInto", NULL, js_read_into, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"lookup", NULL, js_lookup, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_value size;
   napi_create_uint32(env, RECORD_SIZE, &size);

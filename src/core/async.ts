@@ -21,6 +21,11 @@ export class TimeSlicer {
   }
 }
 
+/** A turn of the event loop between two stages of work on a whole table. */
+export function nextTurn(): Promise<void> {
+  return yieldToEventLoop();
+}
+
 export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new CollectorError('cancelled', 'The refresh was cancelled.');
 }

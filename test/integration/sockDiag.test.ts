@@ -5,10 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import net from 'node:net';
 import { LocalCollector } from '../../src/core/linux/localCollector';
-import { loadSockDiag, type SockDiagAddon } from '../../src/core/linux/sockDiag';
+import { AddressCache } from '../../src/core/linux/procNetTcp';
+import { loadSockDiag, goneInodes, readSockDiagConnections, RecordStash, type SockDiagAddon } from '../../src/core/linux/sockDiag';
+import { RowIdentity } from '../../src/core/sampling/rowIdentity';
 import type { Connection, StateCounts } from '../../src/core/model';
-import { TCP_STATE_NAMES } from '../../src/core/model';
+import { emptyCounts, TCP_STATE_NAMES } from '../../src/core/model';
 import { REPO_ROOT, startStatesChild, tsNode, type StatesChild } from '../helpers/child';
 import { canCreateNamespaces, createNamespace, type TestNamespace } from '../helpers/netns';
 
@@ -210,5 +213,40 @@ describe('sock_diag fallback to /proc', { skip: process.platform !== 'linux' && 
     assert.deepEqual(second.warnings, []);
     assert.equal(reads, readsBefore, 'the failed reader is not asked again');
     assert.equal((await collector.counts()).counts.CLOSE_WAIT >= 1, true);
+  });
+});
+
+describe('sock_diag exact lookup of new sockets', { skip: notBuilt }, () => {
+  it('says a new socket is gone once it closed, and not before', async () => {
+    const addon = loadSockDiag(ADDON)!;
+    const server = net.createServer((s) => s.on('error', () => undefined));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const rows = new RowIdentity<number>();
+    const fresh = new RecordStash();
+    const look = async () => {
+      const out: Connection[] = [];
+      await readSockDiagConnections(addon, new AddressCache(), out, rows, emptyCounts(), undefined, fresh);
+      rows.finish();
+      return out.filter((c) => c.localPort === port || c.remotePort === port);
+    };
+    try {
+      await look();
+      const client = net.connect(port, '127.0.0.1');
+      await new Promise((resolve) => client.once('connect', resolve));
+      const ours = (await look()).filter((c) => c.state === 'ESTABLISHED');
+      assert.equal(ours.length, 2);
+      const inodes = ours.map((c) => c.inode);
+      assert.deepEqual(goneInodes(addon, fresh, inodes), []);
+      // A socket this look did not find new is never said gone: nothing to ask the kernel with.
+      assert.deepEqual(goneInodes(addon, fresh, [1]), []);
+      const local = ours.find((c) => c.localPort === client.localPort)!;
+      client.destroy();
+      await new Promise((resolve) => client.once('close', resolve));
+      // The client's side is TIME_WAIT (no file) or gone: either way no process holds it.
+      assert.ok(goneInodes(addon, fresh, inodes).includes(local.inode));
+    } finally {
+      server.close();
+    }
   });
 });

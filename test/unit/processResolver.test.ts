@@ -62,4 +62,28 @@ describe('process attribution from what changed', { skip }, () => {
       ['1002 known 4242', '1003 known 4242', '1004 known 4242', '1005 known 4242'],
     );
   });
+
+  it('reads no more descriptors for a new socket the kernel says is gone, and walks for it if it stays', async () => {
+    fs.mkdirSync(path.join(root, '4343', 'fd'), { recursive: true });
+    fs.writeFileSync(path.join(root, '4343', 'comm'), 'client\n');
+    fs.writeFileSync(path.join(root, '4343', 'cmdline'), 'client\0');
+    ['/dev/null', '/var/log/client.log', 'socket:[2001]'].forEach((t, n) => fd(4343, n, t));
+    const resolver = new ProcessResolver(root);
+    const first = [row(2001, 51001)];
+    await resolver.attribute(first);
+    // A socket where the log file was: only the deep look (every non-socket descriptor) finds it.
+    fd(4343, 1, 'socket:[2002]');
+    const added = [row(2002, 51002)];
+    const asked: number[][] = [];
+    const gone = (inodes: Iterable<number>) => {
+      asked.push([...inodes]);
+      return [...inodes];
+    };
+    await resolver.attribute([first[0], ...added], undefined, { added, removed: [], since: undefined }, gone);
+    assert.deepEqual(asked, [[2002]]);
+    assert.equal(added[0].owner, 'unresolved');
+    // Wrongly said gone, it is still listed at the next call: a walk finds it.
+    await resolver.attribute([first[0], ...added], undefined, { added: [], removed: [], since: undefined }, () => []);
+    assert.equal(`${added[0].owner} ${added[0].pid}`, 'known 4343');
+  });
 });

@@ -30,12 +30,15 @@ export class InodeOwners {
   /** Socket inodes of the table with no live owner known and not given up on. */
   protected missing(wanted: Set<number>, livePids: Set<number>): Set<number> {
     const missing = new Set<number>();
-    for (const inode of wanted) {
-      if (this.notFound.has(inode)) continue;
-      const pid = this.ownerOfInode.get(inode);
-      if (pid === undefined || !livePids.has(pid)) missing.add(inode);
-    }
+    for (const inode of wanted) if (this.isMissing(inode, livePids)) missing.add(inode);
     return missing;
+  }
+
+  /** Whether a socket inode of the table has no live owner known and is not given up on. */
+  protected isMissing(inode: number, livePids: Set<number>): boolean {
+    if (this.notFound.has(inode)) return false;
+    const pid = this.ownerOfInode.get(inode);
+    return pid === undefined || !livePids.has(pid);
   }
 
   /** Live processes known to hold sockets: where a new socket most likely is. */

@@ -18,7 +18,7 @@ import { RowIdentity } from '../sampling/rowIdentity';
 import { AddressCache, countConnections, parseConnections, ParseWarnings } from './procNetTcp';
 import { streamProcFile } from './procReader';
 import { ProcessResolver } from './processes';
-import { countSockDiagStates, loadSockDiag, readSockDiagConnections, type SockDiagAddon } from './sockDiag';
+import { countSockDiagStates, goneInodes, loadSockDiag, readSockDiagConnections, RecordStash, type SockDiagAddon } from './sockDiag';
 
 const TABLES: readonly { family: AddressFamily; file: string }[] = [
   { family: 'IPv4', file: 'net/tcp' },
@@ -59,6 +59,8 @@ export class LocalCollector implements Collector {
   private ages = new ObservedAges();
   /** One row object per socket across this collector's sock_diag snapshots. */
   private readonly diagRows = new RowIdentity<number>();
+  /** The dump records of the sockets the last sock_diag look found new. */
+  private readonly freshRecords = new RecordStash();
   /** When the last sock_diag snapshot was taken: what its successor's changes are relative to. */
   private lastDiagAt: Date | undefined;
   /** The sock_diag snapshot whose rows the resolver last attributed (its changes then suffice). */
@@ -95,7 +97,7 @@ export class LocalCollector implements Collector {
     const warnings: string[] = [];
     const counts = emptyCounts();
     const viaDiag = await this.withSockDiag((addon) =>
-      readSockDiagConnections(addon, this.addresses, connections, this.diagRows, counts, signal),
+      readSockDiagConnections(addon, this.addresses, connections, this.diagRows, counts, signal, this.freshRecords),
     );
     this.takeSockDiagProblem(warnings);
     const takenAt = new Date();
@@ -111,7 +113,12 @@ export class LocalCollector implements Collector {
     if (options.processes) {
       const sinceAttributed = changes !== undefined && changes.since !== undefined && changes.since === this.lastAttributedAt;
       this.lastAttributedAt = undefined;
-      warnings.push(...(await this.resolver.attribute(connections, signal, sinceAttributed ? changes : undefined)));
+      const addon = viaDiag ? this.sockDiag : undefined;
+      // A new socket not found where new descriptors go is asked about before processes are
+      // searched deeper: most are short connections already closed, which no search can find.
+      const gone =
+        addon && addon !== 'not loaded yet' ? (inodes: Iterable<number>) => goneInodes(addon, this.freshRecords, inodes) : undefined;
+      warnings.push(...(await this.resolver.attribute(connections, signal, sinceAttributed ? changes : undefined, gone)));
       if (changes) this.lastAttributedAt = takenAt;
     }
     return { host: this.host, takenAt, connections, warnings, changes, counts: viaDiag ? counts : undefined };

@@ -38,10 +38,18 @@ export class ProcessResolver extends InodeOwners {
 
   /**
    * Fills pid/process/owner of the rows that need it; returns warnings for the user. `changes`
-   * must be those since the table of the previous call (then only they are looked at).
+   * must be those since the table of the previous call (then only they are looked at). `gone`
+   * tells which of some socket inodes the kernel no longer has (closed since the table was read):
+   * those are not searched for beyond the cheap places.
    */
-  async attribute(connections: Connection[], signal?: AbortSignal, changes?: SnapshotChanges): Promise<string[]> {
-    const slicer = new TimeSlicer(15, signal);
+  async attribute(
+    connections: Connection[],
+    signal?: AbortSignal,
+    changes?: SnapshotChanges,
+    gone?: (inodes: Iterable<number>) => number[],
+  ): Promise<string[]> {
+    // The dump's budget: a slice plus a collection of a large heap must stay under 50 ms.
+    const slicer = new TimeSlicer(8, signal);
     const livePids = await this.listPids();
     const dead = this.forgetDead(livePids);
     for (const pid of dead) this.fds.forget(pid);
@@ -70,10 +78,13 @@ export class ProcessResolver extends InodeOwners {
     }
     this.attributed = true;
     const wanted = new Set<number>();
-    for (const c of rows) if (c.inode !== 0) wanted.add(c.inode);
+    for (let i = 0; i < rows.length; i++) {
+      if (rows[i].inode !== 0) wanted.add(rows[i].inode);
+      if ((i & 4095) === 4095) await slicer.maybeYield();
+    }
     // Every row is here: the sockets of the last call missing from it are gone.
     if (!incremental) this.fds.keepOnly(wanted);
-    await this.search(wanted, livePids, slicer);
+    await this.search(wanted, livePids, slicer, gone);
     if (!incremental) {
       for (const inode of this.notFound) if (!wanted.has(inode)) this.notFound.delete(inode);
       this.pruneTo(wanted);
@@ -122,34 +133,54 @@ export class ProcessResolver extends InodeOwners {
    * processes only if it is still in the table at the next call, so short connections never
    * cost a walk and a socket that stays is found one refresh later at worst.
    */
-  private async search(wanted: Set<number>, livePids: Set<number>, slicer: TimeSlicer): Promise<void> {
-    let missing = this.missing(wanted, livePids);
+  private async search(
+    wanted: Set<number>,
+    livePids: Set<number>,
+    slicer: TimeSlicer,
+    gone?: (inodes: Iterable<number>) => number[],
+  ): Promise<void> {
+    const stillMissing = () => this.missingSliced(wanted, livePids, slicer);
+    let missing = await stillMissing();
     if (missing.size === 0) {
       this.stillMissing.clear();
       return;
     }
     const walked = new Set<number>();
+    const closed: number[] = [];
     const walk = async (pids: Iterable<number>) => {
       for (const pid of pids) {
         if (walked.has(pid)) continue;
         walked.add(pid);
         await this.walkPid(pid, slicer);
       }
-      missing = this.missing(wanted, livePids);
+      missing = await stillMissing();
     };
     await walk([...livePids].filter((pid) => !this.fds.has(pid)));
     if (missing.size > 0) {
       // Processes just walked are read already; those holding the table's sockets come first.
       const changed = this.fds.changed(livePids).filter((pid) => !walked.has(pid));
-      const probe = async (deep: boolean) => {
-        for (const pid of changed) if (this.rowsOf.has(pid)) await this.fds.probe(pid, slicer, deep);
-        missing = this.missing(wanted, livePids);
-        if (missing.size > 0) for (const pid of changed) if (!this.rowsOf.has(pid)) await this.fds.probe(pid, slicer, deep);
-        missing = this.missing(wanted, livePids);
+      const owners = changed.filter((pid) => this.rowsOf.has(pid));
+      const others = changed.filter((pid) => !this.rowsOf.has(pid));
+      const probe = async (pids: number[], deep: boolean) => {
+        if (missing.size === 0) return;
+        for (const pid of pids) await this.fds.probe(pid, slicer, deep);
+        missing = await stillMissing();
       };
       // The free numbers first: most new sockets are there, and a look at them costs a few reads.
-      await probe(false);
-      if (missing.size > 0) await probe(true);
+      await probe(owners, false);
+      // What is still missing then is mostly short connections closed since the table was read:
+      // no process holds them, and looking for them would read every descriptor of every changed
+      // process. They are left for the next call, which walks for any that are still listed.
+      if (missing.size > 0 && gone) {
+        for (const inode of gone(missing)) {
+          wanted.delete(inode);
+          closed.push(inode);
+        }
+        missing = await stillMissing();
+      }
+      await probe(others, false);
+      await probe(owners, true);
+      await probe(others, true);
     }
     const stayed = [...missing].filter((inode) => this.stillMissing.has(inode));
     if (stayed.length > 0) {
@@ -161,7 +192,19 @@ export class ProcessResolver extends InodeOwners {
         missing.delete(inode);
       }
     }
+    for (const inode of closed) missing.add(inode);
     this.stillMissing = missing;
+  }
+
+  /** {@link missing} with a turn of the event loop now and then: the first call has every socket to look at. */
+  private async missingSliced(wanted: Set<number>, livePids: Set<number>, slicer: TimeSlicer): Promise<Set<number>> {
+    const missing = new Set<number>();
+    let i = 0;
+    for (const inode of wanted) {
+      if (this.isMissing(inode, livePids)) missing.add(inode);
+      if ((++i & 4095) === 0) await slicer.maybeYield();
+    }
+    return missing;
   }
 
   private async listPids(): Promise<Set<number>> {

@@ -24,9 +24,26 @@ export interface SockDiagAddon {
    * family 0 dumps both families in one walk of the kernel's socket hash.
    */
   open(family: 0 | 4 | 6, states: number, info: boolean): SockDiagHandle;
+  /**
+   * {@link open} on libuv's thread pool: the kernel fills the first batch while it takes the
+   * request, walking its listening hash and the empty buckets before the first sockets (some 45 ms
+   * on a 2-core VM whatever the table holds). Missing from addons built before it.
+   */
+  openAsync?(family: 0 | 4 | 6, states: number, info: boolean): Promise<SockDiagHandle>;
   /** Up to `maxRecords` records, or null when the dump has ended. */
   read(handle: SockDiagHandle, maxRecords: number): ArrayBuffer | null;
+  /**
+   * {@link read} into `target` (as many records as fit): their count, or -1 when the dump has
+   * ended. Missing from addons built before it.
+   */
+  readInto?(handle: SockDiagHandle, target: Uint8Array): number;
   close(handle: SockDiagHandle): void;
+  /**
+   * Each record's socket as the kernel has it now (records as {@link read} gave them), by one
+   * exact lookup per record (4-tuple and cookie), with tcp_info when `info`: records of the same
+   * layout, state 0 where the kernel no longer has that socket. Missing from addons built before it.
+   */
+  lookup?(records: Uint8Array, info: boolean): ArrayBuffer;
 }
 
 const RECORD_SIZE = 72;
@@ -50,6 +67,11 @@ export const TIME_WAIT_MS = 60_000;
  */
 const INFO_STATES = (1 << 0x08) | (1 << 0x05) | (1 << 0x0b);
 const ALL_STATES = 0xffffffff;
+/**
+ * New sockets to date one exact lookup each rather than by a second dump: a lookup costs a round
+ * trip, a dump a walk of the kernel's whole hash (tens of ms however few sockets it finds).
+ */
+const LOOKUP_AT_MOST = 512;
 /** idiag_cookie as one number: a 64-bit counter far below 2^53. */
 const cookieOf = (words: Uint32Array, w: number) => words[w + 17] * 0x1_0000_0000 + words[w + 16];
 /**
@@ -66,12 +88,18 @@ const rowKeyOf = (words: Uint32Array, w: number, code: number) => {
 /** The addon's default place: beside the bundle (dist/), where `npm run build` puts it. */
 export const DEFAULT_SOCKDIAG_PATH = path.join(__dirname, 'sockdiag.node');
 
+/** Addons loaded so far, by file. */
+const loaded = new Map<string, SockDiagAddon>();
+
 /**
  * Loads the sock_diag addon, or returns undefined when it was not built (no compiler) or cannot
  * be loaded here; `onProblem` hears why in the second case.
  */
 export function loadSockDiag(file = DEFAULT_SOCKDIAG_PATH, onProblem?: (why: string) => void): SockDiagAddon | undefined {
   if (process.platform !== 'linux') return undefined;
+  // Loaded once per process: every collector (a host switch makes a new one) shares it.
+  const known = loaded.get(file);
+  if (known) return known;
   const holder = { exports: {} as Partial<SockDiagAddon> };
   try {
     process.dlopen(holder, file);
@@ -86,7 +114,67 @@ export function loadSockDiag(file = DEFAULT_SOCKDIAG_PATH, onProblem?: (why: str
     onProblem?.(`${file} is not a compatible sock_diag reader`);
     return undefined;
   }
+  loaded.set(file, addon as SockDiagAddon);
   return addon as SockDiagAddon;
+}
+
+/**
+ * Dump records of some sockets by a number that names them (inode or cookie), in one growing
+ * buffer (no object per socket): what an exact lookup needs to ask the kernel about them again.
+ */
+export class RecordStash {
+  private bytes = new Uint8Array(64 * RECORD_SIZE);
+  private count = 0;
+  private readonly at = new Map<number, number>();
+
+  get size(): number {
+    return this.count;
+  }
+
+  clear(): void {
+    this.count = 0;
+    this.at.clear();
+  }
+
+  add(from: Uint8Array, offset: number, key: number): void {
+    if ((this.count + 1) * RECORD_SIZE > this.bytes.length) {
+      const grown = new Uint8Array(this.bytes.length * 2);
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    this.bytes.set(from.subarray(offset, offset + RECORD_SIZE), this.count * RECORD_SIZE);
+    this.at.set(key, this.count++);
+  }
+
+  /**
+   * The sockets of `keys` as the kernel has them now (see {@link SockDiagAddon.lookup}), with the
+   * keys asked in their order; keys not stashed are left out. Undefined where the addon cannot look up.
+   */
+  lookUp(
+    addon: SockDiagAddon,
+    keys: Iterable<number>,
+    info: boolean,
+  ): { keys: number[]; bytes: Uint8Array; words: Uint32Array } | undefined {
+    if (addon.lookup === undefined) return undefined;
+    const asked: number[] = [];
+    for (const key of keys) if (this.at.has(key)) asked.push(key);
+    const records = new Uint8Array(asked.length * RECORD_SIZE);
+    asked.forEach((key, i) => {
+      const from = this.at.get(key)! * RECORD_SIZE;
+      records.set(this.bytes.subarray(from, from + RECORD_SIZE), i * RECORD_SIZE);
+    });
+    const now = asked.length > 0 ? addon.lookup(records, info) : new ArrayBuffer(0);
+    return { keys: asked, bytes: new Uint8Array(now), words: new Uint32Array(now) };
+  }
+}
+
+/**
+ * The inodes among `inodes` whose socket the kernel no longer has with its file (closed since the
+ * dump, or in TIME_WAIT now), of those `fresh` holds (the new sockets of the last look).
+ */
+export function goneInodes(addon: SockDiagAddon, fresh: RecordStash, inodes: Iterable<number>): number[] {
+  const now = fresh.lookUp(addon, inodes, false);
+  return now ? now.keys.filter((inode, i) => now.words[i * WORDS + 5] !== inode) : [];
 }
 
 type BatchVisitor = (bytes: Uint8Array, words: Uint32Array, halves: Uint16Array, count: number) => void;
@@ -135,15 +223,23 @@ async function dumpOne(
   states: number,
   info: boolean,
 ): Promise<void> {
-  const handle = addon.open(family, states >>> 0, info);
+  const handle = addon.openAsync ? await addon.openAsync(family, states >>> 0, info) : addon.open(family, states >>> 0, info);
   const slicer = new TimeSlicer(8, signal);
+  // One buffer for the whole dump where the addon fills it in place: no garbage per batch.
+  const into = addon.readInto === undefined ? undefined : new ArrayBuffer(BATCH * RECORD_SIZE);
+  const views = into && ([new Uint8Array(into), new Uint32Array(into), new Uint16Array(into)] as const);
   try {
     for (;;) {
       throwIfAborted(signal);
-      const buffer = addon.read(handle, BATCH);
-      if (buffer === null) return;
-      const count = buffer.byteLength / RECORD_SIZE;
-      visit(new Uint8Array(buffer), new Uint32Array(buffer), new Uint16Array(buffer), count);
+      if (views) {
+        const count = addon.readInto!(handle, views[0]);
+        if (count < 0) return;
+        visit(views[0], views[1], views[2], count);
+      } else {
+        const buffer = addon.read(handle, BATCH);
+        if (buffer === null) return;
+        visit(new Uint8Array(buffer), new Uint32Array(buffer), new Uint16Array(buffer), buffer.byteLength / RECORD_SIZE);
+      }
       await slicer.maybeYield();
     }
   } finally {
@@ -178,7 +274,8 @@ function address(bytes: Uint8Array, at: number, family: AddressFamily, cache: Ad
  * dump, filtered in the kernel to those states and made only when some are new, joined by socket
  * cookie (a socket that changed state in between simply has no kernel age); after that its age
  * grows with the clock. Each dump covers both families in one walk of the kernel's socket hash.
- * The caller ends the look with `rows.finish()`.
+ * The caller ends the look with `rows.finish()`. `fresh` gets the records of the new sockets that
+ * have a file, except at the first look (every socket is new then).
  * Throws the addon's error (with `code`) when the dump fails; `out` may then hold a part.
  */
 export async function readSockDiagConnections(
@@ -188,11 +285,16 @@ export async function readSockDiagConnections(
   rows: RowIdentity<number>,
   counts: StateCounts,
   signal?: AbortSignal,
+  fresh?: RecordStash,
 ): Promise<void> {
   const first = out.length;
+  fresh?.clear();
+  const keepFresh = fresh !== undefined && rows.size > 0;
   let halfOpen = false;
   /** New rows in states tcp_info dates, by socket cookie. */
   const undated = new Map<number, Connection>();
+  /** Their records while they are few: then each is looked up, not dumped again with every other. */
+  const undatedRecords = addon.lookup ? new RecordStash() : undefined;
   rows.begin(Date.now());
   // The record being read, for `create` (called only for sockets not seen before).
   let bytes: Uint8Array = new Uint8Array(0);
@@ -236,6 +338,7 @@ export async function readSockDiagConnections(
       const w = r * WORDS;
       const key = rowKeyOf(words, w, code);
       const row = rows.row(key, create, samePorts);
+      if (keepFresh && rows.lastWasNew && row.inode !== 0) fresh.add(bytes, r * RECORD_SIZE, row.inode);
       if (code === SYN_RECV_CODE) halfOpen = true;
       // For listeners sock_diag puts the backlog limit in wqueue; /proc prints 0 there.
       row.sendQueue = code === LISTEN_CODE ? 0 : words[w + 3];
@@ -247,13 +350,25 @@ export async function readSockDiagConnections(
         row.ageSeconds += rows.sinceLastLook;
       } else {
         rows.observeAge(row);
-        if (INFO_STATES & (1 << code)) undated.set(cookieOf(words, w), row);
+        if (INFO_STATES & (1 << code)) {
+          const cookie = cookieOf(words, w);
+          undated.set(cookie, row);
+          if (undatedRecords && undated.size <= LOOKUP_AT_MOST) undatedRecords.add(bytes, r * RECORD_SIZE, cookie);
+        }
       }
       out.push(row);
     }
   };
   await dump(addon, visit, signal);
-  if (undated.size > 0) {
+  const dated = undated.size > 0 && undated.size <= LOOKUP_AT_MOST ? undatedRecords?.lookUp(addon, undated.keys(), true) : undefined;
+  if (dated) {
+    for (let i = 0; i < dated.keys.length; i++) {
+      const w = i * WORDS;
+      // As from the dump below: only a socket still in a state tcp_info dates.
+      if (INFO_STATES & (1 << dated.bytes[i * RECORD_SIZE]) && dated.words[w + 14] !== NO_INFO)
+        setKernelAge(undated.get(dated.keys[i])!, dated.words[w + 14]);
+    }
+  } else if (undated.size > 0) {
     await dump(
       addon,
       (_bytes, infoWords, _halves, count) => {

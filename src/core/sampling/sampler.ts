@@ -1,3 +1,4 @@
+import { nextTurn } from '../async';
 import { AlertDetector } from '../alerts/detector';
 import type { Alert, AlertSettings } from '../alerts/types';
 import { NO_DIFF, reconcileRows, type SnapshotDiff } from '../diff';
@@ -99,9 +100,14 @@ export class Sampler {
     }
     const snapshot = await collector.snapshot(signal, { processes: true });
     if (signal?.aborted || collector !== this.collectorValue) return undefined;
+    // The passes over the whole table below start on a turn of their own, not on the end of the snapshot's.
+    await nextTurn();
+    if (signal?.aborted || collector !== this.collectorValue) return undefined;
     const changes = this.changesSincePrevious(snapshot);
     const first = this.previous === undefined;
     this.timeWait.annotate(first ? snapshot.connections : changes.added, changes.removed, snapshot.connections, snapshot.takenAt.getTime());
+    await nextTurn();
+    if (signal?.aborted || collector !== this.collectorValue) return undefined;
     const processes = summarizeProcesses(snapshot.connections, this.settings.closeWaitStuckSeconds);
     const fdUsage = collector.capabilities.descriptorUsage ? await readFdUsageOf(processes.keys()) : NO_FD_USAGE;
     if (signal?.aborted || collector !== this.collectorValue) return undefined;
