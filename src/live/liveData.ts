@@ -5,6 +5,7 @@ import { CollectorError } from '../core/model';
 import { Sampler, type FullSample, type Sample } from '../core/sampling/sampler';
 import { alertSettings, onDidChangeSettings, setting } from '../config/config';
 import { refreshDelayMs, refreshKind } from './cadence';
+import { WindowAnswers } from './windowAnswers';
 
 /** A full sample: the table with processes, its diff and the descriptor usage. */
 export type SnapshotEvent = FullSample;
@@ -45,8 +46,11 @@ export class LiveData implements vscode.Disposable {
   private running: Promise<void> | undefined;
   private readonly sampler: Sampler;
   private viewVisible = false;
-  /** The view asks for what it shows (see {@link setViewDrawn}). */
-  private viewDrawn = true;
+  /** A browser that went away leaves the window "focused" for hours: only its silence tells. */
+  private readonly window = new WindowAnswers(
+    () => vscode.commands.executeCommand('setContext', 'tcpLens.windowAnswers', true),
+    () => this.onWindowState(),
+  );
   private disposed = false;
   private lastCostMs = 0;
   private quietTicks = 0;
@@ -95,25 +99,9 @@ export class LiveData implements vscode.Disposable {
   }
 
   setViewVisible(visible: boolean): void {
-    const was = this.showing();
+    const was = this.viewVisible;
     this.viewVisible = visible;
-    if (!was && this.showing()) void this.refreshNow();
-  }
-
-  /**
-   * Whether the view still fetches what changes. A code-server tab whose browser went away
-   * (crashed, laptop closed, network lost) leaves the extension host running for hours with the
-   * view "visible" and the window "focused": no API event says so, but nothing asks for the
-   * tree's rows any more. Undrawn, the view is treated as hidden until it asks again.
-   */
-  setViewDrawn(drawn: boolean): void {
-    const was = this.showing();
-    this.viewDrawn = drawn;
-    if (!was && this.showing()) void this.refreshNow();
-  }
-
-  private showing(): boolean {
-    return this.viewVisible && this.viewDrawn;
+    if (!was && visible) void this.refreshNow();
   }
 
   /** The next refresh takes a snapshot with processes even while the view is hidden (for the lenses). */
@@ -151,7 +139,7 @@ export class LiveData implements vscode.Disposable {
 
   private attended(): boolean {
     const state = vscode.window.state;
-    return state.focused || state.active;
+    return this.window.answering && (state.focused || state.active);
   }
 
   /** Someone came back to a window with the view open: show it current at once. */
@@ -165,14 +153,14 @@ export class LiveData implements vscode.Disposable {
     const attended = this.attended();
     const returned = attended && this.unattendedSince !== undefined;
     this.noteAttention(attended);
-    if (returned && this.showing() && !this.paused) void this.refreshNow();
+    if (returned && this.viewVisible && !this.paused) void this.refreshNow();
     else this.schedule();
   }
 
   private schedule(delayMs?: number): void {
     clearTimeout(this.timer);
     if (this.disposed || this.paused) return;
-    const wait = delayMs ?? refreshDelayMs(setting('tcpLens.refreshInterval') * 1000, this.attended(), this.showing(), this.lastCostMs);
+    const wait = delayMs ?? refreshDelayMs(setting('tcpLens.refreshInterval') * 1000, this.attended(), this.viewVisible, this.lastCostMs);
     this.timer = setTimeout(() => void this.tick(), wait);
   }
 
@@ -182,12 +170,13 @@ export class LiveData implements vscode.Disposable {
     const controller = new AbortController();
     this.inFlight = controller;
     const started = performance.now();
+    this.window.check();
     const attended = asked || this.attended();
     this.noteAttention(attended);
-    const looking = attended && this.showing();
+    const looking = attended && this.viewVisible;
     // The first quiet refresh is a full one, so lenses and alerts have processes from the start.
     const kind = refreshKind({
-      viewVisible: this.showing(),
+      viewVisible: this.viewVisible,
       // A refresh someone asked for (the command, resume) gives the whole picture: processes,
       // ages and the alerts that follow from them, even with the view hidden.
       processesWanted: this.processesWanted || asked,

@@ -13,9 +13,6 @@ import type { ConnectionNode, GroupNode, MessageNode, TreeNode } from './nodes';
 import { connectionDescription } from './rowText';
 import { connectionItem, connectionTooltip, groupItem, messageItem, moreItem } from './treeItems';
 
-/** A visible view that fetches nothing for this long after changes is drawn nowhere (see LiveData.setViewDrawn). */
-const UNDRAWN_AFTER_MS = 30_000;
-
 /**
  * The Connections tree: groups (by state, process, port or remote host) of the live snapshot,
  * each paged so VS Code never receives thousands of items at once.
@@ -68,38 +65,6 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     );
   }
 
-  /** When the tree first told VS Code of a change that no fetch of rows followed. */
-  private unansweredSince: number | undefined;
-  /** When the whole tree was refreshed to see whether anything draws it. */
-  private probedAt: number | undefined;
-
-  /**
-   * VS Code's window fetched rows: someone draws the view. (getTreeItem is no sign: the
-   * extension host itself calls it for every element it is told changed.)
-   */
-  private asked(): void {
-    this.unansweredSince = undefined;
-    this.probedAt = undefined;
-    this.live.setViewDrawn(true);
-  }
-
-  /**
-   * After telling of changes. Changes to collapsed groups need no fetch, so a while without one
-   * first gets a refresh of the whole tree, which a drawn view always answers by fetching the
-   * groups; a view that does not is drawn nowhere.
-   */
-  private told(): void {
-    const now = Date.now();
-    this.unansweredSince ??= now;
-    if (now - this.unansweredSince < UNDRAWN_AFTER_MS) return;
-    if (this.probedAt === undefined) {
-      this.probedAt = now;
-      this.refresh();
-    } else if (now - this.probedAt >= UNDRAWN_AFTER_MS) {
-      this.live.setViewDrawn(false);
-    }
-  }
-
   refresh(): void {
     this.groupsCache = undefined;
     this.changeEmitter.fire(undefined);
@@ -145,7 +110,6 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     });
     this.groupsCache = previous;
     for (const node of changed) this.changeEmitter.fire(node);
-    if (changed.length > 0) this.told();
   }
 
   /** What a group and its shown rows look like: equal signatures render the same. */
@@ -213,7 +177,6 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   }
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
-    this.asked();
     if (!node) return this.rootNodes();
     if (node.kind !== 'group') return [];
     const { entries, remaining } = this.page(node);
