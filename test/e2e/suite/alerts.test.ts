@@ -36,11 +36,18 @@ describe('Status bar and threshold alerts in a real VS Code', () => {
     const alerts: { kind: string; state?: string }[] = [];
     const sub = api.alerts.onDidAlert((a) => alerts.push(a));
     try {
-      // The CLOSE_WAIT threshold counts stuck sockets: the ones opened above are a few seconds old.
+      // The CLOSE_WAIT threshold counts stuck sockets: the ones opened above, once a second old.
+      // They may be younger than that now (the kernel dates them from the peer's FIN), and with
+      // the view hidden only a refresh someone asks for looks at ages: ask until one is stuck.
       await config().update('closeWaitStuckSeconds', 1, vscode.ConfigurationTarget.Global);
       await config().update('thresholds', { CLOSE_WAIT: { count: 1, growthPerMinute: 100000 } }, vscode.ConfigurationTarget.Global);
-      await vscode.commands.executeCommand('tcpLens.refresh');
-      await waitFor('a CLOSE_WAIT threshold alert', () => alerts.some((a) => a.kind === 'threshold' && a.state === 'CLOSE_WAIT'));
+      const crossed = () => alerts.some((a) => a.kind === 'threshold' && a.state === 'CLOSE_WAIT');
+      await waitFor('a CLOSE_WAIT threshold alert', async () => {
+        await vscode.commands.executeCommand('tcpLens.refresh');
+        return crossed();
+      }).catch((err: Error) => {
+        throw new Error(`${err.message}\n${whatTheExtensionSaw(api)}`);
+      });
       await vscode.commands.executeCommand('tcpLens.refresh');
       await vscode.commands.executeCommand('tcpLens.refresh');
       assert.equal(alerts.filter((a) => a.kind === 'threshold' && a.state === 'CLOSE_WAIT').length, 1, 'no repeat while the episode lasts');
@@ -50,3 +57,17 @@ describe('Status bar and threshold alerts in a real VS Code', () => {
     }
   });
 });
+
+/** What the last samples held, for a failure message that says why no alert came. */
+function whatTheExtensionSaw(api: TcpLensApi): string {
+  const sample = api.live.lastSample;
+  const snapshot = api.live.lastSnapshot;
+  const closeWait = (snapshot?.connections ?? [])
+    .filter((c) => c.state === 'CLOSE_WAIT')
+    .map((c) => `:${c.localPort} age ${c.ageSeconds ?? '?'} s (${c.ageSource ?? 'no source'}) pid ${c.pid ?? c.owner}`);
+  return [
+    `last sample ${sample?.takenAt.toISOString() ?? 'none'} (${sample?.full ? 'full' : 'counts'}), now ${new Date().toISOString()}`,
+    `last full sample ${snapshot?.takenAt.toISOString() ?? 'none'}; CLOSE_WAIT rows: ${closeWait.join('; ') || 'none'}`,
+    `alerts alive: ${api.alerts.statusText}`,
+  ].join('\n');
+}
