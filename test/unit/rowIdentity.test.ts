@@ -81,4 +81,48 @@ describe('row identity', () => {
       [2],
     );
   });
+
+  it('reports sockets gone after a cancelled look, also those it never reached', () => {
+    const rows = new RowIdentity<number>();
+    const first = look(rows, 0, [1, 2, 3]);
+    rows.begin(1000);
+    rows.row(1, () => conn(1)); // cancelled after the first socket
+    const next = look(rows, 2000, [1]);
+    assert.deepEqual(next.removed, [first.listed[1], first.listed[2]]);
+    assert.equal(next.listed[0], first.listed[0]);
+    assert.equal(rows.size, 1);
+  });
+
+  it('keeps each row and reports what changed however the order of the listing moves', () => {
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const rows = new RowIdentity<number>();
+    let keys: number[] = [];
+    let last = new Map<number, Connection>();
+    for (let i = 0; i < 300; i++) {
+      // The next listing: mostly the last one, some sockets gone, some new, some moved.
+      keys = keys.filter(() => random(10) > 0);
+      for (let n = random(4); n > 0; n--) keys.splice(random(keys.length + 1), 0, 1000 + random(1000));
+      if (keys.length > 1) keys.splice(random(keys.length), 0, ...keys.splice(random(keys.length), 1));
+      keys = [...new Set(keys)];
+      if (random(8) === 0) {
+        rows.begin(i * 1000);
+        for (const key of keys.slice(0, random(keys.length + 1))) rows.row(key, () => conn(key));
+        continue; // cancelled: no finish
+      }
+      const seen = look(rows, i * 1000, keys);
+      keys.forEach((key, k) => {
+        const before = last.get(key);
+        if (before) assert.equal(seen.listed[k], before, `look ${i}: socket ${key} keeps its row`);
+        else assert.ok(seen.added.includes(seen.listed[k]), `look ${i}: socket ${key} is new`);
+      });
+      assert.equal(seen.added.length, keys.filter((key) => !last.has(key)).length, `look ${i}: only new sockets are added`);
+      assert.deepEqual(
+        new Set(seen.removed),
+        new Set([...last].filter(([key]) => !keys.includes(key)).map(([, row]) => row)),
+        `look ${i}: gone sockets are removed`,
+      );
+      last = new Map(keys.map((key, k) => [key, seen.listed[k]]));
+    }
+  });
 });
