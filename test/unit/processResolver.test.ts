@@ -3,6 +3,8 @@
 // tmpfs stands in for the kernel's: there too the fd directory's size grows with its entries.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import nodeFs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ProcessResolver } from '../../src/core/linux/processes';
@@ -34,12 +36,16 @@ describe('process attribution from what changed', { skip }, () => {
     fs.rmSync(path.join(root, String(pid), 'fd', String(n)), { force: true });
     fs.symlinkSync(target, path.join(root, String(pid), 'fd', String(n)));
   };
+  /** A process named `comm` with `links` as its descriptors 0, 1, …; null leaves a number free. */
+  const fakeProcess = (pid: number, comm: string, cmdline: string, links: (string | null)[]) => {
+    fs.mkdirSync(path.join(root, String(pid), 'fd'), { recursive: true });
+    fs.writeFileSync(path.join(root, String(pid), 'comm'), `${comm}\n`);
+    fs.writeFileSync(path.join(root, String(pid), 'cmdline'), cmdline);
+    links.forEach((t, n) => t !== null && fd(pid, n, t));
+  };
 
   it('finds a new socket on a free number, past the highest, and where a closed file was', async () => {
-    fs.mkdirSync(path.join(root, '4242', 'fd'), { recursive: true });
-    fs.writeFileSync(path.join(root, '4242', 'comm'), 'server\n');
-    fs.writeFileSync(path.join(root, '4242', 'cmdline'), 'server\0--port\x008080\0');
-    ['/dev/null', 'pipe:[7]', 'socket:[1001]', '/var/log/server.log', 'socket:[1002]'].forEach((t, n) => fd(4242, n, t));
+    fakeProcess(4242, 'server', 'server\0--port\x008080\0', ['/dev/null', 'pipe:[7]', 'socket:[1001]', '/var/log/server.log', 'socket:[1002]']);
     const resolver = new ProcessResolver(root);
     const first = [row(1001, 50001), row(1002, 50002)];
     await resolver.attribute(first);
@@ -64,10 +70,7 @@ describe('process attribution from what changed', { skip }, () => {
   });
 
   it('reads no more descriptors for a new socket the kernel says is gone, and walks for it if it stays', async () => {
-    fs.mkdirSync(path.join(root, '4343', 'fd'), { recursive: true });
-    fs.writeFileSync(path.join(root, '4343', 'comm'), 'client\n');
-    fs.writeFileSync(path.join(root, '4343', 'cmdline'), 'client\0');
-    ['/dev/null', '/var/log/client.log', 'socket:[2001]'].forEach((t, n) => fd(4343, n, t));
+    fakeProcess(4343, 'client', 'client\0', ['/dev/null', '/var/log/client.log', 'socket:[2001]']);
     const resolver = new ProcessResolver(root);
     const first = [row(2001, 51001)];
     await resolver.attribute(first);
@@ -85,5 +88,41 @@ describe('process attribution from what changed', { skip }, () => {
     // Wrongly said gone, it is still listed at the next call: a walk finds it.
     await resolver.attribute([first[0], ...added], undefined, { added: [], removed: [], since: undefined }, () => []);
     assert.equal(`${added[0].owner} ${added[0].pid}`, 'known 4343');
+  });
+
+  it('reads no descriptor of a process that changed nothing, however many gaps its numbers have', async () => {
+    // An idle daemon: descriptors 0 and 9, 1-8 free since before the first look.
+    // Descriptor 9 is a socket of another table (a unix socket): no row claims it.
+    fakeProcess(4545, 'daemon', 'daemon\0', ['/dev/null', null, null, null, null, null, null, null, null, 'socket:[3999]']);
+    fakeProcess(4646, 'server', 'server\0', ['/dev/null', '/var/log/server.log', 'socket:[3001]']);
+    const resolver = new ProcessResolver(root);
+    const first = [row(3001, 52001)];
+    await resolver.attribute(first);
+    // The server rotates its log (closed, reopened past the highest number) and accepts a
+    // connection on the old number: only a look at all its descriptors finds it. The daemon has
+    // nothing to do with either.
+    fd(4646, 3, '/var/log/server.log');
+    fd(4646, 1, 'socket:[3002]');
+    const added = [row(3002, 52002)];
+    const read: string[] = [];
+    // Every read of a descriptor's link, whichever way the resolver imports it.
+    const readlink = nodeFs.readlinkSync;
+    nodeFs.readlinkSync = ((file: fs.PathLike, options?: unknown) => {
+      read.push(String(file));
+      return readlink(file, options as fs.EncodingOption);
+    }) as typeof readlink;
+    syncBuiltinESMExports();
+    try {
+      await resolver.attribute([first[0], ...added], undefined, { added, removed: [], since: undefined }, () => []);
+    } finally {
+      nodeFs.readlinkSync = readlink;
+      syncBuiltinESMExports();
+    }
+    assert.equal(`${added[0].owner} ${added[0].pid}`, 'known 4646');
+    assert.deepEqual(
+      read.filter((file) => file.includes('/4545/')),
+      [],
+      'the daemon is not looked at',
+    );
   });
 });

@@ -16,6 +16,11 @@ interface FdTable {
    */
   holes: Set<number>;
   /**
+   * The holes a socket of the table left since they were last read: with them, a process can
+   * have a new socket while its open count stayed the same (one closed, one opened).
+   */
+  freed: Set<number>;
+  /**
    * Descriptors holding a socket no row of the table has claimed (see {@link FdTables.confirm}):
    * a short connection read during a walk closes without ever being listed, and its number is
    * free again without anyone saying so.
@@ -47,6 +52,8 @@ export class FdTables {
   private readonly places = new Map<number, { pid: number; fd: number }>();
   /** Sockets a row of the table was found to be (see {@link confirm}). */
   private readonly claimed = new Set<number>();
+  /** Some process had a nonzero /proc/PID/fd size: this kernel gives open counts there. */
+  private sizesAreCounts = false;
 
   constructor(
     private readonly procRoot: string,
@@ -75,6 +82,7 @@ export class FdTables {
     if (!table) return;
     table.inodes.delete(place.fd);
     table.holes.add(place.fd);
+    table.freed.add(place.fd);
   }
 
   /** A row of the table is this socket: its descriptor is known for as long as the socket lives. */
@@ -89,13 +97,18 @@ export class FdTables {
     for (const inode of [...this.places.keys()]) if (!inodes.has(inode)) this.socketGone(inode);
   }
 
-  /** Processes that may hold sockets not seen yet: their open count changed, or they lost sockets. */
+  /**
+   * Processes that may hold sockets not seen yet: their open count changed, or sockets of the
+   * table left their descriptors. Not those with only old gaps in their numbers or sockets of
+   * other tables (most processes of a machine): a socket opened where one of those closed, with
+   * the count unchanged, is found by the walk a socket that stays missing gets.
+   */
   changed(pids: Iterable<number>): number[] {
     const result: number[] = [];
     for (const pid of pids) {
       const table = this.tables.get(pid);
       if (!table) continue;
-      if (table.holes.size > 0 || table.unclaimed.size > 0 || table.count < 0 || this.openCount(pid) !== table.count) result.push(pid);
+      if (table.freed.size > 0 || table.count < 0 || this.openCount(pid) !== table.count) result.push(pid);
     }
     return result;
   }
@@ -115,7 +128,14 @@ export class FdTables {
       return code === 'EACCES' || code === 'EPERM' ? 'denied' : 'gone';
     }
     this.forget(pid);
-    const table: FdTable = { inodes: new Map(), count: this.openCount(pid), highest: -1, holes: new Set(), unclaimed: new Set() };
+    const table: FdTable = {
+      inodes: new Map(),
+      count: this.openCount(pid),
+      highest: -1,
+      holes: new Set(),
+      freed: new Set(),
+      unclaimed: new Set(),
+    };
     this.tables.set(pid, table);
     for (const name of names) {
       const fd = Number(name);
@@ -154,6 +174,7 @@ export class FdTables {
   }
 
   private read(pid: number, table: FdTable, fd: number): void {
+    table.freed.delete(fd);
     let link: string;
     try {
       link = readlinkSync(`${this.procRoot}/${pid}/fd/${fd}`);
@@ -182,7 +203,10 @@ export class FdTables {
   /** Open descriptors per the kernel; -1 where /proc/PID/fd has no size (Linux < 6.2) or is gone. */
   private openCount(pid: number): number {
     try {
-      return openCountOf(statSync(`${this.procRoot}/${pid}/fd`).size) ?? -1;
+      const size = statSync(`${this.procRoot}/${pid}/fd`).size;
+      if (size > 0) this.sizesAreCounts = true;
+      // Size 0 is "not known" before Linux 6.2 and "none open" after: kernel threads, dozens of them.
+      return openCountOf(size) ?? (this.sizesAreCounts ? 0 : -1);
     } catch {
       return -1;
     }
