@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     parser,
     runs: options.runs,
     quick: options.sizes.length === 1,
+    startedAt: new Date(started),
     elapsedMs: Date.now() - started,
   });
   process.stdout.write(markdown);
