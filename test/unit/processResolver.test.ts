@@ -45,7 +45,13 @@ describe('process attribution from what changed', { skip }, () => {
   };
 
   it('finds a new socket on a free number, past the highest, and where a closed file was', async () => {
-    fakeProcess(4242, 'server', 'server\0--port\x008080\0', ['/dev/null', 'pipe:[7]', 'socket:[1001]', '/var/log/server.log', 'socket:[1002]']);
+    fakeProcess(4242, 'server', 'server\0--port\x008080\0', [
+      '/dev/null',
+      'pipe:[7]',
+      'socket:[1001]',
+      '/var/log/server.log',
+      'socket:[1002]',
+    ]);
     const resolver = new ProcessResolver(root);
     const first = [row(1001, 50001), row(1002, 50002)];
     await resolver.attribute(first);
