@@ -25,7 +25,8 @@ export class LeakService {
   private readonly results = new Map<string, FileResult>();
   /** Files a workspace scan analysed from disk; closing their editor re-reads them instead of clearing. */
   private readonly scanned = new Set<string>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Pending analyses per document; `atOnce` for an open or a save, which typing must not postpone. */
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; atOnce: boolean }>();
   /** Called when a file's findings changed: the editor must ask for its lenses again. */
   onDidAnalyse: (() => void) | undefined;
 
@@ -75,18 +76,20 @@ export class LeakService {
 
   /** Analyses after the user stops typing; an open or a save analyses at once. */
   schedule(document: TextDocument, delayMs = TYPING_DEBOUNCE_MS): void {
-    clearTimeout(this.timers.get(document.uri));
-    this.timers.set(
-      document.uri,
-      setTimeout(() => {
-        this.timers.delete(document.uri);
-        void this.analyzeOpen(document.uri);
-      }, delayMs),
-    );
+    const pending = this.timers.get(document.uri);
+    // An open fires a content change right after it: that must not push the open's analysis back
+    // by a typing pause. The analysis reads the text when it starts, so nothing typed is missed.
+    if (pending?.atOnce) return;
+    clearTimeout(pending?.timer);
+    const timer = setTimeout(() => {
+      this.timers.delete(document.uri);
+      void this.analyzeOpen(document.uri);
+    }, delayMs);
+    this.timers.set(document.uri, { timer, atOnce: delayMs === 0 });
   }
 
   async closed(uri: string): Promise<void> {
-    clearTimeout(this.timers.get(uri));
+    clearTimeout(this.timers.get(uri)?.timer);
     this.timers.delete(uri);
     if (this.scanned.has(uri)) await this.analyzeFromDisk(uri);
     else this.forget(uri);
@@ -113,7 +116,7 @@ export class LeakService {
   }
 
   dispose(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
   }
 
