@@ -1,21 +1,27 @@
-import { readFile, readlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readlink } from 'node:fs/promises';
 import type { LeakingProcess } from '../core/liveLink';
 
 /** Parent chains deeper than this are not worth following (and guard against /proc races). */
 const MAX_ANCESTORS = 32;
 
-async function parentOf(pid: number): Promise<number | undefined> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+/** Read synchronously: a refresh follows the chain of every leaking process, and /proc/PID/stat is generated in memory. */
+function parentOf(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined; // exited
+  }
   // The command name in parentheses may contain spaces and ')': the fields after the last ')' are fixed.
-  const rest = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ppid = rest ? Number(rest[1]) : NaN;
+  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
   return Number.isInteger(ppid) && ppid > 0 ? ppid : undefined;
 }
 
-async function isDescendantOf(pid: number, ancestor: number): Promise<boolean> {
+function isDescendantOf(pid: number, ancestor: number): boolean {
   let current: number | undefined = pid;
   for (let i = 0; i < MAX_ANCESTORS && current !== undefined && current > 1; i++) {
-    current = await parentOf(current);
+    current = parentOf(current);
     if (current === ancestor) return true;
   }
   return false;
@@ -27,9 +33,7 @@ async function isDescendantOf(pid: number, ancestor: number): Promise<boolean> {
  * users' processes) just stay unknown.
  */
 export async function withLocalContext(p: LeakingProcess): Promise<LeakingProcess> {
-  const [cwd, launchedByEditor] = await Promise.all([
-    readlink(`/proc/${p.pid}/cwd`).catch(() => undefined),
-    isDescendantOf(p.pid, process.pid),
-  ]);
+  const launchedByEditor = isDescendantOf(p.pid, process.pid);
+  const cwd = await readlink(`/proc/${p.pid}/cwd`).catch(() => undefined);
   return { ...p, ...(cwd ? { cwd } : {}), ...(launchedByEditor ? { launchedByEditor } : {}) };
 }

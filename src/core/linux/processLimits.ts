@@ -1,26 +1,24 @@
-import { readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { readdir, readlink } from 'node:fs/promises';
 import type { FdUsage } from '../model';
 
 export type { FdUsage };
 
-/** Open descriptors of a process against its soft limit (/proc/PID/limits). */
+/**
+ * Open descriptors of a process against its soft limit (/proc/PID/limits). A refresh reads these
+ * for every process with sockets: the stat and the small file are read synchronously (/proc
+ * generates them in memory; the promise API's four thread-pool trips per file cost more than the
+ * reads), the directory listing that kernels before 6.2 need on the thread pool.
+ */
 export async function readFdUsage(pid: number, procRoot = '/proc'): Promise<FdUsage | undefined> {
   try {
-    const [open, limits] = await Promise.all([openDescriptors(pid, procRoot), readFile(`${procRoot}/${pid}/limits`, 'utf8')]);
-    return { open, softLimit: parseSoftFdLimit(limits) };
+    const dir = `${procRoot}/${pid}/fd`;
+    const counted = openCountOf(statSync(dir).size);
+    const softLimit = parseSoftFdLimit(readFileSync(`${procRoot}/${pid}/limits`, 'utf8'));
+    return { open: counted ?? (await readdir(dir)).length, softLimit };
   } catch {
     return undefined; // exited, or not ours to read
   }
-}
-
-/**
- * How many descriptors a process has open: the size of /proc/PID/fd where the kernel gives it
- * (Linux ≥ 6.2, one stat however many there are), else by listing the directory.
- */
-export async function openDescriptors(pid: number, procRoot = '/proc'): Promise<number> {
-  const dir = `${procRoot}/${pid}/fd`;
-  const { size } = await stat(dir);
-  return openCountOf(size) ?? (await readdir(dir)).length;
 }
 
 /** The open count from the size of /proc/PID/fd: Linux < 6.2 gives 0 there (not known). */
@@ -49,11 +47,9 @@ export async function readCwd(pid: number, procRoot = '/proc'): Promise<string |
 /** Descriptor usage of these processes (local host only). */
 export async function readFdUsageOf(pids: Iterable<number>, procRoot = '/proc'): Promise<Map<number, FdUsage>> {
   const usage = new Map<number, FdUsage>();
-  await Promise.all(
-    [...pids].map(async (pid) => {
-      const u = await readFdUsage(pid, procRoot);
-      if (u) usage.set(pid, u);
-    }),
-  );
+  for (const pid of pids) {
+    const u = await readFdUsage(pid, procRoot);
+    if (u) usage.set(pid, u);
+  }
   return usage;
 }
