@@ -38,7 +38,7 @@ async function open(site: KnownFinding): Promise<void> {
  * workspace first when the server knows no findings yet.
  */
 export async function findLeakInCode(client: LanguageClient, live: LiveData, pid: unknown): Promise<RankedFinding<KnownFinding>[]> {
-  const processes = (await localLeakingProcesses(live.lastSnapshot)).filter((p) => pid === undefined || p.pid === Number(pid));
+  const processes = localLeakingProcesses(live.lastSnapshot).filter((p) => pid === undefined || p.pid === Number(pid));
   if (processes.length === 0) {
     void vscode.window.showInformationMessage(`TCP Lens: process ${String(pid)} holds no CLOSE_WAIT sockets on this machine right now.`);
     return [];

@@ -14,16 +14,13 @@ export const workspaceFolderPaths = (): string[] =>
   (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
 
 /** Local processes holding CLOSE_WAIT sockets in a snapshot, with their stuck count, cwd and editor origin. */
-export async function localLeakingProcesses(
-  snapshot: Snapshot | undefined,
-  summaries?: ReadonlyMap<number, ProcessSummary>,
-): Promise<LeakingProcess[]> {
+export function localLeakingProcesses(snapshot: Snapshot | undefined, summaries?: ReadonlyMap<number, ProcessSummary>): LeakingProcess[] {
   // Paths of a remote host's processes mean nothing next to this workspace's files.
   if (!snapshot || !isLocalHost(snapshot.host)) return [];
   const leaking = summaries
     ? leakingProcessesOf(summaries)
     : leakingProcesses(snapshot.connections, setting('tcpLens.alerts.closeWaitStuckSeconds'));
-  return Promise.all([...leaking.values()].map(withLocalContext));
+  return [...leaking.values()].map(withLocalContext);
 }
 
 /** A source file of this workspace is on screen: its lenses may show live context. */
@@ -85,7 +82,7 @@ export class LiveLeakForwarder implements vscode.Disposable {
 
   private async forward(snapshot: Snapshot | undefined, summaries?: ReadonlyMap<number, ProcessSummary>): Promise<void> {
     // A process whose CLOSE_WAIT sockets all close in time is no leak: the lenses leave it out.
-    await this.send((await localLeakingProcesses(snapshot, summaries)).filter((p) => p.stuck !== 0));
+    await this.send(localLeakingProcesses(snapshot, summaries).filter((p) => p.stuck !== 0));
   }
 
   private async send(processes: LeakingProcess[]): Promise<void> {

@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { readlink } from 'node:fs/promises';
+import { readFileSync, readlinkSync } from 'node:fs';
 import type { LeakingProcess } from '../core/liveLink';
 
 /** Parent chains deeper than this are not worth following (and guard against /proc races). */
 const MAX_ANCESTORS = 32;
 
-/** Read synchronously: a refresh follows the chain of every leaking process, and /proc/PID/stat is generated in memory. */
 function parentOf(pid: number): number | undefined {
   let stat: string;
   try {
@@ -30,10 +28,16 @@ function isDescendantOf(pid: number, ancestor: number): boolean {
 /**
  * Adds what only the local /proc knows: the working directory, and whether the editor (a debug
  * session, which runs under this extension host) started the process. Unreadable entries (other
- * users' processes) just stay unknown.
+ * users' processes) just stay unknown. Read synchronously: every refresh asks this of every
+ * leaking process, and /proc answers from memory, faster than the thread pool's round trips.
  */
-export async function withLocalContext(p: LeakingProcess): Promise<LeakingProcess> {
+export function withLocalContext(p: LeakingProcess): LeakingProcess {
   const launchedByEditor = isDescendantOf(p.pid, process.pid);
-  const cwd = await readlink(`/proc/${p.pid}/cwd`).catch(() => undefined);
+  let cwd: string | undefined;
+  try {
+    cwd = readlinkSync(`/proc/${p.pid}/cwd`);
+  } catch {
+    // exited, or another user's
+  }
   return { ...p, ...(cwd ? { cwd } : {}), ...(launchedByEditor ? { launchedByEditor } : {}) };
 }
