@@ -44,6 +44,8 @@ function copyTreeSitterWasm() {
   mkdirSync('dist/wasm', { recursive: true });
   const wanted = /^tree-sitter(-(javascript|typescript|tsx|python|go|java|cpp|c-sharp))?\.wasm$/;
   for (const f of readdirSync(from)) if (wanted.test(f)) cpSync(`${from}/${f}`, `dist/wasm/${f}`);
+  // Grammars that @vscode/tree-sitter-wasm does not ship (src/analysis/parser.ts GRAMMAR_PACKAGES).
+  cpSync('node_modules/tree-sitter-c/tree-sitter-c.wasm', 'dist/wasm/tree-sitter-c.wasm');
 }
 copyTreeSitterWasm();
 

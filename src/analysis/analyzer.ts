@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { languageOfExtension } from './languageTable';
 import { LANGUAGE_RULES } from './languages/index';
-import { GrammarLoader } from './parser';
+import type { Tree } from '@vscode/tree-sitter-wasm';
+import { FALLBACK_GRAMMARS, GrammarLoader } from './parser';
 import type { AnalysisResult, FixRequest, LanguageRules, LeakFinding, LeakLanguage, RuleFinding } from './types';
 
 /** Files larger than this are skipped with a note: generated or vendored code, not a server's own. */
@@ -39,17 +40,35 @@ export class LeakAnalyzer {
     if (source.includes('\u0000')) return { findings: [], notes: ['skipped: binary content'] };
     const rules = this.rules.get(language);
     if (!rules) return { findings: [], notes };
-    const parser = await this.grammars.parserFor(language);
+    const tree = await this.parse(source, language);
+    if (!tree) return { findings: [], notes: ['skipped: the parser gave up'] };
     try {
-      const tree = parser.parse(source);
-      if (!tree) return { findings: [], notes: ['skipped: the parser gave up'] };
-      try {
-        if (tree.rootNode.hasError) notes.push('syntax errors: only the parts that parse were analysed');
-        const findings = withoutSuppressed(rules.analyze(tree.rootNode, language, source), source);
-        return { findings: findings.map((f) => settled(f, fixes)), notes };
-      } finally {
-        tree.delete();
-      }
+      if (tree.rootNode.hasError) notes.push('syntax errors: only the parts that parse were analysed');
+      const findings = withoutSuppressed(rules.analyze(tree.rootNode, language, source), source);
+      return { findings: findings.map((f) => settled(f, fixes)), notes };
+    } finally {
+      tree.delete();
+    }
+  }
+
+  /** The language's tree; where its grammar finds errors, the fallback grammar's if that one finds none. */
+  private async parse(source: string, language: LeakLanguage): Promise<Tree | undefined> {
+    const tree = await this.parseWith(source, language);
+    const fallback = FALLBACK_GRAMMARS[language];
+    if (!tree?.rootNode.hasError || !fallback) return tree;
+    const other = await this.parseWith(source, language, fallback);
+    if (!other || other.rootNode.hasError) {
+      other?.delete();
+      return tree;
+    }
+    tree.delete();
+    return other;
+  }
+
+  private async parseWith(source: string, language: LeakLanguage, grammar?: string): Promise<Tree | undefined> {
+    const parser = await this.grammars.parserFor(language, grammar);
+    try {
+      return parser.parse(source) ?? undefined;
     } finally {
       parser.delete();
     }

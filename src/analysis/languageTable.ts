@@ -29,8 +29,15 @@ export const LEAK_LANGUAGES = {
   python: { languageIds: ['python'], extensions: ['.py'], grammar: 'tree-sitter-python.wasm', settingKeys: ['python'] },
   go: { languageIds: ['go'], extensions: ['.go'], grammar: 'tree-sitter-go.wasm', settingKeys: ['go'] },
   java: { languageIds: ['java'], extensions: ['.java'], grammar: 'tree-sitter-java.wasm', settingKeys: ['java'] },
-  // C is parsed by the C++ grammar: none ships for C alone.
-  c: { languageIds: ['c'], extensions: ['.c', '.h'], grammar: 'tree-sitter-cpp.wasm', settingKeys: ['c'] },
+  // C code names variables `new`, `class` or `this`, which the C++ grammar cannot parse; a `.h`
+  // header may be C++, so a file the C grammar finds errors in is parsed again as C++.
+  c: {
+    languageIds: ['c'],
+    extensions: ['.c', '.h'],
+    grammar: 'tree-sitter-c.wasm',
+    fallbackGrammar: 'tree-sitter-cpp.wasm',
+    settingKeys: ['c'],
+  },
   cpp: { languageIds: ['cpp'], extensions: ['.cc', '.cpp', '.cxx', '.hpp', '.hh'], grammar: 'tree-sitter-cpp.wasm', settingKeys: ['cpp'] },
   csharp: { languageIds: ['csharp'], extensions: ['.cs'], grammar: 'tree-sitter-c-sharp.wasm', settingKeys: ['csharp'] },
 } as const satisfies Record<string, LanguageRow>;
@@ -40,8 +47,10 @@ interface LanguageRow {
   languageIds: readonly string[];
   /** File extensions (lower case, with the dot) for files without a language id (scan, CLI). */
   extensions: readonly string[];
-  /** The tree-sitter grammar in @vscode/tree-sitter-wasm. */
+  /** The tree-sitter grammar (from @vscode/tree-sitter-wasm, or the npm package of {@link GRAMMAR_PACKAGES}). */
   grammar: string;
+  /** A second grammar for a file the first finds syntax errors in; its tree is kept if it has none. */
+  fallbackGrammar?: string;
   /** Keys of `tcpLens.leaks.enable` that turn it on or off, the first one set decides. */
   settingKeys: readonly string[];
 }

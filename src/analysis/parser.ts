@@ -11,9 +11,20 @@ export const GRAMMAR_FILES = Object.fromEntries(LEAK_LANGUAGE_NAMES.map((l) => [
   string
 >;
 
+/** The second grammar of a language whose files its first grammar may not parse (see the table). */
+export const FALLBACK_GRAMMARS: Partial<Record<LeakLanguage, string>> = Object.fromEntries(
+  LEAK_LANGUAGE_NAMES.flatMap((l) => {
+    const row = LEAK_LANGUAGES[l];
+    return 'fallbackGrammar' in row ? [[l, row.fallbackGrammar]] : [];
+  }),
+);
+
+/** Grammars that do not come with @vscode/tree-sitter-wasm: the npm package that ships each. */
+const GRAMMAR_PACKAGES: Readonly<Record<string, string>> = { 'tree-sitter-c.wasm': 'tree-sitter-c/tree-sitter-c.wasm' };
+
 /**
- * Where the runtime and grammars live: `dist/wasm` beside the bundle (what ships in the .vsix),
- * else the package in node_modules (tests run from source).
+ * Where the runtime and grammars live: `dist/wasm` beside the bundle (what ships in the .vsix;
+ * the build copies every grammar there), else the packages in node_modules (tests run from source).
  */
 export function defaultWasmDir(): string {
   const bundled = path.join(__dirname, 'wasm');
@@ -50,17 +61,24 @@ export class GrammarLoader {
 
   constructor(private readonly wasmDir = defaultWasmDir()) {}
 
-  async parserFor(language: LeakLanguage): Promise<Parser> {
+  /** A parser of the language's grammar, or of another grammar file (a fallback). */
+  async parserFor(language: LeakLanguage, file = GRAMMAR_FILES[language]): Promise<Parser> {
     this.init ??= initRuntime(this.wasmDir);
     await this.init;
-    const file = GRAMMAR_FILES[language];
     let grammar = this.languages.get(file);
     if (!grammar) {
-      grammar = Language.load(fs.readFileSync(path.join(this.wasmDir, file)));
+      grammar = Language.load(fs.readFileSync(this.grammarPath(file)));
       this.languages.set(file, grammar);
     }
     const parser = new Parser();
     parser.setLanguage(await grammar);
     return parser;
+  }
+
+  private grammarPath(file: string): string {
+    const beside = path.join(this.wasmDir, file);
+    const fromPackage = GRAMMAR_PACKAGES[file];
+    if (!fromPackage || fs.existsSync(beside)) return beside;
+    return createRequire(__filename).resolve(fromPackage);
   }
 }

@@ -50,10 +50,15 @@ describe('the leak language table', () => {
   it('the build ships exactly its grammars', () => {
     const build = readFileSync(path.join(ROOT, 'esbuild.mjs'), 'utf8');
     const wanted = new RegExp(/const wanted = \/(.+)\/;/.exec(build)![1]);
-    const shipped = readdirSync(path.join(ROOT, 'node_modules/@vscode/tree-sitter-wasm/wasm')).filter(
+    const fromVscode = readdirSync(path.join(ROOT, 'node_modules/@vscode/tree-sitter-wasm/wasm')).filter(
       (f) => wanted.test(f) && f !== 'tree-sitter.wasm',
     );
-    assert.deepEqual(shipped.sort(), [...new Set(LEAK_LANGUAGE_NAMES.map((l) => LEAK_LANGUAGES[l].grammar))].sort());
+    const fromPackages = [...build.matchAll(/cpSync\('node_modules\/[^']+\/(tree-sitter-[\w-]+\.wasm)'/g)].map((m) => m[1]);
+    const named = LEAK_LANGUAGE_NAMES.flatMap((l) => {
+      const row = LEAK_LANGUAGES[l];
+      return 'fallbackGrammar' in row ? [row.grammar, row.fallbackGrammar] : [row.grammar];
+    });
+    assert.deepEqual([...fromVscode, ...fromPackages].sort(), [...new Set(named)].sort());
   });
 
   it('the scan glob and file extensions agree, and .rs is not analysed', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GRAMMAR_FILES, GrammarLoader } from '../../src/analysis/parser';
+import { LeakAnalyzer } from '../../src/analysis/analyzer';
 import type { LeakLanguage } from '../../src/analysis/types';
 
 /** A small valid program per language and a node type its tree must contain. */
@@ -33,4 +34,44 @@ describe('shipped tree-sitter grammars', () => {
       }
     });
   }
+});
+
+describe('C files, parsed by the C grammar with the C++ grammar as a fallback', () => {
+  const analyzer = new LeakAnalyzer();
+  /** The lines (1-based) of the findings of `lines` analysed as C, and the analysis notes. */
+  const analyseAsC = async (lines: string[]) => {
+    const { findings, notes } = await analyzer.analyze(`${lines.join('\n')}\n`, 'c');
+    return { leaks: findings.map((f) => f.range.start.line + 1), notes };
+  };
+
+  it('reads C that uses C++ keywords as names (the C++ grammar alone found errors here)', async () => {
+    const source = [
+      'int open_peer(const struct sockaddr *addr, socklen_t len, struct conn *new) {',
+      '  int class = socket(AF_INET, SOCK_STREAM, 0);',
+      '  if (class < 0) return -1;',
+      '  if (connect(class, addr, len) < 0) return -1;',
+      '  new->fd = class;',
+      '  return 0;',
+      '}',
+    ];
+    // The socket the failed connect leaves open, and no syntax errors.
+    assert.deepEqual(await analyseAsC(source), { leaks: [2], notes: [] });
+  });
+
+  it('reads a C++ header analysed as C (a .h file) with the C++ grammar', async () => {
+    const source = [
+      'class Listener {',
+      ' public:',
+      '  bool next(int lfd) {',
+      '    int c = accept(lfd, nullptr, nullptr);',
+      '    if (c < 0 || send(c, "hi", 2, 0) < 0) return false;',
+      '    last_ = c;',
+      '    return true;',
+      '  }',
+      ' private:',
+      '  int last_ = -1;',
+      '};',
+    ];
+    assert.deepEqual(await analyseAsC(source), { leaks: [4], notes: [] });
+  });
 });
