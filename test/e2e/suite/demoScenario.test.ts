@@ -172,7 +172,7 @@ describe('The demo scenario in a real VS Code: the sample server leaks, a second
       for (const x of under)
         assert.ok(
           x.row!.includes(target.label),
-          `the row under the mouse moved: ${x.row} instead of ${target.label} (tree refreshes: ${fired.join(' ')})`,
+          `the row under the mouse moved: ${x.row} instead of ${target.label} (tree refreshes: ${fired.join(' ')}; rows under the mouse: ${samples.map((x) => x.row?.slice(0, 40) ?? '-').join(' | ')})`,
         );
       assert.ok(under.length >= samples.length * 0.8, `the row was under the mouse in ${under.length} of ${samples.length} looks`);
       return { samples, fired };
