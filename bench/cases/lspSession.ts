@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { processOwnCpuMs } from '../../test/helpers/remoteCpu';
 
 export interface PublishedDiagnostic {
   range: { start: { line: number; character: number } };
@@ -61,12 +62,9 @@ export class LspSession {
     return this.rpc.sendNotification('textDocument/didClose', { textDocument: { uri } });
   }
 
-  /** User + system CPU time of the server, from /proc/PID/stat (clock ticks of 10 ms). */
+  /** User + system CPU time of the server, from /proc/PID/stat. */
   cpuMs(): number {
-    const fields = readFileSync(`/proc/${this.pid}/stat`, 'utf8')
-      .replace(/^.*\) /s, '')
-      .split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return processOwnCpuMs(this.pid);
   }
 
   peakRssMb(): number {
