@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
 export interface Machine {
@@ -41,4 +42,29 @@ export function loadAverage(): string {
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(' / ');
+}
+
+/** Busy and total jiffies of all CPUs so far, from the first line of /proc/stat. */
+function cpuJiffies(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  // idle and iowait are the 4th and 5th; the rest (user, nice, system, irq, softirq, steal) is busy.
+  return { busy: total - fields[3]! - fields[4]!, total };
+}
+
+/**
+ * Waits until the whole machine has been at most `busyShare` busy over one second (at most
+ * `maxMs`): a farm's namespace is torn down by kernel workers for seconds after the farm ends,
+ * and a feature case timed meanwhile measures that teardown, not the feature. Resolves to how long
+ * it waited and the busy share of the last second.
+ */
+export async function waitForQuietMachine(busyShare = 0.1, maxMs = 60_000): Promise<{ waitedMs: number; busy: number }> {
+  const began = Date.now();
+  for (;;) {
+    const before = cpuJiffies();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const after = cpuJiffies();
+    const busy = (after.busy - before.busy) / Math.max(1, after.total - before.total);
+    if (busy <= busyShare || Date.now() - began >= maxMs) return { waitedMs: Date.now() - began, busy };
+  }
 }

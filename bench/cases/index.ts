@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { analyzerFileCase, analyzerHostileCase, analyzerWorkspaceCase } from './analyzer';
 import { chartCase } from './chart';
+import { waitForQuietMachine } from '../machine';
 import { EXTENSION_HOST_CASES } from './extensionHost';
 import { prometheusExporterCase } from './prometheusExporter';
 import { prometheusFleetCase, prometheusHistoryCase } from './prometheusFleet';
@@ -41,6 +42,10 @@ export async function measureFeatures(root: string, runs: number, only?: readonl
       results.push({ case: c, status: 'no-measurement', reason: `${c.feature} has landed, its bench case is still to write` });
     } else {
       try {
+        const quiet = await waitForQuietMachine();
+        process.stderr.write(
+          `${c.id}: machine ${(quiet.busy * 100).toFixed(0)} % busy after ${(quiet.waitedMs / 1000).toFixed(0)} s of waiting\n`,
+        );
         results.push({ case: c, status: 'measured', figure: await c.measure(runs) });
       } catch (err) {
         results.push({ case: c, status: 'failed', reason: err instanceof Error ? err.message : String(err) });

@@ -179,10 +179,13 @@ export function renderReport(r: Report): string {
   parts.push('## Targets', '', targetsTable(r.sizes), '');
   parts.push('## Event loop and memory per snapshot', '', loopTable(r.sizes), '');
   parts.push('## Where the time goes', '', whereTimeGoes(r), '');
-  parts.push('## Other features', '', featureLines(r.features), '');
+  parts.push('## Other features', '', QUIET_START, '', featureLines(r.features), '');
   parts.push(REPRODUCE);
   return `${parts.join('\n')}\n`;
 }
+
+const QUIET_START =
+  "Each row starts once the machine has been at most 10 % busy for a second (waiting 60 s at most): the kernel tears the farms' namespaces down for seconds after them.";
 
 const REPRODUCE = `## How to reproduce
 

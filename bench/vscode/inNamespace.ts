@@ -162,11 +162,19 @@ async function measureState(state: ExtensionHostStateId, pid: number, probeLog: 
     active: distinct(inWindow.map((l) => l.active)),
     viewVisible: distinct(inWindow.map((l) => l.viewVisible ?? null)),
   };
+  const gc = first?.gc && last?.gc ? gcDuring(first.gc, last.gc) : 'unknown';
   const exit = exitedAfterMs === undefined ? '' : `, extension host exited ${(exitedAfterMs / 1000).toFixed(1)} s after the change`;
   log(
-    `${state} (pid ${pid}): ${figure.cpuPercent.toFixed(2)} % of a core, ${figure.refreshes} refreshes (${figure.fullRefreshes} full), focused ${figure.focused}, active ${figure.active}, view visible ${figure.viewVisible}${exit}; window ${beganAt}-${Date.now()} (epoch ms)`,
+    `${state} (pid ${pid}): ${figure.cpuPercent.toFixed(2)} % of a core, ${figure.refreshes} refreshes (${figure.fullRefreshes} full), focused ${figure.focused}, active ${figure.active}, view visible ${figure.viewVisible}${exit}; GC ${gc}, heap ${last?.heapMiB ?? '?'} MiB; window ${beganAt}-${Date.now()} (epoch ms)`,
   );
   return figure;
+}
+
+/** The extension host's collections between two probe lines, by kind: count and main-thread ms. */
+function gcDuring(from: ProbeLine['gc'], to: ProbeLine['gc']): string {
+  const kinds = Object.keys(to).filter((k) => to[k]!.count > (from[k]?.count ?? 0));
+  if (kinds.length === 0) return 'none';
+  return kinds.map((k) => `${k} ${to[k]!.count - (from[k]?.count ?? 0)} (${(to[k]!.ms - (from[k]?.ms ?? 0)).toFixed(0)} ms)`).join(', ');
 }
 
 /** Mean CPU of one `ss -tan` over `runs` runs (each is 10 ms ticks; the mean is finer). */

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Session } from 'node:inspector';
+import { PerformanceObserver } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { TcpLensApi } from '../../src/api';
 
@@ -19,7 +20,14 @@ export interface ProbeLine {
   /** Refreshes with processes (onDidSnapshot) and all refreshes (onDidSample) since the probe hooked in. */
   fullRefreshes: number;
   refreshes: number;
+  /** Garbage collections of this extension host since the probe started: count and main-thread ms, by kind. */
+  gc: Record<string, { count: number; ms: number }>;
+  /** V8 heap in use now, MiB. */
+  heapMiB: number;
 }
+
+/** Node's names of the gc entry kinds (perf_hooks constants.NODE_PERFORMANCE_GC_*). */
+const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = process.env.TCP_LENS_PROBE_LOG;
@@ -27,6 +35,17 @@ export function activate(context: vscode.ExtensionContext): void {
   let api: TcpLensApi | undefined;
   let fullRefreshes = 0;
   let refreshes = 0;
+  const gc: ProbeLine['gc'] = {};
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = GC_KINDS[(entry as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other';
+      const seen = (gc[kind] ??= { count: 0, ms: 0 });
+      seen.count++;
+      seen.ms += entry.duration;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  context.subscriptions.push({ dispose: () => observer.disconnect() });
   const timer = setInterval(() => {
     const tcpLens = vscode.extensions.getExtension<TcpLensApi>('tcp-lens.tcp-lens');
     // Never activates TCP Lens itself: the view opened in the browser does.
@@ -46,6 +65,8 @@ export function activate(context: vscode.ExtensionContext): void {
       viewVisible: api?.treeView.visible,
       fullRefreshes,
       refreshes,
+      gc,
+      heapMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
     };
     fs.appendFileSync(log, `${JSON.stringify(line)}\n`);
   }, 1000);
