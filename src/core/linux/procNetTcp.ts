@@ -299,7 +299,13 @@ function parseLine(
     uid: f.uid,
     inode: f.inode,
     owner: f.inode === 0 ? 'kernel' : 'unresolved',
-    // Always the same properties, so every row has one shape for V8.
+    pid: undefined,
+    process: undefined,
+    commandLine: undefined,
+    inferredOwner: undefined,
+    // Always the same properties, set now or later (owner, TIME_WAIT cause), so every row keeps one
+    // shape for V8: rows that gained them later took chains of shapes, and a major GC that drops one
+    // throws away the optimised code that checked for it.
     ageSeconds: timeWait ? (TIME_WAIT_TICKS - Math.min(f.when, TIME_WAIT_TICKS)) / USER_HZ : undefined,
     ageSource: timeWait ? 'kernel' : undefined,
     ageIsLowerBound: false,
