@@ -288,6 +288,10 @@ export async function readSockDiagConnections(
   fresh?: RecordStash,
 ): Promise<void> {
   const first = out.length;
+  // Room for the table of the last look at once, filled by index and cut to size at the end: grown
+  // by push, a list of 50,000 is a chain of ever larger copies, large objects only a full GC frees.
+  let n = first;
+  out.length = first + rows.size;
   fresh?.clear();
   const keepFresh = fresh !== undefined && rows.size > 0;
   let halfOpen = false;
@@ -318,7 +322,13 @@ export async function readSockDiagConnections(
       uid: 0,
       inode,
       owner: inode === 0 ? 'kernel' : 'unresolved',
-      // Always the same properties, so every row has one shape for V8.
+      pid: undefined,
+      process: undefined,
+      commandLine: undefined,
+      inferredOwner: undefined,
+      // Always the same properties, set now or later (owner, TIME_WAIT cause), so every row keeps one
+      // shape for V8: rows that gained them later took chains of shapes, and a major GC that drops one
+      // throws away the optimised code that checked for it.
       ageSeconds: undefined,
       ageSource: undefined,
       ageIsLowerBound: false,
@@ -356,10 +366,14 @@ export async function readSockDiagConnections(
           if (undatedRecords && undated.size <= LOOKUP_AT_MOST) undatedRecords.add(bytes, r * RECORD_SIZE, cookie);
         }
       }
-      out.push(row);
+      out[n++] = row;
     }
   };
-  await dump(addon, visit, signal);
+  try {
+    await dump(addon, visit, signal);
+  } finally {
+    out.length = n;
+  }
   const dated = undated.size > 0 && undated.size <= LOOKUP_AT_MOST ? undatedRecords?.lookUp(addon, undated.keys(), true) : undefined;
   if (dated) {
     for (let i = 0; i < dated.keys.length; i++) {
