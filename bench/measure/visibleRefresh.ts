@@ -8,24 +8,28 @@ import { rowEntries, TreeRows } from '../../src/views/groupRows';
 import { connectionDescription } from '../../src/views/rowText';
 
 const PAGE = 200;
+const EXPANDED = 'CLOSE_WAIT';
 
 /**
  * One refresh as the extension does it with the Connections view visible and grouped by state:
  * the sampler's full sample (snapshot with processes and ages, TIME_WAIT causes, descriptor
  * usage, diff, counts, alerts), then what the tree computes from it: the groups with their
- * counts and stable row order, and each group's first page of rows with their descriptions (the
- * tree compares them to refresh only changed groups; an expanded group shows them).
+ * counts, and for the expanded group (CLOSE_WAIT, as in the extension-host rows) the stable row
+ * order and the first page of rows with their descriptions (the tree compares them to refresh
+ * only changed groups, and shows them).
  */
 export function visibleRefresh(): () => Promise<unknown> {
   const sampler = new Sampler(new LocalCollector(), DEFAULT_ALERT_SETTINGS);
   const tree = new TreeRows();
-  const options = { groupBy: 'state' as const, stuckAfterSeconds: DEFAULT_ALERT_SETTINGS.closeWaitStuckSeconds, hideEmpty: false };
+  const shows = (key: string) => key === EXPANDED;
+  const options = { groupBy: 'state' as const, stuckAfterSeconds: DEFAULT_ALERT_SETTINGS.closeWaitStuckSeconds, hideEmpty: false, shows };
   return async () => {
     const sample = await sampler.take('full');
     if (!sample?.full) throw new Error('no full sample');
     const { snapshot, diff, sequence } = sample.full;
     let text = 0;
     for (const g of tree.group(snapshot.connections, diff, sequence, options)) {
+      if (!shows(g.group.key)) continue;
       for (const row of rowEntries(firstItems(g.rows, PAGE).items, g.closed)) {
         const stuck = !row.closed && isStuckCloseWait(row.connection, options.stuckAfterSeconds);
         text += row.id.length + connectionDescription(row.connection, row.closed, stuck).length;

@@ -43,16 +43,26 @@ function keyOf(c: Connection, by: GroupBy): [string, string] {
 export function groupConnections(connections: readonly Connection[], by: GroupBy): ConnectionGroup[] {
   const groups = new Map<string, ConnectionGroup>();
   if (by === 'state') {
-    for (const s of STATE_DISPLAY_ORDER) groups.set(s, { key: s, label: s, connections: [], state: s });
-    // Every refresh groups the whole table by state: no key pair per row.
-    for (const c of connections) {
-      let g = groups.get(c.state);
-      if (!g) groups.set(c.state, (g = { key: c.state, label: c.state, connections: [], state: c.state }));
-      g.connections.push(c);
+    // Every refresh groups the whole table by state: no key pair per row, and each list made at its
+    // size (grown by push, a list of tens of thousands is a chain of ever larger copies, large
+    // objects that only a full GC frees).
+    const sizes = new Map<TcpStateName, number>(STATE_DISPLAY_ORDER.map((s) => [s, 0]));
+    for (let i = 0; i < connections.length; i++) sizes.set(connections[i].state, (sizes.get(connections[i].state) ?? 0) + 1);
+    const slots = new Map<TcpStateName, { list: Connection[]; n: number }>();
+    for (const [s, size] of sizes) {
+      const list = new Array<Connection>(size);
+      groups.set(s, { key: s, label: s, connections: list, state: s });
+      slots.set(s, { list, n: 0 });
+    }
+    for (let i = 0; i < connections.length; i++) {
+      const c = connections[i];
+      const slot = slots.get(c.state)!;
+      slot.list[slot.n++] = c;
     }
     return [...groups.values()];
   }
-  for (const c of connections) {
+  for (let i = 0; i < connections.length; i++) {
+    const c = connections[i];
     const [key, label] = keyOf(c, by);
     let g = groups.get(key);
     if (!g) {

@@ -29,6 +29,11 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   private shownError = false;
   /** Rows keep their place across refreshes, so hovers and menus stay on the row pointed at. */
   private readonly rows = new TreeRows();
+  /**
+   * Groups whose node is expanded: VS Code asked for their rows and the user has not collapsed
+   * them since. Only their rows are ordered and compared at each refresh.
+   */
+  private readonly open = new Set<string>();
   /** Whether the view shows the tree (set by the view). */
   isVisible: () => boolean = () => true;
 
@@ -39,6 +44,8 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     state.onDidChange(
       (change) => {
         this.shown.clear();
+        // VS Code asks again for the rows of the groups still expanded.
+        this.open.clear();
         // Another filter is another list: order it afresh, oldest first.
         if (change.filter) this.rows.clear();
         this.refresh();
@@ -115,7 +122,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   /** What a group and its shown rows look like: equal signatures render the same. */
   private signature(node: GroupNode): string {
     const item = groupItem(node, false);
-    const { entries, remaining } = this.page(node);
+    const { entries, remaining } = this.open.has(node.group.key) ? this.page(node) : { entries: [], remaining: 0 };
     const rows = entries.map(
       (r) =>
         `${r.id}|${r.closed}|${this.isNew(r)}|${connectionDescription(r.connection, r.closed, !r.closed && isStuckCloseWait(r.connection, node.stuckAfterSeconds))}`,
@@ -141,6 +148,11 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
 
   get filter(): ConnectionFilter | undefined {
     return this.state.filter;
+  }
+
+  /** The user collapsed a node: a group's rows are no longer ordered or compared. */
+  collapsed(node: TreeNode): void {
+    if (node.kind === 'group') this.open.delete(node.group.key);
   }
 
   showMore(groupKey: string): void {
@@ -179,6 +191,12 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
     if (!node) return this.rootNodes();
     if (node.kind !== 'group') return [];
+    if (!this.open.has(node.group.key)) {
+      // VS Code asks for the rows of expanded groups only: this one has just opened.
+      this.open.add(node.group.key);
+      node.rows = this.rows.orderGroup(this.groupBy, node.group.key, node.rows);
+      this.signatures.set(node, this.signature(node));
+    }
     const { entries, remaining } = this.page(node);
     const children: TreeNode[] = entries.map((row): ConnectionNode => ({
       kind: 'connection',
@@ -234,7 +252,12 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
         : diff;
     const hideEmpty = setting('tcpLens.hideEmptyStates') || this.filter !== undefined;
     const stuckAfterSeconds = this.stuckAfterSeconds();
-    const groups = this.rows.group(current, filteredDiff, this.live.lastSequence, { groupBy: this.groupBy, stuckAfterSeconds, hideEmpty });
+    const groups = this.rows.group(current, filteredDiff, this.live.lastSequence, {
+      groupBy: this.groupBy,
+      stuckAfterSeconds,
+      hideEmpty,
+      shows: (key) => this.open.has(key),
+    });
     const nodes: GroupNode[] = groups.map((g) => ({ kind: 'group', ...g, stuckAfterSeconds }));
     if (this.groupBy === 'process') this.addFdUsage(nodes);
     for (const node of nodes) this.signatures.set(node, this.signature(node));

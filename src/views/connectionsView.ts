@@ -23,6 +23,7 @@ export class ConnectionsView implements vscode.Disposable {
     this.disposables.push(this.treeView);
     tree.isVisible = () => this.treeView.visible;
     this.treeView.onDidChangeVisibility((e) => live.setViewVisible(e.visible), this, this.disposables);
+    this.treeView.onDidCollapseElement((e) => tree.collapsed(e.element), this, this.disposables);
     live.onDidChangeState(() => this.update(), this, this.disposables);
     state.onDidChange(() => this.update(), this, this.disposables);
     live.onDidSnapshot(() => this.update(), this, this.disposables);

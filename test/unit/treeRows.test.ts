@@ -110,6 +110,21 @@ describe('tree groups', () => {
     );
   });
 
+  it('are ordered only in groups the tree shows; a collapsed group is ordered oldest first when it opens', () => {
+    const rows = new TreeRows();
+    const table = [cw(1, 30), cw(2, 900), conn({ remotePort: 7, ageSeconds: 5 }), cw(3, 300), conn({ remotePort: 8, ageSeconds: 50 })];
+    const shows = (key: string) => key === 'CLOSE_WAIT';
+    const groups = rows.group(table, undefined, undefined, { ...opts, shows });
+    assert.deepEqual(ports(group(groups, 'CLOSE_WAIT')), ['2', '3', '1'], 'shown: oldest first');
+    assert.deepEqual(ports(group(groups, 'ESTABLISHED')), ['7', '8'], 'collapsed: the table order, nothing sorted');
+    const opened = rows.orderGroup('state', 'ESTABLISHED', group(groups, 'ESTABLISHED')!.rows);
+    assert.deepEqual(
+      opened.map((c) => c.remotePort),
+      [8, 7],
+      'opened: oldest first',
+    );
+  });
+
   it('list the oldest first, then keep every row in place across refreshes: new rows go after', () => {
     const order = new StableOrder();
     let previous = [cw(1, 30), cw(2, 900), cw(3, 300)];
