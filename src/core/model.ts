@@ -207,7 +207,7 @@ export function emptyCounts(): StateCounts {
 
 export function countStates(connections: readonly Connection[]): StateCounts {
   const counts = emptyCounts();
-  for (const c of connections) counts[c.state]++;
+  for (let i = 0; i < connections.length; i++) counts[connections[i].state]++;
   return counts;
 }
 

@@ -26,7 +26,8 @@ export interface ProcessSummary {
  */
 export function summarizeProcesses(connections: readonly Connection[], stuckAfterSeconds: number): Map<number, ProcessSummary> {
   const byPid = new Map<number, ProcessSummary>();
-  for (const c of connections) {
+  for (let i = 0; i < connections.length; i++) {
+    const c = connections[i];
     if (c.pid === undefined) continue;
     let p = byPid.get(c.pid);
     if (!p) {

@@ -12,6 +12,6 @@ export function isStuckCloseWait(c: Connection, stuckAfterSeconds: number): bool
 /** How many sockets of a table are stuck, whoever holds them (owners not visible included). */
 export function countStuck(connections: readonly Connection[], stuckAfterSeconds: number): number {
   let stuck = 0;
-  for (const c of connections) if (isStuckCloseWait(c, stuckAfterSeconds)) stuck++;
+  for (let i = 0; i < connections.length; i++) if (isStuckCloseWait(connections[i], stuckAfterSeconds)) stuck++;
   return stuck;
 }

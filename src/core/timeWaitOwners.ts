@@ -61,6 +61,9 @@ export class TimeWaitAttributor {
 
 function listenersByPort(all: readonly Connection[]): Map<number, Connection> {
   const listeners = new Map<number, Connection>();
-  for (const c of all) if (c.state === 'LISTEN' && c.owner === 'known' && c.pid !== undefined) listeners.set(c.localPort, c);
+  for (let i = 0; i < all.length; i++) {
+    const c = all[i];
+    if (c.state === 'LISTEN' && c.owner === 'known' && c.pid !== undefined) listeners.set(c.localPort, c);
+  }
   return listeners;
 }

@@ -163,9 +163,12 @@ export class FdTables {
       for (const fd of table.unclaimed) candidates.add(fd);
       for (const [fd, inode] of table.inodes) if (inode === 0) candidates.add(fd);
     }
-    // Open descriptors beyond the known ones sit past the highest number once the holes are filled.
-    const beyond = count >= 0 ? Math.max(0, count - table.inodes.size) : 0;
-    for (let fd = table.highest + 1; fd <= table.highest + beyond + PROBE_SLACK; fd++) candidates.add(fd);
+    // The kernel gives a new descriptor the lowest free number: new ones sit past the highest only
+    // once the holes are filled. A process that churns connections fills its holes, and numbers
+    // probed past its highest would all be misses, every refresh.
+    // Without a count (kernels before 6.2) a few numbers past the highest are looked at every time.
+    const beyond = count >= 0 ? Math.max(0, count - table.inodes.size - table.holes.size) : 0;
+    if (beyond > 0 || count < 0) for (let fd = table.highest + 1; fd <= table.highest + beyond + PROBE_SLACK; fd++) candidates.add(fd);
     for (const fd of candidates) {
       this.read(pid, table, fd);
       await slicer.maybeYield();
