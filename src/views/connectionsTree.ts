@@ -105,6 +105,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
       const before = this.signatures.get(node);
       node.group = fresh.group;
       node.rows = fresh.rows;
+      node.closedRows = fresh.closedRows;
       node.closed = fresh.closed;
       node.count = fresh.count;
       node.stuck = fresh.stuck;
@@ -194,7 +195,9 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     if (!this.open.has(node.group.key)) {
       // VS Code asks for the rows of expanded groups only: this one has just opened.
       this.open.add(node.group.key);
-      node.rows = this.rows.orderGroup(this.groupBy, node.group.key, node.rows);
+      const rows = node.closedRows.length > 0 ? [...node.rows, ...node.closedRows] : node.rows;
+      node.rows = this.rows.orderGroup(this.groupBy, node.group.key, rows);
+      node.closedRows = [];
       this.signatures.set(node, this.signature(node));
     }
     const { entries, remaining } = this.page(node);

@@ -22,6 +22,8 @@ export interface GroupRows {
    * group not shown (see {@link GroupRowsOptions.shows}), its live rows in the table's order.
    */
   rows: Connection[];
+  /** Of a group not shown: its rows closed since the last refresh (a shown group has them in `rows`). */
+  closedRows: Connection[];
   /** Rows gone since the last refresh (of every group): shown once, not counted. */
   closed: ReadonlySet<Connection>;
   /** Live connections: what the kernel's table had at this refresh (closed rows excluded). */
@@ -134,11 +136,12 @@ export function groupRows(
     // copies of a list of 75,000 every refresh. It lists its live rows, ordered when it opens.
     const shown = options.shows?.(group.key) ?? true;
     const all = shown && closedHere.length > 0 ? [...group.connections, ...closedHere] : group.connections;
+    const closedRows = shown ? [] : closedHere;
     const rows = shown ? order.orderObjects(`${groupBy}|${group.key}`, all, byAge, hint?.(group)) : all;
     let stuck = 0;
     if (group.state === undefined || group.state === 'CLOSE_WAIT')
       for (const c of group.connections) if (isStuckCloseWait(c, options.stuckAfterSeconds)) stuck++;
-    result.push({ group, rows, closed, count: group.connections.length, stuck });
+    result.push({ group, rows, closedRows, closed, count: group.connections.length, stuck });
   }
   const groups =
     groupBy === 'state'

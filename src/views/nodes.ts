@@ -9,6 +9,8 @@ export interface GroupNode {
   group: ConnectionGroup;
   /** Its rows in their stable order, closed ones included where they were. */
   rows: Connection[];
+  /** Of a group not expanded yet: its rows closed since the last refresh (see GroupRows). */
+  closedRows: Connection[];
   /** Rows gone since the last refresh, of every group (shown once, struck through). */
   closed: ReadonlySet<Connection>;
   /** Live connections (closed rows are shown but not counted). */

@@ -123,6 +123,13 @@ describe('tree groups', () => {
       [8, 7],
       'opened: oldest first',
     );
+    // A row of a collapsed group closes: it is kept apart, for the refresh at which the group opens.
+    const gone = conn({ remotePort: 9, ageSeconds: 500 });
+    const later = rows.group(table, { added: new Set(), removed: [gone] }, undefined, { ...opts, shows });
+    assert.deepEqual(
+      group(later, 'ESTABLISHED')?.closedRows.map((c) => c.remotePort),
+      [9],
+    );
   });
 
   it('list the oldest first, then keep every row in place across refreshes: new rows go after', () => {
