@@ -54,9 +54,9 @@ function cpuJiffies(): { busy: number; total: number } {
 
 /**
  * Waits until the whole machine has been at most `busyShare` busy over one second (at most
- * `maxMs`): a farm's namespace is torn down by kernel workers for seconds after the farm ends,
- * and a feature case timed meanwhile measures that teardown, not the feature. Resolves to how long
- * it waited and the busy share of the last second.
+ * `maxMs`), so that a feature case is not timed while work left from the farms before it (their
+ * processes exiting, the kernel removing their namespaces) still runs. Resolves to how long it
+ * waited and the busy share of the last second.
  */
 export async function waitForQuietMachine(busyShare = 0.1, maxMs = 60_000): Promise<{ waitedMs: number; busy: number }> {
   const began = Date.now();

@@ -185,7 +185,7 @@ export function renderReport(r: Report): string {
 }
 
 const QUIET_START =
-  "Each row starts once the machine has been at most 10 % busy for a second (waiting 60 s at most): the kernel tears the farms' namespaces down for seconds after them.";
+  'Each row starts once the machine has been at most 10 % busy for a second (waiting 60 s at most), so that no row is timed while work left from the farms before it still runs.';
 
 const REPRODUCE = `## How to reproduce
 

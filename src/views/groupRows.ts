@@ -1,7 +1,7 @@
 import { connectionKey, type SnapshotDiff } from '../core/diff';
 import { groupConnections, type ConnectionGroup, type GroupBy } from '../core/grouping';
 import type { Connection } from '../core/model';
-import { isStuckCloseWait } from '../core/stuck';
+import { countStuck, type isStuckCloseWait } from '../core/stuck';
 import { StableOrder, type OrderHint } from './stableOrder';
 
 /** One row of a group as the tree lists it: a live connection, or one gone since the last refresh. */
@@ -135,12 +135,13 @@ export function groupRows(
     // A collapsed group's rows are never looked at: at 100,000 sockets ordering ESTABLISHED costs
     // copies of a list of 75,000 every refresh. It lists its live rows, ordered when it opens.
     const shown = options.shows?.(group.key) ?? true;
-    const all = shown && closedHere.length > 0 ? [...group.connections, ...closedHere] : group.connections;
+    let rows = group.connections;
+    if (shown) {
+      const all = closedHere.length > 0 ? [...rows, ...closedHere] : rows;
+      rows = order.orderObjects(`${groupBy}|${group.key}`, all, byAge, hint?.(group));
+    }
     const closedRows = shown ? [] : closedHere;
-    const rows = shown ? order.orderObjects(`${groupBy}|${group.key}`, all, byAge, hint?.(group)) : all;
-    let stuck = 0;
-    if (group.state === undefined || group.state === 'CLOSE_WAIT')
-      for (const c of group.connections) if (isStuckCloseWait(c, options.stuckAfterSeconds)) stuck++;
+    const stuck = group.state === undefined || group.state === 'CLOSE_WAIT' ? countStuck(group.connections, options.stuckAfterSeconds) : 0;
     result.push({ group, rows, closedRows, closed, count: group.connections.length, stuck });
   }
   const groups =
