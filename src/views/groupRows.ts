@@ -1,7 +1,7 @@
 import { connectionKey, type SnapshotDiff } from '../core/diff';
 import { groupConnections, type ConnectionGroup, type GroupBy } from '../core/grouping';
 import type { Connection } from '../core/model';
-import { countStuck, type isStuckCloseWait } from '../core/stuck';
+import { countStuck } from '../core/stuck';
 import { StableOrder, type OrderHint } from './stableOrder';
 
 /** One row of a group as the tree lists it: a live connection, or one gone since the last refresh. */
@@ -28,7 +28,7 @@ export interface GroupRows {
   closed: ReadonlySet<Connection>;
   /** Live connections: what the kernel's table had at this refresh (closed rows excluded). */
   count: number;
-  /** Live connections stuck in CLOSE_WAIT (see {@link isStuckCloseWait}). */
+  /** Live connections stuck in CLOSE_WAIT (see isStuckCloseWait in src/core/stuck.ts). */
   stuck: number;
 }
 
