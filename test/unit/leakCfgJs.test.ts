@@ -61,9 +61,8 @@ async function graphOf(lines: string[]): Promise<Cfg> {
       if (ref.parent?.type === 'return_statement') return 'transfer';
       return inCallback ? 'none' : 'none';
     };
-    return new JavaScriptCfgBuilder(text, (o) => ({ line: lineIndex.row(o), column: lineIndex.column(o) }), obligations, mention).build(
-      fieldOf(fn, 'body')!,
-    )!;
+    const rowOf = (o: number) => ({ line: lineIndex.row(o), column: lineIndex.column(o) });
+    return new JavaScriptCfgBuilder(text, rowOf, obligations, mention, index.identifiers).build(fieldOf(fn, 'body')!)!;
   } finally {
     tree.delete();
     parser.delete();

@@ -5,6 +5,7 @@ import { withCleanup, type ExitContext } from './cleanup';
 import { CfgBuilder, type Cfg, type Effect, type StepSite, type ThrowingCall } from './graph';
 import { JAVASCRIPT_APIS } from '../apis/javascript';
 import { nullTestOf } from './nullTest';
+import { lowerBound } from '../lowerBound';
 
 /**
  * The JavaScript/TypeScript front end of the leak engine: one graph per function (or module top
@@ -74,6 +75,8 @@ export class JavaScriptCfgBuilder {
     private readonly rowOf: (offset: number) => StepSite,
     obligations: readonly JsObligation[],
     private readonly mention: (ref: TreeNode) => JsMention,
+    /** The file's identifier slots by name (TreeIndex.identifiers). */
+    private readonly identifiers: ReadonlyMap<string, readonly number[]>,
   ) {
     for (const o of obligations) {
       if (o.atEntry) this.atEntry.push(o);
@@ -266,20 +269,23 @@ export class JavaScriptCfgBuilder {
   private effectsOf(s: TreeNode): Effect[] {
     const effects: Effect[] = [];
     const assigned: { name: string; acquired?: JsObligation }[] = [];
-    // The statement's nodes in document order are the slots of its subtree: only names become nodes.
-    for (let slot = s.slot, end = s.subtreeEnd; slot < end; slot++) {
-      const type = s.typeAt(slot);
-      if (type !== 'identifier' && type !== 'shorthand_property_identifier') continue;
-      const n = s.nodeAt(slot);
+    const end = s.subtreeEnd;
+    // Only the tracked names' slots in the statement's subtree become nodes: any other name neither holds a socket nor is assigned one here.
+    const slots = this.trackedSlots(this.names, s.slot, end);
+    for (let i = 0; i < slots.length; i++) {
+      const n = s.nodeAt(slots[i]!);
       const name = this.text(n);
-      // Any other name neither holds a socket nor is assigned one here (an alias made below is a tracked name from then on).
-      if (!this.names.has(name)) continue;
       if (isAssignedName(n)) assigned.push({ name, acquired: this.acquiredInto(n) });
       else {
         const m = this.mentionOf(n);
         if (m === 'release' || m === 'transfer') effects.push({ kind: m, name });
         else if (m !== 'none') {
-          this.names.add(m.alias);
+          // An alias made here is a tracked name from here on, in this statement too.
+          if (!this.names.has(m.alias)) {
+            this.names.add(m.alias);
+            const later = this.trackedSlots([m.alias], slots[i]! + 1, end);
+            if (later.length > 0) slots.splice(i + 1, slots.length, ...mergeSorted(slots.slice(i + 1), later));
+          }
           effects.push({ kind: 'alias', target: m.alias, source: name });
         }
       }
@@ -292,6 +298,19 @@ export class JavaScriptCfgBuilder {
       } else if (!aliased.has(name)) effects.push({ kind: 'kill', name });
     }
     return effects;
+  }
+
+  /** The slots in [from, end) of identifiers spelled as one of `names`, ascending. */
+  private trackedSlots(names: Iterable<string>, from: number, end: number): number[] {
+    let out: number[] = [];
+    for (const name of names) {
+      const all = this.identifiers.get(name);
+      if (!all) continue;
+      const mine: number[] = [];
+      for (let i = lowerBound(all, from); i < all.length && all[i]! < end; i++) mine.push(all[i]!);
+      out = out.length === 0 ? mine : mergeSorted(out, mine);
+    }
+    return out;
   }
 
   /** The rules' reading of a mention, once per mention: a finally block is walked once per way out of its try. */
@@ -382,6 +401,15 @@ export const TRANSPARENT: ReadonlySet<string> = new Set([
   'type_assertion',
   'await_expression',
 ]);
+
+/** Two ascending lists as one. */
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) out.push(j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!);
+  return out;
+}
 
 /** A plain identifier that a declaration or assignment binds. */
 function isAssignedName(n: TreeNode): boolean {

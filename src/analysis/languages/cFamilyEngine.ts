@@ -9,6 +9,7 @@ import type { PathShape } from './cFamilyPaths';
 import { copyTree, LightNode, LineIndex, onErrorBranch } from './cFamilyTree';
 import type { CopyOptions } from './cFamilyTree';
 import { rangeOf } from './nodeSpan';
+import { lowerBound } from '../lowerBound';
 
 /**
  * The shared model of the brace-language rules (Go, Java, C, C++, C#): acquisition sites bound to
@@ -182,14 +183,8 @@ function mentionOffsets(source: string, mentions: RegExp): number[] {
 }
 
 function mentionsWithin(offsets: readonly number[], start: number, end: number): boolean {
-  let lo = 0;
-  let hi = offsets.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (offsets[mid]! < start) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < offsets.length && offsets[lo]! < end;
+  const first = lowerBound(offsets, start);
+  return first < offsets.length && offsets[first]! < end;
 }
 
 function insideFunction(node: LightNode, dialect: Dialect): boolean {

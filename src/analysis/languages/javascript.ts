@@ -688,7 +688,13 @@ function engineVerdicts(
     const cfg =
       body &&
       buildOrGiveUp(() =>
-        new JavaScriptCfgBuilder(src, rowOf, obligations, (ref) => mentionOf(ref, scope, index, functions, readReleases)).build(body),
+        new JavaScriptCfgBuilder(
+          src,
+          rowOf,
+          obligations,
+          (ref) => mentionOf(ref, scope, index, functions, readReleases),
+          index.identifiers,
+        ).build(body),
       );
     const result =
       cfg &&

@@ -1,5 +1,6 @@
 import type { Node as SyntaxNode } from '@vscode/tree-sitter-wasm';
 import type { LanguageRules, LeakLanguage, PendingFix, RuleFinding as LeakFinding, TextEdit } from '../types';
+import { lowerBound } from '../lowerBound';
 import type { BindingUse, ExitSyntax, FindingBase, ReferenceMeaning, SocketUse } from './scope';
 import {
   closingNodes,
@@ -595,13 +596,7 @@ class BlockFacts {
       for (const m of this.source.matchAll(/"{3}|'{3}/g)) this.tripleQuotes.push(m.index);
     }
     const quotes = this.tripleQuotes;
-    let lo = 0;
-    let hi = quotes.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (quotes[mid]! < from) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(quotes, from);
     // A quote starting just before `from` may still reach into the range.
     return (lo < quotes.length && quotes[lo]! < to) || (lo > 0 && quotes[lo - 1]! + 3 > from);
   }

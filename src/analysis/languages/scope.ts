@@ -1,6 +1,7 @@
 import type { LeakFinding, LeakRule, PendingFix, RuleFinding, SourceRange } from '../types';
 import type { TreeIndex, TreeNode } from './treeCopy';
 import { isWithin, nearestAncestor, textOf } from './nodeSpan';
+import { lowerBound } from '../lowerBound';
 
 /**
  * Grammar-neutral helpers shared by the JavaScript and Python rules over the copied tree
@@ -25,11 +26,9 @@ export function referencesWithin(index: TreeIndex, name: string, scope: TreeNode
   const all = index.identifiers.get(name);
   if (!all) return [];
   const out: TreeNode[] = [];
-  for (let i = firstAtOrAfter(all, scope.start, (slot) => index.node(slot).start); i < all.length; i++) {
-    const ref = index.node(all[i]!);
-    if (ref.start >= scope.end) break;
-    out.push(ref);
-  }
+  const end = scope.subtreeEnd;
+  // Slots are in document order, and a scope's descendants are the slots up to its subtreeEnd.
+  for (let i = lowerBound(all, scope.slot); i < all.length && all[i]! < end; i++) out.push(index.node(all[i]!));
   return out;
 }
 
