@@ -60,7 +60,9 @@ export class LeakAnalyzer {
    */
   private freeTreeSoon(tree: Tree): void {
     this.unfreed = tree;
-    setImmediate(() => this.freeTree());
+    // A timer rather than setImmediate: the language server's message writer sends the findings
+    // from a setImmediate callback queued after this one, and must not wait for the free.
+    setTimeout(() => this.freeTree(), 0);
   }
 
   private freeTree(): void {
