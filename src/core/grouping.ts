@@ -1,4 +1,4 @@
-import type { Connection, TcpStateName } from './model';
+import { countStates, emptyCounts, type Connection, type TcpStateName } from './model';
 import { STATE_DISPLAY_ORDER } from './states';
 
 export type GroupBy = 'state' | 'process' | 'localPort' | 'remoteHost';
@@ -45,21 +45,17 @@ export function groupConnections(connections: readonly Connection[], by: GroupBy
   if (by === 'state') {
     // Every refresh groups the whole table by state: no key pair per row, and each list made at its
     // size (grown by push, a list of tens of thousands is a chain of ever larger copies, large
-    // objects that only a full GC frees).
-    const sizes = new Map<TcpStateName, number>(STATE_DISPLAY_ORDER.map((s) => [s, 0]));
-    for (let i = 0; i < connections.length; i++) sizes.set(connections[i].state, (sizes.get(connections[i].state) ?? 0) + 1);
-    const slots = new Map<TcpStateName, { list: Connection[]; n: number }>();
-    for (const [s, size] of sizes) {
-      const list = new Array<Connection>(size);
-      groups.set(s, { key: s, label: s, connections: list, state: s });
-      slots.set(s, { list, n: 0 });
-    }
+    // objects that only a full GC frees). Sizes and fill positions are kept in objects of one
+    // shape with every state, so a row costs a keyed increment rather than a map lookup.
+    const sizes = countStates(connections);
+    const lists = {} as Record<TcpStateName, Connection[]>;
+    const filled = emptyCounts();
+    for (const s of STATE_DISPLAY_ORDER) lists[s] = new Array<Connection>(sizes[s]);
     for (let i = 0; i < connections.length; i++) {
       const c = connections[i];
-      const slot = slots.get(c.state)!;
-      slot.list[slot.n++] = c;
+      lists[c.state][filled[c.state]++] = c;
     }
-    return [...groups.values()];
+    return STATE_DISPLAY_ORDER.map((s) => ({ key: s, label: s, connections: lists[s], state: s }));
   }
   for (let i = 0; i < connections.length; i++) {
     const c = connections[i];

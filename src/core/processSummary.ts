@@ -1,4 +1,4 @@
-import type { Connection, TcpStateName } from './model';
+import { emptyCounts, TCP_STATE_NAMES, type Connection, type StateCounts, type TcpStateName } from './model';
 import { isStuckCloseWait } from './stuck';
 
 /** What one snapshot says about one process: its sockets by state and its CLOSE_WAIT verdict. */
@@ -26,12 +26,15 @@ export interface ProcessSummary {
  */
 export function summarizeProcesses(connections: readonly Connection[], stuckAfterSeconds: number): Map<number, ProcessSummary> {
   const byPid = new Map<number, ProcessSummary>();
+  // Counted in objects of one shape with every state (a row's count is then one keyed increment);
+  // the absent states are left out once per process at the end.
+  const tallies = new Map<number, { p: ProcessSummary; n: StateCounts }>();
   for (let i = 0; i < connections.length; i++) {
     const c = connections[i];
     if (c.pid === undefined) continue;
-    let p = byPid.get(c.pid);
-    if (!p) {
-      p = {
+    let t = tallies.get(c.pid);
+    if (!t) {
+      const p: ProcessSummary = {
         pid: c.pid,
         process: c.process ?? '?',
         commandLine: c.commandLine ?? '',
@@ -44,9 +47,11 @@ export function summarizeProcesses(connections: readonly Connection[], stuckAfte
         stuckPorts: new Set(),
       };
       byPid.set(c.pid, p);
+      tallies.set(c.pid, (t = { p, n: emptyCounts() }));
     }
+    const p = t.p;
     p.total++;
-    p.byState[c.state] = (p.byState[c.state] ?? 0) + 1;
+    t.n[c.state]++;
     if (c.state !== 'CLOSE_WAIT') continue;
     p.closeWait++;
     p.closeWaitPorts.add(c.localPort);
@@ -59,5 +64,6 @@ export function summarizeProcesses(connections: readonly Connection[], stuckAfte
       p.stuckPorts.add(c.localPort);
     }
   }
+  for (const { p, n } of tallies.values()) for (const s of TCP_STATE_NAMES) if (n[s] > 0) p.byState[s] = n[s];
   return byPid;
 }

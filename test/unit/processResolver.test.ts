@@ -5,6 +5,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import nodeFs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
+import * as net from 'node:net';
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ProcessResolver } from '../../src/core/linux/processes';
@@ -27,6 +29,24 @@ function row(inode: number, remotePort: number): Connection {
     inode,
     owner: 'unresolved',
   };
+}
+
+/** The paths of every descriptor link read while `work` runs, whichever way the resolver imports readlinkSync. */
+async function linksReadDuring(work: () => Promise<unknown>): Promise<string[]> {
+  const read: string[] = [];
+  const readlink = nodeFs.readlinkSync;
+  nodeFs.readlinkSync = ((file: fs.PathLike, options?: unknown) => {
+    read.push(String(file));
+    return readlink(file, options as fs.EncodingOption);
+  }) as typeof readlink;
+  syncBuiltinESMExports();
+  try {
+    await work();
+  } finally {
+    nodeFs.readlinkSync = readlink;
+    syncBuiltinESMExports();
+  }
+  return read;
 }
 
 describe('process attribution from what changed', { skip }, () => {
@@ -110,25 +130,70 @@ describe('process attribution from what changed', { skip }, () => {
     fd(4646, 3, '/var/log/server.log');
     fd(4646, 1, 'socket:[3002]');
     const added = [row(3002, 52002)];
-    const read: string[] = [];
-    // Every read of a descriptor's link, whichever way the resolver imports it.
-    const readlink = nodeFs.readlinkSync;
-    nodeFs.readlinkSync = ((file: fs.PathLike, options?: unknown) => {
-      read.push(String(file));
-      return readlink(file, options as fs.EncodingOption);
-    }) as typeof readlink;
-    syncBuiltinESMExports();
-    try {
-      await resolver.attribute([first[0], ...added], undefined, { added, removed: [], since: undefined }, () => []);
-    } finally {
-      nodeFs.readlinkSync = readlink;
-      syncBuiltinESMExports();
-    }
+    const read = await linksReadDuring(() =>
+      resolver.attribute([first[0], ...added], undefined, { added, removed: [], since: undefined }, () => []),
+    );
     assert.equal(`${added[0].owner} ${added[0].pid}`, 'known 4646');
     assert.deepEqual(
       read.filter((file) => file.includes('/4545/')),
       [],
       'the daemon is not looked at',
     );
+  });
+});
+
+/** Sizes of /proc/PID/fd are open counts here (Linux ≥ 6.2): the shallow look can be told how many are new. */
+const countsKnown = (() => {
+  try {
+    return fs.statSync('/proc/self/fd').size > 0;
+  } catch {
+    return false;
+  }
+})();
+
+describe('process attribution on this machine’s /proc', { skip: !countsKnown && 'needs Linux ≥ 6.2 (open counts in /proc/PID/fd)' }, () => {
+  it('finds a new socket of a process with a hundred free numbers by reading only the lowest of them', async () => {
+    const server = net.createServer((s) => s.on('error', () => undefined));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    // A process like a browser: many descriptors opened, every other one closed again, and one
+    // connection. On a line on stdin it opens another connection, as the kernel numbers it.
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('fs'), net = require('net');
+         const connect = () => { const s = net.connect(${port}, '127.0.0.1', () => process.stdout.write(s._handle.fd + '\\n')); };
+         const files = [];
+         for (let i = 0; i < 200; i++) files.push(fs.openSync('/dev/null', 'r'));
+         for (let i = 0; i < files.length; i += 2) fs.closeSync(files[i]);
+         connect();
+         process.stdin.on('data', connect);`,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const lines = child.stdout!.setEncoding('utf8');
+    const nextFd = () => new Promise<number>((resolve) => lines.once('data', (t: string) => resolve(Number(t.trim()))));
+    const inodeOf = (fd: number) => Number(/socket:\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${child.pid}/fd/${fd}`))![1]);
+    try {
+      const first = row(inodeOf(await nextFd()), 1);
+      const resolver = new ProcessResolver();
+      await resolver.attribute([first]);
+      assert.equal(`${first.owner} ${first.pid}`, `known ${child.pid}`);
+
+      child.stdin!.write('\n');
+      const fd = await nextFd();
+      const added = [row(inodeOf(fd), 2)];
+      const read = await linksReadDuring(() =>
+        resolver.attribute([first, ...added], undefined, { added, removed: [], since: undefined }, () => []),
+      );
+      assert.equal(`${added[0].owner} ${added[0].pid}`, `known ${child.pid}`);
+      const ofChild = read.filter((file) => file.startsWith(`/proc/${child.pid}/fd/`));
+      assert.ok(ofChild.includes(`/proc/${child.pid}/fd/${fd}`), `the socket's own descriptor ${fd} is read`);
+      assert.ok(ofChild.length <= 20, `${ofChild.length} links of the child read, of about 100 free numbers`);
+    } finally {
+      child.kill();
+      server.close();
+    }
   });
 });

@@ -148,8 +148,8 @@ export class FdTables {
 
   /**
    * Reads only the descriptor numbers a new socket can have taken since the last look. Shallow:
-   * the numbers known free and the few past the highest, where the kernel puts a new descriptor
-   * unless the process closed another one since. Deep: also every descriptor that is not a socket
+   * the lowest numbers known free and the few past the highest, where the kernel puts a new
+   * descriptor unless the process closed another one since. Deep: also every descriptor that is not a socket
    * of the table (files, pipes, other sockets: a browser or an editor holds hundreds and replaces
    * them all the time), one of which may have closed and left its number to a new socket. Only a
    * deep look settles the open count (until then the process stays {@link changed}).
@@ -158,7 +158,7 @@ export class FdTables {
     const table = this.tables.get(pid);
     if (!table) return;
     const count = this.openCount(pid);
-    const candidates = new Set(table.holes);
+    const candidates = deep || count < 0 ? new Set(table.holes) : this.lowestHoles(table, count);
     if (deep) {
       for (const fd of table.unclaimed) candidates.add(fd);
       for (const [fd, inode] of table.inodes) if (inode === 0) candidates.add(fd);
@@ -174,6 +174,25 @@ export class FdTables {
       await slicer.maybeYield();
     }
     if (deep) table.count = count;
+  }
+
+  /**
+   * The free numbers a shallow look reads: those a socket of the table left, and of the others only
+   * the lowest, as many as the count says are new (and a few): the kernel gives a new descriptor the
+   * lowest free number. A browser or an editor leaves hundreds of holes and opens and closes files
+   * all the time; reading every hole at every refresh was most of the links read. A new socket
+   * further up (the process also closed files) is for the deep look, which reads every hole.
+   */
+  private lowestHoles(table: FdTable, count: number): Set<number> {
+    const wanted = Math.max(0, count - table.inodes.size) + PROBE_SLACK;
+    const candidates = new Set(table.freed);
+    if (table.holes.size <= wanted) {
+      for (const fd of table.holes) candidates.add(fd);
+      return candidates;
+    }
+    const sorted = [...table.holes].sort((a, b) => a - b);
+    for (let i = 0; i < wanted; i++) candidates.add(sorted[i]!);
+    return candidates;
   }
 
   private read(pid: number, table: FdTable, fd: number): void {
