@@ -179,23 +179,32 @@ function use(name: LightNode, source: string): Use {
   if (p.type === 'selector_expression' && n.field === 'operand') return memberUse(p, source);
   if (p.type === 'argument_list') return argumentUse(n, p, source);
   if (p.type === 'expression_list') {
-    const statement = p.parent;
-    if (statement?.type === 'return_statement') return { kind: 'escape' };
-    if (statement && DECLARING.has(statement.type) && p.field !== 'left') {
-      const target = leftSide(statement)[p.children.length > 1 ? p.children.indexOf(n) : 0];
-      if (!target || textOf(target, source) === '_') return { kind: 'neutral' };
-      if (target.type !== 'identifier') return { kind: 'escape' };
-      // `peer = c` in a goroutine or callback, `peer` declared by the enclosing function: handed to it.
-      if (statement.type === 'assignment_statement' && !declaredIn(nearestAncestor(statement, FUNCTIONS), textOf(target, source), source))
-        return { kind: 'escape' };
-      return { kind: 'alias', binding: target, scope: scopeOf(statement), closedHere: false };
-    }
-    if (statement && DECLARING.has(statement.type)) return { kind: 'neutral' };
+    const assigned = assignedTo(n, p, source);
+    if (assigned) return assigned;
   }
   if (p.type === 'return_statement' || p.type === 'send_statement') return { kind: 'escape' };
   if (LITERAL_PARTS.has(p.type)) return { kind: 'escape' };
   if (p.type === 'index_expression' && n.field === 'index' && p.parent?.field === 'left') return { kind: 'escape' };
   return { kind: 'neutral' };
+}
+
+/**
+ * What `value := n` (or `=`, `var`, `range`) does with the socket: an alias in the variable, a hand
+ * on when the target is a field, an element or a variable of the enclosing function; undefined
+ * when `n` is not on the right of such a statement.
+ */
+function assignedTo(n: LightNode, list: LightNode, source: string): Use | undefined {
+  const statement = list.parent;
+  if (statement?.type === 'return_statement') return { kind: 'escape' };
+  if (!statement || !DECLARING.has(statement.type)) return undefined;
+  if (list.field === 'left') return { kind: 'neutral' };
+  const target = leftSide(statement)[list.children.length > 1 ? list.children.indexOf(n) : 0];
+  if (!target || textOf(target, source) === '_') return { kind: 'neutral' };
+  if (target.type !== 'identifier') return { kind: 'escape' };
+  // `peer = c` in a goroutine or callback, `peer` declared by the enclosing function: handed to it.
+  if (statement.type === 'assignment_statement' && !declaredIn(nearestAncestor(statement, FUNCTIONS), textOf(target, source), source))
+    return { kind: 'escape' };
+  return { kind: 'alias', binding: target, scope: scopeOf(statement), closedHere: false };
 }
 
 /** `c.Close()`, `resp.Body.Close()`, or a field chain passed on (`handle(resp.Body)`). */
@@ -209,11 +218,12 @@ function memberUse(selector: LightNode, source: string): Use {
     return onErrorBranch(top, FUNCTIONS, (n) => isErrorBranch(n, source)) ? { kind: 'close-on-error-path' } : { kind: 'close' };
   }
   if (parent?.type === 'argument_list') return argumentUse(top, parent, source);
-  // `&wrapper{r: resp.Body}`, `return resp.Body, nil`: the body takes the connection with it (`resp.StatusCode` does not).
+  // `&wrapper{r: resp.Body}`, `return resp.Body, nil`: the body takes the connection with it (`resp.StatusCode` does not);
+  // `body := resp.Body` holds it as well as `resp` does.
   const field = fieldOf(top, 'field');
   if (!field || !GO_APIS.owningFields.has(textOf(field, source))) return { kind: 'neutral' };
   if (parent && LITERAL_PARTS.has(parent.type)) return { kind: 'escape' };
-  if (parent?.type === 'expression_list' && parent.parent?.type === 'return_statement') return { kind: 'escape' };
+  if (parent?.type === 'expression_list') return assignedTo(top, parent, source) ?? { kind: 'neutral' };
   return { kind: 'neutral' };
 }
 
