@@ -19,6 +19,11 @@ export const PYTHON_APIS = {
   closingWrappers: new Set(['closing', 'aclosing', 'enter_context', 'enter_async_context']),
   /** Calls that take ownership of the sockets passed to them even if otherwise listed as looking only. */
   ownershipTakers: new Set<string>([]),
+  /**
+   * Calls that keep a socket passed to them only when they return: raising, they leave it with the
+   * caller (a selector's `register` forgets the socket again when epoll or kqueue refuses it).
+   */
+  takesOnReturn: new Set(['register']),
   /** Calls that only look at a socket passed to them: no ownership moves. */
   nonOwning: new Set([
     'print',
@@ -87,6 +92,12 @@ export const PYTHON_APIS = {
     'join',
     'format',
   ]),
+  /**
+   * Socket options that fail only on a closed socket or a bad value: given literals they cannot
+   * raise (`s.setblocking(False)`, `s.settimeout(5)`), so they get no exceptional edge then;
+   * `s.settimeout(self.timeout)` may still raise ValueError on a negative setting.
+   */
+  quietWithLiterals: new Set(['setblocking', 'settimeout']),
   /** Methods whose result keeps the receiver alive and owns it when handed on (`s.makefile()`). */
   derivedHandles: new Set(['makefile']),
   /** Acquisitions that take over the socket passed to them (`ctx.wrap_socket(raw)`), even when they raise. */

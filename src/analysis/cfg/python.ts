@@ -521,13 +521,17 @@ export class PythonCfgBuilder {
             effects.push({ kind: PYTHON_APIS.closingWrappers.has(name) ? 'release' : 'transfer', name: n });
           }
         }
-        effectsFirst = true; // a callee that raises may already have taken the socket over
+        // A callee that raises may already have taken the socket over, unless it is known to keep it
+        // only on return (a socket, not its bound close: `atexit.register(s.close)` is a release).
+        effectsFirst = !PYTHON_APIS.takesOnReturn.has(name) || effects.some((e) => e.kind === 'release');
       }
     }
     // Logging calls report their own errors (Handler.handleError) rather than raise.
     const pure =
       fn?.type === 'attribute'
-        ? PYTHON_APIS.pureMethods.has(name) || (receiver !== undefined && PYTHON_APIS.loggers.test(receiver))
+        ? PYTHON_APIS.pureMethods.has(name) ||
+          (receiver !== undefined && PYTHON_APIS.loggers.test(receiver)) ||
+          (PYTHON_APIS.quietWithLiterals.has(name) && onlyLiterals(args))
         : PYTHON_APIS.pure.has(name);
     const throws = pure
       ? undefined
@@ -583,4 +587,13 @@ function unwrap(n: TreeNode): TreeNode {
   let v = n;
   while ((v.type === 'parenthesized_expression' || v.type === 'await') && v.children.length === 1) v = v.children[0]!;
   return v;
+}
+
+/** Non-negative number, boolean and None literals: the values a socket option cannot refuse. */
+const LITERALS = new Set(['integer', 'float', 'true', 'false', 'none']);
+
+/** Whether every argument of the call is such a literal (and there is one at least). */
+function onlyLiterals(args: TreeNode | undefined): boolean {
+  const values = (args?.children ?? []).filter((a) => a.type !== '(' && a.type !== ')' && a.type !== ',' && a.type !== 'comment');
+  return values.length > 0 && values.every((a) => LITERALS.has(a.type));
 }
