@@ -7,6 +7,11 @@ import { openCountOf } from './processLimits';
 interface FdTable {
   /** fd number → socket inode, 0 for a descriptor that is not a socket. */
   inodes: Map<number, number>;
+  /**
+   * The descriptors that are not sockets (inode 0 above), which a deep look reads again: kept
+   * apart so that look does not go through every socket of a process holding thousands.
+   */
+  files: Set<number>;
   /** Open descriptors at the last look, per the kernel (st_size of /proc/PID/fd); -1 where it does not say. */
   count: number;
   highest: number;
@@ -81,6 +86,7 @@ export class FdTables {
     const table = this.tables.get(place.pid);
     if (!table) return;
     table.inodes.delete(place.fd);
+    table.files.delete(place.fd);
     table.holes.add(place.fd);
     table.freed.add(place.fd);
   }
@@ -130,6 +136,7 @@ export class FdTables {
     this.forget(pid);
     const table: FdTable = {
       inodes: new Map(),
+      files: new Set(),
       count: this.openCount(pid),
       highest: -1,
       holes: new Set(),
@@ -149,10 +156,11 @@ export class FdTables {
   /**
    * Reads only the descriptor numbers a new socket can have taken since the last look. Shallow:
    * the lowest numbers known free and the few past the highest, where the kernel puts a new
-   * descriptor unless the process closed another one since. Deep: also every descriptor that is not a socket
-   * of the table (files, pipes, other sockets: a browser or an editor holds hundreds and replaces
-   * them all the time), one of which may have closed and left its number to a new socket. Only a
-   * deep look settles the open count (until then the process stays {@link changed}).
+   * descriptor unless the process closed another one since. Deep: every number known free, and
+   * every descriptor that is not a socket of the table (files, pipes, other sockets: a browser or
+   * an editor holds hundreds and replaces them all the time), one of which may have closed and
+   * left its number to a new socket. Only a deep look settles the open count (until then the
+   * process stays {@link changed}).
    */
   async probe(pid: number, slicer: TimeSlicer, deep: boolean): Promise<void> {
     const table = this.tables.get(pid);
@@ -161,7 +169,7 @@ export class FdTables {
     const candidates = deep || count < 0 ? new Set(table.holes) : this.lowestHoles(table, count);
     if (deep) {
       for (const fd of table.unclaimed) candidates.add(fd);
-      for (const [fd, inode] of table.inodes) if (inode === 0) candidates.add(fd);
+      for (const fd of table.files) candidates.add(fd);
     }
     // The kernel gives a new descriptor the lowest free number: new ones sit past the highest only
     // once the holes are filled. A process that churns connections fills its holes, and numbers
@@ -202,6 +210,7 @@ export class FdTables {
       link = readlinkSync(`${this.procRoot}/${pid}/fd/${fd}`);
     } catch {
       table.inodes.delete(fd); // not open (or closed while we looked)
+      table.files.delete(fd);
       table.unclaimed.delete(fd);
       if (fd < table.highest) table.holes.add(fd);
       return;
@@ -213,9 +222,11 @@ export class FdTables {
     table.inodes.set(fd, inode);
     if (fd > table.highest) table.highest = fd;
     if (inode === 0) {
+      table.files.add(fd);
       table.unclaimed.delete(fd);
       return;
     }
+    table.files.delete(fd);
     if (this.claimed.has(inode)) table.unclaimed.delete(fd);
     else table.unclaimed.add(fd);
     this.places.set(inode, { pid, fd });
