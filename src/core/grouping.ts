@@ -41,7 +41,6 @@ function keyOf(c: Connection, by: GroupBy): [string, string] {
  * size, largest first, as that is where a problem shows.
  */
 export function groupConnections(connections: readonly Connection[], by: GroupBy): ConnectionGroup[] {
-  const groups = new Map<string, ConnectionGroup>();
   if (by === 'state') {
     // Every refresh groups the whole table by state: no key pair per row, and each list made at its
     // size (grown by push, a list of tens of thousands is a chain of ever larger copies, large
@@ -57,6 +56,7 @@ export function groupConnections(connections: readonly Connection[], by: GroupBy
     }
     return STATE_DISPLAY_ORDER.map((s) => ({ key: s, label: s, connections: lists[s], state: s }));
   }
+  const groups = new Map<string, ConnectionGroup>();
   for (let i = 0; i < connections.length; i++) {
     const c = connections[i];
     const [key, label] = keyOf(c, by);

@@ -25,7 +25,6 @@ export interface ProcessSummary {
  * CLOSE_WAIT (and stuck sockets) per process: the alerts, the lenses and the exporter read it.
  */
 export function summarizeProcesses(connections: readonly Connection[], stuckAfterSeconds: number): Map<number, ProcessSummary> {
-  const byPid = new Map<number, ProcessSummary>();
   // Counted in objects of one shape with every state (a row's count is then one keyed increment);
   // the absent states are left out once per process at the end.
   const tallies = new Map<number, { p: ProcessSummary; n: StateCounts }>();
@@ -46,7 +45,6 @@ export function summarizeProcesses(connections: readonly Connection[], stuckAfte
         closeWaitPorts: new Set(),
         stuckPorts: new Set(),
       };
-      byPid.set(c.pid, p);
       tallies.set(c.pid, (t = { p, n: emptyCounts() }));
     }
     const p = t.p;
@@ -64,6 +62,10 @@ export function summarizeProcesses(connections: readonly Connection[], stuckAfte
       p.stuckPorts.add(c.localPort);
     }
   }
-  for (const { p, n } of tallies.values()) for (const s of TCP_STATE_NAMES) if (n[s] > 0) p.byState[s] = n[s];
+  const byPid = new Map<number, ProcessSummary>();
+  for (const [pid, { p, n }] of tallies) {
+    for (const s of TCP_STATE_NAMES) if (n[s] > 0) p.byState[s] = n[s];
+    byPid.set(pid, p);
+  }
   return byPid;
 }

@@ -195,8 +195,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     if (!this.open.has(node.group.key)) {
       // VS Code asks for the rows of expanded groups only: this one has just opened.
       this.open.add(node.group.key);
-      const rows = node.closedRows.length > 0 ? [...node.rows, ...node.closedRows] : node.rows;
-      node.rows = this.rows.orderGroup(this.groupBy, node.group.key, rows);
+      node.rows = this.rows.orderGroup(this.groupBy, node.group.key, node.rows, node.closedRows);
       node.closedRows = [];
       this.signatures.set(node, this.signature(node));
     }

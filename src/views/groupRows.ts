@@ -95,9 +95,12 @@ export class TreeRows {
     return groupRows(current, diff?.removed ?? [], options, this.order, hint, closed);
   }
 
-  /** The rows of a group that was not shown at the last {@link group}, in order now that it opens (oldest first). */
-  orderGroup(groupBy: GroupBy, groupKey: string, rows: readonly Connection[]): Connection[] {
-    return this.order.orderObjects(`${groupBy}|${groupKey}`, rows, byAge);
+  /**
+   * The rows of a group that was not shown at the last {@link group} (its live rows and those closed
+   * since), in order now that it opens (oldest first).
+   */
+  orderGroup(groupBy: GroupBy, groupKey: string, rows: readonly Connection[], closedRows: readonly Connection[]): Connection[] {
+    return orderedRows(this.order, groupBy, groupKey, rows, closedRows);
   }
 
   clear(): void {
@@ -135,11 +138,7 @@ export function groupRows(
     // A collapsed group's rows are never looked at: at 100,000 sockets ordering ESTABLISHED costs
     // copies of a list of 75,000 every refresh. It lists its live rows, ordered when it opens.
     const shown = options.shows?.(group.key) ?? true;
-    let rows = group.connections;
-    if (shown) {
-      const all = closedHere.length > 0 ? [...rows, ...closedHere] : rows;
-      rows = order.orderObjects(`${groupBy}|${group.key}`, all, byAge, hint?.(group));
-    }
+    const rows = shown ? orderedRows(order, groupBy, group.key, group.connections, closedHere, hint?.(group)) : group.connections;
     const closedRows = shown ? [] : closedHere;
     const stuck = group.state === undefined || group.state === 'CLOSE_WAIT' ? countStuck(group.connections, options.stuckAfterSeconds) : 0;
     result.push({ group, rows, closedRows, closed, count: group.connections.length, stuck });
@@ -153,9 +152,25 @@ export function groupRows(
           (g) => g.group.key,
           (g) => -g.count,
         );
-  const shownKeys = groups.filter((g) => options.shows?.(g.group.key) ?? true).map((g) => `${groupBy}|${g.group.key}`);
+  const shownKeys = groups.filter((g) => options.shows?.(g.group.key) ?? true).map((g) => rowListKey(groupBy, g.group.key));
   order.retain([`${groupBy}|`, ...shownKeys]);
   return groups;
+}
+
+/** Where `order` keeps a group's row order. */
+const rowListKey = (groupBy: GroupBy, groupKey: string) => `${groupBy}|${groupKey}`;
+
+/** A group's live rows and those closed since the last refresh, in their stable order (new ones oldest first). */
+function orderedRows(
+  order: StableOrder,
+  groupBy: GroupBy,
+  groupKey: string,
+  live: readonly Connection[],
+  closed: readonly Connection[],
+  hint?: OrderHint<Connection>,
+): Connection[] {
+  const all = closed.length > 0 ? [...live, ...closed] : live;
+  return order.orderObjects(rowListKey(groupBy, groupKey), all, byAge, hint);
 }
 
 /** Tree entries of some rows of a group: keys, and ids unique among them. */

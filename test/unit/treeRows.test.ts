@@ -117,7 +117,7 @@ describe('tree groups', () => {
     const groups = rows.group(table, undefined, undefined, { ...opts, shows });
     assert.deepEqual(ports(group(groups, 'CLOSE_WAIT')), ['2', '3', '1'], 'shown: oldest first');
     assert.deepEqual(ports(group(groups, 'ESTABLISHED')), ['7', '8'], 'collapsed: the table order, nothing sorted');
-    const opened = rows.orderGroup('state', 'ESTABLISHED', group(groups, 'ESTABLISHED')!.rows);
+    const opened = rows.orderGroup('state', 'ESTABLISHED', group(groups, 'ESTABLISHED')!.rows, []);
     assert.deepEqual(
       opened.map((c) => c.remotePort),
       [8, 7],
@@ -129,6 +129,12 @@ describe('tree groups', () => {
     assert.deepEqual(
       group(later, 'ESTABLISHED')?.closedRows.map((c) => c.remotePort),
       [9],
+    );
+    // When it opens, the closed row is listed with the live ones, all oldest first.
+    const established = group(later, 'ESTABLISHED')!;
+    assert.deepEqual(
+      rows.orderGroup('state', 'ESTABLISHED', established.rows, established.closedRows).map((c) => c.remotePort),
+      [9, 8, 7],
     );
   });
 

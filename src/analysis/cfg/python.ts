@@ -592,8 +592,8 @@ function unwrap(n: TreeNode): TreeNode {
 /** Non-negative number, boolean and None literals: the values a socket option cannot refuse. */
 const LITERALS = new Set(['integer', 'float', 'true', 'false', 'none']);
 
-/** Whether every argument of the call is such a literal (and there is one at least). */
+/** Whether every argument of the call is such a literal (and there is one at least); the copied tree holds named nodes only. */
 function onlyLiterals(args: TreeNode | undefined): boolean {
-  const values = (args?.children ?? []).filter((a) => a.type !== '(' && a.type !== ')' && a.type !== ',' && a.type !== 'comment');
+  const values = (args?.children ?? []).filter((a) => a.type !== 'comment');
   return values.length > 0 && values.every((a) => LITERALS.has(a.type));
 }

@@ -86,7 +86,6 @@ export class FdTables {
     const table = this.tables.get(place.pid);
     if (!table) return;
     table.inodes.delete(place.fd);
-    table.files.delete(place.fd);
     table.holes.add(place.fd);
     table.freed.add(place.fd);
   }
