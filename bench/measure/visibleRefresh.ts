@@ -1,4 +1,5 @@
 import { jsonOutput } from '../../src/cli/table';
+import { nextTurn } from '../../src/core/async';
 import { DEFAULT_ALERT_SETTINGS } from '../../src/core/alerts/types';
 import { LocalCollector } from '../../src/core/linux/localCollector';
 import { firstItems } from '../../src/core/paging';
@@ -27,6 +28,8 @@ export function visibleRefresh(): () => Promise<unknown> {
     const sample = await sampler.take('full');
     if (!sample?.full) throw new Error('no full sample');
     const { snapshot, diff, sequence } = sample.full;
+    // LiveData tells the tree of a snapshot on a turn after the sampler's (src/live/liveData.ts).
+    await nextTurn();
     let text = 0;
     for (const g of tree.group(snapshot.connections, diff, sequence, options)) {
       if (!shows(g.group.key)) continue;

@@ -109,6 +109,10 @@ export class Sampler {
     await nextTurn();
     if (signal?.aborted || collector !== this.collectorValue) return undefined;
     const processes = summarizeProcesses(snapshot.connections, this.settings.closeWaitStuckSeconds);
+    // The alerts go through the whole table again: at 100,000 sockets, together with the summary
+    // above they held the loop for some 20 ms.
+    await nextTurn();
+    if (signal?.aborted || collector !== this.collectorValue) return undefined;
     const fdUsage = collector.capabilities.descriptorUsage ? await readFdUsageOf(processes.keys()) : NO_FD_USAGE;
     if (signal?.aborted || collector !== this.collectorValue) return undefined;
     // The first snapshot marks nothing as new.
