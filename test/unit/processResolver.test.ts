@@ -151,39 +151,84 @@ const countsKnown = (() => {
   }
 })();
 
+/**
+ * A Node child running `script` (given the port of a loopback server in `PORT`), which prints
+ * descriptor numbers, space-separated, one line per event; a line on its stdin is its cue.
+ */
+async function socketChild(script: string) {
+  const server = net.createServer((s) => s.on('error', () => undefined));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const child = spawn(process.execPath, ['-e', `const PORT = ${port};\n${script}`], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = child.stdout!.setEncoding('utf8');
+  return {
+    pid: child.pid!,
+    nextLine: () => new Promise<number[]>((resolve) => lines.once('data', (t: string) => resolve(t.trim().split(' ').map(Number)))),
+    cue: () => child.stdin!.write('\n'),
+    inodeOf: (fd: number) => Number(/socket:\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${child.pid}/fd/${fd}`))![1]),
+    stop: () => {
+      child.kill();
+      server.close();
+    },
+  };
+}
+
 describe('process attribution on this machine’s /proc', { skip: !countsKnown && 'needs Linux ≥ 6.2 (open counts in /proc/PID/fd)' }, () => {
-  it('finds a new socket of a process with a hundred free numbers by reading only the lowest of them', async () => {
-    const server = net.createServer((s) => s.on('error', () => undefined));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as net.AddressInfo).port;
-    // A process like a browser: many descriptors opened, every other one closed again, and one
-    // connection. On a line on stdin it opens another connection, as the kernel numbers it.
-    const child = spawn(
-      process.execPath,
-      [
-        '-e',
-        `const fs = require('fs'), net = require('net');
-         const connect = () => { const s = net.connect(${port}, '127.0.0.1', () => process.stdout.write(s._handle.fd + '\\n')); };
-         const files = [];
-         for (let i = 0; i < 200; i++) files.push(fs.openSync('/dev/null', 'r'));
-         for (let i = 0; i < files.length; i += 2) fs.closeSync(files[i]);
-         connect();
-         process.stdin.on('data', connect);`,
-      ],
-      { stdio: ['pipe', 'pipe', 'inherit'] },
+  it('finds a new socket above a number freed after it was opened, in the same refresh', async () => {
+    // No free number below the highest, two connections; on its cue a third connection (past the
+    // highest, where the kernel puts it), then the first one closes: its number is free, but the
+    // new socket is above it.
+    const child = await socketChild(
+      `const fs = require('fs'), net = require('net');
+       const open = new Set(fs.readdirSync('/proc/self/fd').map(Number));
+       for (let i = 0; i < Math.max(...open); i++) if (!open.has(i)) fs.openSync('/dev/null', 'r');
+       const conns = [];
+       const connect = (then) => { const s = net.connect(PORT, '127.0.0.1', () => { conns.push(s); then(s); }); };
+       connect(() => connect(() => process.stdout.write(conns.map((s) => s._handle.fd).join(' ') + '\\n')));
+       process.stdin.on('data', () => connect((s) => { conns[0].destroy(); setTimeout(() => process.stdout.write(s._handle.fd + '\\n'), 50); }));`,
     );
-    const lines = child.stdout!.setEncoding('utf8');
-    const nextFd = () => new Promise<number>((resolve) => lines.once('data', (t: string) => resolve(Number(t.trim()))));
-    const inodeOf = (fd: number) => Number(/socket:\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${child.pid}/fd/${fd}`))![1]);
     try {
-      const first = row(inodeOf(await nextFd()), 1);
+      const [fdA, fdB] = await child.nextLine();
+      const first = [row(child.inodeOf(fdA), 1), row(child.inodeOf(fdB), 2)];
+      const resolver = new ProcessResolver();
+      await resolver.attribute(first);
+      assert.deepEqual(
+        first.map((c) => `${c.owner} ${c.pid}`),
+        [`known ${child.pid}`, `known ${child.pid}`],
+      );
+
+      child.cue();
+      const [fdC] = await child.nextLine();
+      assert.ok(fdC > fdB && fdA < fdB, `the premise: the new socket (${fdC}) is above the freed number (${fdA})`);
+      const added = [row(child.inodeOf(fdC), 3)];
+      await resolver.attribute([first[1], ...added], undefined, { added, removed: [first[0]], since: undefined }, () => []);
+      assert.equal(`${added[0].owner} ${added[0].pid}`, `known ${child.pid}`, 'found without waiting for a walk at the next refresh');
+    } finally {
+      child.stop();
+    }
+  });
+
+  it('finds a new socket of a process with a hundred free numbers by reading only the lowest of them', async () => {
+    // A process like a browser: many descriptors opened, every other one closed again, and one
+    // connection. On its cue it opens another connection, as the kernel numbers it.
+    const child = await socketChild(
+      `const fs = require('fs'), net = require('net');
+       const connect = () => { const s = net.connect(PORT, '127.0.0.1', () => process.stdout.write(s._handle.fd + '\\n')); };
+       const files = [];
+       for (let i = 0; i < 200; i++) files.push(fs.openSync('/dev/null', 'r'));
+       for (let i = 0; i < files.length; i += 2) fs.closeSync(files[i]);
+       connect();
+       process.stdin.on('data', connect);`,
+    );
+    try {
+      const first = row(child.inodeOf((await child.nextLine())[0]), 1);
       const resolver = new ProcessResolver();
       await resolver.attribute([first]);
       assert.equal(`${first.owner} ${first.pid}`, `known ${child.pid}`);
 
-      child.stdin!.write('\n');
-      const fd = await nextFd();
-      const added = [row(inodeOf(fd), 2)];
+      child.cue();
+      const [fd] = await child.nextLine();
+      const added = [row(child.inodeOf(fd), 2)];
       const read = await linksReadDuring(() =>
         resolver.attribute([first, ...added], undefined, { added, removed: [], since: undefined }, () => []),
       );
@@ -192,8 +237,7 @@ describe('process attribution on this machine’s /proc', { skip: !countsKnown &
       assert.ok(ofChild.includes(`/proc/${child.pid}/fd/${fd}`), `the socket's own descriptor ${fd} is read`);
       assert.ok(ofChild.length <= 20, `${ofChild.length} links of the child read, of about 100 free numbers`);
     } finally {
-      child.kill();
-      server.close();
+      child.stop();
     }
   });
 });

@@ -14,6 +14,8 @@ interface FdTable {
   files: Set<number>;
   /** Open descriptors at the last look, per the kernel (st_size of /proc/PID/fd); -1 where it does not say. */
   count: number;
+  /** That count was the number of entries the walk listed: a count unlike the descriptors known means some are new. */
+  countsEntries: boolean;
   highest: number;
   /**
    * Numbers below the highest that are free as far as we know (a socket of it left the table, or
@@ -103,8 +105,8 @@ export class FdTables {
   }
 
   /**
-   * Processes that may hold sockets not seen yet: their open count changed, or sockets of the
-   * table left their descriptors. Not those with only old gaps in their numbers or sockets of
+   * Processes that may hold sockets not seen yet: their open count changed or differs from the
+   * descriptors known, or sockets of the table left their descriptors. Not those with only old gaps in their numbers or sockets of
    * other tables (most processes of a machine): a socket opened where one of those closed, with
    * the count unchanged, is found by the walk a socket that stays missing gets.
    */
@@ -113,7 +115,9 @@ export class FdTables {
     for (const pid of pids) {
       const table = this.tables.get(pid);
       if (!table) continue;
-      if (table.freed.size > 0 || table.count < 0 || this.openCount(pid) !== table.count) result.push(pid);
+      const count = this.openCount(pid);
+      const unknown = table.countsEntries && count !== table.inodes.size;
+      if (table.freed.size > 0 || table.count < 0 || count !== table.count || unknown) result.push(pid);
     }
     return result;
   }
@@ -133,10 +137,12 @@ export class FdTables {
       return code === 'EACCES' || code === 'EPERM' ? 'denied' : 'gone';
     }
     this.forget(pid);
+    const count = this.openCount(pid);
     const table: FdTable = {
       inodes: new Map(),
       files: new Set(),
-      count: this.openCount(pid),
+      count,
+      countsEntries: count === names.length,
       highest: -1,
       holes: new Set(),
       freed: new Set(),
@@ -170,12 +176,13 @@ export class FdTables {
       for (const fd of table.unclaimed) candidates.add(fd);
       for (const fd of table.files) candidates.add(fd);
     }
-    // The kernel gives a new descriptor the lowest free number: new ones sit past the highest only
-    // once the holes are filled. A process that churns connections fills its holes, and numbers
-    // probed past its highest would all be misses, every refresh.
-    // Without a count (kernels before 6.2) a few numbers past the highest are looked at every time.
+    // The kernel gives a new descriptor the lowest free number, so new ones go past the highest once
+    // the holes are filled, and a few numbers past it are always read: a hole can also be younger
+    // than the socket above it (a process opens a connection, then closes an older one), which no
+    // count tells. Without those reads such a socket stayed missing until a walk of every process
+    // holding the table's sockets (some 16,000 links at 50,000 sockets).
     const beyond = count >= 0 ? Math.max(0, count - table.inodes.size - table.holes.size) : 0;
-    if (beyond > 0 || count < 0) for (let fd = table.highest + 1; fd <= table.highest + beyond + PROBE_SLACK; fd++) candidates.add(fd);
+    for (let fd = table.highest + 1; fd <= table.highest + beyond + PROBE_SLACK; fd++) candidates.add(fd);
     for (const fd of candidates) {
       this.read(pid, table, fd);
       await slicer.maybeYield();
