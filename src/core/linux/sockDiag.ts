@@ -329,9 +329,13 @@ export async function readSockDiagConnections(
       // Always the same properties, set now or later (owner, TIME_WAIT cause), so every row keeps one
       // shape for V8: rows that gained them later took chains of shapes, and a major GC that drops one
       // throws away the optimised code that checked for it.
-      ageSeconds: undefined,
-      ageSource: undefined,
-      ageIsLowerBound: false,
+      // The age is a number from the start ("first seen now" until the visit below dates the row):
+      // V8 then rewrites it in place, where a field that held undefined gets a new heap number for
+      // every fractional age, 50,000 a refresh, each kept until the next one (so promoted, and
+      // collected by full GCs of the extension host's heap).
+      ageSeconds: 0,
+      ageSource: 'observed',
+      ageIsLowerBound: true,
     };
   };
   const samePorts = (row: Connection) => row.localPort === halves[r * HALVES + 1] && row.remotePort === halves[r * HALVES + 2];
