@@ -1,4 +1,4 @@
-import { countStates, emptyCounts, type Connection, type TcpStateName } from './model';
+import { countStates, emptyCounts, type Connection, type StateCounts, type TcpStateName } from './model';
 import { STATE_DISPLAY_ORDER } from './states';
 
 export type GroupBy = 'state' | 'process' | 'localPort' | 'remoteHost';
@@ -41,21 +41,7 @@ function keyOf(c: Connection, by: GroupBy): [string, string] {
  * size, largest first, as that is where a problem shows.
  */
 export function groupConnections(connections: readonly Connection[], by: GroupBy): ConnectionGroup[] {
-  if (by === 'state') {
-    // Every refresh groups the whole table by state: no key pair per row, and each list made at its
-    // size (grown by push, a list of tens of thousands is a chain of ever larger copies, large
-    // objects that only a full GC frees). Sizes and fill positions are kept in objects of one
-    // shape with every state, so a row costs a keyed increment rather than a map lookup.
-    const sizes = countStates(connections);
-    const lists = {} as Record<TcpStateName, Connection[]>;
-    const filled = emptyCounts();
-    for (const s of STATE_DISPLAY_ORDER) lists[s] = new Array<Connection>(sizes[s]);
-    for (let i = 0; i < connections.length; i++) {
-      const c = connections[i];
-      lists[c.state][filled[c.state]++] = c;
-    }
-    return STATE_DISPLAY_ORDER.map((s) => ({ key: s, label: s, connections: lists[s], state: s }));
-  }
+  if (by === 'state') return groupStates(connections, countStates(connections), () => true);
   const groups = new Map<string, ConnectionGroup>();
   for (let i = 0; i < connections.length; i++) {
     const c = connections[i];
@@ -74,4 +60,34 @@ export function groupConnections(connections: readonly Connection[], by: GroupBy
   const list = [...groups.values()];
   list.sort((a, b) => b.connections.length - a.connections.length || a.label.localeCompare(b.label));
   return list;
+}
+
+/**
+ * State groups (in {@link STATE_DISPLAY_ORDER}) of a table whose per-state `sizes` are known, with
+ * the rows of the states `listed` asks for only: the others' lists stay empty. The tree lists the
+ * groups it shows; at 100,000 sockets listing ESTABLISHED alone is a list of 75,000 every refresh.
+ */
+export function groupStates(
+  connections: readonly Connection[],
+  sizes: StateCounts,
+  listed: (state: TcpStateName) => boolean,
+): ConnectionGroup[] {
+  // No key pair per row, and each list made at its size (grown by push, a list of tens of thousands
+  // is a chain of ever larger copies, large objects that only a full GC frees). Fill positions are
+  // kept in an object of one shape with every state, so a row costs a keyed increment.
+  const lists = {} as Record<TcpStateName, Connection[]>;
+  const filled = emptyCounts();
+  let any = false;
+  for (const s of STATE_DISPLAY_ORDER) {
+    const wanted = listed(s) && sizes[s] > 0;
+    lists[s] = wanted ? new Array<Connection>(sizes[s]) : [];
+    any ||= wanted;
+  }
+  if (any)
+    for (let i = 0; i < connections.length; i++) {
+      const c = connections[i];
+      const list = lists[c.state];
+      if (list.length > 0) list[filled[c.state]++] = c;
+    }
+  return STATE_DISPLAY_ORDER.map((s) => ({ key: s, label: s, connections: lists[s], state: s }));
 }

@@ -8,7 +8,7 @@ import { isStuckCloseWait } from '../core/stuck';
 import type { LiveData } from '../live/liveData';
 import type { ConnectionsViewState } from './viewState';
 import { onDidChangeSettings, setting } from '../config/config';
-import { rowEntries, TreeRows, type RowEntry } from './groupRows';
+import { liveRowsOf, rowEntries, rowTotal, TreeRows, type RowEntry } from './groupRows';
 import type { ConnectionNode, GroupNode, MessageNode, TreeNode } from './nodes';
 import { connectionDescription } from './rowText';
 import { connectionItem, connectionTooltip, groupItem, messageItem, moreItem } from './treeItems';
@@ -23,6 +23,8 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
   private readonly shown = new Map<string, number>();
   private groupsCache: GroupNode[] | undefined;
+  /** The rows the groups were made of (the snapshot's, filtered): where a group that opens finds its rows. */
+  private current: readonly Connection[] = [];
   /** How each group node looked when VS Code last fetched it. */
   private readonly signatures = new WeakMap<GroupNode, string>();
   /** The last root listing had an error row. */
@@ -106,6 +108,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
       node.group = fresh.group;
       node.rows = fresh.rows;
       node.closedRows = fresh.closedRows;
+      node.listed = fresh.listed;
       node.closed = fresh.closed;
       node.count = fresh.count;
       node.stuck = fresh.stuck;
@@ -169,7 +172,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   getTreeItem(node: TreeNode): vscode.TreeItem {
     switch (node.kind) {
       case 'group':
-        return groupItem(node, this.groupBy !== 'state' || node.rows.length > 500);
+        return groupItem(node, this.groupBy !== 'state' || rowTotal(node) > 500);
       case 'connection':
         return connectionItem(node);
       case 'more':
@@ -195,8 +198,10 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     if (!this.open.has(node.group.key)) {
       // VS Code asks for the rows of expanded groups only: this one has just opened.
       this.open.add(node.group.key);
-      node.rows = this.rows.orderGroup(this.groupBy, node.group.key, node.rows, node.closedRows);
+      const live = node.listed ? node.rows : liveRowsOf(this.current, node.group.key);
+      node.rows = this.rows.orderGroup(this.groupBy, node.group.key, live, node.closedRows);
       node.closedRows = [];
+      node.listed = true;
       this.signatures.set(node, this.signature(node));
     }
     const { entries, remaining } = this.page(node);
@@ -246,6 +251,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     if (this.groupsCache) return this.groupsCache;
     const snapshot = this.live.lastSnapshot!;
     const current = this.filter ? applyFilter(snapshot.connections, this.filter) : snapshot.connections;
+    this.current = current;
     // Connections gone since the last refresh stay one cycle, marked closed.
     const diff = this.live.lastDiff;
     const filteredDiff =

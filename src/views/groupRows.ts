@@ -1,6 +1,6 @@
 import { connectionKey, type SnapshotDiff } from '../core/diff';
-import { groupConnections, type ConnectionGroup, type GroupBy } from '../core/grouping';
-import type { Connection } from '../core/model';
+import { groupConnections, groupStates, type ConnectionGroup, type GroupBy } from '../core/grouping';
+import { countStates, type Connection } from '../core/model';
 import { countStuck } from '../core/stuck';
 import { StableOrder, type OrderHint } from './stableOrder';
 
@@ -24,6 +24,11 @@ export interface GroupRows {
   rows: Connection[];
   /** Of a group not shown: its rows closed since the last refresh (a shown group has them in `rows`). */
   closedRows: Connection[];
+  /**
+   * False for a state group not shown: its live rows are not listed (`rows` is empty, `count`
+   * says how many), {@link liveRowsOf} finds them when it opens.
+   */
+  listed: boolean;
   /** Rows gone since the last refresh (of every group): shown once, not counted. */
   closed: ReadonlySet<Connection>;
   /** Live connections: what the kernel's table had at this refresh (closed rows excluded). */
@@ -123,8 +128,9 @@ export function groupRows(
   hint?: (group: ConnectionGroup) => OrderHint<Connection>,
   closed: ReadonlySet<Connection> = new Set(removed),
 ): GroupRows[] {
-  const { groupBy } = options;
-  const live = groupConnections(current, groupBy);
+  const { groupBy, shows } = options;
+  const sizes = groupBy === 'state' ? countStates(current) : undefined;
+  const live = sizes && shows ? groupStates(current, sizes, shows) : groupConnections(current, groupBy);
   const byKey = new Map(live.map((g) => [g.key, { group: g, closed: [] as Connection[] }]));
   for (const g of groupConnections(removed, groupBy)) {
     if (g.connections.length === 0) continue;
@@ -134,14 +140,17 @@ export function groupRows(
   }
   const result: GroupRows[] = [];
   for (const { group, closed: closedHere } of byKey.values()) {
-    if (options.hideEmpty && group.connections.length === 0 && closedHere.length === 0) continue;
+    const count = sizes && group.state ? sizes[group.state] : group.connections.length;
+    if (options.hideEmpty && count === 0 && closedHere.length === 0) continue;
     // A collapsed group's rows are never looked at: at 100,000 sockets ordering ESTABLISHED costs
     // copies of a list of 75,000 every refresh. It lists its live rows, ordered when it opens.
-    const shown = options.shows?.(group.key) ?? true;
+    const shown = shows?.(group.key) ?? true;
     const rows = shown ? orderedRows(order, groupBy, group.key, group.connections, closedHere, hint?.(group)) : group.connections;
     const closedRows = shown ? [] : closedHere;
-    const stuck = group.state === undefined || group.state === 'CLOSE_WAIT' ? countStuck(group.connections, options.stuckAfterSeconds) : 0;
-    result.push({ group, rows, closedRows, closed, count: group.connections.length, stuck });
+    const listed = group.connections.length === count;
+    // Of the state groups only CLOSE_WAIT has stuck rows: counted in the whole table when not listed.
+    const stuckIn = group.state === undefined || group.state === 'CLOSE_WAIT' ? (listed ? group.connections : current) : [];
+    result.push({ group, rows, closedRows, closed, count, stuck: countStuck(stuckIn, options.stuckAfterSeconds), listed });
   }
   const groups =
     groupBy === 'state'
@@ -155,6 +164,16 @@ export function groupRows(
   const shownKeys = groups.filter((g) => options.shows?.(g.group.key) ?? true).map((g) => rowListKey(groupBy, g.group.key));
   order.retain([`${groupBy}|`, ...shownKeys]);
   return groups;
+}
+
+/** The live rows of a state group that were not listed (see {@link GroupRows.listed}), in the table's order. */
+export function liveRowsOf(current: readonly Connection[], state: string): Connection[] {
+  return current.filter((c) => c.state === state);
+}
+
+/** Rows a group holds, live and closed: none makes it a leaf; many keep a state group closed. */
+export function rowTotal(g: Pick<GroupRows, 'rows' | 'closedRows' | 'count' | 'listed'>): number {
+  return (g.listed ? g.rows.length : g.count) + g.closedRows.length;
 }
 
 /** Where `order` keeps a group's row order. */

@@ -11,6 +11,8 @@ export interface GroupNode {
   rows: Connection[];
   /** Of a group not expanded yet: its rows closed since the last refresh (see GroupRows). */
   closedRows: Connection[];
+  /** Whether `rows` lists its live rows (a state group not expanded has only its count; see GroupRows). */
+  listed: boolean;
   /** Rows gone since the last refresh, of every group (shown once, struck through). */
   closed: ReadonlySet<Connection>;
   /** Live connections (closed rows are shown but not counted). */

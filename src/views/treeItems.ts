@@ -5,6 +5,7 @@ import { displayText } from '../core/displayText';
 import { stateInfo } from '../core/states';
 import { STATE_COLOR_IDS, STATE_ICONS } from '../shared/stateColors';
 import { DECORATION_SCHEME } from './decorations';
+import { rowTotal } from './groupRows';
 import { rowCommand } from './rowCommand';
 import { connectionDescription, ownerDescription } from './rowText';
 import { connectionContextValue } from './menuContext';
@@ -64,7 +65,7 @@ export function groupItem(node: GroupNode, collapsed: boolean): vscode.TreeItem 
   item.id = `group:${group.key}`;
   const stuckText = stuck > 0 ? ` · ${stuck} stuck` : '';
   item.description = `${count}${stuckText}${node.fdText ? ` · ${node.fdText}` : ''}`;
-  if (node.rows.length === 0 && node.closedRows.length === 0) item.collapsibleState = vscode.TreeItemCollapsibleState.None;
+  if (rowTotal(node) === 0) item.collapsibleState = vscode.TreeItemCollapsibleState.None;
   const stuckLine =
     stuck > 0
       ? `\n\n${stuck} stuck: in CLOSE_WAIT for longer than ${formatDuration(node.stuckAfterSeconds)}, the peer closed and the process has not called close().`

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { ageSentence, ageText, formatDuration } from '../../src/core/ageText';
 import { reconcileRows } from '../../src/core/diff';
 import type { Connection } from '../../src/core/model';
-import { groupRows, rowEntries, TreeRows, type GroupRows } from '../../src/views/groupRows';
+import { groupRows, liveRowsOf, rowEntries, rowTotal, TreeRows, type GroupRows } from '../../src/views/groupRows';
 import { StableOrder } from '../../src/views/stableOrder';
 
 function conn(over: Partial<Connection>): Connection {
@@ -116,8 +116,9 @@ describe('tree groups', () => {
     const shows = (key: string) => key === 'CLOSE_WAIT';
     const groups = rows.group(table, undefined, undefined, { ...opts, shows });
     assert.deepEqual(ports(group(groups, 'CLOSE_WAIT')), ['2', '3', '1'], 'shown: oldest first');
-    assert.deepEqual(ports(group(groups, 'ESTABLISHED')), ['7', '8'], 'collapsed: the table order, nothing sorted');
-    const opened = rows.orderGroup('state', 'ESTABLISHED', group(groups, 'ESTABLISHED')!.rows, []);
+    const collapsed = group(groups, 'ESTABLISHED')!;
+    assert.deepEqual([collapsed.count, collapsed.rows.length, collapsed.listed], [2, 0, false], 'collapsed: counted, not listed');
+    const opened = rows.orderGroup('state', 'ESTABLISHED', liveRowsOf(table, 'ESTABLISHED'), []);
     assert.deepEqual(
       opened.map((c) => c.remotePort),
       [8, 7],
@@ -133,7 +134,7 @@ describe('tree groups', () => {
     // When it opens, the closed row is listed with the live ones, all oldest first.
     const established = group(later, 'ESTABLISHED')!;
     assert.deepEqual(
-      rows.orderGroup('state', 'ESTABLISHED', established.rows, established.closedRows).map((c) => c.remotePort),
+      rows.orderGroup('state', 'ESTABLISHED', liveRowsOf(table, 'ESTABLISHED'), established.closedRows).map((c) => c.remotePort),
       [9, 8, 7],
     );
   });
@@ -186,6 +187,33 @@ describe('tree groups', () => {
     assert.deepEqual(
       rowEntries(g.rows, g.closed).map((r) => r.id.endsWith('#2')),
       [false, true],
+    );
+  });
+});
+
+describe('groups the tree does not show', () => {
+  it('carry their count and stuck rows but list no rows until they open', () => {
+    const table = [cw(1, 30), cw(2, 900), conn({ remotePort: 3 }), conn({ remotePort: 4 }), cw(5, 5000)];
+    const closed = conn({ remotePort: 9 });
+    const tree = new TreeRows();
+    const onlyEstablished = { ...opts, shows: (key: string) => key === 'ESTABLISHED' };
+    const groups = tree.group(table, { added: new Set(), removed: [closed] }, 1, onlyEstablished);
+    const closeWait = group(groups, 'CLOSE_WAIT')!;
+    assert.deepEqual([closeWait.count, closeWait.stuck, closeWait.rows.length, closeWait.listed, rowTotal(closeWait)], [3, 2, 0, false, 3]);
+    const established = group(groups, 'ESTABLISHED')!;
+    assert.deepEqual([ports(established), established.count, established.listed, rowTotal(established)], [['3', '4', '9x'], 2, true, 3]);
+    // The group opens: its rows from the table, oldest first.
+    const opened = tree.orderGroup('state', 'CLOSE_WAIT', liveRowsOf(table, 'CLOSE_WAIT'), closeWait.closedRows);
+    assert.deepEqual(
+      opened.map((c) => c.remotePort),
+      [5, 2, 1],
+    );
+    assert.deepEqual(
+      groupRows(table, [], { ...opts, shows: () => false }, new StableOrder()).map((g) => [g.group.key, g.count, g.rows.length]),
+      [
+        ['ESTABLISHED', 2, 0],
+        ['CLOSE_WAIT', 3, 0],
+      ],
     );
   });
 });
