@@ -2,8 +2,9 @@
 // command it spawns, sees only the farm's TCP table. Prints one JSON line: a NamespaceResult.
 import { LocalCollector } from '../../src/core/linux/localCollector';
 import type { StateCounts } from '../../src/core/model';
-import { availableLensCases, type LensCaseId } from './lensCases';
-import { probeLoop, type LoopCost } from './loopProbe';
+import { LensCaseProcess, serveLensCase } from './lensCaseProcess';
+import { availableLensCases, type LensCase, type LensCaseId } from './lensCases';
+import type { LoopCost } from './loopProbe';
 import { runMeasurer } from './measurerMain';
 import { runTimed } from './processTiming';
 import { summarize, type Timing } from './stats';
@@ -19,7 +20,7 @@ export interface MeasureRequest {
 export interface NamespaceResult {
   counts: StateCounts;
   tools: Partial<Record<ToolCaseId, Timing & { cpuMs: number; bytes: number; failures: number }>>;
-  /** cpuMs: CPU of the whole measuring process (main thread, thread pool, GC) per operation. */
+  /** cpuMs: CPU of the case's own process (main thread, thread pool, GC) per operation. */
   lens: Partial<Record<LensCaseId, Timing & LoopCost & { cpuMs: number; worstGapMs: number }>>;
 }
 
@@ -28,7 +29,17 @@ const request = JSON.parse(process.argv[2] ?? '{}') as MeasureRequest;
 async function main(): Promise<NamespaceResult> {
   const tools = toolCases(request.cliPath);
   const cases = availableLensCases();
-  const lens = await Promise.all(cases.map(async (c) => ({ c, op: await c.prepare() })));
+  const lens = await Promise.all(
+    cases.map(async (c) => ({ c, proc: await LensCaseProcess.start(process.argv[1]!, process.argv[2]!, c.id) })),
+  );
+  try {
+    return await measure(tools, lens);
+  } finally {
+    for (const { proc } of lens) proc.stop();
+  }
+}
+
+async function measure(tools: ReturnType<typeof toolCases>, lens: { c: LensCase; proc: LensCaseProcess }[]): Promise<NamespaceResult> {
   const toolTimes = new Map<ToolCaseId, number[]>(tools.map((t) => [t.id, []]));
   const toolBytes = new Map<ToolCaseId, number>();
   const toolFailures = new Map<ToolCaseId, number>();
@@ -48,17 +59,11 @@ async function main(): Promise<NamespaceResult> {
       }
       toolBytes.set(tool.id, run.bytes);
     }
-    for (const { c, op } of lens) {
-      // A cold case needs a fresh cache every time.
-      const timed = c.id === 'processesCold' ? await c.prepare() : op;
-      const cpuBefore = process.cpuUsage();
-      const started = performance.now();
-      await timed();
-      const ms = performance.now() - started;
-      const cpu = process.cpuUsage(cpuBefore);
+    for (const { c, proc } of lens) {
+      const { ms, cpuMs } = await proc.run();
       if (round > 0) {
         lensTimes.get(c.id)!.push(ms);
-        lensCpu.get(c.id)!.push((cpu.user + cpu.system) / 1000);
+        lensCpu.get(c.id)!.push(cpuMs);
       }
     }
   }
@@ -74,9 +79,9 @@ async function main(): Promise<NamespaceResult> {
   }
   // Probed apart from the timed runs (the ticker costs time); the median probe is reported and
   // the worst gap beside it, as a burst of load from elsewhere can lengthen any single one.
-  for (const c of cases) {
+  for (const { c, proc } of lens) {
     const costs: LoopCost[] = [];
-    for (let i = 0; i < request.runs; i++) costs.push((await probeLoop(await c.prepare())).cost);
+    for (let i = 0; i < request.runs; i++) costs.push(await proc.probe());
     costs.sort((a, b) => a.longestBlockMs - b.longestBlockMs);
     const median = costs[costs.length >> 1];
     const worstGapMs = Math.max(...costs.map((x) => x.longestGapMs));
@@ -85,4 +90,5 @@ async function main(): Promise<NamespaceResult> {
   return result;
 }
 
-runMeasurer(main, 16 * 60_000);
+if (process.argv[3] === '--case') void serveLensCase(process.argv[4] as LensCaseId);
+else runMeasurer(main, 16 * 60_000);
