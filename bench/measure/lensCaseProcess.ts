@@ -5,8 +5,8 @@ import { probeLoop, type LoopCost } from './loopProbe';
 /*
  * Each TCP Lens case runs in a process of its own, as the extension host holds one table: in one
  * process for all of them, the heap held every case's copy of the table (five at 100,000 sockets),
- * and each full GC that one case's garbage set off was charged to whichever case ran, so figures
- * at 100k grew faster than the table.
+ * and a full GC set off by one case's garbage was charged to whichever case ran. (That was not why
+ * the 100k figures grow faster than the table: they still do, see bench/README.md.)
  */
 
 /** Untimed runs before the first timed one: V8 optimises a function after a few calls of it. */
@@ -22,9 +22,11 @@ export async function serveLensCase(id: LensCaseId): Promise<void> {
   if (!c) throw new Error(`no lens case ${id}`);
   const send = (reply: Reply) => process.send!(reply);
   const op = await c.prepare();
+  // A cold case needs a fresh cache every time.
+  const nextOp = () => (c.id === 'processesCold' ? c.prepare() : Promise.resolve(op));
   // The extension host runs a refresh every few seconds for hours: its figures are those of
   // optimised code. A process of its own starts cold, so the case runs a few times untimed first.
-  for (let i = 0; i < WARM_UPS; i++) await (c.id === 'processesCold' ? await c.prepare() : op)();
+  for (let i = 0; i < WARM_UPS; i++) await (await nextOp())();
   process.on('message', (request: Request) => {
     void (async () => {
       try {
@@ -32,8 +34,7 @@ export async function serveLensCase(id: LensCaseId): Promise<void> {
           send({ kind: 'probed', cost: (await probeLoop(await c.prepare())).cost });
           return;
         }
-        // A cold case needs a fresh cache every time.
-        const timed = c.id === 'processesCold' ? await c.prepare() : op;
+        const timed = await nextOp();
         const cpuBefore = process.cpuUsage();
         const started = performance.now();
         await timed();

@@ -130,7 +130,7 @@ export function groupRows(
 ): GroupRows[] {
   const { groupBy, shows } = options;
   const sizes = groupBy === 'state' ? countStates(current) : undefined;
-  const live = sizes && shows ? groupStates(current, sizes, shows) : groupConnections(current, groupBy);
+  const live = sizes ? groupStates(current, sizes, shows ?? (() => true)) : groupConnections(current, groupBy);
   const byKey = new Map(live.map((g) => [g.key, { group: g, closed: [] as Connection[] }]));
   for (const g of groupConnections(removed, groupBy)) {
     if (g.connections.length === 0) continue;

@@ -106,9 +106,10 @@ export class FdTables {
 
   /**
    * Processes that may hold sockets not seen yet: their open count changed or differs from the
-   * descriptors known, or sockets of the table left their descriptors. Not those with only old gaps in their numbers or sockets of
-   * other tables (most processes of a machine): a socket opened where one of those closed, with
-   * the count unchanged, is found by the walk a socket that stays missing gets.
+   * descriptors known, or sockets of the table left their descriptors. Not those with only old
+   * gaps in their numbers or sockets of other tables (most processes of a machine): a socket
+   * opened where one of those closed, with the count unchanged, is found by the walk a socket that
+   * stays missing gets.
    */
   changed(pids: Iterable<number>): number[] {
     const result: number[] = [];
