@@ -35,6 +35,10 @@ export async function serveLensCase(id: LensCaseId): Promise<void> {
           return;
         }
         const timed = await nextOp();
+        if (c.intervalMs) {
+          await timed();
+          await new Promise((resolve) => setTimeout(resolve, c.intervalMs));
+        }
         const cpuBefore = process.cpuUsage();
         const started = performance.now();
         await timed();
