@@ -78,12 +78,16 @@ function stateFigure(id: ExtensionHostStateId, limitPercent: number): () => Prom
     const cpuMs = (s.cpuPercent / 100) * s.windowMs;
     const perRefresh = s.refreshes > 0 ? ` (${(cpuMs / s.refreshes).toFixed(0)} ms CPU per refresh on average)` : '';
     const rate = `${s.refreshes} refreshes in ${(s.windowMs / 1000).toFixed(0)} s, ${s.fullRefreshes} with processes${perRefresh}`;
+    const threads = Object.entries(s.threads)
+      .filter(([, ms]) => ms > 0)
+      .map(([kind, ms]) => `${kind} ${(ms / 1000).toFixed(2)} s`)
+      .join(', ');
     const alive =
       s.exitedAfterMs === undefined ? '' : `; the extension host exited ${(s.exitedAfterMs / 1000).toFixed(1)} s after the change`;
     return {
       value: `${s.cpuPercent.toFixed(1)} % of a core (${(s.cpuPercent / ssPercent(r)).toFixed(1)}× \`ss -tan\` every ${REFRESH_SEC} s)`,
       pass: s.cpuPercent <= limitPercent,
-      note: `${rate}; ${signals}${alive}; table ${thousands(r.countsBefore.ESTABLISHED)} ESTABLISHED, ${thousands(r.countsBefore.CLOSE_WAIT)} CLOSE_WAIT, ${thousands(r.countsBefore.TIME_WAIT)} TIME_WAIT`,
+      note: `${rate}${threads ? ` (${threads})` : ''}; ${signals}${alive}; table ${thousands(r.countsBefore.ESTABLISHED)} ESTABLISHED, ${thousands(r.countsBefore.CLOSE_WAIT)} CLOSE_WAIT, ${thousands(r.countsBefore.TIME_WAIT)} TIME_WAIT`,
     };
   };
 }

@@ -14,7 +14,7 @@ import { CONNECTIONS_ROWS, launchBrowser, openTcpLensSidebar, openWorkbench } fr
 import { freePort, installVsix, startCodeServer } from '../../test/e2e/codeServer';
 import { runTimed } from '../measure/processTiming';
 import { runMeasurer } from '../measure/measurerMain';
-import { descendants, extensionHostPids } from './processTree';
+import { descendants, extensionHostPids, threadCpuMs } from './processTree';
 import { readProbeLog } from './probe';
 import type { ProbeLine } from './probeExtension';
 
@@ -52,6 +52,8 @@ export interface StateFigure {
   focused: boolean[];
   active: boolean[];
   viewVisible: (boolean | null)[];
+  /** The window's CPU of the main thread and of the other threads, in ms. */
+  threads: Record<string, number>;
 }
 
 export interface ExtensionHostResult {
@@ -137,13 +139,18 @@ async function measureState(state: ExtensionHostStateId, pid: number, probeLog: 
   const began = performance.now();
   const beganAt = Date.now();
   const cpuBefore = exitedAfterMs === undefined ? cpuMsOrUndefined(pid) : undefined;
+  const threadsBefore = threadCpuMs(pid);
+  let threadsLast = threadsBefore;
   let cpuLast = cpuBefore;
   if (cpuBefore === undefined) exitedAfterMs ??= performance.now() - since;
   while (exitedAfterMs === undefined && performance.now() - began < request.windowMs) {
     await sleep(Math.min(1000, request.windowMs - (performance.now() - began)));
     const cpu = cpuMsOrUndefined(pid);
     if (cpu === undefined) exitedAfterMs = performance.now() - since;
-    else cpuLast = cpu;
+    else {
+      cpuLast = cpu;
+      threadsLast = threadCpuMs(pid);
+    }
   }
   if (exitedAfterMs !== undefined) await sleep(Math.max(0, request.windowMs - (performance.now() - began)));
   const windowMs = performance.now() - began;
@@ -161,6 +168,7 @@ async function measureState(state: ExtensionHostStateId, pid: number, probeLog: 
     focused: distinct(inWindow.map((l) => l.focused)),
     active: distinct(inWindow.map((l) => l.active)),
     viewVisible: distinct(inWindow.map((l) => l.viewVisible ?? null)),
+    threads: Object.fromEntries([...threadsLast].map(([kind, ms]) => [kind, ms - (threadsBefore.get(kind) ?? 0)])),
   };
   const gc = first?.gc && last?.gc ? gcDuring(first.gc, last.gc) : 'unknown';
   const exit = exitedAfterMs === undefined ? '' : `, extension host exited ${(exitedAfterMs / 1000).toFixed(1)} s after the change`;

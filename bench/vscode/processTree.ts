@@ -38,3 +38,31 @@ export function descendants(root: number, matches: (argv: string[]) => boolean, 
 export function extensionHostPids(root: number): number[] {
   return descendants(root, (argv) => argv.includes('--type=extensionHost'));
 }
+
+/**
+ * User + system CPU of a process's main thread and of its other threads together (V8's GC and
+ * compiler helpers, libuv's pool: Node names them all "node", so they are not told apart), in
+ * ms; empty once the process exited.
+ */
+export function threadCpuMs(pid: number): Map<'main' | 'other threads', number> {
+  const byKind = new Map<'main' | 'other threads', number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byKind;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime are fields 14 and 15 (clock ticks of 10 ms).
+      const ms = (Number(fields[14 - 3]) + Number(fields[15 - 3])) * 10;
+      const kind = Number(tid) === pid ? 'main' : 'other threads';
+      byKind.set(kind, (byKind.get(kind) ?? 0) + ms);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return byKind;
+}
