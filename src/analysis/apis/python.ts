@@ -93,11 +93,12 @@ export const PYTHON_APIS = {
     'format',
   ]),
   /**
-   * Socket options that fail only on a closed socket or a bad value: given literals they cannot
-   * raise (`s.setblocking(False)`, `s.settimeout(5)`), so they get no exceptional edge then;
-   * `s.settimeout(self.timeout)` may still raise ValueError on a negative setting.
+   * Socket options that fail only on a closed socket or a bad value: given literals and module
+   * constants they cannot raise (`s.setblocking(False)`, `s.settimeout(5)`,
+   * `s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)`), so they get no exceptional edge
+   * then; `s.settimeout(self.timeout)` may still raise ValueError on a negative setting.
    */
-  quietWithLiterals: new Set(['setblocking', 'settimeout']),
+  quietWithConstants: new Set(['setblocking', 'settimeout', 'setsockopt']),
   /** Methods whose result keeps the receiver alive and owns it when handed on (`s.makefile()`). */
   derivedHandles: new Set(['makefile']),
   /** Acquisitions that take over the socket passed to them (`ctx.wrap_socket(raw)`), even when they raise. */

@@ -531,7 +531,7 @@ export class PythonCfgBuilder {
       fn?.type === 'attribute'
         ? PYTHON_APIS.pureMethods.has(name) ||
           (receiver !== undefined && PYTHON_APIS.loggers.test(receiver)) ||
-          (PYTHON_APIS.quietWithLiterals.has(name) && onlyLiterals(args))
+          (PYTHON_APIS.quietWithConstants.has(name) && onlyConstants(args, (n) => this.text(n)))
         : PYTHON_APIS.pure.has(name);
     const throws = pure
       ? undefined
@@ -592,8 +592,17 @@ function unwrap(n: TreeNode): TreeNode {
 /** Non-negative number, boolean and None literals: the values a socket option cannot refuse. */
 const LITERALS = new Set(['integer', 'float', 'true', 'false', 'none']);
 
-/** Whether every argument of the call is such a literal (and there is one at least); the copied tree holds named nodes only. */
-function onlyLiterals(args: TreeNode | undefined): boolean {
+/** A constant of a module (`socket.SO_REUSEADDR`, or `TCP_NODELAY` imported): an option's name, not a setting. */
+const MODULE_CONSTANT = /^(?:[A-Za-z_]\w*\.)?[A-Z][A-Z0-9_]*$/;
+
+/**
+ * Whether every argument of the call is such a literal or a module constant (and there is one at
+ * least); the copied tree holds named nodes only.
+ */
+function onlyConstants(args: TreeNode | undefined, text: (n: TreeNode) => string): boolean {
   const values = (args?.children ?? []).filter((a) => a.type !== 'comment');
-  return values.length > 0 && values.every((a) => LITERALS.has(a.type));
+  return (
+    values.length > 0 &&
+    values.every((a) => LITERALS.has(a.type) || ((a.type === 'attribute' || a.type === 'identifier') && MODULE_CONSTANT.test(text(a))))
+  );
 }
