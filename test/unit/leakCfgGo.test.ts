@@ -319,7 +319,26 @@ describe('leak engine on Go functions: paths', () => {
         '\treturn res.StatusCode',
         '}',
       ]),
-      ['9: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk'],
+      ['9: unclosed-socket: Response body received here is never closed — CLOSE_WAIT risk'],
+    );
+  });
+
+  it('names a response body, not a socket, in its messages', async () => {
+    assert.deepEqual(
+      await reported([
+        'func fetch(url string) ([]byte, error) {',
+        '\tresp, err := http.Get(url)',
+        '\tif err != nil {',
+        '\t\treturn nil, err',
+        '\t}',
+        '\tif resp.StatusCode != 200 {',
+        '\t\treturn nil, fmt.Errorf("status %d", resp.StatusCode)',
+        '\t}',
+        '\tdefer resp.Body.Close()',
+        '\treturn io.ReadAll(resp.Body)',
+        '}',
+      ]),
+      ['2: unclosed-socket: Response body received here is not closed on the early return at line 7 — CLOSE_WAIT risk'],
     );
   });
 

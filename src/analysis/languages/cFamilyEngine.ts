@@ -19,8 +19,8 @@ import { lowerBound } from '../lowerBound';
  * One walk copies the tree, one pass collects, one pass classifies the uses: linear in file size.
  */
 
-export const UNCLOSED_MESSAGE = 'Socket opened here is never closed — CLOSE_WAIT risk';
-export const ERROR_PATH_MESSAGE = 'Socket opened here is closed only on the error path — CLOSE_WAIT risk when it succeeds';
+/** What the messages call an acquisition unless it says otherwise ({@link Acquisition.subject}). */
+const SOCKET_SUBJECT = 'Socket opened here';
 export const CLOSE_WAIT_MESSAGE = 'Socket accepted here is never closed after the peer hangs up (read until EOF) — CLOSE_WAIT risk';
 
 /** How one occurrence of a tracked name uses the socket. */
@@ -55,6 +55,8 @@ export interface Acquisition {
    */
   verdict?: 'closed' | 'handed-on' | 'discarded';
   binding?: Binding;
+  /** How its messages name it when it is not a socket the code opened (`Response body received here`). */
+  subject?: string;
 }
 
 /**
@@ -244,7 +246,7 @@ export function analyzeTree(
     // Closing at the end of the scope is safe only when nothing else may still be using the socket then.
     const fixable = s.calls.length === 0 && !s.usedInClosure;
     const f = finding(dialect, a, language, rule, source, source.slice(s.binding.start, s.binding.end), fixable);
-    if (rule === 'unclosed-socket' && s.closedOnErrorPath) f.message = ERROR_PATH_MESSAGE;
+    if (rule === 'unclosed-socket' && s.closedOnErrorPath) f.message = errorPathMessage(a);
     // The close belongs at the end of the handler that reads to EOF, when that is another function.
     if (reader && reader !== s.frame) f.fixAt = { start: endOf(reader.node), end: endOf(reader.node) };
     findings.push(f);
@@ -351,7 +353,7 @@ function engineFinding(
     return {
       ...f,
       rule: 'unclosed-on-exception',
-      message: `Socket opened here is not closed when \`${call}\` throws at line ${site.line + 1} — ${dialect.exceptionAdvice ?? 'close it in finally'}`,
+      message: `${subjectOf(s.acquisition)} is not closed when \`${call}\` throws at line ${site.line + 1} — ${dialect.exceptionAdvice ?? 'close it in finally'}`,
     };
   }
   if (reader) {
@@ -361,25 +363,25 @@ function engineFinding(
   // Handed on (stored in a table, returned) where it succeeds, left at the function's end otherwise (a full table): the hand-off is taken as the design, as the statement rules did.
   if (verdict.kind === 'leak' && released && !verdict.exit && !verdict.lost && s.escaped && !s.closed) return undefined;
   if (verdict.kind !== 'leak' || !released) {
-    if (s.closedOnErrorPath && !s.closed) f.message = ERROR_PATH_MESSAGE;
+    if (s.closedOnErrorPath && !s.closed) f.message = errorPathMessage(s.acquisition);
     return f;
   }
   // Closed only where something failed (`if (connect(…) < 0) { close(fd); return -1; }`): that says more than the exit.
   if (s.closedOnErrorPath && !s.closed && !s.escaped) {
-    f.message = ERROR_PATH_MESSAGE;
+    f.message = errorPathMessage(s.acquisition);
     return f;
   }
   const at = verdict.exit?.site ?? verdict.lost;
   // The same words as the statement rules' early-exit message, which users already see.
   if (verdict.exit)
-    f.message = `Socket opened here is not closed on the ${verdict.exit.word === 'return' ? 'early return' : verdict.exit.word} at line ${verdict.exit.site.line + 1} — CLOSE_WAIT risk`;
+    f.message = `${subjectOf(s.acquisition)} is not closed on the ${verdict.exit.word === 'return' ? 'early return' : verdict.exit.word} at line ${verdict.exit.site.line + 1} — CLOSE_WAIT risk`;
   else if (verdict.lost)
-    f.message = `Socket opened here is not closed before \`${s.name}\` is assigned again at line ${verdict.lost.line + 1} — CLOSE_WAIT risk`;
+    f.message = `${subjectOf(s.acquisition)} is not closed before \`${s.name}\` is assigned again at line ${verdict.lost.line + 1} — CLOSE_WAIT risk`;
   else {
     // A loop's `continue`/`break` is no exit of the function: the statement rules can still name it.
     const early = earlyExit(s, dialect, source);
     if (early) return early.finding(f);
-    f.message = 'Socket opened here is not closed on every path — CLOSE_WAIT risk';
+    f.message = `${subjectOf(s.acquisition)} is not closed on every path — CLOSE_WAIT risk`;
   }
   if (at) f.fixAt = { start: at, end: at };
   return f;
@@ -394,7 +396,7 @@ function earlyExit(s: Tracked, dialect: Dialect, source: string): { finding(f: L
   return {
     finding: (f) => ({
       ...f,
-      message: `Socket opened here is not closed on the early ${path.kind} at line ${path.exit.startRow + 1} — CLOSE_WAIT risk`,
+      message: `${subjectOf(s.acquisition)} is not closed on the early ${path.kind} at line ${path.exit.startRow + 1} — CLOSE_WAIT risk`,
       fixAt: rangeOf(path.exit),
     }),
   };
@@ -462,6 +464,14 @@ function newTracked(
   return t;
 }
 
+function subjectOf(a: Acquisition | undefined): string {
+  return a?.subject ?? SOCKET_SUBJECT;
+}
+
+function errorPathMessage(a: Acquisition | undefined): string {
+  return `${subjectOf(a)} is closed only on the error path — CLOSE_WAIT risk when it succeeds`;
+}
+
 function finding(
   dialect: Dialect,
   a: Acquisition,
@@ -475,7 +485,7 @@ function finding(
     rule,
     language,
     range: rangeOf(a.site),
-    message: rule === 'close-wait-risk' ? CLOSE_WAIT_MESSAGE : UNCLOSED_MESSAGE,
+    message: rule === 'close-wait-risk' ? CLOSE_WAIT_MESSAGE : `${subjectOf(a)} is never closed — CLOSE_WAIT risk`,
   };
   if (binding) f.binding = binding;
   const fix = binding && fixable ? dialect.fix?.(a, source) : undefined;

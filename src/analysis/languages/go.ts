@@ -115,7 +115,11 @@ const PARENTHESES: ReadonlySet<string> = new Set(['parenthesized_expression']);
 function acquisition(node: LightNode, source: string): Acquisition | undefined {
   const kind = acquisitionKind(node, source);
   if (!kind) return undefined;
-  const a: Acquisition = { site: node, isAccept: kind === 'accept' };
+  // A response holds its connection until its Body is closed: the message names the body.
+  const a: Acquisition =
+    kind === 'response'
+      ? { site: node, isAccept: false, subject: 'Response body received here' }
+      : { site: node, isAccept: kind === 'accept' };
   const expr = climb(node, PARENTHESES);
   const list = expr.parent;
   const statement = list?.parent;
