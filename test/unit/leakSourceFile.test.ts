@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { readSourceFile } from '../../src/analysis/sourceFile';
+import { decodeSource, readSourceFile } from '../../src/analysis/sourceFile';
 
 describe('readSourceFile (src/analysis/sourceFile.ts)', () => {
   it('skips a FIFO (directly or through a symlink) without opening it, and reads a regular file', async () => {
@@ -25,5 +25,24 @@ describe('readSourceFile (src/analysis/sourceFile.ts)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('reads UTF-16 files by their byte-order mark, drops a UTF-8 mark, and still skips binary content', () => {
+    const text = 'import socket\ns = socket.socket()  # café\n';
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const be = Buffer.from(le);
+    be.swap16();
+    assert.deepEqual(decodeSource(le), { text, notes: [] });
+    assert.deepEqual(decodeSource(be), { text, notes: [] });
+    assert.deepEqual(decodeSource(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)])), { text, notes: [] });
+    // A lone surrogate is no text: a clear skip, not a crash.
+    assert.deepEqual(decodeSource(Buffer.from([0xff, 0xfe, 0x00, 0xd8, 0x61, 0x00])), {
+      skipped: 'not valid UTF-16 LE after its byte-order mark',
+    });
+    assert.deepEqual(decodeSource(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x00])), { skipped: 'binary content' });
+    assert.deepEqual(decodeSource(Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a])), {
+      text: 'caf\u00e9\n',
+      notes: ['not valid UTF-8: read as Latin-1'],
+    });
   });
 });
