@@ -342,6 +342,48 @@ describe('leak engine on Go functions: paths', () => {
     );
   });
 
+  it('reports a close deferred inside an endless loop, not one in a per-turn function or a bounded loop', async () => {
+    assert.deepEqual(
+      await reported([
+        'func serve(ln net.Listener) error {',
+        '\tfor {',
+        '\t\tc, err := ln.Accept()',
+        '\t\tif err != nil {',
+        '\t\t\treturn err',
+        '\t\t}',
+        '\t\tdefer c.Close()',
+        '\t\tc.Write(nil)',
+        '\t}',
+        '}',
+        'func serveTurns(ln net.Listener) {',
+        '\tfor {',
+        '\t\tfunc() {',
+        '\t\t\tc, err := ln.Accept()',
+        '\t\t\tif err != nil {',
+        '\t\t\t\treturn',
+        '\t\t\t}',
+        '\t\t\tdefer c.Close()',
+        '\t\t\tc.Write(nil)',
+        '\t\t}()',
+        '\t}',
+        '}',
+        'func dialAll(addrs []string) error {',
+        '\tfor _, a := range addrs {',
+        '\t\tc, err := net.Dial("tcp", a)',
+        '\t\tif err != nil {',
+        '\t\t\treturn err',
+        '\t\t}',
+        '\t\tdefer c.Close()',
+        '\t}',
+        '\treturn nil',
+        '}',
+      ]),
+      [
+        '3: unclosed-socket: Socket opened here is closed only when the function returns: the deferred close at line 7 is inside an endless loop, so what each turn opens stays open until then — CLOSE_WAIT risk',
+      ],
+    );
+  });
+
   it('hands named results to the caller at a bare return, and a goroutine hands a connection to a variable of the enclosing function', async () => {
     assert.deepEqual(
       await reported([

@@ -121,6 +121,12 @@ export interface Dialect {
   bodyMayThrow?(body: LightNode, source: string, localQuiet: LocalQuiet): boolean;
   /** What the unclosed-on-exception message suggests (`use try-with-resources or finally`). */
   readonly exceptionAdvice?: string;
+  /**
+   * The deferred close that releases a socket only when its function returns although the socket
+   * is made again on every turn of an endless loop (Go's `for { c := accept(); defer c.Close() }`):
+   * every socket stays open until then. Undefined when any close runs sooner.
+   */
+  closedOnlyAtReturn?(acquisition: LightNode, closes: readonly LightNode[]): LightNode | undefined;
 }
 
 interface Frame {
@@ -229,6 +235,12 @@ export function analyzeTree(
   for (const s of sockets) {
     const a = s.acquisition!;
     const verdict = verdicts.get(s);
+    const consumed = !verdict && summaries.consumed(s);
+    const late = (verdict?.kind === 'released' || consumed) && closedOnlyAtReturn(s, dialect);
+    if (late) {
+      findings.push(closedAtReturn(finding(dialect, a, language, 'unclosed-socket', source, s.name), a, late));
+      continue;
+    }
     if (verdict?.kind === 'released') continue;
     if (verdict) {
       const reader = dialect.closeWaitRule && a.isAccept ? summaries.eofReader(s) : undefined;
@@ -236,7 +248,7 @@ export function analyzeTree(
       if (f) findings.push(f);
       continue;
     }
-    if (summaries.consumed(s)) {
+    if (consumed) {
       const early = earlyExit(s, dialect, source);
       if (early) findings.push(early.finding(finding(dialect, a, language, 'unclosed-socket', source, s.name)));
       continue;
@@ -462,6 +474,20 @@ function newTracked(
   };
   (t as { owner: Tracked }).owner = owner ?? t;
   return t;
+}
+
+/** The dialect's deferred close run only at return, for a socket closed and not handed anywhere (a handler may close it sooner). */
+function closedOnlyAtReturn(s: Tracked, dialect: Dialect): LightNode | undefined {
+  if (!dialect.closedOnlyAtReturn || s.escaped || s.calls.length > 0 || s.closeSites.length === 0) return undefined;
+  return dialect.closedOnlyAtReturn(
+    s.acquisition!.site,
+    s.closeSites.map((c) => c.node),
+  );
+}
+
+function closedAtReturn(f: LeakFinding, a: Acquisition, deferred: LightNode): LeakFinding {
+  f.message = `${subjectOf(a)} is closed only when the function returns: the deferred close at line ${deferred.startRow + 1} is inside an endless loop, so what each turn opens stays open until then — CLOSE_WAIT risk`;
+  return f;
 }
 
 function subjectOf(a: Acquisition | undefined): string {

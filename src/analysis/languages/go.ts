@@ -318,6 +318,43 @@ const paths: PathShape = {
   },
 };
 
+/**
+ * The `defer` statement every close of a socket sits in (directly, or in a deferred closure) when it
+ * is inside an endless `for {…}` of the same function that also makes the socket: Go runs deferred
+ * calls when the function returns, not at the end of a turn.
+ */
+function closedOnlyAtReturn(acquisition: LightNode, closes: readonly LightNode[]): LightNode | undefined {
+  let found: LightNode | undefined;
+  for (const close of closes) {
+    const deferred = enclosingDefer(close);
+    if (!deferred || !insideEndlessLoopAround(deferred, acquisition)) return undefined;
+    found ??= deferred;
+  }
+  return found;
+}
+
+/** The defer statement of the function `node` runs in, counting `defer func() {…}()` as the function's own. */
+function enclosingDefer(node: LightNode): LightNode | undefined {
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.type === 'defer_statement') return p;
+    if (p.type === 'func_literal') {
+      const call = p.parent;
+      if (call?.type !== 'call_expression' || call.parent?.type !== 'defer_statement') return undefined;
+    } else if (FUNCTIONS.has(p.type)) return undefined;
+  }
+  return undefined;
+}
+
+/** A `for {…}` (no condition, clause or range) between `node` and its function that also holds `acquisition`. */
+function insideEndlessLoopAround(node: LightNode, acquisition: LightNode): boolean {
+  for (let p = node.parent; p && !FUNCTIONS.has(p.type); p = p.parent) {
+    if (p.type === 'for_statement' && p.children.every((c) => c.field === 'body' || c.type === 'comment')) {
+      return acquisition.start >= p.start && acquisition.end <= p.end;
+    }
+  }
+  return false;
+}
+
 const goDialect: Dialect = {
   languages: ['go'],
   mentions: /\b(Dial\w*|Listen\w*|Accept\w*|Get|Post|PostForm|Head|Do)\(/,
@@ -347,6 +384,7 @@ const goDialect: Dialect = {
   readsToEof,
   fix,
   paths,
+  closedOnlyAtReturn,
   buildGraph: (body, obligations, source) => new GoCfgBuilder(source, use, obligations).build(body),
 };
 
