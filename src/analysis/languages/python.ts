@@ -279,7 +279,7 @@ function tallyUses(a: Acquisition, index: TreeIndex): UseTally {
   if (a.reader) {
     for (const ref of referencesWithin(index, a.reader, a.scope)) {
       const parent = ref.parent;
-      if (parent?.type === 'attribute' && fieldOf(parent, 'object') === ref) noteEof(parent, a.scope, index, tally);
+      if (parent?.type === 'attribute' && fieldOf(parent, 'object') === ref) noteEof(parent, a.scope, index, tally, true);
     }
   }
   return tally;
@@ -340,8 +340,13 @@ function classifyArgument(call: TreeNode | null, src: string): SocketUse {
   return 'hand-on';
 }
 
+function readsToEof(call: TreeNode, src: string): boolean {
+  const args = (fieldOf(call, 'arguments')?.children ?? []).filter((c) => c.type !== 'comment');
+  return args.length === 0 || (args.length === 1 && textOf(args[0]!, src).replace(/\s+/g, '') === '-1');
+}
+
 /** Records `attr` (a read on the socket or reader) when its empty result ends the loop or the handler. */
-function noteEof(attr: TreeNode, scope: TreeNode, index: TreeIndex, tally: UseTally): void {
+function noteEof(attr: TreeNode, scope: TreeNode, index: TreeIndex, tally: UseTally, streamReader = false): void {
   if (tally.eofCheck) return;
   const src = index.source;
   const method = optText(fieldOf(attr, 'attribute'), src);
@@ -352,6 +357,11 @@ function noteEof(attr: TreeNode, scope: TreeNode, index: TreeIndex, tally: UseTa
   if (!PYTHON_APIS.reads.has(method)) return;
   const call = attr.parent;
   if (call?.type !== 'call') return;
+  // An asyncio stream's `read()` (no size, or -1) returns only once the peer's EOF came.
+  if (streamReader && method === 'read' && readsToEof(call, src)) {
+    tally.eofCheck = call;
+    return;
+  }
   const value = climb(call, new Set(['await', 'parenthesized_expression']));
   const holder = value.parent;
   if ((holder?.type === 'while_statement' || holder?.type === 'if_statement') && fieldOf(holder, 'condition') === value) {
@@ -517,10 +527,15 @@ function eofFinding(base: FindingBase, eofCheck: TreeNode, fix: PendingFix | und
   return findingOn(
     base,
     'close-wait-risk',
-    "Connection accepted here is never closed after the peer's EOF (empty read) — CLOSE_WAIT risk",
+    `Connection accepted here is never closed after the peer's EOF (read at line ${eofCheck.startRow + 1}) — CLOSE_WAIT risk`,
     rangeOf(eofCheck),
     fix,
   );
+}
+
+/** A connection a server accepted: by `accept()`, or handed to an asyncio stream server's handler. */
+function accepted(a: Acquisition): boolean {
+  return a.kind === 'accepted' || a.kind === 'stream-accepted';
 }
 
 function judge(
@@ -543,7 +558,7 @@ function judge(
         ? withStatementFix(a, index, source, blocks)
         : undefined;
     // close-wait-risk is unchanged: an accepted connection read to EOF and never closed anywhere (kept in a list counts).
-    if (a.kind === 'accepted' && tally.eofCheck && !summary.closed && !summary.handedOn) {
+    if (accepted(a) && tally.eofCheck && !summary.closed && !summary.handedOn) {
       return eofFinding(base, tally.eofCheck, fix);
     }
     // At module level an exception nobody catches ends the program, and the descriptors with it.
@@ -558,8 +573,7 @@ function judge(
     a.statement && !summary.stored && !summary.handedOn && !summary.closedOnErrorPathOnly
       ? withStatementFix(a, index, source, blocks)
       : undefined;
-  const accepted = a.kind === 'accepted' || a.kind === 'stream-accepted';
-  if (accepted && tally.eofCheck && !summary.handedOn) {
+  if (accepted(a) && tally.eofCheck && !summary.handedOn) {
     return eofFinding(base, tally.eofCheck, fix);
   }
   if (summary.stored || summary.handedOn) return undefined;
