@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { threadCpuMsOf } from '../../test/helpers/remoteCpu';
 
 function parentOf(pid: number): number | undefined {
   try {
@@ -54,10 +55,7 @@ export function threadCpuMs(pid: number): Map<'main' | 'other threads', number> 
   }
   for (const tid of tids) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // utime and stime are fields 14 and 15 (clock ticks of 10 ms).
-      const ms = (Number(fields[14 - 3]) + Number(fields[15 - 3])) * 10;
+      const ms = threadCpuMsOf(pid, Number(tid));
       const kind = Number(tid) === pid ? 'main' : 'other threads';
       byKind.set(kind, (byKind.get(kind) ?? 0) + ms);
     } catch {

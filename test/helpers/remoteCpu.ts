@@ -30,6 +30,11 @@ export function processOwnCpuMs(pid: number): number {
   return cpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')).self * TICK_MS;
 }
 
+/** CPU time one thread of a process has used (utime + stime), in ms. */
+export function threadCpuMsOf(pid: number, tid: number): number {
+  return cpuTicks(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')).self * TICK_MS;
+}
+
 /** CPU per run of `ss -tan` inside the namespace, in ms: one sh runs it `runs` times and reports its children's time. */
 export function ssTanCpuMs(ns: TestNamespace, runs: number): number {
   const script = 'i=0; while [ "$i" -lt "$1" ]; do ss -tan >/dev/null; i=$((i+1)); done; cat /proc/$$/stat';
