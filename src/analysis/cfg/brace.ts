@@ -325,7 +325,8 @@ export abstract class BraceCfgBuilder {
       const use = this.use(node, this.source);
       if (use.kind === 'close' || use.kind === 'close-on-error-path') effects.push({ kind: 'release', name });
       // A closure (goroutine, callback, `defer func(){…}()`, lambda) that keeps the socket owns it from here on.
-      else if (closure || use.kind === 'escape' || use.kind === 'call') effects.push({ kind: 'transfer', name });
+      // A stream of it given to a call is the summaries' to judge when the callee is the file's (then no graph is used).
+      else if (closure || use.kind === 'escape' || (use.kind === 'call' && !use.stream)) effects.push({ kind: 'transfer', name });
       else if (use.kind === 'alias') {
         const target = this.text(use.binding);
         this.names.add(target);

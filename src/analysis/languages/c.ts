@@ -1,7 +1,7 @@
 import { C_APIS } from '../apis/c';
 import { CCfgBuilder } from '../cfg/c';
-import { dialectRules, withVerdict, withBinding } from './cFamilyEngine';
-import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
+import { dialectRules, factorySubject, withVerdict, withBinding } from './cFamilyEngine';
+import type { Acquisition, Dialect, Factories, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
 import { fieldOf, onErrorBranch, NO_NAMES } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
@@ -57,12 +57,16 @@ function calleeName(call: LightNode, source: string): string | undefined {
 /** Around a call's value: `(int)socket(…)`. */
 const VALUE_WRAPPERS: ReadonlySet<string> = new Set(['parenthesized_expression', 'cast_expression']);
 
-function acquisition(node: LightNode, source: string): Acquisition | undefined {
+function acquisition(node: LightNode, source: string, factories: Factories): Acquisition | undefined {
   if (node.type !== 'call_expression') return undefined;
   const name = calleeName(node, source);
-  const arity = name === undefined ? undefined : C_APIS.acquirers[name];
-  if (arity === undefined || (fieldOf(node, 'arguments')?.children.length ?? 0) < arity) return undefined;
-  const a: Acquisition = { site: node, isAccept: name !== 'socket' };
+  if (name === undefined) return undefined;
+  const factory = factories.has(name);
+  const arity = C_APIS.acquirers[name];
+  if (!factory && (arity === undefined || (fieldOf(node, 'arguments')?.children.length ?? 0) < arity)) return undefined;
+  const a: Acquisition = factory
+    ? { site: node, isAccept: false, subject: factorySubject(name) }
+    : { site: node, isAccept: name !== 'socket' };
   const expr = climb(node, VALUE_WRAPPERS);
   const p = expr.parent;
   if (!p) return undefined;

@@ -31,7 +31,13 @@ export type Use =
   | { kind: 'escape' }
   | { kind: 'neutral' }
   /** Passed as argument `index` to a function known only by name: decided by the file's summaries. */
-  | { kind: 'call'; callee: string; index: number }
+  | {
+      kind: 'call';
+      callee: string;
+      index: number;
+      /** A stream of the socket passed on (Java): followed into a function of the file; one defined elsewhere only reads or writes it. */
+      stream?: boolean;
+    }
   /** A second name for the same socket (`t := c.(*net.TCPConn)`, a stream over the socket). */
   | { kind: 'alias'; binding: LightNode; scope: LightNode; closedHere: boolean };
 
@@ -57,6 +63,22 @@ export interface Acquisition {
   binding?: Binding;
   /** How its messages name it when it is not a socket the code opened (`Response body received here`). */
   subject?: string;
+  /** An HTTP response (its body holds the connection): a function returning one is no socket factory. */
+  response?: boolean;
+}
+
+/**
+ * Names of the file's functions that return a socket they open (`int open_listener(…)`,
+ * `func dial(…) (net.Conn, error)`): a call to one by its plain name is an acquisition where it
+ * is called, judged like the API call inside. Each maps to which of its results is the socket
+ * (Go's `func dial() (net.Conn, error)`: 0; `(kp nkeys.KeyPair, c net.Conn, …)`: 1).
+ */
+export type Factories = ReadonlyMap<string, number>;
+const NO_FACTORIES: Factories = new Map();
+
+/** How messages name a socket a factory of the file returned. */
+export function factorySubject(name: string): string {
+  return `Socket returned by \`${name}\` here`;
 }
 
 /**
@@ -101,7 +123,8 @@ export interface Dialect {
   /** Offer CLOSE_WAIT-risk findings for accepted sockets read until EOF. */
   readonly closeWaitRule: boolean;
   functionShape(node: LightNode, source: string): FunctionShape | undefined;
-  acquisition(node: LightNode, source: string): Acquisition | undefined;
+  /** The acquisition `node` is, counting calls of the file's `factories` by their plain name. */
+  acquisition(node: LightNode, source: string, factories: Factories): Acquisition | undefined;
   /** Local names a node declares (variable declarators), so assignments to them can be tracked. */
   declaredNames(node: LightNode, source: string): readonly LightNode[];
   use(name: LightNode, source: string): Use;
@@ -131,6 +154,8 @@ export interface Dialect {
 
 interface Frame {
   readonly node: LightNode;
+  /** Undefined for closures and lambdas. */
+  readonly name: string | undefined;
   /** Its body, not copied yet. */
   deferredBody: LightNode | undefined;
   readonly parent: Frame | undefined;
@@ -152,6 +177,10 @@ interface Tracked {
   /** Where it is closed (`plain`: not only on an error branch), for the early-exit rule. */
   readonly closeSites: { node: LightNode; plain: boolean }[];
   escaped: boolean;
+  /** Which of its function's results it is returned as (not by a closure in it), if it is. */
+  returned: number | undefined;
+  /** Handed somewhere else than a return by its own function too (a field, a table, a call). */
+  kept: boolean;
   /** Used inside a closure or lambda: it may outlive the scope, so no close-at-scope-end fix. */
   usedInClosure: boolean;
   readonly calls: { callee: string; index: number }[];
@@ -164,22 +193,54 @@ export function dialectRules(dialect: Dialect): LanguageRules {
     languages: dialect.languages,
     analyze: (root: SyntaxNode, language: LeakLanguage, source: string) => {
       if (!dialect.mentions.test(source)) return [];
-      const mentions = mentionOffsets(source, dialect.mentions);
-      const options: CopyOptions = {
-        source,
-        lines: new LineIndex(source),
-        opaque: dialect.opaque,
-        ...(dialect.skipped ? { skipped: dialect.skipped } : {}),
-        deferBody: (fn, body) =>
-          dialect.deferrable.has(fn.type) && !insideFunction(fn, dialect) && !mentionsWithin(mentions, body.start, body.end),
-      };
-      const materialize = (body: LightNode): LightNode | undefined => {
-        const syntax = root.descendantForIndex(body.start, body.end);
-        if (!syntax || syntax.type !== body.type || syntax.startIndex !== body.start || syntax.endIndex !== body.end) return undefined;
-        return copyTree(syntax, { ...options, deferBody: undefined, at: { parent: body.parent!, field: body.field } });
-      };
-      return analyzeTree(copyTree(root, options), dialect, language, source, materialize);
+      // A file whose functions return sockets they open is read again with calls to them as
+      // acquisitions, until no new such function turns up (one that returns another's socket).
+      let factories = NO_FACTORIES;
+      for (let round = 0; ; round++) {
+        const returners = new Map<string, number>();
+        const findings = analyzeCopy(root, dialect, language, source, factories, returners);
+        if (round === MAX_FACTORY_ROUNDS || [...returners.keys()].every((name) => factories.has(name))) return findings;
+        factories = new Map([...factories, ...returners]);
+      }
     },
+  };
+}
+
+/** Factories returning factories' sockets, followed this deep. */
+const MAX_FACTORY_ROUNDS = 3;
+
+function analyzeCopy(
+  root: SyntaxNode,
+  base: Dialect,
+  language: LeakLanguage,
+  source: string,
+  factories: Factories,
+  returners: Map<string, number>,
+): LeakFinding[] {
+  const dialect = factories.size === 0 ? base : withFactories(base, factories);
+  const mentions = mentionOffsets(source, dialect.mentions);
+  const options: CopyOptions = {
+    source,
+    lines: new LineIndex(source),
+    opaque: dialect.opaque,
+    ...(dialect.skipped ? { skipped: dialect.skipped } : {}),
+    deferBody: (fn, body) =>
+      dialect.deferrable.has(fn.type) && !insideFunction(fn, dialect) && !mentionsWithin(mentions, body.start, body.end),
+  };
+  const materialize = (body: LightNode): LightNode | undefined => {
+    const syntax = root.descendantForIndex(body.start, body.end);
+    if (!syntax || syntax.type !== body.type || syntax.startIndex !== body.start || syntax.endIndex !== body.end) return undefined;
+    return copyTree(syntax, { ...options, deferBody: undefined, at: { parent: body.parent!, field: body.field } });
+  };
+  return analyzeTree(copyTree(root, options), dialect, language, source, materialize, factories, returners);
+}
+
+/** The dialect that copies up front the bodies that call `factories` (their calls are acquisitions there). */
+function withFactories(dialect: Dialect, factories: Factories): Dialect {
+  const names = [...factories.keys()].map((n) => n.replace(/[$]/g, '\\$')).join('|');
+  return {
+    ...dialect,
+    mentions: new RegExp(`${dialect.mentions.source}|\\b(?:${names})\\s*\\(`, dialect.mentions.flags),
   };
 }
 
@@ -207,8 +268,11 @@ export function analyzeTree(
   language: LeakLanguage,
   source: string,
   materialize: (body: LightNode) => LightNode | undefined = () => undefined,
+  factories: Factories = NO_FACTORIES,
+  /** Gets the file's functions that return a socket they open, and which of their results it is. */
+  returners?: Map<string, number>,
 ): LeakFinding[] {
-  const collected = collect(root, dialect, source, undefined);
+  const collected = collect(root, dialect, source, undefined, factories);
   const tracked = new Map<string, NameScopes>();
   const add = trackerOf(tracked);
   for (const frame of collected.frames) for (const p of frame.params) add(p);
@@ -228,8 +292,11 @@ export function analyzeTree(
     add(t);
     sockets.push(t);
   }
-  classifyUses(collected.names, tracked, dialect, source, add);
-  const summaries = new Summaries(collected.functions, (frame) => expandBody(frame, collected.functions, dialect, source, materialize));
+  classifyUses(collected.names, tracked, dialect, source, add, collected.functions);
+  if (returners) for (const [name, position] of freshSocketReturners(collected, sockets)) returners.set(name, position);
+  const summaries = new Summaries(collected.functions, (frame) =>
+    expandBody(frame, collected.functions, dialect, source, materialize, factories),
+  );
   const localQuiet = quietMethodsOf(collected.functions, dialect, source, materialize);
   const verdicts = engineVerdicts(sockets, dialect, source, collected.functions, localQuiet);
   for (const s of sockets) {
@@ -422,6 +489,47 @@ function trackerOf(tracked: Map<string, NameScopes>): (t: Tracked) => void {
   };
 }
 
+/**
+ * The file's functions that return a socket they open on some path (`return net.Dial(…)`, `return fd`
+ * after `fd = socket(…)`) and do not close it themselves, every function of that name: a response
+ * is not a socket, nor a closure.
+ */
+function freshSocketReturners(collected: Collected, sockets: readonly Tracked[]): Map<string, number> {
+  const returning = new Map<Frame, number>();
+  for (const { acquisition, frame } of collected.acquisitions) {
+    const position = acquisition.verdict === 'handed-on' && !acquisition.response ? resultPosition(acquisition.site) : undefined;
+    if (frame && position !== undefined) returning.set(frame, position);
+  }
+  // One it also closes (a test helper's `t.Cleanup(func() { c.Close() })`) or keeps (a cache) is lent, not given.
+  for (const s of sockets)
+    if (s.returned !== undefined && !s.closed && !s.kept && s.frame && !s.acquisition!.response) returning.set(s.frame, s.returned);
+  const out = new Map<string, number>();
+  for (const [frame, position] of returning) {
+    const frames = frame.name === undefined ? undefined : collected.functions.get(frame.name);
+    if (frames?.every((f) => returning.get(f) === position)) out.set(frame.name!, position);
+  }
+  return out;
+}
+
+/** Node types a returned value may sit in below the return statement. */
+const RETURN_WRAPPERS: ReadonlySet<string> = new Set([
+  'parenthesized_expression',
+  'expression_list',
+  'cast_expression',
+  'await_expression',
+]);
+
+/** Which of the function's results `node` is returned as (`return nil, c, nil`: 1), or undefined when it is not returned. */
+function resultPosition(node: LightNode): number | undefined {
+  let n = node;
+  let position = 0;
+  while (n.parent && RETURN_WRAPPERS.has(n.parent.type)) {
+    if (n.parent.type === 'expression_list') position = n.parent.children.filter((c) => c.type !== 'comment').indexOf(n);
+    n = n.parent;
+  }
+  return n.parent?.type === 'return_statement' ? position : undefined;
+}
+
 /** Copies and classifies a deferred body once a call hands its function a socket. */
 function expandBody(
   frame: Frame,
@@ -429,6 +537,7 @@ function expandBody(
   dialect: Dialect,
   source: string,
   materialize: (body: LightNode) => LightNode | undefined,
+  factories: Factories,
 ): void {
   const body = frame.deferredBody;
   if (!body) return;
@@ -441,13 +550,13 @@ function expandBody(
   }
   const siblings = frame.node.children;
   siblings[siblings.indexOf(body)] = copy;
-  const inner = collect(copy, dialect, source, frame);
+  const inner = collect(copy, dialect, source, frame, factories);
   for (const [name, frames] of inner.functions) functions.set(name, [...(functions.get(name) ?? []), ...frames]);
   const tracked = new Map<string, NameScopes>();
   const add = trackerOf(tracked);
   for (const p of frame.params) add(p);
   for (const f of inner.frames) for (const p of f.params) add(p);
-  classifyUses(inner.names, tracked, dialect, source, add);
+  classifyUses(inner.names, tracked, dialect, source, add, functions);
 }
 
 function newTracked(
@@ -468,6 +577,8 @@ function newTracked(
     closedOnErrorPath: false,
     closeSites: [],
     escaped: false,
+    returned: undefined,
+    kept: false,
     usedInClosure: false,
     calls: [],
     acquisition,
@@ -536,7 +647,7 @@ interface Collected {
   names: { nodes: LightNode[]; frames: (Frame | undefined)[] };
 }
 
-function collect(root: LightNode, dialect: Dialect, source: string, outer: Frame | undefined): Collected {
+function collect(root: LightNode, dialect: Dialect, source: string, outer: Frame | undefined, factories: Factories): Collected {
   const out: Collected = { frames: [], functions: new Map(), acquisitions: [], names: { nodes: [], frames: [] } };
   // An explicit stack: generated or minified code nests deeper than the JavaScript call stack allows.
   // Parallel arrays rather than an object per entry: a 2 MB file has hundreds of thousands of nodes.
@@ -556,6 +667,7 @@ function collect(root: LightNode, dialect: Dialect, source: string, outer: Frame
     if (shape) {
       inner = {
         node,
+        name: shape.name,
         deferredBody: node.children.find((c) => c.deferred),
         parent: frame,
         params: [],
@@ -580,7 +692,7 @@ function collect(root: LightNode, dialect: Dialect, source: string, outer: Frame
       out.names.nodes.push(node);
       out.names.frames.push(inner);
     } else {
-      const acquisition = dialect.acquisition(node, source);
+      const acquisition = dialect.acquisition(node, source, factories);
       if (acquisition) out.acquisitions.push({ acquisition, frame: inner });
       if (inner) {
         for (const d of dialect.declaredNames(node, source)) inner.locals.add(source.slice(d.start, d.end));
@@ -644,6 +756,7 @@ function classifyUses(
   dialect: Dialect,
   source: string,
   add: (t: Tracked) => void,
+  functions: ReadonlyMap<string, Frame[]>,
 ): void {
   for (let i = 0; i < names.nodes.length; i++) {
     const n = names.nodes[i]!;
@@ -664,9 +777,12 @@ function classifyUses(
         break;
       case 'escape':
         owner.escaped = true;
+        if (frame !== best.frame) break;
+        owner.returned ??= resultPosition(n);
+        if (resultPosition(n) === undefined) owner.kept = true;
         break;
       case 'call':
-        owner.calls.push({ callee: use.callee, index: use.index });
+        if (!use.stream || functions.has(use.callee)) owner.calls.push({ callee: use.callee, index: use.index });
         break;
       case 'alias':
         if (use.closedHere) owner.closed = true;

@@ -1,8 +1,8 @@
 import { CSharpCfgBuilder } from '../cfg/csharp';
 import { CSHARP_APIS } from '../apis/csharp';
 import type { PendingFix } from '../types';
-import { closeUnlessInCatch, dialectRules, withVerdict, withBinding } from './cFamilyEngine';
-import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
+import { closeUnlessInCatch, dialectRules, factorySubject, withVerdict, withBinding } from './cFamilyEngine';
+import type { Acquisition, Dialect, Factories, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
 import { fieldOf, variableDeclaratorNames, NO_NAMES } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
@@ -53,13 +53,15 @@ function methodName(invocation: LightNode, source: string): string | undefined {
   return name.type === 'member_binding_expression' ? textOf(fieldOf(name, 'name') ?? name, source) : textOf(name, source);
 }
 
-function acquisitionKind(node: LightNode, source: string): 'socket' | 'accept' | undefined {
+function acquisitionKind(node: LightNode, source: string, factories: Factories): 'socket' | 'accept' | 'factory' | undefined {
   if (node.type === 'object_creation_expression') {
     const type = fieldOf(node, 'type');
     return type && CSHARP_APIS.socketTypes.has(simpleName(type, source)) ? 'socket' : undefined;
   }
   if (node.type !== 'invocation_expression') return undefined;
   const fn = fieldOf(node, 'function');
+  // A method of this class called by its name (`Open(h, p)`) that returns a socket it opens.
+  if (fn?.type === 'identifier') return factories.has(textOf(fn, source)) ? 'factory' : undefined;
   if (fn?.type !== 'member_access_expression') return undefined;
   const name = methodName(node, source);
   const args = fieldOf(node, 'arguments')?.children.length ?? 0;
@@ -83,10 +85,13 @@ function isUsingDeclaration(statement: LightNode, source: string): boolean {
   return /^(await\s+)?using\b/.test(textOf(statement, source));
 }
 
-function acquisition(node: LightNode, source: string): Acquisition | undefined {
-  const kind = acquisitionKind(node, source);
+function acquisition(node: LightNode, source: string, factories: Factories): Acquisition | undefined {
+  const kind = acquisitionKind(node, source, factories);
   if (!kind) return undefined;
-  const a: Acquisition = { site: node, isAccept: kind === 'accept' };
+  const a: Acquisition =
+    kind === 'factory'
+      ? { site: node, isAccept: false, subject: factorySubject(textOf(fieldOf(node, 'function')!, source)) }
+      : { site: node, isAccept: kind === 'accept' };
   const expr = holderOf(node, source);
   const p = expr.parent;
   if (!p) return undefined;

@@ -1,8 +1,8 @@
 import { GO_APIS } from '../apis/go';
 import { GoCfgBuilder } from '../cfg/go';
 import type { PendingFix } from '../types';
-import { dialectRules, withVerdict, withBinding } from './cFamilyEngine';
-import type { Acquisition, Binding, Dialect, FunctionShape, Use } from './cFamilyEngine';
+import { dialectRules, factorySubject, withVerdict, withBinding } from './cFamilyEngine';
+import type { Acquisition, Binding, Dialect, Factories, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
 import { fieldOf, onErrorBranch, NO_NAMES } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
@@ -41,9 +41,10 @@ function functionShape(node: LightNode, source: string): FunctionShape | undefin
 
 type Kind = 'socket' | 'accept' | 'response';
 
-function acquisitionKind(call: LightNode, source: string): Kind | undefined {
+function acquisitionKind(call: LightNode, source: string, factories: Factories): Kind | 'factory' | undefined {
   if (call.type !== 'call_expression') return undefined;
   const fn = fieldOf(call, 'function');
+  if (fn?.type === 'identifier') return factories.has(textOf(fn, source)) ? 'factory' : undefined;
   if (fn?.type !== 'selector_expression') return undefined;
   const operand = fieldOf(fn, 'operand');
   const field = fieldOf(fn, 'field');
@@ -112,19 +113,23 @@ function declaredTypes(name: string, source: string): string[] {
 
 const PARENTHESES: ReadonlySet<string> = new Set(['parenthesized_expression']);
 
-function acquisition(node: LightNode, source: string): Acquisition | undefined {
-  const kind = acquisitionKind(node, source);
+function acquisition(node: LightNode, source: string, factories: Factories): Acquisition | undefined {
+  const kind = acquisitionKind(node, source, factories);
   if (!kind) return undefined;
   // A response holds its connection until its Body is closed: the message names the body.
   const a: Acquisition =
     kind === 'response'
-      ? { site: node, isAccept: false, subject: 'Response body received here' }
-      : { site: node, isAccept: kind === 'accept' };
+      ? { site: node, isAccept: false, subject: 'Response body received here', response: true }
+      : kind === 'factory'
+        ? { site: node, isAccept: false, subject: factorySubject(textOf(fieldOf(node, 'function')!, source)) }
+        : { site: node, isAccept: kind === 'accept' };
   const expr = climb(node, PARENTHESES);
   const list = expr.parent;
   const statement = list?.parent;
   if (list?.type === 'expression_list' && statement && DECLARING.has(statement.type) && list.field !== 'left') {
-    const index = list.children.length > 1 ? list.children.indexOf(expr) : 0;
+    // A helper of the file may return its socket as another result than the first.
+    const resultAt = kind === 'factory' ? (factories.get(textOf(fieldOf(node, 'function')!, source)) ?? 0) : 0;
+    const index = list.children.length > 1 ? list.children.indexOf(expr) : resultAt;
     const target = leftSide(statement)[index];
     if (!target) return withVerdict(a, 'handed-on');
     if (target.type !== 'identifier') return withVerdict(a, 'handed-on');
@@ -294,7 +299,7 @@ function fix(a: Acquisition, source: string): PendingFix | undefined {
     if (p.type === 'for_statement') return undefined;
   }
   const name = textOf(b.node, source);
-  const closer = acquisitionKind(a.site, source) === 'response' ? `${name}.Body.Close()` : `${name}.Close()`;
+  const closer = a.response ? `${name}.Body.Close()` : `${name}.Close()`;
   return {
     title: `Close ${name} with defer ${closer}`,
     edits() {

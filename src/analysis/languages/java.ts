@@ -1,8 +1,8 @@
 import { JavaCfgBuilder } from '../cfg/java';
 import { JAVA_APIS } from '../apis/java';
 import type { PendingFix, TextEdit } from '../types';
-import { closeUnlessInCatch, dialectRules, withVerdict, withBinding } from './cFamilyEngine';
-import type { Acquisition, Dialect, FunctionShape, Use } from './cFamilyEngine';
+import { closeUnlessInCatch, dialectRules, factorySubject, withVerdict, withBinding } from './cFamilyEngine';
+import type { Acquisition, Dialect, Factories, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
 import { fieldOf, variableDeclaratorNames, NO_NAMES } from './cFamilyTree';
 import type { LightNode } from './cFamilyTree';
@@ -15,7 +15,8 @@ import { climb, indentOfLine, nearestAncestor, textOf } from './nodeSpan';
  * in a field or collection, passed to a constructor or a method that keeps it.
  */
 
-const WRAPPERS = new Set(['parenthesized_expression', 'cast_expression']);
+// A ternary's branches hand on their value as the ternary does (`return ssl ? wrap(in) : in`).
+const WRAPPERS = new Set(['parenthesized_expression', 'cast_expression', 'ternary_expression']);
 const FUNCTIONS = new Set(['method_declaration', 'constructor_declaration', 'lambda_expression']);
 const NAME_OWNERS = new Set(['method_invocation', 'field_access', 'method_reference']);
 
@@ -40,7 +41,7 @@ function functionShape(node: LightNode, source: string): FunctionShape | undefin
   return { name: name ? textOf(name, source) : undefined, params };
 }
 
-function acquisitionKind(node: LightNode, source: string): 'socket' | 'accept' | undefined {
+function acquisitionKind(node: LightNode, source: string, factories: Factories): 'socket' | 'accept' | 'factory' | undefined {
   if (node.type === 'object_creation_expression') {
     const type = fieldOf(node, 'type');
     return type && JAVA_APIS.socketTypes.has(simpleName(type, source)) && !firstClassBody(node) ? 'socket' : undefined;
@@ -48,6 +49,8 @@ function acquisitionKind(node: LightNode, source: string): 'socket' | 'accept' |
   if (node.type !== 'method_invocation') return undefined;
   const name = textOf(fieldOf(node, 'name') ?? node, source);
   const object = fieldOf(node, 'object');
+  // A method of this class (`open(h, p)`, `this.open(h, p)`) that returns a socket it opens.
+  if ((!object || object.type === 'this') && factories.has(name)) return 'factory';
   const argCount = fieldOf(node, 'arguments')?.children.length ?? 0;
   if (name === 'accept' && object && argCount === 0) return 'accept';
   if (name === 'open' && object && JAVA_APIS.channelFactories.has(simpleName(object, source))) return 'socket';
@@ -156,10 +159,13 @@ function usesOfWord(scope: LightNode, name: string, source: string): number {
   return count;
 }
 
-function acquisition(node: LightNode, source: string): Acquisition | undefined {
-  const kind = acquisitionKind(node, source);
+function acquisition(node: LightNode, source: string, factories: Factories): Acquisition | undefined {
+  const kind = acquisitionKind(node, source, factories);
   if (!kind || neverConnected(node, source)) return undefined;
-  const a: Acquisition = { site: node, isAccept: kind === 'accept' };
+  const a: Acquisition =
+    kind === 'factory'
+      ? { site: node, isAccept: false, subject: factorySubject(textOf(fieldOf(node, 'name') ?? node, source)) }
+      : { site: node, isAccept: kind === 'accept' };
   const expr = climb(node, WRAPPERS);
   const p = expr.parent;
   if (!p) return undefined;
@@ -227,11 +233,14 @@ function receiverUse(call: LightNode, source: string): Use {
   // `ch.socket()` keeps the channel alive: where the handle goes, the channel goes.
   if (JAVA_APIS.derivedHandles.has(method)) return use(call, source);
   if (!JAVA_APIS.streamMethods.has(method)) return { kind: 'neutral' };
-  return streamHolderUse(call);
+  return streamHolderUse(call, source);
 }
 
-/** Where a stream of the socket ends up: a resource closes it, a local is another name for the socket. */
-function streamHolderUse(stream: LightNode): Use {
+/**
+ * Where a stream of the socket ends up: a resource closes it, a local is another name for the
+ * socket, a return hands it on, a method of the file given it decides (`createInputStream(in)`).
+ */
+function streamHolderUse(stream: LightNode, source: string): Use {
   // Climb through the decorators (`new BufferedReader(new InputStreamReader(s.getInputStream()))`).
   let top = stream;
   while (top.parent?.type === 'argument_list' && top.parent.parent?.type === 'object_creation_expression') top = top.parent.parent;
@@ -242,6 +251,18 @@ function streamHolderUse(stream: LightNode): Use {
     const alias = fieldOf(holder, 'name');
     if (alias) return { kind: 'alias', binding: alias, scope: holder.parent.parent ?? holder.parent, closedHere: false };
   }
+  if (holder?.type === 'assignment_expression' && top.field === 'right') {
+    // `sin = new BufferedReader(…)` into a local declared earlier: another name from here on; into a field, stored.
+    const left = fieldOf(holder, 'left');
+    const fn = enclosingFunction(holder);
+    if (left?.type !== 'identifier' || !fn || !declaresLocal(fn, textOf(left, source), source)) return { kind: 'escape' };
+    return { kind: 'alias', binding: left, scope: fn, closedHere: false };
+  }
+  if (holder?.type === 'return_statement') return { kind: 'escape' };
+  if (holder?.type === 'argument_list' && holder.parent?.type === 'method_invocation') {
+    const passed = argumentUse(top, holder, source);
+    return passed.kind === 'call' ? { ...passed, stream: true } : passed;
+  }
   return { kind: 'neutral' };
 }
 
@@ -251,7 +272,7 @@ function argumentUse(arg: LightNode, args: LightNode, source: string): Use {
   if (call.type === 'object_creation_expression') {
     const type = fieldOf(call, 'type');
     // A stream of the socket wrapped again (`new PrintWriter(out)`): still the socket, under a new name.
-    if (type && JAVA_APIS.decorators.has(simpleName(type, source))) return streamHolderUse(arg);
+    if (type && JAVA_APIS.decorators.has(simpleName(type, source))) return streamHolderUse(arg, source);
   }
   if (call.type !== 'method_invocation') return { kind: 'escape' }; // constructors, this(…), super(…)
   const method = textOf(fieldOf(call, 'name') ?? call, source);

@@ -7,13 +7,14 @@ import {
   descendantsOfType,
   earlyReturn,
   earlyReturnMessage,
+  groupedBy,
   optText,
   summarizeUses,
   unclosedMessage,
   usesOfBinding,
 } from './scope';
 import type { IndexSpec, TreeIndex, TreeNode } from './treeCopy';
-import { fieldOf, indexTree } from './treeCopy';
+import { fieldOf, indexerKeepingCalls, indexTree } from './treeCopy';
 import { climb, nearestAncestor, rangeOf, textOf } from './nodeSpan';
 import { analyzeObligations, type ObligationVerdict } from '../cfg/dataflow';
 import { FUNCTION_TYPES, JavaScriptCfgBuilder, TRANSPARENT as VALUE_WRAPPERS, type JsMention } from '../cfg/javascript';
@@ -57,6 +58,8 @@ interface Acquisition {
   site: TreeNode;
   /** Other names of the same socket from the start (an upgrade's request). */
   companions?: readonly string[];
+  /** How messages name a socket a function of the file returned (`Socket returned by \`open\` here`). */
+  subject?: string;
 }
 
 /** Which module a local name stands for, and the module member a bare imported name stands for. */
@@ -70,21 +73,88 @@ export const javascriptRules: LanguageRules = {
   languages: ['javascript', 'typescript', 'tsx'],
   analyze(tree: SyntaxNode, language: LeakLanguage, source: string): LeakFinding[] {
     if (!MENTIONS_SOCKET_MODULE.test(source)) return [];
-    const index = indexTree(tree, source, INDEX_SPEC);
-    const root = index.root;
-    const names = moduleNames(index);
-    const functions = namedFunctions(index);
-    const acquisitions = findAcquisitions(root, index, names, functions);
+    let index = indexTree(tree, source, INDEX_SPEC);
+    let names = moduleNames(index);
+    let functions = namedFunctions(index);
+    let factories: ReadonlySet<string> = new Set();
+    let acquisitions = findAcquisitions(index.root, index, names, functions, factories);
+    // A file whose functions return sockets they open is read again with calls to them as
+    // acquisitions, until no new such function turns up (one that returns another's socket).
+    for (let round = 0; round < MAX_FACTORY_ROUNDS; round++) {
+      const found = socketFactories(acquisitions, index, names, functions, factories);
+      if ([...found].every((name) => factories.has(name))) break;
+      factories = new Set([...factories, ...found]);
+      index = indexKeepingCalls(tree, source, factories);
+      names = moduleNames(index);
+      functions = namedFunctions(index);
+      acquisitions = findAcquisitions(index.root, index, names, functions, factories);
+    }
     const exits: ExitSyntax = { ...EXITS, runsOnce: (fn) => runsOnce(fn, names, source) };
     const verdicts = engineVerdicts(acquisitions, index, functions);
     const findings: LeakFinding[] = [];
     for (const a of acquisitions) {
       const finding = judge(a, index, language, exits, verdicts.get(a));
+      if (finding && a.subject) finding.message = finding.message.replace(/^Socket opened here/, a.subject);
       if (finding) findings.push(finding);
     }
     return findings;
   },
 };
+
+/** Factories returning factories' sockets, followed this deep. */
+const MAX_FACTORY_ROUNDS = 3;
+
+/**
+ * The file's named functions that return a socket they open (`return net.connect(port)`, an arrow
+ * function whose body is that call, or `return s` after `const s = net.connect(…)`) and neither
+ * close nor keep it themselves.
+ */
+function socketFactories(
+  acquisitions: readonly Acquisition[],
+  index: TreeIndex,
+  names: ModuleNames,
+  functions: ReadonlyMap<string, TreeNode>,
+  factories: ReadonlySet<string>,
+): Set<string> {
+  const src = index.source;
+  const clients = groupedBy(
+    acquisitions.filter((a) => a.kind === 'client'),
+    (a) => a.scope,
+  );
+  const opens = (value: TreeNode | undefined, fn: TreeNode): boolean => {
+    if (!value) return false;
+    const v = climb(value, TRANSPARENT);
+    if (v.type === 'call_expression' || v.type === 'new_expression')
+      return isClientAcquisition(v, names, src) || factories.has(plainCallee(v, src));
+    if (v.type !== 'identifier') return false;
+    return !!clients.get(fn)?.some((a) => a.name === textOf(v, src) && !keptByOpener(a, index));
+  };
+  const nameOf = new Map<TreeNode, string>();
+  const out = new Set<string>();
+  for (const [name, fn] of functions) {
+    nameOf.set(fn, name);
+    const body = fieldOf(fn, 'body');
+    if (fn.type === 'arrow_function' && body && body.type !== 'statement_block' && opens(body, fn)) out.add(name);
+  }
+  for (const r of index.byType.get('return_statement') ?? []) {
+    const fn = nearestAncestor(r, FUNCTION_TYPES);
+    const name = fn && nameOf.get(fn);
+    if (fn && name && opens(r.children[0], fn)) out.add(name);
+  }
+  return out;
+}
+
+/** The name of a plain call (`open(port)`), else ''. */
+function plainCallee(call: TreeNode, src: string): string {
+  const fn = fieldOf(call, 'function');
+  return call.type === 'call_expression' && fn?.type === 'identifier' ? textOf(fn, src) : '';
+}
+
+/** Whether the function that opened `a` also closes, stores or hands it elsewhere: it lends what it returns, not gives. */
+function keptByOpener(a: Acquisition, index: TreeIndex): boolean {
+  const summary = summarizeUses(tallyUses(a, index).uses);
+  return summary.closed || summary.stored || summary.consumed;
+}
 
 /** Every acquisition goes through one of these modules: a file that never names one has nothing to report. */
 const MENTIONS_SOCKET_MODULE = /\b(?:net|tls|dgram|https?)\b/;
@@ -163,6 +233,9 @@ const INDEX_SPEC: IndexSpec = {
   nameTokens: new Set(['property_identifier', 'shorthand_property_identifier_pattern', 'type_identifier', 'statement_identifier']),
   keep: mayMatter,
 };
+
+/** The index with the calls of the file's factories kept (the spec's `keep` does not know them). */
+const indexKeepingCalls = indexerKeepingCalls(INDEX_SPEC);
 
 function moduleNames(index: TreeIndex): ModuleNames {
   const src = index.source;
@@ -339,7 +412,13 @@ function scopeOf(node: TreeNode, root: TreeNode): TreeNode {
   return nearestAncestor(node, FUNCTION_TYPES) ?? root;
 }
 
-function findAcquisitions(root: TreeNode, index: TreeIndex, names: ModuleNames, functions: Map<string, TreeNode>): Acquisition[] {
+function findAcquisitions(
+  root: TreeNode,
+  index: TreeIndex,
+  names: ModuleNames,
+  functions: Map<string, TreeNode>,
+  factories: ReadonlySet<string>,
+): Acquisition[] {
   const src = index.source;
   const out: Acquisition[] = [];
   const halfOpenServers = new Map<string, boolean>();
@@ -359,6 +438,11 @@ function findAcquisitions(root: TreeNode, index: TreeIndex, names: ModuleNames, 
     if (isClientAcquisition(call, names, src)) {
       const name = boundName(call);
       if (name) out.push({ kind: 'client', name: textOf(name, src), declaration: name, scope: scopeOf(call, root), site: call });
+    } else if (factories.has(plainCallee(call, src))) {
+      // A function of the file that returns a socket it opens.
+      const name = boundName(call);
+      const subject = `Socket returned by \`${plainCallee(call, src)}\` here`;
+      if (name) out.push({ kind: 'client', name: textOf(name, src), declaration: name, scope: scopeOf(call, root), site: call, subject });
     } else if (isServerCreation(call, names, src)) {
       const halfOpen = hasTrueOption(call, 'allowHalfOpen', src);
       const holder = holderText(call, src);

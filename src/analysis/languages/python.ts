@@ -8,6 +8,7 @@ import {
   descendantsOfType,
   earlyReturn,
   earlyReturnMessage,
+  groupedBy,
   optText,
   referencesWithin,
   summarizeUses,
@@ -15,7 +16,7 @@ import {
   usesOfBinding,
 } from './scope';
 import type { IndexSpec, TreeIndex, TreeNode } from './treeCopy';
-import { fieldOf, indexTree } from './treeCopy';
+import { fieldOf, indexerKeepingCalls, indexTree } from './treeCopy';
 import { analyzeObligations, type ObligationVerdict } from '../cfg/dataflow';
 import { PythonCfgBuilder } from '../cfg/python';
 import { PYTHON_APIS } from '../apis/python';
@@ -56,6 +57,8 @@ interface Acquisition {
   statement?: TreeNode;
   /** For asyncio streams, the reader whose EOF means the peer closed. */
   reader?: string;
+  /** How messages name a socket a function of the file returned (`Socket returned by \`connect\` here`). */
+  subject?: string;
 }
 
 /** Rules for Python: `socket`, `asyncio` streams, and accept loops. */
@@ -63,18 +66,70 @@ export const pythonRules: LanguageRules = {
   languages: ['python'],
   analyze(tree: SyntaxNode, language: LeakLanguage, source: string): LeakFinding[] {
     if (!MENTIONS_ACQUISITION.test(source)) return [];
-    const index = indexTree(tree, source, INDEX_SPEC);
+    let index = indexTree(tree, source, INDEX_SPEC);
+    let factories: ReadonlySet<string> = new Set();
+    let acquisitions = findAcquisitions(index.root, index, factories);
+    // A file whose functions return sockets they open is read again with calls to them as
+    // acquisitions, until no new such function turns up (one that returns another's socket).
+    for (let round = 0; round < MAX_FACTORY_ROUNDS; round++) {
+      const found = socketFactories(acquisitions, index, factories);
+      if ([...found].every((name) => factories.has(name))) break;
+      factories = new Set([...factories, ...found]);
+      index = indexWithFactories(tree, source, factories);
+      acquisitions = findAcquisitions(index.root, index, factories);
+    }
     const findings: LeakFinding[] = [];
     const blocks = new BlockFacts(source);
-    const acquisitions = findAcquisitions(index.root, index);
     const verdicts = engineVerdicts(acquisitions, index);
     for (const a of acquisitions) {
       const finding = judge(a, index, language, source, blocks, verdicts.get(a));
+      if (finding && a.subject) finding.message = finding.message.replace(/^Socket opened here/, a.subject);
       if (finding) findings.push(finding);
     }
     return findings;
   },
 };
+
+/** Factories returning factories' sockets, followed this deep. */
+const MAX_FACTORY_ROUNDS = 3;
+
+/**
+ * The file's functions that return a socket they open (`return socket.create_connection(addr)`,
+ * or `return s` after `s = socket.socket()`) and neither close nor keep it themselves.
+ */
+function socketFactories(acquisitions: readonly Acquisition[], index: TreeIndex, factories: ReadonlySet<string>): Set<string> {
+  const src = index.source;
+  const clients = groupedBy(
+    acquisitions.filter((a) => a.kind === 'client'),
+    (a) => a.scope,
+  );
+  const out = new Set<string>();
+  for (const ret of index.byType.get('return_statement') ?? []) {
+    const fn = nearestAncestor(ret, FUNCTION_TYPES);
+    const name = fn?.type === 'function_definition' ? fieldOf(fn, 'name') : undefined;
+    const value = ret.children.find((c) => c.type !== 'comment');
+    if (!fn || !name || !value) continue;
+    const returnsFresh =
+      value.type === 'call'
+        ? isSocketCall(value, index) || factories.has(calleeParts(value, src)[1])
+        : value.type === 'identifier' &&
+          !!clients.get(fn)?.some((a) => textOf(a.binding, src) === textOf(value, src) && !keptByOpener(a, index));
+    if (returnsFresh) out.add(textOf(name, src));
+  }
+  return out;
+}
+
+/** A call that opens a socket whatever is done with its result (`return socket.socket()`). */
+function isSocketCall(call: TreeNode, index: TreeIndex): boolean {
+  const [object, name] = calleeParts(call, index.source);
+  return PYTHON_APIS.socketFactories.has(name) && (object === 'socket' || (object === undefined && importedFromSocket(index).has(name)));
+}
+
+/** Whether the function that opened `a` also closes, stores or hands it elsewhere: it lends what it returns, not gives. */
+function keptByOpener(a: Acquisition, index: TreeIndex): boolean {
+  const summary = summarizeUses(tallyUses(a, index).uses);
+  return summary.closed || summary.stored || summary.consumed;
+}
 
 /** Every acquisition names one of these: a file without them has nothing to report. */
 const MENTIONS_ACQUISITION = /socket|accept|asyncio/;
@@ -132,6 +187,9 @@ const INDEX_SPEC: IndexSpec = {
   keep: mayMatter,
 };
 
+/** The index with the calls of the file's factories kept (the spec's `keep` does not know them). */
+const indexWithFactories = indexerKeepingCalls(INDEX_SPEC);
+
 /** `socket.socket` → ['socket', 'socket']; `ctx.wrap_socket` → ['ctx', 'wrap_socket']; `socket` → [undefined, 'socket']. */
 function calleeParts(call: TreeNode, src: string): [string | undefined, string] {
   const fn = fieldOf(call, 'function');
@@ -177,7 +235,7 @@ function assignmentTargets(call: TreeNode): { targets: TreeNode[]; statement: Tr
   return { targets, statement: holder };
 }
 
-function findAcquisitions(root: TreeNode, index: TreeIndex): Acquisition[] {
+function findAcquisitions(root: TreeNode, index: TreeIndex, factories: ReadonlySet<string>): Acquisition[] {
   const src = index.source;
   const fromSocket = importedFromSocket(index);
   const functions = new Map<string, TreeNode>();
@@ -190,7 +248,9 @@ function findAcquisitions(root: TreeNode, index: TreeIndex): Acquisition[] {
     const [object, name] = calleeParts(call, src);
     const argCount = fieldOf(call, 'arguments')?.children.length ?? 0;
     const isFactory = PYTHON_APIS.socketFactories.has(name) && (object === 'socket' || (object === undefined && fromSocket.has(name)));
-    if (isFactory || name === 'wrap_socket' || (name === 'accept' && object !== undefined && argCount === 0)) {
+    // A function of the file (or a method of the same class) that returns a socket it opens.
+    const isLocalFactory = factories.has(name) && (object === undefined || object === 'self' || object === 'cls');
+    if (isFactory || isLocalFactory || name === 'wrap_socket' || (name === 'accept' && object !== undefined && argCount === 0)) {
       const bound = assignmentTargets(call);
       const binding = bound?.targets[0];
       if (binding?.type !== 'identifier' || storedByChain(bound!.statement)) continue;
@@ -202,6 +262,7 @@ function findAcquisitions(root: TreeNode, index: TreeIndex): Acquisition[] {
         scope: scopeOf(call, root),
         site: call,
         ...(single && bound!.statement.type === 'assignment' ? { statement: bound!.statement } : {}),
+        ...(isLocalFactory && !isFactory ? { subject: `Socket returned by \`${name}\` here` } : {}),
       });
     } else if (PYTHON_APIS.streamOpeners.has(name) && object === 'asyncio') {
       const targets = assignmentTargets(call)?.targets ?? [];

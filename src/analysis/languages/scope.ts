@@ -230,3 +230,15 @@ export function findingOn(base: FindingBase, rule: LeakRule, message: string, fi
   if (pendingFix) f.pendingFix = pendingFix;
   return f;
 }
+
+/** `items` by `key`, each list in the items' order. */
+export function groupedBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}

@@ -257,6 +257,31 @@ export function indexTree(root: SyntaxNode, source: string, spec: IndexSpec): Tr
 }
 
 /**
+ * An indexer like {@link indexTree} with `spec` that also keeps the calls of the names it is given
+ * (a file's own socket factories, which the spec's `keep` does not know). One derived spec per
+ * language spec, made once: the walk caches its type flags per spec object.
+ */
+export function indexerKeepingCalls(spec: IndexSpec): (root: SyntaxNode, source: string, callees: ReadonlySet<string>) => TreeIndex {
+  let kept: ReadonlySet<string> = new Set();
+  const derived: IndexSpec = { ...spec, keep: (type, head) => (spec.keep?.(type, head) ?? true) || kept.has(calledName(head)) };
+  return (root, source, callees) => {
+    kept = callees;
+    try {
+      return indexTree(root, source, derived);
+    } finally {
+      kept = new Set();
+    }
+  };
+}
+
+/** The last name before a call's parenthesis (`self._connect(` → `_connect`), from the text `keep` sees. */
+function calledName(head: string): string {
+  const paren = head.indexOf('(');
+  const callee = paren > 0 ? head.slice(0, paren).trimEnd() : '';
+  return callee.slice(callee.lastIndexOf('.') + 1);
+}
+
+/**
  * The walk itself, kept apart from the indexing after it: the loop is optimised while it runs (on
  * the first file), and code after it that has not run yet would discard that optimisation.
  */
