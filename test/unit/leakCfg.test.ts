@@ -173,6 +173,29 @@ describe('leak engine: the Python control-flow graph (src/analysis/cfg/python.ts
     assert.ok(edges.includes('close[release s]@10 -> exit'));
   });
 
+  it("lets a socket's OSError past except clauses that catch only some OSErrors or other exceptions", async () => {
+    const { cfg } = await graphOf([
+      'def f(a):',
+      '    s = socket.socket()',
+      '    try:',
+      '        s.connect(a)',
+      '        n = int(a)',
+      '    except ConnectionRefusedError:',
+      '        warn()',
+      '    except ValueError:',
+      '        note()',
+      '    s.close()',
+    ]);
+    const edges = flow(cfg);
+    assert.ok(edges.includes('connect[transfer a]@3 ~> warn@6'), 'the socket error may be the refused connection');
+    assert.ok(!edges.includes('connect[transfer a]@3 ~> note@8'), 'ValueError catches no socket error');
+    assert.ok(edges.includes('connect[transfer a]@3 ~> exceptional-exit'), 'another OSError (a timeout) leaves the try statement');
+    assert.ok(
+      edges.includes('int[transfer a]@4 ~> note@8') && edges.includes('int[transfer a]@4 ~> warn@6'),
+      'a call on no socket goes to every clause',
+    );
+  });
+
   it('releases at `with x:` and `with closing(x):`, and hands on with return, yield, stores and calls', async () => {
     const { cfg } = await graphOf([
       'def f(a, self, pool):',
@@ -327,6 +350,30 @@ describe("leak engine on Python functions: the issue's patterns", () => {
       ]),
       ['3: unclosed-on-exception: Socket opened here is not closed when `sendall` raises at line 4 — use `with` or `try`/`finally`'],
     );
+  });
+
+  it('reports a connect whose timeout `except ConnectionRefusedError` does not catch, and not one under `except OSError`', async () => {
+    const body = (handler: string) => [
+      'import socket',
+      'def reachable(addr):',
+      '    s = socket.socket()',
+      '    s.settimeout(1)',
+      '    try:',
+      '        s.connect(addr)',
+      `    except ${handler}:`,
+      '        s.close()',
+      '        return False',
+      '    s.close()',
+      '    return True',
+    ];
+    assert.deepEqual(await reported(body('ConnectionRefusedError')), [
+      '3: unclosed-on-exception: Socket opened here is not closed when `connect` raises at line 6 — use `with` or `try`/`finally`',
+    ]);
+    assert.deepEqual(await reported(body('OSError')), []);
+    assert.deepEqual(await reported(body('(socket.timeout, ConnectionRefusedError)')), [
+      '3: unclosed-on-exception: Socket opened here is not closed when `connect` raises at line 6 — use `with` or `try`/`finally`',
+    ]);
+    assert.deepEqual(await reported(body('ProtocolError')), [], "the code's own class may catch anything");
   });
 
   it('reports the close that a raising shutdown skips inside try/except OSError: pass', async () => {

@@ -10,7 +10,9 @@ import { testsEveryAttemptFailed } from './pythonRetry';
  * while/for with else, break/continue, return, raise, try/except/else/finally (the finally block
  * is copied once per way out: fall-through, exception, return, break, continue), `with`, match.
  * Every call between acquisition and release may raise, except the pure builtins in PYTHON_APIS.
- * Any `except` clause is taken to catch what a call raises.
+ * An `except` clause is taken to catch what a call raises, except that an OSError from a method of a
+ * tracked socket passes clauses that name only other exceptions or some OSErrors (`except
+ * ConnectionRefusedError:`); a name it cannot place counts as catching everything.
  */
 
 /** An acquisition the rules found: the call, and the variable its socket is bound to. */
@@ -25,6 +27,12 @@ type Preds = number[];
 interface Context {
   /** Where a call's exception or a `raise` goes: a handler dispatch, a finally copy, or the function's exceptional exit. */
   throwTo: number;
+  /**
+   * Where an OSError from a method of a tracked socket goes when the handlers of the try around it
+   * catch only some OSErrors or none (`except ConnectionRefusedError:`): those handlers and onwards.
+   * Undefined where it goes where every exception goes.
+   */
+  socketThrowTo?: number;
   returnTo: (preds: Preds) => void;
   breakTo?: (preds: Preds) => void;
   continueTo?: (preds: Preds) => void;
@@ -92,7 +100,10 @@ export class PythonCfgBuilder {
     }
     const id = this.b.add('step', effects, throws, exitSite);
     this.connect(preds, id);
-    if (throws) this.b.throwEdge(id, ctx.throwTo);
+    if (throws) {
+      const socketCall = throws.receiver !== undefined && this.targets.has(throws.receiver);
+      this.b.throwEdge(id, socketCall && ctx.socketThrowTo !== undefined ? ctx.socketThrowTo : ctx.throwTo);
+    }
     return [id];
   }
 
@@ -382,25 +393,60 @@ export class PythonCfgBuilder {
     }
     const outerExits: Context = {
       throwTo: throwOut,
+      ...(!finallyBlock && ctx.socketThrowTo !== undefined ? { socketThrowTo: ctx.socketThrowTo } : {}),
       returnTo: viaFinally(ctx.returnTo)!,
       ...(ctx.breakTo ? { breakTo: viaFinally(ctx.breakTo) } : {}),
       ...(ctx.continueTo ? { continueTo: viaFinally(ctx.continueTo) } : {}),
     };
     let dispatch = throwOut;
     if (handlers.length > 0) dispatch = this.join();
-    const bodyEnd = this.statements(this.statementsOf(body), preds, { ...outerExits, throwTo: dispatch });
+    const caught = handlers.map((h) => this.osErrorsCaught(h));
+    // Unless a handler catches every OSError, a socket's own error may leave the try statement.
+    let socketDispatch: number | undefined;
+    if (handlers.length > 0 && !caught.includes('all')) {
+      socketDispatch = this.join();
+      this.b.edge(socketDispatch, throwOut);
+    }
+    const bodyEnd = this.statements(this.statementsOf(body), preds, {
+      ...outerExits,
+      throwTo: dispatch,
+      ...(socketDispatch !== undefined ? { socketThrowTo: socketDispatch } : { socketThrowTo: undefined }),
+    });
     const normal: Preds = elseClause
       ? this.statements(this.statementsOf(this.childOfType(elseClause, 'block')), bodyEnd, outerExits)
       : bodyEnd;
     const done: Preds = [...normal];
-    for (const h of handlers) {
+    for (const [i, h] of handlers.entries()) {
       const start = this.join();
       this.b.edge(dispatch, start);
+      if (socketDispatch !== undefined && caught[i] === 'some') this.b.edge(socketDispatch, start);
       // `except OSError as e:` binds e; nothing to do with sockets.
       done.push(...this.statements(this.statementsOf(this.childOfType(h, 'block')), [start], outerExits));
     }
     if (!finallyBlock) return done;
     return done.length ? this.statements(this.statementsOf(finallyBlock), done, ctx) : [];
+  }
+
+  /**
+   * What an except clause catches of a socket method's OSErrors, read from its text (`except
+   * (ConnectionRefusedError, socket.timeout) as e:`): a name it cannot place counts as all.
+   */
+  private osErrorsCaught(handler: TreeNode): 'all' | 'some' | 'none' {
+    const block = this.childOfType(handler, 'block');
+    const head = this.source.slice(handler.start, block ? block.start : handler.end);
+    const names = head
+      .replace(/^except\*?/, '')
+      .replace(/\bas\s+\w+\s*:?\s*$/, '')
+      .replace(/[():\s]/g, '')
+      .split(',')
+      .filter(Boolean);
+    if (names.length === 0) return 'all';
+    let some = false;
+    for (const name of names) {
+      if (PYTHON_APIS.catchesSomeOsErrors.has(name)) some = true;
+      else if (!PYTHON_APIS.catchesNoOsError.has(name)) return 'all';
+    }
+    return some ? 'some' : 'none';
   }
 
   /** `with x:` / `with closing(x):` / `stack.enter_context(x)`: released on every way out, so at once. */
