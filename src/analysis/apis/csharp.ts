@@ -11,6 +11,8 @@ export const CSHARP_APIS = {
   socketTypes: new Set(['Socket', 'TcpClient', 'TcpListener', 'UdpClient']),
   acceptMethods: new Set(['AcceptSocket', 'AcceptTcpClient', 'AcceptSocketAsync', 'AcceptTcpClientAsync', 'Accept', 'AcceptAsync']),
   releases: new Set(['Close', 'Dispose', 'DisposeAsync', 'Stop']),
+  /** Statements that end the program: a socket still open there is the kernel's to close. */
+  processExits: /^(?:System\.)?Environment\.(?:Exit|FailFast)\s*\(/,
   /** `GetStream()` owns the socket: disposing the stream disposes it. */
   streamMethods: new Set(['GetStream']),
   /** Calls on a socket that leave it connected when they return (`BeginConnect` is completed by `EndConnect`). */

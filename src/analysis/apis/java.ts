@@ -44,6 +44,8 @@ export const JAVA_APIS = {
   /** `Socket.connect` and `SocketChannel.connect` close the socket themselves when the connection fails. */
   closingOnFailure: new Set(['connect']),
   releases: new Set(['close']),
+  /** Statements that end the program: a socket still open there is the kernel's to close. */
+  processExits: /^(?:System\.exit|Runtime\.getRuntime\(\)\.(?:exit|halt))\s*\(/,
   /** Helpers that close the socket passed to them. */
   closeHelpers: new Set(['closeQuietly', 'closeSilently', 'closeQuietlyIgnoringErrors']),
   /** Methods on the socket itself that give it to another owner (a selector closes its channels). */
@@ -91,6 +93,11 @@ export const JAVA_APIS = {
       'currentTimeMillis',
       'nanoTime',
       'requireNonNull',
+      // What a handler reads of the exception it caught.
+      'getMessage',
+      'getLocalizedMessage',
+      'getCause',
+      'printStackTrace',
       // A connected socket's streams; PrintWriter and PrintStream swallow their errors (checkError).
       'getInputStream',
       'getOutputStream',

@@ -28,6 +28,8 @@ export const JAVASCRIPT_APIS = {
   /** Server events whose listener gets an accepted socket. */
   connectionEvents: new Set(['connection', 'secureConnection']),
   releases: new Set(['close', 'destroy', 'end', 'resetAndDestroy', 'destroySoon']),
+  /** Statements that end the program: a socket still open there is the kernel's to close. */
+  processExits: /^process\.(?:exit|abort|reallyExit)\s*\(/,
   /** Reading the data lets Node see the peer's end (and end the socket itself). */
   consumes: new Set(['resume', 'read', 'pipe']),
   listens: new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']),

@@ -15,6 +15,8 @@ export const PYTHON_APIS = {
   stores: new Set(['append', 'appendleft', 'add', 'insert', 'extend', 'put', 'put_nowait', 'register', 'setdefault']),
   /** Methods that close the receiver (`s.close()`), or close it on every way out when passed on. */
   releases: new Set(['close', 'detach', '__exit__', 'aclose']),
+  /** Statements that end the program (SystemExit is seldom caught): a socket still open there is the kernel's to close. */
+  processExits: /^(?:sys\.exit|os\._exit|os\.abort|exit|quit)\s*\(/,
   /** Calls that close their first argument on every way out (`with closing(s)`, `stack.enter_context(s)`). */
   closingWrappers: new Set(['closing', 'aclosing', 'enter_context', 'enter_async_context']),
   /** Calls that take ownership of the sockets passed to them even if otherwise listed as looking only. */
@@ -58,7 +60,7 @@ export const PYTHON_APIS = {
   /** Receivers whose method calls only look (loggers). */
   loggers: /^(?:logging|logger|log|_log|_logger|LOG|LOGGER|log_?\w*)$/,
   /** Calls that cannot raise in practice: no exceptional edge. */
-  pure: new Set(['len', 'isinstance', 'issubclass', 'id', 'type', 'repr', 'str', 'hasattr', 'callable', 'bool']),
+  pure: new Set(['len', 'isinstance', 'issubclass', 'id', 'type', 'repr', 'str', 'hasattr', 'callable', 'bool', 'print']),
   /** Methods on a socket that do not raise in practice (accessors): no exceptional edge. */
   pureMethods: new Set([
     'makefile',

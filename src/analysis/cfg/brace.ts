@@ -76,6 +76,8 @@ export abstract class BraceCfgBuilder {
 
   /** Node types whose body runs later, on behalf of whoever keeps it (closures, lambdas, anonymous classes). */
   protected abstract readonly closures: ReadonlySet<string>;
+  /** A statement that ends the program (`System.exit(1)`): nothing leaks past it. */
+  protected readonly processExit: RegExp | undefined = undefined;
 
   protected get oversized(): boolean {
     return this.b.size > BraceCfgBuilder.MAX_NODES;
@@ -204,7 +206,7 @@ export abstract class BraceCfgBuilder {
     return undefined;
   }
 
-  /** return, throw, break and continue where calls may throw (Java, C#); undefined for any other statement. */
+  /** return, throw, break, continue and a process exit where calls may throw (Java, C#); undefined for any other statement. */
   protected jumpStatement(s: LightNode, preds: Preds, ctx: ExitContext, labelType: string): Preds | undefined {
     switch (s.type) {
       case 'return_statement':
@@ -213,6 +215,8 @@ export abstract class BraceCfgBuilder {
       case 'throw_statement':
         this.connect(this.throwingStep(s, preds, ctx.throwTo, { word: 'throw', site: this.site(s) }), ctx.throwTo);
         return [];
+      case 'expression_statement':
+        return this.processExit?.test(this.text(s)) ? [] : undefined;
       case 'break_statement':
       case 'continue_statement': {
         const target = this.jumpTarget(s, ctx.jumps, labelType);

@@ -26,6 +26,7 @@ export class CSharpCfgBuilder extends BraceCfgBuilder {
     'anonymous_method_expression',
     'local_function_statement',
   ]);
+  protected override readonly processExit = CSHARP_APIS.processExits;
   private readonly labels = new Map<string, number>();
 
   build(body: LightNode): Cfg | undefined {

@@ -180,6 +180,9 @@ export class JavaScriptCfgBuilder {
         return this.switchStatement(s, preds, ctx, label);
       case 'try_statement':
         return this.tryStatement(s, preds, ctx);
+      case 'expression_statement':
+        // The program ends here: a socket still open is the kernel's to close.
+        return JAVASCRIPT_APIS.processExits.test(this.text(s)) ? [] : this.simple(s, preds, ctx);
       default:
         return this.simple(s, preds, ctx);
     }

@@ -145,6 +145,8 @@ export class PythonCfgBuilder {
   private statement(s: TreeNode, preds: Preds, ctx: Context): Preds {
     switch (s.type) {
       case 'expression_statement':
+        // The program ends at `sys.exit(1)`: a socket still open is the kernel's to close.
+        if (PYTHON_APIS.processExits.test(this.text(s))) return [];
         return s.children.reduce((p, c) => this.expressionStatement(c, p, ctx), preds);
       case 'return_statement': {
         const value = s.children[0];
