@@ -217,6 +217,80 @@ describe('sockets returned by a function of the same file', () => {
     assert.deepEqual(at(await findings(python, 'python')), []);
   });
 
+  it('counts a helper that closes its failed attempts and returns the one that connected (getaddrinfo loops)', async () => {
+    const c = [
+      '#include <netdb.h>',
+      '#include <sys/socket.h>',
+      'int connect_to(struct addrinfo *result) {',
+      '    struct addrinfo *rp;',
+      '    int sfd = -1;',
+      '    for (rp = result; rp != NULL; rp = rp->ai_next) {',
+      '        sfd = socket(rp->ai_family, rp->ai_socktype, rp->ai_protocol);',
+      '        if (sfd == -1) continue;',
+      '        if (connect(sfd, rp->ai_addr, rp->ai_addrlen) != -1) break;',
+      '        close(sfd);',
+      '    }',
+      '    if (rp == NULL) return -1;',
+      '    return sfd;',
+      '}',
+      'int send_all(struct addrinfo *ai, const char *msg, int len) {',
+      '    int fd = connect_to(ai);',
+      '    if (fd < 0) return -1;',
+      '    if (write(fd, msg, len) < 0) return -1;',
+      '    close(fd);',
+      '    return 0;',
+      '}',
+    ].join('\n');
+    const python = [
+      'import socket',
+      'def connect_any(addrs):',
+      '    for addr in addrs:',
+      '        s = socket.socket()',
+      '        if s.connect_ex(addr) != 0:',
+      '            s.close()',
+      '            continue',
+      '        return s',
+      'def lend(addr, cleanups):',
+      '    s = socket.create_connection(addr)',
+      '    cleanups.append(s.close)',
+      '    return s',
+      'def ping(addrs):',
+      '    s = connect_any(addrs)',
+      '    s.sendall(b"x")',
+      'def ping_lent(addr, cleanups):',
+      '    s = lend(addr, cleanups)',
+      '    s.sendall(b"x")',
+    ].join('\n');
+    assert.deepEqual(at(await findings(c, 'c')), ['16:unclosed-socket']);
+    assert.ok(at(await findings(python, 'python')).includes('14:unclosed-socket'), 'the retry helper gives its socket');
+    assert.ok(!at(await findings(python, 'python')).some((f) => f.startsWith('17:')), 'the helper that registers its close lends it');
+  });
+
+  it('C: takes a test against a named error result (`== ANET_ERR`) as a failure test', async () => {
+    const source = [
+      '#include <sys/socket.h>',
+      '#define ANET_ERR -1',
+      'static int generic_accept(int s) {',
+      '    int fd = accept(s, NULL, NULL);',
+      '    if (fd == -1) return ANET_ERR;',
+      '    return fd;',
+      '}',
+      'int tcp_accept(int s, int *port) {',
+      '    int fd;',
+      '    if ((fd = generic_accept(s)) == ANET_ERR)',
+      '        return ANET_ERR;',
+      '    *port = 0;',
+      '    return fd;',
+      '}',
+      'int drop(int s) {',
+      '    int fd = generic_accept(s);',
+      '    if (fd == ANET_ERR) return ANET_ERR;',
+      '    return 0;',
+      '}',
+    ].join('\n');
+    assert.deepEqual(at(await findings(source, 'c')), ['16:unclosed-socket']);
+  });
+
   it('Go: binds the result the helper returns the socket as, not the first', async () => {
     const source = [
       'package p',

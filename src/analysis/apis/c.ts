@@ -59,8 +59,8 @@ export const C_APIS = {
     'memset',
     'sizeof',
   ]),
-  /** Names of the invalid descriptor (-1, or ~0 for a Windows SOCKET) that a failure test compares with. */
-  invalidDescriptors: /^(?:\w+_)?INVALID_(?:FD|SOCKET)$|^(?:\w+_)?SOCKET_BAD$|^(?:\w+_)?BAD_SOCKET$|^SOCKET_ERROR$/,
+  /** Names of the invalid descriptor (-1, or ~0 for a Windows SOCKET), or of a failed call's result (`ANET_ERR`, `NGX_ERROR`), that a failure test compares with. */
+  invalidDescriptors: /^(?:\w+_)?INVALID_(?:FD|SOCKET)$|^(?:\w+_)?SOCKET_BAD$|^(?:\w+_)?BAD_SOCKET$|^SOCKET_ERROR$|^\w+_ERR(?:OR)?$/,
   /** Calls that end the process: nothing leaks past them. */
   processExits: new Set(['exit', '_exit', '_Exit', 'abort', 'err', 'errx', 'verr', 'verrx', 'quick_exit', 'die', 'fatal', 'panic']),
 };

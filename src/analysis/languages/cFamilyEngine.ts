@@ -293,7 +293,7 @@ export function analyzeTree(
     sockets.push(t);
   }
   classifyUses(collected.names, tracked, dialect, source, add, collected.functions);
-  if (returners) for (const [name, position] of freshSocketReturners(collected, sockets)) returners.set(name, position);
+  if (returners) for (const [name, position] of freshSocketReturners(collected, sockets, dialect)) returners.set(name, position);
   const summaries = new Summaries(collected.functions, (frame) =>
     expandBody(frame, collected.functions, dialect, source, materialize, factories),
   );
@@ -494,21 +494,32 @@ function trackerOf(tracked: Map<string, NameScopes>): (t: Tracked) => void {
  * after `fd = socket(…)`) and do not close it themselves, every function of that name: a response
  * is not a socket, nor a closure.
  */
-function freshSocketReturners(collected: Collected, sockets: readonly Tracked[]): Map<string, number> {
+function freshSocketReturners(collected: Collected, sockets: readonly Tracked[], dialect: Dialect): Map<string, number> {
   const returning = new Map<Frame, number>();
   for (const { acquisition, frame } of collected.acquisitions) {
     const position = acquisition.verdict === 'handed-on' && !acquisition.response ? resultPosition(acquisition.site) : undefined;
     if (frame && position !== undefined) returning.set(frame, position);
   }
-  // One it also closes (a test helper's `t.Cleanup(func() { c.Close() })`) or keeps (a cache) is lent, not given.
+  // One it also keeps (a cache) or has closed later (a test helper's `t.Cleanup(func() { c.Close() })`) is lent, not
+  // given; a close where it runs (the failed attempts of a retry loop) is not that.
   for (const s of sockets)
-    if (s.returned !== undefined && !s.closed && !s.kept && s.frame && !s.acquisition!.response) returning.set(s.frame, s.returned);
+    if (s.returned !== undefined && !s.kept && s.frame && !s.acquisition!.response && !closedLater(s, dialect))
+      returning.set(s.frame, s.returned);
   const out = new Map<string, number>();
   for (const [frame, position] of returning) {
     const frames = frame.name === undefined ? undefined : collected.functions.get(frame.name);
     if (frames?.every((f) => returning.get(f) === position)) out.set(frame.name!, position);
   }
   return out;
+}
+
+/** Whether a close of `s` runs after its function has returned: in a closure, or deferred (Go). */
+function closedLater(s: Tracked, dialect: Dialect): boolean {
+  return s.closeSites.some(({ node }) => {
+    for (let p = node.parent; p && p !== s.frame?.node; p = p.parent)
+      if (p.type === 'defer_statement' || dialect.functions.has(p.type)) return true;
+    return false;
+  });
 }
 
 /** Node types a returned value may sit in below the return statement. */

@@ -8,6 +8,7 @@ import {
   earlyReturn,
   earlyReturnMessage,
   groupedBy,
+  keptByOpener,
   optText,
   summarizeUses,
   unclosedMessage,
@@ -127,7 +128,7 @@ function socketFactories(
     if (v.type === 'call_expression' || v.type === 'new_expression')
       return isClientAcquisition(v, names, src) || factories.has(plainCallee(v, src));
     if (v.type !== 'identifier') return false;
-    return !!clients.get(fn)?.some((a) => a.name === textOf(v, src) && !keptByOpener(a, index));
+    return !!clients.get(fn)?.some((a) => a.name === textOf(v, src) && !keptByOpener(tallyUses(a, index).uses, a.scope, FUNCTION_TYPES));
   };
   const nameOf = new Map<TreeNode, string>();
   const out = new Set<string>();
@@ -148,12 +149,6 @@ function socketFactories(
 function plainCallee(call: TreeNode, src: string): string {
   const fn = fieldOf(call, 'function');
   return call.type === 'call_expression' && fn?.type === 'identifier' ? textOf(fn, src) : '';
-}
-
-/** Whether the function that opened `a` also closes, stores or hands it elsewhere: it lends what it returns, not gives. */
-function keptByOpener(a: Acquisition, index: TreeIndex): boolean {
-  const summary = summarizeUses(tallyUses(a, index).uses);
-  return summary.closed || summary.stored || summary.consumed;
 }
 
 /** Every acquisition goes through one of these modules: a file that never names one has nothing to report. */

@@ -9,6 +9,7 @@ import {
   earlyReturn,
   earlyReturnMessage,
   groupedBy,
+  keptByOpener,
   optText,
   referencesWithin,
   summarizeUses,
@@ -113,7 +114,11 @@ function socketFactories(acquisitions: readonly Acquisition[], index: TreeIndex,
       value.type === 'call'
         ? isSocketCall(value, index) || factories.has(calleeParts(value, src)[1])
         : value.type === 'identifier' &&
-          !!clients.get(fn)?.some((a) => textOf(a.binding, src) === textOf(value, src) && !keptByOpener(a, index));
+          !!clients
+            .get(fn)
+            ?.some(
+              (a) => textOf(a.binding, src) === textOf(value, src) && !keptByOpener(tallyUses(a, index).uses, a.scope, FUNCTION_TYPES),
+            );
     if (returnsFresh) out.add(textOf(name, src));
   }
   return out;
@@ -123,12 +128,6 @@ function socketFactories(acquisitions: readonly Acquisition[], index: TreeIndex,
 function isSocketCall(call: TreeNode, index: TreeIndex): boolean {
   const [object, name] = calleeParts(call, index.source);
   return PYTHON_APIS.socketFactories.has(name) && (object === 'socket' || (object === undefined && importedFromSocket(index).has(name)));
-}
-
-/** Whether the function that opened `a` also closes, stores or hands it elsewhere: it lends what it returns, not gives. */
-function keptByOpener(a: Acquisition, index: TreeIndex): boolean {
-  const summary = summarizeUses(tallyUses(a, index).uses);
-  return summary.closed || summary.stored || summary.consumed;
 }
 
 /** Every acquisition names one of these: a file without them has nothing to report. */

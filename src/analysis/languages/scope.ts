@@ -1,5 +1,6 @@
 import type { LeakFinding, LeakRule, PendingFix, RuleFinding, SourceRange } from '../types';
 import type { TreeIndex, TreeNode } from './treeCopy';
+import { fieldOf } from './treeCopy';
 import { isWithin, nearestAncestor, textOf } from './nodeSpan';
 import { lowerBound } from '../lowerBound';
 
@@ -241,4 +242,21 @@ export function groupedBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K
     else out.set(k, [item]);
   }
   return out;
+}
+
+/**
+ * Whether the function `scope` that opened a socket keeps it (stores it, hands it on) or has it
+ * closed after it returns (a cleanup closure, a bound `s.close` given to a registry): then it lends
+ * the socket it returns rather than gives it. A close called in the function itself (the failed
+ * attempts of a retry loop) is not that.
+ */
+export function keptByOpener(uses: readonly BindingUse[], scope: TreeNode, functionTypes: ReadonlySet<string>): boolean {
+  return uses.some(({ use, node }) => {
+    if (use === 'store' || use === 'consume') return true;
+    if (use !== 'close') return false;
+    if (nearestAncestor(node, functionTypes) !== scope) return true;
+    const member = node.parent;
+    const call = member?.parent;
+    return !call || fieldOf(call, 'function') !== member;
+  });
 }
