@@ -315,6 +315,26 @@ describe('sockets returned by a function of the same file', () => {
     assert.deepEqual(at(await findings(source, 'go')), ['15:unclosed-socket']);
   });
 
+  it('JavaScript: a method returning its socket, called as `this._connect()`', async () => {
+    const source = [
+      "const net = require('node:net');",
+      'class Client {',
+      '  _connect() {',
+      '    const socket = net.connect(this.port);',
+      '    return socket;',
+      '  }',
+      '  ping() {',
+      '    const socket = this._connect();',
+      "    socket.write('PING');",
+      '  }',
+      '  open() {',
+      '    this.socket = this._connect();',
+      '  }',
+      '}',
+    ].join('\n');
+    assert.deepEqual(at(await findings(source, 'javascript')), ['8:unclosed-socket']);
+  });
+
   it('does not take a same-named call of another object for the helper', async () => {
     const source = [
       'import socket',

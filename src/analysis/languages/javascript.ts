@@ -137,6 +137,11 @@ function socketFactories(
     const body = fieldOf(fn, 'body');
     if (fn.type === 'arrow_function' && body && body.type !== 'statement_block' && opens(body, fn)) out.add(name);
   }
+  // Methods, called as `this.connect()`.
+  for (const m of index.byType.get('method_definition') ?? []) {
+    const name = fieldOf(m, 'name');
+    if (name?.type === 'property_identifier' && !nameOf.has(m)) nameOf.set(m, textOf(name, src));
+  }
   for (const r of index.byType.get('return_statement') ?? []) {
     const fn = nearestAncestor(r, FUNCTION_TYPES);
     const name = fn && nameOf.get(fn);
@@ -145,10 +150,13 @@ function socketFactories(
   return out;
 }
 
-/** The name of a plain call (`open(port)`), else ''. */
+/** The name of a plain call (`open(port)`) or of a call of the same object's method (`this.open(port)`), else ''. */
 function plainCallee(call: TreeNode, src: string): string {
-  const fn = fieldOf(call, 'function');
-  return call.type === 'call_expression' && fn?.type === 'identifier' ? textOf(fn, src) : '';
+  const fn = call.type === 'call_expression' ? fieldOf(call, 'function') : undefined;
+  if (fn?.type === 'identifier') return textOf(fn, src);
+  if (fn?.type !== 'member_expression' || fieldOf(fn, 'object')?.type !== 'this') return '';
+  const property = fieldOf(fn, 'property');
+  return property ? textOf(property, src) : '';
 }
 
 /** Every acquisition goes through one of these modules: a file that never names one has nothing to report. */
