@@ -1,6 +1,7 @@
 import { C_APIS } from '../apis/c';
 import { CCfgBuilder } from '../cfg/c';
-import { dialectRules, factorySubject, withVerdict, withBinding } from './cFamilyEngine';
+import { dialectRules, withVerdict, withBinding } from './cFamilyEngine';
+import { factorySubject } from './scope';
 import type { Acquisition, Dialect, Factories, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
 import { fieldOf, onErrorBranch, NO_NAMES } from './cFamilyTree';

@@ -9,6 +9,7 @@ import type { PathShape } from './cFamilyPaths';
 import { copyTree, LightNode, LineIndex, onErrorBranch } from './cFamilyTree';
 import type { CopyOptions } from './cFamilyTree';
 import { rangeOf } from './nodeSpan';
+import { MAX_FACTORY_ROUNDS } from './scope';
 import { lowerBound } from '../lowerBound';
 
 /**
@@ -75,11 +76,6 @@ export interface Acquisition {
  */
 export type Factories = ReadonlyMap<string, number>;
 const NO_FACTORIES: Factories = new Map();
-
-/** How messages name a socket a factory of the file returned. */
-export function factorySubject(name: string): string {
-  return `Socket returned by \`${name}\` here`;
-}
 
 /**
  * `a` with its verdict or binding, set on it rather than spread into a copy: V8 makes each
@@ -205,9 +201,6 @@ export function dialectRules(dialect: Dialect): LanguageRules {
     },
   };
 }
-
-/** Factories returning factories' sockets, followed this deep. */
-const MAX_FACTORY_ROUNDS = 3;
 
 function analyzeCopy(
   root: SyntaxNode,
@@ -786,12 +779,14 @@ function classifyUses(
         owner.closedOnErrorPath = true;
         owner.closeSites.push({ node: n, plain: false });
         break;
-      case 'escape':
+      case 'escape': {
         owner.escaped = true;
         if (frame !== best.frame) break;
-        owner.returned ??= resultPosition(n);
-        if (resultPosition(n) === undefined) owner.kept = true;
+        const position = resultPosition(n);
+        if (position === undefined) owner.kept = true;
+        else owner.returned ??= position;
         break;
+      }
       case 'call':
         if (!use.stream || functions.has(use.callee)) owner.calls.push({ callee: use.callee, index: use.index });
         break;

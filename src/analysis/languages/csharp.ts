@@ -1,7 +1,8 @@
 import { CSharpCfgBuilder } from '../cfg/csharp';
 import { CSHARP_APIS } from '../apis/csharp';
 import type { PendingFix } from '../types';
-import { closeUnlessInCatch, dialectRules, factorySubject, withVerdict, withBinding } from './cFamilyEngine';
+import { closeUnlessInCatch, dialectRules, withVerdict, withBinding } from './cFamilyEngine';
+import { factorySubject } from './scope';
 import type { Acquisition, Dialect, Factories, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
 import { fieldOf, variableDeclaratorNames, NO_NAMES } from './cFamilyTree';

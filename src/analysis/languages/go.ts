@@ -1,7 +1,8 @@
 import { GO_APIS } from '../apis/go';
 import { GoCfgBuilder } from '../cfg/go';
 import type { PendingFix } from '../types';
-import { dialectRules, factorySubject, withVerdict, withBinding } from './cFamilyEngine';
+import { dialectRules, withVerdict, withBinding } from './cFamilyEngine';
+import { factorySubject } from './scope';
 import type { Acquisition, Binding, Dialect, Factories, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
 import { fieldOf, onErrorBranch, NO_NAMES } from './cFamilyTree';

@@ -1,7 +1,8 @@
 import { JavaCfgBuilder } from '../cfg/java';
 import { JAVA_APIS } from '../apis/java';
 import type { PendingFix, TextEdit } from '../types';
-import { closeUnlessInCatch, dialectRules, factorySubject, withVerdict, withBinding } from './cFamilyEngine';
+import { closeUnlessInCatch, dialectRules, withVerdict, withBinding } from './cFamilyEngine';
+import { factorySubject } from './scope';
 import type { Acquisition, Dialect, Factories, FunctionShape, Use } from './cFamilyEngine';
 import type { PathShape } from './cFamilyPaths';
 import { fieldOf, variableDeclaratorNames, NO_NAMES } from './cFamilyTree';

@@ -7,8 +7,11 @@ import {
   descendantsOfType,
   earlyReturn,
   earlyReturnMessage,
+  factorySubject,
   groupedBy,
   keptByOpener,
+  readingWithHelpers,
+  saidOf,
   optText,
   summarizeUses,
   unclosedMessage,
@@ -74,36 +77,27 @@ export const javascriptRules: LanguageRules = {
   languages: ['javascript', 'typescript', 'tsx'],
   analyze(tree: SyntaxNode, language: LeakLanguage, source: string): LeakFinding[] {
     if (!MENTIONS_SOCKET_MODULE.test(source)) return [];
-    let index = indexTree(tree, source, INDEX_SPEC);
-    let names = moduleNames(index);
-    let functions = namedFunctions(index);
-    let factories: ReadonlySet<string> = new Set();
-    let acquisitions = findAcquisitions(index.root, index, names, functions, factories);
-    // A file whose functions return sockets they open is read again with calls to them as
-    // acquisitions, until no new such function turns up (one that returns another's socket).
-    for (let round = 0; round < MAX_FACTORY_ROUNDS; round++) {
-      const found = socketFactories(acquisitions, index, names, functions, factories);
-      if ([...found].every((name) => factories.has(name))) break;
-      factories = new Set([...factories, ...found]);
-      index = indexKeepingCalls(tree, source, factories);
-      names = moduleNames(index);
-      functions = namedFunctions(index);
-      acquisitions = findAcquisitions(index.root, index, names, functions, factories);
-    }
+    const { index, names, functions, acquisitions } = readingWithHelpers(
+      (factories) => {
+        const index = factories.size === 0 ? indexTree(tree, source, INDEX_SPEC) : indexKeepingCalls(tree, source, factories);
+        const names = moduleNames(index);
+        const functions = namedFunctions(index);
+        return { index, names, functions, acquisitions: findAcquisitions(index.root, index, names, functions, factories) };
+      },
+      (r, known) => socketFactories(r.acquisitions, r.index, r.names, r.functions, known),
+    );
     const exits: ExitSyntax = { ...EXITS, runsOnce: (fn) => runsOnce(fn, names, source) };
     const verdicts = engineVerdicts(acquisitions, index, functions);
     const findings: LeakFinding[] = [];
     for (const a of acquisitions) {
       const finding = judge(a, index, language, exits, verdicts.get(a));
-      if (finding && a.subject) finding.message = finding.message.replace(/^Socket opened here/, a.subject);
-      if (finding) findings.push(finding);
+      if (!finding) continue;
+      finding.message = saidOf(finding.message, a.subject);
+      findings.push(finding);
     }
     return findings;
   },
 };
-
-/** Factories returning factories' sockets, followed this deep. */
-const MAX_FACTORY_ROUNDS = 3;
 
 /**
  * The file's named functions that return a socket they open (`return net.connect(port)`, an arrow
@@ -444,7 +438,7 @@ function findAcquisitions(
     } else if (factories.has(plainCallee(call, src))) {
       // A function of the file that returns a socket it opens.
       const name = boundName(call);
-      const subject = `Socket returned by \`${plainCallee(call, src)}\` here`;
+      const subject = factorySubject(plainCallee(call, src));
       if (name) out.push({ kind: 'client', name: textOf(name, src), declaration: name, scope: scopeOf(call, root), site: call, subject });
     } else if (isServerCreation(call, names, src)) {
       const halfOpen = hasTrueOption(call, 'allowHalfOpen', src);

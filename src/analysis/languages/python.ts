@@ -8,8 +8,11 @@ import {
   descendantsOfType,
   earlyReturn,
   earlyReturnMessage,
+  factorySubject,
   groupedBy,
   keptByOpener,
+  readingWithHelpers,
+  saidOf,
   optText,
   referencesWithin,
   summarizeUses,
@@ -67,32 +70,25 @@ export const pythonRules: LanguageRules = {
   languages: ['python'],
   analyze(tree: SyntaxNode, language: LeakLanguage, source: string): LeakFinding[] {
     if (!MENTIONS_ACQUISITION.test(source)) return [];
-    let index = indexTree(tree, source, INDEX_SPEC);
-    let factories: ReadonlySet<string> = new Set();
-    let acquisitions = findAcquisitions(index.root, index, factories);
-    // A file whose functions return sockets they open is read again with calls to them as
-    // acquisitions, until no new such function turns up (one that returns another's socket).
-    for (let round = 0; round < MAX_FACTORY_ROUNDS; round++) {
-      const found = socketFactories(acquisitions, index, factories);
-      if ([...found].every((name) => factories.has(name))) break;
-      factories = new Set([...factories, ...found]);
-      index = indexWithFactories(tree, source, factories);
-      acquisitions = findAcquisitions(index.root, index, factories);
-    }
+    const { index, acquisitions } = readingWithHelpers(
+      (factories) => {
+        const index = factories.size === 0 ? indexTree(tree, source, INDEX_SPEC) : indexWithFactories(tree, source, factories);
+        return { index, acquisitions: findAcquisitions(index.root, index, factories) };
+      },
+      (reading, known) => socketFactories(reading.acquisitions, reading.index, known),
+    );
     const findings: LeakFinding[] = [];
     const blocks = new BlockFacts(source);
     const verdicts = engineVerdicts(acquisitions, index);
     for (const a of acquisitions) {
       const finding = judge(a, index, language, source, blocks, verdicts.get(a));
-      if (finding && a.subject) finding.message = finding.message.replace(/^Socket opened here/, a.subject);
-      if (finding) findings.push(finding);
+      if (!finding) continue;
+      finding.message = saidOf(finding.message, a.subject);
+      findings.push(finding);
     }
     return findings;
   },
 };
-
-/** Factories returning factories' sockets, followed this deep. */
-const MAX_FACTORY_ROUNDS = 3;
 
 /**
  * The file's functions that return a socket they open (`return socket.create_connection(addr)`,
@@ -100,6 +96,7 @@ const MAX_FACTORY_ROUNDS = 3;
  */
 function socketFactories(acquisitions: readonly Acquisition[], index: TreeIndex, factories: ReadonlySet<string>): Set<string> {
   const src = index.source;
+  const fromSocket = importedFromSocket(index);
   const clients = groupedBy(
     acquisitions.filter((a) => a.kind === 'client'),
     (a) => a.scope,
@@ -112,7 +109,7 @@ function socketFactories(acquisitions: readonly Acquisition[], index: TreeIndex,
     if (!fn || !name || !value) continue;
     const returnsFresh =
       value.type === 'call'
-        ? isSocketCall(value, index) || factories.has(calleeParts(value, src)[1])
+        ? opensSocket(value, src, fromSocket) || factories.has(calleeParts(value, src)[1])
         : value.type === 'identifier' &&
           !!clients
             .get(fn)
@@ -124,10 +121,10 @@ function socketFactories(acquisitions: readonly Acquisition[], index: TreeIndex,
   return out;
 }
 
-/** A call that opens a socket whatever is done with its result (`return socket.socket()`). */
-function isSocketCall(call: TreeNode, index: TreeIndex): boolean {
-  const [object, name] = calleeParts(call, index.source);
-  return PYTHON_APIS.socketFactories.has(name) && (object === 'socket' || (object === undefined && importedFromSocket(index).has(name)));
+/** `socket.socket(…)`, `create_connection(…)` imported from socket, and the like: a call that opens a socket. */
+function opensSocket(call: TreeNode, src: string, fromSocket: ReadonlySet<string>): boolean {
+  const [object, name] = calleeParts(call, src);
+  return PYTHON_APIS.socketFactories.has(name) && (object === 'socket' || (object === undefined && fromSocket.has(name)));
 }
 
 /** Every acquisition names one of these: a file without them has nothing to report. */
@@ -246,7 +243,7 @@ function findAcquisitions(root: TreeNode, index: TreeIndex, factories: ReadonlyS
   for (const call of index.byType.get('call') ?? []) {
     const [object, name] = calleeParts(call, src);
     const argCount = fieldOf(call, 'arguments')?.children.length ?? 0;
-    const isFactory = PYTHON_APIS.socketFactories.has(name) && (object === 'socket' || (object === undefined && fromSocket.has(name)));
+    const isFactory = opensSocket(call, src, fromSocket);
     // A function of the file (or a method of the same class) that returns a socket it opens.
     const isLocalFactory = factories.has(name) && (object === undefined || object === 'self' || object === 'cls');
     if (isFactory || isLocalFactory || name === 'wrap_socket' || (name === 'accept' && object !== undefined && argCount === 0)) {
@@ -261,7 +258,7 @@ function findAcquisitions(root: TreeNode, index: TreeIndex, factories: ReadonlyS
         scope: scopeOf(call, root),
         site: call,
         ...(single && bound!.statement.type === 'assignment' ? { statement: bound!.statement } : {}),
-        ...(isLocalFactory && !isFactory ? { subject: `Socket returned by \`${name}\` here` } : {}),
+        ...(isLocalFactory && !isFactory ? { subject: factorySubject(name) } : {}),
       });
     } else if (PYTHON_APIS.streamOpeners.has(name) && object === 'asyncio') {
       const targets = assignmentTargets(call)?.targets ?? [];

@@ -260,3 +260,36 @@ export function keptByOpener(uses: readonly BindingUse[], scope: TreeNode, funct
     return !call || fieldOf(call, 'function') !== member;
   });
 }
+
+/** Helpers of a file returning helpers' sockets are followed this deep. */
+export const MAX_FACTORY_ROUNDS = 3;
+
+/** How messages name a socket a helper of the file returned. */
+export function factorySubject(name: string): string {
+  return `Socket returned by \`${name}\` here`;
+}
+
+/** A message about a socket the code opened, said of another subject where it has one (a helper's socket). */
+export function saidOf(message: string, subject: string | undefined): string {
+  return subject === undefined ? message : message.replace(/^Socket opened here/, subject);
+}
+
+/**
+ * Reads a file again and again with the calls of its own socket helpers as acquisitions, until
+ * no new helper turns up (one that returns another helper's socket): `read` reads it knowing
+ * `helpers`, `helpersIn` names those a reading shows.
+ */
+export function readingWithHelpers<R>(
+  read: (helpers: ReadonlySet<string>) => R,
+  helpersIn: (reading: R, known: ReadonlySet<string>) => ReadonlySet<string>,
+): R {
+  let helpers: ReadonlySet<string> = new Set();
+  let reading = read(helpers);
+  for (let round = 0; round < MAX_FACTORY_ROUNDS; round++) {
+    const found = helpersIn(reading, helpers);
+    if ([...found].every((name) => helpers.has(name))) break;
+    helpers = new Set([...helpers, ...found]);
+    reading = read(helpers);
+  }
+  return reading;
+}
