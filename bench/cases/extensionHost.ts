@@ -6,7 +6,7 @@ import path from 'node:path';
 import { rmSync } from 'node:fs';
 import { createNamespace } from '../../test/helpers/netns';
 import { runToEnd } from '../../test/helpers/processes';
-import { packageHostVsix } from '../../test/e2e/codeServer';
+import { ensureCodeServer, packageHostVsix } from '../../test/e2e/codeServer';
 import { startFarm } from '../farm/farm';
 import { defaultMix } from '../farm/mix';
 import { thousands } from '../report/format';
@@ -22,6 +22,8 @@ const MEASURER = path.join(__dirname, '../vscode/inNamespace.ts');
 
 async function measure(): Promise<ExtensionHostResult> {
   const vsix = packageHostVsix();
+  // Installed here, not by the measurer: the namespace it runs in has no route to the registry.
+  ensureCodeServer();
   const probeDir = await buildProbeExtension();
   const ns = createNamespace('exthost');
   const removeOnExit = (): void => ns.remove();
