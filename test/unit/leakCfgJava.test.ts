@@ -56,6 +56,31 @@ describe('leak engine: the Java control-flow graph (src/analysis/cfg/java.ts)', 
     ]);
   });
 
+  it('drops the socket on the branch where `s != null && !s.isClosed()` is false, and not where another test joins it', async () => {
+    const guarded = flow(
+      await graphOf([
+        'class C {',
+        '  void f(String h) throws IOException {',
+        '    Socket s = new Socket(h, 1);',
+        '    if (s != null && !s.isClosed()) s.close();',
+        '  }',
+        '}',
+      ]),
+    );
+    assert.ok(guarded.includes('[drop s] -> exit'), guarded.join('\n'));
+    const mixed = flow(
+      await graphOf([
+        'class C {',
+        '  void f(String h, boolean done) throws IOException {',
+        '    Socket s = new Socket(h, 1);',
+        '    if (!s.isClosed() && done) s.close();',
+        '  }',
+        '}',
+      ]),
+    );
+    assert.ok(!mixed.some((e) => e.includes('[drop s]')), mixed.join('\n'));
+  });
+
   it('closes the resources of try-with-resources on every way out, and the loop of `while (true)` leaves only by break', async () => {
     const edges = flow(
       await graphOf([

@@ -44,6 +44,8 @@ export const JAVA_APIS = {
   /** `Socket.connect` and `SocketChannel.connect` close the socket themselves when the connection fails. */
   closingOnFailure: new Set(['connect']),
   releases: new Set(['close']),
+  /** Conditions true once the program closed the socket (see ClosedTest). */
+  alreadyClosed: [/^(?<name>[A-Za-z_$][\w$]*)\.isClosed\(\)$/],
   /** Statements that end the program: a socket still open there is the kernel's to close. */
   processExits: /^(?:System\.exit|Runtime\.getRuntime\(\)\.(?:exit|halt))\s*\(/,
   /** Helpers that close the socket passed to them. */

@@ -28,6 +28,8 @@ export const JAVASCRIPT_APIS = {
   /** Server events whose listener gets an accepted socket. */
   connectionEvents: new Set(['connection', 'secureConnection']),
   releases: new Set(['close', 'destroy', 'end', 'resetAndDestroy', 'destroySoon']),
+  /** Conditions true once the socket was destroyed or closed (see ClosedTest). */
+  alreadyClosed: [/^(?<name>[A-Za-z_$][\w$]*)\.(?:destroyed|closed)$/],
   /** Statements that end the program: a socket still open there is the kernel's to close. */
   processExits: /^process\.(?:exit|abort|reallyExit)\s*\(/,
   /** Reading the data lets Node see the peer's end (and end the socket itself). */

@@ -15,6 +15,10 @@ export const PYTHON_APIS = {
   stores: new Set(['append', 'appendleft', 'add', 'insert', 'extend', 'put', 'put_nowait', 'register', 'setdefault']),
   /** Methods that close the receiver (`s.close()`), or close it on every way out when passed on. */
   releases: new Set(['close', 'detach', '__exit__', 'aclose']),
+  /** Conditions true once the socket was closed (`fileno()` is -1 after `close()`), the variable in group `name`. */
+  alreadyClosed: [/^(?<name>[A-Za-z_]\w*)\._closed$/, /^(?<name>[A-Za-z_]\w*)\.fileno\(\)\s*(?:==\s*-1|<\s*0)$/],
+  /** Their opposites: true while it is open. */
+  stillOpen: [/^(?<name>[A-Za-z_]\w*)\.fileno\(\)\s*(?:!=\s*-1|>=\s*0|>\s*-1)$/],
   /** Statements that end the program (SystemExit is seldom caught): a socket still open there is the kernel's to close. */
   processExits: /^(?:sys\.exit|os\._exit|os\.abort|exit|quit)\s*\(/,
   /** Calls that close their first argument on every way out (`with closing(s)`, `stack.enter_context(s)`). */

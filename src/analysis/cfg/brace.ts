@@ -2,7 +2,7 @@ import type { LightNode } from '../languages/cFamilyTree';
 import type { Use } from '../languages/cFamilyEngine';
 import type { ExitContext } from './cleanup';
 import { CfgBuilder, type Effect, type StepSite, type ThrowingCall } from './graph';
-import { nullTestOf } from './nullTest';
+import { nullTestOf, type ClosedTest } from './nullTest';
 
 /**
  * What the front ends of the brace languages (Go, Java) share over the copied syntax tree: the
@@ -78,6 +78,8 @@ export abstract class BraceCfgBuilder {
   protected abstract readonly closures: ReadonlySet<string>;
   /** A statement that ends the program (`System.exit(1)`): nothing leaks past it. */
   protected readonly processExit: RegExp | undefined = undefined;
+  /** The language's tests that a socket was closed already (`s.isClosed()`). */
+  protected readonly closedTests: readonly ClosedTest[] = [];
 
   protected get oversized(): boolean {
     return this.b.size > BraceCfgBuilder.MAX_NODES;
@@ -187,7 +189,7 @@ export abstract class BraceCfgBuilder {
     const condition = s.children.find((c) => c.field === 'condition');
     const cur = condition ? evaluate(condition, preds) : preds;
     const text = condition && this.text(condition);
-    const test = text && nullTestOf(text, false);
+    const test = text && nullTestOf(text, false, this.closedTests);
     const state = text && this.stateTest(text);
     const dropOn = (taken: boolean): Preds => {
       if (test && this.names.has(test.name) && taken === test.nullWhen) return this.step(cur, [{ kind: 'drop', name: test.name }]);

@@ -22,6 +22,7 @@ type Context = ExitContext;
 export class JavaCfgBuilder extends BraceCfgBuilder {
   protected readonly closures: ReadonlySet<string> = new Set(['lambda_expression', 'class_body']);
   protected override readonly processExit = JAVA_APIS.processExits;
+  protected override readonly closedTests = JAVA_APIS.alreadyClosed;
   /** Unconnected sockets by obligation: acquired where they are connected or bound, not where they are made. */
   private readonly unconnected = new Map<number, TreeObligation>();
   /** Steps whose `bind` acquires: the descriptor exists even when bind fails. */

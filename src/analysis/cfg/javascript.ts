@@ -159,7 +159,7 @@ export class JavaScriptCfgBuilder {
         const condition = fieldOf(s, 'condition');
         const cur = condition ? this.simple(condition, preds, ctx) : preds;
         // `if (socket !== undefined) socket.end()`: on the branch where it is unset there is nothing to close.
-        const test = condition && nullTestOf(this.text(condition), true);
+        const test = condition && nullTestOf(this.text(condition), true, JAVASCRIPT_APIS.alreadyClosed);
         const branch = (taken: boolean): Preds => {
           if (!test || !this.names.has(test.name) || test.nullWhen !== taken) return cur;
           const id = this.b.add('step', [{ kind: 'drop', name: test.name }]);

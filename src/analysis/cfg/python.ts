@@ -299,9 +299,28 @@ export class PythonCfgBuilder {
       const inner = this.noneWhen(c.children[0] ?? c);
       return inner && inner.name ? { name: inner.name, when: !inner.when } : undefined;
     }
+    if (c.type === 'boolean_operator') {
+      // `s is not None and s.fileno() != -1`: no socket on false; `s is None or s._closed`: none on true.
+      const [l, r] = [c.children[0], c.children[1]];
+      if (!l || !r || c.children.length !== 2) return undefined;
+      // The operator is an anonymous token, not in the copied tree: the text between the operands.
+      const when = this.source.slice(l.end, r.start).trim() === 'or';
+      const [left, right] = [this.noneWhen(l), this.noneWhen(r)];
+      return left && right && left.name === right.name && left.when === when && right.when === when ? left : undefined;
+    }
+    const text = this.text(c);
     if (c.type === 'comparison_operator') {
-      const m = /^([A-Za-z_]\w*)\s+is\s+(not\s+)?None$/.exec(this.text(c));
+      const m = /^([A-Za-z_]\w*)\s+is\s+(not\s+)?None$/.exec(text);
       if (m) return { name: m[1]!, when: !m[2] };
+    }
+    for (const [tests, when] of [
+      [PYTHON_APIS.alreadyClosed, true],
+      [PYTHON_APIS.stillOpen, false],
+    ] as const) {
+      for (const test of tests) {
+        const name = test.exec(text)?.groups?.name;
+        if (name) return { name, when };
+      }
     }
     return undefined;
   }
