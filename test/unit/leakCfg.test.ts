@@ -392,6 +392,22 @@ describe("leak engine on Python functions: the issue's patterns", () => {
     );
   });
 
+  it('names the shutdown in finally that skips the close, not the call whose exception the finally was handling', async () => {
+    assert.deepEqual(
+      await reported([
+        'import socket',
+        'def send(addr, data):',
+        '    s = socket.create_connection(addr)',
+        '    try:',
+        '        s.sendall(data)',
+        '    finally:',
+        '        s.shutdown(socket.SHUT_RDWR)',
+        '        s.close()',
+      ]),
+      ['3: unclosed-on-exception: Socket opened here is not closed when `shutdown` raises at line 7 — use `with` or `try`/`finally`'],
+    );
+  });
+
   it('reports the second socket of a finally whose first close raises', async () => {
     assert.deepEqual(
       await reported([

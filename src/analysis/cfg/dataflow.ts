@@ -176,10 +176,12 @@ function dropHolder(
 function markVia(state: State, call: ThrowingCall): State {
   if (state.size === 0) return state;
   const out = new Map<number, Fact>();
-  // The exception that first diverted the path names the leak, unless a release attempt raises later
-  // (`finally: a.close(); b.close()`: b is skipped by a's close, not by what raised before).
+  // The exception that first diverted the path names the leak, unless a release attempt or another
+  // call on the socket raises later, in the handler (`finally: a.close(); b.close()`: b is skipped by
+  // a's close; `finally: s.shutdown(…); s.close()`: by the shutdown, not by what raised before).
   for (const [id, f] of state) {
-    const via = f.via && (f.via === call || !call.release) ? f.via : call;
+    const later = call.release || (call.receiver !== undefined && f.holders.has(call.receiver));
+    const via = f.via && (f.via === call || !later) ? f.via : call;
     // After an exception the connection may be broken: the socket's state no longer says which path this was.
     out.set(id, { holders: f.holders, via, ...(f.exit ? { exit: f.exit } : {}) });
   }
