@@ -81,6 +81,24 @@ describe('leak engine: the Java control-flow graph (src/analysis/cfg/java.ts)', 
     assert.ok(!mixed.some((e) => e.includes('[drop s]')), mixed.join('\n'));
   });
 
+  it('leaves `while ((s = ss.accept()) != null)` holding nothing, and enters its body holding the socket', async () => {
+    const edges = flow(
+      await graphOf([
+        'class C {',
+        '  void f(ServerSocket ss) throws IOException {',
+        '    Socket s;',
+        '    while ((s = ss.accept()) != null) {',
+        '      s.close();',
+        '    }',
+        '  }',
+        '}',
+      ]),
+    );
+    assert.ok(edges.includes('[acquire#0 s]!accept -> [drop s]'), edges.join('\n'));
+    assert.ok(edges.includes('[drop s] -> exit'), edges.join('\n'));
+    assert.ok(edges.includes('[acquire#0 s]!accept -> [release s]!close'), edges.join('\n'));
+  });
+
   it('closes the resources of try-with-resources on every way out, and the loop of `while (true)` leaves only by break', async () => {
     const edges = flow(
       await graphOf([

@@ -141,18 +141,19 @@ export abstract class BraceCfgBuilder {
     this.connect(cur, header);
     const own: Jumps = { ...(parts.label ? { label: parts.label } : {}), loop: true, breaks: [], continues: [] };
     const { condition, body, endless } = parts;
+    // `while ((s = ss.accept()) != null)`: the loop is left where the test says there is no socket.
     if (s.type === 'do_statement') {
       const end = body ? runBody(body, [header], own) : [header];
       const tested = condition ? evaluate(condition, [...end, ...own.continues]) : [...end, ...own.continues];
-      this.connect(tested, header);
-      return [...(endless ? [] : tested), ...own.breaks];
+      this.connect(this.refinedBy(condition, tested, true), header);
+      return [...(endless ? [] : this.refinedBy(condition, tested, false)), ...own.breaks];
     }
     const tested = condition ? evaluate(condition, [header]) : [header];
-    const end = body ? runBody(body, tested, own) : tested;
+    const end = body ? runBody(body, this.refinedBy(condition, tested, true), own) : tested;
     let back = [...end, ...own.continues];
     for (const update of parts.updates) back = evaluate(update, back);
     this.connect(back, header);
-    return [...(endless ? [] : tested), ...own.breaks];
+    return [...(endless ? [] : this.refinedBy(condition, tested, false)), ...own.breaks];
   }
 
   /** A loop where calls may throw (Java, C#): its condition and updates are steps with an edge to the handler of `ctx`. */
@@ -188,19 +189,28 @@ export abstract class BraceCfgBuilder {
   ): Preds {
     const condition = s.children.find((c) => c.field === 'condition');
     const cur = condition ? evaluate(condition, preds) : preds;
-    const text = condition && this.text(condition);
-    const test = text && nullTestOf(text, false, this.closedTests);
-    const state = text && this.stateTest(text);
-    const dropOn = (taken: boolean): Preds => {
-      if (test && this.names.has(test.name) && taken === test.nullWhen) return this.step(cur, [{ kind: 'drop', name: test.name }]);
-      if (state && this.names.has(state.name) && taken !== state.connectedWhen)
-        return this.step(cur, [{ kind: 'disconnected', name: state.name }]);
-      return cur;
-    };
     const consequence = s.children.find((c) => c.field === 'consequence');
     const alternative = s.children.find((c) => c.field === 'alternative');
-    const then = consequence ? branch(consequence, dropOn(true)) : dropOn(true);
-    return [...then, ...(alternative ? branch(alternative, dropOn(false)) : dropOn(false))];
+    const whenTrue = this.refinedBy(condition, cur, true);
+    const whenFalse = this.refinedBy(condition, cur, false);
+    const then = consequence ? branch(consequence, whenTrue) : whenTrue;
+    return [...then, ...(alternative ? branch(alternative, whenFalse) : whenFalse)];
+  }
+
+  /**
+   * The paths `cur` on the outcome `taken` of `condition`: where that outcome says the socket is
+   * null or closed already, its obligations are dropped; where it says it is not connected, so
+   * are those that need a connection.
+   */
+  protected refinedBy(condition: LightNode | undefined, cur: Preds, taken: boolean): Preds {
+    const text = condition && this.text(condition);
+    if (!text) return cur;
+    const test = nullTestOf(text, false, this.closedTests);
+    if (test && this.names.has(test.name) && taken === test.nullWhen) return this.step(cur, [{ kind: 'drop', name: test.name }]);
+    const state = this.stateTest(text);
+    if (state && this.names.has(state.name) && taken !== state.connectedWhen)
+      return this.step(cur, [{ kind: 'disconnected', name: state.name }]);
+    return cur;
   }
 
   /** A test of the socket's own connection state (`s.Connected`), and on which outcome it is connected. */

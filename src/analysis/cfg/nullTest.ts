@@ -37,6 +37,9 @@ export function nullTestOf(condition: string, truthy: boolean, closedTests: read
     if (name) return { name, nullWhen: true };
   }
   if (truthy && NAME.test(c)) return { name: c, nullWhen: false };
+  // `(s = ss.accept()) != null`: the loop that assigns and tests at once.
+  const assigned = /^\(\s*([A-Za-z_$][\w$]*)\s*=(?![=>])([\s\S]*)\)\s*(===?|!==?)\s*(?:null|undefined)$/.exec(c);
+  if (assigned && balanced(assigned[2]!)) return { name: assigned[1]!, nullWhen: assigned[3]!.startsWith('=') };
   const is = /^([A-Za-z_]\w*)\s+is\s+(not\s+)?null$/.exec(c);
   if (is) return { name: is[1]!, nullWhen: !is[2] };
   const m = /^(\S+)\s*(===?|!==?)\s*(\S+)$/.exec(c);
