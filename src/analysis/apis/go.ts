@@ -37,6 +37,11 @@ export const GO_APIS = {
   acceptMethods: new Set(['Accept', 'AcceptTCP', 'AcceptUnix']),
   /** Fields that hold the connection (`resp.Body`): stored or returned, they take it along. */
   owningFields: new Set(['Body']),
+  /**
+   * Calls that wrap a connection in a value that owns it (its Close closes the connection) and
+   * return only that value: the wrapper is another name for the connection.
+   */
+  owningWrappers: new Set(['tls.Client', 'tls.Server', 'rpc.NewClient', 'jsonrpc.NewClient']),
   /** Calls that read or wrap a connection without taking ownership of it. */
   nonOwning: new Set([
     'io.Copy',

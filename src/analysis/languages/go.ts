@@ -183,7 +183,11 @@ function declaredIn(fn: LightNode | undefined, name: string, source: string): bo
 }
 
 function use(name: LightNode, source: string): Use {
-  const n = climb(name, WRAPPERS);
+  return useOf(climb(name, WRAPPERS), source);
+}
+
+/** What the expression `n` (the socket, or a wrapper that owns it) does with the socket where it stands. */
+function useOf(n: LightNode, source: string): Use {
   const p = n.parent;
   if (!p) return { kind: 'neutral' };
   if (p.type === 'selector_expression' && n.field === 'operand') return memberUse(p, source);
@@ -262,6 +266,12 @@ function argumentUse(arg: LightNode, args: LightNode, source: string): Use {
     const full = textOf(fn, source);
     const operand = fieldOf(fn, 'operand');
     if (GO_APIS.nonOwning.has(full) || (operand && GO_APIS.nonOwningPackages.has(textOf(operand, source)))) return { kind: 'neutral' };
+    // `tc := tls.Client(conn, cfg)`: the wrapper holds the connection; where it goes, the connection goes.
+    if (GO_APIS.owningWrappers.has(full) && index === 0) {
+      const wrapped = useOf(climb(call, WRAPPERS), source);
+      // `c = tls.Client(c, cfg)` keeps it under the same name: read as the call it is, as before wrappers were known.
+      if (wrapped.kind !== 'alias' || textOf(wrapped.binding, source) !== textOf(arg, source)) return wrapped;
+    }
     const field = fieldOf(fn, 'field');
     if (field) return { kind: 'call', callee: textOf(field, source), index };
   }
