@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LeakAnalyzer } from '../../src/analysis/analyzer';
 import type { LeakFinding, LeakLanguage } from '../../src/analysis/types';
+import { readingWithHelpers } from '../../src/analysis/languages/scope';
 
 /**
  * A socket opened through a function of the same file (`conn = dial(addr)`) is the caller's to
@@ -393,5 +394,26 @@ describe('Java: streams of a socket handed on', () => {
       '  }',
     ]);
     assert.deepEqual(at(await findings(source, 'java')), []);
+  });
+});
+
+describe('reading a file again with its socket helpers (src/analysis/languages/scope.ts)', () => {
+  const rounds = (source: string) => {
+    let reads = 0;
+    readingWithHelpers(
+      source,
+      (helpers) => {
+        reads++;
+        return helpers;
+      },
+      // One helper, `dial`, whatever the reading.
+      () => new Set(['dial']),
+    );
+    return reads;
+  };
+
+  it('reads once more when a helper is named again, and not when its definition is its only mention', () => {
+    assert.equal(rounds('function dial() { return net.connect(1); }\nfunction ping() { const s = dial(); }'), 2);
+    assert.equal(rounds('function dial() { return net.connect(1); }\nfunction dialer() {}'), 1);
   });
 });

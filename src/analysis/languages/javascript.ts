@@ -78,6 +78,7 @@ export const javascriptRules: LanguageRules = {
   analyze(tree: SyntaxNode, language: LeakLanguage, source: string): LeakFinding[] {
     if (!MENTIONS_SOCKET_MODULE.test(source)) return [];
     const { index, names, functions, acquisitions } = readingWithHelpers(
+      source,
       (factories) => {
         const index = factories.size === 0 ? indexTree(tree, source, INDEX_SPEC) : indexKeepingCalls(tree, source, factories);
         const names = moduleNames(index);

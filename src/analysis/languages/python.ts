@@ -71,6 +71,7 @@ export const pythonRules: LanguageRules = {
   analyze(tree: SyntaxNode, language: LeakLanguage, source: string): LeakFinding[] {
     if (!MENTIONS_ACQUISITION.test(source)) return [];
     const { index, acquisitions } = readingWithHelpers(
+      source,
       (factories) => {
         const index = factories.size === 0 ? indexTree(tree, source, INDEX_SPEC) : indexWithFactories(tree, source, factories);
         return { index, acquisitions: findAcquisitions(index.root, index, factories) };

@@ -274,12 +274,25 @@ export function saidOf(message: string, subject: string | undefined): string {
   return subject === undefined ? message : message.replace(/^Socket opened here/, subject);
 }
 
+/** Whether one of `names` occurs at least twice among the words of `source` (comments and strings included). */
+function mentionedTwice(source: string, names: ReadonlySet<string>): boolean {
+  const seen = new Set<string>();
+  for (const [word] of source.matchAll(/[A-Za-z_$][\w$]*/g)) {
+    if (!names.has(word)) continue;
+    if (seen.has(word)) return true;
+    seen.add(word);
+  }
+  return false;
+}
+
 /**
  * Reads a file again and again with the calls of its own socket helpers as acquisitions, until
  * no new helper turns up (one that returns another helper's socket): `read` reads it knowing
- * `helpers`, `helpersIn` names those a reading shows.
+ * `helpers`, `helpersIn` names those a reading shows. A helper whose name `source` holds only once
+ * (where it is defined) is called nowhere in the file: knowing it changes no reading.
  */
 export function readingWithHelpers<R>(
+  source: string,
   read: (helpers: ReadonlySet<string>) => R,
   helpersIn: (reading: R, known: ReadonlySet<string>) => ReadonlySet<string>,
 ): R {
@@ -287,7 +300,8 @@ export function readingWithHelpers<R>(
   let reading = read(helpers);
   for (let round = 0; round < MAX_FACTORY_ROUNDS; round++) {
     const found = helpersIn(reading, helpers);
-    if ([...found].every((name) => helpers.has(name))) break;
+    const fresh = new Set([...found].filter((name) => !helpers.has(name)));
+    if (fresh.size === 0 || !mentionedTwice(source, fresh)) break;
     helpers = new Set([...helpers, ...found]);
     reading = read(helpers);
   }
