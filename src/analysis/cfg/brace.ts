@@ -3,6 +3,7 @@ import type { Use } from '../languages/cFamilyEngine';
 import type { ExitContext } from './cleanup';
 import { CfgBuilder, type Effect, type StepSite, type ThrowingCall } from './graph';
 import { nullTestOf, type ClosedTest } from './nullTest';
+import { FlagBranches, FlagsOfFunction } from './flagBranches';
 
 /**
  * What the front ends of the brace languages (Go, Java) share over the copied syntax tree: the
@@ -54,6 +55,8 @@ export abstract class BraceCfgBuilder {
   protected readonly b = new CfgBuilder();
   protected readonly names = new Set<string>();
   private readonly bySite = new Map<number, TreeObligation>();
+  /** Flags the function tests and acquires under (`if (tls) s = open()`), once {@link useFlagsOf} ran. */
+  private flags: FlagsOfFunction | undefined;
 
   constructor(
     protected readonly source: string,
@@ -65,6 +68,22 @@ export abstract class BraceCfgBuilder {
       this.names.add(o.target);
       this.bySite.set(o.site.start, o);
     }
+  }
+
+  /**
+   * Reads the flags of the function whose body is `body`: where an acquisition sits under a test
+   * of one, later tests of it take only the paths that agree (see FlagBranches).
+   */
+  protected useFlagsOf(body: LightNode): void {
+    if (!body.parent) return;
+    const acquisitions = [...this.bySite.values()].map((o) => ({ obligation: o.obligation, node: o.site }));
+    this.flags = new FlagsOfFunction(new FlagBranches(this.source, body.parent, /^!/), acquisitions);
+  }
+
+  /** `cur` on the outcome `taken` of an if's condition, with what it says of a flag sockets were acquired under. */
+  protected assumed(condition: LightNode | undefined, cur: Preds, taken: boolean): Preds {
+    const assumption = this.flags?.assumption(condition, taken);
+    return assumption ? this.step(cur, [assumption]) : cur;
   }
 
   /** An identifier that the statement assigns or declares (left of `=`, `:=`, a declarator's name). */
@@ -191,8 +210,8 @@ export abstract class BraceCfgBuilder {
     const cur = condition ? evaluate(condition, preds) : preds;
     const consequence = s.children.find((c) => c.field === 'consequence');
     const alternative = s.children.find((c) => c.field === 'alternative');
-    const whenTrue = this.refinedBy(condition, cur, true);
-    const whenFalse = this.refinedBy(condition, cur, false);
+    const whenTrue = this.assumed(condition, this.refinedBy(condition, cur, true), true);
+    const whenFalse = this.assumed(condition, this.refinedBy(condition, cur, false), false);
     const then = consequence ? branch(consequence, whenTrue) : whenTrue;
     return [...then, ...(alternative ? branch(alternative, whenFalse) : whenFalse)];
   }
@@ -356,7 +375,7 @@ export abstract class BraceCfgBuilder {
       if (o) {
         // The old `err` first: a socket from the previous turn of a loop then has `name` as its last holder, and is lost here.
         if (errorOf) effects.push({ kind: 'kill', name: ERROR_PARTNER + errorOf });
-        effects.push({ kind: 'acquire', obligation: o.obligation, target: name });
+        effects.push({ kind: 'acquire', obligation: o.obligation, target: name, ...this.flags?.acquiredUnder(o.obligation) });
         if (errorOf) effects.push({ kind: 'alias', target: ERROR_PARTNER + errorOf, source: name });
       } else if (!aliases.has(name)) {
         if (this.names.has(name)) effects.push({ kind: 'kill', name });

@@ -59,6 +59,7 @@ export class CCfgBuilder extends BraceCfgBuilder {
   build(body: LightNode): Cfg | undefined {
     // A throw nothing catches leaves the function like a return: the explicit exit names the path.
     this.exceptionTo = this.b.exit;
+    this.useFlagsOf(body);
     const end = this.statement(body, [this.b.entry], []);
     this.connect(end, this.b.exit);
     return this.oversized ? undefined : this.b.build();
@@ -257,7 +258,8 @@ export class CCfgBuilder extends BraceCfgBuilder {
   private ifStatement(s: LightNode, preds: Preds, jumps: Jumps[]): Preds {
     const condition = s.children.find((c) => c.field === 'condition');
     const cur = condition ? this.step(preds, this.effectsOf(condition)) : preds;
-    const { onTrue, onFalse } = this.tested(condition, cur);
+    const tested = this.tested(condition, cur);
+    const [onTrue, onFalse] = [this.assumed(condition, tested.onTrue, true), this.assumed(condition, tested.onFalse, false)];
     const consequence = s.children.find((c) => c.field === 'consequence');
     const alternative = s.children.find((c) => c.field === 'alternative');
     const then = consequence ? this.statement(consequence, onTrue, jumps) : onTrue;

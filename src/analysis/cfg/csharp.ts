@@ -31,6 +31,7 @@ export class CSharpCfgBuilder extends BraceCfgBuilder {
 
   build(body: LightNode): Cfg | undefined {
     const ctx: Context = { throwTo: this.b.exceptionalExit, returnTo: (p) => this.connect(p, this.b.exit), jumps: [] };
+    this.useFlagsOf(body);
     // An expression body (`=> expr`, a lambda's expression) is one statement.
     const end = body.type === 'block' ? this.sequence(body.children, [this.b.entry], ctx) : this.simple(body, [this.b.entry], ctx);
     this.connect(end, this.b.exit);

@@ -48,6 +48,8 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
   const normalLeaks = new Map<number, { exit?: Fact['exit']; lost?: StepSite }>();
   const exceptionLeaks = new Map<number, ThrowingCall>();
   const released = new Set<number>();
+  /** The flags each obligation was acquired under. */
+  const flagsOf = new Map<number, ReadonlyMap<string, boolean>>();
   let work = 0;
 
   const recordLeak = (id: number, fact: Fact, lost?: StepSite) => {
@@ -63,6 +65,7 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
       work += next.size + 1;
       switch (e.kind) {
         case 'acquire': {
+          if (e.when) flagsOf.set(e.obligation, e.when);
           if (e.late) {
             if (!next.has(e.obligation)) next.set(e.obligation, { holders: new Set([e.target]) });
             break;
@@ -98,6 +101,9 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
           break;
         case 'disconnected':
           for (const [id, f] of next) if (f.holders.has(e.name) && f.connected) next.delete(id);
+          break;
+        case 'assume':
+          for (const id of next.keys()) if (flagsOf.get(id)?.get(e.name) === !e.value) next.delete(id);
           break;
       }
     }

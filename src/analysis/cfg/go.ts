@@ -29,6 +29,7 @@ export class GoCfgBuilder extends BraceCfgBuilder {
     const results = body.parent?.children.find((c) => c.field === 'result');
     if (results?.type === 'parameter_list')
       for (const decl of results.children) for (const n of decl.children) if (n.field === 'name') this.namedResults.push(this.text(n));
+    this.useFlagsOf(body);
     const end = this.statements(body, [this.b.entry], []);
     this.connect(end, this.b.exit);
     return this.unsupported || this.oversized ? undefined : this.b.build();
@@ -118,7 +119,8 @@ export class GoCfgBuilder extends BraceCfgBuilder {
     // On the branch where the error is set (or the socket is nil) the acquisition returned no socket.
     const nilName = nilTest && (this.names.has(nilTest[1]!) ? nilTest[1]! : ERROR_PARTNER + nilTest[1]!);
     const errorSet = nilTest && !this.names.has(nilTest[1]!) ? nilTest[2] === '!=' : nilTest?.[2] === '==';
-    const dropOn = (taken: boolean): Preds => (nilName && taken === errorSet ? this.step(cur, [{ kind: 'drop', name: nilName }]) : cur);
+    const dropOn = (taken: boolean): Preds =>
+      this.assumed(condition, nilName && taken === errorSet ? this.step(cur, [{ kind: 'drop', name: nilName }]) : cur, taken);
     const consequence = s.children.find((c) => c.field === 'consequence');
     const then = consequence ? this.statements(consequence, dropOn(true), jumps) : dropOn(true);
     const alternative = s.children.find((c) => c.field === 'alternative');

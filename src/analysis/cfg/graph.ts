@@ -18,7 +18,14 @@ export type Effect =
    * earlier gets its descriptor here (Java's `s.connect` of a `new Socket()`): nothing happens if it
    * is already open, and what else `target` may hold on other paths stays.
    */
-  | { kind: 'acquire'; obligation: number; target: string; late?: boolean }
+  | {
+      kind: 'acquire';
+      obligation: number;
+      target: string;
+      late?: boolean;
+      /** The flags the branches around the acquisition fix (`if (tls) s = open()`: tls is true). */
+      when?: ReadonlyMap<string, boolean>;
+    }
   /** The obligations `name` holds are discharged by a close or close-equivalent. */
   | { kind: 'release'; name: string }
   /** `name` is known to hold nothing on this path (Go's `if err != nil` after an acquisition: the socket is nil there). */
@@ -36,7 +43,12 @@ export type Effect =
    * `s.Connected`): a socket connected on every path that keeps it open cannot be on this one;
    * the path that reaches here is the one where a failed connect disposed it.
    */
-  | { kind: 'disconnected'; name: string };
+  | { kind: 'disconnected'; name: string }
+  /**
+   * The branch of a test of an unchanging flag: obligations acquired where the flag had the other
+   * value cannot be on this path (see FlagBranches).
+   */
+  | { kind: 'assume'; name: string; value: boolean };
 
 /** A call that may raise, named for the message ("leaks when `sendall` raises at line 14"). */
 export interface ThrowingCall {

@@ -79,6 +79,7 @@ export class JavaCfgBuilder extends BraceCfgBuilder {
 
   build(body: LightNode): Cfg | undefined {
     const ctx: Context = { throwTo: this.b.exceptionalExit, returnTo: (p) => this.connect(p, this.b.exit), jumps: [] };
+    this.useFlagsOf(body);
     // An expression lambda (`s -> s.close()`) is one statement.
     const end =
       body.type === 'block' || body.type === 'constructor_body'

@@ -5,6 +5,7 @@ import { withCleanup, type ExitContext } from './cleanup';
 import { CfgBuilder, type Cfg, type Effect, type StepSite, type ThrowingCall } from './graph';
 import { JAVASCRIPT_APIS } from '../apis/javascript';
 import { nullTestOf } from './nullTest';
+import { FlagBranches, FlagsOfFunction } from './flagBranches';
 import { lowerBound } from '../lowerBound';
 
 /**
@@ -68,6 +69,8 @@ export class JavaScriptCfgBuilder {
   private readonly names = new Set<string>();
 
   private readonly atEntry: JsObligation[] = [];
+  /** Flags the function tests and acquires under (see FlagBranches). */
+  private flags: FlagsOfFunction | undefined;
   private readonly mentions = new Map<TreeNode, JsMention>();
 
   constructor(
@@ -89,6 +92,7 @@ export class JavaScriptCfgBuilder {
   /** The graph of a function body (a block or an arrow's expression) or of a program; undefined past the budget. */
   build(body: TreeNode): Cfg | undefined {
     const ctx: Context = { throwTo: this.b.exceptionalExit, returnTo: (p) => this.connect(p, this.b.exit), jumps: [] };
+    this.useFlagsOf(body);
     let start = [this.b.entry];
     if (this.atEntry.length > 0) {
       const held = this.atEntry.flatMap((o): Effect[] => [
@@ -107,6 +111,12 @@ export class JavaScriptCfgBuilder {
 
   private connect(preds: Preds, to: number): void {
     for (const p of preds) this.b.edge(p, to);
+  }
+
+  private useFlagsOf(body: TreeNode): void {
+    if (!body.parent || body.type === 'program') return;
+    const acquisitions = [...this.bySite.values()].map((o) => ({ obligation: o.obligation, node: o.call }));
+    this.flags = new FlagsOfFunction(new FlagBranches(this.source, body.parent, /^!/), acquisitions);
   }
 
   private text(n: TreeNode): string {
@@ -161,8 +171,12 @@ export class JavaScriptCfgBuilder {
         // `if (socket !== undefined) socket.end()`: on the branch where it is unset there is nothing to close.
         const test = condition && nullTestOf(this.text(condition), true, JAVASCRIPT_APIS.alreadyClosed);
         const branch = (taken: boolean): Preds => {
-          if (!test || !this.names.has(test.name) || test.nullWhen !== taken) return cur;
-          const id = this.b.add('step', [{ kind: 'drop', name: test.name }]);
+          const effects: Effect[] = [];
+          if (test && this.names.has(test.name) && test.nullWhen === taken) effects.push({ kind: 'drop', name: test.name });
+          const assumption = this.flags?.assumption(condition, taken);
+          if (assumption) effects.push(assumption);
+          if (effects.length === 0) return cur;
+          const id = this.b.add('step', effects);
           this.connect(cur, id);
           return [id];
         };
@@ -297,7 +311,12 @@ export class JavaScriptCfgBuilder {
     const aliased = new Set(effects.flatMap((e) => (e.kind === 'alias' ? [e.target] : [])));
     for (const { name, acquired } of assigned) {
       if (acquired) {
-        effects.unshift({ kind: 'acquire', obligation: acquired.obligation, target: name });
+        effects.unshift({
+          kind: 'acquire',
+          obligation: acquired.obligation,
+          target: name,
+          ...this.flags?.acquiredUnder(acquired.obligation),
+        });
       } else if (!aliased.has(name)) effects.push({ kind: 'kill', name });
     }
     return effects;

@@ -3,6 +3,7 @@ import { fieldOf } from '../languages/treeCopy';
 import { CfgBuilder, type Cfg, type Effect, type StepSite, type ThrowingCall } from './graph';
 import { PYTHON_APIS } from '../apis/python';
 import { testsEveryAttemptFailed } from './pythonRetry';
+import { FlagBranches, FlagsOfFunction } from './flagBranches';
 
 /**
  * The Python front end of the leak engine: maps one function's syntax (tree-sitter, copied by
@@ -63,6 +64,8 @@ export class PythonCfgBuilder {
   /** Steps budget: a pathological function (finally copies nested deep) stops growing the graph. */
   private overflow = false;
   static readonly MAX_NODES = 200_000;
+  /** Flags the function tests and acquires under (see FlagBranches). */
+  private flags: FlagsOfFunction | undefined;
 
   constructor(
     private readonly source: string,
@@ -82,9 +85,16 @@ export class PythonCfgBuilder {
       throwTo: b.exceptionalExit,
       returnTo: (preds) => this.connect(preds, b.exit),
     };
+    this.useFlagsOf(body);
     const end = this.statements(this.statementsOf(body), [b.entry], ctx);
     this.connect(end, b.exit);
     return this.overflow ? undefined : b.build();
+  }
+
+  private useFlagsOf(body: TreeNode): void {
+    if (!body.parent || body.type === 'module') return;
+    const acquisitions = [...this.acquisitions.values()].map((a) => ({ obligation: a.obligation, node: a.call }));
+    this.flags = new FlagsOfFunction(new FlagBranches(this.source, body.parent, /^not\s+/), acquisitions);
   }
 
   // --- plumbing
@@ -286,9 +296,11 @@ export class PythonCfgBuilder {
    * holds no socket (a socket object is always true): its obligations are dropped there.
    */
   private refined(preds: Preds, condition: TreeNode | undefined, taken: boolean, ctx: Context): Preds {
+    const assumption = this.flags?.assumption(condition, taken);
+    const assumed = assumption ? this.step(preds, [assumption], ctx) : preds;
     const none = condition && this.noneWhen(condition);
-    if (!none || none.when !== taken || !this.targets.has(none.name)) return preds;
-    return this.step(preds, [{ kind: 'release', name: none.name }], ctx);
+    if (!none || none.when !== taken || !this.targets.has(none.name)) return assumed;
+    return this.step(assumed, [{ kind: 'release', name: none.name }], ctx);
   }
 
   /** Which name a condition tests, and on which outcome it is None. */
@@ -567,7 +579,12 @@ export class PythonCfgBuilder {
           ctx,
         );
       // The socket exists only once the call returns: an exception from it leaks nothing.
-      effects.push({ kind: 'acquire', obligation: acquisition.obligation, target: acquisition.target });
+      effects.push({
+        kind: 'acquire',
+        obligation: acquisition.obligation,
+        target: acquisition.target,
+        ...this.flags?.acquiredUnder(acquisition.obligation),
+      });
     } else if (receiver && PYTHON_APIS.releases.has(name)) {
       effects.push({ kind: 'release', name: receiver });
       effectsFirst = true;
