@@ -21,7 +21,7 @@ const java = (flagSetup: string[], between: string[], closeTest: string, params 
   '}',
 ];
 
-describe('leak engine: branches on one unchanging flag (src/analysis/cfg/flagBranches.ts)', () => {
+describe("leak engine: branches on flags (src/analysis/cfg/flagBranches.ts, the dataflow's PATH)", () => {
   it('takes two tests of an unassigned parameter together', async () => {
     assert.deepEqual(await lines('java', java([], [], 'flag')), []);
   });
@@ -31,10 +31,18 @@ describe('leak engine: branches on one unchanging flag (src/analysis/cfg/flagBra
     assert.deepEqual(await lines('java', java([], ['    flag = false;'], 'flag')), ['5:unclosed-socket']);
     // Opened when true, closed when false.
     assert.deepEqual(await lines('java', java([], [], '!flag')), ['5:unclosed-socket']);
-    // A local given its value in a branch, not once at the top of the body.
+    // A local given another value in a branch, not only literals and not once at the top of the body.
+    assert.deepEqual(
+      await lines(
+        'java',
+        java(['    boolean flag = h.isEmpty();', '    if (h.length() > 3) flag = h.endsWith("x");'], [], 'flag', 'int unused'),
+      ),
+      ['7:unclosed-socket'],
+    );
+    // Given only literals, it is followed along each path instead.
     assert.deepEqual(
       await lines('java', java(['    boolean flag = false;', '    if (h.isEmpty()) flag = true;'], [], 'flag', 'int unused')),
-      ['7:unclosed-socket'],
+      [],
     );
   });
 
@@ -54,5 +62,43 @@ describe('leak engine: branches on one unchanging flag (src/analysis/cfg/flagBra
     ];
     assert.deepEqual(await lines('python', source), []);
     assert.deepEqual(await lines('python', [...source.slice(0, 5), '    if local:', '        s.close()']), ['5:unclosed-socket']);
+  });
+
+  it('follows a flag given only true or false: closed unless set after the step that can fail', async () => {
+    const factory = (setEarly: boolean) => [
+      'import java.net.Socket;',
+      'class C {',
+      '  Socket f(String h) throws Exception {',
+      '    Socket s = new Socket(h, 1);',
+      '    boolean ok = false;',
+      '    try {',
+      ...(setEarly
+        ? ['      ok = true;', '      s.getOutputStream().write(1);']
+        : ['      s.getOutputStream().write(1);', '      ok = true;']),
+      '      return s;',
+      '    } finally {',
+      '      if (!ok) s.close();',
+      '    }',
+      '  }',
+      '}',
+    ];
+    assert.deepEqual(await lines('java', factory(false)), []);
+    assert.deepEqual(await lines('java', factory(true)), ['4:unclosed-on-exception']);
+  });
+
+  it('forgets a flag a closure sets: it may run at any time', async () => {
+    const source = [
+      "const net = require('net');",
+      'function f(port) {',
+      '  let done = false;',
+      '  const s = net.connect(port);',
+      "  s.on('end', () => { done = true; });",
+      '  if (!done) s.destroy();',
+      '}',
+    ];
+    // After the closure `done` may be true at the test: the path that skips the destroy stays.
+    assert.deepEqual(await lines('javascript', source), ['4:unclosed-socket']);
+    // Without it, `done` is false there: the destroy runs on every path.
+    assert.deepEqual(await lines('javascript', [...source.slice(0, 4), '  if (!done) s.destroy();', '}']), []);
   });
 });

@@ -71,16 +71,14 @@ export abstract class BraceCfgBuilder {
   }
 
   /**
-   * Reads the flags of the function whose body is `body`: where an acquisition sits under a test
-   * of one, later tests of it take only the paths that agree (see FlagBranches).
+   * Reads the flags of the function whose body is `body`: tests of one take only the paths that
+   * agree with what the path set or tested before (see FlagBranches).
    */
   protected useFlagsOf(body: LightNode): void {
-    if (!body.parent) return;
-    const acquisitions = [...this.bySite.values()].map((o) => ({ obligation: o.obligation, node: o.site }));
-    this.flags = new FlagsOfFunction(new FlagBranches(this.source, body.parent, /^!/), acquisitions);
+    if (body.parent) this.flags = new FlagsOfFunction(new FlagBranches(this.source, body.parent, /^!/));
   }
 
-  /** `cur` on the outcome `taken` of an if's condition, with what it says of a flag sockets were acquired under. */
+  /** `cur` on the outcome `taken` of an if's condition, with what it says of a flag. */
   protected assumed(condition: LightNode | undefined, cur: Preds, taken: boolean): Preds {
     const assumption = this.flags?.assumption(condition, taken);
     return assumption ? this.step(cur, [assumption]) : cur;
@@ -337,6 +335,7 @@ export abstract class BraceCfgBuilder {
   protected effectsOf(s: LightNode, partner?: (s: LightNode) => string | undefined): Effect[] {
     const effects: Effect[] = [];
     const assigned: string[] = [];
+    const flagSets: Effect[] = [];
     const acquired = new Map<string, TreeObligation>();
     const stack: { node: LightNode; closure: boolean }[] = [{ node: s, closure: false }];
     const mentions: { node: LightNode; closure: boolean }[] = [];
@@ -348,6 +347,9 @@ export abstract class BraceCfgBuilder {
         const name = this.text(node);
         if (this.isAssignedName(node)) {
           if (name !== '_') assigned.push(name);
+          // A closure sets it when it runs, which may be any time: unknown from here on.
+          const set = this.flags?.setting(name, node.end);
+          if (set) flagSets.push(closure ? { kind: 'set', name } : set);
         } else if (this.names.has(name)) mentions.push({ node, closure });
         continue;
       }
@@ -375,7 +377,7 @@ export abstract class BraceCfgBuilder {
       if (o) {
         // The old `err` first: a socket from the previous turn of a loop then has `name` as its last holder, and is lost here.
         if (errorOf) effects.push({ kind: 'kill', name: ERROR_PARTNER + errorOf });
-        effects.push({ kind: 'acquire', obligation: o.obligation, target: name, ...this.flags?.acquiredUnder(o.obligation) });
+        effects.push({ kind: 'acquire', obligation: o.obligation, target: name });
         if (errorOf) effects.push({ kind: 'alias', target: ERROR_PARTNER + errorOf, source: name });
       } else if (!aliases.has(name)) {
         if (this.names.has(name)) effects.push({ kind: 'kill', name });
@@ -383,6 +385,7 @@ export abstract class BraceCfgBuilder {
         if (partner && name !== errorOf) effects.push({ kind: 'kill', name: ERROR_PARTNER + name });
       }
     }
+    effects.push(...flagSets);
     return effects;
   }
 }

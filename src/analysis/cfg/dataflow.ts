@@ -18,9 +18,20 @@ interface Fact {
   readonly exit?: { word: string; site: StepSite };
   /** Connected on every path that keeps it open here (a connect completed, no exception since). */
   readonly connected?: true;
+  /** Values of the function's flags on every path that keeps it open here (see FlagBranches). */
+  readonly flags?: ReadonlyMap<string, boolean>;
 }
 
 type State = ReadonlyMap<number, Fact>;
+
+/**
+ * The key of the path's own fact: no obligation, only the flag values every path reaching here
+ * agrees on. Absent where nothing is known of them.
+ */
+const PATH = -1;
+const NOBODY: ReadonlySet<string> = new Set();
+/** A path a test of a flag shows cannot happen: nothing flows on from it. */
+const DEAD: State = new Map();
 
 export type ObligationVerdict =
   /** Some path without an exception leaves the function (or drops the socket) with it open. */
@@ -48,8 +59,6 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
   const normalLeaks = new Map<number, { exit?: Fact['exit']; lost?: StepSite }>();
   const exceptionLeaks = new Map<number, ThrowingCall>();
   const released = new Set<number>();
-  /** The flags each obligation was acquired under. */
-  const flagsOf = new Map<number, ReadonlyMap<string, boolean>>();
   let work = 0;
 
   const recordLeak = (id: number, fact: Fact, lost?: StepSite) => {
@@ -65,16 +74,18 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
       work += next.size + 1;
       switch (e.kind) {
         case 'acquire': {
-          if (e.when) flagsOf.set(e.obligation, e.when);
+          // The socket is open where the path's flags have the values they have here.
+          const flags = next.get(PATH)?.flags;
+          const fact: Fact = { holders: new Set([e.target]), ...(flags ? { flags } : {}) };
           if (e.late) {
-            if (!next.has(e.obligation)) next.set(e.obligation, { holders: new Set([e.target]) });
+            if (!next.has(e.obligation)) next.set(e.obligation, fact);
             break;
           }
           dropHolder(next, e.target, site, recordLeak);
           // The same site again (a loop's next turn) while the last turn's socket is still open under other names: that one is lost.
           const previous = next.get(e.obligation);
           if (previous) recordLeak(e.obligation, previous, site);
-          next.set(e.obligation, { holders: new Set([e.target]) });
+          next.set(e.obligation, fact);
           break;
         }
         case 'release':
@@ -103,7 +114,13 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
           for (const [id, f] of next) if (f.holders.has(e.name) && f.connected) next.delete(id);
           break;
         case 'assume':
-          for (const id of next.keys()) if (flagsOf.get(id)?.get(e.name) === !e.value) next.delete(id);
+          // The path's flags say the test cannot come out this way here: no path goes on.
+          if (next.get(PATH)?.flags?.get(e.name) === !e.value) return DEAD;
+          for (const [id, f] of next) if (f.flags?.get(e.name) === !e.value) next.delete(id);
+          withFlag(next, e.name, e.value);
+          break;
+        case 'set':
+          withFlag(next, e.name, e.value);
           break;
       }
     }
@@ -132,6 +149,7 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
     if (node.kind === 'exit' || node.kind === 'exceptional-exit') continue; // read once the states settle
     const site = node.throws?.site ?? node.exitSite?.site ?? node.at;
     let after = apply(before, node.effects, site);
+    if (after === DEAD) continue;
     if (node.exitSite) {
       after = withExit(after, node.exitSite);
       work += after.size;
@@ -145,8 +163,9 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
   }
 
   const caught = new Set<number>();
-  for (const [oid, f] of inStates.get(cfg.exit) ?? EMPTY) if (f.via) caught.add(oid);
-  for (const exit of [cfg.exit, cfg.exceptionalExit]) for (const [oid, f] of inStates.get(exit) ?? EMPTY) recordLeak(oid, f);
+  for (const [oid, f] of inStates.get(cfg.exit) ?? EMPTY) if (f.via && oid !== PATH) caught.add(oid);
+  for (const exit of [cfg.exit, cfg.exceptionalExit])
+    for (const [oid, f] of inStates.get(exit) ?? EMPTY) if (oid !== PATH) recordLeak(oid, f);
   const verdicts = new Map<number, ObligationVerdict>();
   for (const id of obligations) {
     const normal = normalLeaks.get(id);
@@ -157,6 +176,34 @@ export function analyzeObligations(cfg: Cfg, obligations: readonly number[], bud
     else verdicts.set(id, { kind: 'released' });
   }
   return { verdicts, complete: true };
+}
+
+/**
+ * `name` has `value` (undefined: unknown) from here on, on this path and for every socket open on
+ * it; an unknown path learns its first value.
+ */
+function withFlag(state: Map<number, Fact>, name: string, value: boolean | undefined): void {
+  if (!state.has(PATH) && value !== undefined) state.set(PATH, { holders: NOBODY });
+  for (const [id, f] of state) {
+    if (value === undefined && !f.flags?.has(name)) continue;
+    if (value !== undefined && f.flags?.get(name) === value) continue;
+    const flags = new Map(f.flags);
+    if (value === undefined) flags.delete(name);
+    else flags.set(name, value);
+    state.set(id, { ...f, flags });
+  }
+}
+
+/** The flag values both sides know and agree on. */
+function commonFlags(a: Fact['flags'], b: Fact['flags']): Fact['flags'] {
+  if (a === b) return a;
+  if (!a || !b) return undefined;
+  let out: Map<string, boolean> | undefined;
+  for (const [name, value] of a) {
+    if (b.get(name) !== value) continue;
+    (out ??= new Map()).set(name, value);
+  }
+  return out && out.size === a.size ? a : out;
 }
 
 /** `name` stops holding anything; an obligation it was the last holder of is lost there. */
@@ -189,7 +236,7 @@ function markVia(state: State, call: ThrowingCall): State {
     const later = call.release || (call.receiver !== undefined && f.holders.has(call.receiver));
     const via = f.via && (f.via === call || !later) ? f.via : call;
     // After an exception the connection may be broken: the socket's state no longer says which path this was.
-    out.set(id, { holders: f.holders, via, ...(f.exit ? { exit: f.exit } : {}) });
+    out.set(id, { holders: f.holders, via, ...(f.exit ? { exit: f.exit } : {}), ...(f.flags ? { flags: f.flags } : {}) });
   }
   return out;
 }
@@ -203,13 +250,15 @@ function withExit(state: State, exit: NonNullable<Fact['exit']>): State {
 
 /** Union of obligations; holders merge; a normal path wins over an exceptional one. */
 function join(a: State, b: State): State {
-  if (a === b || b.size === 0) return a;
-  if (a.size === 0) return b;
+  if (a === b || (b.size === 0 && !a.has(PATH))) return a;
+  if (a.size === 0 && !b.has(PATH)) return b;
   const out = new Map(a);
+  // Flags one side knows nothing of are unknown after the join.
+  if (!b.has(PATH)) out.delete(PATH);
   for (const [id, fb] of b) {
     const fa = out.get(id);
     if (!fa) {
-      out.set(id, fb);
+      if (id !== PATH || a.has(PATH)) out.set(id, fb);
       continue;
     }
     const holders =
@@ -217,8 +266,15 @@ function join(a: State, b: State): State {
     const via = fa.via && fb.via ? betterVia(fa.via, fb.via, holders) : undefined;
     const exit = fa.exit ?? fb.exit;
     const connected = fa.connected && fb.connected;
-    if (holders === fa.holders && via === fa.via && exit === fa.exit && connected === fa.connected) continue;
-    out.set(id, { holders, ...(via ? { via } : {}), ...(exit ? { exit } : {}), ...(connected ? { connected } : {}) });
+    const flags = commonFlags(fa.flags, fb.flags);
+    if (holders === fa.holders && via === fa.via && exit === fa.exit && connected === fa.connected && flags === fa.flags) continue;
+    out.set(id, {
+      holders,
+      ...(via ? { via } : {}),
+      ...(exit ? { exit } : {}),
+      ...(connected ? { connected } : {}),
+      ...(flags ? { flags } : {}),
+    });
   }
   return out;
 }
@@ -238,7 +294,15 @@ function sameState(a: State, b: State): boolean {
     const fb = b.get(id);
     if (!fb || fa.via !== fb.via || fa.exit !== fb.exit || fa.connected !== fb.connected || fa.holders.size !== fb.holders.size)
       return false;
+    if (!sameFlags(fa.flags, fb.flags)) return false;
     for (const h of fa.holders) if (!fb.holders.has(h)) return false;
   }
+  return true;
+}
+
+function sameFlags(a: Fact['flags'], b: Fact['flags']): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.size !== b.size) return false;
+  for (const [name, value] of a) if (b.get(name) !== value) return false;
   return true;
 }

@@ -21,43 +21,44 @@ const NESTING = /(?:if|for|while|do|switch|try|block|loop|select|foreach|with|ma
 
 const escaped = (name: string) => name.replace(/\$/g, '\\$');
 
-/** What a front end keeps of a function's flags: the ones each acquisition sits under, and how a test of one refines a path. */
+/** A boolean literal right after a flag's name: `= true`, `:= false`, `= True`. */
+const LITERAL_VALUE = /^\s*:?=\s*(true|false|True|False)\b/;
+
+/**
+ * What a front end asks of a function's flags: what a test of one says on each branch, and what
+ * an assignment gives one. Every path then carries the flags' values (see the dataflow's PATH),
+ * and a socket opened on it carries them too.
+ */
 export class FlagsOfFunction {
-  private readonly under = new Map<number, ReadonlyMap<string, boolean>>();
-  private readonly names = new Set<string>();
+  constructor(private readonly branches: FlagBranches) {}
 
-  constructor(
-    private readonly branches: FlagBranches,
-    acquisitions: Iterable<{ obligation: number; node: BranchNode }>,
-  ) {
-    for (const a of acquisitions) {
-      const fixed = branches.around(a.node);
-      if (!fixed) continue;
-      this.under.set(a.obligation, fixed);
-      for (const name of fixed.keys()) this.names.add(name);
-    }
-  }
-
-  /** The flags an acquisition sits under, for its `acquire` effect. */
-  acquiredUnder(obligation: number): { when?: ReadonlyMap<string, boolean> } {
-    const when = this.under.get(obligation);
-    return when ? { when } : {};
-  }
-
-  /** What the outcome `taken` of an if's `condition` says of a flag some acquisition sits under. */
+  /** What the outcome `taken` of an if's `condition` says of a flag. */
   assumption(condition: BranchNode | undefined, taken: boolean): Effect | undefined {
-    if (this.names.size === 0) return undefined;
     const flag = this.branches.flagOf(condition);
-    return flag && this.names.has(flag.name) ? { kind: 'assume', name: flag.name, value: taken ? flag.value : !flag.value } : undefined;
+    return flag && { kind: 'assume', name: flag.name, value: taken ? flag.value : !flag.value };
+  }
+
+  /** The flags whose assignments matter (see FlagBranches.literalFlags). */
+  get assignedFlags(): ReadonlySet<string> {
+    return this.branches.literalFlags();
+  }
+
+  /** The value an assignment gives `name` (its target ends at `nameEnd`), if `name` is a flag. */
+  setting(name: string, nameEnd: number): Effect | undefined {
+    if (!this.branches.isLiteralFlag(name)) return undefined;
+    const literal = LITERAL_VALUE.exec(this.branches.textFrom(nameEnd))?.[1];
+    return { kind: 'set', name, ...(literal ? { value: literal === 'true' || literal === 'True' } : {}) };
   }
 }
 
 /**
- * Branches on one unchanging flag are taken together: in `if (tls) s = open(); … if (tls)
- * s.close();` a socket opened under the first test cannot be open where the second finds `tls`
- * false. A flag is a name tested bare or negated (`!tls`, `not tls`) that the function never
- * assigns: a parameter, or a local given its value once, in a statement of the body itself, before
- * it is tested. Anything else (a field, a call, a name assigned in a loop) is left to the paths.
+ * Branches on one flag are taken together: in `if (tls) s = open(); … if (tls) s.close();` a
+ * socket opened under the first test cannot be open where the second finds `tls` false, and in
+ * `ok = false; try { …; ok = true; } finally { if (!ok) s.close(); }` the close is skipped only
+ * where `ok` became true. A flag is a name tested bare or negated (`!tls`, `not tls`) that the
+ * function either never changes (a parameter never assigned, or a local given its value once, in a
+ * statement of the body itself, before it is tested) or only ever gives a boolean literal.
+ * Anything else (a field, a call, a name assigned from an expression) is left to the paths.
  */
 export class FlagBranches {
   private readonly stable = new Map<string, boolean>();
@@ -79,24 +80,53 @@ export class FlagBranches {
       text = text.slice(negated[0].length).trim();
       value = false;
     }
-    if (!/^[A-Za-z_$][\w$]*$/.test(text) || !this.isStable(text, condition.start)) return undefined;
-    return { name: text, value };
+    if (!/^[A-Za-z_$][\w$]*$/.test(text)) return undefined;
+    // One test of a flag nothing sets tells a path nothing it can use later.
+    if (this.isLiteralFlag(text)) return { name: text, value };
+    return (this.tests().get(text) ?? 0) > 1 && this.isStable(text, condition.start) ? { name: text, value } : undefined;
   }
 
-  /** The flags the if-statements around `node` (up to the function) fix on the way to it. */
-  around(node: BranchNode): ReadonlyMap<string, boolean> | undefined {
-    let fixed: Map<string, boolean> | undefined;
-    for (let n: BranchNode = node; n.parent && n !== this.fn; n = n.parent) {
-      const p = n.parent;
-      if (p.type !== 'if_statement' || (n.field !== 'consequence' && n.field !== 'alternative')) continue;
-      // `elif` is a test of its own: its branch fixes nothing about the first condition alone.
-      if (n.type === 'elif_clause') continue;
-      const flag = this.flagOf(p.children.find((c) => c.field === 'condition'));
-      if (!flag) continue;
-      (fixed ??= new Map()).set(flag.name, n.field === 'consequence' ? flag.value : !flag.value);
+  /** Whether every assignment of `name` in the function gives it `true` or `false` (and there is one). */
+  isLiteralFlag(name: string): boolean {
+    let known = this.literal.get(name);
+    if (known === undefined) {
+      const body = this.fn.children.find((c) => c.field === 'body');
+      const writes = body ? this.writes(escaped(name), body) : [];
+      known =
+        writes.length > 0 && writes.every((at) => this.source.startsWith(name, at) && LITERAL_VALUE.test(this.textFrom(at + name.length)));
+      this.literal.set(name, known);
     }
-    return fixed;
+    return known;
   }
+
+  /**
+   * The names the function tests bare or negated (`if (!ok)`, `if not ok:`, Go's `if !ok {`) and
+   * only ever gives a boolean literal: the flags whose assignments a front end must step.
+   */
+  literalFlags(): ReadonlySet<string> {
+    this.literalNames ??= new Set([...this.tests().keys()].filter((name) => this.isLiteralFlag(name)));
+    return this.literalNames;
+  }
+
+  private literalNames: Set<string> | undefined;
+  private testCounts: Map<string, number> | undefined;
+
+  /** How often the function tests each name bare or negated in an if. */
+  private tests(): ReadonlyMap<string, number> {
+    if (this.testCounts) return this.testCounts;
+    const text = this.source.slice(this.fn.start, this.fn.end);
+    const tested = /\b(?:if|elif)\s*(?:\(\s*)?(?:!|not\s+)?\s*([A-Za-z_$][\w$]*)\s*(?:\)|:|\{)/g;
+    this.testCounts = new Map();
+    for (const m of text.matchAll(tested)) this.testCounts.set(m[1]!, (this.testCounts.get(m[1]!) ?? 0) + 1);
+    return this.testCounts;
+  }
+
+  /** A little of the source from `offset` on (enough for `= false`). */
+  textFrom(offset: number): string {
+    return this.source.slice(offset, offset + 16);
+  }
+
+  private readonly literal = new Map<string, boolean>();
 
   private isStable(name: string, testAt: number): boolean {
     const known = this.stable.get(name);

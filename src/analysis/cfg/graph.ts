@@ -23,8 +23,6 @@ export type Effect =
       obligation: number;
       target: string;
       late?: boolean;
-      /** The flags the branches around the acquisition fix (`if (tls) s = open()`: tls is true). */
-      when?: ReadonlyMap<string, boolean>;
     }
   /** The obligations `name` holds are discharged by a close or close-equivalent. */
   | { kind: 'release'; name: string }
@@ -48,7 +46,9 @@ export type Effect =
    * The branch of a test of an unchanging flag: obligations acquired where the flag had the other
    * value cannot be on this path (see FlagBranches).
    */
-  | { kind: 'assume'; name: string; value: boolean };
+  | { kind: 'assume'; name: string; value: boolean }
+  /** A flag is given a value here (`ok = true`), or one the graph cannot know (undefined). */
+  | { kind: 'set'; name: string; value?: boolean };
 
 /** A call that may raise, named for the message ("leaks when `sendall` raises at line 14"). */
 export interface ThrowingCall {

@@ -115,8 +115,7 @@ export class JavaScriptCfgBuilder {
 
   private useFlagsOf(body: TreeNode): void {
     if (!body.parent || body.type === 'program') return;
-    const acquisitions = [...this.bySite.values()].map((o) => ({ obligation: o.obligation, node: o.call }));
-    this.flags = new FlagsOfFunction(new FlagBranches(this.source, body.parent, /^!/), acquisitions);
+    this.flags = new FlagsOfFunction(new FlagBranches(this.source, body.parent, /^!/));
   }
 
   private text(n: TreeNode): string {
@@ -289,6 +288,7 @@ export class JavaScriptCfgBuilder {
     const end = s.subtreeEnd;
     // Only the tracked names' slots in the statement's subtree become nodes: any other name neither holds a socket nor is assigned one here.
     const slots = this.trackedSlots(this.names, s.slot, end);
+    effects.push(...this.flagSettings(s));
     for (let i = 0; i < slots.length; i++) {
       const n = s.nodeAt(slots[i]!);
       const name = this.text(n);
@@ -311,18 +311,30 @@ export class JavaScriptCfgBuilder {
     const aliased = new Set(effects.flatMap((e) => (e.kind === 'alias' ? [e.target] : [])));
     for (const { name, acquired } of assigned) {
       if (acquired) {
-        effects.unshift({
-          kind: 'acquire',
-          obligation: acquired.obligation,
-          target: name,
-          ...this.flags?.acquiredUnder(acquired.obligation),
-        });
+        effects.unshift({ kind: 'acquire', obligation: acquired.obligation, target: name });
       } else if (!aliased.has(name)) effects.push({ kind: 'kill', name });
     }
     return effects;
   }
 
   /** The slots in [from, end) of identifiers spelled as one of `names`, ascending. */
+  /** `ok = true` in the statement: the flag's new value; in a closure of it, unknown from here on. */
+  private flagSettings(s: TreeNode): Effect[] {
+    const flags = this.flags?.assignedFlags;
+    if (!flags || flags.size === 0) return [];
+    const out: Effect[] = [];
+    for (const slot of this.trackedSlots(flags, s.slot, s.subtreeEnd)) {
+      const n = s.nodeAt(slot);
+      if (!isAssignedName(n)) continue;
+      const name = this.text(n);
+      let inClosure = false;
+      for (let p = n.parent; p && p.start >= s.start && p.end <= s.end && !inClosure; p = p.parent) inClosure = FUNCTION_TYPES.has(p.type);
+      const set = this.flags!.setting(name, n.end);
+      if (set) out.push(inClosure ? { kind: 'set', name } : set);
+    }
+    return out;
+  }
+
   private trackedSlots(names: Iterable<string>, from: number, end: number): number[] {
     let out: number[] = [];
     for (const name of names) {

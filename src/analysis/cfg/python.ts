@@ -93,8 +93,7 @@ export class PythonCfgBuilder {
 
   private useFlagsOf(body: TreeNode): void {
     if (!body.parent || body.type === 'module') return;
-    const acquisitions = [...this.acquisitions.values()].map((a) => ({ obligation: a.obligation, node: a.call }));
-    this.flags = new FlagsOfFunction(new FlagBranches(this.source, body.parent, /^not\s+/), acquisitions);
+    this.flags = new FlagsOfFunction(new FlagBranches(this.source, body.parent, /^not\s+/));
   }
 
   // --- plumbing
@@ -242,6 +241,8 @@ export class PythonCfgBuilder {
     const effects: Effect[] = [];
     if (left.type === 'identifier') {
       const target = this.text(left);
+      const set = this.flags?.setting(target, left.end);
+      if (set) effects.push(set);
       if (target !== acquired) effects.push(source ? { kind: 'alias', target, source } : { kind: 'kill', name: target });
       if (!source && right && right.type !== 'assignment')
         for (const name of this.escaping(right, false)) effects.push({ kind: 'transfer', name });
@@ -579,12 +580,7 @@ export class PythonCfgBuilder {
           ctx,
         );
       // The socket exists only once the call returns: an exception from it leaks nothing.
-      effects.push({
-        kind: 'acquire',
-        obligation: acquisition.obligation,
-        target: acquisition.target,
-        ...this.flags?.acquiredUnder(acquisition.obligation),
-      });
+      effects.push({ kind: 'acquire', obligation: acquisition.obligation, target: acquisition.target });
     } else if (receiver && PYTHON_APIS.releases.has(name)) {
       effects.push({ kind: 'release', name: receiver });
       effectsFirst = true;
