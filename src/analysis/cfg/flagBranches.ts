@@ -45,7 +45,8 @@ export class FlagsOfFunction {
 
   /** The value an assignment gives `name` (its target ends at `nameEnd`), if `name` is a flag. */
   setting(name: string, nameEnd: number): Effect | undefined {
-    if (!this.branches.isLiteralFlag(name)) return undefined;
+    // A set lookup first: front ends ask for every name a statement assigns (thousands in a generated file).
+    if (!this.branches.literalFlags().has(name)) return undefined;
     const literal = LITERAL_VALUE.exec(this.branches.textFrom(nameEnd))?.[1];
     return { kind: 'set', name, ...(literal ? { value: literal === 'true' || literal === 'True' } : {}) };
   }
