@@ -27,10 +27,12 @@ describe('benchmark socket farm', { skip: !canCreateNamespaces() && 'needs root,
       const counts = await farm.counts();
       assert.equal(counts.LISTEN, farm.expected.LISTEN);
       // The namespace's tcp_max_tw_buckets caps TIME_WAIT at the wanted count; a churn socket
-      // still in FIN_WAIT2 holds one of those buckets for a moment.
+      // still in FIN_WAIT2 holds one of those buckets for a moment. The kernel checks the cap
+      // before it counts the new TIME_WAIT socket (inet_twsk_alloc), so two closes on two CPUs at
+      // once can both pass it: one or two over the cap for a moment (seen in CI: 76 of 75).
       assert.ok(
-        counts.TIME_WAIT >= mix.timeWait - 2 && counts.TIME_WAIT + counts.FIN_WAIT2 <= mix.timeWait,
-        `TIME_WAIT ${counts.TIME_WAIT}`,
+        counts.TIME_WAIT >= mix.timeWait - 2 && counts.TIME_WAIT + counts.FIN_WAIT2 <= mix.timeWait + 2,
+        `TIME_WAIT ${counts.TIME_WAIT}, FIN_WAIT2 ${counts.FIN_WAIT2}`,
       );
       // A churn connection (two a second here) passes through ESTABLISHED and CLOSE_WAIT for a
       // moment: a sample may catch one or two, never more.
