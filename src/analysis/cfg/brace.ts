@@ -3,7 +3,7 @@ import type { Use } from '../languages/cFamilyEngine';
 import type { ExitContext } from './cleanup';
 import { CfgBuilder, type Effect, type StepSite, type ThrowingCall } from './graph';
 import { nullTestOf, type ClosedTest } from './nullTest';
-import { FlagBranches, FlagsOfFunction } from './flagBranches';
+import { FlagBranches } from './flagBranches';
 
 /**
  * What the front ends of the brace languages (Go, Java) share over the copied syntax tree: the
@@ -55,8 +55,8 @@ export abstract class BraceCfgBuilder {
   protected readonly b = new CfgBuilder();
   protected readonly names = new Set<string>();
   private readonly bySite = new Map<number, TreeObligation>();
-  /** Flags the function tests and acquires under (`if (tls) s = open()`), once {@link useFlagsOf} ran. */
-  private flags: FlagsOfFunction | undefined;
+  /** The function's flags (`if (tls) …`, `ok = true`), once {@link useFlagsOf} ran. */
+  private flags: FlagBranches | undefined;
 
   constructor(
     protected readonly source: string,
@@ -75,7 +75,7 @@ export abstract class BraceCfgBuilder {
    * agree with what the path set or tested before (see FlagBranches).
    */
   protected useFlagsOf(body: LightNode): void {
-    if (body.parent) this.flags = new FlagsOfFunction(new FlagBranches(this.source, body.parent, /^!/));
+    if (body.parent) this.flags = new FlagBranches(this.source, body.parent, /^!/);
   }
 
   /** `cur` on the outcome `taken` of an if's condition, with what it says of a flag. */

@@ -10,7 +10,7 @@ export interface BranchNode {
   readonly children: readonly BranchNode[];
 }
 
-export interface Flag {
+interface Flag {
   name: string;
   /** The flag's value on the branch the condition takes when true. */
   value: boolean;
@@ -23,34 +23,6 @@ const escaped = (name: string) => name.replace(/\$/g, '\\$');
 
 /** A boolean literal right after a flag's name: `= true`, `:= false`, `= True`. */
 const LITERAL_VALUE = /^\s*:?=\s*(true|false|True|False)\b/;
-
-/**
- * What a front end asks of a function's flags: what a test of one says on each branch, and what
- * an assignment gives one. Every path then carries the flags' values (see the dataflow's PATH),
- * and a socket opened on it carries them too.
- */
-export class FlagsOfFunction {
-  constructor(private readonly branches: FlagBranches) {}
-
-  /** What the outcome `taken` of an if's `condition` says of a flag. */
-  assumption(condition: BranchNode | undefined, taken: boolean): Effect | undefined {
-    const flag = this.branches.flagOf(condition);
-    return flag && { kind: 'assume', name: flag.name, value: taken ? flag.value : !flag.value };
-  }
-
-  /** The flags whose assignments matter (see FlagBranches.literalFlags). */
-  get assignedFlags(): ReadonlySet<string> {
-    return this.branches.literalFlags();
-  }
-
-  /** The value an assignment gives `name` (its target ends at `nameEnd`), if `name` is a flag. */
-  setting(name: string, nameEnd: number): Effect | undefined {
-    // A set lookup first: front ends ask for every name a statement assigns (thousands in a generated file).
-    if (!this.branches.literalFlags().has(name)) return undefined;
-    const literal = LITERAL_VALUE.exec(this.branches.textFrom(nameEnd))?.[1];
-    return { kind: 'set', name, ...(literal ? { value: literal === 'true' || literal === 'True' } : {}) };
-  }
-}
 
 /**
  * Branches on one flag are taken together: in `if (tls) s = open(); … if (tls) s.close();` a
@@ -70,8 +42,22 @@ export class FlagBranches {
     private readonly negation: RegExp,
   ) {}
 
+  /** What the outcome `taken` of an if's `condition` says of a flag; every path carries the flags' values (the dataflow's PATH). */
+  assumption(condition: BranchNode | undefined, taken: boolean): Effect | undefined {
+    const flag = this.flagOf(condition);
+    return flag && { kind: 'assume', name: flag.name, value: taken ? flag.value : !flag.value };
+  }
+
+  /** The value an assignment gives `name` (its target ends at `nameEnd`), if `name` is a flag. */
+  setting(name: string, nameEnd: number): Effect | undefined {
+    // A set lookup first: front ends ask for every name a statement assigns (thousands in a generated file).
+    if (!this.literalFlags().has(name)) return undefined;
+    const literal = LITERAL_VALUE.exec(this.textFrom(nameEnd))?.[1];
+    return { kind: 'set', name, ...(literal ? { value: literal === 'true' || literal === 'True' } : {}) };
+  }
+
   /** The flag an if-statement's condition tests, and its value when the condition holds. */
-  flagOf(condition: BranchNode | undefined): Flag | undefined {
+  private flagOf(condition: BranchNode | undefined): Flag | undefined {
     if (!condition) return undefined;
     let text = this.source.slice(condition.start, condition.end).trim();
     while (text.startsWith('(') && text.endsWith(')')) text = text.slice(1, -1).trim();
@@ -88,7 +74,7 @@ export class FlagBranches {
   }
 
   /** Whether every assignment of `name` in the function gives it `true` or `false` (and there is one). */
-  isLiteralFlag(name: string): boolean {
+  private isLiteralFlag(name: string): boolean {
     let known = this.literal.get(name);
     if (known === undefined) {
       const body = this.fn.children.find((c) => c.field === 'body');
@@ -123,7 +109,7 @@ export class FlagBranches {
   }
 
   /** A little of the source from `offset` on (enough for `= false`). */
-  textFrom(offset: number): string {
+  private textFrom(offset: number): string {
     return this.source.slice(offset, offset + 16);
   }
 

@@ -18,12 +18,7 @@ export type Effect =
    * earlier gets its descriptor here (Java's `s.connect` of a `new Socket()`): nothing happens if it
    * is already open, and what else `target` may hold on other paths stays.
    */
-  | {
-      kind: 'acquire';
-      obligation: number;
-      target: string;
-      late?: boolean;
-    }
+  | { kind: 'acquire'; obligation: number; target: string; late?: boolean }
   /** The obligations `name` holds are discharged by a close or close-equivalent. */
   | { kind: 'release'; name: string }
   /** `name` is known to hold nothing on this path (Go's `if err != nil` after an acquisition: the socket is nil there). */
@@ -43,8 +38,8 @@ export type Effect =
    */
   | { kind: 'disconnected'; name: string }
   /**
-   * The branch of a test of an unchanging flag: obligations acquired where the flag had the other
-   * value cannot be on this path (see FlagBranches).
+   * The branch of a test of a flag: the flag has `value` from here on, and obligations opened
+   * where it had the other value cannot be on this path (see FlagBranches).
    */
   | { kind: 'assume'; name: string; value: boolean }
   /** A flag is given a value here (`ok = true`), or one the graph cannot know (undefined). */

@@ -5,7 +5,7 @@ import { withCleanup, type ExitContext } from './cleanup';
 import { CfgBuilder, type Cfg, type Effect, type StepSite, type ThrowingCall } from './graph';
 import { JAVASCRIPT_APIS } from '../apis/javascript';
 import { nullTestOf } from './nullTest';
-import { FlagBranches, FlagsOfFunction } from './flagBranches';
+import { FlagBranches } from './flagBranches';
 import { lowerBound } from '../lowerBound';
 
 /**
@@ -69,8 +69,8 @@ export class JavaScriptCfgBuilder {
   private readonly names = new Set<string>();
 
   private readonly atEntry: JsObligation[] = [];
-  /** Flags the function tests and acquires under (see FlagBranches). */
-  private flags: FlagsOfFunction | undefined;
+  /** The function's flags (`if (tls) …`, `ok = true`; see FlagBranches). */
+  private flags: FlagBranches | undefined;
   private readonly mentions = new Map<TreeNode, JsMention>();
 
   constructor(
@@ -115,7 +115,7 @@ export class JavaScriptCfgBuilder {
 
   private useFlagsOf(body: TreeNode): void {
     if (!body.parent || body.type === 'program') return;
-    this.flags = new FlagsOfFunction(new FlagBranches(this.source, body.parent, /^!/));
+    this.flags = new FlagBranches(this.source, body.parent, /^!/);
   }
 
   private text(n: TreeNode): string {
@@ -317,10 +317,9 @@ export class JavaScriptCfgBuilder {
     return effects;
   }
 
-  /** The slots in [from, end) of identifiers spelled as one of `names`, ascending. */
   /** `ok = true` in the statement: the flag's new value; in a closure of it, unknown from here on. */
   private flagSettings(s: TreeNode): Effect[] {
-    const flags = this.flags?.assignedFlags;
+    const flags = this.flags?.literalFlags();
     if (!flags || flags.size === 0) return [];
     const out: Effect[] = [];
     for (const slot of this.trackedSlots(flags, s.slot, s.subtreeEnd)) {
@@ -335,6 +334,7 @@ export class JavaScriptCfgBuilder {
     return out;
   }
 
+  /** The slots in [from, end) of identifiers spelled as one of `names`, ascending. */
   private trackedSlots(names: Iterable<string>, from: number, end: number): number[] {
     let out: number[] = [];
     for (const name of names) {

@@ -3,7 +3,7 @@ import { fieldOf } from '../languages/treeCopy';
 import { CfgBuilder, type Cfg, type Effect, type StepSite, type ThrowingCall } from './graph';
 import { PYTHON_APIS } from '../apis/python';
 import { testsEveryAttemptFailed } from './pythonRetry';
-import { FlagBranches, FlagsOfFunction } from './flagBranches';
+import { FlagBranches } from './flagBranches';
 
 /**
  * The Python front end of the leak engine: maps one function's syntax (tree-sitter, copied by
@@ -64,8 +64,8 @@ export class PythonCfgBuilder {
   /** Steps budget: a pathological function (finally copies nested deep) stops growing the graph. */
   private overflow = false;
   static readonly MAX_NODES = 200_000;
-  /** Flags the function tests and acquires under (see FlagBranches). */
-  private flags: FlagsOfFunction | undefined;
+  /** The function's flags (`if (tls) …`, `ok = true`; see FlagBranches). */
+  private flags: FlagBranches | undefined;
 
   constructor(
     private readonly source: string,
@@ -93,7 +93,7 @@ export class PythonCfgBuilder {
 
   private useFlagsOf(body: TreeNode): void {
     if (!body.parent || body.type === 'module') return;
-    this.flags = new FlagsOfFunction(new FlagBranches(this.source, body.parent, /^not\s+/));
+    this.flags = new FlagBranches(this.source, body.parent, /^not\s+/);
   }
 
   // --- plumbing
