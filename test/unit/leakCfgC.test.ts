@@ -129,6 +129,42 @@ describe("leak engine on C functions: the issue's patterns", () => {
     );
   });
 
+  it('takes `if (i == MAX) close(fd)` after a table search as true only where the search ran out', async () => {
+    const search = (loop: string, test: string) => [
+      'static int table[64];',
+      'void add(int l) {',
+      '  int fd = accept(l, NULL, NULL);',
+      '  if (fd < 0) return;',
+      '  int i;',
+      `  ${loop} {`,
+      '    if (table[i] == 0) { table[i] = fd; break; }',
+      '  }',
+      `  ${test}`,
+      '}',
+    ];
+    for (const [loop, test] of [
+      ['for (i = 0; i < 64; i++)', 'if (i == 64) close(fd);'],
+      ['for (i = 0; 64 > i; ++i)', 'if (i >= 64) { close(fd); }'],
+      ['for (i = 0; i != 64; i++)', 'if (i != 64) return; else close(fd);'],
+    ])
+      assert.deepEqual(await reported('c', search(loop, test)), [], `${loop} ${test}`);
+    // The descriptor is dropped open when the table is full (no test), when the test is of another
+    // bound, and when the body moves the index itself (a break no longer says it is below the bound).
+    for (const [loop, test] of [
+      ['for (i = 0; i < 64; i++)', ';'],
+      ['for (i = 0; i < 64; i++)', 'if (i == 63) close(fd);'],
+      ['for (i = 0; i < 64 && fd >= 0; i++)', 'if (i == 64) close(fd);'],
+    ])
+      assert.deepEqual(
+        await reported('c', search(loop, test)),
+        ['3: unclosed-socket: Socket opened here is not closed on every path — CLOSE_WAIT risk'],
+        `${loop} ${test}`,
+      );
+    const moved = search('for (i = 0; i < 64; i++)', 'if (i == 64) close(fd);');
+    moved[6] = '    if (table[i] == 0) { table[i] = fd; i = 64; break; }';
+    assert.equal((await reported('c', moved)).length, 1);
+  });
+
   it('names the goto that skips the close, and a close compiled only under #ifdef', async () => {
     assert.deepEqual(
       await reported('c', [

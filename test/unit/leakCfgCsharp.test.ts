@@ -86,6 +86,21 @@ describe("leak engine on C# methods: the issue's patterns", () => {
     );
   });
 
+  it('reports a client stored in a field on one branch and dropped open on the other, and not one disposed there', async () => {
+    const storeIf = (otherwise: string) => [
+      '  TcpClient current;',
+      '  void Keep(string h, bool keep) {',
+      '    var c = new TcpClient(h, 80);',
+      '    if (keep) current = c;',
+      `    ${otherwise}`,
+      '  }',
+    ];
+    assert.deepEqual(await reportedIn(storeIf(';')), [
+      '5: unclosed-socket: Socket opened here is not closed on every path — CLOSE_WAIT risk',
+    ]);
+    assert.deepEqual(await reportedIn(storeIf('else c.Dispose();')), []);
+  });
+
   it('carries a socket made in either branch to the using after the join', async () => {
     assert.deepEqual(
       await reportedIn([

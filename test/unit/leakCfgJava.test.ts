@@ -147,6 +147,21 @@ describe("leak engine on Java methods: the issue's patterns", () => {
     );
   });
 
+  it('reports a socket stored in a field on one branch and dropped open on the other, and not one closed there', async () => {
+    const storeIf = (otherwise: string) => [
+      '  Socket current;',
+      '  void keep(String h, boolean keep) throws IOException {',
+      '    Socket s = new Socket(h, 80);',
+      '    if (keep) current = s;',
+      `    ${otherwise}`,
+      '  }',
+    ];
+    assert.deepEqual(await reported(storeIf(';')), [
+      '4: unclosed-socket: Socket opened here is not closed on every path — CLOSE_WAIT risk',
+    ]);
+    assert.deepEqual(await reported(storeIf('else s.close();')), []);
+  });
+
   it('reports the second socket of a finally whose first close throws, and the first when the second constructor throws', async () => {
     assert.deepEqual(
       await reported([

@@ -41,8 +41,10 @@ function failureValue(text: string): string {
 const REVERSED: Record<string, string> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=', '==': '==', '!=': '!=' };
 
 interface LoopEnd {
-  /** The pointer the loop walks (`p` of `p != NULL`). */
+  /** The pointer the loop walks (`p` of `p != NULL`), or the index of a counted loop (`i` of `i < MAX`). */
   variable: string;
+  /** The counted loop's bound (`MAX` of `i < MAX`): it ran out where the index reached it. */
+  bound?: string;
   /** Where the loop ran out, and where it broke off. */
   exhausted: Preds;
   broken: Preds;
@@ -114,11 +116,12 @@ export class CCfgBuilder extends BraceCfgBuilder {
    */
   private afterSearch(split: LoopEnd, s: LightNode, jumps: Jumps[]): { rejoined?: Preds; still?: LoopEnd; built?: boolean } {
     const condition = s.type === 'if_statement' ? s.children.find((c) => c.field === 'condition') : undefined;
-    if (condition && this.testsExhausted(condition, split.variable)) {
+    const exhaustedWhen = condition && this.testsExhausted(condition, split);
+    if (condition && exhaustedWhen !== undefined) {
       const consequence = s.children.find((c) => c.field === 'consequence');
       const alternative = s.children.find((c) => c.field === 'alternative');
-      const onTrue = this.step(split.exhausted, this.effectsOf(condition));
-      const onFalse = this.step(split.broken, this.effectsOf(condition));
+      const onTrue = this.step(exhaustedWhen ? split.exhausted : split.broken, this.effectsOf(condition));
+      const onFalse = this.step(exhaustedWhen ? split.broken : split.exhausted, this.effectsOf(condition));
       const then = consequence ? this.statement(consequence, onTrue, jumps) : onTrue;
       const otherwise = alternative ? this.statement(alternative, onFalse, jumps) : onFalse;
       return { rejoined: [...then, ...otherwise], built: true };
@@ -133,12 +136,20 @@ export class CCfgBuilder extends BraceCfgBuilder {
     return { rejoined: [...split.exhausted, ...split.broken] };
   }
 
-  /** `p == NULL`, `!p`, `NULL == p`, `p == nullptr`. */
-  private testsExhausted(condition: LightNode, variable: string): boolean {
+  /**
+   * Whether `condition` is true where the loop ran out (`p == NULL`, `!p`, `i == MAX`, `i >= MAX`),
+   * false there (`i < MAX`, `i != MAX`), or says nothing of it (undefined).
+   */
+  private testsExhausted(condition: LightNode, { variable, bound }: LoopEnd): boolean | undefined {
     const text = this.text(condition)
       .replace(/\s+/g, '')
       .replace(/^\(|\)$/g, '');
-    return [
+    if (bound !== undefined) {
+      if ([`${variable}==${bound}`, `${bound}==${variable}`, `${variable}>=${bound}`, `${bound}<=${variable}`].includes(text)) return true;
+      if ([`${variable}<${bound}`, `${bound}>${variable}`, `${variable}!=${bound}`, `${bound}!=${variable}`].includes(text)) return false;
+      return undefined;
+    }
+    const exhausted = [
       `${variable}==NULL`,
       `!${variable}`,
       `NULL==${variable}`,
@@ -146,6 +157,7 @@ export class CCfgBuilder extends BraceCfgBuilder {
       `nullptr==${variable}`,
       `${variable}==0`,
     ].includes(text);
+    return exhausted || undefined;
   }
 
   private statement(s: LightNode, preds: Preds, jumps: Jumps[]): Preds {
@@ -294,12 +306,32 @@ export class CCfgBuilder extends BraceCfgBuilder {
     const update = field('update');
     if (update) back = this.step(back, this.effectsOf(update));
     this.connect(back, header);
-    const variable = /^(\w+)(?:!=(?:NULL|nullptr|0))?$/.exec(conditionText)?.[1];
-    if (variable && !endless && own.breaks.length > 0 && onFalse.length > 0) {
-      this.searched = { variable, exhausted: onFalse, broken: own.breaks, steps: 0 };
+    const searched = this.searchOf(conditionText, init, body);
+    if (searched && !endless && own.breaks.length > 0 && onFalse.length > 0) {
+      this.searched = { ...searched, exhausted: onFalse, broken: own.breaks, steps: 0 };
       return [];
     }
     return [...(endless ? [] : onFalse), ...own.breaks];
+  }
+
+  /**
+   * What a loop searches with: the pointer it walks (`p != NULL`, `p`), or the index it counts
+   * to a bound (`i < MAX`, `i != n`) when the index outlives the loop (not declared by it) and only
+   * the loop's update changes it (a break then leaves it below the bound).
+   */
+  private searchOf(
+    condition: string,
+    init: LightNode | undefined,
+    body: LightNode | undefined,
+  ): { variable: string; bound?: string } | undefined {
+    const pointer = /^(\w+)(?:!=(?:NULL|nullptr|0))?$/.exec(condition)?.[1];
+    if (pointer) return { variable: pointer };
+    const below = /^([A-Za-z_]\w*)(?:<|!=)([\w.]+(?:->\w+)*)$/.exec(condition);
+    const above = /^([\w.]+(?:->\w+)*)>([A-Za-z_]\w*)$/.exec(condition);
+    const [variable, bound] = below ? [below[1], below[2]] : above ? [above[2], above[1]] : [];
+    if (!variable || !bound || init?.type === 'declaration') return undefined;
+    const changes = new RegExp(`(?:\\b${variable}\\s*(?:[-+*/%&|^]?=(?!=)|\\+\\+|--)|(?:\\+\\+|--)\\s*${variable}\\b|&\\s*${variable}\\b)`);
+    return body && changes.test(this.text(body)) ? undefined : { variable, bound };
   }
 
   private switchStatement(s: LightNode, preds: Preds, jumps: Jumps[]): Preds {

@@ -432,8 +432,6 @@ function engineFinding(
     if (reader !== s.frame) f.fixAt = { start: endOf(reader.node), end: endOf(reader.node) };
     return f;
   }
-  // Handed on (stored in a table, returned) where it succeeds, left at the function's end otherwise (a full table): the hand-off is taken as the design, as the statement rules did.
-  if (verdict.kind === 'leak' && released && !verdict.exit && !verdict.lost && s.escaped && !s.closed) return undefined;
   if (verdict.kind !== 'leak' || !released) {
     if (s.closedOnErrorPath && !s.closed) f.message = errorPathMessage(s.acquisition);
     return f;
