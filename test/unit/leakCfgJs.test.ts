@@ -150,6 +150,40 @@ describe("leak engine on JavaScript/TypeScript functions: the issue's patterns",
     );
   });
 
+  it('reports a server made without a handler that listens and is never closed, and not one served, closed, returned or never listening', async () => {
+    const probe = (lines: string[]) => js(['function p(port, done) {', '  const srv = net.createServer();', ...lines, '}']);
+    assert.deepEqual(await probe(['  srv.listen(port, () => done(srv.address().port));']), [
+      '4: unclosed-socket: Server listening here is never closed — CLOSE_WAIT risk',
+    ]);
+    for (const kept of [
+      ['  srv.listen(port, () => { const a = srv.address(); srv.close(() => done(a.port)); });'],
+      ["  srv.on('connection', (c) => c.end());", '  srv.listen(port);'],
+      ['  srv.listen(port);', '  return srv;'],
+      ['  done(srv);'],
+    ])
+      assert.deepEqual(await probe(kept), [], kept.join(' '));
+    // A handler given at creation, and a server of the module's top level, live as long as the program.
+    assert.deepEqual(
+      await js(['function h(c) { c.end(); }', 'function p(port) {', '  const srv = net.createServer(h);', '  srv.listen(port);', '}']),
+      [],
+    );
+    assert.deepEqual(await js(['const srv = net.createServer();', 'srv.listen(0);']), []);
+  });
+
+  it('counts what a function declared beside the socket does to it where that function is called or handed to a listener', async () => {
+    const probe = (helper: string) =>
+      js([
+        'function p(port, resolve) {',
+        '  const s = net.connect(port);',
+        `  function done(v) { ${helper} resolve(v); }`,
+        "  s.once('connect', () => done(true));",
+        "  s.once('error', done);",
+        '}',
+      ]);
+    assert.deepEqual(await probe('s.destroy();'), []);
+    assert.deepEqual(await probe(''), ['4: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk']);
+  });
+
   it('carries sockets assigned in each branch to the close after the join, and reports one lost by reassignment', async () => {
     assert.deepEqual(
       await js([

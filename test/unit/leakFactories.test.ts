@@ -336,6 +336,22 @@ describe('sockets returned by a function of the same file', () => {
     assert.deepEqual(at(await findings(source, 'javascript')), ['8:unclosed-socket']);
   });
 
+  it("JavaScript: `this.connect()` is the method of its own class, not another class's of the same name", async () => {
+    const source = [
+      "const net = require('node:net');",
+      'class Client {',
+      '  connect() { return net.connect(this.port); }',
+      '  ping() { const s = this.connect(); s.write("PING"); }',
+      '  later() { const run = () => { const s = this.connect(); s.write("x"); }; run(); }',
+      '}',
+      'class Session {',
+      '  connect() { return this.pool.acquire(); }',
+      '  start() { const p = this.connect(); p.then(() => undefined); }',
+      '}',
+    ].join('\n');
+    assert.deepEqual(at(await findings(source, 'javascript')), ['4:unclosed-socket', '5:unclosed-socket']);
+  });
+
   it('does not take a same-named call of another object for the helper', async () => {
     const source = [
       'import socket',

@@ -27,6 +27,8 @@ export const JAVASCRIPT_APIS = {
   httpRequests: { http: new Set(['get', 'request']), https: new Set(['get', 'request']) } as Readonly<Record<string, ReadonlySet<string>>>,
   /** Server events whose listener gets an accepted socket. */
   connectionEvents: new Set(['connection', 'secureConnection']),
+  /** Events of an HTTP server that serve its clients (`request`, and the raw socket events above). */
+  requestEvents: new Set(['request', 'checkContinue', 'checkExpectation']),
   releases: new Set(['close', 'destroy', 'end', 'resetAndDestroy', 'destroySoon']),
   /** Conditions true once the socket was destroyed or closed (see ClosedTest). */
   alreadyClosed: [/^(?<name>[A-Za-z_$][\w$]*)\.(?:destroyed|closed)$/],
@@ -130,6 +132,8 @@ export const JAVASCRIPT_APIS = {
     'uncork',
     'close',
     'connect',
+    // A server's: a bad port or options throw before any socket is made; EADDRINUSE is an 'error' event.
+    'listen',
     'getPeerCertificate',
     'push',
     'pop',

@@ -72,6 +72,12 @@ export class JavaScriptCfgBuilder {
   /** The function's flags (`if (tls) …`, `ok = true`; see FlagBranches). */
   private flags: FlagBranches | undefined;
   private readonly mentions = new Map<TreeNode, JsMention>();
+  /**
+   * Functions declared in the analysed body (`function done() { sock.destroy(); }`), by name: their
+   * body runs where they are called or handed on (`sock.on('error', done)`), so what it does to a
+   * socket counts at each mention of the name, as an inline callback's counts where it is made.
+   */
+  private readonly helpers = new Map<string, { node: TreeNode; effects?: Effect[] }>();
 
   constructor(
     private readonly source: string,
@@ -93,6 +99,7 @@ export class JavaScriptCfgBuilder {
   build(body: TreeNode): Cfg | undefined {
     const ctx: Context = { throwTo: this.b.exceptionalExit, returnTo: (p) => this.connect(p, this.b.exit), jumps: [] };
     this.useFlagsOf(body);
+    this.findHelpers(body);
     let start = [this.b.entry];
     if (this.atEntry.length > 0) {
       const held = this.atEntry.flatMap((o): Effect[] => [
@@ -111,6 +118,35 @@ export class JavaScriptCfgBuilder {
 
   private connect(preds: Preds, to: number): void {
     for (const p of preds) this.b.edge(p, to);
+  }
+
+  /** The function declarations of the body itself (not those inside its callbacks). */
+  private findHelpers(body: TreeNode): void {
+    if (!this.source.slice(body.start, body.end).includes('function')) return;
+    for (let slot = body.slot + 1, end = body.subtreeEnd; slot < end; slot++) {
+      const type = body.typeAt(slot);
+      if (!FUNCTIONS.has(type)) continue;
+      const node = body.nodeAt(slot);
+      const name = type === 'function_declaration' || type === 'generator_function_declaration' ? fieldOf(node, 'name') : undefined;
+      if (name) this.helpers.set(this.text(name), { node });
+      slot = node.subtreeEnd - 1;
+    }
+  }
+
+  /** What calling or handing on the helper at `ref` does to the sockets its body mentions: releases and transfers. */
+  private helperEffects(ref: TreeNode): Effect[] {
+    const helper = this.helpers.get(this.text(ref));
+    if (!helper || ref.parent === helper.node) return [];
+    if (!helper.effects) {
+      helper.effects = [];
+      const { node } = helper;
+      for (const slot of this.trackedSlots(this.names, node.slot, node.subtreeEnd)) {
+        const n = node.nodeAt(slot);
+        const m = isAssignedName(n) ? 'none' : this.mentionOf(n);
+        if (m === 'release' || m === 'transfer') helper.effects.push({ kind: m, name: this.text(n) });
+      }
+    }
+    return helper.effects;
   }
 
   private useFlagsOf(body: TreeNode): void {
@@ -307,6 +343,8 @@ export class JavaScriptCfgBuilder {
         }
       }
     }
+    if (this.helpers.size > 0)
+      for (const slot of this.trackedSlots(this.helpers.keys(), s.slot, end)) effects.push(...this.helperEffects(s.nodeAt(slot)));
     if (assigned.length === 0) return effects;
     const aliased = new Set(effects.flatMap((e) => (e.kind === 'alias' ? [e.target] : [])));
     for (const { name, acquired } of assigned) {

@@ -8,6 +8,7 @@ import {
   earlyReturn,
   earlyReturnMessage,
   factorySubject,
+  lastPart,
   groupedBy,
   keptByOpener,
   readingWithHelpers,
@@ -80,7 +81,10 @@ export const javascriptRules: LanguageRules = {
     const { index, names, functions, acquisitions } = readingWithHelpers(
       source,
       (factories) => {
-        const index = factories.size === 0 ? indexTree(tree, source, INDEX_SPEC) : indexKeepingCalls(tree, source, factories);
+        const index =
+          factories.size === 0
+            ? indexTree(tree, source, INDEX_SPEC)
+            : indexKeepingCalls(tree, source, new Set([...factories].map(lastPart)));
         const names = moduleNames(index);
         const functions = namedFunctions(index);
         return { index, names, functions, acquisitions: findAcquisitions(index.root, index, names, functions, factories) };
@@ -121,7 +125,7 @@ function socketFactories(
     if (!value) return false;
     const v = climb(value, TRANSPARENT);
     if (v.type === 'call_expression' || v.type === 'new_expression')
-      return isClientAcquisition(v, names, src) || factories.has(plainCallee(v, src));
+      return isClientAcquisition(v, names, src) || factories.has(factoryKey(v, src));
     if (v.type !== 'identifier') return false;
     return !!clients.get(fn)?.some((a) => a.name === textOf(v, src) && !keptByOpener(tallyUses(a, index).uses, a.scope, FUNCTION_TYPES));
   };
@@ -132,10 +136,11 @@ function socketFactories(
     const body = fieldOf(fn, 'body');
     if (fn.type === 'arrow_function' && body && body.type !== 'statement_block' && opens(body, fn)) out.add(name);
   }
-  // Methods, called as `this.connect()`.
+  // Methods, called as `this.connect()` in their own class or object: known by both.
   for (const m of index.byType.get('method_definition') ?? []) {
     const name = fieldOf(m, 'name');
-    if (name?.type === 'property_identifier' && !nameOf.has(m)) nameOf.set(m, textOf(name, src));
+    const owner = m.parent?.type === 'class_body' ? m.parent.parent : m.parent;
+    if (name?.type === 'property_identifier' && owner && !nameOf.has(m)) nameOf.set(m, `${owner.start}.${textOf(name, src)}`);
   }
   for (const r of index.byType.get('return_statement') ?? []) {
     const fn = nearestAncestor(r, FUNCTION_TYPES);
@@ -145,13 +150,29 @@ function socketFactories(
   return out;
 }
 
-/** The name of a plain call (`open(port)`) or of a call of the same object's method (`this.open(port)`), else ''. */
-function plainCallee(call: TreeNode, src: string): string {
+/**
+ * How {@link socketFactories} names what a call calls: a plain call (`open(port)`) by the name, a
+ * call of the same object's method (`this.open(port)`) by the start of the class or object literal
+ * `this` stands for there and the name (`1200.open`), else ''. A method of one class is not
+ * another's of the same name.
+ */
+function factoryKey(call: TreeNode, src: string): string {
   const fn = call.type === 'call_expression' ? fieldOf(call, 'function') : undefined;
   if (fn?.type === 'identifier') return textOf(fn, src);
   if (fn?.type !== 'member_expression' || fieldOf(fn, 'object')?.type !== 'this') return '';
   const property = fieldOf(fn, 'property');
-  return property ? textOf(property, src) : '';
+  const owner = thisOwner(call);
+  return property && owner ? `${owner.start}.${textOf(property, src)}` : '';
+}
+
+/** The class or object literal whose method `this` at `node` belongs to: arrow functions and field initialisers see through. */
+function thisOwner(node: TreeNode): TreeNode | undefined {
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.type === 'method_definition') return p.parent?.type === 'class_body' ? (p.parent.parent ?? undefined) : (p.parent ?? undefined);
+    if (p.type === 'class_body') return p.parent ?? undefined;
+    if (p.type !== 'arrow_function' && FUNCTION_TYPES.has(p.type)) return undefined;
+  }
+  return undefined;
 }
 
 /** Every acquisition goes through one of these modules: a file that never names one has nothing to report. */
@@ -421,6 +442,9 @@ function findAcquisitions(
   const out: Acquisition[] = [];
   const halfOpenServers = new Map<string, boolean>();
   const httpServers = new Set<string>();
+  // Servers made without a handler (`net.createServer()`): unless a listener serves them later, they only hold a port.
+  const unserved: { holder: string; call: TreeNode }[] = [];
+  const served: { holder: string; at: number }[] = [];
   const requests = new Set<string>();
   const calls = [...(index.byType.get('call_expression') ?? []), ...(index.byType.get('new_expression') ?? [])];
   const addHandler = (fnArg: TreeNode | undefined, kind: AcquisitionKind, position = 0) => {
@@ -436,19 +460,21 @@ function findAcquisitions(
     if (isClientAcquisition(call, names, src)) {
       const name = boundName(call);
       if (name) out.push({ kind: 'client', name: textOf(name, src), declaration: name, scope: scopeOf(call, root), site: call });
-    } else if (factories.has(plainCallee(call, src))) {
+    } else if (factories.has(factoryKey(call, src))) {
       // A function of the file that returns a socket it opens.
       const name = boundName(call);
-      const subject = factorySubject(plainCallee(call, src));
+      const subject = factorySubject(lastPart(factoryKey(call, src)));
       if (name) out.push({ kind: 'client', name: textOf(name, src), declaration: name, scope: scopeOf(call, root), site: call, subject });
     } else if (isServerCreation(call, names, src)) {
       const halfOpen = hasTrueOption(call, 'allowHalfOpen', src);
       const holder = holderText(call, src);
       if (holder) halfOpenServers.set(holder, halfOpen);
       addHandler(argumentsOf(call).at(-1), halfOpen ? 'accepted-half-open' : 'accepted');
+      if (holder && !handlerOf(call, functions, src)) unserved.push({ holder, call });
     } else if (isHttpServerCreation(call, names, src)) {
       const holder = holderText(call, src);
       if (holder) httpServers.add(holder);
+      if (holder && !handlerOf(call, functions, src)) unserved.push({ holder, call });
     } else if (isHttpRequest(call, names, src)) {
       const name = boundName(call);
       if (name) requests.add(textOf(name, src));
@@ -464,6 +490,8 @@ function findAcquisitions(
     const receiver = fieldOf(fn, 'object');
     if (!receiver) continue;
     const known = receiver.type === 'identifier' || receiver.type === 'member_expression' ? textOf(receiver, src) : undefined;
+    const serves = JAVASCRIPT_APIS.connectionEvents.has(eventName) || JAVASCRIPT_APIS.rawSocketEvents.has(eventName);
+    if (known !== undefined && (serves || JAVASCRIPT_APIS.requestEvents.has(eventName))) served.push({ holder: known, at: call.start });
     if (JAVASCRIPT_APIS.connectionEvents.has(eventName)) {
       const halfOpen =
         known !== undefined
@@ -483,7 +511,29 @@ function findAcquisitions(
       if (isRequest) addHandler(handler, 'response');
     }
   }
+  for (const { holder, call } of unserved) {
+    const name = boundName(call);
+    const scope = scopeOf(call, root);
+    // A server of the module's top level lives as long as the program: only a function's own is judged.
+    if (!name || scope === root || !listensIn(scope, holder, src)) continue;
+    if (served.some((s) => s.holder === holder && s.at >= scope.start && s.at < scope.end)) continue;
+    out.push({ kind: 'client', name: holder, declaration: name, scope, site: call, subject: 'Server listening here' });
+  }
   return out;
+}
+
+/** The connection or request handler a server is made with (its last argument), if any. */
+function handlerOf(call: TreeNode, functions: Map<string, TreeNode>, src: string): TreeNode | undefined {
+  const last = argumentsOf(call).at(-1);
+  return (
+    last && (callbackFunction(last, functions, src) ?? (last.type === 'identifier' || last.type === 'member_expression' ? last : undefined))
+  );
+}
+
+/** Whether `scope` calls `holder.listen(…)`: before that, a server holds no descriptor. */
+function listensIn(scope: TreeNode, holder: string, src: string): boolean {
+  const escaped = holder.replace(/[$.]/g, '\\$&');
+  return new RegExp(`(?<![\\w$.])${escaped}\\s*\\.\\s*listen\\s*\\(`).test(src.slice(scope.start, scope.end));
 }
 
 interface UseTally {

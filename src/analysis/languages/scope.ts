@@ -270,12 +270,21 @@ export function factorySubject(name: string): string {
 }
 
 /** A message about a socket the code opened, said of another subject where it has one (a helper's socket). */
+/** The name a helper is called by: `connect` of a method `Owner.connect`. */
+export function lastPart(name: string): string {
+  return name.slice(name.lastIndexOf('.') + 1);
+}
+
 export function saidOf(message: string, subject: string | undefined): string {
   return subject === undefined ? message : message.replace(/^Socket opened here/, subject);
 }
 
-/** Whether one of `names` occurs at least twice among the words of `source` (comments and strings included). */
-function mentionedTwice(source: string, names: ReadonlySet<string>): boolean {
+/**
+ * Whether one of `names` occurs at least twice among the words of `source` (comments and strings
+ * included); a qualified name (`Owner.method`) by its last part.
+ */
+function mentionedTwice(source: string, qualified: ReadonlySet<string>): boolean {
+  const names = new Set([...qualified].map(lastPart));
   const seen = new Set<string>();
   for (const [word] of source.matchAll(/[A-Za-z_$][\w$]*/g)) {
     if (!names.has(word)) continue;
