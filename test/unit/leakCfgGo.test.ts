@@ -421,4 +421,21 @@ describe('leak engine on Go functions: paths', () => {
       ['12: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk'],
     );
   });
+
+  it('holds an httptest server until its Close, also a Close handed to t.Cleanup, and a field read is no hand-off', async () => {
+    const test = (lines: string[]) =>
+      reported([
+        'package p',
+        'import ("net/http"; "net/http/httptest"; "testing")',
+        'func TestX(t *testing.T) {',
+        '  srv := httptest.NewServer(http.NotFoundHandler())',
+        ...lines,
+        '}',
+      ]);
+    assert.deepEqual(await test(['  t.Log(srv.URL)']), ['4: unclosed-socket: Test server started here is never closed — CLOSE_WAIT risk']);
+    assert.deepEqual(await test(['  t.Cleanup(srv.Close)', '  t.Log(srv.URL)']), []);
+    assert.deepEqual(await test(['  defer srv.Close()']), []);
+    // Its listener handed on takes the socket along.
+    assert.deepEqual(await test(['  serve(srv.Listener)']), []);
+  });
 });

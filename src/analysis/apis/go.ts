@@ -21,6 +21,8 @@ export const GO_APIS = {
       'FileListener',
     ]),
     tls: new Set(['Dial', 'DialWithDialer', 'Listen']),
+    // A test server listens on loopback from the moment it is made (the unstarted one too) until its Close.
+    httptest: new Set(['NewServer', 'NewTLSServer', 'NewUnstartedServer']),
   } as Readonly<Record<string, ReadonlySet<string>>>,
   httpFunctions: new Set(['Get', 'Post', 'PostForm', 'Head']),
   /** Listeners whose Accept gives a kernel socket: by declared type, or by the call that made them. */
@@ -35,8 +37,8 @@ export const GO_APIS = {
   /** `Quit` ends an SMTP (and FTP) client session by closing its connection. */
   releases: new Set(['Close', 'Quit']),
   acceptMethods: new Set(['Accept', 'AcceptTCP', 'AcceptUnix']),
-  /** Fields that hold the connection (`resp.Body`): stored or returned, they take it along. */
-  owningFields: new Set(['Body']),
+  /** Fields that hold the connection (`resp.Body`, a test server's `srv.Listener`): passed, stored or returned, they take it along. */
+  owningFields: new Set(['Body', 'Listener']),
   /**
    * Calls that wrap a connection in a value that owns it (its Close closes the connection) and
    * return only that value: the wrapper is another name for the connection.

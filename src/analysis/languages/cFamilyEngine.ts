@@ -504,9 +504,10 @@ function freshSocketReturners(collected: Collected, sockets: readonly Tracked[],
   return out;
 }
 
-/** Whether a close of `s` runs after its function has returned: in a closure, or deferred (Go). */
+/** Whether a close of `s` runs after its function has returned: in a closure, deferred (Go), or a method value handed on (`t.Cleanup(srv.Close)`). */
 function closedLater(s: Tracked, dialect: Dialect): boolean {
   return s.closeSites.some(({ node }) => {
+    if (node.parent?.type === 'selector_expression' && node.parent.parent?.type === 'argument_list') return true;
     for (let p = node.parent; p && p !== s.frame?.node; p = p.parent)
       if (p.type === 'defer_statement' || dialect.functions.has(p.type)) return true;
     return false;

@@ -40,7 +40,7 @@ function functionShape(node: LightNode, source: string): FunctionShape | undefin
   return { name: name ? textOf(name, source) : undefined, params };
 }
 
-type Kind = 'socket' | 'accept' | 'response';
+type Kind = 'socket' | 'accept' | 'response' | 'test-server';
 
 function acquisitionKind(call: LightNode, source: string, factories: Factories): Kind | 'factory' | undefined {
   if (call.type !== 'call_expression') return undefined;
@@ -53,7 +53,7 @@ function acquisitionKind(call: LightNode, source: string, factories: Factories):
   const method = textOf(field, source);
   const receiver = textOf(operand, source);
   const packageSet = GO_APIS.packageAcquirers[receiver];
-  if (packageSet) return packageSet.has(method) ? 'socket' : undefined;
+  if (packageSet) return packageSet.has(method) ? (receiver === 'httptest' ? 'test-server' : 'socket') : undefined;
   if (receiver === 'http') return GO_APIS.httpFunctions.has(method) ? 'response' : undefined;
   if (GO_APIS.acceptMethods.has(method) && (fieldOf(call, 'arguments')?.children.length ?? 0) === 0)
     return isSocketListener(receiver, call, source) ? 'accept' : undefined;
@@ -123,7 +123,9 @@ function acquisition(node: LightNode, source: string, factories: Factories): Acq
       ? { site: node, isAccept: false, subject: 'Response body received here', response: true }
       : kind === 'factory'
         ? { site: node, isAccept: false, subject: factorySubject(textOf(fieldOf(node, 'function')!, source)) }
-        : { site: node, isAccept: kind === 'accept' };
+        : kind === 'test-server'
+          ? { site: node, isAccept: false, subject: 'Test server started here' }
+          : { site: node, isAccept: kind === 'accept' };
   const expr = climb(node, PARENTHESES);
   const list = expr.parent;
   const statement = list?.parent;
@@ -231,11 +233,14 @@ function memberUse(selector: LightNode, source: string): Use {
     if (!field || !GO_APIS.releases.has(textOf(field, source))) return { kind: 'neutral' };
     return onErrorBranch(top, FUNCTIONS, (n) => isErrorBranch(n, source)) ? { kind: 'close-on-error-path' } : { kind: 'close' };
   }
-  if (parent?.type === 'argument_list') return argumentUse(top, parent, source);
-  // `&wrapper{r: resp.Body}`, `return resp.Body, nil`: the body takes the connection with it (`resp.StatusCode` does not);
-  // `body := resp.Body` holds it as well as `resp` does.
+  // `handle(resp.Body)`, `&wrapper{r: resp.Body}`, `return resp.Body, nil`: the body takes the connection with it
+  // (`resp.StatusCode`, `http.Get(srv.URL)` do not); `body := resp.Body` holds it as well as `resp` does.
   const field = fieldOf(top, 'field');
+  // `t.Cleanup(srv.Close)`, `closers = append(closers, ln.Close)`: the close, handed to what calls it later.
+  if (field && top === selector && parent?.type === 'argument_list' && GO_APIS.releases.has(textOf(field, source)))
+    return { kind: 'close' };
   if (!field || !GO_APIS.owningFields.has(textOf(field, source))) return { kind: 'neutral' };
+  if (parent?.type === 'argument_list') return argumentUse(top, parent, source);
   if (parent && LITERAL_PARTS.has(parent.type)) return { kind: 'escape' };
   if (parent?.type === 'expression_list') return assignedTo(top, parent, source) ?? { kind: 'neutral' };
   return { kind: 'neutral' };
@@ -373,7 +378,7 @@ function insideEndlessLoopAround(node: LightNode, acquisition: LightNode): boole
 
 const goDialect: Dialect = {
   languages: ['go'],
-  mentions: /\b(Dial\w*|Listen\w*|Accept\w*|Get|Post|PostForm|Head|Do)\(/,
+  mentions: /\b(Dial\w*|Listen\w*|Accept\w*|New\w*Server|Get|Post|PostForm|Head|Do)\(/,
   functions: FUNCTIONS,
   deferrable: new Set(['function_declaration', 'method_declaration']),
   opaque: new Set([
