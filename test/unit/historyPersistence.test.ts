@@ -105,7 +105,9 @@ describe('history persistence', () => {
     const restored = new HistoryStore(limits, files()).host('append').ring;
     const aged = Math.ceil((Date.now() - t0) / 1000);
     assert.ok(restored.length >= 86_400 - 60 - aged, `${restored.length} samples restored, ${aged} s after the first was a day old`);
-    assert.equal(restored.timeAt(restored.length - 1), store.host('append').ring.timeAt(86_400 - 61));
+    // The newest samples are the same; the store's own ring may have aged out some old ones too.
+    const ring = store.host('append').ring;
+    assert.equal(restored.timeAt(restored.length - 1), ring.timeAt(ring.length - 1));
     assert.ok(before.length > 4_000_000, `${before.length} bytes before`);
   });
 
