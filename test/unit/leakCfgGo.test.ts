@@ -418,7 +418,7 @@ describe('leak engine on Go functions: paths', () => {
         '  return peer',
         '}',
       ]),
-      ['12: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk'],
+      ['12: unclosed-socket: Socket opened here is never closed — it keeps its port bound'],
     );
   });
 
@@ -432,7 +432,9 @@ describe('leak engine on Go functions: paths', () => {
         ...lines,
         '}',
       ]);
-    assert.deepEqual(await test(['  t.Log(srv.URL)']), ['4: unclosed-socket: Test server started here is never closed — CLOSE_WAIT risk']);
+    assert.deepEqual(await test(['  t.Log(srv.URL)']), [
+      '4: unclosed-socket: Test server started here is never closed — it keeps its port bound',
+    ]);
     assert.deepEqual(await test(['  t.Cleanup(srv.Close)', '  t.Log(srv.URL)']), []);
     assert.deepEqual(await test(['  defer srv.Close()']), []);
     // Its listener handed on takes the socket along.

@@ -153,7 +153,7 @@ describe("leak engine on JavaScript/TypeScript functions: the issue's patterns",
   it('reports a server made without a handler that listens and is never closed, and not one served, closed, returned or never listening', async () => {
     const probe = (lines: string[]) => js(['function p(port, done) {', '  const srv = net.createServer();', ...lines, '}']);
     assert.deepEqual(await probe(['  srv.listen(port, () => done(srv.address().port));']), [
-      '4: unclosed-socket: Server listening here is never closed — CLOSE_WAIT risk',
+      '4: unclosed-socket: Server listening here is never closed — it keeps its port bound',
     ]);
     for (const kept of [
       ['  srv.listen(port, () => { const a = srv.address(); srv.close(() => done(a.port)); });'],

@@ -9,7 +9,7 @@ import type { PathShape } from './cFamilyPaths';
 import { copyTree, LightNode, LineIndex, onErrorBranch } from './cFamilyTree';
 import type { CopyOptions } from './cFamilyTree';
 import { rangeOf } from './nodeSpan';
-import { MAX_FACTORY_ROUNDS } from './scope';
+import { listenerRisk, MAX_FACTORY_ROUNDS } from './scope';
 import { lowerBound } from '../lowerBound';
 
 /**
@@ -66,6 +66,8 @@ export interface Acquisition {
   subject?: string;
   /** An HTTP response (its body holds the connection): a function returning one is no socket factory. */
   response?: boolean;
+  /** A listening socket (`net.Listen`, a test server): left open, it holds its port; it has no peer to wait on. */
+  listener?: boolean;
 }
 
 /**
@@ -270,10 +272,11 @@ export function analyzeTree(
   const add = trackerOf(tracked);
   for (const frame of collected.frames) for (const p of frame.params) add(p);
   const findings: LeakFinding[] = [];
+  const report = (f: LeakFinding, a: Acquisition) => findings.push(a.listener ? saidOfListener(f) : f);
   const sockets: Tracked[] = [];
   for (const { acquisition, frame } of collected.acquisitions) {
     if (acquisition.verdict === 'discarded') {
-      findings.push(finding(dialect, acquisition, language, 'unclosed-socket', source));
+      report(finding(dialect, acquisition, language, 'unclosed-socket', source), acquisition);
       continue;
     }
     const b = acquisition.binding;
@@ -298,19 +301,19 @@ export function analyzeTree(
     const consumed = !verdict && summaries.consumed(s);
     const late = (verdict?.kind === 'released' || consumed) && closedOnlyAtReturn(s, dialect);
     if (late) {
-      findings.push(closedAtReturn(finding(dialect, a, language, 'unclosed-socket', source, s.name), a, late));
+      report(closedAtReturn(finding(dialect, a, language, 'unclosed-socket', source, s.name), a, late), a);
       continue;
     }
     if (verdict?.kind === 'released') continue;
     if (verdict) {
       const reader = dialect.closeWaitRule && a.isAccept ? summaries.eofReader(s) : undefined;
       const f = engineFinding(dialect, s, verdict, reader, language, source);
-      if (f) findings.push(f);
+      if (f) report(f, a);
       continue;
     }
     if (consumed) {
       const early = earlyExit(s, dialect, source);
-      if (early) findings.push(early.finding(finding(dialect, a, language, 'unclosed-socket', source, s.name)));
+      if (early) report(early.finding(finding(dialect, a, language, 'unclosed-socket', source, s.name)), a);
       continue;
     }
     const reader = dialect.closeWaitRule && a.isAccept ? summaries.eofReader(s) : undefined;
@@ -321,7 +324,7 @@ export function analyzeTree(
     if (rule === 'unclosed-socket' && s.closedOnErrorPath) f.message = errorPathMessage(a);
     // The close belongs at the end of the handler that reads to EOF, when that is another function.
     if (reader && reader !== s.frame) f.fixAt = { start: endOf(reader.node), end: endOf(reader.node) };
-    findings.push(f);
+    report(f, a);
   }
   return findings;
 }
@@ -602,6 +605,11 @@ function closedOnlyAtReturn(s: Tracked, dialect: Dialect): LightNode | undefined
 function closedAtReturn(f: LeakFinding, a: Acquisition, deferred: LightNode): LeakFinding {
   f.message = `${subjectOf(a)} is closed only when the function returns: the deferred close at line ${deferred.startRow + 1} is inside an endless loop, so what each turn opens stays open until then — CLOSE_WAIT risk`;
   return f;
+}
+
+function saidOfListener(f: LeakFinding): LeakFinding {
+  const message = listenerRisk(f.message);
+  return message === f.message ? f : { ...f, message };
 }
 
 function subjectOf(a: Acquisition | undefined): string {

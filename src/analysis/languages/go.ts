@@ -97,6 +97,13 @@ function isSocketListener(receiver: string, call: LightNode, source: string): bo
   return declared.length === 0 && makers.length === 0;
 }
 
+/** `net.Listen(…)`, `tls.Listen(…)`, a `net.ListenConfig`'s `lc.Listen(…)`: a socket that listens (or a bound UDP one). */
+function isListen(call: LightNode, source: string): boolean {
+  const fn = fieldOf(call, 'function');
+  const field = fn?.type === 'selector_expression' ? fieldOf(fn, 'field') : undefined;
+  return !!field && /^Listen/.test(textOf(field, source));
+}
+
 let typesOf: { source: string; byName: Map<string, string[]> } | undefined;
 
 /** The qualified types and values the file gives `name`: `name *pkg.T` (field, parameter, var), `name := &pkg.T{…}`. */
@@ -124,8 +131,8 @@ function acquisition(node: LightNode, source: string, factories: Factories): Acq
       : kind === 'factory'
         ? { site: node, isAccept: false, subject: factorySubject(textOf(fieldOf(node, 'function')!, source)) }
         : kind === 'test-server'
-          ? { site: node, isAccept: false, subject: 'Test server started here' }
-          : { site: node, isAccept: kind === 'accept' };
+          ? { site: node, isAccept: false, subject: 'Test server started here', listener: true }
+          : { site: node, isAccept: kind === 'accept', ...(isListen(node, source) ? { listener: true } : {}) };
   const expr = climb(node, PARENTHESES);
   const list = expr.parent;
   const statement = list?.parent;

@@ -9,6 +9,7 @@ import {
   earlyReturnMessage,
   factorySubject,
   lastPart,
+  listenerRisk,
   groupedBy,
   keptByOpener,
   readingWithHelpers,
@@ -98,6 +99,7 @@ export const javascriptRules: LanguageRules = {
       const finding = judge(a, index, language, exits, verdicts.get(a));
       if (!finding) continue;
       finding.message = saidOf(finding.message, a.subject);
+      if (a.subject === SERVER_SUBJECT) finding.message = listenerRisk(finding.message);
       findings.push(finding);
     }
     return findings;
@@ -517,10 +519,12 @@ function findAcquisitions(
     // A server of the module's top level lives as long as the program: only a function's own is judged.
     if (!name || scope === root || !listensIn(scope, holder, src)) continue;
     if (served.some((s) => s.holder === holder && s.at >= scope.start && s.at < scope.end)) continue;
-    out.push({ kind: 'client', name: holder, declaration: name, scope, site: call, subject: 'Server listening here' });
+    out.push({ kind: 'client', name: holder, declaration: name, scope, site: call, subject: SERVER_SUBJECT });
   }
   return out;
 }
+
+const SERVER_SUBJECT = 'Server listening here';
 
 /** The connection or request handler a server is made with (its last argument), if any. */
 function handlerOf(call: TreeNode, functions: Map<string, TreeNode>, src: string): TreeNode | undefined {

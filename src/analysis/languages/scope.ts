@@ -270,6 +270,13 @@ export function factorySubject(name: string): string {
 }
 
 /** A message about a socket the code opened, said of another subject where it has one (a helper's socket). */
+/** A message said of a listening socket: it has no peer to wait on in CLOSE_WAIT; what it costs left open is its port. */
+export function listenerRisk(message: string): string {
+  return message
+    .replace(/ — CLOSE_WAIT risk when it succeeds$/, ' — it keeps its port bound when it succeeds')
+    .replace(/ — CLOSE_WAIT risk$/, ' — it keeps its port bound');
+}
+
 /** The name a helper is called by: `connect` of a method `Owner.connect`. */
 export function lastPart(name: string): string {
   return name.slice(name.lastIndexOf('.') + 1);
