@@ -86,6 +86,19 @@ describe("leak engine on C# methods: the issue's patterns", () => {
     );
   });
 
+  it('says of a listener left open that it keeps its port bound', async () => {
+    assert.deepEqual(
+      await reportedIn([
+        '  int FreePort() {',
+        '    var l = new TcpListener(System.Net.IPAddress.Loopback, 0);',
+        '    l.Start();',
+        '    return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;',
+        '  }',
+      ]),
+      ['4: unclosed-socket: Socket opened here is never closed — it keeps its port bound'],
+    );
+  });
+
   it('reports a client stored in a field on one branch and dropped open on the other, and not one disposed there', async () => {
     const storeIf = (otherwise: string) => [
       '  TcpClient current;',

@@ -147,6 +147,19 @@ describe("leak engine on Java methods: the issue's patterns", () => {
     );
   });
 
+  it('says of a server socket left open that it keeps its port bound, of a client the CLOSE_WAIT risk', async () => {
+    assert.deepEqual(
+      await reported([
+        '  int freePort() throws IOException { ServerSocket s = new ServerSocket(0); return s.getLocalPort(); }',
+        '  void send(String h) throws IOException { Socket s = new Socket(h, 7); s.getOutputStream().write(1); }',
+      ]),
+      [
+        '2: unclosed-socket: Socket opened here is never closed — it keeps its port bound',
+        '3: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk',
+      ],
+    );
+  });
+
   it('reports a socket stored in a field on one branch and dropped open on the other, and not one closed there', async () => {
     const storeIf = (otherwise: string) => [
       '  Socket current;',

@@ -9,6 +9,8 @@ const LOGGERS = ['Console', 'Debug', 'Trace', '_?logger', '_?log', 'Logger', 'Lo
 
 export const CSHARP_APIS = {
   socketTypes: new Set(['Socket', 'TcpClient', 'TcpListener', 'UdpClient']),
+  /** What listens once made: left open, it keeps its port (no peer to wait on in CLOSE_WAIT). */
+  listening: new Set(['TcpListener']),
   acceptMethods: new Set(['AcceptSocket', 'AcceptTcpClient', 'AcceptSocketAsync', 'AcceptTcpClientAsync', 'Accept', 'AcceptAsync']),
   releases: new Set(['Close', 'Dispose', 'DisposeAsync', 'Stop']),
   /** Statements that end the program: a socket still open there is the kernel's to close. */

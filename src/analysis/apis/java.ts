@@ -32,6 +32,16 @@ export const JAVA_APIS = {
     'DatagramChannel',
   ]),
   factoryMethods: new Set(['createSocket', 'createServerSocket']),
+  /** What listens or is bound to a port once made: left open, it keeps the port (no peer to wait on in CLOSE_WAIT). */
+  listening: new Set([
+    'ServerSocket',
+    'SSLServerSocket',
+    'DatagramSocket',
+    'MulticastSocket',
+    'ServerSocketChannel',
+    'AsynchronousServerSocketChannel',
+    'createServerSocket',
+  ]),
   /**
    * `sslFactory.createSocket(existing, host, port, autoClose)` (and `(existing, consumed, autoClose)`):
    * TLS layered over a socket that already holds the descriptor, told by its last argument.

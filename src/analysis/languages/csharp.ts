@@ -92,7 +92,13 @@ function acquisition(node: LightNode, source: string, factories: Factories): Acq
   const a: Acquisition =
     kind === 'factory'
       ? { site: node, isAccept: false, subject: factorySubject(textOf(fieldOf(node, 'function')!, source)) }
-      : { site: node, isAccept: kind === 'accept' };
+      : {
+          site: node,
+          isAccept: kind === 'accept',
+          ...(node.type === 'object_creation_expression' && CSHARP_APIS.listening.has(simpleName(fieldOf(node, 'type') ?? node, source))
+            ? { listener: true }
+            : {}),
+        };
   const expr = holderOf(node, source);
   const p = expr.parent;
   if (!p) return undefined;

@@ -59,6 +59,14 @@ function acquisitionKind(node: LightNode, source: string, factories: Factories):
   return undefined;
 }
 
+/** `new ServerSocket(…)`, `ServerSocketChannel.open()`, `factory.createServerSocket(…)`, a bound `DatagramSocket`. */
+function listens(node: LightNode, source: string): boolean {
+  const made = node.type === 'object_creation_expression' ? fieldOf(node, 'type') : fieldOf(node, 'name');
+  const object = node.type === 'method_invocation' ? fieldOf(node, 'object') : undefined;
+  const name = made && simpleName(made, source);
+  return !!name && (JAVA_APIS.listening.has(name) || (name === 'open' && !!object && JAVA_APIS.listening.has(simpleName(object, source))));
+}
+
 /**
  * TLS layered over a socket this method does not own (a field, `this.plain`, a parameter) makes
  * no descriptor: the owner still holds the kernel socket and closes it. Over a local of the
@@ -166,7 +174,7 @@ function acquisition(node: LightNode, source: string, factories: Factories): Acq
   const a: Acquisition =
     kind === 'factory'
       ? { site: node, isAccept: false, subject: factorySubject(textOf(fieldOf(node, 'name') ?? node, source)) }
-      : { site: node, isAccept: kind === 'accept' };
+      : { site: node, isAccept: kind === 'accept', ...(listens(node, source) ? { listener: true } : {}) };
   const expr = climb(node, WRAPPERS);
   const p = expr.parent;
   if (!p) return undefined;
