@@ -269,7 +269,6 @@ export function factorySubject(name: string): string {
   return `Socket returned by \`${name}\` here`;
 }
 
-/** A message about a socket the code opened, said of another subject where it has one (a helper's socket). */
 /** A message said of a listening socket: it has no peer to wait on in CLOSE_WAIT; what it costs left open is its port. */
 export function listenerRisk(message: string): string {
   return message
@@ -282,6 +281,7 @@ export function lastPart(name: string): string {
   return name.slice(name.lastIndexOf('.') + 1);
 }
 
+/** A message about a socket the code opened, said of another subject where it has one (a helper's socket). */
 export function saidOf(message: string, subject: string | undefined): string {
   return subject === undefined ? message : message.replace(/^Socket opened here/, subject);
 }
