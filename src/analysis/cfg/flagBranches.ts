@@ -34,7 +34,11 @@ const LITERAL_VALUE = /^\s*:?=\s*(true|false|True|False)\b/;
  * Anything else (a field, a call, a name assigned from an expression) is left to the paths.
  */
 export class FlagBranches {
+  // Answers kept per function: the front ends ask for every test and assignment.
   private readonly stable = new Map<string, boolean>();
+  private readonly literal = new Map<string, boolean>();
+  private literalNames: Set<string> | undefined;
+  private testCounts: Map<string, number> | undefined;
 
   constructor(
     private readonly source: string,
@@ -95,9 +99,6 @@ export class FlagBranches {
     return this.literalNames;
   }
 
-  private literalNames: Set<string> | undefined;
-  private testCounts: Map<string, number> | undefined;
-
   /** How often the function tests each name bare or negated in an if. */
   private tests(): ReadonlyMap<string, number> {
     if (this.testCounts) return this.testCounts;
@@ -112,8 +113,6 @@ export class FlagBranches {
   private textFrom(offset: number): string {
     return this.source.slice(offset, offset + 16);
   }
-
-  private readonly literal = new Map<string, boolean>();
 
   private isStable(name: string, testAt: number): boolean {
     const known = this.stable.get(name);

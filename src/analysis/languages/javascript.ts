@@ -141,7 +141,7 @@ function socketFactories(
   // Methods, called as `this.connect()` in their own class or object: known by both.
   for (const m of index.byType.get('method_definition') ?? []) {
     const name = fieldOf(m, 'name');
-    const owner = m.parent?.type === 'class_body' ? m.parent.parent : m.parent;
+    const owner = methodOwner(m);
     if (name?.type === 'property_identifier' && owner && !nameOf.has(m)) nameOf.set(m, `${owner.start}.${textOf(name, src)}`);
   }
   for (const r of index.byType.get('return_statement') ?? []) {
@@ -167,10 +167,16 @@ function factoryKey(call: TreeNode, src: string): string {
   return property && owner ? `${owner.start}.${textOf(property, src)}` : '';
 }
 
+/** The class or object literal a method is defined in. */
+function methodOwner(method: TreeNode): TreeNode | undefined {
+  const p = method.parent;
+  return (p?.type === 'class_body' ? p.parent : p) ?? undefined;
+}
+
 /** The class or object literal whose method `this` at `node` belongs to: arrow functions and field initialisers see through. */
 function thisOwner(node: TreeNode): TreeNode | undefined {
   for (let p = node.parent; p; p = p.parent) {
-    if (p.type === 'method_definition') return p.parent?.type === 'class_body' ? (p.parent.parent ?? undefined) : (p.parent ?? undefined);
+    if (p.type === 'method_definition') return methodOwner(p);
     if (p.type === 'class_body') return p.parent ?? undefined;
     if (p.type !== 'arrow_function' && FUNCTION_TYPES.has(p.type)) return undefined;
   }
@@ -459,13 +465,15 @@ function findAcquisitions(
     out.push({ kind, name: textOf(param, src), declaration: param, scope: fn, site: param, ...(companions ? { companions } : {}) });
   };
   for (const call of calls) {
+    // Named only when the file has factories: a `this.open()` key walks up to the method's class.
+    const factory = factories.size > 0 ? factoryKey(call, src) : '';
     if (isClientAcquisition(call, names, src)) {
       const name = boundName(call);
       if (name) out.push({ kind: 'client', name: textOf(name, src), declaration: name, scope: scopeOf(call, root), site: call });
-    } else if (factories.has(factoryKey(call, src))) {
+    } else if (factories.has(factory)) {
       // A function of the file that returns a socket it opens.
       const name = boundName(call);
-      const subject = factorySubject(lastPart(factoryKey(call, src)));
+      const subject = factorySubject(lastPart(factory));
       if (name) out.push({ kind: 'client', name: textOf(name, src), declaration: name, scope: scopeOf(call, root), site: call, subject });
     } else if (isServerCreation(call, names, src)) {
       const halfOpen = hasTrueOption(call, 'allowHalfOpen', src);
