@@ -163,6 +163,8 @@ describe("leak engine on C functions: the issue's patterns", () => {
     const moved = search('for (i = 0; i < 64; i++)', 'if (i == 64) close(fd);');
     moved[6] = '    if (table[i] == 0) { table[i] = fd; i = 64; break; }';
     assert.equal((await reported('c', moved)).length, 1);
+    // Nor between the loop and the test: after `i++` the test no longer says which end it was.
+    assert.equal((await reported('c', search('for (i = 0; i < 64; i++)', 'i++; if (i == 64) close(fd);'))).length, 1);
   });
 
   it('names the goto that skips the close, and a close compiled only under #ifdef', async () => {

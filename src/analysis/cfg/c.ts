@@ -40,6 +40,13 @@ function failureValue(text: string): string {
 }
 const REVERSED: Record<string, string> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=', '==': '==', '!=': '!=' };
 
+/** Whether `text` may change `variable`: assigns it (`=`, `+=`…), steps it (`++`, `--`) or takes its address (not a member's: `&p->ai_addr`). */
+function changes(variable: string, text: string): boolean {
+  return new RegExp(
+    `\\b${variable}\\s*(?:[-+*/%&|^]?=(?!=)|\\+\\+|--)|(?:\\+\\+|--)\\s*${variable}\\b|&\\s*${variable}\\b(?!\\s*(?:->|\\.|\\[))`,
+  ).test(text);
+}
+
 interface LoopEnd {
   /** The pointer the loop walks (`p` of `p != NULL`), or the index of a counted loop (`i` of `i < MAX`). */
   variable: string;
@@ -126,8 +133,7 @@ export class CCfgBuilder extends BraceCfgBuilder {
       const otherwise = alternative ? this.statement(alternative, onFalse, jumps) : onFalse;
       return { rejoined: [...then, ...otherwise], built: true };
     }
-    const plain =
-      (s.type === 'expression_statement' || s.type === 'declaration') && !new RegExp(`\\b${split.variable}\\s*=[^=]`).test(this.text(s));
+    const plain = (s.type === 'expression_statement' || s.type === 'declaration') && !changes(split.variable, this.text(s));
     if (plain && split.steps < 8) {
       const exhausted = this.statement(s, split.exhausted, jumps);
       return { still: { ...split, steps: split.steps + 1, exhausted, broken: this.statement(s, split.broken, jumps) } };
@@ -330,8 +336,7 @@ export class CCfgBuilder extends BraceCfgBuilder {
     const above = /^([\w.]+(?:->\w+)*)>([A-Za-z_]\w*)$/.exec(condition);
     const [variable, bound] = below ? [below[1], below[2]] : above ? [above[2], above[1]] : [];
     if (!variable || !bound || init?.type === 'declaration') return undefined;
-    const changes = new RegExp(`(?:\\b${variable}\\s*(?:[-+*/%&|^]?=(?!=)|\\+\\+|--)|(?:\\+\\+|--)\\s*${variable}\\b|&\\s*${variable}\\b)`);
-    return body && changes.test(this.text(body)) ? undefined : { variable, bound };
+    return body && changes(variable, this.text(body)) ? undefined : { variable, bound };
   }
 
   private switchStatement(s: LightNode, preds: Preds, jumps: Jumps[]): Preds {
