@@ -45,6 +45,7 @@ async function graphOf(source: string[], target = 's'): Promise<{ cfg: Cfg; edge
         'keyword_argument',
         'match_statement',
         'pair',
+        'boolean_operator',
       ]),
       tokens: new Set(),
       nameTokens: new Set(),
@@ -234,6 +235,25 @@ describe('leak engine: the Python control-flow graph (src/analysis/cfg/python.ts
     const edges = flow(cfg);
     assert.ok(edges.includes('one@3 -> end@6') && edges.includes('other@5 -> end@6'));
     assert.ok(!edges.includes('entry -> end@6'), 'a wildcard case: no path around the match');
+  });
+
+  it('runs each arm of `and`, `or` and `x if c else y` on a path of its own', async () => {
+    const { cfg } = await graphOf([
+      'def f(ok):',
+      '    s = socket.socket()',
+      '    ok and s.close()',
+      '    s.close() if ok else log(s)',
+      '    done()',
+    ]);
+    const edges = flow(cfg);
+    // `ok` false skips the first close; the conditional expression closes on one arm and logs on the other.
+    for (const edge of [
+      'socket[acquire s]@1 -> close[release s]@2',
+      'socket[acquire s]@1 -> close[release s]@3',
+      'socket[acquire s]@1 -> log@3',
+    ])
+      assert.ok(edges.includes(edge), `${edge} in\n${edges.join('\n')}`);
+    assert.ok(edges.includes('close[release s]@3 -> done@4') && edges.includes('log@3 -> done@4'), edges.join('\n'));
   });
 });
 
@@ -537,6 +557,26 @@ describe("leak engine on Python functions: the issue's patterns", () => {
     assert.deepEqual(await reported(loop('errors', 'errors.append(e)')), [
       '7: unclosed-socket: Socket opened here is not closed on the raise at line 14 — CLOSE_WAIT risk',
     ]);
+  });
+
+  it('reports a close that runs in one arm of an expression only, and not one whose other arm holds no socket', async () => {
+    assert.deepEqual(
+      await reported(['import socket', 'def f(addr, close_after):', '    s = socket.socket()', '    close_after and s.close()']),
+      ['3: unclosed-socket: Socket opened here is not closed on every path — CLOSE_WAIT risk'],
+    );
+    assert.deepEqual(
+      await reported([
+        'import socket',
+        'def f(addr):',
+        '    s = None',
+        '    try:',
+        '        s = socket.create_connection(addr)',
+        '        s.sendall(b"x")',
+        '    finally:',
+        '        s and s.close()',
+      ]),
+      [],
+    );
   });
 
   it('names the early return a socket leaks on, and a socket never closed', async () => {

@@ -192,4 +192,32 @@ describe("leak engine on C functions: the issue's patterns", () => {
       ],
     );
   });
+
+  it('runs each arm of `&&` and `?:` on a path of its own, refined as an if is: `fd >= 0 && close(fd)` closes, `ok && close(fd)` may not', async () => {
+    const edges = flow(
+      await graphOf([
+        'void f(int ok) {',
+        '  int fd = socket(2, 1, 0);',
+        '  fd >= 0 && close(fd);',
+        '  int g = socket(2, 1, 0);',
+        '  ok ? close(g) : 0;',
+        '}',
+      ]),
+    );
+    assert.deepEqual(edges, [
+      // `fd >= 0` false: the descriptor failed, so nothing is held there.
+      '[acquire#0 fd] -> [drop fd]',
+      '[acquire#0 fd] -> [release fd]',
+      '[acquire#1 g] -> [release g]',
+      '[acquire#1 g] -> exit',
+      '[drop fd] -> [acquire#1 g]',
+      '[release fd] -> [acquire#1 g]',
+      '[release g] -> exit',
+      'entry -> [acquire#0 fd]',
+    ]);
+    assert.deepEqual(
+      await reported('c', ['void f(int ok) {', '  int fd = socket(2, 1, 0);', '  if (fd < 0) return;', '  ok && close(fd);', '}']),
+      ['2: unclosed-socket: Socket opened here is not closed on every path — CLOSE_WAIT risk'],
+    );
+  });
 });

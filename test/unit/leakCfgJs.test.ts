@@ -41,6 +41,8 @@ async function graphOf(lines: string[]): Promise<Cfg> {
         'labeled_statement',
         'break_statement',
         'continue_statement',
+        'ternary_expression',
+        'binary_expression',
       ]),
       tokens: new Set(),
       nameTokens: new Set(['property_identifier', 'statement_identifier']),
@@ -120,6 +122,27 @@ describe('leak engine: the JavaScript control-flow graph (src/analysis/cfg/javas
     );
     assert.ok(edges.includes('[acquire#0 s] -> [release s]'), edges.join('\n'));
     assert.ok(!edges.some((e) => e.endsWith('-> exit') && !e.startsWith('[release s]')), edges.join('\n'));
+  });
+
+  it('runs each arm of `&&`, `||` and `?:` on a path of its own: a close in one arm is skipped by the other', async () => {
+    const edges = flow(
+      await graphOf([
+        'function f(port, ok) {',
+        '  const s = net.connect(port);',
+        '  ok && s.end();',
+        '  return ok ? 1 : (s.destroy(), 0);',
+        '}',
+      ]),
+    );
+    // Steps without effects are left out: each arm's release may be skipped, so a path reaches the return holding `s`.
+    assert.deepEqual(edges, [
+      '<return@4> -> exit',
+      '[acquire#0 s] -> <return@4>',
+      '[acquire#0 s] -> [release s]',
+      '[release s] -> <return@4>',
+      '[release s] -> [release s]',
+      'entry -> [acquire#0 s]',
+    ]);
   });
 });
 

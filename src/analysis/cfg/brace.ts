@@ -4,6 +4,7 @@ import type { ExitContext } from './cleanup';
 import { CfgBuilder, type Effect, type StepSite, type ThrowingCall } from './graph';
 import { nullTestOf, type ClosedTest } from './nullTest';
 import { FlagBranches } from './flagBranches';
+import { releasingBranch } from './expressionBranch';
 
 /**
  * What the front ends of the brace languages (Go, Java) share over the copied syntax tree: the
@@ -57,6 +58,8 @@ export abstract class BraceCfgBuilder {
   private readonly bySite = new Map<number, TreeObligation>();
   /** The function's flags (`if (tls) …`, `ok = true`), once {@link useFlagsOf} ran. */
   private flags: FlagBranches | undefined;
+  /** Arms of a conditional expression that run as branches of their own, while their statement's step is made. */
+  private readonly armsApart = new Set<LightNode>();
 
   constructor(
     protected readonly source: string,
@@ -259,9 +262,64 @@ export abstract class BraceCfgBuilder {
 
   /** One step for a statement: its effects, and an exceptional edge to `throwTo` when it calls something that may throw. */
   protected throwingStep(s: LightNode, preds: Preds, throwTo: number, exitSite?: { word: string; site: StepSite }): Preds {
-    const effects = this.effectsOf(s);
-    const call = this.throwingCall(s, effects);
-    return this.step(preds, effects, exitSite, call ? { call, to: throwTo } : undefined);
+    return this.withArms(
+      s,
+      preds,
+      (arm, p) => this.throwingStep(arm, p, throwTo),
+      (p) => {
+        const effects = this.effectsOf(s);
+        const call = this.throwingCall(s, effects);
+        return this.step(p, effects, exitSite, call ? { call, to: throwTo } : undefined);
+      },
+    );
+  }
+
+  /** One step for a statement where calls do not throw (C, Go). */
+  protected plainStep(s: LightNode, preds: Preds, exitSite?: { word: string; site: StepSite }): Preds {
+    return this.withArms(
+      s,
+      preds,
+      (arm, p) => this.plainStep(arm, p),
+      (p) => this.step(p, this.effectsOf(s), exitSite),
+    );
+  }
+
+  /**
+   * A statement with a close in one arm of a conditional expression (`ok && s.close()`,
+   * `ok ? close(fd) : 0`): the arms first, each on its own path (refined by the condition as an
+   * if's branches are), then the statement's own step without them.
+   */
+  private withArms(s: LightNode, preds: Preds, arm: (body: LightNode, p: Preds) => Preds, own: (p: Preds) => Preds): Preds {
+    const branch =
+      preds.length > 0 &&
+      releasingBranch(
+        s,
+        this.source,
+        this.closures,
+        (n) => this.mentionUse(n) === 'release',
+        (n) => this.bySite.get(n.start)?.site === n || this.mentionUse(n) === 'alias',
+      );
+    if (!branch) return own(preds);
+    const { condition, arms } = branch;
+    const ends = arms.flatMap(({ taken, body }) => {
+      const p = taken === undefined ? preds : this.assumed(condition, this.refinedBy(condition, preds, taken), taken);
+      return body ? arm(body, p) : p;
+    });
+    const bodies = arms.flatMap((a) => (a.body ? [a.body] : []));
+    for (const b of bodies) this.armsApart.add(b);
+    try {
+      return own(ends);
+    } finally {
+      for (const b of bodies) this.armsApart.delete(b);
+    }
+  }
+
+  /** What a node does to a tracked socket, if it is a mention of one that closes or aliases it. */
+  private mentionUse(n: LightNode): 'release' | 'alias' | undefined {
+    if (!this.isName(n) || this.isAssignedName(n) || !this.names.has(this.text(n))) return undefined;
+    const kind = this.use(n, this.source).kind;
+    if (kind === 'close' || kind === 'close-on-error-path') return 'release';
+    return kind === 'alias' ? 'alias' : undefined;
   }
 
   /**
@@ -297,7 +355,7 @@ export abstract class BraceCfgBuilder {
     const stack = [s];
     while (stack.length > 0) {
       const n = stack.pop()!;
-      if (this.closures.has(n.type)) continue;
+      if (this.closures.has(n.type) || this.armsApart.has(n)) continue;
       if (throws(n)) {
         const release = effects.some((e) => e.kind === 'release');
         // A constructor or method given the socket owns it from then on, even if a later call of the statement throws.
@@ -341,6 +399,7 @@ export abstract class BraceCfgBuilder {
     const mentions: { node: LightNode; closure: boolean }[] = [];
     while (stack.length > 0) {
       const { node, closure } = stack.pop()!;
+      if (this.armsApart.has(node)) continue;
       const o = this.bySite.get(node.start);
       if (o && node === o.site) acquired.set(o.target, o);
       if (this.isName(node)) {

@@ -187,10 +187,10 @@ export class CCfgBuilder extends BraceCfgBuilder {
         return [];
       }
       case 'return_statement':
-        this.connect(this.step(preds, this.effectsOf(s), { word: 'return', site: this.site(s) }), this.b.exit);
+        this.connect(this.plainStep(s, preds, { word: 'return', site: this.site(s) }), this.b.exit);
         return [];
       case 'throw_statement':
-        this.connect(this.step(preds, this.effectsOf(s), { word: 'throw', site: this.site(s) }), this.exceptionTo);
+        this.connect(this.plainStep(s, preds, { word: 'throw', site: this.site(s) }), this.exceptionTo);
         return [];
       case 'break_statement':
       case 'continue_statement': {
@@ -210,14 +210,14 @@ export class CCfgBuilder extends BraceCfgBuilder {
       case 'try_statement':
         return this.tryStatement(s, preds, jumps);
       case 'expression_statement': {
-        const after = this.step(preds, this.effectsOf(s));
+        const after = this.plainStep(s, preds);
         const call = s.children.find((c) => c.type === 'call_expression');
         const fn = call?.children.find((c) => c.field === 'function');
         return fn && C_APIS.processExits.has(this.text(fn)) ? [] : after;
       }
       default:
         if (PREPROC_BRANCHES.has(s.type)) return this.preprocessor(s, preds, jumps);
-        return this.step(preds, this.effectsOf(s));
+        return this.plainStep(s, preds);
     }
   }
 
@@ -239,6 +239,12 @@ export class CCfgBuilder extends BraceCfgBuilder {
     if (!test) return { onTrue: preds, onFalse: preds };
     const dropped = this.step(preds, [{ kind: 'drop', name: test.name }]);
     return test.failedWhenTrue ? { onTrue: dropped, onFalse: preds } : { onTrue: preds, onFalse: dropped };
+  }
+
+  /** An arm of `fd >= 0 && close(fd)`: refined as an if's branch is. */
+  protected refinedBy(condition: LightNode | undefined, cur: Preds, taken: boolean): Preds {
+    const { onTrue, onFalse } = this.tested(condition, cur);
+    return taken ? onTrue : onFalse;
   }
 
   /** `fd < 0`, `(fd = socket(…)) == -1`, `INVALID_SOCKET != s`: which tracked name, and whether true means it failed. */
@@ -275,7 +281,7 @@ export class CCfgBuilder extends BraceCfgBuilder {
 
   private ifStatement(s: LightNode, preds: Preds, jumps: Jumps[]): Preds {
     const condition = s.children.find((c) => c.field === 'condition');
-    const cur = condition ? this.step(preds, this.effectsOf(condition)) : preds;
+    const cur = condition ? this.plainStep(condition, preds) : preds;
     const tested = this.tested(condition, cur);
     const [onTrue, onFalse] = [this.assumed(condition, tested.onTrue, true), this.assumed(condition, tested.onFalse, false)];
     const consequence = s.children.find((c) => c.field === 'consequence');

@@ -7,6 +7,7 @@ import { JAVASCRIPT_APIS } from '../apis/javascript';
 import { nullTestOf } from './nullTest';
 import { FlagBranches } from './flagBranches';
 import { lowerBound } from '../lowerBound';
+import { expressionBranch, type ExpressionBranch } from './expressionBranch';
 
 /**
  * The JavaScript/TypeScript front end of the leak engine: one graph per function (or module top
@@ -72,6 +73,8 @@ export class JavaScriptCfgBuilder {
   /** The function's flags (`if (tls) …`, `ok = true`; see FlagBranches). */
   private flags: FlagBranches | undefined;
   private readonly mentions = new Map<TreeNode, JsMention>();
+  /** Slot ranges of conditional arms that run as branches of their own, while their statement's step is made. */
+  private readonly armsApart: (readonly [number, number])[] = [];
   /**
    * Functions declared in the analysed body (`function done() { sock.destroy(); }`), by name: their
    * body runs where they are called or handed on (`sock.on('error', done)`), so what it does to a
@@ -203,22 +206,11 @@ export class JavaScriptCfgBuilder {
       case 'if_statement': {
         const condition = fieldOf(s, 'condition');
         const cur = condition ? this.simple(condition, preds, ctx) : preds;
-        // `if (socket !== undefined) socket.end()`: on the branch where it is unset there is nothing to close.
-        const test = condition && nullTestOf(this.text(condition), true, JAVASCRIPT_APIS.alreadyClosed);
-        const branch = (taken: boolean): Preds => {
-          const effects: Effect[] = [];
-          if (test && this.names.has(test.name) && test.nullWhen === taken) effects.push({ kind: 'drop', name: test.name });
-          const assumption = this.flags?.assumption(condition, taken);
-          if (assumption) effects.push(assumption);
-          if (effects.length === 0) return cur;
-          const id = this.b.add('step', effects);
-          this.connect(cur, id);
-          return [id];
-        };
         const consequence = fieldOf(s, 'consequence');
         const alternative = fieldOf(s, 'alternative');
-        const then = consequence ? this.statement(consequence, branch(true), ctx) : branch(true);
-        return [...then, ...(alternative ? this.statement(alternative, branch(false), ctx) : branch(false))];
+        const [whenTrue, whenFalse] = [this.branchOn(condition, cur, true), this.branchOn(condition, cur, false)];
+        const then = consequence ? this.statement(consequence, whenTrue, ctx) : whenTrue;
+        return [...then, ...(alternative ? this.statement(alternative, whenFalse, ctx) : whenFalse)];
       }
       case 'for_statement':
       case 'for_in_statement':
@@ -306,15 +298,82 @@ export class JavaScriptCfgBuilder {
     return withCleanup(this.b, preds, ctx, (q, c) => this.statement(finallyBody, q, c), withCatch);
   }
 
+  /**
+   * `cur` on the outcome `taken` of a condition: where it says the socket is unset
+   * (`if (socket !== undefined) socket.end()`) there is nothing to close; a flag it tests is assumed.
+   */
+  private branchOn(condition: TreeNode | undefined, cur: Preds, taken: boolean): Preds {
+    const test = condition && nullTestOf(this.text(condition), true, JAVASCRIPT_APIS.alreadyClosed);
+    const effects: Effect[] = [];
+    if (test && this.names.has(test.name) && test.nullWhen === taken) effects.push({ kind: 'drop', name: test.name });
+    const assumption = this.flags?.assumption(condition, taken);
+    if (assumption) effects.push(assumption);
+    if (effects.length === 0) return cur;
+    const id = this.b.add('step', effects);
+    this.connect(cur, id);
+    return [id];
+  }
+
   /** One step for a statement or expression: its effects, and an exceptional edge when it calls something that may throw. */
   private simple(s: TreeNode, preds: Preds, ctx: Context, exitSite?: { word: string; site: StepSite }): Preds {
     if (preds.length === 0) return preds;
+    const branch = this.releasingBranch(s);
+    if (!branch) return this.ownStep(s, preds, ctx, exitSite);
+    // A close in one arm of `ok && sock.end()` or `ok ? sock.end() : 0`: the arms first, each on
+    // its own path, then the statement's own step without them.
+    const { condition, arms } = branch;
+    const ends = arms.flatMap(({ taken, body }) => {
+      const p = taken === undefined ? preds : this.branchOn(condition, preds, taken);
+      return body ? this.simple(body, p, ctx) : p;
+    });
+    const apart = arms.flatMap(({ body }) => (body ? [[body.slot, body.subtreeEnd] as const] : []));
+    this.armsApart.push(...apart);
+    try {
+      return this.ownStep(s, ends, ctx, exitSite);
+    } finally {
+      this.armsApart.length -= apart.length;
+    }
+  }
+
+  private ownStep(s: TreeNode, preds: Preds, ctx: Context, exitSite?: { word: string; site: StepSite }): Preds {
     const effects = this.effectsOf(s);
     const call = this.throwingCall(s, effects);
     const id = this.b.add('step', effects, call, exitSite, effects.length > 0 ? this.rowOf(s.start) : undefined);
     this.connect(preds, id);
     if (call) this.b.throwEdge(id, ctx.throwTo);
     return [id];
+  }
+
+  /**
+   * The outermost conditional expression of `s` with a close of a socket in one arm, outside
+   * callbacks (a close in a callback counts where the callback is made), and with no acquisition or
+   * alias in its arms (their binding is the statement's).
+   */
+  private releasingBranch(s: TreeNode): ExpressionBranch<TreeNode> | undefined {
+    let outermost: ExpressionBranch<TreeNode> | undefined;
+    let outermostStart = Infinity;
+    for (const slot of this.trackedSlots(this.names, s.slot, s.subtreeEnd)) {
+      const n = s.nodeAt(slot);
+      if (isAssignedName(n) || this.mentionOf(n) !== 'release') continue;
+      for (let child = n, p = n.parent; p && p.slot >= s.slot && !FUNCTIONS.has(p.type); child = p, p = p.parent) {
+        const branch = p.start <= outermostStart ? expressionBranch(p, this.source) : undefined;
+        if (branch?.arms.some((a) => a.body === child) && !branch.arms.some((a) => a.body && this.binds(a.body))) {
+          outermost = branch;
+          outermostStart = p.start;
+        }
+        if (p === s) break;
+      }
+    }
+    return outermost;
+  }
+
+  /** Whether an acquisition or an alias of a socket is made in `n`. */
+  private binds(n: TreeNode): boolean {
+    for (const o of this.bySite.values()) if (o.call.start >= n.start && o.call.end <= n.end) return true;
+    return this.trackedSlots(this.names, n.slot, n.subtreeEnd).some((slot) => {
+      const m = isAssignedName(n.nodeAt(slot)) ? 'none' : this.mentionOf(n.nodeAt(slot));
+      return typeof m === 'object';
+    });
   }
 
   /** What the statement does to the sockets it mentions, in source order; acquisitions and plain assignments last. */
@@ -372,17 +431,23 @@ export class JavaScriptCfgBuilder {
     return out;
   }
 
-  /** The slots in [from, end) of identifiers spelled as one of `names`, ascending. */
+  /** The slots in [from, end) of identifiers spelled as one of `names`, ascending; none in the arms set apart. */
   private trackedSlots(names: Iterable<string>, from: number, end: number): number[] {
     let out: number[] = [];
     for (const name of names) {
       const all = this.identifiers.get(name);
       if (!all) continue;
       const mine: number[] = [];
-      for (let i = lowerBound(all, from); i < all.length && all[i]! < end; i++) mine.push(all[i]!);
+      for (let i = lowerBound(all, from); i < all.length && all[i]! < end; i++) if (!this.apart(all[i]!)) mine.push(all[i]!);
       out = out.length === 0 ? mine : mergeSorted(out, mine);
     }
     return out;
+  }
+
+  /** The end of the arm set apart that holds `slot`, or 0. */
+  private apart(slot: number): number {
+    for (const [from, end] of this.armsApart) if (slot >= from && slot < end) return end;
+    return 0;
   }
 
   /** The rules' reading of a mention, once per mention: a finally block is walked once per way out of its try. */
@@ -405,6 +470,11 @@ export class JavaScriptCfgBuilder {
   /** The first call of the statement (outside callbacks) that may throw, named for the message. */
   private throwingCall(s: TreeNode, effects: readonly Effect[]): ThrowingCall | undefined {
     for (let slot = s.slot, end = s.subtreeEnd; slot < end; slot++) {
+      const armEnd = this.armsApart.length > 0 ? this.apart(slot) : 0;
+      if (armEnd > 0) {
+        slot = armEnd - 1;
+        continue;
+      }
       const type = s.typeAt(slot);
       // A callback's calls run later: skip its subtree.
       if (FUNCTIONS.has(type)) {

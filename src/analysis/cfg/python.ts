@@ -4,6 +4,7 @@ import { CfgBuilder, type Cfg, type Effect, type StepSite, type ThrowingCall } f
 import { PYTHON_APIS } from '../apis/python';
 import { testsEveryAttemptFailed } from './pythonRetry';
 import { FlagBranches } from './flagBranches';
+import { expressionBranch } from './expressionBranch';
 
 /**
  * The Python front end of the leak engine: maps one function's syntax (tree-sitter, copied by
@@ -534,6 +535,15 @@ export class PythonCfgBuilder {
   private expr(e: TreeNode, preds: Preds, ctx: Context): Preds {
     if (NESTED_SCOPES.has(e.type)) return preds;
     if (e.type === 'call') return this.call(e, preds, ctx);
+    // `ok and s.close()`, `s.close() if ok else None`: each arm on a path of its own.
+    const branch = expressionBranch(e, this.source);
+    if (branch) {
+      const tested = this.expr(branch.condition, preds, ctx);
+      return branch.arms.flatMap(({ taken, body }) => {
+        const p = taken === undefined ? tested : this.refined(tested, branch.condition, taken, ctx);
+        return body ? this.expr(body, p, ctx) : p;
+      });
+    }
     let cur = preds;
     for (const c of e.children) cur = this.expr(c, cur, ctx);
     if (e.type === 'yield') {

@@ -240,6 +240,9 @@ const INDEX_SPEC: IndexSpec = {
     'labeled_statement',
     'break_statement',
     'continue_statement',
+    // A close in one arm of `ok ? s.end() : 0` or `ok && s.end()` (src/analysis/cfg/expressionBranch.ts).
+    'ternary_expression',
+    'binary_expression',
   ]),
   tokens: new Set([
     'string_fragment',

@@ -166,6 +166,7 @@ const INDEX_SPEC: IndexSpec = {
     'match_statement',
     'pair',
     'augmented_assignment',
+    'boolean_operator',
   ]),
   tokens: new Set([
     'integer',

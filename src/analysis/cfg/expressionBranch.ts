@@ -1,0 +1,105 @@
+/**
+ * Conditionals inside an expression: `ok ? s.end() : 0`, `ok && s.end()`, `ok || s.close()`,
+ * `x ?? s.close()`, and Python's `s.close() if ok else None`, `ok and s.close()`. Each arm runs on
+ * a path of its own, so a close in one arm leaves the socket open on the other.
+ */
+
+/** What the front ends' copied trees have in common. */
+export interface BranchNode {
+  readonly type: string;
+  readonly start: number;
+  readonly end: number;
+  readonly field?: string | null;
+  readonly children: readonly BranchNode[];
+}
+
+export interface ExpressionArm<N> {
+  /** The condition's outcome on which the arm runs; undefined when it says nothing of it (`??`). */
+  taken?: boolean;
+  /** What runs: nothing on the short-circuit side of `&&`/`||`. */
+  body?: N;
+}
+
+export interface ExpressionBranch<N> {
+  /** What decides: the test of `?:`, the left operand of `&&`/`||`. */
+  condition: N;
+  arms: ExpressionArm<N>[];
+}
+
+const CONDITIONALS = new Set(['ternary_expression', 'conditional_expression']);
+const SHORT_CIRCUITS = new Set(['binary_expression', 'boolean_operator']);
+
+/** The arms of `n` if it is a conditional expression of one of the grammars. */
+export function expressionBranch<N extends BranchNode>(n: N, source: string): ExpressionBranch<N> | undefined {
+  const field = (name: string) => n.children.find((c) => c.field === name) as N | undefined;
+  if (CONDITIONALS.has(n.type)) {
+    const condition = field('condition');
+    // Python's `a if c else b` names no fields: its parts in source order.
+    const [consequence, alternative] = condition
+      ? [field('consequence'), field('alternative')]
+      : [n.children[0] as N | undefined, n.children[2] as N | undefined];
+    const test = condition ?? (n.children[1] as N | undefined);
+    if (!test || !consequence || !alternative) return undefined;
+    return {
+      condition: test,
+      arms: [
+        { taken: true, body: consequence },
+        { taken: false, body: alternative },
+      ],
+    };
+  }
+  if (!SHORT_CIRCUITS.has(n.type)) return undefined;
+  const left = field('left');
+  const right = field('right');
+  if (!left || !right) return undefined;
+  // The operator is an anonymous token, not in every copied tree: the text between the operands.
+  switch (source.slice(left.end, right.start).trim()) {
+    case '&&':
+    case 'and':
+      return { condition: left, arms: [{ taken: true, body: right }, { taken: false }] };
+    case '||':
+    case 'or':
+      return { condition: left, arms: [{ taken: false, body: right }, { taken: true }] };
+    case '??':
+      return { condition: left, arms: [{ body: right }, {}] };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The outermost conditional expression of statement `s` (outside `closures`, whose bodies run
+ * later) one of whose arms releases a socket (`releases`), and none of whose arms binds one to the
+ * statement's name (`binds`: an acquisition or an alias, `x = ok ? s : close(t)`): the binding is the statement's
+ * step, not an arm's.
+ */
+export function releasingBranch<N extends BranchNode>(
+  s: N,
+  source: string,
+  closures: ReadonlySet<string>,
+  releases: (n: N) => boolean,
+  binds: (n: N) => boolean,
+): ExpressionBranch<N> | undefined {
+  const stack: N[] = [s];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n !== s && closures.has(n.type)) continue;
+    const branch = expressionBranch(n, source);
+    if (branch) {
+      const bodies = branch.arms.flatMap((a) => (a.body ? [a.body] : []));
+      if (bodies.some((b) => some(b, releases)) && !bodies.some((b) => some(b, binds))) return branch;
+    }
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i] as N);
+  }
+  return undefined;
+}
+
+function some<N extends BranchNode>(root: N, test: (n: N) => boolean): boolean {
+  const stack: N[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (test(n)) return true;
+    for (const c of n.children) stack.push(c as N);
+  }
+  return false;
+}
