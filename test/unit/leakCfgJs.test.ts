@@ -173,6 +173,19 @@ describe("leak engine on JavaScript/TypeScript functions: the issue's patterns",
     );
   });
 
+  it(
+    'reads a close at the end of a generated chain of thousands of `?:` as one arm, without walking the chain once per link',
+    { timeout: 10_000 },
+    async () => {
+      // Each link split walks the statement again: unbounded (no MAX_SPLIT_CONDITIONALS), seconds, and a graph too large to judge.
+      const chain = Array.from({ length: 3000 }, (_, i) => `a === ${i} ? ${i}`).join(' : ');
+      assert.deepEqual(
+        await js(['function f(a) {', '  const s = net.connect(1);', `  const x = ${chain} : (s.end(), 0);`, '  return x;', '}']),
+        ['4: unclosed-socket: Socket opened here is not closed on the early return at line 6 — CLOSE_WAIT risk'],
+      );
+    },
+  );
+
   it('reports a server made without a handler that listens and is never closed, and not one served, closed, returned or never listening', async () => {
     const probe = (lines: string[]) => js(['function p(port, done) {', '  const srv = net.createServer();', ...lines, '}']);
     assert.deepEqual(await probe(['  srv.listen(port, () => done(srv.address().port));']), [

@@ -4,7 +4,7 @@ import type { ExitContext } from './cleanup';
 import { CfgBuilder, type Effect, type StepSite, type ThrowingCall } from './graph';
 import { nullTestOf, type ClosedTest } from './nullTest';
 import { FlagBranches } from './flagBranches';
-import { releasingBranch } from './expressionBranch';
+import { MAX_SPLIT_CONDITIONALS, releasingBranch } from './expressionBranch';
 
 /**
  * What the front ends of the brace languages (Go, Java) share over the copied syntax tree: the
@@ -60,6 +60,8 @@ export abstract class BraceCfgBuilder {
   private flags: FlagBranches | undefined;
   /** Arms of a conditional expression that run as branches of their own, while their statement's step is made. */
   private readonly armsApart = new Set<LightNode>();
+  /** Conditional expressions split into arms so far: past {@link MAX_SPLIT_CONDITIONALS} (generated code) a statement is one step. */
+  private splitConditionals = 0;
 
   constructor(
     protected readonly source: string,
@@ -292,6 +294,7 @@ export abstract class BraceCfgBuilder {
   private withArms(s: LightNode, preds: Preds, arm: (body: LightNode, p: Preds) => Preds, own: (p: Preds) => Preds): Preds {
     const branch =
       preds.length > 0 &&
+      this.splitConditionals < MAX_SPLIT_CONDITIONALS &&
       releasingBranch(
         s,
         this.source,
@@ -300,6 +303,7 @@ export abstract class BraceCfgBuilder {
         (n) => this.bySite.get(n.start)?.site === n || this.mentionUse(n) === 'alias',
       );
     if (!branch) return own(preds);
+    this.splitConditionals++;
     const { condition, arms } = branch;
     const ends = arms.flatMap(({ taken, body }) => {
       const p = taken === undefined ? preds : this.assumed(condition, this.refinedBy(condition, preds, taken), taken);

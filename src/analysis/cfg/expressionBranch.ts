@@ -26,11 +26,19 @@ export interface ExpressionBranch<N> {
   arms: ExpressionArm<N>[];
 }
 
+/**
+ * Conditional expressions with a close in an arm that one function's graph splits; past this the
+ * function is generated code (a chain of thousands of `?:`), and each further statement is one step
+ * (finding each arm walks the statement: unbounded, that is quadratic in the chain).
+ */
+export const MAX_SPLIT_CONDITIONALS = 64;
+
 const CONDITIONALS = new Set(['ternary_expression', 'conditional_expression']);
 const SHORT_CIRCUITS = new Set(['binary_expression', 'boolean_operator']);
 
 /** The arms of `n` if it is a conditional expression of one of the grammars. */
 export function expressionBranch<N extends BranchNode>(n: N, source: string): ExpressionBranch<N> | undefined {
+  if (!CONDITIONALS.has(n.type) && !SHORT_CIRCUITS.has(n.type)) return undefined;
   const field = (name: string) => n.children.find((c) => c.field === name) as N | undefined;
   if (CONDITIONALS.has(n.type)) {
     const condition = field('condition');
@@ -48,7 +56,6 @@ export function expressionBranch<N extends BranchNode>(n: N, source: string): Ex
       ],
     };
   }
-  if (!SHORT_CIRCUITS.has(n.type)) return undefined;
   const left = field('left');
   const right = field('right');
   if (!left || !right) return undefined;
@@ -80,6 +87,8 @@ export function releasingBranch<N extends BranchNode>(
   releases: (n: N) => boolean,
   binds: (n: N) => boolean,
 ): ExpressionBranch<N> | undefined {
+  // Most statements close nothing: one walk tells, before any conditional is looked at.
+  if (!someNode(s, releases, closures)) return undefined;
   const stack: N[] = [s];
   while (stack.length > 0) {
     const n = stack.pop()!;
@@ -87,17 +96,19 @@ export function releasingBranch<N extends BranchNode>(
     const branch = expressionBranch(n, source);
     if (branch) {
       const bodies = branch.arms.flatMap((a) => (a.body ? [a.body] : []));
-      if (bodies.some((b) => some(b, releases)) && !bodies.some((b) => some(b, binds))) return branch;
+      if (bodies.some((b) => someNode(b, releases, closures))) return bodies.some((b) => someNode(b, binds)) ? undefined : branch;
     }
     for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i] as N);
   }
   return undefined;
 }
 
-function some<N extends BranchNode>(root: N, test: (n: N) => boolean): boolean {
+/** Whether `test` holds for a node of `root`'s subtree, not looking into `skipped` node types below it. */
+export function someNode<N extends BranchNode>(root: N, test: (n: N) => boolean, skipped: ReadonlySet<string> = new Set()): boolean {
   const stack: N[] = [root];
   while (stack.length > 0) {
     const n = stack.pop()!;
+    if (n !== root && skipped.has(n.type)) continue;
     if (test(n)) return true;
     for (const c of n.children) stack.push(c as N);
   }

@@ -7,7 +7,7 @@ import { JAVASCRIPT_APIS } from '../apis/javascript';
 import { nullTestOf } from './nullTest';
 import { FlagBranches } from './flagBranches';
 import { lowerBound } from '../lowerBound';
-import { expressionBranch, type ExpressionBranch } from './expressionBranch';
+import { expressionBranch, MAX_SPLIT_CONDITIONALS, type ExpressionBranch } from './expressionBranch';
 
 /**
  * The JavaScript/TypeScript front end of the leak engine: one graph per function (or module top
@@ -75,6 +75,8 @@ export class JavaScriptCfgBuilder {
   private readonly mentions = new Map<TreeNode, JsMention>();
   /** Slot ranges of conditional arms that run as branches of their own, while their statement's step is made. */
   private readonly armsApart: (readonly [number, number])[] = [];
+  /** Conditional expressions split into arms so far: past {@link MAX_SPLIT_CONDITIONALS} (generated code) a statement is one step. */
+  private splitConditionals = 0;
   /**
    * Functions declared in the analysed body (`function done() { sock.destroy(); }`), by name: their
    * body runs where they are called or handed on (`sock.on('error', done)`), so what it does to a
@@ -317,8 +319,9 @@ export class JavaScriptCfgBuilder {
   /** One step for a statement or expression: its effects, and an exceptional edge when it calls something that may throw. */
   private simple(s: TreeNode, preds: Preds, ctx: Context, exitSite?: { word: string; site: StepSite }): Preds {
     if (preds.length === 0) return preds;
-    const branch = this.releasingBranch(s);
+    const branch = this.splitConditionals < MAX_SPLIT_CONDITIONALS ? this.releasingBranch(s) : undefined;
     if (!branch) return this.ownStep(s, preds, ctx, exitSite);
+    this.splitConditionals++;
     // A close in one arm of `ok && sock.end()` or `ok ? sock.end() : 0`: the arms first, each on
     // its own path, then the statement's own step without them.
     const { condition, arms } = branch;
@@ -346,8 +349,8 @@ export class JavaScriptCfgBuilder {
 
   /**
    * The outermost conditional expression of `s` with a close of a socket in one arm, outside
-   * callbacks (a close in a callback counts where the callback is made), and with no acquisition or
-   * alias in its arms (their binding is the statement's).
+   * callbacks (a close in a callback counts where the callback is made); none if its arms acquire
+   * or alias a socket (their binding is the statement's).
    */
   private releasingBranch(s: TreeNode): ExpressionBranch<TreeNode> | undefined {
     let outermost: ExpressionBranch<TreeNode> | undefined;
@@ -357,14 +360,14 @@ export class JavaScriptCfgBuilder {
       if (isAssignedName(n) || this.mentionOf(n) !== 'release') continue;
       for (let child = n, p = n.parent; p && p.slot >= s.slot && !FUNCTIONS.has(p.type); child = p, p = p.parent) {
         const branch = p.start <= outermostStart ? expressionBranch(p, this.source) : undefined;
-        if (branch?.arms.some((a) => a.body === child) && !branch.arms.some((a) => a.body && this.binds(a.body))) {
+        if (branch?.arms.some((a) => a.body === child)) {
           outermost = branch;
           outermostStart = p.start;
         }
         if (p === s) break;
       }
     }
-    return outermost;
+    return outermost?.arms.some((a) => a.body && this.binds(a.body)) ? undefined : outermost;
   }
 
   /** Whether an acquisition or an alias of a socket is made in `n`. */

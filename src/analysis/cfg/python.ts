@@ -4,7 +4,7 @@ import { CfgBuilder, type Cfg, type Effect, type StepSite, type ThrowingCall } f
 import { PYTHON_APIS } from '../apis/python';
 import { testsEveryAttemptFailed } from './pythonRetry';
 import { FlagBranches } from './flagBranches';
-import { expressionBranch } from './expressionBranch';
+import { expressionBranch, MAX_SPLIT_CONDITIONALS, someNode, type ExpressionBranch } from './expressionBranch';
 
 /**
  * The Python front end of the leak engine: maps one function's syntax (tree-sitter, copied by
@@ -62,6 +62,8 @@ export class PythonCfgBuilder {
   private readonly acquisitions = new Map<number, CfgAcquisition>();
   /** Names an acquisition binds: the only ones a None test refines. */
   private readonly targets = new Set<string>();
+  /** Conditional expressions split into arms so far (see MAX_SPLIT_CONDITIONALS). */
+  private splitConditionals = 0;
   /** Steps budget: a pathological function (finally copies nested deep) stops growing the graph. */
   private overflow = false;
   static readonly MAX_NODES = 200_000;
@@ -536,13 +538,16 @@ export class PythonCfgBuilder {
     if (NESTED_SCOPES.has(e.type)) return preds;
     if (e.type === 'call') return this.call(e, preds, ctx);
     // `ok and s.close()`, `s.close() if ok else None`: each arm on a path of its own.
-    const branch = expressionBranch(e, this.source);
+    const branch = this.releasingBranch(e);
     if (branch) {
       const tested = this.expr(branch.condition, preds, ctx);
-      return branch.arms.flatMap(({ taken, body }) => {
+      // Joined at once: a chain of `or`s would otherwise hand each link every path of the links before.
+      const joined = this.join();
+      for (const { taken, body } of branch.arms) {
         const p = taken === undefined ? tested : this.refined(tested, branch.condition, taken, ctx);
-        return body ? this.expr(body, p, ctx) : p;
-      });
+        this.connect(body ? this.expr(body, p, ctx) : p, joined);
+      }
+      return [joined];
     }
     let cur = preds;
     for (const c of e.children) cur = this.expr(c, cur, ctx);
@@ -556,6 +561,16 @@ export class PythonCfgBuilder {
         );
     }
     return cur;
+  }
+
+  /** `e` if it is a conditional expression with a close (`x.close()`) in an arm, within the function's budget of splits. */
+  private releasingBranch(e: TreeNode): ExpressionBranch<TreeNode> | undefined {
+    if (this.splitConditionals >= MAX_SPLIT_CONDITIONALS) return undefined;
+    const branch = expressionBranch(e, this.source);
+    const closes = (n: TreeNode) => n.type === 'call' && PYTHON_APIS.releases.has(this.calleeName(n));
+    if (!branch?.arms.some((a) => a.body && someNode(a.body, closes, NESTED_SCOPES))) return undefined;
+    this.splitConditionals++;
+    return branch;
   }
 
   private calleeName(call: TreeNode): string {
