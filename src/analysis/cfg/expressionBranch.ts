@@ -87,8 +87,8 @@ export function releasingBranch<N extends BranchNode>(
   releases: (n: N) => boolean,
   binds: (n: N) => boolean,
 ): ExpressionBranch<N> | undefined {
-  // Most statements close nothing: one walk tells, before any conditional is looked at.
-  if (!someNode(s, releases, closures)) return undefined;
+  // Most statements hold no conditional, or close nothing: the text and one walk tell.
+  if (!mayHoldConditional(source, s.start, s.end) || !someNode(s, releases, closures)) return undefined;
   const stack: N[] = [s];
   while (stack.length > 0) {
     const n = stack.pop()!;
@@ -102,6 +102,17 @@ export function releasingBranch<N extends BranchNode>(
   }
   return undefined;
 }
+
+/** Whether `source[start, end)` may hold a `?:`, `&&`, `||` or `??`: a test of the text, before any walk of the tree. */
+export function mayHoldConditional(source: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = source.charCodeAt(i);
+    if (c === QUESTION || ((c === AMPERSAND || c === BAR) && source.charCodeAt(i + 1) === c)) return true;
+  }
+  return false;
+}
+
+const [QUESTION, AMPERSAND, BAR] = ['?', '&', '|'].map((c) => c.charCodeAt(0));
 
 /** Whether `test` holds for a node of `root`'s subtree, not looking into `skipped` node types below it. */
 export function someNode<N extends BranchNode>(root: N, test: (n: N) => boolean, skipped: ReadonlySet<string> = new Set()): boolean {

@@ -7,7 +7,7 @@ import { JAVASCRIPT_APIS } from '../apis/javascript';
 import { nullTestOf } from './nullTest';
 import { FlagBranches } from './flagBranches';
 import { lowerBound } from '../lowerBound';
-import { expressionBranch, MAX_SPLIT_CONDITIONALS, type ExpressionBranch } from './expressionBranch';
+import { expressionBranch, MAX_SPLIT_CONDITIONALS, mayHoldConditional, type ExpressionBranch } from './expressionBranch';
 
 /**
  * The JavaScript/TypeScript front end of the leak engine: one graph per function (or module top
@@ -353,6 +353,7 @@ export class JavaScriptCfgBuilder {
    * or alias a socket (their binding is the statement's).
    */
   private releasingBranch(s: TreeNode): ExpressionBranch<TreeNode> | undefined {
+    if (!mayHoldConditional(this.source, s.start, s.end)) return undefined;
     let outermost: ExpressionBranch<TreeNode> | undefined;
     let outermostStart = Infinity;
     for (const slot of this.trackedSlots(this.names, s.slot, s.subtreeEnd)) {
