@@ -158,6 +158,19 @@ describe("leak engine on C# methods: the issue's patterns", () => {
     );
   });
 
+  it("reads a Dispose through a cast as the client's own: `((IDisposable)c).Dispose()`, `(c as IDisposable)?.Dispose()`", async () => {
+    assert.deepEqual(
+      await reportedIn([
+        '  void A(string h) { var c = new TcpClient(h, 1); try { c.GetStream().WriteByte(1); } finally { ((IDisposable)c).Dispose(); } }',
+        '  void B(string h) { var c = new TcpClient(h, 1); try { c.GetStream().WriteByte(1); } finally { (c as IDisposable)?.Dispose(); } }',
+        '  void C(string h) { var c = new TcpClient(h, 1); c.GetStream().WriteByte(1); (c as IDisposable)?.Dispose(); }',
+      ]),
+      [
+        '5: unclosed-on-exception: Socket opened here is not closed when `WriteByte` throws at line 5 — use `using` or dispose it in finally',
+      ],
+    );
+  });
+
   it("counts returning a TcpClient's socket or stream as handing the connection on, and only that", async () => {
     assert.deepEqual(
       await reportedIn([

@@ -186,6 +186,19 @@ describe("leak engine on JavaScript/TypeScript functions: the issue's patterns",
     },
   );
 
+  it("reads TypeScript's type-only wrappers as the socket itself: `s!.destroy()`, `(s as Socket).end()`, `<Socket>net.connect(…)`", async () => {
+    const ts = (lines: string[]) => reported('typescript', ["import * as net from 'node:net';", ...lines]);
+    for (const close of ['s!.destroy();', '(s as net.Socket).end();', '(<net.Socket>s).end();'])
+      assert.deepEqual(
+        await ts(['function f(port: number) {', '  let s: net.Socket | undefined;', '  s = net.connect(port);', `  ${close}`, '}']),
+        [],
+        close,
+      );
+    assert.deepEqual(await ts(['function f(port: number) {', '  const s = <net.Socket>net.connect(port);', "  s.write('x');", '}']), [
+      '3: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk',
+    ]);
+  });
+
   it('reports a server made without a handler that listens and is never closed, and not one served, closed, returned or never listening', async () => {
     const probe = (lines: string[]) => js(['function p(port, done) {', '  const srv = net.createServer();', ...lines, '}']);
     assert.deepEqual(await probe(['  srv.listen(port, () => done(srv.address().port));']), [

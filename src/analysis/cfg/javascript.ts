@@ -466,7 +466,8 @@ export class JavaScriptCfgBuilder {
     const holder = name.parent!;
     const value = fieldOf(holder, holder.type === 'variable_declarator' ? 'value' : 'right');
     let v = value;
-    while (v && TRANSPARENT.has(v.type)) v = v.children.find((c) => c.type !== '(' && c.type !== 'await');
+    // `<Socket>net.connect(…)` puts its type first.
+    while (v && TRANSPARENT.has(v.type)) v = v.children.find((c) => c.type !== '(' && c.type !== 'await' && c.type !== 'type_arguments');
     const o = v && this.bySite.get(v.start);
     return o && o.call === v && o.target === this.text(name) ? o : undefined;
   }

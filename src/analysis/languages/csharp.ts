@@ -17,7 +17,8 @@ import { climb, nearestAncestor, textOf } from './nodeSpan';
  * stored in a field or collection, passed to a constructor or to a method that keeps it.
  */
 
-const WRAPPERS = new Set(['parenthesized_expression', 'await_expression', 'cast_expression', 'postfix_unary_expression']);
+// `(c as IDisposable)?.Dispose()`, `((IDisposable)c).Dispose()`, `c!.Dispose()`: the same object.
+const WRAPPERS = new Set(['parenthesized_expression', 'await_expression', 'cast_expression', 'as_expression', 'postfix_unary_expression']);
 const FUNCTIONS = new Set([
   'method_declaration',
   'constructor_declaration',

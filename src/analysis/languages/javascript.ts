@@ -564,9 +564,11 @@ function tallyUses(a: Acquisition, index: TreeIndex): UseTally {
 }
 
 function classify(ref: TreeNode, scope: TreeNode, tally: UseTally, src: string): ReferenceMeaning {
-  const parent = ref.parent;
-  if (!parent) return 'other';
-  if (parent.type === 'member_expression' && fieldOf(parent, 'object') === ref) {
+  if (!ref.parent) return 'other';
+  // `s.end()`, and through TypeScript's wrappers: `s!.end()`, `(s as Socket).end()`.
+  const receiver = climb(ref, VALUE_WRAPPERS);
+  const parent = receiver.parent;
+  if (parent?.type === 'member_expression' && fieldOf(parent, 'object') === receiver) {
     return classifyMember(ref, parent, scope, tally, src);
   }
   const value = climb(ref, CONTAINERS);
