@@ -199,6 +199,21 @@ describe("leak engine on JavaScript/TypeScript functions: the issue's patterns",
     ]);
   });
 
+  it('counts a socket in the list a for-of loop walks as handed to the loop, as `[a, b].forEach(…)` hands it to its callback', async () => {
+    assert.deepEqual(
+      await js([
+        'function f(p) {',
+        '  const a = net.connect(p);',
+        '  const b = net.connect(p);',
+        '  for (const s of [a, b]) s.destroy();',
+        '  const c = net.connect(p);',
+        '  for (const chunk of c) log(chunk);',
+        '}',
+      ]),
+      ['7: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk'],
+    );
+  });
+
   it('reports a server made without a handler that listens and is never closed, and not one served, closed, returned or never listening', async () => {
     const probe = (lines: string[]) => js(['function p(port, done) {', '  const srv = net.createServer();', ...lines, '}']);
     assert.deepEqual(await probe(['  srv.listen(port, () => done(srv.address().port));']), [

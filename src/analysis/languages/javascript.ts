@@ -598,7 +598,9 @@ function classify(ref: TreeNode, scope: TreeNode, tally: UseTally, src: string):
       return name?.type === 'identifier' ? { alias: name } : 'other';
     }
     case 'for_in_statement':
-      return fieldOf(holder, 'right') === value ? 'consume' : 'other';
+      // `for (const s of [a, b]) s.end()`: the elements go to the loop's variable, as to `[a, b].forEach(…)`'s callback.
+      if (fieldOf(holder, 'right') !== value) return 'other';
+      return wrapped ? 'store' : 'consume';
     default:
       return wrapped ? 'store' : 'other';
   }
