@@ -579,6 +579,23 @@ describe("leak engine on Python functions: the issue's patterns", () => {
     );
   });
 
+  it('counts a socket in the tuple a for loop walks as handed to the loop (`for s in (a, b): s.close()`)', async () => {
+    assert.deepEqual(
+      await reported([
+        'import socket',
+        'def f(addr):',
+        '    a = socket.socket()',
+        '    for s in (a, None):',
+        '        if s is not None:',
+        '            s.close()',
+        '    c = socket.socket()',
+        '    for chunk in iter(c.recv, b""):',
+        '        pass',
+      ]),
+      ['7: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk'],
+    );
+  });
+
   it('names the early return a socket leaks on, and a socket never closed', async () => {
     assert.deepEqual(
       await reported([

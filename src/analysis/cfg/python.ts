@@ -40,6 +40,9 @@ interface Context {
   continueTo?: (preds: Preds) => void;
 }
 
+/** Sequences written out in the source: `(a, b)`, `[a, b]`, `{a, b}`, `a, b`. */
+const LITERAL_SEQUENCES = new Set(['tuple', 'list', 'set', 'expression_list']);
+
 /** Node types whose children are not evaluated in this function (their own scope). */
 const NESTED_SCOPES = new Set(['function_definition', 'lambda', 'class_definition', 'decorated_definition']);
 const VALUE_CONTAINERS = new Set([
@@ -383,7 +386,15 @@ export class PythonCfgBuilder {
 
   private forStatement(s: TreeNode, preds: Preds, ctx: Context, onExhausted?: (preds: Preds) => void): Preds {
     const iterable = fieldOf(s, 'right');
-    const cur = iterable ? this.expr(iterable, preds, ctx) : preds;
+    let cur = iterable ? this.expr(iterable, preds, ctx) : preds;
+    // `for s in (a, b): s.close()`: the sockets of a list written on the spot go to the loop's variable.
+    const listed = iterable && LITERAL_SEQUENCES.has(iterable.type) ? this.escaping(iterable, false) : [];
+    if (listed.length > 0)
+      cur = this.step(
+        cur,
+        listed.map((name): Effect => ({ kind: 'transfer', name })),
+        ctx,
+      );
     const head = this.join();
     this.connect(cur, head);
     const left = fieldOf(s, 'left');
