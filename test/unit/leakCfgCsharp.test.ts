@@ -171,6 +171,18 @@ describe("leak engine on C# methods: the issue's patterns", () => {
     );
   });
 
+  it('follows a `params` dispose-everything helper of the class: each argument is an element its foreach disposes', async () => {
+    assert.deepEqual(
+      await reportedIn([
+        '  static void DisposeAll(params System.IDisposable[] items) { foreach (var i in items) i?.Dispose(); }',
+        '  static int CountAll(params object[] items) { var n = 0; foreach (var i in items) n++; return n; }',
+        '  void F(string h) { TcpClient a = null, b = null; try { a = new TcpClient(h, 1); b = new TcpClient(h, 2); } finally { DisposeAll(a, b); } }',
+        '  void G(string h) { var a = new TcpClient(h, 1); CountAll(h, a); }',
+      ]),
+      ['6: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk'],
+    );
+  });
+
   it("counts returning a TcpClient's socket or stream as handing the connection on, and only that", async () => {
     assert.deepEqual(
       await reportedIn([

@@ -347,4 +347,22 @@ describe("leak engine on Java methods: the issue's patterns", () => {
       ],
     );
   });
+
+  it('follows a varargs close-everything helper of the class: each argument is an element its loop closes', async () => {
+    assert.deepEqual(
+      await reported([
+        '  static void closeAll(java.io.Closeable... cs) { for (java.io.Closeable c : cs) { try { c.close(); } catch (java.io.IOException e) { } } }',
+        '  static void logAll(Object... os) { for (Object o : os) System.out.println(o); }',
+        '  void f(String h) throws java.io.IOException {',
+        '    java.net.Socket a = null, b = null;',
+        '    try { a = new java.net.Socket(h, 1); b = new java.net.Socket(h, 2); } finally { closeAll(a, b); }',
+        '  }',
+        '  void g(String h) throws java.io.IOException {',
+        '    java.net.Socket a = new java.net.Socket(h, 1);',
+        '    logAll(h, a);',
+        '  }',
+      ]),
+      ['9: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk'],
+    );
+  });
 });

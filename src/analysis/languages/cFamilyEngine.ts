@@ -98,6 +98,8 @@ export interface FunctionShape {
   name: string | undefined;
   /** Parameter identifiers in positional order. */
   params: LightNode[];
+  /** The last parameter takes every argument from its position on (Java's `Closeable... cs`, C#'s `params`). */
+  variadic?: boolean;
 }
 
 /** What a language contributes to the shared model. */
@@ -158,6 +160,7 @@ interface Frame {
   deferredBody: LightNode | undefined;
   readonly parent: Frame | undefined;
   readonly params: Tracked[];
+  readonly variadic: boolean;
   readonly locals: Set<string>;
   readsToEof: boolean;
 }
@@ -682,6 +685,7 @@ function collect(root: LightNode, dialect: Dialect, source: string, outer: Frame
         deferredBody: node.children.find((c) => c.deferred),
         parent: frame,
         params: [],
+        variadic: shape.variadic === true,
         locals: new Set(),
         readsToEof: false,
       };
@@ -868,7 +872,9 @@ class Summaries {
   private parametersAt(callee: string, index: number): Tracked[] | undefined {
     const frames = this.functions.get(callee);
     if (!frames) return undefined;
-    const params = frames.map((f) => f.params[index]).filter((p): p is Tracked => p !== undefined);
+    const params = frames
+      .map((f) => f.params[index] ?? (f.variadic ? f.params.at(-1) : undefined))
+      .filter((p): p is Tracked => p !== undefined);
     return params.length > 0 ? params : undefined;
   }
 }

@@ -33,13 +33,17 @@ function functionShape(node: LightNode, source: string): FunctionShape | undefin
   const params: LightNode[] = [];
   const list = fieldOf(node, 'parameters');
   if (list?.type === 'implicit_parameter' || list?.type === 'identifier') params.push(list);
+  let variadic = false;
   for (const p of list?.children ?? []) {
+    // `params IDisposable[] items` is no `parameter` node: its type and name sit in the list itself.
+    if (p.field === 'type') continue;
+    variadic = p.field === 'name';
     const name = p.type === 'parameter' ? fieldOf(p, 'name') : undefined;
     params.push(name ?? p);
   }
   if (node.type === 'lambda_expression' || node.type === 'anonymous_method_expression') return { name: undefined, params };
   const name = fieldOf(node, 'name');
-  return { name: name ? textOf(name, source) : undefined, params };
+  return { name: name ? textOf(name, source) : undefined, params, variadic };
 }
 
 function simpleName(node: LightNode, source: string): string {
@@ -143,6 +147,11 @@ function use(name: LightNode, source: string): Use {
     return method && CSHARP_APIS.releases.has(textOf(method, source)) ? closeUse(p) : { kind: 'neutral' };
   }
   if (p.type === 'argument') return argumentUse(p, source);
+  // `foreach (var c in all) c.Dispose()`: each element of a list the method was given is `c` in turn.
+  if (p.type === 'foreach_statement' && n.field === 'right') {
+    const element = fieldOf(p, 'left');
+    return element?.type === 'identifier' ? { kind: 'alias', binding: element, scope: p, closedHere: false } : { kind: 'neutral' };
+  }
   if (p.type === 'using_statement') return { kind: 'close' };
   if (p.type === 'variable_declarator') return declaredFrom(p, source, false);
   if (p.type === 'assignment_expression') return n.field === 'right' ? { kind: 'escape' } : { kind: 'neutral' };

@@ -37,9 +37,10 @@ function functionShape(node: LightNode, source: string): FunctionShape | undefin
     if (name?.type === 'identifier') params.push(name);
     else if (name) params.push(fieldOf(name, 'name') ?? name);
   }
+  const variadic = list?.children.at(-1)?.type === 'spread_parameter';
   if (node.type === 'lambda_expression') return { name: undefined, params };
   const name = fieldOf(node, 'name');
-  return { name: name ? textOf(name, source) : undefined, params };
+  return { name: name ? textOf(name, source) : undefined, params, variadic };
 }
 
 function acquisitionKind(node: LightNode, source: string, factories: Factories): 'socket' | 'accept' | 'factory' | undefined {
@@ -223,6 +224,11 @@ function use(name: LightNode, source: string): Use {
   if (p.type === 'method_invocation' && n.field === 'object') return receiverUse(p, source);
   if (p.type === 'argument_list') return argumentUse(n, p, source);
   if (p.type === 'resource') return { kind: 'close' };
+  // `for (Closeable c : all) c.close()`: each element of a list the function was given is `c` in turn.
+  if (p.type === 'enhanced_for_statement' && n.field === 'value') {
+    const element = fieldOf(p, 'name');
+    return element ? { kind: 'alias', binding: element, scope: p, closedHere: false } : { kind: 'neutral' };
+  }
   if (p.type === 'variable_declarator' && n.field === 'value') {
     const alias = fieldOf(p, 'name');
     if (p.parent?.type !== 'local_variable_declaration' || !alias) return { kind: 'escape' };
