@@ -440,4 +440,25 @@ describe('leak engine on Go functions: paths', () => {
     // Its listener handed on takes the socket along.
     assert.deepEqual(await test(['  serve(srv.Listener)']), []);
   });
+
+  it('follows a variadic close-everything helper of the package: each argument is an element its range loop closes', async () => {
+    assert.deepEqual(
+      await reported([
+        'package p',
+        'import ("io"; "net")',
+        'func closeAll(cs ...io.Closer) { for _, c := range cs { c.Close() } }',
+        'func count(cs ...io.Closer) int { n := 0; for range cs { n++ }; return n }',
+        'func f(x string) {',
+        '\ta, _ := net.Dial("tcp", x)',
+        '\tb, _ := net.Dial("tcp", x)',
+        '\tdefer closeAll(a, b)',
+        '}',
+        'func g(x string) int {',
+        '\ta, _ := net.Dial("tcp", x)',
+        '\treturn count(nil, a)',
+        '}',
+      ]),
+      ['11: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk'],
+    );
+  });
 });

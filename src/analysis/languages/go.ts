@@ -35,9 +35,11 @@ function functionShape(node: LightNode, source: string): FunctionShape | undefin
     if (names.length === 0) params.push(decl);
     else params.push(...names);
   }
-  if (node.type === 'func_literal') return { name: literalName(node), params };
+  // `func closeAll(cs ...io.Closer)`: the last parameter takes every argument from its position on.
+  const variadic = list?.children.at(-1)?.type === 'variadic_parameter_declaration';
+  if (node.type === 'func_literal') return { name: literalName(node), params, variadic };
   const name = fieldOf(node, 'name');
-  return { name: name ? textOf(name, source) : undefined, params };
+  return { name: name ? textOf(name, source) : undefined, params, variadic };
 }
 
 type Kind = 'socket' | 'accept' | 'response' | 'test-server';
@@ -206,6 +208,13 @@ function useOf(n: LightNode, source: string): Use {
     if (assigned) return assigned;
   }
   if (p.type === 'return_statement' || p.type === 'send_statement') return { kind: 'escape' };
+  // `for _, c := range cs { c.Close() }`: each element of a slice the function was given is `c` in turn.
+  if (p.type === 'range_clause' && n.field === 'right') {
+    const element = fieldOf(p, 'left')?.children[1];
+    return element?.type === 'identifier' && textOf(element, source) !== '_'
+      ? { kind: 'alias', binding: element, scope: p.parent ?? p, closedHere: false }
+      : { kind: 'neutral' };
+  }
   if (LITERAL_PARTS.has(p.type)) return { kind: 'escape' };
   if (p.type === 'index_expression' && n.field === 'index' && p.parent?.field === 'left') return { kind: 'escape' };
   return { kind: 'neutral' };
