@@ -596,6 +596,25 @@ describe("leak engine on Python functions: the issue's patterns", () => {
     );
   });
 
+  it("reads the event loop's socket calls as using the socket, and `loop.sock_accept` as accepting one", async () => {
+    assert.deepEqual(
+      await reported([
+        'import socket',
+        'async def f(loop, addr):',
+        '    s = socket.socket()',
+        '    await loop.sock_connect(s, addr)',
+        '    s.close()',
+        'async def g(loop, srv):',
+        '    conn, _ = await loop.sock_accept(srv)',
+        '    await loop.sock_sendall(conn, b"hi")',
+      ]),
+      [
+        '3: unclosed-on-exception: Socket opened here is not closed when `sock_connect` raises at line 4 — use `with` or `try`/`finally`',
+        '7: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk',
+      ],
+    );
+  });
+
   it('names the early return a socket leaks on, and a socket never closed', async () => {
     assert.deepEqual(
       await reported([

@@ -9,6 +9,11 @@ export const PYTHON_APIS = {
   /** asyncio stream clients and servers: `(reader, writer)` pairs. */
   streamOpeners: new Set(['open_connection', 'open_unix_connection']),
   streamServers: new Set(['start_server', 'start_unix_server']),
+  /** Methods that accept a connection, by the number of arguments they take: `srv.accept()`, `await loop.sock_accept(srv)`. */
+  acceptMethods: new Map([
+    ['accept', 0],
+    ['sock_accept', 1],
+  ]) as ReadonlyMap<string, number>,
   /** Reads whose empty result is the peer's EOF. */
   reads: new Set(['recv', 'recv_into', 'recvfrom', 'read', 'readline', 'readexactly', 'readuntil']),
   /** Methods of a container that keep what is passed to them. */
@@ -60,6 +65,16 @@ export const PYTHON_APIS = {
     'fileno',
     'getpeername',
     'getsockname',
+    // An event loop's socket operations use the socket they are given, and leave it with the caller.
+    'sock_connect',
+    'sock_sendall',
+    'sock_sendto',
+    'sock_sendfile',
+    'sock_recv',
+    'sock_recv_into',
+    'sock_recvfrom',
+    'sock_recvfrom_into',
+    'sock_accept',
   ]),
   /** Receivers whose method calls only look (loggers). */
   loggers: /^(?:logging|logger|log|_log|_logger|LOG|LOGGER|log_?\w*)$/,

@@ -133,7 +133,7 @@ const MENTIONS_ACQUISITION = /socket|accept|asyncio/;
 
 /** Callee names any rule looks at, checked on the call's text before a node is made. */
 const INTERESTING_CALLEE =
-  /(?:^|[.\s])(?:socket|create_connection|fromfd|create_server|wrap_socket|accept|open_connection|open_unix_connection|start_server|start_unix_server)\s*\($/;
+  /(?:^|[.\s])(?:socket|create_connection|fromfd|create_server|wrap_socket|accept|sock_accept|open_connection|open_unix_connection|start_server|start_unix_server)\s*\($/;
 
 function mayMatter(type: string, head: string): boolean {
   if (type !== 'call') return true;
@@ -248,12 +248,13 @@ function findAcquisitions(root: TreeNode, index: TreeIndex, factories: ReadonlyS
     const isFactory = opensSocket(call, src, fromSocket);
     // A function of the file (or a method of the same class) that returns a socket it opens.
     const isLocalFactory = factories.has(name) && (object === undefined || object === 'self' || object === 'cls');
-    if (isFactory || isLocalFactory || name === 'wrap_socket' || (name === 'accept' && object !== undefined && argCount === 0)) {
+    const accepts = object !== undefined && PYTHON_APIS.acceptMethods.get(name) === argCount;
+    if (isFactory || isLocalFactory || name === 'wrap_socket' || accepts) {
       const bound = assignmentTargets(call);
       const binding = bound?.targets[0];
       if (binding?.type !== 'identifier' || storedByChain(bound!.statement)) continue;
-      const kind = name === 'accept' ? 'accepted' : 'client';
-      const single = bound!.targets.length === 1 || name === 'accept';
+      const kind = accepts ? 'accepted' : 'client';
+      const single = bound!.targets.length === 1 || accepts;
       out.push({
         kind,
         binding,
