@@ -214,6 +214,20 @@ describe("leak engine on JavaScript/TypeScript functions: the issue's patterns",
     );
   });
 
+  it("gives opening a file stream no exceptional edge: it reports a file it cannot open as an 'error' event", async () => {
+    const download = (open: string) => [
+      'function f(port, file) {',
+      '  const s = net.connect(port);',
+      `  const out = ${open};`,
+      '  s.destroy();',
+      '}',
+    ];
+    assert.deepEqual(await js(download('fs.createWriteStream(file)')), []);
+    assert.deepEqual(await js(download('JSON.parse(file)')), [
+      '4: unclosed-on-exception: Socket opened here is not closed when `parse` throws at line 5 — destroy it in `finally`',
+    ]);
+  });
+
   it('reports a server made without a handler that listens and is never closed, and not one served, closed, returned or never listening', async () => {
     const probe = (lines: string[]) => js(['function p(port, done) {', '  const srv = net.createServer();', ...lines, '}']);
     assert.deepEqual(await probe(['  srv.listen(port, () => done(srv.address().port));']), [

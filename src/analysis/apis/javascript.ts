@@ -135,6 +135,9 @@ export const JAVASCRIPT_APIS = {
     // A server's: a bad port or options throw before any socket is made; EADDRINUSE is an 'error' event.
     'listen',
     'getPeerCertificate',
+    // File streams report a file that cannot be opened as an 'error' event, as sockets do.
+    'createReadStream',
+    'createWriteStream',
     'push',
     'pop',
     'shift',
