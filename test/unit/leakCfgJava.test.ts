@@ -365,4 +365,23 @@ describe("leak engine on Java methods: the issue's patterns", () => {
       ['9: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk'],
     );
   });
+
+  it('follows a socket made inside an expression: a reader over its stream holds it, an accessor of it loses it', async () => {
+    const found = await reported([
+      '  String a(String h) throws java.io.IOException {',
+      '    java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(new java.net.Socket(h, 1).getInputStream()));',
+      '    try { return r.readLine(); } finally { r.close(); }',
+      '  }',
+      '  String b(String h) throws java.io.IOException {',
+      '    java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(new java.net.Socket(h, 1).getInputStream()));',
+      '    return r.readLine();',
+      '  }',
+      '  int c() throws java.io.IOException { return new java.net.ServerSocket(0).getLocalPort(); }',
+    ]);
+    // The findings come in no particular order.
+    assert.deepEqual(found.sort(), [
+      '10: unclosed-socket: Socket opened here is never closed — it keeps its port bound',
+      '7: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk',
+    ]);
+  });
 });

@@ -64,6 +64,9 @@ export const JAVA_APIS = {
   handingMethods: new Set(['register']),
   /** A stream of the socket: closing it closes the socket. */
   streamMethods: new Set(['getInputStream', 'getOutputStream']),
+  /** Methods whose result holds nothing of the socket (`new ServerSocket(0).getLocalPort()`): called on a new socket, they lose it. */
+  detachedResults:
+    /^(?:get(?:Local)?Port|getInetAddress|getLocalAddress|get(?:Local|Remote)SocketAddress|is[A-Z]\w*|get\w*(?:Size|Timeout)|getTcpNoDelay|getKeepAlive|getReuseAddress|getSoLinger|getTrafficClass|toString|hashCode)$/,
   /** `ch.socket()` keeps the channel alive: where the handle goes, the channel goes. */
   derivedHandles: new Set(['socket']),
   loggers: /^(log|logger|LOG|LOGGER|System\.out|System\.err)$/,

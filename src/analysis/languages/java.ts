@@ -195,9 +195,16 @@ function acquisition(node: LightNode, source: string, factories: Factories): Acq
   }
   // `new Socket(host, port).close()` probes a port; `new Socket(host, port);` alone leaks it.
   if (p.type === 'method_invocation' && expr.field === 'object') {
+    const method = textOf(fieldOf(p, 'name') ?? p, source);
+    if (JAVA_APIS.releases.has(method)) return withVerdict(a, 'closed');
+    // `return new ServerSocket(0).getLocalPort();`: a number goes on, the socket is lost.
+    if (JAVA_APIS.detachedResults.test(method)) return withVerdict(a, 'discarded');
+    // `r = new BufferedReader(new InputStreamReader(new Socket(h, p).getInputStream()))`: `r` holds the socket.
+    const held = JAVA_APIS.streamMethods.has(method) ? streamHolderUse(p, source) : undefined;
+    if (held?.kind === 'close') return withVerdict(a, 'closed');
+    if (held?.kind === 'alias') return withBinding(a, { node: held.binding, scope: held.scope, assigned: held.binding.field === 'left' });
     let top = p;
     while (top.parent?.type === 'method_invocation' && top.field === 'object') top = top.parent;
-    if (JAVA_APIS.releases.has(textOf(fieldOf(p, 'name') ?? p, source))) return withVerdict(a, 'closed');
     return top.parent?.type === 'expression_statement' ? withVerdict(a, 'discarded') : withVerdict(a, 'handed-on');
   }
   if (p.type === 'expression_statement') return withVerdict(a, 'discarded');
