@@ -183,6 +183,19 @@ describe("leak engine on C# methods: the issue's patterns", () => {
     );
   });
 
+  it('follows a client made inside an expression: a reader over its stream holds it, an endpoint read off it loses it', async () => {
+    const found = await reportedIn([
+      '  string A(string h) { using var r = new System.IO.StreamReader(new TcpClient(h, 1).GetStream()); return r.ReadLine(); }',
+      '  string B(string h) { var r = new System.IO.StreamReader(new TcpClient(h, 1).GetStream()); return r.ReadLine(); }',
+      '  object C() { return new TcpListener(System.Net.IPAddress.Loopback, 0).LocalEndpoint; }',
+    ]);
+    // The findings come in no particular order.
+    assert.deepEqual(found.sort(), [
+      '4: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk',
+      '5: unclosed-socket: Socket opened here is never closed — it keeps its port bound',
+    ]);
+  });
+
   it("counts returning a TcpClient's socket or stream as handing the connection on, and only that", async () => {
     assert.deepEqual(
       await reportedIn([

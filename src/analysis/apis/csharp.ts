@@ -21,6 +21,9 @@ export const CSHARP_APIS = {
   connects: new Set(['Connect', 'ConnectAsync', 'EndConnect']),
   /** The socket's own state: true once a connect completed (and until a send or receive fails). */
   connectedStates: new Set(['Connected']),
+  /** Members whose value holds nothing of the socket (`new TcpListener(ep).LocalEndpoint`): read off a new socket, they lose it. */
+  detachedResults:
+    /^(?:LocalEndpoint|LocalEndPoint|RemoteEndPoint|Connected|Available|Active|Ttl|NoDelay|\w*Timeout|\w*BufferSize|ToString|GetHashCode)$/,
   /** `client.Client`: the very socket of a TcpClient or UdpClient; where it goes, the connection goes. */
   derivedHandles: new Set(['Client']),
   /** Readers and writers over a stream: disposing one disposes the stream, and the socket under it. */

@@ -123,7 +123,20 @@ function acquisition(node: LightNode, source: string, factories: Factories): Acq
   }
   if (p.type === 'using_statement') return withVerdict(a, 'closed');
   if (p.type === 'expression_statement') return withVerdict(a, 'discarded');
+  if (p.type === 'member_access_expression' && expr.field === 'expression') return memberOfNew(a, p, source);
   return withVerdict(a, 'handed-on');
+}
+
+/**
+ * A socket made and used at once: `new StreamReader(new TcpClient(h, p).GetStream())` kept in a
+ * local is the socket under that name; `new TcpListener(ep).LocalEndpoint` loses it.
+ */
+function memberOfNew(a: Acquisition, member: LightNode, source: string): Acquisition {
+  const u = receiverUse(member, source);
+  if (u.kind === 'close' || u.kind === 'close-on-error-path' || (u.kind === 'alias' && u.closedHere)) return withVerdict(a, 'closed');
+  if (u.kind === 'alias') return withBinding(a, { node: u.binding, scope: u.scope, assigned: false });
+  const name = fieldOf(member, 'name');
+  return name && CSHARP_APIS.detachedResults.test(textOf(name, source)) ? withVerdict(a, 'discarded') : withVerdict(a, 'handed-on');
 }
 
 function declaredNames(node: LightNode): readonly LightNode[] {
