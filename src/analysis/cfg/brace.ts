@@ -4,7 +4,7 @@ import type { ExitContext } from './cleanup';
 import { CfgBuilder, type Effect, type StepSite, type ThrowingCall } from './graph';
 import { nullTestOf, type ClosedTest } from './nullTest';
 import { FlagBranches } from './flagBranches';
-import { MAX_SPLIT_CONDITIONALS, releasingBranch } from './expressionBranch';
+import { MAX_SPLIT_CONDITIONALS, releasingBranch, someNode } from './expressionBranch';
 
 /**
  * What the front ends of the brace languages (Go, Java) share over the copied syntax tree: the
@@ -299,8 +299,8 @@ export abstract class BraceCfgBuilder {
         s,
         this.source,
         this.closures,
-        (n) => this.mentionUse(n) === 'release',
-        (n) => this.bySite.get(n.start)?.site === n || this.mentionUse(n) === 'alias',
+        () => this.releasesIn(s),
+        (arm) => someNode(arm, (n) => this.bySite.get(n.start)?.site === n || this.mentionUse(n) === 'alias'),
       );
     if (!branch) return own(preds);
     this.splitConditionals++;
@@ -316,6 +316,19 @@ export abstract class BraceCfgBuilder {
     } finally {
       for (const b of bodies) this.armsApart.delete(b);
     }
+  }
+
+  /** The mentions in `s` that close a tracked socket, outside the closures it makes. */
+  private releasesIn(s: LightNode): LightNode[] {
+    const out: LightNode[] = [];
+    const stack = [s];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n !== s && this.closures.has(n.type)) continue;
+      if (this.mentionUse(n) === 'release') out.push(n);
+      for (const c of n.children) stack.push(c);
+    }
+    return out;
   }
 
   /** What a node does to a tracked socket, if it is a mention of one that closes or aliases it. */

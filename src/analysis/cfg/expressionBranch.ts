@@ -10,6 +10,7 @@ export interface BranchNode {
   readonly start: number;
   readonly end: number;
   readonly field?: string | null;
+  readonly parent: BranchNode | null;
   readonly children: readonly BranchNode[];
 }
 
@@ -75,36 +76,36 @@ export function expressionBranch<N extends BranchNode>(n: N, source: string): Ex
 }
 
 /**
- * The outermost conditional expression of statement `s` (outside `closures`, whose bodies run
- * later) one of whose arms releases a socket (`releases`), and none of whose arms binds one to the
- * statement's name (`binds`: an acquisition or an alias, `x = ok ? s : close(t)`): the binding is the statement's
- * step, not an arm's.
+ * The outermost conditional expression of statement `s` one of whose arms holds one of the closes
+ * `releases` gives (mentions of a socket in `s` that close it), unless one of its arms binds a
+ * socket (`binds`: an acquisition or an alias, `x = ok ? s : close(t)`, whose binding is the
+ * statement's step, not an arm's). A close inside a closure (`closures`) counts where the closure
+ * is made, not as an arm. Of two conditionals apart, the first in the text.
  */
 export function releasingBranch<N extends BranchNode>(
   s: N,
   source: string,
   closures: ReadonlySet<string>,
-  releases: (n: N) => boolean,
-  binds: (n: N) => boolean,
+  releases: () => Iterable<N>,
+  binds: (arm: N) => boolean,
 ): ExpressionBranch<N> | undefined {
-  // Most statements hold no conditional, or close nothing: the text and one walk tell.
-  if (!mayHoldConditional(source, s.start, s.end) || !someNode(s, releases, closures)) return undefined;
-  const stack: N[] = [s];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (n !== s && closures.has(n.type)) continue;
-    const branch = expressionBranch(n, source);
-    if (branch) {
-      const bodies = branch.arms.flatMap((a) => (a.body ? [a.body] : []));
-      if (bodies.some((b) => someNode(b, releases, closures))) return bodies.some((b) => someNode(b, binds)) ? undefined : branch;
+  // Most statements hold no conditional: the text tells before any mention is read.
+  if (!mayHoldConditional(source, s.start, s.end)) return undefined;
+  let outermost: { node: N; branch: ExpressionBranch<N> } | undefined;
+  for (const release of releases()) {
+    for (let child = release, p = release.parent as N | null | undefined; p; child = p, p = p.parent as N | null | undefined) {
+      if (p !== s && closures.has(p.type)) break;
+      const wider = !outermost || p.start < outermost.node.start || (p.start === outermost.node.start && p.end > outermost.node.end);
+      const branch = wider ? expressionBranch(p, source) : undefined;
+      if (branch?.arms.some((a) => a.body === child)) outermost = { node: p, branch };
+      if (p === s) break;
     }
-    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i] as N);
   }
-  return undefined;
+  return outermost?.branch.arms.some((a) => a.body && binds(a.body)) ? undefined : outermost?.branch;
 }
 
 /** Whether `source[start, end)` may hold a `?:`, `&&`, `||` or `??`: a test of the text, before any walk of the tree. */
-export function mayHoldConditional(source: string, start: number, end: number): boolean {
+function mayHoldConditional(source: string, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
     const c = source.charCodeAt(i);
     if (c === QUESTION || ((c === AMPERSAND || c === BAR) && source.charCodeAt(i + 1) === c)) return true;

@@ -7,7 +7,7 @@ import { JAVASCRIPT_APIS } from '../apis/javascript';
 import { nullTestOf } from './nullTest';
 import { FlagBranches } from './flagBranches';
 import { lowerBound } from '../lowerBound';
-import { expressionBranch, MAX_SPLIT_CONDITIONALS, mayHoldConditional, type ExpressionBranch } from './expressionBranch';
+import { MAX_SPLIT_CONDITIONALS, releasingBranch, type ExpressionBranch } from './expressionBranch';
 
 /**
  * The JavaScript/TypeScript front end of the leak engine: one graph per function (or module top
@@ -347,28 +347,18 @@ export class JavaScriptCfgBuilder {
     return [id];
   }
 
-  /**
-   * The outermost conditional expression of `s` with a close of a socket in one arm, outside
-   * callbacks (a close in a callback counts where the callback is made); none if its arms acquire
-   * or alias a socket (their binding is the statement's).
-   */
+  /** The outermost conditional expression of `s` with a close of a socket in one arm (see releasingBranch). */
   private releasingBranch(s: TreeNode): ExpressionBranch<TreeNode> | undefined {
-    if (!mayHoldConditional(this.source, s.start, s.end)) return undefined;
-    let outermost: ExpressionBranch<TreeNode> | undefined;
-    let outermostStart = Infinity;
-    for (const slot of this.trackedSlots(this.names, s.slot, s.subtreeEnd)) {
-      const n = s.nodeAt(slot);
-      if (isAssignedName(n) || this.mentionOf(n) !== 'release') continue;
-      for (let child = n, p = n.parent; p && p.slot >= s.slot && !FUNCTIONS.has(p.type); child = p, p = p.parent) {
-        const branch = p.start <= outermostStart ? expressionBranch(p, this.source) : undefined;
-        if (branch?.arms.some((a) => a.body === child)) {
-          outermost = branch;
-          outermostStart = p.start;
-        }
-        if (p === s) break;
-      }
-    }
-    return outermost?.arms.some((a) => a.body && this.binds(a.body)) ? undefined : outermost;
+    return releasingBranch(
+      s,
+      this.source,
+      FUNCTIONS,
+      () =>
+        this.trackedSlots(this.names, s.slot, s.subtreeEnd)
+          .map((slot) => s.nodeAt(slot))
+          .filter((n) => !isAssignedName(n) && this.mentionOf(n) === 'release'),
+      (arm) => this.binds(arm),
+    );
   }
 
   /** Whether an acquisition or an alias of a socket is made in `n`. */
