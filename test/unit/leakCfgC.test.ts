@@ -220,4 +220,42 @@ describe("leak engine on C functions: the issue's patterns", () => {
       ['2: unclosed-socket: Socket opened here is not closed on every path — CLOSE_WAIT risk'],
     );
   });
+
+  it('hands a descriptor to epoll only where epoll_ctl added it: the failing branch of `if (epoll_ctl(…) < 0)` still holds it', async () => {
+    const edges = flow(
+      await graphOf([
+        'void f(int ep) {',
+        '  struct epoll_event ev;',
+        '  int c = accept(3, 0, 0);',
+        '  ev.data.fd = c;',
+        '  if (epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev) < 0) return;',
+        '}',
+      ]),
+    );
+    assert.deepEqual(edges, [
+      '<return@5> -> exit',
+      '[acquire#0 c] -> <return@5>',
+      '[acquire#0 c] -> [transfer c]',
+      '[transfer c] -> exit',
+      'entry -> [acquire#0 c]',
+    ]);
+    const registered = (statement: string): string[] => [
+      'void f(int ep) {',
+      '  struct epoll_event ev = { .events = 1, .data.fd = 0 };',
+      '  int c = accept(3, 0, 0);',
+      '  if (c < 0) return;',
+      '  ev.data.fd = c;',
+      `  ${statement}`,
+      '}',
+    ];
+    const leak = ['3: unclosed-socket: Socket opened here is not closed on the early return at line 6 — CLOSE_WAIT risk'];
+    assert.deepEqual(await reported('c', registered('if (epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev) == -1) return;')), leak);
+    assert.deepEqual(await reported('c', registered('if (epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev)) return;')), leak);
+    assert.deepEqual(await reported('c', registered('if (epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev) != 0) { close(c); return; }')), []);
+    assert.deepEqual(await reported('c', registered('if (!epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev)) return; else close(c);')), []);
+    // Unchecked: taken as added.
+    assert.deepEqual(await reported('c', registered('epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);')), []);
+    // The block given to a helper with the descriptor in it: stored there, as before.
+    assert.deepEqual(await reported('c', registered('watch(ep, &ev);')), []);
+  });
 });

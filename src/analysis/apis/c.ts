@@ -59,6 +59,17 @@ export const C_APIS = {
     'memset',
     'sizeof',
   ]),
+  /**
+   * Registrations of a descriptor with the kernel's event loop, which then owns it (the loop
+   * closes it on EOF): the call, the argument that names the operation and its adding value, and
+   * the descriptor's argument. Tested for failure (`if (epoll_ctl(…) < 0)`), the descriptor is
+   * still the caller's on the failing branch.
+   */
+  registrations: {
+    epoll_ctl: { operation: 1, adds: 'EPOLL_CTL_ADD', descriptor: 2 },
+  } as Readonly<Record<string, { operation: number; adds: string; descriptor: number }>>,
+  /** Structs that only describe a request about a descriptor (to poll, to epoll_ctl): a descriptor put in a local one is not stored. */
+  requestBlocks: /\b(?:pollfd|epoll_event)\b/,
   /** Names of the invalid descriptor (-1, or ~0 for a Windows SOCKET), or of a failed call's result (`ANET_ERR`, `NGX_ERROR`), that a failure test compares with. */
   invalidDescriptors: /^(?:\w+_)?INVALID_(?:FD|SOCKET)$|^(?:\w+_)?SOCKET_BAD$|^(?:\w+_)?BAD_SOCKET$|^SOCKET_ERROR$|^\w+_ERR(?:OR)?$/,
   /** Calls that end the process: nothing leaks past them. */

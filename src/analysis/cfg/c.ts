@@ -47,6 +47,42 @@ function changes(variable: string, text: string): boolean {
   ).test(text);
 }
 
+/** The registration call (C_APIS.registrations) an if's condition tests, and whether true means it failed: `epoll_ctl(…) < 0`, `== -1`, `!= 0`, the bare call, `!epoll_ctl(…)`. */
+export function registrationTest(
+  condition: LightNode,
+  source: string,
+): { call: LightNode; descriptor: LightNode; failedWhenTrue: boolean } | undefined {
+  let v: LightNode | undefined = condition;
+  while (v && (v.type === 'condition_clause' || v.type === 'parenthesized_expression')) v = v.children.find((c) => c.type !== 'comment');
+  let failedWhenTrue: boolean | undefined = true;
+  if (v?.type === 'unary_expression' && source.slice(v.start, v.end).trimStart().startsWith('!')) {
+    v = v.children.find((c) => c.field === 'argument');
+    failedWhenTrue = false;
+  } else if (v?.type === 'binary_expression') {
+    const left = v.children.find((c) => c.field === 'left');
+    const right = v.children.find((c) => c.field === 'right');
+    if (!left || !right) return undefined;
+    const operator = source.slice(left.end, right.start).trim();
+    const [call, value, op] = left.type === 'call_expression' ? [left, right, operator] : [right, left, REVERSED[operator] ?? ''];
+    failedWhenTrue = REGISTRATION_FAILURE[source.slice(value.start, value.end).replace(/\s+/g, '')]?.[op];
+    v = call;
+  }
+  if (v?.type !== 'call_expression' || failedWhenTrue === undefined) return undefined;
+  const fn = v.children.find((c) => c.field === 'function');
+  const api = fn?.type === 'identifier' ? C_APIS.registrations[source.slice(fn.start, fn.end)] : undefined;
+  const args = v.children.find((c) => c.field === 'arguments')?.children.filter((c) => c.type !== 'comment');
+  const operation = api && args?.[api.operation];
+  const descriptor = api && args?.[api.descriptor];
+  if (!operation || !descriptor || source.slice(operation.start, operation.end) !== api.adds) return undefined;
+  return { call: v, descriptor, failedWhenTrue };
+}
+
+/** A registration call's result (0 or -1) compared with a value: whether true means it failed. */
+const REGISTRATION_FAILURE: Record<string, Record<string, boolean>> = {
+  '0': { '<': true, '!=': true, '>=': false, '==': false },
+  '-1': { '==': true, '<=': true, '!=': false, '>': false },
+};
+
 interface LoopEnd {
   /** The pointer the loop walks (`p` of `p != NULL`), or the index of a counted loop (`i` of `i < MAX`). */
   variable: string;
@@ -236,9 +272,18 @@ export class CCfgBuilder extends BraceCfgBuilder {
   /** The branch on which the descriptor the condition tests failed holds nothing. */
   private tested(condition: LightNode | undefined, preds: Preds): { onTrue: Preds; onFalse: Preds } {
     const test = condition && this.failureTest(condition);
-    if (!test) return { onTrue: preds, onFalse: preds };
+    if (!test) return condition ? this.registered(condition, preds) : { onTrue: preds, onFalse: preds };
     const dropped = this.step(preds, [{ kind: 'drop', name: test.name }]);
     return test.failedWhenTrue ? { onTrue: dropped, onFalse: preds } : { onTrue: preds, onFalse: dropped };
+  }
+
+  /** `if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)`: the event loop owns the descriptor on the branch where the registration succeeded. */
+  private registered(condition: LightNode, preds: Preds): { onTrue: Preds; onFalse: Preds } {
+    const test = registrationTest(condition, this.source);
+    const name = test?.descriptor.type === 'identifier' ? this.text(test.descriptor) : undefined;
+    if (!test || !name || !this.names.has(name)) return { onTrue: preds, onFalse: preds };
+    const taken = this.step(preds, [{ kind: 'transfer', name }]);
+    return test.failedWhenTrue ? { onTrue: preds, onFalse: taken } : { onTrue: taken, onFalse: preds };
   }
 
   /** An arm of `fd >= 0 && close(fd)`: refined as an if's branch is. */

@@ -1,5 +1,5 @@
 import { C_APIS } from '../apis/c';
-import { CCfgBuilder } from '../cfg/c';
+import { CCfgBuilder, registrationTest } from '../cfg/c';
 import { dialectRules, withVerdict, withBinding } from './cFamilyEngine';
 import { factorySubject } from './scope';
 import type { Acquisition, Dialect, Factories, FunctionShape, Use } from './cFamilyEngine';
@@ -136,7 +136,12 @@ function use(name: LightNode, source: string): Use {
     if (!alias || p.parent?.type !== 'declaration') return { kind: 'escape' };
     return { kind: 'alias', binding: alias, scope: p.parent.parent ?? p.parent, closedHere: false };
   }
-  if (p.type === 'assignment_expression') return n.field === 'right' ? { kind: 'escape' } : { kind: 'neutral' };
+  if (p.type === 'assignment_expression') {
+    const left = fieldOf(p, 'left');
+    return n.field === 'right' && !(left && intoLocalRequestBlock(left, textOf(n, source), source))
+      ? { kind: 'escape' }
+      : { kind: 'neutral' };
+  }
   // `sessions[fd] = …`: the descriptor is the key of a table that owns it.
   const subscript =
     p.type === 'subscript_argument_list' ? p.parent : p.type === 'subscript_expression' && n.field === 'index' ? p : undefined;
@@ -148,11 +153,63 @@ function use(name: LightNode, source: string): Use {
   return { kind: 'neutral' };
 }
 
-/** In a struct initializer the descriptor is stored, except in a `pollfd` that only asks poll() about it. */
+/** In a struct initializer the descriptor is stored, except in a request block (a `pollfd` that only asks poll() about it). */
 function initializerUse(list: LightNode, source: string): Use {
   const declaration = nearestAncestor(list, new Set(['declaration', 'compound_statement']));
   const type = declaration?.type === 'declaration' ? fieldOf(declaration, 'type') : undefined;
-  return type && /\bpollfd\b/.test(textOf(type, source)) ? { kind: 'neutral' } : { kind: 'escape' };
+  return type && C_APIS.requestBlocks.test(textOf(type, source)) ? { kind: 'neutral' } : { kind: 'escape' };
+}
+
+/**
+ * `ev.data.fd = fd`, `evs[i].data.fd = fd` into a request block declared in this function (not
+ * through a pointer), when the function registers `fd` itself (`epoll_ctl(ep, EPOLL_CTL_ADD, fd,
+ * &ev)`): that call, not the block, decides who owns it. A block handed to some other function
+ * with the descriptor inside stays a store.
+ */
+function intoLocalRequestBlock(left: LightNode, descriptor: string, source: string): boolean {
+  let root = left;
+  while (root.type === 'field_expression' || root.type === 'subscript_expression') {
+    const inner = fieldOf(root, 'argument');
+    if (!inner || (root.type === 'field_expression' && source.slice(inner.end, root.end).trimStart().startsWith('->'))) return false;
+    root = inner;
+  }
+  if (root === left || root.type !== 'identifier') return false;
+  const name = textOf(root, source);
+  const fn = nearestAncestor(root, FUNCTIONS);
+  const body = fn && fieldOf(fn, 'body');
+  const declares = (d: LightNode): boolean =>
+    d.type === 'declaration'
+      ? C_APIS.requestBlocks.test(textOf(fieldOf(d, 'type') ?? d, source)) &&
+        d.children.some((c) => c.field === 'declarator' && localBlockName(c, source) === name)
+      : !FUNCTIONS.has(d.type) && d.children.some(declares);
+  return !!body && registers(textOf(body, source), descriptor) && declares(body);
+}
+
+/** Whether `code` registers the descriptor named `descriptor` (C_APIS.registrations). */
+function registers(code: string, descriptor: string): boolean {
+  if (!/^\w+$/.test(descriptor)) return false;
+  return Object.entries(C_APIS.registrations).some(([call, api]) => {
+    const before = Array.from({ length: api.descriptor }, (_, i) => (i === api.operation ? `\\s*${api.adds}\\s*,` : '[^,;]*,')).join('');
+    return new RegExp(`\\b${call}\\s*\\(${before}\\s*${descriptor}\\s*,`).test(code);
+  });
+}
+
+/** The name a declarator of a request block declares: itself or an array of them, not a pointer. */
+function localBlockName(declarator: LightNode, source: string): string | undefined {
+  let d: LightNode | undefined = declarator;
+  while (d && (d.type === 'init_declarator' || d.type === 'array_declarator')) d = fieldOf(d, 'declarator');
+  return d?.type === 'identifier' ? textOf(d, source) : undefined;
+}
+
+/** The descriptor given to epoll_ctl's EPOLL_CTL_ADD: the event loop owns it, unless the call is tested (the graph moves it on success). */
+function registrationUse(call: LightNode, index: number, name: string, source: string): Use {
+  const api = C_APIS.registrations[name];
+  const args = fieldOf(call, 'arguments')?.children.filter((c) => c.type !== 'comment') ?? [];
+  const operation = args[api.operation];
+  if (index !== api.descriptor || !operation || textOf(operation, source) !== api.adds) return { kind: 'neutral' };
+  const test = nearestAncestor(call, new Set(['if_statement', 'compound_statement', 'expression_statement']));
+  const condition = test?.type === 'if_statement' ? fieldOf(test, 'condition') : undefined;
+  return condition && registrationTest(condition, source)?.call === call ? { kind: 'neutral' } : { kind: 'escape' };
 }
 
 function argumentUse(arg: LightNode, args: LightNode, source: string): Use {
@@ -168,6 +225,7 @@ function argumentUse(arg: LightNode, args: LightNode, source: string): Use {
   }
   if (name === undefined) return { kind: 'escape' };
   if (C_APIS.releases.has(name)) return closeUse(call, source);
+  if (C_APIS.registrations[name]) return registrationUse(call, index, name, source);
   if (C_APIS.nonOwning.has(name)) return { kind: 'neutral' };
   return { kind: 'call', callee: name, index };
 }
