@@ -637,4 +637,43 @@ describe("leak engine on Python functions: the issue's patterns", () => {
       ],
     );
   });
+
+  it('follows an asyncio stream client on every path: an await that raises skips the close, `write()` does not raise, `wait_for` passes the pair through, a pair awaited and dropped is open', async () => {
+    assert.deepEqual(
+      await reported([
+        'import asyncio',
+        'async def banner(h, p):',
+        '    reader, writer = await asyncio.open_connection(h, p)',
+        '    line = await reader.readline()',
+        '    writer.close()',
+        '    return line',
+        'async def notify(h, p):',
+        '    _, writer = await asyncio.open_connection(h, p)',
+        '    writer.write(b"x")',
+        '    writer.close()',
+        'async def ping(h, p):',
+        '    reader, writer = await asyncio.wait_for(asyncio.open_connection(h, p), timeout=1)',
+        '    writer.write(b"PING")',
+        'async def first(h, p):',
+        '    reader, writer = await asyncio.open_connection(h, p)',
+        '    try:',
+        '        return await reader.readline()',
+        '    finally:',
+        '        writer.transport.close()',
+        'class Conn:',
+        '    async def open(self, h, p):',
+        '        reader, writer = await asyncio.open_connection(h, p)',
+        '        self.reader, self.writer = reader, writer',
+        'async def check(h, p):',
+        '    await asyncio.wait_for(asyncio.open_connection(h, p), 1)',
+        'def unstarted(h, p):',
+        '    asyncio.open_connection(h, p)',
+      ]),
+      [
+        '3: unclosed-on-exception: Socket opened here is not closed when `readline` raises at line 4 — close the writer in `try`/`finally`',
+        '12: unclosed-socket: Socket opened here is never closed — CLOSE_WAIT risk',
+        '25: unclosed-socket: Connection opened here is never closed: its reader and writer are dropped — CLOSE_WAIT risk',
+      ],
+    );
+  });
 });

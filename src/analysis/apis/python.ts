@@ -6,6 +6,15 @@
 export const PYTHON_APIS = {
   /** `socket.socket(…)`, `socket.create_connection(…)`, also imported bare from `socket`. */
   socketFactories: new Set(['socket', 'create_connection', 'fromfd', 'create_server']),
+  /** Calls whose value is their first argument's once awaited: `await asyncio.wait_for(asyncio.open_connection(h, p), 5)`. */
+  passThrough: new Set(['wait_for', 'shield']),
+  /**
+   * A StreamWriter's methods that only buffer or look: a lost connection shows at the next
+   * `drain()` or read, not here (no exceptional edge on a stream client's writer).
+   */
+  streamWriterQuiet: new Set(['write', 'writelines', 'can_write_eof', 'get_extra_info', 'is_closing']),
+  /** A StreamWriter's transport closed directly (`writer.transport.close()`, `.abort()`): the writer is closed. */
+  transportReleases: new Set(['close', 'abort']),
   /** asyncio stream clients and servers: `(reader, writer)` pairs. */
   streamOpeners: new Set(['open_connection', 'open_unix_connection']),
   streamServers: new Set(['start_server', 'start_unix_server']),

@@ -22,6 +22,8 @@ export interface CfgAcquisition {
   obligation: number;
   call: TreeNode;
   target: string;
+  /** The target is an asyncio StreamWriter (`reader, writer = await asyncio.open_connection(…)`). */
+  streamWriter?: boolean;
 }
 
 type Preds = number[];
@@ -65,6 +67,7 @@ export class PythonCfgBuilder {
   private readonly acquisitions = new Map<number, CfgAcquisition>();
   /** Names an acquisition binds: the only ones a None test refines. */
   private readonly targets = new Set<string>();
+  private readonly streamWriters = new Set<string>();
   /** Conditional expressions split into arms so far (see MAX_SPLIT_CONDITIONALS). */
   private splitConditionals = 0;
   /** Steps budget: a pathological function (finally copies nested deep) stops growing the graph. */
@@ -81,6 +84,7 @@ export class PythonCfgBuilder {
     for (const a of acquisitions) {
       this.acquisitions.set(a.call.start, a);
       this.targets.add(a.target);
+      if (a.streamWriter) this.streamWriters.add(a.target);
     }
   }
 
@@ -590,6 +594,15 @@ export class PythonCfgBuilder {
     return fn ? this.text(fn) : '';
   }
 
+  /** `writer` of `writer.transport`, a stream's transport. */
+  private transportOf(object: TreeNode | undefined): string | undefined {
+    const owner =
+      object?.type === 'attribute' && this.text(fieldOf(object, 'attribute') ?? object) === 'transport'
+        ? fieldOf(object, 'object')
+        : undefined;
+    return owner?.type === 'identifier' ? this.text(owner) : undefined;
+  }
+
   private call(call: TreeNode, preds: Preds, ctx: Context): Preds {
     const fn = fieldOf(call, 'function');
     const args = fieldOf(call, 'arguments');
@@ -617,8 +630,8 @@ export class PythonCfgBuilder {
         );
       // The socket exists only once the call returns: an exception from it leaks nothing.
       effects.push({ kind: 'acquire', obligation: acquisition.obligation, target: acquisition.target });
-    } else if (receiver && PYTHON_APIS.releases.has(name)) {
-      effects.push({ kind: 'release', name: receiver });
+    } else if ((receiver && PYTHON_APIS.releases.has(name)) || (this.transportOf(object) && PYTHON_APIS.transportReleases.has(name))) {
+      effects.push({ kind: 'release', name: receiver ?? this.transportOf(object)! });
       effectsFirst = true;
       release = true;
     } else {
@@ -647,6 +660,7 @@ export class PythonCfgBuilder {
       fn?.type === 'attribute'
         ? PYTHON_APIS.pureMethods.has(name) ||
           (receiver !== undefined && PYTHON_APIS.loggers.test(receiver)) ||
+          (receiver !== undefined && this.streamWriters.has(receiver) && PYTHON_APIS.streamWriterQuiet.has(name)) ||
           (PYTHON_APIS.quietWithConstants.has(name) && onlyConstants(args, (n) => this.text(n)))
         : PYTHON_APIS.pure.has(name);
     const throws = pure

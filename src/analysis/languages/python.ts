@@ -87,6 +87,8 @@ export const pythonRules: LanguageRules = {
       finding.message = saidOf(finding.message, a.subject);
       findings.push(finding);
     }
+    for (const call of droppedStreamClients(index))
+      findings.push(findingOn({ language, range: rangeOf(call) }, 'unclosed-socket', DROPPED_STREAM));
     return findings;
   },
 };
@@ -214,8 +216,23 @@ function scopeOf(node: TreeNode, root: TreeNode): TreeNode {
 }
 
 /** The targets a call's result is assigned to, and the statement, unless it goes straight into `with`. */
-function assignmentTargets(call: TreeNode): { targets: TreeNode[]; statement: TreeNode } | undefined {
-  const value = climb(call, new Set(['await', 'parenthesized_expression']));
+const AWAITED: ReadonlySet<string> = new Set(['await', 'parenthesized_expression']);
+
+/** The call whose value is `call`'s: itself, or `asyncio.wait_for(call, …)` around it (PYTHON_APIS.passThrough). */
+function valueCall(call: TreeNode, src: string): TreeNode {
+  let c = call;
+  for (;;) {
+    const v = climb(c, AWAITED);
+    const args = v.parent;
+    const outer = args?.type === 'argument_list' ? args.parent : undefined;
+    if (outer?.type !== 'call' || args!.children.find((n) => n && n.type !== 'comment') !== v) return c;
+    if (!PYTHON_APIS.passThrough.has(calleeParts(outer, src)[1])) return c;
+    c = outer;
+  }
+}
+
+function assignmentTargets(call: TreeNode, src: string): { targets: TreeNode[]; statement: TreeNode } | undefined {
+  const value = climb(valueCall(call, src), AWAITED);
   const holder = value.parent;
   if (holder?.type === 'named_expression') {
     const name = fieldOf(holder, 'name');
@@ -250,7 +267,7 @@ function findAcquisitions(root: TreeNode, index: TreeIndex, factories: ReadonlyS
     const isLocalFactory = factories.has(name) && (object === undefined || object === 'self' || object === 'cls');
     const accepts = object !== undefined && PYTHON_APIS.acceptMethods.get(name) === argCount;
     if (isFactory || isLocalFactory || name === 'wrap_socket' || accepts) {
-      const bound = assignmentTargets(call);
+      const bound = assignmentTargets(call, src);
       const binding = bound?.targets[0];
       if (binding?.type !== 'identifier' || storedByChain(bound!.statement)) continue;
       const kind = accepts ? 'accepted' : 'client';
@@ -264,7 +281,7 @@ function findAcquisitions(root: TreeNode, index: TreeIndex, factories: ReadonlyS
         ...(isLocalFactory && !isFactory ? { subject: factorySubject(name) } : {}),
       });
     } else if (PYTHON_APIS.streamOpeners.has(name) && object === 'asyncio') {
-      const targets = assignmentTargets(call)?.targets ?? [];
+      const targets = assignmentTargets(call, src)?.targets ?? [];
       const [reader, writer] = targets;
       if (writer?.type === 'identifier')
         out.push({
@@ -294,6 +311,23 @@ function findAcquisitions(root: TreeNode, index: TreeIndex, factories: ReadonlyS
     }
   }
   return out;
+}
+
+const DROPPED_STREAM = 'Connection opened here is never closed: its reader and writer are dropped — CLOSE_WAIT risk';
+
+/**
+ * `await asyncio.open_connection(h, p)` as a statement (a port check): the transport stays
+ * registered with the event loop, so unlike a dropped socket it is never collected and closed.
+ */
+function droppedStreamClients(index: TreeIndex): TreeNode[] {
+  const src = index.source;
+  return (index.byType.get('call') ?? []).filter((call) => {
+    const [object, name] = calleeParts(call, src);
+    if (object !== 'asyncio' || !PYTHON_APIS.streamOpeners.has(name)) return false;
+    // Not awaited, the coroutine never runs: nothing was opened.
+    const value = climb(valueCall(call, src), AWAITED);
+    return value.type === 'await' && value.parent?.type === 'expression_statement';
+  });
 }
 
 /** `self.cli = sock = socket.create_connection(…)`: the outer target keeps the socket. */
@@ -358,13 +392,25 @@ function isNameOnly(ref: TreeNode): boolean {
   );
 }
 
+/** `writer.transport` in `writer.transport.close()` or `.abort()`. */
+function closesTransport(transport: TreeNode, src: string): boolean {
+  const method = transport.parent;
+  return (
+    method?.type === 'attribute' &&
+    fieldOf(method, 'object') === transport &&
+    PYTHON_APIS.transportReleases.has(optText(fieldOf(method, 'attribute'), src)) &&
+    method.parent?.type === 'call'
+  );
+}
+
 function classify(ref: TreeNode, scope: TreeNode, index: TreeIndex, tally: UseTally): ReferenceMeaning {
   if (isNameOnly(ref)) return 'other';
   const src = index.source;
   const parent = ref.parent!;
   if (parent.type === 'attribute') {
     const method = optText(fieldOf(parent, 'attribute'), src);
-    if (PYTHON_APIS.releases.has(method)) return nearestAncestor(ref, ERROR_PATH, scope) ? 'close-on-error-path' : 'close';
+    const closes = PYTHON_APIS.releases.has(method) || (method === 'transport' && closesTransport(parent, src));
+    if (closes) return nearestAncestor(ref, ERROR_PATH, scope) ? 'close-on-error-path' : 'close';
     if (PYTHON_APIS.reads.has(method)) noteEof(parent, scope, index, tally);
     return 'other';
   }
@@ -478,7 +524,7 @@ function engineVerdicts(acquisitions: readonly Acquisition[], index: TreeIndex):
   const src = index.source;
   const byScope = new Map<TreeNode, Acquisition[]>();
   for (const a of acquisitions) {
-    if (a.kind !== 'client' && a.kind !== 'accepted') continue;
+    if (a.kind !== 'client' && a.kind !== 'accepted' && a.kind !== 'stream-client') continue;
     const list = byScope.get(a.scope);
     if (list) list.push(a);
     else byScope.set(a.scope, [a]);
@@ -499,7 +545,13 @@ function engineVerdicts(acquisitions: readonly Acquisition[], index: TreeIndex):
   const rowOf = (offset: number) => index.lines.position(offset);
   for (const [scope, list] of byScope) {
     if (list.length === 0) continue;
-    const obligations = list.map((a, i) => ({ obligation: i, call: a.site, target: textOf(a.binding, src) }));
+    // The graph acquires where the value arrives: at `wait_for(…)` around the call, not inside it (a timeout there left nothing open).
+    const obligations = list.map((a, i) => ({
+      obligation: i,
+      call: valueCall(a.site, src),
+      target: textOf(a.binding, src),
+      ...(a.kind === 'stream-client' ? { streamWriter: true } : {}),
+    }));
     const body = scope.type === 'function_definition' ? fieldOf(scope, 'body') : scope;
     const cfg = body && buildOrGiveUp(() => new PythonCfgBuilder(src, rowOf, obligations).build(body));
     if (!cfg) continue;
@@ -527,6 +579,8 @@ function capturedByNestedScope(scope: TreeNode, name: string, index: TreeIndex):
 }
 
 const EXCEPTION_ADVICE = 'use `with` or `try`/`finally`';
+/** A StreamWriter is no context manager. */
+const STREAM_EXCEPTION_ADVICE = 'close the writer in `try`/`finally`';
 
 function engineFinding(
   a: Acquisition,
@@ -544,7 +598,7 @@ function engineFinding(
       return findingOn(
         base,
         'unclosed-on-exception',
-        `Socket opened here is not closed when \`${call}\` raises at line ${site.line + 1} — ${EXCEPTION_ADVICE}`,
+        `Socket opened here is not closed when \`${call}\` raises at line ${site.line + 1} — ${a.kind === 'stream-client' ? STREAM_EXCEPTION_ADVICE : EXCEPTION_ADVICE}`,
         undefined,
         fix,
       );
