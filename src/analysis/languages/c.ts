@@ -174,24 +174,46 @@ function intoLocalRequestBlock(left: LightNode, descriptor: string, source: stri
     root = inner;
   }
   if (root === left || root.type !== 'identifier') return false;
-  const name = textOf(root, source);
   const fn = nearestAncestor(root, FUNCTIONS);
   const body = fn && fieldOf(fn, 'body');
-  const declares = (d: LightNode): boolean =>
-    d.type === 'declaration'
-      ? C_APIS.requestBlocks.test(textOf(fieldOf(d, 'type') ?? d, source)) &&
-        d.children.some((c) => c.field === 'declarator' && localBlockName(c, source) === name)
-      : !FUNCTIONS.has(d.type) && d.children.some(declares);
-  return !!body && registers(textOf(body, source), descriptor) && declares(body);
+  if (!body) return false;
+  const facts = requestFactsOf(body, source);
+  return facts.registered.has(descriptor) && facts.blocks.has(textOf(root, source));
 }
 
-/** Whether `code` registers the descriptor named `descriptor` (C_APIS.registrations). */
-function registers(code: string, descriptor: string): boolean {
-  if (!/^\w+$/.test(descriptor)) return false;
-  return Object.entries(C_APIS.registrations).some(([call, api]) => {
+interface RequestFacts {
+  /** Descriptors the body registers (C_APIS.registrations). */
+  registered: ReadonlySet<string>;
+  /** Request blocks the body declares. */
+  blocks: ReadonlySet<string>;
+}
+
+/** Once per function body: a generated function with thousands of such stores must not read itself for each. */
+const requestFacts = new WeakMap<LightNode, RequestFacts>();
+
+function requestFactsOf(body: LightNode, source: string): RequestFacts {
+  let facts = requestFacts.get(body);
+  if (facts) return facts;
+  const code = textOf(body, source);
+  const registered = new Set<string>();
+  for (const [call, api] of Object.entries(C_APIS.registrations)) {
     const before = Array.from({ length: api.descriptor }, (_, i) => (i === api.operation ? `\\s*${api.adds}\\s*,` : '[^,;]*,')).join('');
-    return new RegExp(`\\b${call}\\s*\\(${before}\\s*${descriptor}\\s*,`).test(code);
-  });
+    for (const m of code.matchAll(new RegExp(`\\b${call}\\s*\\(${before}\\s*(\\w+)\\s*,`, 'g'))) registered.add(m[1]);
+  }
+  const blocks = new Set<string>();
+  const visit = (d: LightNode): void => {
+    if (d.type === 'declaration') {
+      if (!C_APIS.requestBlocks.test(textOf(fieldOf(d, 'type') ?? d, source))) return;
+      for (const c of d.children) {
+        const name = c.field === 'declarator' ? localBlockName(c, source) : undefined;
+        if (name) blocks.add(name);
+      }
+    } else if (!FUNCTIONS.has(d.type)) d.children.forEach(visit);
+  };
+  if (registered.size > 0) visit(body);
+  facts = { registered, blocks };
+  requestFacts.set(body, facts);
+  return facts;
 }
 
 /** The name a declarator of a request block declares: itself or an array of them, not a pointer. */
