@@ -612,6 +612,7 @@ export class PythonCfgBuilder {
     const name = this.calleeName(call);
     const object = fn?.type === 'attribute' ? fieldOf(fn, 'object') : undefined;
     const receiver = object?.type === 'identifier' ? this.text(object) : undefined;
+    const transportOwner = this.transportOf(object);
     const effects: Effect[] = [];
     let effectsFirst = false;
     let release = false;
@@ -630,8 +631,8 @@ export class PythonCfgBuilder {
         );
       // The socket exists only once the call returns: an exception from it leaks nothing.
       effects.push({ kind: 'acquire', obligation: acquisition.obligation, target: acquisition.target });
-    } else if ((receiver && PYTHON_APIS.releases.has(name)) || (this.transportOf(object) && PYTHON_APIS.transportReleases.has(name))) {
-      effects.push({ kind: 'release', name: receiver ?? this.transportOf(object)! });
+    } else if ((receiver && PYTHON_APIS.releases.has(name)) || (transportOwner && PYTHON_APIS.transportReleases.has(name))) {
+      effects.push({ kind: 'release', name: receiver ?? transportOwner! });
       effectsFirst = true;
       release = true;
     } else {

@@ -215,7 +215,6 @@ function scopeOf(node: TreeNode, root: TreeNode): TreeNode {
   return nearestAncestor(node, FUNCTION_TYPES) ?? root;
 }
 
-/** The targets a call's result is assigned to, and the statement, unless it goes straight into `with`. */
 const AWAITED: ReadonlySet<string> = new Set(['await', 'parenthesized_expression']);
 
 /** The call whose value is `call`'s: itself, or `asyncio.wait_for(call, …)` around it (PYTHON_APIS.passThrough). */
@@ -231,6 +230,7 @@ function valueCall(call: TreeNode, src: string): TreeNode {
   }
 }
 
+/** The targets a call's result is assigned to, and the statement, unless it goes straight into `with`. */
 function assignmentTargets(call: TreeNode, src: string): { targets: TreeNode[]; statement: TreeNode } | undefined {
   const value = climb(valueCall(call, src), AWAITED);
   const holder = value.parent;
