@@ -47,22 +47,34 @@ function changes(variable: string, text: string): boolean {
   ).test(text);
 }
 
+/** What a condition tests, inside its parentheses. */
+function testedExpression(condition: LightNode): LightNode | undefined {
+  let v: LightNode | undefined = condition;
+  while (v && (v.type === 'condition_clause' || v.type === 'parenthesized_expression')) v = v.children.find((c) => c.type !== 'comment');
+  return v;
+}
+
+/** The operands of a binary expression and its operator (an anonymous token: the text between them). */
+function comparison(v: LightNode, source: string): { left: LightNode; right: LightNode; operator: string } | undefined {
+  const left = v.children.find((c) => c.field === 'left');
+  const right = v.children.find((c) => c.field === 'right');
+  return left && right ? { left, right, operator: source.slice(left.end, right.start).trim() } : undefined;
+}
+
 /** The registration call (C_APIS.registrations) an if's condition tests, and whether true means it failed: `epoll_ctl(…) < 0`, `== -1`, `!= 0`, the bare call, `!epoll_ctl(…)`. */
 export function registrationTest(
   condition: LightNode,
   source: string,
 ): { call: LightNode; descriptor: LightNode; failedWhenTrue: boolean } | undefined {
-  let v: LightNode | undefined = condition;
-  while (v && (v.type === 'condition_clause' || v.type === 'parenthesized_expression')) v = v.children.find((c) => c.type !== 'comment');
+  let v = testedExpression(condition);
   let failedWhenTrue: boolean | undefined = true;
   if (v?.type === 'unary_expression' && source.slice(v.start, v.end).trimStart().startsWith('!')) {
     v = v.children.find((c) => c.field === 'argument');
     failedWhenTrue = false;
   } else if (v?.type === 'binary_expression') {
-    const left = v.children.find((c) => c.field === 'left');
-    const right = v.children.find((c) => c.field === 'right');
-    if (!left || !right) return undefined;
-    const operator = source.slice(left.end, right.start).trim();
+    const sides = comparison(v, source);
+    if (!sides) return undefined;
+    const { left, right, operator } = sides;
     const [call, value, op] = left.type === 'call_expression' ? [left, right, operator] : [right, left, REVERSED[operator] ?? ''];
     failedWhenTrue = REGISTRATION_FAILURE[source.slice(value.start, value.end).replace(/\s+/g, '')]?.[op];
     v = call;
@@ -294,13 +306,10 @@ export class CCfgBuilder extends BraceCfgBuilder {
 
   /** `fd < 0`, `(fd = socket(…)) == -1`, `INVALID_SOCKET != s`: which tracked name, and whether true means it failed. */
   private failureTest(condition: LightNode): { name: string; failedWhenTrue: boolean } | undefined {
-    let v: LightNode | undefined = condition;
-    while (v && (v.type === 'condition_clause' || v.type === 'parenthesized_expression')) v = v.children.find((c) => c.type !== 'comment');
-    if (v?.type !== 'binary_expression') return undefined;
-    const left = v.children.find((c) => c.field === 'left');
-    const right = v.children.find((c) => c.field === 'right');
-    if (!left || !right) return undefined;
-    const operator = this.source.slice(left.end, right.start).trim();
+    const v = testedExpression(condition);
+    const sides = v?.type === 'binary_expression' ? comparison(v, this.source) : undefined;
+    if (!sides) return undefined;
+    const { left, right, operator } = sides;
     // `fd == -1 && errno == EINTR` true: the descriptor failed; `fd >= 0 || …` false: it failed.
     if (operator === '&&' || operator === '||') {
       const wanted = operator === '&&';

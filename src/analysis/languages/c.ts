@@ -223,13 +223,16 @@ function localBlockName(declarator: LightNode, source: string): string | undefin
   return d?.type === 'identifier' ? textOf(d, source) : undefined;
 }
 
+/** The if whose condition a call may be, or the statement or block around it that is not one. */
+const IF_OR_STATEMENT: ReadonlySet<string> = new Set(['if_statement', 'compound_statement', 'expression_statement']);
+
 /** The descriptor given to epoll_ctl's EPOLL_CTL_ADD: the event loop owns it, unless the call is tested (the graph moves it on success). */
 function registrationUse(call: LightNode, index: number, name: string, source: string): Use {
   const api = C_APIS.registrations[name];
   const args = fieldOf(call, 'arguments')?.children.filter((c) => c.type !== 'comment') ?? [];
   const operation = args[api.operation];
   if (index !== api.descriptor || !operation || textOf(operation, source) !== api.adds) return { kind: 'neutral' };
-  const test = nearestAncestor(call, new Set(['if_statement', 'compound_statement', 'expression_statement']));
+  const test = nearestAncestor(call, IF_OR_STATEMENT);
   const condition = test?.type === 'if_statement' ? fieldOf(test, 'condition') : undefined;
   return condition && registrationTest(condition, source)?.call === call ? { kind: 'neutral' } : { kind: 'escape' };
 }
