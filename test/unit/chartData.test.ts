@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TCP_STATE_NAMES } from '../../src/core/model';
 import type { HistoryMarker } from '../../src/shared/chartProtocol';
+import { gapLabels } from '../../webview-ui/src/gapLabels';
 import { clusterMarkers } from '../../webview-ui/src/markerClusters';
 import { SeriesData } from '../../webview-ui/src/seriesData';
 import { roundTicks, tickLabel } from '../../webview-ui/src/timeTicks';
@@ -111,5 +112,37 @@ describe('chart lines', () => {
     const t = [...Array.from({ length: 10 }, (_, i) => i * 1000), ...Array.from({ length: 10 }, (_, i) => 100_000 + i * 1000)];
     data.replace(block(t), [], [{ from: 9500, to: 100_000, message: 'timed out' }]);
     assert.deepEqual(nulls(data), [9500]);
+  });
+});
+
+describe('chart outages', () => {
+  it('labels each outage in its band, and leaves out a label that would cover the one before it', () => {
+    const text = 'no data: Lost the SSH connection to "db-1"';
+    const labels = gapLabels(
+      [
+        { from: 500, width: 200, text },
+        // Side by side at the right edge: its label is pushed left, over the first one.
+        { from: 700, width: 100, text },
+      ],
+      area,
+      measure,
+    );
+    assert.deepEqual(labels, [{ text, x: 503, width: text.length * 6 }]);
+    // Far enough apart: both are shown.
+    const apart = gapLabels(
+      [
+        { from: 0, width: 100, text: 'no data: a' },
+        { from: 400, width: 100, text: 'no data: b' },
+      ],
+      area,
+      measure,
+    );
+    assert.deepEqual(
+      apart.map((l) => [l.text, l.x]),
+      [
+        ['no data: a', 3],
+        ['no data: b', 403],
+      ],
+    );
   });
 });

@@ -1,9 +1,7 @@
 import type { Chart, Plugin } from 'chart.js';
 import type { HistoryGap } from '../../src/shared/chartProtocol';
+import { gapLabels } from './gapLabels';
 import { drawOverlay } from './markersPlugin';
-
-/** A narrow outage's label may spill out of its band this far, so its cause stays readable. */
-const LABEL_MIN_ROOM = 280;
 
 export interface GapStyle {
   fill: string;
@@ -57,18 +55,15 @@ export function gapsPlugin(
     // Labels go over the lines, on the theme's background, so a label wider than its band stays readable.
     afterDatasetsDraw(chart: Chart<'line'>) {
       drawOverlay(chart, style, 'bottom', (ctx, x, area, colors) => {
-        for (const g of gaps()) {
+        const bands = gaps().flatMap((g) => {
           const band = bandOf(g, x, area);
-          if (!band) continue;
-          let shown = gapText(g);
-          const room = Math.min(area.right - area.left - 6, Math.max(band.width - 6, LABEL_MIN_ROOM));
-          while (shown.length > 8 && ctx.measureText(shown).width > room) shown = `${shown.slice(0, -2)}…`;
-          const width = ctx.measureText(shown).width;
-          const tx = Math.max(area.left + 3, band.from + 3 + width > area.right ? area.right - 3 - width : band.from + 3);
+          return band ? [{ ...band, text: gapText(g) }] : [];
+        });
+        for (const { text, x: tx, width } of gapLabels(bands, area, (t) => ctx.measureText(t).width)) {
           ctx.fillStyle = colors.background;
           ctx.fillRect(tx - 2, area.bottom - 17, width + 4, 15);
           ctx.fillStyle = colors.text;
-          ctx.fillText(shown, tx, area.bottom - 4);
+          ctx.fillText(text, tx, area.bottom - 4);
         }
       });
     },
