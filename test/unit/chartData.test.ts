@@ -116,18 +116,19 @@ describe('chart lines', () => {
 });
 
 describe('chart outages', () => {
-  it('labels each outage in its band, and leaves out a label that would cover the one before it', () => {
-    const text = 'no data: Lost the SSH connection to "db-1"';
+  it('labels each outage in its band; of two labels that would cover each other, the later outage keeps its own', () => {
+    const earlier = 'no data: not read while another host was selected';
+    const later = 'no data: Lost the SSH connection to "db-1"';
     const labels = gapLabels(
       [
-        { from: 500, width: 200, text },
+        { from: 500, width: 200, text: earlier },
         // Side by side at the right edge: its label is pushed left, over the first one.
-        { from: 700, width: 100, text },
+        { from: 700, width: 100, text: later },
       ],
       area,
       measure,
     );
-    assert.deepEqual(labels, [{ text, x: 503, width: text.length * 6 }]);
+    assert.deepEqual(labels, [{ text: later, x: 800 - 3 - later.length * 6, width: later.length * 6 }]);
     // Far enough apart: both are shown.
     const apart = gapLabels(
       [
